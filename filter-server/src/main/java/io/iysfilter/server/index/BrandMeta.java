@@ -1,0 +1,74 @@
+package io.iysfilter.server.index;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringWriter;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Properties;
+
+/**
+ * The small text file {@code brand.meta} beside a brand's maps: format version, brand code, hash seed, sizing, the
+ * newest creationDate held, and whether the index was closed cleanly. Written atomically (temporary file, fsync,
+ * rename), so a crash leaves either the old or the new content.
+ */
+final class BrandMeta
+{
+    static final String FILE_NAME = "brand.meta";
+    static final int FORMAT = 1;
+
+    long brandCode;
+    long hashSeed;
+    long entriesPerMap;
+    long newestCreationMs;
+    boolean open;
+
+    static BrandMeta read(final Path dir) throws IOException
+    {
+        final Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(dir.resolve(FILE_NAME), StandardCharsets.UTF_8))
+        {
+            properties.load(reader);
+        }
+        final int format = Integer.parseInt(properties.getProperty("format", "0"));
+        if (format != FORMAT)
+        {
+            throw new IOException("unsupported index format: format=" + format + ", expected=" + FORMAT +
+                ", dir=" + dir);
+        }
+        final BrandMeta meta = new BrandMeta();
+        meta.brandCode = Long.parseLong(properties.getProperty("brand"));
+        meta.hashSeed = Long.parseLong(properties.getProperty("hashSeed"));
+        meta.entriesPerMap = Long.parseLong(properties.getProperty("entriesPerMap"));
+        meta.newestCreationMs = Long.parseLong(properties.getProperty("newestCreationMs", "0"));
+        meta.open = "open".equals(properties.getProperty("state"));
+        return meta;
+    }
+
+    void write(final Path dir) throws IOException
+    {
+        final Properties properties = new Properties();
+        properties.setProperty("format", Integer.toString(FORMAT));
+        properties.setProperty("brand", Long.toString(brandCode));
+        properties.setProperty("hashSeed", Long.toString(hashSeed));
+        properties.setProperty("entriesPerMap", Long.toString(entriesPerMap));
+        properties.setProperty("newestCreationMs", Long.toString(newestCreationMs));
+        properties.setProperty("state", open ? "open" : "closed");
+        final StringWriter text = new StringWriter();
+        properties.store(text, "iys-filter brand index metadata; do not edit while the server runs");
+
+        final Path target = dir.resolve(FILE_NAME);
+        final Path temporary = dir.resolve(FILE_NAME + ".tmp");
+        try (FileChannel channel = FileChannel.open(temporary,
+            StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING))
+        {
+            channel.write(StandardCharsets.UTF_8.encode(text.toString()));
+            channel.force(true);
+        }
+        Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+}

@@ -1,0 +1,38 @@
+package io.iysfilter.server.index;
+
+import java.io.IOException;
+
+/**
+ * The only way to change a {@link ConsentStore}. There is one per store, and one thread uses it: the ingest
+ * pipeline's consumer.
+ */
+public interface ConsentIndexWriter
+{
+    /** The change was newer than what the key held and is now stored. */
+    int APPLIED = 1;
+    /** The key already held this change or a newer one; nothing changed. */
+    int SUPERSEDED = 2;
+
+    /**
+     * Create a brand's index if the store does not hold it yet.
+     *
+     * @param brandCode İYS brand code.
+     * @return the brand's index.
+     * @throws IOException when the index cannot be created.
+     */
+    BrandIndex createBrand(long brandCode) throws IOException;
+
+    /**
+     * Apply one change, last-writer-wins in İYS order.
+     *
+     * @param change the change; its brand must exist.
+     * @return {@link #APPLIED} or {@link #SUPERSEDED}.
+     * @throws IllegalStateException when the brand has no index or its map is full.
+     */
+    int apply(ConsentChange change);
+
+    /**
+     * Persist what must survive a restart besides the maps themselves (the brands' metadata).
+     */
+    void checkpoint();
+}

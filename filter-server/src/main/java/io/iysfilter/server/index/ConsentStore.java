@@ -1,0 +1,274 @@
+package io.iysfilter.server.index;
+
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The data directory: every brand's index, opened at start-up, under an exclusive lock so that only one process
+ * (a server or an import) uses it at a time.
+ * <pre>
+ *   DATA_DIR/.lock                        held while open; holds the owner's pid
+ *   DATA_DIR/brands/&lt;brandCode&gt;/brand.meta
+ *   DATA_DIR/brands/&lt;brandCode&gt;/phone.cmap
+ *   DATA_DIR/brands/&lt;brandCode&gt;/email.cmap
+ * </pre>
+ * Readers get an {@link IndexLookup} each; the one {@link ConsentIndexWriter} comes from {@link #writer()}.
+ * The brand registry is copy-on-write, so readers never wait for a brand being added.
+ */
+public final class ConsentStore implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(ConsentStore.class);
+    private static final String LOCK_FILE = ".lock";
+    private static final String BRANDS_DIR = "brands";
+
+    private final Path dataDirectory;
+    private final IndexOptions options;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private volatile Long2ObjectHashMap<BrandIndex> brands = newRegistry();
+    private Writer writer;
+    private boolean closed;
+
+    private ConsentStore(
+        final Path dataDirectory, final IndexOptions options, final FileChannel lockChannel, final FileLock lock)
+    {
+        this.dataDirectory = dataDirectory;
+        this.options = options;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+    }
+
+    /**
+     * Lock the data directory (creating it if needed) and open every brand index in it.
+     *
+     * @param dataDirectory the data directory.
+     * @param options       sizing and freshness.
+     * @return the open store.
+     * @throws IOException when the directory is locked by another process or an index cannot be opened.
+     */
+    public static ConsentStore open(final Path dataDirectory, final IndexOptions options) throws IOException
+    {
+        Files.createDirectories(dataDirectory.resolve(BRANDS_DIR));
+        final FileChannel channel = FileChannel.open(dataDirectory.resolve(LOCK_FILE),
+            StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
+        final FileLock lock;
+        try
+        {
+            lock = channel.tryLock();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            channel.close();
+            throw ex;
+        }
+        if (lock == null)
+        {
+            final String owner = new String(Files.readAllBytes(dataDirectory.resolve(LOCK_FILE)),
+                StandardCharsets.US_ASCII).trim();
+            channel.close();
+            throw new IOException("data directory is in use by another process: dir=" + dataDirectory +
+                ", pid=" + (owner.isEmpty() ? "?" : owner));
+        }
+        channel.truncate(0);
+        channel.write(StandardCharsets.US_ASCII.encode(ProcessHandle.current().pid() + "\n"), 0);
+
+        final ConsentStore store = new ConsentStore(dataDirectory, options, channel, lock);
+        try
+        {
+            store.openBrands();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            store.close();
+            throw ex;
+        }
+        return store;
+    }
+
+    /**
+     * Registries are read by many threads, so their iterators must not be the shared cached ones.
+     */
+    private static Long2ObjectHashMap<BrandIndex> newRegistry()
+    {
+        return new Long2ObjectHashMap<>(8, 0.65f, false);
+    }
+
+    private void openBrands() throws IOException
+    {
+        final Long2ObjectHashMap<BrandIndex> opened = newRegistry();
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(dataDirectory.resolve(BRANDS_DIR)))
+        {
+            for (final Path dir : dirs)
+            {
+                if (Files.isDirectory(dir) && Files.exists(dir.resolve(BrandMeta.FILE_NAME)))
+                {
+                    final BrandIndex index = BrandIndex.open(dir, options);
+                    opened.put(index.brandCode(), index);
+                    LOG.info("opened brand index: brand={}, entries={}, recovered={}",
+                        index.brandCode(), index.entries(), index.wasRecovered());
+                }
+            }
+        }
+        finally
+        {
+            brands = opened;
+        }
+    }
+
+    /**
+     * @param brandCode İYS brand code.
+     * @return the brand's index, or null when the store holds none.
+     */
+    public BrandIndex brand(final long brandCode)
+    {
+        return brands.get(brandCode);
+    }
+
+    /**
+     * @return every brand index, in no particular order.
+     */
+    public List<BrandIndex> brands()
+    {
+        return new ArrayList<>(brands.values());
+    }
+
+    /**
+     * @return the data directory.
+     */
+    public Path dataDirectory()
+    {
+        return dataDirectory;
+    }
+
+    /**
+     * @return a new lookup for one reader thread.
+     */
+    public IndexLookup newLookup()
+    {
+        return new IndexLookup(this);
+    }
+
+    /**
+     * @return the store's one writer.
+     * @throws IllegalStateException when the writer was already taken.
+     */
+    public synchronized ConsentIndexWriter writer()
+    {
+        if (writer != null)
+        {
+            throw new IllegalStateException("the consent store has one writer and it is taken");
+        }
+        writer = new Writer();
+        return writer;
+    }
+
+    /**
+     * Close every brand index cleanly and release the lock.
+     */
+    @Override
+    public synchronized void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        for (final BrandIndex index : brands.values())
+        {
+            try
+            {
+                index.close();
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.error("cannot close brand index: brand={}", index.brandCode(), ex);
+            }
+        }
+        try
+        {
+            lock.release();
+            lockChannel.close();
+        }
+        catch (final IOException ex)
+        {
+            LOG.warn("cannot release data directory lock: dir={}", dataDirectory, ex);
+        }
+    }
+
+    private final class Writer implements ConsentIndexWriter
+    {
+        private final byte[] phoneKey = new byte[ConsentKeyDescriptor.PHONE_KEY_LENGTH];
+        private final byte[] emailKey = new byte[ConsentKeyDescriptor.EMAIL_KEY_LENGTH];
+        private final byte[] value = new byte[ConsentValueDescriptor.LENGTH];
+        private final byte[] existing = new byte[ConsentValueDescriptor.LENGTH];
+        private final UnsafeBuffer phoneKeyBuffer = new UnsafeBuffer(phoneKey);
+        private final UnsafeBuffer emailKeyBuffer = new UnsafeBuffer(emailKey);
+        private final UnsafeBuffer valueBuffer = new UnsafeBuffer(value);
+        private final UnsafeBuffer existingBuffer = new UnsafeBuffer(existing);
+        private final Murmur3 hasher = new Murmur3();
+
+        @Override
+        public BrandIndex createBrand(final long brandCode) throws IOException
+        {
+            final BrandIndex present = brands.get(brandCode);
+            if (present != null)
+            {
+                return present;
+            }
+            final BrandIndex created = BrandIndex.create(
+                dataDirectory.resolve(BRANDS_DIR).resolve(Long.toString(brandCode)), brandCode, options);
+            final Long2ObjectHashMap<BrandIndex> copy = newRegistry();
+            copy.putAll(brands);
+            copy.put(brandCode, created);
+            brands = copy;
+            LOG.info("created brand index: brand={}, entriesPerMap={}", brandCode, options.entriesPerMap());
+            return created;
+        }
+
+        @Override
+        public int apply(final ConsentChange change)
+        {
+            final BrandIndex index = brands.get(change.brandCode());
+            if (index == null)
+            {
+                throw new IllegalStateException("no index for brand: brand=" + change.brandCode());
+            }
+            final boolean phone = change.channel().isPhone();
+            if (phone)
+            {
+                ConsentKeyDescriptor.putPhoneKey(
+                    phoneKeyBuffer, change.channel(), change.type(), change.recipient().phoneDigits());
+            }
+            else
+            {
+                ConsentKeyDescriptor.putEmailKey(emailKeyBuffer, hasher, index.hashSeed(), change.type(),
+                    change.recipient().emailBuffer(), 0, change.recipient().emailLength());
+            }
+            ConsentValueDescriptor.put(valueBuffer, change.word0(), change.word1());
+            return index.apply(phone ? phoneKey : emailKey, phone, value, existing,
+                change.word0(), change.word1(), existingBuffer);
+        }
+
+        @Override
+        public void checkpoint()
+        {
+            for (final BrandIndex index : brands.values())
+            {
+                index.checkpoint();
+            }
+        }
+    }
+}
