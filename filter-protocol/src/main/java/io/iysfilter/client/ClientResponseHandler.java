@@ -1,0 +1,177 @@
+package io.iysfilter.client;
+
+import io.iysfilter.protocol.FrameDescriptor;
+import io.iysfilter.protocol.codecs.CheckBatchResponseDecoder;
+import io.iysfilter.protocol.codecs.CheckResponseDecoder;
+import io.iysfilter.protocol.codecs.ErrorCode;
+import io.iysfilter.protocol.codecs.ErrorDecoder;
+import io.iysfilter.protocol.codecs.MessageHeaderDecoder;
+import io.iysfilter.protocol.codecs.WelcomeDecoder;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the server's frames and completes the matching {@link PendingRequest}s. A frame the client cannot make
+ * sense of closes the connection, which fails everything in flight.
+ */
+final class ClientResponseHandler extends ByteToMessageDecoder
+{
+    private final Map<Long, PendingRequest> pending;
+    private final MessageHeaderDecoder header = new MessageHeaderDecoder();
+    private final WelcomeDecoder welcome = new WelcomeDecoder();
+    private final CheckResponseDecoder checkResponse = new CheckResponseDecoder();
+    private final CheckBatchResponseDecoder checkBatchResponse = new CheckBatchResponseDecoder();
+    private final ErrorDecoder error = new ErrorDecoder();
+    private final UnsafeBuffer frame = new UnsafeBuffer(0, 0);
+    private String connectionError;
+
+    ClientResponseHandler(final Map<Long, PendingRequest> pending)
+    {
+        this.pending = pending;
+    }
+
+    @Override
+    protected void decode(final ChannelHandlerContext ctx, final ByteBuf in, final List<Object> unused)
+    {
+        while (in.readableBytes() >= FrameDescriptor.HEADER_LENGTH)
+        {
+            final long frameLength = in.getUnsignedIntLE(in.readerIndex());
+            if (frameLength < FrameDescriptor.MIN_FRAME_LENGTH || frameLength > FrameDescriptor.MAX_FRAME_LENGTH)
+            {
+                connectionError = "server sent a frame of impossible length: frameLength=" + frameLength;
+                in.skipBytes(in.readableBytes());
+                ctx.close();
+                return;
+            }
+            if (in.readableBytes() < frameLength)
+            {
+                return;
+            }
+            if (in.hasMemoryAddress())
+            {
+                frame.wrap(in.memoryAddress() + in.readerIndex(), (int)frameLength);
+            }
+            else if (in.hasArray())
+            {
+                frame.wrap(in.array(), in.arrayOffset() + in.readerIndex(), (int)frameLength);
+            }
+            else
+            {
+                final byte[] copy = new byte[(int)frameLength];
+                in.getBytes(in.readerIndex(), copy);
+                frame.wrap(copy);
+            }
+            in.skipBytes((int)frameLength);
+            try
+            {
+                onFrame(ctx);
+            }
+            catch (final IndexOutOfBoundsException ex)
+            {
+                connectionError = "server sent a malformed frame: " + ex.getMessage();
+                ctx.close();
+                return;
+            }
+        }
+    }
+
+    private void onFrame(final ChannelHandlerContext ctx)
+    {
+        header.wrap(frame, FrameDescriptor.MESSAGE_HEADER_OFFSET);
+        final int offset = FrameDescriptor.MESSAGE_OFFSET;
+        switch (header.templateId())
+        {
+            case WelcomeDecoder.TEMPLATE_ID ->
+            {
+                welcome.wrap(frame, offset, header.blockLength(), header.version());
+                final PendingRequest request = pending.remove(welcome.correlationId());
+                if (request != null)
+                {
+                    request.complete(new ServerInfo(welcome.protocolVersion(), welcome.maxFrameLength(),
+                        welcome.maxBatchEntries(), welcome.maxAddressLength(), welcome.serverName()));
+                }
+            }
+            case CheckResponseDecoder.TEMPLATE_ID ->
+            {
+                checkResponse.wrap(frame, offset, header.blockLength(), header.version());
+                final PendingRequest request = pending.remove(checkResponse.correlationId());
+                if (request != null)
+                {
+                    request.complete(new CheckResult(
+                        checkResponse.verdict(), checkResponse.reason(), checkResponse.asOf()));
+                }
+            }
+            case CheckBatchResponseDecoder.TEMPLATE_ID -> onBatchResponse(offset);
+            case ErrorDecoder.TEMPLATE_ID -> onError(ctx, offset);
+            default ->
+            {
+                connectionError = "server sent an unknown templateId=" + header.templateId();
+                ctx.close();
+            }
+        }
+    }
+
+    private void onBatchResponse(final int offset)
+    {
+        checkBatchResponse.wrap(frame, offset, header.blockLength(), header.version());
+        final long correlationId = checkBatchResponse.correlationId();
+        final long asOfMs = checkBatchResponse.asOf();
+        final CheckBatchResponseDecoder.ResultsDecoder results = checkBatchResponse.results();
+        final List<CheckResult> list = new ArrayList<>(results.count());
+        while (results.hasNext())
+        {
+            results.next();
+            list.add(new CheckResult(results.verdict(), results.reason(), asOfMs));
+        }
+        final PendingRequest request = pending.remove(correlationId);
+        if (request != null)
+        {
+            request.complete(list);
+        }
+    }
+
+    private void onError(final ChannelHandlerContext ctx, final int offset)
+    {
+        error.wrap(frame, offset, header.blockLength(), header.version());
+        final long correlationId = error.correlationId();
+        final ErrorCode code = error.code();
+        final String message = error.message();
+        final PendingRequest request = correlationId == 0 ? null : pending.remove(correlationId);
+        if (request != null)
+        {
+            request.future.completeExceptionally(new FilterClientException(
+                "server refused the request: code=" + code + ", message=" + message, code, null));
+        }
+        else
+        {
+            connectionError = "server closed the connection: code=" + code + ", message=" + message;
+            failAll(code);
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelInactive(final ChannelHandlerContext ctx) throws Exception
+    {
+        failAll(null);
+        super.channelInactive(ctx);
+    }
+
+    private void failAll(final ErrorCode code)
+    {
+        final String reason = connectionError == null ? "connection closed" : connectionError;
+        pending.forEach((correlationId, request) ->
+        {
+            if (pending.remove(correlationId, request))
+            {
+                request.future.completeExceptionally(new FilterClientException(reason, code, null));
+            }
+        });
+    }
+}

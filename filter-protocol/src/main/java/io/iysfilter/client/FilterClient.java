@@ -1,0 +1,501 @@
+package io.iysfilter.client;
+
+import io.iysfilter.protocol.FrameDescriptor;
+import io.iysfilter.protocol.codecs.Channel;
+import io.iysfilter.protocol.codecs.CheckBatchEncoder;
+import io.iysfilter.protocol.codecs.CheckEncoder;
+import io.iysfilter.protocol.codecs.GroupSizeEncodingEncoder;
+import io.iysfilter.protocol.codecs.HelloEncoder;
+import io.iysfilter.protocol.codecs.MessageHeaderEncoder;
+import io.iysfilter.protocol.codecs.MessageKind;
+import io.iysfilter.protocol.codecs.RecipientType;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Java client for the iys-filter binary protocol. One TCP connection, shared by any number of threads; requests
+ * are pipelined (many outstanding) and answered through {@link CompletableFuture}s matched by correlation id.
+ * <ul>
+ *   <li><b>Connect:</b> {@link #connect(Options)} opens the connection and exchanges HELLO/WELCOME, so a client
+ *   that connects has spoken to a real server. It fails with {@link FilterClientException}.</li>
+ *   <li><b>Timeouts:</b> every request fails with {@link TimeoutException} when no answer came within
+ *   {@link Options#requestTimeoutMs()} (checked every {@value #SWEEP_INTERVAL_MS} ms). A late answer is dropped.</li>
+ *   <li><b>Connection loss:</b> requests in flight fail with {@link FilterClientException}; they are not resent,
+ *   though checks are read-only and safe to retry. The next request reconnects, at most once per
+ *   {@link Options#reconnectBackoffMs()}; within that interval requests fail at once.</li>
+ *   <li><b>Server errors:</b> an ERROR for a request fails its future with the server's
+ *   {@link FilterClientException#errorCode()}; an ERROR for the connection fails everything in flight.</li>
+ *   <li><b>Limits:</b> recipients must be ASCII of at most {@value FrameDescriptor#MAX_ADDRESS_LENGTH} bytes and
+ *   batches at most {@value FrameDescriptor#MAX_BATCH_ENTRIES} entries, else {@link IllegalArgumentException}
+ *   before anything is sent.</li>
+ * </ul>
+ * Threads: one event-loop thread owned by the client completes the futures; do not block inside their callbacks.
+ */
+public final class FilterClient implements AutoCloseable
+{
+    /** How often timed-out requests are failed. */
+    public static final long SWEEP_INTERVAL_MS = 50;
+
+    private final Options options;
+    private final EventLoopGroup group;
+    private final Bootstrap bootstrap;
+    private final ConcurrentHashMap<Long, PendingRequest> pending = new ConcurrentHashMap<>();
+    private final AtomicLong correlationIds = new AtomicLong();
+    private final ThreadLocal<Encoders> encoders = ThreadLocal.withInitial(Encoders::new);
+    private volatile io.netty.channel.Channel channel;
+    private volatile ServerInfo serverInfo;
+    private long lastFailedConnectNs;
+    private boolean closed;
+
+    /**
+     * Connection settings.
+     *
+     * @param host               server host.
+     * @param port               binary protocol port.
+     * @param requestTimeoutMs   how long a request may wait for its answer.
+     * @param connectTimeoutMs   how long connecting and the HELLO exchange may take.
+     * @param reconnectBackoffMs least time between two connection attempts.
+     */
+    public record Options(
+        String host, int port, long requestTimeoutMs, long connectTimeoutMs, long reconnectBackoffMs)
+    {
+        /** Default request timeout. */
+        public static final long REQUEST_TIMEOUT_MS_DEFAULT = 5_000;
+        /** Default connect timeout. */
+        public static final long CONNECT_TIMEOUT_MS_DEFAULT = 3_000;
+        /** Default reconnect back-off. */
+        public static final long RECONNECT_BACKOFF_MS_DEFAULT = 1_000;
+
+        /**
+         * @param host server host.
+         * @param port binary protocol port.
+         * @return options with the default timeouts.
+         */
+        public static Options of(final String host, final int port)
+        {
+            return new Options(host, port, REQUEST_TIMEOUT_MS_DEFAULT, CONNECT_TIMEOUT_MS_DEFAULT,
+                RECONNECT_BACKOFF_MS_DEFAULT);
+        }
+    }
+
+    private FilterClient(final Options options)
+    {
+        this.options = options;
+        final boolean epoll = Epoll.isAvailable();
+        final IoHandlerFactory ioHandlers = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        group = new MultiThreadIoEventLoopGroup(1, runnable ->
+        {
+            final Thread thread = new Thread(runnable, "iys-filter-client");
+            thread.setDaemon(true);
+            return thread;
+        }, ioHandlers);
+        bootstrap = new Bootstrap()
+            .group(group)
+            .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)Math.min(Integer.MAX_VALUE, options.connectTimeoutMs))
+            .handler(new ChannelInitializer<SocketChannel>()
+            {
+                @Override
+                protected void initChannel(final SocketChannel socket)
+                {
+                    socket.pipeline().addLast("flush", new FlushConsolidationHandler(256, true));
+                    socket.pipeline().addLast("responses", new ClientResponseHandler(pending));
+                }
+            });
+        group.scheduleAtFixedRate(this::expireTimedOut, SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Connect and exchange HELLO/WELCOME.
+     *
+     * @param options where and how.
+     * @return a connected client.
+     * @throws FilterClientException when the server cannot be reached or does not answer HELLO.
+     */
+    public static FilterClient connect(final Options options)
+    {
+        final FilterClient client = new FilterClient(options);
+        try
+        {
+            client.activeChannel();
+            return client;
+        }
+        catch (final RuntimeException ex)
+        {
+            client.close();
+            throw ex;
+        }
+    }
+
+    /**
+     * @param host server host.
+     * @param port binary protocol port.
+     * @return a connected client with default timeouts.
+     */
+    public static FilterClient connect(final String host, final int port)
+    {
+        return connect(Options.of(host, port));
+    }
+
+    /**
+     * @return what the server said in its last WELCOME.
+     */
+    public ServerInfo serverInfo()
+    {
+        return serverInfo;
+    }
+
+    /**
+     * Ask whether a brand may send one message.
+     *
+     * @param brandCode     İYS brand code, 1..2^32-1.
+     * @param channel       ARAMA, MESAJ or EPOSTA.
+     * @param recipientType BIREYSEL, TACIR or UNSPECIFIED.
+     * @param kind          COMMERCIAL or TRANSACTIONAL.
+     * @param recipient     phone number or e-mail address.
+     * @return completes with the answer.
+     */
+    public CompletableFuture<CheckResult> check(
+        final long brandCode,
+        final Channel channel,
+        final RecipientType recipientType,
+        final MessageKind kind,
+        final String recipient)
+    {
+        checkBrand(brandCode);
+        final byte[] address = address(recipient);
+        final long correlationId = correlationIds.incrementAndGet();
+        final CompletableFuture<CheckResult> future = new CompletableFuture<>();
+        final int length = FrameDescriptor.MESSAGE_OFFSET + CheckEncoder.BLOCK_LENGTH + 1 + address.length;
+        final Encoders codec = encoders.get();
+        send(new PendingRequest(PendingRequest.CHECK, future, deadlineNs()), correlationId, length, (buffer) ->
+            codec.check.wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, codec.header)
+                .correlationId(correlationId)
+                .brandCode(brandCode)
+                .channel(channel)
+                .recipientType(recipientType)
+                .messageKind(kind)
+                .putRecipient(address, 0, address.length));
+        return future;
+    }
+
+    /**
+     * Blocking convenience for {@link #check}: waits at most the request timeout.
+     *
+     * @param brandCode     İYS brand code.
+     * @param channel       ARAMA, MESAJ or EPOSTA.
+     * @param recipientType BIREYSEL, TACIR or UNSPECIFIED.
+     * @param kind          COMMERCIAL or TRANSACTIONAL.
+     * @param recipient     phone number or e-mail address.
+     * @return the answer.
+     * @throws FilterClientException on a server error, connection loss or timeout.
+     */
+    public CheckResult checkBlocking(
+        final long brandCode,
+        final Channel channel,
+        final RecipientType recipientType,
+        final MessageKind kind,
+        final String recipient)
+    {
+        return await(check(brandCode, channel, recipientType, kind, recipient));
+    }
+
+    /**
+     * Ask about many messages of one brand at once; results come in entry order.
+     *
+     * @param brandCode İYS brand code.
+     * @param entries   at most {@value FrameDescriptor#MAX_BATCH_ENTRIES}.
+     * @return completes with one result per entry, in order.
+     */
+    public CompletableFuture<List<CheckResult>> checkBatch(final long brandCode, final List<BatchEntry> entries)
+    {
+        checkBrand(brandCode);
+        if (entries.size() > FrameDescriptor.MAX_BATCH_ENTRIES)
+        {
+            throw new IllegalArgumentException("batch has too many entries: entries=" + entries.size() +
+                ", maxBatchEntries=" + FrameDescriptor.MAX_BATCH_ENTRIES);
+        }
+        final byte[][] addresses = new byte[entries.size()][];
+        int length = FrameDescriptor.MESSAGE_OFFSET + CheckBatchEncoder.BLOCK_LENGTH +
+            GroupSizeEncodingEncoder.ENCODED_LENGTH;
+        for (int i = 0; i < addresses.length; i++)
+        {
+            addresses[i] = address(entries.get(i).recipient());
+            length += CheckBatchEncoder.EntriesEncoder.sbeBlockLength() + 1 + addresses[i].length;
+        }
+        final long correlationId = correlationIds.incrementAndGet();
+        final CompletableFuture<List<CheckResult>> future = new CompletableFuture<>();
+        final Encoders codec = encoders.get();
+        send(new PendingRequest(PendingRequest.CHECK_BATCH, future, deadlineNs()), correlationId, length, (buffer) ->
+        {
+            final CheckBatchEncoder.EntriesEncoder group = codec.checkBatch
+                .wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, codec.header)
+                .correlationId(correlationId)
+                .brandCode(brandCode)
+                .entriesCount(addresses.length);
+            for (int i = 0; i < addresses.length; i++)
+            {
+                final BatchEntry entry = entries.get(i);
+                group.next()
+                    .channel(entry.channel())
+                    .recipientType(entry.recipientType())
+                    .messageKind(entry.kind())
+                    .putRecipient(addresses[i], 0, addresses[i].length);
+            }
+        });
+        return future;
+    }
+
+    /**
+     * Send HELLO; usable as a ping.
+     *
+     * @return completes with the server's WELCOME.
+     */
+    public CompletableFuture<ServerInfo> hello()
+    {
+        return hello(activeChannel());
+    }
+
+    private CompletableFuture<ServerInfo> hello(final io.netty.channel.Channel target)
+    {
+        final long correlationId = correlationIds.incrementAndGet();
+        final CompletableFuture<ServerInfo> future = new CompletableFuture<>();
+        final Encoders codec = encoders.get();
+        final int length = FrameDescriptor.MESSAGE_OFFSET + HelloEncoder.BLOCK_LENGTH;
+        write(target, new PendingRequest(PendingRequest.HELLO, future, deadlineNs()), correlationId, length,
+            (buffer) -> codec.hello.wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, codec.header)
+                .correlationId(correlationId)
+                .protocolVersion(FrameDescriptor.SCHEMA_VERSION));
+        return future.thenApply((info) ->
+        {
+            serverInfo = info;
+            return info;
+        });
+    }
+
+    /**
+     * Wait for a future of this client, turning failures into {@link FilterClientException}.
+     *
+     * @param future from this client.
+     * @param <T>    result type.
+     * @return the result.
+     */
+    public <T> T await(final CompletableFuture<T> future)
+    {
+        try
+        {
+            return future.get(options.requestTimeoutMs + SWEEP_INTERVAL_MS * 4, TimeUnit.MILLISECONDS);
+        }
+        catch (final ExecutionException ex)
+        {
+            final Throwable cause = ex.getCause();
+            if (cause instanceof FilterClientException clientException)
+            {
+                throw clientException;
+            }
+            throw new FilterClientException(String.valueOf(cause.getMessage()), null, cause);
+        }
+        catch (final TimeoutException ex)
+        {
+            throw new FilterClientException("no answer within " + options.requestTimeoutMs + " ms", null, ex);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new FilterClientException("interrupted while waiting for an answer", null, ex);
+        }
+    }
+
+    private interface MessageWriter
+    {
+        void write(UnsafeBuffer buffer);
+    }
+
+    private void send(
+        final PendingRequest request, final long correlationId, final int length, final MessageWriter writer)
+    {
+        final io.netty.channel.Channel target;
+        try
+        {
+            target = activeChannel();
+        }
+        catch (final FilterClientException ex)
+        {
+            request.future.completeExceptionally(ex);
+            return;
+        }
+        write(target, request, correlationId, length, writer);
+    }
+
+    private void write(
+        final io.netty.channel.Channel target,
+        final PendingRequest request,
+        final long correlationId,
+        final int length,
+        final MessageWriter writer)
+    {
+        final ByteBuf buf = target.alloc().heapBuffer(length);
+        final UnsafeBuffer view = new UnsafeBuffer(buf.array(), buf.arrayOffset(), length);
+        writer.write(view);
+        FrameDescriptor.frameLength(view, 0, length);
+        buf.writerIndex(length);
+        pending.put(correlationId, request);
+        target.writeAndFlush(buf).addListener((future) ->
+        {
+            if (!future.isSuccess() && pending.remove(correlationId) != null)
+            {
+                request.future.completeExceptionally(
+                    new FilterClientException("cannot send request: " + future.cause(), null, future.cause()));
+            }
+        });
+    }
+
+    private io.netty.channel.Channel activeChannel()
+    {
+        final io.netty.channel.Channel current = channel;
+        if (current != null && current.isActive())
+        {
+            return current;
+        }
+        synchronized (this)
+        {
+            if (closed)
+            {
+                throw new FilterClientException("client is closed", null, null);
+            }
+            if (channel != null && channel.isActive())
+            {
+                return channel;
+            }
+            final long sinceFailureNs = System.nanoTime() - lastFailedConnectNs;
+            if (lastFailedConnectNs != 0 && sinceFailureNs < TimeUnit.MILLISECONDS.toNanos(options.reconnectBackoffMs))
+            {
+                throw new FilterClientException("not connected to " + options.host + ":" + options.port +
+                    "; next attempt in " + (options.reconnectBackoffMs - sinceFailureNs / 1_000_000) + " ms",
+                    null, null);
+            }
+            try
+            {
+                final io.netty.channel.Channel connected = bootstrap.connect(options.host, options.port)
+                    .syncUninterruptibly().channel();
+                channel = connected;
+                await(hello(connected));
+                lastFailedConnectNs = 0;
+                return connected;
+            }
+            catch (final RuntimeException ex)
+            {
+                lastFailedConnectNs = System.nanoTime();
+                if (channel != null)
+                {
+                    channel.close();
+                }
+                throw ex instanceof FilterClientException clientException ? clientException :
+                    new FilterClientException("cannot connect to " + options.host + ":" + options.port + ": " + ex,
+                        null, ex);
+            }
+        }
+    }
+
+    private long deadlineNs()
+    {
+        return System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.requestTimeoutMs);
+    }
+
+    private void expireTimedOut()
+    {
+        final long nowNs = System.nanoTime();
+        pending.forEach((correlationId, request) ->
+        {
+            if (request.deadlineNs - nowNs < 0 && pending.remove(correlationId, request))
+            {
+                request.future.completeExceptionally(new TimeoutException(
+                    "no answer within " + options.requestTimeoutMs + " ms: correlationId=" + correlationId));
+            }
+        });
+    }
+
+    private static void checkBrand(final long brandCode)
+    {
+        if (brandCode < 1 || brandCode > 0xFFFF_FFFFL)
+        {
+            throw new IllegalArgumentException("brandCode: " + brandCode + " (expected: 1..4294967295)");
+        }
+    }
+
+    private static byte[] address(final String recipient)
+    {
+        final int length = recipient.length();
+        if (length > FrameDescriptor.MAX_ADDRESS_LENGTH)
+        {
+            throw new IllegalArgumentException("recipient too long: length=" + length + ", maxAddressLength=" +
+                FrameDescriptor.MAX_ADDRESS_LENGTH);
+        }
+        final byte[] bytes = new byte[length];
+        for (int i = 0; i < length; i++)
+        {
+            final char c = recipient.charAt(i);
+            if (c >= 0x80)
+            {
+                throw new IllegalArgumentException("recipient is not ASCII: '" + recipient + "'");
+            }
+            bytes[i] = (byte)c;
+        }
+        return bytes;
+    }
+
+    /**
+     * Close the connection, fail whatever is in flight and stop the client's thread.
+     */
+    @Override
+    public void close()
+    {
+        synchronized (this)
+        {
+            closed = true;
+        }
+        final io.netty.channel.Channel current = channel;
+        if (current != null)
+        {
+            current.close().syncUninterruptibly();
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        pending.forEach((correlationId, request) ->
+        {
+            if (pending.remove(correlationId, request))
+            {
+                request.future.completeExceptionally(new FilterClientException("client is closed", null, null));
+            }
+        });
+    }
+
+    private static final class Encoders
+    {
+        final MessageHeaderEncoder header = new MessageHeaderEncoder();
+        final HelloEncoder hello = new HelloEncoder();
+        final CheckEncoder check = new CheckEncoder();
+        final CheckBatchEncoder checkBatch = new CheckBatchEncoder();
+    }
+}

@@ -1,0 +1,289 @@
+package io.iysfilter.server;
+
+import io.iysfilter.server.filter.ConsentFilter;
+import io.iysfilter.server.filter.FilterPolicy;
+import io.iysfilter.server.index.ConsentStore;
+import io.iysfilter.server.index.IndexOptions;
+import io.iysfilter.server.ingest.IngestPipeline;
+import io.iysfilter.server.metrics.ServerCounters;
+import io.iysfilter.server.net.NetworkEndpoints;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * The server: opens the data directory, starts the single-writer ingest pipeline, then the binary and HTTP
+ * endpoints. {@link #close()} stops them in reverse order and closes the index cleanly.
+ */
+public final class FilterServer implements AutoCloseable
+{
+    /** Product name and version, as WELCOME reports it. */
+    public static final String SERVER_NAME = "iys-filter/" + Objects.requireNonNullElse(
+        FilterServer.class.getPackage().getImplementationVersion(), "dev");
+    private static final Logger LOG = LoggerFactory.getLogger(FilterServer.class);
+
+    private final Context context;
+    private final ConsentStore store;
+    private final IngestPipeline ingest;
+    private final ServerCounters counters = new ServerCounters();
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final NetworkEndpoints endpoints;
+
+    private FilterServer(final Context context) throws IOException, InterruptedException
+    {
+        this.context = context;
+        store = ConsentStore.open(context.dataDirectory, context.indexOptions);
+        IngestPipeline pipeline = null;
+        NetworkEndpoints network = null;
+        try
+        {
+            pipeline = new IngestPipeline(store.writer(), IngestPipeline.DEFAULT_RING_SIZE);
+            counters.bindTo(registry);
+            network = new NetworkEndpoints(
+                new NetworkEndpoints.Settings(context.bindAddress, context.binaryPort, context.httpPort,
+                    context.ioThreads, context.maxConnections, SERVER_NAME),
+                new ConsentFilter(context.policy), store, counters, registry);
+        }
+        catch (final Throwable ex)
+        {
+            if (pipeline != null)
+            {
+                pipeline.close();
+            }
+            store.close();
+            throw ex;
+        }
+        ingest = pipeline;
+        endpoints = network;
+        LOG.info("started: dataDir={}, brands={}, tacirRequiresRecord={}", context.dataDirectory,
+            store.brands().size(), context.policy.tacirRequiresRecord());
+    }
+
+    /**
+     * Start a server.
+     *
+     * @param context settings; concluded here.
+     * @return the running server.
+     * @throws IOException          when the data directory cannot be opened or a port cannot be bound.
+     * @throws InterruptedException when interrupted while binding.
+     */
+    public static FilterServer start(final Context context) throws IOException, InterruptedException
+    {
+        context.conclude();
+        return new FilterServer(context);
+    }
+
+    /**
+     * @return the bound binary protocol port.
+     */
+    public int binaryPort()
+    {
+        return endpoints.binaryPort();
+    }
+
+    /**
+     * @return the bound HTTP port.
+     */
+    public int httpPort()
+    {
+        return endpoints.httpPort();
+    }
+
+    /**
+     * @return the index.
+     */
+    public ConsentStore store()
+    {
+        return store;
+    }
+
+    /**
+     * @return the counters.
+     */
+    public ServerCounters counters()
+    {
+        return counters;
+    }
+
+    /**
+     * @return the settings the server runs with.
+     */
+    public Context context()
+    {
+        return context;
+    }
+
+    /**
+     * Stop the endpoints, drain the ingest ring and close the index cleanly.
+     */
+    @Override
+    public void close()
+    {
+        endpoints.close();
+        ingest.close();
+        store.close();
+        registry.close();
+        LOG.info("stopped");
+    }
+
+    /**
+     * Settings, with fluent setters; {@link #conclude()} validates them once.
+     */
+    public static final class Context
+    {
+        /** Default binary protocol port. */
+        public static final int BINARY_PORT_DEFAULT = 7700;
+        /** Default HTTP port. */
+        public static final int HTTP_PORT_DEFAULT = 7701;
+        /** Default bind address: loopback only. */
+        public static final String BIND_ADDRESS_DEFAULT = "127.0.0.1";
+        /** Default most concurrent binary connections. */
+        public static final int MAX_CONNECTIONS_DEFAULT = 1024;
+
+        private Path dataDirectory;
+        private String bindAddress = BIND_ADDRESS_DEFAULT;
+        private int binaryPort = BINARY_PORT_DEFAULT;
+        private int httpPort = HTTP_PORT_DEFAULT;
+        private int ioThreads = Runtime.getRuntime().availableProcessors();
+        private int maxConnections = MAX_CONNECTIONS_DEFAULT;
+        private FilterPolicy policy = FilterPolicy.DEFAULT;
+        private IndexOptions indexOptions = IndexOptions.withEntries(IndexOptions.DEFAULT_ENTRIES_PER_MAP);
+
+        /**
+         * @param dataDirectory where the brand indexes live.
+         * @return this.
+         */
+        public Context dataDirectory(final Path dataDirectory)
+        {
+            this.dataDirectory = dataDirectory;
+            return this;
+        }
+
+        /**
+         * @param bindAddress address both endpoints listen on.
+         * @return this.
+         */
+        public Context bindAddress(final String bindAddress)
+        {
+            this.bindAddress = bindAddress;
+            return this;
+        }
+
+        /**
+         * @param binaryPort binary protocol port, 0 for any free port.
+         * @return this.
+         */
+        public Context binaryPort(final int binaryPort)
+        {
+            this.binaryPort = binaryPort;
+            return this;
+        }
+
+        /**
+         * @param httpPort HTTP port, 0 for any free port.
+         * @return this.
+         */
+        public Context httpPort(final int httpPort)
+        {
+            this.httpPort = httpPort;
+            return this;
+        }
+
+        /**
+         * @param ioThreads event-loop threads.
+         * @return this.
+         */
+        public Context ioThreads(final int ioThreads)
+        {
+            this.ioThreads = ioThreads;
+            return this;
+        }
+
+        /**
+         * @param maxConnections most concurrent binary connections.
+         * @return this.
+         */
+        public Context maxConnections(final int maxConnections)
+        {
+            this.maxConnections = maxConnections;
+            return this;
+        }
+
+        /**
+         * @param policy decision policies.
+         * @return this.
+         */
+        public Context policy(final FilterPolicy policy)
+        {
+            this.policy = policy;
+            return this;
+        }
+
+        /**
+         * @param indexOptions index sizing and freshness.
+         * @return this.
+         */
+        public Context indexOptions(final IndexOptions indexOptions)
+        {
+            this.indexOptions = indexOptions;
+            return this;
+        }
+
+        /**
+         * @return the data directory.
+         */
+        public Path dataDirectory()
+        {
+            return dataDirectory;
+        }
+
+        /**
+         * @return the bind address.
+         */
+        public String bindAddress()
+        {
+            return bindAddress;
+        }
+
+        /**
+         * Validate every setting once, naming the one that is wrong.
+         */
+        public void conclude()
+        {
+            if (dataDirectory == null)
+            {
+                throw new IllegalArgumentException("dataDirectory: missing (expected: a directory path)");
+            }
+            checkPort("binaryPort", binaryPort);
+            checkPort("httpPort", httpPort);
+            if (binaryPort != 0 && binaryPort == httpPort)
+            {
+                throw new IllegalArgumentException("httpPort: " + httpPort + " (expected: not the binary port)");
+            }
+            if (ioThreads < 1 || ioThreads > 256)
+            {
+                throw new IllegalArgumentException("ioThreads: " + ioThreads + " (expected: 1..256)");
+            }
+            if (maxConnections < 1)
+            {
+                throw new IllegalArgumentException("maxConnections: " + maxConnections + " (expected: >= 1)");
+            }
+            Objects.requireNonNull(bindAddress, "bindAddress");
+            Objects.requireNonNull(policy, "policy");
+            Objects.requireNonNull(indexOptions, "indexOptions");
+        }
+
+        private static void checkPort(final String name, final int port)
+        {
+            if (port < 0 || port > 65535)
+            {
+                throw new IllegalArgumentException(name + ": " + port + " (expected: 0..65535)");
+            }
+        }
+    }
+}

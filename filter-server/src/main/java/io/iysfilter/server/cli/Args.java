@@ -1,0 +1,130 @@
+package io.iysfilter.server.cli;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Command-line arguments: {@code --name value}, {@code --name=value}, bare {@code --flag}s and positionals.
+ * Every option must be one the command declares, so a typo is an error rather than silently ignored.
+ */
+final class Args
+{
+    private final Map<String, String> options = new HashMap<>();
+    private final List<String> positionals = new ArrayList<>();
+
+    private Args()
+    {
+    }
+
+    /**
+     * @param argv      the arguments after the subcommand.
+     * @param valued    options that take a value.
+     * @param flags     options that take none.
+     * @return the parsed arguments.
+     * @throws UsageException on an unknown option or a missing value.
+     */
+    static Args parse(final String[] argv, final Set<String> valued, final Set<String> flags)
+    {
+        final Args args = new Args();
+        for (int i = 0; i < argv.length; i++)
+        {
+            final String arg = argv[i];
+            if (arg.startsWith("--") && arg.length() > 2)
+            {
+                final int equals = arg.indexOf('=');
+                final String name = equals > 0 ? arg.substring(2, equals) : arg.substring(2);
+                if (flags.contains(name) && equals < 0)
+                {
+                    args.options.put(name, "true");
+                }
+                else if (valued.contains(name))
+                {
+                    if (equals > 0)
+                    {
+                        args.options.put(name, arg.substring(equals + 1));
+                    }
+                    else if (i + 1 < argv.length)
+                    {
+                        args.options.put(name, argv[++i]);
+                    }
+                    else
+                    {
+                        throw new UsageException("option --" + name + " needs a value");
+                    }
+                }
+                else
+                {
+                    throw new UsageException("unknown option: " + arg);
+                }
+            }
+            else
+            {
+                args.positionals.add(arg);
+            }
+        }
+        return args;
+    }
+
+    String get(final String name)
+    {
+        return options.get(name);
+    }
+
+    String get(final String name, final String fallback)
+    {
+        return options.getOrDefault(name, fallback);
+    }
+
+    boolean has(final String name)
+    {
+        return options.containsKey(name);
+    }
+
+    String required(final String name)
+    {
+        final String value = options.get(name);
+        if (value == null || value.isEmpty())
+        {
+            throw new UsageException("missing required option --" + name);
+        }
+        return value;
+    }
+
+    List<String> positionals()
+    {
+        return positionals;
+    }
+
+    static long parseLong(final String name, final String value, final long min, final long max)
+    {
+        try
+        {
+            final long parsed = Long.parseLong(value.trim());
+            if (parsed < min || parsed > max)
+            {
+                throw new UsageException(name + ": " + value + " (expected: " + min + ".." + max + ")");
+            }
+            return parsed;
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new UsageException(name + ": '" + value + "' (expected: a whole number, " + min + ".." + max + ")");
+        }
+    }
+
+    /**
+     * A usage error: the command prints it with its help hint and exits 2.
+     */
+    static final class UsageException extends RuntimeException
+    {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(final String message)
+        {
+            super(message);
+        }
+    }
+}

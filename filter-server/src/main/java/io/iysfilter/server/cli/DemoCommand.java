@@ -1,0 +1,201 @@
+package io.iysfilter.server.cli;
+
+import io.iysfilter.server.FilterServer;
+import io.iysfilter.server.filter.FilterPolicy;
+import io.iysfilter.server.index.IndexOptions;
+import io.iysfilter.server.ingest.DailyFileImporter;
+import io.iysfilter.server.ingest.IysTime;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Locale;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * {@code iys-filter demo}: writes sample daily files for two brands, imports them through the real import path,
+ * starts a server on them and prints commands that show an ALLOW and each kind of DENY.
+ */
+final class DemoCommand implements Main.Command
+{
+    static final long FRESH_BRAND = 600_001;
+    static final long STALE_BRAND = 600_002;
+    static final long UNKNOWN_BRAND = 999_999;
+    private static final long SEED = 6563;
+
+    @Override
+    public String help()
+    {
+        return String.join("\n",
+            "usage: iys-filter demo [--data-dir DIR] [--recipients N] [--port P] [--http-port P]",
+            "",
+            "Generates a sample data set (brand 600001, fresh, with N bulk recipients besides the showcase ones;",
+            "brand 600002, last changed 5 days ago), imports it, starts the server on it and prints commands",
+            "to try. Stops on Ctrl-C. Without --data-dir the data goes to a temporary directory removed on exit;",
+            "a given DIR must be empty or new, and is kept.",
+            "",
+            "  --recipients N   bulk recipients for brand 600001 (default 100000)",
+            "  --port P         binary protocol port (default 7700)",
+            "  --http-port P    HTTP port (default 7701)");
+    }
+
+    @Override
+    public int run(final String[] argv, final PrintStream out, final PrintStream err) throws Exception
+    {
+        final Args args = Args.parse(argv, Set.of("data-dir", "recipients", "port", "http-port"), Set.of());
+        final long bulk = Args.parseLong("recipients", args.get("recipients", "100000"), 0, 50_000_000);
+        final int port = (int)Args.parseLong("port", args.get("port", "7700"), 0, 65535);
+        final int httpPort = (int)Args.parseLong("http-port", args.get("http-port", "7701"), 0, 65535);
+        final boolean temporary = !args.has("data-dir");
+        final Path dataDir = temporary ? Files.createTempDirectory("iys-filter-demo") : Path.of(args.get("data-dir"));
+        if (!temporary && Files.exists(dataDir))
+        {
+            try (Stream<Path> entries = Files.list(dataDir))
+            {
+                if (entries.findAny().isPresent())
+                {
+                    throw new Args.UsageException("data-dir: " + dataDir + " is not empty (expected: empty or new)");
+                }
+            }
+        }
+        Files.createDirectories(dataDir);
+
+        final long nowSec = System.currentTimeMillis() / 1000;
+        final Path freshFile = dataDir.resolve("sample-" + FRESH_BRAND + ".csv");
+        final Path staleFile = dataDir.resolve("sample-" + STALE_BRAND + ".csv");
+        writeFreshBrand(freshFile, nowSec - 3600, bulk);
+        writeStaleBrand(staleFile, nowSec - 5 * 86_400);
+        final long entries = Math.max(10_000, bulk * 2);
+        for (final Path file : new Path[]{freshFile, staleFile})
+        {
+            final long brand = file == freshFile ? FRESH_BRAND : STALE_BRAND;
+            final DailyFileImporter.Report report = ImportCommand.importFile(dataDir, brand, entries, file, err);
+            out.printf("imported %s: %,d lines, %,d applied, %,d superseded, %,d rejected%n", file.getFileName(),
+                report.lines(), report.applied(), report.superseded(), report.rejected());
+        }
+
+        final FilterServer server = FilterServer.start(new FilterServer.Context()
+            .dataDirectory(dataDir)
+            .binaryPort(port)
+            .httpPort(httpPort)
+            .policy(FilterPolicy.DEFAULT)
+            .indexOptions(IndexOptions.withEntries(entries)));
+        out.println(tryThis(server.binaryPort(), server.httpPort(), dataDir, temporary));
+        out.flush();
+        if (temporary)
+        {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(dataDir), "iys-filter-demo-cleanup"));
+        }
+        ServeCommand.awaitShutdown(server);
+        return Main.EXIT_OK;
+    }
+
+    private static String tryThis(final int port, final int httpPort, final Path dataDir, final boolean temporary)
+    {
+        final String check = "./iys-filter check" + (port == 7700 ? "" : " --port " + port) + " --brand ";
+        final String curl = "curl -s 'http://127.0.0.1:" + httpPort + "/v1/check?brand=";
+        return String.join("\n",
+            "",
+            "iys-filter demo is serving: binary 127.0.0.1:" + port + ", http http://127.0.0.1:" + httpPort + "/",
+            "data: " + dataDir + (temporary ? " (removed on exit)" : ""),
+            "",
+            "Try these in another terminal (exit status 0 = ALLOW, 1 = DENY):",
+            "  " + check + FRESH_BRAND + " --channel MESAJ --recipient 05321111111            # ALLOW CONSENT",
+            "  " + check + FRESH_BRAND + " --channel EPOSTA --recipient Ayse@Example.com.tr  # ALLOW CONSENT",
+            "  " + check + FRESH_BRAND + " --channel ARAMA --recipient 5324444444 --recipient-type TACIR" +
+                "  # ALLOW CONSENT",
+            "  " + check + FRESH_BRAND + " --channel MESAJ --recipient '+90 532 222 22 22'      # DENY REJECTED",
+            "  " + check + FRESH_BRAND + " --channel MESAJ --recipient 05323333333            # DENY NO_CONSENT",
+            "  " + check + FRESH_BRAND + " --channel MESAJ --recipient 05323333333 --kind TRANSACTIONAL" +
+                "  # ALLOW EXEMPT",
+            "  " + check + FRESH_BRAND + " --channel ARAMA --recipient 05325555555 --recipient-type TACIR" +
+                "  # DENY NO_CONSENT (tacir-requires-record)",
+            "  " + check + FRESH_BRAND + " --channel EPOSTA --recipient 05321111111           # DENY INVALID_RECIPIENT",
+            "  " + check + UNKNOWN_BRAND + " --channel MESAJ --recipient 05321111111            # DENY UNKNOWN_BRAND",
+            "  " + check + STALE_BRAND + " --channel MESAJ --recipient 05321111111            # DENY STALE",
+            "",
+            "  " + curl + FRESH_BRAND + "&channel=MESAJ&recipient=05321111111'",
+            "  " + curl + FRESH_BRAND + "&channel=MESAJ&recipient=05322222222'",
+            "  curl -s http://127.0.0.1:" + httpPort + "/v1/brands",
+            "  curl -s http://127.0.0.1:" + httpPort + "/metrics | grep iys_decisions",
+            "",
+            "Ctrl-C stops the server.");
+    }
+
+    static void writeFreshBrand(final Path file, final long baseSec, final long bulk) throws IOException
+    {
+        try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8))
+        {
+            out.write(String.join(",", DailyFileImporter.COLUMNS));
+            out.newLine();
+            final long consentSec = baseSec - 30 * 86_400L;
+            row(out, baseSec, "+905321111111", "BIREYSEL", "MESAJ", "ONAY", consentSec, "HS_WEB");
+            row(out, baseSec, "+905322222222", "BIREYSEL", "MESAJ", "ONAY", consentSec, "HS_MESAJ");
+            row(out, baseSec + 60, "+905322222222", "BIREYSEL", "MESAJ", "RET", consentSec + 86_400, "IYS_KISAMESAJ");
+            row(out, baseSec, "ayse@example.com.tr", "BIREYSEL", "EPOSTA", "ONAY", consentSec, "HS_WEB");
+            row(out, baseSec, "+905324444444", "TACIR", "ARAMA", "ONAY", 0, "");
+            final Random random = new Random(SEED);
+            for (long i = 0; i < bulk; i++)
+            {
+                final boolean email = random.nextInt(4) == 0;
+                final String recipient = email ? "user" + i + "@example.com" :
+                    String.format(Locale.ROOT, "+9055%08d", random.nextInt(100_000_000));
+                final String channel = email ? "EPOSTA" : random.nextBoolean() ? "MESAJ" : "ARAMA";
+                final String type = random.nextInt(10) == 0 ? "TACIR" : "BIREYSEL";
+                final long creation = baseSec - random.nextInt(86_400);
+                row(out, creation, recipient, type, channel, "ONAY", consentSec, "HS_WEB");
+                if (random.nextInt(10) < 3)
+                {
+                    row(out, creation + 30, recipient, type, channel, "RET", consentSec + 86_400, "IYS_WEB");
+                }
+            }
+        }
+    }
+
+    static void writeStaleBrand(final Path file, final long baseSec) throws IOException
+    {
+        try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8))
+        {
+            out.write(String.join(",", DailyFileImporter.COLUMNS));
+            out.newLine();
+            row(out, baseSec, "+905321111111", "BIREYSEL", "MESAJ", "ONAY", baseSec - 86_400, "HS_WEB");
+        }
+    }
+
+    private static long transactionCounter;
+
+    private static void row(
+        final BufferedWriter out,
+        final long creationSec,
+        final String recipient,
+        final String type,
+        final String channel,
+        final String status,
+        final long consentSec,
+        final String source) throws IOException
+    {
+        transactionCounter++;
+        out.write(IysTime.format(creationSec) + "," + String.format(Locale.ROOT, "%064x", transactionCounter) + "," +
+            recipient + "," + type + "," + channel + "," + status + "," +
+            (consentSec == 0 ? "" : IysTime.format(consentSec)) + "," + source);
+        out.newLine();
+    }
+
+    private static void deleteQuietly(final Path dir)
+    {
+        try (Stream<Path> paths = Files.walk(dir))
+        {
+            paths.sorted(Comparator.reverseOrder()).forEach((path) -> path.toFile().delete());
+        }
+        catch (final IOException ignored)
+        {
+            // best effort: it is a temporary directory
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package io.iysfilter.server.cli;
+
+import io.iysfilter.server.FilterServer;
+
+import java.io.PrintStream;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code iys-filter serve}: runs until SIGINT or SIGTERM, then closes the index cleanly.
+ */
+final class ServeCommand implements Main.Command
+{
+    @Override
+    public String help()
+    {
+        return String.join("\n",
+            "usage: iys-filter serve --data-dir DIR [--config FILE] [options]",
+            "",
+            "Serves consent checks from the brand indexes in DIR: the binary protocol (docs/PROTOCOL.md) and the",
+            "HTTP API (GET /v1/check, /v1/brands, /health, /metrics). Stops cleanly on SIGINT or SIGTERM.",
+            "Settings come from FILE (key=value lines, same names as the options) and are overridden by options:",
+            "",
+            "  --data-dir DIR                 brand indexes (created if missing)",
+            "  --bind ADDR                    listen address (default 127.0.0.1; 0.0.0.0 for all)",
+            "  --port N                       binary protocol port (default 7700)",
+            "  --http-port N                  HTTP port (default 7701)",
+            "  --io-threads N                 event-loop threads (default: number of cores)",
+            "  --max-connections N            concurrent binary connections (default 1024)",
+            "  --tacir-requires-record B      true (default): TACIR without a record is DENY/NO_CONSENT;",
+            "                                 false: ALLOW/TACIR_NO_RECORD",
+            "  --freshness-bound D            e.g. 72h (default), 30m, 2d, or off: older data answers STALE",
+            "  --unbounded-brands C,C         brands with imported data only: no freshness bound",
+            "  --entries-per-map N            sizing of new brand maps (default 10000000)");
+    }
+
+    @Override
+    public int run(final String[] argv, final PrintStream out, final PrintStream err) throws Exception
+    {
+        final Set<String> valued = new HashSet<>(ServeSettings.NAMES);
+        valued.add("config");
+        final Args args = Args.parse(argv, valued, Set.of());
+        if (!args.positionals().isEmpty())
+        {
+            throw new Args.UsageException("unexpected argument: " + args.positionals().get(0));
+        }
+        final FilterServer.Context context = ServeSettings.resolve(args);
+        final FilterServer server = FilterServer.start(context);
+        out.printf("iys-filter serving %d brand(s) from %s: binary %s:%d, http http://%s:%d/%n",
+            server.store().brands().size(), context.dataDirectory(), context.bindAddress(), server.binaryPort(),
+            context.bindAddress(), server.httpPort());
+        awaitShutdown(server);
+        return Main.EXIT_OK;
+    }
+
+    static void awaitShutdown(final FilterServer server) throws InterruptedException
+    {
+        final CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            server.close();
+            stopped.countDown();
+        }, "iys-filter-shutdown"));
+        stopped.await();
+    }
+}

@@ -1,0 +1,131 @@
+package io.iysfilter.server.cli;
+
+import io.iysfilter.server.FilterServer;
+import io.iysfilter.server.filter.FilterPolicy;
+import io.iysfilter.server.index.IndexOptions;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * The settings of {@code serve}: from a properties file ({@code --config}), overridden by command-line flags of the
+ * same names. Every setting, its default and unit:
+ * <pre>
+ *   data-dir               (required)   directory of the brand indexes
+ *   bind                   127.0.0.1    address both endpoints listen on
+ *   port                   7700         binary protocol port
+ *   http-port              7701         HTTP API port
+ *   io-threads             cores        event-loop threads
+ *   max-connections        1024         concurrent binary connections
+ *   tacir-requires-record  true         TACIR with no record: DENY/NO_CONSENT (true) or ALLOW/TACIR_NO_RECORD
+ *   freshness-bound        72h          age (s, m, h or d) past which commercial answers are STALE; "off" = none
+ *   unbounded-brands       (none)       comma-separated brand codes whose data is imported only: no bound
+ *   entries-per-map        10000000     sizing of a brand's phone and e-mail maps when created
+ * </pre>
+ */
+final class ServeSettings
+{
+    static final Set<String> NAMES = Set.of("data-dir", "bind", "port", "http-port", "io-threads", "max-connections",
+        "tacir-requires-record", "freshness-bound", "unbounded-brands", "entries-per-map");
+
+    private ServeSettings()
+    {
+    }
+
+    static FilterServer.Context resolve(final Args args) throws IOException
+    {
+        final Properties settings = new Properties();
+        final String configFile = args.get("config");
+        if (configFile != null)
+        {
+            try (Reader reader = Files.newBufferedReader(Path.of(configFile), StandardCharsets.UTF_8))
+            {
+                settings.load(reader);
+            }
+            for (final String name : settings.stringPropertyNames())
+            {
+                if (!NAMES.contains(name))
+                {
+                    throw new Args.UsageException("unknown setting in " + configFile + ": '" + name +
+                        "' (expected one of: " + String.join(", ", NAMES) + ")");
+                }
+            }
+        }
+        for (final String name : NAMES)
+        {
+            if (args.has(name))
+            {
+                settings.setProperty(name, args.get(name));
+            }
+        }
+        return toContext(settings);
+    }
+
+    private static FilterServer.Context toContext(final Properties settings)
+    {
+        final String dataDir = settings.getProperty("data-dir");
+        if (dataDir == null || dataDir.isBlank())
+        {
+            throw new Args.UsageException("data-dir: missing (expected: --data-dir DIR or data-dir= in --config)");
+        }
+        final long boundMs = duration("freshness-bound", settings.getProperty("freshness-bound", "72h"));
+        final Set<Long> unbounded = new HashSet<>();
+        for (final String code : settings.getProperty("unbounded-brands", "").split(","))
+        {
+            if (!code.isBlank())
+            {
+                unbounded.add(Args.parseLong("unbounded-brands", code, 1, 0xFFFF_FFFFL));
+            }
+        }
+        final long entries = Args.parseLong("entries-per-map",
+            settings.getProperty("entries-per-map", Long.toString(IndexOptions.DEFAULT_ENTRIES_PER_MAP)),
+            1_000, 4_000_000_000L);
+        final String tacir = settings.getProperty("tacir-requires-record", "true").trim().toLowerCase(Locale.ROOT);
+        if (!tacir.equals("true") && !tacir.equals("false"))
+        {
+            throw new Args.UsageException("tacir-requires-record: '" + tacir + "' (expected: true or false)");
+        }
+        return new FilterServer.Context()
+            .dataDirectory(Path.of(dataDir))
+            .bindAddress(settings.getProperty("bind", FilterServer.Context.BIND_ADDRESS_DEFAULT))
+            .binaryPort((int)Args.parseLong("port",
+                settings.getProperty("port", Integer.toString(FilterServer.Context.BINARY_PORT_DEFAULT)), 0, 65535))
+            .httpPort((int)Args.parseLong("http-port",
+                settings.getProperty("http-port", Integer.toString(FilterServer.Context.HTTP_PORT_DEFAULT)), 0,
+                65535))
+            .ioThreads((int)Args.parseLong("io-threads", settings.getProperty("io-threads",
+                Integer.toString(Runtime.getRuntime().availableProcessors())), 1, 256))
+            .maxConnections((int)Args.parseLong("max-connections", settings.getProperty("max-connections",
+                Integer.toString(FilterServer.Context.MAX_CONNECTIONS_DEFAULT)), 1, 1_000_000))
+            .policy(new FilterPolicy(Boolean.parseBoolean(tacir)))
+            .indexOptions(new IndexOptions(entries, IndexOptions.DEFAULT_MAX_BLOAT_FACTOR,
+                brand -> unbounded.contains(brand) ? 0 : boundMs));
+    }
+
+    /**
+     * @return milliseconds, or 0 for "off".
+     */
+    static long duration(final String name, final String text)
+    {
+        final String value = text.trim().toLowerCase(Locale.ROOT);
+        if (value.equals("off"))
+        {
+            return 0;
+        }
+        final Map<Character, Long> units = Map.of('s', 1_000L, 'm', 60_000L, 'h', 3_600_000L, 'd', 86_400_000L);
+        final Long unit = value.isEmpty() ? null : units.get(value.charAt(value.length() - 1));
+        if (unit == null)
+        {
+            throw new Args.UsageException(name + ": '" + text + "' (expected: a number with s, m, h or d, or off)");
+        }
+        return Args.parseLong(name, value.substring(0, value.length() - 1), 1, 3650L * 86_400) * unit;
+    }
+}

@@ -1,0 +1,28 @@
+package io.iysfilter.server.ingest;
+
+import io.iysfilter.server.index.ConsentChange;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A pre-allocated slot in the ingest ring. Publishers copy into it; the writer reads it.
+ */
+final class IngestEvent
+{
+    static final int CHANGE = 1;
+    static final int CREATE_BRAND = 2;
+    static final int BARRIER = 3;
+
+    final ConsentChange change = new ConsentChange();
+    int type;
+    long tag;
+    long brandCode;
+    IngestListener listener;
+    CompletableFuture<Void> completion;
+
+    void clear()
+    {
+        listener = null;
+        completion = null;
+    }
+}

@@ -1,0 +1,120 @@
+package io.iysfilter.server.ingest;
+
+import com.lmax.disruptor.EventHandler;
+import io.iysfilter.server.index.ConsentIndexWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The single writer: the ingest ring's only consumer and the only holder of the store's
+ * {@link ConsentIndexWriter}. Applies each change as it arrives; persists metadata when the batch ends, because
+ * the next event may be far away.
+ */
+final class IngestEventHandler implements EventHandler<IngestEvent>
+{
+    private static final Logger LOG = LoggerFactory.getLogger(IngestEventHandler.class);
+
+    private final ConsentIndexWriter writer;
+    private final AtomicLong queueDepth = new AtomicLong();
+    private final AtomicLong applied = new AtomicLong();
+    private final AtomicLong superseded = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+
+    IngestEventHandler(final ConsentIndexWriter writer)
+    {
+        this.writer = writer;
+    }
+
+    @Override
+    public void onBatchStart(final long batchSize, final long queueDepth)
+    {
+        this.queueDepth.lazySet(queueDepth);
+    }
+
+    @Override
+    public void onEvent(final IngestEvent event, final long sequence, final boolean endOfBatch)
+    {
+        try
+        {
+            switch (event.type)
+            {
+                case IngestEvent.CHANGE -> onChange(event);
+                case IngestEvent.CREATE_BRAND -> onCreateBrand(event);
+                case IngestEvent.BARRIER ->
+                {
+                    writer.checkpoint();
+                    event.completion.complete(null);
+                }
+                default -> LOG.error("unknown ingest event type: type={}", event.type);
+            }
+        }
+        finally
+        {
+            event.clear();
+            if (endOfBatch)
+            {
+                writer.checkpoint();
+            }
+        }
+    }
+
+    private void onChange(final IngestEvent event)
+    {
+        final int outcome;
+        try
+        {
+            outcome = writer.apply(event.change);
+        }
+        catch (final RuntimeException ex)
+        {
+            failed.getAndIncrement();
+            event.listener.onFailed(event.tag, String.valueOf(ex.getMessage()));
+            return;
+        }
+        if (outcome == ConsentIndexWriter.APPLIED)
+        {
+            applied.getAndIncrement();
+            event.listener.onApplied(event.tag);
+        }
+        else
+        {
+            superseded.getAndIncrement();
+            event.listener.onSuperseded(event.tag);
+        }
+    }
+
+    private void onCreateBrand(final IngestEvent event)
+    {
+        try
+        {
+            writer.createBrand(event.brandCode);
+            event.completion.complete(null);
+        }
+        catch (final Exception ex)
+        {
+            event.completion.completeExceptionally(ex);
+        }
+    }
+
+    long queueDepth()
+    {
+        return queueDepth.get();
+    }
+
+    long applied()
+    {
+        return applied.get();
+    }
+
+    long superseded()
+    {
+        return superseded.get();
+    }
+
+    long failed()
+    {
+        return failed.get();
+    }
+}

@@ -1,0 +1,28 @@
+package io.iysfilter.server.ingest;
+
+/**
+ * Told, on the writer thread, what became of each published change. Implementations must be quick and must not
+ * block: they run inside the single writer.
+ */
+public interface IngestListener
+{
+    /**
+     * @param tag the publisher's tag for the change, e.g. its line number.
+     */
+    void onApplied(long tag);
+
+    /**
+     * The index already held this change or a newer one for the key.
+     *
+     * @param tag the publisher's tag for the change.
+     */
+    void onSuperseded(long tag);
+
+    /**
+     * The change could not be applied (no index for the brand, index full, I/O error). Nothing changed.
+     *
+     * @param tag    the publisher's tag for the change.
+     * @param reason why, for a report.
+     */
+    void onFailed(long tag, String reason);
+}

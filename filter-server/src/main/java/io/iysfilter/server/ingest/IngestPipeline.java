@@ -1,0 +1,146 @@
+package io.iysfilter.server.ingest;
+
+import com.lmax.disruptor.BlockingWaitStrategy;
+import com.lmax.disruptor.EventTranslatorThreeArg;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.ProducerType;
+import io.iysfilter.server.index.ConsentChange;
+import io.iysfilter.server.index.ConsentIndexWriter;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadFactory;
+
+/**
+ * The single-writer path every index mutation takes: one LMAX Disruptor ring, any number of publishers, one
+ * consumer ({@link IngestEventHandler}) holding the store's writer. Publishing a change claims a sequence and
+ * copies the change into its pre-allocated event, so it allocates nothing (a translator would box the tag);
+ * control events use a static translator. When the ring is full a publisher waits (back-pressure); readers are
+ * never involved.
+ */
+public final class IngestPipeline implements AutoCloseable
+{
+    /** Default ring size: a power of two. */
+    public static final int DEFAULT_RING_SIZE = 16 * 1024;
+
+    private static final EventTranslatorThreeArg<IngestEvent, Integer, Long, CompletableFuture<Void>> CONTROL =
+        (event, sequence, type, brandCode, completion) ->
+        {
+            event.type = type;
+            event.brandCode = brandCode;
+            event.completion = completion;
+        };
+
+    private final Disruptor<IngestEvent> disruptor;
+    private final RingBuffer<IngestEvent> ringBuffer;
+    private final IngestEventHandler handler;
+
+    /**
+     * Start the pipeline's writer thread.
+     *
+     * @param writer   the store's one writer; this pipeline becomes its only user.
+     * @param ringSize events in the ring, a power of two.
+     */
+    public IngestPipeline(final ConsentIndexWriter writer, final int ringSize)
+    {
+        final ThreadFactory threads = runnable ->
+        {
+            final Thread thread = new Thread(runnable, "iys-ingest-writer");
+            thread.setDaemon(true);
+            return thread;
+        };
+        handler = new IngestEventHandler(writer);
+        disruptor = new Disruptor<>(IngestEvent::new, ringSize, threads, ProducerType.MULTI,
+            new BlockingWaitStrategy());
+        disruptor.handleEventsWith(handler);
+        ringBuffer = disruptor.start();
+    }
+
+    /**
+     * Publish one change; waits while the ring is full. The change is copied, so the caller may reuse it.
+     *
+     * @param change   to apply.
+     * @param tag      passed back to the listener, e.g. a line number.
+     * @param listener told what became of the change, on the writer thread.
+     */
+    public void publish(final ConsentChange change, final long tag, final IngestListener listener)
+    {
+        final long sequence = ringBuffer.next();
+        try
+        {
+            final IngestEvent event = ringBuffer.get(sequence);
+            event.type = IngestEvent.CHANGE;
+            event.change.copyFrom(change);
+            event.tag = tag;
+            event.listener = listener;
+        }
+        finally
+        {
+            ringBuffer.publish(sequence);
+        }
+    }
+
+    /**
+     * Create a brand's index on the writer thread if it does not exist.
+     *
+     * @param brandCode İYS brand code.
+     * @return completes when the brand exists, or exceptionally when it cannot be created.
+     */
+    public CompletableFuture<Void> createBrand(final long brandCode)
+    {
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        ringBuffer.publishEvent(CONTROL, IngestEvent.CREATE_BRAND, brandCode, done);
+        return done;
+    }
+
+    /**
+     * @return completes once every change published before it is applied and the metadata is persisted.
+     */
+    public CompletableFuture<Void> barrier()
+    {
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        ringBuffer.publishEvent(CONTROL, IngestEvent.BARRIER, 0L, done);
+        return done;
+    }
+
+    /**
+     * @return events published but not yet consumed when the writer started its current batch.
+     */
+    public long queueDepth()
+    {
+        return handler.queueDepth();
+    }
+
+    /**
+     * @return changes applied since start.
+     */
+    public long applied()
+    {
+        return handler.applied();
+    }
+
+    /**
+     * @return changes found superseded since start.
+     */
+    public long superseded()
+    {
+        return handler.superseded();
+    }
+
+    /**
+     * @return changes that failed since start.
+     */
+    public long failed()
+    {
+        return handler.failed();
+    }
+
+    /**
+     * Drain the ring (every published event is processed) and stop the writer thread.
+     */
+    @Override
+    public void close()
+    {
+        disruptor.shutdown();
+    }
+}

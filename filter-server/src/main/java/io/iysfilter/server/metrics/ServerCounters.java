@@ -1,0 +1,167 @@
+package io.iysfilter.server.metrics;
+
+import io.iysfilter.protocol.codecs.ErrorCode;
+import io.iysfilter.server.filter.Reason;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Every counter the endpoints keep. Event-loop threads increment striped {@link LongAdder}s (no shared cache line,
+ * no allocation once warm); Micrometer reads them only when Prometheus scrapes, through meters bound once.
+ */
+public final class ServerCounters
+{
+    /** Where a request came in. */
+    public enum Endpoint
+    {
+        /** The binary protocol. */
+        BINARY,
+        /** The HTTP API. */
+        HTTP
+    }
+
+    /** What was asked. */
+    public enum RequestType
+    {
+        /** HELLO. */
+        HELLO,
+        /** One CHECK (or GET /v1/check). */
+        CHECK,
+        /** One CHECK_BATCH. */
+        CHECK_BATCH
+    }
+
+    private static final int MAX_ERROR_CODE = 16;
+
+    private final LongAdder[][] requests = adders(Endpoint.values().length, RequestType.values().length);
+    private final LongAdder[][] decisions = adders(Endpoint.values().length, Reason.values().length);
+    private final LongAdder[] protocolErrors = adders(1, MAX_ERROR_CODE)[0];
+    private final LongAdder httpBadRequests = new LongAdder();
+    private final AtomicInteger activeConnections = new AtomicInteger();
+
+    private static LongAdder[][] adders(final int rows, final int columns)
+    {
+        final LongAdder[][] adders = new LongAdder[rows][columns];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < columns; c++)
+            {
+                adders[r][c] = new LongAdder();
+            }
+        }
+        return adders;
+    }
+
+    /**
+     * @param endpoint where.
+     * @param type     what.
+     */
+    public void onRequest(final Endpoint endpoint, final RequestType type)
+    {
+        requests[endpoint.ordinal()][type.ordinal()].increment();
+    }
+
+    /**
+     * @param endpoint where.
+     * @param reason   the decision.
+     */
+    public void onDecision(final Endpoint endpoint, final Reason reason)
+    {
+        decisions[endpoint.ordinal()][reason.ordinal()].increment();
+    }
+
+    /**
+     * @param code the error sent.
+     */
+    public void onProtocolError(final ErrorCode code)
+    {
+        final int index = code.value();
+        protocolErrors[index >= 0 && index < MAX_ERROR_CODE ? index : 0].increment();
+    }
+
+    /**
+     * An HTTP request refused with a 4xx status.
+     */
+    public void onHttpBadRequest()
+    {
+        httpBadRequests.increment();
+    }
+
+    /**
+     * @return the live count of binary connections, for the connection limit.
+     */
+    public AtomicInteger activeConnections()
+    {
+        return activeConnections;
+    }
+
+    /**
+     * @param endpoint where.
+     * @param reason   the decision.
+     * @return decisions so far.
+     */
+    public long decisions(final Endpoint endpoint, final Reason reason)
+    {
+        return decisions[endpoint.ordinal()][reason.ordinal()].sum();
+    }
+
+    /**
+     * @param code an error code.
+     * @return errors of that code sent so far.
+     */
+    public long protocolErrors(final ErrorCode code)
+    {
+        return protocolErrors[code.value()].sum();
+    }
+
+    /**
+     * Bind every counter to a registry, once, at start-up.
+     *
+     * @param registry the registry Prometheus scrapes.
+     */
+    public void bindTo(final MeterRegistry registry)
+    {
+        for (final Endpoint endpoint : Endpoint.values())
+        {
+            final String endpointName = endpoint.name().toLowerCase();
+            for (final RequestType type : RequestType.values())
+            {
+                FunctionCounter.builder("iys_requests", requests[endpoint.ordinal()][type.ordinal()], LongAdder::sum)
+                    .description("requests received")
+                    .tag("endpoint", endpointName)
+                    .tag("type", type.name().toLowerCase())
+                    .register(registry);
+            }
+            for (final Reason reason : Reason.values())
+            {
+                FunctionCounter.builder("iys_decisions", decisions[endpoint.ordinal()][reason.ordinal()],
+                    LongAdder::sum)
+                    .description("decisions made, by verdict and reason")
+                    .tag("endpoint", endpointName)
+                    .tag("verdict", reason.verdict())
+                    .tag("reason", reason.name())
+                    .register(registry);
+            }
+        }
+        for (final ErrorCode code : ErrorCode.values())
+        {
+            if (code != ErrorCode.NULL_VAL && code != ErrorCode.SBE_UNKNOWN)
+            {
+                FunctionCounter.builder("iys_protocol_errors", protocolErrors[code.value()], LongAdder::sum)
+                    .description("binary protocol errors sent, by code")
+                    .tag("code", code.name())
+                    .register(registry);
+            }
+        }
+        FunctionCounter.builder("iys_http_bad_requests", httpBadRequests, LongAdder::sum)
+            .description("HTTP requests refused with a 4xx status")
+            .register(registry);
+        Gauge.builder("iys_connections_active", activeConnections, AtomicInteger::get)
+            .description("open binary protocol connections")
+            .register(registry);
+    }
+}

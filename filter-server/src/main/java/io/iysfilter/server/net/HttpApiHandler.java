@@ -1,0 +1,220 @@
+package io.iysfilter.server.net;
+
+import io.iysfilter.server.Decider;
+import io.iysfilter.server.filter.BrandState;
+import io.iysfilter.server.filter.Channel;
+import io.iysfilter.server.filter.ConsentFilter;
+import io.iysfilter.server.filter.MessageKind;
+import io.iysfilter.server.filter.Reason;
+import io.iysfilter.server.filter.RecipientType;
+import io.iysfilter.server.index.BrandIndex;
+import io.iysfilter.server.index.ConsentStore;
+import io.iysfilter.server.metrics.ServerCounters;
+import io.iysfilter.server.metrics.ServerCounters.Endpoint;
+import io.iysfilter.server.metrics.ServerCounters.RequestType;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The HTTP API, one instance per connection:
+ * <ul>
+ *   <li>{@code GET /v1/check?brand=&channel=&recipient=&recipientType=&kind=}: one decision as JSON;</li>
+ *   <li>{@code GET /v1/brands}: the brands this server holds, with entries and as-of time;</li>
+ *   <li>{@code GET /health}: liveness, with the number of brands;</li>
+ *   <li>{@code GET /metrics}: Prometheus text format.</li>
+ * </ul>
+ * Bad parameters get 400 with {@code {"error":"bad_request","message":"…"}}.
+ */
+final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
+{
+    private static final String JSON = "application/json; charset=utf-8";
+    private static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
+
+    private final Decider decider;
+    private final ConsentStore store;
+    private final ServerCounters counters;
+    private final PrometheusMeterRegistry registry;
+
+    HttpApiHandler(
+        final Decider decider,
+        final ConsentStore store,
+        final ServerCounters counters,
+        final PrometheusMeterRegistry registry)
+    {
+        this.decider = decider;
+        this.store = store;
+        this.counters = counters;
+        this.registry = registry;
+    }
+
+    @Override
+    protected void channelRead0(final ChannelHandlerContext ctx, final FullHttpRequest request)
+    {
+        if (!request.decoderResult().isSuccess())
+        {
+            respond(ctx, request, HttpResponseStatus.BAD_REQUEST, JSON, error("bad_request", "malformed HTTP request"));
+            return;
+        }
+        final QueryStringDecoder query = new QueryStringDecoder(request.uri());
+        final String path = query.path();
+        if (!HttpMethod.GET.equals(request.method()))
+        {
+            respond(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, JSON,
+                error("method_not_allowed", "only GET is served: method=" + request.method()));
+            return;
+        }
+        switch (path)
+        {
+            case "/v1/check" -> check(ctx, request, query.parameters());
+            case "/v1/brands" -> respond(ctx, request, HttpResponseStatus.OK, JSON, brands());
+            case "/health" -> respond(ctx, request, HttpResponseStatus.OK, JSON,
+                "{\"status\":\"UP\",\"brands\":" + store.brands().size() + "}");
+            case "/metrics" -> respond(ctx, request, HttpResponseStatus.OK, PROMETHEUS, registry.scrape());
+            default -> respond(ctx, request, HttpResponseStatus.NOT_FOUND, JSON,
+                error("not_found", "no such path: " + path +
+                    " (expected: /v1/check, /v1/brands, /health or /metrics)"));
+        }
+    }
+
+    private void check(final ChannelHandlerContext ctx, final FullHttpRequest request,
+        final Map<String, List<String>> parameters)
+    {
+        final String brandText = parameter(parameters, "brand");
+        final String channelText = parameter(parameters, "channel");
+        final String recipient = parameter(parameters, "recipient");
+        final String typeText = parameter(parameters, "recipientType");
+        final String kindText = parameter(parameters, "kind");
+
+        final long brandCode = parseBrand(brandText);
+        final Channel channel = channelText == null ? null : Channel.fromName(channelText);
+        final RecipientType type = typeText == null ? RecipientType.UNSPECIFIED : RecipientType.fromName(typeText);
+        final MessageKind kind = kindText == null ? MessageKind.COMMERCIAL : MessageKind.fromName(kindText);
+        final String problem = brandCode < 0 ? "brand: '" + brandText + "' (expected: an İYS brand code, 1.." +
+            0xFFFF_FFFFL + ")" :
+            channel == null ? "channel: '" + channelText + "' (expected: ARAMA, MESAJ or EPOSTA)" :
+            recipient == null || recipient.isEmpty() ? "recipient: missing (expected: a phone number or e-mail)" :
+            type == null ? "recipientType: '" + typeText + "' (expected: BIREYSEL or TACIR)" :
+            kind == null ? "kind: '" + kindText + "' (expected: COMMERCIAL or TRANSACTIONAL)" : null;
+        if (problem != null)
+        {
+            respond(ctx, request, HttpResponseStatus.BAD_REQUEST, JSON, error("bad_request", problem));
+            return;
+        }
+
+        counters.onRequest(Endpoint.HTTP, RequestType.CHECK);
+        final BrandState brand = decider.brand(brandCode);
+        final Reason reason = decider.decide(brand, channel, type, kind, recipient, System.currentTimeMillis());
+        counters.onDecision(Endpoint.HTTP, reason);
+        final String body = "{\"verdict\":\"" + reason.verdict() + "\",\"reason\":\"" + reason.name() +
+            "\",\"brand\":" + brandCode + ",\"asOf\":" + asOf(brand) + "}";
+        respond(ctx, request, HttpResponseStatus.OK, JSON, body);
+    }
+
+    private String brands()
+    {
+        final StringBuilder json = new StringBuilder("{\"brands\":[");
+        final List<BrandIndex> brands = store.brands();
+        brands.sort(Comparator.comparingLong(BrandIndex::brandCode));
+        final long nowMs = System.currentTimeMillis();
+        for (int i = 0; i < brands.size(); i++)
+        {
+            final BrandIndex brand = brands.get(i);
+            json.append(i == 0 ? "" : ",")
+                .append("{\"brand\":").append(brand.brandCode())
+                .append(",\"entries\":").append(brand.entries())
+                .append(",\"asOf\":").append(asOf(brand))
+                .append(",\"freshnessBoundMs\":").append(brand.freshnessBoundMs())
+                .append(",\"state\":\"").append(ConsentFilter.isStale(brand, nowMs) ? "STALE" : "FRESH")
+                .append("\"}");
+        }
+        return json.append("]}").toString();
+    }
+
+    private static String asOf(final BrandState brand)
+    {
+        return brand == null || brand.asOfMs() == 0 ? "null" :
+            "\"" + Instant.ofEpochMilli(brand.asOfMs()) + "\"";
+    }
+
+    private static long parseBrand(final String text)
+    {
+        if (text == null || text.isEmpty() || text.length() > 10)
+        {
+            return -1;
+        }
+        for (int i = 0; i < text.length(); i++)
+        {
+            if (text.charAt(i) < '0' || text.charAt(i) > '9')
+            {
+                return -1;
+            }
+        }
+        final long value = Long.parseLong(text);
+        return value >= 1 && value <= 0xFFFF_FFFFL ? value : -1;
+    }
+
+    private static String parameter(final Map<String, List<String>> parameters, final String name)
+    {
+        final List<String> values = parameters.get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    private static String error(final String code, final String message)
+    {
+        return "{\"error\":\"" + code + "\",\"message\":\"" + Json.escape(message) + "\"}";
+    }
+
+    private void respond(
+        final ChannelHandlerContext ctx,
+        final FullHttpRequest request,
+        final HttpResponseStatus status,
+        final String contentType,
+        final String body)
+    {
+        if (status.code() >= 400 && status.code() < 500)
+        {
+            counters.onHttpBadRequest();
+        }
+        final ByteBuf content = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
+        final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
+        response.headers()
+            .set(HttpHeaderNames.CONTENT_TYPE, contentType)
+            .setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
+        final boolean keepAlive = HttpUtil.isKeepAlive(request);
+        if (keepAlive)
+        {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            ctx.writeAndFlush(response, ctx.voidPromise());
+        }
+        else
+        {
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
+    {
+        ctx.close();
+    }
+}
