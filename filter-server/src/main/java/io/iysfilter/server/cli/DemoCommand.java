@@ -88,11 +88,13 @@ final class DemoCommand implements Main.Command
             .indexOptions(IndexOptions.withEntries(entries)));
         out.println(tryThis(server.binaryPort(), server.httpPort(), dataDir, temporary));
         out.flush();
-        if (temporary)
+        ServeCommand.awaitShutdown(server, () ->
         {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(dataDir), "iys-filter-demo-cleanup"));
-        }
-        ServeCommand.awaitShutdown(server);
+            if (temporary)
+            {
+                deleteQuietly(dataDir);
+            }
+        });
         return Main.EXIT_OK;
     }
 

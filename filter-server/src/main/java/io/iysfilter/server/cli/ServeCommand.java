@@ -50,16 +50,24 @@ final class ServeCommand implements Main.Command
         out.printf("iys-filter serving %d brand(s) from %s: binary %s:%d, http http://%s:%d/%n",
             server.store().brands().size(), context.dataDirectory(), context.bindAddress(), server.binaryPort(),
             context.bindAddress(), server.httpPort());
-        awaitShutdown(server);
+        awaitShutdown(server, null);
         return Main.EXIT_OK;
     }
 
-    static void awaitShutdown(final FilterServer server) throws InterruptedException
+    /**
+     * Block until the JVM is asked to stop, then close the server and run {@code afterClose}, in that order, in
+     * one shutdown hook (the JVM runs separate hooks concurrently). {@code afterClose} may be null.
+     */
+    static void awaitShutdown(final FilterServer server, final Runnable afterClose) throws InterruptedException
     {
         final CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {
             server.close();
+            if (afterClose != null)
+            {
+                afterClose.run();
+            }
             stopped.countDown();
         }, "iys-filter-shutdown"));
         stopped.await();

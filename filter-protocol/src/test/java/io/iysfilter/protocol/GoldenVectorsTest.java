@@ -1,0 +1,327 @@
+package io.iysfilter.protocol;
+
+import io.iysfilter.protocol.codecs.Channel;
+import io.iysfilter.protocol.codecs.CheckBatchDecoder;
+import io.iysfilter.protocol.codecs.CheckBatchEncoder;
+import io.iysfilter.protocol.codecs.CheckBatchResponseDecoder;
+import io.iysfilter.protocol.codecs.CheckBatchResponseEncoder;
+import io.iysfilter.protocol.codecs.CheckDecoder;
+import io.iysfilter.protocol.codecs.CheckEncoder;
+import io.iysfilter.protocol.codecs.CheckResponseDecoder;
+import io.iysfilter.protocol.codecs.CheckResponseEncoder;
+import io.iysfilter.protocol.codecs.ErrorCode;
+import io.iysfilter.protocol.codecs.ErrorDecoder;
+import io.iysfilter.protocol.codecs.ErrorEncoder;
+import io.iysfilter.protocol.codecs.HelloDecoder;
+import io.iysfilter.protocol.codecs.HelloEncoder;
+import io.iysfilter.protocol.codecs.MessageHeaderDecoder;
+import io.iysfilter.protocol.codecs.MessageHeaderEncoder;
+import io.iysfilter.protocol.codecs.MessageKind;
+import io.iysfilter.protocol.codecs.Reason;
+import io.iysfilter.protocol.codecs.RecipientType;
+import io.iysfilter.protocol.codecs.Verdict;
+import io.iysfilter.protocol.codecs.WelcomeDecoder;
+import io.iysfilter.protocol.codecs.WelcomeEncoder;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+/**
+ * Every message's canonical encoding lives in src/test/resources/golden/*.hex, the vectors other-language clients
+ * test against. Each test decodes its vector and checks every field, then encodes the same values and compares the
+ * bytes, so a change to the schema, the framing or the codecs that alters the wire fails here.
+ */
+class GoldenVectorsTest
+{
+    private static final String MAX_EMAIL = "a".repeat(64) + "@" + "b".repeat(182) + ".com.tr";
+    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
+    private final MessageHeaderDecoder header = new MessageHeaderDecoder();
+
+    @Test
+    void shouldMatchHello()
+    {
+        final UnsafeBuffer golden = load("hello.hex");
+        assertHeader(golden, HelloDecoder.TEMPLATE_ID, HelloDecoder.BLOCK_LENGTH);
+        final HelloDecoder decoder = new HelloDecoder().wrap(golden, FrameDescriptor.MESSAGE_OFFSET,
+            header.blockLength(), header.version());
+        assertEquals(1L, decoder.correlationId());
+        assertEquals(1, decoder.protocolVersion());
+
+        final UnsafeBuffer encoded = frame(new HelloEncoder()
+            .wrapAndApplyHeader(buffer(), FrameDescriptor.MESSAGE_HEADER_OFFSET, headerEncoder)
+            .correlationId(1L)
+            .protocolVersion(1)
+            .encodedLength());
+        assertBytes(golden, encoded);
+    }
+
+    @Test
+    void shouldMatchWelcome()
+    {
+        final UnsafeBuffer golden = load("welcome.hex");
+        assertHeader(golden, WelcomeDecoder.TEMPLATE_ID, WelcomeDecoder.BLOCK_LENGTH);
+        final WelcomeDecoder decoder = new WelcomeDecoder().wrap(golden, FrameDescriptor.MESSAGE_OFFSET,
+            header.blockLength(), header.version());
+        assertEquals(1L, decoder.correlationId());
+        assertEquals(1, decoder.protocolVersion());
+        assertEquals(FrameDescriptor.MAX_FRAME_LENGTH, decoder.maxFrameLength());
+        assertEquals(FrameDescriptor.MAX_BATCH_ENTRIES, decoder.maxBatchEntries());
+        assertEquals(FrameDescriptor.MAX_ADDRESS_LENGTH, decoder.maxAddressLength());
+        assertEquals("iys-filter/0.1.0", decoder.serverName());
+
+        final UnsafeBuffer encoded = frame(new WelcomeEncoder()
+            .wrapAndApplyHeader(buffer(), FrameDescriptor.MESSAGE_HEADER_OFFSET, headerEncoder)
+            .correlationId(1L)
+            .protocolVersion(1)
+            .maxFrameLength(FrameDescriptor.MAX_FRAME_LENGTH)
+            .maxBatchEntries(FrameDescriptor.MAX_BATCH_ENTRIES)
+            .maxAddressLength(FrameDescriptor.MAX_ADDRESS_LENGTH)
+            .serverName("iys-filter/0.1.0")
+            .encodedLength());
+        assertBytes(golden, encoded);
+    }
+
+    @Test
+    void shouldMatchCheckOfPhone()
+    {
+        assertCheck("check-phone.hex", 42L, 600_001L, Channel.MESAJ, RecipientType.BIREYSEL, MessageKind.COMMERCIAL,
+            "+905321234567");
+    }
+
+    @Test
+    void shouldMatchCheckOfLongestEmail()
+    {
+        assertEquals(FrameDescriptor.MAX_ADDRESS_LENGTH, MAX_EMAIL.length());
+        assertCheck("check-email-max.hex", 0x0102030405060708L, 4_294_967_295L, Channel.EPOSTA,
+            RecipientType.TACIR, MessageKind.TRANSACTIONAL, MAX_EMAIL);
+    }
+
+    @Test
+    void shouldMatchCheckResponse()
+    {
+        final UnsafeBuffer golden = load("check-response.hex");
+        assertHeader(golden, CheckResponseDecoder.TEMPLATE_ID, CheckResponseDecoder.BLOCK_LENGTH);
+        final CheckResponseDecoder decoder = new CheckResponseDecoder().wrap(golden, FrameDescriptor.MESSAGE_OFFSET,
+            header.blockLength(), header.version());
+        assertEquals(42L, decoder.correlationId());
+        assertEquals(1_763_892_000_000L, decoder.asOf());
+        assertEquals(Verdict.DENY, decoder.verdict());
+        assertEquals(Reason.REJECTED, decoder.reason());
+
+        final UnsafeBuffer encoded = frame(new CheckResponseEncoder()
+            .wrapAndApplyHeader(buffer(), FrameDescriptor.MESSAGE_HEADER_OFFSET, headerEncoder)
+            .correlationId(42L)
+            .asOf(1_763_892_000_000L)
+            .verdict(Verdict.DENY)
+            .reason(Reason.REJECTED)
+            .encodedLength());
+        assertBytes(golden, encoded);
+    }
+
+    @Test
+    void shouldMatchCheckBatchOfZeroOneAndThreeEntries()
+    {
+        assertCheckBatch("check-batch-0.hex", List.of());
+        assertCheckBatch("check-batch-1.hex", List.of(
+            new Entry(Channel.MESAJ, RecipientType.UNSPECIFIED, MessageKind.COMMERCIAL, "05321234567")));
+        assertCheckBatch("check-batch-3.hex", List.of(
+            new Entry(Channel.MESAJ, RecipientType.BIREYSEL, MessageKind.COMMERCIAL, "+905321234567"),
+            new Entry(Channel.EPOSTA, RecipientType.BIREYSEL, MessageKind.COMMERCIAL, "ali@example.com.tr"),
+            new Entry(Channel.ARAMA, RecipientType.TACIR, MessageKind.TRANSACTIONAL, "0 (532) 123-45-67")));
+    }
+
+    @Test
+    void shouldMatchCheckBatchResponses()
+    {
+        assertCheckBatchResponse("check-batch-response-0.hex", new Verdict[0], new Reason[0]);
+        assertCheckBatchResponse("check-batch-response-3.hex",
+            new Verdict[]{Verdict.ALLOW, Verdict.DENY, Verdict.ALLOW},
+            new Reason[]{Reason.CONSENT, Reason.NO_CONSENT, Reason.EXEMPT});
+    }
+
+    @Test
+    void shouldMatchErrors()
+    {
+        assertError("error-batch-too-large.hex", 7L, ErrorCode.BATCH_TOO_LARGE,
+            "batch has too many entries: entries=1001, maxBatchEntries=1000");
+        assertError("error-frame-too-large.hex", 0L, ErrorCode.FRAME_TOO_LARGE,
+            "frame length exceeds maximum: frameLength=542393671, maxFrameLength=262144");
+    }
+
+    private record Entry(Channel channel, RecipientType type, MessageKind kind, String recipient)
+    {
+    }
+
+    private void assertCheck(final String file, final long correlationId, final long brand, final Channel channel,
+        final RecipientType type, final MessageKind kind, final String recipient)
+    {
+        final UnsafeBuffer golden = load(file);
+        assertHeader(golden, CheckDecoder.TEMPLATE_ID, CheckDecoder.BLOCK_LENGTH);
+        final CheckDecoder decoder = new CheckDecoder().wrap(golden, FrameDescriptor.MESSAGE_OFFSET,
+            header.blockLength(), header.version());
+        assertEquals(correlationId, decoder.correlationId());
+        assertEquals(brand, decoder.brandCode());
+        assertEquals(channel, decoder.channel());
+        assertEquals(type, decoder.recipientType());
+        assertEquals(kind, decoder.messageKind());
+        assertEquals(recipient, decoder.recipient());
+
+        final UnsafeBuffer encoded = frame(new CheckEncoder()
+            .wrapAndApplyHeader(buffer(), FrameDescriptor.MESSAGE_HEADER_OFFSET, headerEncoder)
+            .correlationId(correlationId)
+            .brandCode(brand)
+            .channel(channel)
+            .recipientType(type)
+            .messageKind(kind)
+            .recipient(recipient)
+            .encodedLength());
+        assertBytes(golden, encoded);
+    }
+
+    private void assertCheckBatch(final String file, final List<Entry> entries)
+    {
+        final UnsafeBuffer golden = load(file);
+        assertHeader(golden, CheckBatchDecoder.TEMPLATE_ID, CheckBatchDecoder.BLOCK_LENGTH);
+        final CheckBatchDecoder decoder = new CheckBatchDecoder().wrap(golden, FrameDescriptor.MESSAGE_OFFSET,
+            header.blockLength(), header.version());
+        assertEquals(9L, decoder.correlationId());
+        assertEquals(600_001L, decoder.brandCode());
+        final List<Entry> decoded = new ArrayList<>();
+        for (final CheckBatchDecoder.EntriesDecoder entry : decoder.entries())
+        {
+            decoded.add(new Entry(entry.channel(), entry.recipientType(), entry.messageKind(), entry.recipient()));
+        }
+        assertEquals(entries, decoded);
+
+        final CheckBatchEncoder encoder = new CheckBatchEncoder();
+        final CheckBatchEncoder.EntriesEncoder group = encoder
+            .wrapAndApplyHeader(buffer(), FrameDescriptor.MESSAGE_HEADER_OFFSET, headerEncoder)
+            .correlationId(9L)
+            .brandCode(600_001L)
+            .entriesCount(entries.size());
+        for (final Entry entry : entries)
+        {
+            group.next()
+                .channel(entry.channel())
+                .recipientType(entry.type())
+                .messageKind(entry.kind())
+                .recipient(entry.recipient());
+        }
+        assertBytes(golden, frame(encoder.encodedLength()));
+    }
+
+    private void assertCheckBatchResponse(final String file, final Verdict[] verdicts, final Reason[] reasons)
+    {
+        final UnsafeBuffer golden = load(file);
+        assertHeader(golden, CheckBatchResponseDecoder.TEMPLATE_ID, CheckBatchResponseDecoder.BLOCK_LENGTH);
+        final CheckBatchResponseDecoder decoder = new CheckBatchResponseDecoder().wrap(golden,
+            FrameDescriptor.MESSAGE_OFFSET, header.blockLength(), header.version());
+        assertEquals(9L, decoder.correlationId());
+        assertEquals(1_763_892_000_000L, decoder.asOf());
+        final CheckBatchResponseDecoder.ResultsDecoder results = decoder.results();
+        assertEquals(verdicts.length, results.count());
+        for (int i = 0; i < verdicts.length; i++)
+        {
+            results.next();
+            assertEquals(verdicts[i], results.verdict());
+            assertEquals(reasons[i], results.reason());
+        }
+
+        final CheckBatchResponseEncoder encoder = new CheckBatchResponseEncoder();
+        final CheckBatchResponseEncoder.ResultsEncoder group = encoder
+            .wrapAndApplyHeader(buffer(), FrameDescriptor.MESSAGE_HEADER_OFFSET, headerEncoder)
+            .correlationId(9L)
+            .asOf(1_763_892_000_000L)
+            .resultsCount(verdicts.length);
+        for (int i = 0; i < verdicts.length; i++)
+        {
+            group.next().verdict(verdicts[i]).reason(reasons[i]);
+        }
+        assertBytes(golden, frame(encoder.encodedLength()));
+    }
+
+    private void assertError(final String file, final long correlationId, final ErrorCode code, final String text)
+    {
+        final UnsafeBuffer golden = load(file);
+        assertHeader(golden, ErrorDecoder.TEMPLATE_ID, ErrorDecoder.BLOCK_LENGTH);
+        final ErrorDecoder decoder = new ErrorDecoder().wrap(golden, FrameDescriptor.MESSAGE_OFFSET,
+            header.blockLength(), header.version());
+        assertEquals(correlationId, decoder.correlationId());
+        assertEquals(code, decoder.code());
+        assertEquals(text, decoder.message());
+
+        final UnsafeBuffer encoded = frame(new ErrorEncoder()
+            .wrapAndApplyHeader(buffer(), FrameDescriptor.MESSAGE_HEADER_OFFSET, headerEncoder)
+            .correlationId(correlationId)
+            .code(code)
+            .message(text)
+            .encodedLength());
+        assertBytes(golden, encoded);
+    }
+
+    private void assertHeader(final UnsafeBuffer golden, final int templateId, final int blockLength)
+    {
+        assertEquals(golden.capacity(), FrameDescriptor.frameLength(golden, 0), "frameLength counts the frame");
+        header.wrap(golden, FrameDescriptor.MESSAGE_HEADER_OFFSET);
+        assertEquals(templateId, header.templateId());
+        assertEquals(blockLength, header.blockLength());
+        assertEquals(FrameDescriptor.SCHEMA_ID, header.schemaId());
+        assertEquals(FrameDescriptor.SCHEMA_VERSION, header.version());
+    }
+
+    private UnsafeBuffer encodeBuffer;
+
+    private UnsafeBuffer buffer()
+    {
+        encodeBuffer = new UnsafeBuffer(new byte[FrameDescriptor.MAX_FRAME_LENGTH]);
+        return encodeBuffer;
+    }
+
+    /**
+     * Frame what was just encoded into {@link #buffer()}: write its frame length and cut it to size.
+     */
+    private UnsafeBuffer frame(final int messageLength)
+    {
+        final int frameLength = FrameDescriptor.MESSAGE_OFFSET + messageLength;
+        FrameDescriptor.frameLength(encodeBuffer, 0, frameLength);
+        final byte[] bytes = new byte[frameLength];
+        encodeBuffer.getBytes(0, bytes);
+        return new UnsafeBuffer(bytes);
+    }
+
+    private static void assertBytes(final UnsafeBuffer golden, final UnsafeBuffer encoded)
+    {
+        final byte[] expected = new byte[golden.capacity()];
+        golden.getBytes(0, expected);
+        final byte[] actual = new byte[encoded.capacity()];
+        encoded.getBytes(0, actual);
+        assertArrayEquals(expected, actual, () -> "re-encoding differs from the golden vector:\n expected " +
+            GoldenHex.format(expected) + "\n actual   " + GoldenHex.format(actual));
+    }
+
+    static UnsafeBuffer load(final String name)
+    {
+        try (InputStream in = GoldenVectorsTest.class.getResourceAsStream("/golden/" + name))
+        {
+            assertNotNull(in, "missing golden vector " + name);
+            final byte[] bytes = GoldenHex.parse(new String(in.readAllBytes(), StandardCharsets.US_ASCII));
+            assertFalse(bytes.length == 0, "empty golden vector " + name);
+            return new UnsafeBuffer(Arrays.copyOf(bytes, bytes.length));
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+}
