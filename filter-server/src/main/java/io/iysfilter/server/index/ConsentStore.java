@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -64,10 +65,14 @@ public final class ConsentStore implements AutoCloseable
         Files.createDirectories(dataDirectory.resolve(BRANDS_DIR));
         final FileChannel channel = FileChannel.open(dataDirectory.resolve(LOCK_FILE),
             StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
-        final FileLock lock;
+        FileLock lock;
         try
         {
             lock = channel.tryLock();
+        }
+        catch (final OverlappingFileLockException ex)
+        {
+            lock = null;
         }
         catch (final IOException | RuntimeException ex)
         {
