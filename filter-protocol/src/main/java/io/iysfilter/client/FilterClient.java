@@ -11,6 +11,7 @@ import io.iysfilter.protocol.codecs.MessageKind;
 import io.iysfilter.protocol.codecs.RecipientType;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -398,8 +399,13 @@ public final class FilterClient implements AutoCloseable
             }
             try
             {
-                final io.netty.channel.Channel connected = bootstrap.connect(options.host, options.port)
-                    .syncUninterruptibly().channel();
+                final ChannelFuture connecting = bootstrap.connect(options.host, options.port).awaitUninterruptibly();
+                if (!connecting.isSuccess())
+                {
+                    throw new FilterClientException("cannot connect to " + options.host + ":" + options.port + ": " +
+                        connecting.cause().getMessage(), null, connecting.cause());
+                }
+                final io.netty.channel.Channel connected = connecting.channel();
                 channel = connected;
                 await(hello(connected));
                 lastFailedConnectNs = 0;

@@ -33,6 +33,7 @@ public final class FilterServer implements AutoCloseable
     private final ServerCounters counters = new ServerCounters();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final NetworkEndpoints endpoints;
+    private boolean closed;
 
     private FilterServer(final Context context) throws IOException, InterruptedException
     {
@@ -119,11 +120,16 @@ public final class FilterServer implements AutoCloseable
     }
 
     /**
-     * Stop the endpoints, drain the ingest ring and close the index cleanly.
+     * Stop the endpoints, drain the ingest ring and close the index cleanly. Idempotent.
      */
     @Override
-    public void close()
+    public synchronized void close()
     {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
         endpoints.close();
         ingest.close();
         store.close();
