@@ -1,0 +1,139 @@
+package io.iysfilter.server;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Instant;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The HTTP API on 127.0.0.1.
+ */
+@Timeout(60)
+class HttpApiIT
+{
+    @TempDir
+    static Path dataDir;
+    private static FilterServer server;
+    private static long asOfMs;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception
+    {
+        asOfMs = Fixtures.write(dataDir);
+        server = FilterServer.start(Fixtures.context(dataDir));
+    }
+
+    @AfterAll
+    static void stop()
+    {
+        server.close();
+    }
+
+    @Test
+    void shouldAnswerACheckAsJson() throws Exception
+    {
+        final HttpResponse<String> allowed = get("/v1/check?brand=600001&channel=MESAJ&recipient=05321111111");
+        assertEquals(200, allowed.statusCode());
+        assertTrue(allowed.headers().firstValue("content-type").orElse("").startsWith("application/json"));
+        assertEquals("{\"verdict\":\"ALLOW\",\"reason\":\"CONSENT\",\"brand\":600001,\"asOf\":\"" +
+            Instant.ofEpochMilli(asOfMs) + "\"}", allowed.body());
+
+        assertEquals("{\"verdict\":\"DENY\",\"reason\":\"REJECTED\",\"brand\":600001,\"asOf\":\"" +
+            Instant.ofEpochMilli(asOfMs) + "\"}",
+            get("/v1/check?brand=600001&channel=MESAJ&recipient=%2B90%20532%20222%2022%2022").body());
+        assertTrue(get("/v1/check?brand=600001&channel=MESAJ&recipient=05322222222&kind=TRANSACTIONAL").body()
+            .contains("\"verdict\":\"ALLOW\",\"reason\":\"EXEMPT\""));
+        assertTrue(get("/v1/check?brand=600001&channel=ARAMA&recipient=05324444444&recipientType=TACIR").body()
+            .contains("\"reason\":\"CONSENT\""));
+        assertEquals("{\"verdict\":\"DENY\",\"reason\":\"UNKNOWN_BRAND\",\"brand\":999999,\"asOf\":null}",
+            get("/v1/check?brand=999999&channel=MESAJ&recipient=05321111111").body());
+        assertTrue(get("/v1/check?brand=600002&channel=MESAJ&recipient=05321111111").body()
+            .contains("\"reason\":\"STALE\""));
+        assertTrue(get("/v1/check?brand=600001&channel=EPOSTA&recipient=05321111111").body()
+            .contains("\"reason\":\"INVALID_RECIPIENT\""));
+    }
+
+    @Test
+    void shouldRefuseBadParametersWith400AndSayWhich() throws Exception
+    {
+        assertBadRequest("/v1/check?channel=MESAJ&recipient=05321111111", "brand");
+        assertBadRequest("/v1/check?brand=abc&channel=MESAJ&recipient=05321111111", "brand: 'abc'");
+        assertBadRequest("/v1/check?brand=600001&channel=SMS&recipient=05321111111", "channel: 'SMS'");
+        assertBadRequest("/v1/check?brand=600001&channel=MESAJ", "recipient: missing");
+        assertBadRequest("/v1/check?brand=600001&channel=MESAJ&recipient=1&recipientType=KURUMSAL",
+            "recipientType: 'KURUMSAL'");
+        assertBadRequest("/v1/check?brand=600001&channel=MESAJ&recipient=1&kind=PROMO", "kind: 'PROMO'");
+        final HttpResponse<String> missing = get("/nowhere");
+        assertEquals(404, missing.statusCode());
+        assertTrue(missing.body().startsWith("{\"error\":\"not_found\""), missing.body());
+        final HttpResponse<String> post = HTTP.send(HttpRequest.newBuilder(uri("/v1/check"))
+            .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(405, post.statusCode());
+    }
+
+    @Test
+    void shouldServeHealthBrandsAndMetrics() throws Exception
+    {
+        final HttpResponse<String> health = get("/health");
+        assertEquals(200, health.statusCode());
+        assertEquals("{\"status\":\"UP\",\"brands\":2}", health.body());
+
+        final String brands = get("/v1/brands").body();
+        assertTrue(brands.contains("{\"brand\":600001,\"entries\":" + (Fixtures.BULK + 4) + ",\"asOf\":\"" +
+            Instant.ofEpochMilli(asOfMs) + "\",\"freshnessBoundMs\":259200000,\"state\":\"FRESH\"}"), brands);
+        assertTrue(brands.contains("\"brand\":600002") && brands.contains("\"state\":\"STALE\""), brands);
+
+        get("/v1/check?brand=600001&channel=EPOSTA&recipient=ayse@example.com.tr");
+        final HttpResponse<String> metrics = get("/metrics");
+        assertEquals(200, metrics.statusCode());
+        assertTrue(metrics.headers().firstValue("content-type").orElse("").startsWith("text/plain"));
+        final double consents = counter(metrics.body(),
+            "iys_decisions_total{endpoint=\"http\",reason=\"CONSENT\",verdict=\"ALLOW\"}");
+        assertTrue(consents >= 1.0, "decisions are counted by endpoint, verdict and reason");
+        assertTrue(metrics.body().contains("iys_requests_total{endpoint=\"http\",type=\"check\"}"));
+        assertTrue(metrics.body().contains("iys_protocol_errors_total{code=\"MALFORMED_FRAME\"}"));
+        assertTrue(metrics.body().contains("iys_connections_active"));
+    }
+
+    private static double counter(final String scrape, final String series)
+    {
+        for (final String line : scrape.split("\n"))
+        {
+            if (line.startsWith(series + " "))
+            {
+                return Double.parseDouble(line.substring(series.length() + 1).trim());
+            }
+        }
+        throw new AssertionError("no series " + series + " in:\n" + scrape);
+    }
+
+    private static void assertBadRequest(final String path, final String mention) throws Exception
+    {
+        final HttpResponse<String> response = get(path);
+        assertEquals(400, response.statusCode(), path);
+        assertTrue(response.body().startsWith("{\"error\":\"bad_request\",\"message\":\""), response.body());
+        assertTrue(response.body().contains(mention), response.body());
+    }
+
+    private static HttpResponse<String> get(final String path) throws Exception
+    {
+        return HTTP.send(HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static URI uri(final String path)
+    {
+        return URI.create("http://127.0.0.1:" + server.httpPort() + path);
+    }
+}
