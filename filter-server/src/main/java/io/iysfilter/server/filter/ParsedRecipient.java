@@ -60,6 +60,19 @@ public final class ParsedRecipient
     }
 
     /**
+     * Make this a phone recipient directly, for callers that already hold E.164 digits.
+     *
+     * @param e164Digits the digits of the E.164 form, e.g. 905321234567.
+     * @return this.
+     */
+    public ParsedRecipient phone(final long e164Digits)
+    {
+        phoneDigits = e164Digits;
+        kind = PHONE;
+        return this;
+    }
+
+    /**
      * Copy another parsed recipient into this one.
      *
      * @param other to copy.

@@ -2,7 +2,9 @@ package io.iysfilter.server.index;
 
 import io.iysfilter.server.filter.BrandState;
 import io.iysfilter.server.filter.ConsentStatus;
+import net.openhft.chronicle.core.values.LongValue;
 import net.openhft.chronicle.map.ChronicleMap;
+import net.openhft.chronicle.map.ChronicleMapBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,9 +15,9 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 
 /**
- * One brand's consent index: a directory holding {@code phone.cmap} (8-byte keys), {@code email.cmap} (16-byte
- * keys), both Chronicle Maps of 16-byte values, and {@code brand.meta}. Layouts: {@link ConsentKeyDescriptor},
- * {@link ConsentValueDescriptor}; docs/INDEX.md.
+ * One brand's consent index: a directory holding {@code phone.cmap} ({@link LongValue} keys), {@code email.cmap}
+ * ({@link EmailKey} keys), both Chronicle Maps of {@link ConsentValue}s, and {@code brand.meta}.
+ * Layouts: {@link ConsentKeyDescriptor}, {@link ConsentValueDescriptor}; docs/INDEX.md.
  * <p>
  * Threading: any number of threads read through their own {@link IndexLookup}; only the store's single writer
  * calls {@link #apply}, {@link #checkpoint()} and {@link #close()}. {@link #asOfMs()} is a volatile read.
@@ -31,8 +33,8 @@ public final class BrandIndex implements BrandState, AutoCloseable
     private final long hashSeed;
     private final long freshnessBoundMs;
     private final BrandMeta meta;
-    private final ChronicleMap<byte[], byte[]> phones;
-    private final ChronicleMap<byte[], byte[]> emails;
+    private final ChronicleMap<LongValue, ConsentValue> phones;
+    private final ChronicleMap<EmailKey, ConsentValue> emails;
     private final boolean recovered;
     private volatile long asOfMs;
     private boolean metaDirty;
@@ -41,8 +43,8 @@ public final class BrandIndex implements BrandState, AutoCloseable
         final long brandCode,
         final Path directory,
         final BrandMeta meta,
-        final ChronicleMap<byte[], byte[]> phones,
-        final ChronicleMap<byte[], byte[]> emails,
+        final ChronicleMap<LongValue, ConsentValue> phones,
+        final ChronicleMap<EmailKey, ConsentValue> emails,
         final long freshnessBoundMs,
         final boolean recovered)
     {
@@ -113,13 +115,14 @@ public final class BrandIndex implements BrandState, AutoCloseable
         final Path directory, final BrandMeta meta, final IndexOptions options, final boolean recover)
         throws IOException
     {
-        final ChronicleMap<byte[], byte[]> phones = map(directory.resolve(PHONE_FILE), "phone-" + meta.brandCode,
-            ConsentKeyDescriptor.PHONE_KEY_LENGTH, meta.entriesPerMap, options.maxBloatFactor(), recover);
+        final ChronicleMap<LongValue, ConsentValue> phones = persist(
+            ChronicleMap.of(LongValue.class, ConsentValue.class), directory.resolve(PHONE_FILE),
+            "phone-" + meta.brandCode, meta.entriesPerMap, options.maxBloatFactor(), recover);
         try
         {
-            final ChronicleMap<byte[], byte[]> emails = map(directory.resolve(EMAIL_FILE),
-                "email-" + meta.brandCode, ConsentKeyDescriptor.EMAIL_KEY_LENGTH, meta.entriesPerMap,
-                options.maxBloatFactor(), recover);
+            final ChronicleMap<EmailKey, ConsentValue> emails = persist(
+                ChronicleMap.of(EmailKey.class, ConsentValue.class), directory.resolve(EMAIL_FILE),
+                "email-" + meta.brandCode, meta.entriesPerMap, options.maxBloatFactor(), recover);
             final long boundMs = options.freshnessBound().applyAsLong(meta.brandCode);
             return new BrandIndex(meta.brandCode, directory, meta, phones, emails, boundMs, recover);
         }
@@ -130,19 +133,16 @@ public final class BrandIndex implements BrandState, AutoCloseable
         }
     }
 
-    private static ChronicleMap<byte[], byte[]> map(
+    private static <K> ChronicleMap<K, ConsentValue> persist(
+        final ChronicleMapBuilder<K, ConsentValue> builder,
         final Path file,
         final String name,
-        final int keyLength,
         final long entries,
         final double maxBloatFactor,
         final boolean recover) throws IOException
     {
-        final var builder = ChronicleMap.of(byte[].class, byte[].class)
-            .name(name)
+        builder.name(name)
             .entries(entries)
-            .constantKeySizeBySample(new byte[keyLength])
-            .constantValueSizeBySample(new byte[ConsentValueDescriptor.LENGTH])
             .maxBloatFactor(maxBloatFactor)
             .putReturnsNull(true)
             .removeReturnsNull(true);
@@ -154,28 +154,18 @@ public final class BrandIndex implements BrandState, AutoCloseable
     private void recomputeAsOf()
     {
         long newestSec = 0;
-        for (final byte[] value : phones.values())
+        for (final ConsentValue value : phones.values())
         {
-            newestSec = Math.max(newestSec, creationSecOf(value));
+            newestSec = Math.max(newestSec, ConsentValueDescriptor.creationSec(value.getWord0()));
         }
-        for (final byte[] value : emails.values())
+        for (final ConsentValue value : emails.values())
         {
-            newestSec = Math.max(newestSec, creationSecOf(value));
+            newestSec = Math.max(newestSec, ConsentValueDescriptor.creationSec(value.getWord0()));
         }
         asOfMs = newestSec * 1000;
         meta.newestCreationMs = asOfMs;
         metaDirty = true;
         checkpoint();
-    }
-
-    private static long creationSecOf(final byte[] value)
-    {
-        long word0 = 0;
-        for (int i = 7; i >= 0; i--)
-        {
-            word0 = word0 << 8 | value[ConsentValueDescriptor.WORD0_OFFSET + i] & 0xFF;
-        }
-        return ConsentValueDescriptor.creationSec(word0);
     }
 
     @Override
@@ -230,49 +220,65 @@ public final class BrandIndex implements BrandState, AutoCloseable
 
     int status(final IndexLookup lookup)
     {
-        final byte[] value = lookup.isPhone() ?
+        final ConsentValue value = lookup.isPhone() ?
             phones.getUsing(lookup.phoneKey(), lookup.value()) :
             emails.getUsing(lookup.emailKey(), lookup.value());
-        return value == null ? ConsentStatus.NONE : ConsentValueDescriptor.status(lookup.valueWord1(value));
+        return value == null ? ConsentStatus.NONE : ConsentValueDescriptor.status(value.getWord1());
     }
 
     /**
-     * Writer only: apply one change if it is newer, in İYS order, than what the key holds.
+     * Writer only: apply one change to a phone key if it is newer, in İYS order, than what the key holds.
      *
-     * @param key      the key bytes (8 for a phone, 16 for an e-mail).
-     * @param phone    whether the key is a phone key.
-     * @param value    the new value bytes.
+     * @param key      the key.
+     * @param value    the new value.
      * @param existing scratch for the stored value.
-     * @param word0    the new value's word0.
-     * @param word1    the new value's word1.
-     * @param stored   view over {@code existing}.
      * @return {@link ConsentIndexWriter#APPLIED} or {@link ConsentIndexWriter#SUPERSEDED}.
      */
-    int apply(
-        final byte[] key,
-        final boolean phone,
-        final byte[] value,
-        final byte[] existing,
-        final long word0,
-        final long word1,
-        final org.agrona.DirectBuffer stored)
+    int applyPhone(final LongValue key, final ConsentValue value, final ConsentValue existing)
     {
-        final ChronicleMap<byte[], byte[]> map = phone ? phones : emails;
-        final byte[] current = map.getUsing(key, existing);
-        if (current != null && ConsentValueDescriptor.compare(word0, word1,
-            ConsentValueDescriptor.word0(stored), ConsentValueDescriptor.word1(stored)) <= 0)
+        if (isSuperseded(phones.getUsing(key, existing), value))
         {
             return ConsentIndexWriter.SUPERSEDED;
         }
-        map.put(key, value);
-        final long creationMs = ConsentValueDescriptor.creationSec(word0) * 1000;
+        phones.put(key, value);
+        onApplied(value);
+        return ConsentIndexWriter.APPLIED;
+    }
+
+    /**
+     * Writer only: apply one change to an e-mail key if it is newer, in İYS order, than what the key holds.
+     *
+     * @param key      the key.
+     * @param value    the new value.
+     * @param existing scratch for the stored value.
+     * @return {@link ConsentIndexWriter#APPLIED} or {@link ConsentIndexWriter#SUPERSEDED}.
+     */
+    int applyEmail(final EmailKey key, final ConsentValue value, final ConsentValue existing)
+    {
+        if (isSuperseded(emails.getUsing(key, existing), value))
+        {
+            return ConsentIndexWriter.SUPERSEDED;
+        }
+        emails.put(key, value);
+        onApplied(value);
+        return ConsentIndexWriter.APPLIED;
+    }
+
+    private static boolean isSuperseded(final ConsentValue stored, final ConsentValue candidate)
+    {
+        return stored != null && ConsentValueDescriptor.compare(candidate.getWord0(), candidate.getWord1(),
+            stored.getWord0(), stored.getWord1()) <= 0;
+    }
+
+    private void onApplied(final ConsentValue value)
+    {
+        final long creationMs = ConsentValueDescriptor.creationSec(value.getWord0()) * 1000;
         if (creationMs > asOfMs)
         {
             asOfMs = creationMs;
             meta.newestCreationMs = creationMs;
             metaDirty = true;
         }
-        return ConsentIndexWriter.APPLIED;
     }
 
     /**

@@ -3,22 +3,19 @@ package io.iysfilter.server.index;
 import io.iysfilter.server.filter.Channel;
 import io.iysfilter.server.filter.RecipientType;
 import org.agrona.DirectBuffer;
-import org.agrona.MutableDirectBuffer;
-
-import java.nio.ByteOrder;
 
 /**
  * Layout of the two kinds of key in a brand's index. Each brand has one map for phone keys and one for e-mail
  * keys, so that each map holds fixed-size keys (8 and 16 bytes) and stays within its bytes-per-consent budget.
  * <pre>
- *  Phone key, 8 bytes, one little-endian 64-bit word:
+ *  Phone key, 8 bytes, one 64-bit word (Chronicle's LongValue):
  *   63  62 61 60 ..  50 49                                    0
  *  +------+--+----------+--------------------------------------+
  *  |chann.|rt| 0        | E.164 digits as a number (< 10^15)   |
  *  +------+--+----------+--------------------------------------+
  *   channel: 1 ARAMA, 2 MESAJ; rt: 0 BIREYSEL, 1 TACIR
  *
- *  E-mail key, 16 bytes, two little-endian 64-bit words:
+ *  E-mail key, 16 bytes, two 64-bit words ({@link EmailKey}):
  *  +---------------------------------------------------------+
  *  | h1 = MurmurHash3_x64_128(seed, address).h1              |
  *  +------------------------------------------------------+--+
@@ -38,7 +35,6 @@ public final class ConsentKeyDescriptor
     /** Largest E.164 number: 15 digits. */
     public static final long MAX_PHONE_DIGITS = 999_999_999_999_999L;
 
-    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
     private static final int CHANNEL_SHIFT = 62;
     private static final int TYPE_SHIFT = 61;
 
@@ -60,32 +56,9 @@ public final class ConsentKeyDescriptor
     }
 
     /**
-     * @param key a phone key word.
-     * @return the E.164 digits it holds.
-     */
-    public static long phoneDigits(final long key)
-    {
-        return key & ((1L << 50) - 1);
-    }
-
-    /**
-     * Write a phone key.
+     * Fill an e-mail key.
      *
-     * @param buffer  to write into at offset 0.
-     * @param channel ARAMA or MESAJ.
-     * @param type    BIREYSEL or TACIR.
-     * @param digits  E.164 digits as a number.
-     */
-    public static void putPhoneKey(
-        final MutableDirectBuffer buffer, final Channel channel, final RecipientType type, final long digits)
-    {
-        buffer.putLong(0, phoneKey(channel, type, digits), ORDER);
-    }
-
-    /**
-     * Write an e-mail key.
-     *
-     * @param buffer  to write into at offset 0.
+     * @param key     to fill.
      * @param hasher  the calling thread's hasher.
      * @param seed    the brand's hash seed.
      * @param type    BIREYSEL or TACIR.
@@ -93,8 +66,8 @@ public final class ConsentKeyDescriptor
      * @param offset  of the address.
      * @param length  of the address.
      */
-    static void putEmailKey(
-        final MutableDirectBuffer buffer,
+    static void emailKey(
+        final EmailKey key,
         final Murmur3 hasher,
         final long seed,
         final RecipientType type,
@@ -103,7 +76,7 @@ public final class ConsentKeyDescriptor
         final int length)
     {
         hasher.hash128(address, offset, length, seed);
-        buffer.putLong(0, hasher.h1(), ORDER);
-        buffer.putLong(8, hasher.h2() & ~3L | type.code(), ORDER);
+        key.setHigh(hasher.h1());
+        key.setLow(hasher.h2() & ~3L | type.code());
     }
 }

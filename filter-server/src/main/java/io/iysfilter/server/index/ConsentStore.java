@@ -1,7 +1,8 @@
 package io.iysfilter.server.index;
 
 import org.agrona.collections.Long2ObjectHashMap;
-import org.agrona.concurrent.UnsafeBuffer;
+import net.openhft.chronicle.core.values.LongValue;
+import net.openhft.chronicle.values.Values;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -215,14 +216,10 @@ public final class ConsentStore implements AutoCloseable
 
     private final class Writer implements ConsentIndexWriter
     {
-        private final byte[] phoneKey = new byte[ConsentKeyDescriptor.PHONE_KEY_LENGTH];
-        private final byte[] emailKey = new byte[ConsentKeyDescriptor.EMAIL_KEY_LENGTH];
-        private final byte[] value = new byte[ConsentValueDescriptor.LENGTH];
-        private final byte[] existing = new byte[ConsentValueDescriptor.LENGTH];
-        private final UnsafeBuffer phoneKeyBuffer = new UnsafeBuffer(phoneKey);
-        private final UnsafeBuffer emailKeyBuffer = new UnsafeBuffer(emailKey);
-        private final UnsafeBuffer valueBuffer = new UnsafeBuffer(value);
-        private final UnsafeBuffer existingBuffer = new UnsafeBuffer(existing);
+        private final LongValue phoneKey = Values.newHeapInstance(LongValue.class);
+        private final EmailKey emailKey = Values.newHeapInstance(EmailKey.class);
+        private final ConsentValue value = Values.newHeapInstance(ConsentValue.class);
+        private final ConsentValue existing = Values.newHeapInstance(ConsentValue.class);
         private final Murmur3 hasher = new Murmur3();
 
         @Override
@@ -251,20 +248,17 @@ public final class ConsentStore implements AutoCloseable
             {
                 throw new IllegalStateException("no index for brand: brand=" + change.brandCode());
             }
-            final boolean phone = change.channel().isPhone();
-            if (phone)
+            value.setWord0(change.word0());
+            value.setWord1(change.word1());
+            if (change.channel().isPhone())
             {
-                ConsentKeyDescriptor.putPhoneKey(
-                    phoneKeyBuffer, change.channel(), change.type(), change.recipient().phoneDigits());
+                phoneKey.setValue(ConsentKeyDescriptor.phoneKey(
+                    change.channel(), change.type(), change.recipient().phoneDigits()));
+                return index.applyPhone(phoneKey, value, existing);
             }
-            else
-            {
-                ConsentKeyDescriptor.putEmailKey(emailKeyBuffer, hasher, index.hashSeed(), change.type(),
-                    change.recipient().emailBuffer(), 0, change.recipient().emailLength());
-            }
-            ConsentValueDescriptor.put(valueBuffer, change.word0(), change.word1());
-            return index.apply(phone ? phoneKey : emailKey, phone, value, existing,
-                change.word0(), change.word1(), existingBuffer);
+            ConsentKeyDescriptor.emailKey(emailKey, hasher, index.hashSeed(), change.type(),
+                change.recipient().emailBuffer(), 0, change.recipient().emailLength());
+            return index.applyEmail(emailKey, value, existing);
         }
 
         @Override

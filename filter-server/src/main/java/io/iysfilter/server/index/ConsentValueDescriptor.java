@@ -1,12 +1,8 @@
 package io.iysfilter.server.index;
 
-import org.agrona.DirectBuffer;
-import org.agrona.MutableDirectBuffer;
-
-import java.nio.ByteOrder;
-
 /**
- * Layout of a consent value: 16 bytes, two little-endian 64-bit words, arranged so that comparing
+ * Layout of a consent value ({@link ConsentValue}): 16 bytes, two 64-bit words in the machine's byte order
+ * (little-endian on x86 and ARM), arranged so that comparing
  * (word0, word1) as unsigned numbers orders two records of one key the way İYS orders movements:
  * by creationDate, then transactionId (its 48-bit digest), then RET above ONAY, consentDate, source and flags.
  * <pre>
@@ -29,17 +25,12 @@ public final class ConsentValueDescriptor
 {
     /** Bytes in a value. */
     public static final int LENGTH = 16;
-    /** Offset of word0. */
-    public static final int WORD0_OFFSET = 0;
-    /** Offset of word1. */
-    public static final int WORD1_OFFSET = 8;
     /** Bits of the transaction id digest. */
     public static final int TX_DIGEST_BITS = 48;
     /** Flag: a RET recorded locally (an opt-out received outside İYS). */
     public static final int FLAG_LOCAL = 1;
 
     private static final long MASK32 = 0xFFFF_FFFFL;
-    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
 
     private ConsentValueDescriptor()
     {
@@ -134,34 +125,5 @@ public final class ConsentValueDescriptor
     {
         final int first = Long.compareUnsigned(a0, b0);
         return first != 0 ? first : Long.compareUnsigned(a1, b1);
-    }
-
-    /**
-     * @param buffer holding a value at offset 0.
-     * @return its word0.
-     */
-    public static long word0(final DirectBuffer buffer)
-    {
-        return buffer.getLong(WORD0_OFFSET, ORDER);
-    }
-
-    /**
-     * @param buffer holding a value at offset 0.
-     * @return its word1.
-     */
-    public static long word1(final DirectBuffer buffer)
-    {
-        return buffer.getLong(WORD1_OFFSET, ORDER);
-    }
-
-    /**
-     * @param buffer to write a value into at offset 0.
-     * @param word0  word0.
-     * @param word1  word1.
-     */
-    public static void put(final MutableDirectBuffer buffer, final long word0, final long word1)
-    {
-        buffer.putLong(WORD0_OFFSET, word0, ORDER);
-        buffer.putLong(WORD1_OFFSET, word1, ORDER);
     }
 }

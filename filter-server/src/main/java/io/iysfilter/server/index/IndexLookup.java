@@ -5,21 +5,19 @@ import io.iysfilter.server.filter.Channel;
 import io.iysfilter.server.filter.ConsentLookup;
 import io.iysfilter.server.filter.ParsedRecipient;
 import io.iysfilter.server.filter.RecipientType;
-import org.agrona.concurrent.UnsafeBuffer;
+import net.openhft.chronicle.core.values.LongValue;
+import net.openhft.chronicle.values.Values;
 
 /**
- * One thread's read access to a {@link ConsentStore}: reusable key and value buffers, so a lookup allocates
+ * One thread's read access to a {@link ConsentStore}: reusable key and value instances, so a lookup allocates
  * nothing and takes no lock the writer holds beyond Chronicle's per-segment read lock.
  */
 public final class IndexLookup implements ConsentLookup
 {
     private final ConsentStore store;
-    private final byte[] phoneKey = new byte[ConsentKeyDescriptor.PHONE_KEY_LENGTH];
-    private final byte[] emailKey = new byte[ConsentKeyDescriptor.EMAIL_KEY_LENGTH];
-    private final byte[] value = new byte[ConsentValueDescriptor.LENGTH];
-    private final UnsafeBuffer phoneKeyBuffer = new UnsafeBuffer(phoneKey);
-    private final UnsafeBuffer emailKeyBuffer = new UnsafeBuffer(emailKey);
-    private final UnsafeBuffer valueBuffer = new UnsafeBuffer(value);
+    private final LongValue phoneKey = Values.newHeapInstance(LongValue.class);
+    private final EmailKey emailKey = Values.newHeapInstance(EmailKey.class);
+    private final ConsentValue value = Values.newHeapInstance(ConsentValue.class);
     private final Murmur3 hasher = new Murmur3();
     private boolean phone;
 
@@ -42,12 +40,12 @@ public final class IndexLookup implements ConsentLookup
         phone = recipient.kind() == ParsedRecipient.PHONE;
         if (phone)
         {
-            ConsentKeyDescriptor.putPhoneKey(phoneKeyBuffer, channel, type, recipient.phoneDigits());
+            phoneKey.setValue(ConsentKeyDescriptor.phoneKey(channel, type, recipient.phoneDigits()));
         }
         else
         {
-            ConsentKeyDescriptor.putEmailKey(emailKeyBuffer, hasher, index.hashSeed(), type,
-                recipient.emailBuffer(), 0, recipient.emailLength());
+            ConsentKeyDescriptor.emailKey(emailKey, hasher, index.hashSeed(), type, recipient.emailBuffer(), 0,
+                recipient.emailLength());
         }
         return index.status(this);
     }
@@ -57,27 +55,18 @@ public final class IndexLookup implements ConsentLookup
         return phone;
     }
 
-    byte[] phoneKey()
+    LongValue phoneKey()
     {
         return phoneKey;
     }
 
-    byte[] emailKey()
+    EmailKey emailKey()
     {
         return emailKey;
     }
 
-    byte[] value()
+    ConsentValue value()
     {
         return value;
-    }
-
-    long valueWord1(final byte[] found)
-    {
-        if (found == value)
-        {
-            return ConsentValueDescriptor.word1(valueBuffer);
-        }
-        return ConsentValueDescriptor.word1(new UnsafeBuffer(found));
     }
 }
