@@ -236,13 +236,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
      */
     int applyPhone(final LongValue key, final ConsentValue value, final ConsentValue existing)
     {
-        if (isSuperseded(phones.getUsing(key, existing), value))
-        {
-            return ConsentIndexWriter.SUPERSEDED;
-        }
-        phones.put(key, value);
-        onApplied(value);
-        return ConsentIndexWriter.APPLIED;
+        return apply(phones, key, value, existing);
     }
 
     /**
@@ -255,23 +249,19 @@ public final class BrandIndex implements BrandState, AutoCloseable
      */
     int applyEmail(final EmailKey key, final ConsentValue value, final ConsentValue existing)
     {
-        if (isSuperseded(emails.getUsing(key, existing), value))
+        return apply(emails, key, value, existing);
+    }
+
+    private <K> int apply(
+        final ChronicleMap<K, ConsentValue> map, final K key, final ConsentValue value, final ConsentValue existing)
+    {
+        final ConsentValue stored = map.getUsing(key, existing);
+        if (stored != null && ConsentValueDescriptor.compare(value.getWord0(), value.getWord1(),
+            stored.getWord0(), stored.getWord1()) <= 0)
         {
             return ConsentIndexWriter.SUPERSEDED;
         }
-        emails.put(key, value);
-        onApplied(value);
-        return ConsentIndexWriter.APPLIED;
-    }
-
-    private static boolean isSuperseded(final ConsentValue stored, final ConsentValue candidate)
-    {
-        return stored != null && ConsentValueDescriptor.compare(candidate.getWord0(), candidate.getWord1(),
-            stored.getWord0(), stored.getWord1()) <= 0;
-    }
-
-    private void onApplied(final ConsentValue value)
-    {
+        map.put(key, value);
         final long creationMs = ConsentValueDescriptor.creationSec(value.getWord0()) * 1000;
         if (creationMs > asOfMs)
         {
@@ -279,6 +269,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
             meta.newestCreationMs = creationMs;
             metaDirty = true;
         }
+        return ConsentIndexWriter.APPLIED;
     }
 
     /**

@@ -18,18 +18,7 @@ final class ByteBufViews
      */
     static void wrapReadable(final UnsafeBuffer view, final ByteBuf buf, final int index, final int length)
     {
-        if (buf.hasMemoryAddress())
-        {
-            view.wrap(buf.memoryAddress() + index, length);
-        }
-        else if (buf.hasArray())
-        {
-            view.wrap(buf.array(), buf.arrayOffset() + index, length);
-        }
-        else
-        {
-            view.wrap(buf.nioBuffer(index, length));
-        }
+        wrap(view, buf, index, length);
     }
 
     /**
@@ -38,7 +27,11 @@ final class ByteBufViews
     static void wrapWritable(final UnsafeBuffer view, final ByteBuf buf, final int length)
     {
         buf.ensureWritable(length);
-        final int index = buf.writerIndex();
+        wrap(view, buf, buf.writerIndex(), length);
+    }
+
+    private static void wrap(final UnsafeBuffer view, final ByteBuf buf, final int index, final int length)
+    {
         if (buf.hasMemoryAddress())
         {
             view.wrap(buf.memoryAddress() + index, length);
