@@ -10,6 +10,7 @@ import io.iysfilter.protocol.codecs.WelcomeDecoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.util.AttributeKey;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.ArrayList;
@@ -29,6 +30,8 @@ final class ClientResponseHandler extends ByteToMessageDecoder
     private final CheckBatchResponseDecoder checkBatchResponse = new CheckBatchResponseDecoder();
     private final ErrorDecoder error = new ErrorDecoder();
     private final UnsafeBuffer frame = new UnsafeBuffer(0, 0);
+    /** Why the server ended a connection; outlives the pipeline, so a late write failure can report it. */
+    static final AttributeKey<FilterClientException> CONNECTION_ERROR = AttributeKey.valueOf("iysConnectionError");
     private String connectionError;
 
     ClientResponseHandler(final Map<Long, PendingRequest> pending)
@@ -151,6 +154,7 @@ final class ClientResponseHandler extends ByteToMessageDecoder
         else
         {
             connectionError = "server closed the connection: code=" + code + ", message=" + message;
+            ctx.channel().attr(CONNECTION_ERROR).set(new FilterClientException(connectionError, code, null));
             failAll(code);
             ctx.close();
         }

@@ -367,7 +367,11 @@ public final class FilterClient implements AutoCloseable
         {
             if (!future.isSuccess() && pending.remove(correlationId) != null)
             {
-                request.future.completeExceptionally(
+                // The server may have refused the connection (ERROR, then close) before this write went out:
+                // its reason is the useful one.
+                final FilterClientException serverError = target.attr(ClientResponseHandler.CONNECTION_ERROR).get();
+                request.future.completeExceptionally(serverError != null ?
+                    new FilterClientException(serverError.getMessage(), serverError.errorCode(), future.cause()) :
                     new FilterClientException("cannot send request: " + future.cause(), null, future.cause()));
             }
         });

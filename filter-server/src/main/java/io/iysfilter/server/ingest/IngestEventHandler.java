@@ -9,11 +9,14 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The single writer: the ingest ring's only consumer and the only holder of the store's
- * {@link ConsentIndexWriter}. Applies each change as it arrives; persists metadata when the batch ends, because
- * the next event may be far away.
+ * {@link ConsentIndexWriter}. Applies each change as it arrives; persists metadata when a batch ends (the next
+ * event may be far away), at most once per {@link #CHECKPOINT_INTERVAL_NS}, and always on a barrier. Nothing an
+ * event does may escape: an exception here would stop the only writer.
  */
 final class IngestEventHandler implements EventHandler<IngestEvent>
 {
+    /** Least time between two metadata checkpoints at batch ends; barriers and close always checkpoint. */
+    static final long CHECKPOINT_INTERVAL_NS = 1_000_000_000L;
     private static final Logger LOG = LoggerFactory.getLogger(IngestEventHandler.class);
 
     private final ConsentIndexWriter writer;
@@ -21,6 +24,7 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong superseded = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    private long lastCheckpointNs = System.nanoTime();
 
     IngestEventHandler(final ConsentIndexWriter writer)
     {
@@ -44,20 +48,40 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
                 case IngestEvent.CREATE_BRAND -> onCreateBrand(event);
                 case IngestEvent.BARRIER ->
                 {
-                    writer.checkpoint();
+                    checkpoint(System.nanoTime());
                     event.completion.complete(null);
                 }
                 default -> LOG.error("unknown ingest event type: type={}", event.type);
             }
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.error("ingest event failed: type={}, tag={}", event.type, event.tag, ex);
         }
         finally
         {
             event.clear();
             if (endOfBatch)
             {
-                writer.checkpoint();
+                final long nowNs = System.nanoTime();
+                if (nowNs - lastCheckpointNs >= CHECKPOINT_INTERVAL_NS)
+                {
+                    checkpoint(nowNs);
+                }
             }
         }
+    }
+
+    @Override
+    public void onShutdown()
+    {
+        checkpoint(System.nanoTime());
+    }
+
+    private void checkpoint(final long nowNs)
+    {
+        writer.checkpoint();
+        lastCheckpointNs = nowNs;
     }
 
     private void onChange(final IngestEvent event)

@@ -2,12 +2,16 @@ package io.iysfilter.server.ingest;
 
 import com.lmax.disruptor.BlockingWaitStrategy;
 import com.lmax.disruptor.EventTranslatorThreeArg;
+import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import io.iysfilter.server.index.ConsentChange;
 import io.iysfilter.server.index.ConsentIndexWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadFactory;
 
@@ -53,6 +57,7 @@ public final class IngestPipeline implements AutoCloseable
         disruptor = new Disruptor<>(IngestEvent::new, ringSize, threads, ProducerType.MULTI,
             new BlockingWaitStrategy());
         disruptor.handleEventsWith(handler);
+        disruptor.setDefaultExceptionHandler(new LoggingExceptionHandler());
         ringBuffer = disruptor.start();
     }
 
@@ -65,6 +70,7 @@ public final class IngestPipeline implements AutoCloseable
      */
     public void publish(final ConsentChange change, final long tag, final IngestListener listener)
     {
+        Objects.requireNonNull(listener, "listener");
         final long sequence = ringBuffer.next();
         try
         {
@@ -142,5 +148,31 @@ public final class IngestPipeline implements AutoCloseable
     public void close()
     {
         disruptor.shutdown();
+    }
+
+    /**
+     * A backstop: the Disruptor's default handler would stop the writer on an escaped exception. Log and go on.
+     */
+    private static final class LoggingExceptionHandler implements ExceptionHandler<IngestEvent>
+    {
+        private static final Logger LOG = LoggerFactory.getLogger(IngestPipeline.class);
+
+        @Override
+        public void handleEventException(final Throwable ex, final long sequence, final IngestEvent event)
+        {
+            LOG.error("ingest writer error, event skipped: sequence={}", sequence, ex);
+        }
+
+        @Override
+        public void handleOnStartException(final Throwable ex)
+        {
+            LOG.error("ingest writer failed to start", ex);
+        }
+
+        @Override
+        public void handleOnShutdownException(final Throwable ex)
+        {
+            LOG.error("ingest writer failed to shut down cleanly", ex);
+        }
     }
 }
