@@ -38,6 +38,7 @@ public final class IngestPipeline implements AutoCloseable
     private final Disruptor<IngestEvent> disruptor;
     private final RingBuffer<IngestEvent> ringBuffer;
     private final IngestEventHandler handler;
+    private volatile Thread writerThread;
 
     /**
      * Start the pipeline's writer thread.
@@ -51,6 +52,7 @@ public final class IngestPipeline implements AutoCloseable
         {
             final Thread thread = new Thread(runnable, "iys-ingest-writer");
             thread.setDaemon(true);
+            writerThread = thread;
             return thread;
         };
         handler = new IngestEventHandler(writer);
@@ -142,12 +144,33 @@ public final class IngestPipeline implements AutoCloseable
     }
 
     /**
-     * Drain the ring (every published event is processed) and stop the writer thread.
+     * Drain the ring (every published event is processed), stop the writer thread and wait until it has ended,
+     * so that nothing touches the index once this returns.
      */
     @Override
     public void close()
     {
         disruptor.shutdown();
+        final Thread thread = writerThread;
+        if (thread != null)
+        {
+            boolean interrupted = false;
+            while (thread.isAlive())
+            {
+                try
+                {
+                    thread.join();
+                }
+                catch (final InterruptedException ex)
+                {
+                    interrupted = true;
+                }
+            }
+            if (interrupted)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**
