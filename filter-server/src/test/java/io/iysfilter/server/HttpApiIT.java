@@ -1,5 +1,6 @@
 package io.iysfilter.server;
 
+import io.iysfilter.server.net.NetworkEndpoints;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -10,10 +11,16 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Iterator;
+import java.util.List;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -105,6 +112,100 @@ class HttpApiIT
         assertTrue(metrics.body().contains("iys_requests_total{endpoint=\"http\",type=\"check\"}"));
         assertTrue(metrics.body().contains("iys_protocol_errors_total{code=\"MALFORMED_FRAME\"}"));
         assertTrue(metrics.body().contains("iys_connections_active"));
+    }
+
+    @Test
+    void shouldStreamAScrubFarLargerThanAnyBufferInOrder() throws Exception
+    {
+        final int rows = 200_000;
+        final HttpRequest request = HttpRequest.newBuilder(uri("/v1/scrub?brand=600001&channel=MESAJ&column=2"))
+            .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new GeneratedList(rows)))
+            .build();
+        final HttpResponse<Stream<String>> response = HTTP.send(request, HttpResponse.BodyHandlers.ofLines());
+        assertEquals(200, response.statusCode());
+        assertTrue(response.headers().firstValue("content-type").orElse("").startsWith("text/csv"));
+        final Iterator<String> lines = response.body().iterator();
+        for (int i = 0; i < rows; i++)
+        {
+            assertTrue(lines.hasNext(), "answer " + i + " missing");
+            assertEquals(GeneratedList.line(i) + "," + GeneratedList.answer(i), lines.next(), "row " + i);
+        }
+        assertFalse(lines.hasNext(), "one answer per row");
+        assertTrue(rows * 20L > NetworkEndpoints.MAX_HTTP_REQUEST_LENGTH * 100L,
+            "the body is far beyond what the HTTP aggregator would hold");
+    }
+
+    @Test
+    void shouldScrubAHeaderCrlfLinesAndAnOverlongLine() throws Exception
+    {
+        final String overlong = "x".repeat(5_000);
+        final String body = "phone\r\n05321111111\r\n05322222222\n\n" + overlong + "\nali@example.com";
+        final HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+            uri("/v1/scrub?brand=600001&channel=MESAJ&header=true"))
+            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode());
+        assertEquals(List.of("phone,verdict,reason", "05321111111,ALLOW,CONSENT", "05322222222,DENY,REJECTED",
+            ",DENY,INVALID_RECIPIENT", "x".repeat(4_096) + ",DENY,INVALID_RECIPIENT",
+            "ali@example.com,DENY,INVALID_RECIPIENT"), List.of(response.body().split("\n")));
+    }
+
+    @Test
+    void shouldRefuseABadScrubRequest() throws Exception
+    {
+        final HttpResponse<String> noBrand = HTTP.send(HttpRequest.newBuilder(uri("/v1/scrub?channel=MESAJ"))
+            .POST(HttpRequest.BodyPublishers.ofString("05321111111\n")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, noBrand.statusCode());
+        assertTrue(noBrand.body().contains("brand: 'null'"), noBrand.body());
+        final HttpResponse<String> get = get("/v1/scrub?brand=600001&channel=MESAJ");
+        assertEquals(405, get.statusCode());
+        final HttpResponse<String> stillServing = get("/health");
+        assertEquals(200, stillServing.statusCode());
+    }
+
+    /**
+     * A list generated as it is read, so the test holds none of it either: row i is {@code i,<phone>}.
+     */
+    private static final class GeneratedList extends InputStream
+    {
+        private final int rows;
+        private int row;
+        private byte[] current = new byte[0];
+        private int position;
+
+        GeneratedList(final int rows)
+        {
+            this.rows = rows;
+        }
+
+        static String line(final int i)
+        {
+            return i + "," + (i % 3 == 0 ? Fixtures.bulkPhone(i % Fixtures.BULK) : i % 3 == 1 ? "0532 111 11 11" :
+                "junk" + i);
+        }
+
+        static String answer(final int i)
+        {
+            if (i % 3 == 0)
+            {
+                return i % Fixtures.BULK % 2 == 0 ? "ALLOW,CONSENT" : "DENY,REJECTED";
+            }
+            return i % 3 == 1 ? "ALLOW,CONSENT" : "DENY,INVALID_RECIPIENT";
+        }
+
+        @Override
+        public int read()
+        {
+            if (position == current.length)
+            {
+                if (row == rows)
+                {
+                    return -1;
+                }
+                current = (line(row++) + "\n").getBytes(StandardCharsets.US_ASCII);
+                position = 0;
+            }
+            return current[position++];
+        }
     }
 
     private static double counter(final String scrape, final String series)

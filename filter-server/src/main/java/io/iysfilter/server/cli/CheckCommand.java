@@ -64,7 +64,7 @@ final class CheckCommand implements Main.Command
     }
 
     @SafeVarargs
-    private static <E extends Enum<E>> E parseEnum(final String name, final String value, final E... allowed)
+    static <E extends Enum<E>> E parseEnum(final String name, final String value, final E... allowed)
     {
         for (final E candidate : allowed)
         {

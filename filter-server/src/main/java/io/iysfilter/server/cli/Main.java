@@ -19,6 +19,7 @@ public final class Main
         "  serve    run the server (binary protocol on 7700, HTTP on 7701)",
         "  import   load an İYS daily change file (CSV) into a brand's index; the server must be stopped",
         "  check    ask a running server whether a message may be sent",
+        "  scrub    split a campaign list into the rows that may be sent and those that may not",
         "  demo     generate sample data, start a server on it and show what to try",
         "",
         "'iys-filter <command> --help' describes a command.");
@@ -49,6 +50,7 @@ public final class Main
             case "import" -> new ImportCommand();
             case "check" -> new CheckCommand();
             case "demo" -> new DemoCommand();
+            case "scrub" -> new ScrubCommand();
             default -> null;
         };
         if (command == null)

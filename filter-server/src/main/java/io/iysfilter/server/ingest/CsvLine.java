@@ -4,7 +4,7 @@ package io.iysfilter.server.ingest;
  * Splits one CSV line on commas: fields are trimmed, double quotes may enclose a field and {@code ""} inside quotes
  * is a quote. Fields beyond the array's length are dropped, and the count says how many there were.
  */
-final class CsvLine
+public final class CsvLine
 {
     private CsvLine()
     {
@@ -15,7 +15,7 @@ final class CsvLine
      * @param fields receives the fields.
      * @return the number of fields, or -1 when a quote is not closed.
      */
-    static int split(final String line, final String[] fields)
+    public static int split(final String line, final String[] fields)
     {
         int count = 0;
         int i = 0;

@@ -32,7 +32,9 @@ public final class ServerCounters
         /** One CHECK (or GET /v1/check). */
         CHECK,
         /** One CHECK_BATCH. */
-        CHECK_BATCH
+        CHECK_BATCH,
+        /** One POST /v1/scrub. */
+        SCRUB
     }
 
     private static final int MAX_ERROR_CODE = 16;

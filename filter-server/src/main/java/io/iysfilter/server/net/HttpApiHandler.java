@@ -39,6 +39,7 @@ import java.util.Map;
  * The HTTP API, one instance per connection:
  * <ul>
  *   <li>{@code GET /v1/check?brand=&channel=&recipient=&recipientType=&kind=}: one decision as JSON;</li>
+ *   <li>{@code POST /v1/scrub}: a streamed list, see {@link ScrubHttpHandler} (which serves it);</li>
  *   <li>{@code GET /v1/brands}: the brands this server holds, with entries and as-of time;</li>
  *   <li>{@code GET /health}: liveness, with the number of brands;</li>
  *   <li>{@code GET /metrics}: Prometheus text format.</li>
@@ -92,7 +93,7 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             case "/metrics" -> respond(ctx, request, HttpResponseStatus.OK, PROMETHEUS, registry.scrape());
             default -> respond(ctx, request, HttpResponseStatus.NOT_FOUND, JSON,
                 error("not_found", "no such path: " + path +
-                    " (expected: /v1/check, /v1/brands, /health or /metrics)"));
+                    " (expected: /v1/check, /v1/scrub, /v1/brands, /health or /metrics)"));
         }
     }
 
@@ -156,7 +157,7 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             "\"" + Instant.ofEpochMilli(brand.asOfMs()) + "\"";
     }
 
-    private static long parseBrand(final String text)
+    static long parseBrand(final String text)
     {
         if (text == null || text.isEmpty() || text.length() > 10)
         {

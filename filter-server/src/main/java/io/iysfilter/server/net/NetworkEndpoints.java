@@ -103,6 +103,8 @@ public final class NetworkEndpoints implements AutoCloseable
                     protected void initChannel(final SocketChannel channel)
                     {
                         channel.pipeline().addLast("http", new HttpServerCodec());
+                        channel.pipeline().addLast("scrub",
+                            new ScrubHttpHandler(new Decider(filter, store), counters));
                         channel.pipeline().addLast("aggregator", new HttpObjectAggregator(MAX_HTTP_REQUEST_LENGTH));
                         channel.pipeline().addLast("api",
                             new HttpApiHandler(new Decider(filter, store), store, counters, registry));

@@ -1,0 +1,186 @@
+package io.iysfilter.server.cli;
+
+import io.iysfilter.server.FilterServer;
+import io.iysfilter.server.Fixtures;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code scrub} against a running server, on lists whose every row's answer is known.
+ */
+@Timeout(120)
+class ScrubCommandIT
+{
+    @TempDir
+    static Path dataDir;
+    private static FilterServer server;
+
+    @TempDir
+    Path work;
+
+    @BeforeAll
+    static void start() throws Exception
+    {
+        Fixtures.write(dataDir);
+        server = FilterServer.start(Fixtures.context(dataDir));
+    }
+
+    @AfterAll
+    static void stop()
+    {
+        server.close();
+    }
+
+    private record Row(String line, String reason)
+    {
+        boolean allowed()
+        {
+            return "CONSENT".equals(reason);
+        }
+    }
+
+    /**
+     * Row i of a generated list: its CSV line and the reason the server must give.
+     */
+    private static Row row(final int i)
+    {
+        final int bulk = i % Fixtures.BULK;
+        return switch (i % 6)
+        {
+            case 0 -> new Row(i + "," + Fixtures.bulkPhone(bulk - bulk % 2) + ",x", "CONSENT");
+            case 1 -> new Row(i + ",0" + Fixtures.bulkPhone(bulk | 1).substring(3) + ",\"a, b\"", "REJECTED");
+            case 2 -> new Row(i + "," + String.format(Locale.ROOT, "+9056%08d", i) + ",x", "NO_CONSENT");
+            case 3 -> new Row(i + ",not-a-phone-" + i + ",x", "INVALID_RECIPIENT");
+            case 4 -> new Row(i + ",,x", "INVALID_RECIPIENT");
+            default -> new Row(i + ",\"+90 (532) 111 11 11\",y", "CONSENT");
+        };
+    }
+
+    @Test
+    void shouldSplitAListLargerThanABatchInInputOrder() throws Exception
+    {
+        final int rows = 25_003;
+        final Path in = list(rows, true);
+        final Path allowed = work.resolve("allowed.csv");
+        final Path denied = work.resolve("denied.csv");
+        final Result result = scrub("--brand", "600001", "--channel", "MESAJ", "--in", in.toString(),
+            "--column", "phone", "--allowed", allowed.toString(), "--denied", denied.toString());
+        assertEquals(0, result.exit, result.err);
+
+        final List<String> expectedAllowed = new ArrayList<>(List.of("id,phone,name"));
+        final List<String> expectedDenied = new ArrayList<>(List.of("id,phone,name,reason"));
+        int consents = 0;
+        for (int i = 0; i < rows; i++)
+        {
+            final Row row = row(i);
+            if (row.allowed())
+            {
+                expectedAllowed.add(row.line());
+                consents++;
+            }
+            else
+            {
+                expectedDenied.add(row.line() + "," + row.reason());
+            }
+        }
+        assertEquals(expectedAllowed, Files.readAllLines(allowed));
+        assertEquals(expectedDenied, Files.readAllLines(denied));
+        assertTrue(result.out.contains(String.format(Locale.ROOT, "scrubbed %,d rows", rows)), result.out);
+        assertTrue(result.out.matches("(?s).*ALLOW\\s+CONSENT\\s+" + String.format(Locale.ROOT, "%,d", consents) +
+            "\\s.*"), result.out);
+        final int bad = (rows + 2) / 6 + (rows + 1) / 6;
+        assertTrue(result.out.contains(String.format(Locale.ROOT, "%,d bad rows", bad)), result.out);
+        assertTrue(result.err.contains("bad row line 5: INVALID_RECIPIENT '3,not-a-phone-3,x'"), result.err);
+        assertTrue(result.err.contains("bad row line 6: INVALID_RECIPIENT '4,,x'"), result.err);
+    }
+
+    @Test
+    void shouldPreviewWithoutWritingFiles() throws Exception
+    {
+        final Path in = list(600, false);
+        final Result result = scrub("--brand", "600001", "--channel", "MESAJ", "--in", in.toString(),
+            "--column", "2", "--preview", "--batch-size", "7");
+        assertEquals(0, result.exit, result.err);
+        assertTrue(result.out.startsWith("previewed 600 rows"), result.out);
+        assertTrue(result.out.matches("(?s).*DENY\\s+REJECTED\\s+100\\s.*"), result.out);
+        assertTrue(result.out.matches("(?s).*ALLOW\\s+\\(total\\)\\s+200\\s.*"), result.out);
+        try (var files = Files.list(work))
+        {
+            assertEquals(1, files.count(), "only the input is there");
+        }
+    }
+
+    @Test
+    void shouldHandleEmptyAndHeaderOnlyLists() throws Exception
+    {
+        final Path empty = Files.writeString(work.resolve("empty.csv"), "");
+        final Result none = scrub("--brand", "600001", "--channel", "MESAJ", "--in", empty.toString(),
+            "--allowed", work.resolve("a.csv").toString(), "--denied", work.resolve("d.csv").toString());
+        assertEquals(0, none.exit, none.err);
+        assertTrue(none.out.startsWith("scrubbed 0 rows"), none.out);
+        assertEquals(0, Files.size(work.resolve("a.csv")));
+
+        final Path headerOnly = Files.writeString(work.resolve("header.csv"), "id,phone\n");
+        final Result headerResult = scrub("--brand", "600001", "--channel", "MESAJ", "--in", headerOnly.toString(),
+            "--column", "phone", "--allowed", work.resolve("a.csv").toString(), "--denied",
+            work.resolve("d.csv").toString());
+        assertEquals(0, headerResult.exit, headerResult.err);
+        assertEquals(List.of("id,phone,reason"), Files.readAllLines(work.resolve("d.csv")));
+    }
+
+    @Test
+    void shouldRefuseAColumnTheHeaderLacks() throws Exception
+    {
+        final Path in = list(3, true);
+        final Result result = scrub("--brand", "600001", "--channel", "MESAJ", "--in", in.toString(),
+            "--column", "telefon", "--preview");
+        assertEquals(2, result.exit);
+        assertTrue(result.err.contains("column: 'telefon' is not in the header row"), result.err);
+        assertFalse(result.out.contains("previewed"));
+    }
+
+    private Path list(final int rows, final boolean header) throws IOException
+    {
+        final StringBuilder text = new StringBuilder(header ? "id,phone,name\n" : "");
+        for (int i = 0; i < rows; i++)
+        {
+            text.append(row(i).line()).append('\n');
+        }
+        return Files.writeString(work.resolve("list.csv"), text);
+    }
+
+    private record Result(int exit, String out, String err)
+    {
+    }
+
+    private Result scrub(final String... args)
+    {
+        final String[] argv = new String[args.length + 3];
+        argv[0] = "scrub";
+        System.arraycopy(args, 0, argv, 1, args.length);
+        argv[args.length + 1] = "--port";
+        argv[args.length + 2] = Integer.toString(server.binaryPort());
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final int exit = Main.run(argv, new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+}
