@@ -2,11 +2,8 @@ package io.iysfilter.server.net;
 
 import io.iysfilter.server.Decider;
 import io.iysfilter.server.filter.BrandState;
-import io.iysfilter.server.filter.Channel;
 import io.iysfilter.server.filter.ConsentFilter;
-import io.iysfilter.server.filter.MessageKind;
 import io.iysfilter.server.filter.Reason;
-import io.iysfilter.server.filter.RecipientType;
 import io.iysfilter.server.index.BrandIndex;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.metrics.ServerCounters;
@@ -97,38 +94,28 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         }
     }
 
-    private void check(final ChannelHandlerContext ctx, final FullHttpRequest request,
+    private void check(final ChannelHandlerContext ctx, final FullHttpRequest httpRequest,
         final Map<String, List<String>> parameters)
     {
-        final String brandText = parameter(parameters, "brand");
-        final String channelText = parameter(parameters, "channel");
-        final String recipient = parameter(parameters, "recipient");
-        final String typeText = parameter(parameters, "recipientType");
-        final String kindText = parameter(parameters, "kind");
-
-        final long brandCode = parseBrand(brandText);
-        final Channel channel = channelText == null ? null : Channel.fromName(channelText);
-        final RecipientType type = typeText == null ? RecipientType.UNSPECIFIED : RecipientType.fromName(typeText);
-        final MessageKind kind = kindText == null ? MessageKind.COMMERCIAL : MessageKind.fromName(kindText);
-        final String problem = brandCode < 0 ? "brand: '" + brandText + "' (expected: an İYS brand code, 1.." +
-            0xFFFF_FFFFL + ")" :
-            channel == null ? "channel: '" + channelText + "' (expected: ARAMA, MESAJ or EPOSTA)" :
+        final DecisionParameters request = DecisionParameters.parse(parameters);
+        final String recipient = DecisionParameters.first(parameters, "recipient");
+        final String problem = request.problem() != null ? request.problem() :
             recipient == null || recipient.isEmpty() ? "recipient: missing (expected: a phone number or e-mail)" :
-            type == null ? "recipientType: '" + typeText + "' (expected: BIREYSEL or TACIR)" :
-            kind == null ? "kind: '" + kindText + "' (expected: COMMERCIAL or TRANSACTIONAL)" : null;
+            null;
         if (problem != null)
         {
-            respond(ctx, request, HttpResponseStatus.BAD_REQUEST, JSON, error("bad_request", problem));
+            respond(ctx, httpRequest, HttpResponseStatus.BAD_REQUEST, JSON, error("bad_request", problem));
             return;
         }
 
         counters.onRequest(Endpoint.HTTP, RequestType.CHECK);
-        final BrandState brand = decider.brand(brandCode);
-        final Reason reason = decider.decide(brand, channel, type, kind, recipient, System.currentTimeMillis());
+        final BrandState brand = decider.brand(request.brandCode());
+        final Reason reason = decider.decide(brand, request.channel(), request.type(), request.kind(), recipient,
+            System.currentTimeMillis());
         counters.onDecision(Endpoint.HTTP, reason);
         final String body = "{\"verdict\":\"" + reason.verdict() + "\",\"reason\":\"" + reason.name() +
-            "\",\"brand\":" + brandCode + ",\"asOf\":" + asOf(brand) + "}";
-        respond(ctx, request, HttpResponseStatus.OK, JSON, body);
+            "\",\"brand\":" + request.brandCode() + ",\"asOf\":" + asOf(brand) + "}";
+        respond(ctx, httpRequest, HttpResponseStatus.OK, JSON, body);
     }
 
     private String brands()
@@ -155,29 +142,6 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     {
         return brand == null || brand.asOfMs() == 0 ? "null" :
             "\"" + Instant.ofEpochMilli(brand.asOfMs()) + "\"";
-    }
-
-    static long parseBrand(final String text)
-    {
-        if (text == null || text.isEmpty() || text.length() > 10)
-        {
-            return -1;
-        }
-        for (int i = 0; i < text.length(); i++)
-        {
-            if (text.charAt(i) < '0' || text.charAt(i) > '9')
-            {
-                return -1;
-            }
-        }
-        final long value = Long.parseLong(text);
-        return value >= 1 && value <= 0xFFFF_FFFFL ? value : -1;
-    }
-
-    private static String parameter(final Map<String, List<String>> parameters, final String name)
-    {
-        final List<String> values = parameters.get(name);
-        return values == null || values.isEmpty() ? null : values.get(0);
     }
 
     private static String error(final String code, final String message)

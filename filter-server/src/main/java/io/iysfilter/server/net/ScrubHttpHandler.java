@@ -145,38 +145,22 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
      */
     private String parameters(final Map<String, List<String>> parameters)
     {
-        final String brandText = first(parameters, "brand");
-        final String channelText = first(parameters, "channel");
-        final String typeText = first(parameters, "recipientType");
-        final String kindText = first(parameters, "kind");
-        final String columnText = first(parameters, "column");
-        final long brandCode = HttpApiHandler.parseBrand(brandText);
-        channel = channelText == null ? null : Channel.fromName(channelText);
-        type = typeText == null ? RecipientType.UNSPECIFIED : RecipientType.fromName(typeText);
-        kind = kindText == null ? MessageKind.COMMERCIAL : MessageKind.fromName(kindText);
-        column = columnText == null ? 1 : (int)HttpApiHandler.parseBrand(columnText);
-        headerPending = "true".equals(first(parameters, "header"));
-        if (brandCode < 0)
+        final DecisionParameters request = DecisionParameters.parse(parameters);
+        if (request.problem() != null)
         {
-            return "brand: '" + brandText + "' (expected: an İYS brand code, 1..4294967295)";
+            return request.problem();
         }
-        if (channel == null)
-        {
-            return "channel: '" + channelText + "' (expected: ARAMA, MESAJ or EPOSTA)";
-        }
-        if (type == null)
-        {
-            return "recipientType: '" + typeText + "' (expected: BIREYSEL or TACIR)";
-        }
-        if (kind == null)
-        {
-            return "kind: '" + kindText + "' (expected: COMMERCIAL or TRANSACTIONAL)";
-        }
+        final String columnText = DecisionParameters.first(parameters, "column");
+        column = columnText == null ? 1 : (int)DecisionParameters.parseCode(columnText);
         if (column < 1 || column > fields.length)
         {
             return "column: '" + columnText + "' (expected: 1.." + fields.length + ")";
         }
-        brand = decider.brand(brandCode);
+        headerPending = "true".equals(DecisionParameters.first(parameters, "header"));
+        brand = decider.brand(request.brandCode());
+        channel = request.channel();
+        type = request.type();
+        kind = request.kind();
         return null;
     }
 
@@ -261,12 +245,6 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
         out.writeByte(',');
         out.writeCharSequence(reason.name(), StandardCharsets.US_ASCII);
         out.writeByte('\n');
-    }
-
-    private static String first(final Map<String, List<String>> parameters, final String name)
-    {
-        final List<String> values = parameters.get(name);
-        return values == null || values.isEmpty() ? null : values.get(0);
     }
 
     @Override
