@@ -6,6 +6,8 @@ import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.ingest.IngestPipeline;
 import io.iysfilter.server.metrics.ServerCounters;
+import io.iysfilter.server.milter.MilterEndpoint;
+import io.iysfilter.server.milter.MilterSettings;
 import io.iysfilter.server.net.NetworkEndpoints;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -47,7 +49,7 @@ public final class FilterServer implements AutoCloseable
             counters.bindTo(registry);
             network = new NetworkEndpoints(
                 new NetworkEndpoints.Settings(context.bindAddress, context.binaryPort, context.httpPort,
-                    context.ioThreads, context.maxConnections, SERVER_NAME),
+                    context.milterPort, context.milter, context.ioThreads, context.maxConnections, SERVER_NAME),
                 new ConsentFilter(context.policy), store, counters, registry);
         }
         catch (final Throwable ex)
@@ -93,6 +95,14 @@ public final class FilterServer implements AutoCloseable
     public int httpPort()
     {
         return endpoints.httpPort();
+    }
+
+    /**
+     * @return the bound milter port, or -1 when the milter endpoint is off.
+     */
+    public int milterPort()
+    {
+        return endpoints.milterPort();
     }
 
     /**
@@ -155,6 +165,8 @@ public final class FilterServer implements AutoCloseable
         private String bindAddress = BIND_ADDRESS_DEFAULT;
         private int binaryPort = BINARY_PORT_DEFAULT;
         private int httpPort = HTTP_PORT_DEFAULT;
+        private int milterPort = MilterEndpoint.PORT_DEFAULT;
+        private MilterSettings milter = MilterSettings.NONE;
         private int ioThreads = Runtime.getRuntime().availableProcessors();
         private int maxConnections = MAX_CONNECTIONS_DEFAULT;
         private FilterPolicy policy = FilterPolicy.DEFAULT;
@@ -197,6 +209,26 @@ public final class FilterServer implements AutoCloseable
         public Context httpPort(final int httpPort)
         {
             this.httpPort = httpPort;
+            return this;
+        }
+
+        /**
+         * @param milterPort milter port, 0 for any free port, -1 for no milter endpoint.
+         * @return this.
+         */
+        public Context milterPort(final int milterPort)
+        {
+            this.milterPort = milterPort;
+            return this;
+        }
+
+        /**
+         * @param milter the milter's brand mapping and policy.
+         * @return this.
+         */
+        public Context milter(final MilterSettings milter)
+        {
+            this.milter = milter;
             return this;
         }
 
@@ -267,6 +299,10 @@ public final class FilterServer implements AutoCloseable
             }
             checkPort("binaryPort", binaryPort);
             checkPort("httpPort", httpPort);
+            if (milterPort != -1)
+            {
+                checkPort("milterPort", milterPort);
+            }
             if (binaryPort != 0 && binaryPort == httpPort)
             {
                 throw new IllegalArgumentException("httpPort: " + httpPort + " (expected: not the binary port)");

@@ -33,6 +33,12 @@ public final class Fixtures
     public static final String TACIR = "+905324444444";
     /** Phones 0..BULK-1 of {@link #bulkPhone(int)}: even ONAY, odd RET, on MESAJ. */
     public static final int BULK = 2_000;
+    /** ONAY on EPOSTA (the milter tests' Postfix mailbox). */
+    public static final String ALICE = "alice@test.local";
+    /** ONAY then RET on EPOSTA. */
+    public static final String BOB = "bob@test.local";
+    /** Consents the fresh brand holds. */
+    public static final int ENTRIES = BULK + 6;
 
     private Fixtures()
     {
@@ -70,6 +76,9 @@ public final class Fixtures
             record.apply(BRAND, fresh, REJECTED, "BIREYSEL", "MESAJ", "RET");
             record.apply(BRAND, fresh, EMAIL, "BIREYSEL", "EPOSTA", "ONAY");
             record.apply(BRAND, fresh, TACIR, "TACIR", "ARAMA", "ONAY");
+            record.apply(BRAND, fresh, ALICE, "BIREYSEL", "EPOSTA", "ONAY");
+            record.apply(BRAND, IysTime.format(nowSec - 900), BOB, "BIREYSEL", "EPOSTA", "ONAY");
+            record.apply(BRAND, fresh, BOB, "BIREYSEL", "EPOSTA", "RET");
             for (int i = 0; i < BULK; i++)
             {
                 record.apply(BRAND, IysTime.format(nowSec - 3600), bulkPhone(i), "BIREYSEL", "MESAJ",
@@ -91,6 +100,7 @@ public final class Fixtures
             .dataDirectory(dataDir)
             .binaryPort(0)
             .httpPort(0)
+            .milterPort(0)
             .ioThreads(2)
             .policy(FilterPolicy.DEFAULT)
             .indexOptions(IndexOptions.withEntries(10_000));

@@ -98,7 +98,7 @@ class HttpApiIT
         assertEquals("{\"status\":\"UP\",\"brands\":2}", health.body());
 
         final String brands = get("/v1/brands").body();
-        assertTrue(brands.contains("{\"brand\":600001,\"entries\":" + (Fixtures.BULK + 4) + ",\"asOf\":\"" +
+        assertTrue(brands.contains("{\"brand\":600001,\"entries\":" + Fixtures.ENTRIES + ",\"asOf\":\"" +
             Instant.ofEpochMilli(asOfMs) + "\",\"freshnessBoundMs\":259200000,\"state\":\"FRESH\"}"), brands);
         assertTrue(brands.contains("\"brand\":600002") && brands.contains("\"state\":\"STALE\""), brands);
 

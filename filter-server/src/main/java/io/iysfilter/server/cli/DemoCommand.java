@@ -33,7 +33,7 @@ final class DemoCommand implements Main.Command
     public String help()
     {
         return String.join("\n",
-            "usage: iys-filter demo [--data-dir DIR] [--recipients N] [--port P] [--http-port P]",
+            "usage: iys-filter demo [--data-dir DIR] [--recipients N] [--port P] [--http-port P] [--milter-port P]",
             "",
             "Generates a sample data set (brand 600001, fresh, with N bulk recipients besides the showcase ones;",
             "brand 600002, last changed 5 days ago), imports it, starts the server on it and prints commands",
@@ -42,16 +42,19 @@ final class DemoCommand implements Main.Command
             "",
             "  --recipients N   bulk recipients for brand 600001 (default 100000)",
             "  --port P         binary protocol port (default 7700)",
-            "  --http-port P    HTTP port (default 7701)");
+            "  --http-port P    HTTP port (default 7701)",
+            "  --milter-port P  milter port (default 7702)");
     }
 
     @Override
     public int run(final String[] argv, final PrintStream out, final PrintStream err) throws Exception
     {
-        final Args args = Args.parse(argv, Set.of("data-dir", "recipients", "port", "http-port"), Set.of());
+        final Args args = Args.parse(argv, Set.of("data-dir", "recipients", "port", "http-port", "milter-port"),
+            Set.of());
         final long bulk = Args.parseLong("recipients", args.get("recipients", "100000"), 0, 50_000_000);
         final int port = (int)Args.parseLong("port", args.get("port", "7700"), 0, 65535);
         final int httpPort = (int)Args.parseLong("http-port", args.get("http-port", "7701"), 0, 65535);
+        final int milterPort = (int)Args.parseLong("milter-port", args.get("milter-port", "7702"), 0, 65535);
         final boolean temporary = !args.has("data-dir");
         final Path dataDir = temporary ? Files.createTempDirectory("iys-filter-demo") : Path.of(args.get("data-dir"));
         if (!temporary && Files.exists(dataDir))
@@ -84,6 +87,7 @@ final class DemoCommand implements Main.Command
             .dataDirectory(dataDir)
             .binaryPort(port)
             .httpPort(httpPort)
+            .milterPort(milterPort)
             .policy(FilterPolicy.DEFAULT)
             .indexOptions(IndexOptions.withEntries(entries)));
         out.println(tryThis(server.binaryPort(), server.httpPort(), dataDir, temporary));

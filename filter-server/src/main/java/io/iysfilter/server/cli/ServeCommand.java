@@ -32,7 +32,11 @@ final class ServeCommand implements Main.Command
             "                                 false: ALLOW/TACIR_NO_RECORD",
             "  --freshness-bound D            e.g. 72h (default), 30m, 2d, or off: older data answers STALE",
             "  --unbounded-brands C,C         brands with imported data only: no freshness bound",
-            "  --entries-per-map N            sizing of new brand maps (default 10000000)");
+            "  --entries-per-map N            sizing of new brand maps (default 10000000)",
+            "  --milter-port N|off            milter endpoint for Postfix/Sendmail (default 7702)",
+            "  --milter-brand-map FILE        auth:USER / sender:ADDRESS / domain:DOMAIN = BRAND [KIND] lines",
+            "  --milter-brand-header B        let an X-IYS-Brand header name the brand (default false)",
+            "  --milter-reject-at-rcpt B      refuse recipients without consent at RCPT time (default false)");
     }
 
     @Override
@@ -47,9 +51,10 @@ final class ServeCommand implements Main.Command
         }
         final FilterServer.Context context = ServeSettings.resolve(args);
         final FilterServer server = FilterServer.start(context);
-        out.printf("iys-filter serving %d brand(s) from %s: binary %s:%d, http http://%s:%d/%n",
+        out.printf("iys-filter serving %d brand(s) from %s: binary %s:%d, http http://%s:%d/, milter %s%n",
             server.store().brands().size(), context.dataDirectory(), context.bindAddress(), server.binaryPort(),
-            context.bindAddress(), server.httpPort());
+            context.bindAddress(), server.httpPort(),
+            server.milterPort() < 0 ? "off" : context.bindAddress() + ":" + server.milterPort());
         awaitShutdown(server, null);
         return Main.EXIT_OK;
     }

@@ -3,6 +3,8 @@ package io.iysfilter.server.cli;
 import io.iysfilter.server.FilterServer;
 import io.iysfilter.server.filter.FilterPolicy;
 import io.iysfilter.server.index.IndexOptions;
+import io.iysfilter.server.milter.MilterEndpoint;
+import io.iysfilter.server.milter.MilterSettings;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -29,12 +31,17 @@ import java.util.Set;
  *   freshness-bound        72h          age (s, m, h or d) past which commercial answers are STALE; "off" = none
  *   unbounded-brands       (none)       comma-separated brand codes whose data is imported only: no bound
  *   entries-per-map        10000000     sizing of a brand's phone and e-mail maps when created
+ *   milter-port            7702         milter endpoint for MTAs; "off" for none
+ *   milter-brand-map       (none)       file mapping auth:USER, sender:ADDRESS, domain:DOMAIN to brand codes
+ *   milter-brand-header    false        whether an X-IYS-Brand header may name the brand when the map does not
+ *   milter-reject-at-rcpt  false        refuse recipients without consent at RCPT time instead of removing them
  * </pre>
  */
 final class ServeSettings
 {
     static final Set<String> NAMES = Set.of("data-dir", "bind", "port", "http-port", "io-threads", "max-connections",
-        "tacir-requires-record", "freshness-bound", "unbounded-brands", "entries-per-map");
+        "tacir-requires-record", "freshness-bound", "unbounded-brands", "entries-per-map", "milter-port",
+        "milter-brand-map", "milter-brand-header", "milter-reject-at-rcpt");
 
     private ServeSettings()
     {
@@ -69,7 +76,7 @@ final class ServeSettings
         return toContext(settings);
     }
 
-    private static FilterServer.Context toContext(final Properties settings)
+    private static FilterServer.Context toContext(final Properties settings) throws IOException
     {
         final String dataDir = settings.getProperty("data-dir");
         if (dataDir == null || dataDir.isBlank())
@@ -88,13 +95,25 @@ final class ServeSettings
         final long entries = Args.parseLong("entries-per-map",
             settings.getProperty("entries-per-map", Long.toString(IndexOptions.DEFAULT_ENTRIES_PER_MAP)),
             1_000, 4_000_000_000L);
-        final String tacir = settings.getProperty("tacir-requires-record", "true").trim().toLowerCase(Locale.ROOT);
-        if (!tacir.equals("true") && !tacir.equals("false"))
+        final boolean tacir = flag("tacir-requires-record", settings.getProperty("tacir-requires-record", "true"));
+        final String milterPort = settings.getProperty("milter-port", Integer.toString(MilterEndpoint.PORT_DEFAULT));
+        final String brandMap = settings.getProperty("milter-brand-map");
+        final MilterSettings milter;
+        try
         {
-            throw new Args.UsageException("tacir-requires-record: '" + tacir + "' (expected: true or false)");
+            milter = MilterSettings.of(brandMap == null || brandMap.isBlank() ? null : Path.of(brandMap),
+                flag("milter-brand-header", settings.getProperty("milter-brand-header", "false")),
+                flag("milter-reject-at-rcpt", settings.getProperty("milter-reject-at-rcpt", "false")));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new Args.UsageException(ex.getMessage());
         }
         return new FilterServer.Context()
             .dataDirectory(Path.of(dataDir))
+            .milterPort("off".equalsIgnoreCase(milterPort.trim()) ? -1 :
+                (int)Args.parseLong("milter-port", milterPort, 0, 65535))
+            .milter(milter)
             .bindAddress(settings.getProperty("bind", FilterServer.Context.BIND_ADDRESS_DEFAULT))
             .binaryPort((int)Args.parseLong("port",
                 settings.getProperty("port", Integer.toString(FilterServer.Context.BINARY_PORT_DEFAULT)), 0, 65535))
@@ -105,9 +124,19 @@ final class ServeSettings
                 Integer.toString(Runtime.getRuntime().availableProcessors())), 1, 256))
             .maxConnections((int)Args.parseLong("max-connections", settings.getProperty("max-connections",
                 Integer.toString(FilterServer.Context.MAX_CONNECTIONS_DEFAULT)), 1, 1_000_000))
-            .policy(new FilterPolicy(Boolean.parseBoolean(tacir)))
+            .policy(new FilterPolicy(tacir))
             .indexOptions(new IndexOptions(entries, IndexOptions.DEFAULT_MAX_BLOAT_FACTOR,
                 brand -> unbounded.contains(brand) ? 0 : boundMs));
+    }
+
+    private static boolean flag(final String name, final String text)
+    {
+        final String value = text.trim().toLowerCase(Locale.ROOT);
+        if (!value.equals("true") && !value.equals("false"))
+        {
+            throw new Args.UsageException(name + ": '" + text + "' (expected: true or false)");
+        }
+        return Boolean.parseBoolean(value);
     }
 
     /**

@@ -21,7 +21,9 @@ public final class ServerCounters
         /** The binary protocol. */
         BINARY,
         /** The HTTP API. */
-        HTTP
+        HTTP,
+        /** The milter endpoint, one decision per recipient. */
+        MILTER
     }
 
     /** What was asked. */

@@ -5,6 +5,8 @@ import io.iysfilter.server.Decider;
 import io.iysfilter.server.filter.ConsentFilter;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.metrics.ServerCounters;
+import io.iysfilter.server.milter.MilterEndpoint;
+import io.iysfilter.server.milter.MilterSettings;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -21,17 +23,21 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The server's Netty edge: the binary protocol and the HTTP API, on one group of event loops (native epoll when
- * available). Each connection gets its own {@link Decider}, so event loops share nothing but the index.
+ * The server's Netty edge: the binary protocol, the HTTP API and the milter endpoint, on one group of event loops
+ * (native epoll when available); milter decisions run on their own small pool. Each connection gets its own
+ * {@link Decider}, so event loops share nothing but the index.
  */
 public final class NetworkEndpoints implements AutoCloseable
 {
@@ -43,6 +49,8 @@ public final class NetworkEndpoints implements AutoCloseable
     private final EventLoopGroup workers;
     private final Channel binaryChannel;
     private final Channel httpChannel;
+    private final Channel milterChannel;
+    private final ExecutorService milterDecisions;
 
     /**
      * What the endpoints need.
@@ -50,12 +58,21 @@ public final class NetworkEndpoints implements AutoCloseable
      * @param bindAddress    address to listen on.
      * @param binaryPort     binary protocol port, 0 for any.
      * @param httpPort       HTTP port, 0 for any.
+     * @param milterPort     milter port, 0 for any, -1 for no milter endpoint.
+     * @param milter         how the milter maps senders to brands and when it refuses recipients.
      * @param ioThreads      event-loop threads.
      * @param maxConnections most concurrent binary connections.
      * @param serverName     product and version for WELCOME.
      */
     public record Settings(
-        String bindAddress, int binaryPort, int httpPort, int ioThreads, int maxConnections, String serverName)
+        String bindAddress,
+        int binaryPort,
+        int httpPort,
+        int milterPort,
+        MilterSettings milter,
+        int ioThreads,
+        int maxConnections,
+        String serverName)
     {
     }
 
@@ -83,6 +100,12 @@ public final class NetworkEndpoints implements AutoCloseable
         acceptors = new MultiThreadIoEventLoopGroup(1, ioHandlers);
         workers = new MultiThreadIoEventLoopGroup(settings.ioThreads(), ioHandlers);
         final ConnectionLimiter limiter = new ConnectionLimiter(settings.maxConnections(), counters);
+        milterDecisions = Executors.newFixedThreadPool(Math.max(2, settings.ioThreads()), runnable ->
+        {
+            final Thread thread = new Thread(runnable, "iys-milter-decide");
+            thread.setDaemon(true);
+            return thread;
+        });
         try
         {
             binaryChannel = bind(settings.bindAddress(), settings.binaryPort(), serverChannelType,
@@ -110,6 +133,18 @@ public final class NetworkEndpoints implements AutoCloseable
                             new HttpApiHandler(new Decider(filter, store), store, counters, registry));
                     }
                 });
+            milterChannel = settings.milterPort() < 0 ? null : bind(settings.bindAddress(), settings.milterPort(),
+                serverChannelType, new ChannelInitializer<SocketChannel>()
+                {
+                    @Override
+                    protected void initChannel(final SocketChannel channel)
+                    {
+                        channel.pipeline().addLast("packets", new LengthFieldBasedFrameDecoder(
+                            MilterEndpoint.MAX_PACKET_LENGTH, 0, 4, 0, 4));
+                        channel.pipeline().addLast("milter", MilterEndpoint.newSession(
+                            new Decider(filter, store), settings.milter(), milterDecisions, counters));
+                    }
+                });
         }
         catch (final Throwable ex)
         {
@@ -117,9 +152,10 @@ public final class NetworkEndpoints implements AutoCloseable
             close();
             throw ex;
         }
-        LOG.info("listening: binary={}, http={}, transport={}, ioThreads={}, maxConnections={}, maxFrameLength={}",
-            binaryChannel.localAddress(), httpChannel.localAddress(), epoll ? "epoll" : "nio", settings.ioThreads(),
-            settings.maxConnections(), FrameDescriptor.MAX_FRAME_LENGTH);
+        LOG.info("listening: binary={}, http={}, milter={}, transport={}, ioThreads={}, maxConnections={}, " +
+            "maxFrameLength={}", binaryChannel.localAddress(), httpChannel.localAddress(),
+            milterChannel == null ? "off" : milterChannel.localAddress(), epoll ? "epoll" : "nio",
+            settings.ioThreads(), settings.maxConnections(), FrameDescriptor.MAX_FRAME_LENGTH);
     }
 
     private Channel bind(
@@ -157,6 +193,14 @@ public final class NetworkEndpoints implements AutoCloseable
     }
 
     /**
+     * @return the bound milter port, or -1 when the milter endpoint is off.
+     */
+    public int milterPort()
+    {
+        return milterChannel == null ? -1 : ((InetSocketAddress)milterChannel.localAddress()).getPort();
+    }
+
+    /**
      * Stop accepting, close every connection and stop the event loops.
      */
     @Override
@@ -170,6 +214,11 @@ public final class NetworkEndpoints implements AutoCloseable
         {
             httpChannel.close().syncUninterruptibly();
         }
+        if (milterChannel != null)
+        {
+            milterChannel.close().syncUninterruptibly();
+        }
+        milterDecisions.shutdown();
         acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }

@@ -80,7 +80,7 @@ class CliIT
         assertTrue(again.out().contains("4 lines, 0 applied, 3 superseded, 1 rejected"), again.out());
 
         final Process server = start("serve", "--data-dir", dataDir.toString(), "--port", "0", "--http-port", "0",
-            "--freshness-bound", "off");
+            "--milter-port", "0", "--freshness-bound", "off");
         try
         {
             final int port = awaitServing(server);

@@ -1,0 +1,99 @@
+package io.iysfilter.server.milter;
+
+import io.iysfilter.server.Decider;
+import io.iysfilter.server.filter.BrandState;
+import io.iysfilter.server.filter.Channel;
+import io.iysfilter.server.filter.MessageKind;
+import io.iysfilter.server.filter.Reason;
+import io.iysfilter.server.filter.RecipientType;
+import io.iysfilter.server.metrics.ServerCounters;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The end-of-message decision for one message, independent of the wire.
+ *
+ * @param replyCode a whole-message SMTP reply ({@code 550 5.7.1 …} or {@code 451 4.7.1 …}), or null when the
+ *                  message goes on with {@link #removed()} taken out.
+ * @param removed   recipients to remove.
+ * @param header    the {@code X-IYS-Filter} value.
+ * @param audit     the audit line's details.
+ */
+record MilterOutcome(String replyCode, List<MilterSessionHandler.Recipient> removed, String header, String audit)
+{
+    static MilterOutcome decide(
+        final MilterSessionHandler.Message message,
+        final String authUser,
+        final MilterSettings settings,
+        final Decider decider,
+        final ServerCounters counters,
+        final long nowMs)
+    {
+        final MilterBrandMap.Mapping mapped = settings.brandMap().resolve(authUser, message.sender);
+        long brandCode = mapped == null ? -1 : mapped.brandCode();
+        if (brandCode < 0 && settings.brandHeader() && message.brandHeader != null &&
+            message.brandHeader.matches("[0-9]{1,10}"))
+        {
+            brandCode = Long.parseLong(message.brandHeader);
+        }
+        if (brandCode < 1 || brandCode > 0xFFFF_FFFFL)
+        {
+            return new MilterOutcome("451 4.7.1 Sender is not mapped to an IYS brand, try again later", List.of(),
+                "", "outcome=tempfail reason=NO_BRAND_MAPPING auth=" + authUser + " recipients=" +
+                addresses(message.recipients));
+        }
+        final MessageKind kind = mapped != null && mapped.kind() != null ? mapped.kind() :
+            "TRANSACTIONAL".equalsIgnoreCase(message.kindHeader) ? MessageKind.TRANSACTIONAL : MessageKind.COMMERCIAL;
+
+        final BrandState brand = decider.brand(brandCode);
+        final List<MilterSessionHandler.Recipient> removed = new ArrayList<>();
+        final StringBuilder kept = new StringBuilder();
+        final StringBuilder dropped = new StringBuilder();
+        Reason undecidable = null;
+        for (final MilterSessionHandler.Recipient recipient : message.recipients)
+        {
+            final Reason reason = decider.decide(brand, Channel.EPOSTA, RecipientType.UNSPECIFIED, kind,
+                recipient.address(), nowMs);
+            counters.onDecision(ServerCounters.Endpoint.MILTER, reason);
+            final StringBuilder list = reason.allows() ? kept : dropped;
+            list.append(list.length() == 0 ? "" : ",").append(recipient.address()).append(':').append(reason);
+            if (MilterSessionHandler.isUndecidable(reason))
+            {
+                undecidable = reason;
+            }
+            else if (!reason.allows())
+            {
+                removed.add(recipient);
+            }
+        }
+        final String details = "brand=" + brandCode + " kind=" + kind + " kept=[" + kept + "] removed=[" + dropped +
+            "]";
+        if (undecidable != null)
+        {
+            return new MilterOutcome("451 4.7.1 IYS consent cannot be checked now (" + undecidable +
+                "), try again later", List.of(), "", "outcome=tempfail " + details);
+        }
+        final int keptCount = message.recipients.size() - removed.size();
+        if (keptCount == 0)
+        {
+            return new MilterOutcome(String.format(Locale.ROOT,
+                "550 5.7.1 No IYS consent for any recipient (brand %d)", brandCode), List.of(), "",
+                "outcome=reject " + details);
+        }
+        final String header = "brand=" + brandCode + " kind=" + kind + " kept=" + keptCount + " removed=" +
+            removed.size() + " asOf=" + MilterSessionHandler.asOf(brand);
+        return new MilterOutcome(null, removed, header, "outcome=accept " + details);
+    }
+
+    private static String addresses(final List<MilterSessionHandler.Recipient> recipients)
+    {
+        final StringBuilder text = new StringBuilder("[");
+        for (final MilterSessionHandler.Recipient recipient : recipients)
+        {
+            text.append(text.length() == 1 ? "" : ",").append(recipient.address());
+        }
+        return text.append(']').toString();
+    }
+}

@@ -1,0 +1,373 @@
+package io.iysfilter.server.milter;
+
+import io.iysfilter.server.Decider;
+import io.iysfilter.server.Fixtures;
+import io.iysfilter.server.filter.ConsentFilter;
+import io.iysfilter.server.filter.FilterPolicy;
+import io.iysfilter.server.filter.MessageKind;
+import io.iysfilter.server.index.ConsentStore;
+import io.iysfilter.server.index.IndexOptions;
+import io.iysfilter.server.metrics.ServerCounters;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Whole Postfix-like milter conversations against a real index, frame by frame.
+ */
+class MilterSessionTest
+{
+    private static final byte[] POSTFIX_OPTNEG = HexFormat.of().parseHex("0000000d4f00000006000001ff001fffff");
+    private static final MilterBrandMap BRANDS = new MilterBrandMap(Map.of(
+        "domain:brand.example", new MilterBrandMap.Mapping(Fixtures.BRAND, null),
+        "sender:billing@brand.example", new MilterBrandMap.Mapping(Fixtures.BRAND, MessageKind.TRANSACTIONAL),
+        "auth:brand-a", new MilterBrandMap.Mapping(Fixtures.BRAND, null),
+        "domain:stale.example", new MilterBrandMap.Mapping(Fixtures.STALE_BRAND, null)));
+    private static final String CAROL = "carol@test.local";
+
+    @TempDir
+    static Path dataDir;
+    private static ConsentStore store;
+
+    private final ServerCounters counters = new ServerCounters();
+    private EmbeddedChannel channel;
+
+    @BeforeAll
+    static void createIndex() throws Exception
+    {
+        Fixtures.write(dataDir);
+        store = ConsentStore.open(dataDir, IndexOptions.withEntries(10_000));
+    }
+
+    @AfterAll
+    static void closeIndex()
+    {
+        store.close();
+    }
+
+    @AfterEach
+    void finish()
+    {
+        channel.finishAndReleaseAll();
+    }
+
+    private void connect(final MilterSettings settings)
+    {
+        channel = new EmbeddedChannel(new LengthFieldBasedFrameDecoder(MilterEndpoint.MAX_PACKET_LENGTH, 0, 4, 0, 4),
+            MilterEndpoint.newSession(new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store), settings,
+                Runnable::run, counters));
+    }
+
+    @Test
+    void shouldNegotiateOnlyWhatItNeedsOfWhatPostfixOffers()
+    {
+        connect(new MilterSettings(BRANDS, false, false));
+        channel.writeInbound(Unpooled.wrappedBuffer(POSTFIX_OPTNEG));
+        assertEquals("0000000d4f000000060000000900051192", HexFormat.of().formatHex(readAll()),
+            "version 6, ADDHDRS|DELRCPT, NOHELO|NOBODY|NOUNKNOWN|NR_CONN|NR_HDR|NR_EOH|NR_DATA");
+
+        connect(new MilterSettings(BRANDS, false, false));
+        channel.writeInbound(Unpooled.wrappedBuffer(HexFormat.of().parseHex("0000000d4f00000002000000080000003f")));
+        assertEquals("0000000d4f000000020000000800000012", HexFormat.of().formatHex(readAll()),
+            "an older MTA: its version, only the offered action and protocol bits");
+    }
+
+    @Test
+    void shouldRemoveRecipientsWithoutConsentAndRecordTheDecision()
+    {
+        connect(new MilterSettings(BRANDS, false, false));
+        final List<Reply> replies = converse(message("news@brand.example", null, List.of(),
+            Fixtures.ALICE, Fixtures.BOB, CAROL));
+        assertEquals(List.of("c", "c", "c", "c"), commands(replies.subList(0, 4)), "MAIL and three RCPTs continue");
+        final List<Reply> eom = replies.subList(4, replies.size());
+        assertEquals(List.of("-", "-", "h", "a"), commands(eom));
+        assertEquals("2d3c626f6240746573742e6c6f63616c3e00", HexFormat.of().formatHex(eom.get(0).frame, 4,
+            eom.get(0).frame.length), "DELRCPT echoes the address exactly as received, as in MILTER.md §7.2");
+        assertEquals("<carol@test.local>\0", eom.get(1).text());
+        assertTrue(eom.get(2).text().startsWith("X-IYS-Filter\0brand=600001 kind=COMMERCIAL kept=1 removed=2 asOf="),
+            eom.get(2).text());
+        assertEquals(3, counters.decisions(ServerCounters.Endpoint.MILTER, io.iysfilter.server.filter.Reason.CONSENT) +
+            counters.decisions(ServerCounters.Endpoint.MILTER, io.iysfilter.server.filter.Reason.REJECTED) +
+            counters.decisions(ServerCounters.Endpoint.MILTER, io.iysfilter.server.filter.Reason.NO_CONSENT));
+    }
+
+    @Test
+    void shouldRejectAMessageNobodyMayReceive()
+    {
+        connect(new MilterSettings(BRANDS, false, false));
+        final List<Reply> replies = converse(message("news@brand.example", null, List.of(), Fixtures.BOB, CAROL));
+        final Reply last = replies.get(replies.size() - 1);
+        assertEquals("y", last.command());
+        assertEquals("550 5.7.1 No IYS consent for any recipient (brand 600001)\0", last.text());
+    }
+
+    @Test
+    void shouldTempfailWhatItCannotDecide()
+    {
+        connect(new MilterSettings(BRANDS, false, false));
+        List<Reply> replies = converse(message("news@unknown.example", null, List.of(), Fixtures.ALICE));
+        assertEquals("451 4.7.1 Sender is not mapped to an IYS brand, try again later\0", last(replies).text());
+
+        replies = converse(message("news@stale.example", null, List.of(), Fixtures.ALICE));
+        assertEquals("451 4.7.1 IYS consent cannot be checked now (STALE), try again later\0", last(replies).text());
+    }
+
+    @Test
+    void shouldTakeTheKindFromTheHeaderOrTheMapping()
+    {
+        connect(new MilterSettings(BRANDS, false, false));
+        List<Reply> replies = converse(message("news@brand.example", null,
+            List.<String[]>of(new String[]{"X-IYS-Kind", "TRANSACTIONAL"}), Fixtures.BOB, CAROL));
+        assertEquals(List.of("h", "a"), commands(replies.subList(3, replies.size())));
+        assertTrue(replies.get(3).text().contains("kind=TRANSACTIONAL kept=2 removed=0"), replies.get(3).text());
+
+        replies = converse(message("billing@brand.example", null, List.of(), CAROL));
+        assertTrue(replies.get(2).text().contains("kind=TRANSACTIONAL kept=1"), replies.get(2).text());
+    }
+
+    @Test
+    void shouldTakeTheBrandFromAuthOrFromTheHeaderOnlyWhenAllowed()
+    {
+        connect(new MilterSettings(BRANDS, false, false));
+        List<Reply> replies = converse(message("anyone@elsewhere.example", "brand-a", List.of(), Fixtures.ALICE));
+        assertEquals("a", last(replies).command(), "{auth_authen} maps the brand");
+
+        final List<String[]> brandHeader = List.<String[]>of(new String[]{"X-IYS-Brand", "600001"});
+        replies = converse(message("anyone@elsewhere.example", null, brandHeader, Fixtures.ALICE));
+        assertTrue(last(replies).text().startsWith("451 4.7.1 Sender is not mapped"), "header not allowed");
+
+        connect(new MilterSettings(BRANDS, true, false));
+        replies = converse(message("anyone@elsewhere.example", null, brandHeader, Fixtures.ALICE));
+        assertEquals("a", last(replies).command(), "header allowed");
+    }
+
+    @Test
+    void shouldRefuseAtRcptTimeWhenConfigured()
+    {
+        connect(new MilterSettings(BRANDS, false, true));
+        final List<Reply> replies = converse(message("news@brand.example", null, List.of(), Fixtures.ALICE, CAROL,
+            Fixtures.BOB));
+        assertEquals("c", replies.get(1).command());
+        assertEquals("550 5.7.1 <carol@test.local>: no IYS consent (NO_CONSENT)\0", replies.get(2).text());
+        assertEquals("550 5.7.1 <bob@test.local>: no IYS consent (REJECTED)\0", replies.get(3).text());
+        assertEquals(List.of("h", "a"), commands(replies.subList(4, replies.size())),
+            "refused recipients are not part of the message any more");
+    }
+
+    @Test
+    void shouldSurviveRepeatedAbortsAndServeTheNextMessage()
+    {
+        connect(new MilterSettings(BRANDS, false, false));
+        converse(message("news@brand.example", null, List.of(), Fixtures.ALICE, Fixtures.BOB));
+        channel.writeInbound(Unpooled.wrappedBuffer(concat(frame('A'), frame('A'))));
+        assertEquals(0, readAll().length, "ABORT gets no reply");
+        final List<Reply> second = converse(message("news@brand.example", null, List.of(), CAROL, Fixtures.ALICE));
+        assertEquals(List.of("-", "h", "a"), commands(second.subList(3, second.size())));
+        assertEquals("<carol@test.local>\0", second.get(3).text());
+    }
+
+    @Test
+    void shouldHandleAConversationCoalescedOrFedByteByByte()
+    {
+        final byte[] conversation = concat(POSTFIX_OPTNEG, message("news@brand.example", null, List.of(),
+            Fixtures.ALICE, CAROL));
+        connect(new MilterSettings(BRANDS, false, false));
+        channel.writeInbound(Unpooled.wrappedBuffer(conversation));
+        final byte[] coalesced = readAll();
+
+        connect(new MilterSettings(BRANDS, false, false));
+        final ByteArrayOutputStream trickled = new ByteArrayOutputStream();
+        for (final byte b : conversation)
+        {
+            channel.writeInbound(Unpooled.wrappedBuffer(new byte[]{b}));
+            trickled.writeBytes(readAll());
+        }
+        assertEquals(HexFormat.of().formatHex(coalesced), HexFormat.of().formatHex(trickled.toByteArray()));
+        assertEquals(List.of("O", "c", "c", "c", "-", "h", "a"), commands(parse(coalesced)));
+    }
+
+    @Test
+    void shouldCloseOnQuitUnknownCommandsAndOversizedPackets()
+    {
+        connect(new MilterSettings(BRANDS, false, false));
+        channel.writeInbound(Unpooled.wrappedBuffer(frame('Q')));
+        assertFalse(channel.isActive(), "QUIT closes");
+
+        connect(new MilterSettings(BRANDS, false, false));
+        channel.writeInbound(Unpooled.wrappedBuffer(frame('Z')));
+        assertFalse(channel.isActive(), "an unknown command closes");
+
+        connect(new MilterSettings(BRANDS, false, false));
+        final ByteBuf huge = Unpooled.buffer().writeInt(MilterEndpoint.MAX_PACKET_LENGTH + 1).writeByte('B');
+        try
+        {
+            channel.writeInbound(huge);
+        }
+        catch (final RuntimeException expected)
+        {
+            // the frame decoder reports the oversized packet; the handler closes the connection
+        }
+        assertFalse(channel.isActive(), "an oversized packet closes");
+    }
+
+    private record Reply(byte[] frame)
+    {
+        String command()
+        {
+            return String.valueOf((char)frame[4]);
+        }
+
+        String text()
+        {
+            return new String(frame, 5, frame.length - 5, StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * One message the way Postfix sends it once options are negotiated with NR_CONN/NR_DATA/NR_HDR/NR_EOH.
+     */
+    private static byte[] message(final String sender, final String authUser, final List<String[]> headers,
+        final String... recipients)
+    {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(macro('C', "j", "mx.test.local", "{daemon_addr}", "127.0.0.1"));
+        out.writeBytes(frame('C', "localhost", "4"));
+        out.writeBytes(authUser == null ? macro('M', "{mail_addr}", sender) :
+            macro('M', "{mail_addr}", sender, "{auth_authen}", authUser));
+        out.writeBytes(frame('M', "<" + sender + ">", "BODY=8BITMIME"));
+        for (int i = 0; i < recipients.length; i++)
+        {
+            out.writeBytes(i == 0 ? macro('R', "{rcpt_addr}", recipients[i]) :
+                macro('R', "i", "QID" + i, "{rcpt_addr}", recipients[i]));
+            out.writeBytes(frame('R', "<" + recipients[i] + ">"));
+        }
+        out.writeBytes(macro('T', "i", "C99AE1600A5"));
+        out.writeBytes(frame('T'));
+        out.writeBytes(frame('L', "Subject", "weekly offers"));
+        for (final String[] header : headers)
+        {
+            out.writeBytes(frame('L', header[0], header[1]));
+        }
+        out.writeBytes(frame('N'));
+        out.writeBytes(macro('E', "i", "C99AE1600A5"));
+        out.writeBytes(frame('E'));
+        return out.toByteArray();
+    }
+
+    private List<Reply> converse(final byte[] conversation)
+    {
+        if (!channel.isActive() || channel.attr(NEGOTIATED).get() == null)
+        {
+            channel.writeInbound(Unpooled.wrappedBuffer(POSTFIX_OPTNEG));
+            readAll();
+            channel.attr(NEGOTIATED).set(Boolean.TRUE);
+        }
+        channel.writeInbound(Unpooled.wrappedBuffer(conversation));
+        return parse(readAll());
+    }
+
+    private static final io.netty.util.AttributeKey<Boolean> NEGOTIATED =
+        io.netty.util.AttributeKey.valueOf("testNegotiated");
+
+    /**
+     * SMFIC_MACRO: 'D', the stage letter (no NUL), then name/value pairs.
+     */
+    private static byte[] macro(final char stage, final String... pairs)
+    {
+        return packet('D', String.valueOf(stage), pairs);
+    }
+
+    private static byte[] frame(final char command, final String... strings)
+    {
+        return packet(command, "", strings);
+    }
+
+    private static byte[] packet(final char command, final String prefix, final String... strings)
+    {
+        final ByteArrayOutputStream payload = new ByteArrayOutputStream();
+        payload.write(command);
+        payload.writeBytes(prefix.getBytes(StandardCharsets.US_ASCII));
+        for (final String string : strings)
+        {
+            payload.writeBytes(string.getBytes(StandardCharsets.UTF_8));
+            payload.write(0);
+        }
+        final byte[] body = payload.toByteArray();
+        final ByteBuf frame = Unpooled.buffer(4 + body.length).writeInt(body.length).writeBytes(body);
+        final byte[] bytes = new byte[frame.readableBytes()];
+        frame.readBytes(bytes);
+        return bytes;
+    }
+
+    private byte[] readAll()
+    {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteBuf buf;
+        while ((buf = channel.readOutbound()) != null)
+        {
+            final byte[] bytes = new byte[buf.readableBytes()];
+            buf.readBytes(bytes);
+            buf.release();
+            out.writeBytes(bytes);
+        }
+        return out.toByteArray();
+    }
+
+    private static List<Reply> parse(final byte[] stream)
+    {
+        final List<Reply> replies = new ArrayList<>();
+        int offset = 0;
+        while (offset < stream.length)
+        {
+            final int length = Unpooled.wrappedBuffer(stream, offset, 4).readInt();
+            final byte[] frame = new byte[4 + length];
+            System.arraycopy(stream, offset, frame, 0, frame.length);
+            replies.add(new Reply(frame));
+            offset += frame.length;
+        }
+        return replies;
+    }
+
+    private static List<String> commands(final List<Reply> replies)
+    {
+        final List<String> commands = new ArrayList<>();
+        for (final Reply reply : replies)
+        {
+            commands.add(reply.command());
+        }
+        return commands;
+    }
+
+    private static Reply last(final List<Reply> replies)
+    {
+        return replies.get(replies.size() - 1);
+    }
+
+    private static byte[] concat(final byte[]... parts)
+    {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (final byte[] part : parts)
+        {
+            out.writeBytes(part);
+        }
+        return out.toByteArray();
+    }
+}
