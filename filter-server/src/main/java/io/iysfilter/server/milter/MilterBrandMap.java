@@ -3,17 +3,15 @@ package io.iysfilter.server.milter;
 import io.iysfilter.server.filter.MessageKind;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 
 /**
- * Which İYS brand is sending, from what the MTA knows. A properties file of entries
+ * Which İYS brand is sending, from what the MTA knows. A text file of lines ({@code #} starts a comment)
  * <pre>
  *   auth:&lt;SMTP AUTH user&gt;       = &lt;brandCode&gt; [COMMERCIAL|TRANSACTIONAL]
  *   sender:&lt;envelope sender&gt;    = &lt;brandCode&gt; [COMMERCIAL|TRANSACTIONAL]
@@ -51,15 +49,24 @@ final class MilterBrandMap
      */
     static MilterBrandMap load(final Path file) throws IOException
     {
-        final Properties properties = new Properties();
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8))
-        {
-            properties.load(reader);
-        }
         final Map<String, Mapping> entries = new HashMap<>();
-        for (final String key : properties.stringPropertyNames())
+        int lineNumber = 0;
+        for (final String line : Files.readAllLines(file, StandardCharsets.UTF_8))
         {
-            entries.put(key(key, file), mapping(key, properties.getProperty(key), file));
+            lineNumber++;
+            final String text = line.strip();
+            if (text.isEmpty() || text.startsWith("#"))
+            {
+                continue;
+            }
+            final int equals = text.indexOf('=');
+            if (equals < 0)
+            {
+                throw new IllegalArgumentException("milter brand map " + file + ", line " + lineNumber + ": '" +
+                    text + "' (expected: KEY = BRAND [KIND])");
+            }
+            final String key = text.substring(0, equals);
+            entries.put(key(key, file), mapping(key, text.substring(equals + 1), file));
         }
         return new MilterBrandMap(entries);
     }
