@@ -1,5 +1,7 @@
 package io.iysfilter.server;
 
+import io.iysfilter.server.feed.FeedService;
+import io.iysfilter.server.feed.FeedSettings;
 import io.iysfilter.server.filter.ConsentFilter;
 import io.iysfilter.server.filter.FilterPolicy;
 import io.iysfilter.server.index.ConsentStore;
@@ -19,8 +21,9 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * The server: opens the data directory, starts the single-writer ingest pipeline, then the binary and HTTP
- * endpoints. {@link #close()} stops them in reverse order and closes the index cleanly.
+ * The server: opens the data directory, starts the single-writer ingest pipeline, the İYS feed follower (when
+ * configured), then the binary, HTTP and milter endpoints. {@link #close()} stops them in reverse order and closes
+ * the index cleanly.
  */
 public final class FilterServer implements AutoCloseable
 {
@@ -34,6 +37,7 @@ public final class FilterServer implements AutoCloseable
     private final IngestPipeline ingest;
     private final ServerCounters counters = new ServerCounters();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final FeedService feed;
     private final NetworkEndpoints endpoints;
     private boolean closed;
 
@@ -42,18 +46,24 @@ public final class FilterServer implements AutoCloseable
         this.context = context;
         store = ConsentStore.open(context.dataDirectory, context.indexOptions);
         IngestPipeline pipeline = null;
+        FeedService following = null;
         NetworkEndpoints network = null;
         try
         {
             pipeline = new IngestPipeline(store.writer(), IngestPipeline.DEFAULT_RING_SIZE);
+            following = context.feed == null ? null : new FeedService(context.feed, store, pipeline);
             counters.bindTo(registry);
             network = new NetworkEndpoints(
                 new NetworkEndpoints.Settings(context.bindAddress, context.binaryPort, context.httpPort,
                     context.milterPort, context.milter, context.ioThreads, context.maxConnections, SERVER_NAME),
-                new ConsentFilter(context.policy), store, counters, registry);
+                new ConsentFilter(context.policy), store, following, counters, registry);
         }
         catch (final Throwable ex)
         {
+            if (following != null)
+            {
+                following.close();
+            }
             if (pipeline != null)
             {
                 pipeline.close();
@@ -62,6 +72,7 @@ public final class FilterServer implements AutoCloseable
             throw ex;
         }
         ingest = pipeline;
+        feed = following;
         endpoints = network;
         LOG.info("started: dataDir={}, brands={}, tacirRequiresRecord={}", context.dataDirectory,
             store.brands().size(), context.policy.tacirRequiresRecord());
@@ -106,6 +117,14 @@ public final class FilterServer implements AutoCloseable
     }
 
     /**
+     * @return the İYS feed follower, or null when the server follows no feed.
+     */
+    public FeedService feed()
+    {
+        return feed;
+    }
+
+    /**
      * @return the index.
      */
     public ConsentStore store()
@@ -141,6 +160,10 @@ public final class FilterServer implements AutoCloseable
         }
         closed = true;
         endpoints.close();
+        if (feed != null)
+        {
+            feed.close();
+        }
         ingest.close();
         store.close();
         registry.close();
@@ -167,6 +190,7 @@ public final class FilterServer implements AutoCloseable
         private int httpPort = HTTP_PORT_DEFAULT;
         private int milterPort = MilterEndpoint.PORT_DEFAULT;
         private MilterSettings milter = MilterSettings.NONE;
+        private FeedSettings feed;
         private int ioThreads = Runtime.getRuntime().availableProcessors();
         private int maxConnections = MAX_CONNECTIONS_DEFAULT;
         private FilterPolicy policy = FilterPolicy.DEFAULT;
@@ -229,6 +253,16 @@ public final class FilterServer implements AutoCloseable
         public Context milter(final MilterSettings milter)
         {
             this.milter = milter;
+            return this;
+        }
+
+        /**
+         * @param feed the İYS change feed to follow, or null for none.
+         * @return this.
+         */
+        public Context feed(final FeedSettings feed)
+        {
+            this.feed = feed;
             return this;
         }
 

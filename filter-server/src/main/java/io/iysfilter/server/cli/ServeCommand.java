@@ -36,7 +36,13 @@ final class ServeCommand implements Main.Command
             "  --milter-port N|off            milter endpoint for Postfix/Sendmail (default 7702)",
             "  --milter-brand-map FILE        auth:USER / sender:ADDRESS / domain:DOMAIN = BRAND [KIND] lines",
             "  --milter-brand-header B        let an X-IYS-Brand header name the brand (default false)",
-            "  --milter-reject-at-rcpt B      refuse recipients without consent at RCPT time (default false)");
+            "  --milter-reject-at-rcpt B      refuse recipients without consent at RCPT time (default false)",
+            "  --iys-base-url URL             follow İYS's change feed (e.g. https://api.iys.org.tr)",
+            "  --iys-code N --iys-brands B,B  the provider and the brands to follow",
+            "  --iys-username U --iys-password P   API login (or IYS_USERNAME / IYS_PASSWORD in the environment)",
+            "  --iys-poll-interval D          time between polls (default 60s)",
+            "  --iys-page-size N              1..999 (default 999)",
+            "  --iys-recent-exclusion D       İYS withholds the newest hour (default 1h; off for the emulator)");
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.iysfilter.server.cli;
 
 import io.iysfilter.server.FilterServer;
+import io.iysfilter.server.feed.FeedSettings;
 import io.iysfilter.server.filter.FilterPolicy;
 import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.milter.MilterEndpoint;
@@ -8,10 +9,13 @@ import io.iysfilter.server.milter.MilterSettings;
 
 import java.io.IOException;
 import java.io.Reader;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -35,13 +39,22 @@ import java.util.Set;
  *   milter-brand-map       (none)       file mapping auth:USER, sender:ADDRESS, domain:DOMAIN to brand codes
  *   milter-brand-header    false        whether an X-IYS-Brand header may name the brand when the map does not
  *   milter-reject-at-rcpt  false        refuse recipients without consent at RCPT time instead of removing them
+ *   iys-base-url           (none)       follow İYS's change feed from this API base (no feed when absent)
+ *   iys-code               (required)   the service provider's İYS code
+ *   iys-username           $IYS_USERNAME   API user; the environment variable is used when the setting is absent
+ *   iys-password           $IYS_PASSWORD   API password; never logged or printed
+ *   iys-brands             (required)   comma-separated brand codes to follow
+ *   iys-poll-interval      60s          time between polls of a brand
+ *   iys-page-size          999          limit per request, 1..999
+ *   iys-recent-exclusion   1h           how recent movements İYS withholds (its documented hour; "off" for none)
  * </pre>
  */
 final class ServeSettings
 {
     static final Set<String> NAMES = Set.of("data-dir", "bind", "port", "http-port", "io-threads", "max-connections",
         "tacir-requires-record", "freshness-bound", "unbounded-brands", "entries-per-map", "milter-port",
-        "milter-brand-map", "milter-brand-header", "milter-reject-at-rcpt");
+        "milter-brand-map", "milter-brand-header", "milter-reject-at-rcpt", "iys-base-url", "iys-code",
+        "iys-username", "iys-password", "iys-brands", "iys-poll-interval", "iys-page-size", "iys-recent-exclusion");
 
     private ServeSettings()
     {
@@ -111,6 +124,7 @@ final class ServeSettings
         }
         return new FilterServer.Context()
             .dataDirectory(Path.of(dataDir))
+            .feed(feed(settings))
             .milterPort("off".equalsIgnoreCase(milterPort.trim()) ? -1 :
                 (int)Args.parseLong("milter-port", milterPort, 0, 65535))
             .milter(milter)
@@ -127,6 +141,52 @@ final class ServeSettings
             .policy(new FilterPolicy(tacir))
             .indexOptions(new IndexOptions(entries, IndexOptions.DEFAULT_MAX_BLOAT_FACTOR,
                 brand -> unbounded.contains(brand) ? 0 : boundMs));
+    }
+
+    private static FeedSettings feed(final Properties settings)
+    {
+        final String baseUrl = settings.getProperty("iys-base-url");
+        if (baseUrl == null || baseUrl.isBlank())
+        {
+            return null;
+        }
+        final String username = settings.getProperty("iys-username", System.getenv("IYS_USERNAME"));
+        final String password = settings.getProperty("iys-password", System.getenv("IYS_PASSWORD"));
+        if (username == null || password == null)
+        {
+            throw new Args.UsageException("iys-username and iys-password: missing (expected: settings, or the " +
+                "IYS_USERNAME and IYS_PASSWORD environment variables)");
+        }
+        final List<Long> brands = new ArrayList<>();
+        for (final String code : settings.getProperty("iys-brands", "").split(","))
+        {
+            if (!code.isBlank())
+            {
+                brands.add(Args.parseLong("iys-brands", code, 1, 0xFFFF_FFFFL));
+            }
+        }
+        try
+        {
+            return new FeedSettings(URI.create(baseUrl.trim()),
+                Args.parseLong("iys-code", required(settings, "iys-code"), 1, 0xFFFF_FFFFL), username, password,
+                brands, duration("iys-poll-interval", settings.getProperty("iys-poll-interval", "60s")),
+                (int)Args.parseLong("iys-page-size", settings.getProperty("iys-page-size", "999"), 1, 999),
+                duration("iys-recent-exclusion", settings.getProperty("iys-recent-exclusion", "1h")));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new Args.UsageException(ex.getMessage());
+        }
+    }
+
+    private static String required(final Properties settings, final String name)
+    {
+        final String value = settings.getProperty(name);
+        if (value == null || value.isBlank())
+        {
+            throw new Args.UsageException(name + ": missing");
+        }
+        return value;
     }
 
     private static boolean flag(final String name, final String text)

@@ -37,6 +37,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
     private final ChronicleMap<EmailKey, ConsentValue> emails;
     private final boolean recovered;
     private volatile long asOfMs;
+    private volatile long watermarkMs;
     private boolean metaDirty;
 
     private BrandIndex(
@@ -57,6 +58,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
         this.freshnessBoundMs = freshnessBoundMs;
         this.recovered = recovered;
         this.asOfMs = meta.newestCreationMs;
+        this.watermarkMs = meta.watermarkMs;
     }
 
     /**
@@ -175,12 +177,38 @@ public final class BrandIndex implements BrandState, AutoCloseable
     }
 
     /**
-     * {@inheritDoc} Until the İYS feed lands this is the newest creationDate the index holds.
+     * {@inheritDoc} For a brand that follows İYS's change feed this is the feed watermark (see
+     * {@link #watermarkMs()}); for a brand whose data is only imported, the newest creationDate it holds.
      */
     @Override
     public long asOfMs()
     {
-        return asOfMs;
+        final long watermark = watermarkMs;
+        return watermark > 0 ? watermark : asOfMs;
+    }
+
+    /**
+     * @return the time up to which İYS's change feed is known to be applied, epoch ms, or 0 when the brand has never
+     * completed a poll.
+     */
+    public long watermarkMs()
+    {
+        return watermarkMs;
+    }
+
+    /**
+     * Writer only: advance the feed watermark; it never moves back.
+     *
+     * @param newWatermarkMs the time up to which every change of both feeds is applied.
+     */
+    void advanceWatermark(final long newWatermarkMs)
+    {
+        if (newWatermarkMs > watermarkMs)
+        {
+            watermarkMs = newWatermarkMs;
+            meta.watermarkMs = newWatermarkMs;
+            metaDirty = true;
+        }
     }
 
     @Override

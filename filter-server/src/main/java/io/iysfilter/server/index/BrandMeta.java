@@ -13,8 +13,8 @@ import java.util.Properties;
 
 /**
  * The small text file {@code brand.meta} beside a brand's maps: format version, brand code, hash seed, sizing, the
- * newest creationDate held, and whether the index was closed cleanly. Written atomically (temporary file, fsync,
- * rename), so a crash leaves either the old or the new content.
+ * newest creationDate held, the feed watermark, and whether the index was closed cleanly. Written atomically
+ * (temporary file, fsync, rename), so a crash leaves either the old or the new content.
  */
 final class BrandMeta
 {
@@ -25,6 +25,7 @@ final class BrandMeta
     long hashSeed;
     long entriesPerMap;
     long newestCreationMs;
+    long watermarkMs;
     boolean open;
 
     static BrandMeta read(final Path dir) throws IOException
@@ -45,6 +46,7 @@ final class BrandMeta
         meta.hashSeed = Long.parseLong(properties.getProperty("hashSeed"));
         meta.entriesPerMap = Long.parseLong(properties.getProperty("entriesPerMap"));
         meta.newestCreationMs = Long.parseLong(properties.getProperty("newestCreationMs", "0"));
+        meta.watermarkMs = Long.parseLong(properties.getProperty("watermarkMs", "0"));
         meta.open = "open".equals(properties.getProperty("state"));
         return meta;
     }
@@ -57,6 +59,7 @@ final class BrandMeta
         properties.setProperty("hashSeed", Long.toString(hashSeed));
         properties.setProperty("entriesPerMap", Long.toString(entriesPerMap));
         properties.setProperty("newestCreationMs", Long.toString(newestCreationMs));
+        properties.setProperty("watermarkMs", Long.toString(watermarkMs));
         properties.setProperty("state", open ? "open" : "closed");
         final StringWriter text = new StringWriter();
         properties.store(text, "iys-filter brand index metadata; do not edit while the server runs");

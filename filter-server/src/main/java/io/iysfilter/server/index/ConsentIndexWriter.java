@@ -32,6 +32,14 @@ public interface ConsentIndexWriter
     int apply(ConsentChange change);
 
     /**
+     * Advance a brand's feed watermark (never backwards).
+     *
+     * @param brandCode   İYS brand code.
+     * @param watermarkMs time up to which the brand's feed is applied, epoch ms.
+     */
+    void advanceWatermark(long brandCode, long watermarkMs);
+
+    /**
      * Persist what must survive a restart besides the maps themselves (the brands' metadata).
      */
     void checkpoint();

@@ -262,6 +262,17 @@ public final class ConsentStore implements AutoCloseable
         }
 
         @Override
+        public void advanceWatermark(final long brandCode, final long watermarkMs)
+        {
+            final BrandIndex index = brands.get(brandCode);
+            if (index == null)
+            {
+                throw new IllegalStateException("no index for brand: brand=" + brandCode);
+            }
+            index.advanceWatermark(watermarkMs);
+        }
+
+        @Override
         public void checkpoint()
         {
             for (final BrandIndex index : brands.values())

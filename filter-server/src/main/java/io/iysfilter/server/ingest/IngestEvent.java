@@ -12,11 +12,13 @@ final class IngestEvent
     static final int CHANGE = 1;
     static final int CREATE_BRAND = 2;
     static final int BARRIER = 3;
+    static final int WATERMARK = 4;
 
     final ConsentChange change = new ConsentChange();
     int type;
     long tag;
     long brandCode;
+    long watermarkMs;
     IngestListener listener;
     CompletableFuture<Void> completion;
 

@@ -46,6 +46,12 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
             {
                 case IngestEvent.CHANGE -> onChange(event);
                 case IngestEvent.CREATE_BRAND -> onCreateBrand(event);
+                case IngestEvent.WATERMARK ->
+                {
+                    writer.advanceWatermark(event.brandCode, event.watermarkMs);
+                    checkpoint(System.nanoTime());
+                    event.completion.complete(null);
+                }
                 case IngestEvent.BARRIER ->
                 {
                     checkpoint(System.nanoTime());

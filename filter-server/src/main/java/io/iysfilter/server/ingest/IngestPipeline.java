@@ -102,6 +102,32 @@ public final class IngestPipeline implements AutoCloseable
     }
 
     /**
+     * Advance a brand's feed watermark on the writer thread, after every change published before it, and persist it.
+     *
+     * @param brandCode   İYS brand code.
+     * @param watermarkMs time up to which the brand's feed is applied, epoch ms.
+     * @return completes when the watermark is set and persisted.
+     */
+    public CompletableFuture<Void> advanceWatermark(final long brandCode, final long watermarkMs)
+    {
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        final long sequence = ringBuffer.next();
+        try
+        {
+            final IngestEvent event = ringBuffer.get(sequence);
+            event.type = IngestEvent.WATERMARK;
+            event.brandCode = brandCode;
+            event.watermarkMs = watermarkMs;
+            event.completion = done;
+        }
+        finally
+        {
+            ringBuffer.publish(sequence);
+        }
+        return done;
+    }
+
+    /**
      * @return completes once every change published before it is applied and the metadata is persisted.
      */
     public CompletableFuture<Void> barrier()

@@ -1,6 +1,7 @@
 package io.iysfilter.server.net;
 
 import io.iysfilter.server.Decider;
+import io.iysfilter.server.feed.FeedService;
 import io.iysfilter.server.filter.BrandState;
 import io.iysfilter.server.filter.ConsentFilter;
 import io.iysfilter.server.filter.Reason;
@@ -50,17 +51,20 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
 
     private final Decider decider;
     private final ConsentStore store;
+    private final FeedService feed;
     private final ServerCounters counters;
     private final PrometheusMeterRegistry registry;
 
     HttpApiHandler(
         final Decider decider,
         final ConsentStore store,
+        final FeedService feed,
         final ServerCounters counters,
         final PrometheusMeterRegistry registry)
     {
         this.decider = decider;
         this.store = store;
+        this.feed = feed;
         this.counters = counters;
         this.registry = registry;
     }
@@ -133,15 +137,33 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                 .append(",\"asOf\":").append(asOf(brand))
                 .append(",\"freshnessBoundMs\":").append(brand.freshnessBoundMs())
                 .append(",\"state\":\"").append(ConsentFilter.isStale(brand, nowMs) ? "STALE" : "FRESH")
-                .append("\"}");
+                .append('"');
+            final FeedService.BrandStatus status = feed == null ? null : feed.status(brand.brandCode());
+            if (status != null)
+            {
+                json.append(",\"feed\":{\"state\":\"").append(status.state())
+                    .append("\",\"watermark\":").append(instant(status.watermarkMs()))
+                    .append(",\"lastPoll\":").append(instant(status.lastPollMs()))
+                    .append(",\"lastError\":").append(status.lastError() == null ? "null" :
+                        "\"" + Json.escape(status.lastError()) + "\"")
+                    .append(",\"completedPolls\":").append(status.completedPolls())
+                    .append(",\"received\":").append(status.received())
+                    .append(",\"quarantined\":").append(status.quarantined())
+                    .append('}');
+            }
+            json.append('}');
         }
         return json.append("]}").toString();
     }
 
     private static String asOf(final BrandState brand)
     {
-        return brand == null || brand.asOfMs() == 0 ? "null" :
-            "\"" + Instant.ofEpochMilli(brand.asOfMs()) + "\"";
+        return brand == null ? "null" : instant(brand.asOfMs());
+    }
+
+    private static String instant(final long epochMs)
+    {
+        return epochMs == 0 ? "null" : "\"" + Instant.ofEpochMilli(epochMs) + "\"";
     }
 
     private static String error(final String code, final String message)

@@ -2,6 +2,7 @@ package io.iysfilter.server.net;
 
 import io.iysfilter.protocol.FrameDescriptor;
 import io.iysfilter.server.Decider;
+import io.iysfilter.server.feed.FeedService;
 import io.iysfilter.server.filter.ConsentFilter;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.metrics.ServerCounters;
@@ -82,6 +83,7 @@ public final class NetworkEndpoints implements AutoCloseable
      * @param settings where and how.
      * @param filter   the rules.
      * @param store    the index.
+     * @param feed     the İYS feed follower, or null.
      * @param counters the counters.
      * @param registry the Prometheus registry served on /metrics.
      * @throws InterruptedException when interrupted while binding.
@@ -90,6 +92,7 @@ public final class NetworkEndpoints implements AutoCloseable
         final Settings settings,
         final ConsentFilter filter,
         final ConsentStore store,
+        final FeedService feed,
         final ServerCounters counters,
         final PrometheusMeterRegistry registry) throws InterruptedException
     {
@@ -130,7 +133,7 @@ public final class NetworkEndpoints implements AutoCloseable
                             new ScrubHttpHandler(new Decider(filter, store), counters));
                         channel.pipeline().addLast("aggregator", new HttpObjectAggregator(MAX_HTTP_REQUEST_LENGTH));
                         channel.pipeline().addLast("api",
-                            new HttpApiHandler(new Decider(filter, store), store, counters, registry));
+                            new HttpApiHandler(new Decider(filter, store), store, feed, counters, registry));
                     }
                 });
             milterChannel = settings.milterPort() < 0 ? null : bind(settings.bindAddress(), settings.milterPort(),

@@ -1,0 +1,226 @@
+package io.iysfilter.server.feed;
+
+import io.iysfilter.server.index.BrandIndex;
+import io.iysfilter.server.index.ConsentStore;
+import io.iysfilter.server.ingest.IngestPipeline;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Follows İYS's change feed for every configured brand: one poll loop per brand on a small scheduled pool, so a slow
+ * or failing brand delays no other. A brand without an index gets one. After a failure the brand backs off
+ * exponentially with jitter (honouring Retry-After), up to the poll interval × 16; its watermark stops advancing,
+ * so its commercial answers become STALE once past the freshness bound.
+ */
+public final class FeedService implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(FeedService.class);
+    private static final long MIN_BACKOFF_MS = 1_000;
+
+    private final FeedSettings settings;
+    private final ConsentStore store;
+    private final IysClient client;
+    private final ScheduledExecutorService scheduler;
+    private final Map<Long, Follower> followers = new ConcurrentHashMap<>();
+
+    /**
+     * Status of one followed brand.
+     *
+     * @param brandCode      the brand.
+     * @param state          FOLLOWING after a complete poll, STARTING before the first, BACKING_OFF after a failure.
+     * @param watermarkMs    time up to which the feed is applied.
+     * @param lastPollMs     when the last complete poll finished, or 0.
+     * @param lastError      the last failure, or null.
+     * @param completedPolls complete polls since start.
+     * @param received       records received since start.
+     * @param quarantined    records quarantined since start.
+     */
+    public record BrandStatus(
+        long brandCode,
+        String state,
+        long watermarkMs,
+        long lastPollMs,
+        String lastError,
+        long completedPolls,
+        long received,
+        long quarantined)
+    {
+    }
+
+    /**
+     * Create the missing brand indexes and start polling.
+     *
+     * @param settings the provider and brands to follow.
+     * @param store    the index.
+     * @param pipeline the single writer.
+     * @throws IOException when a brand's index cannot be created.
+     */
+    public FeedService(final FeedSettings settings, final ConsentStore store, final IngestPipeline pipeline)
+        throws IOException
+    {
+        this.settings = settings;
+        this.store = store;
+        this.client = new IysClient(settings);
+        final ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(
+            Math.min(4, settings.brands().size()), (runnable) ->
+            {
+                final Thread thread = new Thread(runnable, "iys-feed");
+                thread.setDaemon(true);
+                return thread;
+            });
+        pool.setRemoveOnCancelPolicy(true);
+        this.scheduler = pool;
+        for (final long brand : settings.brands())
+        {
+            try
+            {
+                pipeline.createBrand(brand).get();
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted creating brand " + brand, ex);
+            }
+            catch (final ExecutionException ex)
+            {
+                throw new IOException("cannot create the index of brand " + brand, ex.getCause());
+            }
+            final BrandIndex index = store.brand(brand);
+            final Follower follower = new Follower(brand, new BrandFeed(brand, client, pipeline,
+                new FeedFiles(index.directory()), settings.exclusionMs()));
+            followers.put(brand, follower);
+            scheduler.execute(follower);
+        }
+        LOG.info("following İYS: {}", settings);
+    }
+
+    /**
+     * @param brandCode a followed brand.
+     * @return its status, or null when it is not followed.
+     */
+    public BrandStatus status(final long brandCode)
+    {
+        final Follower follower = followers.get(brandCode);
+        return follower == null ? null : follower.status();
+    }
+
+    /**
+     * @param brandCode a followed brand.
+     * @return completes after the brand's next complete poll (one that starts after this call).
+     */
+    public CompletableFuture<Void> nextCompletePoll(final long brandCode)
+    {
+        return followers.get(brandCode).nextCompletePoll();
+    }
+
+    /**
+     * Stop polling; a poll in progress is interrupted, its last applied page's cursor is already on disk.
+     */
+    @Override
+    public void close()
+    {
+        scheduler.shutdownNow();
+        try
+        {
+            scheduler.awaitTermination(10, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private final class Follower implements Runnable
+    {
+        private final long brandCode;
+        private final BrandFeed feed;
+        private volatile String state = "STARTING";
+        private volatile long lastPollMs;
+        private volatile String lastError;
+        private volatile long completedPolls;
+        private int failures;
+        private CompletableFuture<Void> waiting = new CompletableFuture<>();
+
+        Follower(final long brandCode, final BrandFeed feed)
+        {
+            this.brandCode = brandCode;
+            this.feed = feed;
+        }
+
+        synchronized CompletableFuture<Void> nextCompletePoll()
+        {
+            return waiting;
+        }
+
+        @Override
+        public void run()
+        {
+            final CompletableFuture<Void> covered;
+            synchronized (this)
+            {
+                covered = waiting;
+                waiting = new CompletableFuture<>();
+            }
+            long delayMs = settings.pollIntervalMs();
+            try
+            {
+                feed.pollOnce();
+                failures = 0;
+                lastError = null;
+                lastPollMs = System.currentTimeMillis();
+                completedPolls++;
+                state = "FOLLOWING";
+                covered.complete(null);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                failures++;
+                lastError = ex.getMessage();
+                state = "BACKING_OFF";
+                delayMs = backoffMs(ex);
+                LOG.warn("İYS feed poll failed, retrying in {} ms: brand={}, failures={}, error={}", delayMs,
+                    brandCode, failures, ex.getMessage());
+                synchronized (this)
+                {
+                    // whoever waited for this poll now waits for the next complete one
+                    waiting.whenComplete((ignored, error) -> covered.complete(null));
+                }
+            }
+            if (!scheduler.isShutdown())
+            {
+                scheduler.schedule(this, delayMs, TimeUnit.MILLISECONDS);
+            }
+        }
+
+        private long backoffMs(final Exception failure)
+        {
+            final long retryAfterMs = failure instanceof IysApiException api ? api.retryAfterMs() : 0;
+            final long exponential = Math.min(settings.pollIntervalMs() * 16,
+                MIN_BACKOFF_MS << Math.min(failures - 1, 16));
+            final long jitter = ThreadLocalRandom.current().nextLong(exponential / 2 + 1);
+            return Math.max(retryAfterMs, exponential / 2 + jitter);
+        }
+
+        BrandStatus status()
+        {
+            final BrandIndex index = store.brand(brandCode);
+            return new BrandStatus(brandCode, state, index == null ? 0 : index.watermarkMs(), lastPollMs, lastError,
+                completedPolls, feed.received(), feed.quarantined());
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package io.iysfilter.server.feed;
+
+import io.iysfilter.client.CheckResult;
+import io.iysfilter.client.FilterClient;
+import io.iysfilter.loadtest.emulator.Change;
+import io.iysfilter.loadtest.emulator.IysEmulator;
+import io.iysfilter.protocol.codecs.Channel;
+import io.iysfilter.protocol.codecs.MessageKind;
+import io.iysfilter.protocol.codecs.Reason;
+import io.iysfilter.protocol.codecs.RecipientType;
+import io.iysfilter.server.FilterServer;
+import io.iysfilter.server.filter.FilterPolicy;
+import io.iysfilter.server.index.IndexOptions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The server following the İYS emulator's change feed.
+ */
+@Timeout(60)
+class FeedIT
+{
+    private static final long IYS_CODE = 700_001;
+    private static final long BRAND = 600_001;
+    private static final int RECIPIENTS = 300;
+
+    @TempDir
+    Path dataDir;
+
+    private IysEmulator emulator;
+    private FilterServer server;
+
+    @AfterEach
+    void stop()
+    {
+        if (server != null)
+        {
+            server.close();
+        }
+        if (emulator != null)
+        {
+            emulator.close();
+        }
+    }
+
+    private FilterServer start() throws Exception
+    {
+        final FeedSettings feed = new FeedSettings(URI.create(emulator.baseUrl()), IYS_CODE, "iys-user", "secret",
+            List.of(BRAND), 50, 64, 0);
+        return FilterServer.start(new FilterServer.Context()
+            .dataDirectory(dataDir)
+            .binaryPort(0)
+            .httpPort(0)
+            .milterPort(-1)
+            .ioThreads(1)
+            .policy(FilterPolicy.DEFAULT)
+            .indexOptions(IndexOptions.withEntries(10_000))
+            .feed(feed));
+    }
+
+    @Test
+    void shouldMirrorTheFeedAndEnforceARetAfterTheNextPoll() throws Exception
+    {
+        emulator = new IysEmulator(new IysEmulator.Settings(0, IYS_CODE, List.of(BRAND), RECIPIENTS, 42,
+            "iys-user", "secret", 0, 7_200_000));
+        server = start();
+        final long beforePollMs = System.currentTimeMillis();
+        server.feed().nextCompletePoll(BRAND).get();
+
+        try (FilterClient client = FilterClient.connect("127.0.0.1", server.binaryPort()))
+        {
+            assertMirrorsTruth(client);
+            final FeedService.BrandStatus status = server.feed().status(BRAND);
+            assertEquals("FOLLOWING", status.state());
+            assertEquals(emulator.movements(BRAND).size(), status.received(), "every movement, over several pages");
+            assertTrue(status.watermarkMs() >= beforePollMs, "the watermark is the start of the complete poll");
+
+            final String phone = "+905329990001";
+            emulator.change(BRAND, "HS", phone, "BIREYSEL", "MESAJ", "ONAY");
+            server.feed().nextCompletePoll(BRAND).get();
+            assertEquals(Reason.CONSENT, check(client, phone).reason());
+
+            emulator.change(BRAND, "IYS", phone, "BIREYSEL", "MESAJ", "RET");
+            final long retMs = System.currentTimeMillis();
+            server.feed().nextCompletePoll(BRAND).get();
+            final CheckResult afterRet = check(client, phone);
+            assertEquals(Reason.REJECTED, afterRet.reason(), "a citizen's RET in İYS is enforced after the next poll");
+            assertTrue(afterRet.asOfMs() >= retMs, "answers carry the watermark as their as-of time");
+        }
+    }
+
+    @Test
+    void shouldResumeFromItsCursorsAfterARestart() throws Exception
+    {
+        emulator = new IysEmulator(new IysEmulator.Settings(0, IYS_CODE, List.of(BRAND), RECIPIENTS, 7,
+            "iys-user", "secret", 0, 7_200_000));
+        server = start();
+        server.feed().nextCompletePoll(BRAND).get();
+        final Path brandDir = dataDir.resolve("brands/" + BRAND);
+        assertTrue(Files.readString(brandDir.resolve("feed-HS.cursor")).contains("_"));
+        server.close();
+
+        emulator.change(BRAND, "IYS", "+905500000000", "BIREYSEL", "MESAJ", "RET");
+        server = start();
+        server.feed().nextCompletePoll(BRAND).get();
+        assertEquals(1, server.feed().status(BRAND).received(),
+            "after a restart only the movement made since is fetched: the cursors were persisted");
+        try (FilterClient client = FilterClient.connect("127.0.0.1", server.binaryPort()))
+        {
+            assertMirrorsTruth(client);
+            assertEquals(Reason.REJECTED, check(client, "+905500000000").reason());
+        }
+    }
+
+    private void assertMirrorsTruth(final FilterClient client)
+    {
+        final Map<String, Change> latest = new HashMap<>();
+        for (final Change change : emulator.movements(BRAND))
+        {
+            final String key = change.type() + "/" + change.recipient();
+            final Change known = latest.get(key);
+            final boolean later = known == null || change.creationMs() > known.creationMs() ||
+                change.creationMs() == known.creationMs() &&
+                    change.transactionId().compareTo(known.transactionId()) > 0;
+            if (later)
+            {
+                latest.put(key, change);
+            }
+        }
+        for (final Change truth : latest.values())
+        {
+            final CheckResult result = client.checkBlocking(BRAND, Channel.valueOf(truth.type()),
+                RecipientType.BIREYSEL, MessageKind.COMMERCIAL, truth.recipient());
+            assertEquals("ONAY".equals(truth.status()) ? Reason.CONSENT : Reason.REJECTED, result.reason(),
+                truth.toString());
+        }
+    }
+
+    private static CheckResult check(final FilterClient client, final String phone)
+    {
+        return client.checkBlocking(BRAND, Channel.MESAJ, RecipientType.BIREYSEL, MessageKind.COMMERCIAL, phone);
+    }
+}

@@ -1,0 +1,508 @@
+package io.iysfilter.loadtest.emulator;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * An İYS stand-in on loopback, for tests, load tests and the demo (../shared/docs/IYS.md §2, §5):
+ * <ul>
+ *   <li>{@code POST /oauth2/token}: password and refresh-token grants; tokens expire;</li>
+ *   <li>{@code GET /sps/{iysCode}/brands}: the provider's brands;</li>
+ *   <li>{@code GET /sps/{iysCode}/brands/{brandCode}/consents/changes?source=HS|IYS&after=&limit=}: each source's
+ *   movements of the last 7 days, excluding the most recent {@code exclusion} (İYS: one hour), ordered by
+ *   creationDate, with opaque {@code after} cursors ({@code <epochMillis>_<transactionId>} like İYS's);</li>
+ *   <li>{@code POST /emulator/changes}: make a movement now, as a citizen (source IYS) or the provider (HS) would.</li>
+ * </ul>
+ * A generated population gives each brand {@code recipients} ONAY movements over the past six days, some later
+ * withdrawn with a RET through İYS. Thread-safe.
+ */
+public final class IysEmulator implements AutoCloseable
+{
+    static final ZoneId TURKEY = ZoneId.of("Europe/Istanbul");
+    static final DateTimeFormatter IYS_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+    private static final long WINDOW_MS = TimeUnit.DAYS.toMillis(7);
+    private static final int MAX_LIMIT = 999;
+    private static final Pattern CHANGES = Pattern.compile("/sps/(\\d+)/brands/(\\d+)/consents/changes");
+    private static final Pattern BRANDS = Pattern.compile("/sps/(\\d+)/brands");
+
+    private final Settings settings;
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final Map<Long, Map<String, List<Change>>> feeds = new ConcurrentHashMap<>();
+    private final Map<String, Long> accessTokens = new ConcurrentHashMap<>();
+    private final Map<String, Long> refreshTokens = new ConcurrentHashMap<>();
+    private final SecureRandom random = new SecureRandom();
+    private long transactions;
+
+    /**
+     * @param port        TCP port on 127.0.0.1, 0 for any.
+     * @param iysCode     the service provider's İYS code.
+     * @param brands      its brand codes.
+     * @param recipients  generated recipients per brand.
+     * @param seed        for the generated population.
+     * @param username    accepted user name.
+     * @param password    accepted password.
+     * @param exclusionMs the most recent movements withheld from the feed (İYS: 1 hour).
+     * @param tokenTtlMs  access token lifetime (İYS: 2 hours); refresh tokens live twice as long.
+     */
+    public record Settings(
+        int port,
+        long iysCode,
+        List<Long> brands,
+        int recipients,
+        long seed,
+        String username,
+        String password,
+        long exclusionMs,
+        long tokenTtlMs)
+    {
+    }
+
+    /**
+     * Generate the population and start serving.
+     *
+     * @param settings what to emulate.
+     * @throws IOException when the port cannot be bound.
+     */
+    public IysEmulator(final Settings settings) throws IOException
+    {
+        this.settings = settings;
+        final long nowMs = System.currentTimeMillis();
+        for (final long brand : settings.brands())
+        {
+            feeds.put(brand, generate(brand, nowMs));
+        }
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", settings.port()), 64);
+        executor = Executors.newFixedThreadPool(4, runnable ->
+        {
+            final Thread thread = new Thread(runnable, "iys-emulator");
+            thread.setDaemon(true);
+            return thread;
+        });
+        server.setExecutor(executor);
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    /**
+     * @return the bound port.
+     */
+    public int port()
+    {
+        return server.getAddress().getPort();
+    }
+
+    /**
+     * @return the base URL clients should use.
+     */
+    public String baseUrl()
+    {
+        return "http://127.0.0.1:" + port();
+    }
+
+    private Map<String, List<Change>> generate(final long brand, final long nowMs)
+    {
+        final Random generator = new Random(settings.seed() ^ brand);
+        final List<Change> hs = new ArrayList<>();
+        final List<Change> iys = new ArrayList<>();
+        final long startMs = nowMs - TimeUnit.DAYS.toMillis(6);
+        for (int i = 0; i < settings.recipients(); i++)
+        {
+            final boolean email = i % 4 == 3;
+            final String recipient = email ? "user" + i + "@example.com" :
+                String.format(Locale.ROOT, "+9055%08d", i);
+            final String type = email ? "EPOSTA" : i % 2 == 0 ? "MESAJ" : "ARAMA";
+            final long creation = startMs + (long)i * TimeUnit.DAYS.toMillis(5) / Math.max(1, settings.recipients());
+            hs.add(new Change(creation, nextTransaction(), recipient, "BIREYSEL", type, "ONAY",
+                creation - TimeUnit.DAYS.toMillis(30), "HS_WEB"));
+            if (generator.nextInt(10) < 3)
+            {
+                final long retCreation = creation + TimeUnit.HOURS.toMillis(2);
+                iys.add(new Change(retCreation, nextTransaction(), recipient, "BIREYSEL", type, "RET", retCreation,
+                    "IYS_WEB"));
+            }
+        }
+        iys.sort((a, b) -> Long.compare(a.creationMs(), b.creationMs()));
+        final Map<String, List<Change>> sources = new HashMap<>();
+        sources.put("HS", hs);
+        sources.put("IYS", iys);
+        return sources;
+    }
+
+    private synchronized String nextTransaction()
+    {
+        transactions++;
+        final byte[] bytes = new byte[26];
+        random.nextBytes(bytes);
+        return String.format(Locale.ROOT, "%012x", transactions) + HexFormat.of().formatHex(bytes);
+    }
+
+    /**
+     * Record a movement now, as İYS would on a citizen's or the provider's action.
+     *
+     * @param brand         brand code.
+     * @param source        {@code HS} or {@code IYS}.
+     * @param recipient     E.164 phone or e-mail.
+     * @param recipientType BIREYSEL or TACIR.
+     * @param type          ARAMA, MESAJ or EPOSTA.
+     * @param status        ONAY or RET.
+     * @return the movement.
+     */
+    public Change change(final long brand, final String source, final String recipient, final String recipientType,
+        final String type, final String status)
+    {
+        final List<Change> feed = feeds.get(brand).get(source);
+        synchronized (feed)
+        {
+            final long last = feed.isEmpty() ? 0 : feed.get(feed.size() - 1).creationMs();
+            final long nowMs = Math.max(System.currentTimeMillis() / 1000 * 1000, last);
+            final Change change = new Change(nowMs, nextTransaction(), recipient, recipientType, type, status, nowMs,
+                "IYS".equals(source) ? "IYS_MOBIL" : "HS_WEB");
+            feed.add(change);
+            return change;
+        }
+    }
+
+    /**
+     * @param brand a brand code.
+     * @return every movement of the brand, both sources, as İYS holds them (its truth).
+     */
+    public List<Change> movements(final long brand)
+    {
+        final List<Change> all = new ArrayList<>();
+        for (final List<Change> feed : feeds.get(brand).values())
+        {
+            synchronized (feed)
+            {
+                all.addAll(feed);
+            }
+        }
+        return all;
+    }
+
+    private void handle(final HttpExchange exchange) throws IOException
+    {
+        try
+        {
+            final String path = exchange.getRequestURI().getPath();
+            final String method = exchange.getRequestMethod();
+            if ("POST".equals(method) && "/oauth2/token".equals(path))
+            {
+                token(exchange);
+                return;
+            }
+            if ("POST".equals(method) && "/emulator/changes".equals(path))
+            {
+                control(exchange);
+                return;
+            }
+            if (!authorised(exchange))
+            {
+                error(exchange, 401, "H351", "Geçersiz veya eksik erişim anahtarı (token).");
+                return;
+            }
+            final Matcher changes = CHANGES.matcher(path);
+            final Matcher brands = BRANDS.matcher(path);
+            if ("GET".equals(method) && changes.matches())
+            {
+                changes(exchange, Long.parseLong(changes.group(1)), Long.parseLong(changes.group(2)));
+            }
+            else if ("GET".equals(method) && brands.matches())
+            {
+                brands(exchange, Long.parseLong(brands.group(1)));
+            }
+            else
+            {
+                error(exchange, 404, "H404", "no such resource: " + method + " " + path);
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            error(exchange, 500, "H103", "emulator error: " + ex);
+        }
+        finally
+        {
+            exchange.close();
+        }
+    }
+
+    private void token(final HttpExchange exchange) throws IOException
+    {
+        final Map<String, String> body = Json.flatObject(exchange.getRequestBody().readAllBytes());
+        final long nowMs = System.currentTimeMillis();
+        final String grant = body.get("grant_type");
+        if ("password".equals(grant))
+        {
+            if (!settings.username().equals(body.get("username")) || !settings.password().equals(body.get("password")))
+            {
+                error(exchange, 401, "H252", "Kullanıcı adı veya şifre hatalı.");
+                return;
+            }
+        }
+        else if ("refresh_token".equals(grant))
+        {
+            final Long expiry = refreshTokens.remove(String.valueOf(body.get("refresh_token")));
+            if (expiry == null || expiry < nowMs)
+            {
+                error(exchange, 401, "H351", "Geçersiz yenileme anahtarı.");
+                return;
+            }
+        }
+        else
+        {
+            error(exchange, 400, "H250", "grant_type: " + grant);
+            return;
+        }
+        final String access = HexFormat.of().formatHex(randomBytes());
+        final String refresh = HexFormat.of().formatHex(randomBytes());
+        accessTokens.put(access, nowMs + settings.tokenTtlMs());
+        refreshTokens.put(refresh, nowMs + 2 * settings.tokenTtlMs());
+        respond(exchange, 200, (json) ->
+        {
+            json.writeStartObject();
+            json.writeStringField("access_token", access);
+            json.writeStringField("refresh_token", refresh);
+            json.writeNumberField("expires_in", settings.tokenTtlMs() / 1000);
+            json.writeNumberField("refresh_expires_in", 2 * settings.tokenTtlMs() / 1000);
+            json.writeStringField("token_type", "bearer");
+            json.writeEndObject();
+        });
+    }
+
+    private byte[] randomBytes()
+    {
+        final byte[] bytes = new byte[16];
+        random.nextBytes(bytes);
+        return bytes;
+    }
+
+    private boolean authorised(final HttpExchange exchange)
+    {
+        final String header = exchange.getRequestHeaders().getFirst("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7))
+        {
+            return false;
+        }
+        final Long expiry = accessTokens.get(header.substring(7).trim());
+        return expiry != null && expiry >= System.currentTimeMillis();
+    }
+
+    private void brands(final HttpExchange exchange, final long iysCode) throws IOException
+    {
+        if (iysCode != settings.iysCode())
+        {
+            error(exchange, 403, "H196", "iysCode: " + iysCode);
+            return;
+        }
+        respond(exchange, 200, (json) ->
+        {
+            json.writeStartArray();
+            for (final long brand : settings.brands())
+            {
+                json.writeStartObject();
+                json.writeNumberField("brandCode", brand);
+                json.writeStringField("name", "Emulated brand " + brand);
+                json.writeBooleanField("master", brand == settings.brands().get(0));
+                json.writeEndObject();
+            }
+            json.writeEndArray();
+        });
+    }
+
+    private void changes(final HttpExchange exchange, final long iysCode, final long brand) throws IOException
+    {
+        final Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
+        final Map<String, List<Change>> sources = feeds.get(brand);
+        final String source = query.get("source");
+        if (iysCode != settings.iysCode() || sources == null)
+        {
+            error(exchange, 403, "H195", "brand " + brand + " is not one of iysCode " + iysCode);
+            return;
+        }
+        if (!"HS".equals(source) && !"IYS".equals(source))
+        {
+            error(exchange, 422, "H168", "source: " + source + " (expected: HS or IYS)");
+            return;
+        }
+        final int limit = Math.min(MAX_LIMIT, Math.max(1, Integer.parseInt(query.getOrDefault("limit", "500"))));
+        final long nowMs = System.currentTimeMillis();
+        final long newestMs = nowMs - settings.exclusionMs();
+        final List<Change> feed = sources.get(source);
+        final List<Change> page = new ArrayList<>();
+        synchronized (feed)
+        {
+            int start = 0;
+            final String after = query.get("after");
+            if (after != null && !after.isEmpty())
+            {
+                start = position(feed, after);
+                if (start < 0)
+                {
+                    error(exchange, 422, "H400", "after: unknown or expired cursor '" + after + "'");
+                    return;
+                }
+            }
+            while (start < feed.size() && feed.get(start).creationMs() < nowMs - WINDOW_MS)
+            {
+                start++;
+            }
+            for (int i = start; i < feed.size() && page.size() < limit && feed.get(i).creationMs() <= newestMs; i++)
+            {
+                page.add(feed.get(i));
+            }
+        }
+        final String next = page.isEmpty() ? query.get("after") : page.get(page.size() - 1).cursor();
+        respond(exchange, 200, (json) ->
+        {
+            json.writeStartObject();
+            json.writeStringField("after", next);
+            json.writeArrayFieldStart("list");
+            for (final Change change : page)
+            {
+                json.writeStartObject();
+                json.writeStringField("consentDate", format(change.consentMs()));
+                json.writeStringField("creationDate", format(change.creationMs()));
+                json.writeStringField("source", change.source());
+                json.writeStringField("recipient", change.recipient());
+                json.writeStringField("recipientType", change.recipientType());
+                json.writeStringField("status", change.status());
+                json.writeStringField("type", change.type());
+                json.writeStringField("transactionId", change.transactionId());
+                json.writeEndObject();
+            }
+            json.writeEndArray();
+            json.writeEndObject();
+        });
+    }
+
+    /**
+     * @return the index after the cursor's movement, or -1 when the cursor names no movement of this feed.
+     */
+    private static int position(final List<Change> feed, final String after)
+    {
+        final int underscore = after.indexOf('_');
+        if (underscore < 0)
+        {
+            return -1;
+        }
+        final String transactionId = after.substring(underscore + 1);
+        for (int i = feed.size() - 1; i >= 0; i--)
+        {
+            if (feed.get(i).transactionId().equals(transactionId))
+            {
+                return i + 1;
+            }
+        }
+        return -1;
+    }
+
+    private void control(final HttpExchange exchange) throws IOException
+    {
+        final Map<String, String> body = Json.flatObject(exchange.getRequestBody().readAllBytes());
+        final Change change = change(Long.parseLong(body.get("brand")), body.getOrDefault("source", "IYS"),
+            body.get("recipient"), body.getOrDefault("recipientType", "BIREYSEL"), body.get("type"),
+            body.get("status"));
+        respond(exchange, 200, (json) ->
+        {
+            json.writeStartObject();
+            json.writeStringField("transactionId", change.transactionId());
+            json.writeStringField("creationDate", format(change.creationMs()));
+            json.writeEndObject();
+        });
+    }
+
+    static String format(final long epochMs)
+    {
+        return IYS_TIME.format(LocalDateTime.ofInstant(Instant.ofEpochMilli(epochMs), TURKEY));
+    }
+
+    private static Map<String, String> query(final String rawQuery)
+    {
+        final Map<String, String> parameters = new HashMap<>();
+        if (rawQuery != null)
+        {
+            for (final String pair : rawQuery.split("&"))
+            {
+                final int equals = pair.indexOf('=');
+                if (equals > 0)
+                {
+                    parameters.put(URLDecoder.decode(pair.substring(0, equals), StandardCharsets.UTF_8),
+                        URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return parameters;
+    }
+
+    private interface JsonBody
+    {
+        void write(JsonGenerator json) throws IOException;
+    }
+
+    private static void respond(final HttpExchange exchange, final int status, final JsonBody body) throws IOException
+    {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (JsonGenerator json = Json.FACTORY.createGenerator(bytes))
+        {
+            body.write(json);
+        }
+        exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+        exchange.sendResponseHeaders(status, bytes.size());
+        try (OutputStream out = exchange.getResponseBody())
+        {
+            bytes.writeTo(out);
+        }
+    }
+
+    private static void error(final HttpExchange exchange, final int status, final String code, final String message)
+        throws IOException
+    {
+        respond(exchange, status, (json) ->
+        {
+            json.writeStartObject();
+            json.writeArrayFieldStart("errors");
+            json.writeStartObject();
+            json.writeStringField("code", code);
+            json.writeStringField("message", message);
+            json.writeEndObject();
+            json.writeEndArray();
+            json.writeEndObject();
+        });
+    }
+
+    /**
+     * Stop serving.
+     */
+    @Override
+    public void close()
+    {
+        server.stop(0);
+        executor.shutdown();
+    }
+}

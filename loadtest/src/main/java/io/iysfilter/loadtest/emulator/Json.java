@@ -1,0 +1,47 @@
+package io.iysfilter.loadtest.emulator;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The little JSON the emulator reads: flat objects of string and number fields.
+ */
+final class Json
+{
+    static final JsonFactory FACTORY = new JsonFactory();
+
+    private Json()
+    {
+    }
+
+    static Map<String, String> flatObject(final byte[] body) throws IOException
+    {
+        final Map<String, String> fields = new HashMap<>();
+        try (JsonParser parser = FACTORY.createParser(body))
+        {
+            if (parser.nextToken() != JsonToken.START_OBJECT)
+            {
+                throw new IOException("expected a JSON object");
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME)
+            {
+                final String name = parser.currentName();
+                final JsonToken value = parser.nextToken();
+                if (value.isStructStart())
+                {
+                    parser.skipChildren();
+                }
+                else
+                {
+                    fields.put(name, value == JsonToken.VALUE_NULL ? null : parser.getText());
+                }
+            }
+        }
+        return fields;
+    }
+}
