@@ -53,6 +53,10 @@ public final class FilterServer implements AutoCloseable
             pipeline = new IngestPipeline(store.writer(), IngestPipeline.DEFAULT_RING_SIZE);
             following = context.feed == null ? null : new FeedService(context.feed, store, pipeline);
             counters.bindTo(registry);
+            if (following != null)
+            {
+                following.bindTo(registry);
+            }
             network = new NetworkEndpoints(
                 new NetworkEndpoints.Settings(context.bindAddress, context.binaryPort, context.httpPort,
                     context.milterPort, context.milter, context.ioThreads, context.maxConnections, SERVER_NAME),

@@ -30,6 +30,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class BrandFeed
 {
     static final String[] SOURCES = {"HS", "IYS"};
+    /** İYS serves the last 7 days; a cursor older than this (less a margin) cannot be continued. */
+    static final long WINDOW_MS = 7L * 24 * 3600 * 1000 - 3600 * 1000;
 
     private final long brandCode;
     private final IysClient client;
@@ -78,9 +80,23 @@ final class BrandFeed
     private void drain(final String source) throws IOException, InterruptedException
     {
         String after = files.cursor(source);
+        checkWithinWindow(source, after);
         while (true)
         {
-            final byte[] body = client.changes(brandCode, source, after);
+            final byte[] body;
+            try
+            {
+                body = client.changes(brandCode, source, after);
+            }
+            catch (final IysApiException ex)
+            {
+                if (after != null && ex.status() / 100 == 4 && ex.status() != 401 && ex.status() != 429)
+                {
+                    throw new CursorLostException("İYS refused the " + source + " cursor of brand " + brandCode +
+                        ": " + ex.getMessage(), ex);
+                }
+                throw ex;
+            }
             final Page page = publish(source, body);
             if (page.records.isEmpty())
             {
@@ -94,6 +110,24 @@ final class BrandFeed
             }
             files.persistCursor(source, page.after);
             after = page.after;
+        }
+    }
+
+    /**
+     * İYS's cursors start with the epoch milliseconds of the movement they follow; one older than the feed's window
+     * means movements in between may be gone.
+     */
+    private static void checkWithinWindow(final String source, final String after) throws CursorLostException
+    {
+        final int underscore = after == null ? -1 : after.indexOf('_');
+        if (underscore == 13 && after.substring(0, 13).chars().allMatch(Character::isDigit))
+        {
+            final long cursorMs = Long.parseLong(after.substring(0, 13));
+            if (System.currentTimeMillis() - cursorMs > WINDOW_MS)
+            {
+                throw new CursorLostException("the " + source + " cursor is older than İYS's 7-day window: " +
+                    java.time.Instant.ofEpochMilli(cursorMs), null);
+            }
         }
     }
 

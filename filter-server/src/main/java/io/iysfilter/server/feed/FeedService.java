@@ -3,6 +3,9 @@ package io.iysfilter.server.feed;
 import io.iysfilter.server.index.BrandIndex;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.ingest.IngestPipeline;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +40,8 @@ public final class FeedService implements AutoCloseable
      * Status of one followed brand.
      *
      * @param brandCode      the brand.
-     * @param state          FOLLOWING after a complete poll, STARTING before the first, BACKING_OFF after a failure.
+     * @param state          FOLLOWING after a complete poll, STARTING before the first, BACKING_OFF after a failure,
+     *                       NEEDS_REBOOTSTRAP when İYS cannot continue from the brand's cursor.
      * @param watermarkMs    time up to which the feed is applied.
      * @param lastPollMs     when the last complete poll finished, or 0.
      * @param lastError      the last failure, or null.
@@ -124,6 +128,42 @@ public final class FeedService implements AutoCloseable
     }
 
     /**
+     * @param brandCode a followed brand.
+     * @return completes after the brand's next poll attempt, successful or not.
+     */
+    public CompletableFuture<Void> nextPollAttempt(final long brandCode)
+    {
+        return followers.get(brandCode).nextAttempt();
+    }
+
+    /**
+     * Bind per-brand feed meters, once.
+     *
+     * @param registry the registry Prometheus scrapes.
+     */
+    public void bindTo(final MeterRegistry registry)
+    {
+        for (final Follower follower : followers.values())
+        {
+            final String brand = Long.toString(follower.brandCode);
+            Gauge.builder("iys_feed_watermark_age_seconds", follower,
+                (f) -> f.watermarkAgeSeconds()).tag("brand", brand)
+                .description("seconds since the time up to which the brand's İYS feed is applied").register(registry);
+            FunctionCounter.builder("iys_feed_polls", follower, (f) -> f.completedPolls).tag("brand", brand)
+                .description("complete polls of the brand's İYS feed").register(registry);
+            FunctionCounter.builder("iys_feed_records", follower.feed, BrandFeed::received).tag("brand", brand)
+                .description("records received from the brand's İYS feed").register(registry);
+            FunctionCounter.builder("iys_feed_quarantined", follower.feed, BrandFeed::quarantined)
+                .tag("brand", brand).description("records or pages quarantined").register(registry);
+            Gauge.builder("iys_feed_needs_rebootstrap", follower,
+                (f) -> "NEEDS_REBOOTSTRAP".equals(f.state) ? 1 : 0).tag("brand", brand)
+                .description("1 when the brand's cursor is lost and it must be re-bootstrapped").register(registry);
+            Gauge.builder("iys_feed_backing_off", follower, (f) -> "BACKING_OFF".equals(f.state) ? 1 : 0)
+                .tag("brand", brand).description("1 while the brand's polls fail and back off").register(registry);
+        }
+    }
+
+    /**
      * Stop polling; a poll in progress is interrupted, its last applied page's cursor is already on disk.
      */
     @Override
@@ -150,6 +190,7 @@ public final class FeedService implements AutoCloseable
         private volatile long completedPolls;
         private int failures;
         private CompletableFuture<Void> waiting = new CompletableFuture<>();
+        private CompletableFuture<Void> attempt = new CompletableFuture<>();
 
         Follower(final long brandCode, final BrandFeed feed)
         {
@@ -162,14 +203,29 @@ public final class FeedService implements AutoCloseable
             return waiting;
         }
 
+        synchronized CompletableFuture<Void> nextAttempt()
+        {
+            return attempt;
+        }
+
+        double watermarkAgeSeconds()
+        {
+            final BrandIndex index = store.brand(brandCode);
+            final long watermarkMs = index == null ? 0 : index.watermarkMs();
+            return watermarkMs == 0 ? Double.NaN : (System.currentTimeMillis() - watermarkMs) / 1000.0;
+        }
+
         @Override
         public void run()
         {
             final CompletableFuture<Void> covered;
+            final CompletableFuture<Void> attempted;
             synchronized (this)
             {
                 covered = waiting;
                 waiting = new CompletableFuture<>();
+                attempted = attempt;
+                attempt = new CompletableFuture<>();
             }
             long delayMs = settings.pollIntervalMs();
             try
@@ -187,6 +243,20 @@ public final class FeedService implements AutoCloseable
                 Thread.currentThread().interrupt();
                 return;
             }
+            catch (final CursorLostException ex)
+            {
+                if (!"NEEDS_REBOOTSTRAP".equals(state))
+                {
+                    LOG.error("İYS feed of brand {} NEEDS RE-BOOTSTRAP: {}. Its answers turn STALE past the " +
+                        "freshness bound; see the README", brandCode, ex.getMessage());
+                }
+                state = "NEEDS_REBOOTSTRAP";
+                lastError = ex.getMessage();
+                synchronized (this)
+                {
+                    waiting.whenComplete((ignored, error) -> covered.complete(null));
+                }
+            }
             catch (final IOException | RuntimeException ex)
             {
                 failures++;
@@ -201,6 +271,7 @@ public final class FeedService implements AutoCloseable
                     waiting.whenComplete((ignored, error) -> covered.complete(null));
                 }
             }
+            attempted.complete(null);
             if (!scheduler.isShutdown())
             {
                 scheduler.schedule(this, delayMs, TimeUnit.MILLISECONDS);

@@ -55,6 +55,114 @@ class FeedIT
         }
     }
 
+    private void emulate(final long tokenTtlMs) throws Exception
+    {
+        emulator = new IysEmulator(new IysEmulator.Settings(0, IYS_CODE, List.of(BRAND), RECIPIENTS, 3,
+            "iys-user", "secret", 0, tokenTtlMs));
+    }
+
+    @Test
+    void shouldBackOffOnServerErrorsAndRateLimitsThenCatchUp() throws Exception
+    {
+        emulate(7_200_000);
+        server = start();
+        server.feed().nextCompletePoll(BRAND).get();
+        emulator.change(BRAND, "HS", "+905329990002", "BIREYSEL", "MESAJ", "ONAY");
+
+        emulator.inject(IysEmulator.Fault.SERVER_ERROR, 1);
+        FeedService.BrandStatus status = awaitBackingOff();
+        assertTrue(status.lastError().contains("status=500"), status.lastError());
+        server.feed().nextCompletePoll(BRAND).get();
+        assertEquals("FOLLOWING", server.feed().status(BRAND).state());
+
+        emulator.inject(IysEmulator.Fault.TOO_MANY_REQUESTS, 1);
+        status = awaitBackingOff();
+        final long throttledMs = System.currentTimeMillis();
+        assertTrue(status.lastError().contains("status=429"), status.lastError());
+        server.feed().nextCompletePoll(BRAND).get();
+        assertTrue(System.currentTimeMillis() - throttledMs >= 900, "Retry-After: 1 is honoured");
+        try (FilterClient client = FilterClient.connect("127.0.0.1", server.binaryPort()))
+        {
+            assertEquals(Reason.CONSENT, check(client, "+905329990002").reason());
+        }
+    }
+
+    /**
+     * Polls run back to back, so the injected fault may hit the poll already running: wait, boundedly, for the
+     * attempt that failed. A failed attempt is followed by at least half a second of back-off, so its state holds.
+     */
+    private FeedService.BrandStatus awaitBackingOff() throws Exception
+    {
+        for (int attempt = 0; attempt < 20; attempt++)
+        {
+            server.feed().nextPollAttempt(BRAND).get();
+            final FeedService.BrandStatus status = server.feed().status(BRAND);
+            if ("BACKING_OFF".equals(status.state()))
+            {
+                return status;
+            }
+        }
+        throw new AssertionError("no poll failed");
+    }
+
+    @Test
+    void shouldQuarantineAMalformedPageAndAnInvalidRecordAndApplyTheRest() throws Exception
+    {
+        emulate(7_200_000);
+        server = start();
+        server.feed().nextCompletePoll(BRAND).get();
+        final Path quarantine = dataDir.resolve("brands/" + BRAND + "/quarantine.log");
+
+        emulator.inject(IysEmulator.Fault.MALFORMED_JSON, 1);
+        server.feed().nextPollAttempt(BRAND).get();
+        assertTrue(Files.readString(quarantine).contains("reason=malformed JSON page"));
+        server.feed().nextCompletePoll(BRAND).get();
+
+        emulator.change(BRAND, "HS", "+905329990003", "BIREYSEL", "MESAJ", "ONAY");
+        emulator.change(BRAND, "HS", "+905329990004", "BIREYSEL", "MESAJ", "ONAY");
+        emulator.inject(IysEmulator.Fault.INVALID_RECORD, 1);
+        server.feed().nextCompletePoll(BRAND).get();
+        final String log = Files.readString(quarantine);
+        assertTrue(log.contains("reason=invalid status: 'RED'") && log.contains("+905329990003"), log);
+        assertTrue(server.feed().status(BRAND).quarantined() >= 2);
+        try (FilterClient client = FilterClient.connect("127.0.0.1", server.binaryPort()))
+        {
+            assertEquals(Reason.CONSENT, check(client, "+905329990004").reason(), "the rest of the page applied");
+            assertEquals(Reason.NO_CONSENT, check(client, "+905329990003").reason(), "never a guess: quarantined");
+        }
+    }
+
+    @Test
+    void shouldNeedReBootstrapWhenTheCursorIsRefused() throws Exception
+    {
+        emulate(7_200_000);
+        server = start();
+        server.feed().nextCompletePoll(BRAND).get();
+        final long watermarkMs = server.feed().status(BRAND).watermarkMs();
+        emulator.inject(IysEmulator.Fault.EXPIRED_CURSOR, 1_000);
+        server.feed().nextPollAttempt(BRAND).get();
+        server.feed().nextPollAttempt(BRAND).get();
+        final FeedService.BrandStatus status = server.feed().status(BRAND);
+        assertEquals("NEEDS_REBOOTSTRAP", status.state());
+        assertTrue(status.lastError().contains("refused the HS cursor"), status.lastError());
+        assertEquals(watermarkMs, status.watermarkMs(), "the watermark stops: answers go STALE past the bound");
+    }
+
+    @Test
+    void shouldRefreshTokensAndRecoverFromARevokedOne() throws Exception
+    {
+        emulate(60_000);
+        server = start();
+        server.feed().nextCompletePoll(BRAND).get();
+        server.feed().nextCompletePoll(BRAND).get();
+        assertEquals(1, emulator.grants("password"), "logged in once");
+        assertTrue(emulator.grants("refresh_token") >= 1, "then refreshed a minute before expiry");
+
+        emulator.revokeAccessTokens();
+        server.feed().nextCompletePoll(BRAND).get();
+        assertEquals("FOLLOWING", server.feed().status(BRAND).state(), "a 401 refreshes the token and retries");
+    }
+
     private FilterServer start() throws Exception
     {
         final FeedSettings feed = new FeedSettings(URI.create(emulator.baseUrl()), IYS_CODE, "iys-user", "secret",

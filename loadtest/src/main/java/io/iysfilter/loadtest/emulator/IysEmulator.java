@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -58,7 +59,29 @@ public final class IysEmulator implements AutoCloseable
     private final Map<String, Long> accessTokens = new ConcurrentHashMap<>();
     private final Map<String, Long> refreshTokens = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
+    private final Map<String, AtomicLong> grants = new ConcurrentHashMap<>();
+    private volatile Fault fault = Fault.NONE;
+    private int faultsLeft;
     private long transactions;
+
+    /** A fault the changes endpoint can be told to show, for the next requests. */
+    public enum Fault
+    {
+        /** Normal answers. */
+        NONE,
+        /** 429 H124 with Retry-After: 1. */
+        TOO_MANY_REQUESTS,
+        /** 500 H103. */
+        SERVER_ERROR,
+        /** A 2-second delay, then a normal answer. */
+        SLOW,
+        /** 200 with a body that is not JSON. */
+        MALFORMED_JSON,
+        /** A normal page whose first record has status "RED" (kept for the next non-empty page). */
+        INVALID_RECORD,
+        /** 422: the cursor is unknown or expired. */
+        EXPIRED_CURSOR
+    }
 
     /**
      * @param port        TCP port on 127.0.0.1, 0 for any.
@@ -190,6 +213,46 @@ public final class IysEmulator implements AutoCloseable
     }
 
     /**
+     * Make the next {@code count} requests to the changes endpoint show a fault.
+     *
+     * @param injected the fault.
+     * @param count    how many requests.
+     */
+    public synchronized void inject(final Fault injected, final int count)
+    {
+        fault = injected;
+        faultsLeft = count;
+    }
+
+    private synchronized Fault nextFault()
+    {
+        if (faultsLeft <= 0)
+        {
+            return Fault.NONE;
+        }
+        faultsLeft--;
+        return fault;
+    }
+
+    /**
+     * Revoke every access token, as if İYS had restarted: the next calls get 401.
+     */
+    public void revokeAccessTokens()
+    {
+        accessTokens.clear();
+    }
+
+    /**
+     * @param grantType {@code password} or {@code refresh_token}.
+     * @return how many tokens were granted that way.
+     */
+    public long grants(final String grantType)
+    {
+        final AtomicLong count = grants.get(grantType);
+        return count == null ? 0 : count.get();
+    }
+
+    /**
      * @param brand a brand code.
      * @return every movement of the brand, both sources, as İYS holds them (its truth).
      */
@@ -279,6 +342,7 @@ public final class IysEmulator implements AutoCloseable
             error(exchange, 400, "H250", "grant_type: " + grant);
             return;
         }
+        grants.computeIfAbsent(grant, (name) -> new AtomicLong()).incrementAndGet();
         final String access = HexFormat.of().formatHex(randomBytes());
         final String refresh = HexFormat.of().formatHex(randomBytes());
         accessTokens.put(access, nowMs + settings.tokenTtlMs());
@@ -350,6 +414,11 @@ public final class IysEmulator implements AutoCloseable
             error(exchange, 422, "H168", "source: " + source + " (expected: HS or IYS)");
             return;
         }
+        final Fault injected = nextFault();
+        if (answeredWithFault(exchange, injected))
+        {
+            return;
+        }
         final int limit = Math.min(MAX_LIMIT, Math.max(1, Integer.parseInt(query.getOrDefault("limit", "500"))));
         final long nowMs = System.currentTimeMillis();
         final long newestMs = nowMs - settings.exclusionMs();
@@ -377,6 +446,10 @@ public final class IysEmulator implements AutoCloseable
                 page.add(feed.get(i));
             }
         }
+        if (injected == Fault.INVALID_RECORD && page.isEmpty())
+        {
+            inject(Fault.INVALID_RECORD, 1);
+        }
         final String next = page.isEmpty() ? query.get("after") : page.get(page.size() - 1).cursor();
         respond(exchange, 200, (json) ->
         {
@@ -385,13 +458,14 @@ public final class IysEmulator implements AutoCloseable
             json.writeArrayFieldStart("list");
             for (final Change change : page)
             {
+                final boolean corrupt = injected == Fault.INVALID_RECORD && change == page.get(0);
                 json.writeStartObject();
                 json.writeStringField("consentDate", format(change.consentMs()));
                 json.writeStringField("creationDate", format(change.creationMs()));
                 json.writeStringField("source", change.source());
                 json.writeStringField("recipient", change.recipient());
                 json.writeStringField("recipientType", change.recipientType());
-                json.writeStringField("status", change.status());
+                json.writeStringField("status", corrupt ? "RED" : change.status());
                 json.writeStringField("type", change.type());
                 json.writeStringField("transactionId", change.transactionId());
                 json.writeEndObject();
@@ -399,6 +473,47 @@ public final class IysEmulator implements AutoCloseable
             json.writeEndArray();
             json.writeEndObject();
         });
+    }
+
+    /**
+     * @return whether the fault was the whole answer (SLOW only delays a normal one).
+     */
+    private static boolean answeredWithFault(final HttpExchange exchange, final Fault injected) throws IOException
+    {
+        switch (injected)
+        {
+            case TOO_MANY_REQUESTS ->
+            {
+                exchange.getResponseHeaders().set("Retry-After", "1");
+                error(exchange, 429, "H124", "Saniyelik istek limiti aşıldı.");
+                return true;
+            }
+            case SERVER_ERROR ->
+            {
+                error(exchange, 500, "H103", "Beklenmeyen bir hata oluştu.");
+                return true;
+            }
+            case EXPIRED_CURSOR ->
+            {
+                error(exchange, 422, "H400", "after: unknown or expired cursor");
+                return true;
+            }
+            case MALFORMED_JSON ->
+            {
+                final byte[] broken = "{\"after\":\"1_2\",\"list\":[{\"recipient\":".getBytes(StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(200, broken.length);
+                try (OutputStream out = exchange.getResponseBody())
+                {
+                    out.write(broken);
+                }
+                return true;
+            }
+            case SLOW -> pause(2_000);
+            default ->
+            {
+            }
+        }
+        return false;
     }
 
     /**
@@ -435,6 +550,18 @@ public final class IysEmulator implements AutoCloseable
             json.writeStringField("creationDate", format(change.creationMs()));
             json.writeEndObject();
         });
+    }
+
+    private static void pause(final long ms)
+    {
+        try
+        {
+            Thread.sleep(ms);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 
     static String format(final long epochMs)
