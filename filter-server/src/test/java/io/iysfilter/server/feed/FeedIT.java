@@ -210,6 +210,28 @@ class FeedIT
     }
 
     @Test
+    void shouldResolveTwoSourcesInterleavedInTimeByIysOrder() throws Exception
+    {
+        emulate(7_200_000);
+        server = start();
+        server.feed().nextCompletePoll(BRAND).get();
+        final String back = "+905329990005";
+        final String away = "+905329990006";
+        emulator.change(BRAND, "HS", back, "BIREYSEL", "MESAJ", "ONAY");
+        emulator.change(BRAND, "IYS", back, "BIREYSEL", "MESAJ", "RET");
+        emulator.change(BRAND, "HS", back, "BIREYSEL", "MESAJ", "ONAY");
+        emulator.change(BRAND, "HS", away, "BIREYSEL", "MESAJ", "ONAY");
+        emulator.change(BRAND, "IYS", away, "BIREYSEL", "MESAJ", "RET");
+        server.feed().nextCompletePoll(BRAND).get();
+        try (FilterClient client = FilterClient.connect("127.0.0.1", server.binaryPort()))
+        {
+            assertEquals(Reason.CONSENT, check(client, back).reason(),
+                "HS is drained first, so the older İYS RET arrives after the newer ONAY and must not win");
+            assertEquals(Reason.REJECTED, check(client, away).reason());
+        }
+    }
+
+    @Test
     void shouldResumeFromItsCursorsAfterARestart() throws Exception
     {
         emulator = new IysEmulator(new IysEmulator.Settings(0, IYS_CODE, List.of(BRAND), RECIPIENTS, 7,
