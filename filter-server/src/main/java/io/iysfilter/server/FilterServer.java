@@ -60,7 +60,7 @@ public final class FilterServer implements AutoCloseable
             network = new NetworkEndpoints(
                 new NetworkEndpoints.Settings(context.bindAddress, context.binaryPort, context.httpPort,
                     context.milterPort, context.milter, context.ioThreads, context.maxConnections, SERVER_NAME),
-                new ConsentFilter(context.policy), store, following, counters, registry);
+                new ConsentFilter(context.policy), store, following, pipeline, counters, registry);
         }
         catch (final Throwable ex)
         {

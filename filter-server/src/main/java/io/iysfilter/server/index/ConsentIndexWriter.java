@@ -40,6 +40,15 @@ public interface ConsentIndexWriter
     void advanceWatermark(long brandCode, long watermarkMs);
 
     /**
+     * Append a line to a brand's local opt-out log ({@code optouts.log}) and force it to disk.
+     *
+     * @param brandCode İYS brand code.
+     * @param line      one JSON object, no line break.
+     * @throws java.io.UncheckedIOException when the log cannot be written.
+     */
+    void appendOptOut(long brandCode, String line);
+
+    /**
      * Persist what must survive a restart besides the maps themselves (the brands' metadata).
      */
     void checkpoint();

@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -35,6 +36,8 @@ public final class ConsentStore implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(ConsentStore.class);
     private static final String LOCK_FILE = ".lock";
     private static final String BRANDS_DIR = "brands";
+    /** A brand's log of local opt-outs, one JSON object a line, beside its index. */
+    public static final String OPT_OUT_LOG = "optouts.log";
 
     private final Path dataDirectory;
     private final IndexOptions options;
@@ -270,6 +273,26 @@ public final class ConsentStore implements AutoCloseable
                 throw new IllegalStateException("no index for brand: brand=" + brandCode);
             }
             index.advanceWatermark(watermarkMs);
+        }
+
+        @Override
+        public void appendOptOut(final long brandCode, final String line)
+        {
+            final BrandIndex index = brands.get(brandCode);
+            if (index == null)
+            {
+                throw new IllegalStateException("no index for brand: brand=" + brandCode);
+            }
+            try (FileChannel channel = FileChannel.open(index.directory().resolve(OPT_OUT_LOG),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND))
+            {
+                channel.write(StandardCharsets.UTF_8.encode(line + "\n"));
+                channel.force(true);
+            }
+            catch (final IOException ex)
+            {
+                throw new UncheckedIOException("cannot write the opt-out log of brand " + brandCode, ex);
+            }
         }
 
         @Override

@@ -13,6 +13,7 @@ final class IngestEvent
     static final int CREATE_BRAND = 2;
     static final int BARRIER = 3;
     static final int WATERMARK = 4;
+    static final int OPT_OUT = 5;
 
     final ConsentChange change = new ConsentChange();
     int type;
@@ -21,10 +22,14 @@ final class IngestEvent
     long watermarkMs;
     IngestListener listener;
     CompletableFuture<Void> completion;
+    CompletableFuture<Integer> outcome;
+    String line;
 
     void clear()
     {
         listener = null;
         completion = null;
+        outcome = null;
+        line = null;
     }
 }

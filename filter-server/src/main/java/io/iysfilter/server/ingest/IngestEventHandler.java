@@ -52,6 +52,7 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
                     checkpoint(System.nanoTime());
                     event.completion.complete(null);
                 }
+                case IngestEvent.OPT_OUT -> onOptOut(event);
                 case IngestEvent.BARRIER ->
                 {
                     checkpoint(System.nanoTime());
@@ -112,6 +113,26 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
         {
             superseded.getAndIncrement();
             event.listener.onSuperseded(event.tag);
+        }
+    }
+
+    /**
+     * A local opt-out is applied like any change (it wins only if newer, in İYS order, than what the key holds) and is
+     * logged, forced to disk, before it is acknowledged.
+     */
+    private void onOptOut(final IngestEvent event)
+    {
+        try
+        {
+            final int outcome = writer.apply(event.change);
+            writer.appendOptOut(event.change.brandCode(), event.line.replace("\"OUTCOME\"",
+                outcome == ConsentIndexWriter.APPLIED ? "\"APPLIED\"" : "\"SUPERSEDED\""));
+            checkpoint(System.nanoTime());
+            event.outcome.complete(outcome);
+        }
+        catch (final RuntimeException ex)
+        {
+            event.outcome.completeExceptionally(ex);
         }
     }
 

@@ -128,6 +128,33 @@ public final class IngestPipeline implements AutoCloseable
     }
 
     /**
+     * Record a local opt-out: apply the change (a RET marked local) and append its log line, on the writer thread.
+     *
+     * @param change the RET, with {@code FLAG_LOCAL}; copied.
+     * @param line   the log line, a JSON object whose {@code "OUTCOME"} placeholder becomes the outcome.
+     * @return completes with {@link io.iysfilter.server.index.ConsentIndexWriter#APPLIED} or {@code SUPERSEDED}
+     *         once applied and logged to disk.
+     */
+    public CompletableFuture<Integer> recordOptOut(final ConsentChange change, final String line)
+    {
+        final CompletableFuture<Integer> done = new CompletableFuture<>();
+        final long sequence = ringBuffer.next();
+        try
+        {
+            final IngestEvent event = ringBuffer.get(sequence);
+            event.type = IngestEvent.OPT_OUT;
+            event.change.copyFrom(change);
+            event.line = line;
+            event.outcome = done;
+        }
+        finally
+        {
+            ringBuffer.publish(sequence);
+        }
+        return done;
+    }
+
+    /**
      * @return completes once every change published before it is applied and the metadata is persisted.
      */
     public CompletableFuture<Void> barrier()

@@ -7,6 +7,7 @@ import io.iysfilter.server.filter.ConsentFilter;
 import io.iysfilter.server.filter.Reason;
 import io.iysfilter.server.index.BrandIndex;
 import io.iysfilter.server.index.ConsentStore;
+import io.iysfilter.server.ingest.IngestPipeline;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServerCounters.Endpoint;
 import io.iysfilter.server.metrics.ServerCounters.RequestType;
@@ -54,14 +55,17 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     private final FeedService feed;
     private final ServerCounters counters;
     private final PrometheusMeterRegistry registry;
+    private final OptOutRequests optOuts;
 
     HttpApiHandler(
         final Decider decider,
         final ConsentStore store,
         final FeedService feed,
+        final IngestPipeline pipeline,
         final ServerCounters counters,
         final PrometheusMeterRegistry registry)
     {
+        this.optOuts = new OptOutRequests(store, pipeline);
         this.decider = decider;
         this.store = store;
         this.feed = feed;
@@ -79,6 +83,11 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         }
         final QueryStringDecoder query = new QueryStringDecoder(request.uri());
         final String path = query.path();
+        if ("/v1/optouts".equals(path))
+        {
+            optOuts(ctx, request, query);
+            return;
+        }
         if (!HttpMethod.GET.equals(request.method()))
         {
             respond(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, JSON,
@@ -94,8 +103,30 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             case "/metrics" -> respond(ctx, request, HttpResponseStatus.OK, PROMETHEUS, registry.scrape());
             default -> respond(ctx, request, HttpResponseStatus.NOT_FOUND, JSON,
                 error("not_found", "no such path: " + path +
-                    " (expected: /v1/check, /v1/scrub, /v1/brands, /health or /metrics)"));
+                    " (expected: /v1/check, /v1/scrub, /v1/optouts, /v1/brands, /health or /metrics)"));
         }
+    }
+
+    private void optOuts(final ChannelHandlerContext ctx, final FullHttpRequest request, final QueryStringDecoder query)
+    {
+        if (HttpMethod.GET.equals(request.method()))
+        {
+            final OptOutRequests.Answer answer = optOuts.list(DecisionParameters.first(query.parameters(), "brand"));
+            respond(ctx, HttpUtil.isKeepAlive(request), HttpResponseStatus.valueOf(answer.status()), JSON,
+                answer.body());
+            return;
+        }
+        if (!HttpMethod.POST.equals(request.method()))
+        {
+            respond(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, JSON,
+                error("method_not_allowed", "opt-outs take GET or POST: method=" + request.method()));
+            return;
+        }
+        final byte[] body = new byte[request.content().readableBytes()];
+        request.content().getBytes(request.content().readerIndex(), body);
+        final boolean keepAlive = HttpUtil.isKeepAlive(request);
+        optOuts.record(body).whenComplete((answer, error) -> ctx.executor().execute(() ->
+            respond(ctx, keepAlive, HttpResponseStatus.valueOf(answer.status()), JSON, answer.body())));
     }
 
     private void check(final ChannelHandlerContext ctx, final FullHttpRequest httpRequest,
@@ -168,12 +199,22 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
 
     private static String error(final String code, final String message)
     {
-        return "{\"error\":\"" + code + "\",\"message\":\"" + Json.escape(message) + "\"}";
+        return OptOutRequests.error(code, message);
     }
 
     private void respond(
         final ChannelHandlerContext ctx,
         final FullHttpRequest request,
+        final HttpResponseStatus status,
+        final String contentType,
+        final String body)
+    {
+        respond(ctx, HttpUtil.isKeepAlive(request), status, contentType, body);
+    }
+
+    private void respond(
+        final ChannelHandlerContext ctx,
+        final boolean keepAlive,
         final HttpResponseStatus status,
         final String contentType,
         final String body)
@@ -187,7 +228,6 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         response.headers()
             .set(HttpHeaderNames.CONTENT_TYPE, contentType)
             .setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
-        final boolean keepAlive = HttpUtil.isKeepAlive(request);
         if (keepAlive)
         {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);

@@ -5,6 +5,7 @@ import io.iysfilter.server.Decider;
 import io.iysfilter.server.feed.FeedService;
 import io.iysfilter.server.filter.ConsentFilter;
 import io.iysfilter.server.index.ConsentStore;
+import io.iysfilter.server.ingest.IngestPipeline;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.milter.MilterEndpoint;
 import io.iysfilter.server.milter.MilterSettings;
@@ -84,6 +85,7 @@ public final class NetworkEndpoints implements AutoCloseable
      * @param filter   the rules.
      * @param store    the index.
      * @param feed     the İYS feed follower, or null.
+     * @param pipeline the single writer, for local opt-outs.
      * @param counters the counters.
      * @param registry the Prometheus registry served on /metrics.
      * @throws InterruptedException when interrupted while binding.
@@ -93,6 +95,7 @@ public final class NetworkEndpoints implements AutoCloseable
         final ConsentFilter filter,
         final ConsentStore store,
         final FeedService feed,
+        final IngestPipeline pipeline,
         final ServerCounters counters,
         final PrometheusMeterRegistry registry) throws InterruptedException
     {
@@ -133,7 +136,8 @@ public final class NetworkEndpoints implements AutoCloseable
                             new ScrubHttpHandler(new Decider(filter, store), counters));
                         channel.pipeline().addLast("aggregator", new HttpObjectAggregator(MAX_HTTP_REQUEST_LENGTH));
                         channel.pipeline().addLast("api",
-                            new HttpApiHandler(new Decider(filter, store), store, feed, counters, registry));
+                            new HttpApiHandler(new Decider(filter, store), store, feed, pipeline, counters,
+                                registry));
                     }
                 });
             milterChannel = settings.milterPort() < 0 ? null : bind(settings.bindAddress(), settings.milterPort(),

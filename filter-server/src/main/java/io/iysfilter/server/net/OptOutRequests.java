@@ -1,0 +1,238 @@
+package io.iysfilter.server.net;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.iysfilter.server.filter.Channel;
+import io.iysfilter.server.filter.ConsentStatus;
+import io.iysfilter.server.filter.ParsedRecipient;
+import io.iysfilter.server.filter.RecipientParser;
+import io.iysfilter.server.filter.RecipientType;
+import io.iysfilter.server.index.ConsentChange;
+import io.iysfilter.server.index.ConsentIndexWriter;
+import io.iysfilter.server.index.ConsentStore;
+import io.iysfilter.server.index.ConsentValueDescriptor;
+import io.iysfilter.server.index.IysSource;
+import io.iysfilter.server.index.TransactionIds;
+import io.iysfilter.server.ingest.IngestPipeline;
+import io.iysfilter.server.ingest.IysTime;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.DayOfWeek;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Local opt-outs: a RET the provider received outside İYS (a STOP reply, a call centre).
+ * <ul>
+ *   <li>{@code POST /v1/optouts} with {@code {"brand","channel","recipient","recipientType","time","source"}}
+ *   applies a RET marked local through the single writer: it wins over what the key holds only if newer in İYS
+ *   order, and is superseded only by a newer İYS record. It is answered once applied and logged to disk, so it
+ *   holds from the next request on. There is no local opt-in: only an ONAY in İYS makes a recipient sendable.</li>
+ *   <li>{@code GET /v1/optouts?brand=} lists them, each with the date by which it must be uploaded to İYS (three
+ *   business days; public holidays are not known here).</li>
+ * </ul>
+ */
+final class OptOutRequests
+{
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final int UPLOAD_BUSINESS_DAYS = 3;
+    private static final long FUTURE_TOLERANCE_MS = 60_000;
+
+    private final ConsentStore store;
+    private final IngestPipeline pipeline;
+    private final RecipientParser parser = new RecipientParser();
+    private final ParsedRecipient recipient = new ParsedRecipient();
+    private final ConsentChange change = new ConsentChange();
+
+    /**
+     * An HTTP answer.
+     *
+     * @param status HTTP status.
+     * @param body   JSON.
+     */
+    record Answer(int status, String body)
+    {
+    }
+
+    OptOutRequests(final ConsentStore store, final IngestPipeline pipeline)
+    {
+        this.store = store;
+        this.pipeline = pipeline;
+    }
+
+    CompletableFuture<Answer> record(final byte[] body)
+    {
+        final Map<String, String> fields;
+        try
+        {
+            fields = flatObject(body);
+        }
+        catch (final IOException ex)
+        {
+            return done(400, "bad_request", "body: not a JSON object (" + ex.getMessage() + ")");
+        }
+        final long brandCode = DecisionParameters.parseCode(fields.get("brand"));
+        final Channel channel = fields.get("channel") == null ? null : Channel.fromName(fields.get("channel"));
+        final String typeText = fields.get("recipientType");
+        final RecipientType type = typeText == null ? RecipientType.BIREYSEL : RecipientType.fromName(typeText);
+        final String source = fields.getOrDefault("source", "LOCAL");
+        if (brandCode < 0)
+        {
+            return done(400, "bad_request", "brand: '" + fields.get("brand") + "' (expected: an İYS brand code)");
+        }
+        if (channel == null)
+        {
+            return done(400, "bad_request", "channel: '" + fields.get("channel") +
+                "' (expected: ARAMA, MESAJ or EPOSTA)");
+        }
+        if (type == null || type == RecipientType.UNSPECIFIED)
+        {
+            return done(400, "bad_request", "recipientType: '" + typeText + "' (expected: BIREYSEL or TACIR)");
+        }
+        final String recipientText = fields.get("recipient");
+        if (recipientText == null || parser.parse(recipientText, recipient) == ParsedRecipient.INVALID ||
+            !recipient.fits(channel))
+        {
+            return done(400, "bad_request", "recipient: '" + recipientText + "' (expected: a phone for ARAMA or " +
+                "MESAJ, an e-mail for EPOSTA)");
+        }
+        if (!source.matches("[A-Za-z0-9_.-]{1,64}"))
+        {
+            return done(400, "bad_request", "source: '" + source + "' (expected: 1..64 letters, digits, _ . -)");
+        }
+        final long nowMs = System.currentTimeMillis();
+        final long timeMs = time(fields.get("time"), nowMs);
+        if (timeMs < 0 || timeMs > nowMs + FUTURE_TOLERANCE_MS)
+        {
+            return done(400, "bad_request", "time: '" + fields.get("time") + "' (expected: an ISO-8601 instant or " +
+                "YYYY-MM-DD HH:mm:ss Turkey time, not in the future)");
+        }
+        if (store.brand(brandCode) == null)
+        {
+            return done(404, "unknown_brand", "no index for brand " + brandCode);
+        }
+
+        final long timeSec = timeMs / 1000;
+        final String normalised = recipient.toString();
+        change.set(brandCode, channel, type, recipient, ConsentStatus.RET, timeSec, timeSec, IysSource.LOCAL,
+            TransactionIds.digest("local:" + normalised + ":" + timeMs), ConsentValueDescriptor.FLAG_LOCAL);
+        final String line = "{\"recordedAt\":\"" + Instant.ofEpochMilli(nowMs) + "\",\"time\":\"" +
+            Instant.ofEpochMilli(timeMs) + "\",\"brand\":" + brandCode + ",\"channel\":\"" + channel +
+            "\",\"recipient\":\"" + Json.escape(normalised) + "\",\"recipientType\":\"" + type + "\",\"source\":\"" +
+            source + "\",\"outcome\":\"OUTCOME\",\"uploadBy\":\"" + uploadBy(timeSec) + "\"}";
+        return pipeline.recordOptOut(change, line).handle((outcome, error) -> error != null ?
+            new Answer(500, error("internal_error", "the opt-out was not recorded: " + error.getMessage())) :
+            new Answer(201, line.replace("\"OUTCOME\"", outcome == ConsentIndexWriter.APPLIED ?
+                "\"APPLIED\"" : "\"SUPERSEDED\"")));
+    }
+
+    Answer list(final String brandText)
+    {
+        final long brandCode = DecisionParameters.parseCode(brandText);
+        if (brandCode < 0 || store.brand(brandCode) == null)
+        {
+            return new Answer(brandCode < 0 ? 400 : 404, error(brandCode < 0 ? "bad_request" : "unknown_brand",
+                "brand: '" + brandText + "'"));
+        }
+        final Path log = store.brand(brandCode).directory().resolve(ConsentStore.OPT_OUT_LOG);
+        final StringBuilder json = new StringBuilder("{\"brand\":").append(brandCode).append(",\"optouts\":[");
+        try
+        {
+            final List<String> lines = Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) :
+                List.of();
+            for (int i = 0; i < lines.size(); i++)
+            {
+                json.append(i == 0 ? "" : ",").append(lines.get(i));
+            }
+        }
+        catch (final IOException ex)
+        {
+            return new Answer(500, error("internal_error", "cannot read the opt-out log: " + ex.getMessage()));
+        }
+        return new Answer(200, json.append("]}").toString());
+    }
+
+    /**
+     * @return the day by which an opt-out must be in İYS: three business days (Monday to Friday) after it.
+     */
+    static LocalDate uploadBy(final long timeSec)
+    {
+        LocalDate day = LocalDate.ofInstant(Instant.ofEpochSecond(timeSec), IysTime.TURKEY);
+        int left = UPLOAD_BUSINESS_DAYS;
+        while (left > 0)
+        {
+            day = day.plusDays(1);
+            if (day.getDayOfWeek() != DayOfWeek.SATURDAY && day.getDayOfWeek() != DayOfWeek.SUNDAY)
+            {
+                left--;
+            }
+        }
+        return day;
+    }
+
+    private static long time(final String text, final long nowMs)
+    {
+        if (text == null || text.isBlank())
+        {
+            return nowMs;
+        }
+        final long iysSec = IysTime.parseSeconds(text);
+        if (iysSec != IysTime.INVALID)
+        {
+            return iysSec * 1000;
+        }
+        try
+        {
+            return Instant.parse(text).toEpochMilli();
+        }
+        catch (final DateTimeParseException ex)
+        {
+            return -1;
+        }
+    }
+
+    private static Map<String, String> flatObject(final byte[] body) throws IOException
+    {
+        final Map<String, String> fields = new HashMap<>();
+        try (JsonParser json = JSON.createParser(body))
+        {
+            if (json.nextToken() != JsonToken.START_OBJECT)
+            {
+                throw new IOException("expected an object");
+            }
+            while (json.nextToken() == JsonToken.FIELD_NAME)
+            {
+                final String name = json.currentName();
+                final JsonToken value = json.nextToken();
+                if (value.isStructStart())
+                {
+                    json.skipChildren();
+                }
+                else if (value != JsonToken.VALUE_NULL)
+                {
+                    fields.put(name, json.getText());
+                }
+            }
+        }
+        return fields;
+    }
+
+    private static CompletableFuture<Answer> done(final int status, final String code, final String message)
+    {
+        return CompletableFuture.completedFuture(new Answer(status, error(code, message)));
+    }
+
+    static String error(final String code, final String message)
+    {
+        return "{\"error\":\"" + code + "\",\"message\":\"" + Json.escape(message) + "\"}";
+    }
+}
