@@ -27,6 +27,9 @@ final class DemoCommand implements Main.Command
     static final long FRESH_BRAND = 600_001;
     static final long STALE_BRAND = 600_002;
     static final long UNKNOWN_BRAND = 999_999;
+    static final long FOLLOWED_BRAND = 600_003;
+    static final long EMULATED_IYS_CODE = 700_001;
+    static final String EMULATED_RECIPIENT = "+905321234567";
     private static final long SEED = 6563;
 
     @Override
@@ -36,25 +39,28 @@ final class DemoCommand implements Main.Command
             "usage: iys-filter demo [--data-dir DIR] [--recipients N] [--port P] [--http-port P] [--milter-port P]",
             "",
             "Generates a sample data set (brand 600001, fresh, with N bulk recipients besides the showcase ones;",
-            "brand 600002, last changed 5 days ago), imports it, starts the server on it and prints commands",
-            "to try. Stops on Ctrl-C. Without --data-dir the data goes to a temporary directory removed on exit;",
+            "brand 600002, last changed 5 days ago), imports it, starts the İYS emulator and a server that serves",
+            "both and follows brand 600003 from the emulator's change feed, and prints commands to try.",
+            "Stops on Ctrl-C. Without --data-dir the data goes to a temporary directory removed on exit;",
             "a given DIR must be empty or new, and is kept.",
             "",
             "  --recipients N   bulk recipients for brand 600001 (default 100000)",
             "  --port P         binary protocol port (default 7700)",
             "  --http-port P    HTTP port (default 7701)",
-            "  --milter-port P  milter port (default 7702)");
+            "  --milter-port P  milter port (default 7702)",
+            "  --emulator-port P  İYS emulator port (default 7780); brand 600003 follows its change feed");
     }
 
     @Override
     public int run(final String[] argv, final PrintStream out, final PrintStream err) throws Exception
     {
-        final Args args = Args.parse(argv, Set.of("data-dir", "recipients", "port", "http-port", "milter-port"),
-            Set.of());
+        final Args args = Args.parse(argv, Set.of("data-dir", "recipients", "port", "http-port", "milter-port",
+            "emulator-port"), Set.of());
         final long bulk = Args.parseLong("recipients", args.get("recipients", "100000"), 0, 50_000_000);
         final int port = (int)Args.parseLong("port", args.get("port", "7700"), 0, 65535);
         final int httpPort = (int)Args.parseLong("http-port", args.get("http-port", "7701"), 0, 65535);
         final int milterPort = (int)Args.parseLong("milter-port", args.get("milter-port", "7702"), 0, 65535);
+        final int emulatorPort = (int)Args.parseLong("emulator-port", args.get("emulator-port", "7780"), 0, 65535);
         final boolean temporary = !args.has("data-dir");
         final Path dataDir = temporary ? Files.createTempDirectory("iys-filter-demo") : Path.of(args.get("data-dir"));
         if (!temporary && Files.exists(dataDir))
@@ -83,17 +89,45 @@ final class DemoCommand implements Main.Command
                 report.lines(), report.applied(), report.superseded(), report.rejected());
         }
 
-        final FilterServer server = FilterServer.start(new FilterServer.Context()
-            .dataDirectory(dataDir)
-            .binaryPort(port)
-            .httpPort(httpPort)
-            .milterPort(milterPort)
-            .policy(FilterPolicy.DEFAULT)
-            .indexOptions(IndexOptions.withEntries(entries)));
+        final DemoEmulator emulator = DemoEmulator.start(emulatorPort, err);
+        final FilterServer server;
+        try
+        {
+            server = FilterServer.start(new FilterServer.Context()
+                .dataDirectory(dataDir)
+                .binaryPort(port)
+                .httpPort(httpPort)
+                .milterPort(milterPort)
+                .policy(FilterPolicy.DEFAULT)
+                .indexOptions(IndexOptions.withEntries(entries))
+                .feed(emulator == null ? null : emulator.feed(FOLLOWED_BRAND, EMULATED_IYS_CODE)));
+            if (emulator != null)
+            {
+                emulator.change(FOLLOWED_BRAND, "HS", EMULATED_RECIPIENT, "ONAY");
+                server.feed().nextCompletePoll(FOLLOWED_BRAND).get();
+            }
+        }
+        catch (final Exception ex)
+        {
+            if (emulator != null)
+            {
+                emulator.close();
+            }
+            throw ex;
+        }
         out.println(tryThis(server.binaryPort(), server.httpPort(), dataDir, temporary));
+        if (emulator != null)
+        {
+            out.println(followThis(server.binaryPort(), emulator.baseUrl()));
+        }
+        out.println("Ctrl-C stops the server" + (emulator == null ? "." : " and the emulator."));
         out.flush();
         ServeCommand.awaitShutdown(server, () ->
         {
+            if (emulator != null)
+            {
+                emulator.close();
+            }
             if (temporary)
             {
                 deleteQuietly(dataDir);
@@ -130,8 +164,25 @@ final class DemoCommand implements Main.Command
             "  " + curl + FRESH_BRAND + "&channel=MESAJ&recipient=05322222222'",
             "  curl -s http://127.0.0.1:" + httpPort + "/v1/brands",
             "  curl -s http://127.0.0.1:" + httpPort + "/metrics | grep iys_decisions",
+            "");
+    }
+
+    private static String followThis(final int port, final String emulatorUrl)
+    {
+        final String check = "./iys-filter check" + (port == 7700 ? "" : " --port " + port) + " --brand " +
+            FOLLOWED_BRAND + " --channel MESAJ --recipient " + EMULATED_RECIPIENT;
+        return String.join("\n",
+            "Brand " + FOLLOWED_BRAND + " follows İYS's change feed from the İYS emulator at " + emulatorUrl +
+                " (polled every 2 s).",
+            "Watch a citizen's RET in İYS flip an answer:",
+            "  " + check + "      # ALLOW CONSENT",
+            "  curl -s -X POST " + emulatorUrl + "/emulator/changes -d '{\"brand\":" + FOLLOWED_BRAND +
+                ",\"source\":\"IYS\",\"recipient\":\"" + EMULATED_RECIPIENT +
+                "\",\"type\":\"MESAJ\",\"status\":\"RET\"}'",
+            "  sleep 3; " + check + "   # DENY REJECTED",
             "",
-            "Ctrl-C stops the server.");
+            "  curl -s http://127.0.0.1:7701/v1/brands      # watermark, feed state and cursor progress per brand",
+            "");
     }
 
     static void writeFreshBrand(final Path file, final long baseSec, final long bulk) throws IOException
