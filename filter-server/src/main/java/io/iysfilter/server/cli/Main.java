@@ -20,6 +20,8 @@ public final class Main
         "  import   load an İYS daily change file (CSV) into a brand's index; the server must be stopped",
         "  check    ask a running server whether a message may be sent",
         "  scrub    split a campaign list into the rows that may be sent and those that may not",
+        "  reconcile  compare a brand's İYS daily change file with a running server's index and repair it",
+        "  emulator   run the İYS emulator (for tests and the demo)",
         "  demo     generate sample data, start a server on it and show what to try",
         "",
         "'iys-filter <command> --help' describes a command.");
@@ -51,6 +53,7 @@ public final class Main
             case "check" -> new CheckCommand();
             case "demo" -> new DemoCommand();
             case "scrub" -> new ScrubCommand();
+            case "reconcile" -> new ReconcileCommand();
             default -> null;
         };
         if (command == null)

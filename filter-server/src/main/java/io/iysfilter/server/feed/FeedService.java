@@ -137,6 +137,18 @@ public final class FeedService implements AutoCloseable
     }
 
     /**
+     * @param brandCode a brand.
+     * @param date      {@code YYYY-MM-DD}.
+     * @return İYS's daily change file of the brand for that day.
+     * @throws IOException          when İYS refuses or cannot be reached.
+     * @throws InterruptedException when interrupted.
+     */
+    public byte[] dailyFile(final long brandCode, final String date) throws IOException, InterruptedException
+    {
+        return client.dailyFile(brandCode, date);
+    }
+
+    /**
      * Bind per-brand feed meters, once.
      *
      * @param registry the registry Prometheus scrapes.

@@ -132,6 +132,27 @@ final class IysClient
         return response.body();
     }
 
+    /**
+     * @param brandCode a brand.
+     * @param date      {@code YYYY-MM-DD}, one of the previous seven days.
+     * @return İYS's daily change file for that day, CSV.
+     */
+    byte[] dailyFile(final long brandCode, final String date) throws IOException, InterruptedException
+    {
+        final HttpRequest.Builder request = HttpRequest.newBuilder(settings.baseUrl().resolve("/sps/" +
+            settings.iysCode() + "/brands/" + brandCode + "/changes/" + date + "/file")).timeout(TIMEOUT).GET();
+        HttpResponse<byte[]> response = http.send(request.header("Authorization", "Bearer " + accessToken()).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+        if (response.statusCode() == 401)
+        {
+            invalidate();
+            response = http.send(request.setHeader("Authorization", "Bearer " + accessToken()).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        }
+        check(response, "daily file brand=" + brandCode + " date=" + date);
+        return response.body();
+    }
+
     private static void check(final HttpResponse<byte[]> response, final String what) throws IysApiException
     {
         if (response.statusCode() / 100 != 2)

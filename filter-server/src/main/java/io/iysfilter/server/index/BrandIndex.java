@@ -254,6 +254,16 @@ public final class BrandIndex implements BrandState, AutoCloseable
         return value == null ? ConsentStatus.NONE : ConsentValueDescriptor.status(value.getWord1());
     }
 
+    ConsentValue phoneValue(final LongValue key, final ConsentValue using)
+    {
+        return phones.getUsing(key, using);
+    }
+
+    ConsentValue emailValue(final EmailKey key, final ConsentValue using)
+    {
+        return emails.getUsing(key, using);
+    }
+
     /**
      * Writer only: apply one change to a phone key if it is newer, in İYS order, than what the key holds.
      *

@@ -37,6 +37,13 @@ public final class IndexLookup implements ConsentLookup
         final BrandState brand, final Channel channel, final RecipientType type, final ParsedRecipient recipient)
     {
         final BrandIndex index = (BrandIndex)brand;
+        prepareKey(index, channel, type, recipient);
+        return index.status(this);
+    }
+
+    private void prepareKey(
+        final BrandIndex index, final Channel channel, final RecipientType type, final ParsedRecipient recipient)
+    {
         phone = recipient.kind() == ParsedRecipient.PHONE;
         if (phone)
         {
@@ -47,7 +54,31 @@ public final class IndexLookup implements ConsentLookup
             ConsentKeyDescriptor.emailKey(emailKey, hasher, index.hashSeed(), type, recipient.emailBuffer(), 0,
                 recipient.emailLength());
         }
-        return index.status(this);
+    }
+
+    /**
+     * Read the stored value of the key a change is about.
+     *
+     * @param change a change.
+     * @param words  receives word0 and word1 when the key holds a record.
+     * @return whether the key holds a record.
+     */
+    public boolean storedValue(final ConsentChange change, final long[] words)
+    {
+        final BrandIndex index = store.brand(change.brandCode());
+        if (index == null)
+        {
+            return false;
+        }
+        prepareKey(index, change.channel(), change.type(), change.recipient());
+        final ConsentValue stored = phone ? index.phoneValue(phoneKey, value) : index.emailValue(emailKey, value);
+        if (stored == null)
+        {
+            return false;
+        }
+        words[0] = stored.getWord0();
+        words[1] = stored.getWord1();
+        return true;
     }
 
     boolean isPhone()

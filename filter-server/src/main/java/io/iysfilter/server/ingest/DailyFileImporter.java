@@ -31,6 +31,19 @@ public final class DailyFileImporter
     private final long brandCode;
     private final int maxListedRejections;
     private final PrintStream progress;
+    private Inspector inspector;
+
+    /**
+     * Sees each valid record before it is published, e.g. to compare it with the index.
+     */
+    public interface Inspector
+    {
+        /**
+         * @param lineNumber the record's line.
+         * @param change     the record, valid; do not keep it.
+         */
+        void inspect(long lineNumber, ConsentChange change);
+    }
 
     /**
      * The outcome of one import.
@@ -60,6 +73,16 @@ public final class DailyFileImporter
         this.brandCode = brandCode;
         this.maxListedRejections = maxListedRejections;
         this.progress = progress;
+    }
+
+    /**
+     * @param inspector sees each valid record before it is published.
+     * @return this.
+     */
+    public DailyFileImporter inspector(final Inspector inspector)
+    {
+        this.inspector = inspector;
+        return this;
     }
 
     /**
@@ -120,6 +143,10 @@ public final class DailyFileImporter
             }
             else
             {
+                if (inspector != null)
+                {
+                    inspector.inspect(lineNumber, change);
+                }
                 pipeline.publish(change, lineNumber, outcomes);
             }
             if (progress != null && (outcomes.lines & 0xFFF) == 0 && System.nanoTime() - nextProgressNs > 0)

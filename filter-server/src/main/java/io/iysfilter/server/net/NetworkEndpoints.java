@@ -38,8 +38,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The server's Netty edge: the binary protocol, the HTTP API and the milter endpoint, on one group of event loops
- * (native epoll when available); milter decisions run on their own small pool. Each connection gets its own
- * {@link Decider}, so event loops share nothing but the index.
+ * (native epoll when available); milter decisions and reconciliations run on a small worker pool. Each connection
+ * gets its own {@link Decider}, so event loops share nothing but the index.
  */
 public final class NetworkEndpoints implements AutoCloseable
 {
@@ -52,7 +52,7 @@ public final class NetworkEndpoints implements AutoCloseable
     private final Channel binaryChannel;
     private final Channel httpChannel;
     private final Channel milterChannel;
-    private final ExecutorService milterDecisions;
+    private final ExecutorService blockingWork;
 
     /**
      * What the endpoints need.
@@ -106,9 +106,9 @@ public final class NetworkEndpoints implements AutoCloseable
         acceptors = new MultiThreadIoEventLoopGroup(1, ioHandlers);
         workers = new MultiThreadIoEventLoopGroup(settings.ioThreads(), ioHandlers);
         final ConnectionLimiter limiter = new ConnectionLimiter(settings.maxConnections(), counters);
-        milterDecisions = Executors.newFixedThreadPool(Math.max(2, settings.ioThreads()), runnable ->
+        blockingWork = Executors.newFixedThreadPool(Math.max(2, settings.ioThreads()), runnable ->
         {
-            final Thread thread = new Thread(runnable, "iys-milter-decide");
+            final Thread thread = new Thread(runnable, "iys-worker");
             thread.setDaemon(true);
             return thread;
         });
@@ -134,6 +134,8 @@ public final class NetworkEndpoints implements AutoCloseable
                         channel.pipeline().addLast("http", new HttpServerCodec());
                         channel.pipeline().addLast("scrub",
                             new ScrubHttpHandler(new Decider(filter, store), counters));
+                        channel.pipeline().addLast("reconcile",
+                            new ReconcileHttpHandler(store, pipeline, feed, blockingWork));
                         channel.pipeline().addLast("aggregator", new HttpObjectAggregator(MAX_HTTP_REQUEST_LENGTH));
                         channel.pipeline().addLast("api",
                             new HttpApiHandler(new Decider(filter, store), store, feed, pipeline, counters,
@@ -149,7 +151,7 @@ public final class NetworkEndpoints implements AutoCloseable
                         channel.pipeline().addLast("packets", new LengthFieldBasedFrameDecoder(
                             MilterEndpoint.MAX_PACKET_LENGTH, 0, 4, 0, 4));
                         channel.pipeline().addLast("milter", MilterEndpoint.newSession(
-                            new Decider(filter, store), settings.milter(), milterDecisions, counters));
+                            new Decider(filter, store), settings.milter(), blockingWork, counters));
                     }
                 });
         }
@@ -225,7 +227,7 @@ public final class NetworkEndpoints implements AutoCloseable
         {
             milterChannel.close().syncUninterruptibly();
         }
-        milterDecisions.shutdown();
+        blockingWork.shutdown();
         acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }

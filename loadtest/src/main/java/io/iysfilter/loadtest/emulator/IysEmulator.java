@@ -51,6 +51,8 @@ public final class IysEmulator implements AutoCloseable
     private static final int MAX_LIMIT = 999;
     private static final Pattern CHANGES = Pattern.compile("/sps/(\\d+)/brands/(\\d+)/consents/changes");
     private static final Pattern BRANDS = Pattern.compile("/sps/(\\d+)/brands");
+    private static final Pattern DAILY_FILE =
+        Pattern.compile("/sps/(\\d+)/brands/(\\d+)/changes/(\\d{4}-\\d{2}-\\d{2})/file");
 
     private final Settings settings;
     private final HttpServer server;
@@ -292,7 +294,12 @@ public final class IysEmulator implements AutoCloseable
             }
             final Matcher changes = CHANGES.matcher(path);
             final Matcher brands = BRANDS.matcher(path);
-            if ("GET".equals(method) && changes.matches())
+            final Matcher dailyFile = DAILY_FILE.matcher(path);
+            if ("GET".equals(method) && dailyFile.matches())
+            {
+                dailyFile(exchange, Long.parseLong(dailyFile.group(2)), dailyFile.group(3));
+            }
+            else if ("GET".equals(method) && changes.matches())
             {
                 changes(exchange, Long.parseLong(changes.group(1)), Long.parseLong(changes.group(2)));
             }
@@ -514,6 +521,44 @@ public final class IysEmulator implements AutoCloseable
             }
         }
         return false;
+    }
+
+    /**
+     * The daily change file: every movement of both sources whose creationDate falls on {@code date}, Turkey time,
+     * as CSV with İYS's columns.
+     */
+    private void dailyFile(final HttpExchange exchange, final long brand, final String date) throws IOException
+    {
+        if (!feeds.containsKey(brand))
+        {
+            error(exchange, 403, "H195", "brand: " + brand);
+            return;
+        }
+        final StringBuilder csv = new StringBuilder(
+            "creationDate,transactionId,recipient,recipientType,type,status,consentDate,source\n");
+        final List<Change> day = new ArrayList<>();
+        for (final Change change : movements(brand))
+        {
+            if (format(change.creationMs()).startsWith(date))
+            {
+                day.add(change);
+            }
+        }
+        day.sort((a, b) -> Long.compare(a.creationMs(), b.creationMs()));
+        for (final Change change : day)
+        {
+            csv.append(format(change.creationMs())).append(',').append(change.transactionId()).append(',')
+                .append(change.recipient()).append(',').append(change.recipientType()).append(',')
+                .append(change.type()).append(',').append(change.status()).append(',')
+                .append(format(change.consentMs())).append(',').append(change.source()).append('\n');
+        }
+        final byte[] body = csv.toString().getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "text/csv; charset=utf-8");
+        exchange.sendResponseHeaders(200, body.length);
+        try (OutputStream out = exchange.getResponseBody())
+        {
+            out.write(body);
+        }
     }
 
     /**
