@@ -93,7 +93,7 @@ final class DemoEmulator implements AutoCloseable
     FeedSettings feed(final long brand, final long iysCode)
     {
         return new FeedSettings(URI.create(baseUrl), iysCode, USERNAME, PASSWORD, List.of(brand), 2_000,
-            FeedSettings.PAGE_SIZE_MAX, 0);
+            FeedSettings.PAGE_SIZE_MAX, 0, false);
     }
 
     /**

@@ -42,7 +42,8 @@ final class ServeCommand implements Main.Command
             "  --iys-username U --iys-password P   API login (or IYS_USERNAME / IYS_PASSWORD in the environment)",
             "  --iys-poll-interval D          time between polls (default 60s)",
             "  --iys-page-size N              1..999 (default 999)",
-            "  --iys-recent-exclusion D       İYS withholds the newest hour (default 1h; off for the emulator)");
+            "  --iys-recent-exclusion D       İYS withholds the newest hour (default 1h; off for the emulator)",
+            "  --iys-durability fsync|process  sync the index before each cursor write (default fsync)");
     }
 
     @Override

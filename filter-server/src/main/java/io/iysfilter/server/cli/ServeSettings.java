@@ -47,6 +47,8 @@ import java.util.Set;
  *   iys-poll-interval      60s          time between polls of a brand
  *   iys-page-size          999          limit per request, 1..999
  *   iys-recent-exclusion   1h           how recent movements İYS withholds (its documented hour; "off" for none)
+ *   iys-durability         fsync        fsync: index files forced to disk before each cursor write (survives a
+ *                                       machine crash); process: page cache only (survives a process crash)
  * </pre>
  */
 final class ServeSettings
@@ -54,7 +56,8 @@ final class ServeSettings
     static final Set<String> NAMES = Set.of("data-dir", "bind", "port", "http-port", "io-threads", "max-connections",
         "tacir-requires-record", "freshness-bound", "unbounded-brands", "entries-per-map", "milter-port",
         "milter-brand-map", "milter-brand-header", "milter-reject-at-rcpt", "iys-base-url", "iys-code",
-        "iys-username", "iys-password", "iys-brands", "iys-poll-interval", "iys-page-size", "iys-recent-exclusion");
+        "iys-username", "iys-password", "iys-brands", "iys-poll-interval", "iys-page-size", "iys-recent-exclusion",
+        "iys-durability");
 
     private ServeSettings()
     {
@@ -171,12 +174,23 @@ final class ServeSettings
                 Args.parseLong("iys-code", required(settings, "iys-code"), 1, 0xFFFF_FFFFL), username, password,
                 brands, duration("iys-poll-interval", settings.getProperty("iys-poll-interval", "60s")),
                 (int)Args.parseLong("iys-page-size", settings.getProperty("iys-page-size", "999"), 1, 999),
-                duration("iys-recent-exclusion", settings.getProperty("iys-recent-exclusion", "1h")));
+                duration("iys-recent-exclusion", settings.getProperty("iys-recent-exclusion", "1h")),
+                durability(settings.getProperty("iys-durability", "fsync")));
         }
         catch (final IllegalArgumentException ex)
         {
             throw new Args.UsageException(ex.getMessage());
         }
+    }
+
+    private static boolean durability(final String text)
+    {
+        final String value = text.trim().toLowerCase(Locale.ROOT);
+        if (!value.equals("fsync") && !value.equals("process"))
+        {
+            throw new Args.UsageException("iys-durability: '" + text + "' (expected: fsync or process)");
+        }
+        return value.equals("fsync");
     }
 
     private static String required(final Properties settings, final String name)

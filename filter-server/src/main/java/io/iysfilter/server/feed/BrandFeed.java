@@ -38,6 +38,7 @@ final class BrandFeed
     private final IngestPipeline pipeline;
     private final FeedFiles files;
     private final long exclusionMs;
+    private final Runnable durability;
     private final ConsentRecordParser parser = new ConsentRecordParser();
     private final ConsentChange change = new ConsentChange();
     private final Outcomes outcomes = new Outcomes();
@@ -49,8 +50,10 @@ final class BrandFeed
         final IysClient client,
         final IngestPipeline pipeline,
         final FeedFiles files,
-        final long exclusionMs)
+        final long exclusionMs,
+        final Runnable durability)
     {
+        this.durability = durability;
         this.brandCode = brandCode;
         this.client = client;
         this.pipeline = pipeline;
@@ -103,6 +106,7 @@ final class BrandFeed
                 return;
             }
             await(pipeline.barrier());
+            durability.run();
             quarantineFailures(source, page);
             if (page.after == null || page.after.equals(after))
             {

@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -100,8 +101,22 @@ public final class FeedService implements AutoCloseable
                 throw new IOException("cannot create the index of brand " + brand, ex.getCause());
             }
             final BrandIndex index = store.brand(brand);
+            final Runnable durability = () ->
+            {
+                if (settings.fsync())
+                {
+                    try
+                    {
+                        index.force();
+                    }
+                    catch (final IOException ex)
+                    {
+                        throw new UncheckedIOException("cannot sync the index of brand " + brand, ex);
+                    }
+                }
+            };
             final Follower follower = new Follower(brand, new BrandFeed(brand, client, pipeline,
-                new FeedFiles(index.directory()), settings.exclusionMs()));
+                new FeedFiles(index.directory()), settings.exclusionMs(), durability));
             followers.put(brand, follower);
             scheduler.execute(follower);
         }

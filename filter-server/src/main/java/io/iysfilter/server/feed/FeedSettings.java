@@ -16,6 +16,9 @@ import java.util.Objects;
  * @param pageSize       {@code limit} per request, 1..999.
  * @param exclusionMs    how recent movements İYS withholds from the feed (one hour); the watermark stays that far
  *                       behind the start of the last complete poll.
+ * @param fsync          whether the brand's index files are forced to disk before each cursor is written
+ *                       (durable across machine crashes) rather than left to the page cache (durable across process
+ *                       crashes only).
  */
 public record FeedSettings(
     URI baseUrl,
@@ -25,7 +28,8 @@ public record FeedSettings(
     List<Long> brands,
     long pollIntervalMs,
     int pageSize,
-    long exclusionMs)
+    long exclusionMs,
+    boolean fsync)
 {
     /** Default poll interval: one minute. */
     public static final long POLL_INTERVAL_MS_DEFAULT = 60_000;
@@ -65,6 +69,6 @@ public record FeedSettings(
     {
         return "FeedSettings[baseUrl=" + baseUrl + ", iysCode=" + iysCode + ", username=" + username +
             ", password=****, brands=" + brands + ", pollIntervalMs=" + pollIntervalMs + ", pageSize=" + pageSize +
-            ", exclusionMs=" + exclusionMs + "]";
+            ", exclusionMs=" + exclusionMs + ", fsync=" + fsync + "]";
     }
 }

@@ -10,7 +10,9 @@ import org.slf4j.LoggerFactory;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 
@@ -252,6 +254,23 @@ public final class BrandIndex implements BrandState, AutoCloseable
             phones.getUsing(lookup.phoneKey(), lookup.value()) :
             emails.getUsing(lookup.emailKey(), lookup.value());
         return value == null ? ConsentStatus.NONE : ConsentValueDescriptor.status(value.getWord1());
+    }
+
+    /**
+     * Force the brand's map files to disk. On Linux {@code fsync} also writes back pages dirtied through the shared
+     * memory mappings, so after this returns every change applied before it survives a machine crash. Any thread.
+     *
+     * @throws IOException when the files cannot be synced.
+     */
+    public void force() throws IOException
+    {
+        for (final String file : new String[]{PHONE_FILE, EMAIL_FILE})
+        {
+            try (FileChannel channel = FileChannel.open(directory.resolve(file), StandardOpenOption.WRITE))
+            {
+                channel.force(false);
+            }
+        }
     }
 
     ConsentValue phoneValue(final LongValue key, final ConsentValue using)

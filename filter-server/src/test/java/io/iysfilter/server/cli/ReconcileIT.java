@@ -45,7 +45,7 @@ class ReconcileIT
         try (IysEmulator emulator = new IysEmulator(new IysEmulator.Settings(0, IYS_CODE, List.of(BRAND), 50, 5,
             "iys-user", "secret", 0, 7_200_000));
             FilterServer server = FilterServer.start(Fixtures.context(dataDir).feed(new FeedSettings(
-                URI.create(emulator.baseUrl()), IYS_CODE, "iys-user", "secret", List.of(BRAND), 50, 999, 0))))
+                URI.create(emulator.baseUrl()), IYS_CODE, "iys-user", "secret", List.of(BRAND), 50, 999, 0, false))))
         {
             server.feed().nextCompletePoll(BRAND).get();
             final String lost = "+905329990010";

@@ -76,7 +76,7 @@ class FeedCrashIT
                 .dataDirectory(dataDir).binaryPort(0).httpPort(0).milterPort(-1).ioThreads(1)
                 .policy(FilterPolicy.DEFAULT).indexOptions(IndexOptions.withEntries(20_000))
                 .feed(new FeedSettings(URI.create(emulator.baseUrl()), IYS_CODE, "iys-user", "secret",
-                    List.of(BRAND), 50, 999, 0))))
+                    List.of(BRAND), 50, 999, 0, false))))
             {
                 restarted.feed().nextCompletePoll(BRAND).get();
                 assertTrue(restarted.store().brand(BRAND).wasRecovered(), "the index was recovered");

@@ -166,7 +166,7 @@ class FeedIT
     private FilterServer start() throws Exception
     {
         final FeedSettings feed = new FeedSettings(URI.create(emulator.baseUrl()), IYS_CODE, "iys-user", "secret",
-            List.of(BRAND), 50, 64, 0);
+            List.of(BRAND), 50, 64, 0, true);
         return FilterServer.start(new FilterServer.Context()
             .dataDirectory(dataDir)
             .binaryPort(0)
