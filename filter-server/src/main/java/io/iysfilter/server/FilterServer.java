@@ -18,6 +18,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -51,7 +53,7 @@ public final class FilterServer implements AutoCloseable
         try
         {
             pipeline = new IngestPipeline(store.writer(), IngestPipeline.DEFAULT_RING_SIZE);
-            following = context.feed == null ? null : new FeedService(context.feed, store, pipeline);
+            following = context.feeds.isEmpty() ? null : new FeedService(context.feeds, store, pipeline);
             counters.bindTo(registry);
             if (following != null)
             {
@@ -194,7 +196,7 @@ public final class FilterServer implements AutoCloseable
         private int httpPort = HTTP_PORT_DEFAULT;
         private int milterPort = MilterEndpoint.PORT_DEFAULT;
         private MilterSettings milter = MilterSettings.NONE;
-        private FeedSettings feed;
+        private final List<FeedSettings> feeds = new ArrayList<>();
         private int ioThreads = Runtime.getRuntime().availableProcessors();
         private int maxConnections = MAX_CONNECTIONS_DEFAULT;
         private FilterPolicy policy = FilterPolicy.DEFAULT;
@@ -261,12 +263,26 @@ public final class FilterServer implements AutoCloseable
         }
 
         /**
-         * @param feed the İYS change feed to follow, or null for none.
+         * @param feed a service provider whose İYS change feed to follow, or null for none; may be called again for
+         *             more providers.
          * @return this.
          */
         public Context feed(final FeedSettings feed)
         {
-            this.feed = feed;
+            if (feed != null)
+            {
+                feeds.add(feed);
+            }
+            return this;
+        }
+
+        /**
+         * @param providers service providers whose İYS change feeds to follow.
+         * @return this.
+         */
+        public Context feeds(final List<FeedSettings> providers)
+        {
+            providers.forEach(this::feed);
             return this;
         }
 
@@ -316,6 +332,14 @@ public final class FilterServer implements AutoCloseable
         public Path dataDirectory()
         {
             return dataDirectory;
+        }
+
+        /**
+         * @return the İYS providers to follow.
+         */
+        public List<FeedSettings> feeds()
+        {
+            return List.copyOf(feeds);
         }
 
         /**

@@ -40,10 +40,12 @@ import java.util.Set;
  *   milter-brand-header    false        whether an X-IYS-Brand header may name the brand when the map does not
  *   milter-reject-at-rcpt  false        refuse recipients without consent at RCPT time instead of removing them
  *   iys-base-url           (none)       follow İYS's change feed from this API base (no feed when absent)
- *   iys-code               (required)   the service provider's İYS code
+ *   iys-code               (required)   the service provider's İYS code, or several, comma-separated
  *   iys-username           $IYS_USERNAME   API user; the environment variable is used when the setting is absent
  *   iys-password           $IYS_PASSWORD   API password; never logged or printed
- *   iys-brands             (required)   comma-separated brand codes to follow
+ *   iys-brands             (required)   comma-separated brand codes to follow, or "all" (GET /sps/{code}/brands)
+ *   iys.CODE.username, iys.CODE.password, iys.CODE.brands   per-provider overrides (config file only); providers
+ *                                       without them share iys-username/iys-password, e.g. an integrator login
  *   iys-poll-interval      60s          time between polls of a brand
  *   iys-page-size          999          limit per request, 1..999
  *   iys-recent-exclusion   1h           how recent movements İYS withholds (its documented hour; "off" for none)
@@ -75,7 +77,7 @@ final class ServeSettings
             }
             for (final String name : settings.stringPropertyNames())
             {
-                if (!NAMES.contains(name))
+                if (!NAMES.contains(name) && !name.matches("iys\\.\\d+\\.(username|password|brands)"))
                 {
                     throw new Args.UsageException("unknown setting in " + configFile + ": '" + name +
                         "' (expected one of: " + String.join(", ", NAMES) + ")");
@@ -127,7 +129,7 @@ final class ServeSettings
         }
         return new FilterServer.Context()
             .dataDirectory(Path.of(dataDir))
-            .feed(feed(settings))
+            .feeds(feeds(settings))
             .milterPort("off".equalsIgnoreCase(milterPort.trim()) ? -1 :
                 (int)Args.parseLong("milter-port", milterPort, 0, 65535))
             .milter(milter)
@@ -146,41 +148,62 @@ final class ServeSettings
                 brand -> unbounded.contains(brand) ? 0 : boundMs));
     }
 
-    private static FeedSettings feed(final Properties settings)
+    /**
+     * @return one FeedSettings per service provider in {@code iys-code} (comma-separated), each with the shared
+     * login and brands unless {@code iys.<code>.username|password|brands} override them.
+     */
+    private static List<FeedSettings> feeds(final Properties settings)
     {
         final String baseUrl = settings.getProperty("iys-base-url");
         if (baseUrl == null || baseUrl.isBlank())
         {
-            return null;
+            return List.of();
         }
-        final String username = settings.getProperty("iys-username", System.getenv("IYS_USERNAME"));
-        final String password = settings.getProperty("iys-password", System.getenv("IYS_PASSWORD"));
-        if (username == null || password == null)
+        final List<FeedSettings> providers = new ArrayList<>();
+        for (final String codeText : required(settings, "iys-code").split(","))
         {
-            throw new Args.UsageException("iys-username and iys-password: missing (expected: settings, or the " +
-                "IYS_USERNAME and IYS_PASSWORD environment variables)");
-        }
-        final List<Long> brands = new ArrayList<>();
-        for (final String code : settings.getProperty("iys-brands", "").split(","))
-        {
-            if (!code.isBlank())
+            final long code = Args.parseLong("iys-code", codeText, 1, 0xFFFF_FFFFL);
+            final String prefix = "iys." + code + ".";
+            final String username = settings.getProperty(prefix + "username",
+                settings.getProperty("iys-username", System.getenv("IYS_USERNAME")));
+            final String password = settings.getProperty(prefix + "password",
+                settings.getProperty("iys-password", System.getenv("IYS_PASSWORD")));
+            if (username == null || password == null)
             {
-                brands.add(Args.parseLong("iys-brands", code, 1, 0xFFFF_FFFFL));
+                throw new Args.UsageException("iys-username and iys-password (or " + prefix + "username and " +
+                    prefix + "password): missing (expected: settings, or IYS_USERNAME and IYS_PASSWORD in the " +
+                    "environment)");
+            }
+            final String brandsText = settings.getProperty(prefix + "brands", required(settings, "iys-brands"));
+            final List<Long> brands = new ArrayList<>();
+            if (!"all".equalsIgnoreCase(brandsText.trim()))
+            {
+                for (final String brand : brandsText.split(","))
+                {
+                    if (!brand.isBlank())
+                    {
+                        brands.add(Args.parseLong("iys-brands", brand, 1, 0xFFFF_FFFFL));
+                    }
+                }
+                if (brands.isEmpty())
+                {
+                    throw new Args.UsageException("iys-brands: empty (expected: brand codes, or all)");
+                }
+            }
+            try
+            {
+                providers.add(new FeedSettings(URI.create(baseUrl.trim()), code, username, password, brands,
+                    duration("iys-poll-interval", settings.getProperty("iys-poll-interval", "60s")),
+                    (int)Args.parseLong("iys-page-size", settings.getProperty("iys-page-size", "999"), 1, 999),
+                    duration("iys-recent-exclusion", settings.getProperty("iys-recent-exclusion", "1h")),
+                    durability(settings.getProperty("iys-durability", "fsync"))));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new Args.UsageException(ex.getMessage());
             }
         }
-        try
-        {
-            return new FeedSettings(URI.create(baseUrl.trim()),
-                Args.parseLong("iys-code", required(settings, "iys-code"), 1, 0xFFFF_FFFFL), username, password,
-                brands, duration("iys-poll-interval", settings.getProperty("iys-poll-interval", "60s")),
-                (int)Args.parseLong("iys-page-size", settings.getProperty("iys-page-size", "999"), 1, 999),
-                duration("iys-recent-exclusion", settings.getProperty("iys-recent-exclusion", "1h")),
-                durability(settings.getProperty("iys-durability", "fsync")));
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw new Args.UsageException(ex.getMessage());
-        }
+        return providers;
     }
 
     private static boolean durability(final String text)

@@ -11,6 +11,10 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.http.HttpClient;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,19 +25,17 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Follows İYS's change feed for every configured brand: one poll loop per brand on a small scheduled pool, so a slow
- * or failing brand delays no other. A brand without an index gets one. After a failure the brand backs off
- * exponentially with jitter (honouring Retry-After), up to the poll interval × 16; its watermark stops advancing,
- * so its commercial answers become STALE once past the freshness bound.
+ * Follows İYS's change feed for every configured brand of every configured service provider: one poll loop per
+ * brand on a small scheduled pool, so a slow or failing brand delays no other. A brand without an index gets one.
+ * After a failure the brand backs off exponentially with jitter (honouring Retry-After), up to the poll interval
+ * × 16; its watermark stops advancing, so its commercial answers become STALE once past the freshness bound.
  */
 public final class FeedService implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(FeedService.class);
     private static final long MIN_BACKOFF_MS = 1_000;
 
-    private final FeedSettings settings;
     private final ConsentStore store;
-    private final IysClient client;
     private final ScheduledExecutorService scheduler;
     private final Map<Long, Follower> followers = new ConcurrentHashMap<>();
 
@@ -63,21 +65,38 @@ public final class FeedService implements AutoCloseable
     }
 
     /**
-     * Create the missing brand indexes and start polling.
+     * Resolve each provider's brands, create the missing brand indexes and start polling.
      *
-     * @param settings the provider and brands to follow.
-     * @param store    the index.
-     * @param pipeline the single writer.
-     * @throws IOException when a brand's index cannot be created.
+     * @param providers the service providers and brands to follow.
+     * @param store     the index.
+     * @param pipeline  the single writer.
+     * @throws IOException when a provider's brands cannot be listed or an index cannot be created.
      */
-    public FeedService(final FeedSettings settings, final ConsentStore store, final IngestPipeline pipeline)
+    public FeedService(final List<FeedSettings> providers, final ConsentStore store, final IngestPipeline pipeline)
         throws IOException
     {
-        this.settings = settings;
         this.store = store;
-        this.client = new IysClient(settings);
+        final HttpClient http = HttpClient.newBuilder().connectTimeout(IysClient.TIMEOUT).build();
+        final Map<String, Tokens> logins = new HashMap<>();
+        final Map<Long, FeedSettings> brandProviders = new LinkedHashMap<>();
+        final Map<Long, IysClient> brandClients = new HashMap<>();
+        for (final FeedSettings provider : providers)
+        {
+            final Tokens tokens = logins.computeIfAbsent(provider.baseUrl() + "\0" + provider.username(),
+                (login) -> new Tokens(provider.baseUrl(), provider.username(), provider.password(), http));
+            final IysClient client = new IysClient(provider, tokens, http);
+            for (final long brand : provider.brands().isEmpty() ? listBrands(client, provider) : provider.brands())
+            {
+                if (brandProviders.put(brand, provider) != null)
+                {
+                    throw new IllegalArgumentException("brand " + brand + " is followed twice (iysCode " +
+                        provider.iysCode() + " and another)");
+                }
+                brandClients.put(brand, client);
+            }
+        }
         final ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(
-            Math.min(4, settings.brands().size()), (runnable) ->
+            Math.max(1, Math.min(4, brandProviders.size())), (runnable) ->
             {
                 final Thread thread = new Thread(runnable, "iys-feed");
                 thread.setDaemon(true);
@@ -85,42 +104,76 @@ public final class FeedService implements AutoCloseable
             });
         pool.setRemoveOnCancelPolicy(true);
         this.scheduler = pool;
-        for (final long brand : settings.brands())
+        for (final Map.Entry<Long, FeedSettings> entry : brandProviders.entrySet())
         {
-            try
-            {
-                pipeline.createBrand(brand).get();
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted creating brand " + brand, ex);
-            }
-            catch (final ExecutionException ex)
-            {
-                throw new IOException("cannot create the index of brand " + brand, ex.getCause());
-            }
-            final BrandIndex index = store.brand(brand);
-            final Runnable durability = () ->
-            {
-                if (settings.fsync())
-                {
-                    try
-                    {
-                        index.force();
-                    }
-                    catch (final IOException ex)
-                    {
-                        throw new UncheckedIOException("cannot sync the index of brand " + brand, ex);
-                    }
-                }
-            };
-            final Follower follower = new Follower(brand, new BrandFeed(brand, client, pipeline,
-                new FeedFiles(index.directory()), settings.exclusionMs(), durability));
-            followers.put(brand, follower);
-            scheduler.execute(follower);
+            startFollowing(entry.getKey(), entry.getValue(), brandClients.get(entry.getKey()), pipeline);
         }
-        LOG.info("following İYS: {}", settings);
+        LOG.info("following İYS: {}", providers);
+    }
+
+    /**
+     * @param settings one provider and its brands.
+     * @param store    the index.
+     * @param pipeline the single writer.
+     * @throws IOException when the brands cannot be listed or an index cannot be created.
+     */
+    public FeedService(final FeedSettings settings, final ConsentStore store, final IngestPipeline pipeline)
+        throws IOException
+    {
+        this(List.of(settings), store, pipeline);
+    }
+
+    private static List<Long> listBrands(final IysClient client, final FeedSettings provider) throws IOException
+    {
+        try
+        {
+            final List<Long> brands = client.brands();
+            LOG.info("İYS lists the brands of iysCode {}: {}", provider.iysCode(), brands);
+            return brands;
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted listing the brands of iysCode " + provider.iysCode(), ex);
+        }
+    }
+
+    private void startFollowing(
+        final long brand, final FeedSettings settings, final IysClient client, final IngestPipeline pipeline)
+        throws IOException
+    {
+        try
+        {
+            pipeline.createBrand(brand).get();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted creating brand " + brand, ex);
+        }
+        catch (final ExecutionException ex)
+        {
+            throw new IOException("cannot create the index of brand " + brand, ex.getCause());
+        }
+        final BrandIndex index = store.brand(brand);
+        final Runnable durability = () ->
+        {
+            if (settings.fsync())
+            {
+                try
+                {
+                    index.force();
+                }
+                catch (final IOException ex)
+                {
+                    throw new UncheckedIOException("cannot sync the index of brand " + brand, ex);
+                }
+            }
+        };
+        final Follower follower = new Follower(brand, settings, client, new BrandFeed(brand, client, pipeline,
+            new FeedFiles(index.directory()), settings.exclusionMs(), durability));
+        followers.put(brand, follower);
+        scheduler.execute(follower);
     }
 
     /**
@@ -160,7 +213,13 @@ public final class FeedService implements AutoCloseable
      */
     public byte[] dailyFile(final long brandCode, final String date) throws IOException, InterruptedException
     {
-        return client.dailyFile(brandCode, date);
+        final Follower follower = followers.get(brandCode);
+        if (follower == null)
+        {
+            throw new IOException("brand " + brandCode + " is not followed, so there is no İYS login to fetch its " +
+                "daily file with");
+        }
+        return follower.client.dailyFile(brandCode, date);
     }
 
     /**
@@ -210,6 +269,8 @@ public final class FeedService implements AutoCloseable
     private final class Follower implements Runnable
     {
         private final long brandCode;
+        private final FeedSettings settings;
+        private final IysClient client;
         private final BrandFeed feed;
         private volatile String state = "STARTING";
         private volatile long lastPollMs;
@@ -219,9 +280,11 @@ public final class FeedService implements AutoCloseable
         private CompletableFuture<Void> waiting = new CompletableFuture<>();
         private CompletableFuture<Void> attempt = new CompletableFuture<>();
 
-        Follower(final long brandCode, final BrandFeed feed)
+        Follower(final long brandCode, final FeedSettings settings, final IysClient client, final BrandFeed feed)
         {
             this.brandCode = brandCode;
+            this.settings = settings;
+            this.client = client;
             this.feed = feed;
         }
 

@@ -5,13 +5,14 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Where and how to follow İYS's change feed for one service provider.
+ * Where and how to follow İYS's change feed for one service provider. Providers with the same base URL and user
+ * name (an integrator, iş ortağı, login) share one token.
  *
  * @param baseUrl        İYS's API base, e.g. {@code https://api.iys.org.tr}, or the emulator's.
  * @param iysCode        the service provider's İYS code.
  * @param username       API user name.
  * @param password       API password; never logged.
- * @param brands         brand codes to follow.
+ * @param brands         brand codes to follow; empty for every brand {@code GET /sps/{iysCode}/brands} lists.
  * @param pollIntervalMs time between two polls of a brand.
  * @param pageSize       {@code limit} per request, 1..999.
  * @param exclusionMs    how recent movements İYS withholds from the feed (one hour); the watermark stays that far
@@ -47,10 +48,6 @@ public record FeedSettings(
         Objects.requireNonNull(username, "username");
         Objects.requireNonNull(password, "password");
         brands = List.copyOf(brands);
-        if (brands.isEmpty())
-        {
-            throw new IllegalArgumentException("iys-brands: empty (expected: at least one brand code)");
-        }
         if (pageSize < 1 || pageSize > PAGE_SIZE_MAX)
         {
             throw new IllegalArgumentException("iys-page-size: " + pageSize + " (expected: 1.." + PAGE_SIZE_MAX + ")");

@@ -13,96 +13,69 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * İYS's REST API as the feed needs it: tokens (password grant, refresh grant) and the change feed. Tokens are
- * shared by every brand and refreshed one at a time: {@link #accessToken()} is synchronized, refreshes a minute
- * before expiry with the refresh token, and logs in again when the refresh token is gone or refused.
+ * İYS's REST API as the feed needs it, for one service provider: its brands, the change feed, daily files.
+ * Tokens come from a {@link Tokens} that providers sharing one (integrator) login share.
  */
 final class IysClient
 {
     static final JsonFactory JSON = new JsonFactory();
-    private static final long REFRESH_MARGIN_MS = 60_000;
-    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     private final FeedSettings settings;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
-    private String accessToken;
-    private long accessExpiresMs;
-    private String refreshToken;
-    private long refreshExpiresMs;
+    private final Tokens tokens;
+    private final HttpClient http;
 
-    IysClient(final FeedSettings settings)
+    IysClient(final FeedSettings settings, final Tokens tokens, final HttpClient http)
     {
         this.settings = settings;
-    }
-
-    synchronized String accessToken() throws IOException, InterruptedException
-    {
-        final long nowMs = System.currentTimeMillis();
-        if (accessToken != null && nowMs < accessExpiresMs - REFRESH_MARGIN_MS)
-        {
-            return accessToken;
-        }
-        if (refreshToken != null && nowMs < refreshExpiresMs - REFRESH_MARGIN_MS)
-        {
-            try
-            {
-                token(body("grant_type", "refresh_token", "refresh_token", refreshToken));
-                return accessToken;
-            }
-            catch (final IysApiException ex)
-            {
-                refreshToken = null;
-            }
-        }
-        token(body("grant_type", "password", "username", settings.username(), "password", settings.password()));
-        return accessToken;
+        this.tokens = tokens;
+        this.http = http;
     }
 
     /**
-     * Forget the access token, e.g. after a 401; the next call refreshes or logs in.
+     * @return the brand codes {@code GET /sps/{iysCode}/brands} lists: every {@code brandCode} in the answer.
      */
-    synchronized void invalidate()
+    List<Long> brands() throws IOException, InterruptedException
     {
-        accessToken = null;
-    }
-
-    private void token(final byte[] body) throws IOException, InterruptedException
-    {
-        final HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(settings.baseUrl().resolve(
-            "/oauth2/token")).timeout(TIMEOUT).header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
-        check(response, "token");
-        final long nowMs = System.currentTimeMillis();
-        long expiresIn = 0;
-        long refreshExpiresIn = 0;
-        try (JsonParser parser = JSON.createParser(response.body()))
+        final HttpRequest.Builder request = HttpRequest.newBuilder(settings.baseUrl().resolve("/sps/" +
+            settings.iysCode() + "/brands")).timeout(TIMEOUT).GET();
+        HttpResponse<byte[]> response = http.send(request.header("Authorization", "Bearer " + accessToken()).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+        if (response.statusCode() == 401)
         {
-            if (parser.nextToken() != JsonToken.START_OBJECT)
+            invalidate();
+            response = http.send(request.setHeader("Authorization", "Bearer " + accessToken()).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        }
+        check(response, "brands iysCode=" + settings.iysCode());
+        final List<Long> brands = new ArrayList<>();
+        try (JsonParser json = JSON.createParser(response.body()))
+        {
+            JsonToken token;
+            while ((token = json.nextToken()) != null)
             {
-                throw new IOException("token response is not a JSON object");
-            }
-            while (parser.nextToken() == JsonToken.FIELD_NAME)
-            {
-                final String name = parser.currentName();
-                parser.nextToken();
-                switch (name)
+                if (token == JsonToken.FIELD_NAME && "brandCode".equals(json.currentName()))
                 {
-                    case "access_token" -> accessToken = parser.getText();
-                    case "refresh_token" -> refreshToken = parser.getText();
-                    case "expires_in" -> expiresIn = parser.getValueAsLong();
-                    case "refresh_expires_in" -> refreshExpiresIn = parser.getValueAsLong();
-                    default -> parser.skipChildren();
+                    json.nextToken();
+                    brands.add(json.getValueAsLong());
                 }
             }
         }
-        if (accessToken == null || expiresIn <= 0)
-        {
-            throw new IOException("token response lacks access_token or expires_in");
-        }
-        accessExpiresMs = nowMs + expiresIn * 1000;
-        refreshExpiresMs = nowMs + refreshExpiresIn * 1000;
+        return brands;
+    }
+
+    String accessToken() throws IOException, InterruptedException
+    {
+        return tokens.accessToken();
+    }
+
+    void invalidate()
+    {
+        tokens.invalidate();
     }
 
     /**
@@ -153,7 +126,7 @@ final class IysClient
         return response.body();
     }
 
-    private static void check(final HttpResponse<byte[]> response, final String what) throws IysApiException
+    static void check(final HttpResponse<byte[]> response, final String what) throws IysApiException
     {
         if (response.statusCode() / 100 != 2)
         {
@@ -165,7 +138,7 @@ final class IysClient
         }
     }
 
-    private static byte[] body(final String... pairs) throws IOException
+    static byte[] body(final String... pairs) throws IOException
     {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (JsonGenerator json = JSON.createGenerator(bytes))

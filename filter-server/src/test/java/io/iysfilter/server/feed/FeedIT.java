@@ -232,6 +232,22 @@ class FeedIT
     }
 
     @Test
+    void shouldFollowAllBrandsIysListsWithOneLogin() throws Exception
+    {
+        emulator = new IysEmulator(new IysEmulator.Settings(0, IYS_CODE, List.of(BRAND, 600_002L), 40, 9,
+            "iys-user", "secret", 0, 7_200_000));
+        server = FilterServer.start(new FilterServer.Context().dataDirectory(dataDir).binaryPort(0).httpPort(0)
+            .milterPort(-1).ioThreads(1).policy(FilterPolicy.DEFAULT).indexOptions(IndexOptions.withEntries(10_000))
+            .feed(new FeedSettings(URI.create(emulator.baseUrl()), IYS_CODE, "iys-user", "secret", List.of(), 50, 999,
+                0, false)));
+        server.feed().nextCompletePoll(BRAND).get();
+        server.feed().nextCompletePoll(600_002).get();
+        assertEquals("FOLLOWING", server.feed().status(600_002).state(), "found through GET /sps/{iysCode}/brands");
+        assertTrue(server.store().brand(600_002).entries() > 0);
+        assertEquals(1, emulator.grants("password"), "both brands share one login and its token");
+    }
+
+    @Test
     void shouldResumeFromItsCursorsAfterARestart() throws Exception
     {
         emulator = new IysEmulator(new IysEmulator.Settings(0, IYS_CODE, List.of(BRAND), RECIPIENTS, 7,
