@@ -100,13 +100,11 @@ final class BrandFeed
                 }
                 throw ex;
             }
-            final Page page = publish(source, body);
+            final Page page = applyPage(source, body);
             if (page.records.isEmpty())
             {
                 return;
             }
-            await(pipeline.barrier());
-            durability.run();
             quarantineFailures(source, page);
             if (page.after == null || page.after.equals(after))
             {
@@ -115,6 +113,21 @@ final class BrandFeed
             files.persistCursor(source, page.after);
             after = page.after;
         }
+    }
+
+    /**
+     * Publish every valid record of a page to the writer and wait until all are applied and, per the durability
+     * setting, on disk. The cursor is not touched.
+     */
+    Page applyPage(final String source, final byte[] body) throws IOException, InterruptedException
+    {
+        final Page page = publish(source, body);
+        if (!page.records.isEmpty())
+        {
+            await(pipeline.barrier());
+            durability.run();
+        }
+        return page;
     }
 
     /**
@@ -135,7 +148,7 @@ final class BrandFeed
         }
     }
 
-    private static final class Page
+    static final class Page
     {
         final List<Map<String, String>> records = new ArrayList<>();
         String after;
@@ -243,6 +256,21 @@ final class BrandFeed
         catch (final ExecutionException ex)
         {
             throw new IOException("index writer failed", ex.getCause());
+        }
+    }
+
+    /**
+     * @return the persisted cursor of a source, or null (also when it cannot be read).
+     */
+    String cursor(final String source)
+    {
+        try
+        {
+            return files.cursor(source);
+        }
+        catch (final IOException ex)
+        {
+            return null;
         }
     }
 

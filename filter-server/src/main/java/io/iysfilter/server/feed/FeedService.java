@@ -51,6 +51,7 @@ public final class FeedService implements AutoCloseable
      * @param completedPolls complete polls since start.
      * @param received       records received since start.
      * @param quarantined    records quarantined since start.
+     * @param cursors        the persisted {@code after} per source (HS, IYS), null where none yet.
      */
     public record BrandStatus(
         long brandCode,
@@ -60,7 +61,8 @@ public final class FeedService implements AutoCloseable
         String lastError,
         long completedPolls,
         long received,
-        long quarantined)
+        long quarantined,
+        Map<String, String> cursors)
     {
     }
 
@@ -380,8 +382,13 @@ public final class FeedService implements AutoCloseable
         BrandStatus status()
         {
             final BrandIndex index = store.brand(brandCode);
+            final Map<String, String> cursors = new LinkedHashMap<>();
+            for (final String source : BrandFeed.SOURCES)
+            {
+                cursors.put(source, feed.cursor(source));
+            }
             return new BrandStatus(brandCode, state, index == null ? 0 : index.watermarkMs(), lastPollMs, lastError,
-                completedPolls, feed.received(), feed.quarantined());
+                completedPolls, feed.received(), feed.quarantined(), cursors);
         }
     }
 }

@@ -1,7 +1,6 @@
 package io.iysfilter.server.ingest;
 
 import com.lmax.disruptor.BlockingWaitStrategy;
-import com.lmax.disruptor.EventTranslatorThreeArg;
 import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.dsl.Disruptor;
@@ -17,23 +16,14 @@ import java.util.concurrent.ThreadFactory;
 
 /**
  * The single-writer path every index mutation takes: one LMAX Disruptor ring, any number of publishers, one
- * consumer ({@link IngestEventHandler}) holding the store's writer. Publishing a change claims a sequence and
- * copies the change into its pre-allocated event, so it allocates nothing (a translator would box the tag);
- * control events use a static translator. When the ring is full a publisher waits (back-pressure); readers are
- * never involved.
+ * consumer ({@link IngestEventHandler}) holding the store's writer. Every publication claims a sequence and fills
+ * its pre-allocated event in place (Disruptor translators would box the long arguments), so publishing a change
+ * allocates nothing. When the ring is full a publisher waits (back-pressure); readers are never involved.
  */
 public final class IngestPipeline implements AutoCloseable
 {
     /** Default ring size: a power of two. */
     public static final int DEFAULT_RING_SIZE = 16 * 1024;
-
-    private static final EventTranslatorThreeArg<IngestEvent, Integer, Long, CompletableFuture<Void>> CONTROL =
-        (event, sequence, type, brandCode, completion) ->
-        {
-            event.type = type;
-            event.brandCode = brandCode;
-            event.completion = completion;
-        };
 
     private final Disruptor<IngestEvent> disruptor;
     private final RingBuffer<IngestEvent> ringBuffer;
@@ -96,9 +86,7 @@ public final class IngestPipeline implements AutoCloseable
      */
     public CompletableFuture<Void> createBrand(final long brandCode)
     {
-        final CompletableFuture<Void> done = new CompletableFuture<>();
-        ringBuffer.publishEvent(CONTROL, IngestEvent.CREATE_BRAND, brandCode, done);
-        return done;
+        return control(IngestEvent.CREATE_BRAND, brandCode);
     }
 
     /**
@@ -159,8 +147,24 @@ public final class IngestPipeline implements AutoCloseable
      */
     public CompletableFuture<Void> barrier()
     {
+        return control(IngestEvent.BARRIER, 0);
+    }
+
+    private CompletableFuture<Void> control(final int type, final long brandCode)
+    {
         final CompletableFuture<Void> done = new CompletableFuture<>();
-        ringBuffer.publishEvent(CONTROL, IngestEvent.BARRIER, 0L, done);
+        final long sequence = ringBuffer.next();
+        try
+        {
+            final IngestEvent event = ringBuffer.get(sequence);
+            event.type = type;
+            event.brandCode = brandCode;
+            event.completion = done;
+        }
+        finally
+        {
+            ringBuffer.publish(sequence);
+        }
         return done;
     }
 

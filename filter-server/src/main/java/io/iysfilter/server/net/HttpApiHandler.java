@@ -180,7 +180,15 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                     .append(",\"completedPolls\":").append(status.completedPolls())
                     .append(",\"received\":").append(status.received())
                     .append(",\"quarantined\":").append(status.quarantined())
-                    .append('}');
+                    .append(",\"cursors\":{");
+                boolean firstCursor = true;
+                for (final var cursor : status.cursors().entrySet())
+                {
+                    json.append(firstCursor ? "\"" : ",\"").append(cursor.getKey()).append("\":")
+                        .append(cursor.getValue() == null ? "null" : "\"" + Json.escape(cursor.getValue()) + "\"");
+                    firstCursor = false;
+                }
+                json.append("}}");
             }
             json.append('}');
         }

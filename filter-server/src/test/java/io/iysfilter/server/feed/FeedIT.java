@@ -194,6 +194,8 @@ class FeedIT
             assertEquals("FOLLOWING", status.state());
             assertEquals(emulator.movements(BRAND).size(), status.received(), "every movement, over several pages");
             assertTrue(status.watermarkMs() >= beforePollMs, "the watermark is the start of the complete poll");
+            assertTrue(status.cursors().get("HS").contains("_") && status.cursors().get("IYS").contains("_"),
+                status.cursors().toString());
 
             final String phone = "+905329990001";
             emulator.change(BRAND, "HS", phone, "BIREYSEL", "MESAJ", "ONAY");
@@ -245,6 +247,25 @@ class FeedIT
         assertEquals("FOLLOWING", server.feed().status(600_002).state(), "found through GET /sps/{iysCode}/brands");
         assertTrue(server.store().brand(600_002).entries() > 0);
         assertEquals(1, emulator.grants("password"), "both brands share one login and its token");
+    }
+
+    @Test
+    void shouldKeepUpWithALiveFeed() throws Exception
+    {
+        emulate(7_200_000);
+        emulator.churn(200);
+        server = start();
+        server.feed().nextCompletePoll(BRAND).get();
+        server.feed().nextCompletePoll(BRAND).get();
+        server.feed().nextCompletePoll(BRAND).get();
+        emulator.stopChurn();
+        final int movements = emulator.movements(BRAND).size();
+        assertTrue(movements > RECIPIENTS + 20, "the emulator kept making movements: " + movements);
+        server.feed().nextCompletePoll(BRAND).get();
+        try (FilterClient client = FilterClient.connect("127.0.0.1", server.binaryPort()))
+        {
+            assertMirrorsTruth(client);
+        }
     }
 
     @Test

@@ -29,6 +29,7 @@ public final class EmulatorMain
         String password = "iys-password";
         long exclusionSec = 3600;
         long tokenTtlSec = 7200;
+        double changeRate = 0;
         for (int i = 0; i < args.length; i++)
         {
             final String value = i + 1 < args.length ? args[i + 1] : null;
@@ -49,12 +50,14 @@ public final class EmulatorMain
                 case "--password" -> password = value;
                 case "--exclusion-seconds" -> exclusionSec = Long.parseLong(value);
                 case "--token-ttl-seconds" -> tokenTtlSec = Long.parseLong(value);
+                case "--change-rate" -> changeRate = Double.parseDouble(value);
                 case "--help", "-h" ->
                 {
                     System.out.println(String.join("\n",
                         "usage: iys-filter emulator [--port 7780] [--iys-code 700001] [--brands 600001,600002]",
                         "                           [--recipients 10000] [--seed N] [--username U] [--password P]",
                         "                           [--exclusion-seconds 3600] [--token-ttl-seconds 7200]",
+                        "                           [--change-rate N]   (new ONAY/RET movements per second)",
                         "",
                         "Serves an İYS stand-in on 127.0.0.1: POST /oauth2/token, GET /sps/{iysCode}/brands,",
                         "GET /sps/{iysCode}/brands/{brand}/consents/changes?source=HS|IYS&after=&limit=, and",
@@ -72,8 +75,9 @@ public final class EmulatorMain
         }
         final IysEmulator emulator = new IysEmulator(new IysEmulator.Settings(port, iysCode, brands, recipients, seed,
             username, password, TimeUnit.SECONDS.toMillis(exclusionSec), TimeUnit.SECONDS.toMillis(tokenTtlSec)));
-        System.out.printf("İYS emulator on %s: iysCode %d, brands %s, %d recipients each, user %s%n",
-            emulator.baseUrl(), iysCode, brands, recipients, username);
+        emulator.churn(changeRate);
+        System.out.printf("İYS emulator on %s: iysCode %d, brands %s, %d recipients each, user %s, %s movements/s%n",
+            emulator.baseUrl(), iysCode, brands, recipients, username, changeRate);
         final CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {

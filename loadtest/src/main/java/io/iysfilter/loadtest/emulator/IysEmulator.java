@@ -57,12 +57,20 @@ public final class IysEmulator implements AutoCloseable
     private final Settings settings;
     private final HttpServer server;
     private final ExecutorService executor;
+    private final java.util.concurrent.ScheduledExecutorService churn =
+        Executors.newSingleThreadScheduledExecutor((runnable) ->
+        {
+            final Thread thread = new Thread(runnable, "iys-emulator-churn");
+            thread.setDaemon(true);
+            return thread;
+        });
     private final Map<Long, Map<String, List<Change>>> feeds = new ConcurrentHashMap<>();
     private final Map<String, Long> accessTokens = new ConcurrentHashMap<>();
     private final Map<String, Long> refreshTokens = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
     private final Map<String, AtomicLong> grants = new ConcurrentHashMap<>();
     private volatile Fault fault = Fault.NONE;
+    private java.util.concurrent.ScheduledFuture<?> churning;
     private int faultsLeft;
     private long transactions;
 
@@ -211,6 +219,66 @@ public final class IysEmulator implements AutoCloseable
                 "IYS".equals(source) ? "IYS_MOBIL" : "HS_WEB");
             feed.add(change);
             return change;
+        }
+    }
+
+    /**
+     * Keep making movements at a steady rate, as a live İYS would: every tenth of a second, random recipients of the
+     * generated population get a citizen's RET (source IYS, 70%) or a provider's ONAY (HS, 30%).
+     *
+     * @param perSecond movements per second, over all brands; 0 stops nothing already running.
+     */
+    public void churn(final double perSecond)
+    {
+        if (perSecond <= 0)
+        {
+            return;
+        }
+        if (churning != null)
+        {
+            throw new IllegalStateException("already churning");
+        }
+        final Random generator = new Random(settings.seed());
+        final double perTick = perSecond / 10;
+        final double[] owed = new double[1];
+        churning = churn.scheduleAtFixedRate(() ->
+        {
+            owed[0] += perTick;
+            for (; owed[0] >= 1; owed[0]--)
+            {
+                final long brand = settings.brands().get(generator.nextInt(settings.brands().size()));
+                final int i = generator.nextInt(Math.max(1, settings.recipients()));
+                final boolean email = i % 4 == 3;
+                final boolean ret = generator.nextInt(10) < 7;
+                change(brand, ret ? "IYS" : "HS", email ? "user" + i + "@example.com" :
+                    String.format(Locale.ROOT, "+9055%08d", i), "BIREYSEL", email ? "EPOSTA" :
+                    i % 2 == 0 ? "MESAJ" : "ARAMA", ret ? "RET" : "ONAY");
+            }
+        }, 100, 100, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Stop making movements; when this returns, no more will be made.
+     */
+    public void stopChurn()
+    {
+        if (churning != null)
+        {
+            churning.cancel(false);
+            try
+            {
+                // the churn thread is single: once this no-op has run there, no tick is still running
+                churn.submit(Thread::onSpinWait).get();
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+            catch (final java.util.concurrent.ExecutionException ex)
+            {
+                throw new IllegalStateException(ex);
+            }
+            churning = null;
         }
     }
 
@@ -674,6 +742,7 @@ public final class IysEmulator implements AutoCloseable
     @Override
     public void close()
     {
+        churn.shutdownNow();
         server.stop(0);
         executor.shutdown();
     }
