@@ -5,12 +5,12 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.iysfilter.server.index.ConsentChange;
 import io.iysfilter.server.ingest.ConsentRecordParser;
+import io.iysfilter.server.ingest.FlatJson;
 import io.iysfilter.server.ingest.IngestListener;
 import io.iysfilter.server.ingest.IngestPipeline;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -178,7 +178,7 @@ final class BrandFeed
                 {
                     while (json.nextToken() == JsonToken.START_OBJECT)
                     {
-                        final Map<String, String> record = record(json);
+                        final Map<String, String> record = FlatJson.read(json);
                         page.records.add(record);
                         publish(source, record, page.records.size() - 1);
                     }
@@ -197,25 +197,6 @@ final class BrandFeed
             throw new IOException("malformed JSON from İYS (quarantined): " + ex.getOriginalMessage(), ex);
         }
         return page;
-    }
-
-    private static Map<String, String> record(final JsonParser json) throws IOException
-    {
-        final Map<String, String> record = new HashMap<>();
-        while (json.nextToken() == JsonToken.FIELD_NAME)
-        {
-            final String name = json.currentName();
-            final JsonToken value = json.nextToken();
-            if (value.isStructStart())
-            {
-                json.skipChildren();
-            }
-            else if (value != JsonToken.VALUE_NULL)
-            {
-                record.put(name, json.getText());
-            }
-        }
-        return record;
     }
 
     private void publish(final String source, final Map<String, String> record, final int index) throws IOException

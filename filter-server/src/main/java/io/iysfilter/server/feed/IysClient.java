@@ -43,14 +43,7 @@ final class IysClient
     {
         final HttpRequest.Builder request = HttpRequest.newBuilder(settings.baseUrl().resolve("/sps/" +
             settings.iysCode() + "/brands")).timeout(TIMEOUT).GET();
-        HttpResponse<byte[]> response = http.send(request.header("Authorization", "Bearer " + accessToken()).build(),
-            HttpResponse.BodyHandlers.ofByteArray());
-        if (response.statusCode() == 401)
-        {
-            invalidate();
-            response = http.send(request.setHeader("Authorization", "Bearer " + accessToken()).build(),
-                HttpResponse.BodyHandlers.ofByteArray());
-        }
+        final HttpResponse<byte[]> response = send(request);
         check(response, "brands iysCode=" + settings.iysCode());
         final List<Long> brands = new ArrayList<>();
         try (JsonParser json = JSON.createParser(response.body()))
@@ -93,14 +86,7 @@ final class IysClient
         }
         final HttpRequest.Builder request = HttpRequest.newBuilder(settings.baseUrl().resolve(path.toString()))
             .timeout(TIMEOUT).GET();
-        HttpResponse<byte[]> response = http.send(request.header("Authorization", "Bearer " + accessToken()).build(),
-            HttpResponse.BodyHandlers.ofByteArray());
-        if (response.statusCode() == 401)
-        {
-            invalidate();
-            response = http.send(request.setHeader("Authorization", "Bearer " + accessToken()).build(),
-                HttpResponse.BodyHandlers.ofByteArray());
-        }
+        final HttpResponse<byte[]> response = send(request);
         check(response, "changes brand=" + brandCode + " source=" + source);
         return response.body();
     }
@@ -114,16 +100,26 @@ final class IysClient
     {
         final HttpRequest.Builder request = HttpRequest.newBuilder(settings.baseUrl().resolve("/sps/" +
             settings.iysCode() + "/brands/" + brandCode + "/changes/" + date + "/file")).timeout(TIMEOUT).GET();
-        HttpResponse<byte[]> response = http.send(request.header("Authorization", "Bearer " + accessToken()).build(),
-            HttpResponse.BodyHandlers.ofByteArray());
-        if (response.statusCode() == 401)
-        {
-            invalidate();
-            response = http.send(request.setHeader("Authorization", "Bearer " + accessToken()).build(),
-                HttpResponse.BodyHandlers.ofByteArray());
-        }
+        final HttpResponse<byte[]> response = send(request);
         check(response, "daily file brand=" + brandCode + " date=" + date);
         return response.body();
+    }
+
+    /**
+     * Send with the current access token; on a 401, refresh it (or log in again) and retry once.
+     */
+    private HttpResponse<byte[]> send(final HttpRequest.Builder request) throws IOException, InterruptedException
+    {
+        final HttpResponse<byte[]> response = http.send(
+            request.setHeader("Authorization", "Bearer " + accessToken()).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+        if (response.statusCode() != 401)
+        {
+            return response;
+        }
+        invalidate();
+        return http.send(request.setHeader("Authorization", "Bearer " + accessToken()).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
     }
 
     static void check(final HttpResponse<byte[]> response, final String what) throws IysApiException

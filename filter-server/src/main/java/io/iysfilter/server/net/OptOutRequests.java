@@ -14,6 +14,7 @@ import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.ConsentValueDescriptor;
 import io.iysfilter.server.index.IysSource;
 import io.iysfilter.server.index.TransactionIds;
+import io.iysfilter.server.ingest.FlatJson;
 import io.iysfilter.server.ingest.IngestPipeline;
 import io.iysfilter.server.ingest.IysTime;
 
@@ -25,7 +26,6 @@ import java.time.DayOfWeek;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -202,28 +202,14 @@ final class OptOutRequests
 
     private static Map<String, String> flatObject(final byte[] body) throws IOException
     {
-        final Map<String, String> fields = new HashMap<>();
         try (JsonParser json = JSON.createParser(body))
         {
             if (json.nextToken() != JsonToken.START_OBJECT)
             {
                 throw new IOException("expected an object");
             }
-            while (json.nextToken() == JsonToken.FIELD_NAME)
-            {
-                final String name = json.currentName();
-                final JsonToken value = json.nextToken();
-                if (value.isStructStart())
-                {
-                    json.skipChildren();
-                }
-                else if (value != JsonToken.VALUE_NULL)
-                {
-                    fields.put(name, json.getText());
-                }
-            }
+            return FlatJson.read(json);
         }
-        return fields;
     }
 
     private static CompletableFuture<Answer> done(final int status, final String code, final String message)
