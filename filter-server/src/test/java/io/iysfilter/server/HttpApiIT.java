@@ -97,6 +97,12 @@ class HttpApiIT
         assertEquals(200, health.statusCode());
         assertEquals("{\"status\":\"UP\",\"brands\":2}", health.body());
 
+        final HttpResponse<String> ready = get("/health/ready");
+        assertEquals(503, ready.statusCode(), "brand 600002 is STALE");
+        assertTrue(ready.body().startsWith("{\"status\":\"NOT_READY\",\"brands\":2,\"notReady\":[{\"brand\":600002," +
+            "\"reason\":\"STALE: data as of "), ready.body());
+        assertEquals(200, get("/health/live").statusCode());
+
         final String brands = get("/v1/brands").body();
         assertTrue(brands.contains("{\"brand\":600001,\"entries\":" + Fixtures.ENTRIES + ",\"asOf\":\"" +
             Instant.ofEpochMilli(asOfMs) + "\",\"freshnessBoundMs\":259200000,\"state\":\"FRESH\"}"), brands);

@@ -20,7 +20,9 @@ final class ServeCommand implements Main.Command
             "",
             "Serves consent checks from the brand indexes in DIR: the binary protocol (docs/PROTOCOL.md) and the",
             "HTTP API (GET /v1/check, /v1/brands, /health, /metrics). Stops cleanly on SIGINT or SIGTERM.",
-            "Settings come from FILE (key=value lines, same names as the options) and are overridden by options:",
+            "Settings come from FILE (key=value lines, same names as the options), overridden by environment",
+            "variables IYS_FILTER_<NAME> (e.g. IYS_FILTER_HTTP_PORT), overridden by options. --print-config",
+            "validates them and prints each with its source (passwords masked) instead of serving.",
             "",
             "  --data-dir DIR                 brand indexes (created if missing)",
             "  --bind ADDR                    listen address (default 127.0.0.1; 0.0.0.0 for all)",
@@ -51,10 +53,15 @@ final class ServeCommand implements Main.Command
     {
         final Set<String> valued = new HashSet<>(ServeSettings.NAMES);
         valued.add("config");
-        final Args args = Args.parse(argv, valued, Set.of());
+        final Args args = Args.parse(argv, valued, Set.of("print-config"));
         if (!args.positionals().isEmpty())
         {
             throw new Args.UsageException("unexpected argument: " + args.positionals().get(0));
+        }
+        if (args.has("print-config"))
+        {
+            out.print(ServeSettings.describe(ServeSettings.read(args, System.getenv())));
+            return Main.EXIT_OK;
         }
         final FilterServer.Context context = ServeSettings.resolve(args);
         final FilterServer server = FilterServer.start(context);

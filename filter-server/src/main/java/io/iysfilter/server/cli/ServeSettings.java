@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -22,8 +23,9 @@ import java.util.Properties;
 import java.util.Set;
 
 /**
- * The settings of {@code serve}: from a properties file ({@code --config}), overridden by command-line flags of the
- * same names. Every setting, its default and unit:
+ * The settings of {@code serve}: from a properties file ({@code --config}), overridden by environment variables
+ * ({@code IYS_FILTER_} + the name upper-cased with {@code _} for {@code -}, e.g. {@code IYS_FILTER_HTTP_PORT}),
+ * overridden by command-line flags of the same names. Every setting, its default and unit:
  * <pre>
  *   data-dir               (required)   directory of the brand indexes
  *   bind                   127.0.0.1    address both endpoints listen on
@@ -65,8 +67,68 @@ final class ServeSettings
     {
     }
 
+    /** Defaults, for --print-config; the resolvers below apply the same ones. */
+    static final Map<String, String> DEFAULTS = defaults();
+
+    private static Map<String, String> defaults()
+    {
+        final Map<String, String> defaults = new java.util.LinkedHashMap<>();
+        defaults.put("data-dir", "");
+        defaults.put("bind", FilterServer.Context.BIND_ADDRESS_DEFAULT);
+        defaults.put("port", Integer.toString(FilterServer.Context.BINARY_PORT_DEFAULT));
+        defaults.put("http-port", Integer.toString(FilterServer.Context.HTTP_PORT_DEFAULT));
+        defaults.put("io-threads", Integer.toString(Runtime.getRuntime().availableProcessors()));
+        defaults.put("max-connections", Integer.toString(FilterServer.Context.MAX_CONNECTIONS_DEFAULT));
+        defaults.put("tacir-requires-record", "true");
+        defaults.put("freshness-bound", "72h");
+        defaults.put("unbounded-brands", "");
+        defaults.put("entries-per-map", Long.toString(IndexOptions.DEFAULT_ENTRIES_PER_MAP));
+        defaults.put("milter-port", Integer.toString(MilterEndpoint.PORT_DEFAULT));
+        defaults.put("milter-brand-map", "");
+        defaults.put("milter-brand-header", "false");
+        defaults.put("milter-reject-at-rcpt", "false");
+        defaults.put("iys-base-url", "");
+        defaults.put("iys-code", "");
+        defaults.put("iys-username", "");
+        defaults.put("iys-password", "");
+        defaults.put("iys-brands", "");
+        defaults.put("iys-poll-interval", "60s");
+        defaults.put("iys-page-size", "999");
+        defaults.put("iys-recent-exclusion", "1h");
+        defaults.put("iys-durability", "fsync");
+        return defaults;
+    }
+
+    /**
+     * @param name a setting.
+     * @return the environment variable that overrides it, e.g. {@code IYS_FILTER_HTTP_PORT}.
+     */
+    static String environmentName(final String name)
+    {
+        return "IYS_FILTER_" + name.toUpperCase(Locale.ROOT).replace('-', '_');
+    }
+
+    /**
+     * Settings as resolved: the value of each and where it came from.
+     *
+     * @param values  name → value.
+     * @param sources name → "config FILE", "environment VAR" or "flag".
+     */
+    record Resolved(Properties values, Map<String, String> sources)
+    {
+    }
+
     static FilterServer.Context resolve(final Args args) throws IOException
     {
+        return toContext(read(args, System.getenv()).values());
+    }
+
+    /**
+     * Config file, then {@code IYS_FILTER_*} environment variables, then flags: each overrides the one before.
+     */
+    static Resolved read(final Args args, final Map<String, String> environment) throws IOException
+    {
+        final Map<String, String> sources = new HashMap<>();
         final Properties settings = new Properties();
         final String configFile = args.get("config");
         if (configFile != null)
@@ -82,19 +144,71 @@ final class ServeSettings
                     throw new Args.UsageException("unknown setting in " + configFile + ": '" + name +
                         "' (expected one of: " + String.join(", ", NAMES) + ")");
                 }
+                sources.put(name, "config " + configFile);
+            }
+        }
+        for (final String name : new String[]{"iys-username", "iys-password"})
+        {
+            final String variable = name.equals("iys-username") ? "IYS_USERNAME" : "IYS_PASSWORD";
+            if (!settings.containsKey(name) && environment.get(variable) != null)
+            {
+                settings.setProperty(name, environment.get(variable));
+                sources.put(name, "environment " + variable);
             }
         }
         for (final String name : NAMES)
         {
+            final String fromEnvironment = environment.get(environmentName(name));
+            if (fromEnvironment != null)
+            {
+                settings.setProperty(name, fromEnvironment);
+                sources.put(name, "environment " + environmentName(name));
+            }
             if (args.has(name))
             {
                 settings.setProperty(name, args.get(name));
+                sources.put(name, "flag --" + name);
             }
         }
-        return toContext(settings);
+        return new Resolved(settings, sources);
     }
 
-    private static FilterServer.Context toContext(final Properties settings) throws IOException
+    /**
+     * Validate the settings, then describe every one: value (secrets masked) and source.
+     *
+     * @param resolved the settings.
+     * @return one line per setting.
+     */
+    static String describe(final Resolved resolved)
+    {
+        toContext(resolved.values());
+        final StringBuilder text = new StringBuilder();
+        final java.util.TreeSet<String> names = new java.util.TreeSet<>(resolved.values().stringPropertyNames());
+        names.addAll(DEFAULTS.keySet());
+        for (final String name : DEFAULTS.keySet())
+        {
+            line(text, name, resolved);
+        }
+        for (final String name : names)
+        {
+            if (!DEFAULTS.containsKey(name))
+            {
+                line(text, name, resolved);
+            }
+        }
+        return text.toString();
+    }
+
+    private static void line(final StringBuilder text, final String name, final Resolved resolved)
+    {
+        final String value = resolved.values().getProperty(name, DEFAULTS.getOrDefault(name, ""));
+        final boolean secret = name.endsWith("password");
+        final String shown = secret && !value.isEmpty() ? "****" : value;
+        text.append(String.format(Locale.ROOT, "%-24s = %-30s # %s%n", name, shown,
+            resolved.sources().getOrDefault(name, "default")));
+    }
+
+    private static FilterServer.Context toContext(final Properties settings)
     {
         final String dataDir = settings.getProperty("data-dir");
         if (dataDir == null || dataDir.isBlank())
@@ -126,6 +240,10 @@ final class ServeSettings
         catch (final IllegalArgumentException ex)
         {
             throw new Args.UsageException(ex.getMessage());
+        }
+        catch (final IOException ex)
+        {
+            throw new Args.UsageException("milter-brand-map: cannot read " + brandMap + ": " + ex.getMessage());
         }
         return new FilterServer.Context()
             .dataDirectory(Path.of(dataDir))
@@ -164,10 +282,8 @@ final class ServeSettings
         {
             final long code = Args.parseLong("iys-code", codeText, 1, 0xFFFF_FFFFL);
             final String prefix = "iys." + code + ".";
-            final String username = settings.getProperty(prefix + "username",
-                settings.getProperty("iys-username", System.getenv("IYS_USERNAME")));
-            final String password = settings.getProperty(prefix + "password",
-                settings.getProperty("iys-password", System.getenv("IYS_PASSWORD")));
+            final String username = settings.getProperty(prefix + "username", settings.getProperty("iys-username"));
+            final String password = settings.getProperty(prefix + "password", settings.getProperty("iys-password"));
             if (username == null || password == null)
             {
                 throw new Args.UsageException("iys-username and iys-password (or " + prefix + "username and " +

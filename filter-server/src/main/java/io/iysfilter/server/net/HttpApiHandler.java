@@ -40,7 +40,8 @@ import java.util.Map;
  *   <li>{@code GET /v1/check?brand=&channel=&recipient=&recipientType=&kind=}: one decision as JSON;</li>
  *   <li>{@code POST /v1/scrub}: a streamed list, see {@link ScrubHttpHandler} (which serves it);</li>
  *   <li>{@code GET /v1/brands}: the brands this server holds, with entries and as-of time;</li>
- *   <li>{@code GET /health}: liveness, with the number of brands;</li>
+ *   <li>{@code GET /health} and {@code /health/live}: liveness, with the number of brands;</li>
+ *   <li>{@code GET /health/ready}: 200 only when every brand is open and fresh, else 503 saying which is not;</li>
  *   <li>{@code GET /metrics}: Prometheus text format.</li>
  * </ul>
  * Bad parameters get 400 with {@code {"error":"bad_request","message":"…"}}.
@@ -98,12 +99,14 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         {
             case "/v1/check" -> check(ctx, request, query.parameters());
             case "/v1/brands" -> respond(ctx, request, HttpResponseStatus.OK, JSON, brands());
-            case "/health" -> respond(ctx, request, HttpResponseStatus.OK, JSON,
+            case "/health", "/health/live" -> respond(ctx, request, HttpResponseStatus.OK, JSON,
                 "{\"status\":\"UP\",\"brands\":" + store.brands().size() + "}");
+            case "/health/ready" -> ready(ctx, request);
             case "/metrics" -> respond(ctx, request, HttpResponseStatus.OK, PROMETHEUS, registry.scrape());
             default -> respond(ctx, request, HttpResponseStatus.NOT_FOUND, JSON,
                 error("not_found", "no such path: " + path +
-                    " (expected: /v1/check, /v1/scrub, /v1/optouts, /v1/brands, /health or /metrics)"));
+                    " (expected: /v1/check, /v1/scrub, /v1/optouts, /v1/reconcile, /v1/brands, /health/live, " +
+                    "/health/ready or /metrics)"));
         }
     }
 
@@ -151,6 +154,35 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         final String body = "{\"verdict\":\"" + reason.verdict() + "\",\"reason\":\"" + reason.name() +
             "\",\"brand\":" + request.brandCode() + ",\"asOf\":" + asOf(brand) + "}";
         respond(ctx, httpRequest, HttpResponseStatus.OK, JSON, body);
+    }
+
+    /**
+     * Ready only when every brand's index is open and fresh: not STALE and, for followed brands, following its feed
+     * (not still starting, not NEEDS_REBOOTSTRAP). 503 otherwise, naming each brand that is not and why.
+     */
+    private void ready(final ChannelHandlerContext ctx, final FullHttpRequest request)
+    {
+        final long nowMs = System.currentTimeMillis();
+        final StringBuilder problems = new StringBuilder();
+        final List<BrandIndex> brands = store.brands();
+        brands.sort(Comparator.comparingLong(BrandIndex::brandCode));
+        for (final BrandIndex brand : brands)
+        {
+            final FeedService.BrandStatus status = feed == null ? null : feed.status(brand.brandCode());
+            final String why = status != null && !"FOLLOWING".equals(status.state()) &&
+                !"BACKING_OFF".equals(status.state()) ? "feed " + status.state() :
+                ConsentFilter.isStale(brand, nowMs) ? "STALE: data as of " + asOf(brand).replace("\"", "") +
+                " is older than the freshness bound of " + brand.freshnessBoundMs() / 1000 + " s" : null;
+            if (why != null)
+            {
+                problems.append(problems.length() == 0 ? "" : ",").append("{\"brand\":").append(brand.brandCode())
+                    .append(",\"reason\":\"").append(Json.escape(why)).append("\"}");
+            }
+        }
+        final boolean ready = problems.length() == 0 && !brands.isEmpty();
+        respond(ctx, request, ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, JSON,
+            "{\"status\":\"" + (ready ? "READY" : "NOT_READY") + "\",\"brands\":" + brands.size() +
+            ",\"notReady\":[" + (brands.isEmpty() ? "{\"reason\":\"no brand index\"}" : problems) + "]}");
     }
 
     private String brands()

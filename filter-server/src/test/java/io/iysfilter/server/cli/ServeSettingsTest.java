@@ -62,6 +62,37 @@ class ServeSettingsTest
             unknown.getMessage());
     }
 
+    @Test
+    void shouldLetTheEnvironmentOverrideTheFileAndFlagsOverrideBoth() throws Exception
+    {
+        final Path config = Files.writeString(dir.resolve("c.properties"),
+            "data-dir = " + dir + "\nhttp-port = 9701\nport = 9700\niys-password = from-file\n");
+        final ServeSettings.Resolved fromEnvironment = ServeSettings.read(parse("--data-dir", dir.toString()),
+            java.util.Map.of("IYS_PASSWORD", "env-secret"));
+        assertEquals("environment IYS_PASSWORD", fromEnvironment.sources().get("iys-password"));
+        assertTrue(ServeSettings.describe(fromEnvironment).contains("iys-password             = ****"));
+        final ServeSettings.Resolved resolved = ServeSettings.read(parse("--config", config.toString(), "--port",
+            "9800"), java.util.Map.of("IYS_FILTER_HTTP_PORT", "8701", "IYS_FILTER_PORT", "8700"));
+        assertEquals("8701", resolved.values().getProperty("http-port"));
+        assertEquals("environment IYS_FILTER_HTTP_PORT", resolved.sources().get("http-port"));
+        assertEquals("9800", resolved.values().getProperty("port"), "a flag beats the environment");
+        final String described = ServeSettings.describe(resolved);
+        assertTrue(described.contains("http-port") && described.contains("8701") &&
+            described.contains("# environment IYS_FILTER_HTTP_PORT"), described);
+        assertTrue(described.contains("freshness-bound") && described.contains("72h") &&
+            described.contains("# default"), described);
+        assertTrue(described.contains("iys-password             = ****") && !described.contains("from-file"),
+            described);
+    }
+
+    @Test
+    void shouldValidateBeforePrinting() throws Exception
+    {
+        final Args.UsageException bad = assertThrows(Args.UsageException.class, () -> ServeSettings.describe(
+            ServeSettings.read(parse("--data-dir", dir.toString()), java.util.Map.of("IYS_FILTER_PORT", "99999"))));
+        assertTrue(bad.getMessage().startsWith("port: 99999 (expected: 0..65535)"), bad.getMessage());
+    }
+
     private static Args parse(final String... argv)
     {
         final java.util.Set<String> valued = new java.util.HashSet<>(ServeSettings.NAMES);

@@ -196,6 +196,10 @@ class FeedIT
             assertTrue(status.watermarkMs() >= beforePollMs, "the watermark is the start of the complete poll");
             assertTrue(status.cursors().get("HS").contains("_") && status.cursors().get("IYS").contains("_"),
                 status.cursors().toString());
+            final java.net.http.HttpResponse<String> ready = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort() +
+                    "/health/ready")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, ready.statusCode(), ready.body());
 
             final String phone = "+905329990001";
             emulator.change(BRAND, "HS", phone, "BIREYSEL", "MESAJ", "ONAY");
