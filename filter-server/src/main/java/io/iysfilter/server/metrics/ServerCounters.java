@@ -104,6 +104,29 @@ public final class ServerCounters
     }
 
     /**
+     * @return every request and decision counted so far, on every endpoint: a measure of activity.
+     */
+    public long totalRequests()
+    {
+        long total = 0;
+        for (final LongAdder[] row : requests)
+        {
+            for (final LongAdder adder : row)
+            {
+                total += adder.sum();
+            }
+        }
+        for (final LongAdder[] row : decisions)
+        {
+            for (final LongAdder adder : row)
+            {
+                total += adder.sum();
+            }
+        }
+        return total;
+    }
+
+    /**
      * @param endpoint where.
      * @param reason   the decision.
      * @return decisions so far.

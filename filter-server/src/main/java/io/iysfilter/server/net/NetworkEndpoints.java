@@ -19,6 +19,8 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -28,6 +30,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +48,10 @@ public final class NetworkEndpoints implements AutoCloseable
 {
     /** Largest HTTP request accepted, headers and body. */
     public static final int MAX_HTTP_REQUEST_LENGTH = 16 * 1024;
+    /** On close, connections are closed once no request has arrived for this long. */
+    static final long QUIET_MS = 100;
+    /** On close, the longest wait for connections to quieten. */
+    static final long GRACE_MS = 2_000;
     private static final Logger LOG = LoggerFactory.getLogger(NetworkEndpoints.class);
 
     private final EventLoopGroup acceptors;
@@ -52,6 +59,8 @@ public final class NetworkEndpoints implements AutoCloseable
     private final Channel binaryChannel;
     private final Channel httpChannel;
     private final Channel milterChannel;
+    private final ChannelGroup connections = new DefaultChannelGroup("iys-connections", GlobalEventExecutor.INSTANCE);
+    private final ServerCounters counters;
     private final ExecutorService blockingWork;
 
     /**
@@ -99,6 +108,7 @@ public final class NetworkEndpoints implements AutoCloseable
         final ServerCounters counters,
         final PrometheusMeterRegistry registry) throws InterruptedException
     {
+        this.counters = counters;
         final boolean epoll = Epoll.isAvailable();
         final IoHandlerFactory ioHandlers = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         final Class<? extends ServerChannel> serverChannelType =
@@ -120,6 +130,7 @@ public final class NetworkEndpoints implements AutoCloseable
                     @Override
                     protected void initChannel(final SocketChannel channel)
                     {
+                        connections.add(channel);
                         channel.pipeline().addLast("limiter", limiter);
                         channel.pipeline().addLast("frames",
                             new BinaryFrameHandler(new Decider(filter, store), counters, settings.serverName()));
@@ -131,6 +142,7 @@ public final class NetworkEndpoints implements AutoCloseable
                     @Override
                     protected void initChannel(final SocketChannel channel)
                     {
+                        connections.add(channel);
                         channel.pipeline().addLast("http", new HttpServerCodec());
                         channel.pipeline().addLast("scrub",
                             new ScrubHttpHandler(new Decider(filter, store), counters));
@@ -148,6 +160,7 @@ public final class NetworkEndpoints implements AutoCloseable
                     @Override
                     protected void initChannel(final SocketChannel channel)
                     {
+                        connections.add(channel);
                         channel.pipeline().addLast("packets", new LengthFieldBasedFrameDecoder(
                             MilterEndpoint.MAX_PACKET_LENGTH, 0, 4, 0, 4));
                         channel.pipeline().addLast("milter", MilterEndpoint.newSession(
@@ -210,25 +223,48 @@ public final class NetworkEndpoints implements AutoCloseable
     }
 
     /**
-     * Stop accepting, close every connection and stop the event loops.
+     * Graceful stop: stop accepting; keep answering the open connections until no request has arrived for
+     * {@value #QUIET_MS} ms (at most {@value #GRACE_MS} ms), so requests already sent are answered; then close them
+     * and stop the event loops.
      */
     @Override
     public void close()
     {
-        if (binaryChannel != null)
+        for (final Channel listener : new Channel[]{binaryChannel, httpChannel, milterChannel})
         {
-            binaryChannel.close().syncUninterruptibly();
+            if (listener != null)
+            {
+                listener.close().syncUninterruptibly();
+            }
         }
-        if (httpChannel != null)
-        {
-            httpChannel.close().syncUninterruptibly();
-        }
-        if (milterChannel != null)
-        {
-            milterChannel.close().syncUninterruptibly();
-        }
+        awaitQuiet();
+        connections.close().awaitUninterruptibly();
         blockingWork.shutdown();
         acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private void awaitQuiet()
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(GRACE_MS);
+        long lastRequests = -1;
+        while (!connections.isEmpty() && System.nanoTime() - deadlineNs < 0)
+        {
+            final long requests = counters.totalRequests();
+            if (requests == lastRequests)
+            {
+                return;
+            }
+            lastRequests = requests;
+            try
+            {
+                Thread.sleep(QUIET_MS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 }
