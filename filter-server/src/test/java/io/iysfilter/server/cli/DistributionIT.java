@@ -1,0 +1,77 @@
+package io.iysfilter.server.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The distribution tarball ({@code ./mvnw package}) unpacks to a working installation whose {@code bin/iys-filter}
+ * behaves as the repository's launcher.
+ */
+@Timeout(120)
+class DistributionIT
+{
+    private static final Path TARGET = Path.of(System.getProperty("iys.repository.root", ".."), "filter-server",
+        "target").toAbsolutePath();
+
+    @TempDir
+    Path install;
+
+    @Test
+    void shouldRunFromTheUnpackedTarball() throws Exception
+    {
+        final Path tarball;
+        try (var files = Files.list(TARGET))
+        {
+            tarball = files.filter((file) -> file.getFileName().toString().matches("iys-filter-.*\\.tar\\.gz"))
+                .findFirst().orElseThrow(() -> new AssertionError("no distribution in " + TARGET));
+        }
+        assertEquals(0, run(install, "tar", "xzf", tarball.toString()).exit);
+        final Path home;
+        try (var dirs = Files.list(install))
+        {
+            home = dirs.findFirst().orElseThrow();
+        }
+        for (final String file : new String[]{"bin/iys-filter", "conf/iys-filter.properties", "conf/logback.xml",
+            "conf/jvm.options", "systemd/iys-filter.service", "docs/PROTOCOL.md", "lib/filter-server.jar"})
+        {
+            assertTrue(Files.exists(home.resolve(file)), file);
+        }
+        assertTrue(Files.isExecutable(home.resolve("bin/iys-filter")));
+
+        final Result config = run(home, "bin/iys-filter", "serve", "--config", "conf/iys-filter.properties",
+            "--data-dir", install.resolve("data").toString(), "--print-config");
+        assertEquals(0, config.exit, config.output);
+        assertTrue(config.output.contains("# config conf/iys-filter.properties"), config.output);
+
+        final Result bad = run(home, "bin/iys-filter", "serve", "--config", "conf/iys-filter.properties",
+            "--freshness-bound", "soon", "--print-config");
+        assertEquals(2, bad.exit);
+        assertTrue(bad.output.contains("freshness-bound: 'soon'"), bad.output);
+
+        final Result emulator = run(home, "bin/iys-filter", "emulator", "--help");
+        assertEquals(0, emulator.exit, emulator.output);
+        assertTrue(emulator.output.startsWith("usage: iys-filter emulator"), emulator.output);
+    }
+
+    private record Result(int exit, String output)
+    {
+    }
+
+    private static Result run(final Path directory, final String... command) throws Exception
+    {
+        final Process process = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true)
+            .start();
+        final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        return new Result(process.exitValue(), output);
+    }
+}
