@@ -8,6 +8,7 @@ import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.ingest.IngestPipeline;
 import io.iysfilter.server.metrics.ServerCounters;
+import io.iysfilter.server.metrics.ServiceMetrics;
 import io.iysfilter.server.milter.MilterEndpoint;
 import io.iysfilter.server.milter.MilterSettings;
 import io.iysfilter.server.net.NetworkEndpoints;
@@ -40,6 +41,7 @@ public final class FilterServer implements AutoCloseable
     private final ServerCounters counters = new ServerCounters();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final FeedService feed;
+    private final ServiceMetrics metrics;
     private final NetworkEndpoints endpoints;
     private boolean closed;
 
@@ -50,6 +52,7 @@ public final class FilterServer implements AutoCloseable
         IngestPipeline pipeline = null;
         FeedService following = null;
         NetworkEndpoints network = null;
+        ServiceMetrics serviceMetrics = null;
         try
         {
             pipeline = new IngestPipeline(store.writer(), IngestPipeline.DEFAULT_RING_SIZE);
@@ -59,13 +62,18 @@ public final class FilterServer implements AutoCloseable
             {
                 following.bindTo(registry);
             }
+            serviceMetrics = new ServiceMetrics(registry, store, pipeline);
             network = new NetworkEndpoints(
                 new NetworkEndpoints.Settings(context.bindAddress, context.binaryPort, context.httpPort,
                     context.milterPort, context.milter, context.ioThreads, context.maxConnections, SERVER_NAME),
-                new ConsentFilter(context.policy), store, following, pipeline, counters, registry);
+                new ConsentFilter(context.policy), store, following, pipeline, counters, serviceMetrics);
         }
         catch (final Throwable ex)
         {
+            if (serviceMetrics != null)
+            {
+                serviceMetrics.close();
+            }
             if (following != null)
             {
                 following.close();
@@ -79,6 +87,7 @@ public final class FilterServer implements AutoCloseable
         }
         ingest = pipeline;
         feed = following;
+        metrics = serviceMetrics;
         endpoints = network;
         LOG.info("started: dataDir={}, brands={}, tacirRequiresRecord={}", context.dataDirectory,
             store.brands().size(), context.policy.tacirRequiresRecord());
@@ -139,6 +148,14 @@ public final class FilterServer implements AutoCloseable
     }
 
     /**
+     * @return the single writer's ring, through which every index mutation goes.
+     */
+    public IngestPipeline ingest()
+    {
+        return ingest;
+    }
+
+    /**
      * @return the counters.
      */
     public ServerCounters counters()
@@ -172,6 +189,7 @@ public final class FilterServer implements AutoCloseable
         }
         ingest.close();
         store.close();
+        metrics.close();
         registry.close();
         LOG.info("stopped");
     }

@@ -177,6 +177,14 @@ public final class IngestPipeline implements AutoCloseable
     }
 
     /**
+     * @return how many events the ring holds.
+     */
+    public int ringCapacity()
+    {
+        return ringBuffer.getBufferSize();
+    }
+
+    /**
      * @return changes applied since start.
      */
     public long applied()

@@ -11,7 +11,7 @@ import io.iysfilter.server.ingest.IngestPipeline;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServerCounters.Endpoint;
 import io.iysfilter.server.metrics.ServerCounters.RequestType;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.iysfilter.server.metrics.ServiceMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -55,7 +55,7 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     private final ConsentStore store;
     private final FeedService feed;
     private final ServerCounters counters;
-    private final PrometheusMeterRegistry registry;
+    private final ServiceMetrics metrics;
     private final OptOutRequests optOuts;
 
     HttpApiHandler(
@@ -64,14 +64,14 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         final FeedService feed,
         final IngestPipeline pipeline,
         final ServerCounters counters,
-        final PrometheusMeterRegistry registry)
+        final ServiceMetrics metrics)
     {
         this.optOuts = new OptOutRequests(store, pipeline);
         this.decider = decider;
         this.store = store;
         this.feed = feed;
         this.counters = counters;
-        this.registry = registry;
+        this.metrics = metrics;
     }
 
     @Override
@@ -102,7 +102,7 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             case "/health", "/health/live" -> respond(ctx, request, HttpResponseStatus.OK, JSON,
                 "{\"status\":\"UP\",\"brands\":" + store.brands().size() + "}");
             case "/health/ready" -> ready(ctx, request);
-            case "/metrics" -> respond(ctx, request, HttpResponseStatus.OK, PROMETHEUS, registry.scrape());
+            case "/metrics" -> respond(ctx, request, HttpResponseStatus.OK, PROMETHEUS, metrics.scrape());
             default -> respond(ctx, request, HttpResponseStatus.NOT_FOUND, JSON,
                 error("not_found", "no such path: " + path +
                     " (expected: /v1/check, /v1/scrub, /v1/optouts, /v1/reconcile, /v1/brands, /health/live, " +

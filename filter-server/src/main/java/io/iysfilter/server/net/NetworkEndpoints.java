@@ -7,9 +7,9 @@ import io.iysfilter.server.filter.ConsentFilter;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.ingest.IngestPipeline;
 import io.iysfilter.server.metrics.ServerCounters;
+import io.iysfilter.server.metrics.ServiceMetrics;
 import io.iysfilter.server.milter.MilterEndpoint;
 import io.iysfilter.server.milter.MilterSettings;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -96,7 +96,7 @@ public final class NetworkEndpoints implements AutoCloseable
      * @param feed     the İYS feed follower, or null.
      * @param pipeline the single writer, for local opt-outs.
      * @param counters the counters.
-     * @param registry the Prometheus registry served on /metrics.
+     * @param metrics  the meters served on /metrics.
      * @throws InterruptedException when interrupted while binding.
      */
     public NetworkEndpoints(
@@ -106,7 +106,7 @@ public final class NetworkEndpoints implements AutoCloseable
         final FeedService feed,
         final IngestPipeline pipeline,
         final ServerCounters counters,
-        final PrometheusMeterRegistry registry) throws InterruptedException
+        final ServiceMetrics metrics) throws InterruptedException
     {
         this.counters = counters;
         final boolean epoll = Epoll.isAvailable();
@@ -151,7 +151,7 @@ public final class NetworkEndpoints implements AutoCloseable
                         channel.pipeline().addLast("aggregator", new HttpObjectAggregator(MAX_HTTP_REQUEST_LENGTH));
                         channel.pipeline().addLast("api",
                             new HttpApiHandler(new Decider(filter, store), store, feed, pipeline, counters,
-                                registry));
+                                metrics));
                     }
                 });
             milterChannel = settings.milterPort() < 0 ? null : bind(settings.bindAddress(), settings.milterPort(),

@@ -1,0 +1,115 @@
+package io.iysfilter.server.metrics;
+
+import io.iysfilter.server.index.BrandIndex;
+import io.iysfilter.server.index.ConsentStore;
+import io.iysfilter.server.ingest.IngestPipeline;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.agrona.collections.LongHashSet;
+
+/**
+ * The meters that are not the endpoints' or the feed's own: the index per brand, the ingest ring, and the JVM and
+ * process. Each meter is bound once; a brand that appears after start-up (created by the feed or an import) is
+ * bound at the first scrape that sees it, so {@link #scrape()} is the only way /metrics is rendered.
+ */
+public final class ServiceMetrics implements AutoCloseable
+{
+    private static final double MS_PER_SECOND = 1000.0;
+
+    private final PrometheusMeterRegistry registry;
+    private final ConsentStore store;
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+    private final LongHashSet boundBrands = new LongHashSet();
+
+    /**
+     * Bind the ingest, JVM and process meters, and the index meters of every brand the store holds now.
+     *
+     * @param registry where the meters live.
+     * @param store    the index.
+     * @param ingest   the single writer's ring.
+     */
+    public ServiceMetrics(final PrometheusMeterRegistry registry, final ConsentStore store, final IngestPipeline ingest)
+    {
+        this.registry = registry;
+        this.store = store;
+        Gauge.builder("iys_ingest_ring_depth", ingest, IngestPipeline::queueDepth)
+            .description("Events waiting in the ingest ring when the writer began its current batch")
+            .register(registry);
+        Gauge.builder("iys_ingest_ring_capacity", ingest, IngestPipeline::ringCapacity)
+            .description("Events the ingest ring holds")
+            .register(registry);
+        FunctionCounter.builder("iys_ingest_changes", ingest, IngestPipeline::applied)
+            .description("Consent changes handled by the single writer, by outcome")
+            .tag("outcome", "applied")
+            .register(registry);
+        FunctionCounter.builder("iys_ingest_changes", ingest, IngestPipeline::superseded)
+            .tag("outcome", "superseded")
+            .register(registry);
+        FunctionCounter.builder("iys_ingest_changes", ingest, IngestPipeline::failed)
+            .tag("outcome", "failed")
+            .register(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        bindNewBrands();
+    }
+
+    /**
+     * Bind any brand not yet bound, then render every meter.
+     *
+     * @return the Prometheus text exposition.
+     */
+    public synchronized String scrape()
+    {
+        bindNewBrands();
+        return registry.scrape();
+    }
+
+    private synchronized void bindNewBrands()
+    {
+        for (final BrandIndex brand : store.brands())
+        {
+            if (boundBrands.add(brand.brandCode()))
+            {
+                final String code = Long.toString(brand.brandCode());
+                Gauge.builder("iys_index_entries", brand, BrandIndex::entries)
+                    .description("Consents the brand's index holds, phones and e-mails")
+                    .tag("brand", code)
+                    .register(registry);
+                Gauge.builder("iys_index_age_seconds", brand, ServiceMetrics::ageSeconds)
+                    .description("Seconds since the time the brand's index is known to be current to")
+                    .tag("brand", code)
+                    .register(registry);
+                Gauge.builder("iys_index_freshness_bound_seconds", brand,
+                        (b) -> b.freshnessBoundMs() / MS_PER_SECOND)
+                    .description("Age beyond which the brand's answers become DENY STALE")
+                    .tag("brand", code)
+                    .register(registry);
+            }
+        }
+    }
+
+    private static double ageSeconds(final BrandIndex brand)
+    {
+        final long asOfMs = brand.asOfMs();
+        return asOfMs <= 0 ? Double.NaN : (System.currentTimeMillis() - asOfMs) / MS_PER_SECOND;
+    }
+
+    @Override
+    public void close()
+    {
+        gc.close();
+    }
+}

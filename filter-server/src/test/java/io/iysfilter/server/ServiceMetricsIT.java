@@ -1,0 +1,97 @@
+package io.iysfilter.server;
+
+import io.iysfilter.server.ingest.IngestPipeline;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * GET /metrics scraped and parsed line by line: the index, ingest, JVM and process meters, and a brand created
+ * after start-up.
+ */
+@Timeout(60)
+class ServiceMetricsIT
+{
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    Path dataDir;
+    private FilterServer server;
+
+    @BeforeEach
+    void start() throws Exception
+    {
+        Fixtures.write(dataDir);
+        server = FilterServer.start(Fixtures.context(dataDir));
+    }
+
+    @AfterEach
+    void stop()
+    {
+        server.close();
+    }
+
+    @Test
+    void shouldExposeIndexIngestJvmAndProcessMeters() throws Exception
+    {
+        final Map<String, Double> series = scrape();
+        assertEquals(Fixtures.ENTRIES, series.get("iys_index_entries{brand=\"600001\"}"));
+        assertEquals(3 * 24 * 3600.0, series.get("iys_index_freshness_bound_seconds{brand=\"600001\"}"));
+        assertTrue(series.get("iys_index_age_seconds{brand=\"600002\"}") >
+            series.get("iys_index_freshness_bound_seconds{brand=\"600002\"}"), "brand 600002 is STALE");
+        assertEquals(IngestPipeline.DEFAULT_RING_SIZE, series.get("iys_ingest_ring_capacity"));
+        assertTrue(series.containsKey("iys_ingest_ring_depth"));
+        assertTrue(series.get("process_uptime_seconds") > 0);
+        assertTrue(series.keySet().stream().anyMatch((name) -> name.startsWith("jvm_memory_used_bytes{")));
+        assertTrue(series.keySet().stream().anyMatch((name) -> name.startsWith("jvm_threads_live_threads")));
+        assertTrue(series.containsKey("system_cpu_count"));
+    }
+
+    @Test
+    void shouldBindABrandCreatedAfterStartUpAtTheNextScrape() throws Exception
+    {
+        assertFalse(scrape().containsKey("iys_index_entries{brand=\"600009\"}"));
+        server.ingest().createBrand(600009).get();
+        final double appliedBefore = scrape().get("iys_ingest_changes_total{outcome=\"applied\"}");
+
+        final Map<String, Double> series = scrape();
+        assertEquals(0.0, series.get("iys_index_entries{brand=\"600009\"}"));
+        assertEquals(appliedBefore, series.get("iys_ingest_changes_total{outcome=\"applied\"}"));
+        assertEquals(Fixtures.ENTRIES, series.get("iys_index_entries{brand=\"600001\"}"), "bound once, still there");
+    }
+
+    private Map<String, Double> scrape() throws Exception
+    {
+        final HttpResponse<String> response = HTTP.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort() + "/metrics")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode());
+        final Map<String, Double> series = new HashMap<>();
+        for (final String line : response.body().split("\n"))
+        {
+            if (line.isEmpty() || line.startsWith("#"))
+            {
+                continue;
+            }
+            final int space = line.lastIndexOf(' ');
+            assertTrue(space > 0, line);
+            final String value = line.substring(space + 1);
+            series.put(line.substring(0, space), "NaN".equals(value) ? Double.NaN : Double.parseDouble(value));
+        }
+        return series;
+    }
+}
