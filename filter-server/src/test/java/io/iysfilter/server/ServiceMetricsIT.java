@@ -11,9 +11,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -72,6 +77,33 @@ class ServiceMetricsIT
         assertEquals(0.0, series.get("iys_index_entries{brand=\"600009\"}"));
         assertEquals(appliedBefore, series.get("iys_ingest_changes_total{outcome=\"applied\"}"));
         assertEquals(Fixtures.ENTRIES, series.get("iys_index_entries{brand=\"600001\"}"), "bound once, still there");
+    }
+
+    @Test
+    void shouldServeEveryMetricTheGrafanaDashboardQueries() throws Exception
+    {
+        final String dashboard = Files.readString(Path.of("..", "ops", "grafana-dashboard.json"));
+        final Set<String> names = new TreeSet<>();
+        final Matcher metric = Pattern.compile("\\b((?:iys|jvm_memory|process)_[a-z_]+)").matcher(dashboard);
+        while (metric.find())
+        {
+            names.add(metric.group(1));
+        }
+        assertTrue(names.contains("iys_decisions_total") && names.contains("iys_index_age_seconds"), names::toString);
+        final Set<String> served = new TreeSet<>();
+        for (final String series : scrape().keySet())
+        {
+            final int brace = series.indexOf('{');
+            served.add(brace < 0 ? series : series.substring(0, brace));
+        }
+        for (final String name : names)
+        {
+            // the feed's meters exist only while a feed is followed: FeedIT scrapes them
+            if (!name.startsWith("iys_feed_"))
+            {
+                assertTrue(served.contains(name), () -> name + " is on the dashboard but not served");
+            }
+        }
     }
 
     private Map<String, Double> scrape() throws Exception

@@ -125,6 +125,16 @@ class FeedIT
         final String log = Files.readString(quarantine);
         assertTrue(log.contains("reason=invalid status: 'RED'") && log.contains("+905329990003"), log);
         assertTrue(server.feed().status(BRAND).quarantined() >= 2);
+        final String scrape = java.net.http.HttpClient.newHttpClient().send(
+            java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort() + "/metrics"))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(scrape.contains("iys_feed_quarantined_total{brand=\"" + BRAND + "\"} " +
+            (double)server.feed().status(BRAND).quarantined()), scrape);
+        for (final String meter : List.of("iys_feed_watermark_age_seconds", "iys_feed_polls_total",
+            "iys_feed_records_total", "iys_feed_backing_off", "iys_feed_needs_rebootstrap"))
+        {
+            assertTrue(scrape.contains(meter + "{brand=\"" + BRAND + "\"} "), meter);
+        }
         try (FilterClient client = FilterClient.connect("127.0.0.1", server.binaryPort()))
         {
             assertEquals(Reason.CONSENT, check(client, "+905329990004").reason(), "the rest of the page applied");
