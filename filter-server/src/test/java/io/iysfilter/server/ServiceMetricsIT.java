@@ -1,5 +1,9 @@
 package io.iysfilter.server;
 
+import io.iysfilter.client.FilterClient;
+import io.iysfilter.protocol.codecs.Channel;
+import io.iysfilter.protocol.codecs.MessageKind;
+import io.iysfilter.protocol.codecs.RecipientType;
 import io.iysfilter.server.ingest.IngestPipeline;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,6 +68,37 @@ class ServiceMetricsIT
         assertTrue(series.keySet().stream().anyMatch((name) -> name.startsWith("jvm_memory_used_bytes{")));
         assertTrue(series.keySet().stream().anyMatch((name) -> name.startsWith("jvm_threads_live_threads")));
         assertTrue(series.containsKey("system_cpu_count"));
+    }
+
+    @Test
+    void shouldRecordLatencyHistogramsPerEndpointAndType() throws Exception
+    {
+        final String bucket = "iys_request_latency_seconds_bucket{endpoint=\"binary\",type=\"check\",le=\"+Inf\"}";
+        assertEquals(0.0, scrape().get(bucket));
+        final int checks = 25;
+        try (FilterClient client = FilterClient.connect("127.0.0.1", server.binaryPort()))
+        {
+            for (int i = 0; i < checks; i++)
+            {
+                client.check(600001, Channel.MESAJ, RecipientType.BIREYSEL, MessageKind.COMMERCIAL, "+905321111111")
+                    .get();
+            }
+        }
+        HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort() +
+            "/v1/check?brand=600001&channel=MESAJ&recipient=05321111111")).build(),
+            HttpResponse.BodyHandlers.ofString());
+
+        final Map<String, Double> series = scrape();
+        assertEquals(checks, series.get(bucket));
+        assertEquals(checks, series.get("iys_request_latency_seconds_count{endpoint=\"binary\",type=\"check\"}"));
+        assertTrue(series.get("iys_request_latency_seconds_sum{endpoint=\"binary\",type=\"check\"}") > 0);
+        final double underOneSecond =
+            series.get("iys_request_latency_seconds_bucket{endpoint=\"binary\",type=\"check\",le=\"1.0\"}");
+        final double underOneMicro =
+            series.get("iys_request_latency_seconds_bucket{endpoint=\"binary\",type=\"check\",le=\"1.0E-6\"}");
+        assertTrue(underOneMicro <= underOneSecond && underOneSecond <= checks, "buckets are cumulative");
+        assertEquals(1.0, series.get("iys_request_latency_seconds_count{endpoint=\"http\",type=\"check\"}"));
+        assertEquals(0.0, series.get("iys_request_latency_seconds_count{endpoint=\"binary\",type=\"check_batch\"}"));
     }
 
     @Test

@@ -5,7 +5,10 @@ import io.iysfilter.server.filter.Reason;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -40,12 +43,26 @@ public final class ServerCounters
     }
 
     private static final int MAX_ERROR_CODE = 16;
+    private static final Duration[] LATENCY_BUCKETS = latencyBuckets(
+        1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000,
+        1_000_000, 2_000_000, 5_000_000, 10_000_000, 50_000_000, 100_000_000, 1_000_000_000);
 
     private final LongAdder[][] requests = adders(Endpoint.values().length, RequestType.values().length);
     private final LongAdder[][] decisions = adders(Endpoint.values().length, Reason.values().length);
     private final LongAdder[] protocolErrors = adders(1, MAX_ERROR_CODE)[0];
     private final LongAdder httpBadRequests = new LongAdder();
     private final AtomicInteger activeConnections = new AtomicInteger();
+    private final Timer[][] latency = new Timer[Endpoint.values().length][RequestType.values().length];
+
+    private static Duration[] latencyBuckets(final long... nanos)
+    {
+        final Duration[] buckets = new Duration[nanos.length];
+        for (int i = 0; i < nanos.length; i++)
+        {
+            buckets[i] = Duration.ofNanos(nanos[i]);
+        }
+        return buckets;
+    }
 
     private static LongAdder[][] adders(final int rows, final int columns)
     {
@@ -76,6 +93,23 @@ public final class ServerCounters
     public void onDecision(final Endpoint endpoint, final Reason reason)
     {
         decisions[endpoint.ordinal()][reason.ordinal()].increment();
+    }
+
+    /**
+     * Record how long the server took over one request, from its decoded form to its encoded answer (network and
+     * queueing excluded). Not recorded until {@link #bindTo(MeterRegistry)}.
+     *
+     * @param endpoint where.
+     * @param type     what.
+     * @param nanos    elapsed {@link System#nanoTime()} nanoseconds.
+     */
+    public void onLatency(final Endpoint endpoint, final RequestType type, final long nanos)
+    {
+        final Timer timer = latency[endpoint.ordinal()][type.ordinal()];
+        if (timer != null)
+        {
+            timer.record(nanos, TimeUnit.NANOSECONDS);
+        }
     }
 
     /**
@@ -162,6 +196,15 @@ public final class ServerCounters
                     .tag("endpoint", endpointName)
                     .tag("type", type.name().toLowerCase())
                     .register(registry);
+                if (type != RequestType.HELLO && type != RequestType.SCRUB)
+                {
+                    latency[endpoint.ordinal()][type.ordinal()] = Timer.builder("iys_request_latency")
+                        .description("time from a decoded request to its encoded answer, network excluded")
+                        .tag("endpoint", endpointName)
+                        .tag("type", type.name().toLowerCase())
+                        .serviceLevelObjectives(LATENCY_BUCKETS)
+                        .register(registry);
+                }
             }
             for (final Reason reason : Reason.values())
             {

@@ -54,9 +54,12 @@ record MilterOutcome(String replyCode, List<MilterSessionHandler.Recipient> remo
         Reason undecidable = null;
         for (final MilterSessionHandler.Recipient recipient : message.recipients)
         {
+            final long startNs = System.nanoTime();
             final Reason reason = decider.decide(brand, Channel.EPOSTA, RecipientType.UNSPECIFIED, kind,
                 recipient.address(), nowMs);
             counters.onDecision(ServerCounters.Endpoint.MILTER, reason);
+            counters.onLatency(ServerCounters.Endpoint.MILTER, ServerCounters.RequestType.CHECK,
+                System.nanoTime() - startNs);
             final StringBuilder list = reason.allows() ? kept : dropped;
             list.append(list.length() == 0 ? "" : ",").append(recipient.address()).append(':').append(reason);
             if (MilterSessionHandler.isUndecidable(reason))

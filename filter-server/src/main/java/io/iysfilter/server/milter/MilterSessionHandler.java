@@ -198,10 +198,13 @@ final class MilterSessionHandler extends SimpleChannelInboundHandler<ByteBuf>
         final MessageKind kind = mapping.kind() == null ? MessageKind.COMMERCIAL : mapping.kind();
         decideOffLoop(ctx, () ->
         {
+            final long startNs = System.nanoTime();
             final BrandState brand = decider.brand(mapping.brandCode());
             final Reason reason = decider.decide(brand, Channel.EPOSTA, RecipientType.UNSPECIFIED, kind,
                 recipient.address(), System.currentTimeMillis());
             counters.onDecision(ServerCounters.Endpoint.MILTER, reason);
+            counters.onLatency(ServerCounters.Endpoint.MILTER, ServerCounters.RequestType.CHECK,
+                System.nanoTime() - startNs);
             return () ->
             {
                 if (reason.allows())

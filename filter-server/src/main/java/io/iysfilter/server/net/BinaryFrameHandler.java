@@ -144,8 +144,18 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         switch (header.templateId())
         {
             case HelloDecoder.TEMPLATE_ID -> malformed = onHello(frameLength);
-            case CheckDecoder.TEMPLATE_ID -> malformed = onCheck(frameLength, nowMs);
-            case CheckBatchDecoder.TEMPLATE_ID -> malformed = onCheckBatch(frameLength, nowMs);
+            case CheckDecoder.TEMPLATE_ID ->
+            {
+                final long startNs = System.nanoTime();
+                malformed = onCheck(frameLength, nowMs);
+                counters.onLatency(Endpoint.BINARY, RequestType.CHECK, System.nanoTime() - startNs);
+            }
+            case CheckBatchDecoder.TEMPLATE_ID ->
+            {
+                final long startNs = System.nanoTime();
+                malformed = onCheckBatch(frameLength, nowMs);
+                counters.onLatency(Endpoint.BINARY, RequestType.CHECK_BATCH, System.nanoTime() - startNs);
+            }
             default ->
             {
                 return fail(ctx, null, ErrorCode.UNKNOWN_TEMPLATE, "unknown templateId=" + header.templateId() +

@@ -146,6 +146,7 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             return;
         }
 
+        final long startNs = System.nanoTime();
         counters.onRequest(Endpoint.HTTP, RequestType.CHECK);
         final BrandState brand = decider.brand(request.brandCode());
         final Reason reason = decider.decide(brand, request.channel(), request.type(), request.kind(), recipient,
@@ -153,6 +154,7 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         counters.onDecision(Endpoint.HTTP, reason);
         final String body = "{\"verdict\":\"" + reason.verdict() + "\",\"reason\":\"" + reason.name() +
             "\",\"brand\":" + request.brandCode() + ",\"asOf\":" + asOf(brand) + "}";
+        counters.onLatency(Endpoint.HTTP, RequestType.CHECK, System.nanoTime() - startNs);
         respond(ctx, httpRequest, HttpResponseStatus.OK, JSON, body);
     }
 
