@@ -75,11 +75,13 @@ final class ServeCommand implements Main.Command
 
     /**
      * Block until the JVM is asked to stop, then close the server and run {@code afterClose}, in that order, in
-     * one shutdown hook (the JVM runs separate hooks concurrently). {@code afterClose} may be null.
+     * one shutdown hook (the JVM runs separate hooks concurrently). {@code afterClose} may be null. A second
+     * SIGTERM or SIGINT during the stop exits at once ({@link SignalEscalation}).
      */
     static void awaitShutdown(final FilterServer server, final Runnable afterClose) throws InterruptedException
     {
         final CountDownLatch stopped = new CountDownLatch(1);
+        SignalEscalation.install();
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {
             server.close();
