@@ -2,6 +2,7 @@ package io.iysfilter.server.ingest;
 
 import com.lmax.disruptor.EventHandler;
 import io.iysfilter.server.index.ConsentIndexWriter;
+import io.iysfilter.server.logging.LogLimiter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +19,7 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
     /** Least time between two metadata checkpoints at batch ends; barriers and close always checkpoint. */
     static final long CHECKPOINT_INTERVAL_NS = 1_000_000_000L;
     private static final Logger LOG = LoggerFactory.getLogger(IngestEventHandler.class);
+    private static final LogLimiter FAILURES = LogLimiter.everyTenSeconds();
 
     private final ConsentIndexWriter writer;
     private final AtomicLong queueDepth = new AtomicLong();
@@ -63,7 +65,12 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
         }
         catch (final RuntimeException ex)
         {
-            LOG.error("ingest event failed: type={}, tag={}", event.type, event.tag, ex);
+            final long suppressed = FAILURES.tryAcquire(System.nanoTime());
+            if (suppressed >= 0)
+            {
+                LOG.error("ingest event failed: type={}, tag={}, suppressedSinceLast={}", event.type, event.tag,
+                    suppressed, ex);
+            }
         }
         finally
         {

@@ -7,6 +7,7 @@ import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import io.iysfilter.server.index.ConsentChange;
 import io.iysfilter.server.index.ConsentIndexWriter;
+import io.iysfilter.server.logging.LogLimiter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -244,11 +245,17 @@ public final class IngestPipeline implements AutoCloseable
     private static final class LoggingExceptionHandler implements ExceptionHandler<IngestEvent>
     {
         private static final Logger LOG = LoggerFactory.getLogger(IngestPipeline.class);
+        private static final LogLimiter ERRORS = LogLimiter.everyTenSeconds();
 
         @Override
         public void handleEventException(final Throwable ex, final long sequence, final IngestEvent event)
         {
-            LOG.error("ingest writer error, event skipped: sequence={}", sequence, ex);
+            final long suppressed = ERRORS.tryAcquire(System.nanoTime());
+            if (suppressed >= 0)
+            {
+                LOG.error("ingest writer error, event skipped: sequence={}, suppressedSinceLast={}", sequence,
+                    suppressed, ex);
+            }
         }
 
         @Override

@@ -6,6 +6,7 @@ import io.iysfilter.server.filter.Channel;
 import io.iysfilter.server.filter.MessageKind;
 import io.iysfilter.server.filter.Reason;
 import io.iysfilter.server.filter.RecipientType;
+import io.iysfilter.server.logging.LogLimiter;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -44,6 +45,9 @@ final class MilterSessionHandler extends SimpleChannelInboundHandler<ByteBuf>
     static final String BRAND_HEADER = "X-IYS-Brand";
     static final String KIND_HEADER = "X-IYS-Kind";
     private static final Logger LOG = LoggerFactory.getLogger(MilterSessionHandler.class);
+    private static final LogLimiter PROTOCOL_WARNINGS = LogLimiter.everyTenSeconds();
+    private static final LogLimiter DECISION_ERRORS = LogLimiter.everyTenSeconds();
+    private static final LogLimiter CONNECTION_ERRORS = LogLimiter.everyTenSeconds();
     private static final Logger AUDIT = LoggerFactory.getLogger(AUDIT_LOGGER);
 
     private final Decider decider;
@@ -123,8 +127,13 @@ final class MilterSessionHandler extends SimpleChannelInboundHandler<ByteBuf>
             case MilterProtocol.SMFIC_QUIT -> ctx.close();
             default ->
             {
-                LOG.warn("closing milter connection on unknown command: remote={}, command=0x{}",
-                    ctx.channel().remoteAddress(), Integer.toHexString(command & 0xFF));
+                final long suppressed = PROTOCOL_WARNINGS.tryAcquire(System.nanoTime());
+                if (suppressed >= 0)
+                {
+                    LOG.warn("closing milter connection on unknown command: remote={}, command=0x{}, " +
+                        "suppressedSinceLast={}", ctx.channel().remoteAddress(), Integer.toHexString(command & 0xFF),
+                        suppressed);
+                }
                 ctx.close();
             }
         }
@@ -313,7 +322,11 @@ final class MilterSessionHandler extends SimpleChannelInboundHandler<ByteBuf>
             }
             catch (final RuntimeException ex)
             {
-                LOG.error("milter decision failed, tempfailing", ex);
+                final long suppressed = DECISION_ERRORS.tryAcquire(System.nanoTime());
+            if (suppressed >= 0)
+            {
+                LOG.error("milter decision failed, tempfailing: suppressedSinceLast={}", suppressed, ex);
+            }
                 result = () -> replyCode(ctx, "451 4.7.1 IYS consent filter error, try again later");
             }
             final Runnable onLoop = result;
@@ -452,7 +465,12 @@ final class MilterSessionHandler extends SimpleChannelInboundHandler<ByteBuf>
     @Override
     public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
     {
-        LOG.warn("closing milter connection after error: remote={}", ctx.channel().remoteAddress(), cause);
+        final long suppressed = CONNECTION_ERRORS.tryAcquire(System.nanoTime());
+        if (suppressed >= 0)
+        {
+            LOG.warn("closing milter connection after error: remote={}, suppressedSinceLast={}",
+                ctx.channel().remoteAddress(), suppressed, cause);
+        }
         ctx.close();
     }
 
