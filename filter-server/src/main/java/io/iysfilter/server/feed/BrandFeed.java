@@ -44,6 +44,8 @@ final class BrandFeed
     private final Outcomes outcomes = new Outcomes();
     private final AtomicLong quarantined = new AtomicLong();
     private final AtomicLong received = new AtomicLong();
+    private final AtomicLong[] pages = {new AtomicLong(), new AtomicLong()};
+    private final AtomicLong[] sourceWatermarkMs = {new AtomicLong(), new AtomicLong()};
 
     BrandFeed(
         final long brandCode,
@@ -71,16 +73,18 @@ final class BrandFeed
     long pollOnce() throws IOException, InterruptedException
     {
         final long startedMs = System.currentTimeMillis();
-        for (final String source : SOURCES)
+        for (int i = 0; i < SOURCES.length; i++)
         {
-            drain(source);
+            final long drainStartedMs = System.currentTimeMillis();
+            drain(SOURCES[i], pages[i]);
+            sourceWatermarkMs[i].set(drainStartedMs - exclusionMs);
         }
         final long watermarkMs = startedMs - exclusionMs;
         await(pipeline.advanceWatermark(brandCode, watermarkMs));
         return watermarkMs;
     }
 
-    private void drain(final String source) throws IOException, InterruptedException
+    private void drain(final String source, final AtomicLong pageCount) throws IOException, InterruptedException
     {
         String after = files.cursor(source);
         checkWithinWindow(source, after);
@@ -101,6 +105,7 @@ final class BrandFeed
                 throw ex;
             }
             final Page page = applyPage(source, body);
+            pageCount.incrementAndGet();
             if (page.records.isEmpty())
             {
                 return;
@@ -253,6 +258,26 @@ final class BrandFeed
         {
             return null;
         }
+    }
+
+    /**
+     * @param sourceIndex index in {@link #SOURCES}.
+     * @return pages fetched from that source since start, empty ones included.
+     */
+    long pages(final int sourceIndex)
+    {
+        return pages[sourceIndex].get();
+    }
+
+    /**
+     * @param sourceIndex index in {@link #SOURCES}.
+     * @return seconds since the time up to which that source is applied (its last drain to the end, less İYS's
+     * exclusion), or NaN before its first.
+     */
+    double sourceLagSeconds(final int sourceIndex)
+    {
+        final long watermarkMs = sourceWatermarkMs[sourceIndex].get();
+        return watermarkMs == 0 ? Double.NaN : (System.currentTimeMillis() - watermarkMs) / 1000.0;
     }
 
     long received()

@@ -248,6 +248,16 @@ public final class FeedService implements AutoCloseable
                 .description("1 when the brand's cursor is lost and it must be re-bootstrapped").register(registry);
             Gauge.builder("iys_feed_backing_off", follower, (f) -> "BACKING_OFF".equals(f.state) ? 1 : 0)
                 .tag("brand", brand).description("1 while the brand's polls fail and back off").register(registry);
+            for (int i = 0; i < BrandFeed.SOURCES.length; i++)
+            {
+                final int sourceIndex = i;
+                FunctionCounter.builder("iys_feed_pages", follower.feed, (f) -> f.pages(sourceIndex))
+                    .tag("brand", brand).tag("source", BrandFeed.SOURCES[i])
+                    .description("pages fetched from the source, empty ones included").register(registry);
+                Gauge.builder("iys_feed_source_lag_seconds", follower.feed, (f) -> f.sourceLagSeconds(sourceIndex))
+                    .tag("brand", brand).tag("source", BrandFeed.SOURCES[i])
+                    .description("seconds since the time up to which the source is applied").register(registry);
+            }
         }
     }
 

@@ -135,6 +135,14 @@ class FeedIT
         {
             assertTrue(scrape.contains(meter + "{brand=\"" + BRAND + "\"} "), meter);
         }
+        for (final String source : List.of("HS", "IYS"))
+        {
+            final String labels = "{brand=\"" + BRAND + "\",source=\"" + source + "\"} ";
+            assertTrue(scrape.contains("iys_feed_source_lag_seconds" + labels), source);
+            final int at = scrape.indexOf("iys_feed_pages_total" + labels);
+            assertTrue(at >= 0 && Double.parseDouble(scrape.substring(at + ("iys_feed_pages_total" + labels).length(),
+                scrape.indexOf('\n', at))) >= 3, "at least three complete polls, each ends on an empty page");
+        }
         try (FilterClient client = FilterClient.connect("127.0.0.1", server.binaryPort()))
         {
             assertEquals(Reason.CONSENT, check(client, "+905329990004").reason(), "the rest of the page applied");
