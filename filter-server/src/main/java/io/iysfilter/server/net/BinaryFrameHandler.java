@@ -148,13 +148,19 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
             {
                 final long startNs = System.nanoTime();
                 malformed = onCheck(frameLength, nowMs);
-                counters.onLatency(Endpoint.BINARY, RequestType.CHECK, System.nanoTime() - startNs);
+                if (malformed == null)
+                {
+                    counters.onLatency(Endpoint.BINARY, RequestType.CHECK, System.nanoTime() - startNs);
+                }
             }
             case CheckBatchDecoder.TEMPLATE_ID ->
             {
                 final long startNs = System.nanoTime();
                 malformed = onCheckBatch(frameLength, nowMs);
-                counters.onLatency(Endpoint.BINARY, RequestType.CHECK_BATCH, System.nanoTime() - startNs);
+                if (malformed == null)
+                {
+                    counters.onLatency(Endpoint.BINARY, RequestType.CHECK_BATCH, System.nanoTime() - startNs);
+                }
             }
             default ->
             {
