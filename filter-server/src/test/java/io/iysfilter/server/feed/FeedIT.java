@@ -157,6 +157,7 @@ class FeedIT
         server = start();
         server.feed().nextCompletePoll(BRAND).get();
         final long watermarkMs = server.feed().status(BRAND).watermarkMs();
+        assertEquals(200, ready().statusCode(), "following, fresh: ready");
         emulator.inject(IysEmulator.Fault.EXPIRED_CURSOR, 1_000);
         server.feed().nextPollAttempt(BRAND).get();
         server.feed().nextPollAttempt(BRAND).get();
@@ -164,6 +165,17 @@ class FeedIT
         assertEquals("NEEDS_REBOOTSTRAP", status.state());
         assertTrue(status.lastError().contains("refused the HS cursor"), status.lastError());
         assertEquals(watermarkMs, status.watermarkMs(), "the watermark stops: answers go STALE past the bound");
+        final java.net.http.HttpResponse<String> notReady = ready();
+        assertEquals(503, notReady.statusCode(), "a brand that cannot follow its feed takes the server out");
+        assertTrue(notReady.body().contains("{\"brand\":" + BRAND + ",\"reason\":\"feed NEEDS_REBOOTSTRAP"),
+            notReady.body());
+    }
+
+    private java.net.http.HttpResponse<String> ready() throws Exception
+    {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + server.httpPort() + "/health/ready")).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
