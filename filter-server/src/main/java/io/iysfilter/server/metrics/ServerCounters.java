@@ -42,6 +42,19 @@ public final class ServerCounters
         SCRUB
     }
 
+    /** Why a milter connection was closed or a message tempfailed on our side. */
+    public enum MilterError
+    {
+        /** A command the protocol does not define. */
+        UNKNOWN_COMMAND,
+        /** Option negotiation too short or an MTA below milter version 6. */
+        BAD_NEGOTIATION,
+        /** A packet over the length limit, or any other error on the connection. */
+        CONNECTION_ERROR,
+        /** A decision that threw; the message was tempfailed. */
+        DECISION_ERROR
+    }
+
     private static final int MAX_ERROR_CODE = 16;
     private static final Duration[] LATENCY_BUCKETS = latencyBuckets(
         1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000,
@@ -51,6 +64,7 @@ public final class ServerCounters
     private final LongAdder[][] decisions = adders(Endpoint.values().length, Reason.values().length);
     private final LongAdder[] protocolErrors = adders(1, MAX_ERROR_CODE)[0];
     private final LongAdder httpBadRequests = new LongAdder();
+    private final LongAdder[] milterErrors = adders(1, MilterError.values().length)[0];
     private final AtomicInteger activeConnections = new AtomicInteger();
     private final Timer[][] latency = new Timer[Endpoint.values().length][RequestType.values().length];
 
@@ -119,6 +133,23 @@ public final class ServerCounters
     {
         final int index = code.value();
         protocolErrors[index >= 0 && index < MAX_ERROR_CODE ? index : 0].increment();
+    }
+
+    /**
+     * @param kind what went wrong on a milter connection.
+     */
+    public void onMilterError(final MilterError kind)
+    {
+        milterErrors[kind.ordinal()].increment();
+    }
+
+    /**
+     * @param kind what went wrong.
+     * @return how often since start.
+     */
+    public long milterErrors(final MilterError kind)
+    {
+        return milterErrors[kind.ordinal()].sum();
     }
 
     /**
@@ -226,6 +257,13 @@ public final class ServerCounters
                     .tag("code", code.name())
                     .register(registry);
             }
+        }
+        for (final MilterError kind : MilterError.values())
+        {
+            FunctionCounter.builder("iys_milter_errors", milterErrors[kind.ordinal()], LongAdder::sum)
+                .description("milter connections closed, or messages tempfailed, for an error, by kind")
+                .tag("kind", kind.name())
+                .register(registry);
         }
         FunctionCounter.builder("iys_http_bad_requests", httpBadRequests, LongAdder::sum)
             .description("HTTP requests refused with a 4xx status")

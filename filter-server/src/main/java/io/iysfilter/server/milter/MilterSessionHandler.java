@@ -127,6 +127,7 @@ final class MilterSessionHandler extends SimpleChannelInboundHandler<ByteBuf>
             case MilterProtocol.SMFIC_QUIT -> ctx.close();
             default ->
             {
+                counters.onMilterError(ServerCounters.MilterError.UNKNOWN_COMMAND);
                 final long suppressed = PROTOCOL_WARNINGS.tryAcquire(System.nanoTime());
                 if (suppressed >= 0)
                 {
@@ -143,6 +144,7 @@ final class MilterSessionHandler extends SimpleChannelInboundHandler<ByteBuf>
     {
         if (packet.readableBytes() < 12)
         {
+            counters.onMilterError(ServerCounters.MilterError.BAD_NEGOTIATION);
             LOG.warn("closing milter connection: OPTNEG too short, remote={}", ctx.channel().remoteAddress());
             ctx.close();
             return;
@@ -152,6 +154,7 @@ final class MilterSessionHandler extends SimpleChannelInboundHandler<ByteBuf>
         final int offeredProtocol = packet.readInt();
         if (version < MilterProtocol.MIN_VERSION)
         {
+            counters.onMilterError(ServerCounters.MilterError.BAD_NEGOTIATION);
             LOG.warn("closing milter connection: MTA speaks milter version {} (expected: >= {})", version,
                 MilterProtocol.MIN_VERSION);
             ctx.close();
@@ -322,11 +325,12 @@ final class MilterSessionHandler extends SimpleChannelInboundHandler<ByteBuf>
             }
             catch (final RuntimeException ex)
             {
+                counters.onMilterError(ServerCounters.MilterError.DECISION_ERROR);
                 final long suppressed = DECISION_ERRORS.tryAcquire(System.nanoTime());
-            if (suppressed >= 0)
-            {
-                LOG.error("milter decision failed, tempfailing: suppressedSinceLast={}", suppressed, ex);
-            }
+                if (suppressed >= 0)
+                {
+                    LOG.error("milter decision failed, tempfailing: suppressedSinceLast={}", suppressed, ex);
+                }
                 result = () -> replyCode(ctx, "451 4.7.1 IYS consent filter error, try again later");
             }
             final Runnable onLoop = result;
@@ -465,6 +469,7 @@ final class MilterSessionHandler extends SimpleChannelInboundHandler<ByteBuf>
     @Override
     public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
     {
+        counters.onMilterError(ServerCounters.MilterError.CONNECTION_ERROR);
         final long suppressed = CONNECTION_ERRORS.tryAcquire(System.nanoTime());
         if (suppressed >= 0)
         {

@@ -214,6 +214,7 @@ class MilterSessionTest
         connect(new MilterSettings(BRANDS, false, false));
         channel.writeInbound(Unpooled.wrappedBuffer(frame('Z')));
         assertFalse(channel.isActive(), "an unknown command closes");
+        assertEquals(1, counters.milterErrors(ServerCounters.MilterError.UNKNOWN_COMMAND));
 
         connect(new MilterSettings(BRANDS, false, false));
         final ByteBuf huge = Unpooled.buffer().writeInt(MilterEndpoint.MAX_PACKET_LENGTH + 1).writeByte('B');
@@ -226,6 +227,8 @@ class MilterSessionTest
             // the frame decoder reports the oversized packet; the handler closes the connection
         }
         assertFalse(channel.isActive(), "an oversized packet closes");
+        assertEquals(1, counters.milterErrors(ServerCounters.MilterError.CONNECTION_ERROR));
+        assertEquals(0, counters.milterErrors(ServerCounters.MilterError.BAD_NEGOTIATION));
     }
 
     private record Reply(byte[] frame)
