@@ -63,7 +63,7 @@ class ServiceMetricsIT
         assertTrue(series.get("iys_index_age_seconds{brand=\"600002\"}") >
             series.get("iys_index_freshness_bound_seconds{brand=\"600002\"}"), "brand 600002 is STALE");
         assertEquals(IngestPipeline.DEFAULT_RING_SIZE, series.get("iys_ingest_ring_capacity"));
-        assertTrue(series.containsKey("iys_ingest_ring_depth"));
+        assertEquals(0.0, series.get("iys_ingest_ring_depth"), "an idle writer has consumed everything");
         assertTrue(series.get("process_uptime_seconds") > 0);
         assertTrue(series.keySet().stream().anyMatch((name) -> name.startsWith("jvm_memory_used_bytes{")));
         assertTrue(series.keySet().stream().anyMatch((name) -> name.startsWith("jvm_threads_live_threads")));
@@ -110,6 +110,7 @@ class ServiceMetricsIT
 
         final Map<String, Double> series = scrape();
         assertEquals(0.0, series.get("iys_index_entries{brand=\"600009\"}"));
+        assertEquals(0.0, series.get("iys_ingest_ring_depth"), "the creation was consumed: nothing waits");
         assertEquals(appliedBefore, series.get("iys_ingest_changes_total{outcome=\"applied\"}"));
         assertEquals(Fixtures.ENTRIES, series.get("iys_index_entries{brand=\"600001\"}"), "bound once, still there");
     }

@@ -178,6 +178,14 @@ public final class IngestPipeline implements AutoCloseable
     }
 
     /**
+     * @return events published and not yet consumed by the writer, now.
+     */
+    public long backlog()
+    {
+        return ringBuffer.getBufferSize() - ringBuffer.remainingCapacity();
+    }
+
+    /**
      * @return how many events the ring holds.
      */
     public int ringCapacity()

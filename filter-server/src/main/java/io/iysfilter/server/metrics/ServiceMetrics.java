@@ -40,8 +40,8 @@ public final class ServiceMetrics implements AutoCloseable
     {
         this.registry = registry;
         this.store = store;
-        Gauge.builder("iys_ingest_ring_depth", ingest, IngestPipeline::queueDepth)
-            .description("Events waiting in the ingest ring when the writer began its current batch")
+        Gauge.builder("iys_ingest_ring_depth", ingest, IngestPipeline::backlog)
+            .description("Events published to the ingest ring and not yet consumed by the writer")
             .register(registry);
         Gauge.builder("iys_ingest_ring_capacity", ingest, IngestPipeline::ringCapacity)
             .description("Events the ingest ring holds")
