@@ -22,7 +22,6 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
     private static final LogLimiter FAILURES = LogLimiter.everyTenSeconds();
 
     private final ConsentIndexWriter writer;
-    private final AtomicLong queueDepth = new AtomicLong();
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong superseded = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
@@ -31,12 +30,6 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
     IngestEventHandler(final ConsentIndexWriter writer)
     {
         this.writer = writer;
-    }
-
-    @Override
-    public void onBatchStart(final long batchSize, final long queueDepth)
-    {
-        this.queueDepth.lazySet(queueDepth);
     }
 
     @Override
@@ -154,11 +147,6 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
         {
             event.completion.completeExceptionally(ex);
         }
-    }
-
-    long queueDepth()
-    {
-        return queueDepth.get();
     }
 
     long applied()

@@ -170,14 +170,6 @@ public final class IngestPipeline implements AutoCloseable
     }
 
     /**
-     * @return events published but not yet consumed when the writer started its current batch.
-     */
-    public long queueDepth()
-    {
-        return handler.queueDepth();
-    }
-
-    /**
      * @return events published and not yet consumed by the writer, now.
      */
     public long backlog()
