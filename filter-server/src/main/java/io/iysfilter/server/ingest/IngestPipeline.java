@@ -87,7 +87,7 @@ public final class IngestPipeline implements AutoCloseable
      */
     public CompletableFuture<Void> createBrand(final long brandCode)
     {
-        return control(IngestEvent.CREATE_BRAND, brandCode);
+        return control(IngestEvent.CREATE_BRAND, brandCode, 0);
     }
 
     /**
@@ -99,21 +99,7 @@ public final class IngestPipeline implements AutoCloseable
      */
     public CompletableFuture<Void> advanceWatermark(final long brandCode, final long watermarkMs)
     {
-        final CompletableFuture<Void> done = new CompletableFuture<>();
-        final long sequence = ringBuffer.next();
-        try
-        {
-            final IngestEvent event = ringBuffer.get(sequence);
-            event.type = IngestEvent.WATERMARK;
-            event.brandCode = brandCode;
-            event.watermarkMs = watermarkMs;
-            event.completion = done;
-        }
-        finally
-        {
-            ringBuffer.publish(sequence);
-        }
-        return done;
+        return control(IngestEvent.WATERMARK, brandCode, watermarkMs);
     }
 
     /**
@@ -148,10 +134,10 @@ public final class IngestPipeline implements AutoCloseable
      */
     public CompletableFuture<Void> barrier()
     {
-        return control(IngestEvent.BARRIER, 0);
+        return control(IngestEvent.BARRIER, 0, 0);
     }
 
-    private CompletableFuture<Void> control(final int type, final long brandCode)
+    private CompletableFuture<Void> control(final int type, final long brandCode, final long watermarkMs)
     {
         final CompletableFuture<Void> done = new CompletableFuture<>();
         final long sequence = ringBuffer.next();
@@ -160,6 +146,7 @@ public final class IngestPipeline implements AutoCloseable
             final IngestEvent event = ringBuffer.get(sequence);
             event.type = type;
             event.brandCode = brandCode;
+            event.watermarkMs = watermarkMs;
             event.completion = done;
         }
         finally
