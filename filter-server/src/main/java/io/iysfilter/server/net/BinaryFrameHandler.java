@@ -140,27 +140,25 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
             return fail(ctx, null, ErrorCode.UNSUPPORTED_VERSION, "version 0 is not a schema version");
         }
         final long nowMs = System.currentTimeMillis();
+        final long startNs = System.nanoTime();
         final String malformed;
+        final RequestType timed;
         switch (header.templateId())
         {
-            case HelloDecoder.TEMPLATE_ID -> malformed = onHello(frameLength);
+            case HelloDecoder.TEMPLATE_ID ->
+            {
+                malformed = onHello(frameLength);
+                timed = null;
+            }
             case CheckDecoder.TEMPLATE_ID ->
             {
-                final long startNs = System.nanoTime();
                 malformed = onCheck(frameLength, nowMs);
-                if (malformed == null)
-                {
-                    counters.onLatency(Endpoint.BINARY, RequestType.CHECK, System.nanoTime() - startNs);
-                }
+                timed = RequestType.CHECK;
             }
             case CheckBatchDecoder.TEMPLATE_ID ->
             {
-                final long startNs = System.nanoTime();
                 malformed = onCheckBatch(frameLength, nowMs);
-                if (malformed == null)
-                {
-                    counters.onLatency(Endpoint.BINARY, RequestType.CHECK_BATCH, System.nanoTime() - startNs);
-                }
+                timed = RequestType.CHECK_BATCH;
             }
             default ->
             {
@@ -168,7 +166,15 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
                     " (expected: 1 HELLO, 3 CHECK or 5 CHECK_BATCH)");
             }
         }
-        return malformed == null ? null : fail(ctx, null, ErrorCode.MALFORMED_FRAME, malformed);
+        if (malformed != null)
+        {
+            return fail(ctx, null, ErrorCode.MALFORMED_FRAME, malformed);
+        }
+        if (timed != null)
+        {
+            counters.onLatency(Endpoint.BINARY, timed, System.nanoTime() - startNs);
+        }
+        return null;
     }
 
     private String onHello(final int frameLength)
