@@ -216,14 +216,12 @@ class HttpApiIT
 
     private static double counter(final String scrape, final String series)
     {
-        for (final String line : scrape.split("\n"))
+        final Double value = Scrape.parse(scrape).get(series);
+        if (value == null)
         {
-            if (line.startsWith(series + " "))
-            {
-                return Double.parseDouble(line.substring(series.length() + 1).trim());
-            }
+            throw new AssertionError("no series " + series + " in:\n" + scrape);
         }
-        throw new AssertionError("no series " + series + " in:\n" + scrape);
+        return value;
     }
 
     private static void assertBadRequest(final String path, final String mention) throws Exception

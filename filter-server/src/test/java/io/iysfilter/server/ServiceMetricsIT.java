@@ -17,7 +17,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -168,22 +167,6 @@ class ServiceMetricsIT
 
     private Map<String, Double> scrape() throws Exception
     {
-        final HttpResponse<String> response = HTTP.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort() + "/metrics")).build(),
-            HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, response.statusCode());
-        final Map<String, Double> series = new HashMap<>();
-        for (final String line : response.body().split("\n"))
-        {
-            if (line.isEmpty() || line.startsWith("#"))
-            {
-                continue;
-            }
-            final int space = line.lastIndexOf(' ');
-            assertTrue(space > 0, line);
-            final String value = line.substring(space + 1);
-            series.put(line.substring(0, space), "NaN".equals(value) ? Double.NaN : Double.parseDouble(value));
-        }
-        return series;
+        return Scrape.series(server.httpPort());
     }
 }

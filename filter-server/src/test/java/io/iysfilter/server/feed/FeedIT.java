@@ -9,6 +9,7 @@ import io.iysfilter.protocol.codecs.MessageKind;
 import io.iysfilter.protocol.codecs.Reason;
 import io.iysfilter.protocol.codecs.RecipientType;
 import io.iysfilter.server.FilterServer;
+import io.iysfilter.server.Scrape;
 import io.iysfilter.server.filter.FilterPolicy;
 import io.iysfilter.server.index.IndexOptions;
 import org.junit.jupiter.api.AfterEach;
@@ -17,6 +18,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -125,9 +129,7 @@ class FeedIT
         final String log = Files.readString(quarantine);
         assertTrue(log.contains("reason=invalid status: 'RED'") && log.contains("+905329990003"), log);
         assertTrue(server.feed().status(BRAND).quarantined() >= 2);
-        final String scrape = java.net.http.HttpClient.newHttpClient().send(
-            java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort() + "/metrics"))
-                .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        final String scrape = Scrape.text(server.httpPort());
         assertTrue(scrape.contains("iys_feed_quarantined_total{brand=\"" + BRAND + "\"} " +
             (double)server.feed().status(BRAND).quarantined()), scrape);
         for (final String meter : List.of("iys_feed_watermark_age_seconds", "iys_feed_polls_total",
@@ -165,17 +167,17 @@ class FeedIT
         assertEquals("NEEDS_REBOOTSTRAP", status.state());
         assertTrue(status.lastError().contains("refused the HS cursor"), status.lastError());
         assertEquals(watermarkMs, status.watermarkMs(), "the watermark stops: answers go STALE past the bound");
-        final java.net.http.HttpResponse<String> notReady = ready();
+        final HttpResponse<String> notReady = ready();
         assertEquals(503, notReady.statusCode(), "a brand that cannot follow its feed takes the server out");
         assertTrue(notReady.body().contains("{\"brand\":" + BRAND + ",\"reason\":\"feed NEEDS_REBOOTSTRAP"),
             notReady.body());
     }
 
-    private java.net.http.HttpResponse<String> ready() throws Exception
+    private HttpResponse<String> ready() throws Exception
     {
-        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
             URI.create("http://127.0.0.1:" + server.httpPort() + "/health/ready")).build(),
-            java.net.http.HttpResponse.BodyHandlers.ofString());
+            HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
@@ -226,9 +228,7 @@ class FeedIT
             assertTrue(status.watermarkMs() >= beforePollMs, "the watermark is the start of the complete poll");
             assertTrue(status.cursors().get("HS").contains("_") && status.cursors().get("IYS").contains("_"),
                 status.cursors().toString());
-            final java.net.http.HttpResponse<String> ready = java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort() +
-                    "/health/ready")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            final HttpResponse<String> ready = ready();
             assertEquals(200, ready.statusCode(), ready.body());
 
             final String phone = "+905329990001";
