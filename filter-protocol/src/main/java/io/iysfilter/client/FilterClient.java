@@ -17,6 +17,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SelectStrategy;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -24,12 +25,14 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.util.concurrent.EventExecutor;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -52,6 +55,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   before anything is sent.</li>
  * </ul>
  * Threads: one event-loop thread owned by the client completes the futures; do not block inside their callbacks.
+ * Many clients (connections) can instead share the threads of one group made by {@link #newEventLoopGroup}, passed
+ * to {@link #connect(Options, EventLoopGroup)}; a request made on the connection's own event-loop thread (from a
+ * callback, say) is written without a hand-off between threads.
  */
 public final class FilterClient implements AutoCloseable
 {
@@ -60,6 +66,8 @@ public final class FilterClient implements AutoCloseable
 
     private final Options options;
     private final EventLoopGroup group;
+    private final boolean ownsGroup;
+    private final ScheduledFuture<?> sweep;
     private final Bootstrap bootstrap;
     private final ConcurrentHashMap<Long, PendingRequest> pending = new ConcurrentHashMap<>();
     private final AtomicLong correlationIds = new AtomicLong();
@@ -100,20 +108,14 @@ public final class FilterClient implements AutoCloseable
         }
     }
 
-    private FilterClient(final Options options)
+    private FilterClient(final Options options, final EventLoopGroup sharedGroup)
     {
         this.options = options;
-        final boolean epoll = Epoll.isAvailable();
-        final IoHandlerFactory ioHandlers = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        group = new MultiThreadIoEventLoopGroup(1, runnable ->
-        {
-            final Thread thread = new Thread(runnable, "iys-filter-client");
-            thread.setDaemon(true);
-            return thread;
-        }, ioHandlers);
+        ownsGroup = sharedGroup == null;
+        group = ownsGroup ? newEventLoopGroup(1, false) : sharedGroup;
         bootstrap = new Bootstrap()
             .group(group)
-            .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+            .channel(Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class)
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)Math.min(Integer.MAX_VALUE, options.connectTimeoutMs))
             .handler(new ChannelInitializer<SocketChannel>()
@@ -125,7 +127,38 @@ public final class FilterClient implements AutoCloseable
                     socket.pipeline().addLast("responses", new ClientResponseHandler(pending));
                 }
             });
-        group.scheduleAtFixedRate(this::expireTimedOut, SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        sweep = group.scheduleAtFixedRate(
+            this::expireTimedOut, SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Event-loop threads that clients can share (see {@link #connect(Options, EventLoopGroup)}); the caller shuts
+     * the group down after closing its clients.
+     *
+     * @param threads  how many threads; each connection stays on one of them.
+     * @param busyPoll true to poll the sockets without ever sleeping: answers arrive tens of microseconds sooner
+     *                 on machines where waking a thread is slow, and each thread keeps a core 100% busy.
+     * @return the group; its threads are daemons named {@code iys-filter-client}.
+     */
+    public static EventLoopGroup newEventLoopGroup(final int threads, final boolean busyPoll)
+    {
+        final IoHandlerFactory ioHandlers;
+        if (Epoll.isAvailable())
+        {
+            ioHandlers = busyPoll ?
+                EpollIoHandler.newFactory(0, () -> (selectSupplier, hasTasks) -> SelectStrategy.BUSY_WAIT) :
+                EpollIoHandler.newFactory();
+        }
+        else
+        {
+            ioHandlers = NioIoHandler.newFactory();
+        }
+        return new MultiThreadIoEventLoopGroup(threads, runnable ->
+        {
+            final Thread thread = new Thread(runnable, "iys-filter-client");
+            thread.setDaemon(true);
+            return thread;
+        }, ioHandlers);
     }
 
     /**
@@ -137,7 +170,20 @@ public final class FilterClient implements AutoCloseable
      */
     public static FilterClient connect(final Options options)
     {
-        final FilterClient client = new FilterClient(options);
+        return connect(options, null);
+    }
+
+    /**
+     * Connect on shared event-loop threads and exchange HELLO/WELCOME; closing the client leaves the group running.
+     *
+     * @param options where and how.
+     * @param group   from {@link #newEventLoopGroup}, or null for a thread of the client's own.
+     * @return a connected client.
+     * @throws FilterClientException when the server cannot be reached or does not answer HELLO.
+     */
+    public static FilterClient connect(final Options options, final EventLoopGroup group)
+    {
+        final FilterClient client = new FilterClient(options, group);
         try
         {
             client.activeChannel();
@@ -158,6 +204,16 @@ public final class FilterClient implements AutoCloseable
     public static FilterClient connect(final String host, final int port)
     {
         return connect(Options.of(host, port));
+    }
+
+    /**
+     * @return the event-loop thread of the current connection, which completes its futures; requests made on it
+     * are written without a hand-off between threads.
+     * @throws FilterClientException when not connected and connecting fails.
+     */
+    public EventExecutor executor()
+    {
+        return activeChannel().eventLoop();
     }
 
     /**
@@ -477,7 +533,7 @@ public final class FilterClient implements AutoCloseable
     }
 
     /**
-     * Close the connection, fail whatever is in flight and stop the client's thread.
+     * Close the connection, fail whatever is in flight and stop the client's thread (unless its group is shared).
      */
     @Override
     public void close()
@@ -491,7 +547,11 @@ public final class FilterClient implements AutoCloseable
         {
             current.close().syncUninterruptibly();
         }
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        sweep.cancel(false);
+        if (ownsGroup)
+        {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
         pending.forEach((correlationId, request) ->
         {
             if (pending.remove(correlationId, request))
