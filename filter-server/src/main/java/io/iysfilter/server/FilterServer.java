@@ -65,7 +65,8 @@ public final class FilterServer implements AutoCloseable
             serviceMetrics = new ServiceMetrics(registry, store, pipeline);
             network = new NetworkEndpoints(
                 new NetworkEndpoints.Settings(context.bindAddress, context.binaryPort, context.httpPort,
-                    context.milterPort, context.milter, context.ioThreads, context.maxConnections, SERVER_NAME),
+                    context.milterPort, context.milter, context.ioThreads, context.busyPoll, context.maxConnections,
+                    SERVER_NAME),
                 new ConsentFilter(context.policy), store, following, pipeline, counters, serviceMetrics);
         }
         catch (final Throwable ex)
@@ -217,6 +218,7 @@ public final class FilterServer implements AutoCloseable
         private final List<FeedSettings> feeds = new ArrayList<>();
         private int ioThreads = Runtime.getRuntime().availableProcessors();
         private int maxConnections = MAX_CONNECTIONS_DEFAULT;
+        private boolean busyPoll;
         private FilterPolicy policy = FilterPolicy.DEFAULT;
         private IndexOptions indexOptions = IndexOptions.withEntries(IndexOptions.DEFAULT_ENTRIES_PER_MAP);
 
@@ -311,6 +313,18 @@ public final class FilterServer implements AutoCloseable
         public Context ioThreads(final int ioThreads)
         {
             this.ioThreads = ioThreads;
+            return this;
+        }
+
+        /**
+         * @param busyPoll true for event loops that poll their sockets without ever sleeping: answers leave tens of
+         *                 microseconds sooner where waking a thread is slow (virtual machines), and every event-loop
+         *                 thread keeps a core 100% busy, idle or not.
+         * @return this.
+         */
+        public Context busyPoll(final boolean busyPoll)
+        {
+            this.busyPoll = busyPoll;
             return this;
         }
 

@@ -32,6 +32,7 @@ import java.util.Set;
  *   port                   7700         binary protocol port
  *   http-port              7701         HTTP API port
  *   io-threads             cores        event-loop threads
+ *   busy-poll              false        event loops poll without sleeping: lower latency, each burns a core
  *   max-connections        1024         concurrent binary connections
  *   tacir-requires-record  true         TACIR with no record: DENY/NO_CONSENT (true) or ALLOW/TACIR_NO_RECORD
  *   freshness-bound        72h          age (s, m, h or d) past which commercial answers are STALE; "off" = none
@@ -58,7 +59,7 @@ import java.util.Set;
 final class ServeSettings
 {
     static final Set<String> NAMES = Set.of("data-dir", "bind", "port", "http-port", "io-threads", "max-connections",
-        "tacir-requires-record", "freshness-bound", "unbounded-brands", "entries-per-map", "milter-port",
+        "busy-poll", "tacir-requires-record", "freshness-bound", "unbounded-brands", "entries-per-map", "milter-port",
         "milter-brand-map", "milter-brand-header", "milter-reject-at-rcpt", "iys-base-url", "iys-code",
         "iys-username", "iys-password", "iys-brands", "iys-poll-interval", "iys-page-size", "iys-recent-exclusion",
         "iys-durability");
@@ -78,6 +79,7 @@ final class ServeSettings
         defaults.put("port", Integer.toString(FilterServer.Context.BINARY_PORT_DEFAULT));
         defaults.put("http-port", Integer.toString(FilterServer.Context.HTTP_PORT_DEFAULT));
         defaults.put("io-threads", Integer.toString(Runtime.getRuntime().availableProcessors()));
+        defaults.put("busy-poll", "false");
         defaults.put("max-connections", Integer.toString(FilterServer.Context.MAX_CONNECTIONS_DEFAULT));
         defaults.put("tacir-requires-record", "true");
         defaults.put("freshness-bound", "72h");
@@ -259,6 +261,7 @@ final class ServeSettings
                 65535))
             .ioThreads((int)Args.parseLong("io-threads", settings.getProperty("io-threads",
                 Integer.toString(Runtime.getRuntime().availableProcessors())), 1, 256))
+            .busyPoll(flag("busy-poll", settings.getProperty("busy-poll", "false")))
             .maxConnections((int)Args.parseLong("max-connections", settings.getProperty("max-connections",
                 Integer.toString(FilterServer.Context.MAX_CONNECTIONS_DEFAULT)), 1, 1_000_000))
             .policy(new FilterPolicy(tacir))

@@ -17,6 +17,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SelectStrategy;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
@@ -72,6 +73,7 @@ public final class NetworkEndpoints implements AutoCloseable
      * @param milterPort     milter port, 0 for any, -1 for no milter endpoint.
      * @param milter         how the milter maps senders to brands and when it refuses recipients.
      * @param ioThreads      event-loop threads.
+     * @param busyPoll       whether the event loops poll without sleeping (epoll only).
      * @param maxConnections most concurrent binary connections.
      * @param serverName     product and version for WELCOME.
      */
@@ -82,6 +84,7 @@ public final class NetworkEndpoints implements AutoCloseable
         int milterPort,
         MilterSettings milter,
         int ioThreads,
+        boolean busyPoll,
         int maxConnections,
         String serverName)
     {
@@ -114,7 +117,8 @@ public final class NetworkEndpoints implements AutoCloseable
         final Class<? extends ServerChannel> serverChannelType =
             epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         acceptors = new MultiThreadIoEventLoopGroup(1, ioHandlers);
-        workers = new MultiThreadIoEventLoopGroup(settings.ioThreads(), ioHandlers);
+        workers = new MultiThreadIoEventLoopGroup(settings.ioThreads(), epoll && settings.busyPoll() ?
+            EpollIoHandler.newFactory(0, () -> (selectSupplier, hasTasks) -> SelectStrategy.BUSY_WAIT) : ioHandlers);
         final ConnectionLimiter limiter = new ConnectionLimiter(settings.maxConnections(), counters);
         blockingWork = Executors.newFixedThreadPool(Math.max(2, settings.ioThreads()), runnable ->
         {
@@ -174,10 +178,11 @@ public final class NetworkEndpoints implements AutoCloseable
             close();
             throw ex;
         }
-        LOG.info("listening: binary={}, http={}, milter={}, transport={}, ioThreads={}, maxConnections={}, " +
-            "maxFrameLength={}", binaryChannel.localAddress(), httpChannel.localAddress(),
+        LOG.info("listening: binary={}, http={}, milter={}, transport={}, ioThreads={}, busyPoll={}, " +
+            "maxConnections={}, maxFrameLength={}", binaryChannel.localAddress(), httpChannel.localAddress(),
             milterChannel == null ? "off" : milterChannel.localAddress(), epoll ? "epoll" : "nio",
-            settings.ioThreads(), settings.maxConnections(), FrameDescriptor.MAX_FRAME_LENGTH);
+            settings.ioThreads(), epoll && settings.busyPoll(), settings.maxConnections(),
+            FrameDescriptor.MAX_FRAME_LENGTH);
     }
 
     private Channel bind(
