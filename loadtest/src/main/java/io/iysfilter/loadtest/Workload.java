@@ -1,0 +1,319 @@
+package io.iysfilter.loadtest;
+
+import io.iysfilter.client.BatchEntry;
+import io.iysfilter.protocol.codecs.Channel;
+import io.iysfilter.protocol.codecs.MessageKind;
+import io.iysfilter.protocol.codecs.Reason;
+import io.iysfilter.protocol.codecs.RecipientType;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The seeded model behind every load run: which recipients a load-test brand has consents for, and a pre-generated
+ * pool of requests about them, each with the answer the server must give.
+ * <p>
+ * Recipient {@code i} (0 ≤ i &lt; 2N) has attributes drawn from a hash of (seed, i): 25 % e-mail (EPOSTA), the
+ * rest phones (80 % MESAJ, 20 % ARAMA); 10 % TACIR, the rest BIREYSEL; and, for i &lt; N only, a consent record
+ * that is 80 % ONAY and 20 % RET. Recipients N..2N-1 have no record. Requests: 85 % ask about a recorded recipient,
+ * 15 % about one without a record, 2 % of all are TRANSACTIONAL. Against a server on defaults (TACIR needs a record)
+ * the expected answers are ALLOW CONSENT, DENY REJECTED, DENY NO_CONSENT and ALLOW EXEMPT.
+ * <p>
+ * Redis holds the same recipients under {@code c:%012d} of their index (the form {@code redis-benchmark}'s
+ * {@code __rand_int__} generates), with a 16-byte value like an index entry; unrecorded ones are absent.
+ */
+public final class Workload
+{
+    /** The İYS brand code load runs use. */
+    public static final long BRAND = 800_001;
+    /** Default seed. */
+    public static final long SEED_DEFAULT = 6563;
+    /** Default number of recorded recipients. */
+    public static final long RECIPIENTS_DEFAULT = 1_000_000;
+    /** Largest brand: phone numbers are unique for i &lt; 10^9 = 2N. */
+    public static final long MAX_RECIPIENTS = 500_000_000;
+    /** Redis key prefix. */
+    public static final String REDIS_KEY_PREFIX = "c:";
+
+    private static final String[] DOMAINS = {
+        "gmail.com", "hotmail.com", "yahoo.com", "outlook.com.tr", "example.com.tr"};
+    private static final long PHONE_MULTIPLIER = 387_420_489L; // 3^18: coprime to 10^9, so i -> i*M mod 10^9 is 1:1
+    private static final long EMAIL_MULTIPLIER = 0x5DEECE66DL; // odd: i -> i*M mod 2^40 is 1:1
+
+    private final long seed;
+    private final long recipients;
+
+    /**
+     * @param seed       the seed of every choice.
+     * @param recipients N, recipients with a record.
+     */
+    public Workload(final long seed, final long recipients)
+    {
+        if (recipients < 1 || recipients > MAX_RECIPIENTS)
+        {
+            throw new IllegalArgumentException("recipients out of range: recipients=" + recipients +
+                ", max=" + MAX_RECIPIENTS);
+        }
+        this.seed = seed;
+        this.recipients = recipients;
+    }
+
+    /**
+     * @return the seed.
+     */
+    public long seed()
+    {
+        return seed;
+    }
+
+    /**
+     * @return N, recipients with a record.
+     */
+    public long recipients()
+    {
+        return recipients;
+    }
+
+    private long hash(final long index)
+    {
+        long h = seed * 0x9E3779B97F4A7C15L + index;
+        h = (h ^ (h >>> 33)) * 0xFF51AFD7ED558CCDL;
+        h = (h ^ (h >>> 33)) * 0xC4CEB9FE1A85EC53L;
+        return h ^ (h >>> 33);
+    }
+
+    /**
+     * @param index recipient index, 0 ≤ index &lt; 2N.
+     * @return whether the recipient is an e-mail address.
+     */
+    public boolean isEmail(final long index)
+    {
+        return (hash(index) & 0xFF) < 64;
+    }
+
+    /**
+     * @param index recipient index.
+     * @return the channel the recipient's record (or request) is about.
+     */
+    public Channel channel(final long index)
+    {
+        if (isEmail(index))
+        {
+            return Channel.EPOSTA;
+        }
+        return ((hash(index) >>> 16) & 0xFF) < 205 ? Channel.MESAJ : Channel.ARAMA;
+    }
+
+    /**
+     * @param index recipient index.
+     * @return BIREYSEL or TACIR.
+     */
+    public RecipientType type(final long index)
+    {
+        return ((hash(index) >>> 8) & 0xFF) < 26 ? RecipientType.TACIR : RecipientType.BIREYSEL;
+    }
+
+    /**
+     * @param index recipient index.
+     * @return whether the recipient has a record.
+     */
+    public boolean recorded(final long index)
+    {
+        return index < recipients;
+    }
+
+    /**
+     * @param index recipient index with a record.
+     * @return whether the record is a RET (otherwise ONAY).
+     */
+    public boolean rejected(final long index)
+    {
+        return ((hash(index) >>> 24) & 0xFF) < 51;
+    }
+
+    /**
+     * @param index recipient index, 0 ≤ index &lt; 2N.
+     * @return the address: +90 5xx phone numbers (a tenth in national form 05xx) or e-mail addresses.
+     */
+    public String address(final long index)
+    {
+        if (isEmail(index))
+        {
+            final long local = (index * EMAIL_MULTIPLIER) & 0xFF_FFFF_FFFFL;
+            return "u" + Long.toString(local, 36) + "@" + DOMAINS[(int)((hash(index) >>> 40) % DOMAINS.length)];
+        }
+        final long subscriber = Math.floorMod(index * PHONE_MULTIPLIER, 1_000_000_000L);
+        final String national = Long.toString(5_000_000_000L + subscriber);
+        return ((hash(index) >>> 48) & 0xF) == 0 ? "0" + national : "+90" + national;
+    }
+
+    /**
+     * @param index recipient index.
+     * @return its Redis key.
+     */
+    public static String redisKey(final long index)
+    {
+        final String digits = Long.toString(index);
+        return REDIS_KEY_PREFIX + "0".repeat(Math.max(0, 12 - digits.length())) + digits;
+    }
+
+    /**
+     * Pre-generate a pool of requests; runs cycle through it.
+     *
+     * @param count how many.
+     * @return the pool.
+     */
+    public Requests requests(final int count)
+    {
+        final SplittableRandom random = new SplittableRandom(seed ^ 0x10AD7E57L);
+        final long[] index = new long[count];
+        final MessageKind[] kind = new MessageKind[count];
+        for (int i = 0; i < count; i++)
+        {
+            final double roll = random.nextDouble();
+            index[i] = roll < 0.85 ? random.nextLong(recipients) : recipients + random.nextLong(recipients);
+            kind[i] = random.nextDouble() < 0.02 ? MessageKind.TRANSACTIONAL : MessageKind.COMMERCIAL;
+        }
+        return new Requests(this, index, kind);
+    }
+
+    /**
+     * @param index recipient index.
+     * @param kind  message kind.
+     * @return the reason a server on defaults must answer.
+     */
+    public Reason expected(final long index, final MessageKind kind)
+    {
+        if (kind == MessageKind.TRANSACTIONAL)
+        {
+            return Reason.EXEMPT;
+        }
+        if (!recorded(index))
+        {
+            return Reason.NO_CONSENT;
+        }
+        return rejected(index) ? Reason.REJECTED : Reason.CONSENT;
+    }
+
+    /**
+     * A pool of requests with their expected answers. Batches are consecutive slices of it.
+     */
+    public static final class Requests
+    {
+        private final long[] index;
+        private final String[] recipient;
+        private final Channel[] channel;
+        private final RecipientType[] type;
+        private final MessageKind[] kind;
+        private final Reason[] expected;
+        private final List<BatchEntry> entries;
+        private final byte[][] redisKey;
+
+        Requests(final Workload workload, final long[] index, final MessageKind[] kind)
+        {
+            final int count = index.length;
+            this.index = index;
+            this.kind = kind;
+            recipient = new String[count];
+            channel = new Channel[count];
+            type = new RecipientType[count];
+            expected = new Reason[count];
+            redisKey = new byte[count][];
+            final BatchEntry[] batchEntries = new BatchEntry[count];
+            for (int i = 0; i < count; i++)
+            {
+                final long r = index[i];
+                recipient[i] = workload.address(r);
+                channel[i] = workload.channel(r);
+                type[i] = workload.type(r);
+                expected[i] = workload.expected(r, kind[i]);
+                redisKey[i] = Workload.redisKey(r).getBytes(StandardCharsets.US_ASCII);
+                batchEntries[i] = new BatchEntry(channel[i], type[i], kind[i], recipient[i]);
+            }
+            entries = Arrays.asList(batchEntries);
+        }
+
+        /**
+         * @return how many requests.
+         */
+        public int size()
+        {
+            return index.length;
+        }
+
+        /**
+         * @param i request.
+         * @return its recipient index.
+         */
+        public long recipientIndex(final int i)
+        {
+            return index[i];
+        }
+
+        /**
+         * @param i request.
+         * @return its recipient address.
+         */
+        public String recipient(final int i)
+        {
+            return recipient[i];
+        }
+
+        /**
+         * @param i request.
+         * @return its channel.
+         */
+        public Channel channel(final int i)
+        {
+            return channel[i];
+        }
+
+        /**
+         * @param i request.
+         * @return its recipient type.
+         */
+        public RecipientType type(final int i)
+        {
+            return type[i];
+        }
+
+        /**
+         * @param i request.
+         * @return its message kind.
+         */
+        public MessageKind kind(final int i)
+        {
+            return kind[i];
+        }
+
+        /**
+         * @param i request.
+         * @return the reason the server must answer.
+         */
+        public Reason expected(final int i)
+        {
+            return expected[i];
+        }
+
+        /**
+         * @param first first request.
+         * @param count how many.
+         * @return the requests as CHECK_BATCH entries (a view, no copy).
+         */
+        public List<BatchEntry> batch(final int first, final int count)
+        {
+            return entries.subList(first, first + count);
+        }
+
+        /**
+         * @param i request.
+         * @return its Redis key, ASCII.
+         */
+        public byte[] redisKey(final int i)
+        {
+            return redisKey[i];
+        }
+    }
+}
