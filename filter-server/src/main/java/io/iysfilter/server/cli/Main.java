@@ -22,6 +22,7 @@ public final class Main
         "  scrub    split a campaign list into the rows that may be sent and those that may not",
         "  reconcile  compare a brand's İYS daily change file with a running server's index and repair it",
         "  emulator   run the İYS emulator (for tests and the demo)",
+        "  loadtest   load-test a server (open loop or max throughput) and compare it with Redis",
         "  demo     generate sample data, start a server on it and show what to try",
         "",
         "'iys-filter <command> --help' describes a command.");
@@ -54,6 +55,7 @@ public final class Main
             case "demo" -> new DemoCommand();
             case "scrub" -> new ScrubCommand();
             case "reconcile" -> new ReconcileCommand();
+            case "loadtest" -> new LoadTestCommand();
             default -> null;
         };
         if (command == null)
