@@ -125,9 +125,9 @@ final class LoadTestCommand implements Main.Command
         }
         final Path outDir = Path.of(args.get("out", "loadtest-results"));
         Files.createDirectories(outDir);
-        out.printf("generating %,d requests over %,d recipients (seed %d)...%n",
-            Long.parseLong(args.get("pool", "1000000")), workload.recipients(), workload.seed());
         final Workload.Requests requests = pool(args, workload);
+        out.printf("generated %,d requests over %,d recipients (seed %d)%n", requests.size(), workload.recipients(),
+            workload.seed());
         final int threads = (int)Args.parseLong("client-threads", args.get("client-threads", "1"), 1, 64);
         final boolean busyPoll = args.has("busy-poll");
         final String host = args.get("host", "127.0.0.1");
