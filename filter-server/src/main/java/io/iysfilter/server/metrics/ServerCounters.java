@@ -5,11 +5,16 @@ import io.iysfilter.server.filter.Reason;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.util.concurrent.FastThreadLocal;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.prometheus.metrics.model.snapshots.Unit;
 
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -57,9 +62,7 @@ public final class ServerCounters
     }
 
     private static final int MAX_ERROR_CODE = 16;
-    private static final Duration[] LATENCY_BUCKETS = latencyBuckets(
-        1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000,
-        1_000_000, 2_000_000, 5_000_000, 10_000_000, 50_000_000, 100_000_000, 1_000_000_000);
+    private static final String LATENCY_NAME = "iys_request_latency_seconds";
 
     private final LongAdder[][] requests = adders(Endpoint.values().length, RequestType.values().length);
     private final LongAdder[][] decisions = adders(Endpoint.values().length, Reason.values().length);
@@ -67,25 +70,16 @@ public final class ServerCounters
     private final LongAdder httpBadRequests = new LongAdder();
     private final LongAdder[] milterErrors = adders(1, MilterError.values().length)[0];
     private final AtomicInteger activeConnections = new AtomicInteger();
-    private volatile MeterRegistry latencyRegistry;
-    private final FastThreadLocal<Timer[][]> latency = new FastThreadLocal<>()
+    private volatile boolean latencyBound;
+    private final List<LatencyHistogram> latencyHistograms = new CopyOnWriteArrayList<>();
+    private final FastThreadLocal<LatencyHistogram[][]> latency = new FastThreadLocal<>()
     {
         @Override
-        protected Timer[][] initialValue()
+        protected LatencyHistogram[][] initialValue()
         {
-            return new Timer[Endpoint.values().length][RequestType.values().length];
+            return new LatencyHistogram[Endpoint.values().length][RequestType.values().length];
         }
     };
-
-    private static Duration[] latencyBuckets(final long... nanos)
-    {
-        final Duration[] buckets = new Duration[nanos.length];
-        for (int i = 0; i < nanos.length; i++)
-        {
-            buckets[i] = Duration.ofNanos(nanos[i]);
-        }
-        return buckets;
-    }
 
     private static LongAdder[][] adders(final int rows, final int columns)
     {
@@ -131,25 +125,20 @@ public final class ServerCounters
      */
     public void onLatency(final Endpoint endpoint, final RequestType type, final long nanos)
     {
-        final MeterRegistry registry = latencyRegistry;
-        if (registry == null)
+        if (!latencyBound)
         {
             return;
         }
-        final Timer[] byType = latency.get()[endpoint.ordinal()];
-        Timer timer = byType[type.ordinal()];
-        if (timer == null)
+        final LatencyHistogram[] byType = latency.get()[endpoint.ordinal()];
+        LatencyHistogram histogram = byType[type.ordinal()];
+        if (histogram == null)
         {
-            timer = Timer.builder("iys_request_latency")
-                .description("time from a decoded request to its encoded answer, network excluded, per thread")
-                .tag("endpoint", endpoint.name().toLowerCase())
-                .tag("type", type.name().toLowerCase())
-                .tag("thread", Thread.currentThread().getName())
-                .serviceLevelObjectives(LATENCY_BUCKETS)
-                .register(registry);
-            byType[type.ordinal()] = timer;
+            histogram = new LatencyHistogram(endpoint.name().toLowerCase(), type.name().toLowerCase(),
+                Thread.currentThread().getName());
+            byType[type.ordinal()] = histogram;
+            latencyHistograms.add(histogram);
         }
-        timer.record(nanos, TimeUnit.NANOSECONDS);
+        histogram.record(nanos);
     }
 
     /**
@@ -285,9 +274,39 @@ public final class ServerCounters
         FunctionCounter.builder("iys_http_bad_requests", httpBadRequests, LongAdder::sum)
             .description("HTTP requests refused with a 4xx status")
             .register(registry);
-        latencyRegistry = registry;
+        if (registry instanceof PrometheusMeterRegistry prometheus)
+        {
+            prometheus.getPrometheusRegistry().register(new LatencyCollector());
+            latencyBound = true;
+        }
         Gauge.builder("iys_connections_active", activeConnections, AtomicInteger::get)
             .description("open binary protocol connections")
             .register(registry);
+    }
+
+    /**
+     * Serves every thread's latency histogram to the Prometheus registry behind Micrometer's.
+     */
+    private final class LatencyCollector implements MultiCollector
+    {
+        @Override
+        public MetricSnapshots collect()
+        {
+            final HistogramSnapshot.Builder histogram = HistogramSnapshot.builder()
+                .name(LATENCY_NAME)
+                .unit(Unit.SECONDS)
+                .help("time from a decoded request to its encoded answer, network excluded, per thread");
+            for (final LatencyHistogram perThread : latencyHistograms)
+            {
+                histogram.dataPoint(perThread.snapshot());
+            }
+            return new MetricSnapshots(histogram.build());
+        }
+
+        @Override
+        public List<String> getPrometheusNames()
+        {
+            return new ArrayList<>(List.of(LATENCY_NAME));
+        }
     }
 }
