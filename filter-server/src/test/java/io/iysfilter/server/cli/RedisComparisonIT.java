@@ -66,7 +66,7 @@ class RedisComparisonIT
                 "process " + pid + " was stopped");
         }
         for (final String line : new String[]{"pipelined ratio (target >= 3)", "batch ratio (target >= 3)",
-            "open-loop p99 redis us", "in-server CHECK time: share <= 2 us"})
+            "open-loop p99 redis us", "in-server CHECK time: % within 2 us"})
         {
             assertTrue(text.contains(line), "prints " + line + "\n" + text);
         }
