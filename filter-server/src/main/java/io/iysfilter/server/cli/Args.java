@@ -1,10 +1,14 @@
 package io.iysfilter.server.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Command-line arguments: {@code --name value}, {@code --name=value}, bare {@code --flag}s and positionals.
@@ -113,6 +117,28 @@ final class Args
         {
             throw new UsageException(name + ": '" + value + "' (expected: a whole number, " + min + ".." + max + ")");
         }
+    }
+
+    /**
+     * Create a directory a command will fill, refusing one that already holds something.
+     *
+     * @param name      the option that named it.
+     * @param directory the directory.
+     * @throws IOException when it cannot be listed or created.
+     */
+    static void createEmptyOrNew(final String name, final Path directory) throws IOException
+    {
+        if (Files.exists(directory))
+        {
+            try (Stream<Path> entries = Files.list(directory))
+            {
+                if (entries.findAny().isPresent())
+                {
+                    throw new UsageException(name + ": " + directory + " is not empty (expected: empty or new)");
+                }
+            }
+        }
+        Files.createDirectories(directory);
     }
 
     /**

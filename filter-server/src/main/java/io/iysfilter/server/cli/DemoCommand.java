@@ -63,17 +63,7 @@ final class DemoCommand implements Main.Command
         final int emulatorPort = (int)Args.parseLong("emulator-port", args.get("emulator-port", "7780"), 0, 65535);
         final boolean temporary = !args.has("data-dir");
         final Path dataDir = temporary ? Files.createTempDirectory("iys-filter-demo") : Path.of(args.get("data-dir"));
-        if (!temporary && Files.exists(dataDir))
-        {
-            try (Stream<Path> entries = Files.list(dataDir))
-            {
-                if (entries.findAny().isPresent())
-                {
-                    throw new Args.UsageException("data-dir: " + dataDir + " is not empty (expected: empty or new)");
-                }
-            }
-        }
-        Files.createDirectories(dataDir);
+        Args.createEmptyOrNew("data-dir", dataDir);
 
         final long nowSec = System.currentTimeMillis() / 1000;
         final Path freshFile = dataDir.resolve("sample-" + FRESH_BRAND + ".csv");

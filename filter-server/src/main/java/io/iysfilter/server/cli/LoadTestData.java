@@ -5,6 +5,7 @@ import io.iysfilter.server.filter.Channel;
 import io.iysfilter.server.filter.ParsedRecipient;
 import io.iysfilter.server.filter.RecipientParser;
 import io.iysfilter.server.filter.RecipientType;
+import io.iysfilter.server.index.ConsentChange;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.index.IysSource;
@@ -18,7 +19,6 @@ import java.nio.file.Path;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 
 /**
  * Writes the load-test brand ({@link Workload#BRAND}) of a {@link Workload} into a data directory through the single
@@ -60,18 +60,7 @@ final class LoadTestData
             throw new Args.UsageException("data-dir: " + dataDir + " holds a load-test brand of another size or seed " +
                 held + "; use another directory");
         }
-        if (Files.exists(dataDir))
-        {
-            try (Stream<Path> entries = Files.list(dataDir))
-            {
-                if (entries.findAny().isPresent())
-                {
-                    throw new Args.UsageException("data-dir: " + dataDir + " is not empty and not a load-test " +
-                        "directory (expected: empty or new)");
-                }
-            }
-        }
-        Files.createDirectories(dataDir);
+        Args.createEmptyOrNew("data-dir", dataDir);
         final long n = workload.recipients();
         final long startNs = System.nanoTime();
         final AtomicLong failed = new AtomicLong();
@@ -101,7 +90,7 @@ final class LoadTestData
             pipeline.createBrand(Workload.BRAND).get();
             final RecipientParser parser = new RecipientParser();
             final ParsedRecipient parsed = new ParsedRecipient();
-            final io.iysfilter.server.index.ConsentChange change = new io.iysfilter.server.index.ConsentChange();
+            final ConsentChange change = new ConsentChange();
             final long nowSec = System.currentTimeMillis() / 1000;
             long nextProgressNs = System.nanoTime() + 2_000_000_000L;
             for (long i = 0; i < n; i++)
