@@ -31,7 +31,7 @@ public final class RespConnection
     private static final byte[] CRLF = {'\r', '\n'};
 
     private final io.netty.channel.Channel channel;
-    private final ArrayDeque<Reply> replies = new ArrayDeque<>();
+    private final ArrayDeque<Reply> replies;
 
     /**
      * Receives one reply.
@@ -50,6 +50,7 @@ public final class RespConnection
     private RespConnection(final io.netty.channel.Channel channel)
     {
         this.channel = channel;
+        this.replies = channel.pipeline().get(ReplyDecoder.class).replies;
     }
 
     /**
@@ -62,7 +63,6 @@ public final class RespConnection
     public static RespConnection connect(final EventLoopGroup group, final String host, final int port)
         throws IOException
     {
-        final RespConnection[] holder = new RespConnection[1];
         final Bootstrap bootstrap = new Bootstrap()
             .group(group)
             .channel(Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class)
@@ -73,7 +73,7 @@ public final class RespConnection
                 protected void initChannel(final SocketChannel socket)
                 {
                     socket.pipeline().addLast("flush", new FlushConsolidationHandler(256, true));
-                    socket.pipeline().addLast("replies", new ReplyDecoder(() -> holder[0]));
+                    socket.pipeline().addLast("replies", new ReplyDecoder());
                 }
             });
         final var connecting = bootstrap.connect(host, port).awaitUninterruptibly();
@@ -82,8 +82,7 @@ public final class RespConnection
             throw new IOException("cannot connect to Redis at " + host + ":" + port + ": " +
                 connecting.cause().getMessage(), connecting.cause());
         }
-        holder[0] = new RespConnection(connecting.channel());
-        return holder[0];
+        return new RespConnection(connecting.channel());
     }
 
     /**
@@ -148,33 +147,19 @@ public final class RespConnection
         out.writeBytes(CRLF);
     }
 
-    private void failAll(final String why)
-    {
-        Reply reply;
-        while ((reply = replies.poll()) != null)
-        {
-            reply.onReply(0, why);
-        }
-    }
-
     /**
-     * Parses complete replies in place; a reply split across reads waits for the rest.
+     * Parses complete replies in place, a reply split across reads waiting for the rest, and hands each to the
+     * oldest waiting {@link Reply}; both run on the event loop.
      */
     private static final class ReplyDecoder extends ByteToMessageDecoder
     {
-        private final java.util.function.Supplier<RespConnection> connection;
+        private final ArrayDeque<Reply> replies = new ArrayDeque<>();
         private int present;
         private String error;
-
-        ReplyDecoder(final java.util.function.Supplier<RespConnection> connection)
-        {
-            this.connection = connection;
-        }
 
         @Override
         protected void decode(final ChannelHandlerContext ctx, final ByteBuf in, final List<Object> unused)
         {
-            final RespConnection owner = connection.get();
             while (in.isReadable())
             {
                 present = 0;
@@ -189,7 +174,7 @@ public final class RespConnection
                     return;
                 }
                 in.readerIndex(end);
-                final Reply reply = owner.replies.poll();
+                final Reply reply = replies.poll();
                 if (reply == null)
                 {
                     ctx.close();
@@ -281,10 +266,10 @@ public final class RespConnection
         @Override
         public void channelInactive(final ChannelHandlerContext ctx) throws Exception
         {
-            final RespConnection owner = connection.get();
-            if (owner != null)
+            Reply reply;
+            while ((reply = replies.poll()) != null)
             {
-                owner.failAll("connection to Redis closed");
+                reply.onReply(0, "connection to Redis closed");
             }
             super.channelInactive(ctx);
         }
