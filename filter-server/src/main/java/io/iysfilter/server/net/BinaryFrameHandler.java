@@ -72,6 +72,7 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
     private ByteBufAllocator allocator;
     private ByteBuf pending;
     private boolean closing;
+    private long frameStartNs;
 
     BinaryFrameHandler(final Decider decider, final ServerCounters counters, final String serverName)
     {
@@ -88,6 +89,10 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
             in.skipBytes(in.readableBytes());
             return;
         }
+        // One wall-clock read per read, not per frame (freshness is judged in milliseconds); each frame's latency
+        // runs from the previous frame's end, so one monotonic read per frame.
+        final long nowMs = System.currentTimeMillis();
+        frameStartNs = System.nanoTime();
         while (in.readableBytes() >= FrameDescriptor.HEADER_LENGTH)
         {
             final int start = in.readerIndex();
@@ -109,7 +114,7 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
                 return;
             }
             ByteBufViews.wrapReadable(frame, in, start, (int)frameLength);
-            final String problem = onFrame(ctx, (int)frameLength);
+            final String problem = onFrame(ctx, (int)frameLength, nowMs);
             if (problem != null)
             {
                 in.skipBytes(in.readableBytes());
@@ -127,7 +132,7 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
     /**
      * @return null when the frame was answered, else the reason the connection is closing.
      */
-    private String onFrame(final ChannelHandlerContext ctx, final int frameLength)
+    private String onFrame(final ChannelHandlerContext ctx, final int frameLength, final long nowMs)
     {
         header.wrap(frame, FrameDescriptor.MESSAGE_HEADER_OFFSET);
         if (header.schemaId() != FrameDescriptor.SCHEMA_ID)
@@ -139,8 +144,6 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         {
             return fail(ctx, null, ErrorCode.UNSUPPORTED_VERSION, "version 0 is not a schema version");
         }
-        final long nowMs = System.currentTimeMillis();
-        final long startNs = System.nanoTime();
         final String malformed;
         final RequestType timed;
         switch (header.templateId())
@@ -170,10 +173,12 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         {
             return fail(ctx, null, ErrorCode.MALFORMED_FRAME, malformed);
         }
+        final long endNs = System.nanoTime();
         if (timed != null)
         {
-            counters.onLatency(Endpoint.BINARY, timed, System.nanoTime() - startNs);
+            counters.onLatency(Endpoint.BINARY, timed, endNs - frameStartNs);
         }
+        frameStartNs = endNs;
         return null;
     }
 
