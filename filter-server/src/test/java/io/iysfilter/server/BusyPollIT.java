@@ -11,9 +11,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -23,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The busy-polling mode, server and client: the same answers as the sleeping event loops, on clients sharing one
- * group, and a clean stop (the spinning threads end).
+ * group, event loops that spin while idle, and a clean stop.
  */
 @Timeout(60)
 class BusyPollIT
@@ -54,6 +58,8 @@ class BusyPollIT
                 assertEquals(i % 2 == 0 ? Reason.CONSENT : Reason.REJECTED, answers.get(i).get(10, TimeUnit.SECONDS)
                     .reason());
             }
+            assertTrue(busiestCpuMs("multiThreadIoEventLoopGroup", "iys-filter-client") >= 100,
+                "an idle busy-polling event loop, server's and client's, keeps a core busy");
             clients.get(0).close();
             assertEquals(Reason.CONSENT, clients.get(1).checkBlocking(Fixtures.BRAND, Channel.MESAJ,
                 RecipientType.BIREYSEL, MessageKind.COMMERCIAL, Fixtures.CONSENTED).reason(),
@@ -65,5 +71,53 @@ class BusyPollIT
         {
             assertTrue(group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS));
         }
+    }
+
+    /**
+     * While nothing is sent for 500 ms, the CPU time used by the busiest thread of each name prefix; a sleeping
+     * event loop uses none, a busy-polling one up to 500 ms.
+     *
+     * @return the smaller of the two busiest threads' CPU time, ms.
+     */
+    private static long busiestCpuMs(final String serverPrefix, final String clientPrefix) throws Exception
+    {
+        final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        final Map<Long, Long> before = cpuByThread(threads);
+        TimeUnit.MILLISECONDS.sleep(500);
+        final Map<Long, Long> after = cpuByThread(threads);
+        long server = 0;
+        long client = 0;
+        for (final Thread thread : Thread.getAllStackTraces().keySet())
+        {
+            final Long start = before.get(thread.getId());
+            final Long end = after.get(thread.getId());
+            if (start != null && end != null)
+            {
+                final long usedMs = (end - start) / 1_000_000;
+                if (thread.getName().startsWith(serverPrefix))
+                {
+                    server = Math.max(server, usedMs);
+                }
+                else if (thread.getName().startsWith(clientPrefix))
+                {
+                    client = Math.max(client, usedMs);
+                }
+            }
+        }
+        return Math.min(server, client);
+    }
+
+    private static Map<Long, Long> cpuByThread(final ThreadMXBean threads)
+    {
+        final Map<Long, Long> cpu = new HashMap<>();
+        for (final long id : threads.getAllThreadIds())
+        {
+            final long nanos = threads.getThreadCpuTime(id);
+            if (nanos >= 0)
+            {
+                cpu.put(id, nanos);
+            }
+        }
+        return cpu;
     }
 }
