@@ -5,7 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.iysfilter.loadtest.Workload;
 import io.iysfilter.server.FilterServer;
-import io.iysfilter.server.filter.FilterPolicy;
+import io.iysfilter.server.Fixtures;
 import io.iysfilter.server.index.IndexOptions;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramLogReader;
@@ -48,13 +48,9 @@ class LoadTestIT
         final Result prepared = cli("loadtest", "prepare", "--data-dir", dataDir.toString(), "--recipients",
             Long.toString(RECIPIENTS), "--seed", "7");
         assertEquals(Main.EXIT_OK, prepared.status(), prepared.text());
-        server = FilterServer.start(new FilterServer.Context()
-            .dataDirectory(dataDir)
-            .binaryPort(0)
-            .httpPort(0)
+        server = FilterServer.start(Fixtures.context(dataDir)
             .milterPort(-1)
             .ioThreads(1)
-            .policy(FilterPolicy.DEFAULT)
             .indexOptions(new IndexOptions(RECIPIENTS, IndexOptions.DEFAULT_MAX_BLOAT_FACTOR,
                 (brand) -> brand == Workload.BRAND ? 0 : IndexOptions.DEFAULT_FRESHNESS_BOUND_MS)));
     }
@@ -65,11 +61,17 @@ class LoadTestIT
         server.close();
     }
 
-    private record Result(int status, String text)
+    record Result(int status, String text)
     {
     }
 
-    private static Result cli(final String... argv)
+    /**
+     * Run the command line in this JVM.
+     *
+     * @param argv command and options.
+     * @return its exit status and everything it printed.
+     */
+    static Result cli(final String... argv)
     {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         final PrintStream stream = new PrintStream(bytes, true, StandardCharsets.UTF_8);

@@ -6,11 +6,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
@@ -48,16 +45,14 @@ class RedisComparisonIT
             Assumptions.abort(why);
         }
         final Path out = work.resolve("results");
-        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        final PrintStream stream = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-        final int status = Main.run(new String[]{"loadtest", "compare-redis", "--recipients", "20000", "--pool",
+        final LoadTestIT.Result result = LoadTestIT.cli("loadtest", "compare-redis", "--recipients", "20000", "--pool",
             "20000", "--connections", "2", "--depth", "4", "--batch", "10", "--batch-depth", "2", "--warmup", "0",
             "--duration", "1", "--data-dir", work.resolve("data").toString(), "--out", out.toString(), "--port",
             Integer.toString(freePort()), "--http-port", Integer.toString(freePort()), "--redis-port",
-            Integer.toString(freePort()), "--io-threads", "1"}, stream, stream);
-        final String text = bytes.toString(StandardCharsets.UTF_8);
+            Integer.toString(freePort()), "--io-threads", "1");
+        final String text = result.text();
 
-        assertEquals(Main.EXIT_OK, status, text);
+        assertEquals(Main.EXIT_OK, result.status(), text);
         final Matcher pids = PIDS.matcher(text);
         assertTrue(pids.find(), text);
         for (final String pid : new String[]{pids.group(1), pids.group(2)})
