@@ -1,6 +1,8 @@
 package io.iysfilter.protocol;
 
 import io.iysfilter.protocol.codecs.MessageHeaderDecoder;
+import io.iysfilter.protocol.codecs.Reason;
+import io.iysfilter.protocol.codecs.Verdict;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
@@ -40,6 +42,8 @@ public final class FrameDescriptor
     public static final int MAX_FRAME_LENGTH = 256 * 1024;
     /** Most entries in one CHECK_BATCH, as İYS's own bulk limit. */
     public static final int MAX_BATCH_ENTRIES = 1000;
+    /** Reason codes below this come with ALLOW, from it on with DENY (PROTOCOL.md). */
+    public static final short FIRST_DENY_REASON = 16;
     /** Longest recipient address in bytes (an e-mail path, RFC 5321). */
     public static final int MAX_ADDRESS_LENGTH = 254;
     /** Schema id every message header must carry. */
@@ -73,5 +77,14 @@ public final class FrameDescriptor
     public static void frameLength(final MutableDirectBuffer buffer, final int frameOffset, final int frameLength)
     {
         buffer.putInt(frameOffset + FRAME_LENGTH_OFFSET, frameLength, BYTE_ORDER);
+    }
+
+    /**
+     * @param reason a reason code, known or not.
+     * @return the verdict that comes with it.
+     */
+    public static Verdict verdictOf(final Reason reason)
+    {
+        return reason.value() < FIRST_DENY_REASON ? Verdict.ALLOW : Verdict.DENY;
     }
 }

@@ -2,8 +2,8 @@ package io.iysfilter.loadtest;
 
 import io.iysfilter.client.CheckResult;
 import io.iysfilter.client.FilterClient;
+import io.iysfilter.protocol.FrameDescriptor;
 import io.iysfilter.protocol.codecs.Reason;
-import io.iysfilter.protocol.codecs.Verdict;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
 
@@ -96,8 +96,7 @@ public final class FilterTarget implements LoadTarget
     private boolean matches(final CheckResult result, final int request)
     {
         final Reason expected = requests.expected(request);
-        final Verdict verdict = expected.value() < 16 ? Verdict.ALLOW : Verdict.DENY;
-        return result.reason() == expected && result.verdict() == verdict;
+        return result.reason() == expected && result.verdict() == FrameDescriptor.verdictOf(expected);
     }
 
     @Override

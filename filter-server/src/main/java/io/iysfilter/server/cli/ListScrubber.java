@@ -66,7 +66,7 @@ final class ListScrubber
             long allowed = 0;
             for (final Map.Entry<Reason, Long> entry : byReason.entrySet())
             {
-                allowed += entry.getKey().value() < 16 ? entry.getValue() : 0;
+                allowed += FrameDescriptor.verdictOf(entry.getKey()) == Verdict.ALLOW ? entry.getValue() : 0;
             }
             return allowed;
         }

@@ -155,7 +155,7 @@ final class ScrubCommand implements Main.Command
         out.printf(Locale.ROOT, "  %-7s %-18s %14s %8s%n", "verdict", "reason", "rows", "share");
         for (final Map.Entry<Reason, Long> entry : tally.byReason.entrySet())
         {
-            out.printf(Locale.ROOT, "  %-7s %-18s %,14d %7.1f%%%n", entry.getKey().value() < 16 ? "ALLOW" : "DENY",
+            out.printf(Locale.ROOT, "  %-7s %-18s %,14d %7.1f%%%n", FrameDescriptor.verdictOf(entry.getKey()),
                 entry.getKey(), entry.getValue(), share(entry.getValue(), tally.rows));
         }
         final long allowed = tally.allowed();
