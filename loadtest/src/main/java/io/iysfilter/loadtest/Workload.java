@@ -203,10 +203,7 @@ public final class Workload
     public static final class Requests
     {
         private final long[] index;
-        private final String[] recipient;
-        private final Channel[] channel;
-        private final RecipientType[] type;
-        private final MessageKind[] kind;
+        private final BatchEntry[] entry;
         private final Reason[] expected;
         private final List<BatchEntry> entries;
         private final byte[][] redisKey;
@@ -215,24 +212,17 @@ public final class Workload
         {
             final int count = index.length;
             this.index = index;
-            this.kind = kind;
-            recipient = new String[count];
-            channel = new Channel[count];
-            type = new RecipientType[count];
+            entry = new BatchEntry[count];
             expected = new Reason[count];
             redisKey = new byte[count][];
-            final BatchEntry[] batchEntries = new BatchEntry[count];
             for (int i = 0; i < count; i++)
             {
                 final long r = index[i];
-                recipient[i] = workload.address(r);
-                channel[i] = workload.channel(r);
-                type[i] = workload.type(r);
+                entry[i] = new BatchEntry(workload.channel(r), workload.type(r), kind[i], workload.address(r));
                 expected[i] = workload.expected(r, kind[i]);
                 redisKey[i] = Workload.redisKey(r).getBytes(StandardCharsets.US_ASCII);
-                batchEntries[i] = new BatchEntry(channel[i], type[i], kind[i], recipient[i]);
             }
-            entries = Arrays.asList(batchEntries);
+            entries = Arrays.asList(entry);
         }
 
         /**
@@ -258,7 +248,7 @@ public final class Workload
          */
         public String recipient(final int i)
         {
-            return recipient[i];
+            return entry[i].recipient();
         }
 
         /**
@@ -267,7 +257,7 @@ public final class Workload
          */
         public Channel channel(final int i)
         {
-            return channel[i];
+            return entry[i].channel();
         }
 
         /**
@@ -276,7 +266,7 @@ public final class Workload
          */
         public RecipientType type(final int i)
         {
-            return type[i];
+            return entry[i].recipientType();
         }
 
         /**
@@ -285,7 +275,7 @@ public final class Workload
          */
         public MessageKind kind(final int i)
         {
-            return kind[i];
+            return entry[i].kind();
         }
 
         /**
