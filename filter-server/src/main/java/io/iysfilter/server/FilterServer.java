@@ -86,6 +86,7 @@ public final class FilterServer implements AutoCloseable
             store.close();
             throw ex;
         }
+        store.startBackgroundVerification();
         ingest = pipeline;
         feed = following;
         metrics = serviceMetrics;

@@ -1,16 +1,32 @@
 package io.iysfilter.server.index;
 
+import java.util.function.LongSupplier;
 import java.util.function.LongUnaryOperator;
 
 /**
- * How brand indexes are sized and judged fresh.
+ * How brand indexes are sized, judged fresh, validated and verified.
  *
- * @param entriesPerMap  entries each of a new brand's two maps (phones, e-mails) is sized for; the files are sparse.
- * @param maxBloatFactor how far past {@code entriesPerMap} a map may grow, slower, before puts fail (Chronicle).
- * @param freshnessBound milliseconds a brand's data may age before commercial answers become STALE, per brand
- *                       code; 0 or less switches the bound off for that brand.
+ * @param entriesPerMap     entries each of a new brand's two maps (phones, e-mails) is sized for; the files are
+ *                          sparse.
+ * @param maxBloatFactor    how far past {@code entriesPerMap} a map may grow, slower, before puts fail (Chronicle).
+ * @param freshnessBound    milliseconds a brand's data may age before commercial answers become STALE, per brand
+ *                          code; 0 or less switches the bound off for that brand.
+ * @param maxFutureSkewMs   how far past this server's clock a record's creationDate may lie before the writer
+ *                          refuses it: a record from the future would beat every real one of its key forever.
+ * @param clockMs           the wall clock, epoch milliseconds: what "now" is for the writer and for verification.
+ * @param checksums         whether new maps store a checksum per entry (verified at open); off only to measure
+ *                          what they cost.
+ * @param syncVerifyEntries brands holding at most this many entries are verified before the store's open returns;
+ *                          larger ones are verified in the background, not ready meanwhile.
  */
-public record IndexOptions(long entriesPerMap, double maxBloatFactor, LongUnaryOperator freshnessBound)
+public record IndexOptions(
+    long entriesPerMap,
+    double maxBloatFactor,
+    LongUnaryOperator freshnessBound,
+    long maxFutureSkewMs,
+    LongSupplier clockMs,
+    boolean checksums,
+    long syncVerifyEntries)
 {
     /** Default sizing: 10 M entries per map. */
     public static final long DEFAULT_ENTRIES_PER_MAP = 10_000_000L;
@@ -18,6 +34,10 @@ public record IndexOptions(long entriesPerMap, double maxBloatFactor, LongUnaryO
     public static final double DEFAULT_MAX_BLOAT_FACTOR = 10.0;
     /** Default freshness bound: 72 hours. */
     public static final long DEFAULT_FRESHNESS_BOUND_MS = 72L * 3600 * 1000;
+    /** Default clock skew allowed to a record's creationDate: 5 minutes. */
+    public static final long DEFAULT_MAX_FUTURE_SKEW_MS = 5L * 60 * 1000;
+    /** Default size up to which a brand is verified before start-up goes on: about 0.1 s of work. */
+    public static final long DEFAULT_SYNC_VERIFY_ENTRIES = 1_000_000L;
 
     /**
      * Validate.
@@ -32,6 +52,27 @@ public record IndexOptions(long entriesPerMap, double maxBloatFactor, LongUnaryO
         {
             throw new IllegalArgumentException("maxBloatFactor: " + maxBloatFactor + " (expected: 1..1000)");
         }
+        if (maxFutureSkewMs < 0)
+        {
+            throw new IllegalArgumentException("maxFutureSkewMs: " + maxFutureSkewMs + " (expected: >= 0)");
+        }
+        if (syncVerifyEntries < 0)
+        {
+            throw new IllegalArgumentException("syncVerifyEntries: " + syncVerifyEntries + " (expected: >= 0)");
+        }
+    }
+
+    /**
+     * Options with the default skew, the system clock, checksums on and the default verification threshold.
+     *
+     * @param entriesPerMap  sizing of new maps.
+     * @param maxBloatFactor growth allowance.
+     * @param freshnessBound freshness bound per brand code.
+     */
+    public IndexOptions(final long entriesPerMap, final double maxBloatFactor, final LongUnaryOperator freshnessBound)
+    {
+        this(entriesPerMap, maxBloatFactor, freshnessBound, DEFAULT_MAX_FUTURE_SKEW_MS, System::currentTimeMillis,
+            true, DEFAULT_SYNC_VERIFY_ENTRIES);
     }
 
     /**
@@ -41,5 +82,45 @@ public record IndexOptions(long entriesPerMap, double maxBloatFactor, LongUnaryO
     public static IndexOptions withEntries(final long entriesPerMap)
     {
         return new IndexOptions(entriesPerMap, DEFAULT_MAX_BLOAT_FACTOR, brand -> DEFAULT_FRESHNESS_BOUND_MS);
+    }
+
+    /**
+     * @param skewMs how far ahead of the clock a creationDate may lie.
+     * @return a copy with that skew.
+     */
+    public IndexOptions withMaxFutureSkewMs(final long skewMs)
+    {
+        return new IndexOptions(entriesPerMap, maxBloatFactor, freshnessBound, skewMs, clockMs, checksums,
+            syncVerifyEntries);
+    }
+
+    /**
+     * @param clock the wall clock, epoch ms.
+     * @return a copy with that clock.
+     */
+    public IndexOptions withClock(final LongSupplier clock)
+    {
+        return new IndexOptions(entriesPerMap, maxBloatFactor, freshnessBound, maxFutureSkewMs, clock, checksums,
+            syncVerifyEntries);
+    }
+
+    /**
+     * @param on whether new maps store entry checksums.
+     * @return a copy with that choice.
+     */
+    public IndexOptions withChecksums(final boolean on)
+    {
+        return new IndexOptions(entriesPerMap, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs, on,
+            syncVerifyEntries);
+    }
+
+    /**
+     * @param entries brands up to this size are verified before open returns.
+     * @return a copy with that threshold.
+     */
+    public IndexOptions withSyncVerifyEntries(final long entries)
+    {
+        return new IndexOptions(entriesPerMap, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs, checksums,
+            entries);
     }
 }

@@ -1,7 +1,9 @@
 package io.iysfilter.server.ingest;
 
 import com.lmax.disruptor.EventHandler;
+import io.iysfilter.server.index.ConsentChange;
 import io.iysfilter.server.index.ConsentIndexWriter;
+import io.iysfilter.server.index.ConsentValueDescriptor;
 import io.iysfilter.server.logging.LogLimiter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +27,7 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong superseded = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong rejected = new AtomicLong();
     private long lastCheckpointNs = System.nanoTime();
 
     IngestEventHandler(final ConsentIndexWriter writer)
@@ -109,6 +112,11 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
             applied.getAndIncrement();
             event.listener.onApplied(event.tag);
         }
+        else if (outcome == ConsentIndexWriter.REJECTED_FUTURE)
+        {
+            rejected.getAndIncrement();
+            event.listener.onFailed(event.tag, futureDated(event.change));
+        }
         else
         {
             superseded.getAndIncrement();
@@ -125,6 +133,12 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
         try
         {
             final int outcome = writer.apply(event.change);
+            if (outcome == ConsentIndexWriter.REJECTED_FUTURE)
+            {
+                rejected.getAndIncrement();
+                event.outcome.completeExceptionally(new IllegalArgumentException(futureDated(event.change)));
+                return;
+            }
             writer.appendOptOut(event.change.brandCode(), event.line.replace("\"OUTCOME\"",
                 outcome == ConsentIndexWriter.APPLIED ? "\"APPLIED\"" : "\"SUPERSEDED\""));
             checkpoint(System.nanoTime());
@@ -162,5 +176,20 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
     long failed()
     {
         return failed.get();
+    }
+
+    long rejected()
+    {
+        return rejected.get();
+    }
+
+    /**
+     * @return why a change was refused as {@link ConsentIndexWriter#REJECTED_FUTURE}.
+     */
+    static String futureDated(final ConsentChange change)
+    {
+        return "creationDate " + IysTime.format(ConsentValueDescriptor.creationSec(change.word0())) +
+            " lies in the future (more than the allowed clock skew past this server's clock); a record from the " +
+            "future would beat every real record of its key, so it is refused";
     }
 }

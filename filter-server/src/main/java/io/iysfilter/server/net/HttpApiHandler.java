@@ -159,8 +159,9 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     }
 
     /**
-     * Ready only when every brand's index is open and fresh: not STALE and, for followed brands, following its feed
-     * (not still starting, not NEEDS_REBOOTSTRAP). 503 otherwise, naming each brand that is not and why.
+     * Ready only when every brand's index is open, verified and fresh: not INDEX_DAMAGED, not INDEX_VERIFYING, not
+     * STALE and, for followed brands, following its feed (not still starting, not NEEDS_REBOOTSTRAP). 503 otherwise,
+     * naming each brand that is not and why.
      */
     private void ready(final ChannelHandlerContext ctx, final FullHttpRequest request)
     {
@@ -171,7 +172,9 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         for (final BrandIndex brand : brands)
         {
             final FeedService.BrandStatus status = feed == null ? null : feed.status(brand.brandCode());
-            final String why = status != null && !"FOLLOWING".equals(status.state()) &&
+            final String why = brand.unreadyReason() == Reason.INDEX_DAMAGED ? "INDEX_DAMAGED: " + brand.damage() :
+                brand.unreadyReason() == Reason.INDEX_VERIFYING ? "INDEX_VERIFYING: the index is being verified" :
+                status != null && !"FOLLOWING".equals(status.state()) &&
                 !"BACKING_OFF".equals(status.state()) ? "feed " + status.state() :
                 ConsentFilter.isStale(brand, nowMs) ? "STALE: data as of " + asOf(brand).replace("\"", "") +
                 " is older than the freshness bound of " + brand.freshnessBoundMs() / 1000 + " s" : null;
@@ -201,8 +204,13 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                 .append(",\"entries\":").append(brand.entries())
                 .append(",\"asOf\":").append(asOf(brand))
                 .append(",\"freshnessBoundMs\":").append(brand.freshnessBoundMs())
-                .append(",\"state\":\"").append(ConsentFilter.isStale(brand, nowMs) ? "STALE" : "FRESH")
+                .append(",\"state\":\"").append(brand.unreadyReason() != null ? brand.unreadyReason().name() :
+                    ConsentFilter.isStale(brand, nowMs) ? "STALE" : "FRESH")
                 .append('"');
+            if (brand.damage() != null)
+            {
+                json.append(",\"damage\":\"").append(Json.escape(brand.damage())).append('"');
+            }
             final FeedService.BrandStatus status = feed == null ? null : feed.status(brand.brandCode());
             if (status != null)
             {
