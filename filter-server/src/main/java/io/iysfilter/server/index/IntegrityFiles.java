@@ -88,7 +88,8 @@ final class IntegrityFiles
     }
 
     /**
-     * Add an import to the marker, forced to disk.
+     * Add an import to the marker, forced to disk. An import of the same name that did not finish is the same line:
+     * running it again to the end completes it.
      *
      * @param directory a brand's directory.
      * @param name      the import's name, e.g. its file name; one line.
@@ -97,12 +98,16 @@ final class IntegrityFiles
     static void importStarted(final Path directory, final String name) throws IOException
     {
         final List<String> lines = new ArrayList<>(readMarker(directory));
+        if (lines.contains(oneLine(name)))
+        {
+            return;
+        }
         lines.add(oneLine(name));
         writeAtomically(directory, IMPORT_MARKER, String.join("\n", lines) + "\n");
     }
 
     /**
-     * Remove one line naming this import from the marker, and the marker once it names none.
+     * Remove the line naming this import from the marker, and the marker once it names none.
      *
      * @param directory a brand's directory.
      * @param name      the name given to {@link #importStarted}.

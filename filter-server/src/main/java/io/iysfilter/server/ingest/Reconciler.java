@@ -65,8 +65,8 @@ public final class Reconciler
 
     /**
      * @param text a day as {@code YYYY-MM-DD}.
-     * @return the day, or null when it does not parse or is not before today in Turkey (İYS serves the daily file of
-     * a day once the day is over; a file claiming today or a later day cannot be complete).
+     * @return the day, or null when it does not parse or lies after today in Turkey (no file can hold movements of
+     * a day that has not begun).
      */
     public static LocalDate parseDay(final String text)
     {
@@ -77,7 +77,7 @@ public final class Reconciler
         try
         {
             final LocalDate parsed = LocalDate.parse(text);
-            return parsed.isBefore(LocalDate.now(IysTime.TURKEY)) ? parsed : null;
+            return parsed.isAfter(LocalDate.now(IysTime.TURKEY)) ? null : parsed;
         }
         catch (final DateTimeParseException ex)
         {
