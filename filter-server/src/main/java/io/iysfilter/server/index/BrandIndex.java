@@ -256,11 +256,13 @@ public final class BrandIndex implements BrandState, AutoCloseable
         long newestSec = 0;
         for (final ConsentValue value : phones.values())
         {
-            newestSec = Math.max(newestSec, ConsentValueDescriptor.creationSec(value.getWord0()));
+            newestSec = isLocal(value.getWord1()) ? newestSec :
+                Math.max(newestSec, ConsentValueDescriptor.creationSec(value.getWord0()));
         }
         for (final ConsentValue value : emails.values())
         {
-            newestSec = Math.max(newestSec, ConsentValueDescriptor.creationSec(value.getWord0()));
+            newestSec = isLocal(value.getWord1()) ? newestSec :
+                Math.max(newestSec, ConsentValueDescriptor.creationSec(value.getWord0()));
         }
         asOfMs = Math.min(newestSec * 1000, nowMs);
         meta.newestCreationMs = asOfMs;
@@ -591,6 +593,10 @@ public final class BrandIndex implements BrandState, AutoCloseable
             return ConsentIndexWriter.SUPERSEDED;
         }
         map.put(key, value);
+        if (isLocal(value.getWord1()))
+        {
+            return ConsentIndexWriter.APPLIED;
+        }
         final long creationMs = Math.min(ConsentValueDescriptor.creationSec(value.getWord0()) * 1000, nowMs);
         if (creationMs > asOfMs)
         {
@@ -599,6 +605,15 @@ public final class BrandIndex implements BrandState, AutoCloseable
             metaDirty = true;
         }
         return ConsentIndexWriter.APPLIED;
+    }
+
+    /**
+     * A local opt-out is no İYS data: it says nothing of how far İYS's records are known, so it never moves the
+     * as-of time (else a brand receiving opt-outs would look fresh however old its İYS data).
+     */
+    private static boolean isLocal(final long word1)
+    {
+        return (ConsentValueDescriptor.flags(word1) & ConsentValueDescriptor.FLAG_LOCAL) != 0;
     }
 
     /**
@@ -617,6 +632,19 @@ public final class BrandIndex implements BrandState, AutoCloseable
             {
                 LOG.error("cannot write brand metadata: brand={}, dir={}", brandCode, directory, ex);
             }
+        }
+    }
+
+    /**
+     * Unmap the index and leave the metadata as it is, marked open, as a killed process would: the next open
+     * recovers. For crash tests.
+     */
+    void abandon()
+    {
+        if (phones != null)
+        {
+            phones.close();
+            emails.close();
         }
     }
 

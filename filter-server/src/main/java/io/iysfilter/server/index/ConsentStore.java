@@ -330,16 +330,31 @@ public final class ConsentStore implements AutoCloseable
     }
 
     /**
-     * Close every brand index cleanly and release the lock.
+     * Let go of the data directory as a killed process would: every map unmapped, no metadata written, so the next
+     * open recovers every brand. The page cache keeps what was written, as after a process crash. For crash tests
+     * that cannot afford a process per crash; the caller must have stopped the writer.
      */
-    @Override
-    public synchronized void close()
+    synchronized void abandon()
     {
-        if (closed)
-        {
-            return;
-        }
         closed = true;
+        stopVerifier();
+        for (final BrandIndex index : brands.values())
+        {
+            index.abandon();
+        }
+        try
+        {
+            lock.release();
+            lockChannel.close();
+        }
+        catch (final IOException ex)
+        {
+            LOG.warn("cannot release data directory lock: dir={}", dataDirectory, ex);
+        }
+    }
+
+    private void stopVerifier()
+    {
         closing = true;
         final Thread thread = verifier;
         if (thread != null)
@@ -361,6 +376,20 @@ public final class ConsentStore implements AutoCloseable
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * Close every brand index cleanly and release the lock.
+     */
+    @Override
+    public synchronized void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        stopVerifier();
         for (final BrandIndex index : brands.values())
         {
             try
