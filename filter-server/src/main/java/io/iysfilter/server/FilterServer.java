@@ -376,6 +376,14 @@ public final class FilterServer implements AutoCloseable
         }
 
         /**
+         * @return index sizing, freshness and validation.
+         */
+        public IndexOptions indexOptions()
+        {
+            return indexOptions;
+        }
+
+        /**
          * @return the bind address.
          */
         public String bindAddress()

@@ -122,8 +122,8 @@ final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
         final String problem = spool == null ? "method" :
             brandCode < 0 ? "brand: '" + brandCode + "' (expected: an İYS brand code)" :
             store.brand(brandCode) == null ? "unknown" :
-            date == null || Reconciler.parseDay(date) == null ? "date: '" + date + "' (expected: YYYY-MM-DD, not after " +
-                "today in Turkey)" :
+            Reconciler.parseDay(date) == null ? "date: '" + date + "' (expected: YYYY-MM-DD, not after today in " +
+                "Turkey)" :
             bodyLength == 0 && feed == null ? "body: empty and this server follows no İYS feed to fetch the file " +
                 "from (expected: the daily file as the body)" : null;
         closeSpool();
