@@ -1,5 +1,6 @@
 package io.iysfilter.server.index;
 
+import io.iysfilter.server.filter.Reason;
 import org.agrona.collections.Long2ObjectHashMap;
 import net.openhft.chronicle.core.values.LongValue;
 import net.openhft.chronicle.values.Values;
@@ -143,7 +144,7 @@ public final class ConsentStore implements AutoCloseable
                     LOG.info("opened brand index: brand={}, entries={}, recovered={}, state={}",
                         index.brandCode(), index.entries(), index.wasRecovered(),
                         index.unreadyReason() == null ? "READY" : index.unreadyReason());
-                    if (index.unreadyReason() == io.iysfilter.server.filter.Reason.INDEX_VERIFYING)
+                    if (index.unreadyReason() == Reason.INDEX_VERIFYING)
                     {
                         toVerify.add(index);
                     }
