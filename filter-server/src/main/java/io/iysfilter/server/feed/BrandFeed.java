@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * Polls one brand's two feeds ({@code HS}, {@code IYS}) to their end. For each page: every record is validated and
@@ -33,8 +34,27 @@ final class BrandFeed
     /** İYS serves the last 7 days; a cursor older than this (less a margin) cannot be continued. */
     static final long WINDOW_MS = 7L * 24 * 3600 * 1000 - 3600 * 1000;
 
+    /**
+     * One page of İYS's change feed: {@code GET /sps/{iysCode}/brands/{brandCode}/consents/changes}. {@link IysClient}
+     * in service, a stub in tests.
+     */
+    interface Changes
+    {
+        /**
+         * @param brandCode the brand.
+         * @param source    {@code HS} or {@code IYS}.
+         * @param after     the cursor to continue from, or null for the start of İYS's window.
+         * @return the page's body.
+         * @throws IysApiException      when İYS answers with an error status.
+         * @throws IOException          when İYS cannot be reached or does not answer in time.
+         * @throws InterruptedException when interrupted.
+         */
+        byte[] changes(long brandCode, String source, String after) throws IOException, InterruptedException;
+    }
+
     private final long brandCode;
-    private final IysClient client;
+    private final Changes client;
+    private final LongSupplier clock;
     private final IngestPipeline pipeline;
     private final FeedFiles files;
     private final long exclusionMs;
@@ -49,12 +69,28 @@ final class BrandFeed
 
     BrandFeed(
         final long brandCode,
-        final IysClient client,
+        final Changes client,
         final IngestPipeline pipeline,
         final FeedFiles files,
         final long exclusionMs,
         final Runnable durability)
     {
+        this(brandCode, client, pipeline, files, exclusionMs, durability, System::currentTimeMillis);
+    }
+
+    /**
+     * @param clock epoch milliseconds, e.g. {@code System::currentTimeMillis}; tests pass their own.
+     */
+    BrandFeed(
+        final long brandCode,
+        final Changes client,
+        final IngestPipeline pipeline,
+        final FeedFiles files,
+        final long exclusionMs,
+        final Runnable durability,
+        final LongSupplier clock)
+    {
+        this.clock = clock;
         this.durability = durability;
         this.brandCode = brandCode;
         this.client = client;
@@ -72,10 +108,10 @@ final class BrandFeed
      */
     long pollOnce() throws IOException, InterruptedException
     {
-        final long startedMs = System.currentTimeMillis();
+        final long startedMs = clock.getAsLong();
         for (int i = 0; i < SOURCES.length; i++)
         {
-            final long drainStartedMs = System.currentTimeMillis();
+            final long drainStartedMs = clock.getAsLong();
             drain(SOURCES[i], pages[i]);
             sourceWatermarkMs[i].set(drainStartedMs - exclusionMs);
         }
@@ -139,13 +175,13 @@ final class BrandFeed
      * İYS's cursors start with the epoch milliseconds of the movement they follow; one older than the feed's window
      * means movements in between may be gone.
      */
-    private static void checkWithinWindow(final String source, final String after) throws CursorLostException
+    private void checkWithinWindow(final String source, final String after) throws CursorLostException
     {
         final int underscore = after == null ? -1 : after.indexOf('_');
         if (underscore == 13 && after.substring(0, 13).chars().allMatch(Character::isDigit))
         {
             final long cursorMs = Long.parseLong(after.substring(0, 13));
-            if (System.currentTimeMillis() - cursorMs > WINDOW_MS)
+            if (clock.getAsLong() - cursorMs > WINDOW_MS)
             {
                 throw new CursorLostException("the " + source + " cursor is older than İYS's 7-day window: " +
                     java.time.Instant.ofEpochMilli(cursorMs), null);
@@ -277,7 +313,7 @@ final class BrandFeed
     double sourceLagSeconds(final int sourceIndex)
     {
         final long watermarkMs = sourceWatermarkMs[sourceIndex].get();
-        return watermarkMs == 0 ? Double.NaN : (System.currentTimeMillis() - watermarkMs) / 1000.0;
+        return watermarkMs == 0 ? Double.NaN : (clock.getAsLong() - watermarkMs) / 1000.0;
     }
 
     long received()
