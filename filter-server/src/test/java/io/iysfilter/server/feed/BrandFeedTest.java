@@ -145,6 +145,29 @@ class BrandFeedTest
     }
 
     @Test
+    void shouldJudgeACursorWithoutARecordedAcceptanceByTheMovementItFollows() throws Exception
+    {
+        iys.add("HS", START_MS - 2 * HOUR, "+905320000001", "ONAY");
+        feed().pollOnce();
+        final Path file = store.brand(BRAND).directory().resolve("feed-HS.cursor");
+        final String cursor = Files.readAllLines(file).get(0);
+        Files.writeString(file, cursor + "\n");
+        final int requests = iys.requests.size();
+
+        nowMs.set(START_MS + 6 * DAY);
+        final BrandFeed beforeAcceptanceTimes = feed();
+        beforeAcceptanceTimes.pollOnce();
+        assertEquals("HS " + cursor, iys.requests.get(requests), "a file of the previous format is still followed");
+        assertEquals(cursor + "\naccepted=" + nowMs.get() + "\n", Files.readString(file), "and gains its line");
+
+        Files.writeString(file, cursor + "\n");
+        nowMs.set(START_MS + 7 * DAY);
+        final BrandFeed tooOld = feed();
+        pollQuietly(tooOld);
+        assertTrue(tooOld.lost(0).reason().contains("no recorded acceptance"), tooOld.lost(0).reason());
+    }
+
+    @Test
     void shouldBackOffNotLoseTheCursorOnRetryableAndPermissionErrors() throws Exception
     {
         iys.add("HS", START_MS - 2 * HOUR, "+905320000001", "ONAY");
