@@ -34,11 +34,6 @@ public final class IysApiException extends IOException
     {
     }
 
-    IysApiException(final String message, final int status, final long retryAfterMs)
-    {
-        this(message, status, retryAfterMs, "", List.of());
-    }
-
     private IysApiException(
         final String message, final int status, final long retryAfterMs, final String body, final List<Error> errors)
     {
