@@ -222,13 +222,24 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                     .append(",\"completedPolls\":").append(status.completedPolls())
                     .append(",\"received\":").append(status.received())
                     .append(",\"quarantined\":").append(status.quarantined())
-                    .append(",\"cursors\":{");
-                boolean firstCursor = true;
-                for (final var cursor : status.cursors().entrySet())
+                    .append(",\"sources\":{");
+                boolean firstSource = true;
+                for (final var source : status.sources().entrySet())
                 {
-                    json.append(firstCursor ? "\"" : ",\"").append(cursor.getKey()).append("\":")
-                        .append(cursor.getValue() == null ? "null" : "\"" + Json.escape(cursor.getValue()) + "\"");
-                    firstCursor = false;
+                    final FeedService.SourceStatus feedSource = source.getValue();
+                    json.append(firstSource ? "\"" : ",\"").append(source.getKey()).append("\":{\"state\":\"")
+                        .append(feedSource.state()).append("\",\"cursor\":").append(string(feedSource.cursor()))
+                        .append(",\"accepted\":").append(instant(feedSource.acceptedMs()));
+                    if (feedSource.lostReason() != null)
+                    {
+                        json.append(",\"lost\":{\"since\":").append(instant(feedSource.lostSinceMs()))
+                            .append(",\"reason\":").append(string(feedSource.lostReason()))
+                            .append(",\"code\":").append(string(feedSource.lostCode()))
+                            .append(",\"body\":").append(string(feedSource.lostBody()))
+                            .append(",\"nextRetry\":").append(instant(feedSource.nextRetryMs())).append('}');
+                    }
+                    json.append('}');
+                    firstSource = false;
                 }
                 json.append("}}");
             }
@@ -240,6 +251,11 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     private static String asOf(final BrandState brand)
     {
         return brand == null ? "null" : instant(brand.asOfMs());
+    }
+
+    private static String string(final String value)
+    {
+        return value == null ? "null" : "\"" + Json.escape(value) + "\"";
     }
 
     private static String instant(final long epochMs)
