@@ -303,6 +303,22 @@ class BrandFeedTest
             "the watermark claims both sources are applied, so it waits for HS");
     }
 
+    @Test
+    void shouldQuarantineARecordFromTheFutureSoThatTheRealRetHolds() throws Exception
+    {
+        iys.add("IYS", START_MS - 2 * HOUR, "+905320000001", "RET");
+        iys.add("HS", IysTime.parseSeconds("2099-12-31 00:00:00") * 1000, "+905320000001", "ONAY");
+        iys.ignoreExclusion = true;
+        final BrandFeed feed = feed();
+        feed.pollOnce();
+        assertEquals(ConsentStatus.RET, status("+905320000001"), "the 2099 ONAY did not beat the citizen's RET");
+        assertEquals(1, feed.quarantined());
+        final String quarantine = Files.readString(store.brand(BRAND).directory().resolve("quarantine.log"));
+        assertTrue(quarantine.contains("creationDate 2099-12-31 00:00:00 lies in the future"), quarantine);
+        assertTrue(store.brand(BRAND).asOfMs() <= System.currentTimeMillis(), "the as-of time is not in 2099");
+        assertEquals(1, pipeline.rejected());
+    }
+
     private int status(final String phone)
     {
         final IndexLookup lookup = store.newLookup();
@@ -329,6 +345,8 @@ class BrandFeedTest
             new ArrayList<>()));
         final Map<String, Supplier<IOException>> failing = new HashMap<>();
         final List<String> requests = new ArrayList<>();
+        /** Serve movements whatever their creation time, as a faulty İYS (or a man in the middle) might. */
+        boolean ignoreExclusion;
         private int transactions;
 
         void add(final String source, final long creationMs, final String phone, final String status)
@@ -383,7 +401,8 @@ class BrandFeedTest
             final StringBuilder json = new StringBuilder("{\"list\":[");
             String next = after;
             boolean first = true;
-            for (int i = start; i < feed.size() && Long.parseLong(feed.get(i)[0]) <= nowMs.get() - HOUR; i++)
+            for (int i = start; i < feed.size() &&
+                (ignoreExclusion || Long.parseLong(feed.get(i)[0]) <= nowMs.get() - HOUR); i++)
             {
                 final String[] movement = feed.get(i);
                 final String time = IysTime.format(Long.parseLong(movement[0]) / 1000);
