@@ -27,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 @Timeout(300)
 class RedisComparisonIT
 {
+    private static final Pattern FAILURES = Pattern.compile("FAIL \\[([^\\]]*)]");
     private static final Pattern PIDS = Pattern.compile("iys-filter pid (\\d+) on .*; .* pid (\\d+) on ");
 
     @Test
@@ -52,7 +53,15 @@ class RedisComparisonIT
             Integer.toString(freePort()), "--io-threads", "1");
         final String text = result.text();
 
-        assertEquals(Main.EXIT_OK, result.status(), text);
+        // Whether a rate was held depends on the machine, not on the code: that verdict is the benchmark's to give
+        // (exit 1), and is no test failure. Every other failure (a wrong answer, a lost request) is.
+        assertTrue(result.status() == Main.EXIT_OK || result.status() == Main.EXIT_DENY, text);
+        final Matcher failures = FAILURES.matcher(text);
+        while (failures.find())
+        {
+            assertTrue(failures.group(1).startsWith("rate not held"), "only a rate may be missed: " +
+                failures.group() + "\n" + text);
+        }
         final Matcher pids = PIDS.matcher(text);
         assertTrue(pids.find(), text);
         for (final String pid : new String[]{pids.group(1), pids.group(2)})
@@ -72,7 +81,8 @@ class RedisComparisonIT
             assertTrue(summary.contains("\"name\" : \"" + run + "\""), "summary has run " + run);
             assertTrue(Files.exists(out.resolve(run + ".hlog")), run + ".hlog");
         }
-        assertFalse(summary.contains("\"passed\" : false"), summary);
+        assertFalse(summary.contains("differ from the expected") || summary.contains("requests failed") ||
+            summary.contains("answers missing") || summary.contains("no answer in the measurement"), summary);
         assertTrue(Pattern.compile("\"redis pipelined GET requests/s\" : [1-9]").matcher(summary).find(), summary);
         assertTrue(Pattern.compile("\"in-server CHECKs counted\" : [1-9]").matcher(summary).find(), summary);
         assertTrue(Files.readString(out.resolve("latency.html")).contains("open-loop-redis"));
