@@ -43,6 +43,10 @@ public class ConsentIndexState
     @Param({"1000000", "10000000"})
     int entries;
 
+    /** Entry checksums in the maps (on in production; {@code -p checksums=true,false} measures their cost). */
+    @Param({"true"})
+    boolean checksums;
+
     Path dataDir;
     ConsentStore store;
     OpenAddressingBaseline baseline;
@@ -53,7 +57,7 @@ public class ConsentIndexState
     public void fill() throws IOException
     {
         dataDir = Files.createTempDirectory("iys-bench");
-        store = ConsentStore.open(dataDir, IndexOptions.withEntries(entries));
+        store = ConsentStore.open(dataDir, IndexOptions.withEntries(entries).withChecksums(checksums));
         baseline = new OpenAddressingBaseline(entries);
         final ConsentIndexWriter writer = store.writer();
         writer.createBrand(BRAND);

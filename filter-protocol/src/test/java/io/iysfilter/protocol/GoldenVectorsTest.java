@@ -130,6 +130,30 @@ class GoldenVectorsTest
     }
 
     @Test
+    void shouldMatchCheckResponseForADamagedIndex()
+    {
+        final UnsafeBuffer golden = load("check-response-index-damaged.hex");
+        assertHeader(golden, CheckResponseDecoder.TEMPLATE_ID, CheckResponseDecoder.BLOCK_LENGTH);
+        final CheckResponseDecoder decoder = new CheckResponseDecoder().wrap(golden, FrameDescriptor.MESSAGE_OFFSET,
+            header.blockLength(), header.version());
+        assertEquals(43L, decoder.correlationId());
+        assertEquals(0L, decoder.asOf());
+        assertEquals(Verdict.DENY, decoder.verdict());
+        assertEquals(Reason.INDEX_DAMAGED, decoder.reason());
+        assertEquals(23, Reason.INDEX_DAMAGED.value());
+        assertEquals(24, Reason.INDEX_VERIFYING.value());
+
+        final UnsafeBuffer encoded = frame(new CheckResponseEncoder()
+            .wrapAndApplyHeader(buffer(), FrameDescriptor.MESSAGE_HEADER_OFFSET, headerEncoder)
+            .correlationId(43L)
+            .asOf(0L)
+            .verdict(Verdict.DENY)
+            .reason(Reason.INDEX_DAMAGED)
+            .encodedLength());
+        assertBytes(golden, encoded);
+    }
+
+    @Test
     void shouldMatchCheckBatchOfZeroOneAndThreeEntries()
     {
         assertCheckBatch("check-batch-0.hex", List.of());

@@ -90,6 +90,7 @@ public final class FilterServer implements AutoCloseable
             store.close();
             throw ex;
         }
+        store.startBackgroundVerification();
         ingest = pipeline;
         feed = following;
         metrics = serviceMetrics;
@@ -402,6 +403,14 @@ public final class FilterServer implements AutoCloseable
         public List<FeedSettings> feeds()
         {
             return List.copyOf(feeds);
+        }
+
+        /**
+         * @return index sizing, freshness and validation.
+         */
+        public IndexOptions indexOptions()
+        {
+            return indexOptions;
         }
 
         /**

@@ -100,7 +100,14 @@ final class ImportCommand implements Main.Command
                 throw new IOException("cannot open or create the index of brand " + brand + ": " +
                     ex.getCause().getMessage(), ex.getCause());
             }
-            return new DailyFileImporter(pipeline, brand, LISTED_REJECTIONS, progress).importFile(file);
+            // Until the marker is gone the brand opens INDEX_DAMAGED: a crash mid-import never serves half a brand.
+            final String name = "import of " + file.toAbsolutePath();
+            store.importStarted(brand, name);
+            final DailyFileImporter.Report report =
+                new DailyFileImporter(pipeline, brand, LISTED_REJECTIONS, progress).importFile(file);
+            store.brand(brand).force();
+            store.importFinished(brand, name);
+            return report;
         }
     }
 }

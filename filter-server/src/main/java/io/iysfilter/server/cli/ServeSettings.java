@@ -37,6 +37,8 @@ import java.util.Set;
  *   tacir-requires-record  true         TACIR with no record: DENY/NO_CONSENT (true) or ALLOW/TACIR_NO_RECORD
  *   freshness-bound        72h          age (s, m, h or d) past which commercial answers are STALE; "off" = none
  *   unbounded-brands       (none)       comma-separated brand codes whose data is imported only: no bound
+ *   max-future-skew        5m           how far past this server's clock a record's creationDate may lie before it
+ *                                       is refused (a record from the future would beat every real one)
  *   entries-per-map        10000000     sizing of a brand's phone and e-mail maps when created
  *   disk-reserve-mb        256          MiB the data directory's file system keeps usable: below it the writer
  *                                       refuses changes and opt-outs ("disk full"); 0 = no guard
@@ -61,7 +63,8 @@ import java.util.Set;
 final class ServeSettings
 {
     static final Set<String> NAMES = Set.of("data-dir", "bind", "port", "http-port", "io-threads", "max-connections",
-        "busy-poll", "tacir-requires-record", "freshness-bound", "unbounded-brands", "entries-per-map", "milter-port",
+        "busy-poll", "tacir-requires-record", "freshness-bound", "unbounded-brands", "max-future-skew",
+        "entries-per-map", "milter-port",
         "milter-brand-map", "milter-brand-header", "milter-reject-at-rcpt", "iys-base-url", "iys-code",
         "iys-username", "iys-password", "iys-brands", "iys-poll-interval", "iys-page-size", "iys-recent-exclusion",
         "iys-durability", "disk-reserve-mb");
@@ -88,6 +91,7 @@ final class ServeSettings
         defaults.put("tacir-requires-record", "true");
         defaults.put("freshness-bound", "72h");
         defaults.put("unbounded-brands", "");
+        defaults.put("max-future-skew", "5m");
         defaults.put("entries-per-map", Long.toString(IndexOptions.DEFAULT_ENTRIES_PER_MAP));
         defaults.put("disk-reserve-mb", Long.toString(IndexOptions.DEFAULT_DISK_RESERVE_BYTES / MIB));
         defaults.put("milter-port", Integer.toString(MilterEndpoint.PORT_DEFAULT));
@@ -223,6 +227,12 @@ final class ServeSettings
             throw new Args.UsageException("data-dir: missing (expected: --data-dir DIR or data-dir= in --config)");
         }
         final long boundMs = duration("freshness-bound", settings.getProperty("freshness-bound", "72h"));
+        final long skewMs = duration("max-future-skew", settings.getProperty("max-future-skew", "5m"));
+        if (skewMs <= 0)
+        {
+            throw new Args.UsageException("max-future-skew: 'off' (expected: a number with s, m, h or d; the check " +
+                "cannot be switched off, a record from the future would beat every real one)");
+        }
         final Set<Long> unbounded = new HashSet<>();
         for (final String code : settings.getProperty("unbounded-brands", "").split(","))
         {
@@ -273,7 +283,8 @@ final class ServeSettings
                 Integer.toString(FilterServer.Context.MAX_CONNECTIONS_DEFAULT)), 1, 1_000_000))
             .policy(new FilterPolicy(tacir))
             .indexOptions(new IndexOptions(entries, IndexOptions.DEFAULT_MAX_BLOAT_FACTOR,
-                brand -> unbounded.contains(brand) ? 0 : boundMs, reserveMib * MIB));
+                brand -> unbounded.contains(brand) ? 0 : boundMs).withMaxFutureSkewMs(skewMs)
+                .withDiskReserve(reserveMib * MIB));
     }
 
     /**

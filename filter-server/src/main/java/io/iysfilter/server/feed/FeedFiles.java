@@ -4,44 +4,96 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.List;
 
 /**
- * A brand's feed files beside its index: {@code feed-HS.cursor}, {@code feed-IYS.cursor} (the last {@code after}
- * whose page is applied; written atomically: temporary file, fsync, rename) and {@code quarantine.log} (records
- * that failed validation, one line each with the reason).
+ * A brand's feed files beside its index: {@code feed-HS.cursor}, {@code feed-IYS.cursor} and {@code quarantine.log}
+ * (records that failed validation, one line each with the reason).
+ * <p>
+ * A cursor file holds the last {@code after} whose page is applied, on its first line, and on a second line
+ * {@code accepted=<epoch ms>}: when İYS last answered the source's end from that cursor (or an earlier one of the
+ * same chain). It is written atomically: temporary file, fsync, rename. A file without the second line (written
+ * before acceptance times were kept) reads as accepted 0, not known.
  */
 final class FeedFiles
 {
+    private static final String ACCEPTED = "accepted=";
+
     private final Path directory;
+
+    /**
+     * A source's persisted position.
+     *
+     * @param cursor     the last {@code after} whose page is applied, or null.
+     * @param acceptedMs when İYS last answered the source's end from it, epoch ms, or 0 when not known.
+     */
+    record Position(String cursor, long acceptedMs)
+    {
+    }
 
     FeedFiles(final Path directory)
     {
         this.directory = directory;
     }
 
-    String cursor(final String source) throws IOException
+    Position position(final String source) throws IOException
     {
-        final Path file = directory.resolve("feed-" + source + ".cursor");
-        if (!Files.exists(file))
+        final List<String> lines;
+        try
         {
-            return null;
+            lines = Files.readAllLines(directory.resolve("feed-" + source + ".cursor"), StandardCharsets.UTF_8);
         }
-        final String cursor = Files.readString(file, StandardCharsets.UTF_8).trim();
-        return cursor.isEmpty() ? null : cursor;
+        catch (final NoSuchFileException ex)
+        {
+            return new Position(null, 0);
+        }
+        final String cursor = lines.isEmpty() ? "" : lines.get(0).trim();
+        long acceptedMs = 0;
+        for (int i = 1; i < lines.size(); i++)
+        {
+            final String line = lines.get(i).trim();
+            if (line.startsWith(ACCEPTED))
+            {
+                try
+                {
+                    acceptedMs = Long.parseLong(line.substring(ACCEPTED.length()));
+                }
+                catch (final NumberFormatException ex)
+                {
+                    throw new IOException("feed-" + source + ".cursor: bad line '" + line + "' (expected: " +
+                        ACCEPTED + "<epoch ms>)", ex);
+                }
+            }
+        }
+        return new Position(cursor.isEmpty() ? null : cursor, cursor.isEmpty() ? 0 : acceptedMs);
     }
 
-    void persistCursor(final String source, final String cursor) throws IOException
+    String cursor(final String source) throws IOException
+    {
+        return position(source).cursor();
+    }
+
+    /**
+     * Durably replace a source's position.
+     *
+     * @param source     {@code HS} or {@code IYS}.
+     * @param cursor     the cursor, whose page is applied.
+     * @param acceptedMs when İYS last answered the source's end from it (or an earlier cursor), or 0 when not known.
+     */
+    void persist(final String source, final String cursor, final long acceptedMs) throws IOException
     {
         final Path target = directory.resolve("feed-" + source + ".cursor");
         final Path temporary = directory.resolve("feed-" + source + ".cursor.tmp");
         try (FileChannel channel = FileChannel.open(temporary,
             StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING))
         {
-            channel.write(StandardCharsets.UTF_8.encode(cursor + "\n"));
+            channel.write(StandardCharsets.UTF_8.encode(cursor + "\n" +
+                (acceptedMs == 0 ? "" : ACCEPTED + acceptedMs + "\n")));
             channel.force(true);
         }
         Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -28,7 +28,9 @@ import java.util.concurrent.TimeUnit;
  * Follows İYS's change feed for every configured brand of every configured service provider: one poll loop per
  * brand on a small scheduled pool, so a slow or failing brand delays no other. A brand without an index gets one.
  * After a failure the brand backs off exponentially with jitter (honouring Retry-After), up to the poll interval
- * × 16; its watermark stops advancing, so its commercial answers become STALE once past the freshness bound.
+ * × 16; its watermark stops advancing, so its commercial answers become STALE once past the freshness bound. A
+ * source whose cursor is lost puts the brand in NEEDS_REBOOTSTRAP: the other source is still polled and applied,
+ * the lost one is tried again hourly, the watermark stops.
  */
 public final class FeedService implements AutoCloseable
 {
@@ -44,14 +46,14 @@ public final class FeedService implements AutoCloseable
      *
      * @param brandCode      the brand.
      * @param state          FOLLOWING after a complete poll, STARTING before the first, BACKING_OFF after a failure,
-     *                       NEEDS_REBOOTSTRAP when İYS cannot continue from the brand's cursor.
+     *                       NEEDS_REBOOTSTRAP while a source's cursor is lost (see {@link SourceStatus}).
      * @param watermarkMs    time up to which the feed is applied.
      * @param lastPollMs     when the last complete poll finished, or 0.
      * @param lastError      the last failure, or null.
      * @param completedPolls complete polls since start.
      * @param received       records received since start.
      * @param quarantined    records quarantined since start.
-     * @param cursors        the persisted {@code after} per source (HS, IYS), null where none yet.
+     * @param sources        per source (HS, IYS), in that order.
      */
     public record BrandStatus(
         long brandCode,
@@ -62,7 +64,32 @@ public final class FeedService implements AutoCloseable
         long completedPolls,
         long received,
         long quarantined,
-        Map<String, String> cursors)
+        Map<String, SourceStatus> sources)
+    {
+    }
+
+    /**
+     * Status of one source of a followed brand's feed.
+     *
+     * @param state       FOLLOWING, or CURSOR_LOST when İYS refused its cursor or last accepted it longer ago than
+     *                    its 7-day window.
+     * @param cursor      the persisted {@code after}, null where none yet.
+     * @param acceptedMs  when İYS last answered the source's end from its cursor, or 0 when not known.
+     * @param lostReason  why the cursor is lost, or null.
+     * @param lostCode    İYS's H-code(s) in its refusal, or null (also when judged by age).
+     * @param lostBody    İYS's answer body in its refusal, cut, or null.
+     * @param lostSinceMs when the cursor was first judged lost, or 0.
+     * @param nextRetryMs when a lost cursor is next offered to İYS (hourly), or 0.
+     */
+    public record SourceStatus(
+        String state,
+        String cursor,
+        long acceptedMs,
+        String lostReason,
+        String lostCode,
+        String lostBody,
+        long lostSinceMs,
+        long nextRetryMs)
     {
     }
 
@@ -332,52 +359,66 @@ public final class FeedService implements AutoCloseable
             long delayMs = settings.pollIntervalMs();
             try
             {
-                feed.pollOnce();
+                final long watermarkMs = feed.pollOnce();
                 failures = 0;
-                lastError = null;
-                lastPollMs = System.currentTimeMillis();
-                completedPolls++;
-                state = "FOLLOWING";
-                covered.complete(null);
+                if (watermarkMs != 0)
+                {
+                    lastError = null;
+                    lastPollMs = System.currentTimeMillis();
+                    completedPolls++;
+                    state = "FOLLOWING";
+                    covered.complete(null);
+                }
+                else
+                {
+                    // a source's cursor is lost: the other was polled, the watermark stays (BrandFeed logs it)
+                    lastError = lostSummary();
+                    state = "NEEDS_REBOOTSTRAP";
+                    chain(covered);
+                }
             }
             catch (final InterruptedException ex)
             {
                 Thread.currentThread().interrupt();
                 return;
             }
-            catch (final CursorLostException ex)
-            {
-                if (!"NEEDS_REBOOTSTRAP".equals(state))
-                {
-                    LOG.error("İYS feed of brand {} NEEDS RE-BOOTSTRAP: {}. Its answers turn STALE past the " +
-                        "freshness bound; see the README", brandCode, ex.getMessage());
-                }
-                state = "NEEDS_REBOOTSTRAP";
-                lastError = ex.getMessage();
-                synchronized (this)
-                {
-                    waiting.whenComplete((ignored, error) -> covered.complete(null));
-                }
-            }
             catch (final IOException | RuntimeException ex)
             {
                 failures++;
                 lastError = ex.getMessage();
-                state = "BACKING_OFF";
+                state = feed.anyLost() ? "NEEDS_REBOOTSTRAP" : "BACKING_OFF";
                 delayMs = backoffMs(ex);
                 LOG.warn("İYS feed poll failed, retrying in {} ms: brand={}, failures={}, error={}", delayMs,
                     brandCode, failures, ex.getMessage());
-                synchronized (this)
-                {
-                    // whoever waited for this poll now waits for the next complete one
-                    waiting.whenComplete((ignored, error) -> covered.complete(null));
-                }
+                chain(covered);
             }
             attempted.complete(null);
             if (!scheduler.isShutdown())
             {
                 scheduler.schedule(this, delayMs, TimeUnit.MILLISECONDS);
             }
+        }
+
+        /**
+         * Whoever waited for this poll now waits for the next complete one.
+         */
+        private synchronized void chain(final CompletableFuture<Void> covered)
+        {
+            waiting.whenComplete((ignored, error) -> covered.complete(null));
+        }
+
+        private String lostSummary()
+        {
+            final StringBuilder summary = new StringBuilder();
+            for (int i = 0; i < BrandFeed.SOURCES.length; i++)
+            {
+                final BrandFeed.Lost lost = feed.lost(i);
+                if (lost != null)
+                {
+                    summary.append(summary.length() == 0 ? "" : "; ").append(lost.reason());
+                }
+            }
+            return summary.toString();
         }
 
         private long backoffMs(final Exception failure)
@@ -392,13 +433,17 @@ public final class FeedService implements AutoCloseable
         BrandStatus status()
         {
             final BrandIndex index = store.brand(brandCode);
-            final Map<String, String> cursors = new LinkedHashMap<>();
-            for (final String source : BrandFeed.SOURCES)
+            final Map<String, SourceStatus> sources = new LinkedHashMap<>();
+            for (int i = 0; i < BrandFeed.SOURCES.length; i++)
             {
-                cursors.put(source, feed.cursor(source));
+                final BrandFeed.Lost lost = feed.lost(i);
+                sources.put(BrandFeed.SOURCES[i], lost == null ?
+                    new SourceStatus("FOLLOWING", feed.cursor(i), feed.acceptedMs(i), null, null, null, 0, 0) :
+                    new SourceStatus("CURSOR_LOST", feed.cursor(i), feed.acceptedMs(i), lost.reason(), lost.code(),
+                        lost.body(), lost.sinceMs(), lost.nextRetryMs()));
             }
             return new BrandStatus(brandCode, state, index == null ? 0 : index.watermarkMs(), lastPollMs, lastError,
-                completedPolls, feed.received(), feed.quarantined(), cursors);
+                completedPolls, feed.received(), feed.quarantined(), sources);
         }
     }
 }

@@ -20,7 +20,7 @@ import java.util.List;
  * İYS's REST API as the feed needs it, for one service provider: its brands, the change feed, daily files.
  * Tokens come from a {@link Tokens} that providers sharing one (integrator) login share.
  */
-final class IysClient
+final class IysClient implements BrandFeed.Changes
 {
     static final JsonFactory JSON = new JsonFactory();
     static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -71,10 +71,8 @@ final class IysClient
         tokens.invalidate();
     }
 
-    /**
-     * @return the body of one page of a brand's change feed.
-     */
-    byte[] changes(final long brandCode, final String source, final String after)
+    @Override
+    public byte[] changes(final long brandCode, final String source, final String after)
         throws IOException, InterruptedException
     {
         final StringBuilder path = new StringBuilder("/sps/").append(settings.iysCode()).append("/brands/")
@@ -128,9 +126,7 @@ final class IysClient
         {
             final long retryAfterMs = response.headers().firstValue("Retry-After")
                 .map((value) -> value.matches("\\d{1,6}") ? Long.parseLong(value) * 1000 : 0L).orElse(0L);
-            final String body = new String(response.body(), StandardCharsets.UTF_8);
-            throw new IysApiException("İYS " + what + ": status=" + response.statusCode() + ", body=" +
-                (body.length() > 300 ? body.substring(0, 300) + "…" : body), response.statusCode(), retryAfterMs);
+            throw IysApiException.of(what, response.statusCode(), retryAfterMs, response.body());
         }
     }
 

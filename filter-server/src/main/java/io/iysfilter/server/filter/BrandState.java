@@ -19,4 +19,12 @@ public interface BrandState
      * @return how old the data may be before commercial answers become STALE, or 0 or less for no bound.
      */
     long freshnessBoundMs();
+
+    /**
+     * Whether the brand's index may be trusted at all: a volatile read, once per decision.
+     *
+     * @return null when it may, else the reason every commercial answer for the brand must carry
+     * ({@link Reason#INDEX_DAMAGED} or {@link Reason#INDEX_VERIFYING}).
+     */
+    Reason unreadyReason();
 }

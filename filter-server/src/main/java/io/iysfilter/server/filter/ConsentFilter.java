@@ -10,6 +10,7 @@ package io.iysfilter.server.filter;
  *   <li>address does not parse, or the channel does not fit it: DENY / INVALID_RECIPIENT;</li>
  *   <li>TRANSACTIONAL: ALLOW / EXEMPT, whatever the index holds;</li>
  *   <li>no index for the brand: DENY / UNKNOWN_BRAND;</li>
+ *   <li>the brand's index is damaged or not yet verified: DENY / INDEX_DAMAGED or INDEX_VERIFYING;</li>
  *   <li>the brand's as-of time is unknown or older than its freshness bound: DENY / STALE;</li>
  *   <li>the lookup fails: DENY / LOOKUP_ERROR;</li>
  *   <li>latest record ONAY: ALLOW / CONSENT; RET: DENY / REJECTED;</li>
@@ -65,6 +66,11 @@ public final class ConsentFilter
         if (brand == null)
         {
             return Reason.UNKNOWN_BRAND;
+        }
+        final Reason unready = brand.unreadyReason();
+        if (unready != null)
+        {
+            return unready;
         }
         if (isStale(brand, nowMs))
         {

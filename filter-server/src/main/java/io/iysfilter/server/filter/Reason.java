@@ -25,7 +25,14 @@ public enum Reason
     /** DENY: the request names a channel, recipient type or kind that is not known. */
     INVALID_REQUEST(21, false),
     /** DENY: the index lookup failed. */
-    LOOKUP_ERROR(22, false);
+    LOOKUP_ERROR(22, false),
+    /**
+     * DENY: the brand's index cannot be trusted: a map file failed verification or is missing, recovery after a crash
+     * dropped entries, it holds records dated in the future, or an import into it did not finish.
+     */
+    INDEX_DAMAGED(23, false),
+    /** DENY: the brand's index is still being verified after start-up. */
+    INDEX_VERIFYING(24, false);
 
     private final int code;
     private final boolean allows;

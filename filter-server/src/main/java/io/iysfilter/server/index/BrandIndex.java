@@ -2,9 +2,13 @@ package io.iysfilter.server.index;
 
 import io.iysfilter.server.filter.BrandState;
 import io.iysfilter.server.filter.ConsentStatus;
+import io.iysfilter.server.filter.Reason;
 import net.openhft.chronicle.core.values.LongValue;
+import net.openhft.chronicle.hash.ChecksumEntry;
+import net.openhft.chronicle.hash.ChronicleHashCorruption;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
+import net.openhft.chronicle.values.Values;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,6 +19,10 @@ import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * One brand's consent index: a directory holding {@code phone.cmap} ({@link LongValue} keys), {@code email.cmap}
@@ -23,6 +31,13 @@ import java.security.SecureRandom;
  * <p>
  * Threading: any number of threads read through their own {@link IndexLookup}; only the store's single writer
  * calls {@link #apply}, {@link #checkpoint()} and {@link #close()}. {@link #asOfMs()} is a volatile read.
+ * <p>
+ * Integrity (docs/INDEX.md): a brand is trusted only once it is verified. It opens {@link Reason#INDEX_VERIFYING};
+ * {@link #verify} reads every entry, checks its checksum and its value, and makes the brand ready, or
+ * {@link Reason#INDEX_DAMAGED}. A brand is damaged from the start when a map file is missing while its metadata
+ * exists, when recovery after an unclean shutdown reported corruption, when an import into it did not finish, when
+ * it claims data from the future, or when an earlier finding was recorded ({@link IntegrityFiles}). A damaged brand
+ * whose maps could not be opened at all has none: the writer refuses its changes and readers never reach them.
  */
 public final class BrandIndex implements BrandState, AutoCloseable
 {
@@ -40,6 +55,8 @@ public final class BrandIndex implements BrandState, AutoCloseable
     private final boolean recovered;
     private volatile long asOfMs;
     private volatile long watermarkMs;
+    private volatile Reason unready = Reason.INDEX_VERIFYING;
+    private volatile String damage;
     private boolean metaDirty;
 
     private BrandIndex(
@@ -54,13 +71,29 @@ public final class BrandIndex implements BrandState, AutoCloseable
         this.brandCode = brandCode;
         this.directory = directory;
         this.meta = meta;
-        this.hashSeed = meta.hashSeed;
+        this.hashSeed = meta == null ? 0 : meta.hashSeed;
         this.phones = phones;
         this.emails = emails;
         this.freshnessBoundMs = freshnessBoundMs;
         this.recovered = recovered;
-        this.asOfMs = meta.newestCreationMs;
-        this.watermarkMs = meta.watermarkMs;
+        this.asOfMs = meta == null ? 0 : meta.newestCreationMs;
+        this.watermarkMs = meta == null ? 0 : meta.watermarkMs;
+    }
+
+    /**
+     * A brand whose index cannot be opened at all: it answers {@link Reason#INDEX_DAMAGED} and takes no change.
+     *
+     * @param directory the brand's directory.
+     * @param brandCode İYS brand code.
+     * @param cause     why, for the operator.
+     * @return the stand-in.
+     */
+    static BrandIndex unopenable(final Path directory, final long brandCode, final String cause)
+    {
+        final BrandIndex index = new BrandIndex(brandCode, directory, null, null, null, 0, false);
+        index.damage = cause;
+        index.unready = Reason.INDEX_DAMAGED;
+        return index;
     }
 
     /**
@@ -86,20 +119,59 @@ public final class BrandIndex implements BrandState, AutoCloseable
         meta.entriesPerMap = options.entriesPerMap();
         meta.open = true;
         meta.write(directory);
-        return openMaps(directory, meta, options, false);
+        final BrandIndex index = openMaps(directory, meta, options, false, null);
+        index.unready = null;
+        return index;
     }
 
     /**
-     * Open an existing brand index, recovering it first if it was not closed cleanly.
+     * Open an existing brand index, recovering it first if it was not closed cleanly. It is returned
+     * {@link Reason#INDEX_VERIFYING}, or {@link Reason#INDEX_DAMAGED} when something already shows it cannot be
+     * trusted; a map file that is missing is never created anew.
      *
      * @param directory the brand's directory.
-     * @param options   sizing and freshness; sizing is taken from the metadata.
+     * @param options   sizing, freshness and the clock; sizing is taken from the metadata.
      * @return the open index.
-     * @throws IOException when the files cannot be read.
+     * @throws IOException when the metadata cannot be read or a map file cannot be opened.
      */
     static BrandIndex open(final Path directory, final IndexOptions options) throws IOException
     {
         final BrandMeta meta = BrandMeta.read(directory);
+        final List<String> causes = new ArrayList<>();
+        final String recorded = IntegrityFiles.damage(directory);
+        if (recorded != null)
+        {
+            causes.add(recorded);
+        }
+        for (final String unfinished : IntegrityFiles.unfinishedImports(directory))
+        {
+            causes.add("an import did not finish: " + unfinished);
+        }
+        final long nowMs = options.clockMs().getAsLong();
+        if (meta.newestCreationMs > nowMs + options.maxFutureSkewMs())
+        {
+            causes.add("holds a record dated in the future: newest creationDate " +
+                Instant.ofEpochMilli(meta.newestCreationMs));
+        }
+        final List<String> missing = new ArrayList<>();
+        for (final String file : new String[]{PHONE_FILE, EMAIL_FILE})
+        {
+            if (!Files.exists(directory.resolve(file)))
+            {
+                missing.add(file);
+            }
+        }
+        if (!missing.isEmpty())
+        {
+            causes.add("map file missing: " + String.join(", ", missing) + " (the brand's metadata exists, so it " +
+                "had them)");
+            final BrandIndex index = unopenable(directory, meta.brandCode, String.join("; ", causes));
+            LOG.error("brand index damaged, every commercial answer for it is DENY INDEX_DAMAGED: brand={}, " +
+                "cause={}; restore the brand's directory from a backup or rebuild it (docs/OPERATIONS.md)",
+                meta.brandCode, index.damage);
+            return index;
+        }
+
         final boolean recover = meta.open;
         if (recover)
         {
@@ -107,26 +179,49 @@ public final class BrandIndex implements BrandState, AutoCloseable
         }
         meta.open = true;
         meta.write(directory);
-        final BrandIndex index = openMaps(directory, meta, options, recover);
+        final List<String> corruptions = new ArrayList<>();
+        final BrandIndex index = openMaps(directory, meta, options, recover, corruptions);
         if (recover)
         {
-            index.recomputeAsOf();
+            index.recomputeAsOf(nowMs);
+        }
+        if (!corruptions.isEmpty())
+        {
+            final String cause = "recovery after an unclean shutdown found " + corruptions.size() +
+                " corruption(s), entries may be lost; first: " + corruptions.get(0);
+            IntegrityFiles.recordDamage(directory, cause);
+            causes.add(cause);
+        }
+        if (!causes.isEmpty())
+        {
+            index.damaged(String.join("; ", causes));
         }
         return index;
     }
 
     private static BrandIndex openMaps(
-        final Path directory, final BrandMeta meta, final IndexOptions options, final boolean recover)
+        final Path directory,
+        final BrandMeta meta,
+        final IndexOptions options,
+        final boolean recover,
+        final List<String> corruptions)
         throws IOException
     {
+        final ChronicleHashCorruption.Listener listener = corruption ->
+        {
+            if (corruptions != null && corruptions.size() < 1000)
+            {
+                corruptions.add("segment " + corruption.segmentIndex() + ": " + corruption.message());
+            }
+        };
         final ChronicleMap<LongValue, ConsentValue> phones = persist(
             ChronicleMap.of(LongValue.class, ConsentValue.class), directory.resolve(PHONE_FILE),
-            "phone-" + meta.brandCode, meta.entriesPerMap, options.maxBloatFactor(), recover);
+            "phone-" + meta.brandCode, meta.entriesPerMap, options, recover, listener);
         try
         {
             final ChronicleMap<EmailKey, ConsentValue> emails = persist(
                 ChronicleMap.of(EmailKey.class, ConsentValue.class), directory.resolve(EMAIL_FILE),
-                "email-" + meta.brandCode, meta.entriesPerMap, options.maxBloatFactor(), recover);
+                "email-" + meta.brandCode, meta.entriesPerMap, options, recover, listener);
             final long boundMs = options.freshnessBound().applyAsLong(meta.brandCode);
             return new BrandIndex(meta.brandCode, directory, meta, phones, emails, boundMs, recover);
         }
@@ -142,31 +237,34 @@ public final class BrandIndex implements BrandState, AutoCloseable
         final Path file,
         final String name,
         final long entries,
-        final double maxBloatFactor,
-        final boolean recover) throws IOException
+        final IndexOptions options,
+        final boolean recover,
+        final ChronicleHashCorruption.Listener listener) throws IOException
     {
         builder.name(name)
             .entries(entries)
-            .maxBloatFactor(maxBloatFactor)
+            .maxBloatFactor(options.maxBloatFactor())
+            .checksumEntries(options.checksums())
             .putReturnsNull(true)
             .removeReturnsNull(true);
         final File asFile = file.toFile();
-        return recover && asFile.exists() ? builder.recoverPersistedTo(asFile, true) :
-            builder.createPersistedTo(asFile);
+        return recover ? builder.recoverPersistedTo(asFile, true, listener) : builder.createPersistedTo(asFile);
     }
 
-    private void recomputeAsOf()
+    private void recomputeAsOf(final long nowMs)
     {
         long newestSec = 0;
         for (final ConsentValue value : phones.values())
         {
-            newestSec = Math.max(newestSec, ConsentValueDescriptor.creationSec(value.getWord0()));
+            newestSec = isLocal(value.getWord1()) ? newestSec :
+                Math.max(newestSec, ConsentValueDescriptor.creationSec(value.getWord0()));
         }
         for (final ConsentValue value : emails.values())
         {
-            newestSec = Math.max(newestSec, ConsentValueDescriptor.creationSec(value.getWord0()));
+            newestSec = isLocal(value.getWord1()) ? newestSec :
+                Math.max(newestSec, ConsentValueDescriptor.creationSec(value.getWord0()));
         }
-        asOfMs = newestSec * 1000;
+        asOfMs = Math.min(newestSec * 1000, nowMs);
         meta.newestCreationMs = asOfMs;
         metaDirty = true;
         checkpoint();
@@ -199,16 +297,18 @@ public final class BrandIndex implements BrandState, AutoCloseable
     }
 
     /**
-     * Writer only: advance the feed watermark; it never moves back.
+     * Writer only: advance the feed watermark; it never moves back, nor past now.
      *
      * @param newWatermarkMs the time up to which every change of both feeds is applied.
+     * @param nowMs          the writer's clock.
      */
-    void advanceWatermark(final long newWatermarkMs)
+    void advanceWatermark(final long newWatermarkMs, final long nowMs)
     {
-        if (newWatermarkMs > watermarkMs)
+        final long clamped = Math.min(newWatermarkMs, nowMs);
+        if (clamped > watermarkMs && meta != null)
         {
-            watermarkMs = newWatermarkMs;
-            meta.watermarkMs = newWatermarkMs;
+            watermarkMs = clamped;
+            meta.watermarkMs = clamped;
             metaDirty = true;
         }
     }
@@ -224,7 +324,162 @@ public final class BrandIndex implements BrandState, AutoCloseable
      */
     public long entries()
     {
-        return phones.longSize() + emails.longSize();
+        return phones == null ? 0 : phones.longSize() + emails.longSize();
+    }
+
+    @Override
+    public Reason unreadyReason()
+    {
+        return unready;
+    }
+
+    /**
+     * @return why the brand is {@link Reason#INDEX_DAMAGED}, or null.
+     */
+    public String damage()
+    {
+        return damage;
+    }
+
+    /**
+     * @return whether the index holds maps that changes can be applied to (a damaged brand may still have them).
+     */
+    boolean hasMaps()
+    {
+        return phones != null;
+    }
+
+    /**
+     * Mark the brand damaged for good: every commercial answer for it becomes {@link Reason#INDEX_DAMAGED}. Any
+     * thread.
+     *
+     * @param cause why, for the operator.
+     */
+    synchronized void damaged(final String cause)
+    {
+        damage = damage == null ? cause : damage + "; " + cause;
+        unready = Reason.INDEX_DAMAGED;
+        LOG.error("brand index damaged, every commercial answer for it is DENY INDEX_DAMAGED: brand={}, cause={}; " +
+            "rebuild the brand, or restore it from a backup (docs/OPERATIONS.md, 'A brand is INDEX_DAMAGED')",
+            brandCode, damage);
+    }
+
+    /**
+     * What {@link #verify} found.
+     *
+     * @param entries      entries read.
+     * @param badChecksums entries whose checksum does not match their key and value.
+     * @param badValues    entries whose value is not a record (no ONAY or RET status, a creationDate of 0).
+     * @param future       entries whose creationDate lies past the clock plus the allowed skew.
+     * @param checksummed  whether the maps store checksums at all.
+     * @param completed    false when verification was stopped before the end.
+     */
+    public record Verification(
+        long entries, long badChecksums, long badValues, long future, boolean checksummed, boolean completed)
+    {
+        /**
+         * @return whether nothing wrong was found.
+         */
+        public boolean passed()
+        {
+            return completed && badChecksums == 0 && badValues == 0 && future == 0;
+        }
+    }
+
+    /**
+     * Read every entry, check its checksum and value, then make the brand ready or damaged. Runs beside readers and
+     * the writer (Chronicle checks each entry under its segment's update lock). A brand already damaged stays so.
+     *
+     * @param nowMs  the clock.
+     * @param skewMs how far past the clock a creationDate may lie.
+     * @param stop   polled between entries; true ends verification early, leaving the brand not ready.
+     * @return what was found.
+     */
+    public Verification verify(final long nowMs, final long skewMs, final BooleanSupplier stop)
+    {
+        if (phones == null)
+        {
+            return new Verification(0, 0, 0, 0, false, false);
+        }
+        final long limitSec = (nowMs + skewMs) / 1000;
+        final long[] counts = new long[4];
+        final boolean[] checksummed = {true};
+        final ConsentValue scratch = Values.newHeapInstance(ConsentValue.class);
+        final java.util.function.Predicate<net.openhft.chronicle.map.MapEntry<?, ConsentValue>> check = entry ->
+        {
+            if (stop.getAsBoolean())
+            {
+                return false;
+            }
+            counts[0]++;
+            if (checksummed[0] && entry instanceof ChecksumEntry checksumEntry)
+            {
+                try
+                {
+                    if (!checksumEntry.checkSum())
+                    {
+                        counts[1]++;
+                    }
+                }
+                catch (final UnsupportedOperationException ex)
+                {
+                    checksummed[0] = false;
+                }
+            }
+            final ConsentValue value = entry.value().getUsing(scratch);
+            final int status = ConsentValueDescriptor.status(value.getWord1());
+            final long creationSec = ConsentValueDescriptor.creationSec(value.getWord0());
+            if (status != ConsentStatus.ONAY && status != ConsentStatus.RET || creationSec == 0)
+            {
+                counts[2]++;
+            }
+            if (creationSec > limitSec)
+            {
+                counts[3]++;
+            }
+            return true;
+        };
+        final boolean completed = phones.forEachEntryWhile(check::test) && emails.forEachEntryWhile(check::test) &&
+            !stop.getAsBoolean();
+        final Verification result =
+            new Verification(counts[0], counts[1], counts[2], counts[3], checksummed[0], completed);
+        if (!completed)
+        {
+            return result;
+        }
+        if (!result.passed())
+        {
+            final String cause = "verification failed: " + result.badChecksums() + " entries with a wrong checksum, " +
+                result.badValues() + " with an invalid value, " + result.future() + " dated after " +
+                Instant.ofEpochSecond(limitSec) + ", of " + result.entries();
+            try
+            {
+                IntegrityFiles.recordDamage(directory, cause);
+            }
+            catch (final IOException ex)
+            {
+                LOG.error("cannot record the damage of brand {} in {}: it will be verified again at the next start",
+                    brandCode, directory, ex);
+            }
+            damaged(cause);
+        }
+        else
+        {
+            ready(result);
+        }
+        return result;
+    }
+
+    private synchronized void ready(final Verification result)
+    {
+        if (unready == Reason.INDEX_VERIFYING)
+        {
+            unready = null;
+            if (!result.checksummed())
+            {
+                LOG.warn("brand index has no entry checksums, only values were verified: brand={}", brandCode);
+            }
+        }
     }
 
     /**
@@ -250,6 +505,10 @@ public final class BrandIndex implements BrandState, AutoCloseable
 
     int status(final IndexLookup lookup)
     {
+        if (phones == null)
+        {
+            throw new IllegalStateException("brand index damaged beyond opening: brand=" + brandCode);
+        }
         final ConsentValue value = lookup.isPhone() ?
             phones.getUsing(lookup.phoneKey(), lookup.value()) :
             emails.getUsing(lookup.emailKey(), lookup.value());
@@ -264,6 +523,10 @@ public final class BrandIndex implements BrandState, AutoCloseable
      */
     public void force() throws IOException
     {
+        if (phones == null)
+        {
+            return;
+        }
         for (final String file : new String[]{PHONE_FILE, EMAIL_FILE})
         {
             try (FileChannel channel = FileChannel.open(directory.resolve(file), StandardOpenOption.WRITE))
@@ -275,12 +538,12 @@ public final class BrandIndex implements BrandState, AutoCloseable
 
     ConsentValue phoneValue(final LongValue key, final ConsentValue using)
     {
-        return phones.getUsing(key, using);
+        return phones == null ? null : phones.getUsing(key, using);
     }
 
     ConsentValue emailValue(final EmailKey key, final ConsentValue using)
     {
-        return emails.getUsing(key, using);
+        return emails == null ? null : emails.getUsing(key, using);
     }
 
     /**
@@ -289,11 +552,12 @@ public final class BrandIndex implements BrandState, AutoCloseable
      * @param key      the key.
      * @param value    the new value.
      * @param existing scratch for the stored value.
+     * @param nowMs    the writer's clock: the as-of time never moves past it.
      * @return {@link ConsentIndexWriter#APPLIED} or {@link ConsentIndexWriter#SUPERSEDED}.
      */
-    int applyPhone(final LongValue key, final ConsentValue value, final ConsentValue existing)
+    int applyPhone(final LongValue key, final ConsentValue value, final ConsentValue existing, final long nowMs)
     {
-        return apply(phones, key, value, existing);
+        return apply(phones, key, value, existing, nowMs);
     }
 
     /**
@@ -302,16 +566,26 @@ public final class BrandIndex implements BrandState, AutoCloseable
      * @param key      the key.
      * @param value    the new value.
      * @param existing scratch for the stored value.
+     * @param nowMs    the writer's clock: the as-of time never moves past it.
      * @return {@link ConsentIndexWriter#APPLIED} or {@link ConsentIndexWriter#SUPERSEDED}.
      */
-    int applyEmail(final EmailKey key, final ConsentValue value, final ConsentValue existing)
+    int applyEmail(final EmailKey key, final ConsentValue value, final ConsentValue existing, final long nowMs)
     {
-        return apply(emails, key, value, existing);
+        return apply(emails, key, value, existing, nowMs);
     }
 
     private <K> int apply(
-        final ChronicleMap<K, ConsentValue> map, final K key, final ConsentValue value, final ConsentValue existing)
+        final ChronicleMap<K, ConsentValue> map,
+        final K key,
+        final ConsentValue value,
+        final ConsentValue existing,
+        final long nowMs)
     {
+        if (map == null)
+        {
+            throw new IllegalStateException("brand index damaged beyond opening, no change can be applied: brand=" +
+                brandCode + ", cause=" + damage);
+        }
         final ConsentValue stored = map.getUsing(key, existing);
         if (stored != null && ConsentValueDescriptor.compare(value.getWord0(), value.getWord1(),
             stored.getWord0(), stored.getWord1()) <= 0)
@@ -319,7 +593,11 @@ public final class BrandIndex implements BrandState, AutoCloseable
             return ConsentIndexWriter.SUPERSEDED;
         }
         map.put(key, value);
-        final long creationMs = ConsentValueDescriptor.creationSec(value.getWord0()) * 1000;
+        if (isLocal(value.getWord1()))
+        {
+            return ConsentIndexWriter.APPLIED;
+        }
+        final long creationMs = Math.min(ConsentValueDescriptor.creationSec(value.getWord0()) * 1000, nowMs);
         if (creationMs > asOfMs)
         {
             asOfMs = creationMs;
@@ -330,11 +608,20 @@ public final class BrandIndex implements BrandState, AutoCloseable
     }
 
     /**
+     * A local opt-out is no İYS data: it says nothing of how far İYS's records are known, so it never moves the
+     * as-of time (else a brand receiving opt-outs would look fresh however old its İYS data).
+     */
+    private static boolean isLocal(final long word1)
+    {
+        return (ConsentValueDescriptor.flags(word1) & ConsentValueDescriptor.FLAG_LOCAL) != 0;
+    }
+
+    /**
      * Writer only: persist the metadata if it changed.
      */
     void checkpoint()
     {
-        if (metaDirty)
+        if (metaDirty && meta != null)
         {
             try
             {
@@ -349,11 +636,28 @@ public final class BrandIndex implements BrandState, AutoCloseable
     }
 
     /**
+     * Unmap the index and leave the metadata as it is, marked open, as a killed process would: the next open
+     * recovers. For crash tests.
+     */
+    void abandon()
+    {
+        if (phones != null)
+        {
+            phones.close();
+            emails.close();
+        }
+    }
+
+    /**
      * Writer only: unmap the index, then persist the metadata marked as closed cleanly.
      */
     @Override
     public void close()
     {
+        if (phones == null)
+        {
+            return;
+        }
         phones.close();
         emails.close();
         meta.open = false;

@@ -12,6 +12,11 @@ public interface ConsentIndexWriter
     int APPLIED = 1;
     /** The key already held this change or a newer one; nothing changed. */
     int SUPERSEDED = 2;
+    /**
+     * The change's creationDate lies further past the writer's clock than the allowed skew: a record from the future
+     * would beat every real record of its key, so it is refused and nothing changed.
+     */
+    int REJECTED_FUTURE = 3;
 
     /**
      * Create a brand's index if the store does not hold it yet.
@@ -26,13 +31,13 @@ public interface ConsentIndexWriter
      * Apply one change, last-writer-wins in İYS order.
      *
      * @param change the change; its brand must exist.
-     * @return {@link #APPLIED} or {@link #SUPERSEDED}.
-     * @throws IllegalStateException when the brand has no index or its map is full.
+     * @return {@link #APPLIED}, {@link #SUPERSEDED} or {@link #REJECTED_FUTURE}.
+     * @throws IllegalStateException when the brand has no index, its index cannot take changes or its map is full.
      */
     int apply(ConsentChange change);
 
     /**
-     * Advance a brand's feed watermark (never backwards).
+     * Advance a brand's feed watermark (never backwards, never past the writer's clock).
      *
      * @param brandCode   İYS brand code.
      * @param watermarkMs time up to which the brand's feed is applied, epoch ms.

@@ -1,5 +1,6 @@
 package io.iysfilter.server.index;
 
+import io.iysfilter.server.filter.Reason;
 import org.agrona.collections.Long2ObjectHashMap;
 import net.openhft.chronicle.core.values.LongValue;
 import net.openhft.chronicle.values.Values;
@@ -27,7 +28,12 @@ import java.util.List;
  *   DATA_DIR/brands/&lt;brandCode&gt;/brand.meta
  *   DATA_DIR/brands/&lt;brandCode&gt;/phone.cmap
  *   DATA_DIR/brands/&lt;brandCode&gt;/email.cmap
+ *   DATA_DIR/brands/&lt;brandCode&gt;/damaged             only once the brand was found damaged
+ *   DATA_DIR/brands/&lt;brandCode&gt;/import.inprogress   only while an import into the brand has not finished
  * </pre>
+ * Every brand is verified once opened ({@link BrandIndex#verify}): small ones before {@link #open} returns, larger
+ * ones on a background thread while the brand answers {@code INDEX_VERIFYING}. A brand that cannot be opened does not
+ * stop the others: it is held as damaged.
  * Readers get an {@link IndexLookup} each; the one {@link ConsentIndexWriter} comes from {@link #writer()}.
  * The brand registry is copy-on-write, so readers never wait for a brand being added.
  */
@@ -47,6 +53,9 @@ public final class ConsentStore implements AutoCloseable
     private volatile Long2ObjectHashMap<BrandIndex> brands = newRegistry();
     private Writer writer;
     private boolean closed;
+    private volatile boolean closing;
+    private final List<BrandIndex> unverified = new ArrayList<>();
+    private volatile Thread verifier;
 
     private ConsentStore(
         final Path dataDirectory, final IndexOptions options, final FileChannel lockChannel, final FileLock lock)
@@ -132,16 +141,27 @@ public final class ConsentStore implements AutoCloseable
     private void openBrands() throws IOException
     {
         final Long2ObjectHashMap<BrandIndex> opened = newRegistry();
+        final List<BrandIndex> toVerify = new ArrayList<>();
+        // verified after the registry is published, so that readers can see a brand while it is verified
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(dataDirectory.resolve(BRANDS_DIR)))
         {
             for (final Path dir : dirs)
             {
                 if (Files.isDirectory(dir) && Files.exists(dir.resolve(BrandMeta.FILE_NAME)))
                 {
-                    final BrandIndex index = BrandIndex.open(dir, options);
+                    final BrandIndex index = openBrand(dir);
+                    if (index == null)
+                    {
+                        continue;
+                    }
                     opened.put(index.brandCode(), index);
-                    LOG.info("opened brand index: brand={}, entries={}, recovered={}",
-                        index.brandCode(), index.entries(), index.wasRecovered());
+                    LOG.info("opened brand index: brand={}, entries={}, recovered={}, state={}",
+                        index.brandCode(), index.entries(), index.wasRecovered(),
+                        index.unreadyReason() == null ? "READY" : index.unreadyReason());
+                    if (index.unreadyReason() == Reason.INDEX_VERIFYING)
+                    {
+                        toVerify.add(index);
+                    }
                 }
             }
         }
@@ -149,6 +169,132 @@ public final class ConsentStore implements AutoCloseable
         {
             brands = opened;
         }
+        for (final BrandIndex index : toVerify)
+        {
+            if (index.entries() <= options.syncVerifyEntries())
+            {
+                verify(index);
+            }
+            else
+            {
+                unverified.add(index);
+            }
+        }
+    }
+
+    /**
+     * Verify, on a thread of their own, the brands too large to verify while opening; until each passes it answers
+     * {@code INDEX_VERIFYING}. A server calls this once; a command that only writes (import) need not.
+     */
+    public synchronized void startBackgroundVerification()
+    {
+        if (verifier != null || unverified.isEmpty() || closed)
+        {
+            return;
+        }
+        final List<BrandIndex> background = List.copyOf(unverified);
+        unverified.clear();
+        verifier = new Thread(() -> background.forEach(this::verify), "iys-index-verifier");
+        verifier.setDaemon(true);
+        verifier.start();
+    }
+
+    /**
+     * Open one brand; one that cannot be opened is held as damaged, so the others still serve.
+     *
+     * @return the brand, or null when not even its code can be told (the directory name is not a brand code).
+     */
+    private BrandIndex openBrand(final Path dir)
+    {
+        try
+        {
+            return BrandIndex.open(dir, options);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            final String name = dir.getFileName().toString();
+            if (!name.matches("[0-9]{1,10}"))
+            {
+                LOG.error("cannot open brand index and its directory name is no brand code, skipped: dir={}",
+                    dir, ex);
+                return null;
+            }
+            final BrandIndex index = BrandIndex.unopenable(dir, Long.parseLong(name),
+                "cannot be opened: " + ex);
+            LOG.error("brand index damaged, every commercial answer for it is DENY INDEX_DAMAGED: brand={}, " +
+                "cause={}; rebuild the brand, or restore it from a backup (docs/OPERATIONS.md)", name,
+                index.damage(), ex);
+            return index;
+        }
+    }
+
+    private void verify(final BrandIndex index)
+    {
+        if (closing)
+        {
+            return;
+        }
+        final long startNs = System.nanoTime();
+        try
+        {
+            final BrandIndex.Verification result =
+                index.verify(options.clockMs().getAsLong(), options.maxFutureSkewMs(), () -> closing);
+            LOG.info("verified brand index: brand={}, entries={}, passed={}, completed={}, ms={}", index.brandCode(),
+                result.entries(), result.passed(), result.completed(), (System.nanoTime() - startNs) / 1_000_000);
+        }
+        catch (final Throwable ex)
+        {
+            index.damaged("verification could not read the index: " + ex);
+        }
+    }
+
+    /**
+     * Wait until the background verification, if started, has ended.
+     *
+     * @throws InterruptedException when interrupted.
+     */
+    public void awaitVerification() throws InterruptedException
+    {
+        final Thread thread = verifier;
+        if (thread != null)
+        {
+            thread.join();
+        }
+    }
+
+    /**
+     * Note, durably, that an import into a brand has started: until {@link #importFinished} the brand is
+     * {@code INDEX_DAMAGED} at every open, so a crash mid-import never serves half a brand as whole.
+     *
+     * @param brandCode İYS brand code; its index must exist.
+     * @param name      what is imported, e.g. the file name.
+     * @throws IOException when the marker cannot be written.
+     */
+    public void importStarted(final long brandCode, final String name) throws IOException
+    {
+        IntegrityFiles.importStarted(requireBrand(brandCode).directory(), name);
+    }
+
+    /**
+     * Note, durably, that an import into a brand has finished: every one of its changes is applied.
+     *
+     * @param brandCode İYS brand code.
+     * @param name      the name given to {@link #importStarted}.
+     * @throws IOException when the marker cannot be written.
+     */
+    public void importFinished(final long brandCode, final String name) throws IOException
+    {
+        IntegrityFiles.importFinished(requireBrand(brandCode).directory(), name);
+    }
+
+    private BrandIndex requireBrand(final long brandCode)
+    {
+        final BrandIndex index = brands.get(brandCode);
+        if (index == null)
+        {
+            throw new IllegalStateException("no index for brand: brand=" + brandCode);
+        }
+        return index;
     }
 
     /**
@@ -199,6 +345,55 @@ public final class ConsentStore implements AutoCloseable
     }
 
     /**
+     * Let go of the data directory as a killed process would: every map unmapped, no metadata written, so the next
+     * open recovers every brand. The page cache keeps what was written, as after a process crash. For crash tests
+     * that cannot afford a process per crash; the caller must have stopped the writer.
+     */
+    synchronized void abandon()
+    {
+        closed = true;
+        stopVerifier();
+        for (final BrandIndex index : brands.values())
+        {
+            index.abandon();
+        }
+        try
+        {
+            lock.release();
+            lockChannel.close();
+        }
+        catch (final IOException ex)
+        {
+            LOG.warn("cannot release data directory lock: dir={}", dataDirectory, ex);
+        }
+    }
+
+    private void stopVerifier()
+    {
+        closing = true;
+        final Thread thread = verifier;
+        if (thread != null)
+        {
+            boolean interrupted = false;
+            while (thread.isAlive())
+            {
+                try
+                {
+                    thread.join();
+                }
+                catch (final InterruptedException ex)
+                {
+                    interrupted = true;
+                }
+            }
+            if (interrupted)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
      * Close every brand index cleanly and release the lock.
      */
     @Override
@@ -209,6 +404,7 @@ public final class ConsentStore implements AutoCloseable
             return;
         }
         closed = true;
+        stopVerifier();
         if (writer != null)
         {
             writer.closeOptOutLogs();
@@ -270,17 +466,22 @@ public final class ConsentStore implements AutoCloseable
             {
                 throw new IllegalStateException("no index for brand: brand=" + change.brandCode());
             }
+            final long nowMs = options.clockMs().getAsLong();
+            if (ConsentValueDescriptor.creationSec(change.word0()) * 1000 > nowMs + options.maxFutureSkewMs())
+            {
+                return REJECTED_FUTURE;
+            }
             value.setWord0(change.word0());
             value.setWord1(change.word1());
             if (change.channel().isPhone())
             {
                 phoneKey.setValue(ConsentKeyDescriptor.phoneKey(
                     change.channel(), change.type(), change.recipient().phoneDigits()));
-                return index.applyPhone(phoneKey, value, existing);
+                return index.applyPhone(phoneKey, value, existing, nowMs);
             }
             ConsentKeyDescriptor.emailKey(emailKey, hasher, index.hashSeed(), change.type(),
                 change.recipient().emailBuffer(), 0, change.recipient().emailLength());
-            return index.applyEmail(emailKey, value, existing);
+            return index.applyEmail(emailKey, value, existing, nowMs);
         }
 
         @Override
@@ -291,7 +492,7 @@ public final class ConsentStore implements AutoCloseable
             {
                 throw new IllegalStateException("no index for brand: brand=" + brandCode);
             }
-            index.advanceWatermark(watermarkMs);
+            index.advanceWatermark(watermarkMs, options.clockMs().getAsLong());
         }
 
         @Override

@@ -1,20 +1,35 @@
 package io.iysfilter.server.index;
 
+import java.util.function.LongSupplier;
 import java.util.function.LongUnaryOperator;
 
 /**
- * How brand indexes are sized and judged fresh, and how much disk the writer leaves free.
+ * How brand indexes are sized, judged fresh, validated and verified, and how much disk the writer leaves free.
  *
- * @param entriesPerMap    entries each of a new brand's two maps (phones, e-mails) is sized for.
- * @param maxBloatFactor   how far past {@code entriesPerMap} a map may grow, slower, before puts fail (Chronicle).
- * @param freshnessBound   milliseconds a brand's data may age before commercial answers become STALE, per brand
- *                         code; 0 or less switches the bound off for that brand.
- * @param diskReserveBytes usable bytes the data directory's file system must keep: below it the single writer refuses
- *                         changes ("disk full") before a map grows into space that is not there; 0 switches the
- *                         guard off. See {@link DiskSpaceGuard}.
+ * @param entriesPerMap     entries each of a new brand's two maps (phones, e-mails) is sized for.
+ * @param maxBloatFactor    how far past {@code entriesPerMap} a map may grow, slower, before puts fail (Chronicle).
+ * @param freshnessBound    milliseconds a brand's data may age before commercial answers become STALE, per brand
+ *                          code; 0 or less switches the bound off for that brand.
+ * @param maxFutureSkewMs   how far past this server's clock a record's creationDate may lie before the writer
+ *                          refuses it: a record from the future would beat every real one of its key forever.
+ * @param clockMs           the wall clock, epoch milliseconds: what "now" is for the writer and for verification.
+ * @param checksums         whether new maps store a checksum per entry (verified at open); off only to measure
+ *                          what they cost.
+ * @param syncVerifyEntries brands holding at most this many entries are verified before the store's open returns;
+ *                          larger ones are verified in the background, not ready meanwhile.
+ * @param diskReserveBytes  usable bytes the data directory's file system must keep: below it the single writer
+ *                          refuses changes ("disk full") before a map grows into space that is not there; 0 switches
+ *                          the guard off. See {@link DiskSpaceGuard}.
  */
 public record IndexOptions(
-    long entriesPerMap, double maxBloatFactor, LongUnaryOperator freshnessBound, long diskReserveBytes)
+    long entriesPerMap,
+    double maxBloatFactor,
+    LongUnaryOperator freshnessBound,
+    long maxFutureSkewMs,
+    LongSupplier clockMs,
+    boolean checksums,
+    long syncVerifyEntries,
+    long diskReserveBytes)
 {
     /** Default sizing: 10 M entries per map. */
     public static final long DEFAULT_ENTRIES_PER_MAP = 10_000_000L;
@@ -22,6 +37,10 @@ public record IndexOptions(
     public static final double DEFAULT_MAX_BLOAT_FACTOR = 10.0;
     /** Default freshness bound: 72 hours. */
     public static final long DEFAULT_FRESHNESS_BOUND_MS = 72L * 3600 * 1000;
+    /** Default clock skew allowed to a record's creationDate: 5 minutes. */
+    public static final long DEFAULT_MAX_FUTURE_SKEW_MS = 5L * 60 * 1000;
+    /** Default size up to which a brand is verified before start-up goes on: about 0.1 s of work. */
+    public static final long DEFAULT_SYNC_VERIFY_ENTRIES = 1_000_000L;
     /**
      * Default disk reserve: 256 MiB. A map grows in steps of about 4.5 bytes per configured entry (45 MB at
      * 10 M entries), and one step must always fit.
@@ -41,6 +60,14 @@ public record IndexOptions(
         {
             throw new IllegalArgumentException("maxBloatFactor: " + maxBloatFactor + " (expected: 1..1000)");
         }
+        if (maxFutureSkewMs < 0)
+        {
+            throw new IllegalArgumentException("maxFutureSkewMs: " + maxFutureSkewMs + " (expected: >= 0)");
+        }
+        if (syncVerifyEntries < 0)
+        {
+            throw new IllegalArgumentException("syncVerifyEntries: " + syncVerifyEntries + " (expected: >= 0)");
+        }
         if (diskReserveBytes < 0)
         {
             throw new IllegalArgumentException("diskReserveBytes: " + diskReserveBytes + " (expected: >= 0)");
@@ -48,20 +75,22 @@ public record IndexOptions(
     }
 
     /**
-     * Options with the default disk reserve.
+     * Options with the default skew, the system clock, checksums on, the default verification threshold and the
+     * default disk reserve.
      *
      * @param entriesPerMap  sizing of new maps.
      * @param maxBloatFactor growth allowance.
-     * @param freshnessBound freshness bound per brand code, ms.
+     * @param freshnessBound freshness bound per brand code.
      */
     public IndexOptions(final long entriesPerMap, final double maxBloatFactor, final LongUnaryOperator freshnessBound)
     {
-        this(entriesPerMap, maxBloatFactor, freshnessBound, DEFAULT_DISK_RESERVE_BYTES);
+        this(entriesPerMap, maxBloatFactor, freshnessBound, DEFAULT_MAX_FUTURE_SKEW_MS, System::currentTimeMillis,
+            true, DEFAULT_SYNC_VERIFY_ENTRIES, DEFAULT_DISK_RESERVE_BYTES);
     }
 
     /**
      * @param entriesPerMap sizing of new maps.
-     * @return options with the default bloat factor, a 72 h freshness bound for every brand and the default reserve.
+     * @return options with the default bloat factor and a 72 h freshness bound for every brand.
      */
     public static IndexOptions withEntries(final long entriesPerMap)
     {
@@ -69,11 +98,52 @@ public record IndexOptions(
     }
 
     /**
+     * @param skewMs how far ahead of the clock a creationDate may lie.
+     * @return a copy with that skew.
+     */
+    public IndexOptions withMaxFutureSkewMs(final long skewMs)
+    {
+        return new IndexOptions(entriesPerMap, maxBloatFactor, freshnessBound, skewMs, clockMs, checksums,
+            syncVerifyEntries, diskReserveBytes);
+    }
+
+    /**
+     * @param clock the wall clock, epoch ms.
+     * @return a copy with that clock.
+     */
+    public IndexOptions withClock(final LongSupplier clock)
+    {
+        return new IndexOptions(entriesPerMap, maxBloatFactor, freshnessBound, maxFutureSkewMs, clock, checksums,
+            syncVerifyEntries, diskReserveBytes);
+    }
+
+    /**
+     * @param on whether new maps store entry checksums.
+     * @return a copy with that choice.
+     */
+    public IndexOptions withChecksums(final boolean on)
+    {
+        return new IndexOptions(entriesPerMap, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs, on,
+            syncVerifyEntries, diskReserveBytes);
+    }
+
+    /**
+     * @param entries brands up to this size are verified before open returns.
+     * @return a copy with that threshold.
+     */
+    public IndexOptions withSyncVerifyEntries(final long entries)
+    {
+        return new IndexOptions(entriesPerMap, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs, checksums,
+            entries, diskReserveBytes);
+    }
+
+    /**
      * @param reserveBytes usable bytes to keep free; 0 switches the guard off.
-     * @return these options with another disk reserve.
+     * @return a copy with that disk reserve.
      */
     public IndexOptions withDiskReserve(final long reserveBytes)
     {
-        return new IndexOptions(entriesPerMap, maxBloatFactor, freshnessBound, reserveBytes);
+        return new IndexOptions(entriesPerMap, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs, checksums,
+            syncVerifyEntries, reserveBytes);
     }
 }

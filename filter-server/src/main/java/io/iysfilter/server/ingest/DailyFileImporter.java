@@ -1,6 +1,7 @@
 package io.iysfilter.server.ingest;
 
 import io.iysfilter.server.index.ConsentChange;
+import io.iysfilter.server.index.ConsentValueDescriptor;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -32,6 +33,9 @@ public final class DailyFileImporter
     private final int maxListedRejections;
     private final PrintStream progress;
     private Inspector inspector;
+    private long windowStartSec = Long.MIN_VALUE;
+    private long windowEndSec = Long.MAX_VALUE;
+    private String windowName;
 
     /**
      * Sees each valid record before it is published, e.g. to compare it with the index.
@@ -82,6 +86,22 @@ public final class DailyFileImporter
     public DailyFileImporter inspector(final Inspector inspector)
     {
         this.inspector = inspector;
+        return this;
+    }
+
+    /**
+     * Reject, as invalid lines, records created outside a time window, e.g. the day a daily file is of.
+     *
+     * @param startSec first second of the window, epoch seconds.
+     * @param endSec   first second after the window.
+     * @param name     what the window is, for the rejection, e.g. "the file's day 2026-11-29".
+     * @return this.
+     */
+    public DailyFileImporter creationWindow(final long startSec, final long endSec, final String name)
+    {
+        this.windowStartSec = startSec;
+        this.windowEndSec = endSec;
+        this.windowName = name;
         return this;
     }
 
@@ -203,9 +223,18 @@ public final class DailyFileImporter
                 return "too few columns: " + count + " (expected: " + COLUMNS.length + ")";
             }
         }
-        return parser.parse(brandCode,
+        final String error = parser.parse(brandCode,
             fields[columnIndex[0]], fields[columnIndex[1]], fields[columnIndex[2]], fields[columnIndex[3]],
             fields[columnIndex[4]], fields[columnIndex[5]], fields[columnIndex[6]], fields[columnIndex[7]], change);
+        if (error == null && windowName != null)
+        {
+            final long creationSec = ConsentValueDescriptor.creationSec(change.word0());
+            if (creationSec < windowStartSec || creationSec >= windowEndSec)
+            {
+                return "creationDate outside " + windowName + ": '" + fields[columnIndex[0]] + "'";
+            }
+        }
+        return error;
     }
 
     private static int[] columnIndexes(final String header) throws IOException

@@ -5,6 +5,7 @@ import io.iysfilter.server.filter.ParsedRecipient;
 import io.iysfilter.server.filter.RecipientParser;
 import io.iysfilter.server.index.ConsentChange;
 import io.iysfilter.server.index.ConsentIndexWriter;
+import io.iysfilter.server.index.ConsentValueDescriptor;
 import io.iysfilter.server.index.DiskFullException;
 import io.iysfilter.server.index.DiskSpaceGuard;
 import io.iysfilter.server.index.OptOutLog;
@@ -41,6 +42,7 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong superseded = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong optOutLogRepairs = new AtomicLong();
     private final RecipientParser parser = new RecipientParser();
     private final ParsedRecipient recipient = new ParsedRecipient();
@@ -242,6 +244,11 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
             applied.getAndIncrement();
             event.listener.onApplied(event.tag);
         }
+        else if (outcome == ConsentIndexWriter.REJECTED_FUTURE)
+        {
+            rejected.getAndIncrement();
+            event.listener.onFailed(event.tag, futureDated(event.change));
+        }
         else
         {
             superseded.getAndIncrement();
@@ -287,6 +294,13 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
             }
             throw ex;
         }
+        if (outcome == ConsentIndexWriter.REJECTED_FUTURE)
+        {
+            writer.truncateOptOuts(brandCode, position);
+            rejected.getAndIncrement();
+            event.outcome.completeExceptionally(new IllegalArgumentException(futureDated(event.change)));
+            return;
+        }
         (outcome == ConsentIndexWriter.APPLIED ? applied : superseded).getAndIncrement();
         safeCheckpoint(nowNs);
         event.outcome.complete(outcome);
@@ -330,7 +344,13 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
                     throw new IOException("opt-out log of brand " + brandCode + " holds a record of brand " +
                         optOut.brandCode() + ": " + record);
                 }
-                if (writer.apply(replayed) == ConsentIndexWriter.APPLIED)
+                final int outcome = writer.apply(replayed);
+                if (outcome == ConsentIndexWriter.REJECTED_FUTURE)
+                {
+                    throw new IOException("opt-out log of brand " + brandCode + " holds a record the index refuses: " +
+                        futureDated(replayed) + " (is the clock right?): " + record);
+                }
+                if (outcome == ConsentIndexWriter.APPLIED)
                 {
                     brandReapplied++;
                 }
@@ -404,5 +424,20 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
     long optOutLogRepairs()
     {
         return optOutLogRepairs.get();
+    }
+
+    long rejected()
+    {
+        return rejected.get();
+    }
+
+    /**
+     * @return why a change was refused as {@link ConsentIndexWriter#REJECTED_FUTURE}.
+     */
+    static String futureDated(final ConsentChange change)
+    {
+        return "creationDate " + IysTime.format(ConsentValueDescriptor.creationSec(change.word0())) +
+            " lies in the future (more than the allowed clock skew past this server's clock); a record from the " +
+            "future would beat every real record of its key, so it is refused";
     }
 }

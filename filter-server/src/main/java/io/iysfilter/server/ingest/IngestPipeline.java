@@ -225,6 +225,14 @@ public final class IngestPipeline implements AutoCloseable
     }
 
     /**
+     * @return changes refused since start because their creationDate lay in the future.
+     */
+    public long rejected()
+    {
+        return handler.rejected();
+    }
+
+    /**
      * @return changes that failed since start.
      */
     public long failed()

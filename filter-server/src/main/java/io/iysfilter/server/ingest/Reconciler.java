@@ -7,6 +7,8 @@ import io.iysfilter.server.index.IndexLookup;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -28,6 +30,7 @@ public final class Reconciler
     private final ConsentStore store;
     private final IngestPipeline pipeline;
     private final long brandCode;
+    private final LocalDate day;
 
     /**
      * The drift found.
@@ -49,12 +52,37 @@ public final class Reconciler
      * @param store     the index, read to classify.
      * @param pipeline  the single writer, to apply.
      * @param brandCode the brand the file belongs to.
+     * @param day       the day the file is of (Turkey time): a record created on another day is rejected.
      */
-    public Reconciler(final ConsentStore store, final IngestPipeline pipeline, final long brandCode)
+    public Reconciler(
+        final ConsentStore store, final IngestPipeline pipeline, final long brandCode, final LocalDate day)
     {
         this.store = store;
         this.pipeline = pipeline;
         this.brandCode = brandCode;
+        this.day = day;
+    }
+
+    /**
+     * @param text a day as {@code YYYY-MM-DD}.
+     * @return the day, or null when it does not parse or lies after today in Turkey (no file can hold movements of
+     * a day that has not begun).
+     */
+    public static LocalDate parseDay(final String text)
+    {
+        if (text == null || !text.matches("\\d{4}-\\d{2}-\\d{2}"))
+        {
+            return null;
+        }
+        try
+        {
+            final LocalDate parsed = LocalDate.parse(text);
+            return parsed.isAfter(LocalDate.now(IysTime.TURKEY)) ? null : parsed;
+        }
+        catch (final DateTimeParseException ex)
+        {
+            return null;
+        }
     }
 
     /**
@@ -68,7 +96,10 @@ public final class Reconciler
         final long[] stored = new long[2];
         final long[] counts = new long[4];
         final List<String> examples = new ArrayList<>();
+        final long daySec = day.atStartOfDay(IysTime.TURKEY).toEpochSecond();
+        final long nextDaySec = day.plusDays(1).atStartOfDay(IysTime.TURKEY).toEpochSecond();
         final DailyFileImporter importer = new DailyFileImporter(pipeline, brandCode, LISTED, null)
+            .creationWindow(daySec, nextDaySec, "the file's day " + day)
             .inspector((lineNumber, change) ->
             {
                 final int drift = classify(lookup, change, stored);

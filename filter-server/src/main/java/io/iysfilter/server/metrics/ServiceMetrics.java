@@ -3,6 +3,7 @@ package io.iysfilter.server.metrics;
 import io.iysfilter.server.index.BrandIndex;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.DiskSpaceGuard;
+import io.iysfilter.server.filter.Reason;
 import io.iysfilter.server.ingest.IngestPipeline;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -56,6 +57,12 @@ public final class ServiceMetrics implements AutoCloseable
             .register(registry);
         FunctionCounter.builder("iys_ingest_changes", ingest, IngestPipeline::failed)
             .tag("outcome", "failed")
+            .register(registry);
+        FunctionCounter.builder("iys_ingest_changes", ingest, IngestPipeline::rejected)
+            .tag("outcome", "rejected")
+            .register(registry);
+        Gauge.builder("iys_index_damaged_brands", store, ServiceMetrics::damagedBrands)
+            .description("Brands whose index is INDEX_DAMAGED: every commercial answer for them is DENY")
             .register(registry);
         FunctionCounter.builder("iys_ingest_writer_restarts", ingest, IngestPipeline::writerRestarts)
             .description("Times the single writer's loop was restarted after an error escaped it")
@@ -112,6 +119,17 @@ public final class ServiceMetrics implements AutoCloseable
                     .description("Seconds since the time the brand's index is known to be current to")
                     .tag("brand", code)
                     .register(registry);
+                Gauge.builder("iys_index_damaged", brand,
+                        (b) -> b.unreadyReason() == Reason.INDEX_DAMAGED ? 1 : 0)
+                    .description("1 when the brand's index is damaged (verification failed, a map file is missing, " +
+                        "recovery lost entries, an import did not finish): every commercial answer is DENY")
+                    .tag("brand", code)
+                    .register(registry);
+                Gauge.builder("iys_index_verifying", brand,
+                        (b) -> b.unreadyReason() == Reason.INDEX_VERIFYING ? 1 : 0)
+                    .description("1 while the brand's index is being verified after start-up: answers are DENY")
+                    .tag("brand", code)
+                    .register(registry);
                 Gauge.builder("iys_index_freshness_bound_seconds", brand,
                         (b) -> b.freshnessBoundMs() / MS_PER_SECOND)
                     .description("Age beyond which the brand's answers become DENY STALE")
@@ -119,6 +137,16 @@ public final class ServiceMetrics implements AutoCloseable
                     .register(registry);
             }
         }
+    }
+
+    private static double damagedBrands(final ConsentStore store)
+    {
+        int damaged = 0;
+        for (final BrandIndex brand : store.brands())
+        {
+            damaged += brand.unreadyReason() == Reason.INDEX_DAMAGED ? 1 : 0;
+        }
+        return damaged;
     }
 
     private static double ageSeconds(final BrandIndex brand)

@@ -378,7 +378,7 @@ final class MilterSessionHandler extends SimpleChannelInboundHandler<ByteBuf>
     static boolean isUndecidable(final Reason reason)
     {
         return reason == Reason.STALE || reason == Reason.UNKNOWN_BRAND || reason == Reason.LOOKUP_ERROR ||
-            reason == Reason.INVALID_REQUEST;
+            reason == Reason.INVALID_REQUEST || reason == Reason.INDEX_DAMAGED || reason == Reason.INDEX_VERIFYING;
     }
 
     private void continueUnless(final ChannelHandlerContext ctx, final int noReplyBit)

@@ -159,8 +159,9 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     }
 
     /**
-     * Ready only when every brand's index is open and fresh: not STALE and, for followed brands, following its feed
-     * (not still starting, not NEEDS_REBOOTSTRAP). 503 otherwise, naming each brand that is not and why.
+     * Ready only when every brand's index is open, verified and fresh: not INDEX_DAMAGED, not INDEX_VERIFYING, not
+     * STALE and, for followed brands, following its feed (not still starting, not NEEDS_REBOOTSTRAP). 503 otherwise,
+     * naming each brand that is not and why.
      */
     private void ready(final ChannelHandlerContext ctx, final FullHttpRequest request)
     {
@@ -171,7 +172,9 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         for (final BrandIndex brand : brands)
         {
             final FeedService.BrandStatus status = feed == null ? null : feed.status(brand.brandCode());
-            final String why = status != null && !"FOLLOWING".equals(status.state()) &&
+            final String why = brand.unreadyReason() == Reason.INDEX_DAMAGED ? "INDEX_DAMAGED: " + brand.damage() :
+                brand.unreadyReason() == Reason.INDEX_VERIFYING ? "INDEX_VERIFYING: the index is being verified" :
+                status != null && !"FOLLOWING".equals(status.state()) &&
                 !"BACKING_OFF".equals(status.state()) ? "feed " + status.state() :
                 ConsentFilter.isStale(brand, nowMs) ? "STALE: data as of " + asOf(brand).replace("\"", "") +
                 " is older than the freshness bound of " + brand.freshnessBoundMs() / 1000 + " s" : null;
@@ -201,8 +204,13 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                 .append(",\"entries\":").append(brand.entries())
                 .append(",\"asOf\":").append(asOf(brand))
                 .append(",\"freshnessBoundMs\":").append(brand.freshnessBoundMs())
-                .append(",\"state\":\"").append(ConsentFilter.isStale(brand, nowMs) ? "STALE" : "FRESH")
+                .append(",\"state\":\"").append(brand.unreadyReason() != null ? brand.unreadyReason().name() :
+                    ConsentFilter.isStale(brand, nowMs) ? "STALE" : "FRESH")
                 .append('"');
+            if (brand.damage() != null)
+            {
+                json.append(",\"damage\":\"").append(Json.escape(brand.damage())).append('"');
+            }
             final FeedService.BrandStatus status = feed == null ? null : feed.status(brand.brandCode());
             if (status != null)
             {
@@ -214,13 +222,24 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                     .append(",\"completedPolls\":").append(status.completedPolls())
                     .append(",\"received\":").append(status.received())
                     .append(",\"quarantined\":").append(status.quarantined())
-                    .append(",\"cursors\":{");
-                boolean firstCursor = true;
-                for (final var cursor : status.cursors().entrySet())
+                    .append(",\"sources\":{");
+                boolean firstSource = true;
+                for (final var source : status.sources().entrySet())
                 {
-                    json.append(firstCursor ? "\"" : ",\"").append(cursor.getKey()).append("\":")
-                        .append(cursor.getValue() == null ? "null" : "\"" + Json.escape(cursor.getValue()) + "\"");
-                    firstCursor = false;
+                    final FeedService.SourceStatus feedSource = source.getValue();
+                    json.append(firstSource ? "\"" : ",\"").append(source.getKey()).append("\":{\"state\":\"")
+                        .append(feedSource.state()).append("\",\"cursor\":").append(string(feedSource.cursor()))
+                        .append(",\"accepted\":").append(instant(feedSource.acceptedMs()));
+                    if (feedSource.lostReason() != null)
+                    {
+                        json.append(",\"lost\":{\"since\":").append(instant(feedSource.lostSinceMs()))
+                            .append(",\"reason\":").append(string(feedSource.lostReason()))
+                            .append(",\"code\":").append(string(feedSource.lostCode()))
+                            .append(",\"body\":").append(string(feedSource.lostBody()))
+                            .append(",\"nextRetry\":").append(instant(feedSource.nextRetryMs())).append('}');
+                    }
+                    json.append('}');
+                    firstSource = false;
                 }
                 json.append("}}");
             }
@@ -232,6 +251,11 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     private static String asOf(final BrandState brand)
     {
         return brand == null ? "null" : instant(brand.asOfMs());
+    }
+
+    private static String string(final String value)
+    {
+        return value == null ? "null" : "\"" + Json.escape(value) + "\"";
     }
 
     private static String instant(final long epochMs)

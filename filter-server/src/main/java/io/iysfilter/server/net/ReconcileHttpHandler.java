@@ -122,7 +122,8 @@ final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
         final String problem = spool == null ? "method" :
             brandCode < 0 ? "brand: '" + brandCode + "' (expected: an İYS brand code)" :
             store.brand(brandCode) == null ? "unknown" :
-            date == null || !date.matches("\\d{4}-\\d{2}-\\d{2}") ? "date: '" + date + "' (expected: YYYY-MM-DD)" :
+            Reconciler.parseDay(date) == null ? "date: '" + date + "' (expected: YYYY-MM-DD, not after today in " +
+                "Turkey)" :
             bodyLength == 0 && feed == null ? "body: empty and this server follows no İYS feed to fetch the file " +
                 "from (expected: the daily file as the body)" : null;
         closeSpool();
@@ -145,7 +146,8 @@ final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
             try (InputStream in = fetch ? new ByteArrayInputStream(feed.dailyFile(brand, day)) :
                 Files.newInputStream(file))
             {
-                answer = json(brand, day, fetch, new Reconciler(store, pipeline, brand).reconcile(in));
+                final Reconciler reconciler = new Reconciler(store, pipeline, brand, Reconciler.parseDay(day));
+                answer = json(brand, day, fetch, reconciler.reconcile(in));
             }
             catch (final IOException | RuntimeException ex)
             {

@@ -17,6 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,21 +79,63 @@ class ReconcileIT
         {
             final long nowSec = System.currentTimeMillis() / 1000;
             final String newer = IysTime.format(nowSec - 60);
+            final String day = newer.substring(0, 10);
             final Path file = Files.writeString(dataDir.resolveSibling("daily.csv"),
                 "creationDate,transactionId,recipient,recipientType,type,status,consentDate,source\n" +
                 newer + "," + TX + ",+905329990020,BIREYSEL,MESAJ,ONAY," + newer + ",HS_WEB\n" +
                 newer + "," + TX + "," + Fixtures.bulkPhone(0) + ",BIREYSEL,MESAJ,RET," + newer + ",IYS_WEB\n" +
                 newer + "," + TX + ",not-a-phone,BIREYSEL,MESAJ,ONAY," + newer + ",HS_WEB\n");
-            final String[] result = reconcile(server, "--brand", "600001", "--date", "2026-11-22", "--file",
+            final String[] result = reconcile(server, "--brand", "600001", "--date", day, "--file",
                 file.toString());
             assertEquals("1", result[0], result[2]);
-            assertTrue(result[1].startsWith("reconciled brand 600001 for 2026-11-22: 3 lines, 1 missing, 1 older, " +
+            assertTrue(result[1].startsWith("reconciled brand 600001 for " + day + ": 3 lines, 1 missing, 1 older, " +
                 "0 conflicting, 0 matched, 1 rejected"), result[1]);
             try (FilterClient client = FilterClient.connect("127.0.0.1", server.binaryPort()))
             {
                 assertEquals(Reason.CONSENT, check(client, "+905329990020"));
                 assertEquals(Reason.REJECTED, check(client, Fixtures.bulkPhone(0)), "the index was behind");
             }
+        }
+    }
+
+    @Test
+    void shouldRejectRecordsFromTheFutureAndFromOtherDaysSoALaterOptOutStillHolds() throws Exception
+    {
+        Fixtures.write(dataDir);
+        try (FilterServer server = FilterServer.start(Fixtures.context(dataDir)))
+        {
+            final String day = LocalDate.now(IysTime.TURKEY).minusDays(1).toString();
+            final String target = "+905329990030";
+            final Path file = Files.writeString(dataDir.resolveSibling("daily.csv"),
+                "creationDate,transactionId,recipient,recipientType,type,status,consentDate,source\n" +
+                day + " 10:00:00," + TX + "," + target + ",BIREYSEL,MESAJ,RET," + day + " 10:00:00,IYS_WEB\n" +
+                "2099-12-31 00:00:00," + TX + "," + target + ",BIREYSEL,MESAJ,ONAY,2099-12-31 00:00:00,HS_WEB\n" +
+                day.substring(0, 4) + "-01-01 00:00:00," + TX + ",+905329990031,BIREYSEL,MESAJ,ONAY," +
+                day.substring(0, 4) + "-01-01 00:00:00,HS_WEB\n");
+            final String[] result = reconcile(server, "--brand", "600001", "--date", day, "--file",
+                file.toString());
+            assertEquals("1", result[0], result[2]);
+            assertTrue(result[1].contains("3 lines, 1 missing, 0 older, 0 conflicting, 0 matched, 2 rejected"),
+                result[1]);
+            assertTrue(result[1].contains("line 3: creationDate outside the file's day " + day) ||
+                result[1].contains("line 3: creationDate 2099-12-31 00:00:00 lies in the future"), result[1]);
+            assertTrue(result[1].contains("line 4: creationDate outside the file's day " + day), result[1]);
+            try (FilterClient client = FilterClient.connect("127.0.0.1", server.binaryPort()))
+            {
+                assertEquals(Reason.REJECTED, check(client, target), "the 2099 ONAY did not beat the real RET");
+                assertEquals(Reason.NO_CONSENT, check(client, "+905329990031"));
+            }
+            final String[] tomorrow = reconcile(server, "--brand", "600001", "--date",
+                LocalDate.now(IysTime.TURKEY).plusDays(1).toString(), "--file", file.toString());
+            assertEquals("2", tomorrow[0], "a day that has not begun has no file: " + tomorrow[1] + tomorrow[2]);
+
+            final HttpResponse<String> optOut = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + server.httpPort() + "/v1/optouts"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"brand\":600001,\"channel\":\"MESAJ\"," +
+                    "\"recipient\":\"" + target + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, optOut.statusCode(), optOut.body());
+            assertTrue(optOut.body().contains("\"outcome\":\"APPLIED\""), "nothing from the future supersedes a " +
+                "STOP received now: " + optOut.body());
         }
     }
 

@@ -49,6 +49,18 @@ class ServeSettingsTest
     }
 
     @Test
+    void shouldTakeAFutureSkewThatCannotBeSwitchedOff() throws Exception
+    {
+        assertEquals(5 * 60_000, ServeSettings.resolve(parse("--data-dir", dir.toString())).indexOptions()
+            .maxFutureSkewMs());
+        assertEquals(30_000, ServeSettings.resolve(parse("--data-dir", dir.toString(), "--max-future-skew", "30s"))
+            .indexOptions().maxFutureSkewMs());
+        final Args.UsageException off = assertThrows(Args.UsageException.class, () -> ServeSettings.resolve(
+            parse("--data-dir", dir.toString(), "--max-future-skew", "off")));
+        assertTrue(off.getMessage().startsWith("max-future-skew: 'off'"), off.getMessage());
+    }
+
+    @Test
     void shouldNameTheBadSetting() throws Exception
     {
         final Args.UsageException durability = assertThrows(Args.UsageException.class, () -> ServeSettings.resolve(

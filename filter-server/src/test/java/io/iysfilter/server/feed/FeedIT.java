@@ -153,24 +153,84 @@ class FeedIT
     }
 
     @Test
-    void shouldNeedReBootstrapWhenTheCursorIsRefused() throws Exception
+    void shouldBackOffNotNeedReBootstrapWhenIysIsBusyOrForbids() throws Exception
+    {
+        emulate(7_200_000);
+        server = start();
+        server.feed().nextCompletePoll(BRAND).get();
+        for (final IysEmulator.Fault fault : List.of(IysEmulator.Fault.SERVICE_BUSY, IysEmulator.Fault.FORBIDDEN))
+        {
+            emulator.inject(fault, 1, "HS");
+            final FeedService.BrandStatus status = awaitBackingOff();
+            assertTrue(status.lastError().contains(fault == IysEmulator.Fault.SERVICE_BUSY ? "status=400" :
+                "status=403"), status.lastError());
+            assertEquals("FOLLOWING", status.sources().get("HS").state(), "a 4xx about no cursor loses none");
+            server.feed().nextCompletePoll(BRAND).get();
+            assertEquals("FOLLOWING", server.feed().status(BRAND).state());
+        }
+    }
+
+    @Test
+    void shouldNeedReBootstrapWhenACursorIsRefusedYetKeepFollowingTheOtherSource() throws Exception
     {
         emulate(7_200_000);
         server = start();
         server.feed().nextCompletePoll(BRAND).get();
         final long watermarkMs = server.feed().status(BRAND).watermarkMs();
         assertEquals(200, ready().statusCode(), "following, fresh: ready");
-        emulator.inject(IysEmulator.Fault.EXPIRED_CURSOR, 1_000);
-        server.feed().nextPollAttempt(BRAND).get();
-        server.feed().nextPollAttempt(BRAND).get();
-        final FeedService.BrandStatus status = server.feed().status(BRAND);
-        assertEquals("NEEDS_REBOOTSTRAP", status.state());
+        emulator.inject(IysEmulator.Fault.EXPIRED_CURSOR, 1_000, "HS");
+        FeedService.BrandStatus status = awaitState("NEEDS_REBOOTSTRAP");
         assertTrue(status.lastError().contains("refused the HS cursor"), status.lastError());
+        final long hsRequests = emulator.changesRequests("HS");
+        final long iysRequests = emulator.changesRequests("IYS");
+
+        final String phone = "+905329990007";
+        emulator.change(BRAND, "IYS", phone, "BIREYSEL", "MESAJ", "RET");
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            server.feed().nextPollAttempt(BRAND).get();
+        }
+        status = server.feed().status(BRAND);
+        assertEquals("NEEDS_REBOOTSTRAP", status.state());
+        assertEquals(hsRequests, emulator.changesRequests("HS"), "the refused cursor is not offered every poll");
+        assertTrue(emulator.changesRequests("IYS") >= iysRequests + 3, "the other source is polled as before");
+        try (FilterClient client = FilterClient.connect("127.0.0.1", server.binaryPort()))
+        {
+            assertEquals(Reason.REJECTED, check(client, phone).reason(), "a citizen's RET still applies");
+        }
         assertEquals(watermarkMs, status.watermarkMs(), "the watermark stops: answers go STALE past the bound");
+        final FeedService.SourceStatus hs = status.sources().get("HS");
+        assertEquals("CURSOR_LOST", hs.state());
+        assertEquals("H400", hs.lostCode());
+        assertTrue(hs.nextRetryMs() - hs.lostSinceMs() >= BrandFeed.LOST_RETRY_MS, "retried in an hour");
+        assertEquals("FOLLOWING", status.sources().get("IYS").state());
+
         final HttpResponse<String> notReady = ready();
         assertEquals(503, notReady.statusCode(), "a brand that cannot follow its feed takes the server out");
         assertTrue(notReady.body().contains("{\"brand\":" + BRAND + ",\"reason\":\"feed NEEDS_REBOOTSTRAP"),
             notReady.body());
+        final String brands = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + server.httpPort() + "/v1/brands")).build(),
+            HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(brands.contains("\"HS\":{\"state\":\"CURSOR_LOST\"") && brands.contains("\"code\":\"H400\"") &&
+            brands.contains("\"nextRetry\":\"") && brands.contains("\"IYS\":{\"state\":\"FOLLOWING\""), brands);
+    }
+
+    /**
+     * Wait, boundedly, for a poll attempt that leaves the brand in a state.
+     */
+    private FeedService.BrandStatus awaitState(final String state) throws Exception
+    {
+        for (int attempt = 0; attempt < 20; attempt++)
+        {
+            server.feed().nextPollAttempt(BRAND).get();
+            final FeedService.BrandStatus status = server.feed().status(BRAND);
+            if (state.equals(status.state()))
+            {
+                return status;
+            }
+        }
+        throw new AssertionError("never " + state + ": " + server.feed().status(BRAND));
     }
 
     private HttpResponse<String> ready() throws Exception
@@ -226,8 +286,8 @@ class FeedIT
             assertEquals("FOLLOWING", status.state());
             assertEquals(emulator.movements(BRAND).size(), status.received(), "every movement, over several pages");
             assertTrue(status.watermarkMs() >= beforePollMs, "the watermark is the start of the complete poll");
-            assertTrue(status.cursors().get("HS").contains("_") && status.cursors().get("IYS").contains("_"),
-                status.cursors().toString());
+            assertTrue(status.sources().get("HS").cursor().contains("_") &&
+                status.sources().get("IYS").cursor().contains("_"), status.sources().toString());
             final HttpResponse<String> ready = ready();
             assertEquals(200, ready.statusCode(), ready.body());
 

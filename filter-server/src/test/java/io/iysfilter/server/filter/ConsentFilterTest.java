@@ -150,6 +150,24 @@ class ConsentFilterTest
     }
 
     @Test
+    void damagedOrUnverifiedIndexIsDeniedForCommercialMessagesWithoutALookup()
+    {
+        lookup.put(Channel.MESAJ, RecipientType.BIREYSEL, PHONE, ConsentStatus.ONAY);
+        for (final Reason unready : new Reason[]{Reason.INDEX_DAMAGED, Reason.INDEX_VERIFYING})
+        {
+            final FakeBrand brand = new FakeBrand(600_001, NOW_MS, 72 * HOUR_MS, unready);
+            assertEquals(unready, decide(strict, brand, Channel.MESAJ, RecipientType.BIREYSEL,
+                MessageKind.COMMERCIAL, PHONE), "an ONAY read from an index that cannot be trusted is no consent");
+            assertEquals(unready, decide(lenient, brand, Channel.MESAJ, RecipientType.TACIR,
+                MessageKind.COMMERCIAL, PHONE));
+            assertFalse(unready.allows());
+            assertEquals(Reason.EXEMPT, decide(strict, brand, Channel.MESAJ, RecipientType.BIREYSEL,
+                MessageKind.TRANSACTIONAL, PHONE), "transactional messages need no index");
+        }
+        assertEquals(0, lookup.lookups, "a brand that is not ready is never looked up");
+    }
+
+    @Test
     void failedLookupIsALookupError()
     {
         lookup.fail = true;
@@ -189,8 +207,13 @@ class ConsentFilterTest
         return filter.decide(lookup, brand, channel, type, kind, recipient, NOW_MS);
     }
 
-    private record FakeBrand(long brandCode, long asOfMs, long freshnessBoundMs) implements BrandState
+    private record FakeBrand(long brandCode, long asOfMs, long freshnessBoundMs, Reason unreadyReason)
+        implements BrandState
     {
+        FakeBrand(final long brandCode, final long asOfMs, final long freshnessBoundMs)
+        {
+            this(brandCode, asOfMs, freshnessBoundMs, null);
+        }
     }
 
     private static final class FakeLookup implements ConsentLookup

@@ -114,6 +114,40 @@ class DailyFileImporterTest
     }
 
     @Test
+    void aRecordFromTheFutureIsRejectedWithItsReasonAndTheRealRetHolds() throws IOException
+    {
+        final DailyFileImporter.Report report = importText(HEADER +
+            "2025-11-20 10:00:00," + TX + "1,05321234567,BIREYSEL,MESAJ,RET,2025-11-20 09:00:00,IYS_WEB\n" +
+            "2099-12-31 00:00:00," + TX + "2,05321234567,BIREYSEL,MESAJ,ONAY,2099-12-30 00:00:00,HS_WEB\n");
+        assertEquals(1, report.applied());
+        assertEquals(1, report.rejected());
+        assertTrue(report.rejections().get(0).startsWith("line 3: creationDate 2099-12-31 00:00:00 lies in the " +
+            "future"), report.rejections().get(0));
+        assertEquals(ConsentStatus.RET, status(Channel.MESAJ, RecipientType.BIREYSEL, "05321234567"));
+        assertTrue(store.brand(BRAND).asOfMs() <= System.currentTimeMillis());
+        assertEquals(1, pipeline.rejected(), "counted as rejected by the writer");
+    }
+
+    @Test
+    void aCreationWindowRejectsRecordsOfOtherDays() throws IOException
+    {
+        final byte[] bytes = (HEADER +
+            "2025-11-20 00:00:00," + TX + "1,05321234567,BIREYSEL,MESAJ,RET,2025-11-20 00:00:00,IYS_WEB\n" +
+            "2025-11-21 00:00:00," + TX + "2,05321234568,BIREYSEL,MESAJ,ONAY,2025-11-20 09:00:00,HS_WEB\n" +
+            "2025-11-19 23:59:59," + TX + "3,05321234569,BIREYSEL,MESAJ,ONAY,2025-11-19 09:00:00,HS_WEB\n")
+            .getBytes(StandardCharsets.UTF_8);
+        final long day = IysTime.parseSeconds("2025-11-20 00:00:00");
+        final DailyFileImporter.Report report = new DailyFileImporter(pipeline, BRAND, 100, null)
+            .creationWindow(day, day + 86_400, "the file's day 2025-11-20")
+            .importStream(new ByteArrayInputStream(bytes), bytes.length);
+        assertEquals(1, report.applied());
+        assertEquals(2, report.rejected());
+        assertEquals("line 3: creationDate outside the file's day 2025-11-20: '2025-11-21 00:00:00'",
+            report.rejections().get(0));
+        assertEquals(ConsentStatus.NONE, status(Channel.MESAJ, RecipientType.BIREYSEL, "05321234568"));
+    }
+
+    @Test
     void shouldRefuseAFileWithoutTheHeaderRow()
     {
         final IOException noHeader = assertThrows(IOException.class, () -> importText(

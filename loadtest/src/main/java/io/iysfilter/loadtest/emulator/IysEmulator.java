@@ -69,9 +69,11 @@ public final class IysEmulator implements AutoCloseable
     private final Map<String, Long> refreshTokens = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
     private final Map<String, AtomicLong> grants = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> changesRequests = new ConcurrentHashMap<>();
     private volatile Fault fault = Fault.NONE;
     private java.util.concurrent.ScheduledFuture<?> churning;
     private int faultsLeft;
+    private String faultSource;
     private long transactions;
 
     /** A fault the changes endpoint can be told to show, for the next requests. */
@@ -89,8 +91,12 @@ public final class IysEmulator implements AutoCloseable
         MALFORMED_JSON,
         /** A normal page whose first record has status "RED" (kept for the next non-empty page). */
         INVALID_RECORD,
-        /** 422: the cursor is unknown or expired. */
-        EXPIRED_CURSOR
+        /** 422 with an error located at {@code after}: the cursor is unknown or expired. */
+        EXPIRED_CURSOR,
+        /** 400 H123: service busy, which İYS's retry list says to retry. */
+        SERVICE_BUSY,
+        /** 403 H355: the user lacks the permission. */
+        FORBIDDEN
     }
 
     /**
@@ -290,13 +296,46 @@ public final class IysEmulator implements AutoCloseable
      */
     public synchronized void inject(final Fault injected, final int count)
     {
-        fault = injected;
-        faultsLeft = count;
+        inject(injected, count, null);
     }
 
-    private synchronized Fault nextFault()
+    /**
+     * Make the next {@code count} requests to the changes endpoint for one source show a fault; the other source's
+     * requests are answered normally meanwhile.
+     *
+     * @param injected the fault.
+     * @param count    how many requests.
+     * @param source   {@code HS} or {@code IYS}; null for either.
+     */
+    public synchronized void inject(final Fault injected, final int count, final String source)
     {
-        if (faultsLeft <= 0)
+        fault = injected;
+        faultsLeft = count;
+        faultSource = source;
+    }
+
+    /**
+     * @param source {@code HS} or {@code IYS}.
+     * @return requests to the changes endpoint for that source so far, all brands, faulty answers included.
+     */
+    public long changesRequests(final String source)
+    {
+        final AtomicLong count = changesRequests.get(source);
+        return count == null ? 0 : count.get();
+    }
+
+    /**
+     * The page INVALID_RECORD hit was empty: keep it, for the same sources, for the next request.
+     */
+    private synchronized void keepInvalidRecord()
+    {
+        fault = Fault.INVALID_RECORD;
+        faultsLeft = 1;
+    }
+
+    private synchronized Fault nextFault(final String source)
+    {
+        if (faultsLeft <= 0 || faultSource != null && !faultSource.equals(source))
         {
             return Fault.NONE;
         }
@@ -489,7 +528,8 @@ public final class IysEmulator implements AutoCloseable
             error(exchange, 422, "H168", "source: " + source + " (expected: HS or IYS)");
             return;
         }
-        final Fault injected = nextFault();
+        changesRequests.computeIfAbsent(source, (name) -> new AtomicLong()).incrementAndGet();
+        final Fault injected = nextFault(source);
         if (answeredWithFault(exchange, injected))
         {
             return;
@@ -508,7 +548,7 @@ public final class IysEmulator implements AutoCloseable
                 start = position(feed, after);
                 if (start < 0)
                 {
-                    error(exchange, 422, "H400", "after: unknown or expired cursor '" + after + "'");
+                    error(exchange, 422, "H400", "after: unknown or expired cursor '" + after + "'", "after");
                     return;
                 }
             }
@@ -523,7 +563,7 @@ public final class IysEmulator implements AutoCloseable
         }
         if (injected == Fault.INVALID_RECORD && page.isEmpty())
         {
-            inject(Fault.INVALID_RECORD, 1);
+            keepInvalidRecord();
         }
         final String next = page.isEmpty() ? query.get("after") : page.get(page.size() - 1).cursor();
         respond(exchange, 200, (json) ->
@@ -570,7 +610,17 @@ public final class IysEmulator implements AutoCloseable
             }
             case EXPIRED_CURSOR ->
             {
-                error(exchange, 422, "H400", "after: unknown or expired cursor");
+                error(exchange, 422, "H400", "after: unknown or expired cursor", "after");
+                return true;
+            }
+            case SERVICE_BUSY ->
+            {
+                error(exchange, 400, "H123", "Servis meşgul, lütfen daha sonra tekrar deneyiniz.");
+                return true;
+            }
+            case FORBIDDEN ->
+            {
+                error(exchange, 403, "H355", "Kullanıcının bu işlem tipi için yetkisi bulunmamaktadır.");
                 return true;
             }
             case MALFORMED_JSON ->
@@ -723,6 +773,16 @@ public final class IysEmulator implements AutoCloseable
     private static void error(final HttpExchange exchange, final int status, final String code, final String message)
         throws IOException
     {
+        error(exchange, status, code, message, null);
+    }
+
+    /**
+     * İYS's error body; {@code location}, when not null, names the field the error concerns.
+     */
+    private static void error(
+        final HttpExchange exchange, final int status, final String code, final String message, final String location)
+        throws IOException
+    {
         respond(exchange, status, (json) ->
         {
             json.writeStartObject();
@@ -730,6 +790,12 @@ public final class IysEmulator implements AutoCloseable
             json.writeStartObject();
             json.writeStringField("code", code);
             json.writeStringField("message", message);
+            if (location != null)
+            {
+                json.writeArrayFieldStart("location");
+                json.writeString(location);
+                json.writeEndArray();
+            }
             json.writeEndObject();
             json.writeEndArray();
             json.writeEndObject();

@@ -1,0 +1,167 @@
+package io.iysfilter.server.index;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The two small text files beside a brand's maps that say it must not be trusted (docs/INDEX.md, "Integrity"):
+ * <ul>
+ *   <li>{@value #DAMAGED} holds why verification or recovery found the index damaged. It is sticky: once written,
+ *   only rebuilding the brand (or restoring its map files from a backup and deleting this file, so that they are
+ *   verified again) makes the brand ready.</li>
+ *   <li>{@value #IMPORT_MARKER} holds one line per import into the brand that has started and not finished; it is
+ *   written and forced before the import's first change and its line removed once every change is applied.</li>
+ * </ul>
+ * Both are written atomically: temporary file, fsync, rename, so a crash leaves the old or the new content.
+ */
+final class IntegrityFiles
+{
+    static final String DAMAGED = "damaged";
+    static final String IMPORT_MARKER = "import.inprogress";
+
+    private IntegrityFiles()
+    {
+    }
+
+    /**
+     * @param directory a brand's directory.
+     * @return what {@value #DAMAGED} says, or null when there is no such file.
+     * @throws IOException when it exists and cannot be read.
+     */
+    static String damage(final Path directory) throws IOException
+    {
+        final Path file = directory.resolve(DAMAGED);
+        if (!Files.exists(file))
+        {
+            return null;
+        }
+        final String text = Files.readString(file, StandardCharsets.UTF_8).trim();
+        return text.isEmpty() ? "marked damaged (no reason recorded)" : text.replace('\n', ';');
+    }
+
+    /**
+     * Record why a brand is damaged, after what an earlier finding recorded.
+     *
+     * @param directory a brand's directory.
+     * @param cause     one line.
+     * @throws IOException when it cannot be written.
+     */
+    static void recordDamage(final Path directory, final String cause) throws IOException
+    {
+        final Path file = directory.resolve(DAMAGED);
+        final String before = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+        writeAtomically(directory, DAMAGED, before + oneLine(cause) + "\n");
+    }
+
+    /**
+     * @param directory a brand's directory.
+     * @return the imports that started and did not finish, one line each; empty when none.
+     * @throws IOException when the marker exists and cannot be read.
+     */
+    static List<String> unfinishedImports(final Path directory) throws IOException
+    {
+        final Path file = directory.resolve(IMPORT_MARKER);
+        if (!Files.exists(file))
+        {
+            return List.of();
+        }
+        final List<String> lines = new ArrayList<>();
+        for (final String line : Files.readAllLines(file, StandardCharsets.UTF_8))
+        {
+            if (!line.isBlank())
+            {
+                lines.add(line.trim());
+            }
+        }
+        if (lines.isEmpty())
+        {
+            lines.add("an import (the marker names none)");
+        }
+        return lines;
+    }
+
+    /**
+     * Add an import to the marker, forced to disk. An import of the same name that did not finish is the same line:
+     * running it again to the end completes it.
+     *
+     * @param directory a brand's directory.
+     * @param name      the import's name, e.g. its file name; one line.
+     * @throws IOException when the marker cannot be written.
+     */
+    static void importStarted(final Path directory, final String name) throws IOException
+    {
+        final List<String> lines = new ArrayList<>(readMarker(directory));
+        if (lines.contains(oneLine(name)))
+        {
+            return;
+        }
+        lines.add(oneLine(name));
+        writeAtomically(directory, IMPORT_MARKER, String.join("\n", lines) + "\n");
+    }
+
+    /**
+     * Remove the line naming this import from the marker, and the marker once it names none.
+     *
+     * @param directory a brand's directory.
+     * @param name      the name given to {@link #importStarted}.
+     * @throws IOException when the marker cannot be written.
+     */
+    static void importFinished(final Path directory, final String name) throws IOException
+    {
+        final List<String> lines = new ArrayList<>(readMarker(directory));
+        lines.remove(oneLine(name));
+        if (lines.isEmpty())
+        {
+            Files.deleteIfExists(directory.resolve(IMPORT_MARKER));
+            forceDirectory(directory);
+        }
+        else
+        {
+            writeAtomically(directory, IMPORT_MARKER, String.join("\n", lines) + "\n");
+        }
+    }
+
+    private static List<String> readMarker(final Path directory) throws IOException
+    {
+        final Path file = directory.resolve(IMPORT_MARKER);
+        return Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8).stream()
+            .filter(line -> !line.isBlank()).toList() : List.of();
+    }
+
+    private static String oneLine(final String text)
+    {
+        return text.replace('\n', ' ').replace('\r', ' ').trim();
+    }
+
+    private static void writeAtomically(final Path directory, final String name, final String text) throws IOException
+    {
+        final Path temporary = directory.resolve(name + ".tmp");
+        try (FileChannel channel = FileChannel.open(temporary,
+            StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING))
+        {
+            channel.write(StandardCharsets.UTF_8.encode(text));
+            channel.force(true);
+        }
+        Files.move(temporary, directory.resolve(name), StandardCopyOption.ATOMIC_MOVE,
+            StandardCopyOption.REPLACE_EXISTING);
+        forceDirectory(directory);
+    }
+
+    /**
+     * Make a rename or delete in a directory durable.
+     */
+    private static void forceDirectory(final Path directory) throws IOException
+    {
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ))
+        {
+            channel.force(true);
+        }
+    }
+}
