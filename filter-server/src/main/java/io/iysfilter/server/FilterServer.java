@@ -4,9 +4,11 @@ import io.iysfilter.server.feed.FeedService;
 import io.iysfilter.server.feed.FeedSettings;
 import io.iysfilter.server.filter.ConsentFilter;
 import io.iysfilter.server.filter.FilterPolicy;
+import io.iysfilter.server.index.BrandIndex;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.ingest.IngestPipeline;
+import io.iysfilter.server.ingest.OptOutReplay;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServiceMetrics;
 import io.iysfilter.server.milter.MilterEndpoint;
@@ -22,6 +24,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
 
 /**
  * The server: opens the data directory, starts the single-writer ingest pipeline, the İYS feed follower (when
@@ -56,6 +59,7 @@ public final class FilterServer implements AutoCloseable
         try
         {
             pipeline = new IngestPipeline(store.writer(), IngestPipeline.DEFAULT_RING_SIZE);
+            replayOptOuts(store, pipeline);
             following = context.feeds.isEmpty() ? null : new FeedService(context.feeds, store, pipeline);
             counters.bindTo(registry);
             if (following != null)
@@ -93,6 +97,32 @@ public final class FilterServer implements AutoCloseable
         endpoints = network;
         LOG.info("started: dataDir={}, brands={}, tacirRequiresRecord={}", context.dataDirectory,
             store.brands().size(), context.policy.tacirRequiresRecord());
+    }
+
+    /**
+     * Put every brand's logged opt-outs back into the index before anything is served: what a power cut took from
+     * the index pages is restored from the forced log (see IngestEventHandler). A server that cannot do so does not
+     * start: it could answer ALLOW for a recipient who opted out.
+     */
+    private static void replayOptOuts(final ConsentStore store, final IngestPipeline pipeline) throws IOException
+    {
+        final long[] brands = store.brands().stream().mapToLong(BrandIndex::brandCode).toArray();
+        try
+        {
+            final OptOutReplay replay = pipeline.replayOptOuts(brands).get();
+            LOG.info("opt-out logs replayed: brands={}, records={}, reapplied={}, alreadyHeld={}, dropped={}",
+                replay.brands(), replay.records(), replay.reapplied(), replay.held(), replay.dropped());
+        }
+        catch (final ExecutionException ex)
+        {
+            throw new IOException("cannot replay the opt-out logs into the index: " + ex.getCause().getMessage(),
+                ex.getCause());
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while replaying the opt-out logs", ex);
+        }
     }
 
     /**

@@ -5,9 +5,11 @@ import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.ingest.DailyFileImporter;
 import io.iysfilter.server.ingest.IngestPipeline;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 
 /**
  * {@code iys-filter import}: loads a daily change file into a brand's index, offline.
@@ -15,12 +17,13 @@ import java.util.Set;
 final class ImportCommand implements Main.Command
 {
     private static final int LISTED_REJECTIONS = 1000;
+    private static final long MIB = 1024 * 1024;
 
     @Override
     public String help()
     {
         return String.join("\n",
-            "usage: iys-filter import --data-dir DIR --brand CODE [--entries-per-map N] FILE",
+            "usage: iys-filter import --data-dir DIR --brand CODE [--entries-per-map N] [--disk-reserve-mb N] FILE",
             "",
             "Applies İYS's daily change file (CSV with the header row",
             "creationDate,transactionId,recipient,recipientType,type,status,consentDate,source; dates",
@@ -30,26 +33,36 @@ final class ImportCommand implements Main.Command
             "",
             "Prints counts: applied (stored), superseded (the index already held it or newer) and rejected",
             "(with line number and reason; a bad line never stops the rest).",
-            "Exit status: 0 when no line was rejected, 1 when some were, 2 on an error.",
+            "Exit status: 0 when no line was rejected, 1 when some were, 2 on an error. When the index cannot",
+            "take a line (disk full: less than the reserve left; a write error), the import stops there with",
+            "status 2; the lines before are applied, and importing the file again after freeing space applies",
+            "the rest.",
             "",
-            "  --entries-per-map N   sizing of a new brand's phone and e-mail maps (default 10000000)");
+            "  --entries-per-map N   sizing of a new brand's phone and e-mail maps (default 10000000)",
+            "  --disk-reserve-mb N   refuse changes while the data directory's file system has less than N MiB",
+            "                        usable (default " + IndexOptions.DEFAULT_DISK_RESERVE_BYTES / MIB +
+                "; 0: no guard)");
     }
 
     @Override
     public int run(final String[] argv, final PrintStream out, final PrintStream err) throws Exception
     {
-        final Args args = Args.parse(argv, Set.of("data-dir", "brand", "entries-per-map"), Set.of());
+        final Args args = Args.parse(argv, Set.of("data-dir", "brand", "entries-per-map", "disk-reserve-mb"),
+            Set.of());
         final Path dataDir = Path.of(args.required("data-dir"));
         final long brand = Args.parseLong("brand", args.required("brand"), 1, 0xFFFF_FFFFL);
         final long entries = Args.parseLong("entries-per-map",
             args.get("entries-per-map", Long.toString(IndexOptions.DEFAULT_ENTRIES_PER_MAP)), 1_000, 4_000_000_000L);
+        final long reserveMib = Args.parseLong("disk-reserve-mb",
+            args.get("disk-reserve-mb", Long.toString(IndexOptions.DEFAULT_DISK_RESERVE_BYTES / MIB)), 0, 1L << 30);
         if (args.positionals().size() != 1)
         {
             throw new Args.UsageException("expected exactly one FILE, got " + args.positionals().size());
         }
         final Path file = Path.of(args.positionals().get(0));
 
-        final DailyFileImporter.Report report = importFile(dataDir, brand, entries, file, err);
+        final DailyFileImporter.Report report = importFile(dataDir, brand,
+            IndexOptions.withEntries(entries).withDiskReserve(reserveMib * MIB), file, err);
         out.printf("imported %s into brand %d: %,d lines, %,d applied, %,d superseded, %,d rejected in %.1f s%n",
             file, brand, report.lines(), report.applied(), report.superseded(), report.rejected(),
             report.elapsedNs() / 1e9);
@@ -68,10 +81,25 @@ final class ImportCommand implements Main.Command
         final Path dataDir, final long brand, final long entries, final Path file, final PrintStream progress)
         throws Exception
     {
-        try (ConsentStore store = ConsentStore.open(dataDir, IndexOptions.withEntries(entries));
+        return importFile(dataDir, brand, IndexOptions.withEntries(entries), file, progress);
+    }
+
+    static DailyFileImporter.Report importFile(
+        final Path dataDir, final long brand, final IndexOptions options, final Path file, final PrintStream progress)
+        throws Exception
+    {
+        try (ConsentStore store = ConsentStore.open(dataDir, options);
             IngestPipeline pipeline = new IngestPipeline(store.writer(), IngestPipeline.DEFAULT_RING_SIZE))
         {
-            pipeline.createBrand(brand).get();
+            try
+            {
+                pipeline.createBrand(brand).get();
+            }
+            catch (final ExecutionException ex)
+            {
+                throw new IOException("cannot open or create the index of brand " + brand + ": " +
+                    ex.getCause().getMessage(), ex.getCause());
+            }
             // Until the marker is gone the brand opens INDEX_DAMAGED: a crash mid-import never serves half a brand.
             final String name = "import of " + file.toAbsolutePath();
             store.importStarted(brand, name);

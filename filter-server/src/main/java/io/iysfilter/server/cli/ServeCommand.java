@@ -35,6 +35,7 @@ final class ServeCommand implements Main.Command
             "  --freshness-bound D            e.g. 72h (default), 30m, 2d, or off: older data answers STALE",
             "  --unbounded-brands C,C         brands with imported data only: no freshness bound",
             "  --entries-per-map N            sizing of new brand maps (default 10000000)",
+            "  --disk-reserve-mb N            refuse changes and opt-outs (disk full) below N MiB usable (default 256)",
             "  --milter-port N|off            milter endpoint for Postfix/Sendmail (default 7702)",
             "  --milter-brand-map FILE        auth:USER / sender:ADDRESS / domain:DOMAIN = BRAND [KIND] lines",
             "  --milter-brand-header B        let an X-IYS-Brand header name the brand (default false)",

@@ -40,6 +40,8 @@ import java.util.Set;
  *   max-future-skew        5m           how far past this server's clock a record's creationDate may lie before it
  *                                       is refused (a record from the future would beat every real one)
  *   entries-per-map        10000000     sizing of a brand's phone and e-mail maps when created
+ *   disk-reserve-mb        256          MiB the data directory's file system keeps usable: below it the writer
+ *                                       refuses changes and opt-outs ("disk full"); 0 = no guard
  *   milter-port            7702         milter endpoint for MTAs; "off" for none
  *   milter-brand-map       (none)       file mapping auth:USER, sender:ADDRESS, domain:DOMAIN to brand codes
  *   milter-brand-header    false        whether an X-IYS-Brand header may name the brand when the map does not
@@ -65,7 +67,9 @@ final class ServeSettings
         "entries-per-map", "milter-port",
         "milter-brand-map", "milter-brand-header", "milter-reject-at-rcpt", "iys-base-url", "iys-code",
         "iys-username", "iys-password", "iys-brands", "iys-poll-interval", "iys-page-size", "iys-recent-exclusion",
-        "iys-durability");
+        "iys-durability", "disk-reserve-mb");
+
+    private static final long MIB = 1024 * 1024;
 
     private ServeSettings()
     {
@@ -89,6 +93,7 @@ final class ServeSettings
         defaults.put("unbounded-brands", "");
         defaults.put("max-future-skew", "5m");
         defaults.put("entries-per-map", Long.toString(IndexOptions.DEFAULT_ENTRIES_PER_MAP));
+        defaults.put("disk-reserve-mb", Long.toString(IndexOptions.DEFAULT_DISK_RESERVE_BYTES / MIB));
         defaults.put("milter-port", Integer.toString(MilterEndpoint.PORT_DEFAULT));
         defaults.put("milter-brand-map", "");
         defaults.put("milter-brand-header", "false");
@@ -239,6 +244,8 @@ final class ServeSettings
         final long entries = Args.parseLong("entries-per-map",
             settings.getProperty("entries-per-map", Long.toString(IndexOptions.DEFAULT_ENTRIES_PER_MAP)),
             1_000, 4_000_000_000L);
+        final long reserveMib = Args.parseLong("disk-reserve-mb", settings.getProperty("disk-reserve-mb",
+            Long.toString(IndexOptions.DEFAULT_DISK_RESERVE_BYTES / MIB)), 0, 1L << 30);
         final boolean tacir = flag("tacir-requires-record", settings.getProperty("tacir-requires-record", "true"));
         final String milterPort = settings.getProperty("milter-port", Integer.toString(MilterEndpoint.PORT_DEFAULT));
         final String brandMap = settings.getProperty("milter-brand-map");
@@ -276,7 +283,8 @@ final class ServeSettings
                 Integer.toString(FilterServer.Context.MAX_CONNECTIONS_DEFAULT)), 1, 1_000_000))
             .policy(new FilterPolicy(tacir))
             .indexOptions(new IndexOptions(entries, IndexOptions.DEFAULT_MAX_BLOAT_FACTOR,
-                brand -> unbounded.contains(brand) ? 0 : boundMs).withMaxFutureSkewMs(skewMs));
+                brand -> unbounded.contains(brand) ? 0 : boundMs).withMaxFutureSkewMs(skewMs)
+                .withDiskReserve(reserveMib * MIB));
     }
 
     /**

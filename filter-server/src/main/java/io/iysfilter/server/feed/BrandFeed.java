@@ -360,6 +360,12 @@ final class BrandFeed
         if (!page.records.isEmpty())
         {
             await(pipeline.barrier());
+            final String storeFailure = outcomes.storeFailure.getAndSet(null);
+            if (storeFailure != null)
+            {
+                outcomes.failures.clear();
+                throw new IOException("the index could not take the page, it will be fetched again: " + storeFailure);
+            }
             durability.run();
         }
         return page;
@@ -592,6 +598,9 @@ final class BrandFeed
         final AtomicLong applied = new AtomicLong();
         final AtomicLong superseded = new AtomicLong();
         final ConcurrentLinkedQueue<Failure> failures = new ConcurrentLinkedQueue<>();
+        /** The store could not take a record (disk full, I/O): the page fails and is retried, nothing quarantined. */
+        final java.util.concurrent.atomic.AtomicReference<String> storeFailure =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
         @Override
         public void onApplied(final long tag)
@@ -609,6 +618,12 @@ final class BrandFeed
         public void onFailed(final long tag, final String reason)
         {
             failures.add(new Failure(tag, reason));
+        }
+
+        @Override
+        public void onStoreFailure(final long tag, final String reason)
+        {
+            storeFailure.compareAndSet(null, reason);
         }
     }
 }

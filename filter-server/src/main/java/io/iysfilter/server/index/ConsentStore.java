@@ -42,13 +42,14 @@ public final class ConsentStore implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(ConsentStore.class);
     private static final String LOCK_FILE = ".lock";
     private static final String BRANDS_DIR = "brands";
-    /** A brand's log of local opt-outs, one JSON object a line, beside its index. */
-    public static final String OPT_OUT_LOG = "optouts.log";
+    /** A brand's log of local opt-outs, beside its index: {@link OptOutLog}. */
+    public static final String OPT_OUT_LOG = OptOutLog.FILE_NAME;
 
     private final Path dataDirectory;
     private final IndexOptions options;
     private final FileChannel lockChannel;
     private final FileLock lock;
+    private final DiskSpaceGuard diskSpace;
     private volatile Long2ObjectHashMap<BrandIndex> brands = newRegistry();
     private Writer writer;
     private boolean closed;
@@ -58,11 +59,14 @@ public final class ConsentStore implements AutoCloseable
 
     private ConsentStore(
         final Path dataDirectory, final IndexOptions options, final FileChannel lockChannel, final FileLock lock)
+        throws IOException
     {
         this.dataDirectory = dataDirectory;
         this.options = options;
         this.lockChannel = lockChannel;
         this.lock = lock;
+        this.diskSpace = new DiskSpaceGuard(Files.getFileStore(dataDirectory), dataDirectory.toString(),
+            options.diskReserveBytes());
     }
 
     /**
@@ -103,7 +107,17 @@ public final class ConsentStore implements AutoCloseable
         channel.truncate(0);
         channel.write(StandardCharsets.US_ASCII.encode(ProcessHandle.current().pid() + "\n"), 0);
 
-        final ConsentStore store = new ConsentStore(dataDirectory, options, channel, lock);
+        final ConsentStore store;
+        try
+        {
+            store = new ConsentStore(dataDirectory, options, channel, lock);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            lock.release();
+            channel.close();
+            throw ex;
+        }
         try
         {
             store.openBrands();
@@ -391,6 +405,10 @@ public final class ConsentStore implements AutoCloseable
         }
         closed = true;
         stopVerifier();
+        if (writer != null)
+        {
+            writer.closeOptOutLogs();
+        }
         for (final BrandIndex index : brands.values())
         {
             try
@@ -420,6 +438,7 @@ public final class ConsentStore implements AutoCloseable
         private final ConsentValue value = Values.newHeapInstance(ConsentValue.class);
         private final ConsentValue existing = Values.newHeapInstance(ConsentValue.class);
         private final Murmur3 hasher = new Murmur3();
+        private final Long2ObjectHashMap<OptOutLog> optOutLogs = new Long2ObjectHashMap<>();
 
         @Override
         public BrandIndex createBrand(final long brandCode) throws IOException
@@ -477,23 +496,84 @@ public final class ConsentStore implements AutoCloseable
         }
 
         @Override
-        public void appendOptOut(final long brandCode, final String line)
+        public long appendOptOut(final long brandCode, final String record)
+        {
+            try
+            {
+                return optOutLog(brandCode).append(record);
+            }
+            catch (final IOException ex)
+            {
+                if (DiskSpaceGuard.isDiskFull(ex))
+                {
+                    throw new DiskFullException("disk full: cannot write the opt-out log of brand " + brandCode +
+                        " (" + ex.getMessage() + ")", ex);
+                }
+                throw new UncheckedIOException("cannot write the opt-out log of brand " + brandCode, ex);
+            }
+        }
+
+        @Override
+        public void truncateOptOuts(final long brandCode, final long position)
+        {
+            try
+            {
+                optOutLog(brandCode).truncate(position);
+            }
+            catch (final IOException ex)
+            {
+                throw new UncheckedIOException("cannot truncate the opt-out log of brand " + brandCode, ex);
+            }
+        }
+
+        @Override
+        public OptOutLog.Contents openOptOuts(final long brandCode) throws IOException
+        {
+            final OptOutLog.Contents[] contents = new OptOutLog.Contents[1];
+            final OptOutLog present = optOutLogs.remove(brandCode);
+            if (present != null)
+            {
+                present.close();
+            }
+            optOutLogs.put(brandCode, OptOutLog.open(index(brandCode).directory(), contents));
+            return contents[0];
+        }
+
+        @Override
+        public DiskSpaceGuard diskSpace()
+        {
+            return diskSpace;
+        }
+
+        private OptOutLog optOutLog(final long brandCode) throws IOException
+        {
+            final OptOutLog present = optOutLogs.get(brandCode);
+            if (present != null)
+            {
+                return present;
+            }
+            final OptOutLog opened = OptOutLog.open(index(brandCode).directory(), null);
+            optOutLogs.put(brandCode, opened);
+            return opened;
+        }
+
+        private BrandIndex index(final long brandCode)
         {
             final BrandIndex index = brands.get(brandCode);
             if (index == null)
             {
                 throw new IllegalStateException("no index for brand: brand=" + brandCode);
             }
-            try (FileChannel channel = FileChannel.open(index.directory().resolve(OPT_OUT_LOG),
-                StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND))
+            return index;
+        }
+
+        void closeOptOutLogs()
+        {
+            for (final OptOutLog log : optOutLogs.values())
             {
-                channel.write(StandardCharsets.UTF_8.encode(line + "\n"));
-                channel.force(true);
+                log.close();
             }
-            catch (final IOException ex)
-            {
-                throw new UncheckedIOException("cannot write the opt-out log of brand " + brandCode, ex);
-            }
+            optOutLogs.clear();
         }
 
         @Override

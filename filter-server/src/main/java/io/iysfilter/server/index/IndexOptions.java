@@ -4,10 +4,9 @@ import java.util.function.LongSupplier;
 import java.util.function.LongUnaryOperator;
 
 /**
- * How brand indexes are sized, judged fresh, validated and verified.
+ * How brand indexes are sized, judged fresh, validated and verified, and how much disk the writer leaves free.
  *
- * @param entriesPerMap     entries each of a new brand's two maps (phones, e-mails) is sized for; the files are
- *                          sparse.
+ * @param entriesPerMap     entries each of a new brand's two maps (phones, e-mails) is sized for.
  * @param maxBloatFactor    how far past {@code entriesPerMap} a map may grow, slower, before puts fail (Chronicle).
  * @param freshnessBound    milliseconds a brand's data may age before commercial answers become STALE, per brand
  *                          code; 0 or less switches the bound off for that brand.
@@ -18,6 +17,9 @@ import java.util.function.LongUnaryOperator;
  *                          what they cost.
  * @param syncVerifyEntries brands holding at most this many entries are verified before the store's open returns;
  *                          larger ones are verified in the background, not ready meanwhile.
+ * @param diskReserveBytes  usable bytes the data directory's file system must keep: below it the single writer
+ *                          refuses changes ("disk full") before a map grows into space that is not there; 0 switches
+ *                          the guard off. See {@link DiskSpaceGuard}.
  */
 public record IndexOptions(
     long entriesPerMap,
@@ -26,7 +28,8 @@ public record IndexOptions(
     long maxFutureSkewMs,
     LongSupplier clockMs,
     boolean checksums,
-    long syncVerifyEntries)
+    long syncVerifyEntries,
+    long diskReserveBytes)
 {
     /** Default sizing: 10 M entries per map. */
     public static final long DEFAULT_ENTRIES_PER_MAP = 10_000_000L;
@@ -38,6 +41,11 @@ public record IndexOptions(
     public static final long DEFAULT_MAX_FUTURE_SKEW_MS = 5L * 60 * 1000;
     /** Default size up to which a brand is verified before start-up goes on: about 0.1 s of work. */
     public static final long DEFAULT_SYNC_VERIFY_ENTRIES = 1_000_000L;
+    /**
+     * Default disk reserve: 256 MiB. A map grows in steps of about 4.5 bytes per configured entry (45 MB at
+     * 10 M entries), and one step must always fit.
+     */
+    public static final long DEFAULT_DISK_RESERVE_BYTES = 256L * 1024 * 1024;
 
     /**
      * Validate.
@@ -60,10 +68,15 @@ public record IndexOptions(
         {
             throw new IllegalArgumentException("syncVerifyEntries: " + syncVerifyEntries + " (expected: >= 0)");
         }
+        if (diskReserveBytes < 0)
+        {
+            throw new IllegalArgumentException("diskReserveBytes: " + diskReserveBytes + " (expected: >= 0)");
+        }
     }
 
     /**
-     * Options with the default skew, the system clock, checksums on and the default verification threshold.
+     * Options with the default skew, the system clock, checksums on, the default verification threshold and the
+     * default disk reserve.
      *
      * @param entriesPerMap  sizing of new maps.
      * @param maxBloatFactor growth allowance.
@@ -72,7 +85,7 @@ public record IndexOptions(
     public IndexOptions(final long entriesPerMap, final double maxBloatFactor, final LongUnaryOperator freshnessBound)
     {
         this(entriesPerMap, maxBloatFactor, freshnessBound, DEFAULT_MAX_FUTURE_SKEW_MS, System::currentTimeMillis,
-            true, DEFAULT_SYNC_VERIFY_ENTRIES);
+            true, DEFAULT_SYNC_VERIFY_ENTRIES, DEFAULT_DISK_RESERVE_BYTES);
     }
 
     /**
@@ -91,7 +104,7 @@ public record IndexOptions(
     public IndexOptions withMaxFutureSkewMs(final long skewMs)
     {
         return new IndexOptions(entriesPerMap, maxBloatFactor, freshnessBound, skewMs, clockMs, checksums,
-            syncVerifyEntries);
+            syncVerifyEntries, diskReserveBytes);
     }
 
     /**
@@ -101,7 +114,7 @@ public record IndexOptions(
     public IndexOptions withClock(final LongSupplier clock)
     {
         return new IndexOptions(entriesPerMap, maxBloatFactor, freshnessBound, maxFutureSkewMs, clock, checksums,
-            syncVerifyEntries);
+            syncVerifyEntries, diskReserveBytes);
     }
 
     /**
@@ -111,7 +124,7 @@ public record IndexOptions(
     public IndexOptions withChecksums(final boolean on)
     {
         return new IndexOptions(entriesPerMap, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs, on,
-            syncVerifyEntries);
+            syncVerifyEntries, diskReserveBytes);
     }
 
     /**
@@ -121,6 +134,16 @@ public record IndexOptions(
     public IndexOptions withSyncVerifyEntries(final long entries)
     {
         return new IndexOptions(entriesPerMap, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs, checksums,
-            entries);
+            entries, diskReserveBytes);
+    }
+
+    /**
+     * @param reserveBytes usable bytes to keep free; 0 switches the guard off.
+     * @return a copy with that disk reserve.
+     */
+    public IndexOptions withDiskReserve(final long reserveBytes)
+    {
+        return new IndexOptions(entriesPerMap, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs, checksums,
+            syncVerifyEntries, reserveBytes);
     }
 }

@@ -110,7 +110,7 @@ public final class DailyFileImporter
      *
      * @param file the CSV file.
      * @return the report.
-     * @throws IOException when the file cannot be read or has no valid header.
+     * @throws IOException when the file cannot be read, has no valid header, or the index cannot take a change.
      */
     public Report importFile(final Path file) throws IOException
     {
@@ -121,12 +121,13 @@ public final class DailyFileImporter
     }
 
     /**
-     * Import a stream and wait until every line is applied.
+     * Import a stream and wait until every line is applied. When the index cannot take a change (the disk is full,
+     * a write failed), the import stops reading and fails: the lines before are applied, nothing after is read.
      *
      * @param in         CSV bytes, UTF-8.
      * @param totalBytes for progress, or 0 when unknown.
      * @return the report.
-     * @throws IOException when the stream cannot be read or has no valid header.
+     * @throws IOException when the stream cannot be read, has no valid header, or the index cannot take a change.
      */
     public Report importStream(final InputStream in, final long totalBytes) throws IOException
     {
@@ -146,7 +147,7 @@ public final class DailyFileImporter
         long bytesRead = header.length() + 1;
         long nextProgressNs = startNs + PROGRESS_INTERVAL_NS;
         String line;
-        while ((line = reader.readLine()) != null)
+        while (outcomes.storeFailure == null && (line = reader.readLine()) != null)
         {
             lineNumber++;
             bytesRead += line.length() + 1;
@@ -176,6 +177,12 @@ public final class DailyFileImporter
             }
         }
         awaitBarrier();
+        if (outcomes.storeFailure != null)
+        {
+            throw new IOException("the index could not take line " + outcomes.storeFailureLine + ": " +
+                outcomes.storeFailure + "; the import stopped there (lines before it are applied, importing the " +
+                "file again after fixing this applies the rest)");
+        }
         final List<String> listed;
         synchronized (outcomes)
         {
@@ -275,6 +282,8 @@ public final class DailyFileImporter
         long superseded;
         private long invalid;
         private long failed;
+        volatile String storeFailure;
+        volatile long storeFailureLine;
 
         Outcomes(final int maxListed)
         {
@@ -317,6 +326,17 @@ public final class DailyFileImporter
         {
             failed++;
             list(tag, reason);
+        }
+
+        @Override
+        public void onStoreFailure(final long tag, final String reason)
+        {
+            failed++;
+            if (storeFailure == null)
+            {
+                storeFailureLine = tag;
+                storeFailure = reason;
+            }
         }
     }
 }

@@ -9,11 +9,14 @@ import java.util.concurrent.CompletableFuture;
  */
 final class IngestEvent
 {
+    /** A slot already handled (cleared): nothing to do. */
+    static final int NONE = 0;
     static final int CHANGE = 1;
     static final int CREATE_BRAND = 2;
     static final int BARRIER = 3;
     static final int WATERMARK = 4;
     static final int OPT_OUT = 5;
+    static final int REPLAY_OPT_OUTS = 6;
 
     final ConsentChange change = new ConsentChange();
     int type;
@@ -23,13 +26,18 @@ final class IngestEvent
     IngestListener listener;
     CompletableFuture<Void> completion;
     CompletableFuture<Integer> outcome;
+    CompletableFuture<OptOutReplay> replay;
     String line;
+    long[] brands;
 
     void clear()
     {
+        type = NONE;
         listener = null;
         completion = null;
         outcome = null;
+        replay = null;
         line = null;
+        brands = null;
     }
 }

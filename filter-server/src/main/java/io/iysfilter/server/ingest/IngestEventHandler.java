@@ -1,20 +1,32 @@
 package io.iysfilter.server.ingest;
 
 import com.lmax.disruptor.EventHandler;
+import io.iysfilter.server.filter.ParsedRecipient;
+import io.iysfilter.server.filter.RecipientParser;
 import io.iysfilter.server.index.ConsentChange;
 import io.iysfilter.server.index.ConsentIndexWriter;
 import io.iysfilter.server.index.ConsentValueDescriptor;
+import io.iysfilter.server.index.DiskFullException;
+import io.iysfilter.server.index.DiskSpaceGuard;
+import io.iysfilter.server.index.OptOutLog;
 import io.iysfilter.server.logging.LogLimiter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The single writer: the ingest ring's only consumer and the only holder of the store's
  * {@link ConsentIndexWriter}. Applies each change as it arrives; persists metadata when a batch ends (the next
- * event may be far away), at most once per {@link #CHECKPOINT_INTERVAL_NS}, and always on a barrier. Nothing an
- * event does may escape: an exception here would stop the only writer.
+ * event may be far away), at most once per {@link #CHECKPOINT_INTERVAL_NS}, and always on a barrier.
+ * <p>
+ * Nothing an event does may escape, not even an {@link Error}: a full disk under a memory-mapped map surfaces as an
+ * {@link InternalError} (SIGBUS), and an escaped throwable would stop the only writer and leave every publisher
+ * waiting. Whatever fails, whoever waits for the event is told ({@link #fail}), the failure is counted and logged at
+ * most once per 10 s, and the writer goes on. Changes are refused with a "disk full" reason while the data
+ * directory's file system is below its reserve ({@link DiskSpaceGuard}).
  */
 final class IngestEventHandler implements EventHandler<IngestEvent>
 {
@@ -22,17 +34,26 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
     static final long CHECKPOINT_INTERVAL_NS = 1_000_000_000L;
     private static final Logger LOG = LoggerFactory.getLogger(IngestEventHandler.class);
     private static final LogLimiter FAILURES = LogLimiter.everyTenSeconds();
+    private static final LogLimiter REFUSALS = LogLimiter.everyTenSeconds();
+    private static final LogLimiter CHECKPOINT_FAILURES = LogLimiter.everyTenSeconds();
 
     private final ConsentIndexWriter writer;
+    private final DiskSpaceGuard diskSpace;
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong superseded = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
+    private final AtomicLong optOutLogRepairs = new AtomicLong();
+    private final RecipientParser parser = new RecipientParser();
+    private final ParsedRecipient recipient = new ParsedRecipient();
+    private final ConsentChange replayed = new ConsentChange();
     private long lastCheckpointNs = System.nanoTime();
+    private volatile String fault;
 
     IngestEventHandler(final ConsentIndexWriter writer)
     {
         this.writer = writer;
+        this.diskSpace = writer.diskSpace();
     }
 
     @Override
@@ -42,31 +63,31 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
         {
             switch (event.type)
             {
+                case IngestEvent.NONE ->
+                {
+                }
                 case IngestEvent.CHANGE -> onChange(event);
                 case IngestEvent.CREATE_BRAND -> onCreateBrand(event);
                 case IngestEvent.WATERMARK ->
                 {
+                    refuseIfFaulted();
                     writer.advanceWatermark(event.brandCode, event.watermarkMs);
                     checkpoint(System.nanoTime());
                     event.completion.complete(null);
                 }
                 case IngestEvent.OPT_OUT -> onOptOut(event);
+                case IngestEvent.REPLAY_OPT_OUTS -> onReplayOptOuts(event);
                 case IngestEvent.BARRIER ->
                 {
                     checkpoint(System.nanoTime());
                     event.completion.complete(null);
                 }
-                default -> LOG.error("unknown ingest event type: type={}", event.type);
+                default -> throw new IllegalStateException("unknown ingest event type: type=" + event.type);
             }
         }
-        catch (final RuntimeException ex)
+        catch (final Throwable ex)
         {
-            final long suppressed = FAILURES.tryAcquire(System.nanoTime());
-            if (suppressed >= 0)
-            {
-                LOG.error("ingest event failed: type={}, tag={}, suppressedSinceLast={}", event.type, event.tag,
-                    suppressed, ex);
-            }
+            fail(event, ex);
         }
         finally
         {
@@ -76,7 +97,7 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
                 final long nowNs = System.nanoTime();
                 if (nowNs - lastCheckpointNs >= CHECKPOINT_INTERVAL_NS)
                 {
-                    checkpoint(nowNs);
+                    safeCheckpoint(nowNs);
                 }
             }
         }
@@ -85,7 +106,98 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
     @Override
     public void onShutdown()
     {
-        checkpoint(System.nanoTime());
+        safeCheckpoint(System.nanoTime());
+    }
+
+    /**
+     * Tell whoever waits for an event that it failed, count it and log it (rate-limited). Never throws; safe on a
+     * cleared event. Also the backstop for anything that escapes {@link #onEvent}.
+     *
+     * @param event   the event that failed.
+     * @param failure why.
+     */
+    void fail(final IngestEvent event, final Throwable failure)
+    {
+        noteFault(failure);
+        final int type = event.type;
+        final boolean storeFailure = isStoreFailure(failure);
+        final String reason = reason(failure);
+        try
+        {
+            if (type == IngestEvent.CHANGE || type == IngestEvent.OPT_OUT)
+            {
+                failed.getAndIncrement();
+            }
+            if (event.listener != null)
+            {
+                if (storeFailure)
+                {
+                    event.listener.onStoreFailure(event.tag, reason);
+                }
+                else
+                {
+                    event.listener.onFailed(event.tag, reason);
+                }
+            }
+            if (event.outcome != null)
+            {
+                event.outcome.completeExceptionally(failure);
+            }
+            if (event.completion != null)
+            {
+                event.completion.completeExceptionally(failure);
+            }
+            if (event.replay != null)
+            {
+                event.replay.completeExceptionally(failure);
+            }
+        }
+        catch (final Throwable ex)
+        {
+            failure.addSuppressed(ex);
+        }
+        final long suppressed = FAILURES.tryAcquire(System.nanoTime());
+        if (suppressed >= 0)
+        {
+            LOG.error("ingest event failed: type={}, tag={}, storeFailure={}, suppressedSinceLast={}", type,
+                event.tag, storeFailure, suppressed, failure);
+        }
+    }
+
+    /**
+     * A fault in a memory-mapped file (SIGBUS) makes the index untrustworthy: in compiled code the JVM skips the
+     * faulting access and raises the error later, so changes reported applied in between may have lost writes. From
+     * then on the writer refuses changes, opt-outs, new brands and watermarks (a brand whose watermark stops turns
+     * STALE: DENY), until a restart recovers the index and the feed and the opt-out log bring back what is missing.
+     *
+     * @param failure anything that escaped a store call or the writer's loop.
+     */
+    void noteFault(final Throwable failure)
+    {
+        final Throwable diskFull = DiskSpaceGuard.diskFullCause(failure);
+        if (fault == null && diskFull instanceof InternalError)
+        {
+            fault = "disk full: a page of a memory-mapped index file could not be backed (" + diskFull.getMessage() +
+                "); writes since may be lost, so changes are refused until the server is restarted after freeing space";
+            LOG.error("index writer faulted, refusing every change from now on: {}", fault, failure);
+        }
+    }
+
+    /**
+     * @return whether a fault in a memory-mapped file made the writer refuse every change until restart.
+     */
+    boolean faulted()
+    {
+        return fault != null;
+    }
+
+    private void refuseIfFaulted()
+    {
+        final String reason = fault;
+        if (reason != null)
+        {
+            throw new DiskFullException(reason);
+        }
     }
 
     private void checkpoint(final long nowNs)
@@ -94,19 +206,39 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
         lastCheckpointNs = nowNs;
     }
 
-    private void onChange(final IngestEvent event)
+    private void safeCheckpoint(final long nowNs)
     {
-        final int outcome;
         try
         {
-            outcome = writer.apply(event.change);
+            checkpoint(nowNs);
         }
-        catch (final RuntimeException ex)
+        catch (final Throwable ex)
+        {
+            lastCheckpointNs = nowNs;
+            final long suppressed = CHECKPOINT_FAILURES.tryAcquire(nowNs);
+            if (suppressed >= 0)
+            {
+                LOG.error("ingest checkpoint failed: suppressedSinceLast={}", suppressed, ex);
+            }
+        }
+    }
+
+    private void onChange(final IngestEvent event)
+    {
+        final String faultReason = fault;
+        final String refusal = faultReason != null ? faultReason : diskSpace.check(System.nanoTime());
+        if (refusal != null)
         {
             failed.getAndIncrement();
-            event.listener.onFailed(event.tag, String.valueOf(ex.getMessage()));
+            final long suppressed = REFUSALS.tryAcquire(System.nanoTime());
+            if (suppressed >= 0)
+            {
+                LOG.error("ingest change refused: {}, suppressedSinceLast={}", refusal, suppressed);
+            }
+            event.listener.onStoreFailure(event.tag, refusal);
             return;
         }
+        final int outcome = writer.apply(event.change);
         if (outcome == ConsentIndexWriter.APPLIED)
         {
             applied.getAndIncrement();
@@ -125,42 +257,153 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
     }
 
     /**
-     * A local opt-out is applied like any change (it wins only if newer, in İYS order, than what the key holds) and is
-     * logged, forced to disk, before it is acknowledged.
+     * A local opt-out is written ahead: its log record is appended and forced to disk before the index is touched,
+     * and taken back if the index change fails, so that the answer ("recorded" or not) and the log agree. It is
+     * applied like any change (it wins only if newer, in İYS order, than what the key holds).
+     * <p>
+     * The index pages it changed are not forced before the answer: the replay of the log at start
+     * ({@link #onReplayOptOuts}), which completes before the server answers anything, puts back whatever a power cut
+     * took from the index, so the forced log record alone makes the opt-out durable; forcing the maps (hundreds of
+     * MB of dirty pages after an import) would cost far more per opt-out.
      */
     private void onOptOut(final IngestEvent event)
     {
+        refuseIfFaulted();
+        final long nowNs = System.nanoTime();
+        final String refusal = diskSpace.checkNow(nowNs);
+        if (refusal != null)
+        {
+            throw new DiskFullException(refusal);
+        }
+        final long brandCode = event.change.brandCode();
+        final long position = writer.appendOptOut(brandCode, event.line);
+        final int outcome;
         try
         {
-            final int outcome = writer.apply(event.change);
-            if (outcome == ConsentIndexWriter.REJECTED_FUTURE)
-            {
-                rejected.getAndIncrement();
-                event.outcome.completeExceptionally(new IllegalArgumentException(futureDated(event.change)));
-                return;
-            }
-            writer.appendOptOut(event.change.brandCode(), event.line.replace("\"OUTCOME\"",
-                outcome == ConsentIndexWriter.APPLIED ? "\"APPLIED\"" : "\"SUPERSEDED\""));
-            checkpoint(System.nanoTime());
-            event.outcome.complete(outcome);
+            outcome = writer.apply(event.change);
         }
-        catch (final RuntimeException ex)
+        catch (final Throwable ex)
         {
-            event.outcome.completeExceptionally(ex);
+            try
+            {
+                writer.truncateOptOuts(brandCode, position);
+            }
+            catch (final Throwable undo)
+            {
+                ex.addSuppressed(undo);
+            }
+            throw ex;
         }
+        if (outcome == ConsentIndexWriter.REJECTED_FUTURE)
+        {
+            writer.truncateOptOuts(brandCode, position);
+            rejected.getAndIncrement();
+            event.outcome.completeExceptionally(new IllegalArgumentException(futureDated(event.change)));
+            return;
+        }
+        (outcome == ConsentIndexWriter.APPLIED ? applied : superseded).getAndIncrement();
+        safeCheckpoint(nowNs);
+        event.outcome.complete(outcome);
     }
 
-    private void onCreateBrand(final IngestEvent event)
+    /**
+     * Apply every brand's opt-out log to the index again, at start, before anything is served: last-writer-wins makes
+     * records the index holds change nothing, and puts back those a power cut took. A torn tail is truncated and
+     * corrupt lines are dropped (counted, logged). The disk guard does not apply: a record already held writes
+     * nothing, and one that must be written and cannot fails the replay, so the server does not start without it.
+     */
+    private void onReplayOptOuts(final IngestEvent event) throws IOException
     {
-        try
+        long records = 0;
+        long reapplied = 0;
+        long held = 0;
+        long dropped = 0;
+        for (final long brandCode : event.brands)
         {
-            writer.createBrand(event.brandCode);
-            event.completion.complete(null);
+            final OptOutLog.Contents contents = writer.openOptOuts(brandCode);
+            long brandReapplied = 0;
+            long brandDropped = (contents.tornBytes() > 0 ? 1 : 0) + contents.corrupt();
+            for (final String record : contents.records())
+            {
+                final OptOut optOut;
+                try
+                {
+                    optOut = OptOut.parse(record);
+                    optOut.toChange(replayed, parser, recipient);
+                }
+                catch (final IOException | IllegalArgumentException ex)
+                {
+                    brandDropped++;
+                    LOG.error("opt-out log record dropped: brand={}, record={}, reason={}", brandCode, record,
+                        ex.getMessage());
+                    continue;
+                }
+                records++;
+                if (optOut.brandCode() != brandCode)
+                {
+                    throw new IOException("opt-out log of brand " + brandCode + " holds a record of brand " +
+                        optOut.brandCode() + ": " + record);
+                }
+                final int outcome = writer.apply(replayed);
+                if (outcome == ConsentIndexWriter.REJECTED_FUTURE)
+                {
+                    throw new IOException("opt-out log of brand " + brandCode + " holds a record the index refuses: " +
+                        futureDated(replayed) + " (is the clock right?): " + record);
+                }
+                if (outcome == ConsentIndexWriter.APPLIED)
+                {
+                    brandReapplied++;
+                }
+                else
+                {
+                    held++;
+                }
+            }
+            reapplied += brandReapplied;
+            dropped += brandDropped;
+            optOutLogRepairs.getAndAdd(brandDropped);
+            if (brandReapplied > 0 || brandDropped > 0)
+            {
+                LOG.warn("opt-out log replayed: brand={}, records={}, reapplied={}, dropped={}", brandCode,
+                    contents.records().size(), brandReapplied, brandDropped);
+            }
         }
-        catch (final Exception ex)
+        safeCheckpoint(System.nanoTime());
+        event.replay.complete(new OptOutReplay(event.brands.length, records, reapplied, held, dropped));
+    }
+
+    private void onCreateBrand(final IngestEvent event) throws IOException
+    {
+        refuseIfFaulted();
+        final String refusal = diskSpace.checkNow(System.nanoTime());
+        if (refusal != null)
         {
-            event.completion.completeExceptionally(ex);
+            throw new DiskFullException(refusal);
         }
+        writer.createBrand(event.brandCode);
+        event.completion.complete(null);
+    }
+
+    /**
+     * @return whether a failure is the store's (the disk, I/O, a fault in a mapped file) rather than the change's.
+     */
+    static boolean isStoreFailure(final Throwable failure)
+    {
+        return failure instanceof Error || failure instanceof UncheckedIOException ||
+            failure instanceof IOException || DiskSpaceGuard.isDiskFull(failure);
+    }
+
+    private static String reason(final Throwable failure)
+    {
+        final Throwable diskFull = DiskSpaceGuard.diskFullCause(failure);
+        if (diskFull != null)
+        {
+            final String message = String.valueOf(diskFull.getMessage());
+            return message.startsWith("disk full") ? message : diskFull instanceof InternalError ?
+                "disk full: a page of a memory-mapped index file could not be backed (" + message + ")" :
+                "disk full: " + message;
+        }
+        return failure.getMessage() == null ? failure.toString() : failure.getMessage();
     }
 
     long applied()
@@ -176,6 +419,11 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
     long failed()
     {
         return failed.get();
+    }
+
+    long optOutLogRepairs()
+    {
+        return optOutLogRepairs.get();
     }
 
     long rejected()

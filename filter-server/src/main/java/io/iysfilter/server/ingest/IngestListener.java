@@ -25,4 +25,17 @@ public interface IngestListener
      * @param reason why, for a report.
      */
     void onFailed(long tag, String reason);
+
+    /**
+     * The store could not take the change: the disk is full, a write failed, or a mapped page could not be backed.
+     * Nothing changed for it, and changes after it will likely fail too: a publisher should stop and retry later
+     * rather than set the change aside. By default, {@link #onFailed(long, String)}.
+     *
+     * @param tag    the publisher's tag for the change.
+     * @param reason why, e.g. "disk full: …".
+     */
+    default void onStoreFailure(final long tag, final String reason)
+    {
+        onFailed(tag, reason);
+    }
 }

@@ -7,6 +7,7 @@ import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import io.iysfilter.server.index.ConsentChange;
 import io.iysfilter.server.index.ConsentIndexWriter;
+import io.iysfilter.server.index.DiskSpaceGuard;
 import io.iysfilter.server.logging.LogLimiter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The single-writer path every index mutation takes: one LMAX Disruptor ring, any number of publishers, one
@@ -26,10 +28,16 @@ public final class IngestPipeline implements AutoCloseable
     /** Default ring size: a power of two. */
     public static final int DEFAULT_RING_SIZE = 16 * 1024;
 
+    private static final Logger LOG = LoggerFactory.getLogger(IngestPipeline.class);
+    private static final LogLimiter RESTARTS = LogLimiter.everyTenSeconds();
+
     private final Disruptor<IngestEvent> disruptor;
     private final RingBuffer<IngestEvent> ringBuffer;
     private final IngestEventHandler handler;
+    private final DiskSpaceGuard diskSpace;
+    private final AtomicLong writerRestarts = new AtomicLong();
     private volatile Thread writerThread;
+    private volatile boolean closing;
 
     /**
      * Start the pipeline's writer thread.
@@ -41,16 +49,17 @@ public final class IngestPipeline implements AutoCloseable
     {
         final ThreadFactory threads = runnable ->
         {
-            final Thread thread = new Thread(runnable, "iys-ingest-writer");
+            final Thread thread = new Thread(() -> runUntilClosed(runnable), "iys-ingest-writer");
             thread.setDaemon(true);
             writerThread = thread;
             return thread;
         };
         handler = new IngestEventHandler(writer);
+        diskSpace = writer.diskSpace();
         disruptor = new Disruptor<>(IngestEvent::new, ringSize, threads, ProducerType.MULTI,
             new BlockingWaitStrategy());
+        disruptor.setDefaultExceptionHandler(new Backstop(handler, disruptor.getRingBuffer()));
         disruptor.handleEventsWith(handler);
-        disruptor.setDefaultExceptionHandler(new LoggingExceptionHandler());
         ringBuffer = disruptor.start();
     }
 
@@ -103,12 +112,14 @@ public final class IngestPipeline implements AutoCloseable
     }
 
     /**
-     * Record a local opt-out: apply the change (a RET marked local) and append its log line, on the writer thread.
+     * Record a local opt-out on the writer thread: append its record to the brand's opt-out log and force it to disk,
+     * then apply the change (a RET marked local); if the change fails, the record is taken back.
      *
      * @param change the RET, with {@code FLAG_LOCAL}; copied.
-     * @param line   the log line, a JSON object whose {@code "OUTCOME"} placeholder becomes the outcome.
+     * @param line   the log record, one JSON object ({@link OptOut#toJson()}).
      * @return completes with {@link io.iysfilter.server.index.ConsentIndexWriter#APPLIED} or {@code SUPERSEDED}
-     *         once applied and logged to disk.
+     *         once logged to disk and applied; exceptionally, with a
+     *         {@link io.iysfilter.server.index.DiskFullException} when the disk is full, when it was not recorded.
      */
     public CompletableFuture<Integer> recordOptOut(final ConsentChange change, final String line)
     {
@@ -121,6 +132,31 @@ public final class IngestPipeline implements AutoCloseable
             event.change.copyFrom(change);
             event.line = line;
             event.outcome = done;
+        }
+        finally
+        {
+            ringBuffer.publish(sequence);
+        }
+        return done;
+    }
+
+    /**
+     * Replay the brands' opt-out logs into the index, on the writer thread; at start, before anything is served.
+     *
+     * @param brandCodes the brands whose logs to replay.
+     * @return completes with what was found once every record is applied; exceptionally when a log cannot be read
+     *         or a record not applied.
+     */
+    public CompletableFuture<OptOutReplay> replayOptOuts(final long[] brandCodes)
+    {
+        final CompletableFuture<OptOutReplay> done = new CompletableFuture<>();
+        final long sequence = ringBuffer.next();
+        try
+        {
+            final IngestEvent event = ringBuffer.get(sequence);
+            event.type = IngestEvent.REPLAY_OPT_OUTS;
+            event.brands = brandCodes.clone();
+            event.replay = done;
         }
         finally
         {
@@ -205,12 +241,46 @@ public final class IngestPipeline implements AutoCloseable
     }
 
     /**
+     * @return opt-out log records dropped at start since this pipeline began: torn tails truncated, corrupt lines.
+     */
+    public long optOutLogRepairs()
+    {
+        return handler.optOutLogRepairs();
+    }
+
+    /**
+     * @return whether a fault in a memory-mapped index file (the disk was full) made the writer refuse every change
+     *         until the server is restarted.
+     */
+    public boolean faulted()
+    {
+        return handler.faulted();
+    }
+
+    /**
+     * @return times the writer's loop was restarted after a throwable escaped it (should stay 0).
+     */
+    public long writerRestarts()
+    {
+        return writerRestarts.get();
+    }
+
+    /**
+     * @return the guard that refuses changes when the data directory's file system is nearly full.
+     */
+    public DiskSpaceGuard diskSpace()
+    {
+        return diskSpace;
+    }
+
+    /**
      * Drain the ring (every published event is processed), stop the writer thread and wait until it has ended,
      * so that nothing touches the index once this returns.
      */
     @Override
     public void close()
     {
+        closing = true;
         disruptor.shutdown();
         final Thread thread = writerThread;
         if (thread != null)
@@ -235,21 +305,73 @@ public final class IngestPipeline implements AutoCloseable
     }
 
     /**
-     * A backstop: the Disruptor's default handler would stop the writer on an escaped exception. Log and go on.
+     * Run the Disruptor's event processor on the writer thread, and run it again if a throwable escapes it. The
+     * handler catches everything its events throw, but the JVM delivers the {@link InternalError} of a fault in a
+     * memory-mapped file (SIGBUS: a page the full file system could not back) asynchronously in compiled code, at
+     * any later point of the thread, so it may surface in the processor's own loop. Without this the only writer
+     * would die there and every publisher, and {@link #close()}, would wait for it forever.
      */
-    private static final class LoggingExceptionHandler implements ExceptionHandler<IngestEvent>
+    private void runUntilClosed(final Runnable processor)
     {
-        private static final Logger LOG = LoggerFactory.getLogger(IngestPipeline.class);
-        private static final LogLimiter ERRORS = LogLimiter.everyTenSeconds();
+        while (true)
+        {
+            try
+            {
+                processor.run();
+                return;
+            }
+            catch (final Throwable ex)
+            {
+                if (closing)
+                {
+                    LOG.error("ingest writer failed while stopping", ex);
+                    return;
+                }
+                writerRestarts.getAndIncrement();
+                handler.noteFault(ex);
+                final long suppressed = RESTARTS.tryAcquire(System.nanoTime());
+                if (suppressed >= 0)
+                {
+                    LOG.error("ingest writer loop failed, restarting it: suppressedSinceLast={}", suppressed, ex);
+                }
+            }
+        }
+    }
+
+    /**
+     * The backstop for anything that escapes the handler: the Disruptor's default handler would stop the writer.
+     * The processor skips the event at the sequence it reports, so whoever waits for that event (and for the one it
+     * passes, if another and not yet handled) is told it failed; the failure is counted, and the writer goes on.
+     */
+    private static final class Backstop implements ExceptionHandler<IngestEvent>
+    {
+        private final IngestEventHandler handler;
+        private final RingBuffer<IngestEvent> ring;
+
+        Backstop(final IngestEventHandler handler, final RingBuffer<IngestEvent> ring)
+        {
+            this.handler = handler;
+            this.ring = ring;
+        }
 
         @Override
         public void handleEventException(final Throwable ex, final long sequence, final IngestEvent event)
         {
-            final long suppressed = ERRORS.tryAcquire(System.nanoTime());
-            if (suppressed >= 0)
+            try
             {
-                LOG.error("ingest writer error, event skipped: sequence={}, suppressedSinceLast={}", sequence,
-                    suppressed, ex);
+                final IngestEvent skipped = ring.get(sequence);
+                handler.fail(skipped, ex);
+                skipped.clear();
+                if (event != null && event != skipped && event.type != IngestEvent.NONE)
+                {
+                    handler.fail(event, ex);
+                    event.clear();
+                }
+            }
+            catch (final Throwable suppressed)
+            {
+                ex.addSuppressed(suppressed);
+                LOG.error("ingest writer error, event skipped: sequence={}", sequence, ex);
             }
         }
 

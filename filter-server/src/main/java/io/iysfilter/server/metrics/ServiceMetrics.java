@@ -2,6 +2,7 @@ package io.iysfilter.server.metrics;
 
 import io.iysfilter.server.index.BrandIndex;
 import io.iysfilter.server.index.ConsentStore;
+import io.iysfilter.server.index.DiskSpaceGuard;
 import io.iysfilter.server.filter.Reason;
 import io.iysfilter.server.ingest.IngestPipeline;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -62,6 +63,25 @@ public final class ServiceMetrics implements AutoCloseable
             .register(registry);
         Gauge.builder("iys_index_damaged_brands", store, ServiceMetrics::damagedBrands)
             .description("Brands whose index is INDEX_DAMAGED: every commercial answer for them is DENY")
+            .register(registry);
+        FunctionCounter.builder("iys_ingest_writer_restarts", ingest, IngestPipeline::writerRestarts)
+            .description("Times the single writer's loop was restarted after an error escaped it")
+            .register(registry);
+        Gauge.builder("iys_ingest_writer_faulted", ingest, (i) -> i.faulted() ? 1 : 0)
+            .description("1 after a fault in a memory-mapped index file (disk full): every change is refused until " +
+                "restart")
+            .register(registry);
+        FunctionCounter.builder("iys_optout_log_repairs", ingest, IngestPipeline::optOutLogRepairs)
+            .description("Opt-out log records dropped at start: torn tails truncated, corrupt lines")
+            .register(registry);
+        Gauge.builder("iys_disk_usable_bytes", ingest.diskSpace(), DiskSpaceGuard::usableBytes)
+            .description("Usable bytes of the data directory's file system at the writer's last reading " +
+                "(-1 before it, or with the guard off)")
+            .baseUnit("bytes")
+            .register(registry);
+        Gauge.builder("iys_disk_reserve_bytes", ingest.diskSpace(), DiskSpaceGuard::reserveBytes)
+            .description("Usable bytes below which the writer refuses changes (disk full); 0: no guard")
+            .baseUnit("bytes")
             .register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);

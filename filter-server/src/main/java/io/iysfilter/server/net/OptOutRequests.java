@@ -4,47 +4,45 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.iysfilter.server.filter.Channel;
-import io.iysfilter.server.filter.ConsentStatus;
 import io.iysfilter.server.filter.ParsedRecipient;
 import io.iysfilter.server.filter.RecipientParser;
 import io.iysfilter.server.filter.RecipientType;
 import io.iysfilter.server.index.ConsentChange;
 import io.iysfilter.server.index.ConsentIndexWriter;
 import io.iysfilter.server.index.ConsentStore;
-import io.iysfilter.server.index.ConsentValueDescriptor;
-import io.iysfilter.server.index.IysSource;
-import io.iysfilter.server.index.TransactionIds;
+import io.iysfilter.server.index.DiskSpaceGuard;
+import io.iysfilter.server.index.OptOutLog;
 import io.iysfilter.server.ingest.FlatJson;
 import io.iysfilter.server.ingest.IngestPipeline;
 import io.iysfilter.server.ingest.IysTime;
+import io.iysfilter.server.ingest.OptOut;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.DayOfWeek;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * Local opt-outs: a RET the provider received outside İYS (a STOP reply, a call centre).
  * <ul>
  *   <li>{@code POST /v1/optouts} with {@code {"brand","channel","recipient","recipientType","time","source"}}
  *   applies a RET marked local through the single writer: it wins over what the key holds only if newer in İYS
- *   order, and is superseded only by a newer İYS record. It is answered once applied and logged to disk, so it
- *   holds from the next request on. There is no local opt-in: only an ONAY in İYS makes a recipient sendable.</li>
+ *   order, and is superseded only by a newer İYS record. Its record is written ahead to the brand's opt-out log
+ *   ({@link OptOutLog}) and forced to disk before the index is touched; 201 once both are done, so it holds from the
+ *   next request on. 507 when the disk is full, 500 on another failure: then it is in neither. There is no local
+ *   opt-in: only an ONAY in İYS makes a recipient sendable.</li>
  *   <li>{@code GET /v1/optouts?brand=} lists them, each with the date by which it must be uploaded to İYS (three
- *   business days; public holidays are not known here).</li>
+ *   business days; public holidays are not known here), from the log's verified records only.</li>
  * </ul>
  */
 final class OptOutRequests
 {
+    /** HTTP 507 Insufficient Storage: the disk is full, the opt-out was not recorded. */
+    static final int INSUFFICIENT_STORAGE = 507;
     private static final JsonFactory JSON = new JsonFactory();
-    private static final int UPLOAD_BUSINESS_DAYS = 3;
     private static final long FUTURE_TOLERANCE_MS = 60_000;
 
     private final ConsentStore store;
@@ -121,20 +119,31 @@ final class OptOutRequests
             return done(404, "unknown_brand", "no index for brand " + brandCode);
         }
 
-        final long timeSec = timeMs / 1000;
-        final String normalised = recipient.toString();
-        change.set(brandCode, channel, type, recipient, ConsentStatus.RET, timeSec, timeSec, IysSource.LOCAL,
-            TransactionIds.digest("local:" + normalised + ":" + timeMs), ConsentValueDescriptor.FLAG_LOCAL);
-        final String line = "{\"recordedAt\":\"" + Instant.ofEpochMilli(nowMs) + "\",\"time\":\"" +
-            Instant.ofEpochMilli(timeMs) + "\",\"brand\":" + brandCode + ",\"channel\":\"" + channel +
-            "\",\"recipient\":\"" + Json.escape(normalised) + "\",\"recipientType\":\"" + type + "\",\"source\":\"" +
-            source + "\",\"outcome\":\"OUTCOME\",\"uploadBy\":\"" + uploadBy(timeSec) + "\"}";
-        return pipeline.recordOptOut(change, line).handle((outcome, error) -> error != null ?
-            new Answer(500, error("internal_error", "the opt-out was not recorded: " + error.getMessage())) :
-            new Answer(201, line.replace("\"OUTCOME\"", outcome == ConsentIndexWriter.APPLIED ?
-                "\"APPLIED\"" : "\"SUPERSEDED\"")));
+        final OptOut optOut = new OptOut(nowMs, timeMs, brandCode, channel, recipient.toString(), type, source);
+        optOut.toChange(change, parser, recipient);
+        return pipeline.recordOptOut(change, optOut.toJson()).handle((outcome, error) -> error == null ?
+            new Answer(201, optOut.toJson(outcome == ConsentIndexWriter.APPLIED ? "APPLIED" : "SUPERSEDED")) :
+            failure(error));
     }
 
+    /**
+     * Not recorded: the log record was not written, or was taken back when the index change failed. 507 when the
+     * disk is full, 500 otherwise; the client should retry later either way.
+     */
+    private static Answer failure(final Throwable error)
+    {
+        final Throwable cause = error instanceof CompletionException && error.getCause() != null ?
+            error.getCause() : error;
+        final String message = "the opt-out was not recorded: " +
+            (cause.getMessage() == null ? cause.toString() : cause.getMessage());
+        return DiskSpaceGuard.isDiskFull(cause) ? new Answer(INSUFFICIENT_STORAGE, error("disk_full", message)) :
+            new Answer(500, error("internal_error", message));
+    }
+
+    /**
+     * The brand's recorded opt-outs, built from the log's whole, verified records only (re-encoded, so the answer is
+     * valid JSON whatever the file holds).
+     */
     Answer list(final String brandText)
     {
         final long brandCode = DecisionParameters.parseCode(brandText);
@@ -147,11 +156,20 @@ final class OptOutRequests
         final StringBuilder json = new StringBuilder("{\"brand\":").append(brandCode).append(",\"optouts\":[");
         try
         {
-            final List<String> lines = Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) :
-                List.of();
-            for (int i = 0; i < lines.size(); i++)
+            boolean first = true;
+            for (final String record : OptOutLog.read(log).records())
             {
-                json.append(i == 0 ? "" : ",").append(lines.get(i));
+                final OptOut optOut;
+                try
+                {
+                    optOut = OptOut.parse(record);
+                }
+                catch (final IOException ex)
+                {
+                    continue;
+                }
+                json.append(first ? "" : ",").append(optOut.toJson());
+                first = false;
             }
         }
         catch (final IOException ex)
@@ -159,24 +177,6 @@ final class OptOutRequests
             return new Answer(500, error("internal_error", "cannot read the opt-out log: " + ex.getMessage()));
         }
         return new Answer(200, json.append("]}").toString());
-    }
-
-    /**
-     * @return the day by which an opt-out must be in İYS: three business days (Monday to Friday) after it.
-     */
-    static LocalDate uploadBy(final long timeSec)
-    {
-        LocalDate day = LocalDate.ofInstant(Instant.ofEpochSecond(timeSec), IysTime.TURKEY);
-        int left = UPLOAD_BUSINESS_DAYS;
-        while (left > 0)
-        {
-            day = day.plusDays(1);
-            if (day.getDayOfWeek() != DayOfWeek.SATURDAY && day.getDayOfWeek() != DayOfWeek.SUNDAY)
-            {
-                left--;
-            }
-        }
-        return day;
     }
 
     private static long time(final String text, final long nowMs)
