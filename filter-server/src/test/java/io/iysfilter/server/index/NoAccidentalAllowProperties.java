@@ -15,6 +15,7 @@ import io.iysfilter.server.ingest.DailyFileImporter;
 import io.iysfilter.server.ingest.IngestListener;
 import io.iysfilter.server.ingest.IngestPipeline;
 import io.iysfilter.server.ingest.IysTime;
+import io.iysfilter.server.ingest.OptOut;
 import io.iysfilter.server.ingest.Reconciler;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -173,20 +174,24 @@ class NoAccidentalAllowProperties
             }
         }
 
-        private void open() throws IOException
+        private void open() throws Exception
         {
             store = ConsentStore.open(dataDir, options);
             pipeline = new IngestPipeline(store.writer(), 64);
+            if (store.brand(BRAND) != null)
+            {
+                pipeline.replayOptOuts(new long[]{BRAND}).get();
+            }
         }
 
-        private void crash() throws IOException
+        private void crash() throws Exception
         {
             pipeline.close();
             store.abandon();
             open();
         }
 
-        private void reopenCleanly() throws IOException
+        private void reopenCleanly() throws Exception
         {
             pipeline.close();
             store.close();
@@ -324,10 +329,11 @@ class NoAccidentalAllowProperties
             final long timeSec = NOW_MS / 1000 - random.nextInt(2 * 86_400);
             final ParsedRecipient recipient = new ParsedRecipient();
             new RecipientParser().parse(KEYS[key], recipient);
-            final ConsentChange optOut = new ConsentChange().set(BRAND, channel(key), RecipientType.BIREYSEL,
-                recipient, ConsentStatus.RET, timeSec, timeSec, IysSource.LOCAL,
-                TransactionIds.digest("local:" + recipient + ":" + timeSec), ConsentValueDescriptor.FLAG_LOCAL);
-            pipeline.recordOptOut(optOut, "{\"outcome\":\"OUTCOME\"}").get();
+            final OptOut record = new OptOut(NOW_MS, timeSec * 1000, BRAND, channel(key), recipient.toString(),
+                RecipientType.BIREYSEL, "SMS_STOP");
+            final ConsentChange optOut = record.toChange(new ConsentChange(), new RecipientParser(),
+                new ParsedRecipient());
+            pipeline.recordOptOut(optOut, record.toJson()).get();
             final Event event = new Event(key, optOut.word0(), optOut.word1(), null, true);
             optOuts.add(event);
             delivered.add(event);
