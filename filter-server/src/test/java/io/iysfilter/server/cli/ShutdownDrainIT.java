@@ -117,6 +117,10 @@ class ShutdownDrainIT
 
             for (final Load load : loads)
             {
+                System.out.println("ShutdownDrainIT " + load.name + ": " + load.summary());
+            }
+            for (final Load load : loads)
+            {
                 assertEquals(0, load.lookupErrors.get(), () -> load.name + " got LOOKUP_ERROR: " + load.summary() +
                     "\n" + output.text());
                 assertEquals(0, load.wrong.get(), () -> load.name + " got wrong answers: " + load.summary());
@@ -154,6 +158,14 @@ class ShutdownDrainIT
             {
                 assertEquals(Reason.REJECTED, client.await(answers.get(i)).reason(),
                     "acknowledged with 201, so kept: " + optOuts.acknowledged.get(i));
+            }
+            final String unanswered = optOuts.unanswered;
+            if (unanswered != null)
+            {
+                assertEquals(Reason.NO_CONSENT, client.checkBlocking(BRAND, Channel.MESAJ, RecipientType.BIREYSEL,
+                    MessageKind.COMMERCIAL, unanswered).reason(), "an opt-out the server read is answered, so " +
+                    "one left without an answer was never read and is not applied: " + unanswered);
+                assertTrue(!log.contains("\"recipient\":\"" + unanswered + "\""), "not logged: " + unanswered);
             }
         }
     }
@@ -369,6 +381,7 @@ class ShutdownDrainIT
     private final class OptOutLoad extends Load
     {
         final List<String> acknowledged = Collections.synchronizedList(new ArrayList<>());
+        volatile String unanswered;
         private final int port;
 
         OptOutLoad(final int port, final long warmAnswers)
@@ -394,6 +407,7 @@ class ShutdownDrainIT
                     }
                     catch (final IOException ex)
                     {
+                        unanswered = phone;
                         return "connection ended at opt-out " + i + ": " + ex;
                     }
                     final boolean applied = response.status == 201 && response.body.contains("\"outcome\":\"APPLIED\"");
