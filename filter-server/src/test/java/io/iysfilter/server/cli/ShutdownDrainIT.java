@@ -41,6 +41,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -108,7 +110,7 @@ class ShutdownDrainIT
             for (final Thread thread : threads)
             {
                 thread.join(AWAIT_MS);
-                assertTrue(!thread.isAlive(), thread.getName() + " ended");
+                assertFalse(thread.isAlive(), thread.getName() + " ended");
             }
             assertTrue(server.waitFor(AWAIT_MS, TimeUnit.MILLISECONDS), "the server stopped");
             output.join();
@@ -127,7 +129,7 @@ class ShutdownDrainIT
                 assertTrue(load.answeredSentAfterSignal.get() > 0, () -> load.name +
                     " got no answer to a request sent after SIGTERM, so the drain was not exercised: " +
                     load.summary());
-                assertTrue(load.crashed == null, () -> load.name + " crashed: " + load.crashed);
+                assertNull(load.crashed, () -> load.name + " crashed: " + load.crashed);
             }
             assertTrue(Files.readString(dataDir.resolve("brands/" + BRAND + "/brand.meta")).contains("state=closed"),
                 "the index was closed cleanly, by the server's own shutdown");
@@ -146,13 +148,13 @@ class ShutdownDrainIT
         try (FilterServer restarted = FilterServer.start(Fixtures.context(dataDir));
             FilterClient client = FilterClient.connect("127.0.0.1", restarted.binaryPort()))
         {
-            assertTrue(!restarted.store().brand(BRAND).wasRecovered(), "closed cleanly, nothing to recover");
+            assertFalse(restarted.store().brand(BRAND).wasRecovered(), "closed cleanly, nothing to recover");
             final List<CompletableFuture<CheckResult>> answers = new ArrayList<>();
             for (final String phone : optOuts.acknowledged)
             {
                 answers.add(client.check(BRAND, Channel.MESAJ, RecipientType.BIREYSEL, MessageKind.COMMERCIAL,
                     phone));
-                assertTrue(log.contains("\"recipient\":\"" + phone + "\""), "logged: " + phone);
+                assertTrue(log.contains(phone), "logged: " + phone);
             }
             for (int i = 0; i < answers.size(); i++)
             {
@@ -165,7 +167,7 @@ class ShutdownDrainIT
                 assertEquals(Reason.NO_CONSENT, client.checkBlocking(BRAND, Channel.MESAJ, RecipientType.BIREYSEL,
                     MessageKind.COMMERCIAL, unanswered).reason(), "an opt-out the server read is answered, so " +
                     "one left without an answer was never read and is not applied: " + unanswered);
-                assertTrue(!log.contains("\"recipient\":\"" + unanswered + "\""), "not logged: " + unanswered);
+                assertFalse(log.contains(unanswered), "not logged: " + unanswered);
             }
         }
     }
