@@ -204,7 +204,9 @@ public final class FilterServer implements AutoCloseable
     }
 
     /**
-     * Stop the endpoints, drain the ingest ring and close the index cleanly. Idempotent.
+     * Stop the endpoints (their graceful drain: see {@link NetworkEndpoints#close()}), then the feed, drain the ingest
+     * ring and close the index cleanly. This is the only place the index is closed: Chronicle Map's own shutdown hook
+     * is off for every map, so the drain answers from an open index until the last connection is closed. Idempotent.
      */
     @Override
     public synchronized void close()

@@ -246,7 +246,10 @@ public final class BrandIndex implements BrandState, AutoCloseable
             .maxBloatFactor(options.maxBloatFactor())
             .checksumEntries(options.checksums())
             .putReturnsNull(true)
-            .removeReturnsNull(true);
+            .removeReturnsNull(true)
+            // Chronicle's own JVM shutdown hook would close the map while the graceful stop still answers from it;
+            // FilterServer.close() closes it, once the last connection is closed and the ingest ring drained.
+            .skipCloseOnExitHook(true);
         final File asFile = file.toFile();
         return recover ? builder.recoverPersistedTo(asFile, true, listener) : builder.createPersistedTo(asFile);
     }

@@ -33,6 +33,8 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The HTTP API, one instance per connection:
@@ -44,7 +46,8 @@ import java.util.Map;
  *   <li>{@code GET /health/ready}: 200 only when every brand is open and fresh, else 503 saying which is not;</li>
  *   <li>{@code GET /metrics}: Prometheus text format.</li>
  * </ul>
- * Bad parameters get 400 with {@code {"error":"bad_request","message":"…"}}.
+ * Bad parameters get 400 with {@code {"error":"bad_request","message":"…"}}. An opt-out that arrives when a graceful
+ * stop is about to close the connections gets 503 with {@code {"error":"shutting_down",…}} (see {@link OptOutGate}).
  */
 final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
 {
@@ -57,6 +60,7 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     private final ServerCounters counters;
     private final ServiceMetrics metrics;
     private final OptOutRequests optOuts;
+    private final OptOutGate optOutGate;
 
     HttpApiHandler(
         final Decider decider,
@@ -64,9 +68,11 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         final FeedService feed,
         final IngestPipeline pipeline,
         final ServerCounters counters,
-        final ServiceMetrics metrics)
+        final ServiceMetrics metrics,
+        final OptOutGate optOutGate)
     {
         this.optOuts = new OptOutRequests(store, pipeline);
+        this.optOutGate = optOutGate;
         this.decider = decider;
         this.store = store;
         this.feed = feed;
@@ -125,11 +131,48 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                 error("method_not_allowed", "opt-outs take GET or POST: method=" + request.method()));
             return;
         }
+        if (!optOutGate.admit())
+        {
+            respond(ctx, false, HttpResponseStatus.SERVICE_UNAVAILABLE, JSON, error("shutting_down",
+                "the server is stopping: the opt-out was not recorded (send it again once the server is back)"));
+            return;
+        }
         final byte[] body = new byte[request.content().readableBytes()];
         request.content().getBytes(request.content().readerIndex(), body);
         final boolean keepAlive = HttpUtil.isKeepAlive(request);
-        optOuts.record(body).whenComplete((answer, error) -> ctx.executor().execute(() ->
-            respond(ctx, keepAlive, HttpResponseStatus.valueOf(answer.status()), JSON, answer.body())));
+        final CompletableFuture<OptOutRequests.Answer> recorded;
+        try
+        {
+            recorded = optOuts.record(body);
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            optOutGate.answered();
+            throw ex;
+        }
+        recorded.whenComplete((answer, error) ->
+        {
+            final OptOutRequests.Answer sent = answer != null ? answer : new OptOutRequests.Answer(500,
+                error("internal_error", "the opt-out was not recorded: " + error));
+            try
+            {
+                ctx.executor().execute(() ->
+                {
+                    try
+                    {
+                        respond(ctx, keepAlive, HttpResponseStatus.valueOf(sent.status()), JSON, sent.body());
+                    }
+                    finally
+                    {
+                        optOutGate.answered();
+                    }
+                });
+            }
+            catch (final RejectedExecutionException ex)
+            {
+                optOutGate.answered();
+            }
+        });
     }
 
     private void check(final ChannelHandlerContext ctx, final FullHttpRequest httpRequest,

@@ -14,6 +14,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -31,11 +32,15 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -53,6 +58,10 @@ public final class NetworkEndpoints implements AutoCloseable
     static final long QUIET_MS = 100;
     /** On close, the longest wait for connections to quieten. */
     static final long GRACE_MS = 2_000;
+    /** On close, the longest wait for opt-outs already admitted to be applied and answered. */
+    static final long OPT_OUT_GRACE_MS = 5_000;
+    /** On close, the longest wait for milter decisions and reconciliations on the worker pool. */
+    static final long WORKER_GRACE_MS = 5_000;
     private static final Logger LOG = LoggerFactory.getLogger(NetworkEndpoints.class);
 
     private final EventLoopGroup acceptors;
@@ -60,8 +69,10 @@ public final class NetworkEndpoints implements AutoCloseable
     private final Channel binaryChannel;
     private final Channel httpChannel;
     private final Channel milterChannel;
-    private final ChannelGroup connections = new DefaultChannelGroup("iys-connections", GlobalEventExecutor.INSTANCE);
+    private final ChannelGroup connections =
+        new DefaultChannelGroup("iys-connections", GlobalEventExecutor.INSTANCE, true);
     private final ServerCounters counters;
+    private final OptOutGate optOutGate = new OptOutGate();
     private final ExecutorService blockingWork;
 
     /**
@@ -155,7 +166,7 @@ public final class NetworkEndpoints implements AutoCloseable
                         channel.pipeline().addLast("aggregator", new HttpObjectAggregator(MAX_HTTP_REQUEST_LENGTH));
                         channel.pipeline().addLast("api",
                             new HttpApiHandler(new Decider(filter, store), store, feed, pipeline, counters,
-                                metrics));
+                                metrics, optOutGate));
                     }
                 });
             milterChannel = settings.milterPort() < 0 ? null : bind(settings.bindAddress(), settings.milterPort(),
@@ -228,9 +239,17 @@ public final class NetworkEndpoints implements AutoCloseable
     }
 
     /**
-     * Graceful stop: stop accepting; keep answering the open connections until no request has arrived for
-     * {@value #QUIET_MS} ms (at most {@value #GRACE_MS} ms), so requests already sent are answered; then close them
-     * and stop the event loops.
+     * Graceful stop, after which nothing reads the index or publishes to the ingest ring through these endpoints:
+     * <ol>
+     *   <li>stop accepting;</li>
+     *   <li>keep answering the open connections, binary, HTTP and milter, until they are quiet: no request for
+     *   {@value #QUIET_MS} ms, no opt-out in flight, no answer waiting to be written (at most {@value #GRACE_MS} ms),
+     *   so requests already sent are answered;</li>
+     *   <li>refuse opt-outs from then on (503) and wait for those admitted to be applied and answered (at most
+     *   {@value #OPT_OUT_GRACE_MS} ms);</li>
+     *   <li>close the connections, wait for the worker pool's milter decisions and reconciliations (at most
+     *   {@value #WORKER_GRACE_MS} ms, then they are interrupted) and stop the event loops.</li>
+     * </ol>
      */
     @Override
     public void close()
@@ -242,34 +261,130 @@ public final class NetworkEndpoints implements AutoCloseable
                 listener.close().syncUninterruptibly();
             }
         }
-        awaitQuiet();
+        final long drainStartNs = System.nanoTime();
+        final boolean quiet = awaitQuiet();
+        if (!connections.isEmpty())
+        {
+            LOG.info("draining: connections={} {} after {} ms; closing them", connections.size(),
+                quiet ? "quiet" : "still busy", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - drainStartNs));
+        }
+        optOutGate.refuse();
+        awaitOptOutsAnswered();
         connections.close().awaitUninterruptibly();
-        blockingWork.shutdown();
+        stopBlockingWork();
         acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
-    private void awaitQuiet()
+    /**
+     * Quiet: no request counted for {@value #QUIET_MS} ms, each count taken after every event loop has had a turn
+     * (so bytes that reached the server before it are read and counted even when its threads were starved of CPU),
+     * no opt-out in flight, and no connection busy: none paused (back-pressure, a milter decision off the loop) and
+     * none with answers waiting to be written.
+     */
+    private boolean awaitQuiet()
     {
         final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(GRACE_MS);
         long lastRequests = -1;
         while (!connections.isEmpty() && System.nanoTime() - deadlineNs < 0)
         {
-            final long requests = counters.totalRequests();
-            if (requests == lastRequests)
+            awaitEventLoopTurns(deadlineNs);
+            final long requests = counters.totalRequests() + optOutGate.admitted();
+            if (requests == lastRequests && optOutGate.inFlight() == 0 && !anyConnectionBusy())
             {
-                return;
+                return true;
             }
             lastRequests = requests;
-            try
+            if (!pause(QUIET_MS))
             {
-                Thread.sleep(QUIET_MS);
+                return false;
             }
-            catch (final InterruptedException ex)
+        }
+        return connections.isEmpty();
+    }
+
+    private void awaitEventLoopTurns(final long deadlineNs)
+    {
+        final List<Future<?>> turns = new ArrayList<>();
+        for (final EventExecutor loop : workers)
+        {
+            turns.add(loop.submit(() ->
             {
-                Thread.currentThread().interrupt();
+            }));
+        }
+        for (final Future<?> turn : turns)
+        {
+            final long leftNs = deadlineNs - System.nanoTime();
+            if (leftNs <= 0 || !turn.awaitUninterruptibly(leftNs, TimeUnit.NANOSECONDS))
+            {
                 return;
             }
+        }
+    }
+
+    private boolean anyConnectionBusy()
+    {
+        for (final Channel connection : connections)
+        {
+            final ChannelOutboundBuffer outbound = connection.unsafe().outboundBuffer();
+            if (connection.isActive() && (!connection.config().isAutoRead() ||
+                outbound != null && outbound.totalPendingWriteBytes() > 0))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void awaitOptOutsAnswered()
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(OPT_OUT_GRACE_MS);
+        while (optOutGate.inFlight() > 0)
+        {
+            if (System.nanoTime() - deadlineNs >= 0 || !pause(1))
+            {
+                LOG.warn("closing connections with opt-outs still unanswered: inFlight={} (each is applied when " +
+                    "the ingest ring drains; its client gets no answer and should send it again)",
+                    optOutGate.inFlight());
+                return;
+            }
+        }
+    }
+
+    private void stopBlockingWork()
+    {
+        blockingWork.shutdown();
+        try
+        {
+            if (!blockingWork.awaitTermination(WORKER_GRACE_MS, TimeUnit.MILLISECONDS))
+            {
+                LOG.warn("milter decisions or reconciliations still running after {} ms: interrupting them",
+                    WORKER_GRACE_MS);
+                blockingWork.shutdownNow();
+                if (!blockingWork.awaitTermination(WORKER_GRACE_MS, TimeUnit.MILLISECONDS))
+                {
+                    LOG.error("worker threads did not stop when interrupted; stopping without them");
+                }
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            blockingWork.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static boolean pause(final long ms)
+    {
+        try
+        {
+            Thread.sleep(ms);
+            return true;
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 }
