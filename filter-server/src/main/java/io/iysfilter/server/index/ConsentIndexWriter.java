@@ -85,4 +85,13 @@ public interface ConsentIndexWriter
      * Persist what must survive a restart besides the maps themselves (the brands' metadata).
      */
     void checkpoint();
+
+    /**
+     * The writer faulted on a memory-mapped file: writes reported applied may have been lost (a RET among them), so
+     * no brand may be trusted until a restart has recovered and verified it. Every brand becomes
+     * {@code INDEX_DAMAGED} in memory; nothing is recorded on disk, the restart decides.
+     *
+     * @param cause what happened, for the operator.
+     */
+    void faulted(String cause);
 }

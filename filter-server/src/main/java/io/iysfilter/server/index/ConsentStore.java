@@ -584,5 +584,15 @@ public final class ConsentStore implements AutoCloseable
                 index.checkpoint();
             }
         }
+
+        @Override
+        public void faulted(final String cause)
+        {
+            for (final BrandIndex index : brands.values())
+            {
+                index.damaged("the index writer faulted, writes may be lost: " + cause + "; restart the server " +
+                    "after freeing space: it recovers and verifies every brand");
+            }
+        }
     }
 }

@@ -168,7 +168,8 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
      * A fault in a memory-mapped file (SIGBUS) makes the index untrustworthy: in compiled code the JVM skips the
      * faulting access and raises the error later, so changes reported applied in between may have lost writes. From
      * then on the writer refuses changes, opt-outs, new brands and watermarks (a brand whose watermark stops turns
-     * STALE: DENY), until a restart recovers the index and the feed and the opt-out log bring back what is missing.
+     * STALE: DENY), and every brand answers INDEX_DAMAGED, since a lost write may have been a RET, until a restart
+     * recovers and verifies the index and the feed and the opt-out log bring back what is missing.
      *
      * @param failure anything that escaped a store call or the writer's loop.
      */
@@ -180,6 +181,14 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
             fault = "disk full: a page of a memory-mapped index file could not be backed (" + diskFull.getMessage() +
                 "); writes since may be lost, so changes are refused until the server is restarted after freeing space";
             LOG.error("index writer faulted, refusing every change from now on: {}", fault, failure);
+            try
+            {
+                writer.faulted(fault);
+            }
+            catch (final Throwable ex)
+            {
+                LOG.error("cannot mark the brands damaged after the writer's fault", ex);
+            }
         }
     }
 

@@ -249,6 +249,30 @@ class IndexIntegrityTest
     }
 
     @Test
+    void aWriterFaultOnAMappedFileHoldsEveryBrandDamagedUntilARestartVerifiesIt() throws IOException
+    {
+        try (ConsentStore store = ConsentStore.open(dataDir, OPTIONS))
+        {
+            final ConsentIndexWriter writer = store.writer();
+            writer.createBrand(BRAND);
+            writer.createBrand(OTHER);
+            apply(writer, "2026-11-29 10:00:00", PHONE, "ONAY", 1);
+            writer.faulted("disk full: a page of a memory-mapped index file could not be backed");
+            for (final long code : new long[]{BRAND, OTHER})
+            {
+                assertEquals(Reason.INDEX_DAMAGED, store.brand(code).unreadyReason(), "a lost write may be a RET");
+                assertTrue(store.brand(code).damage().contains("the index writer faulted"), store.brand(code).damage());
+            }
+            assertEquals(Reason.INDEX_DAMAGED, decide(store, BRAND, PHONE));
+        }
+        try (ConsentStore store = ConsentStore.open(dataDir, OPTIONS))
+        {
+            assertNull(store.brand(BRAND).unreadyReason(), "verified again at the restart, nothing recorded on disk");
+            assertEquals(Reason.CONSENT, decide(store, BRAND, PHONE));
+        }
+    }
+
+    @Test
     void aLargeBrandAnswersVerifyingUntilTheBackgroundVerificationPasses() throws Exception
     {
         try (ConsentStore store = ConsentStore.open(dataDir, OPTIONS))

@@ -88,6 +88,9 @@ class IngestPipelineFailureTest
             pipeline.barrier().get(10, TimeUnit.SECONDS);
             assertTrue(pipeline.faulted());
             assertEquals(3, pipeline.failed());
+            assertEquals(1, writer.faults.size(), "the store is told once, to hold every brand damaged");
+            assertTrue(writer.faults.get(0).startsWith("disk full: a page of a memory-mapped index file"),
+                writer.faults.get(0));
         }
     }
 
@@ -198,6 +201,7 @@ class IngestPipelineFailureTest
     private static final class FailingWriter implements ConsentIndexWriter
     {
         final List<String> logCalls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<String> faults = new java.util.concurrent.CopyOnWriteArrayList<>();
         private final DiskSpaceGuard guard;
         volatile Error failure;
         volatile boolean failApplyOnly;
@@ -270,6 +274,12 @@ class IngestPipelineFailureTest
         public void checkpoint()
         {
             maybeFail(false);
+        }
+
+        @Override
+        public void faulted(final String cause)
+        {
+            faults.add(cause);
         }
     }
 }
