@@ -8,6 +8,7 @@ import net.openhft.chronicle.hash.ChecksumEntry;
 import net.openhft.chronicle.hash.ChronicleHashCorruption;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
+import net.openhft.chronicle.map.MapEntry;
 import net.openhft.chronicle.values.Values;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +24,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 
 /**
  * One brand's consent index: a directory holding {@code phone.cmap} ({@link LongValue} keys), {@code email.cmap}
@@ -167,8 +169,8 @@ public final class BrandIndex implements BrandState, AutoCloseable
                 "had them)");
             final BrandIndex index = unopenable(directory, meta.brandCode, String.join("; ", causes));
             LOG.error("brand index damaged, every commercial answer for it is DENY INDEX_DAMAGED: brand={}, " +
-                "cause={}; restore the brand's directory from a backup or rebuild it (docs/OPERATIONS.md)",
-                meta.brandCode, index.damage);
+                "cause={}; restore the brand's directory from a backup or rebuild it (docs/OPERATIONS.md, 'When a " +
+                "brand is INDEX_DAMAGED')", meta.brandCode, index.damage);
             return index;
         }
 
@@ -345,16 +347,9 @@ public final class BrandIndex implements BrandState, AutoCloseable
     }
 
     /**
-     * @return whether the index holds maps that changes can be applied to (a damaged brand may still have them).
-     */
-    boolean hasMaps()
-    {
-        return phones != null;
-    }
-
-    /**
-     * Mark the brand damaged for good: every commercial answer for it becomes {@link Reason#INDEX_DAMAGED}. Any
-     * thread.
+     * Mark the brand damaged for as long as this process holds it: every commercial answer for it becomes
+     * {@link Reason#INDEX_DAMAGED}. What is also to hold across restarts is recorded by the caller
+     * ({@link IntegrityFiles#recordDamage}). Any thread.
      *
      * @param cause why, for the operator.
      */
@@ -363,7 +358,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
         damage = damage == null ? cause : damage + "; " + cause;
         unready = Reason.INDEX_DAMAGED;
         LOG.error("brand index damaged, every commercial answer for it is DENY INDEX_DAMAGED: brand={}, cause={}; " +
-            "rebuild the brand, or restore it from a backup (docs/OPERATIONS.md, 'A brand is INDEX_DAMAGED')",
+            "see docs/OPERATIONS.md, 'When a brand is INDEX_DAMAGED' (re-run the import, restore or rebuild)",
             brandCode, damage);
     }
 
@@ -408,7 +403,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
         final long[] counts = new long[4];
         final boolean[] checksummed = {true};
         final ConsentValue scratch = Values.newHeapInstance(ConsentValue.class);
-        final java.util.function.Predicate<net.openhft.chronicle.map.MapEntry<?, ConsentValue>> check = entry ->
+        final Predicate<MapEntry<?, ConsentValue>> check = entry ->
         {
             if (stop.getAsBoolean())
             {

@@ -222,7 +222,7 @@ public final class ConsentStore implements AutoCloseable
             final BrandIndex index = BrandIndex.unopenable(dir, Long.parseLong(name),
                 "cannot be opened: " + ex);
             LOG.error("brand index damaged, every commercial answer for it is DENY INDEX_DAMAGED: brand={}, " +
-                "cause={}; rebuild the brand, or restore it from a backup (docs/OPERATIONS.md)", name,
+                "cause={}; see docs/OPERATIONS.md, 'When a brand is INDEX_DAMAGED'", name,
                 index.damage(), ex);
             return index;
         }
