@@ -102,11 +102,13 @@ public final class FilterServer implements AutoCloseable
     /**
      * Put every brand's logged opt-outs back into the index before anything is served: what a power cut took from
      * the index pages is restored from the forced log (see IngestEventHandler). A server that cannot do so does not
-     * start: it could answer ALLOW for a recipient who opted out.
+     * start: it could answer ALLOW for a recipient who opted out. A brand damaged beyond opening is left out: it has
+     * no maps to replay into and answers INDEX_DAMAGED; its log is replayed once it is restored or rebuilt.
      */
     private static void replayOptOuts(final ConsentStore store, final IngestPipeline pipeline) throws IOException
     {
-        final long[] brands = store.brands().stream().mapToLong(BrandIndex::brandCode).toArray();
+        final long[] brands = store.brands().stream().filter(BrandIndex::holdsMaps).mapToLong(BrandIndex::brandCode)
+            .toArray();
         try
         {
             final OptOutReplay replay = pipeline.replayOptOuts(brands).get();

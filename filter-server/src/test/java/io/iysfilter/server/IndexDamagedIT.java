@@ -37,7 +37,15 @@ class IndexDamagedIT
     @Test
     void aBrandWithAMissingMapFileIsDeniedNamedAndCountedWhileTheOthersServe() throws Exception
     {
+        // with an opt-out log, whose replay at start must not keep the server (and the other brands) from starting
         Fixtures.write(dataDir);
+        try (FilterServer first = FilterServer.start(Fixtures.context(dataDir)))
+        {
+            final HttpResponse<String> optOut = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" +
+                first.httpPort() + "/v1/optouts")).POST(HttpRequest.BodyPublishers.ofString("{\"brand\":600001," +
+                "\"channel\":\"MESAJ\",\"recipient\":\"05329990001\"}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, optOut.statusCode(), "the brand holds an opt-out log: " + optOut.body());
+        }
         Files.delete(dataDir.resolve("brands").resolve(Long.toString(Fixtures.BRAND)).resolve("email.cmap"));
         try (FilterServer server = FilterServer.start(Fixtures.context(dataDir));
             FilterClient client = FilterClient.connect("127.0.0.1", server.binaryPort()))

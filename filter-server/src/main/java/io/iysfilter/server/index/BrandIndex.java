@@ -347,6 +347,14 @@ public final class BrandIndex implements BrandState, AutoCloseable
     }
 
     /**
+     * @return whether the brand's maps are open; a brand damaged beyond opening has none, and takes no change.
+     */
+    public boolean holdsMaps()
+    {
+        return phones != null;
+    }
+
+    /**
      * Mark the brand damaged for as long as this process holds it: every commercial answer for it becomes
      * {@link Reason#INDEX_DAMAGED}. What is also to hold across restarts is recorded by the caller
      * ({@link IntegrityFiles#recordDamage}). Any thread.

@@ -53,7 +53,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * the daily files deliver them so); noise (future-dated records, duplicates, records of other days in a day's file)
  * is mixed into every delivery.
  */
-class NoAccidentalAllowProperties
+class NoAccidentalAllowPropertyTest
 {
     private static final long BRAND = 600_001;
     private static final long NOW_MS = IysTime.parseSeconds("2026-11-30 12:00:00") * 1000;
