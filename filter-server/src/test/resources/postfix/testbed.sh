@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Throw-away Postfix on loopback for the milter integration test (after ../shared/docs/MILTER.md §13).
+# Throw-away Postfix on loopback for the milter integration test (docs/MILTER-PROTOCOL.md §7 gives the why of
+# each setting).
 #   testbed.sh start WORKDIR SMTP_PORT MILTER_PORT   configure and start; mail lands in WORKDIR/mail/test.local/<user>/,
 #                                                    the log in /var/log/postfix-iys-testbed.log (Postfix only logs to
 #                                                    files under maillog_file_prefixes, /var by default)

@@ -1,7 +1,7 @@
 package io.iysfilter.server.milter;
 
 /**
- * The milter protocol as Postfix speaks it (version 6; ../shared/docs/MILTER.md). Every packet, both ways:
+ * The milter protocol as Postfix speaks it (version 6; docs/MILTER-PROTOCOL.md). Every packet, both ways:
  * <pre>
  *  +----------------+---------+-----------------------+
  *  | uint32 len (BE)| cmd (1) | payload (len-1 bytes)  |

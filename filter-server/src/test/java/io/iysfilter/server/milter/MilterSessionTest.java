@@ -100,7 +100,7 @@ class MilterSessionTest
         final List<Reply> eom = replies.subList(4, replies.size());
         assertEquals(List.of("-", "-", "h", "a"), commands(eom));
         assertEquals("2d3c626f6240746573742e6c6f63616c3e00", HexFormat.of().formatHex(eom.get(0).frame, 4,
-            eom.get(0).frame.length), "DELRCPT echoes the address exactly as received, as in MILTER.md §7.2");
+            eom.get(0).frame.length), "DELRCPT echoes the address exactly as received (docs/MILTER-PROTOCOL.md §4)");
         assertEquals("<carol@test.local>\0", eom.get(1).text());
         assertTrue(eom.get(2).text().startsWith("X-IYS-Filter\0brand=600001 kind=COMMERCIAL kept=1 removed=2 asOf="),
             eom.get(2).text());

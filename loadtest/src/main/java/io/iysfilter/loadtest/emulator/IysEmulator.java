@@ -31,7 +31,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * An İYS stand-in on loopback, for tests, load tests and the demo (../shared/docs/IYS.md §2, §5):
+ * An İYS stand-in on loopback, for tests, load tests and the demo (docs/IYS-API.md §5, §7–9):
  * <ul>
  *   <li>{@code POST /oauth2/token}: password and refresh-token grants; tokens expire;</li>
  *   <li>{@code GET /sps/{iysCode}/brands}: the provider's brands;</li>
