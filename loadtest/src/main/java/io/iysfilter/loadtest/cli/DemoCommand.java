@@ -1,6 +1,10 @@
-package io.iysfilter.server.cli;
+package io.iysfilter.loadtest.cli;
 
 import io.iysfilter.server.FilterServer;
+import io.iysfilter.server.cli.Args;
+import io.iysfilter.server.cli.ImportCommand;
+import io.iysfilter.server.cli.Main;
+import io.iysfilter.server.cli.ServeCommand;
 import io.iysfilter.server.filter.FilterPolicy;
 import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.ingest.DailyFileImporter;
