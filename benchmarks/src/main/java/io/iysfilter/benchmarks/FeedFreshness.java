@@ -1,7 +1,7 @@
 package io.iysfilter.benchmarks;
 
 import io.iysfilter.client.FilterClient;
-import io.iysfilter.loadtest.emulator.IysEmulator;
+import io.iysfilter.emulator.IysEmulator;
 import io.iysfilter.protocol.codecs.Channel;
 import io.iysfilter.protocol.codecs.MessageKind;
 import io.iysfilter.protocol.codecs.Reason;

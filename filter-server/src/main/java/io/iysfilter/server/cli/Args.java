@@ -12,9 +12,10 @@ import java.util.stream.Stream;
 
 /**
  * Command-line arguments: {@code --name value}, {@code --name=value}, bare {@code --flag}s and positionals.
- * Every option must be one the command declares, so a typo is an error rather than silently ignored.
+ * Every option must be one the command declares, so a typo is an error rather than silently ignored. Public for the
+ * developer tools (module loadtest), whose commands parse their options the same way.
  */
-final class Args
+public final class Args
 {
     private final Map<String, String> options = new HashMap<>();
     private final List<String> positionals = new ArrayList<>();
@@ -30,7 +31,7 @@ final class Args
      * @return the parsed arguments.
      * @throws UsageException on an unknown option or a missing value.
      */
-    static Args parse(final String[] argv, final Set<String> valued, final Set<String> flags)
+    public static Args parse(final String[] argv, final Set<String> valued, final Set<String> flags)
     {
         final Args args = new Args();
         for (int i = 0; i < argv.length; i++)
@@ -72,22 +73,40 @@ final class Args
         return args;
     }
 
-    String get(final String name)
+    /**
+     * @param name option name without the dashes.
+     * @return its value, or null when absent.
+     */
+    public String get(final String name)
     {
         return options.get(name);
     }
 
-    String get(final String name, final String fallback)
+    /**
+     * @param name     option name without the dashes.
+     * @param fallback the value when absent.
+     * @return its value, or the fallback.
+     */
+    public String get(final String name, final String fallback)
     {
         return options.getOrDefault(name, fallback);
     }
 
-    boolean has(final String name)
+    /**
+     * @param name option or flag name without the dashes.
+     * @return whether it was given.
+     */
+    public boolean has(final String name)
     {
         return options.containsKey(name);
     }
 
-    String required(final String name)
+    /**
+     * @param name option name without the dashes.
+     * @return its value.
+     * @throws UsageException when it is absent or empty.
+     */
+    public String required(final String name)
     {
         final String value = options.get(name);
         if (value == null || value.isEmpty())
@@ -97,12 +116,23 @@ final class Args
         return value;
     }
 
-    List<String> positionals()
+    /**
+     * @return the arguments that are not options, in order.
+     */
+    public List<String> positionals()
     {
         return positionals;
     }
 
-    static long parseLong(final String name, final String value, final long min, final long max)
+    /**
+     * @param name  the option, for the error message.
+     * @param value its text.
+     * @param min   smallest accepted.
+     * @param max   largest accepted.
+     * @return the number.
+     * @throws UsageException when it is not a whole number in [min, max].
+     */
+    public static long parseLong(final String name, final String value, final long min, final long max)
     {
         try
         {
@@ -126,7 +156,7 @@ final class Args
      * @param directory the directory.
      * @throws IOException when it cannot be listed or created.
      */
-    static void createEmptyOrNew(final String name, final Path directory) throws IOException
+    public static void createEmptyOrNew(final String name, final Path directory) throws IOException
     {
         if (Files.exists(directory))
         {
@@ -144,11 +174,14 @@ final class Args
     /**
      * A usage error: the command prints it with its help hint and exits 2.
      */
-    static final class UsageException extends RuntimeException
+    public static final class UsageException extends RuntimeException
     {
         private static final long serialVersionUID = 1L;
 
-        UsageException(final String message)
+        /**
+         * @param message what was wrong, without the command's name.
+         */
+        public UsageException(final String message)
         {
             super(message);
         }

@@ -12,9 +12,10 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 
 /**
- * {@code iys-filter import}: loads a daily change file into a brand's index, offline.
+ * {@code iys-filter import}: loads a daily change file into a brand's index, offline. Public for
+ * {@link #importFile(Path, long, long, Path, PrintStream)}, which the demo (module loadtest) uses for its sample data.
  */
-final class ImportCommand implements Main.Command
+public final class ImportCommand implements Main.Command
 {
     private static final int LISTED_REJECTIONS = 1000;
     private static final long MIB = 1024 * 1024;
@@ -77,7 +78,19 @@ final class ImportCommand implements Main.Command
         return report.rejected() == 0 ? Main.EXIT_OK : Main.EXIT_DENY;
     }
 
-    static DailyFileImporter.Report importFile(
+    /**
+     * Import a daily change file into a brand's index, offline, creating the index if needed; a crash part way
+     * leaves the brand INDEX_DAMAGED rather than half imported.
+     *
+     * @param dataDir  the data directory; no server may have it open.
+     * @param brand    the brand's İYS code.
+     * @param entries  entries per map when the index is created.
+     * @param file     the CSV file.
+     * @param progress where progress goes.
+     * @return the import's counts and first rejections.
+     * @throws Exception when the file or the index cannot be read or written.
+     */
+    public static DailyFileImporter.Report importFile(
         final Path dataDir, final long brand, final long entries, final Path file, final PrintStream progress)
         throws Exception
     {

@@ -8,9 +8,10 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code iys-filter serve}: runs until SIGINT or SIGTERM, then closes the index cleanly.
+ * {@code iys-filter serve}: runs until SIGINT or SIGTERM, then closes the index cleanly. Public for
+ * {@link #awaitShutdown}, which the demo (module loadtest) shares.
  */
-final class ServeCommand implements Main.Command
+public final class ServeCommand implements Main.Command
 {
     @Override
     public String help()
@@ -83,8 +84,12 @@ final class ServeCommand implements Main.Command
      * time as this one: its Chronicle Map part closes only maps built without {@code skipCloseOnExitHook}, and every
      * brand map is built with it; its other part stops Chronicle's background releaser, which frees only buffers
      * already released (Chronicle Map does not use it) and from then on frees them on the releasing thread.
+     *
+     * @param server     the running server.
+     * @param afterClose what to stop after the server, or null.
+     * @throws InterruptedException when interrupted while waiting.
      */
-    static void awaitShutdown(final FilterServer server, final Runnable afterClose) throws InterruptedException
+    public static void awaitShutdown(final FilterServer server, final Runnable afterClose) throws InterruptedException
     {
         final CountDownLatch stopped = new CountDownLatch(1);
         SignalEscalation.install();

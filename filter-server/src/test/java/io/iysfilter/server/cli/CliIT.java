@@ -43,7 +43,7 @@ class CliIT
     @Test
     void shouldDescribeEveryCommand() throws Exception
     {
-        for (final String command : new String[]{"serve", "import", "check", "demo"})
+        for (final String command : new String[]{"serve", "import", "check", "scrub", "reconcile"})
         {
             final Result help = run(command, "--help");
             assertEquals(0, help.exit(), command);

@@ -7,14 +7,18 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The distribution tarball ({@code ./mvnw package}) unpacks to a working installation whose {@code bin/iys-filter}
- * behaves as the repository's launcher.
+ * behaves as the repository's launcher for the server's commands, and which holds none of the developer tools (the
+ * load rig, the İYS emulator, the demo) nor their libraries.
  */
 @Timeout(120)
 class DistributionIT
@@ -58,9 +62,33 @@ class DistributionIT
         assertEquals(2, bad.exit);
         assertTrue(bad.output.contains("freshness-bound: 'soon'"), bad.output);
 
-        final Result emulator = run(home, "bin/iys-filter", "emulator", "--help");
-        assertEquals(0, emulator.exit, emulator.output);
-        assertTrue(emulator.output.startsWith("usage: iys-filter emulator"), emulator.output);
+        for (final String tool : new String[]{"demo", "emulator", "loadtest"})
+        {
+            final Result absent = run(home, "bin/iys-filter", tool, "--help");
+            assertEquals(2, absent.exit, absent.output);
+            assertTrue(absent.output.contains("'" + tool + "' is a developer tool") &&
+                absent.output.contains("not part of this distribution"), absent.output);
+        }
+        final List<String> libs;
+        try (var jars = Files.list(home.resolve("lib")))
+        {
+            libs = jars.map((jar) -> jar.getFileName().toString()).sorted().toList();
+        }
+        assertTrue(libs.contains("filter-server.jar"), libs.toString());
+        // HdrHistogram stays: Micrometer's core declares it (and LatencyUtils) at run time for its timers.
+        for (final String lib : libs)
+        {
+            assertFalse(lib.startsWith("loadtest") || lib.startsWith("iys-emulator"),
+                "lib/ holds developer tools' code: " + lib);
+        }
+        for (final String lib : libs)
+        {
+            try (JarFile jar = new JarFile(home.resolve("lib").resolve(lib).toFile()))
+            {
+                assertTrue(jar.stream().noneMatch((entry) -> entry.getName().startsWith("io/iysfilter/loadtest/") ||
+                    entry.getName().startsWith("io/iysfilter/emulator/")), lib + " holds developer tools' classes");
+            }
+        }
     }
 
     private record Result(int exit, String output)

@@ -1,6 +1,6 @@
 package io.iysfilter.server.feed;
 
-import io.iysfilter.loadtest.emulator.IysEmulator;
+import io.iysfilter.emulator.IysEmulator;
 import io.iysfilter.server.FilterServer;
 import io.iysfilter.server.SmallTmpfs;
 import io.iysfilter.server.filter.FilterPolicy;

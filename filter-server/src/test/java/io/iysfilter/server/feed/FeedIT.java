@@ -2,8 +2,8 @@ package io.iysfilter.server.feed;
 
 import io.iysfilter.client.CheckResult;
 import io.iysfilter.client.FilterClient;
-import io.iysfilter.loadtest.emulator.Change;
-import io.iysfilter.loadtest.emulator.IysEmulator;
+import io.iysfilter.emulator.Change;
+import io.iysfilter.emulator.IysEmulator;
 import io.iysfilter.protocol.codecs.Channel;
 import io.iysfilter.protocol.codecs.MessageKind;
 import io.iysfilter.protocol.codecs.Reason;

@@ -1,6 +1,7 @@
-package io.iysfilter.server.cli;
+package io.iysfilter.loadtest.cli;
 
 import io.iysfilter.loadtest.RedisServer;
+import io.iysfilter.server.cli.Main;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -1,4 +1,4 @@
-package io.iysfilter.loadtest.emulator;
+package io.iysfilter.emulator;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;

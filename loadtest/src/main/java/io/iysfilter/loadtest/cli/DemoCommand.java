@@ -1,6 +1,10 @@
-package io.iysfilter.server.cli;
+package io.iysfilter.loadtest.cli;
 
 import io.iysfilter.server.FilterServer;
+import io.iysfilter.server.cli.Args;
+import io.iysfilter.server.cli.ImportCommand;
+import io.iysfilter.server.cli.Main;
+import io.iysfilter.server.cli.ServeCommand;
 import io.iysfilter.server.filter.FilterPolicy;
 import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.ingest.DailyFileImporter;
@@ -108,7 +112,7 @@ final class DemoCommand implements Main.Command
         out.println(tryThis(server.binaryPort(), server.httpPort(), dataDir, temporary));
         if (emulator != null)
         {
-            out.println(followThis(server.binaryPort(), emulator.baseUrl()));
+            out.println(followThis(server.binaryPort(), server.httpPort(), emulator.baseUrl()));
         }
         out.println("Ctrl-C stops the server" + (emulator == null ? "." : " and the emulator."));
         out.flush();
@@ -157,7 +161,7 @@ final class DemoCommand implements Main.Command
             "");
     }
 
-    private static String followThis(final int port, final String emulatorUrl)
+    private static String followThis(final int port, final int httpPort, final String emulatorUrl)
     {
         final String check = "./iys-filter check" + (port == 7700 ? "" : " --port " + port) + " --brand " +
             FOLLOWED_BRAND + " --channel MESAJ --recipient " + EMULATED_RECIPIENT;
@@ -171,7 +175,8 @@ final class DemoCommand implements Main.Command
                 "\",\"type\":\"MESAJ\",\"status\":\"RET\"}'",
             "  sleep 3; " + check + "   # DENY REJECTED",
             "",
-            "  curl -s http://127.0.0.1:7701/v1/brands      # watermark, feed state and cursor progress per brand",
+            "  curl -s http://127.0.0.1:" + httpPort + "/v1/brands      # watermark, feed state and cursor progress " +
+                "per brand",
             "");
     }
 

@@ -1,11 +1,12 @@
-package io.iysfilter.server.cli;
+package io.iysfilter.loadtest.cli;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.iysfilter.loadtest.Workload;
 import io.iysfilter.server.FilterServer;
-import io.iysfilter.server.Fixtures;
+import io.iysfilter.server.cli.Main;
+import io.iysfilter.server.filter.FilterPolicy;
 import io.iysfilter.server.index.IndexOptions;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramLogReader;
@@ -48,7 +49,11 @@ class LoadTestIT
         final Result prepared = cli("loadtest", "prepare", "--data-dir", dataDir.toString(), "--recipients",
             Long.toString(RECIPIENTS), "--seed", "7");
         assertEquals(Main.EXIT_OK, prepared.status(), prepared.text());
-        server = FilterServer.start(Fixtures.context(dataDir)
+        server = FilterServer.start(new FilterServer.Context()
+            .dataDirectory(dataDir)
+            .binaryPort(0)
+            .httpPort(0)
+            .policy(FilterPolicy.DEFAULT)
             .milterPort(-1)
             .ioThreads(1)
             .indexOptions(new IndexOptions(RECIPIENTS, IndexOptions.DEFAULT_MAX_BLOAT_FACTOR,
@@ -75,7 +80,7 @@ class LoadTestIT
     {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         final PrintStream stream = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-        final int status = Main.run(argv, stream, stream);
+        final int status = ToolsMain.run(argv, stream, stream);
         return new Result(status, bytes.toString(StandardCharsets.UTF_8));
     }
 

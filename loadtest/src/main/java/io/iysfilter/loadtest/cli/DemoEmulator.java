@@ -1,4 +1,4 @@
-package io.iysfilter.server.cli;
+package io.iysfilter.loadtest.cli;
 
 import io.iysfilter.server.feed.FeedSettings;
 
@@ -16,8 +16,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The demo's İYS emulator: started as a child process through the launcher ({@code iys-filter emulator}), so the
- * emulator stays in the loadtest module and the server keeps no dependency on it.
+ * The demo's İYS emulator (module iys-emulator): started as a child process through the launcher
+ * ({@code iys-filter emulator}), as a user would start it beside a server, so that its output and its lifetime stay
+ * apart from the demo server's. The demo is a developer tool: neither it nor the emulator is in the server's
+ * distribution, and the server depends on the emulator only for its tests.
  */
 final class DemoEmulator implements AutoCloseable
 {

@@ -1,4 +1,4 @@
-package io.iysfilter.server.cli;
+package io.iysfilter.loadtest.cli;
 
 import io.iysfilter.loadtest.FilterTarget;
 import io.iysfilter.loadtest.LoadRun;
@@ -8,6 +8,8 @@ import io.iysfilter.loadtest.RedisTarget;
 import io.iysfilter.loadtest.Reports;
 import io.iysfilter.loadtest.RunResult;
 import io.iysfilter.loadtest.Workload;
+import io.iysfilter.server.cli.Args;
+import io.iysfilter.server.cli.Main;
 
 import java.io.PrintStream;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.iysfilter.loadtest.emulator;
+package io.iysfilter.emulator;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.sun.net.httpserver.HttpExchange;

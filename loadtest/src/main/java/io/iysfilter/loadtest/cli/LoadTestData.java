@@ -1,6 +1,7 @@
-package io.iysfilter.server.cli;
+package io.iysfilter.loadtest.cli;
 
 import io.iysfilter.loadtest.Workload;
+import io.iysfilter.server.cli.Args;
 import io.iysfilter.server.filter.Channel;
 import io.iysfilter.server.filter.ParsedRecipient;
 import io.iysfilter.server.filter.RecipientParser;

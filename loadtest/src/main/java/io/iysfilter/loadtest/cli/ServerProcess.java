@@ -1,7 +1,8 @@
-package io.iysfilter.server.cli;
+package io.iysfilter.loadtest.cli;
 
 import io.iysfilter.client.FilterClient;
 import io.iysfilter.client.FilterClientException;
+import io.iysfilter.server.cli.Main;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;

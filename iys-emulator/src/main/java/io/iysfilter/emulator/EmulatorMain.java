@@ -1,4 +1,4 @@
-package io.iysfilter.loadtest.emulator;
+package io.iysfilter.emulator;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -10,6 +10,20 @@ import java.util.concurrent.TimeUnit;
  */
 public final class EmulatorMain
 {
+    /**
+     * The text of {@code iys-filter emulator --help}.
+     */
+    public static final String USAGE = String.join("\n",
+        "usage: iys-filter emulator [--port 7780] [--iys-code 700001] [--brands 600001,600002]",
+        "                           [--recipients 10000] [--seed N] [--username U] [--password P]",
+        "                           [--exclusion-seconds 3600] [--token-ttl-seconds 7200]",
+        "                           [--change-rate N]   (new ONAY/RET movements per second)",
+        "",
+        "Serves an İYS stand-in on 127.0.0.1: POST /oauth2/token, GET /sps/{iysCode}/brands,",
+        "GET /sps/{iysCode}/brands/{brand}/consents/changes?source=HS|IYS&after=&limit=, and",
+        "POST /emulator/changes {\"brand\",\"source\",\"recipient\",\"type\",\"status\"} to make a",
+        "movement now. --exclusion-seconds withholds the newest movements, as İYS does for an hour.");
+
     private EmulatorMain()
     {
     }
@@ -53,16 +67,7 @@ public final class EmulatorMain
                 case "--change-rate" -> changeRate = Double.parseDouble(value);
                 case "--help", "-h" ->
                 {
-                    System.out.println(String.join("\n",
-                        "usage: iys-filter emulator [--port 7780] [--iys-code 700001] [--brands 600001,600002]",
-                        "                           [--recipients 10000] [--seed N] [--username U] [--password P]",
-                        "                           [--exclusion-seconds 3600] [--token-ttl-seconds 7200]",
-                        "                           [--change-rate N]   (new ONAY/RET movements per second)",
-                        "",
-                        "Serves an İYS stand-in on 127.0.0.1: POST /oauth2/token, GET /sps/{iysCode}/brands,",
-                        "GET /sps/{iysCode}/brands/{brand}/consents/changes?source=HS|IYS&after=&limit=, and",
-                        "POST /emulator/changes {\"brand\",\"source\",\"recipient\",\"type\",\"status\"} to make a",
-                        "movement now. --exclusion-seconds withholds the newest movements, as İYS does for an hour."));
+                    System.out.println(USAGE);
                     return;
                 }
                 default -> throw new IllegalArgumentException("unknown option: " + args[i]);

@@ -1,4 +1,4 @@
-package io.iysfilter.loadtest.emulator;
+package io.iysfilter.emulator;
 
 /**
  * One consent movement as İYS's change feed shows it.
