@@ -66,11 +66,11 @@ class IndexDamagedIT
 
             final HttpResponse<String> ready = get(server, "/health/ready");
             assertEquals(503, ready.statusCode());
-            assertTrue(ready.body().contains("{\"brand\":600001,\"reason\":\"INDEX_DAMAGED: map file missing: " +
-                "email.cmap"), ready.body());
+            assertTrue(ready.body().contains("{\"brand\":600001,\"reason\":\"INDEX_DAMAGED: map file missing or " +
+                "empty: email.cmap"), ready.body());
 
             final HttpResponse<String> brands = get(server, "/v1/brands");
-            assertTrue(brands.body().contains("\"state\":\"INDEX_DAMAGED\",\"damage\":\"map file missing: " +
+            assertTrue(brands.body().contains("\"state\":\"INDEX_DAMAGED\",\"damage\":\"map file missing or empty: " +
                 "email.cmap"), brands.body());
 
             final Map<String, Double> metrics = Scrape.series(server.httpPort());

@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
@@ -59,6 +60,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
     private volatile long watermarkMs;
     private volatile Reason unready = Reason.INDEX_VERIFYING;
     private volatile String damage;
+    private volatile boolean faulted;
     private boolean metaDirty;
 
     private BrandIndex(
@@ -158,15 +160,16 @@ public final class BrandIndex implements BrandState, AutoCloseable
         final List<String> missing = new ArrayList<>();
         for (final String file : new String[]{PHONE_FILE, EMAIL_FILE})
         {
-            if (!Files.exists(directory.resolve(file)))
+            // Chronicle writes a new, empty map into a file of length 0: an emptied file is as good as a missing one
+            if (!Files.exists(directory.resolve(file)) || Files.size(directory.resolve(file)) == 0)
             {
                 missing.add(file);
             }
         }
         if (!missing.isEmpty())
         {
-            causes.add("map file missing: " + String.join(", ", missing) + " (the brand's metadata exists, so it " +
-                "had them)");
+            causes.add("map file missing or empty: " + String.join(", ", missing) + " (the brand's metadata " +
+                "exists, so it had them)");
             final BrandIndex index = unopenable(directory, meta.brandCode, String.join("; ", causes));
             LOG.error("brand index damaged, every commercial answer for it is DENY INDEX_DAMAGED: brand={}, " +
                 "cause={}; restore the brand's directory from a backup or rebuild it (docs/OPERATIONS.md, 'When a " +
@@ -589,8 +592,8 @@ public final class BrandIndex implements BrandState, AutoCloseable
     {
         if (map == null)
         {
-            throw new IllegalStateException("brand index damaged beyond opening, no change can be applied: brand=" +
-                brandCode + ", cause=" + damage);
+            throw new UncheckedIOException(new IOException("brand index damaged beyond opening, no change can be " +
+                "applied: brand=" + brandCode + ", cause=" + damage));
         }
         final ConsentValue stored = map.getUsing(key, existing);
         if (stored != null && ConsentValueDescriptor.compare(value.getWord0(), value.getWord1(),
@@ -655,7 +658,16 @@ public final class BrandIndex implements BrandState, AutoCloseable
     }
 
     /**
-     * Writer only: unmap the index, then persist the metadata marked as closed cleanly.
+     * The writer faulted on a mapped file while this index was open: its close is not a clean one, so that the next
+     * open recovers it.
+     */
+    void faulted()
+    {
+        faulted = true;
+    }
+
+    /**
+     * Writer only: unmap the index, then persist the metadata marked as closed cleanly, unless the writer faulted.
      */
     @Override
     public void close()
@@ -666,6 +678,10 @@ public final class BrandIndex implements BrandState, AutoCloseable
         }
         phones.close();
         emails.close();
+        if (faulted)
+        {
+            return;
+        }
         meta.open = false;
         metaDirty = true;
         checkpoint();

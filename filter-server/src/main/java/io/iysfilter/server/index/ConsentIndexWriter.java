@@ -87,9 +87,10 @@ public interface ConsentIndexWriter
     void checkpoint();
 
     /**
-     * The writer faulted on a memory-mapped file: writes reported applied may have been lost (a RET among them), so
-     * no brand may be trusted until a restart has recovered and verified it. Every brand becomes
-     * {@code INDEX_DAMAGED} in memory; nothing is recorded on disk, the restart decides.
+     * The writer faulted on a memory-mapped file: writes reported applied may have been lost (a RET among them), and
+     * the feed's cursors may already be past them. Every brand becomes {@code INDEX_DAMAGED}, recorded on disk as far
+     * as the disk allows (an operator reconciles, then clears it), and is closed as after a crash, so that the next
+     * open recovers it.
      *
      * @param cause what happened, for the operator.
      */

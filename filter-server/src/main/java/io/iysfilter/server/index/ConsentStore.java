@@ -588,10 +588,24 @@ public final class ConsentStore implements AutoCloseable
         @Override
         public void faulted(final String cause)
         {
+            final String damage = "the index writer faulted, writes reported applied may be lost: " + cause +
+                "; after freeing space and restarting, reconcile the brand's recent days, then delete this file";
             for (final BrandIndex index : brands.values())
             {
-                index.damaged("the index writer faulted, writes may be lost: " + cause + "; restart the server " +
-                    "after freeing space: it recovers and verifies every brand");
+                index.faulted();
+                index.damaged(damage);
+                try
+                {
+                    // the feed's cursors may already be past a lost change: only a reconcile can tell, so the
+                    // finding must outlive the restart
+                    IntegrityFiles.recordDamage(index.directory(), damage);
+                }
+                catch (final IOException | RuntimeException ex)
+                {
+                    LOG.error("cannot record the writer's fault for brand {} (the disk is full?): it will be " +
+                        "recovered at the next open, but lost writes cannot be found there; reconcile it",
+                        index.brandCode(), ex);
+                }
             }
         }
     }
