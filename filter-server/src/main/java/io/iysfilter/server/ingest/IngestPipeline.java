@@ -342,8 +342,13 @@ public final class IngestPipeline implements AutoCloseable
      * The backstop for anything that escapes the handler: the Disruptor's default handler would stop the writer.
      * The processor skips the event at the sequence it reports, so whoever waits for that event (and for the one it
      * passes, if another and not yet handled) is told it failed; the failure is counted, and the writer goes on.
+     * <p>
+     * A throwable raised while the processor waited for the next sequence (a late SIGBUS can surface anywhere)
+     * reports a sequence that may not be published yet: skipping it would drop the event its publisher is still
+     * writing, unanswered. Then the throwable goes on to {@link #runUntilClosed}, which restarts the loop at that
+     * same sequence.
      */
-    private static final class Backstop implements ExceptionHandler<IngestEvent>
+    static final class Backstop implements ExceptionHandler<IngestEvent>
     {
         private final IngestEventHandler handler;
         private final RingBuffer<IngestEvent> ring;
@@ -357,6 +362,19 @@ public final class IngestPipeline implements AutoCloseable
         @Override
         public void handleEventException(final Throwable ex, final long sequence, final IngestEvent event)
         {
+            if (!ring.isAvailable(sequence))
+            {
+                if (ex instanceof RuntimeException runtime)
+                {
+                    throw runtime;
+                }
+                if (ex instanceof Error error)
+                {
+                    throw error;
+                }
+                throw new IllegalStateException("ingest writer failed before sequence " + sequence + " was published",
+                    ex);
+            }
             try
             {
                 final IngestEvent skipped = ring.get(sequence);

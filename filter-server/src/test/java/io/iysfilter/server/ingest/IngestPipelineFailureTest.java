@@ -1,5 +1,6 @@
 package io.iysfilter.server.ingest;
 
+import com.lmax.disruptor.RingBuffer;
 import io.iysfilter.server.filter.ConsentStatus;
 import io.iysfilter.server.filter.ParsedRecipient;
 import io.iysfilter.server.filter.RecipientParser;
@@ -27,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -164,6 +166,29 @@ class IngestPipelineFailureTest
         new RecipientParser().parse("+905321111111", recipient);
         return new ConsentChange().set(1, Channel.MESAJ, RecipientType.BIREYSEL, recipient, ConsentStatus.RET,
             1_700_000_000L, 1_700_000_000L, IysSource.LOCAL, 42, 0);
+    }
+
+    @Test
+    void shouldNeverSkipASlotItsPublisherHasNotPublishedYet() throws Exception
+    {
+        final RingBuffer<IngestEvent> ring = RingBuffer.createMultiProducer(IngestEvent::new, 8);
+        final IngestPipeline.Backstop backstop =
+            new IngestPipeline.Backstop(new IngestEventHandler(new FailingWriter(guard(0))), ring);
+        final long claimed = ring.next();
+        final Outcome outcome = new Outcome();
+        ring.get(claimed).type = IngestEvent.CHANGE;
+        ring.get(claimed).listener = outcome;
+        final InternalError late = new InternalError(SIGBUS);
+
+        assertSame(late, assertThrows(InternalError.class, () -> backstop.handleEventException(late, claimed, null)),
+            "raised while waiting for the slot: handed on, so that the loop restarts at that same sequence");
+        assertSame(outcome, ring.get(claimed).listener, "the slot is left to its publisher");
+        assertFalse(outcome.result.isDone());
+
+        ring.publish(claimed);
+        backstop.handleEventException(late, claimed, ring.get(claimed));
+        assertTrue(outcome.result.get(1, TimeUnit.SECONDS).startsWith("store " + claimed),
+            "a published event the processor skips is answered");
     }
 
     private static final class Outcome implements IngestListener
