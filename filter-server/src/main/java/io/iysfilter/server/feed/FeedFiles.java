@@ -1,12 +1,12 @@
 package io.iysfilter.server.feed;
 
+import io.iysfilter.server.index.DurableFiles;
+
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.List;
@@ -87,16 +87,8 @@ final class FeedFiles
      */
     void persist(final String source, final String cursor, final long acceptedMs) throws IOException
     {
-        final Path target = directory.resolve("feed-" + source + ".cursor");
-        final Path temporary = directory.resolve("feed-" + source + ".cursor.tmp");
-        try (FileChannel channel = FileChannel.open(temporary,
-            StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING))
-        {
-            channel.write(StandardCharsets.UTF_8.encode(cursor + "\n" +
-                (acceptedMs == 0 ? "" : ACCEPTED + acceptedMs + "\n")));
-            channel.force(true);
-        }
-        Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        DurableFiles.replace(directory, "feed-" + source + ".cursor",
+            cursor + "\n" + (acceptedMs == 0 ? "" : ACCEPTED + acceptedMs + "\n"));
     }
 
     void quarantine(final String source, final String reason, final String record) throws IOException

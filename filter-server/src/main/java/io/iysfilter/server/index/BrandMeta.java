@@ -3,12 +3,9 @@ package io.iysfilter.server.index;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringWriter;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Properties;
 
 /**
@@ -63,15 +60,6 @@ final class BrandMeta
         properties.setProperty("state", open ? "open" : "closed");
         final StringWriter text = new StringWriter();
         properties.store(text, "iys-filter brand index metadata; do not edit while the server runs");
-
-        final Path target = dir.resolve(FILE_NAME);
-        final Path temporary = dir.resolve(FILE_NAME + ".tmp");
-        try (FileChannel channel = FileChannel.open(temporary,
-            StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING))
-        {
-            channel.write(StandardCharsets.UTF_8.encode(text.toString()));
-            channel.force(true);
-        }
-        Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        DurableFiles.replace(dir, FILE_NAME, text.toString());
     }
 }

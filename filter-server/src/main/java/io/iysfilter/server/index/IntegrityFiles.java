@@ -1,12 +1,9 @@
 package io.iysfilter.server.index;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,7 +16,7 @@ import java.util.List;
  *   <li>{@value #IMPORT_MARKER} holds one line per import into the brand that has started and not finished; it is
  *   written and forced before the import's first change and its line removed once every change is applied.</li>
  * </ul>
- * Both are written atomically: temporary file, fsync, rename, so a crash leaves the old or the new content.
+ * Both are replaced through {@link DurableFiles}, so a crash leaves the old or the new content.
  */
 final class IntegrityFiles
 {
@@ -57,7 +54,7 @@ final class IntegrityFiles
     {
         final Path file = directory.resolve(DAMAGED);
         final String before = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
-        writeAtomically(directory, DAMAGED, before + oneLine(cause) + "\n");
+        DurableFiles.replace(directory, DAMAGED, before + oneLine(cause) + "\n");
     }
 
     /**
@@ -103,7 +100,7 @@ final class IntegrityFiles
             return;
         }
         lines.add(oneLine(name));
-        writeAtomically(directory, IMPORT_MARKER, String.join("\n", lines) + "\n");
+        DurableFiles.replace(directory, IMPORT_MARKER, String.join("\n", lines) + "\n");
     }
 
     /**
@@ -120,11 +117,11 @@ final class IntegrityFiles
         if (lines.isEmpty())
         {
             Files.deleteIfExists(directory.resolve(IMPORT_MARKER));
-            forceDirectory(directory);
+            DurableFiles.forceDirectory(directory);
         }
         else
         {
-            writeAtomically(directory, IMPORT_MARKER, String.join("\n", lines) + "\n");
+            DurableFiles.replace(directory, IMPORT_MARKER, String.join("\n", lines) + "\n");
         }
     }
 
@@ -140,28 +137,4 @@ final class IntegrityFiles
         return text.replace('\n', ' ').replace('\r', ' ').trim();
     }
 
-    private static void writeAtomically(final Path directory, final String name, final String text) throws IOException
-    {
-        final Path temporary = directory.resolve(name + ".tmp");
-        try (FileChannel channel = FileChannel.open(temporary,
-            StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING))
-        {
-            channel.write(StandardCharsets.UTF_8.encode(text));
-            channel.force(true);
-        }
-        Files.move(temporary, directory.resolve(name), StandardCopyOption.ATOMIC_MOVE,
-            StandardCopyOption.REPLACE_EXISTING);
-        forceDirectory(directory);
-    }
-
-    /**
-     * Make a rename or delete in a directory durable.
-     */
-    private static void forceDirectory(final Path directory) throws IOException
-    {
-        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ))
-        {
-            channel.force(true);
-        }
-    }
 }

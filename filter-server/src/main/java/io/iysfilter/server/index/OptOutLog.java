@@ -99,10 +99,16 @@ public final class OptOutLog implements AutoCloseable
                 "tornBytesDropped={}, originalKeptAs={}", file, contents.records().size(), contents.oldFormat(),
                 contents.corrupt(), contents.tornBytes(), rewrite(file, contents.records()));
         }
+        final boolean created = !Files.exists(file);
         final FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
             StandardOpenOption.WRITE);
         try
         {
+            if (created)
+            {
+                // the first acknowledged opt-out must not depend on the file system keeping the new file's name
+                DurableFiles.forceDirectory(directory);
+            }
             final long size = channel.size();
             final long end = contents.corrupt() > 0 || contents.oldFormat() > 0 ? size : contents.validLength();
             if (size > end)
@@ -347,27 +353,12 @@ public final class OptOutLog implements AutoCloseable
         {
             Files.copy(file, copy, StandardCopyOption.REPLACE_EXISTING);
         }
-        final Path temporary = directory.resolve(FILE_NAME + ".tmp");
-        try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE,
-            StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE))
+        final StringBuilder text = new StringBuilder();
+        for (final String record : records)
         {
-            final StringBuilder text = new StringBuilder();
-            for (final String record : records)
-            {
-                text.append(encode(record));
-            }
-            final ByteBuffer bytes = StandardCharsets.UTF_8.encode(text.toString());
-            while (bytes.hasRemaining())
-            {
-                out.write(bytes);
-            }
-            out.force(true);
+            text.append(encode(record));
         }
-        Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ))
-        {
-            dir.force(true);
-        }
+        DurableFiles.replace(directory, file.getFileName().toString(), text.toString());
         return copy;
     }
 }
