@@ -210,7 +210,7 @@ public final class ConsentStore implements AutoCloseable
         {
             return BrandIndex.open(dir, options);
         }
-        catch (final IOException | RuntimeException ex)
+        catch (final IOException | RuntimeException | InternalError ex)
         {
             final String name = dir.getFileName().toString();
             if (!name.matches("[0-9]{1,10}"))

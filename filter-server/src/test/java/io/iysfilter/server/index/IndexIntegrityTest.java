@@ -177,6 +177,31 @@ class IndexIntegrityTest
     }
 
     @Test
+    void aTruncatedMapFileLeavesTheBrandDamagedAndTheOthersServing() throws IOException
+    {
+        try (ConsentStore store = ConsentStore.open(dataDir, OPTIONS))
+        {
+            final ConsentIndexWriter writer = store.writer();
+            writer.createBrand(BRAND);
+            writer.createBrand(OTHER);
+            apply(writer, "2026-11-29 10:00:00", PHONE, "RET", 1);
+        }
+        final Path phoneFile = dataDir.resolve("brands").resolve(Long.toString(BRAND)).resolve(BrandIndex.PHONE_FILE);
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(phoneFile,
+            java.nio.file.StandardOpenOption.WRITE))
+        {
+            channel.truncate(channel.size() / 2);
+        }
+
+        try (ConsentStore store = ConsentStore.open(dataDir, OPTIONS))
+        {
+            assertEquals(Reason.INDEX_DAMAGED, store.brand(BRAND).unreadyReason(), store.brand(BRAND).damage());
+            assertEquals(Reason.INDEX_DAMAGED, decide(store, BRAND, PHONE));
+            assertNull(store.brand(OTHER).unreadyReason(), "the other brand opens, verifies and serves");
+        }
+    }
+
+    @Test
     void recoveryThatFindsCorruptionLeavesTheBrandDamaged() throws IOException
     {
         final long[] words = new long[2];
