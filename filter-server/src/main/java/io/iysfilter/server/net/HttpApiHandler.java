@@ -215,8 +215,9 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         for (final BrandIndex brand : brands)
         {
             final FeedService.BrandStatus status = feed == null ? null : feed.status(brand.brandCode());
-            final String why = brand.unreadyReason() == Reason.INDEX_DAMAGED ? "INDEX_DAMAGED: " + brand.damage() :
-                brand.unreadyReason() == Reason.INDEX_VERIFYING ? "INDEX_VERIFYING: the index is being verified" :
+            final Reason unready = brand.unreadyReason();
+            final String why = unready == Reason.INDEX_DAMAGED ? "INDEX_DAMAGED: " + brand.damage() :
+                unready == Reason.INDEX_VERIFYING ? "INDEX_VERIFYING: the index is being verified" :
                 status != null && !"FOLLOWING".equals(status.state()) &&
                 !"BACKING_OFF".equals(status.state()) ? "feed " + status.state() :
                 ConsentFilter.isStale(brand, nowMs) ? "STALE: data as of " + asOf(brand).replace("\"", "") +
@@ -242,17 +243,19 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         for (int i = 0; i < brands.size(); i++)
         {
             final BrandIndex brand = brands.get(i);
+            final Reason unready = brand.unreadyReason();
+            final String damage = brand.damage();
             json.append(i == 0 ? "" : ",")
                 .append("{\"brand\":").append(brand.brandCode())
                 .append(",\"entries\":").append(brand.entries())
                 .append(",\"asOf\":").append(asOf(brand))
                 .append(",\"freshnessBoundMs\":").append(brand.freshnessBoundMs())
-                .append(",\"state\":\"").append(brand.unreadyReason() != null ? brand.unreadyReason().name() :
+                .append(",\"state\":\"").append(unready != null ? unready.name() :
                     ConsentFilter.isStale(brand, nowMs) ? "STALE" : "FRESH")
                 .append('"');
-            if (brand.damage() != null)
+            if (damage != null)
             {
-                json.append(",\"damage\":\"").append(Json.escape(brand.damage())).append('"');
+                json.append(",\"damage\":\"").append(Json.escape(damage)).append('"');
             }
             final FeedService.BrandStatus status = feed == null ? null : feed.status(brand.brandCode());
             if (status != null)
