@@ -25,6 +25,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
 /**
@@ -399,18 +400,19 @@ public final class BrandIndex implements BrandState, AutoCloseable
      * Read every entry, check its checksum and value, then make the brand ready or damaged. Runs beside readers and
      * the writer (Chronicle checks each entry under its segment's update lock). A brand already damaged stays so.
      *
-     * @param nowMs  the clock.
-     * @param skewMs how far past the clock a creationDate may lie.
-     * @param stop   polled between entries; true ends verification early, leaving the brand not ready.
+     * @param clockMs the clock, epoch ms; read again before an entry is counted as from the future, since a long scan
+     *                may meet an entry the writer stored after it began.
+     * @param skewMs  how far past the clock a creationDate may lie.
+     * @param stop    polled between entries; true ends verification early, leaving the brand not ready.
      * @return what was found.
      */
-    public Verification verify(final long nowMs, final long skewMs, final BooleanSupplier stop)
+    public Verification verify(final LongSupplier clockMs, final long skewMs, final BooleanSupplier stop)
     {
         if (phones == null)
         {
             return new Verification(0, 0, 0, 0, false, false);
         }
-        final long limitSec = (nowMs + skewMs) / 1000;
+        final long[] limitSec = {(clockMs.getAsLong() + skewMs) / 1000};
         final long[] counts = new long[4];
         final boolean[] checksummed = {true};
         final ConsentValue scratch = Values.newHeapInstance(ConsentValue.class);
@@ -442,7 +444,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
             {
                 counts[2]++;
             }
-            if (creationSec > limitSec)
+            if (creationSec > limitSec[0] && creationSec > (limitSec[0] = (clockMs.getAsLong() + skewMs) / 1000))
             {
                 counts[3]++;
             }
@@ -460,7 +462,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
         {
             final String cause = "verification failed: " + result.badChecksums() + " entries with a wrong checksum, " +
                 result.badValues() + " with an invalid value, " + result.future() + " dated after " +
-                Instant.ofEpochSecond(limitSec) + ", of " + result.entries();
+                Instant.ofEpochSecond(limitSec[0]) + ", of " + result.entries();
             try
             {
                 IntegrityFiles.recordDamage(directory, cause);

@@ -238,7 +238,7 @@ public final class ConsentStore implements AutoCloseable
         try
         {
             final BrandIndex.Verification result =
-                index.verify(options.clockMs().getAsLong(), options.maxFutureSkewMs(), () -> closing);
+                index.verify(options.clockMs(), options.maxFutureSkewMs(), () -> closing);
             LOG.info("verified brand index: brand={}, entries={}, passed={}, completed={}, ms={}", index.brandCode(),
                 result.entries(), result.passed(), result.completed(), (System.nanoTime() - startNs) / 1_000_000);
         }
