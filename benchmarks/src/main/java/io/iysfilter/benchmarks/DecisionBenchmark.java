@@ -1,9 +1,9 @@
 package io.iysfilter.benchmarks;
 
-import io.iysfilter.server.filter.Channel;
-import io.iysfilter.server.filter.MessageKind;
-import io.iysfilter.server.filter.Reason;
-import io.iysfilter.server.filter.RecipientType;
+import io.iysfilter.server.decision.Channel;
+import io.iysfilter.server.decision.MessageKind;
+import io.iysfilter.server.decision.Reason;
+import io.iysfilter.server.decision.RecipientType;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

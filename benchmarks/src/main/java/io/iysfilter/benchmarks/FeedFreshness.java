@@ -7,8 +7,8 @@ import io.iysfilter.protocol.codecs.MessageKind;
 import io.iysfilter.protocol.codecs.Reason;
 import io.iysfilter.protocol.codecs.RecipientType;
 import io.iysfilter.server.FilterServer;
-import io.iysfilter.server.feed.FeedSettings;
-import io.iysfilter.server.filter.FilterPolicy;
+import io.iysfilter.server.iys.FeedSettings;
+import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.index.IndexOptions;
 
 import java.net.URI;

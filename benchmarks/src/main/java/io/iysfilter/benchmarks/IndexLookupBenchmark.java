@@ -1,8 +1,8 @@
 package io.iysfilter.benchmarks;
 
-import io.iysfilter.server.filter.Channel;
-import io.iysfilter.server.filter.ParsedRecipient;
-import io.iysfilter.server.filter.RecipientType;
+import io.iysfilter.server.decision.Channel;
+import io.iysfilter.server.decision.ParsedRecipient;
+import io.iysfilter.server.decision.RecipientType;
 import io.iysfilter.server.index.IndexLookup;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -1,16 +1,16 @@
 package io.iysfilter.benchmarks;
 
-import io.iysfilter.server.filter.Channel;
-import io.iysfilter.server.filter.ConsentStatus;
-import io.iysfilter.server.filter.ParsedRecipient;
-import io.iysfilter.server.filter.Reason;
-import io.iysfilter.server.filter.RecipientType;
+import io.iysfilter.server.decision.Channel;
+import io.iysfilter.server.decision.ConsentStatus;
+import io.iysfilter.server.decision.ParsedRecipient;
+import io.iysfilter.server.decision.Reason;
+import io.iysfilter.server.decision.RecipientType;
 import io.iysfilter.server.index.BrandIndex;
 import io.iysfilter.server.index.ConsentChange;
 import io.iysfilter.server.index.ConsentIndexWriter;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.IndexOptions;
-import io.iysfilter.server.index.IysSource;
+import io.iysfilter.server.iys.IysSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

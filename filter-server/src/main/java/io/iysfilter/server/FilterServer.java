@@ -1,14 +1,14 @@
 package io.iysfilter.server;
 
-import io.iysfilter.server.feed.FeedService;
-import io.iysfilter.server.feed.FeedSettings;
-import io.iysfilter.server.filter.ConsentFilter;
-import io.iysfilter.server.filter.FilterPolicy;
+import io.iysfilter.server.iys.FeedService;
+import io.iysfilter.server.iys.FeedSettings;
+import io.iysfilter.server.decision.ConsentFilter;
+import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.index.BrandIndex;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.ingest.IngestPipeline;
-import io.iysfilter.server.ingest.OptOutReplay;
+import io.iysfilter.server.optout.OptOutReplay;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServiceMetrics;
 import io.iysfilter.server.milter.MilterEndpoint;

@@ -1,12 +1,12 @@
 package io.iysfilter.server;
 
-import io.iysfilter.server.filter.FilterPolicy;
+import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.index.ConsentChange;
 import io.iysfilter.server.index.ConsentIndexWriter;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.IndexOptions;
-import io.iysfilter.server.ingest.ConsentRecordParser;
-import io.iysfilter.server.ingest.IysTime;
+import io.iysfilter.server.iys.ConsentRecordParser;
+import io.iysfilter.server.iys.IysTime;
 
 import java.io.IOException;
 import java.nio.file.Path;

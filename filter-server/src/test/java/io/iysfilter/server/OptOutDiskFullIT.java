@@ -3,7 +3,7 @@ package io.iysfilter.server;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import io.iysfilter.server.index.IndexOptions;
-import io.iysfilter.server.index.OptOutLog;
+import io.iysfilter.server.optout.OptOutLog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,6 +1,6 @@
 package io.iysfilter.server;
 
-import io.iysfilter.server.index.OptOutLog;
+import io.iysfilter.server.optout.OptOutLog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

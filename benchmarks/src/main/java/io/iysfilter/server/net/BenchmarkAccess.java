@@ -1,6 +1,7 @@
 package io.iysfilter.server.net;
 
-import io.iysfilter.server.Decider;
+import io.iysfilter.server.binary.BinaryFrameHandler;
+import io.iysfilter.server.decision.Decider;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.netty.channel.ChannelHandler;
 

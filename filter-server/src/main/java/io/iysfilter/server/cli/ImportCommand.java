@@ -2,7 +2,7 @@ package io.iysfilter.server.cli;
 
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.IndexOptions;
-import io.iysfilter.server.ingest.DailyFileImporter;
+import io.iysfilter.server.iys.DailyFileImporter;
 import io.iysfilter.server.ingest.IngestPipeline;
 
 import java.io.IOException;

@@ -9,7 +9,7 @@ import io.iysfilter.protocol.codecs.MessageKind;
 import io.iysfilter.protocol.codecs.Reason;
 import io.iysfilter.protocol.codecs.RecipientType;
 import io.iysfilter.protocol.codecs.Verdict;
-import io.iysfilter.server.ingest.CsvLine;
+import io.iysfilter.server.iys.CsvLine;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -6,7 +6,7 @@ import io.iysfilter.protocol.codecs.Channel;
 import io.iysfilter.protocol.codecs.MessageKind;
 import io.iysfilter.protocol.codecs.Reason;
 import io.iysfilter.protocol.codecs.RecipientType;
-import io.iysfilter.server.ingest.CsvLine;
+import io.iysfilter.server.iys.CsvLine;
 
 import java.io.BufferedReader;
 import java.io.BufferedWriter;

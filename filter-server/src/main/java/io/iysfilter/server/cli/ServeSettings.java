@@ -1,8 +1,8 @@
 package io.iysfilter.server.cli;
 
 import io.iysfilter.server.FilterServer;
-import io.iysfilter.server.feed.FeedSettings;
-import io.iysfilter.server.filter.FilterPolicy;
+import io.iysfilter.server.iys.FeedSettings;
+import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.milter.MilterEndpoint;
 import io.iysfilter.server.milter.MilterSettings;

@@ -1,8 +1,8 @@
 package io.iysfilter.server.index;
 
-import io.iysfilter.server.filter.BrandState;
-import io.iysfilter.server.filter.ConsentStatus;
-import io.iysfilter.server.filter.Reason;
+import io.iysfilter.server.decision.BrandState;
+import io.iysfilter.server.decision.ConsentStatus;
+import io.iysfilter.server.decision.Reason;
 import net.openhft.chronicle.core.values.LongValue;
 import net.openhft.chronicle.hash.ChecksumEntry;
 import net.openhft.chronicle.hash.ChronicleHashCorruption;

@@ -1,8 +1,10 @@
 package io.iysfilter.server.index;
 
-import io.iysfilter.server.filter.Channel;
-import io.iysfilter.server.filter.ParsedRecipient;
-import io.iysfilter.server.filter.RecipientType;
+import io.iysfilter.server.iys.IysSource;
+import io.iysfilter.server.iys.TransactionIds;
+import io.iysfilter.server.decision.Channel;
+import io.iysfilter.server.decision.ParsedRecipient;
+import io.iysfilter.server.decision.RecipientType;
 
 /**
  * One consent movement to apply: the key and the packed value (see {@link ConsentValueDescriptor}).

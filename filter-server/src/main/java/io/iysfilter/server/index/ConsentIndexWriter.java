@@ -1,5 +1,6 @@
 package io.iysfilter.server.index;
 
+import io.iysfilter.server.optout.OptOutLog;
 import java.io.IOException;
 
 /**

@@ -1,7 +1,7 @@
 package io.iysfilter.server.index;
 
-import io.iysfilter.server.filter.Channel;
-import io.iysfilter.server.filter.RecipientType;
+import io.iysfilter.server.decision.Channel;
+import io.iysfilter.server.decision.RecipientType;
 import org.agrona.DirectBuffer;
 
 /**

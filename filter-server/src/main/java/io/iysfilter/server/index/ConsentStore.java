@@ -1,6 +1,7 @@
 package io.iysfilter.server.index;
 
-import io.iysfilter.server.filter.Reason;
+import io.iysfilter.server.optout.OptOutLog;
+import io.iysfilter.server.decision.Reason;
 import org.agrona.collections.Long2ObjectHashMap;
 import net.openhft.chronicle.core.values.LongValue;
 import net.openhft.chronicle.values.Values;

@@ -1,5 +1,8 @@
 package io.iysfilter.server.index;
 
+import io.iysfilter.server.iys.IysSource;
+import io.iysfilter.server.iys.TransactionIds;
+
 /**
  * Layout of a consent value ({@link ConsentValue}): 16 bytes, two 64-bit words in the machine's byte order
  * (little-endian on x86 and ARM), arranged so that comparing

@@ -1,10 +1,10 @@
 package io.iysfilter.server.index;
 
-import io.iysfilter.server.filter.BrandState;
-import io.iysfilter.server.filter.Channel;
-import io.iysfilter.server.filter.ConsentLookup;
-import io.iysfilter.server.filter.ParsedRecipient;
-import io.iysfilter.server.filter.RecipientType;
+import io.iysfilter.server.decision.BrandState;
+import io.iysfilter.server.decision.Channel;
+import io.iysfilter.server.decision.ConsentLookup;
+import io.iysfilter.server.decision.ParsedRecipient;
+import io.iysfilter.server.decision.RecipientType;
 import net.openhft.chronicle.core.values.LongValue;
 import net.openhft.chronicle.values.Values;
 

@@ -1,5 +1,6 @@
 package io.iysfilter.server.ingest;
 
+import io.iysfilter.server.optout.OptOutReplay;
 import io.iysfilter.server.index.ConsentChange;
 
 import java.util.concurrent.CompletableFuture;

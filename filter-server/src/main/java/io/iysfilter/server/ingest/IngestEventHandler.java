@@ -1,14 +1,17 @@
 package io.iysfilter.server.ingest;
 
+import io.iysfilter.server.iys.IysTime;
+import io.iysfilter.server.optout.OptOut;
+import io.iysfilter.server.optout.OptOutReplay;
 import com.lmax.disruptor.EventHandler;
-import io.iysfilter.server.filter.ParsedRecipient;
-import io.iysfilter.server.filter.RecipientParser;
+import io.iysfilter.server.decision.ParsedRecipient;
+import io.iysfilter.server.decision.RecipientParser;
 import io.iysfilter.server.index.ConsentChange;
 import io.iysfilter.server.index.ConsentIndexWriter;
 import io.iysfilter.server.index.ConsentValueDescriptor;
 import io.iysfilter.server.index.DiskFullException;
 import io.iysfilter.server.index.DiskSpaceGuard;
-import io.iysfilter.server.index.OptOutLog;
+import io.iysfilter.server.optout.OptOutLog;
 import io.iysfilter.server.logging.LogLimiter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,5 +1,7 @@
 package io.iysfilter.server.ingest;
 
+import io.iysfilter.server.optout.OptOut;
+import io.iysfilter.server.optout.OptOutReplay;
 import com.lmax.disruptor.BlockingWaitStrategy;
 import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.RingBuffer;

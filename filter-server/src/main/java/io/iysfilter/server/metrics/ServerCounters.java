@@ -1,7 +1,7 @@
 package io.iysfilter.server.metrics;
 
 import io.iysfilter.protocol.codecs.ErrorCode;
-import io.iysfilter.server.filter.Reason;
+import io.iysfilter.server.decision.Reason;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

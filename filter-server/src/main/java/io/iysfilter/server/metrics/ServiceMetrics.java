@@ -3,7 +3,7 @@ package io.iysfilter.server.metrics;
 import io.iysfilter.server.index.BrandIndex;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.DiskSpaceGuard;
-import io.iysfilter.server.filter.Reason;
+import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.ingest.IngestPipeline;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;

@@ -1,6 +1,6 @@
 package io.iysfilter.server.milter;
 
-import io.iysfilter.server.filter.MessageKind;
+import io.iysfilter.server.decision.MessageKind;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package io.iysfilter.server.milter;
 
-import io.iysfilter.server.Decider;
+import io.iysfilter.server.decision.Decider;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.netty.channel.ChannelHandler;
 

@@ -1,11 +1,11 @@
 package io.iysfilter.server.milter;
 
-import io.iysfilter.server.Decider;
-import io.iysfilter.server.filter.BrandState;
-import io.iysfilter.server.filter.Channel;
-import io.iysfilter.server.filter.MessageKind;
-import io.iysfilter.server.filter.Reason;
-import io.iysfilter.server.filter.RecipientType;
+import io.iysfilter.server.decision.Decider;
+import io.iysfilter.server.decision.BrandState;
+import io.iysfilter.server.decision.Channel;
+import io.iysfilter.server.decision.MessageKind;
+import io.iysfilter.server.decision.Reason;
+import io.iysfilter.server.decision.RecipientType;
 import io.iysfilter.server.logging.LogLimiter;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.netty.buffer.ByteBuf;

@@ -1,9 +1,14 @@
 package io.iysfilter.server.net;
 
 import io.iysfilter.protocol.FrameDescriptor;
-import io.iysfilter.server.Decider;
-import io.iysfilter.server.feed.FeedService;
-import io.iysfilter.server.filter.ConsentFilter;
+import io.iysfilter.server.binary.BinaryFrameHandler;
+import io.iysfilter.server.http.HttpApiHandler;
+import io.iysfilter.server.http.OptOutGate;
+import io.iysfilter.server.http.ReconcileHttpHandler;
+import io.iysfilter.server.http.ScrubHttpHandler;
+import io.iysfilter.server.decision.Decider;
+import io.iysfilter.server.iys.FeedService;
+import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.ingest.IngestPipeline;
 import io.iysfilter.server.metrics.ServerCounters;

@@ -1,10 +1,10 @@
 package io.iysfilter.server.cli;
 
-import io.iysfilter.server.filter.Reason;
+import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.index.BrandIndex;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.IndexOptions;
-import io.iysfilter.server.ingest.IysTime;
+import io.iysfilter.server.iys.IysTime;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,16 +1,16 @@
 package io.iysfilter.server.index;
 
-import io.iysfilter.server.filter.BrandState;
-import io.iysfilter.server.filter.Channel;
-import io.iysfilter.server.filter.ConsentFilter;
-import io.iysfilter.server.filter.ConsentStatus;
-import io.iysfilter.server.filter.FilterPolicy;
-import io.iysfilter.server.filter.MessageKind;
-import io.iysfilter.server.filter.ParsedRecipient;
-import io.iysfilter.server.filter.Reason;
-import io.iysfilter.server.filter.RecipientParser;
-import io.iysfilter.server.filter.RecipientType;
-import io.iysfilter.server.ingest.IysTime;
+import io.iysfilter.server.decision.BrandState;
+import io.iysfilter.server.decision.Channel;
+import io.iysfilter.server.decision.ConsentFilter;
+import io.iysfilter.server.decision.ConsentStatus;
+import io.iysfilter.server.decision.FilterPolicy;
+import io.iysfilter.server.decision.MessageKind;
+import io.iysfilter.server.decision.ParsedRecipient;
+import io.iysfilter.server.decision.Reason;
+import io.iysfilter.server.decision.RecipientParser;
+import io.iysfilter.server.decision.RecipientType;
+import io.iysfilter.server.iys.IysTime;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

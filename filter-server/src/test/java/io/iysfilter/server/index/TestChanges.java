@@ -1,6 +1,6 @@
 package io.iysfilter.server.index;
 
-import io.iysfilter.server.ingest.ConsentRecordParser;
+import io.iysfilter.server.iys.ConsentRecordParser;
 
 import static org.junit.jupiter.api.Assertions.assertNull;
 

@@ -1,18 +1,18 @@
 package io.iysfilter.server.ingest;
 
 import com.lmax.disruptor.RingBuffer;
-import io.iysfilter.server.filter.ConsentStatus;
-import io.iysfilter.server.filter.ParsedRecipient;
-import io.iysfilter.server.filter.RecipientParser;
-import io.iysfilter.server.filter.RecipientType;
-import io.iysfilter.server.filter.Channel;
+import io.iysfilter.server.decision.ConsentStatus;
+import io.iysfilter.server.decision.ParsedRecipient;
+import io.iysfilter.server.decision.RecipientParser;
+import io.iysfilter.server.decision.RecipientType;
+import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.index.BrandIndex;
 import io.iysfilter.server.index.ConsentChange;
 import io.iysfilter.server.index.ConsentIndexWriter;
 import io.iysfilter.server.index.DiskFullException;
 import io.iysfilter.server.index.DiskSpaceGuard;
-import io.iysfilter.server.index.IysSource;
-import io.iysfilter.server.index.OptOutLog;
+import io.iysfilter.server.iys.IysSource;
+import io.iysfilter.server.optout.OptOutLog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,14 +1,14 @@
 package io.iysfilter.server.ingest;
 
 import io.iysfilter.server.SmallTmpfs;
-import io.iysfilter.server.filter.Channel;
-import io.iysfilter.server.filter.ConsentStatus;
-import io.iysfilter.server.filter.ParsedRecipient;
-import io.iysfilter.server.filter.RecipientType;
+import io.iysfilter.server.decision.Channel;
+import io.iysfilter.server.decision.ConsentStatus;
+import io.iysfilter.server.decision.ParsedRecipient;
+import io.iysfilter.server.decision.RecipientType;
 import io.iysfilter.server.index.ConsentChange;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.IndexOptions;
-import io.iysfilter.server.index.IysSource;
+import io.iysfilter.server.iys.IysSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,6 +1,6 @@
 package io.iysfilter.server.milter;
 
-import io.iysfilter.server.filter.MessageKind;
+import io.iysfilter.server.decision.MessageKind;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

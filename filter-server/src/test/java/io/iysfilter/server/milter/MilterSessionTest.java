@@ -1,10 +1,11 @@
 package io.iysfilter.server.milter;
 
-import io.iysfilter.server.Decider;
+import io.iysfilter.server.decision.Reason;
+import io.iysfilter.server.decision.Decider;
 import io.iysfilter.server.Fixtures;
-import io.iysfilter.server.filter.ConsentFilter;
-import io.iysfilter.server.filter.FilterPolicy;
-import io.iysfilter.server.filter.MessageKind;
+import io.iysfilter.server.decision.ConsentFilter;
+import io.iysfilter.server.decision.FilterPolicy;
+import io.iysfilter.server.decision.MessageKind;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.metrics.ServerCounters;
@@ -104,9 +105,9 @@ class MilterSessionTest
         assertEquals("<carol@test.local>\0", eom.get(1).text());
         assertTrue(eom.get(2).text().startsWith("X-IYS-Filter\0brand=600001 kind=COMMERCIAL kept=1 removed=2 asOf="),
             eom.get(2).text());
-        assertEquals(3, counters.decisions(ServerCounters.Endpoint.MILTER, io.iysfilter.server.filter.Reason.CONSENT) +
-            counters.decisions(ServerCounters.Endpoint.MILTER, io.iysfilter.server.filter.Reason.REJECTED) +
-            counters.decisions(ServerCounters.Endpoint.MILTER, io.iysfilter.server.filter.Reason.NO_CONSENT));
+        assertEquals(3, counters.decisions(ServerCounters.Endpoint.MILTER, Reason.CONSENT) +
+            counters.decisions(ServerCounters.Endpoint.MILTER, Reason.REJECTED) +
+            counters.decisions(ServerCounters.Endpoint.MILTER, Reason.NO_CONSENT));
     }
 
     @Test

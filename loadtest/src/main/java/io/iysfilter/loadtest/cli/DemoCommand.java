@@ -5,10 +5,10 @@ import io.iysfilter.server.cli.Args;
 import io.iysfilter.server.cli.ImportCommand;
 import io.iysfilter.server.cli.Main;
 import io.iysfilter.server.cli.ServeCommand;
-import io.iysfilter.server.filter.FilterPolicy;
+import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.index.IndexOptions;
-import io.iysfilter.server.ingest.DailyFileImporter;
-import io.iysfilter.server.ingest.IysTime;
+import io.iysfilter.server.iys.DailyFileImporter;
+import io.iysfilter.server.iys.IysTime;
 
 import java.io.BufferedWriter;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package io.iysfilter.loadtest.cli;
 
-import io.iysfilter.server.feed.FeedSettings;
+import io.iysfilter.server.iys.FeedSettings;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -2,14 +2,14 @@ package io.iysfilter.loadtest.cli;
 
 import io.iysfilter.loadtest.Workload;
 import io.iysfilter.server.cli.Args;
-import io.iysfilter.server.filter.Channel;
-import io.iysfilter.server.filter.ParsedRecipient;
-import io.iysfilter.server.filter.RecipientParser;
-import io.iysfilter.server.filter.RecipientType;
+import io.iysfilter.server.decision.Channel;
+import io.iysfilter.server.decision.ParsedRecipient;
+import io.iysfilter.server.decision.RecipientParser;
+import io.iysfilter.server.decision.RecipientType;
 import io.iysfilter.server.index.ConsentChange;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.IndexOptions;
-import io.iysfilter.server.index.IysSource;
+import io.iysfilter.server.iys.IysSource;
 import io.iysfilter.server.ingest.IngestListener;
 import io.iysfilter.server.ingest.IngestPipeline;
 

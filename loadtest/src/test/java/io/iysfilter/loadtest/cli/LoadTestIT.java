@@ -6,7 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import io.iysfilter.loadtest.Workload;
 import io.iysfilter.server.FilterServer;
 import io.iysfilter.server.cli.Main;
-import io.iysfilter.server.filter.FilterPolicy;
+import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.index.IndexOptions;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramLogReader;

@@ -1,0 +1,121 @@
+package io.iysfilter.server.decision;
+
+/**
+ * The send-time decision: may this brand send this kind of message on this channel to this recipient now?
+ * Pure and allocation-free; thread-safe as long as each thread passes its own {@link ConsentLookup}.
+ * <p>
+ * Rules, first match wins:
+ * <ol>
+ *   <li>channel, recipient type or kind not known: DENY / INVALID_REQUEST;</li>
+ *   <li>address does not parse, or the channel does not fit it: DENY / INVALID_RECIPIENT;</li>
+ *   <li>TRANSACTIONAL: ALLOW / EXEMPT, whatever the index holds;</li>
+ *   <li>no index for the brand: DENY / UNKNOWN_BRAND;</li>
+ *   <li>the brand's index is damaged or not yet verified: DENY / INDEX_DAMAGED or INDEX_VERIFYING;</li>
+ *   <li>the brand's as-of time is unknown or older than its freshness bound: DENY / STALE;</li>
+ *   <li>the lookup fails: DENY / LOOKUP_ERROR;</li>
+ *   <li>latest record ONAY: ALLOW / CONSENT; RET: DENY / REJECTED;</li>
+ *   <li>no record: BIREYSEL (and UNSPECIFIED) DENY / NO_CONSENT; TACIR ALLOW / TACIR_NO_RECORD, or DENY /
+ *   NO_CONSENT when the policy requires a record.</li>
+ * </ol>
+ */
+public final class ConsentFilter
+{
+    private final boolean tacirRequiresRecord;
+
+    /**
+     * @param policy the operator's choices.
+     */
+    public ConsentFilter(final FilterPolicy policy)
+    {
+        this.tacirRequiresRecord = policy.tacirRequiresRecord();
+    }
+
+    /**
+     * Decide one message.
+     *
+     * @param lookup    the calling thread's index access.
+     * @param brand     from {@code lookup.brand(code)}, or null when the brand has no index.
+     * @param channel   the message's channel, or null when the request named an unknown one.
+     * @param type      the recipient type, or null when unknown.
+     * @param kind      the message kind, or null when unknown.
+     * @param recipient the parsed recipient address.
+     * @param nowMs     the current time, milliseconds since the epoch.
+     * @return the reason, which implies the verdict.
+     */
+    public Reason decide(
+        final ConsentLookup lookup,
+        final BrandState brand,
+        final Channel channel,
+        final RecipientType type,
+        final MessageKind kind,
+        final ParsedRecipient recipient,
+        final long nowMs)
+    {
+        if (channel == null || type == null || kind == null)
+        {
+            return Reason.INVALID_REQUEST;
+        }
+        if (!recipient.fits(channel))
+        {
+            return Reason.INVALID_RECIPIENT;
+        }
+        if (kind == MessageKind.TRANSACTIONAL)
+        {
+            return Reason.EXEMPT;
+        }
+        if (brand == null)
+        {
+            return Reason.UNKNOWN_BRAND;
+        }
+        final Reason unready = brand.unreadyReason();
+        if (unready != null)
+        {
+            return unready;
+        }
+        if (isStale(brand, nowMs))
+        {
+            return Reason.STALE;
+        }
+
+        final RecipientType effectiveType = type.effective();
+        final int status;
+        try
+        {
+            status = lookup.status(brand, channel, effectiveType, recipient);
+        }
+        catch (final RuntimeException ex)
+        {
+            return Reason.LOOKUP_ERROR;
+        }
+
+        if (status == ConsentStatus.ONAY)
+        {
+            return Reason.CONSENT;
+        }
+        if (status == ConsentStatus.RET)
+        {
+            return Reason.REJECTED;
+        }
+        if (effectiveType == RecipientType.TACIR && !tacirRequiresRecord)
+        {
+            return Reason.TACIR_NO_RECORD;
+        }
+        return Reason.NO_CONSENT;
+    }
+
+    /**
+     * @param brand a brand.
+     * @param nowMs the current time, milliseconds since the epoch.
+     * @return whether commercial answers for the brand must be STALE now.
+     */
+    public static boolean isStale(final BrandState brand, final long nowMs)
+    {
+        final long boundMs = brand.freshnessBoundMs();
+        if (boundMs <= 0)
+        {
+            return false;
+        }
+        final long asOfMs = brand.asOfMs();
+        return asOfMs == 0 || nowMs - asOfMs > boundMs;
+    }
+}

@@ -1,0 +1,359 @@
+package io.iysfilter.server.http;
+
+import io.iysfilter.server.decision.Decider;
+import io.iysfilter.server.iys.FeedService;
+import io.iysfilter.server.decision.BrandState;
+import io.iysfilter.server.decision.ConsentFilter;
+import io.iysfilter.server.decision.Reason;
+import io.iysfilter.server.index.BrandIndex;
+import io.iysfilter.server.index.ConsentStore;
+import io.iysfilter.server.ingest.IngestPipeline;
+import io.iysfilter.server.metrics.ServerCounters;
+import io.iysfilter.server.metrics.ServerCounters.Endpoint;
+import io.iysfilter.server.metrics.ServerCounters.RequestType;
+import io.iysfilter.server.metrics.ServiceMetrics;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * The HTTP API, one instance per connection:
+ * <ul>
+ *   <li>{@code GET /v1/check?brand=&channel=&recipient=&recipientType=&kind=}: one decision as JSON;</li>
+ *   <li>{@code POST /v1/scrub}: a streamed list, see {@link ScrubHttpHandler} (which serves it);</li>
+ *   <li>{@code GET /v1/brands}: the brands this server holds, with entries and as-of time;</li>
+ *   <li>{@code GET /health} and {@code /health/live}: liveness, with the number of brands;</li>
+ *   <li>{@code GET /health/ready}: 200 only when every brand is open and fresh, else 503 saying which is not;</li>
+ *   <li>{@code GET /metrics}: Prometheus text format.</li>
+ * </ul>
+ * Bad parameters get 400 with {@code {"error":"bad_request","message":"…"}}. An opt-out that arrives when a graceful
+ * stop is about to close the connections gets 503 with {@code {"error":"shutting_down",…}} (see {@link OptOutGate}).
+ */
+public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
+{
+    private static final String JSON = "application/json; charset=utf-8";
+    private static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
+
+    private final Decider decider;
+    private final ConsentStore store;
+    private final FeedService feed;
+    private final ServerCounters counters;
+    private final ServiceMetrics metrics;
+    private final OptOutRequests optOuts;
+    private final OptOutGate optOutGate;
+
+    public HttpApiHandler(
+        final Decider decider,
+        final ConsentStore store,
+        final FeedService feed,
+        final IngestPipeline pipeline,
+        final ServerCounters counters,
+        final ServiceMetrics metrics,
+        final OptOutGate optOutGate)
+    {
+        this.optOuts = new OptOutRequests(store, pipeline);
+        this.optOutGate = optOutGate;
+        this.decider = decider;
+        this.store = store;
+        this.feed = feed;
+        this.counters = counters;
+        this.metrics = metrics;
+    }
+
+    @Override
+    protected void channelRead0(final ChannelHandlerContext ctx, final FullHttpRequest request)
+    {
+        if (!request.decoderResult().isSuccess())
+        {
+            respond(ctx, request, HttpResponseStatus.BAD_REQUEST, JSON, error("bad_request", "malformed HTTP request"));
+            return;
+        }
+        final QueryStringDecoder query = new QueryStringDecoder(request.uri());
+        final String path = query.path();
+        if ("/v1/optouts".equals(path))
+        {
+            optOuts(ctx, request, query);
+            return;
+        }
+        if (!HttpMethod.GET.equals(request.method()))
+        {
+            respond(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, JSON,
+                error("method_not_allowed", "only GET is served: method=" + request.method()));
+            return;
+        }
+        switch (path)
+        {
+            case "/v1/check" -> check(ctx, request, query.parameters());
+            case "/v1/brands" -> respond(ctx, request, HttpResponseStatus.OK, JSON, brands());
+            case "/health", "/health/live" -> respond(ctx, request, HttpResponseStatus.OK, JSON,
+                "{\"status\":\"UP\",\"brands\":" + store.brands().size() + "}");
+            case "/health/ready" -> ready(ctx, request);
+            case "/metrics" -> respond(ctx, request, HttpResponseStatus.OK, PROMETHEUS, metrics.scrape());
+            default -> respond(ctx, request, HttpResponseStatus.NOT_FOUND, JSON,
+                error("not_found", "no such path: " + path +
+                    " (expected: /v1/check, /v1/scrub, /v1/optouts, /v1/reconcile, /v1/brands, /health/live, " +
+                    "/health/ready or /metrics)"));
+        }
+    }
+
+    private void optOuts(final ChannelHandlerContext ctx, final FullHttpRequest request, final QueryStringDecoder query)
+    {
+        if (HttpMethod.GET.equals(request.method()))
+        {
+            final OptOutRequests.Answer answer = optOuts.list(DecisionParameters.first(query.parameters(), "brand"));
+            respond(ctx, HttpUtil.isKeepAlive(request), HttpResponseStatus.valueOf(answer.status()), JSON,
+                answer.body());
+            return;
+        }
+        if (!HttpMethod.POST.equals(request.method()))
+        {
+            respond(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, JSON,
+                error("method_not_allowed", "opt-outs take GET or POST: method=" + request.method()));
+            return;
+        }
+        if (!optOutGate.admit())
+        {
+            respond(ctx, false, HttpResponseStatus.SERVICE_UNAVAILABLE, JSON, error("shutting_down",
+                "the server is stopping: the opt-out was not recorded (send it again once the server is back)"));
+            return;
+        }
+        final byte[] body = new byte[request.content().readableBytes()];
+        request.content().getBytes(request.content().readerIndex(), body);
+        final boolean keepAlive = HttpUtil.isKeepAlive(request);
+        final CompletableFuture<OptOutRequests.Answer> recorded;
+        try
+        {
+            recorded = optOuts.record(body);
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            optOutGate.answered();
+            throw ex;
+        }
+        recorded.whenComplete((answer, error) ->
+        {
+            final OptOutRequests.Answer sent = answer != null ? answer : new OptOutRequests.Answer(500,
+                error("internal_error", "the opt-out was not recorded: " + error));
+            try
+            {
+                ctx.executor().execute(() ->
+                {
+                    try
+                    {
+                        respond(ctx, keepAlive, HttpResponseStatus.valueOf(sent.status()), JSON, sent.body());
+                    }
+                    finally
+                    {
+                        optOutGate.answered();
+                    }
+                });
+            }
+            catch (final RejectedExecutionException ex)
+            {
+                optOutGate.answered();
+            }
+        });
+    }
+
+    private void check(final ChannelHandlerContext ctx, final FullHttpRequest httpRequest,
+        final Map<String, List<String>> parameters)
+    {
+        final DecisionParameters request = DecisionParameters.parse(parameters);
+        final String recipient = DecisionParameters.first(parameters, "recipient");
+        final String problem = request.problem() != null ? request.problem() :
+            recipient == null || recipient.isEmpty() ? "recipient: missing (expected: a phone number or e-mail)" :
+            null;
+        if (problem != null)
+        {
+            respond(ctx, httpRequest, HttpResponseStatus.BAD_REQUEST, JSON, error("bad_request", problem));
+            return;
+        }
+
+        final long startNs = System.nanoTime();
+        counters.onRequest(Endpoint.HTTP, RequestType.CHECK);
+        final BrandState brand = decider.brand(request.brandCode());
+        final Reason reason = decider.decide(brand, request.channel(), request.type(), request.kind(), recipient,
+            System.currentTimeMillis());
+        counters.onDecision(Endpoint.HTTP, reason);
+        final String body = "{\"verdict\":\"" + reason.verdict() + "\",\"reason\":\"" + reason.name() +
+            "\",\"brand\":" + request.brandCode() + ",\"asOf\":" + asOf(brand) + "}";
+        counters.onLatency(Endpoint.HTTP, RequestType.CHECK, System.nanoTime() - startNs);
+        respond(ctx, httpRequest, HttpResponseStatus.OK, JSON, body);
+    }
+
+    /**
+     * Ready only when every brand's index is open, verified and fresh: not INDEX_DAMAGED, not INDEX_VERIFYING, not
+     * STALE and, for followed brands, following its feed (not still starting, not NEEDS_REBOOTSTRAP). 503 otherwise,
+     * naming each brand that is not and why.
+     */
+    private void ready(final ChannelHandlerContext ctx, final FullHttpRequest request)
+    {
+        final long nowMs = System.currentTimeMillis();
+        final StringBuilder problems = new StringBuilder();
+        final List<BrandIndex> brands = store.brands();
+        brands.sort(Comparator.comparingLong(BrandIndex::brandCode));
+        for (final BrandIndex brand : brands)
+        {
+            final FeedService.BrandStatus status = feed == null ? null : feed.status(brand.brandCode());
+            final Reason unready = brand.unreadyReason();
+            final String why = unready == Reason.INDEX_DAMAGED ? "INDEX_DAMAGED: " + brand.damage() :
+                unready == Reason.INDEX_VERIFYING ? "INDEX_VERIFYING: the index is being verified" :
+                status != null && !"FOLLOWING".equals(status.state()) &&
+                !"BACKING_OFF".equals(status.state()) ? "feed " + status.state() :
+                ConsentFilter.isStale(brand, nowMs) ? "STALE: data as of " + asOf(brand).replace("\"", "") +
+                " is older than the freshness bound of " + brand.freshnessBoundMs() / 1000 + " s" : null;
+            if (why != null)
+            {
+                problems.append(problems.length() == 0 ? "" : ",").append("{\"brand\":").append(brand.brandCode())
+                    .append(",\"reason\":\"").append(Json.escape(why)).append("\"}");
+            }
+        }
+        final boolean ready = problems.length() == 0 && !brands.isEmpty();
+        respond(ctx, request, ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, JSON,
+            "{\"status\":\"" + (ready ? "READY" : "NOT_READY") + "\",\"brands\":" + brands.size() +
+            ",\"notReady\":[" + (brands.isEmpty() ? "{\"reason\":\"no brand index\"}" : problems) + "]}");
+    }
+
+    private String brands()
+    {
+        final StringBuilder json = new StringBuilder("{\"brands\":[");
+        final List<BrandIndex> brands = store.brands();
+        brands.sort(Comparator.comparingLong(BrandIndex::brandCode));
+        final long nowMs = System.currentTimeMillis();
+        for (int i = 0; i < brands.size(); i++)
+        {
+            final BrandIndex brand = brands.get(i);
+            final Reason unready = brand.unreadyReason();
+            final String damage = brand.damage();
+            json.append(i == 0 ? "" : ",")
+                .append("{\"brand\":").append(brand.brandCode())
+                .append(",\"entries\":").append(brand.entries())
+                .append(",\"asOf\":").append(asOf(brand))
+                .append(",\"freshnessBoundMs\":").append(brand.freshnessBoundMs())
+                .append(",\"state\":\"").append(unready != null ? unready.name() :
+                    ConsentFilter.isStale(brand, nowMs) ? "STALE" : "FRESH")
+                .append('"');
+            if (damage != null)
+            {
+                json.append(",\"damage\":\"").append(Json.escape(damage)).append('"');
+            }
+            final FeedService.BrandStatus status = feed == null ? null : feed.status(brand.brandCode());
+            if (status != null)
+            {
+                json.append(",\"feed\":{\"state\":\"").append(status.state())
+                    .append("\",\"watermark\":").append(instant(status.watermarkMs()))
+                    .append(",\"lastPoll\":").append(instant(status.lastPollMs()))
+                    .append(",\"lastError\":").append(status.lastError() == null ? "null" :
+                        "\"" + Json.escape(status.lastError()) + "\"")
+                    .append(",\"completedPolls\":").append(status.completedPolls())
+                    .append(",\"received\":").append(status.received())
+                    .append(",\"quarantined\":").append(status.quarantined())
+                    .append(",\"sources\":{");
+                boolean firstSource = true;
+                for (final var source : status.sources().entrySet())
+                {
+                    final FeedService.SourceStatus feedSource = source.getValue();
+                    json.append(firstSource ? "\"" : ",\"").append(source.getKey()).append("\":{\"state\":\"")
+                        .append(feedSource.state()).append("\",\"cursor\":").append(string(feedSource.cursor()))
+                        .append(",\"accepted\":").append(instant(feedSource.acceptedMs()));
+                    if (feedSource.lostReason() != null)
+                    {
+                        json.append(",\"lost\":{\"since\":").append(instant(feedSource.lostSinceMs()))
+                            .append(",\"reason\":").append(string(feedSource.lostReason()))
+                            .append(",\"code\":").append(string(feedSource.lostCode()))
+                            .append(",\"body\":").append(string(feedSource.lostBody()))
+                            .append(",\"nextRetry\":").append(instant(feedSource.nextRetryMs())).append('}');
+                    }
+                    json.append('}');
+                    firstSource = false;
+                }
+                json.append("}}");
+            }
+            json.append('}');
+        }
+        return json.append("]}").toString();
+    }
+
+    private static String asOf(final BrandState brand)
+    {
+        return brand == null ? "null" : instant(brand.asOfMs());
+    }
+
+    private static String string(final String value)
+    {
+        return value == null ? "null" : "\"" + Json.escape(value) + "\"";
+    }
+
+    private static String instant(final long epochMs)
+    {
+        return epochMs == 0 ? "null" : "\"" + Instant.ofEpochMilli(epochMs) + "\"";
+    }
+
+    private static String error(final String code, final String message)
+    {
+        return OptOutRequests.error(code, message);
+    }
+
+    private void respond(
+        final ChannelHandlerContext ctx,
+        final FullHttpRequest request,
+        final HttpResponseStatus status,
+        final String contentType,
+        final String body)
+    {
+        respond(ctx, HttpUtil.isKeepAlive(request), status, contentType, body);
+    }
+
+    private void respond(
+        final ChannelHandlerContext ctx,
+        final boolean keepAlive,
+        final HttpResponseStatus status,
+        final String contentType,
+        final String body)
+    {
+        if (status.code() >= 400 && status.code() < 500)
+        {
+            counters.onHttpBadRequest();
+        }
+        final ByteBuf content = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
+        final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
+        response.headers()
+            .set(HttpHeaderNames.CONTENT_TYPE, contentType)
+            .setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
+        if (keepAlive)
+        {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            ctx.writeAndFlush(response, ctx.voidPromise());
+        }
+        else
+        {
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
+    {
+        ctx.close();
+    }
+}

@@ -1,0 +1,249 @@
+package io.iysfilter.server.http;
+
+import io.iysfilter.server.iys.FeedService;
+import io.iysfilter.server.index.ConsentStore;
+import io.iysfilter.server.ingest.IngestPipeline;
+import io.iysfilter.server.iys.Reconciler;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.ReferenceCountUtil;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+
+/**
+ * {@code POST /v1/reconcile?brand=&date=YYYY-MM-DD}: compares a brand's daily change file with the index, applies
+ * what is missing through the single writer and answers a drift report as JSON (see {@link Reconciler}). The file is
+ * the request body (spooled to a temporary file as it arrives, any size), or, with an empty body, fetched from İYS
+ * ({@code GET /sps/{iysCode}/brands/{brand}/changes/{date}/file}) when the server follows İYS. The work runs on a
+ * worker thread, never on the event loop. Sits before the HTTP aggregator.
+ */
+public final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
+{
+    static final String PATH = "/v1/reconcile";
+
+    private final ConsentStore store;
+    private final IngestPipeline pipeline;
+    private final FeedService feed;
+    private final Executor workers;
+    private boolean active;
+    private boolean keepAlive;
+    private long brandCode;
+    private String date;
+    private Path spool;
+    private OutputStream spoolOut;
+    private long bodyLength;
+
+    public ReconcileHttpHandler(
+        final ConsentStore store, final IngestPipeline pipeline, final FeedService feed, final Executor workers)
+    {
+        this.store = store;
+        this.pipeline = pipeline;
+        this.feed = feed;
+        this.workers = workers;
+    }
+
+    @Override
+    public void channelRead(final ChannelHandlerContext ctx, final Object msg) throws Exception
+    {
+        if (msg instanceof HttpRequest request && !active &&
+            PATH.equals(new QueryStringDecoder(request.uri()).path()))
+        {
+            ReferenceCountUtil.release(msg);
+            begin(request);
+        }
+        else if (msg instanceof HttpContent content && active)
+        {
+            try
+            {
+                if (spoolOut != null && content.content().isReadable())
+                {
+                    bodyLength += content.content().readableBytes();
+                    content.content().readBytes(spoolOut, content.content().readableBytes());
+                }
+            }
+            finally
+            {
+                content.release();
+            }
+            if (msg instanceof LastHttpContent)
+            {
+                active = false;
+                finish(ctx);
+            }
+        }
+        else
+        {
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    private void begin(final HttpRequest request) throws IOException
+    {
+        active = true;
+        keepAlive = HttpUtil.isKeepAlive(request);
+        final Map<String, List<String>> parameters = new QueryStringDecoder(request.uri()).parameters();
+        brandCode = DecisionParameters.parseCode(DecisionParameters.first(parameters, "brand"));
+        date = DecisionParameters.first(parameters, "date");
+        bodyLength = 0;
+        spool = null;
+        spoolOut = null;
+        if (HttpMethod.POST.equals(request.method()))
+        {
+            spool = Files.createTempFile("iys-reconcile", ".csv");
+            spoolOut = Files.newOutputStream(spool);
+        }
+    }
+
+    private void finish(final ChannelHandlerContext ctx)
+    {
+        final Path file = spool;
+        final String problem = spool == null ? "method" :
+            brandCode < 0 ? "brand: '" + brandCode + "' (expected: an İYS brand code)" :
+            store.brand(brandCode) == null ? "unknown" :
+            Reconciler.parseDay(date) == null ? "date: '" + date + "' (expected: YYYY-MM-DD, not after today in " +
+                "Turkey)" :
+            bodyLength == 0 && feed == null ? "body: empty and this server follows no İYS feed to fetch the file " +
+                "from (expected: the daily file as the body)" : null;
+        closeSpool();
+        if (problem != null)
+        {
+            deleteQuietly(file);
+            final int status = "method".equals(problem) ? 405 : "unknown".equals(problem) ? 404 : 400;
+            respond(ctx, status, OptOutRequests.error(status == 405 ? "method_not_allowed" : status == 404 ?
+                "unknown_brand" : "bad_request", status == 405 ? "reconcile takes POST" : status == 404 ?
+                "no index for brand " + brandCode : problem));
+            return;
+        }
+        final long brand = brandCode;
+        final String day = date;
+        final boolean fetch = bodyLength == 0;
+        workers.execute(() ->
+        {
+            String answer;
+            int status = 200;
+            try (InputStream in = fetch ? new ByteArrayInputStream(feed.dailyFile(brand, day)) :
+                Files.newInputStream(file))
+            {
+                final Reconciler reconciler = new Reconciler(store, pipeline, brand, Reconciler.parseDay(day));
+                answer = json(brand, day, fetch, reconciler.reconcile(in));
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                status = 502;
+                answer = OptOutRequests.error("reconcile_failed", String.valueOf(ex.getMessage()));
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                status = 503;
+                answer = OptOutRequests.error("interrupted", "the server is stopping");
+            }
+            finally
+            {
+                deleteQuietly(file);
+            }
+            final int finalStatus = status;
+            final String finalAnswer = answer;
+            ctx.executor().execute(() -> respond(ctx, finalStatus, finalAnswer));
+        });
+    }
+
+    private static String json(final long brand, final String date, final boolean fetched,
+        final Reconciler.Report report)
+    {
+        final StringBuilder json = new StringBuilder("{\"brand\":").append(brand)
+            .append(",\"date\":\"").append(date).append("\",\"source\":\"").append(fetched ? "iys" : "body")
+            .append("\",\"lines\":").append(report.lines())
+            .append(",\"missing\":").append(report.missing())
+            .append(",\"older\":").append(report.older())
+            .append(",\"conflicting\":").append(report.conflicting())
+            .append(",\"matched\":").append(report.matched())
+            .append(",\"rejected\":").append(report.rejected())
+            .append(",\"examples\":[");
+        for (int i = 0; i < report.examples().size(); i++)
+        {
+            json.append(i == 0 ? "\"" : ",\"").append(Json.escape(report.examples().get(i))).append('"');
+        }
+        return json.append("]}").toString();
+    }
+
+    private void respond(final ChannelHandlerContext ctx, final int status, final String body)
+    {
+        final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+            HttpResponseStatus.valueOf(status), Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8")
+            .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+        if (keepAlive)
+        {
+            ctx.writeAndFlush(response, ctx.voidPromise());
+        }
+        else
+        {
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private void closeSpool()
+    {
+        if (spoolOut != null)
+        {
+            try
+            {
+                spoolOut.close();
+            }
+            catch (final IOException ignored)
+            {
+                // the file is deleted after use anyway
+            }
+            spoolOut = null;
+        }
+    }
+
+    private static void deleteQuietly(final Path file)
+    {
+        if (file != null)
+        {
+            try
+            {
+                Files.deleteIfExists(file);
+            }
+            catch (final IOException ignored)
+            {
+                // a temporary file; the OS cleans it eventually
+            }
+        }
+    }
+
+    @Override
+    public void channelInactive(final ChannelHandlerContext ctx) throws Exception
+    {
+        if (active)
+        {
+            closeSpool();
+            deleteQuietly(spool);
+        }
+        super.channelInactive(ctx);
+    }
+}

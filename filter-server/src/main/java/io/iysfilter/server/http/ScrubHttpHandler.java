@@ -1,0 +1,270 @@
+package io.iysfilter.server.http;
+
+import io.iysfilter.server.decision.Decider;
+import io.iysfilter.server.decision.BrandState;
+import io.iysfilter.server.decision.Channel;
+import io.iysfilter.server.decision.MessageKind;
+import io.iysfilter.server.decision.Reason;
+import io.iysfilter.server.decision.RecipientType;
+import io.iysfilter.server.iys.CsvLine;
+import io.iysfilter.server.metrics.ServerCounters;
+import io.iysfilter.server.metrics.ServerCounters.Endpoint;
+import io.iysfilter.server.metrics.ServerCounters.RequestType;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.ReferenceCountUtil;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code POST /v1/scrub?brand=&channel=&kind=&recipientType=&column=&header=}: the body is a list, one row per line
+ * (a bare recipient, or CSV whose {@code column}, 1-based, default 1, holds it); the response streams back, chunked
+ * and in order, each row followed by {@code ,VERDICT,REASON}. Rows are decided as their bytes arrive, so neither side
+ * ever holds the list: the server keeps at most one partial line of up to {@value #MAX_LINE_LENGTH} bytes, and
+ * stops reading while the client is not reading its answers. A longer line is cut there and answered
+ * DENY,INVALID_RECIPIENT. With {@code header=true} the first line is echoed with {@code ,verdict,reason}.
+ * <p>
+ * Sits before the HTTP aggregator and passes every other request through to it.
+ */
+public final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
+{
+    static final String PATH = "/v1/scrub";
+    static final int MAX_LINE_LENGTH = 4096;
+    private static final String CSV = "text/csv; charset=utf-8";
+
+    private final Decider decider;
+    private final ServerCounters counters;
+    private final byte[] partial = new byte[MAX_LINE_LENGTH];
+    private final String[] fields = new String[64];
+    private boolean active;
+    private boolean discarding;
+    private boolean keepAlive;
+    private boolean headerPending;
+    private int partialLength;
+    private boolean overlong;
+    private BrandState brand;
+    private Channel channel;
+    private RecipientType type;
+    private MessageKind kind;
+    private int column;
+
+    public ScrubHttpHandler(final Decider decider, final ServerCounters counters)
+    {
+        this.decider = decider;
+        this.counters = counters;
+    }
+
+    @Override
+    public void channelRead(final ChannelHandlerContext ctx, final Object msg)
+    {
+        if (msg instanceof HttpRequest request && !active &&
+            PATH.equals(new QueryStringDecoder(request.uri()).path()))
+        {
+            ReferenceCountUtil.release(msg);
+            begin(ctx, request);
+        }
+        else if (msg instanceof HttpContent content && active)
+        {
+            try
+            {
+                onContent(ctx, content);
+            }
+            finally
+            {
+                content.release();
+            }
+        }
+        else
+        {
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    private void begin(final ChannelHandlerContext ctx, final HttpRequest request)
+    {
+        active = true;
+        keepAlive = HttpUtil.isKeepAlive(request);
+        final String problem = HttpMethod.POST.equals(request.method()) ?
+            parameters(new QueryStringDecoder(request.uri()).parameters()) : "method";
+        if (problem != null)
+        {
+            discarding = true;
+            counters.onHttpBadRequest();
+            final boolean wrongMethod = "method".equals(problem);
+            final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                wrongMethod ? HttpResponseStatus.METHOD_NOT_ALLOWED : HttpResponseStatus.BAD_REQUEST,
+                Unpooled.copiedBuffer("{\"error\":\"" + (wrongMethod ? "method_not_allowed" : "bad_request") +
+                    "\",\"message\":\"" + Json.escape(wrongMethod ? "scrub takes POST: method=" + request.method() :
+                    problem) + "\"}", StandardCharsets.UTF_8));
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8")
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+            keepAlive = false;
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        discarding = false;
+        partialLength = 0;
+        overlong = false;
+        counters.onRequest(Endpoint.HTTP, RequestType.SCRUB);
+        if (HttpUtil.is100ContinueExpected(request))
+        {
+            ctx.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+        }
+        final HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, CSV)
+            .set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        if (keepAlive)
+        {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        ctx.write(response);
+    }
+
+    /**
+     * @return null when the parameters are good, else what is wrong with which.
+     */
+    private String parameters(final Map<String, List<String>> parameters)
+    {
+        final DecisionParameters request = DecisionParameters.parse(parameters);
+        if (request.problem() != null)
+        {
+            return request.problem();
+        }
+        final String columnText = DecisionParameters.first(parameters, "column");
+        column = columnText == null ? 1 : (int)DecisionParameters.parseCode(columnText);
+        if (column < 1 || column > fields.length)
+        {
+            return "column: '" + columnText + "' (expected: 1.." + fields.length + ")";
+        }
+        headerPending = "true".equals(DecisionParameters.first(parameters, "header"));
+        brand = decider.brand(request.brandCode());
+        channel = request.channel();
+        type = request.type();
+        kind = request.kind();
+        return null;
+    }
+
+    private void onContent(final ChannelHandlerContext ctx, final HttpContent content)
+    {
+        if (!discarding)
+        {
+            final ByteBuf in = content.content();
+            final ByteBuf out = ctx.alloc().buffer(Math.max(256, in.readableBytes() * 2));
+            final long nowMs = System.currentTimeMillis();
+            while (in.isReadable())
+            {
+                final byte b = in.readByte();
+                if (b == '\n')
+                {
+                    endLine(out, nowMs);
+                }
+                else if (partialLength < MAX_LINE_LENGTH)
+                {
+                    partial[partialLength++] = b;
+                }
+                else
+                {
+                    overlong = true;
+                }
+            }
+            if (content instanceof LastHttpContent && (partialLength > 0 || overlong))
+            {
+                endLine(out, nowMs);
+            }
+            if (out.isReadable())
+            {
+                ctx.write(new DefaultHttpContent(out));
+            }
+            else
+            {
+                out.release();
+            }
+        }
+        if (content instanceof LastHttpContent)
+        {
+            active = false;
+            if (!discarding)
+            {
+                ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
+                    .addListener(keepAlive ? ChannelFutureListener.CLOSE_ON_FAILURE : ChannelFutureListener.CLOSE);
+            }
+        }
+    }
+
+    private void endLine(final ByteBuf out, final long nowMs)
+    {
+        int length = partialLength;
+        if (length > 0 && partial[length - 1] == '\r')
+        {
+            length--;
+        }
+        final String line = new String(partial, 0, length, StandardCharsets.UTF_8);
+        partialLength = 0;
+        out.writeCharSequence(line, StandardCharsets.UTF_8);
+        if (headerPending)
+        {
+            headerPending = false;
+            out.writeCharSequence(",verdict,reason\n", StandardCharsets.US_ASCII);
+            return;
+        }
+        final Reason reason;
+        if (overlong)
+        {
+            overlong = false;
+            reason = Reason.INVALID_RECIPIENT;
+        }
+        else
+        {
+            final int count = CsvLine.split(line, fields);
+            reason = count < column ? Reason.INVALID_RECIPIENT :
+                decider.decide(brand, channel, type, kind, fields[column - 1], nowMs);
+        }
+        counters.onDecision(Endpoint.HTTP, reason);
+        out.writeByte(',');
+        out.writeCharSequence(reason.verdict(), StandardCharsets.US_ASCII);
+        out.writeByte(',');
+        out.writeCharSequence(reason.name(), StandardCharsets.US_ASCII);
+        out.writeByte('\n');
+    }
+
+    @Override
+    public void channelReadComplete(final ChannelHandlerContext ctx)
+    {
+        ctx.flush();
+        if (!ctx.channel().isWritable())
+        {
+            ctx.channel().config().setAutoRead(false);
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(final ChannelHandlerContext ctx)
+    {
+        if (ctx.channel().isWritable())
+        {
+            ctx.channel().config().setAutoRead(true);
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+}

@@ -1,0 +1,627 @@
+package io.iysfilter.server.iys;
+
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.iysfilter.server.index.ConsentChange;
+import io.iysfilter.server.ingest.IngestListener;
+import io.iysfilter.server.ingest.IngestPipeline;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import java.util.regex.Pattern;
+
+/**
+ * Polls one brand's two feeds ({@code HS}, {@code IYS}) to their end. For each page: every record is validated and
+ * published to the single writer (a bad one is quarantined, the rest still applied), then a barrier waits until the
+ * writer has applied them all, and only then is the page's {@code after} persisted as the source's cursor. So a
+ * crash at any instant loses no change, and a page applied twice changes nothing (the index is idempotent).
+ * <p>
+ * Each source is followed on its own: a failure or a lost cursor on one does not stop the other being polled and
+ * applied. When both sources have reached their end in a poll that started at T, every movement İYS stored before
+ * T − exclusion is applied: that is the brand's new watermark, set through the writer too. While a source's cursor
+ * is lost the watermark does not move, as it would claim that source applied.
+ * <p>
+ * A cursor is judged by when İYS last <em>accepted</em> it, not by the age of the movement it follows: each answer
+ * that reaches a source's end (an empty page) records its request time beside the cursor ({@link FeedFiles}). A
+ * source that was quiet for days but polled all along is therefore current; one whose last acceptance is older than
+ * İYS's window may have lost movements and is declared lost without asking İYS. A cursor İYS refuses
+ * ({@link #refusesCursor}) is lost too. A lost cursor is offered to İYS again once every {@link #LOST_RETRY_MS}, not
+ * every poll; if İYS takes it again while the last acceptance is still inside the window, nothing was missed and
+ * the source resumes.
+ * One thread at a time.
+ */
+final class BrandFeed
+{
+    static final String[] SOURCES = {"HS", "IYS"};
+    /**
+     * İYS serves the last 7 days; a cursor last accepted longer ago than this, less the exclusion (movements İYS
+     * still withheld at that acceptance), may have movements behind it that left the window. An hour's margin.
+     */
+    static final long WINDOW_MS = 7L * 24 * 3600 * 1000 - 3600 * 1000;
+    /** A lost cursor is offered to İYS again this often, not every poll. */
+    static final long LOST_RETRY_MS = 3_600_000;
+    /** The acceptance time on disk may lag the one in memory by this much: it needs hours' precision, not seconds'. */
+    static final long ACCEPTED_WRITE_INTERVAL_MS = 60_000;
+    /** İYS's published retry list (H-codes worth retrying whatever the HTTP status). */
+    static final Set<String> RETRY_CODES =
+        Set.of("H015", "H101", "H102", "H103", "H123", "H124", "H179", "H192", "H412", "H470");
+    private static final Pattern AFTER_WORD = Pattern.compile("(?<![\\p{L}\\p{N}_])after(?![\\p{L}\\p{N}_])",
+        Pattern.CASE_INSENSITIVE);
+    private static final Logger LOG = LoggerFactory.getLogger(BrandFeed.class);
+
+    /**
+     * One page of İYS's change feed: {@code GET /sps/{iysCode}/brands/{brandCode}/consents/changes}. {@link IysClient}
+     * in service, a stub in tests.
+     */
+    interface Changes
+    {
+        /**
+         * @param brandCode the brand.
+         * @param source    {@code HS} or {@code IYS}.
+         * @param after     the cursor to continue from, or null for the start of İYS's window.
+         * @return the page's body.
+         * @throws IysApiException      when İYS answers with an error status.
+         * @throws IOException          when İYS cannot be reached or does not answer in time.
+         * @throws InterruptedException when interrupted.
+         */
+        byte[] changes(long brandCode, String source, String after) throws IOException, InterruptedException;
+    }
+
+    private final long brandCode;
+    private final Changes client;
+    private final LongSupplier clock;
+    private final IngestPipeline pipeline;
+    private final FeedFiles files;
+    private final long exclusionMs;
+    private final Runnable durability;
+    private final ConsentRecordParser parser = new ConsentRecordParser();
+    private final ConsentChange change = new ConsentChange();
+    private final Outcomes outcomes = new Outcomes();
+    private final AtomicLong quarantined = new AtomicLong();
+    private final AtomicLong received = new AtomicLong();
+    private final Source[] sources = {new Source(SOURCES[0]), new Source(SOURCES[1])};
+
+    /**
+     * Why a source's cursor is judged lost.
+     *
+     * @param reason      what happened, for people.
+     * @param code        İYS's H-code(s) in the refusal, or null when the cursor was judged by its age.
+     * @param body        İYS's answer body, cut, or null.
+     * @param sinceMs     when it was first judged lost.
+     * @param nextRetryMs when it will be offered to İYS (or its age checked) again.
+     */
+    record Lost(String reason, String code, String body, long sinceMs, long nextRetryMs)
+    {
+    }
+
+    /**
+     * One source's progress. Written by the polling thread; the volatile fields are read by status and metrics.
+     */
+    private static final class Source
+    {
+        final String name;
+        final AtomicLong pages = new AtomicLong();
+        volatile boolean loaded;
+        volatile String cursor;
+        /** Request time of the last answer that reached this source's end from the cursor, or 0 when not known. */
+        volatile long acceptedMs;
+        long acceptedOnDiskMs;
+        volatile long watermarkMs;
+        volatile Lost lost;
+
+        Source(final String name)
+        {
+            this.name = name;
+        }
+    }
+
+    BrandFeed(
+        final long brandCode,
+        final Changes client,
+        final IngestPipeline pipeline,
+        final FeedFiles files,
+        final long exclusionMs,
+        final Runnable durability)
+    {
+        this(brandCode, client, pipeline, files, exclusionMs, durability, System::currentTimeMillis);
+    }
+
+    /**
+     * @param clock epoch milliseconds, e.g. {@code System::currentTimeMillis}; tests pass their own.
+     */
+    BrandFeed(
+        final long brandCode,
+        final Changes client,
+        final IngestPipeline pipeline,
+        final FeedFiles files,
+        final long exclusionMs,
+        final Runnable durability,
+        final LongSupplier clock)
+    {
+        this.clock = clock;
+        this.durability = durability;
+        this.brandCode = brandCode;
+        this.client = client;
+        this.pipeline = pipeline;
+        this.files = files;
+        this.exclusionMs = exclusionMs;
+    }
+
+    /**
+     * Poll each source to its end (a lost one only when its retry is due) and, when both are at their end, advance
+     * the watermark.
+     *
+     * @return the new watermark, epoch ms, or 0 when a source's cursor is lost and the watermark stays.
+     * @throws IOException          when İYS or the disk fails on a source (after the other was polled); cursors stay
+     *                              where the last applied page left them.
+     * @throws InterruptedException when stopped.
+     */
+    long pollOnce() throws IOException, InterruptedException
+    {
+        final long startedMs = clock.getAsLong();
+        IOException failure = null;
+        boolean complete = true;
+        for (final Source source : sources)
+        {
+            final Lost lost = source.lost;
+            if (lost != null)
+            {
+                if (startedMs - lost.nextRetryMs() < 0)
+                {
+                    complete = false;
+                    continue;
+                }
+                // one try per LOST_RETRY_MS, whatever comes of it
+                source.lost = new Lost(lost.reason(), lost.code(), lost.body(), lost.sinceMs(),
+                    startedMs + LOST_RETRY_MS);
+            }
+            try
+            {
+                final long drainStartedMs = clock.getAsLong();
+                drain(source);
+                source.watermarkMs = drainStartedMs - exclusionMs;
+                if (lost != null)
+                {
+                    LOG.info("İYS took the {} cursor of brand {} again within its window: the source resumes",
+                        source.name, brandCode);
+                    source.lost = null;
+                }
+            }
+            catch (final CursorLostException ex)
+            {
+                complete = false;
+                final long nowMs = clock.getAsLong();
+                source.lost = new Lost(ex.getMessage(), ex.code(), ex.body(), lost == null ? nowMs : lost.sinceMs(),
+                    nowMs + LOST_RETRY_MS);
+                if (lost == null)
+                {
+                    LOG.error("İYS feed of brand {}: {} cursor LOST, the brand NEEDS RE-BOOTSTRAP: {}. The other " +
+                        "source is still followed, the watermark stops (answers turn STALE past the freshness " +
+                        "bound); the cursor is tried again hourly. See docs/OPERATIONS.md", brandCode, source.name,
+                        ex.getMessage());
+                }
+                else
+                {
+                    LOG.warn("İYS feed of brand {}: {} cursor still lost: {}", brandCode, source.name,
+                        ex.getMessage());
+                }
+            }
+            catch (final IOException ex)
+            {
+                complete = false;
+                if (failure == null)
+                {
+                    failure = ex;
+                }
+                else
+                {
+                    failure.addSuppressed(ex);
+                }
+            }
+        }
+        if (failure != null)
+        {
+            throw failure;
+        }
+        if (!complete)
+        {
+            return 0;
+        }
+        final long watermarkMs = startedMs - exclusionMs;
+        await(pipeline.advanceWatermark(brandCode, watermarkMs));
+        return watermarkMs;
+    }
+
+    /**
+     * Whether İYS's error answer to a changes request that carried a cursor means İYS will not continue from that
+     * cursor, so the source is lost. İYS documents no code for an unknown or expired {@code after}, so this takes
+     * the conservative reading and keeps everything else retryable (backed off; the watermark stops meanwhile, so
+     * the brand still fails closed by its freshness bound). True only when all of these hold:
+     * <ul>
+     *   <li>the status is a 4xx other than 401 (token), 403 (permission), 407, 408 (timeout) and 429 (rate limit):
+     *   a 5xx, a timeout or a permission error says nothing about the cursor;</li>
+     *   <li>no error carries a code from İYS's retry list ({@link #RETRY_CODES}, e.g. {@code 400 H123} "service
+     *   busy");</li>
+     *   <li>at least one error concerns the {@code after} parameter itself: its {@code location} starts with
+     *   {@code after}, or, when it has no location, its message names {@code after} as a word.</li>
+     * </ul>
+     *
+     * @param status the HTTP status.
+     * @param errors the entries of İYS's error body.
+     * @return whether the cursor is refused.
+     */
+    static boolean refusesCursor(final int status, final List<IysApiException.Error> errors)
+    {
+        if (status < 400 || status > 499 || status == 401 || status == 403 || status == 407 || status == 408 ||
+            status == 429)
+        {
+            return false;
+        }
+        boolean aboutAfter = false;
+        for (final IysApiException.Error error : errors)
+        {
+            if (RETRY_CODES.contains(error.code()))
+            {
+                return false;
+            }
+            aboutAfter |= error.location().isEmpty() ? AFTER_WORD.matcher(error.message()).find() :
+                "after".equalsIgnoreCase(error.location().get(0));
+        }
+        return aboutAfter;
+    }
+
+    private void drain(final Source source) throws IOException, InterruptedException
+    {
+        load(source);
+        String after = source.cursor;
+        checkWithinWindow(source);
+        while (true)
+        {
+            final long requestMs = clock.getAsLong();
+            final byte[] body;
+            try
+            {
+                body = client.changes(brandCode, source.name, after);
+            }
+            catch (final IysApiException ex)
+            {
+                if (after != null && refusesCursor(ex.status(), ex.errors()))
+                {
+                    throw new CursorLostException("İYS refused the " + source.name + " cursor of brand " +
+                        brandCode + ": " + ex.getMessage(), ex.codes(), ex.body(), ex);
+                }
+                throw ex;
+            }
+            final Page page = applyPage(source.name, body);
+            source.pages.incrementAndGet();
+            if (page.records.isEmpty())
+            {
+                accepted(source, after, requestMs);
+                return;
+            }
+            quarantineFailures(source.name, page);
+            if (page.after == null || page.after.equals(after))
+            {
+                return;
+            }
+            // the page is applied (applyPage's barrier): only now may the cursor move past it
+            files.persist(source.name, page.after, source.acceptedMs);
+            source.cursor = page.after;
+            source.acceptedOnDiskMs = source.acceptedMs;
+            after = page.after;
+        }
+    }
+
+    private void load(final Source source) throws IOException
+    {
+        if (!source.loaded)
+        {
+            final FeedFiles.Position position = files.position(source.name);
+            source.cursor = position.cursor();
+            source.acceptedMs = position.acceptedMs();
+            source.acceptedOnDiskMs = position.acceptedMs();
+            source.loaded = true;
+        }
+    }
+
+    /**
+     * İYS answered the end of the source from {@code after}: nothing follows it but what İYS still withholds.
+     * Recorded in memory, and on disk beside the cursor when the disk's copy is a minute or more behind.
+     */
+    private void accepted(final Source source, final String after, final long requestMs) throws IOException
+    {
+        source.acceptedMs = requestMs;
+        if (after != null && requestMs - source.acceptedOnDiskMs >= ACCEPTED_WRITE_INTERVAL_MS)
+        {
+            files.persist(source.name, after, requestMs);
+            source.acceptedOnDiskMs = requestMs;
+        }
+    }
+
+    /**
+     * Publish every valid record of a page to the writer and wait until all are applied and, per the durability
+     * setting, on disk. The cursor is not touched.
+     */
+    Page applyPage(final String source, final byte[] body) throws IOException, InterruptedException
+    {
+        final Page page = publish(source, body);
+        if (!page.records.isEmpty())
+        {
+            await(pipeline.barrier());
+            final String storeFailure = outcomes.storeFailure.getAndSet(null);
+            if (storeFailure != null)
+            {
+                outcomes.failures.clear();
+                throw new IOException("the index could not take the page, it will be fetched again: " + storeFailure);
+            }
+            durability.run();
+        }
+        return page;
+    }
+
+    /**
+     * A cursor last accepted longer ago than İYS's window (less the exclusion) may have movements behind it that are
+     * gone: lost, without asking İYS. A cursor with no recorded acceptance (written before acceptance times were
+     * kept, or during a first drain that did not reach the end) is judged by the epoch milliseconds İYS's cursors
+     * start with, the creation time of the movement it follows, when it has them; otherwise İYS decides.
+     */
+    private void checkWithinWindow(final Source source) throws CursorLostException
+    {
+        final String after = source.cursor;
+        if (after == null)
+        {
+            return;
+        }
+        long acceptedMs = source.acceptedMs;
+        String what = "İYS last accepted the " + source.name + " cursor at ";
+        if (acceptedMs == 0)
+        {
+            final int underscore = after.indexOf('_');
+            if (underscore != 13 || !after.substring(0, 13).chars().allMatch(Character::isDigit))
+            {
+                return;
+            }
+            acceptedMs = Long.parseLong(after.substring(0, 13));
+            what = "the " + source.name + " cursor has no recorded acceptance and follows a movement of ";
+        }
+        if (clock.getAsLong() - acceptedMs > WINDOW_MS - exclusionMs)
+        {
+            throw new CursorLostException(what + java.time.Instant.ofEpochMilli(acceptedMs) + ", longer ago " +
+                "than İYS's 7-day window: movements since may be gone", null, null, null);
+        }
+    }
+
+    static final class Page
+    {
+        final List<Map<String, String>> records = new ArrayList<>();
+        String after;
+    }
+
+    /**
+     * Parse a page, publishing each valid record as it is read.
+     */
+    private Page publish(final String source, final byte[] body) throws IOException
+    {
+        final Page page = new Page();
+        try (JsonParser json = IysClient.JSON.createParser(body))
+        {
+            if (json.nextToken() != JsonToken.START_OBJECT)
+            {
+                throw new IOException("changes page is not a JSON object");
+            }
+            while (json.nextToken() == JsonToken.FIELD_NAME)
+            {
+                final String name = json.currentName();
+                final JsonToken value = json.nextToken();
+                if ("after".equals(name))
+                {
+                    page.after = value == JsonToken.VALUE_NULL ? null : json.getText();
+                }
+                else if ("list".equals(name) && value == JsonToken.START_ARRAY)
+                {
+                    while (json.nextToken() == JsonToken.START_OBJECT)
+                    {
+                        final Map<String, String> record = FlatJson.read(json);
+                        page.records.add(record);
+                        publish(source, record, page.records.size() - 1);
+                    }
+                }
+                else
+                {
+                    json.skipChildren();
+                }
+            }
+        }
+        catch (final JsonParseException ex)
+        {
+            files.quarantine(source, "malformed JSON page: " + ex.getOriginalMessage(),
+                new String(body, 0, Math.min(body.length, 2000), java.nio.charset.StandardCharsets.UTF_8));
+            quarantined.incrementAndGet();
+            throw new IOException("malformed JSON from İYS (quarantined): " + ex.getOriginalMessage(), ex);
+        }
+        return page;
+    }
+
+    private void publish(final String source, final Map<String, String> record, final int index) throws IOException
+    {
+        received.incrementAndGet();
+        final String error = parser.parse(brandCode,
+            record.getOrDefault("creationDate", ""), record.getOrDefault("transactionId", ""),
+            record.getOrDefault("recipient", ""), record.getOrDefault("recipientType", ""),
+            record.getOrDefault("type", ""), record.getOrDefault("status", ""),
+            record.getOrDefault("consentDate", ""), record.getOrDefault("source", ""), change);
+        if (error != null)
+        {
+            quarantined.incrementAndGet();
+            files.quarantine(source, error, record.toString());
+            return;
+        }
+        pipeline.publish(change, index, outcomes);
+    }
+
+    private void quarantineFailures(final String source, final Page page) throws IOException
+    {
+        Failure failure;
+        while ((failure = outcomes.failures.poll()) != null)
+        {
+            quarantined.incrementAndGet();
+            files.quarantine(source, "index refused: " + failure.reason, page.records.get((int)failure.tag)
+                .toString());
+        }
+    }
+
+    private static void await(final java.util.concurrent.CompletableFuture<Void> future)
+        throws IOException, InterruptedException
+    {
+        try
+        {
+            future.get();
+        }
+        catch (final ExecutionException ex)
+        {
+            throw new IOException("index writer failed", ex.getCause());
+        }
+    }
+
+    /**
+     * @param sourceIndex index in {@link #SOURCES}.
+     * @return the source's cursor (persisted), or null before it has one.
+     */
+    String cursor(final int sourceIndex)
+    {
+        final Source source = sources[sourceIndex];
+        if (!source.loaded)
+        {
+            try
+            {
+                return files.position(source.name).cursor();
+            }
+            catch (final IOException ex)
+            {
+                return null;
+            }
+        }
+        return source.cursor;
+    }
+
+    /**
+     * @param source {@code HS} or {@code IYS}.
+     * @return the source's cursor (persisted), or null before it has one.
+     */
+    String cursor(final String source)
+    {
+        return cursor(SOURCES[0].equals(source) ? 0 : 1);
+    }
+
+    /**
+     * @param sourceIndex index in {@link #SOURCES}.
+     * @return when İYS last answered the source's end from its cursor, epoch ms, or 0 when not known.
+     */
+    long acceptedMs(final int sourceIndex)
+    {
+        return sources[sourceIndex].acceptedMs;
+    }
+
+    /**
+     * @param sourceIndex index in {@link #SOURCES}.
+     * @return why the source's cursor is lost, or null while it is followed.
+     */
+    Lost lost(final int sourceIndex)
+    {
+        return sources[sourceIndex].lost;
+    }
+
+    /**
+     * @return whether a source's cursor is lost.
+     */
+    boolean anyLost()
+    {
+        return sources[0].lost != null || sources[1].lost != null;
+    }
+
+    /**
+     * @param sourceIndex index in {@link #SOURCES}.
+     * @return pages fetched from that source since start, empty ones included.
+     */
+    long pages(final int sourceIndex)
+    {
+        return sources[sourceIndex].pages.get();
+    }
+
+    /**
+     * @param sourceIndex index in {@link #SOURCES}.
+     * @return seconds since the time up to which that source is applied (its last drain to the end, less İYS's
+     * exclusion), or NaN before its first.
+     */
+    double sourceLagSeconds(final int sourceIndex)
+    {
+        final long watermarkMs = sources[sourceIndex].watermarkMs;
+        return watermarkMs == 0 ? Double.NaN : (clock.getAsLong() - watermarkMs) / 1000.0;
+    }
+
+    long received()
+    {
+        return received.get();
+    }
+
+    long applied()
+    {
+        return outcomes.applied.get();
+    }
+
+    long quarantined()
+    {
+        return quarantined.get();
+    }
+
+    private record Failure(long tag, String reason)
+    {
+    }
+
+    /**
+     * Told by the writer what became of each record.
+     */
+    private static final class Outcomes implements IngestListener
+    {
+        final AtomicLong applied = new AtomicLong();
+        final AtomicLong superseded = new AtomicLong();
+        final ConcurrentLinkedQueue<Failure> failures = new ConcurrentLinkedQueue<>();
+        /** The store could not take a record (disk full, I/O): the page fails and is retried, nothing quarantined. */
+        final java.util.concurrent.atomic.AtomicReference<String> storeFailure =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
+        @Override
+        public void onApplied(final long tag)
+        {
+            applied.incrementAndGet();
+        }
+
+        @Override
+        public void onSuperseded(final long tag)
+        {
+            superseded.incrementAndGet();
+        }
+
+        @Override
+        public void onFailed(final long tag, final String reason)
+        {
+            failures.add(new Failure(tag, reason));
+        }
+
+        @Override
+        public void onStoreFailure(final long tag, final String reason)
+        {
+            storeFailure.compareAndSet(null, reason);
+        }
+    }
+}

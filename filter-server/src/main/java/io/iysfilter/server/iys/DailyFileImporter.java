@@ -1,0 +1,344 @@
+package io.iysfilter.server.iys;
+
+import io.iysfilter.server.ingest.IngestListener;
+import io.iysfilter.server.ingest.IngestPipeline;
+import io.iysfilter.server.index.ConsentChange;
+import io.iysfilter.server.index.ConsentValueDescriptor;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Imports İYS's daily change file ("Günlük İzin Hareket Dosyası") for one brand: CSV, a header row naming the
+ * columns {@code creationDate,transactionId,recipient,recipientType,type,status,consentDate,source} in any order,
+ * optional spaces after commas, optional double quotes. Every valid line goes through the {@link IngestPipeline};
+ * a bad line is reported with its number and reason and never stops the rest.
+ */
+public final class DailyFileImporter
+{
+    /** The columns the header must name. */
+    public static final String[] COLUMNS = {
+        "creationDate", "transactionId", "recipient", "recipientType", "type", "status", "consentDate", "source"};
+    private static final long PROGRESS_INTERVAL_NS = 2_000_000_000L;
+
+    private final IngestPipeline pipeline;
+    private final long brandCode;
+    private final int maxListedRejections;
+    private final PrintStream progress;
+    private Inspector inspector;
+    private long windowStartSec = Long.MIN_VALUE;
+    private long windowEndSec = Long.MAX_VALUE;
+    private String windowName;
+
+    /**
+     * Sees each valid record before it is published, e.g. to compare it with the index.
+     */
+    public interface Inspector
+    {
+        /**
+         * @param lineNumber the record's line.
+         * @param change     the record, valid; do not keep it.
+         */
+        void inspect(long lineNumber, ConsentChange change);
+    }
+
+    /**
+     * The outcome of one import.
+     *
+     * @param lines      data lines read (the header excluded).
+     * @param applied    changes newer than what the index held, now stored.
+     * @param superseded changes the index already held, or held something newer for.
+     * @param rejected   lines refused by validation or by the index.
+     * @param rejections the first rejections, as {@code line N: reason}.
+     * @param elapsedNs  wall time.
+     */
+    public record Report(
+        long lines, long applied, long superseded, long rejected, List<String> rejections, long elapsedNs)
+    {
+    }
+
+    /**
+     * @param pipeline            where changes go.
+     * @param brandCode           the brand the file belongs to.
+     * @param maxListedRejections how many rejections the report lists one by one.
+     * @param progress            where progress lines go, or null for none.
+     */
+    public DailyFileImporter(
+        final IngestPipeline pipeline, final long brandCode, final int maxListedRejections, final PrintStream progress)
+    {
+        this.pipeline = pipeline;
+        this.brandCode = brandCode;
+        this.maxListedRejections = maxListedRejections;
+        this.progress = progress;
+    }
+
+    /**
+     * @param inspector sees each valid record before it is published.
+     * @return this.
+     */
+    public DailyFileImporter inspector(final Inspector inspector)
+    {
+        this.inspector = inspector;
+        return this;
+    }
+
+    /**
+     * Reject, as invalid lines, records created outside a time window, e.g. the day a daily file is of.
+     *
+     * @param startSec first second of the window, epoch seconds.
+     * @param endSec   first second after the window.
+     * @param name     what the window is, for the rejection, e.g. "the file's day 2026-11-29".
+     * @return this.
+     */
+    public DailyFileImporter creationWindow(final long startSec, final long endSec, final String name)
+    {
+        this.windowStartSec = startSec;
+        this.windowEndSec = endSec;
+        this.windowName = name;
+        return this;
+    }
+
+    /**
+     * Import a file and wait until every line is applied.
+     *
+     * @param file the CSV file.
+     * @return the report.
+     * @throws IOException when the file cannot be read, has no valid header, or the index cannot take a change.
+     */
+    public Report importFile(final Path file) throws IOException
+    {
+        try (InputStream in = Files.newInputStream(file))
+        {
+            return importStream(in, Files.size(file));
+        }
+    }
+
+    /**
+     * Import a stream and wait until every line is applied. When the index cannot take a change (the disk is full,
+     * a write failed), the import stops reading and fails: the lines before are applied, nothing after is read.
+     *
+     * @param in         CSV bytes, UTF-8.
+     * @param totalBytes for progress, or 0 when unknown.
+     * @return the report.
+     * @throws IOException when the stream cannot be read, has no valid header, or the index cannot take a change.
+     */
+    public Report importStream(final InputStream in, final long totalBytes) throws IOException
+    {
+        final long startNs = System.nanoTime();
+        final Outcomes outcomes = new Outcomes(maxListedRejections);
+        final BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+        final String header = reader.readLine();
+        if (header == null)
+        {
+            throw new IOException("empty file: expected a header row naming " + String.join(",", COLUMNS));
+        }
+        final int[] columnIndex = columnIndexes(header);
+        final String[] fields = new String[32];
+        final ConsentChange change = new ConsentChange();
+        final ConsentRecordParser parser = new ConsentRecordParser();
+        long lineNumber = 1;
+        long bytesRead = header.length() + 1;
+        long nextProgressNs = startNs + PROGRESS_INTERVAL_NS;
+        String line;
+        while (outcomes.storeFailure == null && (line = reader.readLine()) != null)
+        {
+            lineNumber++;
+            bytesRead += line.length() + 1;
+            if (line.isBlank())
+            {
+                continue;
+            }
+            outcomes.lines++;
+            final int count = CsvLine.split(line, fields);
+            final String error = count < 0 ? "unbalanced quotes" : parse(parser, fields, count, columnIndex, change);
+            if (error != null)
+            {
+                outcomes.reject(lineNumber, error);
+            }
+            else
+            {
+                if (inspector != null)
+                {
+                    inspector.inspect(lineNumber, change);
+                }
+                pipeline.publish(change, lineNumber, outcomes);
+            }
+            if (progress != null && (outcomes.lines & 0xFFF) == 0 && System.nanoTime() - nextProgressNs > 0)
+            {
+                nextProgressNs = System.nanoTime() + PROGRESS_INTERVAL_NS;
+                printProgress(outcomes.lines, bytesRead, totalBytes, startNs);
+            }
+        }
+        awaitBarrier();
+        if (outcomes.storeFailure != null)
+        {
+            throw new IOException("the index could not take line " + outcomes.storeFailureLine + ": " +
+                outcomes.storeFailure + "; the import stopped there (lines before it are applied, importing the " +
+                "file again after fixing this applies the rest)");
+        }
+        final List<String> listed;
+        synchronized (outcomes)
+        {
+            listed = new ArrayList<>(outcomes.listed);
+        }
+        return new Report(outcomes.lines, outcomes.applied, outcomes.superseded, outcomes.rejected(), listed,
+            System.nanoTime() - startNs);
+    }
+
+    private void awaitBarrier() throws IOException
+    {
+        try
+        {
+            pipeline.barrier().get();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for the index writer", ex);
+        }
+        catch (final ExecutionException ex)
+        {
+            throw new IOException("index writer failed", ex.getCause());
+        }
+    }
+
+    private String parse(
+        final ConsentRecordParser parser,
+        final String[] fields,
+        final int count,
+        final int[] columnIndex,
+        final ConsentChange change)
+    {
+        for (final int index : columnIndex)
+        {
+            if (index >= count)
+            {
+                return "too few columns: " + count + " (expected: " + COLUMNS.length + ")";
+            }
+        }
+        final String error = parser.parse(brandCode,
+            fields[columnIndex[0]], fields[columnIndex[1]], fields[columnIndex[2]], fields[columnIndex[3]],
+            fields[columnIndex[4]], fields[columnIndex[5]], fields[columnIndex[6]], fields[columnIndex[7]], change);
+        if (error == null && windowName != null)
+        {
+            final long creationSec = ConsentValueDescriptor.creationSec(change.word0());
+            if (creationSec < windowStartSec || creationSec >= windowEndSec)
+            {
+                return "creationDate outside " + windowName + ": '" + fields[columnIndex[0]] + "'";
+            }
+        }
+        return error;
+    }
+
+    private static int[] columnIndexes(final String header) throws IOException
+    {
+        final String[] names = new String[32];
+        final int count = CsvLine.split(header.startsWith("\uFEFF") ? header.substring(1) : header, names);
+        final int[] indexes = new int[COLUMNS.length];
+        for (int c = 0; c < COLUMNS.length; c++)
+        {
+            indexes[c] = -1;
+            for (int i = 0; i < count; i++)
+            {
+                if (COLUMNS[c].equals(names[i]))
+                {
+                    indexes[c] = i;
+                }
+            }
+            if (indexes[c] < 0)
+            {
+                throw new IOException("header row lacks column '" + COLUMNS[c] + "': header='" + header +
+                    "', expected columns " + String.join(",", COLUMNS));
+            }
+        }
+        return indexes;
+    }
+
+    private void printProgress(final long lines, final long bytesRead, final long totalBytes, final long startNs)
+    {
+        final double seconds = (System.nanoTime() - startNs) / 1e9;
+        final String share = totalBytes > 0 ? String.format(" (%d%%)", Math.min(100, bytesRead * 100 / totalBytes)) :
+            "";
+        progress.printf("import: %,d lines%s, %,.0f lines/s%n", lines, share, lines / seconds);
+    }
+
+    /**
+     * Counts outcomes. Validation rejections are counted on the import thread, index outcomes on the writer thread;
+     * the final barrier orders the writer's counts before the report reads them.
+     */
+    private static final class Outcomes implements IngestListener
+    {
+        private final int maxListed;
+        private final List<String> listed = new ArrayList<>();
+        long lines;
+        long applied;
+        long superseded;
+        private long invalid;
+        private long failed;
+        volatile String storeFailure;
+        volatile long storeFailureLine;
+
+        Outcomes(final int maxListed)
+        {
+            this.maxListed = maxListed;
+        }
+
+        void reject(final long lineNumber, final String reason)
+        {
+            invalid++;
+            list(lineNumber, reason);
+        }
+
+        long rejected()
+        {
+            return invalid + failed;
+        }
+
+        private synchronized void list(final long lineNumber, final String reason)
+        {
+            if (listed.size() < maxListed)
+            {
+                listed.add("line " + lineNumber + ": " + reason);
+            }
+        }
+
+        @Override
+        public void onApplied(final long tag)
+        {
+            applied++;
+        }
+
+        @Override
+        public void onSuperseded(final long tag)
+        {
+            superseded++;
+        }
+
+        @Override
+        public void onFailed(final long tag, final String reason)
+        {
+            failed++;
+            list(tag, reason);
+        }
+
+        @Override
+        public void onStoreFailure(final long tag, final String reason)
+        {
+            failed++;
+            if (storeFailure == null)
+            {
+                storeFailureLine = tag;
+                storeFailure = reason;
+            }
+        }
+    }
+}

@@ -1,0 +1,449 @@
+package io.iysfilter.server.iys;
+
+import io.iysfilter.server.index.BrandIndex;
+import io.iysfilter.server.index.ConsentStore;
+import io.iysfilter.server.ingest.IngestPipeline;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpClient;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Follows İYS's change feed for every configured brand of every configured service provider: one poll loop per
+ * brand on a small scheduled pool, so a slow or failing brand delays no other. A brand without an index gets one.
+ * After a failure the brand backs off exponentially with jitter (honouring Retry-After), up to the poll interval
+ * × 16; its watermark stops advancing, so its commercial answers become STALE once past the freshness bound. A
+ * source whose cursor is lost puts the brand in NEEDS_REBOOTSTRAP: the other source is still polled and applied,
+ * the lost one is tried again hourly, the watermark stops.
+ */
+public final class FeedService implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(FeedService.class);
+    private static final long MIN_BACKOFF_MS = 1_000;
+
+    private final ConsentStore store;
+    private final ScheduledExecutorService scheduler;
+    private final Map<Long, Follower> followers = new ConcurrentHashMap<>();
+
+    /**
+     * Status of one followed brand.
+     *
+     * @param brandCode      the brand.
+     * @param state          FOLLOWING after a complete poll, STARTING before the first, BACKING_OFF after a failure,
+     *                       NEEDS_REBOOTSTRAP while a source's cursor is lost (see {@link SourceStatus}).
+     * @param watermarkMs    time up to which the feed is applied.
+     * @param lastPollMs     when the last complete poll finished, or 0.
+     * @param lastError      the last failure, or null.
+     * @param completedPolls complete polls since start.
+     * @param received       records received since start.
+     * @param quarantined    records quarantined since start.
+     * @param sources        per source (HS, IYS), in that order.
+     */
+    public record BrandStatus(
+        long brandCode,
+        String state,
+        long watermarkMs,
+        long lastPollMs,
+        String lastError,
+        long completedPolls,
+        long received,
+        long quarantined,
+        Map<String, SourceStatus> sources)
+    {
+    }
+
+    /**
+     * Status of one source of a followed brand's feed.
+     *
+     * @param state       FOLLOWING, or CURSOR_LOST when İYS refused its cursor or last accepted it longer ago than
+     *                    its 7-day window.
+     * @param cursor      the persisted {@code after}, null where none yet.
+     * @param acceptedMs  when İYS last answered the source's end from its cursor, or 0 when not known.
+     * @param lostReason  why the cursor is lost, or null.
+     * @param lostCode    İYS's H-code(s) in its refusal, or null (also when judged by age).
+     * @param lostBody    İYS's answer body in its refusal, cut, or null.
+     * @param lostSinceMs when the cursor was first judged lost, or 0.
+     * @param nextRetryMs when a lost cursor is next offered to İYS (hourly), or 0.
+     */
+    public record SourceStatus(
+        String state,
+        String cursor,
+        long acceptedMs,
+        String lostReason,
+        String lostCode,
+        String lostBody,
+        long lostSinceMs,
+        long nextRetryMs)
+    {
+    }
+
+    /**
+     * Resolve each provider's brands, create the missing brand indexes and start polling.
+     *
+     * @param providers the service providers and brands to follow.
+     * @param store     the index.
+     * @param pipeline  the single writer.
+     * @throws IOException when a provider's brands cannot be listed or an index cannot be created.
+     */
+    public FeedService(final List<FeedSettings> providers, final ConsentStore store, final IngestPipeline pipeline)
+        throws IOException
+    {
+        this.store = store;
+        final HttpClient http = HttpClient.newBuilder().connectTimeout(IysClient.TIMEOUT).build();
+        final Map<String, Tokens> logins = new HashMap<>();
+        final Map<Long, FeedSettings> brandProviders = new LinkedHashMap<>();
+        final Map<Long, IysClient> brandClients = new HashMap<>();
+        for (final FeedSettings provider : providers)
+        {
+            final Tokens tokens = logins.computeIfAbsent(provider.baseUrl() + "\0" + provider.username(),
+                (login) -> new Tokens(provider.baseUrl(), provider.username(), provider.password(), http));
+            final IysClient client = new IysClient(provider, tokens, http);
+            for (final long brand : provider.brands().isEmpty() ? listBrands(client, provider) : provider.brands())
+            {
+                if (brandProviders.put(brand, provider) != null)
+                {
+                    throw new IllegalArgumentException("brand " + brand + " is followed twice (iysCode " +
+                        provider.iysCode() + " and another)");
+                }
+                brandClients.put(brand, client);
+            }
+        }
+        final ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(
+            Math.max(1, Math.min(4, brandProviders.size())), (runnable) ->
+            {
+                final Thread thread = new Thread(runnable, "iys-feed");
+                thread.setDaemon(true);
+                return thread;
+            });
+        pool.setRemoveOnCancelPolicy(true);
+        this.scheduler = pool;
+        for (final Map.Entry<Long, FeedSettings> entry : brandProviders.entrySet())
+        {
+            startFollowing(entry.getKey(), entry.getValue(), brandClients.get(entry.getKey()), pipeline);
+        }
+        LOG.info("following İYS: {}", providers);
+    }
+
+    /**
+     * @param settings one provider and its brands.
+     * @param store    the index.
+     * @param pipeline the single writer.
+     * @throws IOException when the brands cannot be listed or an index cannot be created.
+     */
+    public FeedService(final FeedSettings settings, final ConsentStore store, final IngestPipeline pipeline)
+        throws IOException
+    {
+        this(List.of(settings), store, pipeline);
+    }
+
+    private static List<Long> listBrands(final IysClient client, final FeedSettings provider) throws IOException
+    {
+        try
+        {
+            final List<Long> brands = client.brands();
+            LOG.info("İYS lists the brands of iysCode {}: {}", provider.iysCode(), brands);
+            return brands;
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted listing the brands of iysCode " + provider.iysCode(), ex);
+        }
+    }
+
+    private void startFollowing(
+        final long brand, final FeedSettings settings, final IysClient client, final IngestPipeline pipeline)
+        throws IOException
+    {
+        try
+        {
+            pipeline.createBrand(brand).get();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted creating brand " + brand, ex);
+        }
+        catch (final ExecutionException ex)
+        {
+            throw new IOException("cannot create the index of brand " + brand, ex.getCause());
+        }
+        final BrandIndex index = store.brand(brand);
+        final Runnable durability = () ->
+        {
+            if (settings.fsync())
+            {
+                try
+                {
+                    index.force();
+                }
+                catch (final IOException ex)
+                {
+                    throw new UncheckedIOException("cannot sync the index of brand " + brand, ex);
+                }
+            }
+        };
+        final Follower follower = new Follower(brand, settings, client, new BrandFeed(brand, client, pipeline,
+            new FeedFiles(index.directory()), settings.exclusionMs(), durability));
+        followers.put(brand, follower);
+        scheduler.execute(follower);
+    }
+
+    /**
+     * @param brandCode a followed brand.
+     * @return its status, or null when it is not followed.
+     */
+    public BrandStatus status(final long brandCode)
+    {
+        final Follower follower = followers.get(brandCode);
+        return follower == null ? null : follower.status();
+    }
+
+    /**
+     * @param brandCode a followed brand.
+     * @return completes after the brand's next complete poll (one that starts after this call).
+     */
+    public CompletableFuture<Void> nextCompletePoll(final long brandCode)
+    {
+        return followers.get(brandCode).nextCompletePoll();
+    }
+
+    /**
+     * @param brandCode a followed brand.
+     * @return completes after the brand's next poll attempt, successful or not.
+     */
+    public CompletableFuture<Void> nextPollAttempt(final long brandCode)
+    {
+        return followers.get(brandCode).nextAttempt();
+    }
+
+    /**
+     * @param brandCode a brand.
+     * @param date      {@code YYYY-MM-DD}.
+     * @return İYS's daily change file of the brand for that day.
+     * @throws IOException          when İYS refuses or cannot be reached.
+     * @throws InterruptedException when interrupted.
+     */
+    public byte[] dailyFile(final long brandCode, final String date) throws IOException, InterruptedException
+    {
+        final Follower follower = followers.get(brandCode);
+        if (follower == null)
+        {
+            throw new IOException("brand " + brandCode + " is not followed, so there is no İYS login to fetch its " +
+                "daily file with");
+        }
+        return follower.client.dailyFile(brandCode, date);
+    }
+
+    /**
+     * Bind per-brand feed meters, once.
+     *
+     * @param registry the registry Prometheus scrapes.
+     */
+    public void bindTo(final MeterRegistry registry)
+    {
+        for (final Follower follower : followers.values())
+        {
+            final String brand = Long.toString(follower.brandCode);
+            Gauge.builder("iys_feed_watermark_age_seconds", follower,
+                (f) -> f.watermarkAgeSeconds()).tag("brand", brand)
+                .description("seconds since the time up to which the brand's İYS feed is applied").register(registry);
+            FunctionCounter.builder("iys_feed_polls", follower, (f) -> f.completedPolls).tag("brand", brand)
+                .description("complete polls of the brand's İYS feed").register(registry);
+            FunctionCounter.builder("iys_feed_records", follower.feed, BrandFeed::received).tag("brand", brand)
+                .description("records received from the brand's İYS feed").register(registry);
+            FunctionCounter.builder("iys_feed_quarantined", follower.feed, BrandFeed::quarantined)
+                .tag("brand", brand).description("records or pages quarantined").register(registry);
+            Gauge.builder("iys_feed_needs_rebootstrap", follower,
+                (f) -> "NEEDS_REBOOTSTRAP".equals(f.state) ? 1 : 0).tag("brand", brand)
+                .description("1 when the brand's cursor is lost and it must be re-bootstrapped").register(registry);
+            Gauge.builder("iys_feed_backing_off", follower, (f) -> "BACKING_OFF".equals(f.state) ? 1 : 0)
+                .tag("brand", brand).description("1 while the brand's polls fail and back off").register(registry);
+            for (int i = 0; i < BrandFeed.SOURCES.length; i++)
+            {
+                final int sourceIndex = i;
+                FunctionCounter.builder("iys_feed_pages", follower.feed, (f) -> f.pages(sourceIndex))
+                    .tag("brand", brand).tag("source", BrandFeed.SOURCES[i])
+                    .description("pages fetched from the source, empty ones included").register(registry);
+                Gauge.builder("iys_feed_source_lag_seconds", follower.feed, (f) -> f.sourceLagSeconds(sourceIndex))
+                    .tag("brand", brand).tag("source", BrandFeed.SOURCES[i])
+                    .description("seconds since the time up to which the source is applied").register(registry);
+            }
+        }
+    }
+
+    /**
+     * Stop polling; a poll in progress is interrupted, its last applied page's cursor is already on disk.
+     */
+    @Override
+    public void close()
+    {
+        scheduler.shutdownNow();
+        try
+        {
+            scheduler.awaitTermination(10, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private final class Follower implements Runnable
+    {
+        private final long brandCode;
+        private final FeedSettings settings;
+        private final IysClient client;
+        private final BrandFeed feed;
+        private volatile String state = "STARTING";
+        private volatile long lastPollMs;
+        private volatile String lastError;
+        private volatile long completedPolls;
+        private int failures;
+        private CompletableFuture<Void> waiting = new CompletableFuture<>();
+        private CompletableFuture<Void> attempt = new CompletableFuture<>();
+
+        Follower(final long brandCode, final FeedSettings settings, final IysClient client, final BrandFeed feed)
+        {
+            this.brandCode = brandCode;
+            this.settings = settings;
+            this.client = client;
+            this.feed = feed;
+        }
+
+        synchronized CompletableFuture<Void> nextCompletePoll()
+        {
+            return waiting;
+        }
+
+        synchronized CompletableFuture<Void> nextAttempt()
+        {
+            return attempt;
+        }
+
+        double watermarkAgeSeconds()
+        {
+            final BrandIndex index = store.brand(brandCode);
+            final long watermarkMs = index == null ? 0 : index.watermarkMs();
+            return watermarkMs == 0 ? Double.NaN : (System.currentTimeMillis() - watermarkMs) / 1000.0;
+        }
+
+        @Override
+        public void run()
+        {
+            final CompletableFuture<Void> covered;
+            final CompletableFuture<Void> attempted;
+            synchronized (this)
+            {
+                covered = waiting;
+                waiting = new CompletableFuture<>();
+                attempted = attempt;
+                attempt = new CompletableFuture<>();
+            }
+            long delayMs = settings.pollIntervalMs();
+            try
+            {
+                final long watermarkMs = feed.pollOnce();
+                failures = 0;
+                if (watermarkMs != 0)
+                {
+                    lastError = null;
+                    lastPollMs = System.currentTimeMillis();
+                    completedPolls++;
+                    state = "FOLLOWING";
+                    covered.complete(null);
+                }
+                else
+                {
+                    // a source's cursor is lost: the other was polled, the watermark stays (BrandFeed logs it)
+                    lastError = lostSummary();
+                    state = "NEEDS_REBOOTSTRAP";
+                    chain(covered);
+                }
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                failures++;
+                lastError = ex.getMessage();
+                state = feed.anyLost() ? "NEEDS_REBOOTSTRAP" : "BACKING_OFF";
+                delayMs = backoffMs(ex);
+                LOG.warn("İYS feed poll failed, retrying in {} ms: brand={}, failures={}, error={}", delayMs,
+                    brandCode, failures, ex.getMessage());
+                chain(covered);
+            }
+            attempted.complete(null);
+            if (!scheduler.isShutdown())
+            {
+                scheduler.schedule(this, delayMs, TimeUnit.MILLISECONDS);
+            }
+        }
+
+        /**
+         * Whoever waited for this poll now waits for the next complete one.
+         */
+        private synchronized void chain(final CompletableFuture<Void> covered)
+        {
+            waiting.whenComplete((ignored, error) -> covered.complete(null));
+        }
+
+        private String lostSummary()
+        {
+            final StringBuilder summary = new StringBuilder();
+            for (int i = 0; i < BrandFeed.SOURCES.length; i++)
+            {
+                final BrandFeed.Lost lost = feed.lost(i);
+                if (lost != null)
+                {
+                    summary.append(summary.length() == 0 ? "" : "; ").append(lost.reason());
+                }
+            }
+            return summary.toString();
+        }
+
+        private long backoffMs(final Exception failure)
+        {
+            final long retryAfterMs = failure instanceof IysApiException api ? api.retryAfterMs() : 0;
+            final long exponential = Math.min(settings.pollIntervalMs() * 16,
+                MIN_BACKOFF_MS << Math.min(failures - 1, 16));
+            final long jitter = ThreadLocalRandom.current().nextLong(exponential / 2 + 1);
+            return Math.max(retryAfterMs, exponential / 2 + jitter);
+        }
+
+        BrandStatus status()
+        {
+            final BrandIndex index = store.brand(brandCode);
+            final Map<String, SourceStatus> sources = new LinkedHashMap<>();
+            for (int i = 0; i < BrandFeed.SOURCES.length; i++)
+            {
+                final BrandFeed.Lost lost = feed.lost(i);
+                sources.put(BrandFeed.SOURCES[i], lost == null ?
+                    new SourceStatus("FOLLOWING", feed.cursor(i), feed.acceptedMs(i), null, null, null, 0, 0) :
+                    new SourceStatus("CURSOR_LOST", feed.cursor(i), feed.acceptedMs(i), lost.reason(), lost.code(),
+                        lost.body(), lost.sinceMs(), lost.nextRetryMs()));
+            }
+            return new BrandStatus(brandCode, state, index == null ? 0 : index.watermarkMs(), lastPollMs, lastError,
+                completedPolls, feed.received(), feed.quarantined(), sources);
+        }
+    }
+}

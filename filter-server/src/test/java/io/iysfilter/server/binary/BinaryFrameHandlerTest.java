@@ -1,0 +1,421 @@
+package io.iysfilter.server.binary;
+
+import io.iysfilter.protocol.FrameDescriptor;
+import io.iysfilter.protocol.codecs.Channel;
+import io.iysfilter.protocol.codecs.CheckBatchEncoder;
+import io.iysfilter.protocol.codecs.CheckBatchResponseDecoder;
+import io.iysfilter.protocol.codecs.CheckEncoder;
+import io.iysfilter.protocol.codecs.CheckResponseDecoder;
+import io.iysfilter.protocol.codecs.ErrorCode;
+import io.iysfilter.protocol.codecs.ErrorDecoder;
+import io.iysfilter.protocol.codecs.HelloEncoder;
+import io.iysfilter.protocol.codecs.MessageHeaderDecoder;
+import io.iysfilter.protocol.codecs.MessageHeaderEncoder;
+import io.iysfilter.protocol.codecs.MessageKind;
+import io.iysfilter.protocol.codecs.Reason;
+import io.iysfilter.protocol.codecs.RecipientType;
+import io.iysfilter.protocol.codecs.WelcomeDecoder;
+import io.iysfilter.server.decision.Decider;
+import io.iysfilter.server.decision.ConsentFilter;
+import io.iysfilter.server.decision.FilterPolicy;
+import io.iysfilter.server.index.ConsentChange;
+import io.iysfilter.server.index.ConsentIndexWriter;
+import io.iysfilter.server.index.ConsentStore;
+import io.iysfilter.server.index.IndexOptions;
+import io.iysfilter.server.iys.ConsentRecordParser;
+import io.iysfilter.server.iys.IysTime;
+import io.iysfilter.server.metrics.ServerCounters;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The framer test matrix: one frame, a byte at a time, split anywhere, coalesced, complete plus incomplete,
+ * oversized, undersized, truncated, foreign schema, unknown template, overrunning fields, batch limits.
+ */
+class BinaryFrameHandlerTest
+{
+    private static final long BRAND = 600_001;
+    private static final String CONSENTED = "+905321234567";
+    private static final String REJECTED = "+905329876543";
+
+    @TempDir
+    static Path dataDir;
+    private static ConsentStore store;
+
+    private final ServerCounters counters = new ServerCounters();
+    private EmbeddedChannel channel;
+
+    @BeforeAll
+    static void createIndex() throws IOException
+    {
+        store = ConsentStore.open(dataDir, IndexOptions.withEntries(1_000));
+        final ConsentIndexWriter writer = store.writer();
+        writer.createBrand(BRAND);
+        final ConsentRecordParser parser = new ConsentRecordParser();
+        final ConsentChange change = new ConsentChange();
+        final String now = IysTime.format(System.currentTimeMillis() / 1000 - 60);
+        parser.parse(BRAND, now, "a".repeat(64), CONSENTED, "BIREYSEL", "MESAJ", "ONAY", now, "HS_WEB", change);
+        writer.apply(change);
+        parser.parse(BRAND, now, "b".repeat(64), REJECTED, "BIREYSEL", "MESAJ", "ONAY", now, "HS_WEB", change);
+        writer.apply(change);
+        parser.parse(BRAND, now, "c".repeat(64), REJECTED, "BIREYSEL", "MESAJ", "RET", now, "IYS_WEB", change);
+        writer.apply(change);
+    }
+
+    @AfterAll
+    static void closeIndex()
+    {
+        store.close();
+    }
+
+    @BeforeEach
+    void connect()
+    {
+        channel = new EmbeddedChannel(new BinaryFrameHandler(
+            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store), counters, "iys-filter/test"));
+    }
+
+    @AfterEach
+    void disconnect()
+    {
+        assertFalse(channel.finish(), "nothing left unread");
+    }
+
+    @Test
+    void shouldAnswerOneCheck()
+    {
+        channel.writeInbound(Unpooled.wrappedBuffer(check(1, CONSENTED)));
+        final List<byte[]> frames = responses();
+        assertEquals(1, frames.size());
+        assertCheckResponse(frames.get(0), 1, Reason.CONSENT);
+        assertEquals(1, counters.decisions(ServerCounters.Endpoint.BINARY,
+            io.iysfilter.server.decision.Reason.CONSENT));
+    }
+
+    @Test
+    void shouldAnswerAFrameFedOneByteAtATimeOnlyWhenComplete()
+    {
+        final byte[] frame = check(2, REJECTED);
+        for (int i = 0; i < frame.length - 1; i++)
+        {
+            channel.writeInbound(Unpooled.wrappedBuffer(new byte[]{frame[i]}));
+            assertNull(channel.readOutbound(), "answered before the frame was complete, at byte " + i);
+        }
+        channel.writeInbound(Unpooled.wrappedBuffer(new byte[]{frame[frame.length - 1]}));
+        assertCheckResponse(single(), 2, Reason.REJECTED);
+    }
+
+    @Test
+    void shouldAnswerAFrameSplitAtAnyPoint()
+    {
+        final byte[] frame = check(3, CONSENTED);
+        for (int split = 1; split < frame.length; split++)
+        {
+            channel.writeInbound(Unpooled.wrappedBuffer(Arrays.copyOfRange(frame, 0, split)));
+            assertNull(channel.readOutbound());
+            channel.writeInbound(Unpooled.wrappedBuffer(Arrays.copyOfRange(frame, split, frame.length)));
+            assertCheckResponse(single(), 3, Reason.CONSENT);
+        }
+    }
+
+    @Test
+    void shouldAnswerCoalescedFramesInOrder()
+    {
+        channel.writeInbound(Unpooled.wrappedBuffer(concat(check(10, CONSENTED), check(11, REJECTED),
+            check(12, "05320000000"))));
+        final List<byte[]> frames = responses();
+        assertEquals(3, frames.size());
+        assertCheckResponse(frames.get(0), 10, Reason.CONSENT);
+        assertCheckResponse(frames.get(1), 11, Reason.REJECTED);
+        assertCheckResponse(frames.get(2), 12, Reason.NO_CONSENT);
+    }
+
+    @Test
+    void shouldAnswerTheCompleteFrameAndKeepTheIncompleteOne()
+    {
+        final byte[] second = check(21, REJECTED);
+        channel.writeInbound(Unpooled.wrappedBuffer(concat(check(20, CONSENTED), Arrays.copyOf(second, 5))));
+        assertCheckResponse(single(), 20, Reason.CONSENT);
+        channel.writeInbound(Unpooled.wrappedBuffer(Arrays.copyOfRange(second, 5, second.length)));
+        assertCheckResponse(single(), 21, Reason.REJECTED);
+    }
+
+    @Test
+    void shouldRefuseAnOversizedFrameBeforeWaitingForItsBodyAndClose()
+    {
+        final UnsafeBuffer header = new UnsafeBuffer(new byte[4]);
+        FrameDescriptor.frameLength(header, 0, FrameDescriptor.MAX_FRAME_LENGTH + 1);
+        channel.writeInbound(Unpooled.wrappedBuffer(concat(check(30, CONSENTED), header.byteArray())));
+        final List<byte[]> frames = responses();
+        assertEquals(2, frames.size(), "the earlier frame is answered before the error");
+        assertCheckResponse(frames.get(0), 30, Reason.CONSENT);
+        assertError(frames.get(1), 0, ErrorCode.FRAME_TOO_LARGE);
+        assertFalse(channel.isActive(), "the connection is closed");
+        assertEquals(1, counters.protocolErrors(ErrorCode.FRAME_TOO_LARGE));
+    }
+
+    @Test
+    void shouldTreatAnHttpRequestAsAnOversizedFrame()
+    {
+        channel.writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\n\r\n", StandardCharsets.US_ASCII));
+        assertError(single(), 0, ErrorCode.FRAME_TOO_LARGE);
+        assertFalse(channel.isActive());
+    }
+
+    @Test
+    void shouldRefuseAFrameTooShortForItsHeaderAndClose()
+    {
+        channel.writeInbound(Unpooled.wrappedBuffer(new byte[]{11, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7}));
+        assertError(single(), 0, ErrorCode.MALFORMED_FRAME);
+        assertFalse(channel.isActive());
+    }
+
+    @Test
+    void shouldDropATruncatedFrameWhenTheConnectionCloses()
+    {
+        final byte[] frame = check(40, CONSENTED);
+        channel.writeInbound(Unpooled.wrappedBuffer(Arrays.copyOf(frame, frame.length - 3)));
+        channel.close();
+        assertNull(channel.readOutbound(), "nothing is decided from part of a frame");
+    }
+
+    @Test
+    void shouldRefuseAForeignSchemaAndClose()
+    {
+        final byte[] frame = check(50, CONSENTED);
+        frame[8] = 1;
+        frame[9] = 0;
+        channel.writeInbound(Unpooled.wrappedBuffer(frame));
+        assertError(single(), 0, ErrorCode.UNSUPPORTED_SCHEMA);
+        assertFalse(channel.isActive());
+    }
+
+    @Test
+    void shouldRefuseAnUnknownTemplateAndClose()
+    {
+        final byte[] frame = check(60, CONSENTED);
+        frame[6] = 4;
+        channel.writeInbound(Unpooled.wrappedBuffer(frame));
+        assertError(single(), 0, ErrorCode.UNKNOWN_TEMPLATE);
+        assertFalse(channel.isActive());
+    }
+
+    @Test
+    void shouldRefuseARecipientOverrunningItsFrameAndClose()
+    {
+        final byte[] frame = check(70, CONSENTED);
+        frame[FrameDescriptor.MESSAGE_OFFSET + CheckEncoder.BLOCK_LENGTH] = (byte)200;
+        channel.writeInbound(Unpooled.wrappedBuffer(frame));
+        assertError(single(), 0, ErrorCode.MALFORMED_FRAME);
+        assertFalse(channel.isActive());
+    }
+
+    @Test
+    void shouldRefuseTrailingBytesAndClose()
+    {
+        final byte[] frame = Arrays.copyOf(check(80, CONSENTED), check(80, CONSENTED).length + 2);
+        FrameDescriptor.frameLength(new UnsafeBuffer(frame), 0, frame.length);
+        channel.writeInbound(Unpooled.wrappedBuffer(frame));
+        assertError(single(), 0, ErrorCode.MALFORMED_FRAME);
+        assertFalse(channel.isActive());
+    }
+
+    @Test
+    void shouldAnswerABatchInRequestOrder()
+    {
+        channel.writeInbound(Unpooled.wrappedBuffer(batch(90, new String[]{CONSENTED, REJECTED, "05320000000",
+            "not-a-phone"}, 9)));
+        final CheckBatchResponseDecoder decoder = new CheckBatchResponseDecoder();
+        final byte[] frame = single();
+        final MessageHeaderDecoder header = header(frame);
+        assertEquals(CheckBatchResponseDecoder.TEMPLATE_ID, header.templateId());
+        decoder.wrap(new UnsafeBuffer(frame), FrameDescriptor.MESSAGE_OFFSET, header.blockLength(), header.version());
+        assertEquals(90, decoder.correlationId());
+        assertTrue(decoder.asOf() > 0);
+        final List<Reason> reasons = new ArrayList<>();
+        for (final CheckBatchResponseDecoder.ResultsDecoder result : decoder.results())
+        {
+            reasons.add(result.reason());
+        }
+        assertEquals(List.of(Reason.CONSENT, Reason.REJECTED, Reason.NO_CONSENT, Reason.INVALID_RECIPIENT,
+            Reason.INVALID_REQUEST), reasons, "the last entry names channel code 9");
+    }
+
+    @Test
+    void shouldRefuseABatchOverTheLimitButKeepTheConnection()
+    {
+        final String[] recipients = new String[FrameDescriptor.MAX_BATCH_ENTRIES + 1];
+        Arrays.fill(recipients, CONSENTED);
+        channel.writeInbound(Unpooled.wrappedBuffer(batch(100, recipients, 0)));
+        assertError(single(), 100, ErrorCode.BATCH_TOO_LARGE);
+        assertTrue(channel.isActive(), "a well-formed frame over a limit does not cost the connection");
+        channel.writeInbound(Unpooled.wrappedBuffer(check(101, CONSENTED)));
+        assertCheckResponse(single(), 101, Reason.CONSENT);
+    }
+
+    @Test
+    void shouldAnswerAnEmptyBatch()
+    {
+        channel.writeInbound(Unpooled.wrappedBuffer(batch(110, new String[0], 0)));
+        final byte[] frame = single();
+        final MessageHeaderDecoder header = header(frame);
+        final CheckBatchResponseDecoder decoder = new CheckBatchResponseDecoder()
+            .wrap(new UnsafeBuffer(frame), FrameDescriptor.MESSAGE_OFFSET, header.blockLength(), header.version());
+        assertEquals(110, decoder.correlationId());
+        assertEquals(0, decoder.results().count());
+    }
+
+    @Test
+    void shouldWelcomeAHelloWithTheLimits()
+    {
+        final byte[] hello = new byte[FrameDescriptor.MESSAGE_OFFSET + HelloEncoder.BLOCK_LENGTH];
+        final UnsafeBuffer buffer = new UnsafeBuffer(hello);
+        new HelloEncoder().wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, new MessageHeaderEncoder())
+            .correlationId(120).protocolVersion(1);
+        FrameDescriptor.frameLength(buffer, 0, hello.length);
+        channel.writeInbound(Unpooled.wrappedBuffer(hello));
+        final byte[] frame = single();
+        final MessageHeaderDecoder header = header(frame);
+        final WelcomeDecoder welcome = new WelcomeDecoder()
+            .wrap(new UnsafeBuffer(frame), FrameDescriptor.MESSAGE_OFFSET, header.blockLength(), header.version());
+        assertEquals(120, welcome.correlationId());
+        assertEquals(FrameDescriptor.MAX_FRAME_LENGTH, welcome.maxFrameLength());
+        assertEquals(FrameDescriptor.MAX_BATCH_ENTRIES, welcome.maxBatchEntries());
+        assertEquals(FrameDescriptor.MAX_ADDRESS_LENGTH, welcome.maxAddressLength());
+        assertEquals("iys-filter/test", welcome.serverName());
+    }
+
+    static byte[] check(final long correlationId, final String recipient)
+    {
+        final byte[] bytes = new byte[FrameDescriptor.MESSAGE_OFFSET + CheckEncoder.BLOCK_LENGTH + 1 +
+            recipient.length()];
+        final UnsafeBuffer buffer = new UnsafeBuffer(bytes);
+        new CheckEncoder().wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, new MessageHeaderEncoder())
+            .correlationId(correlationId)
+            .brandCode(BRAND)
+            .channel(Channel.MESAJ)
+            .recipientType(RecipientType.BIREYSEL)
+            .messageKind(MessageKind.COMMERCIAL)
+            .recipient(recipient);
+        FrameDescriptor.frameLength(buffer, 0, bytes.length);
+        return bytes;
+    }
+
+    private static byte[] batch(final long correlationId, final String[] recipients, final int extraChannelCode)
+    {
+        final byte[] bytes = new byte[FrameDescriptor.MAX_FRAME_LENGTH];
+        final UnsafeBuffer buffer = new UnsafeBuffer(bytes);
+        final CheckBatchEncoder encoder = new CheckBatchEncoder();
+        final CheckBatchEncoder.EntriesEncoder entries = encoder
+            .wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, new MessageHeaderEncoder())
+            .correlationId(correlationId)
+            .brandCode(BRAND)
+            .entriesCount(recipients.length + (extraChannelCode == 0 ? 0 : 1));
+        for (final String recipient : recipients)
+        {
+            entries.next().channel(Channel.MESAJ).recipientType(RecipientType.UNSPECIFIED)
+                .messageKind(MessageKind.COMMERCIAL).recipient(recipient);
+        }
+        if (extraChannelCode != 0)
+        {
+            final int at = encoder.limit();
+            entries.next().channel(Channel.MESAJ).recipientType(RecipientType.BIREYSEL)
+                .messageKind(MessageKind.COMMERCIAL).recipient(CONSENTED);
+            buffer.putByte(at, (byte)extraChannelCode);
+        }
+        final int length = FrameDescriptor.MESSAGE_OFFSET + encoder.encodedLength();
+        FrameDescriptor.frameLength(buffer, 0, length);
+        return Arrays.copyOf(bytes, length);
+    }
+
+    private List<byte[]> responses()
+    {
+        final ByteArrayOutputStream all = new ByteArrayOutputStream();
+        ByteBuf buf;
+        while ((buf = channel.readOutbound()) != null)
+        {
+            final byte[] bytes = new byte[buf.readableBytes()];
+            buf.readBytes(bytes);
+            buf.release();
+            all.writeBytes(bytes);
+        }
+        final byte[] stream = all.toByteArray();
+        final List<byte[]> frames = new ArrayList<>();
+        int offset = 0;
+        while (offset < stream.length)
+        {
+            final int length = (int)FrameDescriptor.frameLength(new UnsafeBuffer(stream), offset);
+            frames.add(Arrays.copyOfRange(stream, offset, offset + length));
+            offset += length;
+        }
+        assertEquals(stream.length, offset, "responses are whole frames");
+        return frames;
+    }
+
+    private byte[] single()
+    {
+        final List<byte[]> frames = responses();
+        assertEquals(1, frames.size());
+        return frames.get(0);
+    }
+
+    private static MessageHeaderDecoder header(final byte[] frame)
+    {
+        return new MessageHeaderDecoder().wrap(new UnsafeBuffer(frame), FrameDescriptor.MESSAGE_HEADER_OFFSET);
+    }
+
+    private static void assertCheckResponse(final byte[] frame, final long correlationId, final Reason reason)
+    {
+        final MessageHeaderDecoder header = header(frame);
+        assertEquals(CheckResponseDecoder.TEMPLATE_ID, header.templateId());
+        final CheckResponseDecoder response = new CheckResponseDecoder()
+            .wrap(new UnsafeBuffer(frame), FrameDescriptor.MESSAGE_OFFSET, header.blockLength(), header.version());
+        assertEquals(correlationId, response.correlationId());
+        assertEquals(reason, response.reason());
+        assertEquals(reason.value() < 16 ? io.iysfilter.protocol.codecs.Verdict.ALLOW :
+            io.iysfilter.protocol.codecs.Verdict.DENY, response.verdict());
+        assertTrue(response.asOf() > 0, "a known brand has an as-of time");
+    }
+
+    private static void assertError(final byte[] frame, final long correlationId, final ErrorCode code)
+    {
+        final MessageHeaderDecoder header = header(frame);
+        assertEquals(ErrorDecoder.TEMPLATE_ID, header.templateId());
+        final ErrorDecoder error = new ErrorDecoder()
+            .wrap(new UnsafeBuffer(frame), FrameDescriptor.MESSAGE_OFFSET, header.blockLength(), header.version());
+        assertEquals(correlationId, error.correlationId());
+        assertEquals(code, error.code());
+        assertFalse(error.message().isEmpty(), "errors carry a readable message");
+    }
+
+    private static byte[] concat(final byte[]... parts)
+    {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (final byte[] part : parts)
+        {
+            out.writeBytes(part);
+        }
+        return out.toByteArray();
+    }
+}

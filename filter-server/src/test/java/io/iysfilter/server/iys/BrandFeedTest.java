@@ -1,0 +1,421 @@
+package io.iysfilter.server.iys;
+
+import io.iysfilter.server.decision.Channel;
+import io.iysfilter.server.decision.ConsentStatus;
+import io.iysfilter.server.decision.ParsedRecipient;
+import io.iysfilter.server.decision.RecipientParser;
+import io.iysfilter.server.decision.RecipientType;
+import io.iysfilter.server.index.ConsentStore;
+import io.iysfilter.server.index.IndexLookup;
+import io.iysfilter.server.index.IndexOptions;
+import io.iysfilter.server.ingest.IngestPipeline;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link BrandFeed}'s cursor state machine against a stub İYS and a clock the test moves: no waiting on real time.
+ */
+class BrandFeedTest
+{
+    private static final long BRAND = 600_001;
+    private static final long HOUR = TimeUnit.HOURS.toMillis(1);
+    private static final long DAY = TimeUnit.DAYS.toMillis(1);
+    /** 2026-05-28T... UTC: any fixed instant will do. */
+    private static final long START_MS = 1_780_000_000_000L;
+
+    @TempDir
+    Path dataDir;
+
+    private final AtomicLong nowMs = new AtomicLong(START_MS);
+    private final StubIys iys = new StubIys();
+    private ConsentStore store;
+    private IngestPipeline pipeline;
+
+    @BeforeEach
+    void open() throws Exception
+    {
+        store = ConsentStore.open(dataDir, IndexOptions.withEntries(1_000));
+        pipeline = new IngestPipeline(store.writer(), 1024);
+        pipeline.createBrand(BRAND).get();
+    }
+
+    @AfterEach
+    void close()
+    {
+        pipeline.close();
+        store.close();
+    }
+
+    private BrandFeed feed()
+    {
+        return new BrandFeed(BRAND, iys, pipeline, new FeedFiles(store.brand(BRAND).directory()), HOUR, () ->
+        {
+        }, nowMs::get);
+    }
+
+    /**
+     * Poll as the follower does, which carries on after a lost cursor.
+     */
+    private static void pollQuietly(final BrandFeed feed) throws IOException, InterruptedException
+    {
+        try
+        {
+            feed.pollOnce();
+        }
+        catch (final CursorLostException ex)
+        {
+            // the follower records it and polls again at its next interval
+        }
+    }
+
+    @Test
+    void shouldNeverDeclareAQuietSourceLostWhileItIsPolled() throws Exception
+    {
+        iys.add("HS", START_MS - 2 * HOUR, "+905320000001", "ONAY");
+        final BrandFeed feed = feed();
+        feed.pollOnce();
+        final String cursor = feed.cursor("HS");
+        assertTrue(cursor.startsWith(Long.toString(START_MS - 2 * HOUR)), cursor);
+
+        for (long at = START_MS + HOUR; at <= START_MS + 8 * DAY; at += HOUR)
+        {
+            nowMs.set(at);
+            feed.pollOnce();
+        }
+        assertEquals(cursor, feed.cursor("HS"), "nothing moved, the cursor stays");
+        assertEquals("HS " + cursor, iys.lastRequest("HS"), "asked İYS with the same cursor all along");
+        assertEquals(nowMs.get() - HOUR, store.brand(BRAND).watermarkMs(), "and the watermark follows the clock");
+        assertEquals(null, feed.lost(0));
+        assertEquals(nowMs.get(), feed.acceptedMs(0), "accepted by the last poll");
+        assertEquals(cursor + "\naccepted=" + nowMs.get() + "\n",
+            Files.readString(store.brand(BRAND).directory().resolve("feed-HS.cursor")),
+            "and on disk beside the cursor");
+
+        nowMs.addAndGet(HOUR);
+        final BrandFeed restarted = feed();
+        restarted.pollOnce();
+        assertEquals("HS " + cursor, iys.lastRequest("HS"), "after a restart too: the acceptance time is on disk");
+        iys.add("HS", nowMs.get() - 2 * HOUR, "+905320000002", "ONAY");
+        nowMs.addAndGet(HOUR);
+        restarted.pollOnce();
+        assertEquals(ConsentStatus.ONAY, status("+905320000002"));
+    }
+
+    @Test
+    void shouldJudgeACursorLostWithoutAskingIysWhenItWasLastAcceptedBeforeTheWindow() throws Exception
+    {
+        iys.add("HS", START_MS - 2 * HOUR, "+905320000001", "ONAY");
+        feed().pollOnce();
+        final long watermarkMs = store.brand(BRAND).watermarkMs();
+        final int requests = iys.requests.size();
+
+        nowMs.addAndGet(7 * DAY);
+        iys.add("IYS", nowMs.get() - 2 * HOUR, "+905320000001", "RET");
+        final BrandFeed restarted = feed();
+        pollQuietly(restarted);
+        assertFalse(iys.requests.subList(requests, iys.requests.size()).stream().anyMatch((r) -> r.startsWith("HS")),
+            "a cursor İYS last accepted a week ago is not offered to it: movements may have left the window");
+        final BrandFeed.Lost lost = restarted.lost(0);
+        assertTrue(lost.reason().contains("İYS last accepted the HS cursor at"), lost.reason());
+        assertEquals(null, lost.code());
+        assertEquals(null, restarted.lost(1));
+        assertEquals(ConsentStatus.RET, status("+905320000001"), "the other source is still followed");
+        assertEquals(watermarkMs, store.brand(BRAND).watermarkMs(), "but the watermark stays: HS is not applied");
+    }
+
+    @Test
+    void shouldJudgeACursorWithoutARecordedAcceptanceByTheMovementItFollows() throws Exception
+    {
+        iys.add("HS", START_MS - 2 * HOUR, "+905320000001", "ONAY");
+        feed().pollOnce();
+        final Path file = store.brand(BRAND).directory().resolve("feed-HS.cursor");
+        final String cursor = Files.readAllLines(file).get(0);
+        Files.writeString(file, cursor + "\n");
+        final int requests = iys.requests.size();
+
+        nowMs.set(START_MS + 6 * DAY);
+        final BrandFeed beforeAcceptanceTimes = feed();
+        beforeAcceptanceTimes.pollOnce();
+        assertEquals("HS " + cursor, iys.requests.get(requests), "a file of the previous format is still followed");
+        assertEquals(cursor + "\naccepted=" + nowMs.get() + "\n", Files.readString(file), "and gains its line");
+
+        Files.writeString(file, cursor + "\n");
+        nowMs.set(START_MS + 7 * DAY);
+        final BrandFeed tooOld = feed();
+        pollQuietly(tooOld);
+        assertTrue(tooOld.lost(0).reason().contains("no recorded acceptance"), tooOld.lost(0).reason());
+    }
+
+    @Test
+    void shouldBackOffNotLoseTheCursorOnRetryableAndPermissionErrors() throws Exception
+    {
+        iys.add("HS", START_MS - 2 * HOUR, "+905320000001", "ONAY");
+        final BrandFeed feed = feed();
+        feed.pollOnce();
+        final List<Supplier<IOException>> failures = List.of(
+            () -> iysError(400, "H123", "Servis meşgul, lütfen tekrar deneyiniz.", null),
+            () -> iysError(403, "H355", "Kullanıcının bu tipte yetkisi yok.", null),
+            () -> iysError(403, "H363", "after: no access to this service", "after"),
+            () -> iysError(500, "H103", "Beklenmeyen bir hata oluştu.", null),
+            () -> iysError(503, "H192", "İstek zaman aşımına uğradı.", "after"),
+            () -> iysError(429, "H124", "Saniyelik istek limiti aşıldı.", null),
+            () -> new java.net.http.HttpTimeoutException("request timed out"));
+        for (final Supplier<IOException> failure : failures)
+        {
+            iys.failing.put("HS", failure);
+            nowMs.addAndGet(60_000);
+            final IOException thrown = assertThrows(IOException.class, feed::pollOnce);
+            assertFalse(thrown instanceof CursorLostException, thrown.toString());
+            assertEquals(null, feed.lost(0), thrown.toString());
+            assertEquals("IYS null", iys.lastRequest("IYS"), "the other source was polled in the same attempt");
+            iys.failing.remove("HS");
+            nowMs.addAndGet(60_000);
+            feed.pollOnce();
+        }
+    }
+
+    @Test
+    void shouldRetryARefusedCursorHourlyNotEveryPoll() throws Exception
+    {
+        iys.add("HS", START_MS - 2 * HOUR, "+905320000001", "ONAY");
+        final BrandFeed feed = feed();
+        feed.pollOnce();
+        final String cursor = feed.cursor("HS");
+        iys.failing.put("HS", () -> iysError(422, "H400", "Geçersiz işlem bilgisi (after).", "after"));
+        final long refusedMs = nowMs.addAndGet(1_000);
+        pollQuietly(feed);
+        final long asked = iys.count("HS " + cursor);
+        for (int second = 1; second < 3_599; second++)
+        {
+            nowMs.set(refusedMs + second * 1_000L);
+            pollQuietly(feed);
+        }
+        assertEquals(asked, iys.count("HS " + cursor), "no request with the refused cursor within the hour");
+        nowMs.set(refusedMs + HOUR);
+        pollQuietly(feed);
+        assertEquals(asked + 1, iys.count("HS " + cursor), "one retry an hour later");
+        final BrandFeed.Lost lost = feed.lost(0);
+        assertEquals("H400", lost.code());
+        assertTrue(lost.body().contains("\"location\":[\"after\"]"), lost.body());
+        assertEquals(refusedMs, lost.sinceMs());
+        assertEquals(refusedMs + 2 * HOUR, lost.nextRetryMs(), "said when it is tried next");
+    }
+
+    @Test
+    void shouldResumeWhenIysTakesARefusedCursorAgainWithinTheWindow() throws Exception
+    {
+        iys.add("HS", START_MS - 2 * HOUR, "+905320000001", "ONAY");
+        final BrandFeed feed = feed();
+        feed.pollOnce();
+        iys.failing.put("HS", () -> iysError(422, "H400", "after: unknown", null));
+        nowMs.addAndGet(1_000);
+        assertEquals(0, feed.pollOnce(), "no watermark while HS is lost");
+        iys.failing.remove("HS");
+        iys.add("HS", nowMs.get() - HOUR, "+905320000003", "ONAY");
+        nowMs.addAndGet(HOUR);
+        assertEquals(nowMs.get() - HOUR, feed.pollOnce(), "İYS took it again: nothing was missed");
+        assertEquals(null, feed.lost(0));
+        assertEquals(ConsentStatus.ONAY, status("+905320000003"));
+    }
+
+    /**
+     * The one rule by which an İYS error means a lost cursor, against every kind of answer the feed may get.
+     */
+    @Test
+    void shouldJudgeACursorRefusedOnlyFromAnAnswerAboutAfter()
+    {
+        final Object[][] table = {
+            // status, code, message, location (null: none), refused
+            {422, "H400", "after: unknown or expired cursor", "after", true},
+            {400, "H999", "Geçersiz işlem bilgisi.", "after", true},
+            {404, "H404", "Geçersiz işlem bilgisi (after).", null, true},
+            {422, "H998", "the AFTER value has expired", null, true},
+            {422, "H998", "Geçersiz parametre.", null, false},
+            {422, "H168", "source: X (expected: HS or IYS)", "source", false},
+            {422, "H998", "after: bad", "limit", false},
+            {422, "H998", "afterwards nothing", null, false},
+            {400, "H123", "Servis meşgul (after).", "after", false},
+            {400, "H015", "after", "after", false},
+            {422, "H124", "after", "after", false},
+            {401, "H351", "Geçersiz token (after).", "after", false},
+            {403, "H355", "after", "after", false},
+            {403, "H195", "Marka bulunamadı.", null, false},
+            {408, "H998", "after", "after", false},
+            {429, "H124", "after", "after", false},
+            {500, "H103", "after", "after", false},
+            {503, "H192", "after", "after", false},
+            {500, "H998", "after", "after", false},
+        };
+        for (final Object[] row : table)
+        {
+            final String location = (String)row[3];
+            final List<IysApiException.Error> errors = List.of(new IysApiException.Error((String)row[1],
+                (String)row[2], location == null ? List.of() : List.of(location)));
+            assertEquals(row[4], BrandFeed.refusesCursor((Integer)row[0], errors), java.util.Arrays.toString(row));
+        }
+        assertFalse(BrandFeed.refusesCursor(422, List.of()), "no error body: not known to be about the cursor");
+        assertFalse(BrandFeed.refusesCursor(422, List.of(new IysApiException.Error("H400", "", List.of("after")),
+            new IysApiException.Error("H123", "", List.of()))), "any retry code means retry");
+        assertTrue(iysError(422, "H400", "x", "after").errors().get(0).location().contains("after"),
+            "the error body's location is parsed");
+    }
+
+    @Test
+    void shouldKeepFollowingTheOtherSourceButNotAdvanceTheWatermarkWhenOneCursorIsLost() throws Exception
+    {
+        iys.add("HS", START_MS - 2 * HOUR, "+905320000001", "ONAY");
+        final BrandFeed feed = feed();
+        feed.pollOnce();
+        final long watermarkMs = store.brand(BRAND).watermarkMs();
+        iys.failing.put("HS", () -> iysError(422, "H400", "Geçersiz işlem bilgisi (after).", "after"));
+        nowMs.addAndGet(60_000);
+        pollQuietly(feed);
+
+        iys.add("IYS", nowMs.get() - 2 * HOUR + 1_000, "+905320000001", "RET");
+        for (int poll = 0; poll < 3; poll++)
+        {
+            nowMs.addAndGet(60_000);
+            pollQuietly(feed);
+        }
+        assertEquals(ConsentStatus.RET, status("+905320000001"), "the citizen's RET is applied");
+        assertEquals(watermarkMs, store.brand(BRAND).watermarkMs(),
+            "the watermark claims both sources are applied, so it waits for HS");
+    }
+
+    @Test
+    void shouldQuarantineARecordFromTheFutureSoThatTheRealRetHolds() throws Exception
+    {
+        iys.add("IYS", START_MS - 2 * HOUR, "+905320000001", "RET");
+        iys.add("HS", IysTime.parseSeconds("2099-12-31 00:00:00") * 1000, "+905320000001", "ONAY");
+        iys.ignoreExclusion = true;
+        final BrandFeed feed = feed();
+        feed.pollOnce();
+        assertEquals(ConsentStatus.RET, status("+905320000001"), "the 2099 ONAY did not beat the citizen's RET");
+        assertEquals(1, feed.quarantined());
+        final String quarantine = Files.readString(store.brand(BRAND).directory().resolve("quarantine.log"));
+        assertTrue(quarantine.contains("creationDate 2099-12-31 00:00:00 lies in the future"), quarantine);
+        assertTrue(store.brand(BRAND).asOfMs() <= System.currentTimeMillis(), "the as-of time is not in 2099");
+        assertEquals(1, pipeline.rejected());
+    }
+
+    private int status(final String phone)
+    {
+        final IndexLookup lookup = store.newLookup();
+        final ParsedRecipient parsed = new ParsedRecipient();
+        new RecipientParser().parse(phone, parsed);
+        return lookup.status(lookup.brand(BRAND), Channel.MESAJ, RecipientType.BIREYSEL, parsed);
+    }
+
+    private static IysApiException iysError(final int status, final String code, final String message,
+        final String location)
+    {
+        final String body = "{\"errors\":[{\"code\":\"" + code + "\",\"message\":\"" + message + "\"" +
+            (location == null ? "" : ",\"location\":[\"" + location + "\"]") + "}]}";
+        return IysApiException.of("changes", status, 0, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Serves each source's movements like İYS: ordered by creation, after a cursor {@code <creationMs>_<tx>}, none
+     * newer than an hour; an empty page repeats the cursor it was asked with.
+     */
+    private final class StubIys implements BrandFeed.Changes
+    {
+        final Map<String, List<String[]>> feeds = new HashMap<>(Map.of("HS", new ArrayList<>(), "IYS",
+            new ArrayList<>()));
+        final Map<String, Supplier<IOException>> failing = new HashMap<>();
+        final List<String> requests = new ArrayList<>();
+        /** Serve movements whatever their creation time, as a faulty İYS (or a man in the middle) might. */
+        boolean ignoreExclusion;
+        private int transactions;
+
+        void add(final String source, final long creationMs, final String phone, final String status)
+        {
+            final String tx = String.format(Locale.ROOT, "%064x", ++transactions);
+            feeds.get(source).add(new String[] {Long.toString(creationMs), tx, phone, status});
+        }
+
+        String lastRequest(final String source)
+        {
+            for (int i = requests.size() - 1; i >= 0; i--)
+            {
+                if (requests.get(i).startsWith(source + " "))
+                {
+                    return requests.get(i);
+                }
+            }
+            return null;
+        }
+
+        long count(final String request)
+        {
+            return requests.stream().filter(request::equals).count();
+        }
+
+        @Override
+        public byte[] changes(final long brandCode, final String source, final String after) throws IOException
+        {
+            requests.add(source + " " + after);
+            final Supplier<IOException> failure = failing.get(source);
+            if (failure != null)
+            {
+                throw failure.get();
+            }
+            final List<String[]> feed = feeds.get(source);
+            int start = 0;
+            if (after != null)
+            {
+                start = -1;
+                for (int i = 0; i < feed.size(); i++)
+                {
+                    if (after.equals(feed.get(i)[0] + "_" + feed.get(i)[1]))
+                    {
+                        start = i + 1;
+                    }
+                }
+                if (start < 0)
+                {
+                    throw iysError(422, "H400", "unknown after", "after");
+                }
+            }
+            final StringBuilder json = new StringBuilder("{\"list\":[");
+            String next = after;
+            boolean first = true;
+            for (int i = start; i < feed.size() &&
+                (ignoreExclusion || Long.parseLong(feed.get(i)[0]) <= nowMs.get() - HOUR); i++)
+            {
+                final String[] movement = feed.get(i);
+                final String time = IysTime.format(Long.parseLong(movement[0]) / 1000);
+                json.append(first ? "{" : ",{")
+                    .append("\"consentDate\":\"").append(time).append("\",\"creationDate\":\"").append(time)
+                    .append("\",\"source\":\"").append("HS".equals(source) ? "HS_WEB" : "IYS_MOBIL")
+                    .append("\",\"recipient\":\"").append(movement[2])
+                    .append("\",\"recipientType\":\"BIREYSEL\",\"status\":\"").append(movement[3])
+                    .append("\",\"type\":\"MESAJ\",\"transactionId\":\"").append(movement[1]).append("\"}");
+                next = movement[0] + "_" + movement[1];
+                first = false;
+            }
+            json.append("],\"after\":").append(next == null ? "null" : "\"" + next + "\"").append('}');
+            return json.toString().getBytes(StandardCharsets.UTF_8);
+        }
+    }
+}

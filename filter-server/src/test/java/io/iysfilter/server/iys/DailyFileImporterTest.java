@@ -1,0 +1,174 @@
+package io.iysfilter.server.iys;
+
+import io.iysfilter.server.ingest.IngestPipeline;
+import io.iysfilter.server.decision.Channel;
+import io.iysfilter.server.decision.ConsentStatus;
+import io.iysfilter.server.decision.ParsedRecipient;
+import io.iysfilter.server.decision.RecipientParser;
+import io.iysfilter.server.decision.RecipientType;
+import io.iysfilter.server.index.ConsentStore;
+import io.iysfilter.server.index.IndexLookup;
+import io.iysfilter.server.index.IndexOptions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DailyFileImporterTest
+{
+    private static final long BRAND = 600_001;
+    private static final String HEADER =
+        "creationDate,transactionId,recipient,recipientType,type,status,consentDate,source\n";
+    private static final String TX = "f26ab9" + "0".repeat(57);
+
+    @TempDir
+    Path dataDir;
+
+    private ConsentStore store;
+    private IngestPipeline pipeline;
+
+    @BeforeEach
+    void open() throws Exception
+    {
+        store = ConsentStore.open(dataDir, IndexOptions.withEntries(1_000));
+        pipeline = new IngestPipeline(store.writer(), 1024);
+        pipeline.createBrand(BRAND).get();
+    }
+
+    @AfterEach
+    void close()
+    {
+        pipeline.close();
+        store.close();
+    }
+
+    @Test
+    void shouldApplyValidLinesAndReportEachBadOneWithoutStopping() throws IOException
+    {
+        final DailyFileImporter.Report report = importText(HEADER +
+            "2020-10-29 23:58:53, " + TX + "1, ornek@mail.com, BIREYSEL, EPOSTA, ONAY, 2017-06-28 19:39:28, HS_WEB\n" +
+            "2020-10-29 23:59:00," + TX + "2,05321234567,BIREYSEL,MESAJ,ONAY,2020-10-29 23:00:00,HS_MESAJ\n" +
+            "2020-10-29 23:59:01," + TX + "3,+905321234567,BIREYSEL,MESAJ,RET,2020-10-29 23:30:00,IYS_KISAMESAJ\n" +
+            "2020-10-29 23:59:02," + TX + "4,12345,BIREYSEL,MESAJ,ONAY,2020-10-29 23:00:00,HS_WEB\n" +
+            "\n" +
+            "29-10-2020 23:59:03," + TX + "5,05329999999,BIREYSEL,MESAJ,ONAY,2020-10-29 23:00:00,HS_WEB\n" +
+            "2020-10-29 23:59:04," + TX + "6,05328888888,BIREYSEL,MESAJ,RED,2020-10-29 23:00:00,HS_WEB\n" +
+            "2020-10-29 23:59:05," + TX + "7,ali@example.com,BIREYSEL,MESAJ,ONAY,2020-10-29 23:00:00,HS_WEB\n" +
+            "2020-10-29 23:59:06," + TX + "8,05327777777,TACIR,ARAMA,ONAY,,\n" +
+            "2020-10-29 23:59:07," + TX + "9,05326666666,BIREYSEL,ARAMA,ONAY,,\n" +
+            "2020-10-29 23:59:08," + TX + "a,05325555555,BIREYSEL,ARAMA,ONAY,2020-10-29 23:00:00,XX_WEB\n" +
+            "2020-10-29 23:59:09," + TX + "b,05324444444,BIREYSEL\n" +
+            "2020-10-29 23:58:00," + TX + "c,05321234567,BIREYSEL,MESAJ,ONAY,2020-10-29 22:00:00,HS_WEB\n");
+
+        assertEquals(12, report.lines(), "the blank line is not counted");
+        assertEquals(4, report.applied(), "lines 2, 3, 4 and 10");
+        assertEquals(1, report.superseded(), "line 14 is older than the RET of line 4");
+        assertEquals(7, report.rejected());
+        final List<String> rejections = report.rejections();
+        assertEquals(7, rejections.size());
+        assertTrue(rejections.get(0).startsWith("line 5: invalid recipient: '12345'"), rejections.get(0));
+        assertTrue(rejections.get(1).startsWith("line 7: invalid creationDate"), rejections.get(1));
+        assertTrue(rejections.get(2).startsWith("line 8: invalid status: 'RED'"), rejections.get(2));
+        assertTrue(rejections.get(3).startsWith("line 9: recipient does not fit type"), rejections.get(3));
+        assertTrue(rejections.get(4).startsWith("line 11: missing consentDate"), rejections.get(4));
+        assertTrue(rejections.get(5).startsWith("line 12: invalid source: 'XX_WEB'"), rejections.get(5));
+        assertTrue(rejections.get(6).startsWith("line 13: too few columns"), rejections.get(6));
+
+        assertEquals(ConsentStatus.RET, status(Channel.MESAJ, RecipientType.BIREYSEL, "05321234567"));
+        assertEquals(ConsentStatus.ONAY, status(Channel.EPOSTA, RecipientType.BIREYSEL, "ORNEK@mail.com"));
+        assertEquals(ConsentStatus.ONAY, status(Channel.ARAMA, RecipientType.TACIR, "05327777777"));
+        assertEquals(ConsentStatus.NONE, status(Channel.MESAJ, RecipientType.BIREYSEL, "05329999999"));
+    }
+
+    @Test
+    void shouldChangeNothingWhenTheSameFileIsImportedTwice() throws IOException
+    {
+        final String file = HEADER +
+            "2021-01-01 10:00:00," + TX + "1,05321234567,BIREYSEL,MESAJ,ONAY,2021-01-01 09:00:00,HS_WEB\n" +
+            "2021-01-02 10:00:00," + TX + "2,05321234567,BIREYSEL,MESAJ,RET,2021-01-02 09:00:00,IYS_WEB\n";
+        assertEquals(2, importText(file).applied());
+        final DailyFileImporter.Report again = importText(file);
+        assertEquals(0, again.applied());
+        assertEquals(2, again.superseded());
+        assertEquals(ConsentStatus.RET, status(Channel.MESAJ, RecipientType.BIREYSEL, "05321234567"));
+    }
+
+    @Test
+    void shouldAcceptColumnsInAnyOrderQuotesAndAByteOrderMark() throws IOException
+    {
+        final DailyFileImporter.Report report = importText("\uFEFFtype,status,recipient,recipientType," +
+            "creationDate,transactionId,consentDate,source\n" +
+            "\"EPOSTA\",\"ONAY\",\"veli@example.com\",BIREYSEL,2021-01-01 10:00:00," + TX +
+            "1,\"2021-01-01 09:00:00\",HS_WEB\n");
+        assertEquals(1, report.applied(), report.rejections().toString());
+        assertEquals(ConsentStatus.ONAY, status(Channel.EPOSTA, RecipientType.BIREYSEL, "veli@example.com"));
+    }
+
+    @Test
+    void aRecordFromTheFutureIsRejectedWithItsReasonAndTheRealRetHolds() throws IOException
+    {
+        final DailyFileImporter.Report report = importText(HEADER +
+            "2025-11-20 10:00:00," + TX + "1,05321234567,BIREYSEL,MESAJ,RET,2025-11-20 09:00:00,IYS_WEB\n" +
+            "2099-12-31 00:00:00," + TX + "2,05321234567,BIREYSEL,MESAJ,ONAY,2099-12-30 00:00:00,HS_WEB\n");
+        assertEquals(1, report.applied());
+        assertEquals(1, report.rejected());
+        assertTrue(report.rejections().get(0).startsWith("line 3: creationDate 2099-12-31 00:00:00 lies in the " +
+            "future"), report.rejections().get(0));
+        assertEquals(ConsentStatus.RET, status(Channel.MESAJ, RecipientType.BIREYSEL, "05321234567"));
+        assertTrue(store.brand(BRAND).asOfMs() <= System.currentTimeMillis());
+        assertEquals(1, pipeline.rejected(), "counted as rejected by the writer");
+    }
+
+    @Test
+    void aCreationWindowRejectsRecordsOfOtherDays() throws IOException
+    {
+        final byte[] bytes = (HEADER +
+            "2025-11-20 00:00:00," + TX + "1,05321234567,BIREYSEL,MESAJ,RET,2025-11-20 00:00:00,IYS_WEB\n" +
+            "2025-11-21 00:00:00," + TX + "2,05321234568,BIREYSEL,MESAJ,ONAY,2025-11-20 09:00:00,HS_WEB\n" +
+            "2025-11-19 23:59:59," + TX + "3,05321234569,BIREYSEL,MESAJ,ONAY,2025-11-19 09:00:00,HS_WEB\n")
+            .getBytes(StandardCharsets.UTF_8);
+        final long day = IysTime.parseSeconds("2025-11-20 00:00:00");
+        final DailyFileImporter.Report report = new DailyFileImporter(pipeline, BRAND, 100, null)
+            .creationWindow(day, day + 86_400, "the file's day 2025-11-20")
+            .importStream(new ByteArrayInputStream(bytes), bytes.length);
+        assertEquals(1, report.applied());
+        assertEquals(2, report.rejected());
+        assertEquals("line 3: creationDate outside the file's day 2025-11-20: '2025-11-21 00:00:00'",
+            report.rejections().get(0));
+        assertEquals(ConsentStatus.NONE, status(Channel.MESAJ, RecipientType.BIREYSEL, "05321234568"));
+    }
+
+    @Test
+    void shouldRefuseAFileWithoutTheHeaderRow()
+    {
+        final IOException noHeader = assertThrows(IOException.class, () -> importText(
+            "2021-01-01 10:00:00," + TX + "1,05321234567,BIREYSEL,MESAJ,ONAY,2021-01-01 09:00:00,HS_WEB\n"));
+        assertTrue(noHeader.getMessage().contains("header row lacks column 'creationDate'"), noHeader.getMessage());
+        assertThrows(IOException.class, () -> importText(""));
+    }
+
+    private DailyFileImporter.Report importText(final String text) throws IOException
+    {
+        final byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        return new DailyFileImporter(pipeline, BRAND, 100, null)
+            .importStream(new ByteArrayInputStream(bytes), bytes.length);
+    }
+
+    private int status(final Channel channel, final RecipientType type, final String recipient)
+    {
+        final IndexLookup lookup = store.newLookup();
+        final ParsedRecipient parsed = new ParsedRecipient();
+        new RecipientParser().parse(recipient, parsed);
+        return lookup.status(lookup.brand(BRAND), channel, type, parsed);
+    }
+}
