@@ -74,7 +74,7 @@ public final class Main
     static CommandLine commandLine(final PrintStream out, final PrintStream err)
     {
         return new CommandLine(new ServerCommands())
-            .addSubcommand("serve", ServeCommand.commandLine(out, err))
+            .addSubcommand("serve", ServeCommand.commandLine(out))
             .addSubcommand("import", new ImportCommand(out, err))
             .addSubcommand("check", new CheckCommand(out, err))
             .addSubcommand("scrub", new ScrubCommand(out, err))
@@ -97,6 +97,9 @@ public final class Main
     {
         line.addSubcommand("help", new CommandLine.HelpCommand());
         configure(line.getCommandSpec());
+        // as the hand-made parser did: an argument starting with @ is a value, never a file of arguments, and an
+        // option given twice takes the later value
+        line.setExpandAtFiles(false).setOverwrittenOptionsAllowed(true);
         line.setOut(writer(out)).setErr(writer(err))
             .setParameterExceptionHandler((ex, args) ->
             {

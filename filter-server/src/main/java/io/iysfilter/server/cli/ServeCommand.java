@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -49,21 +50,19 @@ final class ServeCommand implements Callable<Integer>
 
     /**
      * @param out standard output.
-     * @param err standard error.
      * @return the command with an option per setting.
      */
-    static CommandLine commandLine(final PrintStream out, final PrintStream err)
+    static CommandLine commandLine(final PrintStream out)
     {
         final ServeCommand command = new ServeCommand(out);
         final CommandLine line = new CommandLine(command);
-        final List<String> fileOnly = new ArrayList<>();
-        final List<String> shared = new ArrayList<>();
+        final List<String> footer = new ArrayList<>();
+        footer.add("Config file only, per service provider <code>, defaulting to the setting shared by all:");
         for (final Setting<?> setting : Setting.ALL)
         {
             if (!setting.everywhere())
             {
-                fileOnly.add(setting.name());
-                shared.add(plain(setting.shownDefault()));
+                footer.add(String.format(Locale.ROOT, "  %-22s %s", setting.name(), plain(setting.shownDefault())));
                 continue;
             }
             line.getCommandSpec().addOption(OptionSpec.builder("--" + setting.name())
@@ -96,9 +95,9 @@ final class ServeCommand implements Callable<Integer>
                 })
                 .build());
         }
-        line.getCommandSpec().usageMessage().footer("Config file only, per service provider <code>: " +
-            String.join(", ", fileOnly) + " (default: the shared " + String.join(", ", shared) + ").",
-            "IYS_USERNAME and IYS_PASSWORD in the environment give the İYS login when the config file does not.");
+        footer.add("IYS_USERNAME and IYS_PASSWORD in the environment give the İYS login when the config file " +
+            "does not.");
+        line.getCommandSpec().usageMessage().footer(footer.toArray(new String[0]));
         return line;
     }
 

@@ -363,7 +363,7 @@ final class Setting<T>
     /**
      * @return milliseconds, or 0 for "off".
      */
-    static Long duration(final String name, final String text)
+    private static Long duration(final String name, final String text)
     {
         final String value = text.trim().toLowerCase(Locale.ROOT);
         if (value.equals("off"))

@@ -116,6 +116,21 @@ class MainTest
             none.toString(StandardCharsets.UTF_8));
     }
 
+    @Test
+    void shouldTakeAnAtSignAsAValueAndTheLaterOfTwoValues() throws Exception
+    {
+        final java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("main-test");
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final int exit = Main.run(new String[]{"serve", "--data-dir", dir.toString(), "--print-config", "--port", "1",
+            "--port", "2", "--milter-brand-header", "false", "--bind", "@nothing"}, print(out), print(err));
+        final String text = out.toString(StandardCharsets.UTF_8);
+        assertEquals(Main.EXIT_OK, exit, err.toString(StandardCharsets.UTF_8));
+        assertTrue(text.contains(String.format("%-24s = %-30s # flag --port", "port", "2")), text);
+        assertTrue(text.contains(String.format("%-24s = %-30s # flag --bind", "bind", "@nothing")), text);
+        java.nio.file.Files.delete(dir);
+    }
+
     private static PrintStream print(final ByteArrayOutputStream bytes)
     {
         return new PrintStream(bytes, true, StandardCharsets.UTF_8);

@@ -144,7 +144,7 @@ class ServeSettingsTest
     @Test
     void shouldOfferEverySettingAsAnOptionWithItsDefaultInTheHelp()
     {
-        final CommandLine line = ServeCommand.commandLine(System.out, System.err);
+        final CommandLine line = ServeCommand.commandLine(System.out);
         final String help = line.getUsageMessage(CommandLine.Help.Ansi.OFF);
         final java.util.Set<String> options = new java.util.TreeSet<>();
         line.getCommandSpec().options().forEach((option) -> options.add(option.longestName()));
@@ -192,7 +192,7 @@ class ServeSettingsTest
 
     private static ServeCommand parse(final String... argv)
     {
-        final CommandLine line = ServeCommand.commandLine(System.out, System.err);
+        final CommandLine line = ServeCommand.commandLine(System.out);
         line.parseArgs(argv);
         return (ServeCommand)line.getCommandSpec().userObject();
     }
