@@ -100,6 +100,8 @@ public final class Main
         // as the hand-made parser did: an argument starting with @ is a value, never a file of arguments, and an
         // option given twice takes the later value
         line.setExpandAtFiles(false).setOverwrittenOptionsAllowed(true);
+        // plain text on a terminal too, as before: no ANSI colours in help or errors
+        line.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
         line.setOut(writer(out)).setErr(writer(err))
             .setParameterExceptionHandler((ex, args) ->
             {
