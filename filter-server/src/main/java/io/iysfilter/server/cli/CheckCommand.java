@@ -6,47 +6,67 @@ import io.iysfilter.client.FilterClientException;
 import io.iysfilter.protocol.codecs.Channel;
 import io.iysfilter.protocol.codecs.MessageKind;
 import io.iysfilter.protocol.codecs.RecipientType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.time.Instant;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
 /**
  * {@code iys-filter check}: one question to a running server over the binary protocol.
  */
-final class CheckCommand implements Main.Command
+@Command(name = "check", sortOptions = false, description = {
+    "ask a running server whether a message may be sent",
+    "",
+    "Asks a running server whether brand CODE may send a message on the channel to R (a phone in any common " +
+        "Turkish form, or an e-mail) and prints the verdict, the reason and the brand data's as-of time.",
+    "Exit status: 0 for ALLOW, 1 for DENY, 2 for any error."})
+final class CheckCommand implements Callable<Integer>
 {
-    @Override
-    public String help()
+    private final PrintStream out;
+    private final PrintStream err;
+
+    @Option(names = "--brand", required = true, paramLabel = "CODE", converter = Converters.Code.class,
+        description = "the brand's İYS code")
+    private long brand;
+
+    @Option(names = "--channel", required = true, paramLabel = "ARAMA|MESAJ|EPOSTA",
+        converter = Converters.ChannelName.class, description = "the channel")
+    private Channel channel;
+
+    @Option(names = "--recipient", required = true, paramLabel = "R", description = "phone number or e-mail address")
+    private String recipient;
+
+    @Option(names = "--recipient-type", paramLabel = "BIREYSEL|TACIR", converter = Converters.RecipientTypeName.class,
+        description = "the recipient's type (default: none given, decided as BIREYSEL)")
+    private RecipientType type = RecipientType.UNSPECIFIED;
+
+    @Option(names = "--kind", paramLabel = "COMMERCIAL|TRANSACTIONAL", converter = Converters.KindName.class,
+        description = "the message's kind (default COMMERCIAL)")
+    private MessageKind kind = MessageKind.COMMERCIAL;
+
+    @Option(names = "--host", paramLabel = "H", description = "the server (default 127.0.0.1)")
+    private String host = "127.0.0.1";
+
+    @Option(names = "--port", paramLabel = "P", converter = Converters.Port.class,
+        description = "its binary protocol port (default 7700)")
+    private int port = 7700;
+
+    @Option(names = "--timeout-ms", paramLabel = "MS", description = "connect and answer timeout, 1..600000 " +
+        "(default 5000)")
+    private long timeoutMs = 5000;
+
+    CheckCommand(final PrintStream out, final PrintStream err)
     {
-        return String.join("\n",
-            "usage: iys-filter check --brand CODE --channel ARAMA|MESAJ|EPOSTA --recipient R",
-            "                        [--recipient-type BIREYSEL|TACIR] [--kind COMMERCIAL|TRANSACTIONAL]",
-            "                        [--host H] [--port P] [--timeout-ms MS]",
-            "",
-            "Asks a running server whether brand CODE may send a message on the channel to R (a phone in any",
-            "common Turkish form, or an e-mail) and prints the verdict, the reason and the brand data's as-of time.",
-            "Defaults: --kind COMMERCIAL, no recipient type (decided as BIREYSEL), --host 127.0.0.1, --port 7700.",
-            "Exit status: 0 for ALLOW, 1 for DENY, 2 for any error.");
+        this.out = out;
+        this.err = err;
     }
 
     @Override
-    public int run(final String[] argv, final PrintStream out, final PrintStream err)
+    public Integer call()
     {
-        final Args args = Args.parse(argv,
-            Set.of("brand", "channel", "recipient", "recipient-type", "kind", "host", "port", "timeout-ms"), Set.of());
-        final long brand = Args.parseLong("brand", args.required("brand"), 1, 0xFFFF_FFFFL);
-        final Channel channel = parseEnum("channel", args.required("channel"), Channel.ARAMA, Channel.MESAJ,
-            Channel.EPOSTA);
-        final String recipient = args.required("recipient");
-        final RecipientType type = args.has("recipient-type") ? parseEnum("recipient-type",
-            args.get("recipient-type"), RecipientType.BIREYSEL, RecipientType.TACIR) : RecipientType.UNSPECIFIED;
-        final MessageKind kind = args.has("kind") ? parseEnum("kind", args.get("kind"), MessageKind.COMMERCIAL,
-            MessageKind.TRANSACTIONAL) : MessageKind.COMMERCIAL;
-        final String host = args.get("host", "127.0.0.1");
-        final int port = (int)Args.parseLong("port", args.get("port", "7700"), 1, 65535);
-        final long timeoutMs = Args.parseLong("timeout-ms", args.get("timeout-ms", "5000"), 1, 600_000);
-
+        UsageException.inRange("timeout-ms", timeoutMs, 1, 600_000);
         final FilterClient.Options options = new FilterClient.Options(host, port, timeoutMs, timeoutMs,
             FilterClient.Options.RECONNECT_BACKOFF_MS_DEFAULT);
         try (FilterClient client = FilterClient.connect(options))
@@ -61,23 +81,5 @@ final class CheckCommand implements Main.Command
             err.println("iys-filter check: " + ex.getMessage());
             return Main.EXIT_ERROR;
         }
-    }
-
-    @SafeVarargs
-    static <E extends Enum<E>> E parseEnum(final String name, final String value, final E... allowed)
-    {
-        for (final E candidate : allowed)
-        {
-            if (candidate.name().equals(value))
-            {
-                return candidate;
-            }
-        }
-        final StringBuilder names = new StringBuilder();
-        for (final E candidate : allowed)
-        {
-            names.append(names.length() == 0 ? "" : ", ").append(candidate.name());
-        }
-        throw new Args.UsageException(name + ": '" + value + "' (expected: " + names + ")");
     }
 }

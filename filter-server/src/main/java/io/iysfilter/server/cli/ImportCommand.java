@@ -4,64 +4,72 @@ import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.iys.DailyFileImporter;
 import io.iysfilter.server.ingest.IngestPipeline;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 
 /**
  * {@code iys-filter import}: loads a daily change file into a brand's index, offline. Public for
  * {@link #importFile(Path, long, long, Path, PrintStream)}, which the demo (module loadtest) uses for its sample data.
  */
-public final class ImportCommand implements Main.Command
+@Command(name = "import", sortOptions = false, description = {
+    "load an İYS daily change file (CSV) into a brand's index; the server must be stopped",
+    "",
+    "Applies İYS's daily change file (CSV with the header row " +
+        "creationDate,transactionId,recipient,recipientType,type,status,consentDate,source; dates " +
+        "YYYY-MM-DD HH:mm:ss in Turkey time) to brand CODE's index in DIR, creating the index if needed. Each line " +
+        "is applied last-writer-wins in İYS order, so importing a file twice changes nothing. The server must be " +
+        "stopped: import takes the data directory's lock, and fails if a server holds it.",
+    "",
+    "Prints counts: applied (stored), superseded (the index already held it or newer) and rejected (with line " +
+        "number and reason; a bad line never stops the rest).",
+    "Exit status: 0 when no line was rejected, 1 when some were, 2 on an error. When the index cannot take a " +
+        "line (disk full: less than the reserve left; a write error), the import stops there with status 2; the " +
+        "lines before are applied, and importing the file again after freeing space applies the rest."})
+public final class ImportCommand implements Callable<Integer>
 {
     private static final int LISTED_REJECTIONS = 1000;
     private static final long MIB = 1024 * 1024;
 
-    @Override
-    public String help()
+    private final PrintStream out;
+    private final PrintStream err;
+
+    @Option(names = "--data-dir", required = true, paramLabel = "DIR", description = "the data directory")
+    private Path dataDir;
+
+    @Option(names = "--brand", required = true, paramLabel = "CODE", converter = Converters.Code.class,
+        description = "the brand's İYS code")
+    private long brand;
+
+    @Option(names = "--entries-per-map", paramLabel = "N",
+        description = "sizing of a new brand's phone and e-mail maps, 1000..4000000000 (default 10000000)")
+    private long entries = IndexOptions.DEFAULT_ENTRIES_PER_MAP;
+
+    @Option(names = "--disk-reserve-mb", paramLabel = "N",
+        description = "refuse changes while the data directory's file system has less than N MiB usable " +
+            "(default 256; 0: no guard)")
+    private long reserveMib = IndexOptions.DEFAULT_DISK_RESERVE_BYTES / MIB;
+
+    @Parameters(arity = "1", paramLabel = "FILE", description = "the daily change file")
+    private Path file;
+
+    ImportCommand(final PrintStream out, final PrintStream err)
     {
-        return String.join("\n",
-            "usage: iys-filter import --data-dir DIR --brand CODE [--entries-per-map N] [--disk-reserve-mb N] FILE",
-            "",
-            "Applies İYS's daily change file (CSV with the header row",
-            "creationDate,transactionId,recipient,recipientType,type,status,consentDate,source; dates",
-            "YYYY-MM-DD HH:mm:ss in Turkey time) to brand CODE's index in DIR, creating the index if needed.",
-            "Each line is applied last-writer-wins in İYS order, so importing a file twice changes nothing.",
-            "The server must be stopped: import takes the data directory's lock, and fails if a server holds it.",
-            "",
-            "Prints counts: applied (stored), superseded (the index already held it or newer) and rejected",
-            "(with line number and reason; a bad line never stops the rest).",
-            "Exit status: 0 when no line was rejected, 1 when some were, 2 on an error. When the index cannot",
-            "take a line (disk full: less than the reserve left; a write error), the import stops there with",
-            "status 2; the lines before are applied, and importing the file again after freeing space applies",
-            "the rest.",
-            "",
-            "  --entries-per-map N   sizing of a new brand's phone and e-mail maps (default 10000000)",
-            "  --disk-reserve-mb N   refuse changes while the data directory's file system has less than N MiB",
-            "                        usable (default " + IndexOptions.DEFAULT_DISK_RESERVE_BYTES / MIB +
-                "; 0: no guard)");
+        this.out = out;
+        this.err = err;
     }
 
     @Override
-    public int run(final String[] argv, final PrintStream out, final PrintStream err) throws Exception
+    public Integer call() throws Exception
     {
-        final Args args = Args.parse(argv, Set.of("data-dir", "brand", "entries-per-map", "disk-reserve-mb"),
-            Set.of());
-        final Path dataDir = Path.of(args.required("data-dir"));
-        final long brand = Args.parseLong("brand", args.required("brand"), 1, 0xFFFF_FFFFL);
-        final long entries = Args.parseLong("entries-per-map",
-            args.get("entries-per-map", Long.toString(IndexOptions.DEFAULT_ENTRIES_PER_MAP)), 1_000, 4_000_000_000L);
-        final long reserveMib = Args.parseLong("disk-reserve-mb",
-            args.get("disk-reserve-mb", Long.toString(IndexOptions.DEFAULT_DISK_RESERVE_BYTES / MIB)), 0, 1L << 30);
-        if (args.positionals().size() != 1)
-        {
-            throw new Args.UsageException("expected exactly one FILE, got " + args.positionals().size());
-        }
-        final Path file = Path.of(args.positionals().get(0));
-
+        UsageException.inRange("entries-per-map", entries, 1_000, 4_000_000_000L);
+        UsageException.inRange("disk-reserve-mb", reserveMib, 0, 1L << 30);
         final DailyFileImporter.Report report = importFile(dataDir, brand,
             IndexOptions.withEntries(entries).withDiskReserve(reserveMib * MIB), file, err);
         out.printf("imported %s into brand %d: %,d lines, %,d applied, %,d superseded, %,d rejected in %.1f s%n",

@@ -1,5 +1,8 @@
 package io.iysfilter.server.cli;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -8,51 +11,66 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * {@code iys-filter reconcile}: has a running server compare a brand's daily change file with its index.
  */
-final class ReconcileCommand implements Main.Command
+@Command(name = "reconcile", sortOptions = false, description = {
+    "compare a brand's İYS daily change file with a running server's index and repair it",
+    "",
+    "Has a running server compare brand CODE's daily change file for DATE with its index, apply what the index " +
+        "lacks (through the single writer, last-writer-wins as always) and report the drift: missing (the index " +
+        "held nothing for the key), older (it held an older movement), conflicting (it held the same movement " +
+        "with other content), matched. Without --file the server fetches the file from İYS " +
+        "(GET /sps/{iysCode}/brands/{brand}/changes/{date}/file; İYS keeps the previous 7 days); with --file the " +
+        "local file is sent. Run it nightly for yesterday.",
+    "Exit status: 0 when nothing drifted, 1 when drift was found (and repaired), 2 on an error."})
+final class ReconcileCommand implements Callable<Integer>
 {
     private static final Pattern COUNT =
         Pattern.compile("\"(lines|missing|older|conflicting|matched|rejected)\":(\\d+)");
     private static final Pattern EXAMPLE = Pattern.compile("\"examples\":\\[(.*)]");
 
-    @Override
-    public String help()
+    private final PrintStream out;
+    private final PrintStream err;
+
+    @Option(names = "--brand", required = true, paramLabel = "CODE", converter = Converters.Code.class,
+        description = "the brand's İYS code")
+    private long brand;
+
+    @Option(names = "--date", required = true, paramLabel = "YYYY-MM-DD", description = "the day of the file")
+    private String date;
+
+    @Option(names = "--file", paramLabel = "FILE", description = "send this file instead of fetching it from İYS")
+    private Path file;
+
+    @Option(names = "--host", paramLabel = "H", description = "the server (default 127.0.0.1)")
+    private String host = "127.0.0.1";
+
+    @Option(names = "--http-port", paramLabel = "P", converter = Converters.Port.class,
+        description = "its HTTP port (default 7701)")
+    private int httpPort = 7701;
+
+    ReconcileCommand(final PrintStream out, final PrintStream err)
     {
-        return String.join("\n",
-            "usage: iys-filter reconcile --brand CODE --date YYYY-MM-DD [--file FILE] [--host H] [--http-port P]",
-            "",
-            "Has a running server compare brand CODE's daily change file for DATE with its index, apply what the",
-            "index lacks (through the single writer, last-writer-wins as always) and report the drift: missing",
-            "(the index held nothing for the key), older (it held an older movement), conflicting (it held the same",
-            "movement with other content), matched. Without --file the server fetches the file from İYS",
-            "(GET /sps/{iysCode}/brands/{brand}/changes/{date}/file; İYS keeps the previous 7 days); with --file",
-            "the local file is sent. Run it nightly for yesterday.",
-            "Exit status: 0 when nothing drifted, 1 when drift was found (and repaired), 2 on an error.",
-            "",
-            "  --host H        the server (default 127.0.0.1)",
-            "  --http-port P   its HTTP port (default 7701)");
+        this.out = out;
+        this.err = err;
     }
 
     @Override
-    public int run(final String[] argv, final PrintStream out, final PrintStream err) throws Exception
+    public Integer call() throws Exception
     {
-        final Args args = Args.parse(argv, Set.of("brand", "date", "file", "host", "http-port"), Set.of());
-        final long brand = Args.parseLong("brand", args.required("brand"), 1, 0xFFFF_FFFFL);
-        final String date = args.required("date");
         if (!date.matches("\\d{4}-\\d{2}-\\d{2}"))
         {
-            throw new Args.UsageException("date: '" + date + "' (expected: YYYY-MM-DD)");
+            throw new UsageException("date: '" + date + "' (expected: YYYY-MM-DD)");
         }
-        final int port = (int)Args.parseLong("http-port", args.get("http-port", "7701"), 1, 65535);
-        final URI uri = URI.create("http://" + args.get("host", "127.0.0.1") + ":" + port + "/v1/reconcile?brand=" +
+        final URI uri = URI.create("http://" + host + ":" + httpPort + "/v1/reconcile?brand=" +
             brand + "&date=" + date);
-        final HttpRequest.BodyPublisher body = args.has("file") ?
-            HttpRequest.BodyPublishers.ofFile(Path.of(args.get("file"))) : HttpRequest.BodyPublishers.noBody();
+        final HttpRequest.BodyPublisher body = file != null ?
+            HttpRequest.BodyPublishers.ofFile(file) : HttpRequest.BodyPublishers.noBody();
         final HttpResponse<String> response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
             .send(HttpRequest.newBuilder(uri).POST(body).build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200)

@@ -7,6 +7,8 @@ import io.iysfilter.protocol.codecs.MessageKind;
 import io.iysfilter.protocol.codecs.Reason;
 import io.iysfilter.protocol.codecs.RecipientType;
 import io.iysfilter.server.iys.CsvLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -19,66 +21,93 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
 /**
  * {@code iys-filter scrub}: a campaign list through a running server, split into allowed and denied rows.
  */
-final class ScrubCommand implements Main.Command
+@Command(name = "scrub", sortOptions = false, description = {
+    "split a campaign list into the rows that may be sent and those that may not",
+    "",
+    "Streams a campaign list (CSV, one recipient per row, any other columns kept) through a running server in " +
+        "pipelined batches, and writes the rows that may be sent to --allowed and the others to --denied, with the " +
+        "reason appended as a last column, both in input order. Ends with counts by verdict and reason. Memory " +
+        "stays flat whatever the list's size. FILE '-' reads standard input.",
+    "",
+    "Rows that cannot be checked (empty, unparsable, not ASCII, over 254 bytes) are DENY INVALID_RECIPIENT, " +
+        "listed with their line numbers, and never stop the run. Exit status 0 when done, 2 on an error."})
+final class ScrubCommand implements Callable<Integer>
 {
     private static final int LISTED_BAD_ROWS = 20;
     private static final long PROGRESS_INTERVAL_NS = 1_000_000_000L;
     private static final int PROGRESS_BAR_WIDTH = 30;
 
-    @Override
-    public String help()
+    private final PrintStream out;
+    private final PrintStream err;
+
+    @Option(names = "--brand", required = true, paramLabel = "CODE", converter = Converters.Code.class,
+        description = "the brand's İYS code")
+    private long brand;
+
+    @Option(names = "--channel", required = true, paramLabel = "ARAMA|MESAJ|EPOSTA",
+        converter = Converters.ChannelName.class, description = "the channel")
+    private Channel channel;
+
+    @Option(names = "--in", required = true, paramLabel = "FILE", description = "the list; '-' for standard input")
+    private String inName;
+
+    @Option(names = "--allowed", paramLabel = "OUT.csv", description = "where the rows that may be sent go")
+    private Path allowedFile;
+
+    @Option(names = "--denied", paramLabel = "OUT.csv", description = "where the others go, with the reason")
+    private Path deniedFile;
+
+    @Option(names = "--preview", description = "print only the summary; write no files")
+    private boolean preview;
+
+    @Option(names = "--column", paramLabel = "NAME|INDEX", description = "the recipient's column: a header name " +
+        "(the first row is then a header) or a 1-based index (default 1)")
+    private String columnText = "1";
+
+    @Option(names = "--header", description = "the first row is a header, copied to both outputs (implied by a " +
+        "column NAME)")
+    private boolean headerRow;
+
+    @Option(names = "--kind", paramLabel = "COMMERCIAL|TRANSACTIONAL", converter = Converters.KindName.class,
+        description = "the message's kind (default COMMERCIAL)")
+    private MessageKind kind = MessageKind.COMMERCIAL;
+
+    @Option(names = "--recipient-type", paramLabel = "BIREYSEL|TACIR", converter = Converters.RecipientTypeName.class,
+        description = "the recipients' type (default: none given, decided as BIREYSEL)")
+    private RecipientType type = RecipientType.UNSPECIFIED;
+
+    @Option(names = "--host", paramLabel = "H", description = "the server (default 127.0.0.1)")
+    private String host = "127.0.0.1";
+
+    @Option(names = "--port", paramLabel = "P", converter = Converters.Port.class,
+        description = "its binary protocol port (default 7700)")
+    private int port = 7700;
+
+    @Option(names = "--batch-size", paramLabel = "N", description = "rows per CHECK_BATCH, 1.." +
+        FrameDescriptor.MAX_BATCH_ENTRIES + " (default " + FrameDescriptor.MAX_BATCH_ENTRIES + ")")
+    private int batchSize = FrameDescriptor.MAX_BATCH_ENTRIES;
+
+    ScrubCommand(final PrintStream out, final PrintStream err)
     {
-        return String.join("\n",
-            "usage: iys-filter scrub --brand CODE --channel ARAMA|MESAJ|EPOSTA --in FILE",
-            "                        (--allowed OUT.csv --denied OUT.csv | --preview)",
-            "                        [--column NAME|INDEX] [--header] [--kind COMMERCIAL|TRANSACTIONAL]",
-            "                        [--recipient-type BIREYSEL|TACIR] [--host H] [--port P] [--batch-size N]",
-            "",
-            "Streams a campaign list (CSV, one recipient per row, any other columns kept) through a running server",
-            "in pipelined batches, and writes the rows that may be sent to --allowed and the others to --denied,",
-            "with the reason appended as a last column, both in input order. Ends with counts by verdict and reason.",
-            "Memory stays flat whatever the list's size. FILE '-' reads standard input.",
-            "",
-            "  --column NAME|INDEX   the recipient's column: a header name (the first row is then a header) or a",
-            "                        1-based index (default 1)",
-            "  --header              the first row is a header, copied to both outputs (implied by a column NAME)",
-            "  --preview             print only the summary; write no files",
-            "  --batch-size N        rows per CHECK_BATCH, 1.." + FrameDescriptor.MAX_BATCH_ENTRIES + " (default " +
-                FrameDescriptor.MAX_BATCH_ENTRIES + ")",
-            "",
-            "Rows that cannot be checked (empty, unparsable, not ASCII, over 254 bytes) are DENY INVALID_RECIPIENT,",
-            "listed with their line numbers, and never stop the run. Exit status 0 when done, 2 on an error.");
+        this.out = out;
+        this.err = err;
     }
 
     @Override
-    public int run(final String[] argv, final PrintStream out, final PrintStream err) throws Exception
+    public Integer call() throws Exception
     {
-        final Args args = Args.parse(argv, Set.of("brand", "channel", "kind", "recipient-type", "in", "column",
-            "allowed", "denied", "host", "port", "batch-size"), Set.of("preview", "header"));
-        final long brand = Args.parseLong("brand", args.required("brand"), 1, 0xFFFF_FFFFL);
-        final Channel channel = CheckCommand.parseEnum("channel", args.required("channel"), Channel.ARAMA,
-            Channel.MESAJ, Channel.EPOSTA);
-        final MessageKind kind = args.has("kind") ? CheckCommand.parseEnum("kind", args.get("kind"),
-            MessageKind.COMMERCIAL, MessageKind.TRANSACTIONAL) : MessageKind.COMMERCIAL;
-        final RecipientType type = args.has("recipient-type") ? CheckCommand.parseEnum("recipient-type",
-            args.get("recipient-type"), RecipientType.BIREYSEL, RecipientType.TACIR) : RecipientType.UNSPECIFIED;
-        final String inName = args.required("in");
-        final boolean preview = args.has("preview");
-        if (!preview && (!args.has("allowed") || !args.has("denied")))
+        if (!preview && (allowedFile == null || deniedFile == null))
         {
-            throw new Args.UsageException("give --allowed and --denied, or --preview");
+            throw new UsageException("give --allowed and --denied, or --preview");
         }
-        final int batchSize = (int)Args.parseLong("batch-size",
-            args.get("batch-size", Integer.toString(FrameDescriptor.MAX_BATCH_ENTRIES)), 1,
-            FrameDescriptor.MAX_BATCH_ENTRIES);
-        final String columnText = args.get("column", "1");
+        UsageException.inRange("batch-size", batchSize, 1, FrameDescriptor.MAX_BATCH_ENTRIES);
         final boolean byName = !columnText.chars().allMatch(Character::isDigit);
-        final boolean header = byName || args.has("header");
+        final boolean header = byName || headerRow;
         final long totalBytes = "-".equals(inName) ? 0 : Files.size(Path.of(inName));
 
         try (BufferedReader in = new BufferedReader("-".equals(inName) ?
@@ -94,15 +123,14 @@ final class ScrubCommand implements Main.Command
             }
             else
             {
-                column = (int)Args.parseLong("column", columnText, 1, 1024) - 1;
+                column = (int)UsageException.parseLong("column", columnText, 1, 1024) - 1;
             }
-            final FilterClient.Options options = FilterClient.Options.of(args.get("host", "127.0.0.1"),
-                (int)Args.parseLong("port", args.get("port", "7700"), 1, 65535));
+            final FilterClient.Options options = FilterClient.Options.of(host, port);
             final long startNs = System.nanoTime();
             final ListScrubber.Tally tally;
             try (FilterClient client = FilterClient.connect(options);
-                Writer allowed = preview ? null : writer(args.get("allowed"));
-                Writer denied = preview ? null : writer(args.get("denied")))
+                Writer allowed = preview ? null : writer(allowedFile);
+                Writer denied = preview ? null : writer(deniedFile))
             {
                 final ListScrubber scrubber = new ListScrubber(client, brand, channel, type, kind, batchSize,
                     ListScrubber.DEFAULT_WINDOW, LISTED_BAD_ROWS);
@@ -114,9 +142,9 @@ final class ScrubCommand implements Main.Command
         return Main.EXIT_OK;
     }
 
-    private static Writer writer(final String name) throws IOException
+    private static Writer writer(final Path file) throws IOException
     {
-        return new BufferedWriter(Files.newBufferedWriter(Path.of(name), StandardCharsets.UTF_8), 1 << 16);
+        return new BufferedWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8), 1 << 16);
     }
 
     private static int columnIndex(final String headerLine, final String name)
@@ -134,7 +162,7 @@ final class ScrubCommand implements Main.Command
                 return i;
             }
         }
-        throw new Args.UsageException("column: '" + name + "' is not in the header row '" + headerLine + "'");
+        throw new UsageException("column: '" + name + "' is not in the header row '" + headerLine + "'");
     }
 
     private static void printSummary(

@@ -55,7 +55,11 @@ class CliIT
 
         final Result typo = run("check", "--brnad", "1");
         assertEquals(2, typo.exit());
-        assertTrue(typo.err().contains("unknown option: --brnad"), typo.err());
+        assertTrue(typo.err().startsWith("iys-filter check: Unknown option: '--brnad'"), typo.err());
+        final Result version = run("--version");
+        assertEquals(0, version.exit());
+        assertTrue(version.out().matches("(?s)iys-filter \\d.*") && !version.out().contains("development build"),
+            "the packaged jar knows its version: " + version.out());
         assertEquals(2, run("frobnicate").exit());
     }
 

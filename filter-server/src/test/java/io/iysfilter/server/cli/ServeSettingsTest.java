@@ -3,11 +3,12 @@ package io.iysfilter.server.cli;
 import io.iysfilter.server.FilterServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -35,7 +36,7 @@ class ServeSettingsTest
             "iys-poll-interval = 30s",
             "iys-durability = process",
             ""));
-        final FilterServer.Context context = ServeSettings.resolve(parse("--config", config.toString()));
+        final FilterServer.Context context = resolve(parse("--config", config.toString()));
         final var feeds = context.feeds();
         assertEquals(3, feeds.size());
         assertEquals(List.of(), feeds.get(0).brands(), "all: listed by İYS at start");
@@ -51,25 +52,34 @@ class ServeSettingsTest
     @Test
     void shouldTakeAFutureSkewThatCannotBeSwitchedOff() throws Exception
     {
-        assertEquals(5 * 60_000, ServeSettings.resolve(parse("--data-dir", dir.toString())).indexOptions()
+        assertEquals(5 * 60_000, resolve(parse("--data-dir", dir.toString())).indexOptions()
             .maxFutureSkewMs());
-        assertEquals(30_000, ServeSettings.resolve(parse("--data-dir", dir.toString(), "--max-future-skew", "30s"))
+        assertEquals(30_000, resolve(parse("--data-dir", dir.toString(), "--max-future-skew", "30s"))
             .indexOptions().maxFutureSkewMs());
-        final Args.UsageException off = assertThrows(Args.UsageException.class, () -> ServeSettings.resolve(
-            parse("--data-dir", dir.toString(), "--max-future-skew", "off")));
+        final CommandLine.ParameterException flag = assertThrows(CommandLine.ParameterException.class,
+            () -> parse("--data-dir", dir.toString(), "--max-future-skew", "off"));
+        assertTrue(flag.getMessage().contains("max-future-skew: 'off'"), flag.getMessage());
+        final UsageException off = assertThrows(UsageException.class, () -> ServeSettings.toContext(read(
+            parse("--data-dir", dir.toString()), Map.of("IYS_FILTER_MAX_FUTURE_SKEW", "off")).values()));
         assertTrue(off.getMessage().startsWith("max-future-skew: 'off'"), off.getMessage());
     }
 
     @Test
     void shouldNameTheBadSetting() throws Exception
     {
-        final Args.UsageException durability = assertThrows(Args.UsageException.class, () -> ServeSettings.resolve(
-            parse("--data-dir", dir.toString(), "--iys-base-url", "http://x", "--iys-code", "1", "--iys-brands", "2",
-                "--iys-username", "u", "--iys-password", "p", "--iys-durability", "sometimes")));
+        final Path feed = Files.writeString(dir.resolve("feed.properties"), String.join("\n", "data-dir = " + dir,
+            "iys-base-url = http://x", "iys-code = 1", "iys-brands = 2", "iys-username = u", "iys-password = p",
+            "iys-durability = sometimes", ""));
+        final UsageException durability = assertThrows(UsageException.class, () -> resolve(
+            parse("--config", feed.toString())));
         assertTrue(durability.getMessage().startsWith("iys-durability: 'sometimes'"), durability.getMessage());
+        final CommandLine.ParameterException flag = assertThrows(CommandLine.ParameterException.class,
+            () -> parse("--data-dir", dir.toString(), "--iys-durability", "sometimes"));
+        assertTrue(flag.getMessage().contains("--iys-durability") &&
+            flag.getMessage().contains("iys-durability: 'sometimes' (expected: fsync or process)"), flag.getMessage());
         final Path typo = Files.writeString(dir.resolve("typo.properties"), "data-dir = x\niys-brand = 1\n");
-        final Args.UsageException unknown = assertThrows(Args.UsageException.class,
-            () -> ServeSettings.resolve(parse("--config", typo.toString())));
+        final UsageException unknown = assertThrows(UsageException.class,
+            () -> resolve(parse("--config", typo.toString())));
         assertTrue(unknown.getMessage().contains("unknown setting") && unknown.getMessage().contains("iys-brand"),
             unknown.getMessage());
     }
@@ -79,12 +89,12 @@ class ServeSettingsTest
     {
         final Path config = Files.writeString(dir.resolve("c.properties"),
             "data-dir = " + dir + "\nhttp-port = 9701\nport = 9700\niys-password = from-file\n");
-        final ServeSettings.Resolved fromEnvironment = ServeSettings.read(parse("--data-dir", dir.toString()),
-            java.util.Map.of("IYS_PASSWORD", "env-secret"));
+        final ServeSettings.Resolved fromEnvironment = read(parse("--data-dir", dir.toString()),
+            Map.of("IYS_PASSWORD", "env-secret"));
         assertEquals("environment IYS_PASSWORD", fromEnvironment.sources().get("iys-password"));
         assertTrue(ServeSettings.describe(fromEnvironment).contains("iys-password             = ****"));
-        final ServeSettings.Resolved resolved = ServeSettings.read(parse("--config", config.toString(), "--port",
-            "9800"), java.util.Map.of("IYS_FILTER_HTTP_PORT", "8701", "IYS_FILTER_PORT", "8700"));
+        final ServeSettings.Resolved resolved = read(parse("--config", config.toString(), "--port",
+            "9800"), Map.of("IYS_FILTER_HTTP_PORT", "8701", "IYS_FILTER_PORT", "8700"));
         assertEquals("8701", resolved.values().getProperty("http-port"));
         assertEquals("environment IYS_FILTER_HTTP_PORT", resolved.sources().get("http-port"));
         assertEquals("9800", resolved.values().getProperty("port"), "a flag beats the environment");
@@ -98,17 +108,103 @@ class ServeSettingsTest
     }
 
     @Test
+    void shouldTakeThePlainLoginVariablesOnlyWhenTheFileDoesNotSetTheLogin() throws Exception
+    {
+        final Path config = Files.writeString(dir.resolve("login.properties"),
+            "data-dir = " + dir + "\niys-username = file-user\n");
+        final ServeSettings.Resolved belowFile = read(parse("--config", config.toString()),
+            Map.of("IYS_USERNAME", "env-user", "IYS_PASSWORD", "env-secret"));
+        assertEquals("file-user", belowFile.values().getProperty("iys-username"), "the file beats IYS_USERNAME");
+        assertEquals("config " + config, belowFile.sources().get("iys-username"));
+        assertEquals("env-secret", belowFile.values().getProperty("iys-password"));
+        final ServeSettings.Resolved aboveFile = read(parse("--config", config.toString()),
+            Map.of("IYS_USERNAME", "env-user", "IYS_FILTER_IYS_USERNAME", "filter-user"));
+        assertEquals("filter-user", aboveFile.values().getProperty("iys-username"),
+            "IYS_FILTER_IYS_USERNAME beats the file");
+        final ServeSettings.Resolved flag = read(parse("--config", config.toString(), "--iys-username", "flag-user"),
+            Map.of("IYS_FILTER_IYS_USERNAME", "filter-user"));
+        assertEquals("flag-user", flag.values().getProperty("iys-username"), "the option beats everything");
+        assertEquals("flag --iys-username", flag.sources().get("iys-username"));
+    }
+
+    @Test
+    void shouldTakePerProviderSettingsFromTheConfigFileOnly() throws Exception
+    {
+        final Path config = Files.writeString(dir.resolve("providers.properties"),
+            "data-dir = " + dir + "\niys.700001.password = own-secret\n");
+        final String described = ServeSettings.describe(read(parse("--config", config.toString()), Map.of()));
+        assertTrue(described.contains(String.format("%-24s = ****", "iys.700001.password")) &&
+            !described.contains("own-secret"), described);
+        assertThrows(CommandLine.ParameterException.class, () -> parse("--iys.700001.password", "x"));
+        final ServeSettings.Resolved environment = read(parse("--config", config.toString()),
+            Map.of("IYS_FILTER_IYS.700001.PASSWORD", "x"));
+        assertEquals("own-secret", environment.values().getProperty("iys.700001.password"));
+    }
+
+    @Test
+    void shouldOfferEverySettingAsAnOptionWithItsDefaultInTheHelp()
+    {
+        final CommandLine line = ServeCommand.commandLine(System.out);
+        final String help = line.getUsageMessage(CommandLine.Help.Ansi.OFF);
+        final java.util.Set<String> options = new java.util.TreeSet<>();
+        line.getCommandSpec().options().forEach((option) -> options.add(option.longestName()));
+        for (final Setting<?> setting : Setting.ALL)
+        {
+            if (setting.everywhere())
+            {
+                assertTrue(options.remove("--" + setting.name()), setting.name());
+                assertTrue(help.contains("--" + setting.name() + "=" + setting.label()), help);
+            }
+            else
+            {
+                assertTrue(help.contains(setting.name()), "a config file key is named in the help: " + setting.name());
+            }
+        }
+        options.removeAll(List.of("--help", "--version"));
+        assertEquals(java.util.Set.of("--config", "--print-config"), options,
+            "every other option of serve is one of the settings");
+        assertTrue(help.contains("--busy-poll=B") && help.contains("(default false)"), help);
+        assertTrue(help.contains("--io-threads=N") && help.contains("(default number of cores)"), help);
+    }
+
+    @Test
+    void shouldPrintEveryDeclaredSettingWithItsDefault() throws Exception
+    {
+        final String described = ServeSettings.describe(read(parse("--data-dir", dir.toString()), Map.of()));
+        for (final Setting<?> setting : Setting.ALL)
+        {
+            if (setting.everywhere())
+            {
+                assertTrue(described.contains(String.format(java.util.Locale.ROOT, "%-24s = ", setting.name())),
+                    setting.name() + " in " + described);
+            }
+        }
+        assertTrue(described.contains("busy-poll                = false"), described);
+    }
+
+    @Test
     void shouldValidateBeforePrinting() throws Exception
     {
-        final Args.UsageException bad = assertThrows(Args.UsageException.class, () -> ServeSettings.describe(
-            ServeSettings.read(parse("--data-dir", dir.toString()), java.util.Map.of("IYS_FILTER_PORT", "99999"))));
+        final UsageException bad = assertThrows(UsageException.class, () -> ServeSettings.describe(
+            read(parse("--data-dir", dir.toString()), Map.of("IYS_FILTER_PORT", "99999"))));
         assertTrue(bad.getMessage().startsWith("port: 99999 (expected: 0..65535)"), bad.getMessage());
     }
 
-    private static Args parse(final String... argv)
+    private static ServeCommand parse(final String... argv)
     {
-        final java.util.Set<String> valued = new java.util.HashSet<>(ServeSettings.NAMES);
-        valued.add("config");
-        return Args.parse(argv, valued, Set.of());
+        final CommandLine line = ServeCommand.commandLine(System.out);
+        line.parseArgs(argv);
+        return (ServeCommand)line.getCommandSpec().userObject();
+    }
+
+    private static ServeSettings.Resolved read(final ServeCommand command, final Map<String, String> environment)
+        throws Exception
+    {
+        return ServeSettings.read(command.configFile(), command.options(), environment);
+    }
+
+    private static FilterServer.Context resolve(final ServeCommand command) throws Exception
+    {
+        return ServeSettings.toContext(read(command, Map.of()).values());
     }
 }

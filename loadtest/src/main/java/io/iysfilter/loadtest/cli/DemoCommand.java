@@ -1,14 +1,16 @@
 package io.iysfilter.loadtest.cli;
 
 import io.iysfilter.server.FilterServer;
-import io.iysfilter.server.cli.Args;
 import io.iysfilter.server.cli.ImportCommand;
 import io.iysfilter.server.cli.Main;
-import io.iysfilter.server.cli.ServeCommand;
+import io.iysfilter.server.cli.Shutdown;
+import io.iysfilter.server.cli.UsageException;
 import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.iys.DailyFileImporter;
 import io.iysfilter.server.iys.IysTime;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -19,14 +21,22 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Locale;
 import java.util.Random;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
 /**
  * {@code iys-filter demo}: writes sample daily files for two brands, imports them through the real import path,
  * starts a server on them and prints commands that show an ALLOW and each kind of DENY.
  */
-final class DemoCommand implements Main.Command
+@Command(name = "demo", sortOptions = false, description = {
+    "generate sample data, start a server on it with the İYS emulator and show what to try",
+    "",
+    "Generates a sample data set (brand 600001, fresh, with N bulk recipients besides the showcase ones; brand " +
+        "600002, last changed 5 days ago), imports it, starts the İYS emulator and a server that serves both and " +
+        "follows brand 600003 from the emulator's change feed, and prints commands to try. Stops on Ctrl-C. " +
+        "Without --data-dir the data goes to a temporary directory removed on exit; a given DIR must be empty or " +
+        "new, and is kept."})
+final class DemoCommand implements Callable<Integer>
 {
     static final long FRESH_BRAND = 600_001;
     static final long STALE_BRAND = 600_002;
@@ -36,38 +46,47 @@ final class DemoCommand implements Main.Command
     static final String EMULATED_RECIPIENT = "+905321234567";
     private static final long SEED = 6563;
 
-    @Override
-    public String help()
+    private final PrintStream out;
+    private final PrintStream err;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "where the data goes (default: a temporary " +
+        "directory, removed on exit)")
+    private Path dataDirOption;
+
+    @Option(names = "--recipients", paramLabel = "N", description = "bulk recipients for brand 600001, " +
+        "0..50000000 (default 100000)")
+    private long bulk = 100_000;
+
+    @Option(names = "--port", paramLabel = "P", description = "binary protocol port (default 7700)")
+    private int port = 7700;
+
+    @Option(names = "--http-port", paramLabel = "P", description = "HTTP port (default 7701)")
+    private int httpPort = 7701;
+
+    @Option(names = "--milter-port", paramLabel = "P", description = "milter port (default 7702)")
+    private int milterPort = 7702;
+
+    @Option(names = "--emulator-port", paramLabel = "P", description = "İYS emulator port (default 7780); brand " +
+        "600003 follows its change feed")
+    private int emulatorPort = 7780;
+
+    DemoCommand(final PrintStream out, final PrintStream err)
     {
-        return String.join("\n",
-            "usage: iys-filter demo [--data-dir DIR] [--recipients N] [--port P] [--http-port P] [--milter-port P]",
-            "",
-            "Generates a sample data set (brand 600001, fresh, with N bulk recipients besides the showcase ones;",
-            "brand 600002, last changed 5 days ago), imports it, starts the İYS emulator and a server that serves",
-            "both and follows brand 600003 from the emulator's change feed, and prints commands to try.",
-            "Stops on Ctrl-C. Without --data-dir the data goes to a temporary directory removed on exit;",
-            "a given DIR must be empty or new, and is kept.",
-            "",
-            "  --recipients N   bulk recipients for brand 600001 (default 100000)",
-            "  --port P         binary protocol port (default 7700)",
-            "  --http-port P    HTTP port (default 7701)",
-            "  --milter-port P  milter port (default 7702)",
-            "  --emulator-port P  İYS emulator port (default 7780); brand 600003 follows its change feed");
+        this.out = out;
+        this.err = err;
     }
 
     @Override
-    public int run(final String[] argv, final PrintStream out, final PrintStream err) throws Exception
+    public Integer call() throws Exception
     {
-        final Args args = Args.parse(argv, Set.of("data-dir", "recipients", "port", "http-port", "milter-port",
-            "emulator-port"), Set.of());
-        final long bulk = Args.parseLong("recipients", args.get("recipients", "100000"), 0, 50_000_000);
-        final int port = (int)Args.parseLong("port", args.get("port", "7700"), 0, 65535);
-        final int httpPort = (int)Args.parseLong("http-port", args.get("http-port", "7701"), 0, 65535);
-        final int milterPort = (int)Args.parseLong("milter-port", args.get("milter-port", "7702"), 0, 65535);
-        final int emulatorPort = (int)Args.parseLong("emulator-port", args.get("emulator-port", "7780"), 0, 65535);
-        final boolean temporary = !args.has("data-dir");
-        final Path dataDir = temporary ? Files.createTempDirectory("iys-filter-demo") : Path.of(args.get("data-dir"));
-        Args.createEmptyOrNew("data-dir", dataDir);
+        UsageException.inRange("recipients", bulk, 0, 50_000_000);
+        UsageException.inRange("port", port, 0, 65535);
+        UsageException.inRange("http-port", httpPort, 0, 65535);
+        UsageException.inRange("milter-port", milterPort, 0, 65535);
+        UsageException.inRange("emulator-port", emulatorPort, 0, 65535);
+        final boolean temporary = dataDirOption == null;
+        final Path dataDir = temporary ? Files.createTempDirectory("iys-filter-demo") : dataDirOption;
+        LoadTestData.createEmptyOrNew("data-dir", dataDir);
 
         final long nowSec = System.currentTimeMillis() / 1000;
         final Path freshFile = dataDir.resolve("sample-" + FRESH_BRAND + ".csv");
@@ -116,7 +135,7 @@ final class DemoCommand implements Main.Command
         }
         out.println("Ctrl-C stops the server" + (emulator == null ? "." : " and the emulator."));
         out.flush();
-        ServeCommand.awaitShutdown(server, () ->
+        Shutdown.awaitShutdown(server, () ->
         {
             if (emulator != null)
             {

@@ -1,7 +1,7 @@
 package io.iysfilter.loadtest.cli;
 
 import io.iysfilter.loadtest.Workload;
-import io.iysfilter.server.cli.Args;
+import io.iysfilter.server.cli.UsageException;
 import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.ParsedRecipient;
 import io.iysfilter.server.decision.RecipientParser;
@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 
 /**
  * Writes the load-test brand ({@link Workload#BRAND}) of a {@link Workload} into a data directory through the single
@@ -58,10 +59,10 @@ final class LoadTestData
                     Workload.BRAND, workload.recipients(), workload.seed());
                 return false;
             }
-            throw new Args.UsageException("data-dir: " + dataDir + " holds a load-test brand of another size or seed " +
+            throw new UsageException("data-dir: " + dataDir + " holds a load-test brand of another size or seed " +
                 held + "; use another directory");
         }
-        Args.createEmptyOrNew("data-dir", dataDir);
+        createEmptyOrNew("data-dir", dataDir);
         final long n = workload.recipients();
         final long startNs = System.nanoTime();
         final AtomicLong failed = new AtomicLong();
@@ -129,5 +130,27 @@ final class LoadTestData
         out.printf("prepared brand %d in %s: %,d recipients in %.1f s%n", Workload.BRAND, dataDir, n,
             (System.nanoTime() - startNs) / 1e9);
         return true;
+    }
+
+    /**
+     * Create a directory a command will fill, refusing one that already holds something.
+     *
+     * @param name      the option that named it.
+     * @param directory the directory.
+     * @throws IOException when it cannot be listed or created.
+     */
+    static void createEmptyOrNew(final String name, final Path directory) throws IOException
+    {
+        if (Files.exists(directory))
+        {
+            try (Stream<Path> entries = Files.list(directory))
+            {
+                if (entries.findAny().isPresent())
+                {
+                    throw new UsageException(name + ": " + directory + " is not empty (expected: empty or new)");
+                }
+            }
+        }
+        Files.createDirectories(directory);
     }
 }

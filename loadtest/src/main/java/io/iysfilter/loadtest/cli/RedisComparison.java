@@ -9,8 +9,11 @@ import io.iysfilter.loadtest.RedisTarget;
 import io.iysfilter.loadtest.Reports;
 import io.iysfilter.loadtest.RunResult;
 import io.iysfilter.loadtest.Workload;
-import io.iysfilter.server.cli.Args;
 import io.iysfilter.server.cli.Main;
+import io.iysfilter.server.cli.UsageException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.net.URI;
@@ -24,7 +27,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -34,73 +37,106 @@ import java.util.regex.Pattern;
  * the same recipients, connections, pipeline depth and keys per request; prints both and their ratio, and stops
  * both servers by PID at the end.
  */
-final class RedisComparison
+@Command(name = "compare-redis", sortOptions = false, description = {
+    "run iys-filter and Redis side by side on this machine and compare them",
+    "",
+    "Installs Redis from Debian packages if missing (as root or through sudo -n), prepares the load-test brand " +
+        "(reused when DIR already holds it), starts an iys-filter server and a Redis (127.0.0.1, no persistence) " +
+        "as child processes, loads the same N recipients into Redis, then runs, in this order:",
+    "  1. unpipelined: redis-benchmark -c 1 -P 1 GET, and iys-filter max 1 x 1",
+    "  2. pipelined:   redis-benchmark -c C -P D GET, and iys-filter max C x D (single CHECKs)",
+    "  3. batches:     redis-benchmark -c C -P BD MGET of B keys, and iys-filter max C x BD x B",
+    "  4. open loop at half of Redis's unpipelined maximum, one connection, against both (this rig's RESP client " +
+        "for Redis), p99 compared",
+    "and prints every result, the ratios and the server's own time per CHECK (from its /metrics). Writes " +
+        "summary.json, latency.html and one .hlog per rig run to --out. Both servers are stopped by PID. Exit " +
+        "status 1 when a run failed (rate not held, answers missing or wrong); targets missed are reported."})
+final class RedisComparison implements Callable<Integer>
 {
     private static final Pattern BUCKET = Pattern.compile(
         "^iys_request_latency_seconds_bucket\\{(.*)} ([0-9.eE+-]+)$");
     private static final Pattern LE = Pattern.compile("le=\"([^\"]+)\"");
 
-    static String help()
+    private final PrintStream out;
+    private final PrintStream err;
+
+    @Mixin
+    private LoadTestCommand.WorkloadOptions workloadOptions;
+
+    @Option(names = "--connections", paramLabel = "C", description = "(default 4)")
+    private long connections = 4;
+
+    @Option(names = "--depth", paramLabel = "D", description = "requests outstanding per connection (default 16)")
+    private long depth = 16;
+
+    @Option(names = "--batch", paramLabel = "B", description = "keys per MGET / entries per CHECK_BATCH (default 100)")
+    private long batch = 100;
+
+    @Option(names = "--batch-depth", paramLabel = "D", description = "batches outstanding per connection (default 4)")
+    private long batchDepth = 4;
+
+    @Option(names = "--warmup", paramLabel = "S", description = "seconds before each rig measurement (default 5)")
+    private long warmup = 5;
+
+    @Option(names = "--duration", paramLabel = "S", description = "seconds of each measurement, and of each " +
+        "redis-benchmark run (default 15)")
+    private long duration = 15;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "the load-test brand (default " +
+        "loadtest-data/N-SEED)")
+    private Path dataDirOption;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "the reports (default loadtest-results/compare-redis)")
+    private Path outDir = Path.of("loadtest-results/compare-redis");
+
+    @Option(names = "--port", paramLabel = "P", description = "the server's binary port (default 17700)")
+    private long serverPort = 17_700;
+
+    @Option(names = "--http-port", paramLabel = "P", description = "its HTTP port (default 17701)")
+    private long serverHttpPort = 17_701;
+
+    @Option(names = "--redis-port", paramLabel = "P", description = "Redis's port (default 16379)")
+    private long redisPortOption = 16_379;
+
+    @Option(names = "--io-threads", paramLabel = "T", description = "server event-loop threads (default 1: Redis " +
+        "has one, and the load generators need the other core of a 2-core machine)")
+    private String ioThreads = "1";
+
+    @Option(names = "--pool", paramLabel = "K", description = "pre-generated requests cycled through " +
+        "(default 1000000)")
+    private long pool = 1_000_000;
+
+    RedisComparison(final PrintStream out, final PrintStream err)
     {
-        return String.join("\n",
-            "usage: iys-filter loadtest compare-redis [--recipients N] [--connections C] [--depth D] [--batch B]",
-            "           [--batch-depth D] [--warmup S] [--duration S] [--data-dir DIR] [--out DIR]",
-            "",
-            "Installs Redis from Debian packages if missing (as root or through sudo -n), prepares the load-test",
-            "brand (reused when DIR already holds it), starts an iys-filter server and a Redis (127.0.0.1, no",
-            "persistence) as child processes, loads the same N recipients into Redis, then runs, in this order:",
-            "  1. unpipelined: redis-benchmark -c 1 -P 1 GET, and iys-filter max 1 x 1",
-            "  2. pipelined:   redis-benchmark -c C -P D GET, and iys-filter max C x D (single CHECKs)",
-            "  3. batches:     redis-benchmark -c C -P BD MGET of B keys, and iys-filter max C x BD x B",
-            "  4. open loop at half of Redis's unpipelined maximum, one connection, against both (this rig's",
-            "     RESP client for Redis), p99 compared",
-            "and prints every result, the ratios and the server's own time per CHECK (from its /metrics).",
-            "Writes summary.json, latency.html and one .hlog per rig run to --out. Both servers are stopped by PID.",
-            "Exit status 1 when a run failed (rate not held, answers missing or wrong); targets missed are reported.",
-            "",
-            "  --recipients N      brand size (default 1000000; try 10000000)",
-            "  --connections C     (default 4)        --depth D        (default 16)",
-            "  --batch B           keys per MGET / entries per CHECK_BATCH (default 100)",
-            "  --batch-depth D     batches outstanding per connection (default 4)",
-            "  --warmup S          seconds before each rig measurement (default 5)",
-            "  --duration S        seconds of each measurement, and of each redis-benchmark run (default 15)",
-            "  --data-dir DIR      default loadtest-data/N-SEED",
-            "  --out DIR           default loadtest-results/compare-redis",
-            "  --port P --http-port P --redis-port P   (defaults 17700, 17701, 16379)",
-            "  --io-threads T      server event-loop threads (default 1: Redis has one, and the load generators",
-            "                      need the other core of a 2-core machine)",
-            "  --seed S --pool K   as for open-loop");
+        this.out = out;
+        this.err = err;
     }
 
-    int run(final String[] argv, final PrintStream out, final PrintStream err) throws Exception
+    @Override
+    public Integer call() throws Exception
     {
-        final Args args = Args.parse(argv, Set.of("recipients", "seed", "pool", "connections", "depth", "batch",
-            "batch-depth", "warmup", "duration", "data-dir", "out", "port", "http-port", "redis-port", "io-threads"),
-            Set.of());
-        final Workload workload = LoadTestCommand.workload(args);
-        final int connections = (int)Args.parseLong("connections", args.get("connections", "4"), 1,
-            LoadSettings.MAX_CONNECTIONS);
-        final int depth = (int)Args.parseLong("depth", args.get("depth", "16"), 1, LoadSettings.MAX_DEPTH);
-        final int batch = (int)Args.parseLong("batch", args.get("batch", "100"), 2, LoadSettings.MAX_BATCH);
-        final int batchDepth = (int)Args.parseLong("batch-depth", args.get("batch-depth", "4"), 1,
-            LoadSettings.MAX_DEPTH);
-        final long warmupMs = LoadTestCommand.seconds(args, "warmup", "5");
-        final long durationMs = Math.max(1_000, LoadTestCommand.seconds(args, "duration", "15"));
-        final int port = (int)Args.parseLong("port", args.get("port", "17700"), 1, 65535);
-        final int httpPort = (int)Args.parseLong("http-port", args.get("http-port", "17701"), 1, 65535);
-        final int redisPort = (int)Args.parseLong("redis-port", args.get("redis-port", "16379"), 1, 65535);
-        final String ioThreads = args.get("io-threads", "1");
-        final Path dataDir = Path.of(args.get("data-dir",
-            "loadtest-data/" + workload.recipients() + "-" + workload.seed()));
-        final Path outDir = Path.of(args.get("out", "loadtest-results/compare-redis"));
+        final Workload workload = workloadOptions.workload();
+        final Plan plan = new Plan(
+            (int)UsageException.inRange("connections", connections, 1, LoadSettings.MAX_CONNECTIONS),
+            (int)UsageException.inRange("depth", depth, 1, LoadSettings.MAX_DEPTH),
+            (int)UsageException.inRange("batch", batch, 2, LoadSettings.MAX_BATCH),
+            (int)UsageException.inRange("batch-depth", batchDepth, 1, LoadSettings.MAX_DEPTH),
+            LoadTestCommand.seconds("warmup", warmup),
+            Math.max(1_000, LoadTestCommand.seconds("duration", duration)),
+            (int)UsageException.inRange("port", serverPort, 1, 65535),
+            (int)UsageException.inRange("http-port", serverHttpPort, 1, 65535),
+            (int)UsageException.inRange("redis-port", redisPortOption, 1, 65535), outDir);
+        final Path dataDir = dataDirOption != null ? dataDirOption :
+            Path.of("loadtest-data/" + workload.recipients() + "-" + workload.seed());
         Files.createDirectories(outDir);
-        final Plan plan = new Plan(connections, depth, batch, batchDepth, warmupMs, durationMs, port, httpPort,
-            redisPort, outDir);
+        final int port = plan.port();
+        final int httpPort = plan.httpPort();
+        final int redisPort = plan.redisPort();
 
         RedisServer.ensureInstalled(err);
         LoadTestData.prepare(dataDir, workload, out);
         out.printf("generating the request pool over %,d recipients...%n", workload.recipients());
-        final Workload.Requests requests = LoadTestCommand.pool(args, workload);
+        final Workload.Requests requests = LoadTestCommand.pool(pool, workload);
 
         final List<RunResult> runs = new ArrayList<>();
         final Map<String, Object> figures = new LinkedHashMap<>();

@@ -1,28 +1,29 @@
 package io.iysfilter.loadtest.cli;
 
-import io.iysfilter.emulator.EmulatorMain;
+import io.iysfilter.emulator.IysEmulator;
 import io.iysfilter.server.cli.Main;
+import io.iysfilter.server.cli.UsageException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The developer tools' command line, run by the {@code ./iys-filter} launcher of a source checkout for
  * {@code demo}, {@code emulator} and {@code loadtest} ({@link Main#TOOLS}); the server's commands are
- * {@link Main}'s. None of this is in the production distribution. Exit statuses are {@link Main}'s.
+ * {@link Main}'s. None of this is in the production distribution. Errors, help, version and exit statuses are
+ * {@link Main#execute}'s.
  */
 public final class ToolsMain
 {
-    private static final String USAGE = String.join("\n",
-        "usage: iys-filter <tool> [options]",
-        "",
-        "developer tools (a source checkout's ./iys-filter; not in the production distribution):",
-        "  demo       generate sample data, start a server on it with the İYS emulator and show what to try",
-        "  emulator   run the İYS emulator (for tests and the demo)",
-        "  loadtest   load-test a server (open loop or max throughput) and compare it with Redis",
-        "",
-        "the server's commands (serve, import, check, scrub, reconcile): 'iys-filter --help'.",
-        "'iys-filter <tool> --help' describes a tool.");
-
     private ToolsMain()
     {
     }
@@ -43,30 +44,102 @@ public final class ToolsMain
      */
     public static int run(final String[] argv, final PrintStream out, final PrintStream err)
     {
-        return Main.run(argv, out, err, USAGE, (name) -> switch (name)
-        {
-            case "demo" -> new DemoCommand();
-            case "emulator" -> new EmulatorCommand();
-            case "loadtest" -> new LoadTestCommand();
-            default -> null;
-        });
+        final CommandLine line = new CommandLine(new Tools())
+            .addSubcommand("demo", new DemoCommand(out, err))
+            .addSubcommand("emulator", new EmulatorCommand(out))
+            .addSubcommand("loadtest", LoadTestCommand.commandLine(out, err));
+        return Main.execute(line, argv, out, err);
     }
 
     /**
-     * {@code iys-filter emulator}: the emulator module's own main, until the JVM is asked to stop.
+     * The top of the tools' command tree: the overview of the tools.
      */
-    private static final class EmulatorCommand implements Main.Command
+    @Command(name = "iys-filter", customSynopsis = "iys-filter <tool> [options]",
+        description = "developer tools (a source checkout's ./iys-filter; not in the production distribution)",
+        footer = {"the server's commands (serve, import, check, scrub, reconcile): 'iys-filter --help'.",
+            "'iys-filter <tool> --help' describes a tool."})
+    static final class Tools implements Callable<Integer>
     {
+        @Spec
+        private CommandSpec spec;
+
         @Override
-        public String help()
+        public Integer call()
         {
-            return EmulatorMain.USAGE;
+            spec.commandLine().usage(spec.commandLine().getOut());
+            return Main.EXIT_ERROR;
+        }
+    }
+
+    /**
+     * {@code iys-filter emulator}: the İYS emulator, until the JVM is asked to stop.
+     */
+    @Command(name = "emulator", sortOptions = false, description = {
+        "run the İYS emulator (for tests and the demo)",
+        "",
+        "Serves an İYS stand-in on 127.0.0.1: POST /oauth2/token, GET /sps/{iysCode}/brands, " +
+            "GET /sps/{iysCode}/brands/{brand}/consents/changes?source=HS|IYS&after=&limit=, and " +
+            "POST /emulator/changes {\"brand\",\"source\",\"recipient\",\"type\",\"status\"} to make a movement now. " +
+            "--exclusion-seconds withholds the newest movements, as İYS does for an hour."})
+    static final class EmulatorCommand implements Callable<Integer>
+    {
+        private final PrintStream out;
+
+        @Option(names = "--port", paramLabel = "P", description = "its port, 0 for any free one (default 7780)")
+        private int port = 7780;
+
+        @Option(names = "--iys-code", paramLabel = "N", description = "the service provider's code (default 700001)")
+        private long iysCode = 700_001;
+
+        @Option(names = "--brands", paramLabel = "B,B", split = ",", description = "its brands (default 600001)")
+        private List<Long> brands = new ArrayList<>(List.of(600_001L));
+
+        @Option(names = "--recipients", paramLabel = "N", description = "recipients per brand (default 10000)")
+        private int recipients = 10_000;
+
+        @Option(names = "--seed", paramLabel = "N", description = "of the generated movements (default 6563)")
+        private long seed = 6563;
+
+        @Option(names = "--username", paramLabel = "U", description = "API user (default iys-user)")
+        private String username = "iys-user";
+
+        @Option(names = "--password", paramLabel = "P", description = "API password (default iys-password)")
+        private String password = "iys-password";
+
+        @Option(names = "--exclusion-seconds", paramLabel = "S",
+            description = "how recent movements the feed withholds (default 3600)")
+        private long exclusionSec = 3600;
+
+        @Option(names = "--token-ttl-seconds", paramLabel = "S", description = "access token lifetime (default 7200)")
+        private long tokenTtlSec = 7200;
+
+        @Option(names = "--change-rate", paramLabel = "N", description = "new ONAY/RET movements per second " +
+            "(default 0)")
+        private double changeRate;
+
+        EmulatorCommand(final PrintStream out)
+        {
+            this.out = out;
         }
 
         @Override
-        public int run(final String[] args, final PrintStream out, final PrintStream err) throws Exception
+        public Integer call() throws Exception
         {
-            EmulatorMain.main(args);
+            UsageException.inRange("port", port, 0, 65535);
+            final IysEmulator emulator = new IysEmulator(new IysEmulator.Settings(port, iysCode, brands, recipients,
+                seed, username, password, TimeUnit.SECONDS.toMillis(exclusionSec),
+                TimeUnit.SECONDS.toMillis(tokenTtlSec)));
+            emulator.churn(changeRate);
+            out.printf("İYS emulator on %s: iysCode %d, brands %s, %d recipients each, user %s, %s movements/s%n",
+                emulator.baseUrl(), iysCode, brands, recipients, username, changeRate);
+            out.flush();
+            final CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() ->
+            {
+                emulator.close();
+                stopped.countDown();
+            }, "iys-emulator-shutdown"));
+            stopped.await();
             return Main.EXIT_OK;
         }
     }

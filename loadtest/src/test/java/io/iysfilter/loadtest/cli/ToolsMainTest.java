@@ -43,8 +43,31 @@ class ToolsMainTest
         final int exit = ToolsMain.run(new String[]{"emulator", "--prot", "1"}, print(new ByteArrayOutputStream()),
             print(err));
         assertEquals(Main.EXIT_ERROR, exit);
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("iys-filter emulator: unknown option: --prot"),
+        assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("iys-filter emulator: Unknown options: '--prot'"),
             err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void shouldDescribeEachLoadTestCommandAndRefuseAnUnknownOne()
+    {
+        for (final String command : new String[]{"prepare", "open-loop", "max", "compare-redis"})
+        {
+            final ByteArrayOutputStream out = new ByteArrayOutputStream();
+            assertEquals(Main.EXIT_OK, ToolsMain.run(new String[]{"loadtest", command, "--help"}, print(out),
+                print(new ByteArrayOutputStream())));
+            assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("usage: iys-filter loadtest " + command),
+                out.toString(StandardCharsets.UTF_8));
+        }
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(Main.EXIT_ERROR, ToolsMain.run(new String[]{"loadtest", "maximum"},
+            print(new ByteArrayOutputStream()), print(err)));
+        assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("iys-filter loadtest: unknown command 'maximum'"),
+            err.toString(StandardCharsets.UTF_8));
+        final ByteArrayOutputStream range = new ByteArrayOutputStream();
+        assertEquals(Main.EXIT_ERROR, ToolsMain.run(new String[]{"loadtest", "max", "--connections", "0"},
+            print(new ByteArrayOutputStream()), print(range)));
+        assertTrue(range.toString(StandardCharsets.UTF_8).startsWith("iys-filter loadtest max: connections: 0 " +
+            "(expected: 1.."), range.toString(StandardCharsets.UTF_8));
     }
 
     private static PrintStream print(final ByteArrayOutputStream bytes)

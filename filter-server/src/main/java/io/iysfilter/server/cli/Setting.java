@@ -1,0 +1,431 @@
+package io.iysfilter.server.cli;
+
+import io.iysfilter.server.FilterServer;
+import io.iysfilter.server.index.IndexOptions;
+import io.iysfilter.server.milter.MilterEndpoint;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.regex.Pattern;
+
+/**
+ * One setting of {@code serve}, declared once: its name, value label, type (a parser that validates a value and
+ * names the setting in its error), default, description and where it may come from. The command-line options, the
+ * config file's keys, the {@code IYS_FILTER_*} environment variables, {@code --print-config}, {@code serve --help}
+ * and the README's settings tables (checked by {@code SettingsDocumentationTest}) are all made from {@link #ALL}.
+ * <p>
+ * Precedence, lowest first: the default; for {@link #IYS_USERNAME} and {@link #IYS_PASSWORD} the plain
+ * {@code IYS_USERNAME} / {@code IYS_PASSWORD} variables when the config file does not set them; the config file
+ * ({@code --config}); the environment variable {@code IYS_FILTER_} + the name upper-cased with {@code _} for
+ * {@code -}; the option {@code --NAME}. Per-provider settings ({@code iys.CODE.username} and so on) come from the
+ * config file only.
+ *
+ * @param <T> the type of its value.
+ */
+final class Setting<T>
+{
+    /**
+     * Which of the README's tables describes it: the server's, or the change feed's.
+     */
+    enum Group
+    {
+        SERVE,
+        FEED
+    }
+
+    /**
+     * Reads a value.
+     *
+     * @param <T> the type of the value.
+     */
+    @FunctionalInterface
+    interface Parser<T>
+    {
+        /**
+         * @param name the setting, for the error.
+         * @param text its text.
+         * @return the value.
+         * @throws UsageException when the text is no valid value, naming the setting and what it accepts.
+         */
+        T parse(String name, String text);
+    }
+
+    private static final List<Setting<?>> DECLARED = new ArrayList<>();
+    private static final long MIB = 1024 * 1024;
+    private static final long MAX_CODE = 0xFFFF_FFFFL;
+    private static final Map<Character, Long> UNITS =
+        Map.of('s', 1_000L, 'm', 60_000L, 'h', 3_600_000L, 'd', 86_400_000L);
+
+    static final Setting<String> DATA_DIR = of("data-dir", "DIR", Setting::text, "",
+        "brand indexes (created if missing)").shownAs("(required)");
+    static final Setting<String> BIND = of("bind", "ADDR", Setting::text, FilterServer.Context.BIND_ADDRESS_DEFAULT,
+        "listen address of every endpoint; `0.0.0.0` for every interface");
+    static final Setting<Integer> PORT = of("port", "N", Setting::port,
+        Integer.toString(FilterServer.Context.BINARY_PORT_DEFAULT), "binary protocol port");
+    static final Setting<Integer> HTTP_PORT = of("http-port", "N", Setting::port,
+        Integer.toString(FilterServer.Context.HTTP_PORT_DEFAULT), "HTTP API port");
+    static final Setting<Long> IO_THREADS = of("io-threads", "N", range(1, 256),
+        Integer.toString(Runtime.getRuntime().availableProcessors()), "event-loop threads")
+        .shownAs("number of cores");
+    static final Setting<Boolean> BUSY_POLL = of("busy-poll", "B", Setting::bool, "false",
+        "event loops poll without sleeping: lower latency where waking a thread is slow (VMs), each thread burns " +
+        "a core (docs/PERFORMANCE.md)");
+    static final Setting<Long> MAX_CONNECTIONS = of("max-connections", "N", range(1, 1_000_000),
+        Integer.toString(FilterServer.Context.MAX_CONNECTIONS_DEFAULT),
+        "concurrent binary connections; more get ERROR TOO_MANY_CONNECTIONS");
+    static final Setting<Integer> MILTER_PORT = of("milter-port", "N|off", Setting::portOrOff,
+        Integer.toString(MilterEndpoint.PORT_DEFAULT), "milter endpoint for Postfix/Sendmail; `off` for none");
+    static final Setting<String> MILTER_BRAND_MAP = of("milter-brand-map", "FILE", Setting::text, "",
+        "file of `auth:USER`, `sender:ADDRESS` and `domain:DOMAIN` = `BRAND [KIND]` lines naming a message's brand " +
+        "(the README's milter section)").shownAs("(none)");
+    static final Setting<Boolean> MILTER_BRAND_HEADER = of("milter-brand-header", "B", Setting::bool, "false",
+        "let an `X-IYS-Brand` header name the brand when the map does not");
+    static final Setting<Boolean> MILTER_REJECT_AT_RCPT = of("milter-reject-at-rcpt", "B", Setting::bool, "false",
+        "refuse recipients without consent at RCPT time instead of removing them at end of message");
+    static final Setting<Boolean> TACIR_REQUIRES_RECORD = of("tacir-requires-record", "B", Setting::bool, "true",
+        "TACIR recipient with no record: `true` DENY / NO_CONSENT, `false` ALLOW / TACIR_NO_RECORD (İYS sources " +
+        "disagree; the default cannot cost a fine)");
+    static final Setting<Long> FRESHNESS_BOUND = of("freshness-bound", "D", Setting::duration, "72h",
+        "age (`s`, `m`, `h`, `d`) past which commercial answers are DENY / STALE; `off` for none");
+    static final Setting<List<Long>> UNBOUNDED_BRANDS = of("unbounded-brands", "C,C", Setting::codes, "",
+        "comma-separated brand codes whose data is imported only: no freshness bound").shownAs("(none)");
+    static final Setting<Long> MAX_FUTURE_SKEW = of("max-future-skew", "D", Setting::skew, "5m",
+        "a record whose creationDate lies further past this server's clock is refused, on every path (a record " +
+        "from the future would beat every real one); cannot be off");
+    static final Setting<Long> ENTRIES_PER_MAP = of("entries-per-map", "N", range(1_000, 4_000_000_000L),
+        Long.toString(IndexOptions.DEFAULT_ENTRIES_PER_MAP), "sizing of a new brand's phone and e-mail maps");
+    static final Setting<Long> DISK_RESERVE_MB = of("disk-reserve-mb", "N", range(0, 1L << 30),
+        Long.toString(IndexOptions.DEFAULT_DISK_RESERVE_BYTES / MIB),
+        "MiB the data directory's file system keeps usable: below it every change and opt-out is refused as " +
+        "\"disk full\" (opt-outs get 507) instead of growing a map into space that is not there; `0` switches the " +
+        "guard off (docs/OPERATIONS.md \"When the disk fills up\")");
+
+    static final Setting<String> IYS_BASE_URL = of("iys-base-url", "URL", Setting::text, "",
+        "İYS API base (or the emulator's), e.g. https://api.iys.org.tr").shownAs("(none: no feed)").feed();
+    static final Setting<List<Long>> IYS_CODE = of("iys-code", "N,N", Setting::codes, "",
+        "the service provider's İYS code, or several, comma-separated").shownAs("(required)").feed();
+    static final Setting<String> IYS_USERNAME = of("iys-username", "U", Setting::text, "",
+        "API user; the plain `IYS_USERNAME` variable applies when the config file does not set it")
+        .shownAs("`$IYS_USERNAME`").feed().fallbackEnvironment("IYS_USERNAME");
+    static final Setting<String> IYS_PASSWORD = of("iys-password", "P", Setting::text, "",
+        "API password, never logged or printed; the plain `IYS_PASSWORD` variable applies when the config file " +
+        "does not set it").shownAs("`$IYS_PASSWORD`").feed()
+        .fallbackEnvironment("IYS_PASSWORD").masked();
+    static final Setting<List<Long>> IYS_BRANDS = of("iys-brands", "B,B|all", Setting::brands, "",
+        "brand codes to follow, or `all` (what `GET /sps/{iysCode}/brands` lists at start); a brand without an " +
+        "index gets one").shownAs("(required)").feed();
+    static final Setting<String> PROVIDER_USERNAME = of("iys.<code>.username", "U", Setting::text, "",
+        "config file only: provider `<code>`'s own API user; providers without one share `iys-username`, e.g. an SMS " +
+        "aggregator's integrator (iş ortağı) login, and share its token").shownAs("`iys-username`").feed()
+        .configFileOnly("iys\\.\\d+\\.username");
+    static final Setting<String> PROVIDER_PASSWORD = of("iys.<code>.password", "P", Setting::text, "",
+        "config file only: provider `<code>`'s own API password").shownAs("`iys-password`").feed()
+        .configFileOnly("iys\\.\\d+\\.password").masked();
+    static final Setting<List<Long>> PROVIDER_BRANDS = of("iys.<code>.brands", "B,B|all", Setting::brands, "",
+        "config file only: provider `<code>`'s own brands to follow").shownAs("`iys-brands`").feed()
+        .configFileOnly("iys\\.\\d+\\.brands");
+    static final Setting<Long> IYS_POLL_INTERVAL = of("iys-poll-interval", "D", Setting::duration, "60s",
+        "time between polls of a brand").feed();
+    static final Setting<Long> IYS_PAGE_SIZE = of("iys-page-size", "N", range(1, 999), "999",
+        "`limit` per request, 1..999").feed();
+    static final Setting<Long> IYS_RECENT_EXCLUSION = of("iys-recent-exclusion", "D", Setting::duration, "1h",
+        "how recent movements İYS withholds from the feed (its documented hour; `off` for the emulator)").feed();
+    static final Setting<Boolean> IYS_DURABILITY = of("iys-durability", "fsync|process", Setting::durability,
+        "fsync", "`fsync`: the brand's index files are forced to disk before each cursor write (nothing lost even " +
+        "in a machine crash); `process`: left to the page cache (nothing lost in a process crash)").feed();
+
+    /**
+     * Every setting, in the order of {@code --help}, {@code --print-config} and the README's tables.
+     */
+    static final List<Setting<?>> ALL = Collections.unmodifiableList(DECLARED);
+
+    private final String name;
+    private final String label;
+    private final Parser<T> parser;
+    private final String defaultValue;
+    private final String description;
+    private String shownDefault;
+    private Group group = Group.SERVE;
+    private String fallbackEnvironment;
+    private Pattern configFileKeys;
+    private boolean secret;
+
+    private Setting(
+        final String name, final String label, final Parser<T> parser, final String defaultValue,
+        final String description)
+    {
+        this.name = name;
+        this.label = label;
+        this.parser = parser;
+        this.defaultValue = defaultValue;
+        this.description = description;
+        this.shownDefault = "`" + defaultValue + "`";
+    }
+
+    private static <T> Setting<T> of(
+        final String name, final String label, final Parser<T> parser, final String defaultValue,
+        final String description)
+    {
+        final Setting<T> setting = new Setting<>(name, label, parser, defaultValue, description);
+        DECLARED.add(setting);
+        return setting;
+    }
+
+    private Setting<T> shownAs(final String shown)
+    {
+        this.shownDefault = shown;
+        return this;
+    }
+
+    private Setting<T> feed()
+    {
+        this.group = Group.FEED;
+        return this;
+    }
+
+    private Setting<T> fallbackEnvironment(final String variable)
+    {
+        this.fallbackEnvironment = variable;
+        return this;
+    }
+
+    private Setting<T> configFileOnly(final String keys)
+    {
+        this.configFileKeys = Pattern.compile(keys);
+        return this;
+    }
+
+    private Setting<T> masked()
+    {
+        this.secret = true;
+        return this;
+    }
+
+    /**
+     * @return the name: the option without its dashes and the config file's key.
+     */
+    String name()
+    {
+        return name;
+    }
+
+    /**
+     * @return the option's value label in {@code --help}, e.g. {@code N}.
+     */
+    String label()
+    {
+        return label;
+    }
+
+    /**
+     * @return the value used when no source gives one ({@code ""} for none).
+     */
+    String defaultValue()
+    {
+        return defaultValue;
+    }
+
+    /**
+     * @return the default as the documentation shows it, in Markdown, e.g. {@code `7700`} or {@code (required)}.
+     */
+    String shownDefault()
+    {
+        return shownDefault;
+    }
+
+    /**
+     * @return what it means, in Markdown (backquoted names and values).
+     */
+    String description()
+    {
+        return description;
+    }
+
+    /**
+     * @return the README table it belongs to.
+     */
+    Group group()
+    {
+        return group;
+    }
+
+    /**
+     * @return whether its value is never printed.
+     */
+    boolean secret()
+    {
+        return secret;
+    }
+
+    /**
+     * @return whether it is an option and an environment variable too, not a config file key only.
+     */
+    boolean everywhere()
+    {
+        return configFileKeys == null;
+    }
+
+    /**
+     * @return the environment variable that overrides the config file, e.g. {@code IYS_FILTER_HTTP_PORT}.
+     */
+    String environmentVariable()
+    {
+        return "IYS_FILTER_" + name.toUpperCase(Locale.ROOT).replace('-', '_');
+    }
+
+    /**
+     * @return the variable used when neither the config file nor any other source sets it, or null.
+     */
+    String fallbackEnvironmentVariable()
+    {
+        return fallbackEnvironment;
+    }
+
+    /**
+     * @param key a config file key.
+     * @return whether the key is this setting's.
+     */
+    boolean isKey(final String key)
+    {
+        return configFileKeys == null ? name.equals(key) : configFileKeys.matcher(key).matches();
+    }
+
+    /**
+     * @param text a value.
+     * @return it parsed.
+     * @throws UsageException when it is not a valid value.
+     */
+    T parse(final String text)
+    {
+        return parser.parse(name, text);
+    }
+
+    /**
+     * @param settings the resolved settings.
+     * @return this setting's value there, or its default.
+     * @throws UsageException when the value is not valid.
+     */
+    T value(final Properties settings)
+    {
+        return parse(settings.getProperty(name, defaultValue));
+    }
+
+    /**
+     * @param key a config file key.
+     * @return the setting it names, or null.
+     */
+    static Setting<?> forKey(final String key)
+    {
+        for (final Setting<?> setting : ALL)
+        {
+            if (setting.isKey(key))
+            {
+                return setting;
+            }
+        }
+        return null;
+    }
+
+    private static String text(final String name, final String text)
+    {
+        return text;
+    }
+
+    private static Integer port(final String name, final String text)
+    {
+        return (int)UsageException.parseLong(name, text, 0, 65535);
+    }
+
+    private static Integer portOrOff(final String name, final String text)
+    {
+        return "off".equalsIgnoreCase(text.trim()) ? -1 : port(name, text);
+    }
+
+    private static Parser<Long> range(final long min, final long max)
+    {
+        return (name, text) -> UsageException.parseLong(name, text, min, max);
+    }
+
+    private static Boolean bool(final String name, final String text)
+    {
+        final String value = text.trim().toLowerCase(Locale.ROOT);
+        if (!value.equals("true") && !value.equals("false"))
+        {
+            throw new UsageException(name + ": '" + text + "' (expected: true or false)");
+        }
+        return Boolean.parseBoolean(value);
+    }
+
+    /**
+     * @return milliseconds, or 0 for "off".
+     */
+    private static Long duration(final String name, final String text)
+    {
+        final String value = text.trim().toLowerCase(Locale.ROOT);
+        if (value.equals("off"))
+        {
+            return 0L;
+        }
+        final Long unit = value.isEmpty() ? null : UNITS.get(value.charAt(value.length() - 1));
+        if (unit == null)
+        {
+            throw new UsageException(name + ": '" + text + "' (expected: a number with s, m, h or d, or off)");
+        }
+        return UsageException.parseLong(name, value.substring(0, value.length() - 1), 1, 3650L * 86_400) * unit;
+    }
+
+    private static Long skew(final String name, final String text)
+    {
+        final long skewMs = duration(name, text);
+        if (skewMs <= 0)
+        {
+            throw new UsageException(name + ": 'off' (expected: a number with s, m, h or d; the check cannot be " +
+                "switched off, a record from the future would beat every real one)");
+        }
+        return skewMs;
+    }
+
+    private static List<Long> codes(final String name, final String text)
+    {
+        final List<Long> codes = new ArrayList<>();
+        for (final String code : text.split(","))
+        {
+            if (!code.isBlank())
+            {
+                codes.add(UsageException.parseLong(name, code, 1, MAX_CODE));
+            }
+        }
+        return codes;
+    }
+
+    /**
+     * @return the brand codes, or an empty list for "all".
+     */
+    private static List<Long> brands(final String name, final String text)
+    {
+        if ("all".equalsIgnoreCase(text.trim()))
+        {
+            return List.of();
+        }
+        final List<Long> brands = codes(name, text);
+        if (brands.isEmpty())
+        {
+            throw new UsageException(name + ": empty (expected: brand codes, or all)");
+        }
+        return brands;
+    }
+
+    private static Boolean durability(final String name, final String text)
+    {
+        final String value = text.trim().toLowerCase(Locale.ROOT);
+        if (!value.equals("fsync") && !value.equals("process"))
+        {
+            throw new UsageException(name + ": '" + text + "' (expected: fsync or process)");
+        }
+        return value.equals("fsync");
+    }
+}
