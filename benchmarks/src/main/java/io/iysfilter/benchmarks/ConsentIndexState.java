@@ -74,8 +74,8 @@ public class ConsentIndexState
                 change.word0(), change.word1());
         }
         writer.checkpoint();
-        brand = store.brand(BRAND);
-        decider = new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store);
+        decider = new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup());
+        brand = decider.brand(BRAND);
     }
 
     IndexLookup newLookup()

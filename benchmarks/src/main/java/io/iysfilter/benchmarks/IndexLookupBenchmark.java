@@ -1,5 +1,6 @@
 package io.iysfilter.benchmarks;
 
+import io.iysfilter.server.decision.BrandState;
 import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.ParsedRecipient;
 import io.iysfilter.server.decision.RecipientType;
@@ -31,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 public class IndexLookupBenchmark
 {
     private IndexLookup lookup;
+    private BrandState brand;
     private final ParsedRecipient recipient = new ParsedRecipient();
     private long walk = 0x9E3779B97F4A7C15L;
     private int entries;
@@ -39,6 +41,7 @@ public class IndexLookupBenchmark
     public void setUp(final ConsentIndexState index)
     {
         lookup = index.newLookup();
+        brand = lookup.brand(ConsentIndexState.BRAND);
         entries = index.entries;
     }
 
@@ -49,7 +52,7 @@ public class IndexLookupBenchmark
     public int chronicle(final ConsentIndexState index)
     {
         final long phone = ConsentIndexState.FIRST_PHONE + next();
-        final int status = lookup.status(index.brand, Channel.MESAJ, RecipientType.BIREYSEL, recipient.phone(phone));
+        final int status = lookup.status(brand, Channel.MESAJ, RecipientType.BIREYSEL, recipient.phone(phone));
         walk += status;
         return status;
     }

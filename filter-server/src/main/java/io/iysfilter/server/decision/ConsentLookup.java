@@ -14,7 +14,8 @@ public interface ConsentLookup
     /**
      * The one index lookup of a decision.
      *
-     * @param brand     from {@link #brand(long)}.
+     * @param brand     what this lookup's {@link #brand(long)} returned (the index resolves it to its read side there,
+     *                  once, so that this call need not).
      * @param channel   the message's channel, which fits the recipient.
      * @param type      BIREYSEL or TACIR.
      * @param recipient a valid, normalised recipient.

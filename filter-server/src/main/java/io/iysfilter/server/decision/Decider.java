@@ -1,28 +1,26 @@
 package io.iysfilter.server.decision;
 
-import io.iysfilter.server.index.ConsentStore;
-import io.iysfilter.server.index.IndexLookup;
 import org.agrona.DirectBuffer;
 
 /**
- * Everything one thread needs to decide requests: its index lookup, a recipient parser and the rules.
+ * Everything one thread needs to decide requests: its own index lookup, a recipient parser and the rules.
  * Allocates nothing per decision. Not thread-safe: one per connection or thread.
  */
 public final class Decider
 {
     private final ConsentFilter filter;
-    private final IndexLookup lookup;
+    private final ConsentLookup lookup;
     private final RecipientParser parser = new RecipientParser();
     private final ParsedRecipient recipient = new ParsedRecipient();
 
     /**
      * @param filter the rules.
-     * @param store  the index.
+     * @param lookup the index as this thread reads it, its own (e.g. a new lookup of the consent store).
      */
-    public Decider(final ConsentFilter filter, final ConsentStore store)
+    public Decider(final ConsentFilter filter, final ConsentLookup lookup)
     {
         this.filter = filter;
-        this.lookup = store.newLookup();
+        this.lookup = lookup;
     }
 
     /**

@@ -15,7 +15,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
@@ -33,15 +32,18 @@ import java.util.function.Predicate;
  * ({@link EmailKey} keys), both Chronicle Maps of {@link ConsentValue}s, and {@code brand.meta}.
  * Layouts: {@link ConsentKeyDescriptor}, {@link ConsentValueDescriptor}; docs/INDEX.md.
  * <p>
- * Threading: any number of threads read through their own {@link IndexLookup}; only the store's single writer
- * calls {@link #apply}, {@link #checkpoint()} and {@link #close()}. {@link #asOfMs()} is a volatile read.
+ * This is the brand as the store keeps it: opening, recovery, verification, damage, syncing and closing. Its maps are
+ * read through its {@link BrandView} (any number of threads, each through its own {@link IndexLookup}) and written
+ * through its {@link BrandWriter} (only the store's single writer, which also calls {@link #close()}).
+ * Its {@link BrandState} is the view's.
  * <p>
  * Integrity (docs/INDEX.md): a brand is trusted only once it is verified. It opens {@link Reason#INDEX_VERIFYING};
  * {@link #verify} reads every entry, checks its checksum and its value, and makes the brand ready, or
  * {@link Reason#INDEX_DAMAGED}. A brand is damaged from the start when a map file is missing while its metadata
  * exists, when recovery after an unclean shutdown reported corruption, when an import into it did not finish, when
  * it claims data from the future, or when an earlier finding was recorded ({@link IntegrityFiles}). A damaged brand
- * whose maps could not be opened at all has none: the writer refuses its changes and readers never reach them.
+ * whose maps could not be opened at all has none, and no writer: the store's writer refuses its changes and readers
+ * never reach them.
  */
 public final class BrandIndex implements BrandState, AutoCloseable
 {
@@ -51,18 +53,13 @@ public final class BrandIndex implements BrandState, AutoCloseable
 
     private final long brandCode;
     private final Path directory;
-    private final long hashSeed;
-    private final long freshnessBoundMs;
-    private final BrandMeta meta;
     private final ChronicleMap<LongValue, ConsentValue> phones;
     private final ChronicleMap<EmailKey, ConsentValue> emails;
+    private final BrandView view;
+    private final BrandWriter writer;
     private final boolean recovered;
-    private volatile long asOfMs;
-    private volatile long watermarkMs;
-    private volatile Reason unready = Reason.INDEX_VERIFYING;
     private volatile String damage;
     private volatile boolean faulted;
-    private boolean metaDirty;
 
     private BrandIndex(
         final long brandCode,
@@ -75,14 +72,12 @@ public final class BrandIndex implements BrandState, AutoCloseable
     {
         this.brandCode = brandCode;
         this.directory = directory;
-        this.meta = meta;
-        this.hashSeed = meta == null ? 0 : meta.hashSeed;
         this.phones = phones;
         this.emails = emails;
-        this.freshnessBoundMs = freshnessBoundMs;
         this.recovered = recovered;
-        this.asOfMs = meta == null ? 0 : meta.newestCreationMs;
-        this.watermarkMs = meta == null ? 0 : meta.watermarkMs;
+        this.view = new BrandView(brandCode, meta == null ? 0 : meta.hashSeed, freshnessBoundMs, phones, emails,
+            meta == null ? 0 : meta.newestCreationMs, meta == null ? 0 : meta.watermarkMs, Reason.INDEX_VERIFYING);
+        this.writer = phones == null ? null : new BrandWriter(directory, meta, phones, emails, view);
     }
 
     /**
@@ -97,7 +92,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
     {
         final BrandIndex index = new BrandIndex(brandCode, directory, null, null, null, 0, false);
         index.damage = cause;
-        index.unready = Reason.INDEX_DAMAGED;
+        index.view.publishUnready(Reason.INDEX_DAMAGED);
         return index;
     }
 
@@ -125,7 +120,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
         meta.open = true;
         meta.write(directory);
         final BrandIndex index = openMaps(directory, meta, options, false, null);
-        index.unready = null;
+        index.view.publishUnready(null);
         return index;
     }
 
@@ -265,18 +260,32 @@ public final class BrandIndex implements BrandState, AutoCloseable
         long newestSec = 0;
         for (final ConsentValue value : phones.values())
         {
-            newestSec = isLocal(value.getWord1()) ? newestSec :
+            newestSec = BrandWriter.isLocal(value.getWord1()) ? newestSec :
                 Math.max(newestSec, ConsentValueDescriptor.creationSec(value.getWord0()));
         }
         for (final ConsentValue value : emails.values())
         {
-            newestSec = isLocal(value.getWord1()) ? newestSec :
+            newestSec = BrandWriter.isLocal(value.getWord1()) ? newestSec :
                 Math.max(newestSec, ConsentValueDescriptor.creationSec(value.getWord0()));
         }
-        asOfMs = Math.min(newestSec * 1000, nowMs);
-        meta.newestCreationMs = asOfMs;
-        metaDirty = true;
-        checkpoint();
+        writer.resetNewestCreation(Math.min(newestSec * 1000, nowMs));
+    }
+
+    /**
+     * @return the brand's read side, shared by every reader.
+     */
+    BrandView view()
+    {
+        return view;
+    }
+
+    /**
+     * @return the brand's write side, for the store's single writer only; null when the brand is damaged beyond
+     * opening and takes no change.
+     */
+    BrandWriter writer()
+    {
+        return writer;
     }
 
     @Override
@@ -292,8 +301,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
     @Override
     public long asOfMs()
     {
-        final long watermark = watermarkMs;
-        return watermark > 0 ? watermark : asOfMs;
+        return view.asOfMs();
     }
 
     /**
@@ -302,30 +310,13 @@ public final class BrandIndex implements BrandState, AutoCloseable
      */
     public long watermarkMs()
     {
-        return watermarkMs;
-    }
-
-    /**
-     * Writer only: advance the feed watermark; it never moves back, nor past now.
-     *
-     * @param newWatermarkMs the time up to which every change of both feeds is applied.
-     * @param nowMs          the writer's clock.
-     */
-    void advanceWatermark(final long newWatermarkMs, final long nowMs)
-    {
-        final long clamped = Math.min(newWatermarkMs, nowMs);
-        if (clamped > watermarkMs && meta != null)
-        {
-            watermarkMs = clamped;
-            meta.watermarkMs = clamped;
-            metaDirty = true;
-        }
+        return view.watermarkMs();
     }
 
     @Override
     public long freshnessBoundMs()
     {
-        return freshnessBoundMs;
+        return view.freshnessBoundMs();
     }
 
     /**
@@ -339,7 +330,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
     @Override
     public Reason unreadyReason()
     {
-        return unready;
+        return view.unreadyReason();
     }
 
     /**
@@ -368,7 +359,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
     synchronized void damaged(final String cause)
     {
         damage = damage == null ? cause : damage + "; " + cause;
-        unready = Reason.INDEX_DAMAGED;
+        view.publishUnready(Reason.INDEX_DAMAGED);
         LOG.error("brand index damaged, every commercial answer for it is DENY INDEX_DAMAGED: brand={}, cause={}; " +
             "see docs/OPERATIONS.md, 'When a brand is INDEX_DAMAGED' (re-run the import, restore or rebuild)",
             brandCode, damage);
@@ -483,9 +474,9 @@ public final class BrandIndex implements BrandState, AutoCloseable
 
     private synchronized void ready(final Verification result)
     {
-        if (unready == Reason.INDEX_VERIFYING)
+        if (view.unreadyReason() == Reason.INDEX_VERIFYING)
         {
-            unready = null;
+            view.publishUnready(null);
             if (!result.checksummed())
             {
                 LOG.warn("brand index has no entry checksums, only values were verified: brand={}", brandCode);
@@ -509,23 +500,6 @@ public final class BrandIndex implements BrandState, AutoCloseable
         return directory;
     }
 
-    long hashSeed()
-    {
-        return hashSeed;
-    }
-
-    int status(final IndexLookup lookup)
-    {
-        if (phones == null)
-        {
-            throw new IllegalStateException("brand index damaged beyond opening: brand=" + brandCode);
-        }
-        final ConsentValue value = lookup.isPhone() ?
-            phones.getUsing(lookup.phoneKey(), lookup.value()) :
-            emails.getUsing(lookup.emailKey(), lookup.value());
-        return value == null ? ConsentStatus.NONE : ConsentValueDescriptor.status(value.getWord1());
-    }
-
     /**
      * Force the brand's map files to disk. On Linux {@code fsync} also writes back pages dirtied through the shared
      * memory mappings, so after this returns every change applied before it survives a machine crash. Any thread.
@@ -543,105 +517,6 @@ public final class BrandIndex implements BrandState, AutoCloseable
             try (FileChannel channel = FileChannel.open(directory.resolve(file), StandardOpenOption.WRITE))
             {
                 channel.force(false);
-            }
-        }
-    }
-
-    ConsentValue phoneValue(final LongValue key, final ConsentValue using)
-    {
-        return phones == null ? null : phones.getUsing(key, using);
-    }
-
-    ConsentValue emailValue(final EmailKey key, final ConsentValue using)
-    {
-        return emails == null ? null : emails.getUsing(key, using);
-    }
-
-    /**
-     * Writer only: apply one change to a phone key if it is newer, in İYS order, than what the key holds.
-     *
-     * @param key      the key.
-     * @param value    the new value.
-     * @param existing scratch for the stored value.
-     * @param nowMs    the writer's clock: the as-of time never moves past it.
-     * @return {@link ConsentIndexWriter#APPLIED} or {@link ConsentIndexWriter#SUPERSEDED}.
-     */
-    int applyPhone(final LongValue key, final ConsentValue value, final ConsentValue existing, final long nowMs)
-    {
-        return apply(phones, key, value, existing, nowMs);
-    }
-
-    /**
-     * Writer only: apply one change to an e-mail key if it is newer, in İYS order, than what the key holds.
-     *
-     * @param key      the key.
-     * @param value    the new value.
-     * @param existing scratch for the stored value.
-     * @param nowMs    the writer's clock: the as-of time never moves past it.
-     * @return {@link ConsentIndexWriter#APPLIED} or {@link ConsentIndexWriter#SUPERSEDED}.
-     */
-    int applyEmail(final EmailKey key, final ConsentValue value, final ConsentValue existing, final long nowMs)
-    {
-        return apply(emails, key, value, existing, nowMs);
-    }
-
-    private <K> int apply(
-        final ChronicleMap<K, ConsentValue> map,
-        final K key,
-        final ConsentValue value,
-        final ConsentValue existing,
-        final long nowMs)
-    {
-        if (map == null)
-        {
-            throw new UncheckedIOException(new IOException("brand index damaged beyond opening, no change can be " +
-                "applied: brand=" + brandCode + ", cause=" + damage));
-        }
-        final ConsentValue stored = map.getUsing(key, existing);
-        if (stored != null && ConsentValueDescriptor.compare(value.getWord0(), value.getWord1(),
-            stored.getWord0(), stored.getWord1()) <= 0)
-        {
-            return ConsentIndexWriter.SUPERSEDED;
-        }
-        map.put(key, value);
-        if (isLocal(value.getWord1()))
-        {
-            return ConsentIndexWriter.APPLIED;
-        }
-        final long creationMs = Math.min(ConsentValueDescriptor.creationSec(value.getWord0()) * 1000, nowMs);
-        if (creationMs > asOfMs)
-        {
-            asOfMs = creationMs;
-            meta.newestCreationMs = creationMs;
-            metaDirty = true;
-        }
-        return ConsentIndexWriter.APPLIED;
-    }
-
-    /**
-     * A local opt-out is no İYS data: it says nothing of how far İYS's records are known, so it never moves the
-     * as-of time (else a brand receiving opt-outs would look fresh however old its İYS data).
-     */
-    private static boolean isLocal(final long word1)
-    {
-        return (ConsentValueDescriptor.flags(word1) & ConsentValueDescriptor.FLAG_LOCAL) != 0;
-    }
-
-    /**
-     * Writer only: persist the metadata if it changed.
-     */
-    void checkpoint()
-    {
-        if (metaDirty && meta != null)
-        {
-            try
-            {
-                meta.write(directory);
-                metaDirty = false;
-            }
-            catch (final IOException ex)
-            {
-                LOG.error("cannot write brand metadata: brand={}, dir={}", brandCode, directory, ex);
             }
         }
     }
@@ -684,8 +559,6 @@ public final class BrandIndex implements BrandState, AutoCloseable
         {
             return;
         }
-        meta.open = false;
-        metaDirty = true;
-        checkpoint();
+        writer.closedCleanly();
     }
 }

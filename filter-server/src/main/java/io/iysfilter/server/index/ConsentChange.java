@@ -1,7 +1,5 @@
 package io.iysfilter.server.index;
 
-import io.iysfilter.server.iys.IysSource;
-import io.iysfilter.server.iys.TransactionIds;
 import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.ParsedRecipient;
 import io.iysfilter.server.decision.RecipientType;
@@ -29,8 +27,8 @@ public final class ConsentChange
      * @param status      1 ONAY, 2 RET.
      * @param creationSec İYS creationDate, epoch seconds.
      * @param consentSec  consentDate, epoch seconds, or 0.
-     * @param source      {@link IysSource} code.
-     * @param txDigest    {@link TransactionIds#digest(CharSequence)}.
+     * @param source      a source code, 0..255, stored as given (the caller gives it its meaning).
+     * @param txDigest    a 48-bit digest of the transaction id, stored as given; it breaks ties in İYS order.
      * @param flags       {@link ConsentValueDescriptor#FLAG_LOCAL} or 0.
      * @return this.
      */

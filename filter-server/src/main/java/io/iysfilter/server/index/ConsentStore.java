@@ -3,13 +3,10 @@ package io.iysfilter.server.index;
 import io.iysfilter.server.optout.OptOutLog;
 import io.iysfilter.server.decision.Reason;
 import org.agrona.collections.Long2ObjectHashMap;
-import net.openhft.chronicle.core.values.LongValue;
-import net.openhft.chronicle.values.Values;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -19,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 
 /**
@@ -35,7 +33,8 @@ import java.util.List;
  * Every brand is verified once opened ({@link BrandIndex#verify}): small ones before {@link #open} returns, larger
  * ones on a background thread while the brand answers {@code INDEX_VERIFYING}. A brand that cannot be opened does not
  * stop the others: it is held as damaged.
- * Readers get an {@link IndexLookup} each; the one {@link ConsentIndexWriter} comes from {@link #writer()}.
+ * Readers get an {@link IndexLookup} each; the one {@link ConsentIndexWriter} comes from {@link #writer()}
+ * ({@link StoreWriter}).
  * The brand registry is copy-on-write, so readers never wait for a brand being added.
  */
 public final class ConsentStore implements AutoCloseable
@@ -52,7 +51,7 @@ public final class ConsentStore implements AutoCloseable
     private final FileLock lock;
     private final DiskSpaceGuard diskSpace;
     private volatile Long2ObjectHashMap<BrandIndex> brands = newRegistry();
-    private Writer writer;
+    private StoreWriter writer;
     private boolean closed;
     private volatile boolean closing;
     private final List<BrandIndex> unverified = new ArrayList<>();
@@ -308,6 +307,48 @@ public final class ConsentStore implements AutoCloseable
     }
 
     /**
+     * @param brandCode İYS brand code.
+     * @return the brand's read side, or null when the store holds no index for it.
+     */
+    BrandView view(final long brandCode)
+    {
+        final BrandIndex index = brands.get(brandCode);
+        return index == null ? null : index.view();
+    }
+
+    /**
+     * Writer only: the brand's index, created (and published to readers) if the store does not hold it yet.
+     *
+     * @param brandCode İYS brand code.
+     * @return the brand's index.
+     * @throws IOException when the index cannot be created.
+     */
+    BrandIndex createBrand(final long brandCode) throws IOException
+    {
+        final BrandIndex present = brands.get(brandCode);
+        if (present != null)
+        {
+            return present;
+        }
+        final BrandIndex created = BrandIndex.create(
+            dataDirectory.resolve(BRANDS_DIR).resolve(Long.toString(brandCode)), brandCode, options);
+        final Long2ObjectHashMap<BrandIndex> copy = newRegistry();
+        copy.putAll(brands);
+        copy.put(brandCode, created);
+        brands = copy;
+        LOG.info("created brand index: brand={}, entriesPerMap={}", brandCode, options.entriesPerMap());
+        return created;
+    }
+
+    /**
+     * @return the registry's brands as they are now, for the writer; no copy.
+     */
+    Collection<BrandIndex> registered()
+    {
+        return brands.values();
+    }
+
+    /**
      * @return every brand index, in no particular order.
      */
     public List<BrandIndex> brands()
@@ -341,7 +382,7 @@ public final class ConsentStore implements AutoCloseable
         {
             throw new IllegalStateException("the consent store has one writer and it is taken");
         }
-        writer = new Writer();
+        writer = new StoreWriter(this, options, diskSpace);
         return writer;
     }
 
@@ -429,185 +470,6 @@ public final class ConsentStore implements AutoCloseable
         catch (final IOException ex)
         {
             LOG.warn("cannot release data directory lock: dir={}", dataDirectory, ex);
-        }
-    }
-
-    private final class Writer implements ConsentIndexWriter
-    {
-        private final LongValue phoneKey = Values.newHeapInstance(LongValue.class);
-        private final EmailKey emailKey = Values.newHeapInstance(EmailKey.class);
-        private final ConsentValue value = Values.newHeapInstance(ConsentValue.class);
-        private final ConsentValue existing = Values.newHeapInstance(ConsentValue.class);
-        private final Murmur3 hasher = new Murmur3();
-        private final Long2ObjectHashMap<OptOutLog> optOutLogs = new Long2ObjectHashMap<>();
-
-        @Override
-        public BrandIndex createBrand(final long brandCode) throws IOException
-        {
-            final BrandIndex present = brands.get(brandCode);
-            if (present != null)
-            {
-                return present;
-            }
-            final BrandIndex created = BrandIndex.create(
-                dataDirectory.resolve(BRANDS_DIR).resolve(Long.toString(brandCode)), brandCode, options);
-            final Long2ObjectHashMap<BrandIndex> copy = newRegistry();
-            copy.putAll(brands);
-            copy.put(brandCode, created);
-            brands = copy;
-            LOG.info("created brand index: brand={}, entriesPerMap={}", brandCode, options.entriesPerMap());
-            return created;
-        }
-
-        @Override
-        public int apply(final ConsentChange change)
-        {
-            final BrandIndex index = brands.get(change.brandCode());
-            if (index == null)
-            {
-                throw new IllegalStateException("no index for brand: brand=" + change.brandCode());
-            }
-            final long nowMs = options.clockMs().getAsLong();
-            if (ConsentValueDescriptor.creationSec(change.word0()) * 1000 > nowMs + options.maxFutureSkewMs())
-            {
-                return REJECTED_FUTURE;
-            }
-            value.setWord0(change.word0());
-            value.setWord1(change.word1());
-            if (change.channel().isPhone())
-            {
-                phoneKey.setValue(ConsentKeyDescriptor.phoneKey(
-                    change.channel(), change.type(), change.recipient().phoneDigits()));
-                return index.applyPhone(phoneKey, value, existing, nowMs);
-            }
-            ConsentKeyDescriptor.emailKey(emailKey, hasher, index.hashSeed(), change.type(),
-                change.recipient().emailBuffer(), 0, change.recipient().emailLength());
-            return index.applyEmail(emailKey, value, existing, nowMs);
-        }
-
-        @Override
-        public void advanceWatermark(final long brandCode, final long watermarkMs)
-        {
-            final BrandIndex index = brands.get(brandCode);
-            if (index == null)
-            {
-                throw new IllegalStateException("no index for brand: brand=" + brandCode);
-            }
-            index.advanceWatermark(watermarkMs, options.clockMs().getAsLong());
-        }
-
-        @Override
-        public long appendOptOut(final long brandCode, final String record)
-        {
-            try
-            {
-                return optOutLog(brandCode).append(record);
-            }
-            catch (final IOException ex)
-            {
-                if (DiskSpaceGuard.isDiskFull(ex))
-                {
-                    throw new DiskFullException("disk full: cannot write the opt-out log of brand " + brandCode +
-                        " (" + ex.getMessage() + ")", ex);
-                }
-                throw new UncheckedIOException("cannot write the opt-out log of brand " + brandCode, ex);
-            }
-        }
-
-        @Override
-        public void truncateOptOuts(final long brandCode, final long position)
-        {
-            try
-            {
-                optOutLog(brandCode).truncate(position);
-            }
-            catch (final IOException ex)
-            {
-                throw new UncheckedIOException("cannot truncate the opt-out log of brand " + brandCode, ex);
-            }
-        }
-
-        @Override
-        public OptOutLog.Contents openOptOuts(final long brandCode) throws IOException
-        {
-            final OptOutLog.Contents[] contents = new OptOutLog.Contents[1];
-            final OptOutLog present = optOutLogs.remove(brandCode);
-            if (present != null)
-            {
-                present.close();
-            }
-            optOutLogs.put(brandCode, OptOutLog.open(index(brandCode).directory(), contents));
-            return contents[0];
-        }
-
-        @Override
-        public DiskSpaceGuard diskSpace()
-        {
-            return diskSpace;
-        }
-
-        private OptOutLog optOutLog(final long brandCode) throws IOException
-        {
-            final OptOutLog present = optOutLogs.get(brandCode);
-            if (present != null)
-            {
-                return present;
-            }
-            final OptOutLog opened = OptOutLog.open(index(brandCode).directory(), null);
-            optOutLogs.put(brandCode, opened);
-            return opened;
-        }
-
-        private BrandIndex index(final long brandCode)
-        {
-            final BrandIndex index = brands.get(brandCode);
-            if (index == null)
-            {
-                throw new IllegalStateException("no index for brand: brand=" + brandCode);
-            }
-            return index;
-        }
-
-        void closeOptOutLogs()
-        {
-            for (final OptOutLog log : optOutLogs.values())
-            {
-                log.close();
-            }
-            optOutLogs.clear();
-        }
-
-        @Override
-        public void checkpoint()
-        {
-            for (final BrandIndex index : brands.values())
-            {
-                index.checkpoint();
-            }
-        }
-
-        @Override
-        public void faulted(final String cause)
-        {
-            final String damage = "the index writer faulted, writes reported applied may be lost: " + cause +
-                "; after freeing space and restarting, reconcile the brand's recent days, then delete this file";
-            for (final BrandIndex index : brands.values())
-            {
-                index.faulted();
-                index.damaged(damage);
-                try
-                {
-                    // the feed's cursors may already be past a lost change: only a reconcile can tell, so the
-                    // finding must outlive the restart
-                    IntegrityFiles.recordDamage(index.directory(), damage);
-                }
-                catch (final IOException | RuntimeException ex)
-                {
-                    LOG.error("cannot record the writer's fault for brand {} (the disk is full?): it will be " +
-                        "recovered at the next open, but lost writes cannot be found there; reconcile it",
-                        index.brandCode(), ex);
-                }
-            }
         }
     }
 }

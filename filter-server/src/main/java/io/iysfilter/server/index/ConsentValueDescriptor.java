@@ -1,8 +1,5 @@
 package io.iysfilter.server.index;
 
-import io.iysfilter.server.iys.IysSource;
-import io.iysfilter.server.iys.TransactionIds;
-
 /**
  * Layout of a consent value ({@link ConsentValue}): 16 bytes, two 64-bit words in the machine's byte order
  * (little-endian on x86 and ARM), arranged so that comparing
@@ -20,7 +17,8 @@ import io.iysfilter.server.iys.TransactionIds;
  *         +---------+-----+--------------+---------+--------+
  * </pre>
  * Times are seconds since the epoch (UTC) as unsigned 32-bit numbers, good until 2106; consentSec 0 means none
- * (TACIR records may omit it). Status is 1 for ONAY, 2 for RET. Source is an {@link IysSource} code.
+ * (TACIR records may omit it). Status is 1 for ONAY, 2 for RET. The source code and the transaction id digest are
+ * stored as the caller gives them: what they mean, and how they are computed from İYS's fields, is the caller's.
  * Because the last record of a key is the maximum of all its records in this order, applying changes is
  * idempotent and order-independent.
  */
@@ -41,7 +39,7 @@ public final class ConsentValueDescriptor
 
     /**
      * @param creationSec İYS creationDate, epoch seconds.
-     * @param txDigest    48-bit digest of the transaction id, see {@link TransactionIds}.
+     * @param txDigest    48-bit digest of the transaction id.
      * @return word0.
      */
     public static long word0(final long creationSec, final long txDigest)
@@ -53,7 +51,7 @@ public final class ConsentValueDescriptor
      * @param txDigest   48-bit digest of the transaction id.
      * @param status     1 ONAY, 2 RET.
      * @param consentSec consentDate, epoch seconds, 0 when absent.
-     * @param source     {@link IysSource} code.
+     * @param source     a source code, 0..255.
      * @param flags      {@link #FLAG_LOCAL} or 0.
      * @return word1.
      */
@@ -103,7 +101,7 @@ public final class ConsentValueDescriptor
 
     /**
      * @param word1 a value's word1.
-     * @return the {@link IysSource} code.
+     * @return the source code.
      */
     public static int source(final long word1)
     {

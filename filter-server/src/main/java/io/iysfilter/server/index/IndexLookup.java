@@ -5,21 +5,20 @@ import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.ConsentLookup;
 import io.iysfilter.server.decision.ParsedRecipient;
 import io.iysfilter.server.decision.RecipientType;
-import net.openhft.chronicle.core.values.LongValue;
 import net.openhft.chronicle.values.Values;
 
 /**
- * One thread's read access to a {@link ConsentStore}: reusable key and value instances, so a lookup allocates
- * nothing and takes no lock the writer holds beyond Chronicle's per-segment read lock.
+ * One thread's read access to a {@link ConsentStore}: a reusable key and value instance, so a lookup allocates
+ * nothing and takes no lock the writer holds beyond Chronicle's per-segment read lock. {@link #brand(long)} resolves
+ * the brand to its {@link BrandView} and keeps it; {@link #status} reads through that view when handed back what
+ * {@link #brand(long)} returned, which is what a decision does, and otherwise resolves the brand again by its code.
  */
 public final class IndexLookup implements ConsentLookup
 {
     private final ConsentStore store;
-    private final LongValue phoneKey = Values.newHeapInstance(LongValue.class);
-    private final EmailKey emailKey = Values.newHeapInstance(EmailKey.class);
+    private final ConsentKey key = new ConsentKey();
     private final ConsentValue value = Values.newHeapInstance(ConsentValue.class);
-    private final Murmur3 hasher = new Murmur3();
-    private boolean phone;
+    private BrandView resolved;
 
     IndexLookup(final ConsentStore store)
     {
@@ -29,31 +28,29 @@ public final class IndexLookup implements ConsentLookup
     @Override
     public BrandState brand(final long brandCode)
     {
-        return store.brand(brandCode);
+        final BrandView view = store.view(brandCode);
+        resolved = view;
+        return view;
     }
 
     @Override
     public int status(
         final BrandState brand, final Channel channel, final RecipientType type, final ParsedRecipient recipient)
     {
-        final BrandIndex index = (BrandIndex)brand;
-        prepareKey(index, channel, type, recipient);
-        return index.status(this);
+        final BrandView view = brand == resolved ? resolved : resolve(brand.brandCode());
+        key.set(view.hashSeed(), channel, type, recipient);
+        return view.status(key, value);
     }
 
-    private void prepareKey(
-        final BrandIndex index, final Channel channel, final RecipientType type, final ParsedRecipient recipient)
+    private BrandView resolve(final long brandCode)
     {
-        phone = recipient.kind() == ParsedRecipient.PHONE;
-        if (phone)
+        final BrandView view = store.view(brandCode);
+        if (view == null)
         {
-            phoneKey.setValue(ConsentKeyDescriptor.phoneKey(channel, type, recipient.phoneDigits()));
+            throw new IllegalStateException("no index for brand: brand=" + brandCode);
         }
-        else
-        {
-            ConsentKeyDescriptor.emailKey(emailKey, hasher, index.hashSeed(), type, recipient.emailBuffer(), 0,
-                recipient.emailLength());
-        }
+        resolved = view;
+        return view;
     }
 
     /**
@@ -65,13 +62,13 @@ public final class IndexLookup implements ConsentLookup
      */
     public boolean storedValue(final ConsentChange change, final long[] words)
     {
-        final BrandIndex index = store.brand(change.brandCode());
-        if (index == null)
+        final BrandView view = store.view(change.brandCode());
+        if (view == null)
         {
             return false;
         }
-        prepareKey(index, change.channel(), change.type(), change.recipient());
-        final ConsentValue stored = phone ? index.phoneValue(phoneKey, value) : index.emailValue(emailKey, value);
+        key.set(view.hashSeed(), change.channel(), change.type(), change.recipient());
+        final ConsentValue stored = view.value(key, value);
         if (stored == null)
         {
             return false;
@@ -79,25 +76,5 @@ public final class IndexLookup implements ConsentLookup
         words[0] = stored.getWord0();
         words[1] = stored.getWord1();
         return true;
-    }
-
-    boolean isPhone()
-    {
-        return phone;
-    }
-
-    LongValue phoneKey()
-    {
-        return phoneKey;
-    }
-
-    EmailKey emailKey()
-    {
-        return emailKey;
-    }
-
-    ConsentValue value()
-    {
-        return value;
     }
 }

@@ -153,7 +153,8 @@ public final class NetworkEndpoints implements AutoCloseable
                         connections.add(channel);
                         channel.pipeline().addLast("limiter", limiter);
                         channel.pipeline().addLast("frames",
-                            new BinaryFrameHandler(new Decider(filter, store), counters, settings.serverName()));
+                            new BinaryFrameHandler(new Decider(filter, store.newLookup()), counters,
+                                settings.serverName()));
                     }
                 });
             httpChannel = bind(settings.bindAddress(), settings.httpPort(), serverChannelType,
@@ -165,12 +166,12 @@ public final class NetworkEndpoints implements AutoCloseable
                         connections.add(channel);
                         channel.pipeline().addLast("http", new HttpServerCodec());
                         channel.pipeline().addLast("scrub",
-                            new ScrubHttpHandler(new Decider(filter, store), counters));
+                            new ScrubHttpHandler(new Decider(filter, store.newLookup()), counters));
                         channel.pipeline().addLast("reconcile",
                             new ReconcileHttpHandler(store, pipeline, feed, blockingWork));
                         channel.pipeline().addLast("aggregator", new HttpObjectAggregator(MAX_HTTP_REQUEST_LENGTH));
                         channel.pipeline().addLast("api",
-                            new HttpApiHandler(new Decider(filter, store), store, feed, pipeline, counters,
+                            new HttpApiHandler(new Decider(filter, store.newLookup()), store, feed, pipeline, counters,
                                 metrics, optOutGate));
                     }
                 });
@@ -184,7 +185,7 @@ public final class NetworkEndpoints implements AutoCloseable
                         channel.pipeline().addLast("packets", new LengthFieldBasedFrameDecoder(
                             MilterEndpoint.MAX_PACKET_LENGTH, 0, 4, 0, 4));
                         channel.pipeline().addLast("milter", MilterEndpoint.newSession(
-                            new Decider(filter, store), settings.milter(), blockingWork, counters));
+                            new Decider(filter, store.newLookup()), settings.milter(), blockingWork, counters));
                     }
                 });
         }

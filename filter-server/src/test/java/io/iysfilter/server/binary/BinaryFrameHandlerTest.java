@@ -93,7 +93,7 @@ class BinaryFrameHandlerTest
     void connect()
     {
         channel = new EmbeddedChannel(new BinaryFrameHandler(
-            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store), counters, "iys-filter/test"));
+            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup()), counters, "iys-filter/test"));
     }
 
     @AfterEach

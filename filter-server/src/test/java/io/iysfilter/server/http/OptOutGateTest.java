@@ -61,7 +61,7 @@ class OptOutGateTest
             final OptOutGate gate = new OptOutGate();
             gate.refuse();
             final EmbeddedChannel channel = new EmbeddedChannel(new HttpApiHandler(
-                new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store), store, null, pipeline,
+                new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup()), store, null, pipeline,
                 new ServerCounters(), new ServiceMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                 store, pipeline), gate));
             final byte[] body = ("{\"brand\":" + Fixtures.BRAND + ",\"channel\":\"MESAJ\",\"recipient\":\"" +

@@ -73,7 +73,7 @@ class MilterSessionTest
     private void connect(final MilterSettings settings)
     {
         channel = new EmbeddedChannel(new LengthFieldBasedFrameDecoder(MilterEndpoint.MAX_PACKET_LENGTH, 0, 4, 0, 4),
-            MilterEndpoint.newSession(new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store), settings,
+            MilterEndpoint.newSession(new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup()), settings,
                 Runnable::run, counters));
     }
 

@@ -1,0 +1,155 @@
+package io.iysfilter.server.index;
+
+import io.iysfilter.server.decision.BrandState;
+import io.iysfilter.server.decision.ConsentStatus;
+import io.iysfilter.server.decision.Reason;
+import net.openhft.chronicle.core.values.LongValue;
+import net.openhft.chronicle.map.ChronicleMap;
+
+/**
+ * The read side of one brand's index: what a decision needs of the brand ({@link BrandState}) and the stored value of
+ * a key. One per brand, shared by every reader thread; each reader brings its own key and value instances
+ * ({@link IndexLookup}), so reading allocates nothing. It only reads the maps; what it publishes (as-of time, feed
+ * watermark, readiness) is set by the brand's writer ({@link BrandWriter}) and by verification ({@link BrandIndex}).
+ */
+final class BrandView implements BrandState
+{
+    private final long brandCode;
+    private final long hashSeed;
+    private final long freshnessBoundMs;
+    private final ChronicleMap<LongValue, ConsentValue> phones;
+    private final ChronicleMap<EmailKey, ConsentValue> emails;
+    private volatile long asOfMs;
+    private volatile long watermarkMs;
+    private volatile Reason unready;
+
+    /**
+     * @param brandCode        İYS brand code.
+     * @param hashSeed         the brand's hash seed for e-mail keys.
+     * @param freshnessBoundMs the brand's freshness bound.
+     * @param phones           the phone map, or null for a brand damaged beyond opening.
+     * @param emails           the e-mail map, or null with phones.
+     * @param asOfMs           the newest creationDate held, epoch ms.
+     * @param watermarkMs      the feed watermark, epoch ms, or 0.
+     * @param unready          the initial readiness, null for ready.
+     */
+    BrandView(
+        final long brandCode,
+        final long hashSeed,
+        final long freshnessBoundMs,
+        final ChronicleMap<LongValue, ConsentValue> phones,
+        final ChronicleMap<EmailKey, ConsentValue> emails,
+        final long asOfMs,
+        final long watermarkMs,
+        final Reason unready)
+    {
+        this.brandCode = brandCode;
+        this.hashSeed = hashSeed;
+        this.freshnessBoundMs = freshnessBoundMs;
+        this.phones = phones;
+        this.emails = emails;
+        this.asOfMs = asOfMs;
+        this.watermarkMs = watermarkMs;
+        this.unready = unready;
+    }
+
+    @Override
+    public long brandCode()
+    {
+        return brandCode;
+    }
+
+    /**
+     * {@inheritDoc} For a brand that follows İYS's change feed this is the feed watermark (see
+     * {@link #watermarkMs()}); for a brand whose data is only imported, the newest creationDate it holds.
+     */
+    @Override
+    public long asOfMs()
+    {
+        final long watermark = watermarkMs;
+        return watermark > 0 ? watermark : asOfMs;
+    }
+
+    /**
+     * @return the time up to which İYS's change feed is known to be applied, epoch ms, or 0 when the brand has never
+     * completed a poll.
+     */
+    long watermarkMs()
+    {
+        return watermarkMs;
+    }
+
+    /**
+     * @return the newest creationDate of an İYS record held, epoch ms (never past the writer's clock).
+     */
+    long newestCreationMs()
+    {
+        return asOfMs;
+    }
+
+    @Override
+    public long freshnessBoundMs()
+    {
+        return freshnessBoundMs;
+    }
+
+    @Override
+    public Reason unreadyReason()
+    {
+        return unready;
+    }
+
+    long hashSeed()
+    {
+        return hashSeed;
+    }
+
+    /**
+     * The one index read of a decision.
+     *
+     * @param key   derived with this brand's {@link #hashSeed()}.
+     * @param using the reader's value instance.
+     * @return a {@link ConsentStatus} constant.
+     * @throws IllegalStateException when the brand is damaged beyond opening and has no maps.
+     */
+    int status(final ConsentKey key, final ConsentValue using)
+    {
+        if (phones == null)
+        {
+            throw new IllegalStateException("brand index damaged beyond opening: brand=" + brandCode);
+        }
+        final ConsentValue value = key.isPhone() ?
+            phones.getUsing(key.phoneKey(), using) :
+            emails.getUsing(key.emailKey(), using);
+        return value == null ? ConsentStatus.NONE : ConsentValueDescriptor.status(value.getWord1());
+    }
+
+    /**
+     * @param key   derived with this brand's {@link #hashSeed()}.
+     * @param using the reader's value instance.
+     * @return the stored value, or null when the key holds none or the brand has no maps.
+     */
+    ConsentValue value(final ConsentKey key, final ConsentValue using)
+    {
+        if (phones == null)
+        {
+            return null;
+        }
+        return key.isPhone() ? phones.getUsing(key.phoneKey(), using) : emails.getUsing(key.emailKey(), using);
+    }
+
+    void publishNewestCreation(final long newestCreationMs)
+    {
+        asOfMs = newestCreationMs;
+    }
+
+    void publishWatermark(final long newWatermarkMs)
+    {
+        watermarkMs = newWatermarkMs;
+    }
+
+    void publishUnready(final Reason reason)
+    {
+        unready = reason;
+    }
+}

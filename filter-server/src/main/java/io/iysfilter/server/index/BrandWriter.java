@@ -1,0 +1,159 @@
+package io.iysfilter.server.index;
+
+import net.openhft.chronicle.core.values.LongValue;
+import net.openhft.chronicle.map.ChronicleMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * The write side of one brand's index, used only by the store's single writer ({@link StoreWriter}): applies a
+ * change to its key when it is newer in İYS order, moves the as-of time and the feed watermark, and persists the
+ * brand's metadata. What readers must see of it is published to the brand's {@link BrandView}.
+ */
+final class BrandWriter
+{
+    private static final Logger LOG = LoggerFactory.getLogger(BrandWriter.class);
+
+    private final Path directory;
+    private final BrandMeta meta;
+    private final ChronicleMap<LongValue, ConsentValue> phones;
+    private final ChronicleMap<EmailKey, ConsentValue> emails;
+    private final BrandView view;
+    private boolean metaDirty;
+
+    BrandWriter(
+        final Path directory,
+        final BrandMeta meta,
+        final ChronicleMap<LongValue, ConsentValue> phones,
+        final ChronicleMap<EmailKey, ConsentValue> emails,
+        final BrandView view)
+    {
+        this.directory = directory;
+        this.meta = meta;
+        this.phones = phones;
+        this.emails = emails;
+        this.view = view;
+    }
+
+    /**
+     * @return the brand's hash seed, to derive e-mail keys.
+     */
+    long hashSeed()
+    {
+        return view.hashSeed();
+    }
+
+    /**
+     * Apply one change to its key if it is newer, in İYS order, than what the key holds.
+     *
+     * @param key      derived with {@link #hashSeed()}.
+     * @param value    the new value.
+     * @param existing scratch for the stored value.
+     * @param nowMs    the writer's clock: the as-of time never moves past it.
+     * @return {@link ConsentIndexWriter#APPLIED} or {@link ConsentIndexWriter#SUPERSEDED}.
+     */
+    int apply(final ConsentKey key, final ConsentValue value, final ConsentValue existing, final long nowMs)
+    {
+        final int result = key.isPhone() ?
+            putIfNewer(phones, key.phoneKey(), value, existing) :
+            putIfNewer(emails, key.emailKey(), value, existing);
+        if (result == ConsentIndexWriter.APPLIED && !isLocal(value.getWord1()))
+        {
+            final long creationMs = Math.min(ConsentValueDescriptor.creationSec(value.getWord0()) * 1000, nowMs);
+            if (creationMs > view.newestCreationMs())
+            {
+                view.publishNewestCreation(creationMs);
+                meta.newestCreationMs = creationMs;
+                metaDirty = true;
+            }
+        }
+        return result;
+    }
+
+    private static <K> int putIfNewer(
+        final ChronicleMap<K, ConsentValue> map, final K key, final ConsentValue value, final ConsentValue existing)
+    {
+        final ConsentValue stored = map.getUsing(key, existing);
+        if (stored != null && ConsentValueDescriptor.compare(value.getWord0(), value.getWord1(),
+            stored.getWord0(), stored.getWord1()) <= 0)
+        {
+            return ConsentIndexWriter.SUPERSEDED;
+        }
+        map.put(key, value);
+        return ConsentIndexWriter.APPLIED;
+    }
+
+    /**
+     * A local opt-out is no İYS data: it says nothing of how far İYS's records are known, so it never moves the
+     * as-of time (else a brand receiving opt-outs would look fresh however old its İYS data).
+     *
+     * @param word1 a value's word1.
+     * @return whether the value is a local opt-out.
+     */
+    static boolean isLocal(final long word1)
+    {
+        return (ConsentValueDescriptor.flags(word1) & ConsentValueDescriptor.FLAG_LOCAL) != 0;
+    }
+
+    /**
+     * Advance the feed watermark; it never moves back, nor past now.
+     *
+     * @param newWatermarkMs the time up to which every change of both feeds is applied.
+     * @param nowMs          the writer's clock.
+     */
+    void advanceWatermark(final long newWatermarkMs, final long nowMs)
+    {
+        final long clamped = Math.min(newWatermarkMs, nowMs);
+        if (clamped > view.watermarkMs())
+        {
+            view.publishWatermark(clamped);
+            meta.watermarkMs = clamped;
+            metaDirty = true;
+        }
+    }
+
+    /**
+     * Set the newest creationDate anew, after a recovery has scanned the maps, and persist it.
+     *
+     * @param newestCreationMs epoch ms.
+     */
+    void resetNewestCreation(final long newestCreationMs)
+    {
+        view.publishNewestCreation(newestCreationMs);
+        meta.newestCreationMs = newestCreationMs;
+        metaDirty = true;
+        checkpoint();
+    }
+
+    /**
+     * Persist the metadata if it changed.
+     */
+    void checkpoint()
+    {
+        if (metaDirty)
+        {
+            try
+            {
+                meta.write(directory);
+                metaDirty = false;
+            }
+            catch (final IOException ex)
+            {
+                LOG.error("cannot write brand metadata: brand={}, dir={}", meta.brandCode, directory, ex);
+            }
+        }
+    }
+
+    /**
+     * Persist the metadata marked as closed cleanly; the maps are already unmapped.
+     */
+    void closedCleanly()
+    {
+        meta.open = false;
+        metaDirty = true;
+        checkpoint();
+    }
+}

@@ -1,0 +1,61 @@
+package io.iysfilter.server.index;
+
+import io.iysfilter.server.decision.Channel;
+import io.iysfilter.server.decision.ParsedRecipient;
+import io.iysfilter.server.decision.RecipientType;
+import net.openhft.chronicle.core.values.LongValue;
+import net.openhft.chronicle.values.Values;
+
+/**
+ * The key of one consent in a brand's maps, derived from the channel, the recipient type and the recipient by the
+ * one rule both sides use ({@link ConsentKeyDescriptor}): readers ({@link IndexLookup}) and the writer
+ * ({@link StoreWriter}) each own one and refill it for every key, so deriving it allocates nothing.
+ * Not thread-safe.
+ */
+final class ConsentKey
+{
+    private final LongValue phoneKey = Values.newHeapInstance(LongValue.class);
+    private final EmailKey emailKey = Values.newHeapInstance(EmailKey.class);
+    private final Murmur3 hasher = new Murmur3();
+    private boolean phone;
+
+    /**
+     * Derive the key.
+     *
+     * @param hashSeed  the brand's hash seed, for e-mail keys.
+     * @param channel   the channel, which fits the recipient: a phone channel makes a phone key.
+     * @param type      BIREYSEL or TACIR.
+     * @param recipient a valid, normalised recipient.
+     */
+    void set(final long hashSeed, final Channel channel, final RecipientType type, final ParsedRecipient recipient)
+    {
+        phone = channel.isPhone();
+        if (phone)
+        {
+            phoneKey.setValue(ConsentKeyDescriptor.phoneKey(channel, type, recipient.phoneDigits()));
+        }
+        else
+        {
+            ConsentKeyDescriptor.emailKey(emailKey, hasher, hashSeed, type, recipient.emailBuffer(), 0,
+                recipient.emailLength());
+        }
+    }
+
+    /**
+     * @return whether the key is a phone key ({@link #phoneKey()}), else an e-mail key ({@link #emailKey()}).
+     */
+    boolean isPhone()
+    {
+        return phone;
+    }
+
+    LongValue phoneKey()
+    {
+        return phoneKey;
+    }
+
+    EmailKey emailKey()
+    {
+        return emailKey;
+    }
+}
