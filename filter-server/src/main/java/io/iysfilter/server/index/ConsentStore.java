@@ -1,6 +1,5 @@
 package io.iysfilter.server.index;
 
-import io.iysfilter.server.optout.OptOutLog;
 import io.iysfilter.server.decision.Reason;
 import org.agrona.collections.Long2ObjectHashMap;
 import net.openhft.chronicle.core.values.LongValue;
@@ -9,7 +8,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -43,8 +41,6 @@ public final class ConsentStore implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(ConsentStore.class);
     private static final String LOCK_FILE = ".lock";
     private static final String BRANDS_DIR = "brands";
-    /** A brand's log of local opt-outs, beside its index: {@link OptOutLog}. */
-    public static final String OPT_OUT_LOG = OptOutLog.FILE_NAME;
 
     private final Path dataDirectory;
     private final IndexOptions options;
@@ -406,10 +402,6 @@ public final class ConsentStore implements AutoCloseable
         }
         closed = true;
         stopVerifier();
-        if (writer != null)
-        {
-            writer.closeOptOutLogs();
-        }
         for (final BrandIndex index : brands.values())
         {
             try
@@ -439,7 +431,6 @@ public final class ConsentStore implements AutoCloseable
         private final ConsentValue value = Values.newHeapInstance(ConsentValue.class);
         private final ConsentValue existing = Values.newHeapInstance(ConsentValue.class);
         private final Murmur3 hasher = new Murmur3();
-        private final Long2ObjectHashMap<OptOutLog> optOutLogs = new Long2ObjectHashMap<>();
 
         @Override
         public BrandIndex createBrand(final long brandCode) throws IOException
@@ -497,84 +488,9 @@ public final class ConsentStore implements AutoCloseable
         }
 
         @Override
-        public long appendOptOut(final long brandCode, final String record)
-        {
-            try
-            {
-                return optOutLog(brandCode).append(record);
-            }
-            catch (final IOException ex)
-            {
-                if (DiskSpaceGuard.isDiskFull(ex))
-                {
-                    throw new DiskFullException("disk full: cannot write the opt-out log of brand " + brandCode +
-                        " (" + ex.getMessage() + ")", ex);
-                }
-                throw new UncheckedIOException("cannot write the opt-out log of brand " + brandCode, ex);
-            }
-        }
-
-        @Override
-        public void truncateOptOuts(final long brandCode, final long position)
-        {
-            try
-            {
-                optOutLog(brandCode).truncate(position);
-            }
-            catch (final IOException ex)
-            {
-                throw new UncheckedIOException("cannot truncate the opt-out log of brand " + brandCode, ex);
-            }
-        }
-
-        @Override
-        public OptOutLog.Contents openOptOuts(final long brandCode) throws IOException
-        {
-            final OptOutLog.Contents[] contents = new OptOutLog.Contents[1];
-            final OptOutLog present = optOutLogs.remove(brandCode);
-            if (present != null)
-            {
-                present.close();
-            }
-            optOutLogs.put(brandCode, OptOutLog.open(index(brandCode).directory(), contents));
-            return contents[0];
-        }
-
-        @Override
         public DiskSpaceGuard diskSpace()
         {
             return diskSpace;
-        }
-
-        private OptOutLog optOutLog(final long brandCode) throws IOException
-        {
-            final OptOutLog present = optOutLogs.get(brandCode);
-            if (present != null)
-            {
-                return present;
-            }
-            final OptOutLog opened = OptOutLog.open(index(brandCode).directory(), null);
-            optOutLogs.put(brandCode, opened);
-            return opened;
-        }
-
-        private BrandIndex index(final long brandCode)
-        {
-            final BrandIndex index = brands.get(brandCode);
-            if (index == null)
-            {
-                throw new IllegalStateException("no index for brand: brand=" + brandCode);
-            }
-            return index;
-        }
-
-        void closeOptOutLogs()
-        {
-            for (final OptOutLog log : optOutLogs.values())
-            {
-                log.close();
-            }
-            optOutLogs.clear();
         }
 
         @Override
