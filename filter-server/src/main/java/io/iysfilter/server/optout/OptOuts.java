@@ -251,7 +251,7 @@ public final class OptOuts implements AutoCloseable
     /**
      * @return opt-out log records dropped at start since this began: torn tails truncated, corrupt lines.
      */
-    public long logRepairs()
+    long logRepairs()
     {
         return journal.repairs();
     }
