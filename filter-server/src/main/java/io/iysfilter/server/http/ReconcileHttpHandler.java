@@ -110,14 +110,17 @@ final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
     private void finish(final ChannelHandlerContext ctx)
     {
         final Path file = spool;
-        final ReconcileService.Result invalid = spool == null ? null :
-            reconciliations.check(brandCode, date, bodyLength > 0);
+        if (file == null)
+        {
+            respond(ctx, 405, Json.error("method_not_allowed", "reconcile takes POST"));
+            return;
+        }
         closeSpool();
-        if (spool == null || invalid != null)
+        final ReconcileService.Result invalid = reconciliations.check(brandCode, date, bodyLength > 0);
+        if (invalid != null)
         {
             deleteQuietly(file);
-            respond(ctx, spool == null ? 405 : status(invalid.outcome()), spool == null ?
-                Json.error("method_not_allowed", "reconcile takes POST") : error(invalid));
+            respond(ctx, status(invalid.outcome()), error(invalid));
             return;
         }
         final long brand = brandCode;
