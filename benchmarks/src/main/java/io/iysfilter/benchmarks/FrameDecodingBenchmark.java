@@ -6,8 +6,8 @@ import io.iysfilter.protocol.codecs.CheckEncoder;
 import io.iysfilter.protocol.codecs.MessageHeaderEncoder;
 import io.iysfilter.protocol.codecs.MessageKind;
 import io.iysfilter.protocol.codecs.RecipientType;
+import io.iysfilter.server.binary.BinaryEndpoint;
 import io.iysfilter.server.metrics.ServerCounters;
-import io.iysfilter.server.net.BenchmarkAccess;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.ByteBuf;
@@ -65,7 +65,7 @@ public class FrameDecodingBenchmark
     {
         final ServerCounters counters = new ServerCounters();
         counters.bindTo(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-        channel = new EmbeddedChannel(BenchmarkAccess.binaryFrameHandler(index.decider, counters));
+        channel = new EmbeddedChannel(BinaryEndpoint.newConnection(index.decider, counters, "iys-filter-benchmark"));
         final SplittableRandom random = new SplittableRandom(7);
         single = reads(1, index.entries, random);
         pipelined = reads(PIPELINED, index.entries, random);

@@ -1,14 +1,17 @@
 package io.iysfilter.server;
 
-import io.iysfilter.server.iys.FeedService;
-import io.iysfilter.server.iys.FeedSettings;
+import io.iysfilter.server.binary.BinaryEndpoint;
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.FilterPolicy;
-import io.iysfilter.server.index.BrandIndex;
+import io.iysfilter.server.http.HttpEndpoint;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.ingest.IngestPipeline;
+import io.iysfilter.server.iys.FeedService;
+import io.iysfilter.server.iys.FeedSettings;
+import io.iysfilter.server.iys.ReconcileService;
 import io.iysfilter.server.optout.OptOutReplay;
+import io.iysfilter.server.optout.OptOuts;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServiceMetrics;
 import io.iysfilter.server.milter.MilterEndpoint;
@@ -24,7 +27,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ExecutionException;
 
 /**
  * The server: opens the data directory, starts the single-writer ingest pipeline, the İYS feed follower (when
@@ -44,6 +46,7 @@ public final class FilterServer implements AutoCloseable
     private final ServerCounters counters = new ServerCounters();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final FeedService feed;
+    private final OptOuts optOuts;
     private final ServiceMetrics metrics;
     private final NetworkEndpoints endpoints;
     private boolean closed;
@@ -53,25 +56,32 @@ public final class FilterServer implements AutoCloseable
         this.context = context;
         store = ConsentStore.open(context.dataDirectory, context.indexOptions);
         IngestPipeline pipeline = null;
+        OptOuts localOptOuts = null;
         FeedService following = null;
         NetworkEndpoints network = null;
         ServiceMetrics serviceMetrics = null;
         try
         {
             pipeline = new IngestPipeline(store.writer(), IngestPipeline.DEFAULT_RING_SIZE);
-            replayOptOuts(store, pipeline);
+            localOptOuts = new OptOuts(store, pipeline);
+            replayOptOuts(localOptOuts);
             following = context.feeds.isEmpty() ? null : new FeedService(context.feeds, store, pipeline);
             counters.bindTo(registry);
+            localOptOuts.bindTo(registry);
             if (following != null)
             {
                 following.bindTo(registry);
             }
             serviceMetrics = new ServiceMetrics(registry, store, pipeline);
+            final ConsentFilter filter = new ConsentFilter(context.policy);
             network = new NetworkEndpoints(
                 new NetworkEndpoints.Settings(context.bindAddress, context.binaryPort, context.httpPort,
-                    context.milterPort, context.milter, context.ioThreads, context.busyPoll, context.maxConnections,
-                    SERVER_NAME),
-                new ConsentFilter(context.policy), store, following, pipeline, counters, serviceMetrics);
+                    context.milterPort, context.ioThreads, context.busyPoll, context.maxConnections),
+                new BinaryEndpoint(filter, store, counters, SERVER_NAME),
+                new HttpEndpoint(filter, store, following, localOptOuts,
+                    new ReconcileService(store, pipeline, following), counters, serviceMetrics),
+                context.milterPort < 0 ? null : new MilterEndpoint(filter, store, context.milter, counters),
+                counters);
         }
         catch (final Throwable ex)
         {
@@ -87,11 +97,16 @@ public final class FilterServer implements AutoCloseable
             {
                 pipeline.close();
             }
+            if (localOptOuts != null)
+            {
+                localOptOuts.close();
+            }
             store.close();
             throw ex;
         }
         store.startBackgroundVerification();
         ingest = pipeline;
+        optOuts = localOptOuts;
         feed = following;
         metrics = serviceMetrics;
         endpoints = network;
@@ -101,30 +116,14 @@ public final class FilterServer implements AutoCloseable
 
     /**
      * Put every brand's logged opt-outs back into the index before anything is served: what a power cut took from
-     * the index pages is restored from the forced log (see IngestEventHandler). A server that cannot do so does not
-     * start: it could answer ALLOW for a recipient who opted out. A brand damaged beyond opening is left out: it has
-     * no maps to replay into and answers INDEX_DAMAGED; its log is replayed once it is restored or rebuilt.
+     * the index pages is restored from the forced log. A server that cannot do so does not start: it could answer
+     * ALLOW for a recipient who opted out.
      */
-    private static void replayOptOuts(final ConsentStore store, final IngestPipeline pipeline) throws IOException
+    private static void replayOptOuts(final OptOuts optOuts) throws IOException
     {
-        final long[] brands = store.brands().stream().filter(BrandIndex::holdsMaps).mapToLong(BrandIndex::brandCode)
-            .toArray();
-        try
-        {
-            final OptOutReplay replay = pipeline.replayOptOuts(brands).get();
-            LOG.info("opt-out logs replayed: brands={}, records={}, reapplied={}, alreadyHeld={}, dropped={}",
-                replay.brands(), replay.records(), replay.reapplied(), replay.held(), replay.dropped());
-        }
-        catch (final ExecutionException ex)
-        {
-            throw new IOException("cannot replay the opt-out logs into the index: " + ex.getCause().getMessage(),
-                ex.getCause());
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while replaying the opt-out logs", ex);
-        }
+        final OptOutReplay replay = optOuts.replay();
+        LOG.info("opt-out logs replayed: brands={}, records={}, reapplied={}, alreadyHeld={}, dropped={}",
+            replay.brands(), replay.records(), replay.reapplied(), replay.held(), replay.dropped());
     }
 
     /**
@@ -207,8 +206,9 @@ public final class FilterServer implements AutoCloseable
 
     /**
      * Stop the endpoints (their graceful drain: see {@link NetworkEndpoints#close()}), then the feed, drain the ingest
-     * ring and close the index cleanly. This is the only place the index is closed: Chronicle Map's own shutdown hook
-     * is off for every map, so the drain answers from an open index until the last connection is closed. Idempotent.
+     * ring, close the opt-out logs and close the index cleanly. This is the only place the index is closed: Chronicle
+     * Map's own shutdown hook is off for every map, so the drain answers from an open index until the last connection
+     * is closed. Idempotent.
      */
     @Override
     public synchronized void close()
@@ -224,6 +224,7 @@ public final class FilterServer implements AutoCloseable
             feed.close();
         }
         ingest.close();
+        optOuts.close();
         store.close();
         metrics.close();
         registry.close();

@@ -1,6 +1,6 @@
 package io.iysfilter.server;
 
-import io.iysfilter.server.net.NetworkEndpoints;
+import io.iysfilter.server.http.HttpEndpoint;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -137,7 +137,7 @@ class HttpApiIT
             assertEquals(GeneratedList.line(i) + "," + GeneratedList.answer(i), lines.next(), "row " + i);
         }
         assertFalse(lines.hasNext(), "one answer per row");
-        assertTrue(rows * 20L > NetworkEndpoints.MAX_HTTP_REQUEST_LENGTH * 100L,
+        assertTrue(rows * 20L > HttpEndpoint.MAX_REQUEST_LENGTH * 100L,
             "the body is far beyond what the HTTP aggregator would hold");
     }
 

@@ -44,7 +44,7 @@ import java.util.List;
  * its frame) gets an ERROR with correlationId 0, then this connection alone is closed. A CHECK_BATCH over the
  * entry limit gets an ERROR with its correlationId and the connection stays open.
  */
-public final class BinaryFrameHandler extends ByteToMessageDecoder
+final class BinaryFrameHandler extends ByteToMessageDecoder
 {
     private static final Logger LOG = LoggerFactory.getLogger(BinaryFrameHandler.class);
     private static final ByteOrder ORDER = FrameDescriptor.BYTE_ORDER;
@@ -74,7 +74,7 @@ public final class BinaryFrameHandler extends ByteToMessageDecoder
     private boolean closing;
     private long frameStartNs;
 
-    public BinaryFrameHandler(final Decider decider, final ServerCounters counters, final String serverName)
+    BinaryFrameHandler(final Decider decider, final ServerCounters counters, final String serverName)
     {
         this.decider = decider;
         this.counters = counters;

@@ -1,17 +1,22 @@
 package io.iysfilter.server.http;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.iysfilter.server.decision.Decider;
 import io.iysfilter.server.iys.FeedService;
+import io.iysfilter.server.iys.FlatJson;
 import io.iysfilter.server.decision.BrandState;
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.index.BrandIndex;
 import io.iysfilter.server.index.ConsentStore;
-import io.iysfilter.server.ingest.IngestPipeline;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServerCounters.Endpoint;
 import io.iysfilter.server.metrics.ServerCounters.RequestType;
 import io.iysfilter.server.metrics.ServiceMetrics;
+import io.iysfilter.server.optout.OptOut;
+import io.iysfilter.server.optout.OptOuts;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -28,6 +33,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Comparator;
@@ -44,13 +50,20 @@ import java.util.concurrent.RejectedExecutionException;
  *   <li>{@code GET /v1/brands}: the brands this server holds, with entries and as-of time;</li>
  *   <li>{@code GET /health} and {@code /health/live}: liveness, with the number of brands;</li>
  *   <li>{@code GET /health/ready}: 200 only when every brand is open and fresh, else 503 saying which is not;</li>
- *   <li>{@code GET /metrics}: Prometheus text format.</li>
+ *   <li>{@code GET /metrics}: Prometheus text format;</li>
+ *   <li>{@code POST /v1/optouts} with {@code {"brand","channel","recipient","recipientType","time","source"}}: a local
+ *   opt-out (see {@link OptOuts}), 201 once written ahead to its log and applied, 507 when the disk is full, 500 on
+ *   another failure (then it is in neither); {@code GET /v1/optouts?brand=}: the brand's opt-outs, each with the date
+ *   by which it must be uploaded to İYS.</li>
  * </ul>
  * Bad parameters get 400 with {@code {"error":"bad_request","message":"…"}}. An opt-out that arrives when a graceful
  * stop is about to close the connections gets 503 with {@code {"error":"shutting_down",…}} (see {@link OptOutGate}).
  */
-public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
+final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
 {
+    /** HTTP 507 Insufficient Storage: the disk is full, the opt-out was not recorded. */
+    static final int INSUFFICIENT_STORAGE = 507;
+    private static final JsonFactory JSON_FACTORY = new JsonFactory();
     private static final String JSON = "application/json; charset=utf-8";
     private static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -59,19 +72,19 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     private final FeedService feed;
     private final ServerCounters counters;
     private final ServiceMetrics metrics;
-    private final OptOutRequests optOuts;
+    private final OptOuts optOuts;
     private final OptOutGate optOutGate;
 
-    public HttpApiHandler(
+    HttpApiHandler(
         final Decider decider,
         final ConsentStore store,
         final FeedService feed,
-        final IngestPipeline pipeline,
+        final OptOuts optOuts,
         final ServerCounters counters,
         final ServiceMetrics metrics,
         final OptOutGate optOutGate)
     {
-        this.optOuts = new OptOutRequests(store, pipeline);
+        this.optOuts = optOuts;
         this.optOutGate = optOutGate;
         this.decider = decider;
         this.store = store;
@@ -120,9 +133,9 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     {
         if (HttpMethod.GET.equals(request.method()))
         {
-            final OptOutRequests.Answer answer = optOuts.list(DecisionParameters.first(query.parameters(), "brand"));
-            respond(ctx, HttpUtil.isKeepAlive(request), HttpResponseStatus.valueOf(answer.status()), JSON,
-                answer.body());
+            final OptOuts.Result listed = optOuts.list(DecisionParameters.first(query.parameters(), "brand"));
+            respond(ctx, HttpUtil.isKeepAlive(request), HttpResponseStatus.valueOf(status(listed)), JSON,
+                body(listed));
             return;
         }
         if (!HttpMethod.POST.equals(request.method()))
@@ -140,19 +153,19 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
         final byte[] body = new byte[request.content().readableBytes()];
         request.content().getBytes(request.content().readerIndex(), body);
         final boolean keepAlive = HttpUtil.isKeepAlive(request);
-        final CompletableFuture<OptOutRequests.Answer> recorded;
+        final CompletableFuture<Reply> recorded;
         try
         {
-            recorded = optOuts.record(body);
+            recorded = recordOptOut(body);
         }
         catch (final RuntimeException | Error ex)
         {
             optOutGate.answered();
             throw ex;
         }
-        recorded.whenComplete((answer, error) ->
+        recorded.whenComplete((reply, error) ->
         {
-            final OptOutRequests.Answer sent = answer != null ? answer : new OptOutRequests.Answer(500,
+            final Reply sent = reply != null ? reply : new Reply(500,
                 error("internal_error", "the opt-out was not recorded: " + error));
             try
             {
@@ -173,6 +186,76 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
                 optOutGate.answered();
             }
         });
+    }
+
+    private CompletableFuture<Reply> recordOptOut(final byte[] body)
+    {
+        final Map<String, String> fields;
+        try (JsonParser json = JSON_FACTORY.createParser(body))
+        {
+            if (json.nextToken() != JsonToken.START_OBJECT)
+            {
+                throw new IOException("expected an object");
+            }
+            fields = FlatJson.read(json);
+        }
+        catch (final IOException ex)
+        {
+            return CompletableFuture.completedFuture(new Reply(400,
+                error("bad_request", "body: not a JSON object (" + ex.getMessage() + ")")));
+        }
+        return optOuts.record(fields).thenApply(result -> new Reply(status(result), body(result)));
+    }
+
+    /**
+     * @return the HTTP status an opt-out request's result maps to.
+     */
+    private static int status(final OptOuts.Result result)
+    {
+        return switch (result.outcome())
+        {
+            case APPLIED, SUPERSEDED -> 201;
+            case LISTED -> 200;
+            case INVALID -> 400;
+            case UNKNOWN_BRAND -> 404;
+            case DISK_FULL -> INSUFFICIENT_STORAGE;
+            case FAILED -> 500;
+        };
+    }
+
+    /**
+     * @return the JSON body an opt-out request's result maps to: the opt-out recorded, with its outcome; the brand's
+     *         opt-outs; or an error.
+     */
+    private static String body(final OptOuts.Result result)
+    {
+        return switch (result.outcome())
+        {
+            case APPLIED, SUPERSEDED -> result.optOuts().get(0).toJson(result.outcome().name());
+            case LISTED ->
+            {
+                final StringBuilder json = new StringBuilder("{\"brand\":").append(result.brandCode())
+                    .append(",\"optouts\":[");
+                boolean first = true;
+                for (final OptOut optOut : result.optOuts())
+                {
+                    json.append(first ? "" : ",").append(optOut.toJson(null));
+                    first = false;
+                }
+                yield json.append("]}").toString();
+            }
+            case INVALID -> error("bad_request", result.message());
+            case UNKNOWN_BRAND -> error("unknown_brand", result.message());
+            case DISK_FULL -> error("disk_full", result.message());
+            case FAILED -> error("internal_error", result.message());
+        };
+    }
+
+    /**
+     * An answer to an opt-out request.
+     */
+    private record Reply(int status, String body)
+    {
     }
 
     private void check(final ChannelHandlerContext ctx, final FullHttpRequest httpRequest,
@@ -311,7 +394,7 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
 
     private static String error(final String code, final String message)
     {
-        return OptOutRequests.error(code, message);
+        return Json.error(code, message);
     }
 
     private void respond(

@@ -1,12 +1,22 @@
 package io.iysfilter.server.http;
 
 /**
- * JSON string escaping for the few hand-built responses.
+ * JSON string escaping and error bodies for the few hand-built responses.
  */
 final class Json
 {
     private Json()
     {
+    }
+
+    /**
+     * @param code    the error's code, e.g. {@code bad_request}.
+     * @param message what is wrong, for a person.
+     * @return {@code {"error":code,"message":message}}.
+     */
+    static String error(final String code, final String message)
+    {
+        return "{\"error\":\"" + code + "\",\"message\":\"" + escape(message) + "\"}";
     }
 
     static String escape(final String text)

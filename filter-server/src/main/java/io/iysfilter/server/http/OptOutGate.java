@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * reads the count (both sequentially consistent), so either the closer sees the opt-out in flight or the opt-out
  * sees the refusal.
  */
-public final class OptOutGate
+final class OptOutGate
 {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicLong admitted = new AtomicLong();
@@ -23,7 +23,7 @@ public final class OptOutGate
      * @return true when the opt-out may go ahead; the caller then calls {@link #answered()} once its answer is
      * written (or cannot be). False once the server refuses opt-outs.
      */
-    public boolean admit()
+    boolean admit()
     {
         inFlight.incrementAndGet();
         if (refusing)
@@ -38,7 +38,7 @@ public final class OptOutGate
     /**
      * An admitted opt-out has its answer.
      */
-    public void answered()
+    void answered()
     {
         inFlight.decrementAndGet();
     }
@@ -46,7 +46,7 @@ public final class OptOutGate
     /**
      * Refuse every opt-out from now on.
      */
-    public void refuse()
+    void refuse()
     {
         refusing = true;
     }
@@ -54,7 +54,7 @@ public final class OptOutGate
     /**
      * @return admitted opt-outs not answered yet.
      */
-    public int inFlight()
+    int inFlight()
     {
         return inFlight.get();
     }
@@ -62,7 +62,7 @@ public final class OptOutGate
     /**
      * @return opt-outs admitted since start.
      */
-    public long admitted()
+    long admitted()
     {
         return admitted.get();
     }

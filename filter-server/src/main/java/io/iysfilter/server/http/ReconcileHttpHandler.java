@@ -1,8 +1,6 @@
 package io.iysfilter.server.http;
 
-import io.iysfilter.server.iys.FeedService;
-import io.iysfilter.server.index.ConsentStore;
-import io.iysfilter.server.ingest.IngestPipeline;
+import io.iysfilter.server.iys.ReconcileService;
 import io.iysfilter.server.iys.Reconciler;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -21,9 +19,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.ReferenceCountUtil;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,18 +30,16 @@ import java.util.concurrent.Executor;
 
 /**
  * {@code POST /v1/reconcile?brand=&date=YYYY-MM-DD}: compares a brand's daily change file with the index, applies
- * what is missing through the single writer and answers a drift report as JSON (see {@link Reconciler}). The file is
- * the request body (spooled to a temporary file as it arrives, any size), or, with an empty body, fetched from İYS
- * ({@code GET /sps/{iysCode}/brands/{brand}/changes/{date}/file}) when the server follows İYS. The work runs on a
- * worker thread, never on the event loop. Sits before the HTTP aggregator.
+ * what is missing through the single writer and answers a drift report as JSON (see {@link ReconcileService}). The
+ * file is the request body (spooled to a temporary file as it arrives, any size), or, with an empty body, fetched
+ * from İYS when the server follows İYS. The work runs on a worker thread, never on the event loop. Sits before the
+ * HTTP aggregator.
  */
-public final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
+final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
 {
     static final String PATH = "/v1/reconcile";
 
-    private final ConsentStore store;
-    private final IngestPipeline pipeline;
-    private final FeedService feed;
+    private final ReconcileService reconciliations;
     private final Executor workers;
     private boolean active;
     private boolean keepAlive;
@@ -55,12 +49,9 @@ public final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
     private OutputStream spoolOut;
     private long bodyLength;
 
-    public ReconcileHttpHandler(
-        final ConsentStore store, final IngestPipeline pipeline, final FeedService feed, final Executor workers)
+    ReconcileHttpHandler(final ReconcileService reconciliations, final Executor workers)
     {
-        this.store = store;
-        this.pipeline = pipeline;
-        this.feed = feed;
+        this.reconciliations = reconciliations;
         this.workers = workers;
     }
 
@@ -119,21 +110,17 @@ public final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
     private void finish(final ChannelHandlerContext ctx)
     {
         final Path file = spool;
-        final String problem = spool == null ? "method" :
-            brandCode < 0 ? "brand: '" + brandCode + "' (expected: an İYS brand code)" :
-            store.brand(brandCode) == null ? "unknown" :
-            Reconciler.parseDay(date) == null ? "date: '" + date + "' (expected: YYYY-MM-DD, not after today in " +
-                "Turkey)" :
-            bodyLength == 0 && feed == null ? "body: empty and this server follows no İYS feed to fetch the file " +
-                "from (expected: the daily file as the body)" : null;
+        if (file == null)
+        {
+            respond(ctx, 405, Json.error("method_not_allowed", "reconcile takes POST"));
+            return;
+        }
         closeSpool();
-        if (problem != null)
+        final ReconcileService.Result invalid = reconciliations.check(brandCode, date, bodyLength > 0);
+        if (invalid != null)
         {
             deleteQuietly(file);
-            final int status = "method".equals(problem) ? 405 : "unknown".equals(problem) ? 404 : 400;
-            respond(ctx, status, OptOutRequests.error(status == 405 ? "method_not_allowed" : status == 404 ?
-                "unknown_brand" : "bad_request", status == 405 ? "reconcile takes POST" : status == 404 ?
-                "no index for brand " + brandCode : problem));
+            respond(ctx, status(invalid.outcome()), error(invalid));
             return;
         }
         final long brand = brandCode;
@@ -141,33 +128,43 @@ public final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
         final boolean fetch = bodyLength == 0;
         workers.execute(() ->
         {
-            String answer;
-            int status = 200;
-            try (InputStream in = fetch ? new ByteArrayInputStream(feed.dailyFile(brand, day)) :
-                Files.newInputStream(file))
+            final ReconcileService.Result result;
+            try
             {
-                final Reconciler reconciler = new Reconciler(store, pipeline, brand, Reconciler.parseDay(day));
-                answer = json(brand, day, fetch, reconciler.reconcile(in));
-            }
-            catch (final IOException | RuntimeException ex)
-            {
-                status = 502;
-                answer = OptOutRequests.error("reconcile_failed", String.valueOf(ex.getMessage()));
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-                status = 503;
-                answer = OptOutRequests.error("interrupted", "the server is stopping");
+                result = reconciliations.reconcile(brand, day, fetch ? null : file);
             }
             finally
             {
                 deleteQuietly(file);
             }
-            final int finalStatus = status;
-            final String finalAnswer = answer;
-            ctx.executor().execute(() -> respond(ctx, finalStatus, finalAnswer));
+            final int status = status(result.outcome());
+            final String answer = status == 200 ? json(brand, day, result.fetched(), result.report()) : error(result);
+            ctx.executor().execute(() -> respond(ctx, status, answer));
         });
+    }
+
+    private static int status(final ReconcileService.Outcome outcome)
+    {
+        return switch (outcome)
+        {
+            case RECONCILED -> 200;
+            case INVALID -> 400;
+            case UNKNOWN_BRAND -> 404;
+            case FAILED -> 502;
+            case INTERRUPTED -> 503;
+        };
+    }
+
+    private static String error(final ReconcileService.Result result)
+    {
+        final String code = switch (result.outcome())
+        {
+            case UNKNOWN_BRAND -> "unknown_brand";
+            case FAILED -> "reconcile_failed";
+            case INTERRUPTED -> "interrupted";
+            default -> "bad_request";
+        };
+        return Json.error(code, result.message());
     }
 
     private static String json(final long brand, final String date, final boolean fetched,

@@ -46,7 +46,7 @@ import java.util.Map;
  * <p>
  * Sits before the HTTP aggregator and passes every other request through to it.
  */
-public final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
+final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
 {
     static final String PATH = "/v1/scrub";
     static final int MAX_LINE_LENGTH = 4096;
@@ -68,7 +68,7 @@ public final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
     private MessageKind kind;
     private int column;
 
-    public ScrubHttpHandler(final Decider decider, final ServerCounters counters)
+    ScrubHttpHandler(final Decider decider, final ServerCounters counters)
     {
         this.decider = decider;
         this.counters = counters;

@@ -1,6 +1,5 @@
 package io.iysfilter.server.index;
 
-import io.iysfilter.server.optout.OptOutLog;
 import java.io.IOException;
 
 /**
@@ -44,38 +43,6 @@ public interface ConsentIndexWriter
      * @param watermarkMs time up to which the brand's feed is applied, epoch ms.
      */
     void advanceWatermark(long brandCode, long watermarkMs);
-
-    /**
-     * Write ahead: append one record to a brand's local opt-out log ({@link OptOutLog}) and force it to disk, before
-     * the opt-out's change is applied. When the append fails the log is truncated back to its last whole record.
-     *
-     * @param brandCode İYS brand code.
-     * @param record    one JSON object, no line break.
-     * @return the log's length before the record, for {@link #truncateOptOuts(long, long)}.
-     * @throws DiskFullException             when the file system has no room for it.
-     * @throws java.io.UncheckedIOException when it cannot be written for another reason.
-     */
-    long appendOptOut(long brandCode, String record);
-
-    /**
-     * Take back the records appended to a brand's opt-out log from a position on, e.g. the one whose change could
-     * not be applied.
-     *
-     * @param brandCode İYS brand code.
-     * @param position  what {@link #appendOptOut(long, String)} returned.
-     * @throws java.io.UncheckedIOException when the log cannot be truncated (the next append tries again).
-     */
-    void truncateOptOuts(long brandCode, long position);
-
-    /**
-     * Open a brand's opt-out log, repairing it (a torn tail truncated, an old-format log rewritten), and return its
-     * whole records, e.g. to replay them into the index at start.
-     *
-     * @param brandCode İYS brand code.
-     * @return what the log holds.
-     * @throws IOException when it cannot be read or repaired.
-     */
-    OptOutLog.Contents openOptOuts(long brandCode) throws IOException;
 
     /**
      * @return the guard that keeps the writer from filling the data directory's file system.

@@ -1,6 +1,5 @@
 package io.iysfilter.server.index;
 
-import io.iysfilter.server.optout.OptOutLog;
 import io.iysfilter.server.decision.Reason;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.slf4j.Logger;
@@ -42,8 +41,6 @@ public final class ConsentStore implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(ConsentStore.class);
     private static final String LOCK_FILE = ".lock";
     private static final String BRANDS_DIR = "brands";
-    /** A brand's log of local opt-outs, beside its index: {@link OptOutLog}. */
-    public static final String OPT_OUT_LOG = OptOutLog.FILE_NAME;
 
     private final Path dataDirectory;
     private final IndexOptions options;
@@ -447,10 +444,6 @@ public final class ConsentStore implements AutoCloseable
         }
         closed = true;
         stopVerifier();
-        if (writer != null)
-        {
-            writer.closeOptOutLogs();
-        }
         for (final BrandIndex index : brands.values())
         {
             try

@@ -1,7 +1,5 @@
 package io.iysfilter.server.index;
 
-import io.iysfilter.server.optout.OptOutLog;
-import org.agrona.collections.Long2ObjectHashMap;
 import net.openhft.chronicle.values.Values;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +21,6 @@ final class StoreWriter implements ConsentIndexWriter
     private final ConsentKey key = new ConsentKey();
     private final ConsentValue value = Values.newHeapInstance(ConsentValue.class);
     private final ConsentValue existing = Values.newHeapInstance(ConsentValue.class);
-    private final Long2ObjectHashMap<OptOutLog> optOutLogs = new Long2ObjectHashMap<>();
 
     StoreWriter(final ConsentStore store, final IndexOptions options, final DiskSpaceGuard diskSpace)
     {
@@ -79,84 +76,9 @@ final class StoreWriter implements ConsentIndexWriter
     }
 
     @Override
-    public long appendOptOut(final long brandCode, final String record)
-    {
-        try
-        {
-            return optOutLog(brandCode).append(record);
-        }
-        catch (final IOException ex)
-        {
-            if (DiskSpaceGuard.isDiskFull(ex))
-            {
-                throw new DiskFullException("disk full: cannot write the opt-out log of brand " + brandCode +
-                    " (" + ex.getMessage() + ")", ex);
-            }
-            throw new UncheckedIOException("cannot write the opt-out log of brand " + brandCode, ex);
-        }
-    }
-
-    @Override
-    public void truncateOptOuts(final long brandCode, final long position)
-    {
-        try
-        {
-            optOutLog(brandCode).truncate(position);
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException("cannot truncate the opt-out log of brand " + brandCode, ex);
-        }
-    }
-
-    @Override
-    public OptOutLog.Contents openOptOuts(final long brandCode) throws IOException
-    {
-        final OptOutLog.Contents[] contents = new OptOutLog.Contents[1];
-        final OptOutLog present = optOutLogs.remove(brandCode);
-        if (present != null)
-        {
-            present.close();
-        }
-        optOutLogs.put(brandCode, OptOutLog.open(index(brandCode).directory(), contents));
-        return contents[0];
-    }
-
-    @Override
     public DiskSpaceGuard diskSpace()
     {
         return diskSpace;
-    }
-
-    private OptOutLog optOutLog(final long brandCode) throws IOException
-    {
-        final OptOutLog present = optOutLogs.get(brandCode);
-        if (present != null)
-        {
-            return present;
-        }
-        final OptOutLog opened = OptOutLog.open(index(brandCode).directory(), null);
-        optOutLogs.put(brandCode, opened);
-        return opened;
-    }
-
-    private BrandIndex index(final long brandCode)
-    {
-        final BrandIndex index = store.brand(brandCode);
-        if (index == null)
-        {
-            throw new IllegalStateException("no index for brand: brand=" + brandCode);
-        }
-        return index;
-    }
-
-    void closeOptOutLogs()
-    {
-        for (final OptOutLog log : optOutLogs.values())
-        {
-            log.close();
-        }
-        optOutLogs.clear();
     }
 
     @Override

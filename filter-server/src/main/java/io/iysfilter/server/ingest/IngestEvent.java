@@ -1,6 +1,5 @@
 package io.iysfilter.server.ingest;
 
-import io.iysfilter.server.optout.OptOutReplay;
 import io.iysfilter.server.index.ConsentChange;
 
 import java.util.concurrent.CompletableFuture;
@@ -16,8 +15,8 @@ final class IngestEvent
     static final int CREATE_BRAND = 2;
     static final int BARRIER = 3;
     static final int WATERMARK = 4;
-    static final int OPT_OUT = 5;
-    static final int REPLAY_OPT_OUTS = 6;
+    static final int WRITE_AHEAD = 5;
+    static final int TASK = 6;
 
     final ConsentChange change = new ConsentChange();
     int type;
@@ -27,9 +26,10 @@ final class IngestEvent
     IngestListener listener;
     CompletableFuture<Void> completion;
     CompletableFuture<Integer> outcome;
-    CompletableFuture<OptOutReplay> replay;
+    CompletableFuture<Object> result;
+    WriteAheadLog log;
     String line;
-    long[] brands;
+    WriterTask<?> task;
 
     void clear()
     {
@@ -37,8 +37,9 @@ final class IngestEvent
         listener = null;
         completion = null;
         outcome = null;
-        replay = null;
+        result = null;
+        log = null;
         line = null;
-        brands = null;
+        task = null;
     }
 }

@@ -1,23 +1,21 @@
 package io.iysfilter.server.ingest;
 
-import io.iysfilter.server.iys.IysTime;
-import io.iysfilter.server.optout.OptOut;
-import io.iysfilter.server.optout.OptOutReplay;
 import com.lmax.disruptor.EventHandler;
-import io.iysfilter.server.decision.ParsedRecipient;
-import io.iysfilter.server.decision.RecipientParser;
 import io.iysfilter.server.index.ConsentChange;
 import io.iysfilter.server.index.ConsentIndexWriter;
 import io.iysfilter.server.index.ConsentValueDescriptor;
 import io.iysfilter.server.index.DiskFullException;
 import io.iysfilter.server.index.DiskSpaceGuard;
-import io.iysfilter.server.optout.OptOutLog;
 import io.iysfilter.server.logging.LogLimiter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -39,6 +37,9 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
     private static final LogLimiter FAILURES = LogLimiter.everyTenSeconds();
     private static final LogLimiter REFUSALS = LogLimiter.everyTenSeconds();
     private static final LogLimiter CHECKPOINT_FAILURES = LogLimiter.everyTenSeconds();
+    /** İYS's time zone and format, for the creationDate of a change refused as from the future. */
+    private static final ZoneId TURKEY = ZoneId.of("Europe/Istanbul");
+    private static final DateTimeFormatter CREATION_DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
     private final ConsentIndexWriter writer;
     private final DiskSpaceGuard diskSpace;
@@ -46,10 +47,7 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
     private final AtomicLong superseded = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
-    private final AtomicLong optOutLogRepairs = new AtomicLong();
-    private final RecipientParser parser = new RecipientParser();
-    private final ParsedRecipient recipient = new ParsedRecipient();
-    private final ConsentChange replayed = new ConsentChange();
+    private final WriterTask.Changes changes;
     private long lastCheckpointNs = System.nanoTime();
     private volatile String fault;
 
@@ -57,6 +55,7 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
     {
         this.writer = writer;
         this.diskSpace = writer.diskSpace();
+        this.changes = writer::apply;
     }
 
     @Override
@@ -78,8 +77,8 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
                     checkpoint(System.nanoTime());
                     event.completion.complete(null);
                 }
-                case IngestEvent.OPT_OUT -> onOptOut(event);
-                case IngestEvent.REPLAY_OPT_OUTS -> onReplayOptOuts(event);
+                case IngestEvent.WRITE_AHEAD -> onWriteAhead(event);
+                case IngestEvent.TASK -> onTask(event);
                 case IngestEvent.BARRIER ->
                 {
                     checkpoint(System.nanoTime());
@@ -127,7 +126,7 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
         final String reason = reason(failure);
         try
         {
-            if (type == IngestEvent.CHANGE || type == IngestEvent.OPT_OUT)
+            if (type == IngestEvent.CHANGE || type == IngestEvent.WRITE_AHEAD)
             {
                 failed.getAndIncrement();
             }
@@ -150,9 +149,9 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
             {
                 event.completion.completeExceptionally(failure);
             }
-            if (event.replay != null)
+            if (event.result != null)
             {
-                event.replay.completeExceptionally(failure);
+                event.result.completeExceptionally(failure);
             }
         }
         catch (final Throwable ex)
@@ -269,16 +268,16 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
     }
 
     /**
-     * A local opt-out is written ahead: its log record is appended and forced to disk before the index is touched,
-     * and taken back if the index change fails, so that the answer ("recorded" or not) and the log agree. It is
-     * applied like any change (it wins only if newer, in İYS order, than what the key holds).
+     * A change written ahead (a local opt-out): its log record is appended and forced to disk before the index is
+     * touched, and taken back if the index change fails, so that the answer ("recorded" or not) and the log agree. It
+     * is applied like any change (it wins only if newer, in İYS order, than what the key holds).
      * <p>
-     * The index pages it changed are not forced before the answer: the replay of the log at start
-     * ({@link #onReplayOptOuts}), which completes before the server answers anything, puts back whatever a power cut
-     * took from the index, so the forced log record alone makes the opt-out durable; forcing the maps (hundreds of
-     * MB of dirty pages after an import) would cost far more per opt-out.
+     * The index pages it changed are not forced before the answer: the replay of the log at start (a
+     * {@link WriterTask}), which completes before the server answers anything, puts back whatever a power cut took
+     * from the index, so the forced log record alone makes the change durable; forcing the maps (hundreds of MB of
+     * dirty pages after an import) would cost far more per change.
      */
-    private void onOptOut(final IngestEvent event)
+    private void onWriteAhead(final IngestEvent event)
     {
         refuseIfFaulted();
         final long nowNs = System.nanoTime();
@@ -287,8 +286,9 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
         {
             throw new DiskFullException(refusal);
         }
+        final WriteAheadLog log = event.log;
         final long brandCode = event.change.brandCode();
-        final long position = writer.appendOptOut(brandCode, event.line);
+        final long position = log.append(brandCode, event.line);
         final int outcome;
         try
         {
@@ -298,7 +298,7 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
         {
             try
             {
-                writer.truncateOptOuts(brandCode, position);
+                log.truncate(brandCode, position);
             }
             catch (final Throwable undo)
             {
@@ -308,7 +308,7 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
         }
         if (outcome == ConsentIndexWriter.REJECTED_FUTURE)
         {
-            writer.truncateOptOuts(brandCode, position);
+            log.truncate(brandCode, position);
             rejected.getAndIncrement();
             event.outcome.completeExceptionally(new IllegalArgumentException(futureDated(event.change)));
             return;
@@ -319,69 +319,15 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
     }
 
     /**
-     * Apply every brand's opt-out log to the index again, at start, before anything is served: last-writer-wins makes
-     * records the index holds change nothing, and puts back those a power cut took. A torn tail is truncated and
-     * corrupt lines are dropped (counted, logged). The disk guard does not apply: a record already held writes
-     * nothing, and one that must be written and cannot fails the replay, so the server does not start without it.
+     * Work run between two events, e.g. a write-ahead log's replay at start. Neither the fault nor the disk guard
+     * applies: a record the index already holds writes nothing, and one that must be written and cannot fails the
+     * task. The metadata is persisted before whoever waits is answered.
      */
-    private void onReplayOptOuts(final IngestEvent event) throws IOException
+    private void onTask(final IngestEvent event) throws Exception
     {
-        long records = 0;
-        long reapplied = 0;
-        long held = 0;
-        long dropped = 0;
-        for (final long brandCode : event.brands)
-        {
-            final OptOutLog.Contents contents = writer.openOptOuts(brandCode);
-            long brandReapplied = 0;
-            long brandDropped = (contents.tornBytes() > 0 ? 1 : 0) + contents.corrupt();
-            for (final String record : contents.records())
-            {
-                final OptOut optOut;
-                try
-                {
-                    optOut = OptOut.parse(record);
-                    optOut.toChange(replayed, parser, recipient);
-                }
-                catch (final IOException | IllegalArgumentException ex)
-                {
-                    brandDropped++;
-                    LOG.error("opt-out log record dropped: brand={}, record={}, reason={}", brandCode, record,
-                        ex.getMessage());
-                    continue;
-                }
-                records++;
-                if (optOut.brandCode() != brandCode)
-                {
-                    throw new IOException("opt-out log of brand " + brandCode + " holds a record of brand " +
-                        optOut.brandCode() + ": " + record);
-                }
-                final int outcome = writer.apply(replayed);
-                if (outcome == ConsentIndexWriter.REJECTED_FUTURE)
-                {
-                    throw new IOException("opt-out log of brand " + brandCode + " holds a record the index refuses: " +
-                        futureDated(replayed) + " (is the clock right?): " + record);
-                }
-                if (outcome == ConsentIndexWriter.APPLIED)
-                {
-                    brandReapplied++;
-                }
-                else
-                {
-                    held++;
-                }
-            }
-            reapplied += brandReapplied;
-            dropped += brandDropped;
-            optOutLogRepairs.getAndAdd(brandDropped);
-            if (brandReapplied > 0 || brandDropped > 0)
-            {
-                LOG.warn("opt-out log replayed: brand={}, records={}, reapplied={}, dropped={}", brandCode,
-                    contents.records().size(), brandReapplied, brandDropped);
-            }
-        }
+        final Object answer = event.task.run(changes);
         safeCheckpoint(System.nanoTime());
-        event.replay.complete(new OptOutReplay(event.brands.length, records, reapplied, held, dropped));
+        event.result.complete(answer);
     }
 
     private void onCreateBrand(final IngestEvent event) throws IOException
@@ -433,11 +379,6 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
         return failed.get();
     }
 
-    long optOutLogRepairs()
-    {
-        return optOutLogRepairs.get();
-    }
-
     long rejected()
     {
         return rejected.get();
@@ -448,7 +389,8 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
      */
     static String futureDated(final ConsentChange change)
     {
-        return "creationDate " + IysTime.format(ConsentValueDescriptor.creationSec(change.word0())) +
+        return "creationDate " + CREATION_DATE.format(LocalDateTime.ofInstant(
+            Instant.ofEpochSecond(ConsentValueDescriptor.creationSec(change.word0())), TURKEY)) +
             " lies in the future (more than the allowed clock skew past this server's clock); a record from the " +
             "future would beat every real record of its key, so it is refused";
     }

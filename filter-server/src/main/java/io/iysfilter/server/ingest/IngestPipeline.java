@@ -1,7 +1,5 @@
 package io.iysfilter.server.ingest;
 
-import io.iysfilter.server.optout.OptOut;
-import io.iysfilter.server.optout.OptOutReplay;
 import com.lmax.disruptor.BlockingWaitStrategy;
 import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.RingBuffer;
@@ -114,25 +112,30 @@ public final class IngestPipeline implements AutoCloseable
     }
 
     /**
-     * Record a local opt-out on the writer thread: append its record to the brand's opt-out log and force it to disk,
-     * then apply the change (a RET marked local); if the change fails, the record is taken back.
+     * Write a change ahead, on the writer thread: append its record to the brand's log and force it to disk, then
+     * apply the change; if the change fails or is refused, the record is taken back, so that the answer and the log
+     * agree. Refused, before anything is written, when the writer has faulted or the disk is below its reserve.
      *
-     * @param change the RET, with {@code FLAG_LOCAL}; copied.
-     * @param line   the log record, one JSON object ({@link OptOut#toJson()}).
-     * @return completes with {@link io.iysfilter.server.index.ConsentIndexWriter#APPLIED} or {@code SUPERSEDED}
-     *         once logged to disk and applied; exceptionally, with a
-     *         {@link io.iysfilter.server.index.DiskFullException} when the disk is full, when it was not recorded.
+     * @param change the change; copied.
+     * @param record its log record.
+     * @param log    the log to write it to; used on the writer thread only.
+     * @return completes with {@link ConsentIndexWriter#APPLIED} or {@link ConsentIndexWriter#SUPERSEDED} once logged
+     *         to disk and applied; exceptionally, with a {@link io.iysfilter.server.index.DiskFullException} when the
+     *         disk is full, when it was not recorded.
      */
-    public CompletableFuture<Integer> recordOptOut(final ConsentChange change, final String line)
+    public CompletableFuture<Integer> writeAhead(
+        final ConsentChange change, final String record, final WriteAheadLog log)
     {
+        Objects.requireNonNull(log, "log");
         final CompletableFuture<Integer> done = new CompletableFuture<>();
         final long sequence = ringBuffer.next();
         try
         {
             final IngestEvent event = ringBuffer.get(sequence);
-            event.type = IngestEvent.OPT_OUT;
+            event.type = IngestEvent.WRITE_AHEAD;
             event.change.copyFrom(change);
-            event.line = line;
+            event.line = record;
+            event.log = log;
             event.outcome = done;
         }
         finally
@@ -143,22 +146,25 @@ public final class IngestPipeline implements AutoCloseable
     }
 
     /**
-     * Replay the brands' opt-out logs into the index, on the writer thread; at start, before anything is served.
+     * Run a task on the writer thread, after every event published before it, then persist the metadata; e.g. the
+     * replay of a write-ahead log at start, before anything is served.
      *
-     * @param brandCodes the brands whose logs to replay.
-     * @return completes with what was found once every record is applied; exceptionally when a log cannot be read
-     *         or a record not applied.
+     * @param task the work.
+     * @param <T>  what it answers.
+     * @return completes with its answer; exceptionally when it fails.
      */
-    public CompletableFuture<OptOutReplay> replayOptOuts(final long[] brandCodes)
+    @SuppressWarnings("unchecked")
+    public <T> CompletableFuture<T> runOnWriter(final WriterTask<T> task)
     {
-        final CompletableFuture<OptOutReplay> done = new CompletableFuture<>();
+        Objects.requireNonNull(task, "task");
+        final CompletableFuture<T> done = new CompletableFuture<>();
         final long sequence = ringBuffer.next();
         try
         {
             final IngestEvent event = ringBuffer.get(sequence);
-            event.type = IngestEvent.REPLAY_OPT_OUTS;
-            event.brands = brandCodes.clone();
-            event.replay = done;
+            event.type = IngestEvent.TASK;
+            event.task = task;
+            event.result = (CompletableFuture<Object>)done;
         }
         finally
         {
@@ -192,6 +198,15 @@ public final class IngestPipeline implements AutoCloseable
             ringBuffer.publish(sequence);
         }
         return done;
+    }
+
+    /**
+     * @param change a change the writer answered {@link ConsentIndexWriter#REJECTED_FUTURE} for.
+     * @return why it was refused, for the operator.
+     */
+    public static String futureDated(final ConsentChange change)
+    {
+        return IngestEventHandler.futureDated(change);
     }
 
     /**
@@ -240,14 +255,6 @@ public final class IngestPipeline implements AutoCloseable
     public long failed()
     {
         return handler.failed();
-    }
-
-    /**
-     * @return opt-out log records dropped at start since this pipeline began: torn tails truncated, corrupt lines.
-     */
-    public long optOutLogRepairs()
-    {
-        return handler.optOutLogRepairs();
     }
 
     /**

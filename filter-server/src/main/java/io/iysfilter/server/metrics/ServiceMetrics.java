@@ -71,9 +71,6 @@ public final class ServiceMetrics implements AutoCloseable
             .description("1 after a fault in a memory-mapped index file (disk full): every change is refused until " +
                 "restart")
             .register(registry);
-        FunctionCounter.builder("iys_optout_log_repairs", ingest, IngestPipeline::optOutLogRepairs)
-            .description("Opt-out log records dropped at start: torn tails truncated, corrupt lines")
-            .register(registry);
         Gauge.builder("iys_disk_usable_bytes", ingest.diskSpace(), DiskSpaceGuard::usableBytes)
             .description("Usable bytes of the data directory's file system at the writer's last reading " +
                 "(-1 before it, or with the guard off)")

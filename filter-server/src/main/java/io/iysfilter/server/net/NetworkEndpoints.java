@@ -1,20 +1,10 @@
 package io.iysfilter.server.net;
 
 import io.iysfilter.protocol.FrameDescriptor;
-import io.iysfilter.server.binary.BinaryFrameHandler;
-import io.iysfilter.server.http.HttpApiHandler;
-import io.iysfilter.server.http.OptOutGate;
-import io.iysfilter.server.http.ReconcileHttpHandler;
-import io.iysfilter.server.http.ScrubHttpHandler;
-import io.iysfilter.server.decision.Decider;
-import io.iysfilter.server.iys.FeedService;
-import io.iysfilter.server.decision.ConsentFilter;
-import io.iysfilter.server.index.ConsentStore;
-import io.iysfilter.server.ingest.IngestPipeline;
+import io.iysfilter.server.binary.BinaryEndpoint;
+import io.iysfilter.server.http.HttpEndpoint;
 import io.iysfilter.server.metrics.ServerCounters;
-import io.iysfilter.server.metrics.ServiceMetrics;
 import io.iysfilter.server.milter.MilterEndpoint;
-import io.iysfilter.server.milter.MilterSettings;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -34,9 +24,6 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -51,14 +38,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The server's Netty edge: the binary protocol, the HTTP API and the milter endpoint, on one group of event loops
- * (native epoll when available); milter decisions and reconciliations run on a small worker pool. Each connection
- * gets its own {@link Decider}, so event loops share nothing but the index.
+ * The server's Netty edge: binds the binary protocol, HTTP and milter endpoints (each built by its own package) on one
+ * group of event loops (native epoll when available), limits binary connections, runs milter decisions and
+ * reconciliations on a small worker pool, and stops them all gracefully ({@link #close()}).
  */
 public final class NetworkEndpoints implements AutoCloseable
 {
-    /** Largest HTTP request accepted, headers and body. */
-    public static final int MAX_HTTP_REQUEST_LENGTH = 16 * 1024;
     /** On close, connections are closed once no request has arrived for this long. */
     static final long QUIET_MS = 100;
     /** On close, the longest wait for connections to quieten. */
@@ -77,7 +62,7 @@ public final class NetworkEndpoints implements AutoCloseable
     private final ChannelGroup connections =
         new DefaultChannelGroup("iys-connections", GlobalEventExecutor.INSTANCE, true);
     private final ServerCounters counters;
-    private final OptOutGate optOutGate = new OptOutGate();
+    private final HttpEndpoint http;
     private final ExecutorService blockingWork;
 
     /**
@@ -87,47 +72,45 @@ public final class NetworkEndpoints implements AutoCloseable
      * @param binaryPort     binary protocol port, 0 for any.
      * @param httpPort       HTTP port, 0 for any.
      * @param milterPort     milter port, 0 for any, -1 for no milter endpoint.
-     * @param milter         how the milter maps senders to brands and when it refuses recipients.
      * @param ioThreads      event-loop threads.
      * @param busyPoll       whether the event loops poll without sleeping (epoll only).
      * @param maxConnections most concurrent binary connections.
-     * @param serverName     product and version for WELCOME.
      */
     public record Settings(
         String bindAddress,
         int binaryPort,
         int httpPort,
         int milterPort,
-        MilterSettings milter,
         int ioThreads,
         boolean busyPoll,
-        int maxConnections,
-        String serverName)
+        int maxConnections)
     {
     }
 
     /**
-     * Bind both endpoints.
+     * Bind the endpoints.
      *
      * @param settings where and how.
-     * @param filter   the rules.
-     * @param store    the index.
-     * @param feed     the İYS feed follower, or null.
-     * @param pipeline the single writer, for local opt-outs.
-     * @param counters the counters.
-     * @param metrics  the meters served on /metrics.
+     * @param binary   the binary protocol endpoint.
+     * @param http     the HTTP endpoint.
+     * @param milter   the milter endpoint, or null when {@code settings.milterPort()} is -1.
+     * @param counters the counters: connections refused, and requests (the drain waits for them to stop).
      * @throws InterruptedException when interrupted while binding.
      */
     public NetworkEndpoints(
         final Settings settings,
-        final ConsentFilter filter,
-        final ConsentStore store,
-        final FeedService feed,
-        final IngestPipeline pipeline,
-        final ServerCounters counters,
-        final ServiceMetrics metrics) throws InterruptedException
+        final BinaryEndpoint binary,
+        final HttpEndpoint http,
+        final MilterEndpoint milter,
+        final ServerCounters counters) throws InterruptedException
     {
+        if (settings.milterPort() >= 0 && milter == null)
+        {
+            throw new IllegalArgumentException("milter: null (expected: an endpoint for milterPort " +
+                settings.milterPort() + ")");
+        }
         this.counters = counters;
+        this.http = http;
         final boolean epoll = Epoll.isAvailable();
         final IoHandlerFactory ioHandlers = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         final Class<? extends ServerChannel> serverChannelType =
@@ -152,9 +135,7 @@ public final class NetworkEndpoints implements AutoCloseable
                     {
                         connections.add(channel);
                         channel.pipeline().addLast("limiter", limiter);
-                        channel.pipeline().addLast("frames",
-                            new BinaryFrameHandler(new Decider(filter, store.newLookup()), counters,
-                                settings.serverName()));
+                        channel.pipeline().addLast("frames", binary.newConnection());
                     }
                 });
             httpChannel = bind(settings.bindAddress(), settings.httpPort(), serverChannelType,
@@ -164,15 +145,7 @@ public final class NetworkEndpoints implements AutoCloseable
                     protected void initChannel(final SocketChannel channel)
                     {
                         connections.add(channel);
-                        channel.pipeline().addLast("http", new HttpServerCodec());
-                        channel.pipeline().addLast("scrub",
-                            new ScrubHttpHandler(new Decider(filter, store.newLookup()), counters));
-                        channel.pipeline().addLast("reconcile",
-                            new ReconcileHttpHandler(store, pipeline, feed, blockingWork));
-                        channel.pipeline().addLast("aggregator", new HttpObjectAggregator(MAX_HTTP_REQUEST_LENGTH));
-                        channel.pipeline().addLast("api",
-                            new HttpApiHandler(new Decider(filter, store.newLookup()), store, feed, pipeline, counters,
-                                metrics, optOutGate));
+                        http.mount(channel.pipeline(), blockingWork);
                     }
                 });
             milterChannel = settings.milterPort() < 0 ? null : bind(settings.bindAddress(), settings.milterPort(),
@@ -182,10 +155,7 @@ public final class NetworkEndpoints implements AutoCloseable
                     protected void initChannel(final SocketChannel channel)
                     {
                         connections.add(channel);
-                        channel.pipeline().addLast("packets", new LengthFieldBasedFrameDecoder(
-                            MilterEndpoint.MAX_PACKET_LENGTH, 0, 4, 0, 4));
-                        channel.pipeline().addLast("milter", MilterEndpoint.newSession(
-                            new Decider(filter, store.newLookup()), settings.milter(), blockingWork, counters));
+                        milter.mount(channel.pipeline(), blockingWork);
                     }
                 });
         }
@@ -274,7 +244,7 @@ public final class NetworkEndpoints implements AutoCloseable
             LOG.info("draining: connections={} {} after {} ms; closing them", connections.size(),
                 quiet ? "quiet" : "still busy", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - drainStartNs));
         }
-        optOutGate.refuse();
+        http.refuseOptOuts();
         awaitOptOutsAnswered();
         connections.close().awaitUninterruptibly();
         stopBlockingWork();
@@ -295,8 +265,8 @@ public final class NetworkEndpoints implements AutoCloseable
         while (!connections.isEmpty() && System.nanoTime() - deadlineNs < 0)
         {
             awaitEventLoopTurns(deadlineNs);
-            final long requests = counters.totalRequests() + optOutGate.admitted();
-            if (requests == lastRequests && optOutGate.inFlight() == 0 && !anyConnectionBusy())
+            final long requests = counters.totalRequests() + http.optOutsAdmitted();
+            if (requests == lastRequests && http.optOutsInFlight() == 0 && !anyConnectionBusy())
             {
                 return true;
             }
@@ -345,13 +315,13 @@ public final class NetworkEndpoints implements AutoCloseable
     private void awaitOptOutsAnswered()
     {
         final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(OPT_OUT_GRACE_MS);
-        while (optOutGate.inFlight() > 0)
+        while (http.optOutsInFlight() > 0)
         {
             if (System.nanoTime() - deadlineNs >= 0 || !pause(1))
             {
                 LOG.warn("closing connections with opt-outs still unanswered: inFlight={} (each is applied when " +
                     "the ingest ring drains; its client gets no answer and should send it again)",
-                    optOutGate.inFlight());
+                    http.optOutsInFlight());
                 return;
             }
         }

@@ -77,7 +77,7 @@ public record OptOut(
     /**
      * @return the log record: {@code recordedAt, time, brand, channel, recipient, recipientType, source, uploadBy}.
      */
-    public String toJson()
+    String toJson()
     {
         return toJson(null);
     }
@@ -120,7 +120,7 @@ public record OptOut(
      * @return the opt-out.
      * @throws IOException when it is not a JSON object holding a valid opt-out.
      */
-    public static OptOut parse(final String json) throws IOException
+    static OptOut parse(final String json) throws IOException
     {
         final Map<String, String> fields;
         try (JsonParser parser = JSON.createParser(json))
@@ -156,7 +156,7 @@ public record OptOut(
      * @param timeSec when the recipient opted out, epoch seconds.
      * @return the day by which an opt-out must be in İYS: three business days (Monday to Friday) after it, in Turkey.
      */
-    public static LocalDate uploadBy(final long timeSec)
+    static LocalDate uploadBy(final long timeSec)
     {
         LocalDate day = LocalDate.ofInstant(Instant.ofEpochSecond(timeSec), IysTime.TURKEY);
         int left = UPLOAD_BUSINESS_DAYS;

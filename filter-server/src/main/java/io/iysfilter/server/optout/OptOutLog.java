@@ -90,7 +90,7 @@ public final class OptOutLog implements AutoCloseable
      * @return the open log.
      * @throws IOException when it cannot be read, repaired or opened.
      */
-    public static OptOutLog open(final Path directory, final Contents[] recovered) throws IOException
+    static OptOutLog open(final Path directory, final Contents[] recovered) throws IOException
     {
         final Path file = directory.resolve(FILE_NAME);
         final Contents contents = read(file);
@@ -140,7 +140,7 @@ public final class OptOutLog implements AutoCloseable
      * @return the log's length before the record: {@link #truncate(long)} to it takes the record back.
      * @throws IOException when the record cannot be written and forced; it is not in the log.
      */
-    public long append(final String payload) throws IOException
+    long append(final String payload) throws IOException
     {
         if (dirty)
         {
@@ -180,7 +180,7 @@ public final class OptOutLog implements AutoCloseable
      * @param length the new length, the end of a whole record.
      * @throws IOException when the file cannot be truncated; the next append tries again first.
      */
-    public void truncate(final long length) throws IOException
+    void truncate(final long length) throws IOException
     {
         dirty = true;
         end = length;

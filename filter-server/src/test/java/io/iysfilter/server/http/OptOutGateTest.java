@@ -9,6 +9,8 @@ import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.ingest.IngestPipeline;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServiceMetrics;
+import io.iysfilter.server.optout.OptOutLog;
+import io.iysfilter.server.optout.OptOuts;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.Unpooled;
@@ -56,12 +58,13 @@ class OptOutGateTest
     {
         Fixtures.write(dataDir);
         try (ConsentStore store = ConsentStore.open(dataDir, IndexOptions.withEntries(10_000));
-            IngestPipeline pipeline = new IngestPipeline(store.writer(), 1024))
+            IngestPipeline pipeline = new IngestPipeline(store.writer(), 1024);
+            OptOuts optOuts = new OptOuts(store, pipeline))
         {
             final OptOutGate gate = new OptOutGate();
             gate.refuse();
             final EmbeddedChannel channel = new EmbeddedChannel(new HttpApiHandler(
-                new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup()), store, null, pipeline,
+                new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup()), store, null, optOuts,
                 new ServerCounters(), new ServiceMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                 store, pipeline), gate));
             final byte[] body = ("{\"brand\":" + Fixtures.BRAND + ",\"channel\":\"MESAJ\",\"recipient\":\"" +
@@ -86,7 +89,7 @@ class OptOutGateTest
 
             pipeline.barrier().get(10, TimeUnit.SECONDS);
             assertEquals(0, pipeline.applied(), "nothing reached the writer");
-            assertFalse(Files.exists(store.brand(Fixtures.BRAND).directory().resolve(ConsentStore.OPT_OUT_LOG)),
+            assertFalse(Files.exists(store.brand(Fixtures.BRAND).directory().resolve(OptOutLog.FILE_NAME)),
                 "nothing logged");
             channel.finishAndReleaseAll();
         }

@@ -16,6 +16,7 @@ import io.iysfilter.server.ingest.IngestListener;
 import io.iysfilter.server.ingest.IngestPipeline;
 import io.iysfilter.server.iys.IysTime;
 import io.iysfilter.server.optout.OptOut;
+import io.iysfilter.server.optout.OptOuts;
 import io.iysfilter.server.iys.Reconciler;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -116,6 +117,7 @@ class NoAccidentalAllowPropertyTest
         private int imports;
         private ConsentStore store;
         private IngestPipeline pipeline;
+        private OptOuts localOptOuts;
 
         Run(final Path dataDir, final Random random)
         {
@@ -170,6 +172,7 @@ class NoAccidentalAllowPropertyTest
             finally
             {
                 pipeline.close();
+                localOptOuts.close();
                 store.close();
             }
         }
@@ -178,15 +181,17 @@ class NoAccidentalAllowPropertyTest
         {
             store = ConsentStore.open(dataDir, options);
             pipeline = new IngestPipeline(store.writer(), 64);
+            localOptOuts = new OptOuts(store, pipeline);
             if (store.brand(BRAND) != null)
             {
-                pipeline.replayOptOuts(new long[]{BRAND}).get();
+                localOptOuts.replay();
             }
         }
 
         private void crash() throws Exception
         {
             pipeline.close();
+            localOptOuts.close();
             store.abandon();
             open();
         }
@@ -194,6 +199,7 @@ class NoAccidentalAllowPropertyTest
         private void reopenCleanly() throws Exception
         {
             pipeline.close();
+            localOptOuts.close();
             store.close();
             open();
         }
@@ -333,7 +339,7 @@ class NoAccidentalAllowPropertyTest
                 RecipientType.BIREYSEL, "SMS_STOP");
             final ConsentChange optOut = record.toChange(new ConsentChange(), new RecipientParser(),
                 new ParsedRecipient());
-            pipeline.recordOptOut(optOut, record.toJson()).get();
+            localOptOuts.write(record).get();
             final Event event = new Event(key, optOut.word0(), optOut.word1(), null, true);
             optOuts.add(event);
             delivered.add(event);

@@ -12,7 +12,6 @@ import io.iysfilter.server.index.ConsentIndexWriter;
 import io.iysfilter.server.index.DiskFullException;
 import io.iysfilter.server.index.DiskSpaceGuard;
 import io.iysfilter.server.iys.IysSource;
-import io.iysfilter.server.optout.OptOutLog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,7 +82,7 @@ class IngestPipelineFailureTest
             final String refused = second.result.get(10, TimeUnit.SECONDS);
             assertTrue(refused.startsWith("store 8 disk full") &&
                 refused.contains("refused until the server is restarted"), refused);
-            assertCause(DiskFullException.class, pipeline.recordOptOut(change(), "{\"n\":1}"));
+            assertCause(DiskFullException.class, pipeline.writeAhead(change(), "{\"n\":1}", writer));
             assertCause(DiskFullException.class, pipeline.advanceWatermark(1, 1000));
             assertEquals(List.of(), writer.logCalls, "nothing written after the fault");
             assertEquals(0, writer.applied);
@@ -106,9 +105,26 @@ class IngestPipelineFailureTest
             assertCause(LinkageError.class, pipeline.createBrand(1));
             assertCause(LinkageError.class, pipeline.advanceWatermark(1, 1000));
             assertCause(LinkageError.class, pipeline.barrier());
-            assertCause(LinkageError.class, pipeline.replayOptOuts(new long[]{1}));
+            assertCause(LinkageError.class, pipeline.runOnWriter(index -> index.apply(change())));
             writer.failure = null;
             pipeline.barrier().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void shouldRunATaskOnTheWriterAfterWhatWasPublishedBeforeItAndAnswerIt() throws Exception
+    {
+        final FailingWriter writer = new FailingWriter(guard(0));
+        try (IngestPipeline pipeline = new IngestPipeline(writer, 64))
+        {
+            final Outcome published = new Outcome();
+            pipeline.publish(change(), 1, published);
+            final CompletableFuture<String> answer = pipeline.runOnWriter(index ->
+                Thread.currentThread().getName() + " " + writer.applied + " " + index.apply(change()));
+            assertEquals("iys-ingest-writer 1 " + ConsentIndexWriter.APPLIED, answer.get(10, TimeUnit.SECONDS));
+            assertEquals("applied 1", published.result.get(10, TimeUnit.SECONDS));
+            assertEquals(2, writer.applied);
+            assertEquals(1, pipeline.applied(), "a task's changes are its own to count");
         }
     }
 
@@ -120,14 +136,14 @@ class IngestPipelineFailureTest
         {
             writer.failApplyOnly = true;
             writer.failure = new LinkageError("boom");
-            final CompletableFuture<Integer> failed = pipeline.recordOptOut(change(), "{\"n\":1}");
+            final CompletableFuture<Integer> failed = pipeline.writeAhead(change(), "{\"n\":1}", writer);
             assertCause(LinkageError.class, failed);
             assertEquals(List.of("append {\"n\":1}", "truncate 0"), writer.logCalls);
             assertEquals(1, pipeline.failed());
 
             writer.failure = null;
             assertEquals(ConsentIndexWriter.APPLIED,
-                pipeline.recordOptOut(change(), "{\"n\":2}").get(10, TimeUnit.SECONDS));
+                pipeline.writeAhead(change(), "{\"n\":2}", writer).get(10, TimeUnit.SECONDS));
         }
     }
 
@@ -142,7 +158,7 @@ class IngestPipelineFailureTest
             final String result = refused.result.get(10, TimeUnit.SECONDS);
             assertTrue(result.startsWith("store 3 disk full: ") && result.contains("below the reserve"), result);
 
-            assertCause(DiskFullException.class, pipeline.recordOptOut(change(), "{\"n\":1}"));
+            assertCause(DiskFullException.class, pipeline.writeAhead(change(), "{\"n\":1}", writer));
             assertEquals(List.of(), writer.logCalls, "nothing written");
             assertEquals(0, writer.applied);
             assertEquals(2, pipeline.failed());
@@ -223,7 +239,7 @@ class IngestPipelineFailureTest
     /**
      * Throws {@link #failure} from every method while it is set (from apply only, with {@link #failApplyOnly}).
      */
-    private static final class FailingWriter implements ConsentIndexWriter
+    private static final class FailingWriter implements ConsentIndexWriter, WriteAheadLog
     {
         final List<String> logCalls = new java.util.concurrent.CopyOnWriteArrayList<>();
         final List<String> faults = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -268,7 +284,7 @@ class IngestPipelineFailureTest
         }
 
         @Override
-        public long appendOptOut(final long brandCode, final String record)
+        public long append(final long brandCode, final String record)
         {
             maybeFail(false);
             logCalls.add("append " + record);
@@ -276,17 +292,10 @@ class IngestPipelineFailureTest
         }
 
         @Override
-        public void truncateOptOuts(final long brandCode, final long position)
+        public void truncate(final long brandCode, final long position)
         {
             maybeFail(false);
             logCalls.add("truncate " + position);
-        }
-
-        @Override
-        public OptOutLog.Contents openOptOuts(final long brandCode)
-        {
-            maybeFail(false);
-            return new OptOutLog.Contents(List.of(), 0, 0, 0, 0);
         }
 
         @Override

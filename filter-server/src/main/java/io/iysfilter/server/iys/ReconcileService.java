@@ -1,0 +1,135 @@
+package io.iysfilter.server.iys;
+
+import io.iysfilter.server.index.ConsentStore;
+import io.iysfilter.server.ingest.IngestPipeline;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Reconciling a running server's brand with one day of İYS: the day's change file is given (e.g. a request's body)
+ * or, when none is, fetched from İYS ({@code GET /sps/{iysCode}/brands/{brand}/changes/{date}/file}) through the
+ * feed the server follows; the {@link Reconciler} compares it with the index and applies what is missing through the
+ * single writer. {@link #check} is cheap and may run anywhere; {@link #reconcile} blocks (İYS, the file, the ring)
+ * and must run off the event loops.
+ */
+public final class ReconcileService
+{
+    private final ConsentStore store;
+    private final IngestPipeline pipeline;
+    private final FeedService feed;
+
+    /**
+     * What became of a reconcile request.
+     */
+    public enum Outcome
+    {
+        /** Reconciled: see the report. */
+        RECONCILED,
+        /** A parameter is wrong, or there is no file and no feed to fetch it from: see the message. */
+        INVALID,
+        /** The server holds no index for the brand. */
+        UNKNOWN_BRAND,
+        /** The file could not be fetched or read, or the reconciler failed: see the message. */
+        FAILED,
+        /** Interrupted: the server is stopping. */
+        INTERRUPTED
+    }
+
+    /**
+     * An answer.
+     *
+     * @param outcome what became of the request.
+     * @param fetched whether the file was fetched from İYS rather than given.
+     * @param report  the drift found, when {@link Outcome#RECONCILED}; else null.
+     * @param message why, when it was not; else null.
+     */
+    public record Result(Outcome outcome, boolean fetched, Reconciler.Report report, String message)
+    {
+        static Result failed(final Outcome outcome, final String message)
+        {
+            return new Result(outcome, false, null, message);
+        }
+    }
+
+    /**
+     * @param store    the index.
+     * @param pipeline the single writer, through which what is missing is applied.
+     * @param feed     the İYS feed follower to fetch daily files through, or null when the server follows none.
+     */
+    public ReconcileService(final ConsentStore store, final IngestPipeline pipeline, final FeedService feed)
+    {
+        this.store = store;
+        this.pipeline = pipeline;
+        this.feed = feed;
+    }
+
+    /**
+     * Check a request before running it.
+     *
+     * @param brandCode the brand, or -1 when the request named none that parses.
+     * @param date      the day, {@code YYYY-MM-DD}.
+     * @param fileGiven whether the request carries the file; if not, it is fetched from İYS.
+     * @return null when it may run; else {@link Outcome#INVALID} or {@link Outcome#UNKNOWN_BRAND}, with why.
+     */
+    public Result check(final long brandCode, final String date, final boolean fileGiven)
+    {
+        if (brandCode < 0)
+        {
+            return Result.failed(Outcome.INVALID, "brand: '" + brandCode + "' (expected: an İYS brand code)");
+        }
+        if (store.brand(brandCode) == null)
+        {
+            return Result.failed(Outcome.UNKNOWN_BRAND, "no index for brand " + brandCode);
+        }
+        if (Reconciler.parseDay(date) == null)
+        {
+            return Result.failed(Outcome.INVALID, "date: '" + date + "' (expected: YYYY-MM-DD, not after today in " +
+                "Turkey)");
+        }
+        if (!fileGiven && feed == null)
+        {
+            return Result.failed(Outcome.INVALID, "body: empty and this server follows no İYS feed to fetch the " +
+                "file from (expected: the daily file as the body)");
+        }
+        return null;
+    }
+
+    /**
+     * Reconcile a brand's day; blocks. Call {@link #check} first.
+     *
+     * @param brandCode the brand.
+     * @param date      the day, {@code YYYY-MM-DD}.
+     * @param file      the day's change file (CSV), or null to fetch it from İYS.
+     * @return {@link Outcome#RECONCILED} with the report; {@link Outcome#FAILED} or {@link Outcome#INTERRUPTED} (the
+     *         thread's interrupt flag is set again) with why; {@link Outcome#INVALID} or
+     *         {@link Outcome#UNKNOWN_BRAND} when {@link #check} would have said so.
+     */
+    public Result reconcile(final long brandCode, final String date, final Path file)
+    {
+        final Result invalid = check(brandCode, date, file != null);
+        if (invalid != null)
+        {
+            return invalid;
+        }
+        final boolean fetch = file == null;
+        try (InputStream in = fetch ? new ByteArrayInputStream(feed.dailyFile(brandCode, date)) :
+            Files.newInputStream(file))
+        {
+            final Reconciler reconciler = new Reconciler(store, pipeline, brandCode, Reconciler.parseDay(date));
+            return new Result(Outcome.RECONCILED, fetch, reconciler.reconcile(in), null);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return Result.failed(Outcome.FAILED, String.valueOf(ex.getMessage()));
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            return Result.failed(Outcome.INTERRUPTED, "the server is stopping");
+        }
+    }
+}

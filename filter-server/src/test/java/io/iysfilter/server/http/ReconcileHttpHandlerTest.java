@@ -1,0 +1,89 @@
+package io.iysfilter.server.http;
+
+import io.iysfilter.server.Fixtures;
+import io.iysfilter.server.index.ConsentStore;
+import io.iysfilter.server.index.IndexOptions;
+import io.iysfilter.server.ingest.IngestPipeline;
+import io.iysfilter.server.iys.ReconcileService;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The reconcile edge maps what {@link ReconcileService} answers to HTTP statuses and JSON.
+ */
+@Timeout(60)
+class ReconcileHttpHandlerTest
+{
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void shouldMapEachAnswerToItsStatusAndBody() throws Exception
+    {
+        Fixtures.write(dataDir);
+        try (ConsentStore store = ConsentStore.open(dataDir, IndexOptions.withEntries(10_000));
+            IngestPipeline pipeline = new IngestPipeline(store.writer(), 64))
+        {
+            final ReconcileService service = new ReconcileService(store, pipeline, null);
+            assertEquals("405 {\"error\":\"method_not_allowed\",\"message\":\"reconcile takes POST\"}",
+                exchange(service, HttpMethod.GET, "/v1/reconcile?brand=600001&date=2020-10-29", ""));
+            assertEquals("404 {\"error\":\"unknown_brand\",\"message\":\"no index for brand 123\"}",
+                exchange(service, HttpMethod.POST, "/v1/reconcile?brand=123&date=2020-10-29", "x"));
+            assertTrue(exchange(service, HttpMethod.POST, "/v1/reconcile?brand=600001&date=2020-10-29", "")
+                .startsWith("400 {\"error\":\"bad_request\",\"message\":\"body: empty and this server follows no"));
+            assertTrue(exchange(service, HttpMethod.POST, "/v1/reconcile?brand=600001&date=2020-10-29", "a,b\n")
+                .startsWith("502 {\"error\":\"reconcile_failed\""));
+            assertEquals("200 {\"brand\":600001,\"date\":\"2020-10-29\",\"source\":\"body\",\"lines\":1," +
+                "\"missing\":1,\"older\":0,\"conflicting\":0,\"matched\":0,\"rejected\":0,\"examples\":[\"line 2: " +
+                "missing MESAJ +905321234567\"]}",
+                exchange(service, HttpMethod.POST, "/v1/reconcile?brand=600001&date=2020-10-29",
+                "creationDate,transactionId,recipient,recipientType,type,status,consentDate,source\n" +
+                "2020-10-29 23:59:00," + "f26ab9" + "0".repeat(58) + ",05321234567,BIREYSEL,MESAJ,RET," +
+                "2020-10-29 23:00:00,HS_MESAJ\n"));
+        }
+    }
+
+    private static String exchange(
+        final ReconcileService service, final HttpMethod method, final String uri, final String body)
+    {
+        final EmbeddedChannel channel = new EmbeddedChannel(new ReconcileHttpHandler(service, Runnable::run));
+        try
+        {
+            channel.writeInbound(new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, uri));
+            if (!body.isEmpty())
+            {
+                channel.writeInbound(new DefaultHttpContent(Unpooled.copiedBuffer(body, StandardCharsets.UTF_8)));
+            }
+            channel.writeInbound(LastHttpContent.EMPTY_LAST_CONTENT);
+            channel.runPendingTasks();
+            final FullHttpResponse response = channel.readOutbound();
+            try
+            {
+                return response.status().code() + " " + response.content().toString(StandardCharsets.UTF_8);
+            }
+            finally
+            {
+                response.release();
+            }
+        }
+        finally
+        {
+            channel.finishAndReleaseAll();
+        }
+    }
+}
