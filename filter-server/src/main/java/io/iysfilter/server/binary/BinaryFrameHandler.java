@@ -1,6 +1,7 @@
 package io.iysfilter.server.binary;
 
 import io.iysfilter.protocol.FrameDescriptor;
+import io.iysfilter.protocol.Limits;
 import io.iysfilter.protocol.codecs.CheckBatchDecoder;
 import io.iysfilter.protocol.codecs.CheckBatchResponseEncoder;
 import io.iysfilter.protocol.codecs.CheckDecoder;
@@ -51,7 +52,7 @@ public final class BinaryFrameHandler extends ByteToMessageDecoder
     private static final int FLUSH_THRESHOLD = 64 * 1024;
     private static final int MAX_RESPONSE_LENGTH = FrameDescriptor.MESSAGE_OFFSET +
         CheckBatchResponseEncoder.BLOCK_LENGTH + GroupSizeEncodingDecoder.ENCODED_LENGTH +
-        FrameDescriptor.MAX_BATCH_ENTRIES * CheckBatchResponseEncoder.ResultsEncoder.sbeBlockLength();
+        Limits.MAX_BATCH_ENTRIES * CheckBatchResponseEncoder.ResultsEncoder.sbeBlockLength();
     private static final int MAX_ERROR_TEXT = 512;
 
     private final Decider decider;
@@ -103,10 +104,10 @@ public final class BinaryFrameHandler extends ByteToMessageDecoder
                     ", minFrameLength=" + FrameDescriptor.MIN_FRAME_LENGTH);
                 return;
             }
-            if (frameLength > FrameDescriptor.MAX_FRAME_LENGTH)
+            if (frameLength > Limits.MAX_FRAME_LENGTH)
             {
                 fail(ctx, in, ErrorCode.FRAME_TOO_LARGE, "frame length exceeds maximum: frameLength=" + frameLength +
-                    ", maxFrameLength=" + FrameDescriptor.MAX_FRAME_LENGTH);
+                    ", maxFrameLength=" + Limits.MAX_FRAME_LENGTH);
                 return;
             }
             if (in.readableBytes() < frameLength)
@@ -197,9 +198,9 @@ public final class BinaryFrameHandler extends ByteToMessageDecoder
         welcome.wrapAndApplyHeader(out, FrameDescriptor.MESSAGE_HEADER_OFFSET, headerEncoder)
             .correlationId(correlationId)
             .protocolVersion(FrameDescriptor.SCHEMA_VERSION)
-            .maxFrameLength(FrameDescriptor.MAX_FRAME_LENGTH)
-            .maxBatchEntries(FrameDescriptor.MAX_BATCH_ENTRIES)
-            .maxAddressLength(FrameDescriptor.MAX_ADDRESS_LENGTH)
+            .maxFrameLength(Limits.MAX_FRAME_LENGTH)
+            .maxBatchEntries(Limits.MAX_BATCH_ENTRIES)
+            .maxAddressLength(Limits.MAX_ADDRESS_LENGTH)
             .putServerName(serverName, 0, serverName.length);
         endResponse(FrameDescriptor.MESSAGE_HEADER_OFFSET + MessageHeaderEncoder.ENCODED_LENGTH +
             welcome.encodedLength());
@@ -271,10 +272,10 @@ public final class BinaryFrameHandler extends ByteToMessageDecoder
         counters.onRequest(Endpoint.BINARY, RequestType.CHECK_BATCH);
         checkBatch.wrap(frame, FrameDescriptor.MESSAGE_OFFSET, header.blockLength(), header.version());
         final long correlationId = checkBatch.correlationId();
-        if (count > FrameDescriptor.MAX_BATCH_ENTRIES)
+        if (count > Limits.MAX_BATCH_ENTRIES)
         {
             writeError(correlationId, ErrorCode.BATCH_TOO_LARGE, "batch has too many entries: entries=" + count +
-                ", maxBatchEntries=" + FrameDescriptor.MAX_BATCH_ENTRIES);
+                ", maxBatchEntries=" + Limits.MAX_BATCH_ENTRIES);
             return null;
         }
         final BrandState brand = decider.brand(checkBatch.brandCode());

@@ -1,7 +1,8 @@
 package io.iysfilter.server.cli;
 
 import io.iysfilter.client.FilterClient;
-import io.iysfilter.protocol.FrameDescriptor;
+import io.iysfilter.protocol.Limits;
+import io.iysfilter.protocol.Verdicts;
 import io.iysfilter.protocol.codecs.Channel;
 import io.iysfilter.protocol.codecs.MessageKind;
 import io.iysfilter.protocol.codecs.Reason;
@@ -48,8 +49,8 @@ final class ScrubCommand implements Main.Command
             "                        1-based index (default 1)",
             "  --header              the first row is a header, copied to both outputs (implied by a column NAME)",
             "  --preview             print only the summary; write no files",
-            "  --batch-size N        rows per CHECK_BATCH, 1.." + FrameDescriptor.MAX_BATCH_ENTRIES + " (default " +
-                FrameDescriptor.MAX_BATCH_ENTRIES + ")",
+            "  --batch-size N        rows per CHECK_BATCH, 1.." + Limits.MAX_BATCH_ENTRIES + " (default " +
+                Limits.MAX_BATCH_ENTRIES + ")",
             "",
             "Rows that cannot be checked (empty, unparsable, not ASCII, over 254 bytes) are DENY INVALID_RECIPIENT,",
             "listed with their line numbers, and never stop the run. Exit status 0 when done, 2 on an error.");
@@ -74,8 +75,8 @@ final class ScrubCommand implements Main.Command
             throw new Args.UsageException("give --allowed and --denied, or --preview");
         }
         final int batchSize = (int)Args.parseLong("batch-size",
-            args.get("batch-size", Integer.toString(FrameDescriptor.MAX_BATCH_ENTRIES)), 1,
-            FrameDescriptor.MAX_BATCH_ENTRIES);
+            args.get("batch-size", Integer.toString(Limits.MAX_BATCH_ENTRIES)), 1,
+            Limits.MAX_BATCH_ENTRIES);
         final String columnText = args.get("column", "1");
         final boolean byName = !columnText.chars().allMatch(Character::isDigit);
         final boolean header = byName || args.has("header");
@@ -155,7 +156,7 @@ final class ScrubCommand implements Main.Command
         out.printf(Locale.ROOT, "  %-7s %-18s %14s %8s%n", "verdict", "reason", "rows", "share");
         for (final Map.Entry<Reason, Long> entry : tally.byReason.entrySet())
         {
-            out.printf(Locale.ROOT, "  %-7s %-18s %,14d %7.1f%%%n", FrameDescriptor.verdictOf(entry.getKey()),
+            out.printf(Locale.ROOT, "  %-7s %-18s %,14d %7.1f%%%n", Verdicts.verdictOf(entry.getKey()),
                 entry.getKey(), entry.getValue(), share(entry.getValue(), tally.rows));
         }
         final long allowed = tally.allowed();
