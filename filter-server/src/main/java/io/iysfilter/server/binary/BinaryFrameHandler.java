@@ -2,6 +2,7 @@ package io.iysfilter.server.binary;
 
 import io.iysfilter.protocol.FrameDescriptor;
 import io.iysfilter.protocol.Limits;
+import io.iysfilter.protocol.Verdicts;
 import io.iysfilter.protocol.codecs.CheckBatchDecoder;
 import io.iysfilter.protocol.codecs.CheckBatchResponseEncoder;
 import io.iysfilter.protocol.codecs.CheckDecoder;
@@ -12,7 +13,6 @@ import io.iysfilter.protocol.codecs.GroupSizeEncodingDecoder;
 import io.iysfilter.protocol.codecs.HelloDecoder;
 import io.iysfilter.protocol.codecs.MessageHeaderDecoder;
 import io.iysfilter.protocol.codecs.MessageHeaderEncoder;
-import io.iysfilter.protocol.codecs.Verdict;
 import io.iysfilter.protocol.codecs.WelcomeEncoder;
 import io.iysfilter.server.decision.Decider;
 import io.iysfilter.server.decision.BrandState;
@@ -239,8 +239,8 @@ public final class BinaryFrameHandler extends ByteToMessageDecoder
         checkResponse.wrapAndApplyHeader(out, FrameDescriptor.MESSAGE_HEADER_OFFSET, headerEncoder)
             .correlationId(correlationId)
             .asOf(brand == null ? 0 : brand.asOfMs())
-            .verdict(reason.allows() ? Verdict.ALLOW : Verdict.DENY)
-            .reason(io.iysfilter.protocol.codecs.Reason.get((short)reason.code()));
+            .verdict(Verdicts.verdictOf(reason.wire()))
+            .reason(reason.wire());
         endResponse(FrameDescriptor.MESSAGE_OFFSET + CheckResponseEncoder.BLOCK_LENGTH);
         return null;
     }
@@ -297,8 +297,8 @@ public final class BinaryFrameHandler extends ByteToMessageDecoder
                 nowMs);
             counters.onDecision(Endpoint.BINARY, reason);
             results.next()
-                .verdict(reason.allows() ? Verdict.ALLOW : Verdict.DENY)
-                .reason(io.iysfilter.protocol.codecs.Reason.get((short)reason.code()));
+                .verdict(Verdicts.verdictOf(reason.wire()))
+                .reason(reason.wire());
         }
         endResponse(FrameDescriptor.MESSAGE_HEADER_OFFSET + MessageHeaderEncoder.ENCODED_LENGTH +
             checkBatchResponse.encodedLength());
