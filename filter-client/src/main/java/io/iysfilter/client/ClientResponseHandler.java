@@ -1,6 +1,7 @@
 package io.iysfilter.client;
 
 import io.iysfilter.protocol.FrameDescriptor;
+import io.iysfilter.protocol.Limits;
 import io.iysfilter.protocol.codecs.CheckBatchResponseDecoder;
 import io.iysfilter.protocol.codecs.CheckResponseDecoder;
 import io.iysfilter.protocol.codecs.ErrorCode;
@@ -45,7 +46,7 @@ final class ClientResponseHandler extends ByteToMessageDecoder
         while (in.readableBytes() >= FrameDescriptor.HEADER_LENGTH)
         {
             final long frameLength = in.getUnsignedIntLE(in.readerIndex());
-            if (frameLength < FrameDescriptor.MIN_FRAME_LENGTH || frameLength > FrameDescriptor.MAX_FRAME_LENGTH)
+            if (frameLength < FrameDescriptor.MIN_FRAME_LENGTH || frameLength > Limits.MAX_FRAME_LENGTH)
             {
                 connectionError = "server sent a frame of impossible length: frameLength=" + frameLength;
                 in.skipBytes(in.readableBytes());

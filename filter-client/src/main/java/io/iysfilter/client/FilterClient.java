@@ -1,6 +1,7 @@
 package io.iysfilter.client;
 
 import io.iysfilter.protocol.FrameDescriptor;
+import io.iysfilter.protocol.Limits;
 import io.iysfilter.protocol.codecs.Channel;
 import io.iysfilter.protocol.codecs.CheckBatchEncoder;
 import io.iysfilter.protocol.codecs.CheckEncoder;
@@ -50,8 +51,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   {@link Options#reconnectBackoffMs()}; within that interval requests fail at once.</li>
  *   <li><b>Server errors:</b> an ERROR for a request fails its future with the server's
  *   {@link FilterClientException#errorCode()}; an ERROR for the connection fails everything in flight.</li>
- *   <li><b>Limits:</b> recipients must be ASCII of at most {@value FrameDescriptor#MAX_ADDRESS_LENGTH} bytes and
- *   batches at most {@value FrameDescriptor#MAX_BATCH_ENTRIES} entries, else {@link IllegalArgumentException}
+ *   <li><b>Limits:</b> recipients must be ASCII of at most {@link Limits#MAX_ADDRESS_LENGTH} bytes and
+ *   batches at most {@value Limits#MAX_BATCH_ENTRIES} entries, else {@link IllegalArgumentException}
  *   before anything is sent.</li>
  * </ul>
  * Threads: one event-loop thread owned by the client completes the futures; do not block inside their callbacks.
@@ -283,16 +284,16 @@ public final class FilterClient implements AutoCloseable
      * Ask about many messages of one brand at once; results come in entry order.
      *
      * @param brandCode İYS brand code.
-     * @param entries   at most {@value FrameDescriptor#MAX_BATCH_ENTRIES}.
+     * @param entries   at most {@value Limits#MAX_BATCH_ENTRIES}.
      * @return completes with one result per entry, in order.
      */
     public CompletableFuture<List<CheckResult>> checkBatch(final long brandCode, final List<BatchEntry> entries)
     {
         checkBrand(brandCode);
-        if (entries.size() > FrameDescriptor.MAX_BATCH_ENTRIES)
+        if (entries.size() > Limits.MAX_BATCH_ENTRIES)
         {
             throw new IllegalArgumentException("batch has too many entries: entries=" + entries.size() +
-                ", maxBatchEntries=" + FrameDescriptor.MAX_BATCH_ENTRIES);
+                ", maxBatchEntries=" + Limits.MAX_BATCH_ENTRIES);
         }
         final byte[][] addresses = new byte[entries.size()][];
         int length = FrameDescriptor.MESSAGE_OFFSET + CheckBatchEncoder.BLOCK_LENGTH +
@@ -514,10 +515,10 @@ public final class FilterClient implements AutoCloseable
     private static byte[] address(final String recipient)
     {
         final int length = recipient.length();
-        if (length > FrameDescriptor.MAX_ADDRESS_LENGTH)
+        if (length > Limits.MAX_ADDRESS_LENGTH)
         {
             throw new IllegalArgumentException("recipient too long: length=" + length + ", maxAddressLength=" +
-                FrameDescriptor.MAX_ADDRESS_LENGTH);
+                Limits.MAX_ADDRESS_LENGTH);
         }
         final byte[] bytes = new byte[length];
         for (int i = 0; i < length; i++)

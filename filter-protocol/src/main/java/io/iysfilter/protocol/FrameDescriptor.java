@@ -1,15 +1,13 @@
 package io.iysfilter.protocol;
 
 import io.iysfilter.protocol.codecs.MessageHeaderDecoder;
-import io.iysfilter.protocol.codecs.Reason;
-import io.iysfilter.protocol.codecs.Verdict;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
 import java.nio.ByteOrder;
 
 /**
- * Layout of the frame every message travels in, and the protocol's limits.
+ * Layout of the frame every message travels in. The limits a frame is checked against are in {@link Limits}.
  * <pre>
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
@@ -38,14 +36,6 @@ public final class FrameDescriptor
     public static final int MESSAGE_OFFSET = HEADER_LENGTH + MessageHeaderDecoder.ENCODED_LENGTH;
     /** Smallest legal frame: frame header plus SBE message header. */
     public static final int MIN_FRAME_LENGTH = MESSAGE_OFFSET;
-    /** Largest frame the server accepts: any CHECK_BATCH within the batch and address limits fits. */
-    public static final int MAX_FRAME_LENGTH = 256 * 1024;
-    /** Most entries in one CHECK_BATCH, as İYS's own bulk limit. */
-    public static final int MAX_BATCH_ENTRIES = 1000;
-    /** Reason codes below this come with ALLOW, from it on with DENY (PROTOCOL.md). */
-    public static final short FIRST_DENY_REASON = 16;
-    /** Longest recipient address in bytes (an e-mail path, RFC 5321). */
-    public static final int MAX_ADDRESS_LENGTH = 254;
     /** Schema id every message header must carry. */
     public static final int SCHEMA_ID = MessageHeaderDecoder.SCHEMA_ID;
     /** Schema version this build encodes with. */
@@ -77,14 +67,5 @@ public final class FrameDescriptor
     public static void frameLength(final MutableDirectBuffer buffer, final int frameOffset, final int frameLength)
     {
         buffer.putInt(frameOffset + FRAME_LENGTH_OFFSET, frameLength, BYTE_ORDER);
-    }
-
-    /**
-     * @param reason a reason code, known or not.
-     * @return the verdict that comes with it.
-     */
-    public static Verdict verdictOf(final Reason reason)
-    {
-        return reason.value() < FIRST_DENY_REASON ? Verdict.ALLOW : Verdict.DENY;
     }
 }

@@ -75,18 +75,18 @@ class GoldenVectorsTest
             header.blockLength(), header.version());
         assertEquals(1L, decoder.correlationId());
         assertEquals(1, decoder.protocolVersion());
-        assertEquals(FrameDescriptor.MAX_FRAME_LENGTH, decoder.maxFrameLength());
-        assertEquals(FrameDescriptor.MAX_BATCH_ENTRIES, decoder.maxBatchEntries());
-        assertEquals(FrameDescriptor.MAX_ADDRESS_LENGTH, decoder.maxAddressLength());
+        assertEquals(Limits.MAX_FRAME_LENGTH, decoder.maxFrameLength());
+        assertEquals(Limits.MAX_BATCH_ENTRIES, decoder.maxBatchEntries());
+        assertEquals(Limits.MAX_ADDRESS_LENGTH, decoder.maxAddressLength());
         assertEquals("iys-filter/0.1.0", decoder.serverName());
 
         final UnsafeBuffer encoded = frame(new WelcomeEncoder()
             .wrapAndApplyHeader(buffer(), FrameDescriptor.MESSAGE_HEADER_OFFSET, headerEncoder)
             .correlationId(1L)
             .protocolVersion(1)
-            .maxFrameLength(FrameDescriptor.MAX_FRAME_LENGTH)
-            .maxBatchEntries(FrameDescriptor.MAX_BATCH_ENTRIES)
-            .maxAddressLength(FrameDescriptor.MAX_ADDRESS_LENGTH)
+            .maxFrameLength(Limits.MAX_FRAME_LENGTH)
+            .maxBatchEntries(Limits.MAX_BATCH_ENTRIES)
+            .maxAddressLength(Limits.MAX_ADDRESS_LENGTH)
             .serverName("iys-filter/0.1.0")
             .encodedLength());
         assertBytes(golden, encoded);
@@ -102,7 +102,7 @@ class GoldenVectorsTest
     @Test
     void shouldMatchCheckOfLongestEmail()
     {
-        assertEquals(FrameDescriptor.MAX_ADDRESS_LENGTH, MAX_EMAIL.length());
+        assertEquals(Limits.MAX_ADDRESS_LENGTH, MAX_EMAIL.length());
         assertCheck("check-email-max.hex", 0x0102030405060708L, 4_294_967_295L, Channel.EPOSTA,
             RecipientType.TACIR, MessageKind.TRANSACTIONAL, MAX_EMAIL);
     }
@@ -308,7 +308,7 @@ class GoldenVectorsTest
 
     private UnsafeBuffer buffer()
     {
-        encodeBuffer = new UnsafeBuffer(new byte[FrameDescriptor.MAX_FRAME_LENGTH]);
+        encodeBuffer = new UnsafeBuffer(new byte[Limits.MAX_FRAME_LENGTH]);
         return encodeBuffer;
     }
 

@@ -6,6 +6,7 @@ import io.iysfilter.client.FilterClient;
 import io.iysfilter.client.FilterClientException;
 import io.iysfilter.client.ServerInfo;
 import io.iysfilter.protocol.FrameDescriptor;
+import io.iysfilter.protocol.Limits;
 import io.iysfilter.protocol.codecs.Channel;
 import io.iysfilter.protocol.codecs.ErrorCode;
 import io.iysfilter.protocol.codecs.ErrorDecoder;
@@ -125,7 +126,7 @@ class FilterServerIT
         try (FilterClient client = FilterClient.connect("127.0.0.1", server.binaryPort()))
         {
             final List<BatchEntry> entries = new ArrayList<>();
-            for (int i = 0; i < FrameDescriptor.MAX_BATCH_ENTRIES - 2; i++)
+            for (int i = 0; i < Limits.MAX_BATCH_ENTRIES - 2; i++)
             {
                 entries.add(new BatchEntry(Channel.MESAJ, RecipientType.BIREYSEL, MessageKind.COMMERCIAL,
                     Fixtures.bulkPhone(i)));
@@ -135,7 +136,7 @@ class FilterServerIT
             entries.add(new BatchEntry(Channel.MESAJ, RecipientType.BIREYSEL, MessageKind.COMMERCIAL, "nonsense"));
             final List<CheckResult> results = client.checkBatch(Fixtures.BRAND, entries).get();
             assertEquals(entries.size(), results.size());
-            for (int i = 0; i < FrameDescriptor.MAX_BATCH_ENTRIES - 2; i++)
+            for (int i = 0; i < Limits.MAX_BATCH_ENTRIES - 2; i++)
             {
                 assertEquals(i % 2 == 0 ? Reason.CONSENT : Reason.REJECTED, results.get(i).reason(), "entry " + i);
             }
@@ -157,7 +158,7 @@ class FilterServerIT
         {
             final ServerInfo info = client.await(client.hello());
             assertEquals(FrameDescriptor.SCHEMA_VERSION, info.protocolVersion());
-            assertEquals(FrameDescriptor.MAX_BATCH_ENTRIES, info.maxBatchEntries());
+            assertEquals(Limits.MAX_BATCH_ENTRIES, info.maxBatchEntries());
             assertTrue(info.serverName().startsWith("iys-filter/"), info.serverName());
         }
     }

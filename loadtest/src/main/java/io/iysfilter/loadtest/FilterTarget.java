@@ -2,7 +2,7 @@ package io.iysfilter.loadtest;
 
 import io.iysfilter.client.CheckResult;
 import io.iysfilter.client.FilterClient;
-import io.iysfilter.protocol.FrameDescriptor;
+import io.iysfilter.protocol.Verdicts;
 import io.iysfilter.protocol.codecs.Reason;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
@@ -96,7 +96,7 @@ public final class FilterTarget implements LoadTarget
     private boolean matches(final CheckResult result, final int request)
     {
         final Reason expected = requests.expected(request);
-        return result.reason() == expected && result.verdict() == FrameDescriptor.verdictOf(expected);
+        return result.reason() == expected && result.verdict() == Verdicts.verdictOf(expected);
     }
 
     @Override

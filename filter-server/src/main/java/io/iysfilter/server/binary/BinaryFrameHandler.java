@@ -1,6 +1,8 @@
 package io.iysfilter.server.binary;
 
 import io.iysfilter.protocol.FrameDescriptor;
+import io.iysfilter.protocol.Limits;
+import io.iysfilter.protocol.Verdicts;
 import io.iysfilter.protocol.codecs.CheckBatchDecoder;
 import io.iysfilter.protocol.codecs.CheckBatchResponseEncoder;
 import io.iysfilter.protocol.codecs.CheckDecoder;
@@ -11,7 +13,6 @@ import io.iysfilter.protocol.codecs.GroupSizeEncodingDecoder;
 import io.iysfilter.protocol.codecs.HelloDecoder;
 import io.iysfilter.protocol.codecs.MessageHeaderDecoder;
 import io.iysfilter.protocol.codecs.MessageHeaderEncoder;
-import io.iysfilter.protocol.codecs.Verdict;
 import io.iysfilter.protocol.codecs.WelcomeEncoder;
 import io.iysfilter.server.decision.Decider;
 import io.iysfilter.server.decision.BrandState;
@@ -51,7 +52,7 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
     private static final int FLUSH_THRESHOLD = 64 * 1024;
     private static final int MAX_RESPONSE_LENGTH = FrameDescriptor.MESSAGE_OFFSET +
         CheckBatchResponseEncoder.BLOCK_LENGTH + GroupSizeEncodingDecoder.ENCODED_LENGTH +
-        FrameDescriptor.MAX_BATCH_ENTRIES * CheckBatchResponseEncoder.ResultsEncoder.sbeBlockLength();
+        Limits.MAX_BATCH_ENTRIES * CheckBatchResponseEncoder.ResultsEncoder.sbeBlockLength();
     private static final int MAX_ERROR_TEXT = 512;
 
     private final Decider decider;
@@ -103,10 +104,10 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
                     ", minFrameLength=" + FrameDescriptor.MIN_FRAME_LENGTH);
                 return;
             }
-            if (frameLength > FrameDescriptor.MAX_FRAME_LENGTH)
+            if (frameLength > Limits.MAX_FRAME_LENGTH)
             {
                 fail(ctx, in, ErrorCode.FRAME_TOO_LARGE, "frame length exceeds maximum: frameLength=" + frameLength +
-                    ", maxFrameLength=" + FrameDescriptor.MAX_FRAME_LENGTH);
+                    ", maxFrameLength=" + Limits.MAX_FRAME_LENGTH);
                 return;
             }
             if (in.readableBytes() < frameLength)
@@ -197,9 +198,9 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         welcome.wrapAndApplyHeader(out, FrameDescriptor.MESSAGE_HEADER_OFFSET, headerEncoder)
             .correlationId(correlationId)
             .protocolVersion(FrameDescriptor.SCHEMA_VERSION)
-            .maxFrameLength(FrameDescriptor.MAX_FRAME_LENGTH)
-            .maxBatchEntries(FrameDescriptor.MAX_BATCH_ENTRIES)
-            .maxAddressLength(FrameDescriptor.MAX_ADDRESS_LENGTH)
+            .maxFrameLength(Limits.MAX_FRAME_LENGTH)
+            .maxBatchEntries(Limits.MAX_BATCH_ENTRIES)
+            .maxAddressLength(Limits.MAX_ADDRESS_LENGTH)
             .putServerName(serverName, 0, serverName.length);
         endResponse(FrameDescriptor.MESSAGE_HEADER_OFFSET + MessageHeaderEncoder.ENCODED_LENGTH +
             welcome.encodedLength());
@@ -238,8 +239,8 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         checkResponse.wrapAndApplyHeader(out, FrameDescriptor.MESSAGE_HEADER_OFFSET, headerEncoder)
             .correlationId(correlationId)
             .asOf(brand == null ? 0 : brand.asOfMs())
-            .verdict(reason.allows() ? Verdict.ALLOW : Verdict.DENY)
-            .reason(io.iysfilter.protocol.codecs.Reason.get((short)reason.code()));
+            .verdict(Verdicts.verdictOf(reason.wire()))
+            .reason(reason.wire());
         endResponse(FrameDescriptor.MESSAGE_OFFSET + CheckResponseEncoder.BLOCK_LENGTH);
         return null;
     }
@@ -271,10 +272,10 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         counters.onRequest(Endpoint.BINARY, RequestType.CHECK_BATCH);
         checkBatch.wrap(frame, FrameDescriptor.MESSAGE_OFFSET, header.blockLength(), header.version());
         final long correlationId = checkBatch.correlationId();
-        if (count > FrameDescriptor.MAX_BATCH_ENTRIES)
+        if (count > Limits.MAX_BATCH_ENTRIES)
         {
             writeError(correlationId, ErrorCode.BATCH_TOO_LARGE, "batch has too many entries: entries=" + count +
-                ", maxBatchEntries=" + FrameDescriptor.MAX_BATCH_ENTRIES);
+                ", maxBatchEntries=" + Limits.MAX_BATCH_ENTRIES);
             return null;
         }
         final BrandState brand = decider.brand(checkBatch.brandCode());
@@ -296,8 +297,8 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
                 nowMs);
             counters.onDecision(Endpoint.BINARY, reason);
             results.next()
-                .verdict(reason.allows() ? Verdict.ALLOW : Verdict.DENY)
-                .reason(io.iysfilter.protocol.codecs.Reason.get((short)reason.code()));
+                .verdict(Verdicts.verdictOf(reason.wire()))
+                .reason(reason.wire());
         }
         endResponse(FrameDescriptor.MESSAGE_HEADER_OFFSET + MessageHeaderEncoder.ENCODED_LENGTH +
             checkBatchResponse.encodedLength());

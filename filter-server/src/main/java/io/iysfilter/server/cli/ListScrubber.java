@@ -3,7 +3,8 @@ package io.iysfilter.server.cli;
 import io.iysfilter.client.BatchEntry;
 import io.iysfilter.client.CheckResult;
 import io.iysfilter.client.FilterClient;
-import io.iysfilter.protocol.FrameDescriptor;
+import io.iysfilter.protocol.Limits;
+import io.iysfilter.protocol.Verdicts;
 import io.iysfilter.protocol.codecs.Channel;
 import io.iysfilter.protocol.codecs.MessageKind;
 import io.iysfilter.protocol.codecs.Reason;
@@ -24,7 +25,7 @@ import java.util.concurrent.ExecutionException;
 
 /**
  * Streams a recipient list through a running server: rows are read in batches of up to
- * {@value FrameDescriptor#MAX_BATCH_ENTRIES}, sent as pipelined CHECK_BATCHes (at most {@code window} in flight),
+ * {@value Limits#MAX_BATCH_ENTRIES}, sent as pipelined CHECK_BATCHes (at most {@code window} in flight),
  * and written back out in input order as each oldest batch is answered. Memory holds at most {@code window}
  * batches, whatever the list's size.
  * <p>
@@ -66,7 +67,7 @@ final class ListScrubber
             long allowed = 0;
             for (final Map.Entry<Reason, Long> entry : byReason.entrySet())
             {
-                allowed += FrameDescriptor.verdictOf(entry.getKey()) == Verdict.ALLOW ? entry.getValue() : 0;
+                allowed += Verdicts.verdictOf(entry.getKey()) == Verdict.ALLOW ? entry.getValue() : 0;
             }
             return allowed;
         }
@@ -163,7 +164,7 @@ final class ListScrubber
 
     private static boolean sendable(final String recipient)
     {
-        if (recipient == null || recipient.isBlank() || recipient.length() > FrameDescriptor.MAX_ADDRESS_LENGTH)
+        if (recipient == null || recipient.isBlank() || recipient.length() > Limits.MAX_ADDRESS_LENGTH)
         {
             return false;
         }

@@ -1,7 +1,8 @@
 package io.iysfilter.server.cli;
 
 import io.iysfilter.client.FilterClient;
-import io.iysfilter.protocol.FrameDescriptor;
+import io.iysfilter.protocol.Limits;
+import io.iysfilter.protocol.Verdicts;
 import io.iysfilter.protocol.codecs.Channel;
 import io.iysfilter.protocol.codecs.MessageKind;
 import io.iysfilter.protocol.codecs.Reason;
@@ -89,8 +90,8 @@ final class ScrubCommand implements Callable<Integer>
     private int port = 7700;
 
     @Option(names = "--batch-size", paramLabel = "N", description = "rows per CHECK_BATCH, 1.." +
-        FrameDescriptor.MAX_BATCH_ENTRIES + " (default " + FrameDescriptor.MAX_BATCH_ENTRIES + ")")
-    private int batchSize = FrameDescriptor.MAX_BATCH_ENTRIES;
+        Limits.MAX_BATCH_ENTRIES + " (default " + Limits.MAX_BATCH_ENTRIES + ")")
+    private int batchSize = Limits.MAX_BATCH_ENTRIES;
 
     ScrubCommand(final PrintStream out, final PrintStream err)
     {
@@ -105,7 +106,7 @@ final class ScrubCommand implements Callable<Integer>
         {
             throw new UsageException("give --allowed and --denied, or --preview");
         }
-        UsageException.inRange("batch-size", batchSize, 1, FrameDescriptor.MAX_BATCH_ENTRIES);
+        UsageException.inRange("batch-size", batchSize, 1, Limits.MAX_BATCH_ENTRIES);
         final boolean byName = !columnText.chars().allMatch(Character::isDigit);
         final boolean header = byName || headerRow;
         final long totalBytes = "-".equals(inName) ? 0 : Files.size(Path.of(inName));
@@ -183,7 +184,7 @@ final class ScrubCommand implements Callable<Integer>
         out.printf(Locale.ROOT, "  %-7s %-18s %14s %8s%n", "verdict", "reason", "rows", "share");
         for (final Map.Entry<Reason, Long> entry : tally.byReason.entrySet())
         {
-            out.printf(Locale.ROOT, "  %-7s %-18s %,14d %7.1f%%%n", FrameDescriptor.verdictOf(entry.getKey()),
+            out.printf(Locale.ROOT, "  %-7s %-18s %,14d %7.1f%%%n", Verdicts.verdictOf(entry.getKey()),
                 entry.getKey(), entry.getValue(), share(entry.getValue(), tally.rows));
         }
         final long allowed = tally.allowed();

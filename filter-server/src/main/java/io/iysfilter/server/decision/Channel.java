@@ -2,22 +2,27 @@ package io.iysfilter.server.decision;
 
 /**
  * İYS {@code type}: the channel a message goes out on. Phones take ARAMA and MESAJ, e-mail addresses EPOSTA.
+ * <p>
+ * Each constant names its twin in the wire schema and takes its code from it: the declarations below are the one
+ * table between the domain and the protocol; {@code WireEnumsTest} checks it both ways.
  */
 public enum Channel
 {
     /** Voice call. */
-    ARAMA(1),
+    ARAMA(io.iysfilter.protocol.codecs.Channel.ARAMA),
     /** SMS. */
-    MESAJ(2),
+    MESAJ(io.iysfilter.protocol.codecs.Channel.MESAJ),
     /** E-mail. */
-    EPOSTA(3);
+    EPOSTA(io.iysfilter.protocol.codecs.Channel.EPOSTA);
 
-    private static final Channel[] BY_CODE = {null, ARAMA, MESAJ, EPOSTA};
+    private static final Channel[] BY_CODE = byCode();
+    private final io.iysfilter.protocol.codecs.Channel wire;
     private final int code;
 
-    Channel(final int code)
+    Channel(final io.iysfilter.protocol.codecs.Channel wire)
     {
-        this.code = code;
+        this.wire = wire;
+        this.code = wire.value();
     }
 
     /**
@@ -29,6 +34,14 @@ public enum Channel
     }
 
     /**
+     * @return the wire protocol's twin of this channel.
+     */
+    io.iysfilter.protocol.codecs.Channel wire()
+    {
+        return wire;
+    }
+
+    /**
      * @return whether this channel is addressed by phone number.
      */
     public boolean isPhone()
@@ -37,12 +50,22 @@ public enum Channel
     }
 
     /**
-     * @param code a code as returned by {@link #code()}.
+     * @param code a code as returned by {@link #code()}, e.g. the raw byte of a request.
      * @return the channel, or null when the code is not known.
      */
     public static Channel fromCode(final int code)
     {
-        return code > 0 && code < BY_CODE.length ? BY_CODE[code] : null;
+        return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
+    }
+
+    /**
+     * @param wire a wire channel.
+     * @return its twin, or null for the values SBE adds ({@code SBE_UNKNOWN}, {@code NULL_VAL}).
+     */
+    public static Channel fromWire(final io.iysfilter.protocol.codecs.Channel wire)
+    {
+        final Channel channel = fromCode(wire.value());
+        return channel != null && channel.wire == wire ? channel : null;
     }
 
     /**
@@ -59,5 +82,20 @@ public enum Channel
             }
         }
         return null;
+    }
+
+    private static Channel[] byCode()
+    {
+        int maxCode = 0;
+        for (final Channel channel : values())
+        {
+            maxCode = Math.max(maxCode, channel.code);
+        }
+        final Channel[] byCode = new Channel[maxCode + 1];
+        for (final Channel channel : values())
+        {
+            byCode[channel.code] = channel;
+        }
+        return byCode;
     }
 }

@@ -1,5 +1,6 @@
 package io.iysfilter.server.decision;
 
+import io.iysfilter.protocol.Limits;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -16,7 +17,7 @@ public final class ParsedRecipient
     /** The address is an e-mail address. */
     public static final int EMAIL = 2;
 
-    private final byte[] emailBytes = new byte[io.iysfilter.protocol.FrameDescriptor.MAX_ADDRESS_LENGTH];
+    private final byte[] emailBytes = new byte[Limits.MAX_ADDRESS_LENGTH];
     private final UnsafeBuffer emailBuffer = new UnsafeBuffer(emailBytes);
     int kind;
     long phoneDigits;

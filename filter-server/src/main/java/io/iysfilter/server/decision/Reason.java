@@ -1,54 +1,61 @@
 package io.iysfilter.server.decision;
 
+import io.iysfilter.protocol.Verdicts;
+
 /**
  * Why a decision came out as it did. Every reason implies its verdict, so a decision is just a reason.
- * Codes match the wire protocol's {@code Reason} enum.
+ * <p>
+ * Each constant names its twin in the wire schema, which gives it its code, and takes its verdict from the
+ * protocol's one rule ({@link Verdicts}): the declarations below are the one table between the domain and the
+ * protocol; {@code WireEnumsTest} checks it both ways.
  */
 public enum Reason
 {
     /** ALLOW: the latest İYS record for the key is ONAY. */
-    CONSENT(1, true),
+    CONSENT(io.iysfilter.protocol.codecs.Reason.CONSENT),
     /** ALLOW: a TRANSACTIONAL message needs no consent. */
-    EXEMPT(2, true),
+    EXEMPT(io.iysfilter.protocol.codecs.Reason.EXEMPT),
     /** ALLOW: a TACIR recipient with no record, and the policy does not require one. */
-    TACIR_NO_RECORD(3, true),
+    TACIR_NO_RECORD(io.iysfilter.protocol.codecs.Reason.TACIR_NO_RECORD),
     /** DENY: the latest İYS record for the key is RET. */
-    REJECTED(16, false),
+    REJECTED(io.iysfilter.protocol.codecs.Reason.REJECTED),
     /** DENY: no ONAY is recorded. */
-    NO_CONSENT(17, false),
+    NO_CONSENT(io.iysfilter.protocol.codecs.Reason.NO_CONSENT),
     /** DENY: the address does not parse, or the channel does not fit it. */
-    INVALID_RECIPIENT(18, false),
+    INVALID_RECIPIENT(io.iysfilter.protocol.codecs.Reason.INVALID_RECIPIENT),
     /** DENY: no index is held for the brand. */
-    UNKNOWN_BRAND(19, false),
+    UNKNOWN_BRAND(io.iysfilter.protocol.codecs.Reason.UNKNOWN_BRAND),
     /** DENY: the brand's data is older than its freshness bound. */
-    STALE(20, false),
+    STALE(io.iysfilter.protocol.codecs.Reason.STALE),
     /** DENY: the request names a channel, recipient type or kind that is not known. */
-    INVALID_REQUEST(21, false),
+    INVALID_REQUEST(io.iysfilter.protocol.codecs.Reason.INVALID_REQUEST),
     /** DENY: the index lookup failed. */
-    LOOKUP_ERROR(22, false),
+    LOOKUP_ERROR(io.iysfilter.protocol.codecs.Reason.LOOKUP_ERROR),
     /**
      * DENY: the brand's index cannot be trusted: a map file failed verification or is missing, recovery after a crash
      * dropped entries, it holds records dated in the future, or an import into it did not finish.
      */
-    INDEX_DAMAGED(23, false),
+    INDEX_DAMAGED(io.iysfilter.protocol.codecs.Reason.INDEX_DAMAGED),
     /** DENY: the brand's index is still being verified after start-up. */
-    INDEX_VERIFYING(24, false);
+    INDEX_VERIFYING(io.iysfilter.protocol.codecs.Reason.INDEX_VERIFYING);
 
-    private final int code;
+    private final io.iysfilter.protocol.codecs.Reason wire;
     private final boolean allows;
+    private final String verdict;
 
-    Reason(final int code, final boolean allows)
+    Reason(final io.iysfilter.protocol.codecs.Reason wire)
     {
-        this.code = code;
-        this.allows = allows;
+        this.wire = wire;
+        this.allows = Verdicts.allows(wire.value());
+        this.verdict = Verdicts.verdictOf(wire).name();
     }
 
     /**
-     * @return the stable numeric code, the same on the wire.
+     * @return the wire protocol's twin of this reason.
      */
-    public int code()
+    public io.iysfilter.protocol.codecs.Reason wire()
     {
-        return code;
+        return wire;
     }
 
     /**
@@ -64,6 +71,6 @@ public enum Reason
      */
     public String verdict()
     {
-        return allows ? "ALLOW" : "DENY";
+        return verdict;
     }
 }

@@ -1,6 +1,6 @@
 package io.iysfilter.server.decision;
 
-import io.iysfilter.protocol.FrameDescriptor;
+import io.iysfilter.protocol.Limits;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -49,7 +49,7 @@ public final class RecipientParser
     }
 
     private final byte[] digits = new byte[MAX_DIGITS];
-    private final byte[] textBytes = new byte[FrameDescriptor.MAX_ADDRESS_LENGTH + 1];
+    private final byte[] textBytes = new byte[Limits.MAX_ADDRESS_LENGTH + 1];
     private final UnsafeBuffer textBuffer = new UnsafeBuffer(textBytes);
 
     /**
@@ -74,7 +74,7 @@ public final class RecipientParser
             end--;
         }
         out.kind = ParsedRecipient.INVALID;
-        if (end - start == 0 || end - start > FrameDescriptor.MAX_ADDRESS_LENGTH)
+        if (end - start == 0 || end - start > Limits.MAX_ADDRESS_LENGTH)
         {
             return out.kind;
         }

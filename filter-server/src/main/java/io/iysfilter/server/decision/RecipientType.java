@@ -2,30 +2,43 @@ package io.iysfilter.server.decision;
 
 /**
  * İYS {@code recipientType}. {@link #UNSPECIFIED} exists only in requests and is decided as {@link #BIREYSEL}.
+ * <p>
+ * Each constant names its twin in the wire schema and takes its code from it: the declarations below are the one
+ * table between the domain and the protocol; {@code WireEnumsTest} checks it both ways.
  */
 public enum RecipientType
 {
     /** The sender does not know; decided as BIREYSEL, the stricter rule. */
-    UNSPECIFIED(0),
+    UNSPECIFIED(io.iysfilter.protocol.codecs.RecipientType.UNSPECIFIED),
     /** An individual. */
-    BIREYSEL(1),
+    BIREYSEL(io.iysfilter.protocol.codecs.RecipientType.BIREYSEL),
     /** A merchant or tradesman. */
-    TACIR(2);
+    TACIR(io.iysfilter.protocol.codecs.RecipientType.TACIR);
 
-    private static final RecipientType[] BY_CODE = {UNSPECIFIED, BIREYSEL, TACIR};
+    private static final RecipientType[] BY_CODE = byCode();
+    private final io.iysfilter.protocol.codecs.RecipientType wire;
     private final int code;
 
-    RecipientType(final int code)
+    RecipientType(final io.iysfilter.protocol.codecs.RecipientType wire)
     {
-        this.code = code;
+        this.wire = wire;
+        this.code = wire.value();
     }
 
     /**
-     * @return the stable numeric code, the same on the wire.
+     * @return the stable numeric code, the same on the wire and in the index keys.
      */
     public int code()
     {
         return code;
+    }
+
+    /**
+     * @return the wire protocol's twin of this type.
+     */
+    io.iysfilter.protocol.codecs.RecipientType wire()
+    {
+        return wire;
     }
 
     /**
@@ -37,12 +50,22 @@ public enum RecipientType
     }
 
     /**
-     * @param code a code as returned by {@link #code()}.
+     * @param code a code as returned by {@link #code()}, e.g. the raw byte of a request.
      * @return the type, or null when the code is not known.
      */
     public static RecipientType fromCode(final int code)
     {
         return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
+    }
+
+    /**
+     * @param wire a wire recipient type.
+     * @return its twin, or null for the values SBE adds ({@code SBE_UNKNOWN}, {@code NULL_VAL}).
+     */
+    public static RecipientType fromWire(final io.iysfilter.protocol.codecs.RecipientType wire)
+    {
+        final RecipientType type = fromCode(wire.value());
+        return type != null && type.wire == wire ? type : null;
     }
 
     /**
@@ -59,5 +82,20 @@ public enum RecipientType
             }
         }
         return null;
+    }
+
+    private static RecipientType[] byCode()
+    {
+        int maxCode = 0;
+        for (final RecipientType type : values())
+        {
+            maxCode = Math.max(maxCode, type.code);
+        }
+        final RecipientType[] byCode = new RecipientType[maxCode + 1];
+        for (final RecipientType type : values())
+        {
+            byCode[type.code] = type;
+        }
+        return byCode;
     }
 }

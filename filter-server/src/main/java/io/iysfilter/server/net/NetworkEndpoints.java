@@ -1,6 +1,6 @@
 package io.iysfilter.server.net;
 
-import io.iysfilter.protocol.FrameDescriptor;
+import io.iysfilter.protocol.Limits;
 import io.iysfilter.server.binary.BinaryEndpoint;
 import io.iysfilter.server.http.HttpEndpoint;
 import io.iysfilter.server.metrics.ServerCounters;
@@ -169,7 +169,7 @@ public final class NetworkEndpoints implements AutoCloseable
             "maxConnections={}, maxFrameLength={}", binaryChannel.localAddress(), httpChannel.localAddress(),
             milterChannel == null ? "off" : milterChannel.localAddress(), epoll ? "epoll" : "nio",
             settings.ioThreads(), epoll && settings.busyPoll(), settings.maxConnections(),
-            FrameDescriptor.MAX_FRAME_LENGTH);
+            Limits.MAX_FRAME_LENGTH);
     }
 
     private Channel bind(

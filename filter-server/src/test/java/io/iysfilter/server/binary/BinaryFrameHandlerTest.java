@@ -1,6 +1,7 @@
 package io.iysfilter.server.binary;
 
 import io.iysfilter.protocol.FrameDescriptor;
+import io.iysfilter.protocol.Limits;
 import io.iysfilter.protocol.codecs.Channel;
 import io.iysfilter.protocol.codecs.CheckBatchEncoder;
 import io.iysfilter.protocol.codecs.CheckBatchResponseDecoder;
@@ -165,7 +166,7 @@ class BinaryFrameHandlerTest
     void shouldRefuseAnOversizedFrameBeforeWaitingForItsBodyAndClose()
     {
         final UnsafeBuffer header = new UnsafeBuffer(new byte[4]);
-        FrameDescriptor.frameLength(header, 0, FrameDescriptor.MAX_FRAME_LENGTH + 1);
+        FrameDescriptor.frameLength(header, 0, Limits.MAX_FRAME_LENGTH + 1);
         channel.writeInbound(Unpooled.wrappedBuffer(concat(check(30, CONSENTED), header.byteArray())));
         final List<byte[]> frames = responses();
         assertEquals(2, frames.size(), "the earlier frame is answered before the error");
@@ -265,7 +266,7 @@ class BinaryFrameHandlerTest
     @Test
     void shouldRefuseABatchOverTheLimitButKeepTheConnection()
     {
-        final String[] recipients = new String[FrameDescriptor.MAX_BATCH_ENTRIES + 1];
+        final String[] recipients = new String[Limits.MAX_BATCH_ENTRIES + 1];
         Arrays.fill(recipients, CONSENTED);
         channel.writeInbound(Unpooled.wrappedBuffer(batch(100, recipients, 0)));
         assertError(single(), 100, ErrorCode.BATCH_TOO_LARGE);
@@ -300,9 +301,9 @@ class BinaryFrameHandlerTest
         final WelcomeDecoder welcome = new WelcomeDecoder()
             .wrap(new UnsafeBuffer(frame), FrameDescriptor.MESSAGE_OFFSET, header.blockLength(), header.version());
         assertEquals(120, welcome.correlationId());
-        assertEquals(FrameDescriptor.MAX_FRAME_LENGTH, welcome.maxFrameLength());
-        assertEquals(FrameDescriptor.MAX_BATCH_ENTRIES, welcome.maxBatchEntries());
-        assertEquals(FrameDescriptor.MAX_ADDRESS_LENGTH, welcome.maxAddressLength());
+        assertEquals(Limits.MAX_FRAME_LENGTH, welcome.maxFrameLength());
+        assertEquals(Limits.MAX_BATCH_ENTRIES, welcome.maxBatchEntries());
+        assertEquals(Limits.MAX_ADDRESS_LENGTH, welcome.maxAddressLength());
         assertEquals("iys-filter/test", welcome.serverName());
     }
 
@@ -324,7 +325,7 @@ class BinaryFrameHandlerTest
 
     private static byte[] batch(final long correlationId, final String[] recipients, final int extraChannelCode)
     {
-        final byte[] bytes = new byte[FrameDescriptor.MAX_FRAME_LENGTH];
+        final byte[] bytes = new byte[Limits.MAX_FRAME_LENGTH];
         final UnsafeBuffer buffer = new UnsafeBuffer(bytes);
         final CheckBatchEncoder encoder = new CheckBatchEncoder();
         final CheckBatchEncoder.EntriesEncoder entries = encoder

@@ -101,8 +101,8 @@ final class LoadTestData
                 {
                     throw new IllegalStateException("the workload made an invalid address: " + workload.address(i));
                 }
-                final Channel channel = Channel.valueOf(workload.channel(i).name());
-                final RecipientType type = RecipientType.valueOf(workload.type(i).name());
+                final Channel channel = Channel.fromWire(workload.channel(i));
+                final RecipientType type = RecipientType.fromWire(workload.type(i));
                 final long creationSec = nowSec - 60 - (i % 86_400);
                 change.set(Workload.BRAND, channel, type, parsed, workload.rejected(i) ? 2 : 1, creationSec,
                     creationSec - 86_400, IysSource.HS_OTHER, i + 1, 0);
