@@ -76,8 +76,8 @@ public final class FilterServer implements AutoCloseable
             final ConsentFilter filter = new ConsentFilter(context.policy);
             network = new NetworkEndpoints(
                 new NetworkEndpoints.Settings(context.bindAddress, context.binaryPort, context.httpPort,
-                    context.milterPort, context.ioThreads, context.busyPoll, context.maxConnections),
-                new BinaryEndpoint(filter, store, counters, SERVER_NAME),
+                    context.milterPort, context.ioThreads, context.busyPoll),
+                new BinaryEndpoint(filter, store, counters, SERVER_NAME, context.maxConnections),
                 new HttpEndpoint(filter, store, following, localOptOuts,
                     new ReconcileService(store, pipeline, following), counters, serviceMetrics),
                 context.milterPort < 0 ? null : new MilterEndpoint(filter, store, context.milter, counters),

@@ -20,31 +20,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The layout docs/ARCHITECTURE.md draws, held against the code's own references: the server's packages form layers,
- * each using only the layers below it, so dependencies point one way; each third-party library that shapes a
- * responsibility stays in the package that owns it; and the modules keep their direction (protocol below client,
- * client below server, no load-test or emulator code in the server).
+ * The layout docs/ARCHITECTURE.md draws, held against the code's own references: the server's packages form the
+ * layers of that page's table (read from it), each using only the layers below it, so dependencies point one way;
+ * each third-party library that shapes a responsibility stays in the package that owns it; and the modules keep
+ * their direction (protocol below client, client below server, no load-test or emulator code in the server).
  * <p>
  * A reference is an import, a static import or a fully qualified name in code (comments and strings are ignored).
  */
 class LayoutTest
 {
-    /**
-     * The server's packages, lowest layer first ("" is the root package: the composition, {@code FilterServer}).
-     * A package may use a package of a lower layer only; packages of one layer may not use each other.
-     */
-    static final List<Set<String>> LAYERS = List.of(
-        Set.of("logging"),
-        Set.of("decision"),
-        Set.of("index"),
-        Set.of("ingest"),
-        Set.of("iys"),
-        Set.of("optout"),
-        Set.of("metrics"),
-        Set.of("binary", "http", "milter"),
-        Set.of("net"),
-        Set.of(""),
-        Set.of("cli"));
+    /** Where the layer table lives: the one place it is written. */
+    static final String ARCHITECTURE_PAGE = "docs/ARCHITECTURE.md";
+    /** A row of that table: {@code | 8 | `binary`, `http`, `milter` | ...}; "(root)" is the root package. */
+    private static final Pattern LAYER_ROW = Pattern.compile("^\\| (\\d+) \\| ([^|]+) \\|", Pattern.MULTILINE);
+    private static final Pattern PACKAGE_NAME = Pattern.compile("`(\\w+)`|\\(root\\)");
 
     /** Library package prefixes and the server packages that alone may use them. */
     static final Map<String, Set<String>> CONFINED = Map.of(
@@ -61,8 +50,8 @@ class LayoutTest
     @Test
     void serverPackagesUseOnlyLowerLayers() throws IOException
     {
-        final Path sources = RepositoryReferencesTest.repositoryRoot().resolve("filter-server/src/main/java");
-        final List<String> found = layerViolations(sources);
+        final Path root = RepositoryReferencesTest.repositoryRoot();
+        final List<String> found = layerViolations(root.resolve("filter-server/src/main/java"), layers(root));
         assertEquals(List.of(), found, "a package uses one of its own layer or above; see docs/ARCHITECTURE.md");
     }
 
@@ -126,7 +115,8 @@ class LayoutTest
         write(dir, "index/Store.java", "package " + SERVER + ".index;\nimport " + SERVER + ".decision.Rule;\n" +
             "final class Store { }\n");
 
-        final List<String> found = layerViolations(dir);
+        final List<String> found = layerViolations(dir, List.of(Set.of("decision"), Set.of("index"),
+            Set.of("http", "milter"), Set.of("net"), Set.of("cli")));
 
         assertEquals(List.of(
             "decision/Rule.java (decision) uses index (" + SERVER + ".index.Store)",
@@ -136,24 +126,62 @@ class LayoutTest
     @Test
     void everyServerPackageHasALayer() throws IOException
     {
-        final Path sources = RepositoryReferencesTest.repositoryRoot().resolve("filter-server/src/main/java");
+        final Path root = RepositoryReferencesTest.repositoryRoot();
+        final Path sources = root.resolve("filter-server/src/main/java");
         final Set<String> layered = new TreeSet<>();
-        LAYERS.forEach(layered::addAll);
+        layers(root).forEach(layered::addAll);
         final Set<String> present = new TreeSet<>();
         for (final Path file : javaFiles(sources))
         {
             present.add(serverPackage(file));
         }
-        assertTrue(layered.containsAll(present), "packages without a layer: " + present + " vs " + layered);
+        assertEquals(present, layered, "the packages of " + ARCHITECTURE_PAGE + "'s layer table and of the code");
     }
 
-    static List<String> layerViolations(final Path sources) throws IOException
+    @Test
+    void shouldReadTheLayerTableLowestFirst(@TempDir final Path dir) throws IOException
+    {
+        Files.createDirectories(dir.resolve("docs"));
+        Files.writeString(dir.resolve(ARCHITECTURE_PAGE), "| layer | package | what |\n|---|---|---|\n" +
+            "| 3 | (root) | composition, see `FilterServer` |\n| 2 | `binary`, `http` | endpoints |\n" +
+            "| 1 | `decision` | rules |\n");
+
+        assertEquals(List.of(Set.of("decision"), Set.of("binary", "http"), Set.of("")), layers(dir));
+    }
+
+    /**
+     * @param root the repository.
+     * @return the server's packages, lowest layer first, as the architecture page's table lists them ("" is the
+     * root package). A package may use a package of a lower layer only; packages of one layer may not use each
+     * other.
+     */
+    static List<Set<String>> layers(final Path root) throws IOException
+    {
+        final String page = Files.readString(root.resolve(ARCHITECTURE_PAGE), StandardCharsets.UTF_8);
+        final java.util.TreeMap<Integer, Set<String>> byLayer = new java.util.TreeMap<>();
+        final Matcher row = LAYER_ROW.matcher(page);
+        while (row.find())
+        {
+            final Set<String> packages = new TreeSet<>();
+            final Matcher name = PACKAGE_NAME.matcher(row.group(2));
+            while (name.find())
+            {
+                packages.add(name.group(1) == null ? "" : name.group(1));
+            }
+            assertTrue(byLayer.put(Integer.parseInt(row.group(1)), Set.copyOf(packages)) == null,
+                "layer " + row.group(1) + " twice in " + ARCHITECTURE_PAGE);
+        }
+        assertTrue(byLayer.size() > 1, "no layer table found in " + ARCHITECTURE_PAGE);
+        return List.copyOf(byLayer.values());
+    }
+
+    static List<String> layerViolations(final Path sources, final List<Set<String>> layers) throws IOException
     {
         final List<String> found = new ArrayList<>();
         for (final Path file : javaFiles(sources))
         {
             final String from = serverPackage(file);
-            final int fromLayer = layerOf(from);
+            final int fromLayer = layerOf(layers, from);
             for (final String used : references(file))
             {
                 if (!used.startsWith(SERVER + "."))
@@ -161,7 +189,7 @@ class LayoutTest
                     continue;
                 }
                 final String to = serverPackage(used.substring(SERVER.length() + 1));
-                if (!to.equals(from) && layerOf(to) >= fromLayer)
+                if (!to.equals(from) && layerOf(layers, to) >= fromLayer)
                 {
                     found.add(sources.relativize(file).toString().replace('\\', '/').replaceFirst(
                         "^io/iysfilter/server/", "") + " (" + from + ") uses " + to + " (" + used + ")");
@@ -187,11 +215,11 @@ class LayoutTest
         return found;
     }
 
-    private static int layerOf(final String serverPackage)
+    private static int layerOf(final List<Set<String>> layers, final String serverPackage)
     {
-        for (int i = 0; i < LAYERS.size(); i++)
+        for (int i = 0; i < layers.size(); i++)
         {
-            if (LAYERS.get(i).contains(serverPackage))
+            if (layers.get(i).contains(serverPackage))
             {
                 return i;
             }

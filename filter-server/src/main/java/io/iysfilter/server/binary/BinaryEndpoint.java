@@ -1,14 +1,16 @@
 package io.iysfilter.server.binary;
 
+import io.iysfilter.protocol.Limits;
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.Decider;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelPipeline;
 
 /**
- * What the network layer needs to run the binary protocol endpoint: a frame handler per connection, each with its
- * own {@link Decider}, so event loops share nothing but the index.
+ * What the network layer needs to run the binary protocol endpoint: on each connection, the endpoint's connection
+ * limit, then a frame handler with its own {@link Decider}, so event loops share nothing but the index.
  */
 public final class BinaryEndpoint
 {
@@ -16,28 +18,49 @@ public final class BinaryEndpoint
     private final ConsentStore store;
     private final ServerCounters counters;
     private final String serverName;
+    private final int maxConnections;
+    private final ConnectionLimiter limiter;
 
     /**
      * @param filter     the rules.
      * @param store      the index.
      * @param counters   the counters.
-     * @param serverName product and version for WELCOME.
+     * @param serverName     product and version for WELCOME.
+     * @param maxConnections most concurrent connections; one more is answered ERROR TOO_MANY_CONNECTIONS and closed.
      */
     public BinaryEndpoint(
-        final ConsentFilter filter, final ConsentStore store, final ServerCounters counters, final String serverName)
+        final ConsentFilter filter,
+        final ConsentStore store,
+        final ServerCounters counters,
+        final String serverName,
+        final int maxConnections)
     {
         this.filter = filter;
         this.store = store;
         this.counters = counters;
         this.serverName = serverName;
+        this.maxConnections = maxConnections;
+        this.limiter = new ConnectionLimiter(maxConnections, counters);
     }
 
     /**
-     * @return the handler for one client connection: it frames, decodes, decides and answers.
+     * @return the endpoint's limits, for the log line that says where the server listens.
      */
-    public ChannelHandler newConnection()
+    public String limits()
     {
-        return newConnection(new Decider(filter, store.newLookup()), counters, serverName);
+        return "maxConnections=" + maxConnections + ", maxFrameLength=" + Limits.MAX_FRAME_LENGTH;
+    }
+
+    /**
+     * Mount the endpoint on a new client connection: the connection limit, then the handler that frames, decodes,
+     * decides and answers.
+     *
+     * @param pipeline the connection's pipeline.
+     */
+    public void mount(final ChannelPipeline pipeline)
+    {
+        pipeline.addLast("limiter", limiter);
+        pipeline.addLast("frames", newConnection(new Decider(filter, store.newLookup()), counters, serverName));
     }
 
     /**

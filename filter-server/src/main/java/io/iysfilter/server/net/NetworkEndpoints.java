@@ -1,6 +1,5 @@
 package io.iysfilter.server.net;
 
-import io.iysfilter.protocol.Limits;
 import io.iysfilter.server.binary.BinaryEndpoint;
 import io.iysfilter.server.http.HttpEndpoint;
 import io.iysfilter.server.metrics.ServerCounters;
@@ -74,7 +73,6 @@ public final class NetworkEndpoints implements AutoCloseable
      * @param milterPort     milter port, 0 for any, -1 for no milter endpoint.
      * @param ioThreads      event-loop threads.
      * @param busyPoll       whether the event loops poll without sleeping (epoll only).
-     * @param maxConnections most concurrent binary connections.
      */
     public record Settings(
         String bindAddress,
@@ -82,8 +80,7 @@ public final class NetworkEndpoints implements AutoCloseable
         int httpPort,
         int milterPort,
         int ioThreads,
-        boolean busyPoll,
-        int maxConnections)
+        boolean busyPoll)
     {
     }
 
@@ -118,7 +115,6 @@ public final class NetworkEndpoints implements AutoCloseable
         acceptors = new MultiThreadIoEventLoopGroup(1, ioHandlers);
         workers = new MultiThreadIoEventLoopGroup(settings.ioThreads(), epoll && settings.busyPoll() ?
             EpollIoHandler.newFactory(0, () -> (selectSupplier, hasTasks) -> SelectStrategy.BUSY_WAIT) : ioHandlers);
-        final ConnectionLimiter limiter = new ConnectionLimiter(settings.maxConnections(), counters);
         blockingWork = Executors.newFixedThreadPool(Math.max(2, settings.ioThreads()), runnable ->
         {
             final Thread thread = new Thread(runnable, "iys-worker");
@@ -134,8 +130,7 @@ public final class NetworkEndpoints implements AutoCloseable
                     protected void initChannel(final SocketChannel channel)
                     {
                         connections.add(channel);
-                        channel.pipeline().addLast("limiter", limiter);
-                        channel.pipeline().addLast("frames", binary.newConnection());
+                        binary.mount(channel.pipeline());
                     }
                 });
             httpChannel = bind(settings.bindAddress(), settings.httpPort(), serverChannelType,
@@ -165,11 +160,10 @@ public final class NetworkEndpoints implements AutoCloseable
             close();
             throw ex;
         }
-        LOG.info("listening: binary={}, http={}, milter={}, transport={}, ioThreads={}, busyPoll={}, " +
-            "maxConnections={}, maxFrameLength={}", binaryChannel.localAddress(), httpChannel.localAddress(),
+        LOG.info("listening: binary={} ({}), http={}, milter={}, transport={}, ioThreads={}, busyPoll={}",
+            binaryChannel.localAddress(), binary.limits(), httpChannel.localAddress(),
             milterChannel == null ? "off" : milterChannel.localAddress(), epoll ? "epoll" : "nio",
-            settings.ioThreads(), epoll && settings.busyPoll(), settings.maxConnections(),
-            Limits.MAX_FRAME_LENGTH);
+            settings.ioThreads(), epoll && settings.busyPoll());
     }
 
     private Channel bind(

@@ -1,4 +1,4 @@
-package io.iysfilter.server.net;
+package io.iysfilter.server.binary;
 
 import io.iysfilter.protocol.FrameDescriptor;
 import io.iysfilter.protocol.codecs.ErrorCode;
