@@ -35,7 +35,8 @@ final class CheckCommand implements Callable<Integer>
         converter = Converters.ChannelName.class, description = "the channel")
     private Channel channel;
 
-    @Option(names = "--recipient", required = true, paramLabel = "R", description = "phone number or e-mail address")
+    @Option(names = "--recipient", required = true, paramLabel = "R", converter = Converters.NonBlank.class,
+        description = "phone number or e-mail address")
     private String recipient;
 
     @Option(names = "--recipient-type", paramLabel = "BIREYSEL|TACIR", converter = Converters.RecipientTypeName.class,

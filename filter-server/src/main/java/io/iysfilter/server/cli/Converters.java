@@ -49,6 +49,35 @@ final class Converters
     }
 
     /**
+     * A value that must not be empty or blank, e.g. a recipient or a file name: an empty path would silently mean the
+     * current directory.
+     */
+    static final class NonBlank implements ITypeConverter<String>
+    {
+        @Override
+        public String convert(final String text)
+        {
+            if (text.isBlank())
+            {
+                throw new TypeConversionException("'" + text + "' (expected: a value that is not blank)");
+            }
+            return text;
+        }
+    }
+
+    /**
+     * A path that must not be empty or blank.
+     */
+    static final class NonBlankPath implements ITypeConverter<java.nio.file.Path>
+    {
+        @Override
+        public java.nio.file.Path convert(final String text)
+        {
+            return java.nio.file.Path.of(new NonBlank().convert(text));
+        }
+    }
+
+    /**
      * A brand's or a service provider's İYS code, 1..2^32-1.
      */
     static final class Code implements ITypeConverter<Long>

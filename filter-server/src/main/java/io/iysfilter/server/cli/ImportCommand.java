@@ -40,7 +40,8 @@ public final class ImportCommand implements Callable<Integer>
     private final PrintStream out;
     private final PrintStream err;
 
-    @Option(names = "--data-dir", required = true, paramLabel = "DIR", description = "the data directory")
+    @Option(names = "--data-dir", required = true, paramLabel = "DIR", converter = Converters.NonBlankPath.class,
+        description = "the data directory")
     private Path dataDir;
 
     @Option(names = "--brand", required = true, paramLabel = "CODE", converter = Converters.Code.class,

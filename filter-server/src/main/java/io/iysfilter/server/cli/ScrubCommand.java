@@ -54,7 +54,8 @@ final class ScrubCommand implements Callable<Integer>
         converter = Converters.ChannelName.class, description = "the channel")
     private Channel channel;
 
-    @Option(names = "--in", required = true, paramLabel = "FILE", description = "the list; '-' for standard input")
+    @Option(names = "--in", required = true, paramLabel = "FILE", converter = Converters.NonBlank.class,
+        description = "the list; '-' for standard input")
     private String inName;
 
     @Option(names = "--allowed", paramLabel = "OUT.csv", description = "where the rows that may be sent go")

@@ -79,6 +79,24 @@ class MainTest
     }
 
     @Test
+    void shouldRefuseABlankValueWhereAnEmptyOneWouldMeanSomethingElse()
+    {
+        // an empty --data-dir would be the current directory; an empty recipient a DENY instead of a usage error
+        final String[][] commands = {
+            {"import", "--data-dir", "", "--brand", "1", "x.csv"},
+            {"check", "--brand", "1", "--channel", "MESAJ", "--recipient", " "},
+            {"scrub", "--brand", "1", "--channel", "MESAJ", "--in", "", "--preview"}};
+        for (final String[] command : commands)
+        {
+            final ByteArrayOutputStream err = new ByteArrayOutputStream();
+            assertEquals(Main.EXIT_ERROR, Main.run(command, print(new ByteArrayOutputStream()), print(err)),
+                String.join(" ", command));
+            assertTrue(err.toString(StandardCharsets.UTF_8).contains("(expected: a value that is not blank)"),
+                err.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
     void shouldReportAUsageErrorFoundAfterParsingTheSameWay()
     {
         final ByteArrayOutputStream err = new ByteArrayOutputStream();
