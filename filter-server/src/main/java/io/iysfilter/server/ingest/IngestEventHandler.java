@@ -258,7 +258,7 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
         else if (outcome == ConsentIndexWriter.REJECTED_FUTURE)
         {
             rejected.getAndIncrement();
-            event.listener.onFailed(event.tag, futureDated(event.change));
+            event.listener.onFromTheFuture(event.tag, futureDated(event.change));
         }
         else
         {

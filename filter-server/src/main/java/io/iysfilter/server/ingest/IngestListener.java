@@ -27,6 +27,20 @@ public interface IngestListener
     void onFailed(long tag, String reason);
 
     /**
+     * The writer refused the change because its creationDate lies more than the allowed clock skew past the writer's
+     * clock: such a record would beat every real record of its key until the clock caught up. Nothing changed. By
+     * default, {@link #onFailed(long, String)}; a publisher that can fetch the change again later (the feed) may
+     * hold it rather than set it aside.
+     *
+     * @param tag    the publisher's tag for the change.
+     * @param reason why, with the change's creationDate.
+     */
+    default void onFromTheFuture(final long tag, final String reason)
+    {
+        onFailed(tag, reason);
+    }
+
+    /**
      * The store could not take the change: the disk is full, a write failed, or a mapped page could not be backed.
      * Nothing changed for it, and changes after it will likely fail too: a publisher should stop and retry later
      * rather than set the change aside. By default, {@link #onFailed(long, String)}.

@@ -88,6 +88,7 @@ final class BrandFeed
     private final ConsentChange change = new ConsentChange();
     private final Outcomes outcomes = new Outcomes();
     private final AtomicLong quarantined = new AtomicLong();
+    private final AtomicLong heldPages = new AtomicLong();
     private final AtomicLong received = new AtomicLong();
     private final Source[] sources = {new Source(SOURCES[0]), new Source(SOURCES[1])};
 
@@ -309,7 +310,10 @@ final class BrandFeed
                 accepted(source, after, requestMs);
                 return;
             }
-            quarantineFailures(source.name, page);
+            if (quarantineFailures(source.name, page))
+            {
+                return;
+            }
             if (page.after == null || page.after.equals(after))
             {
                 return;
@@ -469,15 +473,39 @@ final class BrandFeed
         pipeline.publish(change, index, outcomes);
     }
 
-    private void quarantineFailures(final String source, final Page page) throws IOException
+    /**
+     * Set aside the records of an applied page that the writer refused, except a RET from the future: setting that
+     * one aside would lose a citizen's refusal (the feed moves on and never returns to it), so the page is held
+     * instead. Its cursor stays before it, the next poll fetches it again (the records already applied are then
+     * superseded), and the RET is applied once this server's clock reaches its creationDate. Meanwhile the brand's
+     * as-of time does not move, so its answers turn STALE (DENY) past the freshness bound rather than ALLOW on a
+     * refusal we were sent. An ONAY from the future is set aside: losing it can only deny.
+     *
+     * @return whether the page is held.
+     */
+    private boolean quarantineFailures(final String source, final Page page) throws IOException
     {
+        boolean held = false;
         Failure failure;
         while ((failure = outcomes.failures.poll()) != null)
         {
+            final Map<String, String> record = page.records.get((int)failure.tag);
+            if (failure.future && "RET".equals(record.get("status")))
+            {
+                held = true;
+                LOG.error("İYS feed of brand {}: {} holds its cursor before a RET from the future, which it will " +
+                    "apply once this server's clock reaches it; check the clock (NTP). {}: {}", brandCode, source,
+                    failure.reason, record);
+                continue;
+            }
             quarantined.incrementAndGet();
-            files.quarantine(source, "index refused: " + failure.reason, page.records.get((int)failure.tag)
-                .toString());
+            files.quarantine(source, "index refused: " + failure.reason, record.toString());
         }
+        if (held)
+        {
+            heldPages.incrementAndGet();
+        }
+        return held;
     }
 
     private static void await(final java.util.concurrent.CompletableFuture<Void> future)
@@ -584,7 +612,22 @@ final class BrandFeed
         return quarantined.get();
     }
 
-    private record Failure(long tag, String reason)
+    /**
+     * @return pages held because the writer refused a RET in them as from the future (see quarantineFailures).
+     */
+    long heldPages()
+    {
+        return heldPages.get();
+    }
+
+    /**
+     * A record the writer refused.
+     *
+     * @param tag    its index in the page.
+     * @param reason why.
+     * @param future whether it was refused as from the future (a clock behind İYS's, or a bad date).
+     */
+    private record Failure(long tag, String reason, boolean future)
     {
     }
 
@@ -615,7 +658,13 @@ final class BrandFeed
         @Override
         public void onFailed(final long tag, final String reason)
         {
-            failures.add(new Failure(tag, reason));
+            failures.add(new Failure(tag, reason, false));
+        }
+
+        @Override
+        public void onFromTheFuture(final long tag, final String reason)
+        {
+            failures.add(new Failure(tag, reason, true));
         }
 
         @Override

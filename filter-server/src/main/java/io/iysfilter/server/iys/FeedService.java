@@ -270,6 +270,9 @@ public final class FeedService implements AutoCloseable
                 .description("records received from the brand's İYS feed").register(registry);
             FunctionCounter.builder("iys_feed_quarantined", follower.feed, BrandFeed::quarantined)
                 .tag("brand", brand).description("records or pages quarantined").register(registry);
+            FunctionCounter.builder("iys_feed_held_pages", follower.feed, BrandFeed::heldPages)
+                .tag("brand", brand).description("pages held, cursor unmoved, over a RET from the future")
+                .register(registry);
             Gauge.builder("iys_feed_needs_rebootstrap", follower,
                 (f) -> "NEEDS_REBOOTSTRAP".equals(f.state) ? 1 : 0).tag("brand", brand)
                 .description("1 when the brand's cursor is lost and it must be re-bootstrapped").register(registry);

@@ -318,6 +318,38 @@ class BrandFeedTest
         assertEquals(1, pipeline.rejected());
     }
 
+    @Test
+    void shouldHoldItsCursorBeforeARetFromTheFutureAndApplyItWhenTheClockGetsThere() throws Exception
+    {
+        // this server's clock is two hours behind İYS's: the writer shares the test's clock
+        pipeline.close();
+        store.close();
+        store = ConsentStore.open(dataDir, IndexOptions.withEntries(1_000).withClock(nowMs::get));
+        pipeline = new IngestPipeline(store.writer(), 1024);
+        iys.add("HS", START_MS - 2 * HOUR, "+905320000001", "ONAY");
+        iys.add("HS", START_MS + 2 * HOUR, "+905320000001", "RET");
+        iys.ignoreExclusion = true;
+        final BrandFeed feed = feed();
+
+        feed.pollOnce();
+        assertEquals(ConsentStatus.ONAY, status("+905320000001"), "the RET from the future is refused for now");
+        assertEquals(null, feed.cursor("HS"), "the cursor stays before the page holding it");
+        assertEquals(0, feed.quarantined(), "and the RET is not set aside");
+        assertEquals(1, feed.heldPages());
+        assertEquals(1, pipeline.rejected());
+
+        feed.pollOnce();
+        assertEquals("HS null", iys.lastRequest("HS"), "the page is fetched again");
+        assertEquals(2, feed.heldPages());
+
+        nowMs.addAndGet(2 * HOUR);
+        feed.pollOnce();
+        assertEquals(ConsentStatus.RET, status("+905320000001"), "once the clock gets there, the RET is applied");
+        assertTrue(feed.cursor("HS").startsWith(Long.toString(START_MS + 2 * HOUR)), feed.cursor("HS"));
+        assertEquals(2, feed.heldPages());
+        assertEquals(0, feed.quarantined());
+    }
+
     private int status(final String phone)
     {
         final IndexLookup lookup = store.newLookup();
