@@ -181,6 +181,12 @@ class GoldenVectorsTest
             "batch has too many entries: entries=1001, maxBatchEntries=1000");
         assertError("error-frame-too-large.hex", 0L, ErrorCode.FRAME_TOO_LARGE,
             "frame length exceeds maximum: frameLength=542393671, maxFrameLength=262144");
+        assertError("error-batch-trailing-bytes.hex", 0L, ErrorCode.MALFORMED_FRAME,
+            "CHECK_BATCH frame carries bytes after its last declared entry: entries=1, end=45, frameLength=62");
+        assertError("error-idle-timeout.hex", 0L, ErrorCode.IDLE_TIMEOUT,
+            "no complete frame within the idle timeout: idleTimeoutMs=300000");
+        assertError("error-frame-timeout.hex", 0L, ErrorCode.FRAME_TIMEOUT,
+            "frame not completed within the frame timeout: frameTimeoutMs=10000");
     }
 
     private record Entry(Channel channel, RecipientType type, MessageKind kind, String recipient)

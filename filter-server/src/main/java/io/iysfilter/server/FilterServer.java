@@ -77,7 +77,8 @@ public final class FilterServer implements AutoCloseable
             network = new NetworkEndpoints(
                 new NetworkEndpoints.Settings(context.bindAddress, context.binaryPort, context.httpPort,
                     context.milterPort, context.ioThreads, context.busyPoll),
-                new BinaryEndpoint(filter, store, counters, SERVER_NAME, context.maxConnections),
+                new BinaryEndpoint(filter, store, counters, SERVER_NAME, context.maxConnections,
+                    context.binaryIdleTimeoutMs, context.binaryFrameTimeoutMs),
                 new HttpEndpoint(filter, store, following, localOptOuts,
                     new ReconcileService(store, pipeline, following), counters, serviceMetrics),
                 context.milterPort < 0 ? null : new MilterEndpoint(filter, store, context.milter, counters),
@@ -254,6 +255,8 @@ public final class FilterServer implements AutoCloseable
         private final List<FeedSettings> feeds = new ArrayList<>();
         private int ioThreads = Runtime.getRuntime().availableProcessors();
         private int maxConnections = MAX_CONNECTIONS_DEFAULT;
+        private long binaryIdleTimeoutMs = BinaryEndpoint.IDLE_TIMEOUT_MS_DEFAULT;
+        private long binaryFrameTimeoutMs = BinaryEndpoint.FRAME_TIMEOUT_MS_DEFAULT;
         private boolean busyPoll;
         private FilterPolicy policy = FilterPolicy.DEFAULT;
         private IndexOptions indexOptions = IndexOptions.withEntries(IndexOptions.DEFAULT_ENTRIES_PER_MAP);
@@ -375,6 +378,28 @@ public final class FilterServer implements AutoCloseable
         }
 
         /**
+         * @param binaryIdleTimeoutMs a binary connection that completes no frame for this long is sent ERROR
+         *                            IDLE_TIMEOUT and closed; 0 for never.
+         * @return this.
+         */
+        public Context binaryIdleTimeoutMs(final long binaryIdleTimeoutMs)
+        {
+            this.binaryIdleTimeoutMs = binaryIdleTimeoutMs;
+            return this;
+        }
+
+        /**
+         * @param binaryFrameTimeoutMs a binary frame, once begun, must complete within this long, else ERROR
+         *                             FRAME_TIMEOUT and the connection is closed; 0 for never.
+         * @return this.
+         */
+        public Context binaryFrameTimeoutMs(final long binaryFrameTimeoutMs)
+        {
+            this.binaryFrameTimeoutMs = binaryFrameTimeoutMs;
+            return this;
+        }
+
+        /**
          * @param policy decision policies.
          * @return this.
          */
@@ -452,6 +477,11 @@ public final class FilterServer implements AutoCloseable
             if (maxConnections < 1)
             {
                 throw new IllegalArgumentException("maxConnections: " + maxConnections + " (expected: >= 1)");
+            }
+            if (binaryIdleTimeoutMs < 0 || binaryFrameTimeoutMs < 0)
+            {
+                throw new IllegalArgumentException("binaryIdleTimeoutMs: " + binaryIdleTimeoutMs +
+                    ", binaryFrameTimeoutMs: " + binaryFrameTimeoutMs + " (expected: >= 0, 0 for off)");
             }
             Objects.requireNonNull(bindAddress, "bindAddress");
             Objects.requireNonNull(policy, "policy");

@@ -20,6 +20,7 @@ import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.MessageKind;
 import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.decision.RecipientType;
+import io.iysfilter.server.logging.LogLimiter;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServerCounters.Endpoint;
 import io.iysfilter.server.metrics.ServerCounters.RequestType;
@@ -28,13 +29,17 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.concurrent.Ticker;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One binary-protocol connection: frames are parsed in place in Netty's cumulation buffer, decided, and the
@@ -43,17 +48,33 @@ import java.util.List;
  * <p>
  * A frame that breaks the protocol (length out of range, foreign schema, unknown template, a message overrunning
  * its frame) gets an ERROR with correlationId 0, then this connection alone is closed. A CHECK_BATCH over the
- * entry limit gets an ERROR with its correlationId and the connection stays open.
+ * entry limit gets an ERROR with its correlationId and the connection stays open. When several things are wrong,
+ * the first in the order the bytes are read decides the error (docs/PROTOCOL.md §7).
+ * <p>
+ * Bounded in time: a connection that completes no frame for the idle timeout gets ERROR IDLE_TIMEOUT, one whose
+ * frame, once begun, does not complete within the frame timeout gets ERROR FRAME_TIMEOUT; both are then closed.
+ * A check runs every quarter of the shorter timeout, so a timeout is acted on at most a quarter late; reading a
+ * frame costs two field writes, nothing is rescheduled per frame. While reading is paused for back-pressure the
+ * frame timer stands still (the frame is late because the client does not read, which the idle timeout bounds).
+ * An ERROR that cannot be written (the client does not read) does not hold the connection: it is closed anyway
+ * once the frame timeout (else the idle timeout) has passed after the error.
+ * <p>
+ * Bounded in memory: reading stops while the channel is not writable (answers above the write-buffer high-water
+ * mark wait for the client) and resumes when it is writable again; {@link ReadGate} holds back the reads the
+ * decoder would request meanwhile.
  */
 final class BinaryFrameHandler extends ByteToMessageDecoder
 {
     private static final Logger LOG = LoggerFactory.getLogger(BinaryFrameHandler.class);
+    private static final LogLimiter UNEXPECTED = LogLimiter.everyTenSeconds();
     private static final ByteOrder ORDER = FrameDescriptor.BYTE_ORDER;
     private static final int FLUSH_THRESHOLD = 64 * 1024;
     private static final int MAX_RESPONSE_LENGTH = FrameDescriptor.MESSAGE_OFFSET +
         CheckBatchResponseEncoder.BLOCK_LENGTH + GroupSizeEncodingDecoder.ENCODED_LENGTH +
         Limits.MAX_BATCH_ENTRIES * CheckBatchResponseEncoder.ResultsEncoder.sbeBlockLength();
     private static final int MAX_ERROR_TEXT = 512;
+    /** İYS brand codes run 1..2^32-1: 0 is an invalid request, answered DENY / INVALID_REQUEST (PROTOCOL.md §3). */
+    private static final long INVALID_BRAND_CODE = 0;
 
     private final Decider decider;
     private final ServerCounters counters;
@@ -70,16 +91,37 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
     private final CheckResponseEncoder checkResponse = new CheckResponseEncoder();
     private final CheckBatchResponseEncoder checkBatchResponse = new CheckBatchResponseEncoder();
     private final ErrorEncoder error = new ErrorEncoder();
+    private final long idleTimeoutNs;
+    private final long frameTimeoutNs;
     private ByteBufAllocator allocator;
     private ByteBuf pending;
     private boolean closing;
     private long frameStartNs;
+    private Ticker ticker;
+    private ScheduledFuture<?> timer;
+    private long lastFrameNs;
+    private boolean partial;
+    private long partialSinceNs;
+    private boolean paused;
+    private long closingSinceNs;
 
-    BinaryFrameHandler(final Decider decider, final ServerCounters counters, final String serverName)
+    BinaryFrameHandler(
+        final Decider decider,
+        final ServerCounters counters,
+        final String serverName,
+        final long idleTimeoutMs,
+        final long frameTimeoutMs)
     {
+        if (idleTimeoutMs < 0 || frameTimeoutMs < 0)
+        {
+            throw new IllegalArgumentException("idleTimeoutMs: " + idleTimeoutMs + ", frameTimeoutMs: " +
+                frameTimeoutMs + " (expected: >= 0, 0 for off)");
+        }
         this.decider = decider;
         this.counters = counters;
         this.serverName = serverName.getBytes(StandardCharsets.US_ASCII);
+        this.idleTimeoutNs = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMs);
+        this.frameTimeoutNs = TimeUnit.MILLISECONDS.toNanos(frameTimeoutMs);
     }
 
     @Override
@@ -94,6 +136,27 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         // runs from the previous frame's end, so one monotonic read per frame.
         final long nowMs = System.currentTimeMillis();
         frameStartNs = System.nanoTime();
+        final long tickNs = ticker.nanoTime();
+        final int readable = in.readableBytes();
+        decodeFrames(ctx, in, nowMs);
+        if (closing)
+        {
+            return;
+        }
+        if (in.readableBytes() < readable)
+        {
+            lastFrameNs = tickNs;
+            partial = false;
+        }
+        if (in.isReadable() && !partial)
+        {
+            partial = true;
+            partialSinceNs = tickNs;
+        }
+    }
+
+    private void decodeFrames(final ChannelHandlerContext ctx, final ByteBuf in, final long nowMs)
+    {
         while (in.readableBytes() >= FrameDescriptor.HEADER_LENGTH)
         {
             final int start = in.readerIndex();
@@ -185,10 +248,14 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
 
     private String onHello(final int frameLength)
     {
-        if (header.blockLength() < HelloDecoder.BLOCK_LENGTH ||
-            FrameDescriptor.MESSAGE_OFFSET + header.blockLength() > frameLength)
+        final int end = FrameDescriptor.MESSAGE_OFFSET + header.blockLength();
+        if (header.blockLength() < HelloDecoder.BLOCK_LENGTH || end > frameLength)
         {
             return "HELLO block does not fit its frame: blockLength=" + header.blockLength();
+        }
+        if (end < frameLength && header.version() <= FrameDescriptor.SCHEMA_VERSION)
+        {
+            return "HELLO frame carries bytes after its block: end=" + end + ", frameLength=" + frameLength;
         }
         counters.onRequest(Endpoint.BINARY, RequestType.HELLO);
         hello.wrap(frame, FrameDescriptor.MESSAGE_OFFSET, header.blockLength(), header.version());
@@ -227,12 +294,14 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         counters.onRequest(Endpoint.BINARY, RequestType.CHECK);
         check.wrap(frame, FrameDescriptor.MESSAGE_OFFSET, header.blockLength(), header.version());
         final long correlationId = check.correlationId();
-        final BrandState brand = decider.brand(check.brandCode());
+        final long brandCode = check.brandCode();
+        final BrandState brand = brandCode == INVALID_BRAND_CODE ? null : decider.brand(brandCode);
         final Channel channel = Channel.fromCode(check.channelRaw());
         final RecipientType type = RecipientType.fromCode(check.recipientTypeRaw());
         final MessageKind kind = MessageKind.fromCode(check.messageKindRaw());
         check.wrapRecipient(recipient);
-        final Reason reason = decider.decide(brand, channel, type, kind, recipient, 0, recipient.capacity(), nowMs);
+        final Reason reason = brandCode == INVALID_BRAND_CODE ? Reason.INVALID_REQUEST :
+            decider.decide(brand, channel, type, kind, recipient, 0, recipient.capacity(), nowMs);
         counters.onDecision(Endpoint.BINARY, reason);
 
         beginResponse(FrameDescriptor.MESSAGE_OFFSET + CheckResponseEncoder.BLOCK_LENGTH);
@@ -262,23 +331,30 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         {
             return "CHECK_BATCH entry block too short: blockLength=" + entryBlockLength;
         }
-        final int problem = validateEntries(groupOffset + GroupSizeEncodingDecoder.ENCODED_LENGTH, entryBlockLength,
-            count, frameLength);
-        if (problem != 0)
-        {
-            return "CHECK_BATCH entry " + (problem - 1) + " overruns its frame";
-        }
-
         counters.onRequest(Endpoint.BINARY, RequestType.CHECK_BATCH);
         checkBatch.wrap(frame, FrameDescriptor.MESSAGE_OFFSET, header.blockLength(), header.version());
         final long correlationId = checkBatch.correlationId();
         if (count > Limits.MAX_BATCH_ENTRIES)
         {
+            // The count is read before the entries, so it wins over whatever they hold; the frame's length alone
+            // delimits it, so the connection stays open.
             writeError(correlationId, ErrorCode.BATCH_TOO_LARGE, "batch has too many entries: entries=" + count +
                 ", maxBatchEntries=" + Limits.MAX_BATCH_ENTRIES);
             return null;
         }
-        final BrandState brand = decider.brand(checkBatch.brandCode());
+        final int entriesEnd = validateEntries(groupOffset + GroupSizeEncodingDecoder.ENCODED_LENGTH,
+            entryBlockLength, count, frameLength);
+        if (entriesEnd < 0)
+        {
+            return "CHECK_BATCH entry " + (-entriesEnd - 1) + " overruns its frame";
+        }
+        if (entriesEnd < frameLength && header.version() <= FrameDescriptor.SCHEMA_VERSION)
+        {
+            return "CHECK_BATCH frame carries bytes after its last declared entry: entries=" + count + ", end=" +
+                entriesEnd + ", frameLength=" + frameLength;
+        }
+        final long brandCode = checkBatch.brandCode();
+        final BrandState brand = brandCode == INVALID_BRAND_CODE ? null : decider.brand(brandCode);
         beginResponse(MAX_RESPONSE_LENGTH);
         final CheckBatchResponseEncoder.ResultsEncoder results = checkBatchResponse
             .wrapAndApplyHeader(out, FrameDescriptor.MESSAGE_HEADER_OFFSET, headerEncoder)
@@ -293,8 +369,8 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
             final RecipientType type = RecipientType.fromCode(entries.recipientTypeRaw());
             final MessageKind kind = MessageKind.fromCode(entries.messageKindRaw());
             entries.wrapRecipient(recipient);
-            final Reason reason = decider.decide(brand, channel, type, kind, recipient, 0, recipient.capacity(),
-                nowMs);
+            final Reason reason = brandCode == INVALID_BRAND_CODE ? Reason.INVALID_REQUEST :
+                decider.decide(brand, channel, type, kind, recipient, 0, recipient.capacity(), nowMs);
             counters.onDecision(Endpoint.BINARY, reason);
             results.next()
                 .verdict(Verdicts.verdictOf(reason.wire()))
@@ -306,8 +382,8 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
     }
 
     /**
-     * @return 0 when every entry and its recipient lie inside the frame, else 1 + the index of the first that
-     * does not.
+     * @return where the last declared entry ends when every entry and its recipient lie inside the frame, else
+     * -(1 + the index of the first that does not).
      */
     private int validateEntries(final int firstOffset, final int blockLength, final int count, final int frameLength)
     {
@@ -317,19 +393,15 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
             final int varOffset = offset + blockLength;
             if (varOffset + 1 > frameLength)
             {
-                return i + 1;
+                return -(i + 1);
             }
             offset = varOffset + 1 + (frame.getByte(varOffset) & 0xFF);
             if (offset > frameLength)
             {
-                return i + 1;
+                return -(i + 1);
             }
         }
-        if (offset < frameLength && header.version() <= FrameDescriptor.SCHEMA_VERSION)
-        {
-            return count + 1;
-        }
-        return 0;
+        return offset;
     }
 
     private void beginResponse(final int maxLength)
@@ -370,6 +442,7 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
             ctx.channel().remoteAddress(), code, text);
         writeError(0, code, text);
         closing = true;
+        closingSinceNs = ticker.nanoTime();
         final ByteBuf toWrite = pending;
         pending = null;
         ctx.writeAndFlush(toWrite).addListener(ChannelFutureListener.CLOSE);
@@ -385,6 +458,70 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
     public void handlerAdded(final ChannelHandlerContext ctx)
     {
         allocator = ctx.alloc();
+        ticker = ctx.executor().ticker();
+        if (ctx.channel().isActive())
+        {
+            startTimer(ctx);
+        }
+    }
+
+    @Override
+    public void channelActive(final ChannelHandlerContext ctx) throws Exception
+    {
+        startTimer(ctx);
+        super.channelActive(ctx);
+    }
+
+    private void startTimer(final ChannelHandlerContext ctx)
+    {
+        final long shortest = Math.min(idleTimeoutNs == 0 ? Long.MAX_VALUE : idleTimeoutNs,
+            frameTimeoutNs == 0 ? Long.MAX_VALUE : frameTimeoutNs);
+        if (timer != null || shortest == Long.MAX_VALUE)
+        {
+            return;
+        }
+        lastFrameNs = ticker.nanoTime();
+        final long periodNs = Math.max(TimeUnit.MILLISECONDS.toNanos(1), shortest / 4);
+        timer = ctx.executor().scheduleAtFixedRate(() -> onTimer(ctx), periodNs, periodNs, TimeUnit.NANOSECONDS);
+    }
+
+    private void onTimer(final ChannelHandlerContext ctx)
+    {
+        try
+        {
+            final long nowNs = ticker.nanoTime();
+            if (closing)
+            {
+                final long lingerNs = frameTimeoutNs != 0 ? frameTimeoutNs : idleTimeoutNs;
+                if (nowNs - closingSinceNs >= lingerNs && ctx.channel().isOpen())
+                {
+                    LOG.debug("closing connection whose client does not read its ERROR: remote={}",
+                        ctx.channel().remoteAddress());
+                    ctx.close();
+                }
+                return;
+            }
+            if (frameTimeoutNs != 0 && partial && !paused && nowNs - partialSinceNs >= frameTimeoutNs)
+            {
+                timeOut(ctx, ErrorCode.FRAME_TIMEOUT, "frame not completed within the frame timeout: " +
+                    "frameTimeoutMs=" + TimeUnit.NANOSECONDS.toMillis(frameTimeoutNs));
+            }
+            else if (idleTimeoutNs != 0 && nowNs - lastFrameNs >= idleTimeoutNs)
+            {
+                timeOut(ctx, ErrorCode.IDLE_TIMEOUT, "no complete frame within the idle timeout: idleTimeoutMs=" +
+                    TimeUnit.NANOSECONDS.toMillis(idleTimeoutNs));
+            }
+        }
+        catch (final Throwable ex)
+        {
+            LOG.warn("closing connection after a failed timeout check: remote={}", ctx.channel().remoteAddress(), ex);
+            ctx.close();
+        }
+    }
+
+    private void timeOut(final ChannelHandlerContext ctx, final ErrorCode code, final String text)
+    {
+        fail(ctx, null, code, text);
     }
 
     @Override
@@ -399,10 +536,7 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         {
             ctx.flush();
         }
-        if (!ctx.channel().isWritable())
-        {
-            ctx.channel().config().setAutoRead(false);
-        }
+        pauseIfUnwritable(ctx);
         super.channelReadComplete(ctx);
     }
 
@@ -411,14 +545,44 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
     {
         if (ctx.channel().isWritable())
         {
-            ctx.channel().config().setAutoRead(true);
+            if (paused)
+            {
+                paused = false;
+                if (partial)
+                {
+                    partialSinceNs = ticker.nanoTime();
+                }
+                ctx.channel().config().setAutoRead(true);
+            }
+        }
+        else
+        {
+            pauseIfUnwritable(ctx);
         }
         super.channelWritabilityChanged(ctx);
+    }
+
+    /**
+     * Stop reading while the answers already waiting exceed the high-water mark: the client is not reading them.
+     */
+    private void pauseIfUnwritable(final ChannelHandlerContext ctx)
+    {
+        if (!paused && !closing && !ctx.channel().isWritable() && ctx.channel().isActive())
+        {
+            paused = true;
+            ctx.channel().config().setAutoRead(false);
+            counters.onBinaryReadPaused();
+        }
     }
 
     @Override
     protected void handlerRemoved0(final ChannelHandlerContext ctx)
     {
+        if (timer != null)
+        {
+            timer.cancel(false);
+            timer = null;
+        }
         if (pending != null)
         {
             pending.release();
@@ -427,9 +591,32 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
     }
 
     @Override
+    public void channelInactive(final ChannelHandlerContext ctx) throws Exception
+    {
+        if (timer != null)
+        {
+            timer.cancel(false);
+            timer = null;
+        }
+        super.channelInactive(ctx);
+    }
+
+    @Override
     public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
     {
-        LOG.debug("closing connection after error: remote={}", ctx.channel().remoteAddress(), cause);
+        if (cause instanceof IOException)
+        {
+            LOG.debug("closing connection after error: remote={}", ctx.channel().remoteAddress(), cause);
+        }
+        else
+        {
+            final long suppressed = UNEXPECTED.tryAcquire(System.nanoTime());
+            if (suppressed >= 0)
+            {
+                LOG.warn("closing connection after an unexpected error: remote={}, suppressedSinceLast={}",
+                    ctx.channel().remoteAddress(), suppressed, cause);
+            }
+        }
         ctx.close();
     }
 }

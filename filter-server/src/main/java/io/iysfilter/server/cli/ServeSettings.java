@@ -189,6 +189,8 @@ final class ServeSettings
             .ioThreads(Setting.IO_THREADS.value(settings).intValue())
             .busyPoll(Setting.BUSY_POLL.value(settings))
             .maxConnections(Setting.MAX_CONNECTIONS.value(settings).intValue())
+            .binaryIdleTimeoutMs(Setting.BINARY_IDLE_TIMEOUT.value(settings))
+            .binaryFrameTimeoutMs(Setting.BINARY_FRAME_TIMEOUT.value(settings))
             .policy(new FilterPolicy(tacir))
             .indexOptions(new IndexOptions(entries, IndexOptions.DEFAULT_MAX_BLOAT_FACTOR,
                 brand -> unbounded.contains(brand) ? 0 : boundMs).withMaxFutureSkewMs(skewMs)

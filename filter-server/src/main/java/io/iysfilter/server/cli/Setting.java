@@ -77,6 +77,12 @@ final class Setting<T>
     static final Setting<Long> MAX_CONNECTIONS = of("max-connections", "N", range(1, 1_000_000),
         Integer.toString(FilterServer.Context.MAX_CONNECTIONS_DEFAULT),
         "concurrent binary connections; more get ERROR TOO_MANY_CONNECTIONS");
+    static final Setting<Long> BINARY_IDLE_TIMEOUT = of("binary-idle-timeout", "D", Setting::duration, "5m",
+        "a binary connection that completes no frame for this long gets ERROR IDLE_TIMEOUT and is closed; `off` " +
+        "for never");
+    static final Setting<Long> BINARY_FRAME_TIMEOUT = of("binary-frame-timeout", "D", Setting::duration, "10s",
+        "a binary frame, once begun, must be complete within this long, else ERROR FRAME_TIMEOUT and the " +
+        "connection is closed; `off` for never");
     static final Setting<Integer> MILTER_PORT = of("milter-port", "N|off", Setting::portOrOff,
         Integer.toString(MilterEndpoint.PORT_DEFAULT), "milter endpoint for Postfix/Sendmail; `off` for none");
     static final Setting<String> MILTER_BRAND_MAP = of("milter-brand-map", "FILE", Setting::text, "",

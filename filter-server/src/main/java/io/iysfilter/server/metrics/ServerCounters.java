@@ -70,6 +70,7 @@ public final class ServerCounters
     private final LongAdder httpBadRequests = new LongAdder();
     private final LongAdder[] milterErrors = adders(1, MilterError.values().length)[0];
     private final AtomicInteger activeConnections = new AtomicInteger();
+    private final LongAdder binaryReadPauses = new LongAdder();
     private volatile boolean latencyBound;
     private final List<LatencyHistogram> latencyHistograms = new CopyOnWriteArrayList<>();
     private final FastThreadLocal<LatencyHistogram[][]> latency = new FastThreadLocal<>()
@@ -176,6 +177,23 @@ public final class ServerCounters
     }
 
     /**
+     * A binary connection stopped reading requests because its client left more answers unread than the
+     * write-buffer high-water mark (back-pressure); it reads again once they drain.
+     */
+    public void onBinaryReadPaused()
+    {
+        binaryReadPauses.increment();
+    }
+
+    /**
+     * @return how often a binary connection stopped reading for back-pressure since start.
+     */
+    public long binaryReadPauses()
+    {
+        return binaryReadPauses.sum();
+    }
+
+    /**
      * @return the live count of binary connections, for the connection limit.
      */
     public AtomicInteger activeConnections()
@@ -279,6 +297,9 @@ public final class ServerCounters
             prometheus.getPrometheusRegistry().register(new LatencyCollector());
             latencyBound = true;
         }
+        FunctionCounter.builder("iys_binary_read_pauses", binaryReadPauses, LongAdder::sum)
+            .description("times a binary connection stopped reading because its client left its answers unread")
+            .register(registry);
         Gauge.builder("iys_connections_active", activeConnections, AtomicInteger::get)
             .description("open binary protocol connections")
             .register(registry);

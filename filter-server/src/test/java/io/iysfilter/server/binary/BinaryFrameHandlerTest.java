@@ -44,6 +44,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -59,6 +60,8 @@ class BinaryFrameHandlerTest
     private static final long BRAND = 600_001;
     private static final String CONSENTED = "+905321234567";
     private static final String REJECTED = "+905329876543";
+    private static final long IDLE_TIMEOUT_MS = 60_000;
+    private static final long FRAME_TIMEOUT_MS = 2_000;
 
     @TempDir
     static Path dataDir;
@@ -94,7 +97,8 @@ class BinaryFrameHandlerTest
     void connect()
     {
         channel = new EmbeddedChannel(new BinaryFrameHandler(
-            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup()), counters, "iys-filter/test"));
+            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup()), counters, "iys-filter/test",
+            IDLE_TIMEOUT_MS, FRAME_TIMEOUT_MS));
     }
 
     @AfterEach
@@ -305,6 +309,165 @@ class BinaryFrameHandlerTest
         assertEquals(Limits.MAX_BATCH_ENTRIES, welcome.maxBatchEntries());
         assertEquals(Limits.MAX_ADDRESS_LENGTH, welcome.maxAddressLength());
         assertEquals("iys-filter/test", welcome.serverName());
+    }
+
+    @Test
+    void shouldRefuseAHelloWithBytesLeftOverAndClose()
+    {
+        final byte[] hello = Arrays.copyOf(hello(130), FrameDescriptor.MESSAGE_OFFSET + HelloEncoder.BLOCK_LENGTH + 3);
+        FrameDescriptor.frameLength(new UnsafeBuffer(hello), 0, hello.length);
+        channel.writeInbound(Unpooled.wrappedBuffer(hello));
+        assertError(single(), 0, ErrorCode.MALFORMED_FRAME);
+        assertFalse(channel.isActive(), "a version-1 frame with bytes left over closes the connection");
+    }
+
+    @Test
+    void shouldAnswerBrandZeroAsAnInvalidRequest()
+    {
+        final byte[] commercial = check(140, CONSENTED);
+        final byte[] transactional = check(141, CONSENTED);
+        transactional[FrameDescriptor.MESSAGE_OFFSET + 14] = (byte)MessageKind.TRANSACTIONAL.value();
+        for (final byte[] frame : new byte[][]{commercial, transactional})
+        {
+            new UnsafeBuffer(frame).putInt(FrameDescriptor.MESSAGE_OFFSET + 8, 0, FrameDescriptor.BYTE_ORDER);
+        }
+        channel.writeInbound(Unpooled.wrappedBuffer(concat(commercial, transactional)));
+        final List<byte[]> frames = responses();
+        assertEquals(2, frames.size());
+        for (int i = 0; i < 2; i++)
+        {
+            final CheckResponseDecoder response = checkResponse(frames.get(i));
+            assertEquals(140 + i, response.correlationId());
+            assertEquals(Reason.INVALID_REQUEST, response.reason(), "brand 0 is no İYS brand code, whatever the kind");
+            assertEquals(io.iysfilter.protocol.codecs.Verdict.DENY, response.verdict());
+            assertEquals(0, response.asOf());
+        }
+
+        final byte[] batch = batch(142, new String[]{CONSENTED, REJECTED}, 0);
+        new UnsafeBuffer(batch).putInt(FrameDescriptor.MESSAGE_OFFSET + 8, 0, FrameDescriptor.BYTE_ORDER);
+        channel.writeInbound(Unpooled.wrappedBuffer(batch));
+        final byte[] frame = single();
+        final MessageHeaderDecoder header = header(frame);
+        final CheckBatchResponseDecoder decoder = new CheckBatchResponseDecoder()
+            .wrap(new UnsafeBuffer(frame), FrameDescriptor.MESSAGE_OFFSET, header.blockLength(), header.version());
+        assertEquals(142, decoder.correlationId());
+        final List<Reason> reasons = new ArrayList<>();
+        for (final CheckBatchResponseDecoder.ResultsDecoder result : decoder.results())
+        {
+            reasons.add(result.reason());
+        }
+        assertEquals(List.of(Reason.INVALID_REQUEST, Reason.INVALID_REQUEST), reasons);
+        assertTrue(channel.isActive());
+    }
+
+    @Test
+    void shouldRefuseABatchDeclaringTooManyEntriesByItsCountBeforeItsEntries()
+    {
+        final byte[] frame = batch(150, new String[]{CONSENTED, REJECTED, CONSENTED}, 0);
+        final int countOffset = FrameDescriptor.MESSAGE_OFFSET + CheckBatchEncoder.BLOCK_LENGTH + 2;
+        new UnsafeBuffer(frame).putShort(countOffset, (short)0xFFFF, FrameDescriptor.BYTE_ORDER);
+        channel.writeInbound(Unpooled.wrappedBuffer(frame));
+        final byte[] error = single();
+        assertError(error, 150, ErrorCode.BATCH_TOO_LARGE);
+        assertTrue(errorMessage(error).contains("entries=65535"), errorMessage(error));
+        assertTrue(channel.isActive(), "the frame's length still delimits it: the connection stays open");
+        channel.writeInbound(Unpooled.wrappedBuffer(check(151, CONSENTED)));
+        assertCheckResponse(single(), 151, Reason.CONSENT);
+    }
+
+    @Test
+    void shouldSayABatchCarriesBytesAfterItsLastDeclaredEntry()
+    {
+        final byte[] frame = batch(160, new String[]{CONSENTED, REJECTED}, 0);
+        final int countOffset = FrameDescriptor.MESSAGE_OFFSET + CheckBatchEncoder.BLOCK_LENGTH + 2;
+        new UnsafeBuffer(frame).putShort(countOffset, (short)1, FrameDescriptor.BYTE_ORDER);
+        channel.writeInbound(Unpooled.wrappedBuffer(frame));
+        final byte[] error = single();
+        assertError(error, 0, ErrorCode.MALFORMED_FRAME);
+        assertEquals("CHECK_BATCH frame carries bytes after its last declared entry: entries=1, end=45, " +
+            "frameLength=62", errorMessage(error), "as in the golden vector error-batch-trailing-bytes.hex");
+        assertFalse(channel.isActive());
+    }
+
+    @Test
+    void shouldCloseAFrameBegunButNotCompletedWithinTheFrameTimeout()
+    {
+        final byte[] frame = check(170, CONSENTED);
+        channel.writeInbound(Unpooled.wrappedBuffer(Arrays.copyOf(frame, 7)));
+        channel.advanceTimeBy(FRAME_TIMEOUT_MS / 2, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertTrue(channel.isActive(), "half the frame timeout is not yet a timeout");
+        channel.advanceTimeBy(FRAME_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        final byte[] error = single();
+        assertError(error, 0, ErrorCode.FRAME_TIMEOUT);
+        assertFalse(channel.isActive(), "closed after the frame timeout");
+        assertEquals(1, counters.protocolErrors(ErrorCode.FRAME_TIMEOUT));
+    }
+
+    @Test
+    void shouldTimeTheFrameFromItsFirstByteNotFromTheConnection()
+    {
+        channel.advanceTimeBy(FRAME_TIMEOUT_MS * 3 / 4, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        channel.writeInbound(Unpooled.wrappedBuffer(check(180, CONSENTED)));
+        assertCheckResponse(single(), 180, Reason.CONSENT);
+        final byte[] frame = check(181, REJECTED);
+        channel.writeInbound(Unpooled.wrappedBuffer(Arrays.copyOf(frame, 20)));
+        channel.advanceTimeBy(FRAME_TIMEOUT_MS * 3 / 4, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        channel.writeInbound(Unpooled.wrappedBuffer(Arrays.copyOfRange(frame, 20, frame.length)));
+        assertCheckResponse(single(), 181, Reason.REJECTED);
+        assertTrue(channel.isActive());
+        assertEquals(0, counters.protocolErrors(ErrorCode.FRAME_TIMEOUT));
+    }
+
+    @Test
+    void shouldCloseAConnectionIdleForTheIdleTimeoutButNotOneThatCompletesFrames()
+    {
+        for (int i = 0; i < 4; i++)
+        {
+            channel.advanceTimeBy(IDLE_TIMEOUT_MS / 2, TimeUnit.MILLISECONDS);
+            channel.runScheduledPendingTasks();
+            channel.writeInbound(Unpooled.wrappedBuffer(hello(190 + i)));
+            assertEquals(1, responses().size(), "a frame every half idle timeout keeps the connection");
+        }
+        channel.advanceTimeBy(IDLE_TIMEOUT_MS * 3 / 4, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertTrue(channel.isActive());
+        channel.advanceTimeBy(IDLE_TIMEOUT_MS / 2, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        final byte[] error = single();
+        assertError(error, 0, ErrorCode.IDLE_TIMEOUT);
+        assertTrue(errorMessage(error).contains("idleTimeoutMs=" + IDLE_TIMEOUT_MS), errorMessage(error));
+        assertFalse(channel.isActive());
+        assertEquals(1, counters.protocolErrors(ErrorCode.IDLE_TIMEOUT));
+    }
+
+    private static byte[] hello(final long correlationId)
+    {
+        final byte[] hello = new byte[FrameDescriptor.MESSAGE_OFFSET + HelloEncoder.BLOCK_LENGTH];
+        final UnsafeBuffer buffer = new UnsafeBuffer(hello);
+        new HelloEncoder().wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, new MessageHeaderEncoder())
+            .correlationId(correlationId).protocolVersion(1);
+        FrameDescriptor.frameLength(buffer, 0, hello.length);
+        return hello;
+    }
+
+    private static CheckResponseDecoder checkResponse(final byte[] frame)
+    {
+        final MessageHeaderDecoder header = header(frame);
+        assertEquals(CheckResponseDecoder.TEMPLATE_ID, header.templateId());
+        return new CheckResponseDecoder()
+            .wrap(new UnsafeBuffer(frame), FrameDescriptor.MESSAGE_OFFSET, header.blockLength(), header.version());
+    }
+
+    private static String errorMessage(final byte[] frame)
+    {
+        final MessageHeaderDecoder header = header(frame);
+        return new ErrorDecoder()
+            .wrap(new UnsafeBuffer(frame), FrameDescriptor.MESSAGE_OFFSET, header.blockLength(), header.version())
+            .message();
     }
 
     static byte[] check(final long correlationId, final String recipient)
