@@ -13,6 +13,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.unix.Errors;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -34,6 +35,8 @@ import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.SocketException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
@@ -334,7 +337,10 @@ final class HttpGuard extends ChannelDuplexHandler
     {
         refusing = true;
         counters.onHttpBadRequest();
-        counters.onHttpClose(HttpClose.MALFORMED);
+        if (status != HttpResponseStatus.REQUEST_TIMEOUT)
+        {
+            counters.onHttpClose(HttpClose.MALFORMED);
+        }
         closeWith(status, code, message);
     }
 
@@ -372,8 +378,23 @@ final class HttpGuard extends ChannelDuplexHandler
         });
     }
 
+    /**
+     * @return whether the exception is the socket's (a reset, a broken pipe), not a handler's.
+     */
+    private static boolean isPeerError(final Throwable cause)
+    {
+        return cause instanceof SocketException || cause instanceof ClosedChannelException ||
+            cause instanceof Errors.NativeIoException;
+    }
+
     private void failed(final Throwable cause)
     {
+        if (isPeerError(cause))
+        {
+            // the client reset or left: nothing to answer, nothing of ours failed
+            context.close();
+            return;
+        }
         counters.onHttpClose(HttpClose.INTERNAL_ERROR);
         final long suppressed = ERROR_LOG.tryAcquire(System.nanoTime());
         if (suppressed >= 0)

@@ -161,20 +161,26 @@ final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
             refuse(ctx, PAYLOAD_TOO_LARGE, tooLarge(bodyLength + length));
             return;
         }
-        for (int i = piece.readerIndex(), end = piece.writerIndex(); i < end; i++)
+        final int end = piece.writerIndex();
+        int from = piece.readerIndex();
+        while (from < end)
         {
-            if (piece.getByte(i) == '\n')
-            {
-                lineLength = 0;
-                lineNumber++;
-            }
-            else if (++lineLength > MAX_LINE_LENGTH)
+            final int newline = piece.indexOf(from, end, (byte)'\n');
+            lineLength += (newline < 0 ? end : newline) - from;
+            if (lineLength > MAX_LINE_LENGTH)
             {
                 refuse(ctx, PAYLOAD_TOO_LARGE, Json.error("line_too_long", "body: line " + lineNumber +
                     " is longer than " + MAX_LINE_LENGTH + " bytes (expected: a daily change file, one record " +
                     "per line)"));
                 return;
             }
+            if (newline < 0)
+            {
+                break;
+            }
+            lineLength = 0;
+            lineNumber++;
+            from = newline + 1;
         }
         bodyLength += length;
         piece.readBytes(spoolOut, length);

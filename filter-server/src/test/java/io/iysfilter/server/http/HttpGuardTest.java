@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -49,5 +50,19 @@ class HttpGuardTest
         {
             channel.finishAndReleaseAll();
         }
+    }
+
+    @Test
+    void shouldCloseQuietlyWhenThePeerResets()
+    {
+        final ServerCounters counters = new ServerCounters();
+        final HttpGuard guard = new HttpGuard(HttpSettings.DEFAULT, counters);
+        final EmbeddedChannel channel = new EmbeddedChannel(guard.rawReads(), new HttpServerCodec(), guard,
+            guard.errors());
+        channel.pipeline().fireExceptionCaught(new SocketException("Connection reset by peer"));
+        assertFalse(channel.isOpen());
+        assertEquals(0, counters.httpCloses(HttpClose.INTERNAL_ERROR), "a client's reset is no failure of ours");
+        assertTrue(channel.outboundMessages().isEmpty(), "nothing answered to a reset");
+        channel.finishAndReleaseAll();
     }
 }
