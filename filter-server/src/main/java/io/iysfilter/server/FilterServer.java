@@ -4,6 +4,7 @@ import io.iysfilter.server.binary.BinaryEndpoint;
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.http.HttpEndpoint;
+import io.iysfilter.server.http.HttpSettings;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.ingest.IngestPipeline;
@@ -80,7 +81,7 @@ public final class FilterServer implements AutoCloseable
                 new BinaryEndpoint(filter, store, counters, SERVER_NAME, context.maxConnections,
                     context.binaryIdleTimeoutMs, context.binaryFrameTimeoutMs),
                 new HttpEndpoint(filter, store, following, localOptOuts,
-                    new ReconcileService(store, pipeline, following), counters, serviceMetrics),
+                    new ReconcileService(store, pipeline, following), counters, serviceMetrics, context.http),
                 context.milterPort < 0 ? null : new MilterEndpoint(filter, store, context.milter, counters),
                 counters);
         }
@@ -252,6 +253,7 @@ public final class FilterServer implements AutoCloseable
         private int httpPort = HTTP_PORT_DEFAULT;
         private int milterPort = MilterEndpoint.PORT_DEFAULT;
         private MilterSettings milter = MilterSettings.NONE;
+        private HttpSettings http = HttpSettings.DEFAULT;
         private final List<FeedSettings> feeds = new ArrayList<>();
         private int ioThreads = Runtime.getRuntime().availableProcessors();
         private int maxConnections = MAX_CONNECTIONS_DEFAULT;
@@ -318,6 +320,16 @@ public final class FilterServer implements AutoCloseable
         public Context milter(final MilterSettings milter)
         {
             this.milter = milter;
+            return this;
+        }
+
+        /**
+         * @param http the HTTP endpoint's connection cap, timeouts and body cap.
+         * @return this.
+         */
+        public Context http(final HttpSettings http)
+        {
+            this.http = http;
             return this;
         }
 
@@ -485,6 +497,7 @@ public final class FilterServer implements AutoCloseable
             }
             Objects.requireNonNull(bindAddress, "bindAddress");
             Objects.requireNonNull(policy, "policy");
+            Objects.requireNonNull(http, "http");
             Objects.requireNonNull(indexOptions, "indexOptions");
         }
 

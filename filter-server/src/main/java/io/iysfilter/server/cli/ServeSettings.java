@@ -4,6 +4,7 @@ import io.iysfilter.server.FilterServer;
 import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.iys.FeedSettings;
+import io.iysfilter.server.http.HttpSettings;
 import io.iysfilter.server.milter.MilterSettings;
 
 import java.io.IOException;
@@ -186,6 +187,9 @@ final class ServeSettings
             .bindAddress(Setting.BIND.value(settings))
             .binaryPort(Setting.PORT.value(settings))
             .httpPort(Setting.HTTP_PORT.value(settings))
+            .http(new HttpSettings(Setting.HTTP_MAX_CONNECTIONS.value(settings).intValue(),
+                Setting.HTTP_IDLE_TIMEOUT.value(settings), Setting.HTTP_REQUEST_TIMEOUT.value(settings),
+                Setting.HTTP_MAX_BODY_MB.value(settings) * MIB))
             .ioThreads(Setting.IO_THREADS.value(settings).intValue())
             .busyPoll(Setting.BUSY_POLL.value(settings))
             .maxConnections(Setting.MAX_CONNECTIONS.value(settings).intValue())

@@ -1,6 +1,7 @@
 package io.iysfilter.server.cli;
 
 import io.iysfilter.server.FilterServer;
+import io.iysfilter.server.http.HttpSettings;
 import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.milter.MilterEndpoint;
 
@@ -68,6 +69,19 @@ final class Setting<T>
         Integer.toString(FilterServer.Context.BINARY_PORT_DEFAULT), "binary protocol port");
     static final Setting<Integer> HTTP_PORT = of("http-port", "N", Setting::port,
         Integer.toString(FilterServer.Context.HTTP_PORT_DEFAULT), "HTTP API port");
+    static final Setting<Long> HTTP_MAX_CONNECTIONS = of("http-max-connections", "N", range(1, 1_000_000),
+        Integer.toString(HttpSettings.MAX_CONNECTIONS_DEFAULT),
+        "concurrent HTTP connections; more get 503 and are closed");
+    static final Setting<Long> HTTP_IDLE_TIMEOUT = of("http-idle-timeout", "D", Setting::timeout,
+        HttpSettings.IDLE_TIMEOUT_MS_DEFAULT / 1000 + "s",
+        "an HTTP connection with no request in progress and no answer owed for this long is closed");
+    static final Setting<Long> HTTP_REQUEST_TIMEOUT = of("http-request-timeout", "D", Setting::timeout,
+        HttpSettings.REQUEST_TIMEOUT_MS_DEFAULT / 1000 + "s",
+        "an HTTP request must arrive whole within this long of its first byte (else 408 and close); a streamed " +
+        "`/v1/scrub` or `/v1/reconcile` body may not pause, nor its client stop reading answers, for longer");
+    static final Setting<Long> HTTP_MAX_BODY_MB = of("http-max-body-mb", "N", range(1, 1L << 20),
+        Long.toString(HttpSettings.MAX_BODY_MB_DEFAULT),
+        "largest `/v1/reconcile` body (MiB) spooled to disk; more gets 413 and the connection is closed");
     static final Setting<Long> IO_THREADS = of("io-threads", "N", range(1, 256),
         Integer.toString(Runtime.getRuntime().availableProcessors()), "event-loop threads")
         .shownAs("number of cores");
@@ -393,6 +407,17 @@ final class Setting<T>
                 "switched off, a record from the future would beat every real one)");
         }
         return skewMs;
+    }
+
+    private static Long timeout(final String name, final String text)
+    {
+        final long timeoutMs = duration(name, text);
+        if (timeoutMs <= 0)
+        {
+            throw new UsageException(name + ": 'off' (expected: a number with s, m, h or d; a timeout cannot be " +
+                "switched off)");
+        }
+        return timeoutMs;
     }
 
     private static List<Long> codes(final String name, final String text)

@@ -433,10 +433,4 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         }
     }
-
-    @Override
-    public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
-    {
-        ctx.close();
-    }
 }

@@ -9,6 +9,7 @@ import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServiceMetrics;
 import io.iysfilter.server.optout.OptOuts;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 
@@ -16,14 +17,20 @@ import java.util.concurrent.Executor;
 
 /**
  * What the network layer needs to run the HTTP endpoint: the handlers of one connection, and the opt-outs' part of a
- * graceful stop ({@link #refuseOptOuts()}, {@link #optOutsInFlight()}). The streamed requests ({@code /v1/scrub},
- * {@code /v1/reconcile}) sit before the aggregator, every other request is read whole, up to
- * {@link #MAX_REQUEST_LENGTH} bytes.
+ * graceful stop ({@link #refuseOptOuts()}, {@link #optOutsInFlight()}). A connection past
+ * {@link HttpSettings#maxConnections()} is refused (503) before anything is read; the {@link HttpGuard} refuses
+ * malformed and oversized requests (4xx, then close), times out idle connections and slow requests, and answers a
+ * handler's failure with 500. The streamed requests ({@code /v1/scrub}, {@code /v1/reconcile}) sit before the
+ * aggregator, every other request is read whole, up to {@link #MAX_REQUEST_LENGTH} bytes.
  */
 public final class HttpEndpoint
 {
     /** Largest HTTP request read whole, headers and body; /v1/scrub and /v1/reconcile stream theirs. */
     public static final int MAX_REQUEST_LENGTH = 16 * 1024;
+    /** Longest request line (method, path and query, version). */
+    public static final int MAX_REQUEST_LINE_LENGTH = 4096;
+    /** Most bytes of headers per request. */
+    public static final int MAX_HEADER_LENGTH = 8192;
 
     private final ConsentFilter filter;
     private final ConsentStore store;
@@ -33,6 +40,8 @@ public final class HttpEndpoint
     private final ServerCounters counters;
     private final ServiceMetrics metrics;
     private final OptOutGate optOutGate = new OptOutGate();
+    private final HttpSettings settings;
+    private final HttpConnectionLimiter limiter;
 
     /**
      * @param filter          the rules.
@@ -42,6 +51,7 @@ public final class HttpEndpoint
      * @param reconciliations reconciling a day with İYS.
      * @param counters        the counters.
      * @param metrics         the meters served on /metrics.
+     * @param settings        the connection cap, timeouts and body cap.
      */
     public HttpEndpoint(
         final ConsentFilter filter,
@@ -50,7 +60,8 @@ public final class HttpEndpoint
         final OptOuts optOuts,
         final ReconcileService reconciliations,
         final ServerCounters counters,
-        final ServiceMetrics metrics)
+        final ServiceMetrics metrics,
+        final HttpSettings settings)
     {
         this.filter = filter;
         this.store = store;
@@ -59,6 +70,8 @@ public final class HttpEndpoint
         this.reconciliations = reconciliations;
         this.counters = counters;
         this.metrics = metrics;
+        this.settings = settings;
+        this.limiter = new HttpConnectionLimiter(settings.maxConnections(), counters);
     }
 
     /**
@@ -69,12 +82,23 @@ public final class HttpEndpoint
      */
     public void mount(final ChannelPipeline pipeline, final Executor workers)
     {
-        pipeline.addLast("http", new HttpServerCodec());
+        final HttpGuard guard = new HttpGuard(settings, counters);
+        pipeline.addLast("limiter", limiter);
+        pipeline.addLast("reads", guard.rawReads());
+        // RFC 9112 framing: a request with both Content-Length and Transfer-Encoding is a decoder failure, which the
+        // guard refuses, rather than a body framed one way by us and another by a proxy in front
+        pipeline.addLast("http", new HttpServerCodec(new HttpDecoderConfig()
+            .setMaxInitialLineLength(MAX_REQUEST_LINE_LENGTH)
+            .setMaxHeaderSize(MAX_HEADER_LENGTH)
+            .setUseRfc9112TransferEncoding(true)));
+        pipeline.addLast("guard", guard);
         pipeline.addLast("scrub", new ScrubHttpHandler(new Decider(filter, store.newLookup()), counters));
-        pipeline.addLast("reconcile", new ReconcileHttpHandler(reconciliations, workers));
-        pipeline.addLast("aggregator", new HttpObjectAggregator(MAX_REQUEST_LENGTH));
+        pipeline.addLast("reconcile", new ReconcileHttpHandler(reconciliations, workers, settings.maxBodyBytes(),
+            counters));
+        pipeline.addLast("aggregator", new HttpObjectAggregator(MAX_REQUEST_LENGTH, true));
         pipeline.addLast("api", new HttpApiHandler(new Decider(filter, store.newLookup()), store, feed, optOuts,
             counters, metrics, optOutGate));
+        pipeline.addLast("errors", guard.errors());
     }
 
     /**

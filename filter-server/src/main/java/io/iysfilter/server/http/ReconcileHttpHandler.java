@@ -2,14 +2,16 @@ package io.iysfilter.server.http;
 
 import io.iysfilter.server.iys.ReconcileService;
 import io.iysfilter.server.iys.Reconciler;
+import io.iysfilter.server.metrics.ServerCounters;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -31,17 +33,31 @@ import java.util.concurrent.Executor;
 /**
  * {@code POST /v1/reconcile?brand=&date=YYYY-MM-DD}: compares a brand's daily change file with the index, applies
  * what is missing through the single writer and answers a drift report as JSON (see {@link ReconcileService}). The
- * file is the request body (spooled to a temporary file as it arrives, any size), or, with an empty body, fetched
- * from İYS when the server follows İYS. The work runs on a worker thread, never on the event loop. Sits before the
- * HTTP aggregator.
+ * file is the request body (spooled to a temporary file as it arrives, up to {@code http-max-body-mb}), or, with an
+ * empty body, fetched from İYS when the server follows İYS. The work runs on a worker thread, never on the event
+ * loop. Sits before the HTTP aggregator.
+ * <p>
+ * The method, brand and day are checked from the request line before a byte of the body is read or spooled: a bad
+ * one is answered (405, 400, 404) and the connection closed without reading the rest. A body over the cap (by its
+ * Content-Length, or as it arrives) gets 413, and so does a line longer than {@value #MAX_LINE_LENGTH} bytes (no
+ * daily file has one; the importer would otherwise have to hold it whole); the spool is deleted and the connection
+ * closed.
  */
 final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
 {
     static final String PATH = "/v1/reconcile";
+    /** Longest line of a daily file taken, newline excluded. */
+    static final int MAX_LINE_LENGTH = 64 * 1024;
+    private static final int PAYLOAD_TOO_LARGE = 413;
 
     private final ReconcileService reconciliations;
     private final Executor workers;
+    private final long maxBodyBytes;
+    private final ServerCounters counters;
     private boolean active;
+    private boolean refused;
+    private long lineLength;
+    private long lineNumber;
     private boolean keepAlive;
     private long brandCode;
     private String date;
@@ -49,10 +65,16 @@ final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
     private OutputStream spoolOut;
     private long bodyLength;
 
-    ReconcileHttpHandler(final ReconcileService reconciliations, final Executor workers)
+    ReconcileHttpHandler(
+        final ReconcileService reconciliations,
+        final Executor workers,
+        final long maxBodyBytes,
+        final ServerCounters counters)
     {
         this.reconciliations = reconciliations;
         this.workers = workers;
+        this.maxBodyBytes = maxBodyBytes;
+        this.counters = counters;
     }
 
     @Override
@@ -62,27 +84,30 @@ final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
             PATH.equals(new QueryStringDecoder(request.uri()).path()))
         {
             ReferenceCountUtil.release(msg);
-            begin(request);
+            begin(ctx, request);
         }
         else if (msg instanceof HttpContent content && active)
         {
             try
             {
-                if (spoolOut != null && content.content().isReadable())
+                if (!refused && spoolOut != null && content.content().isReadable())
                 {
-                    bodyLength += content.content().readableBytes();
-                    content.content().readBytes(spoolOut, content.content().readableBytes());
+                    spoolChecked(ctx, content.content());
                 }
             }
             finally
             {
                 content.release();
             }
-            if (msg instanceof LastHttpContent)
+            if (msg instanceof LastHttpContent && !refused)
             {
                 active = false;
                 finish(ctx);
             }
+        }
+        else if (msg instanceof HttpContent && refused)
+        {
+            ReferenceCountUtil.release(msg);
         }
         else
         {
@@ -90,31 +115,103 @@ final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
         }
     }
 
-    private void begin(final HttpRequest request) throws IOException
+    private void begin(final ChannelHandlerContext ctx, final HttpRequest request) throws IOException
     {
         active = true;
+        refused = false;
         keepAlive = HttpUtil.isKeepAlive(request);
         final Map<String, List<String>> parameters = new QueryStringDecoder(request.uri()).parameters();
         brandCode = DecisionParameters.parseCode(DecisionParameters.first(parameters, "brand"));
         date = DecisionParameters.first(parameters, "date");
         bodyLength = 0;
+        lineLength = 0;
+        lineNumber = 1;
         spool = null;
         spoolOut = null;
-        if (HttpMethod.POST.equals(request.method()))
+        if (!HttpMethod.POST.equals(request.method()))
         {
-            spool = Files.createTempFile("iys-reconcile", ".csv");
-            spoolOut = Files.newOutputStream(spool);
+            refuse(ctx, 405, Json.error("method_not_allowed", "reconcile takes POST: method=" + request.method()));
+            return;
         }
+        // whether a body comes is known only at its end; checked again then (an empty one needs a feed)
+        final ReconcileService.Result invalid = reconciliations.check(brandCode, date, true);
+        if (invalid != null)
+        {
+            refuse(ctx, status(invalid.outcome()), error(invalid));
+            return;
+        }
+        final long declared = HttpUtil.getContentLength(request, -1L);
+        if (declared > maxBodyBytes)
+        {
+            refuse(ctx, PAYLOAD_TOO_LARGE, tooLarge(declared));
+            return;
+        }
+        spool = Files.createTempFile("iys-reconcile", ".csv");
+        spoolOut = Files.newOutputStream(spool);
+    }
+
+    /**
+     * Spool a piece of the body, holding it to the body and line caps.
+     */
+    private void spoolChecked(final ChannelHandlerContext ctx, final ByteBuf piece) throws IOException
+    {
+        final int length = piece.readableBytes();
+        if (bodyLength + length > maxBodyBytes)
+        {
+            refuse(ctx, PAYLOAD_TOO_LARGE, tooLarge(bodyLength + length));
+            return;
+        }
+        final int end = piece.writerIndex();
+        int from = piece.readerIndex();
+        while (from < end)
+        {
+            final int newline = piece.indexOf(from, end, (byte)'\n');
+            lineLength += (newline < 0 ? end : newline) - from;
+            if (lineLength > MAX_LINE_LENGTH)
+            {
+                refuse(ctx, PAYLOAD_TOO_LARGE, Json.error("line_too_long", "body: line " + lineNumber +
+                    " is longer than " + MAX_LINE_LENGTH + " bytes (expected: a daily change file, one record " +
+                    "per line)"));
+                return;
+            }
+            if (newline < 0)
+            {
+                break;
+            }
+            lineLength = 0;
+            lineNumber++;
+            from = newline + 1;
+        }
+        bodyLength += length;
+        piece.readBytes(spoolOut, length);
+    }
+
+    private String tooLarge(final long length)
+    {
+        return Json.error("body_too_large", "body: " + length + " bytes or more, over http-max-body-mb (" +
+            maxBodyBytes / (1024 * 1024) + " MiB)");
+    }
+
+    /**
+     * Answer before the body is read, drop the spool, and close: the rest of the body is never read.
+     */
+    private void refuse(final ChannelHandlerContext ctx, final int status, final String body)
+    {
+        refused = true;
+        closeSpool();
+        deleteQuietly(spool);
+        spool = null;
+        if (status == PAYLOAD_TOO_LARGE || status == 400 || status == 404 || status == 405)
+        {
+            counters.onHttpBadRequest();
+        }
+        keepAlive = false;
+        respond(ctx, status, body);
     }
 
     private void finish(final ChannelHandlerContext ctx)
     {
         final Path file = spool;
-        if (file == null)
-        {
-            respond(ctx, 405, Json.error("method_not_allowed", "reconcile takes POST"));
-            return;
-        }
         closeSpool();
         final ReconcileService.Result invalid = reconciliations.check(brandCode, date, bodyLength > 0);
         if (invalid != null)
@@ -198,7 +295,8 @@ final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
         }
         else
         {
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            HttpGuard.closeAfter(ctx.writeAndFlush(response));
         }
     }
 
@@ -240,6 +338,7 @@ final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
         {
             closeSpool();
             deleteQuietly(spool);
+            spool = null;
         }
         super.channelInactive(ctx);
     }

@@ -48,6 +48,14 @@ final class LatencyHistogram
         labels = Labels.of("endpoint", endpoint, "type", type, "thread", thread);
     }
 
+    /**
+     * @return whether this histogram's series carries these labels.
+     */
+    boolean hasLabels(final String endpoint, final String type, final String thread)
+    {
+        return labels.equals(Labels.of("endpoint", endpoint, "type", type, "thread", thread));
+    }
+
     private static double[] boundsSeconds()
     {
         final double[] seconds = new double[BOUNDS_NS.length + 1];

@@ -61,6 +61,21 @@ public final class ServerCounters
         DECISION_ERROR
     }
 
+    /** Why the server closed an HTTP connection on its own. */
+    public enum HttpClose
+    {
+        /** Over {@code http-max-connections}: answered 503. */
+        REFUSED,
+        /** No request for {@code http-idle-timeout}. */
+        IDLE_TIMEOUT,
+        /** A request not complete within {@code http-request-timeout} (or a streamed body that paused as long). */
+        REQUEST_TIMEOUT,
+        /** A malformed or oversized request: answered 4xx. */
+        MALFORMED,
+        /** A handler failed: answered 500 when no answer had begun. */
+        INTERNAL_ERROR
+    }
+
     private static final int MAX_ERROR_CODE = 16;
     private static final String LATENCY_NAME = "iys_request_latency_seconds";
 
@@ -71,6 +86,8 @@ public final class ServerCounters
     private final LongAdder[] milterErrors = adders(1, MilterError.values().length)[0];
     private final AtomicInteger activeConnections = new AtomicInteger();
     private final LongAdder binaryReadPauses = new LongAdder();
+    private final AtomicInteger httpConnections = new AtomicInteger();
+    private final LongAdder[] httpCloses = adders(1, HttpClose.values().length)[0];
     private volatile boolean latencyBound;
     private final List<LatencyHistogram> latencyHistograms = new CopyOnWriteArrayList<>();
     private final FastThreadLocal<LatencyHistogram[][]> latency = new FastThreadLocal<>()
@@ -134,12 +151,34 @@ public final class ServerCounters
         LatencyHistogram histogram = byType[type.ordinal()];
         if (histogram == null)
         {
-            histogram = new LatencyHistogram(endpoint.name().toLowerCase(), type.name().toLowerCase(),
-                Thread.currentThread().getName());
+            histogram = newLatencyHistogram(endpoint, type);
             byType[type.ordinal()] = histogram;
-            latencyHistograms.add(histogram);
         }
         histogram.record(nanos);
+    }
+
+    /**
+     * A histogram for the calling thread, labelled with its name; when another thread of the same name already has
+     * one (a pool whose threads share a name), with its name and id, so no two series carry the same labels (the
+     * Prometheus registry refuses to scrape those).
+     */
+    private synchronized LatencyHistogram newLatencyHistogram(final Endpoint endpoint, final RequestType type)
+    {
+        final String endpointName = endpoint.name().toLowerCase();
+        final String typeName = type.name().toLowerCase();
+        final Thread thread = Thread.currentThread();
+        String label = thread.getName();
+        for (final LatencyHistogram existing : latencyHistograms)
+        {
+            if (existing.hasLabels(endpointName, typeName, label))
+            {
+                label = thread.getName() + "#" + thread.getId();
+                break;
+            }
+        }
+        final LatencyHistogram histogram = new LatencyHistogram(endpointName, typeName, label);
+        latencyHistograms.add(histogram);
+        return histogram;
     }
 
     /**
@@ -191,6 +230,31 @@ public final class ServerCounters
     public long binaryReadPauses()
     {
         return binaryReadPauses.sum();
+    }
+
+    /**
+     * @param why the server closed an HTTP connection on its own.
+     */
+    public void onHttpClose(final HttpClose why)
+    {
+        httpCloses[why.ordinal()].increment();
+    }
+
+    /**
+     * @param why a reason.
+     * @return HTTP connections the server closed for it since start.
+     */
+    public long httpCloses(final HttpClose why)
+    {
+        return httpCloses[why.ordinal()].sum();
+    }
+
+    /**
+     * @return the live count of HTTP connections, for the HTTP connection limit.
+     */
+    public AtomicInteger httpConnections()
+    {
+        return httpConnections;
     }
 
     /**
@@ -291,6 +355,16 @@ public final class ServerCounters
         }
         FunctionCounter.builder("iys_http_bad_requests", httpBadRequests, LongAdder::sum)
             .description("HTTP requests refused with a 4xx status")
+            .register(registry);
+        for (final HttpClose why : HttpClose.values())
+        {
+            FunctionCounter.builder("iys_http_closes", httpCloses[why.ordinal()], LongAdder::sum)
+                .description("HTTP connections the server closed on its own, by why")
+                .tag("why", why.name())
+                .register(registry);
+        }
+        Gauge.builder("iys_http_connections_active", httpConnections, AtomicInteger::get)
+            .description("open HTTP connections")
             .register(registry);
         if (registry instanceof PrometheusMeterRegistry prometheus)
         {

@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The server's Netty edge: binds the binary protocol, HTTP and milter endpoints (each built by its own package) on one
@@ -115,9 +116,11 @@ public final class NetworkEndpoints implements AutoCloseable
         acceptors = new MultiThreadIoEventLoopGroup(1, ioHandlers);
         workers = new MultiThreadIoEventLoopGroup(settings.ioThreads(), epoll && settings.busyPoll() ?
             EpollIoHandler.newFactory(0, () -> (selectSupplier, hasTasks) -> SelectStrategy.BUSY_WAIT) : ioHandlers);
+        // Each worker its own name: the per-thread latency series are labelled with it.
+        final AtomicInteger workerNumber = new AtomicInteger();
         blockingWork = Executors.newFixedThreadPool(Math.max(2, settings.ioThreads()), runnable ->
         {
-            final Thread thread = new Thread(runnable, "iys-worker");
+            final Thread thread = new Thread(runnable, "iys-worker-" + workerNumber.incrementAndGet());
             thread.setDaemon(true);
             return thread;
         });

@@ -5,6 +5,7 @@ import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.ingest.IngestPipeline;
 import io.iysfilter.server.iys.ReconcileService;
+import io.iysfilter.server.metrics.ServerCounters;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -29,6 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(60)
 class ReconcileHttpHandlerTest
 {
+    private static final long MAX_BODY_BYTES = 1024 * 1024;
+
     @TempDir
     Path dataDir;
 
@@ -40,7 +43,7 @@ class ReconcileHttpHandlerTest
             IngestPipeline pipeline = new IngestPipeline(store.writer(), 64))
         {
             final ReconcileService service = new ReconcileService(store, pipeline, null);
-            assertEquals("405 {\"error\":\"method_not_allowed\",\"message\":\"reconcile takes POST\"}",
+            assertEquals("405 {\"error\":\"method_not_allowed\",\"message\":\"reconcile takes POST: method=GET\"}",
                 exchange(service, HttpMethod.GET, "/v1/reconcile?brand=600001&date=2020-10-29", ""));
             assertEquals("404 {\"error\":\"unknown_brand\",\"message\":\"no index for brand 123\"}",
                 exchange(service, HttpMethod.POST, "/v1/reconcile?brand=123&date=2020-10-29", "x"));
@@ -58,18 +61,41 @@ class ReconcileHttpHandlerTest
         }
     }
 
+    @Test
+    void shouldRefuseAnOverlongLineAndAnOversizedBodyWith413() throws Exception
+    {
+        Fixtures.write(dataDir);
+        try (ConsentStore store = ConsentStore.open(dataDir, IndexOptions.withEntries(10_000));
+            IngestPipeline pipeline = new IngestPipeline(store.writer(), 64))
+        {
+            final ReconcileService service = new ReconcileService(store, pipeline, null);
+            final String line = exchange(service, HttpMethod.POST, "/v1/reconcile?brand=600001&date=2020-10-29",
+                "a,b\n" + "x".repeat(ReconcileHttpHandler.MAX_LINE_LENGTH + 1));
+            assertTrue(line.startsWith("413 {\"error\":\"line_too_long\",\"message\":\"body: line 2 is longer " +
+                "than 65536 bytes"), line);
+            final String body = exchange(service, HttpMethod.POST, "/v1/reconcile?brand=600001&date=2020-10-29",
+                "0123456789abcde\n".repeat((int)(MAX_BODY_BYTES / 16) + 1));
+            assertTrue(body.startsWith("413 {\"error\":\"body_too_large\""), body);
+        }
+    }
+
     private static String exchange(
         final ReconcileService service, final HttpMethod method, final String uri, final String body)
     {
-        final EmbeddedChannel channel = new EmbeddedChannel(new ReconcileHttpHandler(service, Runnable::run));
+        final EmbeddedChannel channel = new EmbeddedChannel(new ReconcileHttpHandler(service, Runnable::run,
+            MAX_BODY_BYTES, new ServerCounters()));
         try
         {
             channel.writeInbound(new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, uri));
-            if (!body.isEmpty())
+            // a request refused from its line is answered and closed: the body is never offered
+            if (!body.isEmpty() && channel.isOpen())
             {
                 channel.writeInbound(new DefaultHttpContent(Unpooled.copiedBuffer(body, StandardCharsets.UTF_8)));
             }
-            channel.writeInbound(LastHttpContent.EMPTY_LAST_CONTENT);
+            if (channel.isOpen())
+            {
+                channel.writeInbound(LastHttpContent.EMPTY_LAST_CONTENT);
+            }
             channel.runPendingTasks();
             final FullHttpResponse response = channel.readOutbound();
             try
