@@ -46,8 +46,8 @@ public final class FeedFreshness
             "user", "secret", 0, 7_200_000));
             FilterServer server = FilterServer.start(new FilterServer.Context().dataDirectory(dataDir).binaryPort(0)
                 .httpPort(0).milterPort(-1).policy(FilterPolicy.DEFAULT).indexOptions(IndexOptions.withEntries(50_000))
-                .feed(new FeedSettings(URI.create(emulator.baseUrl()), 700_001, "user", "secret", List.of(BRAND),
-                    pollMs, 999, 0, true)));
+                .feed(FeedSettings.insecureHttp(URI.create(emulator.baseUrl()), 700_001, "user", "secret",
+                    List.of(BRAND), pollMs, 999, 0, true)));
             FilterClient client = FilterClient.connect("127.0.0.1", server.binaryPort()))
         {
             server.feed().nextCompletePoll(BRAND).get();

@@ -448,6 +448,14 @@ public final class FilterServer implements AutoCloseable
         }
 
         /**
+         * @return the milter's brand mapping, policy and connection limits.
+         */
+        public MilterSettings milter()
+        {
+            return milter;
+        }
+
+        /**
          * @return index sizing, freshness and validation.
          */
         public IndexOptions indexOptions()

@@ -169,7 +169,10 @@ final class ServeSettings
         try
         {
             milter = MilterSettings.of(brandMap.isBlank() ? null : Path.of(brandMap),
-                Setting.MILTER_BRAND_HEADER.value(settings), Setting.MILTER_REJECT_AT_RCPT.value(settings));
+                Setting.MILTER_BRAND_HEADER.value(settings), Setting.MILTER_REJECT_AT_RCPT.value(settings))
+                .withKindHeader(Setting.MILTER_KIND_HEADER.value(settings))
+                .withLimits(Setting.MILTER_MAX_CONNECTIONS.value(settings).intValue(),
+                    Setting.MILTER_IDLE_TIMEOUT.value(settings), Setting.MILTER_PACKET_TIMEOUT.value(settings));
         }
         catch (final IllegalArgumentException ex)
         {
@@ -237,7 +240,9 @@ final class ServeSettings
             {
                 providers.add(new FeedSettings(URI.create(baseUrl.trim()), code, username, password, brands,
                     Setting.IYS_POLL_INTERVAL.value(settings), Setting.IYS_PAGE_SIZE.value(settings).intValue(),
-                    Setting.IYS_RECENT_EXCLUSION.value(settings), Setting.IYS_DURABILITY.value(settings)));
+                    Setting.IYS_RECENT_EXCLUSION.value(settings), Setting.IYS_DURABILITY.value(settings),
+                    Setting.IYS_REQUEST_TIMEOUT.value(settings), Setting.IYS_MAX_RESPONSE_MB.value(settings) * MIB,
+                    Setting.IYS_ALLOW_INSECURE_HTTP.value(settings)));
             }
             catch (final IllegalArgumentException ex)
             {

@@ -3,7 +3,9 @@ package io.iysfilter.server.cli;
 import io.iysfilter.server.FilterServer;
 import io.iysfilter.server.http.HttpSettings;
 import io.iysfilter.server.index.IndexOptions;
+import io.iysfilter.server.iys.FeedSettings;
 import io.iysfilter.server.milter.MilterEndpoint;
+import io.iysfilter.server.milter.MilterSettings;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -106,6 +108,18 @@ final class Setting<T>
         "let an `X-IYS-Brand` header name the brand when the map does not");
     static final Setting<Boolean> MILTER_REJECT_AT_RCPT = of("milter-reject-at-rcpt", "B", Setting::bool, "false",
         "refuse recipients without consent at RCPT time instead of removing them at end of message");
+    static final Setting<Boolean> MILTER_KIND_HEADER = of("milter-kind-header", "B", Setting::bool, "false",
+        "let an `X-IYS-Kind: TRANSACTIONAL` header skip the consent check when the map names no kind; off, the " +
+        "header is ignored and the map's kind (default COMMERCIAL) applies");
+    static final Setting<Long> MILTER_MAX_CONNECTIONS = of("milter-max-connections", "N", range(1, 100_000),
+        Integer.toString(MilterSettings.MAX_CONNECTIONS_DEFAULT),
+        "concurrent MTA connections; more are closed at once (the MTA applies `milter_default_action`)");
+    static final Setting<Long> MILTER_IDLE_TIMEOUT = of("milter-idle-timeout", "D", Setting::timeout,
+        MilterSettings.IDLE_TIMEOUT_MS_DEFAULT / 60_000 + "m", "an MTA connection with no packet for this long is " +
+        "closed");
+    static final Setting<Long> MILTER_PACKET_TIMEOUT = of("milter-packet-timeout", "D", Setting::timeout,
+        MilterSettings.PACKET_TIMEOUT_MS_DEFAULT / 1_000 + "s", "a milter packet begun and not complete within " +
+        "this long closes the connection");
     static final Setting<Boolean> TACIR_REQUIRES_RECORD = of("tacir-requires-record", "B", Setting::bool, "true",
         "TACIR recipient with no record: `true` DENY / NO_CONSENT, `false` ALLOW / TACIR_NO_RECORD (İYS sources " +
         "disagree; the default cannot cost a fine)");
@@ -157,6 +171,16 @@ final class Setting<T>
     static final Setting<Boolean> IYS_DURABILITY = of("iys-durability", "fsync|process", Setting::durability,
         "fsync", "`fsync`: the brand's index files are forced to disk before each cursor write (nothing lost even " +
         "in a machine crash); `process`: left to the page cache (nothing lost in a process crash)").feed();
+    static final Setting<Long> IYS_REQUEST_TIMEOUT = of("iys-request-timeout", "D", Setting::timeout,
+        FeedSettings.REQUEST_TIMEOUT_MS_DEFAULT / 60_000 + "m", "deadline of one request to İYS, from sending to " +
+        "the last byte of the answer; a slower answer fails the request (the poll backs off and retries)").feed();
+    static final Setting<Long> IYS_MAX_RESPONSE_MB = of("iys-max-response-mb", "N",
+        range(1, FeedSettings.MAX_RESPONSE_BYTES_LIMIT / MIB), Long.toString(FeedSettings.MAX_RESPONSE_BYTES_DEFAULT /
+        MIB), "MiB of the largest answer accepted from İYS, read as it arrives; a larger one fails the request (a " +
+        "page of 999 records is under 1 MB, a daily file about 100 bytes a movement)").feed();
+    static final Setting<Boolean> IYS_ALLOW_INSECURE_HTTP = of("iys-allow-insecure-http", "B", Setting::bool,
+        "false", "accept an `http://` `iys-base-url` (the emulator); otherwise only `https://`, since the API " +
+        "password is sent to it").feed();
 
     /**
      * Every setting, in the order of {@code --help}, {@code --print-config} and the README's tables.
@@ -396,6 +420,17 @@ final class Setting<T>
             throw new UsageException(name + ": '" + text + "' (expected: a number with s, m, h or d, or off)");
         }
         return UsageException.parseLong(name, value.substring(0, value.length() - 1), 1, 3650L * 86_400) * unit;
+    }
+
+    private static Long timeout(final String name, final String text)
+    {
+        final long timeoutMs = duration(name, text);
+        if (timeoutMs <= 0)
+        {
+            throw new UsageException(name + ": 'off' (expected: a number with s, m, h or d; a timeout cannot be " +
+                "switched off)");
+        }
+        return timeoutMs;
     }
 
     private static Long skew(final String name, final String text)

@@ -112,7 +112,7 @@ public final class FeedService implements AutoCloseable
         for (final FeedSettings provider : providers)
         {
             final Tokens tokens = logins.computeIfAbsent(provider.baseUrl() + "\0" + provider.username(),
-                (login) -> new Tokens(provider.baseUrl(), provider.username(), provider.password(), http));
+                (login) -> new Tokens(provider, http));
             final IysClient client = new IysClient(provider, tokens, http);
             for (final long brand : provider.brands().isEmpty() ? listBrands(client, provider) : provider.brands())
             {
@@ -388,11 +388,11 @@ public final class FeedService implements AutoCloseable
             catch (final IOException | RuntimeException ex)
             {
                 failures++;
-                lastError = ex.getMessage();
+                lastError = IysHttp.describe(ex);
                 state = feed.anyLost() ? "NEEDS_REBOOTSTRAP" : "BACKING_OFF";
                 delayMs = backoffMs(ex);
                 LOG.warn("İYS feed poll failed, retrying in {} ms: brand={}, failures={}, error={}", delayMs,
-                    brandCode, failures, ex.getMessage());
+                    brandCode, failures, lastError);
                 chain(covered);
             }
             attempted.complete(null);

@@ -20,6 +20,10 @@ import java.util.Objects;
  * @param fsync          whether the brand's index files are forced to disk before each cursor is written
  *                       (durable across machine crashes) rather than left to the page cache (durable across process
  *                       crashes only).
+ * @param requestTimeoutMs  overall deadline of one request to İYS, from sending to the body's last byte.
+ * @param maxResponseBytes  largest response body accepted from İYS; a larger one fails the request.
+ * @param allowInsecureHttp whether an {@code http://} base URL is accepted (the emulator, tests); otherwise only
+ *                          {@code https://}, since the API password is sent to it.
  */
 public record FeedSettings(
     URI baseUrl,
@@ -30,7 +34,10 @@ public record FeedSettings(
     long pollIntervalMs,
     int pageSize,
     long exclusionMs,
-    boolean fsync)
+    boolean fsync,
+    long requestTimeoutMs,
+    long maxResponseBytes,
+    boolean allowInsecureHttp)
 {
     /** Default poll interval: one minute. */
     public static final long POLL_INTERVAL_MS_DEFAULT = 60_000;
@@ -38,6 +45,15 @@ public record FeedSettings(
     public static final int PAGE_SIZE_MAX = 999;
     /** İYS withholds the last hour. */
     public static final long EXCLUSION_MS_DEFAULT = 3_600_000;
+    /** Default {@link #requestTimeoutMs()}: two minutes, for a daily file over a slow link too. */
+    public static final long REQUEST_TIMEOUT_MS_DEFAULT = 120_000;
+    /**
+     * Default {@link #maxResponseBytes()}: 256 MiB. A page of 999 records is under 1 MB; a daily file is about 100
+     * bytes a movement, so this holds some 2.5 million movements of one brand in one day.
+     */
+    public static final long MAX_RESPONSE_BYTES_DEFAULT = 256L * 1024 * 1024;
+    /** Largest {@link #maxResponseBytes()}: a body is held in one array. */
+    public static final long MAX_RESPONSE_BYTES_LIMIT = Integer.MAX_VALUE - 8;
 
     /**
      * Validate.
@@ -56,6 +72,44 @@ public record FeedSettings(
         {
             throw new IllegalArgumentException("iys-poll-interval: " + pollIntervalMs + " ms (expected: > 0)");
         }
+        if (requestTimeoutMs < 1)
+        {
+            throw new IllegalArgumentException("iys-request-timeout: " + requestTimeoutMs + " ms (expected: > 0)");
+        }
+        if (maxResponseBytes < 1 || maxResponseBytes > MAX_RESPONSE_BYTES_LIMIT)
+        {
+            throw new IllegalArgumentException("iys-max-response-mb: " + maxResponseBytes + " bytes (expected: 1.." +
+                MAX_RESPONSE_BYTES_LIMIT + ")");
+        }
+        final String scheme = baseUrl.getScheme();
+        if (!"https".equalsIgnoreCase(scheme) && !(allowInsecureHttp && "http".equalsIgnoreCase(scheme)))
+        {
+            throw new IllegalArgumentException("iys-base-url: '" + baseUrl + "' (expected: an https:// URL, since " +
+                "the API password is sent to it; http:// only with iys-allow-insecure-http=true, e.g. for the " +
+                "emulator)");
+        }
+    }
+
+    /**
+     * The settings an emulator or test on loopback uses: over {@code http://}, with the default deadline and cap.
+     *
+     * @param baseUrl        the emulator's base, {@code http://127.0.0.1:PORT}.
+     * @param iysCode        the service provider's İYS code.
+     * @param username       API user name.
+     * @param password       API password.
+     * @param brands         brand codes to follow.
+     * @param pollIntervalMs time between two polls of a brand.
+     * @param pageSize       {@code limit} per request.
+     * @param exclusionMs    how recent movements the feed withholds.
+     * @param fsync          force index files to disk before each cursor write.
+     * @return the settings, {@link #allowInsecureHttp()} true.
+     */
+    public static FeedSettings insecureHttp(
+        final URI baseUrl, final long iysCode, final String username, final String password, final List<Long> brands,
+        final long pollIntervalMs, final int pageSize, final long exclusionMs, final boolean fsync)
+    {
+        return new FeedSettings(baseUrl, iysCode, username, password, brands, pollIntervalMs, pageSize, exclusionMs,
+            fsync, REQUEST_TIMEOUT_MS_DEFAULT, MAX_RESPONSE_BYTES_DEFAULT, true);
     }
 
     /**
@@ -66,6 +120,7 @@ public record FeedSettings(
     {
         return "FeedSettings[baseUrl=" + baseUrl + ", iysCode=" + iysCode + ", username=" + username +
             ", password=****, brands=" + brands + ", pollIntervalMs=" + pollIntervalMs + ", pageSize=" + pageSize +
-            ", exclusionMs=" + exclusionMs + ", fsync=" + fsync + "]";
+            ", exclusionMs=" + exclusionMs + ", fsync=" + fsync + ", requestTimeoutMs=" + requestTimeoutMs +
+            ", maxResponseBytes=" + maxResponseBytes + ", allowInsecureHttp=" + allowInsecureHttp + "]";
     }
 }

@@ -104,20 +104,19 @@ final class IysClient implements BrandFeed.Changes
     }
 
     /**
-     * Send with the current access token; on a 401, refresh it (or log in again) and retry once.
+     * Send with the current access token; on a 401, refresh it (or log in again) and retry once. Each request is
+     * bounded by the settings' deadline and response-size cap ({@link IysHttp}).
      */
     private HttpResponse<byte[]> send(final HttpRequest.Builder request) throws IOException, InterruptedException
     {
-        final HttpResponse<byte[]> response = http.send(
-            request.setHeader("Authorization", "Bearer " + accessToken()).build(),
-            HttpResponse.BodyHandlers.ofByteArray());
+        final HttpResponse<byte[]> response = IysHttp.send(http,
+            request.setHeader("Authorization", "Bearer " + accessToken()).build(), settings);
         if (response.statusCode() != 401)
         {
             return response;
         }
         invalidate();
-        return http.send(request.setHeader("Authorization", "Bearer " + accessToken()).build(),
-            HttpResponse.BodyHandlers.ofByteArray());
+        return IysHttp.send(http, request.setHeader("Authorization", "Bearer " + accessToken()).build(), settings);
     }
 
     static void check(final HttpResponse<byte[]> response, final String what) throws IysApiException

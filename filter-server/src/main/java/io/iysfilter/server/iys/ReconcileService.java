@@ -124,7 +124,7 @@ public final class ReconcileService
         }
         catch (final IOException | RuntimeException ex)
         {
-            return Result.failed(Outcome.FAILED, String.valueOf(ex.getMessage()));
+            return Result.failed(Outcome.FAILED, fetch ? IysHttp.describe(ex) : String.valueOf(ex.getMessage()));
         }
         catch (final InterruptedException ex)
         {

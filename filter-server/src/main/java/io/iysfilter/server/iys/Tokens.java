@@ -21,17 +21,23 @@ final class Tokens
     private final URI baseUrl;
     private final String username;
     private final String password;
+    private final FeedSettings limits;
     private final HttpClient http;
     private String accessToken;
     private long accessExpiresMs;
     private String refreshToken;
     private long refreshExpiresMs;
 
-    Tokens(final URI baseUrl, final String username, final String password, final HttpClient http)
+    /**
+     * @param provider the login (base URL, user name, password) and the requests' deadline and size cap.
+     * @param http     the client.
+     */
+    Tokens(final FeedSettings provider, final HttpClient http)
     {
-        this.baseUrl = baseUrl;
-        this.username = username;
-        this.password = password;
+        this.baseUrl = provider.baseUrl();
+        this.username = provider.username();
+        this.password = provider.password();
+        this.limits = provider;
         this.http = http;
     }
 
@@ -68,9 +74,10 @@ final class Tokens
 
     private void token(final byte[] body) throws IOException, InterruptedException
     {
-        final HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(baseUrl.resolve("/oauth2/token"))
-            .timeout(IysClient.TIMEOUT).header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        final HttpResponse<byte[]> response = IysHttp.send(http,
+            HttpRequest.newBuilder(baseUrl.resolve("/oauth2/token")).timeout(IysClient.TIMEOUT)
+            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+            limits);
         IysClient.check(response, "token");
         final long nowMs = System.currentTimeMillis();
         long expiresIn = 0;

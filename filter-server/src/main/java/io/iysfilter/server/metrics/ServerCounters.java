@@ -58,7 +58,15 @@ public final class ServerCounters
         /** A packet over the length limit, or any other error on the connection. */
         CONNECTION_ERROR,
         /** A decision that threw; the message was tempfailed. */
-        DECISION_ERROR
+        DECISION_ERROR,
+        /** A connection past {@code milter-max-connections}: closed at once. */
+        TOO_MANY_CONNECTIONS,
+        /** A connection with no packet for {@code milter-idle-timeout}: closed. */
+        IDLE_TIMEOUT,
+        /** A packet begun and not finished within {@code milter-packet-timeout}: the connection closed. */
+        PACKET_TIMEOUT,
+        /** A message that ended before any option negotiation (no OPTNEG): tempfailed. */
+        NO_NEGOTIATION
     }
 
     /** Why the server closed an HTTP connection on its own. */
@@ -84,6 +92,7 @@ public final class ServerCounters
     private final LongAdder[] protocolErrors = adders(1, MAX_ERROR_CODE)[0];
     private final LongAdder httpBadRequests = new LongAdder();
     private final LongAdder[] milterErrors = adders(1, MilterError.values().length)[0];
+    private final LongAdder milterNullSenders = new LongAdder();
     private final AtomicInteger activeConnections = new AtomicInteger();
     private final LongAdder binaryReadPauses = new LongAdder();
     private final AtomicInteger httpConnections = new AtomicInteger();
@@ -205,6 +214,22 @@ public final class ServerCounters
     public long milterErrors(final MilterError kind)
     {
         return milterErrors[kind.ordinal()].sum();
+    }
+
+    /**
+     * A milter message from the null sender ({@code <>}: a bounce or DSN, not commercial) accepted unchecked.
+     */
+    public void onMilterNullSender()
+    {
+        milterNullSenders.increment();
+    }
+
+    /**
+     * @return milter messages from the null sender accepted without a consent check.
+     */
+    public long milterNullSenders()
+    {
+        return milterNullSenders.sum();
     }
 
     /**
@@ -353,6 +378,9 @@ public final class ServerCounters
                 .tag("kind", kind.name())
                 .register(registry);
         }
+        FunctionCounter.builder("iys_milter_null_sender_messages", milterNullSenders, LongAdder::sum)
+            .description("milter messages from the null sender <> (bounces, DSNs: not commercial) accepted unchecked")
+            .register(registry);
         FunctionCounter.builder("iys_http_bad_requests", httpBadRequests, LongAdder::sum)
             .description("HTTP requests refused with a 4xx status")
             .register(registry);

@@ -6,16 +6,21 @@ import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.timeout.IdleStateHandler;
 
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 
 /**
- * What the network layer needs to run a milter endpoint: the packet limit and a session per connection.
+ * What the network layer needs to run a milter endpoint: on each connection the endpoint's connection limit, an idle
+ * timeout, the packet decoder (length limit and partial-packet timeout) and a session.
  */
 public final class MilterEndpoint
 {
-    /** Largest milter packet accepted; a longer one closes the connection and Postfix applies its default action. */
+    /**
+     * Largest milter packet accepted, command byte and payload (the length field's value); a longer one closes the
+     * connection and Postfix applies its default action.
+     */
     public static final int MAX_PACKET_LENGTH = MilterProtocol.MAX_PACKET_LENGTH;
     /** Default milter port. */
     public static final int PORT_DEFAULT = 7702;
@@ -24,11 +29,12 @@ public final class MilterEndpoint
     private final ConsentStore store;
     private final MilterSettings settings;
     private final ServerCounters counters;
+    private final MilterConnectionLimiter limiter;
 
     /**
      * @param filter   the rules.
      * @param store    the index.
-     * @param settings brand mapping and policy.
+     * @param settings brand mapping, policy and connection limits.
      * @param counters the server's counters.
      */
     public MilterEndpoint(
@@ -39,18 +45,31 @@ public final class MilterEndpoint
         this.store = store;
         this.settings = settings;
         this.counters = counters;
+        this.limiter = new MilterConnectionLimiter(settings.maxConnections(), counters);
     }
 
     /**
-     * Add one MTA connection's handlers: a 4-byte length-field frame decoder, then the session.
+     * Add one MTA connection's handlers: the connection limit, the idle timeout, the packet decoder, then the
+     * session.
      *
      * @param pipeline  the connection's pipeline.
      * @param decisions where decisions run, off the event loop.
      */
     public void mount(final ChannelPipeline pipeline, final Executor decisions)
     {
-        pipeline.addLast("packets", new LengthFieldBasedFrameDecoder(MAX_PACKET_LENGTH, 0, 4, 0, 4));
+        pipeline.addLast("limiter", limiter);
+        pipeline.addLast("idle", new IdleStateHandler(settings.idleTimeoutMs(), 0, 0, TimeUnit.MILLISECONDS));
+        pipeline.addLast("packets", new MilterPacketDecoder(settings.packetTimeoutMs(), counters));
         pipeline.addLast("milter", newSession(new Decider(filter, store.newLookup()), settings, decisions, counters));
+    }
+
+    /**
+     * @return a packet decoder as {@link #mount} adds it, for a test or benchmark on an embedded channel: packets of
+     * up to {@link #MAX_PACKET_LENGTH} bytes, a begun packet given the default partial-packet timeout.
+     */
+    public static ChannelHandler newPacketDecoder()
+    {
+        return new MilterPacketDecoder(MilterSettings.PACKET_TIMEOUT_MS_DEFAULT, null);
     }
 
     /**
@@ -58,7 +77,7 @@ public final class MilterEndpoint
      * @param settings  brand mapping and policy.
      * @param decisions where decisions run, off the event loop.
      * @param counters  the server's counters.
-     * @return the handler for one MTA connection, after a 4-byte length-field frame decoder.
+     * @return the handler for one MTA connection, after {@link #newPacketDecoder()}.
      */
     public static ChannelHandler newSession(
         final Decider decider, final MilterSettings settings, final Executor decisions, final ServerCounters counters)

@@ -23,6 +23,9 @@ import java.util.Locale;
  */
 record MilterOutcome(String replyCode, List<MilterSessionHandler.Recipient> removed, String header, String audit)
 {
+    /** How many recipients the audit line names, with their reasons; the rest are only counted. */
+    static final int AUDIT_RECIPIENTS = 100;
+
     static MilterOutcome decide(
         final MilterSessionHandler.Message message,
         final String authUser,
@@ -31,6 +34,15 @@ record MilterOutcome(String replyCode, List<MilterSessionHandler.Recipient> remo
         final ServerCounters counters,
         final long nowMs)
     {
+        if (message.sender != null && message.sender.isEmpty())
+        {
+            // the null sender <>: a bounce or DSN, not a commercial message, so no consent applies (README)
+            counters.onMilterNullSender();
+            final int count = message.recipients.size();
+            return new MilterOutcome(null, List.of(), "null-sender kind=NOT_COMMERCIAL kept=" + count + " removed=0",
+                "outcome=accept reason=NULL_SENDER kept=" + count + " removed=0 recipients=" +
+                addresses(message.recipients));
+        }
         final MilterBrandMap.Mapping mapped = settings.brandMap().resolve(authUser, message.sender);
         long brandCode = mapped == null ? -1 : mapped.brandCode();
         if (brandCode < 0 && settings.brandHeader() && message.brandHeader != null &&
@@ -45,12 +57,13 @@ record MilterOutcome(String replyCode, List<MilterSessionHandler.Recipient> remo
                 addresses(message.recipients));
         }
         final MessageKind kind = mapped != null && mapped.kind() != null ? mapped.kind() :
-            "TRANSACTIONAL".equalsIgnoreCase(message.kindHeader) ? MessageKind.TRANSACTIONAL : MessageKind.COMMERCIAL;
+            settings.kindHeader() && "TRANSACTIONAL".equalsIgnoreCase(message.kindHeader) ?
+            MessageKind.TRANSACTIONAL : MessageKind.COMMERCIAL;
 
         final BrandState brand = decider.brand(brandCode);
         final List<MilterSessionHandler.Recipient> removed = new ArrayList<>();
-        final StringBuilder kept = new StringBuilder();
-        final StringBuilder dropped = new StringBuilder();
+        final StringBuilder listed = new StringBuilder("[");
+        int named = 0;
         Reason undecidable = null;
         for (final MilterSessionHandler.Recipient recipient : message.recipients)
         {
@@ -60,8 +73,10 @@ record MilterOutcome(String replyCode, List<MilterSessionHandler.Recipient> remo
             counters.onDecision(ServerCounters.Endpoint.MILTER, reason);
             counters.onLatency(ServerCounters.Endpoint.MILTER, ServerCounters.RequestType.CHECK,
                 System.nanoTime() - startNs);
-            final StringBuilder list = reason.allows() ? kept : dropped;
-            list.append(list.length() == 0 ? "" : ",").append(recipient.address()).append(':').append(reason);
+            if (named++ < AUDIT_RECIPIENTS)
+            {
+                listed.append(named == 1 ? "" : ",").append(recipient.address()).append(':').append(reason);
+            }
             if (MilterSessionHandler.isUndecidable(reason))
             {
                 undecidable = reason;
@@ -71,14 +86,15 @@ record MilterOutcome(String replyCode, List<MilterSessionHandler.Recipient> remo
                 removed.add(recipient);
             }
         }
-        final String details = "brand=" + brandCode + " kind=" + kind + " kept=[" + kept + "] removed=[" + dropped +
-            "]";
+        final int count = message.recipients.size();
+        final String details = "brand=" + brandCode + " kind=" + kind + " kept=" + (count - removed.size()) +
+            " removed=" + removed.size() + " recipients=" + more(listed, count);
         if (undecidable != null)
         {
             return new MilterOutcome("451 4.7.1 IYS consent cannot be checked now (" + undecidable +
                 "), try again later", List.of(), "", "outcome=tempfail " + details);
         }
-        final int keptCount = message.recipients.size() - removed.size();
+        final int keptCount = count - removed.size();
         if (keptCount == 0)
         {
             return new MilterOutcome(String.format(Locale.ROOT,
@@ -90,13 +106,26 @@ record MilterOutcome(String replyCode, List<MilterSessionHandler.Recipient> remo
         return new MilterOutcome(null, removed, header, "outcome=accept " + details);
     }
 
+    /**
+     * @return the first {@link #AUDIT_RECIPIENTS} addresses, and how many more there are.
+     */
     private static String addresses(final List<MilterSessionHandler.Recipient> recipients)
     {
         final StringBuilder text = new StringBuilder("[");
-        for (final MilterSessionHandler.Recipient recipient : recipients)
+        for (int i = 0; i < Math.min(AUDIT_RECIPIENTS, recipients.size()); i++)
         {
-            text.append(text.length() == 1 ? "" : ",").append(recipient.address());
+            text.append(i == 0 ? "" : ",").append(recipients.get(i).address());
         }
-        return text.append(']').toString();
+        return more(text, recipients.size());
+    }
+
+    private static String more(final StringBuilder listed, final int count)
+    {
+        listed.append(']');
+        if (count > AUDIT_RECIPIENTS)
+        {
+            listed.append(" (+").append(count - AUDIT_RECIPIENTS).append(" more)");
+        }
+        return listed.toString();
     }
 }

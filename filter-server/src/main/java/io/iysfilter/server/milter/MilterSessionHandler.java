@@ -11,6 +11,7 @@ import io.iysfilter.server.metrics.ServerCounters;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.timeout.IdleStateEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +49,8 @@ final class MilterSessionHandler extends SimpleChannelInboundHandler<ByteBuf>
     private static final LogLimiter PROTOCOL_WARNINGS = LogLimiter.everyTenSeconds();
     private static final LogLimiter DECISION_ERRORS = LogLimiter.everyTenSeconds();
     private static final LogLimiter CONNECTION_ERRORS = LogLimiter.everyTenSeconds();
+    private static final LogLimiter REMOVAL_REFUSED = LogLimiter.everyTenSeconds();
+    private static final LogLimiter IDLE_CLOSES = LogLimiter.everyTenSeconds();
     private static final Logger AUDIT = LoggerFactory.getLogger(AUDIT_LOGGER);
 
     private final Decider decider;
@@ -59,6 +62,7 @@ final class MilterSessionHandler extends SimpleChannelInboundHandler<ByteBuf>
     private final ArrayDeque<ByteBuf> backlog = new ArrayDeque<>();
     private int protocol;
     private int actions;
+    private boolean negotiated;
     private boolean busy;
     private Message message = new Message();
 
@@ -145,7 +149,12 @@ final class MilterSessionHandler extends SimpleChannelInboundHandler<ByteBuf>
         if (packet.readableBytes() < 12)
         {
             counters.onMilterError(ServerCounters.MilterError.BAD_NEGOTIATION);
-            LOG.warn("closing milter connection: OPTNEG too short, remote={}", ctx.channel().remoteAddress());
+            final long suppressed = PROTOCOL_WARNINGS.tryAcquire(System.nanoTime());
+            if (suppressed >= 0)
+            {
+                LOG.warn("closing milter connection: OPTNEG too short, remote={}, suppressedSinceLast={}",
+                    ctx.channel().remoteAddress(), suppressed);
+            }
             ctx.close();
             return;
         }
@@ -155,11 +164,17 @@ final class MilterSessionHandler extends SimpleChannelInboundHandler<ByteBuf>
         if (version < MilterProtocol.MIN_VERSION)
         {
             counters.onMilterError(ServerCounters.MilterError.BAD_NEGOTIATION);
-            LOG.warn("closing milter connection: MTA speaks milter version {} (expected: >= {})", version,
-                MilterProtocol.MIN_VERSION);
+            final long suppressed = PROTOCOL_WARNINGS.tryAcquire(System.nanoTime());
+            if (suppressed >= 0)
+            {
+                LOG.warn("closing milter connection: MTA speaks milter version {} (expected: >= {}), remote={}, " +
+                    "suppressedSinceLast={}", version, MilterProtocol.MIN_VERSION, ctx.channel().remoteAddress(),
+                    suppressed);
+            }
             ctx.close();
             return;
         }
+        negotiated = true;
         actions = (MilterProtocol.SMFIF_ADDHDRS | MilterProtocol.SMFIF_DELRCPT) & offeredActions;
         protocol = MilterProtocol.WANTED_PROTOCOL & offeredProtocol;
         final ByteBuf reply = ctx.alloc().buffer(17);
@@ -199,7 +214,8 @@ final class MilterSessionHandler extends SimpleChannelInboundHandler<ByteBuf>
     {
         final byte[] raw = readBytes(packet);
         final Recipient recipient = new Recipient(raw, unbracket(new String(raw, StandardCharsets.UTF_8)));
-        final MilterBrandMap.Mapping mapping = settings.rejectAtRcpt() ?
+        // the null sender's mail (bounces, DSNs) is not commercial: accepted at end of message, never refused here
+        final MilterBrandMap.Mapping mapping = settings.rejectAtRcpt() && !"".equals(message.sender) ?
             settings.brandMap().resolve(messageMacros.get("auth_authen"), message.sender) : null;
         if (mapping == null)
         {
@@ -280,7 +296,17 @@ final class MilterSessionHandler extends SimpleChannelInboundHandler<ByteBuf>
             final boolean canDelete = (actions & MilterProtocol.SMFIF_DELRCPT) != 0;
             if (!outcome.removed().isEmpty() && !canDelete)
             {
-                LOG.error("the MTA does not allow recipient removal (SMFIF_DELRCPT): tempfailing, queue={}", queueId);
+                if (!negotiated)
+                {
+                    counters.onMilterError(ServerCounters.MilterError.NO_NEGOTIATION);
+                }
+                final long suppressed = REMOVAL_REFUSED.tryAcquire(System.nanoTime());
+                if (suppressed >= 0)
+                {
+                    LOG.error("the MTA does not allow recipient removal (SMFIF_DELRCPT{}): tempfailing, queue={}, " +
+                        "remote={}, suppressedSinceLast={}", negotiated ? "" : ", no option negotiation", queueId,
+                        ctx.channel().remoteAddress(), suppressed);
+                }
                 replyCode(ctx, "451 4.7.1 IYS consent filter cannot remove recipients here, try again later");
                 return;
             }
@@ -464,6 +490,28 @@ final class MilterSessionHandler extends SimpleChannelInboundHandler<ByteBuf>
             backlog.poll().release();
         }
         super.channelInactive(ctx);
+    }
+
+    @Override
+    public void userEventTriggered(final ChannelHandlerContext ctx, final Object event) throws Exception
+    {
+        if (event instanceof IdleStateEvent)
+        {
+            if (busy)
+            {
+                return; // waiting for a decision of ours, not for the MTA
+            }
+            counters.onMilterError(ServerCounters.MilterError.IDLE_TIMEOUT);
+            final long suppressed = IDLE_CLOSES.tryAcquire(System.nanoTime());
+            if (suppressed >= 0)
+            {
+                LOG.info("closing idle milter connection: remote={}, suppressedSinceLast={}",
+                    ctx.channel().remoteAddress(), suppressed);
+            }
+            ctx.close();
+            return;
+        }
+        super.userEventTriggered(ctx, event);
     }
 
     @Override

@@ -57,6 +57,18 @@ class DistributionIT
         assertEquals(0, config.exit, config.output);
         assertTrue(config.output.contains("# config conf/iys-filter.properties"), config.output);
 
+        final String unit = Files.readString(home.resolve("systemd/iys-filter.service"));
+        assertTrue(unit.contains("\nRestart=on-failure\n"), "systemd restarts a server that exited on an error");
+        final ProcessBuilder flags = new ProcessBuilder("bin/iys-filter", "serve", "--config",
+            "conf/iys-filter.properties", "--data-dir", install.resolve("data").toString(), "--print-config")
+            .directory(home.toFile()).redirectErrorStream(true);
+        flags.environment().put("IYS_FILTER_JAVA_OPTS", "-XX:+PrintCommandLineFlags");
+        final Result started = run(flags);
+        assertEquals(0, started.exit, started.output);
+        assertTrue(started.output.contains("-XX:+ExitOnOutOfMemoryError"), "the launcher starts the JVM so that an " +
+            "OutOfMemoryError ends the process (and systemd restarts it) rather than leaving it half-alive:\n" +
+            started.output);
+
         final Result bad = run(home, "bin/iys-filter", "serve", "--config", "conf/iys-filter.properties",
             "--freshness-bound", "soon", "--print-config");
         assertEquals(2, bad.exit);
@@ -97,8 +109,12 @@ class DistributionIT
 
     private static Result run(final Path directory, final String... command) throws Exception
     {
-        final Process process = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true)
-            .start();
+        return run(new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true));
+    }
+
+    private static Result run(final ProcessBuilder command) throws Exception
+    {
+        final Process process = command.start();
         final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(60, TimeUnit.SECONDS));
         return new Result(process.exitValue(), output);

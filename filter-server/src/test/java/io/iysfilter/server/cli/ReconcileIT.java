@@ -47,7 +47,7 @@ class ReconcileIT
     {
         try (IysEmulator emulator = new IysEmulator(new IysEmulator.Settings(0, IYS_CODE, List.of(BRAND), 50, 5,
             "iys-user", "secret", 0, 7_200_000));
-            FilterServer server = FilterServer.start(Fixtures.context(dataDir).feed(new FeedSettings(
+            FilterServer server = FilterServer.start(Fixtures.context(dataDir).feed(FeedSettings.insecureHttp(
                 URI.create(emulator.baseUrl()), IYS_CODE, "iys-user", "secret", List.of(BRAND), 50, 999, 0, false))))
         {
             server.feed().nextCompletePoll(BRAND).get();

@@ -7,8 +7,10 @@ import picocli.CommandLine;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -25,6 +27,7 @@ class ServeSettingsTest
         final Path config = Files.writeString(dir.resolve("iys-filter.properties"), String.join("\n",
             "data-dir = " + dir.resolve("data"),
             "iys-base-url = http://127.0.0.1:7780",
+            "iys-allow-insecure-http = true",
             "iys-code = 700001, 700002, 700003",
             "iys-username = integrator",
             "iys-password = shared-secret",
@@ -47,6 +50,49 @@ class ServeSettingsTest
         assertEquals(30_000, feeds.get(2).pollIntervalMs());
         assertTrue(!feeds.get(2).fsync());
         assertTrue(!feeds.get(0).toString().contains("shared-secret"), "passwords are masked");
+    }
+
+    @Test
+    void shouldRefuseAnHttpIysBaseUrlUnlessAllowedAndBoundEachRequest() throws Exception
+    {
+        final String[] feed = {"--data-dir", dir.toString(), "--iys-base-url", "http://127.0.0.1:7780",
+            "--iys-code", "700001", "--iys-brands", "600001", "--iys-username", "u", "--iys-password", "p"};
+        final UsageException clear = assertThrows(UsageException.class, () -> resolve(parse(feed)));
+        assertTrue(clear.getMessage().startsWith("iys-base-url: 'http://127.0.0.1:7780' (expected: an https:// URL") &&
+            clear.getMessage().contains("iys-allow-insecure-http=true"), clear.getMessage());
+
+        final String[] allowed = Stream.concat(Arrays.stream(feed),
+            Stream.of("--iys-allow-insecure-http", "true", "--iys-request-timeout", "20s",
+                "--iys-max-response-mb", "3")).toArray(String[]::new);
+        final var emulated = resolve(parse(allowed)).feeds().get(0);
+        assertEquals(20_000, emulated.requestTimeoutMs());
+        assertEquals(3L << 20, emulated.maxResponseBytes());
+
+        final String[] secure = feed.clone();
+        secure[3] = "https://api.iys.org.tr";
+        final var production = resolve(parse(secure)).feeds().get(0);
+        assertEquals(120_000, production.requestTimeoutMs(), "default deadline: 2m");
+        assertEquals(256L << 20, production.maxResponseBytes(), "default cap: 256 MiB");
+        assertTrue(!production.allowInsecureHttp());
+    }
+
+    @Test
+    void shouldMapTheMilterLimitsAndTheKindHeaderSwitch() throws Exception
+    {
+        final var defaults = resolve(parse("--data-dir", dir.toString())).milter();
+        assertTrue(!defaults.kindHeader(), "X-IYS-Kind is ignored unless allowed");
+        assertEquals(256, defaults.maxConnections());
+        assertEquals(600_000, defaults.idleTimeoutMs());
+        assertEquals(30_000, defaults.packetTimeoutMs());
+        final var set = resolve(parse("--data-dir", dir.toString(), "--milter-kind-header", "true",
+            "--milter-max-connections", "8", "--milter-idle-timeout", "2m", "--milter-packet-timeout", "5s")).milter();
+        assertTrue(set.kindHeader());
+        assertEquals(8, set.maxConnections());
+        assertEquals(120_000, set.idleTimeoutMs());
+        assertEquals(5_000, set.packetTimeoutMs());
+        final CommandLine.ParameterException off = assertThrows(CommandLine.ParameterException.class,
+            () -> parse("--data-dir", dir.toString(), "--milter-idle-timeout", "off"));
+        assertTrue(off.getMessage().contains("milter-idle-timeout: 'off'"), off.getMessage());
     }
 
     @Test

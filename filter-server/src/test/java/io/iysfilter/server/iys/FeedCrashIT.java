@@ -51,7 +51,7 @@ class FeedCrashIT
                 "--data-dir", dataDir.toString(), "--port", "0", "--http-port", "0", "--milter-port", "off",
                 "--entries-per-map", "20000", "--iys-base-url", emulator.baseUrl(), "--iys-code",
                 Long.toString(IYS_CODE), "--iys-brands", Long.toString(BRAND), "--iys-poll-interval", "1s",
-                "--iys-page-size", "7", "--iys-recent-exclusion", "off")
+                "--iys-page-size", "7", "--iys-recent-exclusion", "off", "--iys-allow-insecure-http", "true")
                 .redirectErrorStream(true).redirectOutput(dataDir.resolveSibling("serve.log").toFile());
             serve.environment().put("IYS_USERNAME", "iys-user");
             serve.environment().put("IYS_PASSWORD", "secret");
@@ -75,7 +75,7 @@ class FeedCrashIT
             try (FilterServer restarted = FilterServer.start(new FilterServer.Context()
                 .dataDirectory(dataDir).binaryPort(0).httpPort(0).milterPort(-1).ioThreads(1)
                 .policy(FilterPolicy.DEFAULT).indexOptions(IndexOptions.withEntries(20_000))
-                .feed(new FeedSettings(URI.create(emulator.baseUrl()), IYS_CODE, "iys-user", "secret",
+                .feed(FeedSettings.insecureHttp(URI.create(emulator.baseUrl()), IYS_CODE, "iys-user", "secret",
                     List.of(BRAND), 50, 999, 0, false))))
             {
                 restarted.feed().nextCompletePoll(BRAND).get();

@@ -48,7 +48,7 @@ class FeedDiskFullIT
             try (FilterServer server = FilterServer.start(new FilterServer.Context().dataDirectory(dataDir)
                 .binaryPort(0).httpPort(0).milterPort(-1).ioThreads(1).policy(FilterPolicy.DEFAULT)
                 .indexOptions(IndexOptions.withEntries(10_000).withDiskReserve(8 * MIB))
-                .feed(new FeedSettings(URI.create(emulator.baseUrl()), IYS_CODE, "iys-user", "secret",
+                .feed(FeedSettings.insecureHttp(URI.create(emulator.baseUrl()), IYS_CODE, "iys-user", "secret",
                     List.of(BRAND), 50, 64, 0, true))))
             {
                 server.feed().nextCompletePoll(BRAND).get();

@@ -257,8 +257,8 @@ class FeedIT
 
     private FilterServer start() throws Exception
     {
-        final FeedSettings feed = new FeedSettings(URI.create(emulator.baseUrl()), IYS_CODE, "iys-user", "secret",
-            List.of(BRAND), 50, 64, 0, true);
+        final FeedSettings feed = FeedSettings.insecureHttp(URI.create(emulator.baseUrl()), IYS_CODE, "iys-user",
+            "secret", List.of(BRAND), 50, 64, 0, true);
         return FilterServer.start(new FilterServer.Context()
             .dataDirectory(dataDir)
             .binaryPort(0)
@@ -334,8 +334,8 @@ class FeedIT
             "iys-user", "secret", 0, 7_200_000));
         server = FilterServer.start(new FilterServer.Context().dataDirectory(dataDir).binaryPort(0).httpPort(0)
             .milterPort(-1).ioThreads(1).policy(FilterPolicy.DEFAULT).indexOptions(IndexOptions.withEntries(10_000))
-            .feed(new FeedSettings(URI.create(emulator.baseUrl()), IYS_CODE, "iys-user", "secret", List.of(), 50, 999,
-                0, false)));
+            .feed(FeedSettings.insecureHttp(URI.create(emulator.baseUrl()), IYS_CODE, "iys-user", "secret", List.of(),
+                50, 999, 0, false)));
         server.feed().nextCompletePoll(BRAND).get();
         server.feed().nextCompletePoll(600_002).get();
         assertEquals("FOLLOWING", server.feed().status(600_002).state(), "found through GET /sps/{iysCode}/brands");

@@ -12,7 +12,6 @@ import io.iysfilter.server.metrics.ServerCounters;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -67,12 +66,15 @@ class MilterSessionTest
     @AfterEach
     void finish()
     {
-        channel.finishAndReleaseAll();
+        if (channel != null)
+        {
+            channel.finishAndReleaseAll();
+        }
     }
 
     private void connect(final MilterSettings settings)
     {
-        channel = new EmbeddedChannel(new LengthFieldBasedFrameDecoder(MilterEndpoint.MAX_PACKET_LENGTH, 0, 4, 0, 4),
+        channel = new EmbeddedChannel(MilterEndpoint.newPacketDecoder(),
             MilterEndpoint.newSession(new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup()), settings,
                 Runnable::run, counters));
     }
@@ -132,16 +134,114 @@ class MilterSessionTest
     }
 
     @Test
-    void shouldTakeTheKindFromTheHeaderOrTheMapping()
+    void shouldTakeTheKindFromTheHeaderOnlyWhenAllowedOrFromTheMapping()
     {
+        final List<String[]> transactional = List.<String[]>of(new String[]{"X-IYS-Kind", "TRANSACTIONAL"});
         connect(new MilterSettings(BRANDS, false, false));
-        List<Reply> replies = converse(message("news@brand.example", null,
-            List.<String[]>of(new String[]{"X-IYS-Kind", "TRANSACTIONAL"}), Fixtures.BOB, CAROL));
+        List<Reply> replies = converse(message("news@brand.example", null, transactional, Fixtures.BOB, CAROL));
+        assertEquals("550 5.7.1 No IYS consent for any recipient (brand 600001)\0", last(replies).text(),
+            "by default the header is ignored: any sender can write it, and the mapping's kind (COMMERCIAL) applies");
+
+        connect(new MilterSettings(BRANDS, false, false).withKindHeader(true));
+        replies = converse(message("news@brand.example", null, transactional, Fixtures.BOB, CAROL));
         assertEquals(List.of("h", "a"), commands(replies.subList(3, replies.size())));
         assertTrue(replies.get(3).text().contains("kind=TRANSACTIONAL kept=2 removed=0"), replies.get(3).text());
 
+        connect(new MilterSettings(BRANDS, false, false));
         replies = converse(message("billing@brand.example", null, List.of(), CAROL));
         assertTrue(replies.get(2).text().contains("kind=TRANSACTIONAL kept=1"), replies.get(2).text());
+    }
+
+    @Test
+    void shouldAcceptMailFromTheNullSenderWithoutAConsentCheck()
+    {
+        connect(new MilterSettings(BRANDS, false, false));
+        final List<Reply> replies = converse(message("", null, List.of(), Fixtures.BOB, CAROL));
+        assertEquals(List.of("c", "c", "c", "h", "a"), commands(replies),
+            "a bounce or DSN is no commercial message: nobody removed, nothing tempfailed");
+        assertEquals("X-IYS-Filter\0null-sender kind=NOT_COMMERCIAL kept=2 removed=0\0", replies.get(3).text());
+        assertEquals(1, counters.milterNullSenders());
+        for (final Reason reason : Reason.values())
+        {
+            assertEquals(0, counters.decisions(ServerCounters.Endpoint.MILTER, reason), reason.name());
+        }
+
+        connect(new MilterSettings(BRANDS, false, true));
+        final List<Reply> atRcpt = converse(message("", null, List.of(), Fixtures.BOB));
+        assertEquals(List.of("c", "c", "h", "a"), commands(atRcpt), "nor refused at RCPT time");
+    }
+
+    @Test
+    void shouldTempfailAMessageSentWithoutOptionNegotiationAndLogItRateLimited()
+    {
+        connect(new MilterSettings(BRANDS, false, false));
+        final byte[] unnegotiated = message("news@brand.example", null, List.of(), Fixtures.ALICE, CAROL);
+        for (int i = 0; i < 3; i++)
+        {
+            channel.writeInbound(Unpooled.wrappedBuffer(unnegotiated));
+            assertEquals("451 4.7.1 IYS consent filter cannot remove recipients here, try again later\0",
+                last(parse(readAll())).text());
+        }
+        assertEquals(3, counters.milterErrors(ServerCounters.MilterError.NO_NEGOTIATION),
+            "counted each time; logged once per interval (MilterSessionHandler's LogLimiter)");
+    }
+
+    @Test
+    void shouldAcceptAPacketOfExactlyTheStatedLimitAndCloseOnOneByteMore()
+    {
+        connect(new MilterSettings(BRANDS, false, false));
+        channel.writeInbound(Unpooled.wrappedBuffer(POSTFIX_OPTNEG));
+        readAll();
+        final ByteBuf largest = Unpooled.buffer(4 + MilterEndpoint.MAX_PACKET_LENGTH)
+            .writeInt(MilterEndpoint.MAX_PACKET_LENGTH).writeByte('B')
+            .writeZero(MilterEndpoint.MAX_PACKET_LENGTH - 1);
+        channel.writeInbound(largest);
+        assertTrue(channel.isActive(), "a packet of MAX_PACKET_LENGTH bytes (command and payload) is accepted");
+        assertEquals(List.of("c"), commands(parse(readAll())));
+
+        final ByteBuf over = Unpooled.buffer().writeInt(MilterEndpoint.MAX_PACKET_LENGTH + 1).writeByte('B');
+        try
+        {
+            channel.writeInbound(over);
+        }
+        catch (final RuntimeException expected)
+        {
+            // the frame decoder reports the oversized packet; the handler closes the connection
+        }
+        assertFalse(channel.isActive(), "one byte more closes");
+    }
+
+    @Test
+    void shouldBoundTheAuditLineOfAMessageWithManyRecipients()
+    {
+        final String[] recipients = new String[10_000];
+        for (int i = 0; i < recipients.length; i++)
+        {
+            recipients[i] = "r" + i + "@test.local";
+        }
+        final MilterSessionHandler.Message message = new MilterSessionHandler.Message();
+        message.sender = "news@brand.example";
+        for (final String recipient : recipients)
+        {
+            message.recipients.add(new MilterSessionHandler.Recipient(recipient.getBytes(StandardCharsets.UTF_8),
+                recipient));
+        }
+        final Decider decider = new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup());
+        final MilterOutcome outcome = MilterOutcome.decide(message, null, new MilterSettings(BRANDS, false, false),
+            decider, counters, System.currentTimeMillis());
+        assertTrue(outcome.audit().length() < 8_192, "audit line of " + outcome.audit().length() + " chars");
+        assertTrue(outcome.audit().contains("r0@test.local:NO_CONSENT"), outcome.audit());
+        assertTrue(outcome.audit().contains("removed=10000"), outcome.audit());
+        assertTrue(outcome.audit().contains("(+" + (10_000 - MilterOutcome.AUDIT_RECIPIENTS) + " more)"),
+            outcome.audit());
+        assertTrue(outcome.replyCode().startsWith("550 5.7.1"), "the bound is on the log line, not on the decision");
+
+        final MilterSessionHandler.Message unmapped = new MilterSessionHandler.Message();
+        unmapped.sender = "news@unknown.example";
+        unmapped.recipients.addAll(message.recipients);
+        final MilterOutcome tempfailed = MilterOutcome.decide(unmapped, null, new MilterSettings(BRANDS, false, false),
+            decider, counters, System.currentTimeMillis());
+        assertTrue(tempfailed.audit().length() < 8_192, "audit line of " + tempfailed.audit().length() + " chars");
     }
 
     @Test

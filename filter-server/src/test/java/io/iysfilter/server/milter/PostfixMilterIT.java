@@ -141,6 +141,20 @@ class PostfixMilterIT
 
     @Test
     @Order(4)
+    void shouldDeliverABounceFromTheNullSenderUnchecked() throws Exception
+    {
+        final Swaks sent = swaks("<>", "ci bounce", "bob@test.local", "carol@test.local");
+        assertEquals(0, sent.exit, "a bounce is not commercial: neither tempfailed nor refused\n" + sent.log);
+        final String queueId = sent.queueId();
+        awaitLog(queueId + ": to=<bob@test.local>");
+        awaitLog(queueId + ": to=<carol@test.local>");
+        assertEquals(1, mailbox("bob").size(), "delivered although bob's record is RET");
+        assertTrue(Files.readString(mailbox("bob").get(0)).contains(
+            "X-IYS-Filter: null-sender kind=NOT_COMMERCIAL kept=2 removed=0"));
+    }
+
+    @Test
+    @Order(5)
     void shouldLetPostfixTempfailWhenTheFilterIsDown() throws Exception
     {
         server.close();

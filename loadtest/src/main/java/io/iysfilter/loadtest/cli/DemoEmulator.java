@@ -94,7 +94,7 @@ final class DemoEmulator implements AutoCloseable
 
     FeedSettings feed(final long brand, final long iysCode)
     {
-        return new FeedSettings(URI.create(baseUrl), iysCode, USERNAME, PASSWORD, List.of(brand), 2_000,
+        return FeedSettings.insecureHttp(URI.create(baseUrl), iysCode, USERNAME, PASSWORD, List.of(brand), 2_000,
             FeedSettings.PAGE_SIZE_MAX, 0, false);
     }
 
