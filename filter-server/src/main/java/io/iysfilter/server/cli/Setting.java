@@ -444,17 +444,6 @@ final class Setting<T>
         return skewMs;
     }
 
-    private static Long timeout(final String name, final String text)
-    {
-        final long timeoutMs = duration(name, text);
-        if (timeoutMs <= 0)
-        {
-            throw new UsageException(name + ": 'off' (expected: a number with s, m, h or d; a timeout cannot be " +
-                "switched off)");
-        }
-        return timeoutMs;
-    }
-
     private static List<Long> codes(final String name, final String text)
     {
         final List<Long> codes = new ArrayList<>();
