@@ -223,7 +223,9 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
         out.writeCharSequence(line, StandardCharsets.UTF_8);
         if (headerPending)
         {
+            // an overlong header is echoed cut like any row; the flag belongs to this line, not the next
             headerPending = false;
+            overlong = false;
             out.writeCharSequence(",verdict,reason\n", StandardCharsets.US_ASCII);
             return;
         }

@@ -243,6 +243,11 @@ public final class DailyFileImporter
     {
         final String[] names = new String[32];
         final int count = CsvLine.split(header.startsWith("\uFEFF") ? header.substring(1) : header, names);
+        if (count > names.length)
+        {
+            throw new IOException("header row has " + count + " columns, more than the " + names.length +
+                " a daily file may have: header='" + header + "'");
+        }
         final int[] indexes = new int[COLUMNS.length];
         for (int c = 0; c < COLUMNS.length; c++)
         {

@@ -107,6 +107,19 @@ final class MilterSessionHandler extends SimpleChannelInboundHandler<ByteBuf>
 
     private void onPacket(final ChannelHandlerContext ctx, final ByteBuf packet)
     {
+        if (!packet.isReadable())
+        {
+            // a packet of length 0 carries no command byte: a protocol error like an unknown command
+            counters.onMilterError(ServerCounters.MilterError.UNKNOWN_COMMAND);
+            final long suppressed = PROTOCOL_WARNINGS.tryAcquire(System.nanoTime());
+            if (suppressed >= 0)
+            {
+                LOG.warn("closing milter connection on an empty packet: remote={}, suppressedSinceLast={}",
+                    ctx.channel().remoteAddress(), suppressed);
+            }
+            ctx.close();
+            return;
+        }
         final byte command = packet.readByte();
         switch (command)
         {

@@ -212,6 +212,21 @@ class MilterSessionTest
     }
 
     @Test
+    void shouldCloseOnAnEmptyPacketAsOnAnUnknownCommand()
+    {
+        // found by MilterPacketFuzzTest: a packet of length 0 has no command byte, and reading one threw
+        connect(new MilterSettings(BRANDS, false, false));
+        channel.writeInbound(Unpooled.wrappedBuffer(POSTFIX_OPTNEG));
+        readAll();
+        channel.writeInbound(Unpooled.buffer().writeInt(0));
+        channel.checkException();
+        assertFalse(channel.isActive(), "an empty packet closes the connection");
+        assertEquals(1, counters.milterErrors(ServerCounters.MilterError.UNKNOWN_COMMAND));
+        assertEquals(0, counters.milterErrors(ServerCounters.MilterError.CONNECTION_ERROR),
+            "refused as a protocol error, not through the last-resort error path");
+    }
+
+    @Test
     void shouldBoundTheAuditLineOfAMessageWithManyRecipients()
     {
         final String[] recipients = new String[10_000];
