@@ -137,7 +137,7 @@ final class IysHttp
             this.subscription = subscription;
             if (declared > maxBytes)
             {
-                tooLarge(declared);
+                tooLarge();
                 return;
             }
             subscription.request(Long.MAX_VALUE);
@@ -154,7 +154,7 @@ final class IysHttp
             {
                 if (received + buffer.remaining() > maxBytes)
                 {
-                    tooLarge(received + buffer.remaining());
+                    tooLarge();
                     return;
                 }
                 final byte[] chunk = new byte[buffer.remaining()];
@@ -206,7 +206,7 @@ final class IysHttp
             result.completeExceptionally(new HttpTimeoutException("cancelled"));
         }
 
-        private void tooLarge(final long bytes)
+        private void tooLarge()
         {
             subscription.cancel();
             chunks.clear();

@@ -34,7 +34,8 @@ import java.util.concurrent.Executor;
  *   kept, and an {@code X-IYS-Filter} header summarises the decision;</li>
  *   <li>if no recipient may receive, the message is refused {@code 550 5.7.1};</li>
  *   <li>if the filter cannot decide (no brand mapping, STALE data, unknown brand, lookup error) it is tempfailed
- *   {@code 451 4.7.1}, so nothing is lost.</li>
+ *   {@code 451 4.7.1}, so nothing is lost;</li>
+ *   <li>mail from the null sender ({@code <>}: bounces, DSNs) is no commercial message: accepted unchecked.</li>
  * </ul>
  * Decisions run on the decision executor, never on the event loop; packets arriving meanwhile wait in order.
  * One audit line per message goes to the {@code iys.milter.audit} logger, since Postfix does not log removals.
