@@ -3,10 +3,8 @@ package io.iysfilter.server.cli;
 import io.iysfilter.client.CheckResult;
 import io.iysfilter.client.FilterClient;
 import io.iysfilter.client.FilterClientException;
-import io.iysfilter.protocol.codecs.Channel;
-import io.iysfilter.protocol.codecs.MessageKind;
-import io.iysfilter.protocol.codecs.RecipientType;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
@@ -27,32 +25,12 @@ final class CheckCommand implements Callable<Integer>
     private final PrintStream out;
     private final PrintStream err;
 
-    @Option(names = "--brand", required = true, paramLabel = "CODE", converter = Converters.Code.class,
-        description = "the brand's İYS code")
-    private long brand;
-
-    @Option(names = "--channel", required = true, paramLabel = "ARAMA|MESAJ|EPOSTA",
-        converter = Converters.ChannelName.class, description = "the channel")
-    private Channel channel;
+    @Mixin
+    private CheckOptions ask = new CheckOptions();
 
     @Option(names = "--recipient", required = true, paramLabel = "R", converter = Converters.NonBlank.class,
         description = "phone number or e-mail address")
     private String recipient;
-
-    @Option(names = "--recipient-type", paramLabel = "BIREYSEL|TACIR", converter = Converters.RecipientTypeName.class,
-        description = "the recipient's type (default: none given, decided as BIREYSEL)")
-    private RecipientType type = RecipientType.UNSPECIFIED;
-
-    @Option(names = "--kind", paramLabel = "COMMERCIAL|TRANSACTIONAL", converter = Converters.KindName.class,
-        description = "the message's kind (default COMMERCIAL)")
-    private MessageKind kind = MessageKind.COMMERCIAL;
-
-    @Option(names = "--host", paramLabel = "H", description = "the server (default 127.0.0.1)")
-    private String host = "127.0.0.1";
-
-    @Option(names = "--port", paramLabel = "P", converter = Converters.Port.class,
-        description = "its binary protocol port (default 7700)")
-    private int port = 7700;
 
     @Option(names = "--timeout-ms", paramLabel = "MS", description = "connect and answer timeout, 1..600000 " +
         "(default 5000)")
@@ -68,13 +46,15 @@ final class CheckCommand implements Callable<Integer>
     public Integer call()
     {
         UsageException.inRange("timeout-ms", timeoutMs, 1, 600_000);
-        final FilterClient.Options options = new FilterClient.Options(host, port, timeoutMs, timeoutMs,
+        final FilterClient.Options options = new FilterClient.Options(ask.host, ask.port, timeoutMs, timeoutMs,
             FilterClient.Options.RECONNECT_BACKOFF_MS_DEFAULT);
         try (FilterClient client = FilterClient.connect(options))
         {
-            final CheckResult result = client.checkBlocking(brand, channel, type, kind, recipient);
-            out.printf("%s %s (brand %d, %s %s, data as of %s)%n", result.verdict(), result.reason(), brand,
-                channel, recipient, result.asOfMs() == 0 ? "unknown" : Instant.ofEpochMilli(result.asOfMs()));
+            final CheckResult result = client.checkBlocking(ask.brand, ask.channel, ask.type, ask.kind,
+                recipient);
+            out.printf("%s %s (brand %d, %s %s, data as of %s)%n", result.verdict(), result.reason(),
+                ask.brand, ask.channel, recipient,
+                result.asOfMs() == 0 ? "unknown" : Instant.ofEpochMilli(result.asOfMs()));
             return result.allowed() ? Main.EXIT_OK : Main.EXIT_DENY;
         }
         catch (final FilterClientException ex)

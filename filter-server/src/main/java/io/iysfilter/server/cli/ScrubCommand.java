@@ -6,9 +6,9 @@ import io.iysfilter.protocol.Verdicts;
 import io.iysfilter.protocol.codecs.Channel;
 import io.iysfilter.protocol.codecs.MessageKind;
 import io.iysfilter.protocol.codecs.Reason;
-import io.iysfilter.protocol.codecs.RecipientType;
 import io.iysfilter.server.iys.CsvLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.BufferedReader;
@@ -46,13 +46,8 @@ final class ScrubCommand implements Callable<Integer>
     private final PrintStream out;
     private final PrintStream err;
 
-    @Option(names = "--brand", required = true, paramLabel = "CODE", converter = Converters.Code.class,
-        description = "the brand's İYS code")
-    private long brand;
-
-    @Option(names = "--channel", required = true, paramLabel = "ARAMA|MESAJ|EPOSTA",
-        converter = Converters.ChannelName.class, description = "the channel")
-    private Channel channel;
+    @Mixin
+    private CheckOptions ask = new CheckOptions();
 
     @Option(names = "--in", required = true, paramLabel = "FILE", converter = Converters.NonBlank.class,
         description = "the list; '-' for standard input")
@@ -74,21 +69,6 @@ final class ScrubCommand implements Callable<Integer>
     @Option(names = "--header", description = "the first row is a header, copied to both outputs (implied by a " +
         "column NAME)")
     private boolean headerRow;
-
-    @Option(names = "--kind", paramLabel = "COMMERCIAL|TRANSACTIONAL", converter = Converters.KindName.class,
-        description = "the message's kind (default COMMERCIAL)")
-    private MessageKind kind = MessageKind.COMMERCIAL;
-
-    @Option(names = "--recipient-type", paramLabel = "BIREYSEL|TACIR", converter = Converters.RecipientTypeName.class,
-        description = "the recipients' type (default: none given, decided as BIREYSEL)")
-    private RecipientType type = RecipientType.UNSPECIFIED;
-
-    @Option(names = "--host", paramLabel = "H", description = "the server (default 127.0.0.1)")
-    private String host = "127.0.0.1";
-
-    @Option(names = "--port", paramLabel = "P", converter = Converters.Port.class,
-        description = "its binary protocol port (default 7700)")
-    private int port = 7700;
 
     @Option(names = "--batch-size", paramLabel = "N", description = "rows per CHECK_BATCH, 1.." +
         Limits.MAX_BATCH_ENTRIES + " (default " + Limits.MAX_BATCH_ENTRIES + ")")
@@ -127,19 +107,20 @@ final class ScrubCommand implements Callable<Integer>
             {
                 column = (int)UsageException.parseLong("column", columnText, 1, 1024) - 1;
             }
-            final FilterClient.Options options = FilterClient.Options.of(host, port);
+            final FilterClient.Options options = FilterClient.Options.of(ask.host, ask.port);
             final long startNs = System.nanoTime();
             final ListScrubber.Tally tally;
             try (FilterClient client = FilterClient.connect(options);
                 Writer allowed = preview ? null : writer(allowedFile);
                 Writer denied = preview ? null : writer(deniedFile))
             {
-                final ListScrubber scrubber = new ListScrubber(client, brand, channel, type, kind, batchSize,
-                    ListScrubber.DEFAULT_WINDOW, LISTED_BAD_ROWS);
+                final ListScrubber scrubber = new ListScrubber(client, ask.brand, ask.channel, ask.type, ask.kind,
+                    batchSize, ListScrubber.DEFAULT_WINDOW, LISTED_BAD_ROWS);
                 tally = scrubber.scrub(in, column, header, allowed, denied,
                     new ProgressPrinter(err, totalBytes, startNs));
             }
-            printSummary(out, err, tally, inName, brand, channel, kind, System.nanoTime() - startNs, preview);
+            printSummary(out, err, tally, inName, ask.brand, ask.channel, ask.kind, System.nanoTime() - startNs,
+                preview);
         }
         return Main.EXIT_OK;
     }
