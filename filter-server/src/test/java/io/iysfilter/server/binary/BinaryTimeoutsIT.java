@@ -1,6 +1,8 @@
 package io.iysfilter.server.binary;
 
+import io.iysfilter.client.CheckResult;
 import io.iysfilter.client.FilterClient;
+import io.iysfilter.client.FilterClientException;
 import io.iysfilter.protocol.FrameDescriptor;
 import io.iysfilter.protocol.codecs.Channel;
 import io.iysfilter.protocol.codecs.ErrorCode;
@@ -144,9 +146,21 @@ class BinaryTimeoutsIT
             assertEquals(Reason.CONSENT, client.checkBlocking(Fixtures.BRAND, Channel.MESAJ, RecipientType.BIREYSEL,
                 MessageKind.COMMERCIAL, Fixtures.CONSENTED).reason());
             awaitIdleClose(server);
-            assertEquals(Reason.REJECTED, client.checkBlocking(Fixtures.BRAND, Channel.MESAJ,
-                RecipientType.BIREYSEL, MessageKind.COMMERCIAL, Fixtures.REJECTED).reason(),
-                "the next request reconnects");
+            CheckResult next;
+            try
+            {
+                next = client.checkBlocking(Fixtures.BRAND, Channel.MESAJ, RecipientType.BIREYSEL,
+                    MessageKind.COMMERCIAL, Fixtures.REJECTED);
+            }
+            catch (final FilterClientException raced)
+            {
+                // the server counts the close before the client has read the ERROR and seen its channel close: a
+                // request sent in between fails with the server's reason, once; the one after must reconnect
+                assertEquals(ErrorCode.IDLE_TIMEOUT, raced.errorCode(), raced.getMessage());
+                next = client.checkBlocking(Fixtures.BRAND, Channel.MESAJ, RecipientType.BIREYSEL,
+                    MessageKind.COMMERCIAL, Fixtures.REJECTED);
+            }
+            assertEquals(Reason.REJECTED, next.reason(), "the next request reconnects");
         }
     }
 
