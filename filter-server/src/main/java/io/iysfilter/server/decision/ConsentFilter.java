@@ -8,8 +8,10 @@ package io.iysfilter.server.decision;
  * <ol>
  *   <li>channel, recipient type or kind not known: DENY / INVALID_REQUEST;</li>
  *   <li>address does not parse, or the channel does not fit it: DENY / INVALID_RECIPIENT;</li>
- *   <li>TRANSACTIONAL: ALLOW / EXEMPT, whatever the index holds;</li>
- *   <li>no index for the brand: DENY / UNKNOWN_BRAND;</li>
+ *   <li>no index for the brand: DENY / UNKNOWN_BRAND, whatever the kind (a brand this server was never given is
+ *   a mistake in the request or the configuration, not something a transactional message may pass over);</li>
+ *   <li>TRANSACTIONAL: ALLOW / EXEMPT, whatever the brand's index holds or however it is (damaged, verifying,
+ *   stale: a transactional answer reads nothing from it);</li>
  *   <li>the brand's index is damaged or not yet verified: DENY / INDEX_DAMAGED or INDEX_VERIFYING;</li>
  *   <li>the brand's as-of time is unknown or older than its freshness bound: DENY / STALE;</li>
  *   <li>the lookup fails: DENY / LOOKUP_ERROR;</li>
@@ -59,13 +61,13 @@ public final class ConsentFilter
         {
             return Reason.INVALID_RECIPIENT;
         }
-        if (kind == MessageKind.TRANSACTIONAL)
-        {
-            return Reason.EXEMPT;
-        }
         if (brand == null)
         {
             return Reason.UNKNOWN_BRAND;
+        }
+        if (kind == MessageKind.TRANSACTIONAL)
+        {
+            return Reason.EXEMPT;
         }
         final Reason unready = brand.unreadyReason();
         if (unready != null)

@@ -5,8 +5,14 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * Normalises recipient addresses without allocating. Not thread-safe: one instance per thread.
+ * Normalises recipient addresses without allocating. Not thread-safe: one instance per thread. Every door (binary,
+ * HTTP, milter, scrub, the CLI) decides through it, so the rules below hold on all of them (docs/PROTOCOL.md §4):
  * <ul>
+ *   <li>An address of more than {@link Limits#MAX_ADDRESS_LENGTH} bytes as sent, blanks included, is invalid
+ *   (the binary protocol's length byte of 255 among them).</li>
+ *   <li>Only four blanks are trimmed, and only at the ends: space, tab, CR and LF. Any other control character
+ *   (NUL, VT, FF, DEL, ...) or byte outside ASCII, anywhere, makes the address invalid, as does a tab, CR or LF
+ *   inside it.</li>
  *   <li>Phones become E.164 digits. Spaces, hyphens, dots and parentheses are ignored. Accepted forms:
  *   {@code +<8..15 digits>} and {@code 00<8..15 digits>} (international), {@code 05321234567} (national with
  *   trunk 0), {@code 5321234567} (10 digits), {@code 905321234567}. Anything under +90 must have 10 digits
@@ -49,7 +55,7 @@ public final class RecipientParser
     }
 
     private final byte[] digits = new byte[MAX_DIGITS];
-    private final byte[] textBytes = new byte[Limits.MAX_ADDRESS_LENGTH + 1];
+    private final byte[] textBytes = new byte[Limits.MAX_ADDRESS_LENGTH];
     private final UnsafeBuffer textBuffer = new UnsafeBuffer(textBytes);
 
     /**
@@ -63,6 +69,11 @@ public final class RecipientParser
      */
     public int parse(final DirectBuffer buffer, final int offset, final int length, final ParsedRecipient out)
     {
+        out.kind = ParsedRecipient.INVALID;
+        if (length > Limits.MAX_ADDRESS_LENGTH)
+        {
+            return out.kind;
+        }
         int start = offset;
         int end = offset + length;
         while (start < end && isBlank(buffer.getByte(start)))
@@ -73,8 +84,7 @@ public final class RecipientParser
         {
             end--;
         }
-        out.kind = ParsedRecipient.INVALID;
-        if (end - start == 0 || end - start > Limits.MAX_ADDRESS_LENGTH)
+        if (end == start)
         {
             return out.kind;
         }

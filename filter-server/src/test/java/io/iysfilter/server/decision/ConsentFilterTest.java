@@ -30,12 +30,54 @@ class ConsentFilterTest
         lookup.put(Channel.MESAJ, RecipientType.BIREYSEL, PHONE, ConsentStatus.RET);
         assertEquals(Reason.EXEMPT, decide(strict, fresh, Channel.MESAJ, RecipientType.BIREYSEL,
             MessageKind.TRANSACTIONAL, PHONE));
-        assertEquals(Reason.EXEMPT, decide(strict, null, Channel.MESAJ, RecipientType.BIREYSEL,
-            MessageKind.TRANSACTIONAL, PHONE));
         final FakeBrand stale = new FakeBrand(600_001, NOW_MS - 100 * HOUR_MS, 72 * HOUR_MS);
         assertEquals(Reason.EXEMPT, decide(strict, stale, Channel.MESAJ, RecipientType.BIREYSEL,
             MessageKind.TRANSACTIONAL, PHONE));
+        final FakeBrand empty = new FakeBrand(600_001, 0, 72 * HOUR_MS);
+        assertEquals(Reason.EXEMPT, decide(strict, empty, Channel.MESAJ, RecipientType.BIREYSEL,
+            MessageKind.TRANSACTIONAL, PHONE), "a brand created but never fed is known");
         assertTrue(Reason.EXEMPT.allows());
+        assertEquals(0, lookup.lookups, "an exempt message reads nothing from the index");
+    }
+
+    @Test
+    void transactionalToABrandWithoutIndexIsUnknownBrandNotExempt()
+    {
+        assertEquals(Reason.UNKNOWN_BRAND, decide(strict, null, Channel.MESAJ, RecipientType.BIREYSEL,
+            MessageKind.TRANSACTIONAL, PHONE), "PROTOCOL.md §3: an unknown brand is refused before the exemption");
+        assertEquals(Reason.UNKNOWN_BRAND, decide(lenient, null, Channel.EPOSTA, RecipientType.TACIR,
+            MessageKind.TRANSACTIONAL, EMAIL));
+    }
+
+    /**
+     * PROTOCOL.md §3 numbers the reasons in the order they are checked; each pair of neighbours meets here in one
+     * request to which both apply, and the earlier must win.
+     */
+    @Test
+    void shouldCheckInThePrecedenceProtocolMdStates()
+    {
+        final FakeBrand damagedAndStale = new FakeBrand(600_001, NOW_MS - 100 * HOUR_MS, 72 * HOUR_MS,
+            Reason.INDEX_DAMAGED);
+        final FakeBrand verifyingAndStale = new FakeBrand(600_001, 0, 72 * HOUR_MS, Reason.INDEX_VERIFYING);
+        final FakeBrand stale = new FakeBrand(600_001, NOW_MS - 100 * HOUR_MS, 72 * HOUR_MS);
+        assertEquals(Reason.INVALID_REQUEST, decide(strict, null, null, RecipientType.BIREYSEL,
+            MessageKind.TRANSACTIONAL, "not an address"), "1 INVALID_REQUEST before 2 INVALID_RECIPIENT");
+        assertEquals(Reason.INVALID_RECIPIENT, decide(strict, null, Channel.MESAJ, RecipientType.BIREYSEL,
+            MessageKind.TRANSACTIONAL, EMAIL), "2 INVALID_RECIPIENT before 3 UNKNOWN_BRAND");
+        assertEquals(Reason.UNKNOWN_BRAND, decide(strict, null, Channel.MESAJ, RecipientType.BIREYSEL,
+            MessageKind.TRANSACTIONAL, PHONE), "3 UNKNOWN_BRAND before 4 EXEMPT");
+        assertEquals(Reason.EXEMPT, decide(strict, damagedAndStale, Channel.MESAJ, RecipientType.BIREYSEL,
+            MessageKind.TRANSACTIONAL, PHONE), "4 EXEMPT before 5 INDEX_DAMAGED");
+        assertEquals(Reason.INDEX_DAMAGED, decide(strict, damagedAndStale, Channel.MESAJ, RecipientType.BIREYSEL,
+            MessageKind.COMMERCIAL, PHONE), "5 INDEX_DAMAGED before 6 STALE");
+        assertEquals(Reason.INDEX_VERIFYING, decide(strict, verifyingAndStale, Channel.MESAJ,
+            RecipientType.BIREYSEL, MessageKind.COMMERCIAL, PHONE), "5 INDEX_VERIFYING before 6 STALE");
+        lookup.fail = true;
+        assertEquals(Reason.STALE, decide(strict, stale, Channel.MESAJ, RecipientType.BIREYSEL,
+            MessageKind.COMMERCIAL, PHONE), "6 STALE before 7 LOOKUP_ERROR");
+        assertEquals(0, lookup.lookups, "nothing before 7 reads the index");
+        assertEquals(Reason.LOOKUP_ERROR, decide(strict, fresh, Channel.MESAJ, RecipientType.BIREYSEL,
+            MessageKind.COMMERCIAL, PHONE), "7 LOOKUP_ERROR before 8 the record");
     }
 
     @Test
