@@ -36,6 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * Every message's canonical encoding lives in src/test/resources/golden/*.hex, the vectors other-language clients
@@ -105,6 +106,33 @@ class GoldenVectorsTest
         assertEquals(Limits.MAX_ADDRESS_LENGTH, MAX_EMAIL.length());
         assertCheck("check-email-max.hex", 0x0102030405060708L, 4_294_967_295L, Channel.EPOSTA,
             RecipientType.TACIR, MessageKind.TRANSACTIONAL, MAX_EMAIL);
+    }
+
+    @Test
+    void shouldDecodeARecipientLengthOf255WhichNoEncoderMayWrite()
+    {
+        final UnsafeBuffer golden = load("check-recipient-255.hex");
+        assertHeader(golden, CheckDecoder.TEMPLATE_ID, CheckDecoder.BLOCK_LENGTH);
+        final CheckDecoder decoder = new CheckDecoder().wrap(golden, FrameDescriptor.MESSAGE_OFFSET,
+            header.blockLength(), header.version());
+        assertEquals(44L, decoder.correlationId());
+        assertEquals(600_001L, decoder.brandCode());
+        assertEquals(Channel.MESAJ, decoder.channel());
+        assertEquals(255, decoder.recipientLength(), "well-formed framing: the length byte says what follows");
+        final String recipient = decoder.recipient();
+        assertEquals("+905321234567" + " ".repeat(242), recipient);
+        assertEquals(golden.capacity(), FrameDescriptor.MESSAGE_OFFSET + decoder.encodedLength(),
+            "the recipient ends the frame");
+
+        final CheckEncoder encoder = new CheckEncoder()
+            .wrapAndApplyHeader(buffer(), FrameDescriptor.MESSAGE_HEADER_OFFSET, headerEncoder)
+            .correlationId(44L)
+            .brandCode(600_001L)
+            .channel(Channel.MESAJ)
+            .recipientType(RecipientType.BIREYSEL)
+            .messageKind(MessageKind.COMMERCIAL);
+        assertThrows(IllegalStateException.class, () -> encoder.recipient(recipient),
+            "varAscii's maxValue is " + Limits.MAX_ADDRESS_LENGTH + ": a conforming encoder refuses 255");
     }
 
     @Test
@@ -183,6 +211,8 @@ class GoldenVectorsTest
             "frame length exceeds maximum: frameLength=542393671, maxFrameLength=262144");
         assertError("error-batch-trailing-bytes.hex", 0L, ErrorCode.MALFORMED_FRAME,
             "CHECK_BATCH frame carries bytes after its last declared entry: entries=1, end=45, frameLength=62");
+        assertError("error-batch-entry-overruns.hex", 0L, ErrorCode.MALFORMED_FRAME,
+            "CHECK_BATCH entry 1 of 2 overruns its frame: frameLength=47");
         assertError("error-idle-timeout.hex", 0L, ErrorCode.IDLE_TIMEOUT,
             "no complete frame within the idle timeout: idleTimeoutMs=300000");
         assertError("error-frame-timeout.hex", 0L, ErrorCode.FRAME_TIMEOUT,

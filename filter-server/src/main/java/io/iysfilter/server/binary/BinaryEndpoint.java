@@ -6,6 +6,7 @@ import io.iysfilter.server.decision.Decider;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
 
@@ -84,15 +85,18 @@ public final class BinaryEndpoint
     }
 
     /**
-     * Mount the endpoint on a new client connection: its water marks, the connection limit, the gate that holds
-     * reads back while the client leaves its answers unread, then the handler that frames, decodes, decides and
-     * answers.
+     * Mount the endpoint on a new client connection: its water marks and half-closure (a client's FIN ends its
+     * requests, not its answers), the connection limit, the gate that holds reads back while the client leaves its
+     * answers unread, then the handler that frames, decodes, decides and answers.
      *
      * @param pipeline the connection's pipeline.
      */
     public void mount(final ChannelPipeline pipeline)
     {
         pipeline.channel().config().setWriteBufferWaterMark(WATER_MARK);
+        // A client that shuts down its output after its last request still gets every answer (PROTOCOL.md §1):
+        // the handler closes once they are written, instead of Netty closing at the FIN with answers unsent.
+        pipeline.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         pipeline.addLast("limiter", limiter);
         pipeline.addLast("read-gate", READ_GATE);
         pipeline.addLast("frames", new BinaryFrameHandler(new Decider(filter, store.newLookup()), counters,

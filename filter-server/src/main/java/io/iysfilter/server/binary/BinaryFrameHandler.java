@@ -26,8 +26,10 @@ import io.iysfilter.server.metrics.ServerCounters.Endpoint;
 import io.iysfilter.server.metrics.ServerCounters.RequestType;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.concurrent.Ticker;
@@ -62,6 +64,10 @@ import java.util.concurrent.TimeUnit;
  * Bounded in memory: reading stops while the channel is not writable (answers above the write-buffer high-water
  * mark wait for the client) and resumes when it is writable again; {@link ReadGate} holds back the reads the
  * decoder would request meanwhile.
+ * <p>
+ * Half-close: when the client shuts its sending side down (the endpoint allows half-closure), every frame that
+ * arrived complete before its FIN has been answered; the handler then flushes those answers and closes once they are
+ * written (or, if the client does not read them, as after an ERROR). Bytes of a frame left incomplete are dropped.
  */
 final class BinaryFrameHandler extends ByteToMessageDecoder
 {
@@ -287,9 +293,13 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         }
         final int addressLength = frame.getByte(varOffset) & 0xFF;
         final int end = varOffset + 1 + addressLength;
-        if (end > frameLength || end < frameLength && header.version() <= FrameDescriptor.SCHEMA_VERSION)
+        if (end > frameLength)
         {
-            return "CHECK recipient does not end the frame: end=" + end + ", frameLength=" + frameLength;
+            return "CHECK recipient overruns its frame: end=" + end + ", frameLength=" + frameLength;
+        }
+        if (end < frameLength && header.version() <= FrameDescriptor.SCHEMA_VERSION)
+        {
+            return "CHECK frame carries bytes after its recipient: end=" + end + ", frameLength=" + frameLength;
         }
         counters.onRequest(Endpoint.BINARY, RequestType.CHECK);
         check.wrap(frame, FrameDescriptor.MESSAGE_OFFSET, header.blockLength(), header.version());
@@ -346,7 +356,8 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
             entryBlockLength, count, frameLength);
         if (entriesEnd < 0)
         {
-            return "CHECK_BATCH entry " + (-entriesEnd - 1) + " overruns its frame";
+            return "CHECK_BATCH entry " + (-entriesEnd - 1) + " of " + count + " overruns its frame: frameLength=" +
+                frameLength;
         }
         if (entriesEnd < frameLength && header.version() <= FrameDescriptor.SCHEMA_VERSION)
         {
@@ -522,6 +533,25 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
     private void timeOut(final ChannelHandlerContext ctx, final ErrorCode code, final String text)
     {
         fail(ctx, null, code, text);
+    }
+
+    /**
+     * The client shut its sending side down: the decoder has decoded what it still held (a partial frame is dropped);
+     * answer what was complete, then close once the answers are written.
+     */
+    @Override
+    public void userEventTriggered(final ChannelHandlerContext ctx, final Object event) throws Exception
+    {
+        super.userEventTriggered(ctx, event);
+        if (event instanceof ChannelInputShutdownEvent && !closing)
+        {
+            LOG.debug("client half-closed, closing after its answers: remote={}", ctx.channel().remoteAddress());
+            closing = true;
+            closingSinceNs = ticker.nanoTime();
+            final ByteBuf toWrite = pending != null ? pending : Unpooled.EMPTY_BUFFER;
+            pending = null;
+            ctx.writeAndFlush(toWrite).addListener(ChannelFutureListener.CLOSE);
+        }
     }
 
     @Override

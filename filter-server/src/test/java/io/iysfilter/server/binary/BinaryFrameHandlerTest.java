@@ -29,6 +29,7 @@ import io.iysfilter.server.metrics.ServerCounters;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -442,6 +443,237 @@ class BinaryFrameHandlerTest
         assertTrue(errorMessage(error).contains("idleTimeoutMs=" + IDLE_TIMEOUT_MS), errorMessage(error));
         assertFalse(channel.isActive());
         assertEquals(1, counters.protocolErrors(ErrorCode.IDLE_TIMEOUT));
+    }
+
+    @Test
+    void shouldAnswerARecipientLengthOf255AsAnInvalidRecipientAndKeepTheConnection()
+    {
+        // 255 bytes that would be a consented number once trimmed: the length alone refuses it (PROTOCOL.md §6).
+        final byte[] padded = ascii(CONSENTED + " ".repeat(255 - CONSENTED.length()));
+        channel.writeInbound(Unpooled.wrappedBuffer(rawCheck(200, 1, CheckEncoder.BLOCK_LENGTH,
+            MessageKind.COMMERCIAL, padded, new byte[0])));
+        final CheckResponseDecoder response = checkResponse(single());
+        assertEquals(200, response.correlationId());
+        assertEquals(Reason.INVALID_RECIPIENT, response.reason());
+        assertEquals(io.iysfilter.protocol.codecs.Verdict.DENY, response.verdict());
+        assertTrue(channel.isActive(), "well-formed framing: the connection stays open");
+
+        channel.writeInbound(Unpooled.wrappedBuffer(rawBatch(201, 1, CheckBatchEncoder.BLOCK_LENGTH, 3,
+            new byte[][]{ascii(CONSENTED), padded, ascii(REJECTED)}, 0, new byte[0])));
+        assertEquals(List.of(Reason.CONSENT, Reason.INVALID_RECIPIENT, Reason.REJECTED), batchReasons(single(), 201));
+        assertTrue(channel.isActive());
+    }
+
+    @Test
+    void shouldSkipTheUnknownTailOfALongerEntryBlockAtAnyVersion()
+    {
+        for (final int version : new int[]{1, 2})
+        {
+            channel.writeInbound(Unpooled.wrappedBuffer(rawBatch(210 + version, version,
+                CheckBatchEncoder.BLOCK_LENGTH, 5, new byte[][]{ascii(CONSENTED), ascii(REJECTED)}, 0, new byte[0])));
+            assertEquals(List.of(Reason.CONSENT, Reason.REJECTED), batchReasons(single(), 210 + version),
+                "entry blockLength 5 at version " + version + ": two bytes skipped after the three known");
+        }
+        assertTrue(channel.isActive());
+    }
+
+    @Test
+    void shouldRefuseAnEntryBlockShorterThanItsKnownFields()
+    {
+        channel.writeInbound(Unpooled.wrappedBuffer(rawBatch(220, 1, CheckBatchEncoder.BLOCK_LENGTH, 2,
+            new byte[][]{ascii(CONSENTED)}, 0, new byte[0])));
+        final byte[] error = single();
+        assertError(error, 0, ErrorCode.MALFORMED_FRAME);
+        assertEquals("CHECK_BATCH entry block too short: blockLength=2", errorMessage(error));
+        assertFalse(channel.isActive());
+    }
+
+    @Test
+    void shouldRefuseAFrameEndingInsideAnEntryAndSayWhich()
+    {
+        // Entry 0 complete (45 bytes so far), then entry 1 cut inside its block, before its length byte, inside its
+        // recipient: each is the frame ending inside entry 1.
+        final byte[] whole = rawBatch(230, 1, CheckBatchEncoder.BLOCK_LENGTH, 3,
+            new byte[][]{ascii(CONSENTED), ascii(REJECTED)}, 0, new byte[0]);
+        for (final int frameLength : new int[]{47, 48, 49, whole.length - 1})
+        {
+            connect();
+            final byte[] cut = Arrays.copyOf(whole, frameLength);
+            FrameDescriptor.frameLength(new UnsafeBuffer(cut), 0, frameLength);
+            channel.writeInbound(Unpooled.wrappedBuffer(cut));
+            final byte[] error = single();
+            assertError(error, 0, ErrorCode.MALFORMED_FRAME);
+            assertEquals("CHECK_BATCH entry 1 of 2 overruns its frame: frameLength=" + frameLength,
+                errorMessage(error), "as in the golden vector error-batch-entry-overruns.hex (frameLength 47)");
+            assertFalse(channel.isActive());
+        }
+    }
+
+    @Test
+    void shouldSkipALongerRootBlockAtVersionOne()
+    {
+        channel.writeInbound(Unpooled.wrappedBuffer(rawCheck(240, 1, CheckEncoder.BLOCK_LENGTH + 1,
+            MessageKind.COMMERCIAL, ascii(CONSENTED), new byte[0])));
+        assertCheckResponse(single(), 240, Reason.CONSENT);
+        channel.writeInbound(Unpooled.wrappedBuffer(rawBatch(241, 1, CheckBatchEncoder.BLOCK_LENGTH + 4, 3,
+            new byte[][]{ascii(REJECTED)}, 0, new byte[0])));
+        assertEquals(List.of(Reason.REJECTED), batchReasons(single(), 241));
+        final byte[] hello = Arrays.copyOf(hello(242), hello(242).length + 2);
+        FrameDescriptor.frameLength(new UnsafeBuffer(hello), 0, hello.length);
+        new UnsafeBuffer(hello).putShort(FrameDescriptor.MESSAGE_HEADER_OFFSET,
+            (short)(HelloEncoder.BLOCK_LENGTH + 2), FrameDescriptor.BYTE_ORDER);
+        channel.writeInbound(Unpooled.wrappedBuffer(hello));
+        assertEquals(WelcomeDecoder.TEMPLATE_ID, header(single()).templateId());
+        assertTrue(channel.isActive(), "blockLength delimits a block at every version");
+    }
+
+    @Test
+    void shouldSkipBytesAfterTheLastFieldOnlyAboveVersionOne()
+    {
+        final byte[] trailing = {1, 2, 3};
+        channel.writeInbound(Unpooled.wrappedBuffer(rawCheck(250, 2, CheckEncoder.BLOCK_LENGTH + 2,
+            MessageKind.COMMERCIAL, ascii(CONSENTED), trailing)));
+        assertCheckResponse(single(), 250, Reason.CONSENT);
+        channel.writeInbound(Unpooled.wrappedBuffer(rawBatch(251, 2, CheckBatchEncoder.BLOCK_LENGTH, 4,
+            new byte[][]{ascii(CONSENTED), ascii(REJECTED)}, 0, trailing)));
+        assertEquals(List.of(Reason.CONSENT, Reason.REJECTED), batchReasons(single(), 251));
+        final byte[] hello = Arrays.copyOf(hello(252), hello(252).length + trailing.length);
+        FrameDescriptor.frameLength(new UnsafeBuffer(hello), 0, hello.length);
+        new UnsafeBuffer(hello).putShort(FrameDescriptor.MESSAGE_HEADER_OFFSET + 6, (short)2,
+            FrameDescriptor.BYTE_ORDER);
+        channel.writeInbound(Unpooled.wrappedBuffer(hello));
+        assertEquals(WelcomeDecoder.TEMPLATE_ID, header(single()).templateId());
+        assertTrue(channel.isActive(), "a newer version may carry what this server does not know");
+
+        channel.writeInbound(Unpooled.wrappedBuffer(rawCheck(253, 1, CheckEncoder.BLOCK_LENGTH + 2,
+            MessageKind.COMMERCIAL, ascii(CONSENTED), trailing)));
+        final byte[] error = single();
+        assertError(error, 0, ErrorCode.MALFORMED_FRAME);
+        assertEquals("CHECK frame carries bytes after its recipient: end=43, frameLength=46", errorMessage(error),
+            "at version 1 the longer block is fine, the bytes after the recipient are not");
+        assertFalse(channel.isActive());
+    }
+
+    @Test
+    void shouldRefuseBytesAfterTheLastDeclaredEntryAtVersionOneEvenWithLongerBlocks()
+    {
+        channel.writeInbound(Unpooled.wrappedBuffer(rawBatch(260, 1, CheckBatchEncoder.BLOCK_LENGTH + 1, 4,
+            new byte[][]{ascii(CONSENTED)}, 0, new byte[]{9})));
+        final byte[] error = single();
+        assertError(error, 0, ErrorCode.MALFORMED_FRAME);
+        assertTrue(errorMessage(error).startsWith("CHECK_BATCH frame carries bytes after its last declared entry"),
+            errorMessage(error));
+        assertFalse(channel.isActive());
+    }
+
+    @Test
+    void shouldAnswerEveryCompleteFrameBeforeTheClientsFinThenClose()
+    {
+        final byte[] last = check(272, CONSENTED);
+        channel.writeInbound(Unpooled.wrappedBuffer(concat(check(270, CONSENTED), check(271, REJECTED),
+            Arrays.copyOf(last, last.length - 4))));
+        channel.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+        final List<byte[]> frames = responses();
+        assertEquals(2, frames.size(), "the two complete CHECKs are answered, the partial third is dropped");
+        assertCheckResponse(frames.get(0), 270, Reason.CONSENT);
+        assertCheckResponse(frames.get(1), 271, Reason.REJECTED);
+        assertFalse(channel.isActive(), "closed once the answers are written");
+    }
+
+    @Test
+    void shouldCloseAtTheClientsFinWhenNothingIsOwed()
+    {
+        channel.writeInbound(Unpooled.wrappedBuffer(check(280, CONSENTED)));
+        assertCheckResponse(single(), 280, Reason.CONSENT);
+        channel.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+        assertTrue(responses().isEmpty());
+        assertFalse(channel.isActive());
+    }
+
+    private List<Reason> batchReasons(final byte[] frame, final long correlationId)
+    {
+        final MessageHeaderDecoder header = header(frame);
+        assertEquals(CheckBatchResponseDecoder.TEMPLATE_ID, header.templateId());
+        final CheckBatchResponseDecoder decoder = new CheckBatchResponseDecoder()
+            .wrap(new UnsafeBuffer(frame), FrameDescriptor.MESSAGE_OFFSET, header.blockLength(), header.version());
+        assertEquals(correlationId, decoder.correlationId());
+        final List<Reason> reasons = new ArrayList<>();
+        for (final CheckBatchResponseDecoder.ResultsDecoder result : decoder.results())
+        {
+            reasons.add(result.reason());
+        }
+        return reasons;
+    }
+
+    private static byte[] ascii(final String text)
+    {
+        return text.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * A CHECK laid out by hand from PROTOCOL.md, so that it can break what the generated encoder refuses: any
+     * version, a root block padded with zeros to {@code blockLength}, a recipient of any length (its length byte is
+     * {@code recipient.length}, 255 included) and bytes after it.
+     */
+    private static byte[] rawCheck(final long correlationId, final int version, final int blockLength,
+        final MessageKind kind, final byte[] recipient, final byte[] trailing)
+    {
+        final ByteArrayOutputStream body = new ByteArrayOutputStream();
+        final UnsafeBuffer block = new UnsafeBuffer(new byte[blockLength]);
+        block.putLong(0, correlationId, FrameDescriptor.BYTE_ORDER);
+        block.putInt(8, (int)BRAND, FrameDescriptor.BYTE_ORDER);
+        block.putByte(12, (byte)Channel.MESAJ.value());
+        block.putByte(13, (byte)RecipientType.BIREYSEL.value());
+        block.putByte(14, (byte)kind.value());
+        body.writeBytes(block.byteArray());
+        body.write(recipient.length);
+        body.writeBytes(recipient);
+        body.writeBytes(trailing);
+        return rawFrame(CheckEncoder.TEMPLATE_ID, version, blockLength, body.toByteArray());
+    }
+
+    /**
+     * A CHECK_BATCH laid out by hand: MESAJ, UNSPECIFIED, COMMERCIAL entries of {@code entryBlockLength} bytes
+     * (padded with 0xEE past the three known), {@code count} declared (0 for as many as given), bytes after the last.
+     */
+    private static byte[] rawBatch(final long correlationId, final int version, final int blockLength,
+        final int entryBlockLength, final byte[][] recipients, final int count, final byte[] trailing)
+    {
+        final ByteArrayOutputStream body = new ByteArrayOutputStream();
+        final UnsafeBuffer block = new UnsafeBuffer(new byte[blockLength]);
+        block.putLong(0, correlationId, FrameDescriptor.BYTE_ORDER);
+        block.putInt(8, (int)BRAND, FrameDescriptor.BYTE_ORDER);
+        body.writeBytes(block.byteArray());
+        final UnsafeBuffer group = new UnsafeBuffer(new byte[4]);
+        group.putShort(0, (short)entryBlockLength, FrameDescriptor.BYTE_ORDER);
+        group.putShort(2, (short)(count == 0 ? recipients.length : count), FrameDescriptor.BYTE_ORDER);
+        body.writeBytes(group.byteArray());
+        for (final byte[] recipient : recipients)
+        {
+            final byte[] entry = new byte[entryBlockLength];
+            Arrays.fill(entry, (byte)0xEE);
+            final byte[] known = {(byte)Channel.MESAJ.value(), (byte)RecipientType.UNSPECIFIED.value(),
+                (byte)MessageKind.COMMERCIAL.value()};
+            System.arraycopy(known, 0, entry, 0, Math.min(known.length, entryBlockLength));
+            body.writeBytes(entry);
+            body.write(recipient.length);
+            body.writeBytes(recipient);
+        }
+        body.writeBytes(trailing);
+        return rawFrame(CheckBatchEncoder.TEMPLATE_ID, version, blockLength, body.toByteArray());
+    }
+
+    private static byte[] rawFrame(final int templateId, final int version, final int blockLength, final byte[] body)
+    {
+        final byte[] frame = new byte[FrameDescriptor.MESSAGE_OFFSET + body.length];
+        final UnsafeBuffer buffer = new UnsafeBuffer(frame);
+        FrameDescriptor.frameLength(buffer, 0, frame.length);
+        buffer.putShort(4, (short)blockLength, FrameDescriptor.BYTE_ORDER);
+        buffer.putShort(6, (short)templateId, FrameDescriptor.BYTE_ORDER);
+        buffer.putShort(8, (short)FrameDescriptor.SCHEMA_ID, FrameDescriptor.BYTE_ORDER);
+        buffer.putShort(10, (short)version, FrameDescriptor.BYTE_ORDER);
+        buffer.putBytes(FrameDescriptor.MESSAGE_OFFSET, body);
+        return frame;
     }
 
     private static byte[] hello(final long correlationId)
