@@ -51,9 +51,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *   {@link Options#reconnectBackoffMs()}; within that interval requests fail at once.</li>
  *   <li><b>Server errors:</b> an ERROR for a request fails its future with the server's
  *   {@link FilterClientException#errorCode()}; an ERROR for the connection fails everything in flight.</li>
- *   <li><b>Limits:</b> recipients must be ASCII of at most {@link Limits#MAX_ADDRESS_LENGTH} bytes and
- *   batches at most {@value Limits#MAX_BATCH_ENTRIES} entries, else {@link IllegalArgumentException}
- *   before anything is sent.</li>
+ *   <li><b>Limits:</b> recipients must be ASCII of at most the server's {@code maxAddressLength} bytes,
+ *   batches at most its {@code maxBatchEntries} entries and a request's frame at most its {@code maxFrameLength},
+ *   else {@link IllegalArgumentException} before anything is sent. The limits are the server's WELCOME, each
+ *   bounded by what the wire can carry ({@link ServerInfo#effectiveMaxAddressLength()}: never more than
+ *   {@link Limits#MAX_ADDRESS_LENGTH} bytes, whatever a server announces).</li>
  * </ul>
  * Threads: one event-loop thread owned by the client completes the futures; do not block inside their callbacks.
  * Many clients (connections) can instead share the threads of one group made by {@link #newEventLoopGroup}, passed
@@ -64,6 +66,8 @@ public final class FilterClient implements AutoCloseable
 {
     /** How often timed-out requests are failed. */
     public static final long SWEEP_INTERVAL_MS = 50;
+    private static final ServerInfo DEFAULT_LIMITS = new ServerInfo(FrameDescriptor.SCHEMA_VERSION,
+        Limits.MAX_FRAME_LENGTH, Limits.MAX_BATCH_ENTRIES, Limits.MAX_ADDRESS_LENGTH, null);
 
     private final Options options;
     private final EventLoopGroup group;
@@ -243,10 +247,12 @@ public final class FilterClient implements AutoCloseable
         final String recipient)
     {
         checkBrand(brandCode);
-        final byte[] address = address(recipient);
+        final ServerInfo limits = limits();
+        final byte[] address = address(recipient, limits);
+        final int length = checkFrameLength(
+            FrameDescriptor.MESSAGE_OFFSET + CheckEncoder.BLOCK_LENGTH + 1 + address.length, limits);
         final long correlationId = correlationIds.incrementAndGet();
         final CompletableFuture<CheckResult> future = new CompletableFuture<>();
-        final int length = FrameDescriptor.MESSAGE_OFFSET + CheckEncoder.BLOCK_LENGTH + 1 + address.length;
         final Encoders codec = encoders.get();
         send(new PendingRequest(PendingRequest.CHECK, future, deadlineNs()), correlationId, length, (buffer) ->
             codec.check.wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, codec.header)
@@ -284,25 +290,28 @@ public final class FilterClient implements AutoCloseable
      * Ask about many messages of one brand at once; results come in entry order.
      *
      * @param brandCode İYS brand code.
-     * @param entries   at most {@value Limits#MAX_BATCH_ENTRIES}.
+     * @param entries   at most the server's {@code maxBatchEntries} ({@value Limits#MAX_BATCH_ENTRIES} today).
      * @return completes with one result per entry, in order.
      */
     public CompletableFuture<List<CheckResult>> checkBatch(final long brandCode, final List<BatchEntry> entries)
     {
         checkBrand(brandCode);
-        if (entries.size() > Limits.MAX_BATCH_ENTRIES)
+        final ServerInfo limits = limits();
+        final int maxEntries = limits.effectiveMaxBatchEntries();
+        if (entries.size() > maxEntries)
         {
             throw new IllegalArgumentException("batch has too many entries: entries=" + entries.size() +
-                ", maxBatchEntries=" + Limits.MAX_BATCH_ENTRIES);
+                ", maxBatchEntries=" + maxEntries);
         }
         final byte[][] addresses = new byte[entries.size()][];
-        int length = FrameDescriptor.MESSAGE_OFFSET + CheckBatchEncoder.BLOCK_LENGTH +
+        long frameLength = FrameDescriptor.MESSAGE_OFFSET + CheckBatchEncoder.BLOCK_LENGTH +
             GroupSizeEncodingEncoder.ENCODED_LENGTH;
         for (int i = 0; i < addresses.length; i++)
         {
-            addresses[i] = address(entries.get(i).recipient());
-            length += CheckBatchEncoder.EntriesEncoder.sbeBlockLength() + 1 + addresses[i].length;
+            addresses[i] = address(entries.get(i).recipient(), limits);
+            frameLength += CheckBatchEncoder.EntriesEncoder.sbeBlockLength() + 1 + addresses[i].length;
         }
+        final int length = checkFrameLength(frameLength, limits);
         final long correlationId = correlationIds.incrementAndGet();
         final CompletableFuture<List<CheckResult>> future = new CompletableFuture<>();
         final Encoders codec = encoders.get();
@@ -512,13 +521,33 @@ public final class FilterClient implements AutoCloseable
         }
     }
 
-    private static byte[] address(final String recipient)
+    /**
+     * @return the limits requests are held to: the last WELCOME's, or the protocol's own before the first.
+     */
+    private ServerInfo limits()
+    {
+        final ServerInfo info = serverInfo;
+        return info != null ? info : DEFAULT_LIMITS;
+    }
+
+    private static int checkFrameLength(final long length, final ServerInfo limits)
+    {
+        if (length > limits.effectiveMaxFrameLength())
+        {
+            throw new IllegalArgumentException("request too large for the server: frameLength=" + length +
+                ", maxFrameLength=" + limits.effectiveMaxFrameLength());
+        }
+        return (int)length;
+    }
+
+    private static byte[] address(final String recipient, final ServerInfo limits)
     {
         final int length = recipient.length();
-        if (length > Limits.MAX_ADDRESS_LENGTH)
+        final int maxLength = limits.effectiveMaxAddressLength();
+        if (length > maxLength)
         {
             throw new IllegalArgumentException("recipient too long: length=" + length + ", maxAddressLength=" +
-                Limits.MAX_ADDRESS_LENGTH);
+                maxLength);
         }
         final byte[] bytes = new byte[length];
         for (int i = 0; i < length; i++)

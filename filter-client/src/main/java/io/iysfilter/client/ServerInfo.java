@@ -1,15 +1,45 @@
 package io.iysfilter.client;
 
+import io.iysfilter.protocol.Limits;
+
 /**
- * What the server said in WELCOME.
+ * What the server said in WELCOME. Its limits are uint32s on the wire, with room to grow; what they mean at this
+ * schema version is what the {@code effective...} methods give, each at most what the wire can carry
+ * (docs/PROTOCOL.md §6), and {@link FilterClient} holds its requests to those.
  *
  * @param protocolVersion  schema version the server encodes with.
- * @param maxFrameLength   largest frame it accepts.
- * @param maxBatchEntries  most entries in one batch.
- * @param maxAddressLength longest recipient address.
+ * @param maxFrameLength   largest frame it accepts, as announced.
+ * @param maxBatchEntries  most entries in one batch, as announced.
+ * @param maxAddressLength longest recipient address, as announced.
  * @param serverName       product and version.
  */
 public record ServerInfo(
     int protocolVersion, long maxFrameLength, long maxBatchEntries, long maxAddressLength, String serverName)
 {
+    /**
+     * @return the longest recipient the client sends to this server: the announced length, at most 254 (the
+     * uint8 length prefix).
+     */
+    public int effectiveMaxAddressLength()
+    {
+        return Limits.effective(maxAddressLength, Limits.MAX_ADDRESS_LENGTH);
+    }
+
+    /**
+     * @return the most entries the client puts in one batch for this server: the announced count, at most 65,534
+     * (the group's uint16 count).
+     */
+    public int effectiveMaxBatchEntries()
+    {
+        return Limits.effective(maxBatchEntries, Limits.WIRE_MAX_GROUP_ENTRIES);
+    }
+
+    /**
+     * @return the largest frame the client sends to this server: the announced length, at most what one Java
+     * buffer holds.
+     */
+    public int effectiveMaxFrameLength()
+    {
+        return Limits.effective(maxFrameLength, Limits.WIRE_MAX_FRAME_LENGTH);
+    }
 }

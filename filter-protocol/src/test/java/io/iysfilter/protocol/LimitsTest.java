@@ -30,4 +30,17 @@ class LimitsTest
         assertTrue(largestRequest <= Limits.MAX_FRAME_LENGTH, "largest CHECK_BATCH: " + largestRequest);
         assertTrue(largestResponse <= Limits.MAX_FRAME_LENGTH, "largest CHECK_BATCH_RESPONSE: " + largestResponse);
     }
+
+    @Test
+    void shouldBoundWelcomesWiderLimitsByWhatTheWireCarries()
+    {
+        assertEquals(65_534, Limits.WIRE_MAX_GROUP_ENTRIES, "numInGroup is a uint16 and 65,535 is its null value");
+        assertEquals(254, Limits.effective(1_000, Limits.MAX_ADDRESS_LENGTH));
+        assertEquals(100, Limits.effective(100, Limits.MAX_ADDRESS_LENGTH), "a smaller announced limit holds");
+        assertEquals(65_534, Limits.effective(0xFFFF_FFFFL, Limits.WIRE_MAX_GROUP_ENTRIES));
+        assertEquals(Limits.MAX_BATCH_ENTRIES, Limits.effective(Limits.MAX_BATCH_ENTRIES,
+            Limits.WIRE_MAX_GROUP_ENTRIES));
+        assertEquals(Integer.MAX_VALUE - 8, Limits.effective(0xFFFF_FFFFL, Limits.WIRE_MAX_FRAME_LENGTH));
+        assertEquals(0, Limits.effective(-1, Limits.MAX_ADDRESS_LENGTH));
+    }
 }
