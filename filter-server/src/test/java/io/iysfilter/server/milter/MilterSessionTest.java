@@ -134,6 +134,22 @@ class MilterSessionTest
     }
 
     @Test
+    void shouldTempfailTransactionalMailOfAnUnknownBrandButPassThatOfAStaleOne()
+    {
+        final MilterBrandMap brands = new MilterBrandMap(Map.of(
+            "sender:billing@gone.example", new MilterBrandMap.Mapping(999_999, MessageKind.TRANSACTIONAL),
+            "sender:billing@stale.example",
+            new MilterBrandMap.Mapping(Fixtures.STALE_BRAND, MessageKind.TRANSACTIONAL)));
+        connect(new MilterSettings(brands, false, false));
+        List<Reply> replies = converse(message("billing@gone.example", null, List.of(), CAROL));
+        assertEquals("451 4.7.1 IYS consent cannot be checked now (UNKNOWN_BRAND), try again later\0",
+            last(replies).text(), "PROTOCOL.md §3: an unknown brand is refused before the exemption, as on every door");
+
+        replies = converse(message("billing@stale.example", null, List.of(), CAROL));
+        assertTrue(replies.get(2).text().contains("kind=TRANSACTIONAL kept=1 removed=0"), replies.get(2).text());
+    }
+
+    @Test
     void shouldTakeTheKindFromTheHeaderOnlyWhenAllowedOrFromTheMapping()
     {
         final List<String[]> transactional = List.<String[]>of(new String[]{"X-IYS-Kind", "TRANSACTIONAL"});
