@@ -4,8 +4,9 @@ import io.iysfilter.protocol.Limits;
 
 /**
  * What the server said in WELCOME. Its limits are uint32s on the wire, with room to grow; what they mean at this
- * schema version is what the {@code effective...} methods give, each at most what the wire can carry
- * (docs/PROTOCOL.md §6), and {@link FilterClient} holds its requests to those.
+ * schema version is what the {@code effective...} methods give, each at most what the wire can carry, and this
+ * version's published limit where the server announced 0 (docs/PROTOCOL.md §6); {@link FilterClient} holds its
+ * requests to those.
  *
  * @param protocolVersion  schema version the server encodes with.
  * @param maxFrameLength   largest frame it accepts, as announced.
@@ -22,7 +23,7 @@ public record ServerInfo(
      */
     public int effectiveMaxAddressLength()
     {
-        return Limits.effective(maxAddressLength, Limits.MAX_ADDRESS_LENGTH);
+        return Limits.effective(announced(maxAddressLength, Limits.MAX_ADDRESS_LENGTH), Limits.MAX_ADDRESS_LENGTH);
     }
 
     /**
@@ -31,7 +32,7 @@ public record ServerInfo(
      */
     public int effectiveMaxBatchEntries()
     {
-        return Limits.effective(maxBatchEntries, Limits.WIRE_MAX_GROUP_ENTRIES);
+        return Limits.effective(announced(maxBatchEntries, Limits.MAX_BATCH_ENTRIES), Limits.WIRE_MAX_GROUP_ENTRIES);
     }
 
     /**
@@ -40,6 +41,14 @@ public record ServerInfo(
      */
     public int effectiveMaxFrameLength()
     {
-        return Limits.effective(maxFrameLength, Limits.WIRE_MAX_FRAME_LENGTH);
+        return Limits.effective(announced(maxFrameLength, Limits.MAX_FRAME_LENGTH), Limits.WIRE_MAX_FRAME_LENGTH);
+    }
+
+    /**
+     * A limit of 0 is no limit announced (a server that leaves the field unset): this version's published one holds.
+     */
+    private static long announced(final long value, final int published)
+    {
+        return value == 0 ? published : value;
     }
 }

@@ -132,6 +132,21 @@ class FilterClientLimitsTest
         }
     }
 
+    @Test
+    void shouldTakeALimitOfZeroAsNoneAnnounced() throws Exception
+    {
+        server = new ScriptedServer(0, 0, 0);
+        try (FilterClient client = FilterClient.connect("127.0.0.1", server.port()))
+        {
+            final ServerInfo info = client.serverInfo();
+            assertEquals(Limits.MAX_ADDRESS_LENGTH, info.effectiveMaxAddressLength());
+            assertEquals(Limits.MAX_BATCH_ENTRIES, info.effectiveMaxBatchEntries());
+            assertEquals(Limits.MAX_FRAME_LENGTH, info.effectiveMaxFrameLength());
+            assertEquals(Reason.NO_CONSENT, client.checkBlocking(BRAND, Channel.MESAJ, RecipientType.BIREYSEL,
+                MessageKind.COMMERCIAL, PHONE).reason());
+        }
+    }
+
     /**
      * Answers HELLO with a WELCOME of the limits it is given, CHECK and CHECK_BATCH with DENY NO_CONSENT, and
      * records what each request was, after the first HELLO.

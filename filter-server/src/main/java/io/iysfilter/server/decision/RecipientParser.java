@@ -6,7 +6,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Normalises recipient addresses without allocating. Not thread-safe: one instance per thread. Every door (binary,
- * HTTP, milter, scrub, the CLI) decides through it, so the rules below hold on all of them (docs/PROTOCOL.md §4):
+ * HTTP, milter, scrub, the CLI) decides through it, so the rules below hold on all of them (docs/PROTOCOL.md §4;
+ * a scrub row is a CSV field first, whose cutting strips every control character at its ends before this sees it):
  * <ul>
  *   <li>An address of more than {@link Limits#MAX_ADDRESS_LENGTH} bytes as sent, blanks included, is invalid
  *   (the binary protocol's length byte of 255 among them).</li>
