@@ -447,6 +447,25 @@ class BrandFeedTest
     }
 
     /**
+     * Found by FeedPageFuzzTest once it drove the real page handling: a field holding a lone surrogate (JSON
+     * {@code "\\ud800"}) made writing its quarantine line throw, so the page failed at every fetch; now the record is
+     * quarantined and the rest of the page applied.
+     */
+    @Test
+    void shouldQuarantineARecordWhoseTextUtf8CannotEncode() throws Exception
+    {
+        iys.add("HS", START_MS - 3 * HOUR, "+905320000001", "RET");
+        iys.bodies.put("HS", (page) -> new ByteArrayInputStream(new String(page, StandardCharsets.UTF_8)
+            .replace("\"list\":[{", "\"list\":[{\"recipient\":\"\\ud800\"},{").getBytes(StandardCharsets.UTF_8)));
+        final BrandFeed feed = feed();
+        feed.pollOnce();
+        assertEquals(1, feed.quarantined());
+        assertEquals(ConsentStatus.RET, status("+905320000001"), "the rest of the page is applied");
+        final String quarantine = Files.readString(store.brand(BRAND).directory().resolve("quarantine.log"));
+        assertTrue(quarantine.contains("record={recipient=?}"), quarantine);
+    }
+
+    /**
      * A body that gives its first bytes, then fails as a reset connection does.
      */
     private static final class ResetAfter extends InputStream
