@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -102,7 +103,7 @@ public class FeedApplyBenchmark
     @Benchmark
     public int applyPage() throws Exception
     {
-        return feed.applyPage("HS", pages[next++ % PAGES]).records.size();
+        return feed.applyPage("HS", new ByteArrayInputStream(pages[next++ % PAGES])).records;
     }
 
     @TearDown(Level.Trial)

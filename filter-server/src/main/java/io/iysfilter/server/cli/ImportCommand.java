@@ -31,7 +31,9 @@ import java.util.concurrent.ExecutionException;
         "number and reason; a bad line never stops the rest).",
     "Exit status: 0 when no line was rejected, 1 when some were, 2 on an error. When the index cannot take a " +
         "line (disk full: less than the reserve left; a write error), the import stops there with status 2; the " +
-        "lines before are applied, and importing the file again after freeing space applies the rest."})
+        "lines before are applied, and importing the file again after freeing space applies the rest. A line " +
+        "longer than 64 KiB (no daily file has one) stops the import the same way, naming the line. Until an " +
+        "import that stopped is run again to the file's end, the brand opens INDEX_DAMAGED."})
 public final class ImportCommand implements Callable<Integer>
 {
     private static final int LISTED_REJECTIONS = 1000;

@@ -1,13 +1,18 @@
 package io.iysfilter.server.cli;
 
+import io.iysfilter.server.iys.BoundedLineReader;
+import io.iysfilter.server.iys.DailyFileImporter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
@@ -26,7 +31,8 @@ import java.util.regex.Pattern;
         "held nothing for the key), older (it held an older movement), conflicting (it held the same movement " +
         "with other content), matched. Without --file the server fetches the file from İYS " +
         "(GET /sps/{iysCode}/brands/{brand}/changes/{date}/file; İYS keeps the previous 7 days); with --file the " +
-        "local file is sent. Run it nightly for yesterday.",
+        "local file is sent, once its lines are checked: a line longer than 64 KiB (no daily file has one) fails " +
+        "the command, naming the line, before anything is sent. Run it nightly for yesterday.",
     "Exit status: 0 when nothing drifted, 1 when drift was found (and repaired), 2 on an error."})
 final class ReconcileCommand implements Callable<Integer>
 {
@@ -69,10 +75,24 @@ final class ReconcileCommand implements Callable<Integer>
         }
         final URI uri = URI.create("http://" + host + ":" + httpPort + "/v1/reconcile?brand=" +
             brand + "&date=" + date);
+        if (file != null)
+        {
+            checkLines(file);
+        }
         final HttpRequest.BodyPublisher body = file != null ?
             HttpRequest.BodyPublishers.ofFile(file) : HttpRequest.BodyPublishers.noBody();
-        final HttpResponse<String> response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
-            .send(HttpRequest.newBuilder(uri).POST(body).build(), HttpResponse.BodyHandlers.ofString());
+        final HttpResponse<String> response;
+        try
+        {
+            response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
+                .send(HttpRequest.newBuilder(uri).POST(body).build(), HttpResponse.BodyHandlers.ofString());
+        }
+        catch (final IOException ex)
+        {
+            // a refused connection's own message is null: say what failed
+            throw new IOException("cannot reach the server at " + host + ":" + httpPort + ": " +
+                ex.getClass().getName() + (ex.getMessage() == null ? "" : ": " + ex.getMessage()), ex);
+        }
         if (response.statusCode() != 200)
         {
             err.println("iys-filter reconcile: the server answered " + response.statusCode() + ": " +
@@ -100,5 +120,28 @@ final class ReconcileCommand implements Callable<Integer>
             }
         }
         return drift == 0 ? Main.EXIT_OK : Main.EXIT_DENY;
+    }
+
+    /**
+     * Read the file once, line by line, as the server will: a line over the cap fails here, naming it, before a byte
+     * is sent (the server would refuse the body at that line and close, which the upload may only see as a reset).
+     *
+     * @param file the daily file.
+     * @throws IOException when it cannot be read or has a line over {@link DailyFileImporter#MAX_LINE_BYTES}.
+     */
+    private static void checkLines(final Path file) throws IOException
+    {
+        try (InputStream in = Files.newInputStream(file))
+        {
+            final BoundedLineReader lines = new BoundedLineReader(in, DailyFileImporter.MAX_LINE_BYTES);
+            while (lines.readLine() != null)
+            {
+                // only the lengths matter here
+            }
+        }
+        catch (final BoundedLineReader.LineTooLongException ex)
+        {
+            throw new IOException(file + ": " + ex.getMessage() + "; nothing was sent to the server", ex);
+        }
     }
 }

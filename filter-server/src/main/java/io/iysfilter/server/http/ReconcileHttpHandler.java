@@ -1,5 +1,6 @@
 package io.iysfilter.server.http;
 
+import io.iysfilter.server.iys.DailyFileImporter;
 import io.iysfilter.server.iys.ReconcileService;
 import io.iysfilter.server.iys.Reconciler;
 import io.iysfilter.server.metrics.ServerCounters;
@@ -46,8 +47,8 @@ import java.util.concurrent.Executor;
 final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
 {
     static final String PATH = "/v1/reconcile";
-    /** Longest line of a daily file taken, newline excluded. */
-    static final int MAX_LINE_LENGTH = 64 * 1024;
+    /** Longest line of a daily file taken, newline excluded: the importer's cap, so a spooled body always reads. */
+    static final int MAX_LINE_LENGTH = DailyFileImporter.MAX_LINE_BYTES;
     private static final int PAYLOAD_TOO_LARGE = 413;
 
     private final ReconcileService reconciliations;

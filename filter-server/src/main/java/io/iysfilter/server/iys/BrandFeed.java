@@ -1,15 +1,21 @@
 package io.iysfilter.server.iys;
 
-import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.JsonToken;
 import io.iysfilter.server.index.ConsentChange;
 import io.iysfilter.server.ingest.IngestListener;
 import io.iysfilter.server.ingest.IngestPipeline;
+import io.iysfilter.server.logging.LogLimiter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -57,7 +63,23 @@ final class BrandFeed
         Set.of("H015", "H101", "H102", "H103", "H123", "H124", "H179", "H192", "H412", "H470");
     private static final Pattern AFTER_WORD = Pattern.compile("(?<![\\p{L}\\p{N}_])after(?![\\p{L}\\p{N}_])",
         Pattern.CASE_INSENSITIVE);
+    /**
+     * Most records one page may list: İYS serves at most 999 a page ({@code limit}); ten times that is refused as a
+     * page that cannot be read rather than held.
+     */
+    static final int MAX_PAGE_RECORDS = 10 * FeedSettings.PAGE_SIZE_MAX;
+    /** Most fields one record may have (İYS's have about a dozen). */
+    static final int MAX_RECORD_FIELDS = 64;
+    /** Longest record description or reason kept for the quarantine, and the most of a page's start quarantined. */
+    static final int MAX_DESCRIPTION = 2000;
+    /**
+     * Feed pages are parsed with tighter limits than Jackson's defaults: no İYS field is longer than a few hundred
+     * characters, so a string of 64 KiB is refused (the page quarantined) rather than held.
+     */
+    static final JsonFactory PAGES = JsonFactory.builder().streamReadConstraints(StreamReadConstraints.builder()
+        .maxStringLength(64 * 1024).build()).build();
     private static final Logger LOG = LoggerFactory.getLogger(BrandFeed.class);
+    private static final LogLimiter UNREADABLE_LOG = LogLimiter.everyTenSeconds();
 
     /**
      * One page of İYS's change feed: {@code GET /sps/{iysCode}/brands/{brandCode}/consents/changes}. {@link IysClient}
@@ -69,12 +91,15 @@ final class BrandFeed
          * @param brandCode the brand.
          * @param source    {@code HS} or {@code IYS}.
          * @param after     the cursor to continue from, or null for the start of İYS's window.
-         * @return the page's body.
+         * @param reader    reads the page's body as it arrives (on the calling thread).
+         * @param <T>       what the reader makes of it.
+         * @return what the reader returned.
          * @throws IysApiException      when İYS answers with an error status.
-         * @throws IOException          when İYS cannot be reached or does not answer in time.
+         * @throws IOException          when İYS cannot be reached or does not answer in time, or the reader fails.
          * @throws InterruptedException when interrupted.
          */
-        byte[] changes(long brandCode, String source, String after) throws IOException, InterruptedException;
+        <T> T changes(long brandCode, String source, String after, IysHttp.BodyReader<T> reader)
+            throws IOException, InterruptedException;
     }
 
     private final long brandCode;
@@ -85,7 +110,8 @@ final class BrandFeed
     private final long exclusionMs;
     private final Runnable durability;
     private final ConsentRecordParser parser = new ConsentRecordParser();
-    private final ConsentChange change = new ConsentChange();
+    /** The changes of the page being read, reused from page to page. */
+    private final List<ConsentChange> changes = new ArrayList<>();
     private final Outcomes outcomes = new Outcomes();
     private final AtomicLong quarantined = new AtomicLong();
     private final AtomicLong heldPages = new AtomicLong();
@@ -289,10 +315,10 @@ final class BrandFeed
         while (true)
         {
             final long requestMs = clock.getAsLong();
-            final byte[] body;
+            final Page page;
             try
             {
-                body = client.changes(brandCode, source.name, after);
+                page = client.changes(brandCode, source.name, after, this::readPage);
             }
             catch (final IysApiException ex)
             {
@@ -303,14 +329,18 @@ final class BrandFeed
                 }
                 throw ex;
             }
-            final Page page = applyPage(source.name, body);
+            catch (final UnreadablePageException ex)
+            {
+                throw quarantine(source.name, ex);
+            }
+            apply(source.name, page);
             source.pages.incrementAndGet();
-            if (page.records.isEmpty())
+            if (page.records == 0)
             {
                 accepted(source, after, requestMs);
                 return;
             }
-            if (quarantineFailures(source.name, page))
+            if (page.held)
             {
                 return;
             }
@@ -353,23 +383,28 @@ final class BrandFeed
     }
 
     /**
-     * Publish every valid record of a page to the writer and wait until all are applied and, per the durability
-     * setting, on disk. The cursor is not touched.
+     * Read one page body and apply it: {@link #readPage}, then {@link #apply}. Package-private for the fuzz harness
+     * ({@code FeedPageFuzzTest}), which drives the feed's own page handling through it.
+     *
+     * @param source {@code HS} or {@code IYS}.
+     * @param body   the page's body.
+     * @return the page, applied.
+     * @throws IOException          when the body cannot be read (nothing of it applied), or the index cannot take
+     *                              it; a page that can never be read is quarantined first.
+     * @throws InterruptedException when interrupted.
      */
-    Page applyPage(final String source, final byte[] body) throws IOException, InterruptedException
+    Page applyPage(final String source, final InputStream body) throws IOException, InterruptedException
     {
-        final Page page = publish(source, body);
-        if (!page.records.isEmpty())
+        final Page page;
+        try
         {
-            await(pipeline.barrier());
-            final String storeFailure = outcomes.storeFailure.getAndSet(null);
-            if (storeFailure != null)
-            {
-                outcomes.failures.clear();
-                throw new IOException("the index could not take the page, it will be fetched again: " + storeFailure);
-            }
-            durability.run();
+            page = readPage(body);
         }
+        catch (final UnreadablePageException ex)
+        {
+            throw quarantine(source, ex);
+        }
+        apply(source, page);
         return page;
     }
 
@@ -405,23 +440,112 @@ final class BrandFeed
         }
     }
 
+    /**
+     * One page, read whole before anything of it is applied: its valid records as changes (reused from page to
+     * page), the invalid ones with their reasons, and each record's description for the quarantine. Bounded: at most
+     * {@link #MAX_PAGE_RECORDS} records, descriptions and reasons cut to {@link #MAX_DESCRIPTION}.
+     */
     static final class Page
     {
-        final List<Map<String, String>> records = new ArrayList<>();
+        /** Records listed, valid or not. */
+        int records;
+        /** The page's {@code after}, or null. */
         String after;
+        /** Whether the page, applied, is held: its cursor must stay before it (a RET from the future). */
+        boolean held;
+        private final List<ConsentChange> changes;
+        private final List<String> descriptions = new ArrayList<>();
+        private final List<String> statuses = new ArrayList<>();
+        /** Per record: null when valid, else why not. */
+        private final List<String> rejections = new ArrayList<>();
+        private int valid;
+
+        Page(final List<ConsentChange> changes)
+        {
+            this.changes = changes;
+        }
+
+        /**
+         * @return records listed that passed validation.
+         */
+        int valid()
+        {
+            return valid;
+        }
+
+        /**
+         * @param index a valid record's index among the valid ones.
+         * @return its change.
+         */
+        ConsentChange change(final int index)
+        {
+            return changes.get(index);
+        }
+
+        private ConsentChange nextChange()
+        {
+            if (valid == changes.size())
+            {
+                changes.add(new ConsentChange());
+            }
+            return changes.get(valid);
+        }
     }
 
     /**
-     * Parse a page, publishing each valid record as it is read.
+     * A page that can never be read as it is: malformed JSON, a number, string or nesting over the parser's limits,
+     * not a JSON object, more records than any page holds. Fetching it again would give the same; it is quarantined.
      */
-    private Page publish(final String source, final byte[] body) throws IOException
+    static final class UnreadablePageException extends IOException
     {
-        final Page page = new Page();
-        try (JsonParser json = IysClient.JSON.createParser(body))
+        private static final long serialVersionUID = 1L;
+        private final String reason;
+        private final String start;
+
+        UnreadablePageException(final String reason, final String start, final Throwable cause)
+        {
+            super("unreadable page from İYS: " + reason, cause);
+            this.reason = reason;
+            this.start = start;
+        }
+
+        /**
+         * @return what is wrong with it.
+         */
+        String reason()
+        {
+            return reason;
+        }
+
+        /**
+         * @return the page's first bytes, as text.
+         */
+        String start()
+        {
+            return start;
+        }
+    }
+
+    /**
+     * Read a page body as it arrives, validating each record, and publish nothing: the page is applied by
+     * {@link #apply} only once it has been read to its end, so a body cut short applies nothing and quarantines
+     * nothing. Memory is bounded by the page's records, never its bytes: the body itself is not held.
+     *
+     * @param body the page's body.
+     * @return the page.
+     * @throws UnreadablePageException when the page can never be read (quarantined by the caller).
+     * @throws IOException             when the body cannot be read to its end (a cut connection, a deadline, the size
+     *                                 cap): the page is fetched again.
+     */
+    Page readPage(final InputStream body) throws IOException
+    {
+        final PageStart start = new PageStart(body);
+        final Page page = new Page(changes);
+        try (JsonParser json = PAGES.createParser(start))
         {
             if (json.nextToken() != JsonToken.START_OBJECT)
             {
-                throw new IOException("changes page is not a JSON object");
+                throw new UnreadablePageException("changes page is not a JSON object", start.text(), null);
             }
             while (json.nextToken() == JsonToken.FIELD_NAME)
             {
@@ -435,9 +559,12 @@ final class BrandFeed
                 {
                     while (json.nextToken() == JsonToken.START_OBJECT)
                     {
-                        final Map<String, String> record = FlatJson.read(json);
-                        page.records.add(record);
-                        publish(source, record, page.records.size() - 1);
+                        if (page.records == MAX_PAGE_RECORDS)
+                        {
+                            throw new UnreadablePageException("the page lists more than " + MAX_PAGE_RECORDS +
+                                " records", start.text(), null);
+                        }
+                        read(page, FlatJson.read(json, MAX_RECORD_FIELDS));
                     }
                 }
                 else
@@ -446,31 +573,140 @@ final class BrandFeed
                 }
             }
         }
-        catch (final JsonParseException ex)
+        catch (final JsonProcessingException ex)
         {
-            files.quarantine(source, "malformed JSON page: " + ex.getOriginalMessage(),
-                new String(body, 0, Math.min(body.length, 2000), java.nio.charset.StandardCharsets.UTF_8));
-            quarantined.incrementAndGet();
-            throw new IOException("malformed JSON from İYS (quarantined): " + ex.getOriginalMessage(), ex);
+            // JsonParseException (syntax, a premature end) and StreamConstraintsException (a number, string or
+            // nesting over the limits) alike: the same bytes would fail the same way
+            throw new UnreadablePageException(ex.getOriginalMessage(), start.text(), ex);
         }
         return page;
     }
 
-    private void publish(final String source, final Map<String, String> record, final int index) throws IOException
+    private void read(final Page page, final Map<String, String> record)
     {
-        received.incrementAndGet();
+        page.records++;
+        final String status = record.getOrDefault("status", "");
         final String error = parser.parse(brandCode,
             record.getOrDefault("creationDate", ""), record.getOrDefault("transactionId", ""),
             record.getOrDefault("recipient", ""), record.getOrDefault("recipientType", ""),
-            record.getOrDefault("type", ""), record.getOrDefault("status", ""),
-            record.getOrDefault("consentDate", ""), record.getOrDefault("source", ""), change);
-        if (error != null)
+            record.getOrDefault("type", ""), status,
+            record.getOrDefault("consentDate", ""), record.getOrDefault("source", ""), page.nextChange());
+        page.descriptions.add(cut(record.toString()));
+        page.statuses.add("RET".equals(status) ? "RET" : "ONAY".equals(status) ? "ONAY" : "");
+        page.rejections.add(error == null ? null : cut(error));
+        if (error == null)
         {
-            quarantined.incrementAndGet();
-            files.quarantine(source, error, record.toString());
-            return;
+            page.valid++;
         }
-        pipeline.publish(change, index, outcomes);
+    }
+
+    /**
+     * Apply a page read whole: quarantine its invalid records, publish its valid ones to the writer and wait until
+     * all are applied and, per the durability setting, on disk; then set aside what the writer refused, or hold the
+     * page ({@link Page#held}, see quarantineFailures). The cursor is not touched.
+     *
+     * @param source {@code HS} or {@code IYS}.
+     * @param page   a page {@link #readPage} read to its end.
+     * @throws IOException          when the index cannot take it (it is fetched again).
+     * @throws InterruptedException when interrupted.
+     */
+    void apply(final String source, final Page page) throws IOException, InterruptedException
+    {
+        received.addAndGet(page.records);
+        int valid = 0;
+        for (int i = 0; i < page.records; i++)
+        {
+            final String rejection = page.rejections.get(i);
+            if (rejection != null)
+            {
+                quarantined.incrementAndGet();
+                files.quarantine(source, rejection, page.descriptions.get(i));
+            }
+            else
+            {
+                pipeline.publish(page.change(valid++), i, outcomes);
+            }
+        }
+        if (valid > 0)
+        {
+            await(pipeline.barrier());
+            final String storeFailure = outcomes.storeFailure.getAndSet(null);
+            if (storeFailure != null)
+            {
+                outcomes.failures.clear();
+                throw new IOException("the index could not take the page, it will be fetched again: " + storeFailure);
+            }
+            durability.run();
+            page.held = quarantineFailures(source, page);
+        }
+    }
+
+    /**
+     * Set a page that can never be read aside: written to the quarantine with its start, counted and logged. The
+     * cursor stays before it, as for any page that fails: the source retries it after the usual back-off.
+     *
+     * @return the failure to throw.
+     */
+    private IOException quarantine(final String source, final UnreadablePageException ex) throws IOException
+    {
+        quarantined.incrementAndGet();
+        files.quarantine(source, "malformed JSON page: " + ex.reason(), ex.start());
+        final long suppressed = UNREADABLE_LOG.tryAcquire(System.nanoTime());
+        if (suppressed >= 0)
+        {
+            LOG.error("İYS feed of brand {}: {} page cannot be read, quarantined; its cursor stays before it and " +
+                "the page is fetched again after the back-off (nothing of it is applied): {}, suppressedSinceLast={}",
+                brandCode, source, ex.reason(), suppressed);
+        }
+        return new IOException("malformed JSON from İYS (quarantined): " + ex.reason(), ex);
+    }
+
+    private static String cut(final String text)
+    {
+        return text.length() <= MAX_DESCRIPTION ? text : text.substring(0, MAX_DESCRIPTION) + "…";
+    }
+
+    /**
+     * The body as it is read, keeping its first bytes for the quarantine.
+     */
+    private static final class PageStart extends FilterInputStream
+    {
+        private final byte[] start = new byte[MAX_DESCRIPTION];
+        private int length;
+
+        PageStart(final InputStream body)
+        {
+            super(body);
+        }
+
+        @Override
+        public int read() throws IOException
+        {
+            final int next = super.read();
+            if (next >= 0 && length < start.length)
+            {
+                start[length++] = (byte)next;
+            }
+            return next;
+        }
+
+        @Override
+        public int read(final byte[] bytes, final int offset, final int count) throws IOException
+        {
+            final int read = super.read(bytes, offset, count);
+            if (read > 0 && length < start.length)
+            {
+                final int kept = Math.min(read, start.length - length);
+                System.arraycopy(bytes, offset, start, length, kept);
+                length += kept;
+            }
+            return read;
+        }
+
+        String text()
+        {
+            return new String(start, 0, length, StandardCharsets.UTF_8);
+        }
     }
 
     /**
@@ -489,8 +725,8 @@ final class BrandFeed
         Failure failure;
         while ((failure = outcomes.failures.poll()) != null)
         {
-            final Map<String, String> record = page.records.get((int)failure.tag);
-            if (failure.future && "RET".equals(record.get("status")))
+            final String record = page.descriptions.get((int)failure.tag);
+            if (failure.future && "RET".equals(page.statuses.get((int)failure.tag)))
             {
                 held = true;
                 LOG.error("İYS feed of brand {}: {} holds its cursor before a RET from the future, which it will " +
@@ -499,7 +735,7 @@ final class BrandFeed
                 continue;
             }
             quarantined.incrementAndGet();
-            files.quarantine(source, "index refused: " + failure.reason, record.toString());
+            files.quarantine(source, "index refused: " + failure.reason, record);
         }
         if (held)
         {

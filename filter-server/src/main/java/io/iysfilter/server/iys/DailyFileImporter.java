@@ -5,12 +5,9 @@ import io.iysfilter.server.ingest.IngestPipeline;
 import io.iysfilter.server.index.ConsentChange;
 import io.iysfilter.server.index.ConsentValueDescriptor;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,6 +25,11 @@ public final class DailyFileImporter
     /** The columns the header must name. */
     public static final String[] COLUMNS = {
         "creationDate", "transactionId", "recipient", "recipientType", "type", "status", "consentDate", "source"};
+    /**
+     * Longest line of a daily file taken, in bytes, its terminator excluded: a record is about 100 bytes, so a longer
+     * line is not a daily file's, and is refused rather than held. The HTTP reconcile handler holds bodies to it too.
+     */
+    public static final int MAX_LINE_BYTES = 64 * 1024;
     private static final long PROGRESS_INTERVAL_NS = 2_000_000_000L;
 
     private final IngestPipeline pipeline;
@@ -123,19 +125,22 @@ public final class DailyFileImporter
     }
 
     /**
-     * Import a stream and wait until every line is applied. When the index cannot take a change (the disk is full,
-     * a write failed), the import stops reading and fails: the lines before are applied, nothing after is read.
+     * Import a stream, read line by line as it arrives (never held whole), and wait until every line is applied.
+     * When the index cannot take a change (the disk is full, a write failed), or a line is longer than
+     * {@link #MAX_LINE_BYTES}, or the stream fails, the import stops reading and fails: the lines before are applied,
+     * nothing after is read.
      *
      * @param in         CSV bytes, UTF-8.
      * @param totalBytes for progress, or 0 when unknown.
      * @return the report.
-     * @throws IOException when the stream cannot be read, has no valid header, or the index cannot take a change.
+     * @throws IOException when the stream cannot be read, has no valid header, has a line over the cap, or the index
+     *                     cannot take a change.
      */
     public Report importStream(final InputStream in, final long totalBytes) throws IOException
     {
         final long startNs = System.nanoTime();
         final Outcomes outcomes = new Outcomes(maxListedRejections);
-        final BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+        final BoundedLineReader reader = new BoundedLineReader(in, MAX_LINE_BYTES);
         final String header = reader.readLine();
         if (header == null)
         {
@@ -145,14 +150,11 @@ public final class DailyFileImporter
         final String[] fields = new String[32];
         final ConsentChange change = new ConsentChange();
         final ConsentRecordParser parser = new ConsentRecordParser();
-        long lineNumber = 1;
-        long bytesRead = header.length() + 1;
         long nextProgressNs = startNs + PROGRESS_INTERVAL_NS;
         String line;
-        while (outcomes.storeFailure == null && (line = reader.readLine()) != null)
+        while (outcomes.storeFailure == null && (line = readLine(reader, outcomes)) != null)
         {
-            lineNumber++;
-            bytesRead += line.length() + 1;
+            final long lineNumber = reader.lineNumber();
             if (line.isBlank())
             {
                 continue;
@@ -175,10 +177,15 @@ public final class DailyFileImporter
             if (progress != null && (outcomes.lines & 0xFFF) == 0 && System.nanoTime() - nextProgressNs > 0)
             {
                 nextProgressNs = System.nanoTime() + PROGRESS_INTERVAL_NS;
-                printProgress(outcomes.lines, bytesRead, totalBytes, startNs);
+                printProgress(outcomes.lines, reader.bytesRead(), totalBytes, startNs);
             }
         }
         awaitBarrier();
+        if (outcomes.readFailure != null)
+        {
+            throw new IOException(outcomes.readFailure.getMessage() + "; the import stopped there (lines before it " +
+                "are applied, nothing after it is read)", outcomes.readFailure);
+        }
         if (outcomes.storeFailure != null)
         {
             throw new IOException("the index could not take line " + outcomes.storeFailureLine + ": " +
@@ -192,6 +199,23 @@ public final class DailyFileImporter
         }
         return new Report(outcomes.lines, outcomes.applied, outcomes.superseded, outcomes.rejected(), listed,
             System.nanoTime() - startNs);
+    }
+
+    /**
+     * @return the next line, or null at the end or when reading failed: the failure is kept in {@code outcomes}, so
+     *         that what was published before it is awaited first.
+     */
+    private String readLine(final BoundedLineReader reader, final Outcomes outcomes)
+    {
+        try
+        {
+            return reader.readLine();
+        }
+        catch (final IOException ex)
+        {
+            outcomes.readFailure = ex;
+            return null;
+        }
     }
 
     private void awaitBarrier() throws IOException
@@ -291,6 +315,8 @@ public final class DailyFileImporter
         private long failed;
         volatile String storeFailure;
         volatile long storeFailureLine;
+        /** Reading the input failed (a line over the cap, the stream): the import stops there. */
+        IOException readFailure;
 
         Outcomes(final int maxListed)
         {

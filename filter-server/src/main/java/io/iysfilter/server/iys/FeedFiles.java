@@ -91,11 +91,15 @@ final class FeedFiles
             cursor + "\n" + (acceptedMs == 0 ? "" : ACCEPTED + acceptedMs + "\n"));
     }
 
+    /**
+     * Append a line to the quarantine. Text that UTF-8 cannot encode (a lone surrogate, which a JSON escape such as
+     * {@code "\\ud800"} decodes to) is written as {@code ?}: refusing it would fail the page again at every fetch.
+     */
     void quarantine(final String source, final String reason, final String record) throws IOException
     {
         final String line = Instant.now() + " source=" + source + " reason=" + reason.replace('\n', ' ') +
             " record=" + record.replace('\n', ' ') + "\n";
-        Files.writeString(directory.resolve("quarantine.log"), line, StandardCharsets.UTF_8,
+        Files.write(directory.resolve("quarantine.log"), line.getBytes(StandardCharsets.UTF_8),
             StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 }

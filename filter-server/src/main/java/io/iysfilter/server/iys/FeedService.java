@@ -236,11 +236,14 @@ public final class FeedService implements AutoCloseable
     /**
      * @param brandCode a brand.
      * @param date      {@code YYYY-MM-DD}.
-     * @return İYS's daily change file of the brand for that day.
-     * @throws IOException          when İYS refuses or cannot be reached.
+     * @param reader    reads İYS's daily change file of the brand for that day as it arrives (never held whole).
+     * @param <T>       what the reader makes of it.
+     * @return what the reader returned.
+     * @throws IOException          when İYS refuses or cannot be reached, or the reader fails.
      * @throws InterruptedException when interrupted.
      */
-    public byte[] dailyFile(final long brandCode, final String date) throws IOException, InterruptedException
+    <T> T dailyFile(final long brandCode, final String date, final IysHttp.BodyReader<T> reader)
+        throws IOException, InterruptedException
     {
         final Follower follower = followers.get(brandCode);
         if (follower == null)
@@ -248,7 +251,7 @@ public final class FeedService implements AutoCloseable
             throw new IOException("brand " + brandCode + " is not followed, so there is no İYS login to fetch its " +
                 "daily file with");
         }
-        return follower.client.dailyFile(brandCode, date);
+        return follower.client.dailyFile(brandCode, date, reader);
     }
 
     /**

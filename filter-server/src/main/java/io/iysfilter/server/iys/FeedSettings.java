@@ -52,7 +52,7 @@ public record FeedSettings(
      * bytes a movement, so this holds some 2.5 million movements of one brand in one day.
      */
     public static final long MAX_RESPONSE_BYTES_DEFAULT = 256L * 1024 * 1024;
-    /** Largest {@link #maxResponseBytes()}: a body is held in one array. */
+    /** Largest {@link #maxResponseBytes()}; bodies are read as they arrive, never held whole, whatever the cap. */
     public static final long MAX_RESPONSE_BYTES_LIMIT = Integer.MAX_VALUE - 8;
 
     /**

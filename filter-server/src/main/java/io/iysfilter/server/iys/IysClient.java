@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,22 +42,23 @@ final class IysClient implements BrandFeed.Changes
     {
         final HttpRequest.Builder request = HttpRequest.newBuilder(settings.baseUrl().resolve("/sps/" +
             settings.iysCode() + "/brands")).timeout(TIMEOUT).GET();
-        final HttpResponse<byte[]> response = send(request);
-        check(response, "brands iysCode=" + settings.iysCode());
-        final List<Long> brands = new ArrayList<>();
-        try (JsonParser json = JSON.createParser(response.body()))
+        return read(request, "brands iysCode=" + settings.iysCode(), (body) ->
         {
-            JsonToken token;
-            while ((token = json.nextToken()) != null)
+            final List<Long> brands = new ArrayList<>();
+            try (JsonParser json = JSON.createParser(body))
             {
-                if (token == JsonToken.FIELD_NAME && "brandCode".equals(json.currentName()))
+                JsonToken token;
+                while ((token = json.nextToken()) != null)
                 {
-                    json.nextToken();
-                    brands.add(json.getValueAsLong());
+                    if (token == JsonToken.FIELD_NAME && "brandCode".equals(json.currentName()))
+                    {
+                        json.nextToken();
+                        brands.add(json.getValueAsLong());
+                    }
                 }
             }
-        }
-        return brands;
+            return brands;
+        });
     }
 
     String accessToken() throws IOException, InterruptedException
@@ -72,7 +72,8 @@ final class IysClient implements BrandFeed.Changes
     }
 
     @Override
-    public byte[] changes(final long brandCode, final String source, final String after)
+    public <T> T changes(
+        final long brandCode, final String source, final String after, final IysHttp.BodyReader<T> reader)
         throws IOException, InterruptedException
     {
         final StringBuilder path = new StringBuilder("/sps/").append(settings.iysCode()).append("/brands/")
@@ -84,49 +85,44 @@ final class IysClient implements BrandFeed.Changes
         }
         final HttpRequest.Builder request = HttpRequest.newBuilder(settings.baseUrl().resolve(path.toString()))
             .timeout(TIMEOUT).GET();
-        final HttpResponse<byte[]> response = send(request);
-        check(response, "changes brand=" + brandCode + " source=" + source);
-        return response.body();
+        return read(request, "changes brand=" + brandCode + " source=" + source, reader);
     }
 
     /**
      * @param brandCode a brand.
      * @param date      {@code YYYY-MM-DD}, one of the previous seven days.
-     * @return İYS's daily change file for that day, CSV.
+     * @param reader    reads İYS's daily change file for that day (CSV) as it arrives.
+     * @param <T>       what the reader makes of it.
+     * @return what the reader returned.
      */
-    byte[] dailyFile(final long brandCode, final String date) throws IOException, InterruptedException
+    <T> T dailyFile(final long brandCode, final String date, final IysHttp.BodyReader<T> reader)
+        throws IOException, InterruptedException
     {
         final HttpRequest.Builder request = HttpRequest.newBuilder(settings.baseUrl().resolve("/sps/" +
             settings.iysCode() + "/brands/" + brandCode + "/changes/" + date + "/file")).timeout(TIMEOUT).GET();
-        final HttpResponse<byte[]> response = send(request);
-        check(response, "daily file brand=" + brandCode + " date=" + date);
-        return response.body();
+        return read(request, "daily file brand=" + brandCode + " date=" + date, reader);
     }
 
     /**
      * Send with the current access token; on a 401, refresh it (or log in again) and retry once. Each request is
-     * bounded by the settings' deadline and response-size cap ({@link IysHttp}).
+     * bounded by the settings' deadline and response-size cap ({@link IysHttp}); its body is handed to the reader
+     * as it arrives, never held whole.
      */
-    private HttpResponse<byte[]> send(final HttpRequest.Builder request) throws IOException, InterruptedException
+    private <T> T read(final HttpRequest.Builder request, final String what, final IysHttp.BodyReader<T> reader)
+        throws IOException, InterruptedException
     {
-        final HttpResponse<byte[]> response = IysHttp.send(http,
-            request.setHeader("Authorization", "Bearer " + accessToken()).build(), settings);
-        if (response.statusCode() != 401)
+        try (IysHttp.Response response = IysHttp.open(http,
+            request.setHeader("Authorization", "Bearer " + accessToken()).build(), settings))
         {
-            return response;
+            if (response.statusCode() != 401)
+            {
+                IysHttp.check(response, what);
+                return reader.read(response.body());
+            }
         }
         invalidate();
-        return IysHttp.send(http, request.setHeader("Authorization", "Bearer " + accessToken()).build(), settings);
-    }
-
-    static void check(final HttpResponse<byte[]> response, final String what) throws IysApiException
-    {
-        if (response.statusCode() / 100 != 2)
-        {
-            final long retryAfterMs = response.headers().firstValue("Retry-After")
-                .map((value) -> value.matches("\\d{1,6}") ? Long.parseLong(value) * 1000 : 0L).orElse(0L);
-            throw IysApiException.of(what, response.statusCode(), retryAfterMs, response.body());
-        }
+        return IysHttp.read(http, request.setHeader("Authorization", "Bearer " + accessToken()).build(), settings,
+            reader, what);
     }
 
     static byte[] body(final String... pairs) throws IOException

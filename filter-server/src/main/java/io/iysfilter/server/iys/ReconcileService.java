@@ -3,7 +3,6 @@ package io.iysfilter.server.iys;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.ingest.IngestPipeline;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -116,11 +115,19 @@ public final class ReconcileService
             return invalid;
         }
         final boolean fetch = file == null;
-        try (InputStream in = fetch ? new ByteArrayInputStream(feed.dailyFile(brandCode, date)) :
-            Files.newInputStream(file))
+        final Reconciler reconciler = new Reconciler(store, pipeline, brandCode, Reconciler.parseDay(date));
+        try
         {
-            final Reconciler reconciler = new Reconciler(store, pipeline, brandCode, Reconciler.parseDay(date));
-            return new Result(Outcome.RECONCILED, fetch, reconciler.reconcile(in), null);
+            if (fetch)
+            {
+                // read line by line as İYS sends it: the file is never held whole
+                return feed.dailyFile(brandCode, date,
+                    (in) -> new Result(Outcome.RECONCILED, true, reconciler.reconcile(in), null));
+            }
+            try (InputStream in = Files.newInputStream(file))
+            {
+                return new Result(Outcome.RECONCILED, false, reconciler.reconcile(in), null);
+            }
         }
         catch (final IOException | RuntimeException ex)
         {

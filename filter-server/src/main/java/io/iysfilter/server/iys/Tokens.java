@@ -4,10 +4,10 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 
 /**
  * One İYS login's tokens ({@code POST /oauth2/token}): the password grant, refreshed with the refresh token a minute
@@ -74,16 +74,42 @@ final class Tokens
 
     private void token(final byte[] body) throws IOException, InterruptedException
     {
-        final HttpResponse<byte[]> response = IysHttp.send(http,
+        final Token token = IysHttp.read(http,
             HttpRequest.newBuilder(baseUrl.resolve("/oauth2/token")).timeout(IysClient.TIMEOUT)
             .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-            limits);
-        IysClient.check(response, "token");
+            limits, Tokens::parse, "token");
         final long nowMs = System.currentTimeMillis();
-        long expiresIn = 0;
-        long refreshExpiresIn = 0;
-        String access = null;
-        try (JsonParser parser = IysClient.JSON.createParser(response.body()))
+        if (token.refresh != null)
+        {
+            refreshToken = token.refresh;
+        }
+        final String access = token.access;
+        final long expiresIn = token.expiresIn;
+        final long refreshExpiresIn = token.refreshExpiresIn;
+        if (access == null || expiresIn <= 0)
+        {
+            throw new IOException("token response lacks access_token or expires_in");
+        }
+        accessToken = access;
+        accessExpiresMs = nowMs + expiresIn * 1000;
+        refreshExpiresMs = nowMs + refreshExpiresIn * 1000;
+    }
+
+    /**
+     * The fields of a token answer.
+     */
+    private static final class Token
+    {
+        String access;
+        String refresh;
+        long expiresIn;
+        long refreshExpiresIn;
+    }
+
+    private static Token parse(final InputStream body) throws IOException
+    {
+        final Token token = new Token();
+        try (JsonParser parser = IysClient.JSON.createParser(body))
         {
             if (parser.nextToken() != JsonToken.START_OBJECT)
             {
@@ -95,20 +121,14 @@ final class Tokens
                 parser.nextToken();
                 switch (name)
                 {
-                    case "access_token" -> access = parser.getText();
-                    case "refresh_token" -> refreshToken = parser.getText();
-                    case "expires_in" -> expiresIn = parser.getValueAsLong();
-                    case "refresh_expires_in" -> refreshExpiresIn = parser.getValueAsLong();
+                    case "access_token" -> token.access = parser.getText();
+                    case "refresh_token" -> token.refresh = parser.getText();
+                    case "expires_in" -> token.expiresIn = parser.getValueAsLong();
+                    case "refresh_expires_in" -> token.refreshExpiresIn = parser.getValueAsLong();
                     default -> parser.skipChildren();
                 }
             }
         }
-        if (access == null || expiresIn <= 0)
-        {
-            throw new IOException("token response lacks access_token or expires_in");
-        }
-        accessToken = access;
-        accessExpiresMs = nowMs + expiresIn * 1000;
-        refreshExpiresMs = nowMs + refreshExpiresIn * 1000;
+        return token;
     }
 }

@@ -93,9 +93,8 @@ public final class ServerCounters
     private final LongAdder httpBadRequests = new LongAdder();
     private final LongAdder[] milterErrors = adders(1, MilterError.values().length)[0];
     private final LongAdder milterNullSenders = new LongAdder();
-    private final AtomicInteger activeConnections = new AtomicInteger();
+    private final AtomicInteger[] connections = counters(Endpoint.values().length);
     private final LongAdder binaryReadPauses = new LongAdder();
-    private final AtomicInteger httpConnections = new AtomicInteger();
     private final LongAdder[] httpCloses = adders(1, HttpClose.values().length)[0];
     private volatile boolean latencyBound;
     private final List<LatencyHistogram> latencyHistograms = new CopyOnWriteArrayList<>();
@@ -107,6 +106,16 @@ public final class ServerCounters
             return new LatencyHistogram[Endpoint.values().length][RequestType.values().length];
         }
     };
+
+    private static AtomicInteger[] counters(final int count)
+    {
+        final AtomicInteger[] counters = new AtomicInteger[count];
+        for (int i = 0; i < count; i++)
+        {
+            counters[i] = new AtomicInteger();
+        }
+        return counters;
+    }
 
     private static LongAdder[][] adders(final int rows, final int columns)
     {
@@ -275,19 +284,19 @@ public final class ServerCounters
     }
 
     /**
-     * @return the live count of HTTP connections, for the HTTP connection limit.
+     * @return the live count of HTTP connections, for the HTTP connection limit: {@link #connections(Endpoint)}.
      */
     public AtomicInteger httpConnections()
     {
-        return httpConnections;
+        return connections(Endpoint.HTTP);
     }
 
     /**
-     * @return the live count of binary connections, for the connection limit.
+     * @return the live count of binary connections, for the connection limit: {@link #connections(Endpoint)}.
      */
     public AtomicInteger activeConnections()
     {
-        return activeConnections;
+        return connections(Endpoint.BINARY);
     }
 
     /**
@@ -391,9 +400,6 @@ public final class ServerCounters
                 .tag("why", why.name())
                 .register(registry);
         }
-        Gauge.builder("iys_http_connections_active", httpConnections, AtomicInteger::get)
-            .description("open HTTP connections")
-            .register(registry);
         if (registry instanceof PrometheusMeterRegistry prometheus)
         {
             prometheus.getPrometheusRegistry().register(new LatencyCollector());
@@ -402,9 +408,26 @@ public final class ServerCounters
         FunctionCounter.builder("iys_binary_read_pauses", binaryReadPauses, LongAdder::sum)
             .description("times a binary connection stopped reading because its client left its answers unread")
             .register(registry);
-        Gauge.builder("iys_connections_active", activeConnections, AtomicInteger::get)
-            .description("open binary protocol connections")
-            .register(registry);
+        for (final Endpoint endpoint : Endpoint.values())
+        {
+            Gauge.builder("iys_connections_active", connections(endpoint), AtomicInteger::get)
+                .description("open connections, by endpoint")
+                .tag("endpoint", endpoint.name().toLowerCase())
+                .register(registry);
+        }
+    }
+
+    /**
+     * The live count of an endpoint's connections, which its connection limit keeps (counting in on
+     * {@code channelActive}, out on {@code channelInactive}) and {@code iys_connections_active{endpoint}} shows. A new
+     * {@link Endpoint} gets its own.
+     *
+     * @param endpoint an endpoint.
+     * @return its open connections.
+     */
+    public AtomicInteger connections(final Endpoint endpoint)
+    {
+        return connections[endpoint.ordinal()];
     }
 
     /**

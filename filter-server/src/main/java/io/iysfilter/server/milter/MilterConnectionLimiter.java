@@ -22,12 +22,13 @@ final class MilterConnectionLimiter extends ChannelInboundHandlerAdapter
 
     private final int maxConnections;
     private final ServerCounters counters;
-    private final AtomicInteger active = new AtomicInteger();
+    private final AtomicInteger active;
 
     MilterConnectionLimiter(final int maxConnections, final ServerCounters counters)
     {
         this.maxConnections = maxConnections;
         this.counters = counters;
+        this.active = counters.connections(ServerCounters.Endpoint.MILTER);
     }
 
     @Override

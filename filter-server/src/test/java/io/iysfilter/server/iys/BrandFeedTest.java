@@ -1,5 +1,6 @@
 package io.iysfilter.server.iys;
 
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.ConsentStatus;
 import io.iysfilter.server.decision.ParsedRecipient;
@@ -14,7 +15,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -350,6 +353,152 @@ class BrandFeedTest
         assertEquals(0, feed.quarantined());
     }
 
+    /**
+     * A page is applied whole or not at all: a body that fails part-way (the connection reset) or ends part-way (a
+     * page cut short) applies none of its records, quarantines none of them, and leaves the cursor before it.
+     */
+    @Test
+    void shouldApplyNothingOfAPageCutMidwayNorMoveItsCursor() throws Exception
+    {
+        iys.add("HS", START_MS - 3 * HOUR, "+905320000001", "RET");
+        iys.add("HS", START_MS - 3 * HOUR + 1_000, "+905320000002", "ONAY");
+        iys.add("HS", START_MS - 3 * HOUR + 2_000, "+905320000003", "ONAY");
+        final BrandFeed feed = feed();
+        final Path quarantine = store.brand(BRAND).directory().resolve("quarantine.log");
+        for (final boolean reset : new boolean[] {true, false})
+        {
+            iys.bodies.put("HS", (page) ->
+            {
+                final String text = new String(page, StandardCharsets.UTF_8);
+                final int cut = text.indexOf("+905320000003"); // the first two records are whole before it
+                assertTrue(cut > 0, text);
+                return reset ? new ResetAfter(page, cut) : new ByteArrayInputStream(page, 0, cut);
+            });
+            nowMs.addAndGet(60_000);
+            final IOException failed = assertThrows(IOException.class, feed::pollOnce);
+            assertEquals(ConsentStatus.NONE, status("+905320000001"), "nothing of the page is applied: " + failed);
+            assertEquals(ConsentStatus.NONE, status("+905320000002"));
+            assertEquals(null, feed.cursor("HS"), "the cursor stays before the page");
+            assertEquals(0, feed.applied());
+            if (reset)
+            {
+                assertTrue(failed.getMessage().contains("connection reset"), failed.toString());
+                assertEquals(0, feed.quarantined(), "an I/O error is retried, not quarantined");
+                assertFalse(Files.exists(quarantine), "and none of its records is quarantined");
+            }
+            else
+            {
+                assertTrue(failed.getMessage().startsWith("malformed JSON from İYS (quarantined)"), failed.toString());
+                assertEquals(1, feed.quarantined(), "a page cut short can never be read: quarantined, as one page");
+                final String text = Files.readString(quarantine);
+                assertTrue(text.contains("reason=malformed JSON page: Unexpected end-of-input"), text);
+            }
+        }
+        iys.bodies.remove("HS");
+        nowMs.addAndGet(60_000);
+        feed.pollOnce();
+        assertEquals(ConsentStatus.RET, status("+905320000001"), "the page whole is applied");
+        assertEquals(ConsentStatus.ONAY, status("+905320000003"));
+        assertTrue(feed.cursor("HS").startsWith(Long.toString(START_MS - 3 * HOUR + 2_000)), feed.cursor("HS"));
+    }
+
+    /**
+     * Jackson's limits (a number of more than 1,000 digits, nesting deeper than its maximum) throw
+     * StreamConstraintsException, not JsonParseException: such a page can never be read either, so it is quarantined
+     * (counted, written to quarantine.log, logged) like any malformed page, and its cursor stays.
+     */
+    @Test
+    void shouldQuarantineAPageOverTheParsersLimitsLikeAnyMalformedPage() throws Exception
+    {
+        final String time = IysTime.format((START_MS - 3 * HOUR) / 1000);
+        final String valid = "{\"consentDate\":\"" + time + "\",\"creationDate\":\"" + time + "\",\"source\":" +
+            "\"HS_WEB\",\"recipient\":\"+905320000001\",\"recipientType\":\"BIREYSEL\",\"status\":\"RET\"," +
+            "\"type\":\"MESAJ\",\"transactionId\":\"" + "a".repeat(64) + "\"}";
+        final String digits = "9".repeat(2_000);
+        final String nested = "[".repeat(2_000) + "]".repeat(2_000);
+        final String[] pages = {
+            "{\"list\":[" + valid + ",{\"x\":" + digits + "}],\"after\":\"a\"}",
+            "{\"list\":[" + valid + ",{\"x\":" + nested + "}],\"after\":\"a\"}",
+            "{\"list\":[" + valid + "],\"x\":" + nested + ",\"after\":\"a\"}"};
+        final BrandFeed feed = feed();
+        final Path quarantine = store.brand(BRAND).directory().resolve("quarantine.log");
+        int expected = 0;
+        for (final String page : pages)
+        {
+            iys.bodies.put("HS", (ignored) -> new ByteArrayInputStream(page.getBytes(StandardCharsets.UTF_8)));
+            nowMs.addAndGet(60_000);
+            final IOException failed = assertThrows(IOException.class, feed::pollOnce);
+            expected++;
+            assertTrue(failed.getMessage().startsWith("malformed JSON from İYS (quarantined)"), failed.toString());
+            assertTrue(failed.getCause().getCause() instanceof StreamConstraintsException, failed.toString());
+            assertEquals(expected, feed.quarantined(), "counted once per fetch of the page");
+            assertEquals(null, feed.cursor("HS"), "the cursor stays before it, as for any malformed page");
+            assertEquals(ConsentStatus.NONE, status("+905320000001"), "nothing of the page is applied");
+            final List<String> lines = Files.readAllLines(quarantine);
+            assertEquals(expected, lines.size());
+            assertTrue(lines.get(expected - 1).contains("reason=malformed JSON page: " +
+                (page.contains(digits) ? "Number value length" : "Document nesting depth")), lines.get(expected - 1));
+        }
+        iys.bodies.remove("HS");
+        iys.add("HS", START_MS - 3 * HOUR, "+905320000001", "RET");
+        nowMs.addAndGet(60_000);
+        feed.pollOnce();
+        assertEquals(ConsentStatus.RET, status("+905320000001"), "the source goes on once İYS serves a good page");
+    }
+
+    /**
+     * Found by FeedPageFuzzTest once it drove the real page handling: a field holding a lone surrogate (JSON
+     * {@code "\\ud800"}) made writing its quarantine line throw, so the page failed at every fetch; now the record is
+     * quarantined and the rest of the page applied.
+     */
+    @Test
+    void shouldQuarantineARecordWhoseTextUtf8CannotEncode() throws Exception
+    {
+        iys.add("HS", START_MS - 3 * HOUR, "+905320000001", "RET");
+        iys.bodies.put("HS", (page) -> new ByteArrayInputStream(new String(page, StandardCharsets.UTF_8)
+            .replace("\"list\":[{", "\"list\":[{\"recipient\":\"\\ud800\"},{").getBytes(StandardCharsets.UTF_8)));
+        final BrandFeed feed = feed();
+        feed.pollOnce();
+        assertEquals(1, feed.quarantined());
+        assertEquals(ConsentStatus.RET, status("+905320000001"), "the rest of the page is applied");
+        final String quarantine = Files.readString(store.brand(BRAND).directory().resolve("quarantine.log"));
+        assertTrue(quarantine.contains("record={recipient=?}"), quarantine);
+    }
+
+    /**
+     * A body that gives its first bytes, then fails as a reset connection does.
+     */
+    private static final class ResetAfter extends InputStream
+    {
+        private final ByteArrayInputStream page;
+        private int left;
+
+        ResetAfter(final byte[] page, final int cut)
+        {
+            this.page = new ByteArrayInputStream(page);
+            this.left = cut;
+        }
+
+        @Override
+        public int read() throws IOException
+        {
+            final byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(final byte[] bytes, final int offset, final int length) throws IOException
+        {
+            if (left == 0)
+            {
+                throw new IOException("connection reset");
+            }
+            final int read = page.read(bytes, offset, Math.min(length, left));
+            left -= Math.max(read, 0);
+            return read;
+        }
+    }
+
     private int status(final String phone)
     {
         final IndexLookup lookup = store.newLookup();
@@ -375,6 +524,8 @@ class BrandFeedTest
         final Map<String, List<String[]>> feeds = new HashMap<>(Map.of("HS", new ArrayList<>(), "IYS",
             new ArrayList<>()));
         final Map<String, Supplier<IOException>> failing = new HashMap<>();
+        /** Per source, what İYS's answer body becomes on its way (cut, replaced), or none. */
+        final Map<String, java.util.function.Function<byte[], InputStream>> bodies = new HashMap<>();
         final List<String> requests = new ArrayList<>();
         /** Serve movements whatever their creation time, as a faulty İYS (or a man in the middle) might. */
         boolean ignoreExclusion;
@@ -404,7 +555,16 @@ class BrandFeedTest
         }
 
         @Override
-        public byte[] changes(final long brandCode, final String source, final String after) throws IOException
+        public <T> T changes(
+            final long brandCode, final String source, final String after, final IysHttp.BodyReader<T> reader)
+            throws IOException
+        {
+            final byte[] page = page(source, after);
+            final java.util.function.Function<byte[], InputStream> body = bodies.get(source);
+            return reader.read(body == null ? new ByteArrayInputStream(page) : body.apply(page));
+        }
+
+        private byte[] page(final String source, final String after) throws IOException
         {
             requests.add(source + " " + after);
             final Supplier<IOException> failure = failing.get(source);

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -101,6 +102,40 @@ class DailyFileImporterTest
         assertEquals(0, again.applied());
         assertEquals(2, again.superseded());
         assertEquals(ConsentStatus.RET, status(Channel.MESAJ, RecipientType.BIREYSEL, "05321234567"));
+    }
+
+    /**
+     * A 300 MB line is refused at the cap, naming it, having read little more than the cap: the lines before it are
+     * applied, nothing after it is read.
+     */
+    @Test
+    void shouldStopAtALineOverTheCapWithoutReadingItWhole()
+    {
+        final byte[] head = (HEADER + "2020-10-29 23:59:00," + TX + "1,05321234567,BIREYSEL,MESAJ,RET," +
+            "2020-10-29 23:00:00,HS_MESAJ\r\n").getBytes(StandardCharsets.UTF_8);
+        final long total = head.length + 300L * 1024 * 1024;
+        final long[] served = new long[1];
+        final InputStream file = new InputStream()
+        {
+            @Override
+            public int read()
+            {
+                if (served[0] == total)
+                {
+                    return -1;
+                }
+                final long at = served[0]++;
+                return at < head.length ? head[(int)at] : 'x';
+            }
+        };
+        final IOException refused = assertThrows(IOException.class,
+            () -> new DailyFileImporter(pipeline, BRAND, 10, null).importStream(file, 0));
+        assertTrue(refused.getMessage().startsWith("line 3 is longer than " + DailyFileImporter.MAX_LINE_BYTES +
+            " bytes (expected: a daily change file, one record per line); the import stopped there"),
+            refused.getMessage());
+        assertTrue(served[0] < head.length + 2L * DailyFileImporter.MAX_LINE_BYTES, "read " + served[0] + " bytes");
+        assertEquals(ConsentStatus.RET, status(Channel.MESAJ, RecipientType.BIREYSEL, "05321234567"),
+            "the line before it is applied");
     }
 
     @Test

@@ -2,27 +2,30 @@ package io.iysfilter.server.iys;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import com.fasterxml.jackson.core.JsonParseException;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import io.iysfilter.server.decision.Channel;
-import io.iysfilter.server.index.ConsentChange;
+import io.iysfilter.server.index.ConsentStore;
+import io.iysfilter.server.index.IndexOptions;
+import io.iysfilter.server.ingest.IngestPipeline;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Fuzzes the feed's page parsing: the JSON page walked as {@code BrandFeed} walks it ({@code after}, then each
- * object of {@code list} read by {@link FlatJson} and validated by {@link ConsentRecordParser}). Structure-aware: a
- * page of records with good, bad and fuzzed field values, sometimes nested values, nulls, numbers, extra fields,
- * raw text spliced in, or cut short. Checked: the only refusal is the one BrandFeed quarantines a page for, a
- * {@link JsonParseException} (or the page not being an object); a record is valid or rejected with a reason, and
- * a valid one names a known channel.
+ * Fuzzes the feed's page handling: the feed's own {@link BrandFeed#applyPage} (reading the page as it arrives,
+ * {@link FlatJson}, {@link ConsentRecordParser}, publishing to a real index through the ingest pipeline, the
+ * quarantine). Structure-aware: a page of records with good, bad and fuzzed field values, sometimes nested values,
+ * nulls, numbers, extra fields, raw text spliced in, or cut short. Checked: the only refusal is a page quarantined as
+ * unreadable (counted once); a page read is accounted for (every record received, every invalid one quarantined).
  */
 class FeedPageFuzzTest
 {
@@ -36,9 +39,36 @@ class FeedPageFuzzTest
         "\"ONAY\"", "\"RET\"", "\"HS_WEB\"", "\"IYS_WEB\"", "null", "0", "1.5e3", "true", "{\"a\":[1,{}]}", "[]",
         "\"\\u0000\"", "\"\\ud800\""};
 
+    @TempDir
+    static Path dataDir;
+    private static ConsentStore store;
+    private static IngestPipeline pipeline;
+    private static BrandFeed feed;
+    private static Path quarantine;
+    private static long runs;
+
+    @BeforeAll
+    static void open() throws Exception
+    {
+        store = ConsentStore.open(dataDir, IndexOptions.withEntries(50_000));
+        pipeline = new IngestPipeline(store.writer(), 1024);
+        pipeline.createBrand(BRAND).get(10, TimeUnit.SECONDS);
+        feed = new BrandFeed(BRAND, null, pipeline, new FeedFiles(store.brand(BRAND).directory()), 0, () ->
+        {
+        });
+        quarantine = store.brand(BRAND).directory().resolve("quarantine.log");
+    }
+
+    @AfterAll
+    static void close()
+    {
+        pipeline.close();
+        store.close();
+    }
+
     @FuzzTest(maxDuration = "4s")
     @Timeout(10)
-    void page(final FuzzedDataProvider data)
+    void page(final FuzzedDataProvider data) throws Exception
     {
         final StringBuilder page = new StringBuilder("{");
         if (data.consumeBoolean())
@@ -67,65 +97,29 @@ class FeedPageFuzzTest
         {
             body = java.util.Arrays.copyOf(body, data.consumeInt(0, body.length));
         }
+        if (++runs % 10_000 == 0)
+        {
+            Files.deleteIfExists(quarantine); // a long run would fill the disk with it
+        }
+        final long quarantinedBefore = feed.quarantined();
+        final long receivedBefore = feed.received();
         try
         {
-            parse(body);
-        }
-        catch (final JsonParseException quarantined)
-        {
-            assertNotNull(quarantined.getOriginalMessage());
+            final BrandFeed.Page applied = feed.applyPage("HS", new ByteArrayInputStream(body));
+            assertEquals(applied.records, feed.received() - receivedBefore, "every record received");
+            final long quarantined = feed.quarantined() - quarantinedBefore;
+            assertTrue(quarantined >= applied.records - applied.valid() && quarantined <= applied.records,
+                "every invalid record quarantined: " + quarantined + " of " + applied.records + ", " +
+                applied.valid() + " valid");
         }
         catch (final IOException ex)
         {
-            assertTrue("changes page is not a JSON object".equals(ex.getMessage()), "unexpected refusal: " + ex);
-        }
-    }
-
-    /**
-     * The page walk of {@code BrandFeed.publish(String, byte[])}, with the parser's verdict checked per record.
-     */
-    private static void parse(final byte[] body) throws IOException
-    {
-        final ConsentRecordParser parser = new ConsentRecordParser();
-        final ConsentChange change = new ConsentChange();
-        try (JsonParser json = IysClient.JSON.createParser(body))
-        {
-            if (json.nextToken() != JsonToken.START_OBJECT)
+            assertTrue(ex.getMessage().startsWith("malformed JSON from İYS (quarantined): ") ||
+                ex.getMessage().startsWith("the index could not take the page"), "unexpected refusal: " + ex);
+            if (ex.getMessage().startsWith("malformed"))
             {
-                throw new IOException("changes page is not a JSON object");
-            }
-            while (json.nextToken() == JsonToken.FIELD_NAME)
-            {
-                final String name = json.currentName();
-                final JsonToken value = json.nextToken();
-                if ("after".equals(name))
-                {
-                    assertTrue(value == JsonToken.VALUE_NULL || json.getText() != null);
-                }
-                else if ("list".equals(name) && value == JsonToken.START_ARRAY)
-                {
-                    while (json.nextToken() == JsonToken.START_OBJECT)
-                    {
-                        final Map<String, String> record = FlatJson.read(json);
-                        final String error = parser.parse(BRAND,
-                            record.getOrDefault("creationDate", ""), record.getOrDefault("transactionId", ""),
-                            record.getOrDefault("recipient", ""), record.getOrDefault("recipientType", ""),
-                            record.getOrDefault("type", ""), record.getOrDefault("status", ""),
-                            record.getOrDefault("consentDate", ""), record.getOrDefault("source", ""), change);
-                        if (error == null)
-                        {
-                            assertNotNull(Channel.fromName(record.get("type")), "valid record, type " + record);
-                        }
-                        else
-                        {
-                            assertTrue(!error.isEmpty(), "an empty reason");
-                        }
-                    }
-                }
-                else
-                {
-                    json.skipChildren();
-                }
+                assertEquals(quarantinedBefore + 1, feed.quarantined(), "an unreadable page is quarantined once");
+                assertEquals(receivedBefore, feed.received(), "and nothing of it is taken");
             }
         }
     }

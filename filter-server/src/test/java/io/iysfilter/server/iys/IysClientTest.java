@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -112,7 +113,7 @@ class IysClientTest
         final IysClient client = client(settings(stubUrl(), DEADLINE_MS, MAX_BYTES, true));
         final long startNs = System.nanoTime();
         final HttpTimeoutException timeout = assertThrows(HttpTimeoutException.class,
-            () -> client.changes(BRAND, "HS", null));
+            () -> client.changes(BRAND, "HS", null, InputStream::readAllBytes));
         final long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
         assertTrue(elapsedMs >= DEADLINE_MS && elapsedMs < DEADLINE_MS + 10_000, "gave up after " + elapsedMs + " ms");
         assertTrue(timeout.getMessage().contains("iys-request-timeout=" + DEADLINE_MS + " ms"), timeout.getMessage());
@@ -133,7 +134,8 @@ class IysClientTest
             }
         };
         final IysClient client = client(settings(stubUrl(), 30_000, MAX_BYTES, true));
-        final IOException tooLarge = assertThrows(IOException.class, () -> client.dailyFile(BRAND, "2026-01-01"));
+        final IOException tooLarge = assertThrows(IOException.class,
+            () -> client.dailyFile(BRAND, "2026-01-01", InputStream::readAllBytes));
         assertTrue(tooLarge.getMessage().startsWith("İYS response too large: GET /sps/700001/brands/600001/changes/" +
             "2026-01-01/file has more than " + MAX_BYTES + " bytes"), tooLarge.getMessage());
         assertTrue(streamed.get() < 64L * 1024 * 1024, "the stub was stopped before it sent everything");
@@ -143,7 +145,8 @@ class IysClientTest
             exchange.sendResponseHeaders(200, 64L * 1024 * 1024);
             exchange.getResponseBody().write(chunk);
         };
-        final IOException declared = assertThrows(IOException.class, () -> client.changes(BRAND, "HS", null));
+        final IOException declared = assertThrows(IOException.class,
+            () -> client.changes(BRAND, "HS", null, InputStream::readAllBytes));
         assertTrue(declared.getMessage().startsWith("İYS response too large: GET /sps/700001/brands/600001/" +
             "consents/changes has 67108864 bytes"), declared.getMessage());
     }
@@ -159,7 +162,66 @@ class IysClientTest
             exchange.sendResponseHeaders(200, 0);
             exchange.getResponseBody().write(whole);
         };
-        assertArrayEquals(whole, client(settings(stubUrl(), 30_000, MAX_BYTES, true)).changes(BRAND, "HS", null));
+        assertArrayEquals(whole, client(settings(stubUrl(), 30_000, MAX_BYTES, true)).changes(BRAND, "HS", null,
+            InputStream::readAllBytes));
+    }
+
+    /**
+     * The page is parsed as it arrives, not once it is whole: the stub sends two records and waits, and the feed's
+     * own page reader has read them before the stub sends the rest. Nothing holds the body whole on the way.
+     */
+    @Test
+    void shouldHandAPageOnAsItArrives(@TempDir final Path dataDir) throws Exception
+    {
+        final String time = "2026-01-01 10:00:00";
+        final StringBuilder records = new StringBuilder("{\"list\":[");
+        for (int i = 1; i <= 3; i++)
+        {
+            records.append(i == 1 ? "" : ",").append("{\"consentDate\":\"").append(time)
+                .append("\",\"creationDate\":\"").append(time).append("\",\"source\":\"HS_WEB\",")
+                .append("\"recipient\":\"+90532000000").append(i).append("\",\"recipientType\":\"BIREYSEL\",")
+                .append("\"status\":\"ONAY\",\"type\":\"MESAJ\",\"transactionId\":\"").append(i).append("\"}");
+        }
+        final String text = records.append("],\"after\":\"1767250800000_3\"}").toString();
+        final byte[] first = text.substring(0, text.indexOf("{\"consentDate", text.indexOf("+905320000002")))
+            .getBytes(StandardCharsets.UTF_8);
+        final byte[] rest = text.substring(new String(first, StandardCharsets.UTF_8).length())
+            .getBytes(StandardCharsets.UTF_8);
+        final CountDownLatch readFirst = new CountDownLatch(1);
+        final java.util.concurrent.atomic.AtomicBoolean beforeTheRest = new java.util.concurrent.atomic.AtomicBoolean();
+        page = (exchange) ->
+        {
+            exchange.sendResponseHeaders(200, 0);
+            final OutputStream body = exchange.getResponseBody();
+            body.write(first);
+            body.flush();
+            // the rest once the client has read the first two records (or, if it never does, after 10 s)
+            beforeTheRest.set(readFirst.await(10, TimeUnit.SECONDS));
+            body.write(rest);
+        };
+        final AtomicLong read = new AtomicLong();
+        final BrandFeed feed = new BrandFeed(BRAND, null, null, new FeedFiles(dataDir), 0, () ->
+        {
+        });
+        final BrandFeed.Page parsed = client(settings(stubUrl(), 30_000, MAX_BYTES, true)).changes(BRAND, "HS", null,
+            (body) -> feed.readPage(new java.io.FilterInputStream(body)
+            {
+                @Override
+                public int read(final byte[] bytes, final int offset, final int length) throws IOException
+                {
+                    final int count = super.read(bytes, offset, length);
+                    if (count > 0 && read.addAndGet(count) >= first.length)
+                    {
+                        readFirst.countDown();
+                    }
+                    return count;
+                }
+            }));
+        assertTrue(beforeTheRest.get(), "the first two records were read before İYS sent the rest");
+        assertEquals(3, parsed.records);
+        assertEquals(3, parsed.valid());
+        assertEquals("1767250800000_3", parsed.after);
+        assertEquals(text.getBytes(StandardCharsets.UTF_8).length, read.get());
     }
 
     @Test
@@ -167,7 +229,8 @@ class IysClientTest
     {
         final IysClient client = client(settings(URI.create("http://127.0.0.1:" + closedPort()), 30_000, MAX_BYTES,
             true));
-        final IOException refused = assertThrows(IOException.class, () -> client.changes(BRAND, "HS", null));
+        final IOException refused = assertThrows(IOException.class,
+            () -> client.changes(BRAND, "HS", null, InputStream::readAllBytes));
         final String described = IysHttp.describe(refused);
         assertTrue(described.startsWith("java.net.ConnectException"), described);
         assertTrue(!described.contains("null"), described);
