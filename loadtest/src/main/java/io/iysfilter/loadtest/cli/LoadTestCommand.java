@@ -24,7 +24,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code iys-filter loadtest}: prepares a load-test brand, drives a server at a fixed rate (open loop) or as fast as
- * it answers (max throughput), and compares iys-filter with Redis on the same machine in one run.
+ * it answers (max throughput), compares iys-filter with Redis on the same machine in one run, and soaks a server with
+ * normal load and hostile clients at once ({@link AbuseSoak}).
  */
 @Command(name = "loadtest", description = {
     "load-test a server (open loop or max throughput), compare it with Redis, soak it with hostile clients",
