@@ -24,13 +24,15 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code iys-filter loadtest}: prepares a load-test brand, drives a server at a fixed rate (open loop) or as fast as
- * it answers (max throughput), and compares iys-filter with Redis on the same machine in one run.
+ * it answers (max throughput), compares iys-filter with Redis on the same machine in one run, and soaks a server with
+ * normal load and hostile clients at once ({@link AbuseSoak}).
  */
 @Command(name = "loadtest", description = {
-    "load-test a server (open loop or max throughput) and compare it with Redis",
+    "load-test a server (open loop or max throughput), compare it with Redis, soak it with hostile clients",
     "",
     "prepare writes the load-test brand; open-loop and max drive a server serving it; compare-redis runs " +
-        "iys-filter and Redis side by side. 'iys-filter loadtest <command> --help' describes each."})
+        "iys-filter and Redis side by side; abuse mixes normal load with every kind of hostile client. " +
+        "'iys-filter loadtest <command> --help' describes each."})
 final class LoadTestCommand implements Callable<Integer>
 {
     /**
@@ -44,13 +46,14 @@ final class LoadTestCommand implements Callable<Integer>
             .addSubcommand("prepare", new Prepare(out))
             .addSubcommand("open-loop", new OpenLoop(out))
             .addSubcommand("max", new Max(out))
-            .addSubcommand("compare-redis", new RedisComparison(out, err));
+            .addSubcommand("compare-redis", new RedisComparison(out, err))
+            .addSubcommand("abuse", new AbuseSoak(out));
     }
 
     @Override
     public Integer call()
     {
-        throw new UsageException("expected prepare, open-loop, max or compare-redis");
+        throw new UsageException("expected prepare, open-loop, max, compare-redis or abuse");
     }
 
     /**

@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * An iys-filter server in a child process, for load runs that must not share a JVM with the load generator:
  * started through the launcher when there is one (same JVM flags as {@code iys-filter serve}), else with this JVM's
- * flags and class path; ready once it answers HELLO; stopped by its PID.
+ * flags and class path (Netty's leak detection off, as the launcher has it); ready once it answers HELLO; stopped by
+ * its PID.
  */
 final class ServerProcess implements AutoCloseable
 {
@@ -60,6 +61,9 @@ final class ServerProcess implements AutoCloseable
                     command.add(arg);
                 }
             }
+            // as the launcher has it: a test JVM's paranoid leak detection records a stack trace at every access to a
+            // buffer, which makes the server under load a different, far slower one (tens of microseconds a frame)
+            command.add("-Dio.netty.leakDetection.level=disabled");
             command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         }
         command.add("serve");
