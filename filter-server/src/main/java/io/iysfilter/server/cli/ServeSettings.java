@@ -182,8 +182,11 @@ final class ServeSettings
         {
             throw new UsageException("milter-brand-map: cannot read " + brandMap + ": " + ex.getMessage());
         }
+        final String keyFile = Setting.KEY_FILE.value(settings);
         return new FilterServer.Context()
             .dataDirectory(Path.of(dataDir))
+            .keyFile(keyFile.isBlank() ? null : Path.of(keyFile))
+            .logRecipientsWhole(Setting.LOG_RECIPIENTS.value(settings))
             .feeds(feeds(settings))
             .milterPort(Setting.MILTER_PORT.value(settings))
             .milter(milter)

@@ -137,6 +137,15 @@ final class Setting<T>
         "MiB the data directory's file system keeps usable: below it every change and opt-out is refused as " +
         "\"disk full\" (opt-outs get 507) instead of growing a map into space that is not there; `0` switches the " +
         "guard off (docs/OPERATIONS.md \"When the disk fills up\")");
+    // --- personal data at rest and secrets (docs/SECURITY.md) ---
+    static final Setting<String> KEY_FILE = of("key-file", "FILE", Setting::text, "",
+        "the index key: 32 random bytes, created on first use with mode 0600 and refused when group or others may " +
+        "read it; lost or replaced, every brand is refused as INDEX_DAMAGED until imported again (docs/SECURITY.md)")
+        .shownAs("`DATA_DIR.key`, beside the data directory");
+    static final Setting<Boolean> LOG_RECIPIENTS = of("log-recipients", "masked|full",
+        (name, text) -> choice(name, text, "full", "masked"), "masked",
+        "recipients in logs, quarantine files and milter audit lines: `masked` (`+90532*****67`, `a***@example.com`) " +
+        "or `full`");
 
     static final Setting<String> IYS_BASE_URL = of("iys-base-url", "URL", Setting::text, "",
         "İYS API base (or the emulator's), e.g. https://api.iys.org.tr").shownAs("(none: no feed)").feed();
@@ -482,5 +491,18 @@ final class Setting<T>
             throw new UsageException(name + ": '" + text + "' (expected: fsync or process)");
         }
         return value.equals("fsync");
+    }
+
+    /**
+     * @return true for {@code yes}, false for {@code no}; anything else is refused, naming both.
+     */
+    private static Boolean choice(final String name, final String text, final String yes, final String no)
+    {
+        final String value = text.trim().toLowerCase(Locale.ROOT);
+        if (!value.equals(yes) && !value.equals(no))
+        {
+            throw new UsageException(name + ": '" + text + "' (expected: " + yes + " or " + no + ")");
+        }
+        return value.equals(yes);
     }
 }

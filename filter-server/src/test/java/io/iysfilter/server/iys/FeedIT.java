@@ -8,10 +8,10 @@ import io.iysfilter.protocol.codecs.Channel;
 import io.iysfilter.protocol.codecs.MessageKind;
 import io.iysfilter.protocol.codecs.Reason;
 import io.iysfilter.protocol.codecs.RecipientType;
+import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.FilterServer;
 import io.iysfilter.server.Scrape;
 import io.iysfilter.server.decision.FilterPolicy;
-import io.iysfilter.server.index.IndexOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -266,7 +266,7 @@ class FeedIT
             .milterPort(-1)
             .ioThreads(1)
             .policy(FilterPolicy.DEFAULT)
-            .indexOptions(IndexOptions.withEntries(10_000))
+            .indexOptions(TestKeys.options(10_000))
             .feed(feed));
     }
 
@@ -333,7 +333,7 @@ class FeedIT
         emulator = new IysEmulator(new IysEmulator.Settings(0, IYS_CODE, List.of(BRAND, 600_002L), 40, 9,
             "iys-user", "secret", 0, 7_200_000));
         server = FilterServer.start(new FilterServer.Context().dataDirectory(dataDir).binaryPort(0).httpPort(0)
-            .milterPort(-1).ioThreads(1).policy(FilterPolicy.DEFAULT).indexOptions(IndexOptions.withEntries(10_000))
+            .milterPort(-1).ioThreads(1).policy(FilterPolicy.DEFAULT).indexOptions(TestKeys.options(10_000))
             .feed(FeedSettings.insecureHttp(URI.create(emulator.baseUrl()), IYS_CODE, "iys-user", "secret", List.of(),
                 50, 999, 0, false)));
         server.feed().nextCompletePoll(BRAND).get();
