@@ -17,11 +17,9 @@ final class SipHash
     private static final long IV1 = 0x646f72616e646f6dL;
     private static final long IV2 = 0x6c7967656e657261L;
     private static final long IV3 = 0x7465646279746573L;
+    private static final int COMPRESSION_ROUNDS = 2;
+    private static final int FINALIZATION_ROUNDS = 4;
 
-    private long v0;
-    private long v1;
-    private long v2;
-    private long v3;
     private long lastH1;
     private long lastH2;
 
@@ -52,57 +50,74 @@ final class SipHash
      */
     void hash128(final long k0, final long k1, final DirectBuffer buffer, final int offset, final int length)
     {
-        v0 = IV0 ^ k0;
-        v1 = IV1 ^ k1 ^ 0xee;
-        v2 = IV2 ^ k0;
-        v3 = IV3 ^ k1;
+        // the state lives in locals: fields would be stored and reloaded at every round
+        long v0 = IV0 ^ k0;
+        long v1 = IV1 ^ k1 ^ 0xee;
+        long v2 = IV2 ^ k0;
+        long v3 = IV3 ^ k1;
         final int end = offset + (length & ~7);
-        for (int at = offset; at < end; at += 8)
+        long m;
+        for (int at = offset; at <= end; at += 8)
         {
-            final long m = buffer.getLong(at, ByteOrder.LITTLE_ENDIAN);
+            if (at < end)
+            {
+                m = buffer.getLong(at, ByteOrder.LITTLE_ENDIAN);
+            }
+            else
+            {
+                m = (long)length << 56;
+                for (int i = (length & 7) - 1; i >= 0; i--)
+                {
+                    m |= (buffer.getByte(end + i) & 0xFFL) << (8 * i);
+                }
+            }
             v3 ^= m;
-            round();
-            round();
+            for (int round = 0; round < COMPRESSION_ROUNDS; round++)
+            {
+                v0 += v1;
+                v1 = Long.rotateLeft(v1, 13) ^ v0;
+                v0 = Long.rotateLeft(v0, 32);
+                v2 += v3;
+                v3 = Long.rotateLeft(v3, 16) ^ v2;
+                v0 += v3;
+                v3 = Long.rotateLeft(v3, 21) ^ v0;
+                v2 += v1;
+                v1 = Long.rotateLeft(v1, 17) ^ v2;
+                v2 = Long.rotateLeft(v2, 32);
+            }
             v0 ^= m;
         }
-        long last = (long)length << 56;
-        for (int i = (length & 7) - 1; i >= 0; i--)
+        for (int output = 0; output < 2; output++)
         {
-            last |= (buffer.getByte(end + i) & 0xFFL) << (8 * i);
+            if (output == 0)
+            {
+                v2 ^= 0xee;
+            }
+            else
+            {
+                v1 ^= 0xdd;
+            }
+            for (int round = 0; round < FINALIZATION_ROUNDS; round++)
+            {
+                v0 += v1;
+                v1 = Long.rotateLeft(v1, 13) ^ v0;
+                v0 = Long.rotateLeft(v0, 32);
+                v2 += v3;
+                v3 = Long.rotateLeft(v3, 16) ^ v2;
+                v0 += v3;
+                v3 = Long.rotateLeft(v3, 21) ^ v0;
+                v2 += v1;
+                v1 = Long.rotateLeft(v1, 17) ^ v2;
+                v2 = Long.rotateLeft(v2, 32);
+            }
+            if (output == 0)
+            {
+                lastH1 = v0 ^ v1 ^ v2 ^ v3;
+            }
+            else
+            {
+                lastH2 = v0 ^ v1 ^ v2 ^ v3;
+            }
         }
-        v3 ^= last;
-        round();
-        round();
-        v0 ^= last;
-        v2 ^= 0xee;
-        round();
-        round();
-        round();
-        round();
-        lastH1 = v0 ^ v1 ^ v2 ^ v3;
-        v1 ^= 0xdd;
-        round();
-        round();
-        round();
-        round();
-        lastH2 = v0 ^ v1 ^ v2 ^ v3;
-    }
-
-    private void round()
-    {
-        v0 += v1;
-        v1 = Long.rotateLeft(v1, 13);
-        v1 ^= v0;
-        v0 = Long.rotateLeft(v0, 32);
-        v2 += v3;
-        v3 = Long.rotateLeft(v3, 16);
-        v3 ^= v2;
-        v0 += v3;
-        v3 = Long.rotateLeft(v3, 21);
-        v3 ^= v0;
-        v2 += v1;
-        v1 = Long.rotateLeft(v1, 17);
-        v1 ^= v2;
-        v2 = Long.rotateLeft(v2, 32);
     }
 }

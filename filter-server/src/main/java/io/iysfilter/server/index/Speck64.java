@@ -52,9 +52,9 @@ final class Speck64
     {
         int x = (int)(block >>> 32);
         int y = (int)block;
-        for (int i = 0; i < ROUNDS; i++)
+        for (final int roundKey : roundKeys)
         {
-            x = (Integer.rotateRight(x, 8) + y) ^ roundKeys[i];
+            x = (Integer.rotateRight(x, 8) + y) ^ roundKey;
             y = Integer.rotateLeft(y, 3) ^ x;
         }
         return (long)x << 32 | (y & 0xFFFF_FFFFL);
