@@ -63,7 +63,7 @@ public final class FilterServer implements AutoCloseable
             LOG.warn("log-recipients=full: logs, quarantine files and milter audit lines name recipients whole");
         }
         store = ConsentStore.open(context.dataDirectory, context.indexOptions.key() != null ? context.indexOptions :
-            context.indexOptions.withKey(IndexKey.loadOrCreate(context.keyFile())));
+            context.indexOptions.withKey(IndexKey.forDataDirectory(context.keyFile(), context.dataDirectory)));
         IngestPipeline pipeline = null;
         OptOuts localOptOuts = null;
         FeedService following = null;

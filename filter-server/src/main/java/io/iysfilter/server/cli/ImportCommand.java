@@ -78,7 +78,8 @@ public final class ImportCommand implements Callable<Integer>
     {
         UsageException.inRange("entries-per-map", entries, 1_000, 4_000_000_000L);
         UsageException.inRange("disk-reserve-mb", reserveMib, 0, 1L << 30);
-        final IndexKey key = IndexKey.loadOrCreate(keyFile != null ? keyFile : IndexKey.defaultFile(dataDir));
+        final IndexKey key = IndexKey.forDataDirectory(keyFile != null ? keyFile : IndexKey.defaultFile(dataDir),
+            dataDir);
         final DailyFileImporter.Report report = importFile(dataDir, brand,
             IndexOptions.withEntries(entries).withDiskReserve(reserveMib * MIB).withKey(key), file, err);
         out.printf("imported %s into brand %d: %,d lines, %,d applied, %,d superseded, %,d rejected in %.1f s%n",

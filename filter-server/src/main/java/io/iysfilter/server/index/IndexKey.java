@@ -21,6 +21,7 @@ import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * The secret the index is keyed with (docs/SECURITY.md): 32 random bytes in a key file outside the data directory
@@ -104,6 +105,35 @@ public final class IndexKey
             create(file);
         }
         return load(file);
+    }
+
+    /**
+     * Read the key file of a data directory, creating it first only when the directory holds no brand yet: a data
+     * directory with brands and no key file lost its key, and a new one would leave every brand unreadable
+     * (INDEX_DAMAGED), so that is refused with what to do instead.
+     *
+     * @param file          the key file.
+     * @param dataDirectory the data directory it keys.
+     * @return the key.
+     * @throws IOException as {@link #loadOrCreate}, or when the key file is missing beside existing brands.
+     */
+    public static IndexKey forDataDirectory(final Path file, final Path dataDirectory) throws IOException
+    {
+        final Path brands = dataDirectory.resolve("brands");
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS) && Files.isDirectory(brands))
+        {
+            try (Stream<Path> existing = Files.list(brands))
+            {
+                final long count = existing.count();
+                if (count > 0)
+                {
+                    throw new IOException("key file missing: " + file + ", but " + dataDirectory + " holds " + count +
+                        " brand(s) written under a key: restore the key file (key-file names it), or move the brands " +
+                        "aside and import them again under a new key (docs/SECURITY.md)");
+                }
+            }
+        }
+        return loadOrCreate(file);
     }
 
     /**

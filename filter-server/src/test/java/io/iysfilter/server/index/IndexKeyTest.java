@@ -89,6 +89,26 @@ class IndexKeyTest
     }
 
     @Test
+    void shouldRefuseToMakeANewKeyBesideBrandsWrittenUnderAnother() throws IOException
+    {
+        final Path dataDir = dir.resolve("data");
+        final Path keyFile = IndexKey.defaultFile(dataDir);
+        assertEquals(TestKeys.KEY.checkValue(BRAND), IndexKey.forDataDirectory(TestKeys.writeKeyFile(keyFile),
+            dataDir).checkValue(BRAND), "an existing key file is read");
+        try (ConsentStore store = ConsentStore.open(dataDir, TestKeys.options(1_000)))
+        {
+            store.writer().createBrand(BRAND);
+        }
+        Files.delete(keyFile);
+        final IOException refused = assertThrows(IOException.class, () -> IndexKey.forDataDirectory(keyFile, dataDir));
+        assertTrue(refused.getMessage().contains("key file missing") && refused.getMessage().contains("1 brand(s)"),
+            refused.getMessage());
+        assertTrue(!Files.exists(keyFile), "no new key was made");
+        IndexKey.forDataDirectory(dir.resolve("empty.key"), dir.resolve("empty"));
+        assertTrue(Files.exists(dir.resolve("empty.key")), "a data directory without brands gets its key");
+    }
+
+    @Test
     void shouldRefuseAnIndexOfTheFormatBeforeKeyedKeys() throws IOException
     {
         final Path dataDir = dir.resolve("data");

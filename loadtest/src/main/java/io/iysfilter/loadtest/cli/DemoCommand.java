@@ -96,7 +96,8 @@ final class DemoCommand implements Callable<Integer>
         writeStaleBrand(staleFile, nowSec - 5 * 86_400);
         final long entries = Math.max(10_000, bulk * 2);
         // a temporary directory's key lives only as long as it; a given one gets its key file beside it, as serve
-        final IndexKey key = temporary ? IndexKey.generate() : IndexKey.loadOrCreate(IndexKey.defaultFile(dataDir));
+        final IndexKey key = temporary ? IndexKey.generate() : IndexKey.forDataDirectory(IndexKey.defaultFile(dataDir),
+            dataDir);
         for (final Path file : new Path[]{freshFile, staleFile})
         {
             final long brand = file == freshFile ? FRESH_BRAND : STALE_BRAND;

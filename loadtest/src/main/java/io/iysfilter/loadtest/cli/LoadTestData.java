@@ -88,7 +88,7 @@ final class LoadTestData
             }
         };
         try (ConsentStore store = ConsentStore.open(dataDir, IndexOptions.withEntries(Math.max(10_000, n))
-                .withKey(IndexKey.loadOrCreate(IndexKey.defaultFile(dataDir))));
+                .withKey(IndexKey.forDataDirectory(IndexKey.defaultFile(dataDir), dataDir)));
             IngestPipeline pipeline = new IngestPipeline(store.writer(), IngestPipeline.DEFAULT_RING_SIZE))
         {
             pipeline.createBrand(Workload.BRAND).get();
