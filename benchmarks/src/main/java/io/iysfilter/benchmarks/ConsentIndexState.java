@@ -57,7 +57,8 @@ public class ConsentIndexState
     public void fill() throws IOException
     {
         dataDir = Files.createTempDirectory("iys-bench");
-        store = ConsentStore.open(dataDir, IndexOptions.withEntries(entries).withChecksums(checksums));
+        store = ConsentStore.open(dataDir,
+            IndexOptions.withEntries(entries).withKey(BenchmarkKey.KEY).withChecksums(checksums));
         baseline = new OpenAddressingBaseline(entries);
         final ConsentIndexWriter writer = store.writer();
         writer.createBrand(BRAND);

@@ -45,7 +45,8 @@ public final class FeedFreshness
         try (IysEmulator emulator = new IysEmulator(new IysEmulator.Settings(0, 700_001, List.of(BRAND), 10_000, 1,
             "user", "secret", 0, 7_200_000));
             FilterServer server = FilterServer.start(new FilterServer.Context().dataDirectory(dataDir).binaryPort(0)
-                .httpPort(0).milterPort(-1).policy(FilterPolicy.DEFAULT).indexOptions(IndexOptions.withEntries(50_000))
+                .httpPort(0).milterPort(-1).policy(FilterPolicy.DEFAULT)
+                .indexOptions(IndexOptions.withEntries(50_000).withKey(BenchmarkKey.KEY))
                 .feed(FeedSettings.insecureHttp(URI.create(emulator.baseUrl()), 700_001, "user", "secret",
                     List.of(BRAND), pollMs, 999, 0, true)));
             FilterClient client = FilterClient.connect("127.0.0.1", server.binaryPort()))

@@ -38,7 +38,7 @@ public final class IndexFootprint
         final ParsedRecipient recipient = new ParsedRecipient();
         final RecipientParser parser = new RecipientParser();
         final ConsentChange change = new ConsentChange();
-        try (ConsentStore store = ConsentStore.open(dir, IndexOptions.withEntries(entries)))
+        try (ConsentStore store = ConsentStore.open(dir, IndexOptions.withEntries(entries).withKey(BenchmarkKey.KEY)))
         {
             final ConsentIndexWriter writer = store.writer();
             writer.createBrand(ConsentIndexState.BRAND);

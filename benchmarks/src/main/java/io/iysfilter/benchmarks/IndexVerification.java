@@ -60,7 +60,8 @@ public final class IndexVerification
         final long creationSec = System.currentTimeMillis() / 1000 - 60;
         final ConsentChange change = new ConsentChange();
         final ParsedRecipient recipient = new ParsedRecipient();
-        try (ConsentStore store = ConsentStore.open(dir, IndexOptions.withEntries(entries).withChecksums(checksums)))
+        try (ConsentStore store = ConsentStore.open(dir,
+            IndexOptions.withEntries(entries).withKey(BenchmarkKey.KEY).withChecksums(checksums)))
         {
             final ConsentIndexWriter writer = store.writer();
             writer.createBrand(BRAND);
@@ -82,7 +83,8 @@ public final class IndexVerification
     private static void reopen(final Path dir) throws Exception
     {
         final long startNs = System.nanoTime();
-        try (ConsentStore store = ConsentStore.open(dir, IndexOptions.withEntries(1_000).withSyncVerifyEntries(0)))
+        try (ConsentStore store = ConsentStore.open(dir,
+            IndexOptions.withEntries(1_000).withKey(BenchmarkKey.KEY).withSyncVerifyEntries(0)))
         {
             final BrandIndex brand = store.brand(BRAND);
             final Reason first = brand.unreadyReason();

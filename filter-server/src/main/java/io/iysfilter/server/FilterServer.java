@@ -6,11 +6,13 @@ import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.http.HttpEndpoint;
 import io.iysfilter.server.http.HttpSettings;
 import io.iysfilter.server.index.ConsentStore;
+import io.iysfilter.server.index.IndexKey;
 import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.ingest.IngestPipeline;
 import io.iysfilter.server.iys.FeedService;
 import io.iysfilter.server.iys.FeedSettings;
 import io.iysfilter.server.iys.ReconcileService;
+import io.iysfilter.server.logging.Recipients;
 import io.iysfilter.server.optout.OptOutReplay;
 import io.iysfilter.server.optout.OptOuts;
 import io.iysfilter.server.metrics.ServerCounters;
@@ -55,7 +57,13 @@ public final class FilterServer implements AutoCloseable
     private FilterServer(final Context context) throws IOException, InterruptedException
     {
         this.context = context;
-        store = ConsentStore.open(context.dataDirectory, context.indexOptions);
+        Recipients.logWhole(context.logRecipientsWhole);
+        if (context.logRecipientsWhole)
+        {
+            LOG.warn("log-recipients=full: logs, quarantine files and milter audit lines name recipients whole");
+        }
+        store = ConsentStore.open(context.dataDirectory, context.indexOptions.key() != null ? context.indexOptions :
+            context.indexOptions.withKey(IndexKey.forDataDirectory(context.keyFile(), context.dataDirectory)));
         IngestPipeline pipeline = null;
         OptOuts localOptOuts = null;
         FeedService following = null;
@@ -248,6 +256,8 @@ public final class FilterServer implements AutoCloseable
         public static final int MAX_CONNECTIONS_DEFAULT = 1024;
 
         private Path dataDirectory;
+        private Path keyFile;
+        private boolean logRecipientsWhole;
         private String bindAddress = BIND_ADDRESS_DEFAULT;
         private int binaryPort = BINARY_PORT_DEFAULT;
         private int httpPort = HTTP_PORT_DEFAULT;
@@ -271,6 +281,37 @@ public final class FilterServer implements AutoCloseable
         {
             this.dataDirectory = dataDirectory;
             return this;
+        }
+
+        /**
+         * @param keyFile the index key file (docs/SECURITY.md), created on first use; null for the default,
+         *                {@link IndexKey#defaultFile} beside the data directory. Not read when the index options
+         *                already hold a key.
+         * @return this.
+         */
+        public Context keyFile(final Path keyFile)
+        {
+            this.keyFile = keyFile;
+            return this;
+        }
+
+        /**
+         * @param whole true to write recipients whole in logs, quarantine files and milter audit lines
+         *              ({@code log-recipients=full}); false, the default, masks them.
+         * @return this.
+         */
+        public Context logRecipientsWhole(final boolean whole)
+        {
+            this.logRecipientsWhole = whole;
+            return this;
+        }
+
+        /**
+         * @return the index key file in effect.
+         */
+        public Path keyFile()
+        {
+            return keyFile != null ? keyFile : IndexKey.defaultFile(dataDirectory);
         }
 
         /**

@@ -4,7 +4,7 @@ import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.index.ConsentChange;
 import io.iysfilter.server.index.ConsentIndexWriter;
 import io.iysfilter.server.index.ConsentStore;
-import io.iysfilter.server.index.IndexOptions;
+import io.iysfilter.server.index.IndexKey;
 import io.iysfilter.server.iys.ConsentRecordParser;
 import io.iysfilter.server.iys.IysTime;
 
@@ -54,7 +54,8 @@ public final class Fixtures
     }
 
     /**
-     * Write the data set.
+     * Write the data set, under the tests' key ({@link TestKeys}), which is also written as the data directory's
+     * default key file for a server started as its own process.
      *
      * @param dataDir the data directory.
      * @return the fresh brand's as-of time, epoch ms.
@@ -65,7 +66,8 @@ public final class Fixtures
         final long nowSec = System.currentTimeMillis() / 1000;
         final String fresh = IysTime.format(nowSec - 600);
         final String old = IysTime.format(nowSec - 5 * 86_400);
-        try (ConsentStore store = ConsentStore.open(dataDir, IndexOptions.withEntries(10_000)))
+        TestKeys.writeKeyFile(IndexKey.defaultFile(dataDir));
+        try (ConsentStore store = ConsentStore.open(dataDir, TestKeys.options(10_000)))
         {
             final ConsentIndexWriter writer = store.writer();
             writer.createBrand(BRAND);
@@ -103,7 +105,7 @@ public final class Fixtures
             .milterPort(0)
             .ioThreads(2)
             .policy(FilterPolicy.DEFAULT)
-            .indexOptions(IndexOptions.withEntries(10_000));
+            .indexOptions(TestKeys.options(10_000));
     }
 
     private static final class Recorder

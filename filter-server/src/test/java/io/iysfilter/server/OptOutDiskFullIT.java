@@ -2,7 +2,6 @@ package io.iysfilter.server;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
-import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.optout.OptOutLog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -45,7 +44,7 @@ class OptOutDiskFullIT
             Fixtures.write(dataDir);
             final Path filler = tmpfs.directory().resolve("filler");
             try (FilterServer server = FilterServer.start(Fixtures.context(dataDir)
-                .indexOptions(IndexOptions.withEntries(10_000).withDiskReserve(4 * MIB))))
+                .indexOptions(TestKeys.options(10_000).withDiskReserve(4 * MIB))))
             {
                 tmpfs.fill(filler, 2 * MIB);
                 final HttpResponse<String> refused = post(server, Fixtures.CONSENTED);
@@ -76,7 +75,7 @@ class OptOutDiskFullIT
             final Path log = dataDir.resolve("brands/600001/" + OptOutLog.FILE_NAME);
             final Path filler = tmpfs.directory().resolve("filler");
             try (FilterServer server = FilterServer.start(Fixtures.context(dataDir)
-                .indexOptions(IndexOptions.withEntries(10_000).withDiskReserve(0))))
+                .indexOptions(TestKeys.options(10_000).withDiskReserve(0))))
             {
                 tmpfs.fill(filler, 0);
                 final List<String> recorded = new ArrayList<>();

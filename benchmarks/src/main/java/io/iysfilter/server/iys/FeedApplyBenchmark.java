@@ -1,6 +1,7 @@
 package io.iysfilter.server.iys;
 
 import io.iysfilter.server.index.ConsentStore;
+import io.iysfilter.benchmarks.BenchmarkKey;
 import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.ingest.IngestPipeline;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -56,7 +57,7 @@ public class FeedApplyBenchmark
     public void open() throws Exception
     {
         dataDir = Files.createTempDirectory("iys-feed-bench");
-        store = ConsentStore.open(dataDir, IndexOptions.withEntries(PAGES * PAGE_SIZE));
+        store = ConsentStore.open(dataDir, IndexOptions.withEntries(PAGES * PAGE_SIZE).withKey(BenchmarkKey.KEY));
         pipeline = new IngestPipeline(store.writer(), IngestPipeline.DEFAULT_RING_SIZE);
         pipeline.createBrand(BRAND).get();
         feed = new BrandFeed(BRAND, null, pipeline, new FeedFiles(store.brand(BRAND).directory()), 0, () ->

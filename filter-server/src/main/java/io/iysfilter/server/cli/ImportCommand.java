@@ -1,6 +1,7 @@
 package io.iysfilter.server.cli;
 
 import io.iysfilter.server.index.ConsentStore;
+import io.iysfilter.server.index.IndexKey;
 import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.iys.DailyFileImporter;
 import io.iysfilter.server.ingest.IngestPipeline;
@@ -16,7 +17,8 @@ import java.util.concurrent.ExecutionException;
 
 /**
  * {@code iys-filter import}: loads a daily change file into a brand's index, offline. Public for
- * {@link #importFile(Path, long, long, Path, PrintStream)}, which the demo (module loadtest) uses for its sample data.
+ * {@link #importFile(Path, long, long, IndexKey, Path, PrintStream)}, which the demo (module loadtest) uses for its
+ * sample data.
  */
 @Command(name = "import", sortOptions = false, description = {
     "load an İYS daily change file (CSV) into a brand's index; the server must be stopped",
@@ -46,6 +48,11 @@ public final class ImportCommand implements Callable<Integer>
         description = "the data directory")
     private Path dataDir;
 
+    @Option(names = "--key-file", paramLabel = "FILE", converter = Converters.NonBlankPath.class,
+        description = "the index key, as serve's key-file: created on first use (default: DIR.key, beside the data " +
+            "directory; docs/SECURITY.md)")
+    private Path keyFile;
+
     @Option(names = "--brand", required = true, paramLabel = "CODE", converter = Converters.Code.class,
         description = "the brand's İYS code")
     private long brand;
@@ -73,8 +80,10 @@ public final class ImportCommand implements Callable<Integer>
     {
         UsageException.inRange("entries-per-map", entries, 1_000, 4_000_000_000L);
         UsageException.inRange("disk-reserve-mb", reserveMib, 0, 1L << 30);
+        final IndexKey key = IndexKey.forDataDirectory(keyFile != null ? keyFile : IndexKey.defaultFile(dataDir),
+            dataDir);
         final DailyFileImporter.Report report = importFile(dataDir, brand,
-            IndexOptions.withEntries(entries).withDiskReserve(reserveMib * MIB), file, err);
+            IndexOptions.withEntries(entries).withDiskReserve(reserveMib * MIB).withKey(key), file, err);
         out.printf("imported %s into brand %d: %,d lines, %,d applied, %,d superseded, %,d rejected in %.1f s%n",
             file, brand, report.lines(), report.applied(), report.superseded(), report.rejected(),
             report.elapsedNs() / 1e9);
@@ -96,16 +105,18 @@ public final class ImportCommand implements Callable<Integer>
      * @param dataDir  the data directory; no server may have it open.
      * @param brand    the brand's İYS code.
      * @param entries  entries per map when the index is created.
+     * @param key      the index key.
      * @param file     the CSV file.
      * @param progress where progress goes.
      * @return the import's counts and first rejections.
      * @throws Exception when the file or the index cannot be read or written.
      */
     public static DailyFileImporter.Report importFile(
-        final Path dataDir, final long brand, final long entries, final Path file, final PrintStream progress)
+        final Path dataDir, final long brand, final long entries, final IndexKey key, final Path file,
+        final PrintStream progress)
         throws Exception
     {
-        return importFile(dataDir, brand, IndexOptions.withEntries(entries), file, progress);
+        return importFile(dataDir, brand, IndexOptions.withEntries(entries).withKey(key), file, progress);
     }
 
     static DailyFileImporter.Report importFile(

@@ -5,7 +5,10 @@ import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.iys.FeedSettings;
 import io.iysfilter.server.http.HttpSettings;
+import io.iysfilter.server.logging.Secrets;
 import io.iysfilter.server.milter.MilterSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -13,6 +16,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -29,6 +34,7 @@ import java.util.TreeSet;
  */
 final class ServeSettings
 {
+    private static final Logger LOG = LoggerFactory.getLogger(ServeSettings.class);
     private static final long MIB = 1024 * 1024;
 
     private ServeSettings()
@@ -66,6 +72,7 @@ final class ServeSettings
             {
                 settings.load(reader);
             }
+            warnIfOthersMayRead(Path.of(configFile), "config file");
             for (final String name : settings.stringPropertyNames())
             {
                 if (Setting.forKey(name) == null)
@@ -106,7 +113,75 @@ final class ServeSettings
                 sources.put(name, "flag --" + name);
             }
         }
+        refusePasswordsOutsideFilesAndEnvironment(sources);
         return new Resolved(settings, sources);
+    }
+
+    /**
+     * The İYS password is taken from the environment or a file only: a flag is visible to every user in {@code ps},
+     * and a config file is copied, backed up and shown around more than a secret should be (docs/SECURITY.md).
+     */
+    private static void refusePasswordsOutsideFilesAndEnvironment(final Map<String, String> sources)
+    {
+        for (final Map.Entry<String, String> source : sources.entrySet())
+        {
+            final String name = source.getKey();
+            final boolean password = name.equals(Setting.IYS_PASSWORD.name()) ||
+                Setting.PROVIDER_PASSWORD.isKey(name);
+            if (password && !source.getValue().startsWith("environment "))
+            {
+                final String fileSetting = name.equals(Setting.IYS_PASSWORD.name()) ?
+                    Setting.IYS_PASSWORD_FILE.name() : name + "-file";
+                throw new UsageException(name + ": refused from " + source.getValue() + " (a flag shows in `ps`, a " +
+                    "config file is copied around): put the password in a file readable by the server's user only " +
+                    "and name it with " + fileSetting + (name.equals(Setting.IYS_PASSWORD.name()) ?
+                    ", or set the environment variable IYS_PASSWORD" : ""));
+            }
+        }
+    }
+
+    /**
+     * Warn, at start, about a file holding settings or a secret that group or others may read.
+     */
+    private static void warnIfOthersMayRead(final Path file, final String what)
+    {
+        try
+        {
+            final Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
+            if (permissions.contains(PosixFilePermission.GROUP_READ) ||
+                permissions.contains(PosixFilePermission.OTHERS_READ))
+            {
+                LOG.warn("{} {} is readable by group or others (mode {}): chmod 600 it (docs/SECURITY.md)", what, file,
+                    PosixFilePermissions.toString(permissions));
+            }
+        }
+        catch (final IOException | UnsupportedOperationException ex)
+        {
+            LOG.warn("cannot read the mode of {} {}: {}", what, file, ex.toString());
+        }
+    }
+
+    /**
+     * @return the first line of a password file, which must exist.
+     */
+    private static String readPasswordFile(final String setting, final String file)
+    {
+        final Path path = Path.of(file.trim());
+        try
+        {
+            final List<String> lines = Files.readAllLines(path, StandardCharsets.UTF_8);
+            if (lines.isEmpty() || lines.get(0).isEmpty())
+            {
+                throw new UsageException(setting + ": " + path + " is empty (expected: the password on its first " +
+                    "line)");
+            }
+            warnIfOthersMayRead(path, "password file");
+            return lines.get(0);
+        }
+        catch (final IOException ex)
+        {
+            throw new UsageException(setting + ": cannot read " + path + ": " + ex.getMessage());
+        }
     }
 
     /**
@@ -141,7 +216,7 @@ final class ServeSettings
         final boolean secret, final Resolved resolved)
     {
         final String value = resolved.values().getProperty(name, defaultValue);
-        final String shown = secret && !value.isEmpty() ? "****" : value;
+        final String shown = secret && !value.isEmpty() ? "****" : Secrets.maskUserInfo(value);
         text.append(String.format(Locale.ROOT, "%-24s = %-30s # %s%n", name, shown,
             resolved.sources().getOrDefault(name, "default")));
     }
@@ -182,8 +257,11 @@ final class ServeSettings
         {
             throw new UsageException("milter-brand-map: cannot read " + brandMap + ": " + ex.getMessage());
         }
+        final String keyFile = Setting.KEY_FILE.value(settings);
         return new FilterServer.Context()
             .dataDirectory(Path.of(dataDir))
+            .keyFile(keyFile.isBlank() ? null : Path.of(keyFile))
+            .logRecipientsWhole(Setting.LOG_RECIPIENTS.value(settings))
             .feeds(feeds(settings))
             .milterPort(Setting.MILTER_PORT.value(settings))
             .milter(milter)
@@ -226,12 +304,12 @@ final class ServeSettings
         {
             final String prefix = "iys." + code + ".";
             final String username = settings.getProperty(prefix + "username", settings.getProperty("iys-username"));
-            final String password = settings.getProperty(prefix + "password", settings.getProperty("iys-password"));
+            final String password = password(settings, prefix);
             if (username == null || password == null)
             {
-                throw new UsageException("iys-username and iys-password (or " + prefix + "username and " +
-                    prefix + "password): missing (expected: settings, or IYS_USERNAME and IYS_PASSWORD in the " +
-                    "environment)");
+                throw new UsageException("iys-username and the password (or " + prefix + "username and " +
+                    prefix + "password-file): missing (expected: iys-username or IYS_USERNAME, and " +
+                    "iys-password-file or IYS_PASSWORD in the environment)");
             }
             final String ownBrands = settings.getProperty(prefix + "brands");
             final List<Long> brands = Setting.IYS_BRANDS.parse(ownBrands != null ? ownBrands :
@@ -250,6 +328,27 @@ final class ServeSettings
             }
         }
         return providers;
+    }
+
+    /**
+     * @return a provider's password: its own file, else the shared password from the environment, else the shared
+     * file; null when none is given.
+     */
+    private static String password(final Properties settings, final String prefix)
+    {
+        final String ownFile = settings.getProperty(prefix + "password-file");
+        if (ownFile != null && !ownFile.isBlank())
+        {
+            return readPasswordFile(prefix + "password-file", ownFile);
+        }
+        final String shared = settings.getProperty(Setting.IYS_PASSWORD.name());
+        if (shared != null && !shared.isEmpty())
+        {
+            return shared;
+        }
+        final String sharedFile = settings.getProperty(Setting.IYS_PASSWORD_FILE.name());
+        return sharedFile == null || sharedFile.isBlank() ? null :
+            readPasswordFile(Setting.IYS_PASSWORD_FILE.name(), sharedFile);
     }
 
     private static String required(final Properties settings, final Setting<?> setting)

@@ -137,6 +137,21 @@ final class Setting<T>
         "MiB the data directory's file system keeps usable: below it every change and opt-out is refused as " +
         "\"disk full\" (opt-outs get 507) instead of growing a map into space that is not there; `0` switches the " +
         "guard off (docs/OPERATIONS.md \"When the disk fills up\")");
+    // --- personal data at rest and secrets (docs/SECURITY.md) ---
+    static final Setting<String> KEY_FILE = of("key-file", "FILE", Setting::text, "",
+        "the index key: 32 random bytes, created on first use with mode 0600 and refused when group or others may " +
+        "read it; lost or replaced, every brand is refused as INDEX_DAMAGED until imported again (docs/SECURITY.md)")
+        .shownAs("`DATA_DIR.key`, beside the data directory");
+    static final Setting<Boolean> LOG_RECIPIENTS = of("log-recipients", "masked|full",
+        (name, text) -> choice(name, text, "full", "masked"), "masked",
+        "recipients in logs, quarantine files and milter audit lines: `masked` (`+90532*****67`, `a***@example.com`) " +
+        "or `full`");
+    static final Setting<String> IYS_PASSWORD_FILE = of("iys-password-file", "FILE", Setting::text, "",
+        "file holding the API password (its first line), read at start; a warning when group or others may read " +
+        "it").shownAs("(none)").feed();
+    static final Setting<String> PROVIDER_PASSWORD_FILE = of("iys.<code>.password-file", "FILE", Setting::text, "",
+        "config file only: file holding provider `<code>`'s own API password").shownAs("`iys-password-file`").feed()
+        .configFileOnly("iys\\.\\d+\\.password-file");
 
     static final Setting<String> IYS_BASE_URL = of("iys-base-url", "URL", Setting::text, "",
         "İYS API base (or the emulator's), e.g. https://api.iys.org.tr").shownAs("(none: no feed)").feed();
@@ -146,9 +161,9 @@ final class Setting<T>
         "API user; the plain `IYS_USERNAME` variable applies when the config file does not set it")
         .shownAs("`$IYS_USERNAME`").feed().fallbackEnvironment("IYS_USERNAME");
     static final Setting<String> IYS_PASSWORD = of("iys-password", "P", Setting::text, "",
-        "API password, never logged or printed; the plain `IYS_PASSWORD` variable applies when the config file " +
-        "does not set it").shownAs("`$IYS_PASSWORD`").feed()
-        .fallbackEnvironment("IYS_PASSWORD").masked();
+        "API password, from the environment only (`IYS_PASSWORD` or `IYS_FILTER_IYS_PASSWORD`): refused as a flag " +
+        "(`ps` shows it) or in the config file; else use `iys-password-file`; never logged or printed")
+        .shownAs("`$IYS_PASSWORD`").feed().fallbackEnvironment("IYS_PASSWORD").masked();
     static final Setting<List<Long>> IYS_BRANDS = of("iys-brands", "B,B|all", Setting::brands, "",
         "brand codes to follow, or `all` (what `GET /sps/{iysCode}/brands` lists at start); a brand without an " +
         "index gets one").shownAs("(required)").feed();
@@ -157,8 +172,8 @@ final class Setting<T>
         "aggregator's integrator (iş ortağı) login, and share its token").shownAs("`iys-username`").feed()
         .configFileOnly("iys\\.\\d+\\.username");
     static final Setting<String> PROVIDER_PASSWORD = of("iys.<code>.password", "P", Setting::text, "",
-        "config file only: provider `<code>`'s own API password").shownAs("`iys-password`").feed()
-        .configFileOnly("iys\\.\\d+\\.password").masked();
+        "refused: a password is not kept in the config file; use `iys.<code>.password-file`").shownAs("(refused)")
+        .feed().configFileOnly("iys\\.\\d+\\.password").masked();
     static final Setting<List<Long>> PROVIDER_BRANDS = of("iys.<code>.brands", "B,B|all", Setting::brands, "",
         "config file only: provider `<code>`'s own brands to follow").shownAs("`iys-brands`").feed()
         .configFileOnly("iys\\.\\d+\\.brands");
@@ -482,5 +497,18 @@ final class Setting<T>
             throw new UsageException(name + ": '" + text + "' (expected: fsync or process)");
         }
         return value.equals("fsync");
+    }
+
+    /**
+     * @return true for {@code yes}, false for {@code no}; anything else is refused, naming both.
+     */
+    private static Boolean choice(final String name, final String text, final String yes, final String no)
+    {
+        final String value = text.trim().toLowerCase(Locale.ROOT);
+        if (!value.equals(yes) && !value.equals(no))
+        {
+            throw new UsageException(name + ": '" + text + "' (expected: " + yes + " or " + no + ")");
+        }
+        return value.equals(yes);
     }
 }

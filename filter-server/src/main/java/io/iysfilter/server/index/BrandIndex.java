@@ -19,7 +19,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,6 +66,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
         final BrandMeta meta,
         final ChronicleMap<LongValue, ConsentValue> phones,
         final ChronicleMap<EmailKey, ConsentValue> emails,
+        final BrandKeys keys,
         final long freshnessBoundMs,
         final boolean recovered)
     {
@@ -75,7 +75,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
         this.phones = phones;
         this.emails = emails;
         this.recovered = recovered;
-        this.view = new BrandView(brandCode, meta == null ? 0 : meta.hashSeed, freshnessBoundMs, phones, emails,
+        this.view = new BrandView(brandCode, keys, freshnessBoundMs, phones, emails,
             meta == null ? 0 : meta.newestCreationMs, meta == null ? 0 : meta.watermarkMs, Reason.INDEX_VERIFYING);
         this.writer = phones == null ? null : new BrandWriter(directory, meta, phones, emails, view);
     }
@@ -90,7 +90,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
      */
     static BrandIndex unopenable(final Path directory, final long brandCode, final String cause)
     {
-        final BrandIndex index = new BrandIndex(brandCode, directory, null, null, null, 0, false);
+        final BrandIndex index = new BrandIndex(brandCode, directory, null, null, null, null, 0, false);
         index.damage = cause;
         index.view.publishUnready(Reason.INDEX_DAMAGED);
         return index;
@@ -112,10 +112,10 @@ public final class BrandIndex implements BrandState, AutoCloseable
         {
             throw new IOException("brand index already exists: " + directory);
         }
-        Files.createDirectories(directory);
+        DurableFiles.createPrivateDirectories(directory);
         final BrandMeta meta = new BrandMeta();
         meta.brandCode = brandCode;
-        meta.hashSeed = new SecureRandom().nextLong();
+        meta.keyCheck = options.key().checkValue(brandCode);
         meta.entriesPerMap = options.entriesPerMap();
         meta.open = true;
         meta.write(directory);
@@ -137,6 +137,17 @@ public final class BrandIndex implements BrandState, AutoCloseable
     static BrandIndex open(final Path directory, final IndexOptions options) throws IOException
     {
         final BrandMeta meta = BrandMeta.read(directory);
+        if (!options.key().checkValue(meta.brandCode).equals(meta.keyCheck))
+        {
+            // fail closed: keys derived with another key would find nothing, and every answer would be NO_CONSENT
+            // for the wrong reason; a RET would be missed just as an ONAY
+            final BrandIndex index = unopenable(directory, meta.brandCode, "the index was written under another " +
+                "key than the key file's (key check value differs): the key file was lost, replaced or rotated; " +
+                "restore the key file, or remove the brand's directory and import it again (docs/SECURITY.md)");
+            LOG.error("brand index damaged, every commercial answer for it is DENY INDEX_DAMAGED: brand={}, cause={}",
+                meta.brandCode, index.damage);
+            return index;
+        }
         final List<String> causes = new ArrayList<>();
         final String recorded = IntegrityFiles.damage(directory);
         if (recorded != null)
@@ -224,7 +235,8 @@ public final class BrandIndex implements BrandState, AutoCloseable
                 ChronicleMap.of(EmailKey.class, ConsentValue.class), directory.resolve(EMAIL_FILE),
                 "email-" + meta.brandCode, meta.entriesPerMap, options, recover, listener);
             final long boundMs = options.freshnessBound().applyAsLong(meta.brandCode);
-            return new BrandIndex(meta.brandCode, directory, meta, phones, emails, boundMs, recover);
+            return new BrandIndex(meta.brandCode, directory, meta, phones, emails,
+                options.key().brandKeys(meta.brandCode), boundMs, recover);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -252,7 +264,19 @@ public final class BrandIndex implements BrandState, AutoCloseable
             // FilterServer.close() closes it, once the last connection is closed and the ingest ring drained.
             .skipCloseOnExitHook(true);
         final File asFile = file.toFile();
-        return recover ? builder.recoverPersistedTo(asFile, true, listener) : builder.createPersistedTo(asFile);
+        final ChronicleMap<K, ConsentValue> map =
+            recover ? builder.recoverPersistedTo(asFile, true, listener) : builder.createPersistedTo(asFile);
+        try
+        {
+            // Chronicle creates the file with the umask's mode
+            DurableFiles.ownerOnly(file);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            map.close();
+            throw ex;
+        }
+        return map;
     }
 
     private void recomputeAsOf(final long nowMs)

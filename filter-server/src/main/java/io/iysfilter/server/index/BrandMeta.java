@@ -9,17 +9,19 @@ import java.nio.file.Path;
 import java.util.Properties;
 
 /**
- * The small text file {@code brand.meta} beside a brand's maps: format version, brand code, hash seed, sizing, the
- * newest creationDate held, the feed watermark, and whether the index was closed cleanly. Written atomically
+ * The small text file {@code brand.meta} beside a brand's maps: format version, brand code, the check value of the
+ * key its keys were derived with ({@link IndexKey}), sizing, the newest creationDate held, the feed watermark, and
+ * whether the index was closed cleanly. Written atomically
  * (temporary file, fsync, rename), so a crash leaves either the old or the new content.
  */
 final class BrandMeta
 {
     static final String FILE_NAME = "brand.meta";
-    static final int FORMAT = 1;
+    /** Format 2: keys keyed with the key file (format 1 held plain phone numbers and seeded e-mail hashes). */
+    static final int FORMAT = 2;
 
     long brandCode;
-    long hashSeed;
+    String keyCheck;
     long entriesPerMap;
     long newestCreationMs;
     long watermarkMs;
@@ -33,6 +35,12 @@ final class BrandMeta
             properties.load(reader);
         }
         final int format = Integer.parseInt(properties.getProperty("format", "0"));
+        if (format == 1)
+        {
+            throw new IOException("index format 1 predates keyed index keys (format " + FORMAT + ", " +
+                "docs/SECURITY.md) and cannot be read any more: remove the brand's directory and import it again, " +
+                "dir=" + dir);
+        }
         if (format != FORMAT)
         {
             throw new IOException("unsupported index format: format=" + format + ", expected=" + FORMAT +
@@ -40,7 +48,7 @@ final class BrandMeta
         }
         final BrandMeta meta = new BrandMeta();
         meta.brandCode = Long.parseLong(properties.getProperty("brand"));
-        meta.hashSeed = Long.parseLong(properties.getProperty("hashSeed"));
+        meta.keyCheck = properties.getProperty("keyCheck", "");
         meta.entriesPerMap = Long.parseLong(properties.getProperty("entriesPerMap"));
         meta.newestCreationMs = Long.parseLong(properties.getProperty("newestCreationMs", "0"));
         meta.watermarkMs = Long.parseLong(properties.getProperty("watermarkMs", "0"));
@@ -53,7 +61,7 @@ final class BrandMeta
         final Properties properties = new Properties();
         properties.setProperty("format", Integer.toString(FORMAT));
         properties.setProperty("brand", Long.toString(brandCode));
-        properties.setProperty("hashSeed", Long.toString(hashSeed));
+        properties.setProperty("keyCheck", keyCheck);
         properties.setProperty("entriesPerMap", Long.toString(entriesPerMap));
         properties.setProperty("newestCreationMs", Long.toString(newestCreationMs));
         properties.setProperty("watermarkMs", Long.toString(watermarkMs));

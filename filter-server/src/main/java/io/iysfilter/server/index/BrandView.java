@@ -15,7 +15,7 @@ import net.openhft.chronicle.map.ChronicleMap;
 final class BrandView implements BrandState
 {
     private final long brandCode;
-    private final long hashSeed;
+    private final BrandKeys keys;
     private final long freshnessBoundMs;
     private final ChronicleMap<LongValue, ConsentValue> phones;
     private final ChronicleMap<EmailKey, ConsentValue> emails;
@@ -25,7 +25,7 @@ final class BrandView implements BrandState
 
     /**
      * @param brandCode        İYS brand code.
-     * @param hashSeed         the brand's hash seed for e-mail keys.
+     * @param keys             the brand's keys for deriving its index keys, or null with no maps.
      * @param freshnessBoundMs the brand's freshness bound.
      * @param phones           the phone map, or null for a brand damaged beyond opening.
      * @param emails           the e-mail map, or null with phones.
@@ -35,7 +35,7 @@ final class BrandView implements BrandState
      */
     BrandView(
         final long brandCode,
-        final long hashSeed,
+        final BrandKeys keys,
         final long freshnessBoundMs,
         final ChronicleMap<LongValue, ConsentValue> phones,
         final ChronicleMap<EmailKey, ConsentValue> emails,
@@ -44,7 +44,7 @@ final class BrandView implements BrandState
         final Reason unready)
     {
         this.brandCode = brandCode;
-        this.hashSeed = hashSeed;
+        this.keys = keys;
         this.freshnessBoundMs = freshnessBoundMs;
         this.phones = phones;
         this.emails = emails;
@@ -99,15 +99,18 @@ final class BrandView implements BrandState
         return unready;
     }
 
-    long hashSeed()
+    /**
+     * @return the brand's keys, from which its index keys are derived; null for a brand damaged beyond opening.
+     */
+    BrandKeys keys()
     {
-        return hashSeed;
+        return keys;
     }
 
     /**
      * The one index read of a decision.
      *
-     * @param key   derived with this brand's {@link #hashSeed()}.
+     * @param key   derived with this brand's {@link #keys()}.
      * @param using the reader's value instance.
      * @return a {@link ConsentStatus} constant.
      * @throws IllegalStateException when the brand is damaged beyond opening and has no maps.
@@ -125,7 +128,7 @@ final class BrandView implements BrandState
     }
 
     /**
-     * @param key   derived with this brand's {@link #hashSeed()}.
+     * @param key   derived with this brand's {@link #keys()}.
      * @param using the reader's value instance.
      * @return the stored value, or null when the key holds none or the brand has no maps.
      */

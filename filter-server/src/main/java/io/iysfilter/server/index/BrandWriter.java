@@ -39,17 +39,17 @@ final class BrandWriter
     }
 
     /**
-     * @return the brand's hash seed, to derive e-mail keys.
+     * @return the brand's keys, to derive its index keys.
      */
-    long hashSeed()
+    BrandKeys keys()
     {
-        return view.hashSeed();
+        return view.keys();
     }
 
     /**
      * Apply one change to its key if it is newer, in İYS order, than what the key holds.
      *
-     * @param key      derived with {@link #hashSeed()}.
+     * @param key      derived with {@link #keys()}.
      * @param value    the new value.
      * @param existing scratch for the stored value.
      * @param nowMs    the writer's clock: the as-of time never moves past it.

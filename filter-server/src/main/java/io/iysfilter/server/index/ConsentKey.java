@@ -16,27 +16,27 @@ final class ConsentKey
 {
     private final LongValue phoneKey = Values.newHeapInstance(LongValue.class);
     private final EmailKey emailKey = Values.newHeapInstance(EmailKey.class);
-    private final Murmur3 hasher = new Murmur3();
+    private final SipHash hasher = new SipHash();
     private boolean phone;
 
     /**
      * Derive the key.
      *
-     * @param hashSeed  the brand's hash seed, for e-mail keys.
+     * @param keys      the brand's keys.
      * @param channel   the channel, which fits the recipient: a phone channel makes a phone key.
      * @param type      BIREYSEL or TACIR.
      * @param recipient a valid, normalised recipient.
      */
-    void set(final long hashSeed, final Channel channel, final RecipientType type, final ParsedRecipient recipient)
+    void set(final BrandKeys keys, final Channel channel, final RecipientType type, final ParsedRecipient recipient)
     {
         phone = channel.isPhone();
         if (phone)
         {
-            phoneKey.setValue(ConsentKeyDescriptor.phoneKey(channel, type, recipient.phoneDigits()));
+            phoneKey.setValue(ConsentKeyDescriptor.storedPhoneKey(keys, channel, type, recipient.phoneDigits()));
         }
         else
         {
-            ConsentKeyDescriptor.emailKey(emailKey, hasher, hashSeed, type, recipient.emailBuffer(), 0,
+            ConsentKeyDescriptor.emailKey(emailKey, hasher, keys, type, recipient.emailBuffer(), 0,
                 recipient.emailLength());
         }
     }

@@ -17,6 +17,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The data directory: every brand's index, opened at start-up, under an exclusive lock so that only one process
@@ -76,9 +77,14 @@ public final class ConsentStore implements AutoCloseable
      */
     public static ConsentStore open(final Path dataDirectory, final IndexOptions options) throws IOException
     {
-        Files.createDirectories(dataDirectory.resolve(BRANDS_DIR));
-        final FileChannel channel = FileChannel.open(dataDirectory.resolve(LOCK_FILE),
-            StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
+        if (options.key() == null)
+        {
+            throw new IllegalArgumentException("no index key: IndexOptions.withKey (setting key-file)");
+        }
+        DurableFiles.createPrivateDirectories(dataDirectory);
+        DurableFiles.createPrivateDirectories(dataDirectory.resolve(BRANDS_DIR));
+        final FileChannel channel = FileChannel.open(dataDirectory.resolve(LOCK_FILE), Set.of(
+            StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ), DurableFiles.FILE_ATTRIBUTE);
         FileLock lock;
         try
         {
@@ -103,6 +109,21 @@ public final class ConsentStore implements AutoCloseable
         }
         channel.truncate(0);
         channel.write(StandardCharsets.US_ASCII.encode(ProcessHandle.current().pid() + "\n"), 0);
+        try
+        {
+            final List<Path> widened = DurableFiles.restrictTree(dataDirectory);
+            if (!widened.isEmpty())
+            {
+                LOG.warn("data directory held {} file(s) or director(ies) others could read, set to 0600/0700 " +
+                    "(docs/SECURITY.md): first={}", widened.size(), widened.get(0));
+            }
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            lock.release();
+            channel.close();
+            throw ex;
+        }
 
         final ConsentStore store;
         try

@@ -8,14 +8,34 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * The one way the server replaces a small file durably (brand metadata, feed cursors, integrity findings, a rewritten
  * opt-out log): the whole text to a temporary file beside it, forced, renamed over the old one, and the directory
  * forced so that the rename survives a power cut. A crash at any instant leaves either the old or the new content.
+ * <p>
+ * It also keeps the data directory private (docs/SECURITY.md): every directory in it mode 0700 and every file 0600,
+ * whatever the umask. Each file is created with that mode and it is then set explicitly ({@link #ownerOnly}), since a
+ * creation mode is narrowed by the umask but a file created by a library (Chronicle's maps) gets the umask's;
+ * {@link #restrictTree} fixes what an older version or an operator left wider.
  */
 public final class DurableFiles
 {
+    /** Mode of every file in the data directory. */
+    public static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
+    /** Mode of every directory in the data directory. */
+    public static final Set<PosixFilePermission> DIRECTORY_MODE = PosixFilePermissions.fromString("rwx------");
+    /** {@link #FILE_MODE} as an attribute for creating a file. */
+    public static final FileAttribute<Set<PosixFilePermission>> FILE_ATTRIBUTE =
+        PosixFilePermissions.asFileAttribute(FILE_MODE);
+
     private DurableFiles()
     {
     }
@@ -31,9 +51,10 @@ public final class DurableFiles
     public static void replace(final Path directory, final String name, final String text) throws IOException
     {
         final Path temporary = directory.resolve(name + ".tmp");
-        try (FileChannel channel = FileChannel.open(temporary,
-            StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING))
+        try (FileChannel channel = FileChannel.open(temporary, Set.of(
+            StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING), FILE_ATTRIBUTE))
         {
+            ownerOnly(temporary);
             final ByteBuffer bytes = StandardCharsets.UTF_8.encode(text);
             while (bytes.hasRemaining())
             {
@@ -58,5 +79,58 @@ public final class DurableFiles
         {
             channel.force(true);
         }
+    }
+
+    /**
+     * Give a file or directory of the data directory its mode: 0600, or 0700 for a directory.
+     *
+     * @param path the file or directory.
+     * @throws IOException when the mode cannot be set.
+     */
+    public static void ownerOnly(final Path path) throws IOException
+    {
+        Files.setPosixFilePermissions(path, Files.isDirectory(path) ? DIRECTORY_MODE : FILE_MODE);
+    }
+
+    /**
+     * Create a directory of the data directory (and its missing parents) with mode 0700.
+     *
+     * @param directory the directory.
+     * @throws IOException when it cannot be created or its mode set.
+     */
+    public static void createPrivateDirectories(final Path directory) throws IOException
+    {
+        Files.createDirectories(directory);
+        ownerOnly(directory);
+    }
+
+    /**
+     * Set every directory under a root, the root included, to 0700 and every file to 0600, and name those whose
+     * mode was wider.
+     *
+     * @param root the data directory.
+     * @return the paths whose mode was changed.
+     * @throws IOException when the tree cannot be walked or a mode set.
+     */
+    public static List<Path> restrictTree(final Path root) throws IOException
+    {
+        final List<Path> changed = new ArrayList<>();
+        try (Stream<Path> paths = Files.walk(root))
+        {
+            for (final Path path : (Iterable<Path>)paths::iterator)
+            {
+                if (Files.isSymbolicLink(path))
+                {
+                    continue;
+                }
+                final Set<PosixFilePermission> wanted = Files.isDirectory(path) ? DIRECTORY_MODE : FILE_MODE;
+                if (!Files.getPosixFilePermissions(path).equals(wanted))
+                {
+                    Files.setPosixFilePermissions(path, wanted);
+                    changed.add(path);
+                }
+            }
+        }
+        return changed;
     }
 }

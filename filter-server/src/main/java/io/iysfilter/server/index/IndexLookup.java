@@ -38,7 +38,7 @@ public final class IndexLookup implements ConsentLookup
         final BrandState brand, final Channel channel, final RecipientType type, final ParsedRecipient recipient)
     {
         final BrandView view = brand == resolved ? resolved : resolve(brand.brandCode());
-        key.set(view.hashSeed(), channel, type, recipient);
+        key.set(view.keys(), channel, type, recipient);
         return view.status(key, value);
     }
 
@@ -67,7 +67,7 @@ public final class IndexLookup implements ConsentLookup
         {
             return false;
         }
-        key.set(view.hashSeed(), change.channel(), change.type(), change.recipient());
+        key.set(view.keys(), change.channel(), change.type(), change.recipient());
         final ConsentValue stored = view.value(key, value);
         if (stored == null)
         {

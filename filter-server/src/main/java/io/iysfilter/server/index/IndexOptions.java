@@ -20,6 +20,8 @@ import java.util.function.LongUnaryOperator;
  * @param diskReserveBytes  usable bytes the data directory's file system must keep: below it the single writer
  *                          refuses changes ("disk full") before a map grows into space that is not there; 0 switches
  *                          the guard off. See {@link DiskSpaceGuard}.
+ * @param key               the key every brand's index keys are derived with ({@link IndexKey}); a store cannot be
+ *                          opened without one ({@link #withKey}).
  */
 public record IndexOptions(
     long entriesPerMap,
@@ -29,7 +31,8 @@ public record IndexOptions(
     LongSupplier clockMs,
     boolean checksums,
     long syncVerifyEntries,
-    long diskReserveBytes)
+    long diskReserveBytes,
+    IndexKey key)
 {
     /** Default sizing: 10 M entries per map. */
     public static final long DEFAULT_ENTRIES_PER_MAP = 10_000_000L;
@@ -75,8 +78,8 @@ public record IndexOptions(
     }
 
     /**
-     * Options with the default skew, the system clock, checksums on, the default verification threshold and the
-     * default disk reserve.
+     * Options with the default skew, the system clock, checksums on, the default verification threshold, the
+     * default disk reserve, and no key yet ({@link #withKey}).
      *
      * @param entriesPerMap  sizing of new maps.
      * @param maxBloatFactor growth allowance.
@@ -85,7 +88,7 @@ public record IndexOptions(
     public IndexOptions(final long entriesPerMap, final double maxBloatFactor, final LongUnaryOperator freshnessBound)
     {
         this(entriesPerMap, maxBloatFactor, freshnessBound, DEFAULT_MAX_FUTURE_SKEW_MS, System::currentTimeMillis,
-            true, DEFAULT_SYNC_VERIFY_ENTRIES, DEFAULT_DISK_RESERVE_BYTES);
+            true, DEFAULT_SYNC_VERIFY_ENTRIES, DEFAULT_DISK_RESERVE_BYTES, null);
     }
 
     /**
@@ -104,7 +107,7 @@ public record IndexOptions(
     public IndexOptions withMaxFutureSkewMs(final long skewMs)
     {
         return new IndexOptions(entriesPerMap, maxBloatFactor, freshnessBound, skewMs, clockMs, checksums,
-            syncVerifyEntries, diskReserveBytes);
+            syncVerifyEntries, diskReserveBytes, key);
     }
 
     /**
@@ -114,7 +117,7 @@ public record IndexOptions(
     public IndexOptions withClock(final LongSupplier clock)
     {
         return new IndexOptions(entriesPerMap, maxBloatFactor, freshnessBound, maxFutureSkewMs, clock, checksums,
-            syncVerifyEntries, diskReserveBytes);
+            syncVerifyEntries, diskReserveBytes, key);
     }
 
     /**
@@ -124,7 +127,7 @@ public record IndexOptions(
     public IndexOptions withChecksums(final boolean on)
     {
         return new IndexOptions(entriesPerMap, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs, on,
-            syncVerifyEntries, diskReserveBytes);
+            syncVerifyEntries, diskReserveBytes, key);
     }
 
     /**
@@ -134,7 +137,7 @@ public record IndexOptions(
     public IndexOptions withSyncVerifyEntries(final long entries)
     {
         return new IndexOptions(entriesPerMap, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs, checksums,
-            entries, diskReserveBytes);
+            entries, diskReserveBytes, key);
     }
 
     /**
@@ -144,6 +147,16 @@ public record IndexOptions(
     public IndexOptions withDiskReserve(final long reserveBytes)
     {
         return new IndexOptions(entriesPerMap, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs, checksums,
-            syncVerifyEntries, reserveBytes);
+            syncVerifyEntries, reserveBytes, key);
+    }
+
+    /**
+     * @param indexKey the key the index keys are derived with.
+     * @return a copy with that key.
+     */
+    public IndexOptions withKey(final IndexKey indexKey)
+    {
+        return new IndexOptions(entriesPerMap, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs, checksums,
+            syncVerifyEntries, diskReserveBytes, indexKey);
     }
 }

@@ -56,7 +56,7 @@ final class StoreWriter implements ConsentIndexWriter
         }
         value.setWord0(change.word0());
         value.setWord1(change.word1());
-        key.set(brand.hashSeed(), change.channel(), change.type(), change.recipient());
+        key.set(brand.keys(), change.channel(), change.type(), change.recipient());
         return brand.apply(key, value, existing, nowMs);
     }
 

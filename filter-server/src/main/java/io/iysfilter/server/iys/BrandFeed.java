@@ -1,5 +1,6 @@
 package io.iysfilter.server.iys;
 
+import io.iysfilter.server.logging.Recipients;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -731,7 +732,7 @@ final class BrandFeed
                 held = true;
                 LOG.error("İYS feed of brand {}: {} holds its cursor before a RET from the future, which it will " +
                     "apply once this server's clock reaches it; check the clock (NTP). {}: {}", brandCode, source,
-                    failure.reason, record);
+                    failure.reason, Recipients.maskText(record.toString()));
                 continue;
             }
             quarantined.incrementAndGet();

@@ -1,5 +1,6 @@
 package io.iysfilter.server.iys;
 
+import io.iysfilter.server.logging.Recipients;
 import io.iysfilter.server.index.DurableFiles;
 
 import java.io.IOException;
@@ -97,9 +98,16 @@ final class FeedFiles
      */
     void quarantine(final String source, final String reason, final String record) throws IOException
     {
-        final String line = Instant.now() + " source=" + source + " reason=" + reason.replace('\n', ' ') +
-            " record=" + record.replace('\n', ' ') + "\n";
-        Files.write(directory.resolve("quarantine.log"), line.getBytes(StandardCharsets.UTF_8),
-            StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        // recipients masked (log-recipients): the quarantine is read by people, not replayed
+        final String line = Instant.now() + " source=" + source + " reason=" +
+            Recipients.maskText(reason).replace('\n', ' ') + " record=" +
+            Recipients.maskText(record).replace('\n', ' ') + "\n";
+        final Path file = directory.resolve("quarantine.log");
+        final boolean created = !Files.exists(file);
+        Files.write(file, line.getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        if (created)
+        {
+            DurableFiles.ownerOnly(file);
+        }
     }
 }

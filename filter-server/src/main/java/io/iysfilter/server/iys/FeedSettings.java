@@ -1,5 +1,7 @@
 package io.iysfilter.server.iys;
 
+import io.iysfilter.server.logging.Secrets;
+
 import java.net.URI;
 import java.util.List;
 import java.util.Objects;
@@ -84,9 +86,9 @@ public record FeedSettings(
         final String scheme = baseUrl.getScheme();
         if (!"https".equalsIgnoreCase(scheme) && !(allowInsecureHttp && "http".equalsIgnoreCase(scheme)))
         {
-            throw new IllegalArgumentException("iys-base-url: '" + baseUrl + "' (expected: an https:// URL, since " +
-                "the API password is sent to it; http:// only with iys-allow-insecure-http=true, e.g. for the " +
-                "emulator)");
+            throw new IllegalArgumentException("iys-base-url: '" + Secrets.maskUserInfo(baseUrl.toString()) +
+                "' (expected: an https:// URL, since the API password is sent to it; http:// only with " +
+                "iys-allow-insecure-http=true, e.g. for the emulator)");
         }
     }
 
@@ -118,9 +120,10 @@ public record FeedSettings(
     @Override
     public String toString()
     {
-        return "FeedSettings[baseUrl=" + baseUrl + ", iysCode=" + iysCode + ", username=" + username +
-            ", password=****, brands=" + brands + ", pollIntervalMs=" + pollIntervalMs + ", pageSize=" + pageSize +
-            ", exclusionMs=" + exclusionMs + ", fsync=" + fsync + ", requestTimeoutMs=" + requestTimeoutMs +
-            ", maxResponseBytes=" + maxResponseBytes + ", allowInsecureHttp=" + allowInsecureHttp + "]";
+        return "FeedSettings[baseUrl=" + Secrets.maskUserInfo(baseUrl.toString()) + ", iysCode=" + iysCode +
+            ", username=" + username + ", password=****, brands=" + brands + ", pollIntervalMs=" + pollIntervalMs +
+            ", pageSize=" + pageSize + ", exclusionMs=" + exclusionMs + ", fsync=" + fsync + ", requestTimeoutMs=" +
+            requestTimeoutMs + ", maxResponseBytes=" + maxResponseBytes + ", allowInsecureHttp=" + allowInsecureHttp +
+            "]";
     }
 }

@@ -1,5 +1,6 @@
 package io.iysfilter.server.milter;
 
+import io.iysfilter.server.logging.Recipients;
 import io.iysfilter.server.decision.Decider;
 import io.iysfilter.server.decision.BrandState;
 import io.iysfilter.server.decision.Channel;
@@ -75,7 +76,8 @@ record MilterOutcome(String replyCode, List<MilterSessionHandler.Recipient> remo
                 System.nanoTime() - startNs);
             if (named++ < AUDIT_RECIPIENTS)
             {
-                listed.append(named == 1 ? "" : ",").append(recipient.address()).append(':').append(reason);
+                listed.append(named == 1 ? "" : ",").append(Recipients.mask(recipient.address())).append(':')
+                    .append(reason);
             }
             if (MilterSessionHandler.isUndecidable(reason))
             {
@@ -114,7 +116,7 @@ record MilterOutcome(String replyCode, List<MilterSessionHandler.Recipient> remo
         final StringBuilder text = new StringBuilder("[");
         for (int i = 0; i < Math.min(AUDIT_RECIPIENTS, recipients.size()); i++)
         {
-            text.append(i == 0 ? "" : ",").append(recipients.get(i).address());
+            text.append(i == 0 ? "" : ",").append(Recipients.mask(recipients.get(i).address()));
         }
         return more(text, recipients.size());
     }

@@ -1,5 +1,6 @@
 package io.iysfilter.server.milter;
 
+import io.iysfilter.server.logging.Recipients;
 import io.iysfilter.server.decision.Decider;
 import io.iysfilter.server.decision.BrandState;
 import io.iysfilter.server.decision.Channel;
@@ -264,7 +265,7 @@ final class MilterSessionHandler extends SimpleChannelInboundHandler<ByteBuf>
                     replyCode(ctx, "550 5.7.1 <" + recipient.address() + ">: no IYS consent (" + reason + ")");
                 }
                 AUDIT.info("rcpt queue={} brand={} kind={} recipient={} reason={}", queueId(),
-                    mapping.brandCode(), kind, recipient.address(), reason);
+                    mapping.brandCode(), kind, Recipients.mask(recipient.address()), reason);
             };
         });
     }

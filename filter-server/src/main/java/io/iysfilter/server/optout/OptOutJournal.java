@@ -1,5 +1,6 @@
 package io.iysfilter.server.optout;
 
+import io.iysfilter.server.logging.Recipients;
 import io.iysfilter.server.decision.ParsedRecipient;
 import io.iysfilter.server.decision.RecipientParser;
 import io.iysfilter.server.index.BrandIndex;
@@ -104,8 +105,8 @@ final class OptOutJournal implements WriteAheadLog, AutoCloseable
                 catch (final IOException | IllegalArgumentException ex)
                 {
                     brandDropped++;
-                    LOG.error("opt-out log record dropped: brand={}, record={}, reason={}", brandCode, record,
-                        ex.getMessage());
+                    LOG.error("opt-out log record dropped: brand={}, record={}, reason={}", brandCode,
+                        Recipients.maskText(record), Recipients.maskText(ex.getMessage()));
                     continue;
                 }
                 records++;

@@ -18,6 +18,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.zip.CRC32C;
 
 /**
@@ -101,8 +102,8 @@ public final class OptOutLog implements AutoCloseable
                 contents.corrupt(), contents.tornBytes(), rewrite(file, contents.records()));
         }
         final boolean created = !Files.exists(file);
-        final FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-            StandardOpenOption.WRITE);
+        final FileChannel channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+            StandardOpenOption.WRITE), DurableFiles.FILE_ATTRIBUTE);
         try
         {
             if (created)
@@ -353,6 +354,7 @@ public final class OptOutLog implements AutoCloseable
         catch (final IOException | UnsupportedOperationException ex)
         {
             Files.copy(file, copy, StandardCopyOption.REPLACE_EXISTING);
+            DurableFiles.ownerOnly(copy);
         }
         final StringBuilder text = new StringBuilder();
         for (final String record : records)

@@ -15,12 +15,12 @@ import io.iysfilter.protocol.codecs.HelloDecoder;
 import io.iysfilter.protocol.codecs.Reason;
 import io.iysfilter.protocol.codecs.Verdict;
 import io.iysfilter.protocol.codecs.WelcomeDecoder;
+import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.Fixtures;
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.Decider;
 import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.index.ConsentStore;
-import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -78,7 +78,7 @@ class BinaryFrameFuzzTest
     static void openIndex() throws IOException
     {
         Fixtures.write(dataDir);
-        store = ConsentStore.open(dataDir, IndexOptions.withEntries(10_000));
+        store = ConsentStore.open(dataDir, TestKeys.options(10_000));
     }
 
     @AfterAll

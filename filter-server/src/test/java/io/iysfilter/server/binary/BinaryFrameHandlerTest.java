@@ -16,13 +16,13 @@ import io.iysfilter.protocol.codecs.MessageKind;
 import io.iysfilter.protocol.codecs.Reason;
 import io.iysfilter.protocol.codecs.RecipientType;
 import io.iysfilter.protocol.codecs.WelcomeDecoder;
+import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.decision.Decider;
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.index.ConsentChange;
 import io.iysfilter.server.index.ConsentIndexWriter;
 import io.iysfilter.server.index.ConsentStore;
-import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.iys.ConsentRecordParser;
 import io.iysfilter.server.iys.IysTime;
 import io.iysfilter.server.metrics.ServerCounters;
@@ -74,7 +74,7 @@ class BinaryFrameHandlerTest
     @BeforeAll
     static void createIndex() throws IOException
     {
-        store = ConsentStore.open(dataDir, IndexOptions.withEntries(1_000));
+        store = ConsentStore.open(dataDir, TestKeys.options(1_000));
         final ConsentIndexWriter writer = store.writer();
         writer.createBrand(BRAND);
         final ConsentRecordParser parser = new ConsentRecordParser();

@@ -1,9 +1,10 @@
 package io.iysfilter.server.cli;
 
+import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.index.BrandIndex;
 import io.iysfilter.server.index.ConsentStore;
-import io.iysfilter.server.index.IndexOptions;
+import io.iysfilter.server.index.IndexKey;
 import io.iysfilter.server.iys.IysTime;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -54,6 +55,7 @@ class ImportCrashIT
             }
         }
         final Path dataDir = dir.resolve("data");
+        TestKeys.writeKeyFile(IndexKey.defaultFile(dataDir));
         final Path marker = dataDir.resolve("brands").resolve(Long.toString(BRAND)).resolve("import.inprogress");
 
         final List<String> command = new ArrayList<>();
@@ -76,7 +78,7 @@ class ImportCrashIT
         assertTrue(child.waitFor(30, TimeUnit.SECONDS));
         assertEquals(137, child.exitValue(), "killed mid-import: " + Files.readString(dir.resolve("import.log")));
 
-        try (ConsentStore store = ConsentStore.open(dataDir, IndexOptions.withEntries(LINES)))
+        try (ConsentStore store = ConsentStore.open(dataDir, TestKeys.options(LINES)))
         {
             final BrandIndex brand = store.brand(BRAND);
             assertEquals(Reason.INDEX_DAMAGED, brand.unreadyReason(), "half a brand is never served as whole");
@@ -89,7 +91,7 @@ class ImportCrashIT
             Long.toString(BRAND), "--entries-per-map", Integer.toString(LINES), file.toString()},
             new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(out, true, StandardCharsets.UTF_8));
         assertEquals(0, exit, out.toString(StandardCharsets.UTF_8));
-        try (ConsentStore store = ConsentStore.open(dataDir, IndexOptions.withEntries(LINES)))
+        try (ConsentStore store = ConsentStore.open(dataDir, TestKeys.options(LINES)))
         {
             final BrandIndex brand = store.brand(BRAND);
             assertNull(brand.unreadyReason(), "the same file imported to the end: " + brand.damage());

@@ -24,17 +24,19 @@ class ServeSettingsTest
     @Test
     void shouldReadSeveralProvidersWithSharedAndOwnLogins() throws Exception
     {
+        final Path shared = secretFile("shared.password", "shared-secret\n");
+        final Path own = secretFile("own.password", "own-secret");
         final Path config = Files.writeString(dir.resolve("iys-filter.properties"), String.join("\n",
             "data-dir = " + dir.resolve("data"),
             "iys-base-url = http://127.0.0.1:7780",
             "iys-allow-insecure-http = true",
             "iys-code = 700001, 700002, 700003",
             "iys-username = integrator",
-            "iys-password = shared-secret",
+            "iys-password-file = " + shared,
             "iys-brands = all",
             "iys.700002.brands = 600010,600011",
             "iys.700003.username = own-user",
-            "iys.700003.password = own-secret",
+            "iys.700003.password-file = " + own,
             "iys.700003.brands = 600020",
             "iys-poll-interval = 30s",
             "iys-durability = process",
@@ -50,13 +52,43 @@ class ServeSettingsTest
         assertEquals(30_000, feeds.get(2).pollIntervalMs());
         assertTrue(!feeds.get(2).fsync());
         assertTrue(!feeds.get(0).toString().contains("shared-secret"), "passwords are masked");
+        assertEquals("shared-secret", feeds.get(1).password(), "the password file's first line");
+        assertEquals("own-secret", feeds.get(2).password());
+    }
+
+    @Test
+    void shouldRefuseThePasswordAsAFlagOrInTheConfigFileAndSayWhereItGoes() throws Exception
+    {
+        final UsageException flag = assertThrows(UsageException.class, () -> read(parse("--data-dir",
+            dir.toString(), "--iys-password", "p"), Map.of()));
+        assertTrue(flag.getMessage().startsWith("iys-password: refused from flag --iys-password") &&
+            flag.getMessage().contains("iys-password-file") && flag.getMessage().contains("IYS_PASSWORD"),
+            flag.getMessage());
+        final Path config = Files.writeString(dir.resolve("pw.properties"),
+            "data-dir = " + dir + "\niys.700001.password = own-secret\n");
+        final UsageException inFile = assertThrows(UsageException.class,
+            () -> read(parse("--config", config.toString()), Map.of()));
+        assertTrue(inFile.getMessage().contains("iys.700001.password: refused from config") &&
+            inFile.getMessage().contains("iys.700001.password-file") && !inFile.getMessage().contains("own-secret"),
+            inFile.getMessage());
+    }
+
+    @Test
+    void shouldMaskUserInfoOfTheBaseUrlInPrintConfig() throws Exception
+    {
+        final String described = ServeSettings.describe(read(parse("--data-dir", dir.toString(), "--iys-base-url",
+            "https://user:pw@api.iys.example/", "--iys-code", "700001", "--iys-brands", "600001", "--iys-username",
+            "u"), Map.of("IYS_PASSWORD", "p")));
+        assertTrue(described.contains("https://****@api.iys.example/") && !described.contains("user:pw"),
+            described);
     }
 
     @Test
     void shouldRefuseAnHttpIysBaseUrlUnlessAllowedAndBoundEachRequest() throws Exception
     {
         final String[] feed = {"--data-dir", dir.toString(), "--iys-base-url", "http://127.0.0.1:7780",
-            "--iys-code", "700001", "--iys-brands", "600001", "--iys-username", "u", "--iys-password", "p"};
+            "--iys-code", "700001", "--iys-brands", "600001", "--iys-username", "u", "--iys-password-file",
+            secretFile("p.password", "p").toString()};
         final UsageException clear = assertThrows(UsageException.class, () -> resolve(parse(feed)));
         assertTrue(clear.getMessage().startsWith("iys-base-url: 'http://127.0.0.1:7780' (expected: an https:// URL") &&
             clear.getMessage().contains("iys-allow-insecure-http=true"), clear.getMessage());
@@ -114,8 +146,8 @@ class ServeSettingsTest
     void shouldNameTheBadSetting() throws Exception
     {
         final Path feed = Files.writeString(dir.resolve("feed.properties"), String.join("\n", "data-dir = " + dir,
-            "iys-base-url = http://x", "iys-code = 1", "iys-brands = 2", "iys-username = u", "iys-password = p",
-            "iys-durability = sometimes", ""));
+            "iys-base-url = http://x", "iys-code = 1", "iys-brands = 2", "iys-username = u",
+            "iys-password-file = " + secretFile("p.password", "p"), "iys-durability = sometimes", ""));
         final UsageException durability = assertThrows(UsageException.class, () -> resolve(
             parse("--config", feed.toString())));
         assertTrue(durability.getMessage().startsWith("iys-durability: 'sometimes'"), durability.getMessage());
@@ -134,13 +166,13 @@ class ServeSettingsTest
     void shouldLetTheEnvironmentOverrideTheFileAndFlagsOverrideBoth() throws Exception
     {
         final Path config = Files.writeString(dir.resolve("c.properties"),
-            "data-dir = " + dir + "\nhttp-port = 9701\nport = 9700\niys-password = from-file\n");
+            "data-dir = " + dir + "\nhttp-port = 9701\nport = 9700\n");
         final ServeSettings.Resolved fromEnvironment = read(parse("--data-dir", dir.toString()),
             Map.of("IYS_PASSWORD", "env-secret"));
         assertEquals("environment IYS_PASSWORD", fromEnvironment.sources().get("iys-password"));
         assertTrue(ServeSettings.describe(fromEnvironment).contains("iys-password             = ****"));
         final ServeSettings.Resolved resolved = read(parse("--config", config.toString(), "--port",
-            "9800"), Map.of("IYS_FILTER_HTTP_PORT", "8701", "IYS_FILTER_PORT", "8700"));
+            "9800"), Map.of("IYS_FILTER_HTTP_PORT", "8701", "IYS_FILTER_PORT", "8700", "IYS_PASSWORD", "env-secret"));
         assertEquals("8701", resolved.values().getProperty("http-port"));
         assertEquals("environment IYS_FILTER_HTTP_PORT", resolved.sources().get("http-port"));
         assertEquals("9800", resolved.values().getProperty("port"), "a flag beats the environment");
@@ -149,7 +181,7 @@ class ServeSettingsTest
             described.contains("# environment IYS_FILTER_HTTP_PORT"), described);
         assertTrue(described.contains("freshness-bound") && described.contains("72h") &&
             described.contains("# default"), described);
-        assertTrue(described.contains("iys-password             = ****") && !described.contains("from-file"),
+        assertTrue(described.contains("iys-password             = ****") && !described.contains("env-secret"),
             described);
     }
 
@@ -177,14 +209,15 @@ class ServeSettingsTest
     void shouldTakePerProviderSettingsFromTheConfigFileOnly() throws Exception
     {
         final Path config = Files.writeString(dir.resolve("providers.properties"),
-            "data-dir = " + dir + "\niys.700001.password = own-secret\n");
+            "data-dir = " + dir + "\niys.700001.password-file = /etc/iys-filter/700001.password\n");
         final String described = ServeSettings.describe(read(parse("--config", config.toString()), Map.of()));
-        assertTrue(described.contains(String.format("%-24s = ****", "iys.700001.password")) &&
-            !described.contains("own-secret"), described);
-        assertThrows(CommandLine.ParameterException.class, () -> parse("--iys.700001.password", "x"));
+        assertTrue(described.contains(String.format("%-24s = %s", "iys.700001.password-file",
+            "/etc/iys-filter/700001.password")), described);
+        assertThrows(CommandLine.ParameterException.class, () -> parse("--iys.700001.password-file", "x"));
         final ServeSettings.Resolved environment = read(parse("--config", config.toString()),
-            Map.of("IYS_FILTER_IYS.700001.PASSWORD", "x"));
-        assertEquals("own-secret", environment.values().getProperty("iys.700001.password"));
+            Map.of("IYS_FILTER_IYS.700001.PASSWORD-FILE", "x"));
+        assertEquals("/etc/iys-filter/700001.password",
+            environment.values().getProperty("iys.700001.password-file"));
     }
 
     @Test
@@ -234,6 +267,13 @@ class ServeSettingsTest
         final UsageException bad = assertThrows(UsageException.class, () -> ServeSettings.describe(
             read(parse("--data-dir", dir.toString()), Map.of("IYS_FILTER_PORT", "99999"))));
         assertTrue(bad.getMessage().startsWith("port: 99999 (expected: 0..65535)"), bad.getMessage());
+    }
+
+    private Path secretFile(final String name, final String content) throws Exception
+    {
+        final Path file = Files.writeString(dir.resolve(name), content);
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        return file;
     }
 
     private static ServeCommand parse(final String... argv)

@@ -2,13 +2,13 @@ package io.iysfilter.server.http;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.Fixtures;
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.Decider;
 import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.index.ConsentStore;
-import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.ingest.IngestPipeline;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServiceMetrics;
@@ -66,7 +66,7 @@ class CheckQueryFuzzTest
     static void open() throws IOException
     {
         Fixtures.write(dataDir);
-        store = ConsentStore.open(dataDir, IndexOptions.withEntries(10_000));
+        store = ConsentStore.open(dataDir, TestKeys.options(10_000));
         pipeline = new IngestPipeline(store.writer(), 1024);
         optOuts = new OptOuts(store, pipeline);
         metrics = new ServiceMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), store, pipeline);

@@ -1,11 +1,11 @@
 package io.iysfilter.server.http;
 
+import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.decision.Decider;
 import io.iysfilter.server.Fixtures;
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.index.ConsentStore;
-import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.ingest.IngestPipeline;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServiceMetrics;
@@ -57,7 +57,7 @@ class OptOutGateTest
     void shouldAnswer503AndRecordNothingOnceTheDrainRefusesOptOuts() throws Exception
     {
         Fixtures.write(dataDir);
-        try (ConsentStore store = ConsentStore.open(dataDir, IndexOptions.withEntries(10_000));
+        try (ConsentStore store = ConsentStore.open(dataDir, TestKeys.options(10_000));
             IngestPipeline pipeline = new IngestPipeline(store.writer(), 1024);
             OptOuts optOuts = new OptOuts(store, pipeline))
         {

@@ -1,8 +1,8 @@
 package io.iysfilter.server.http;
 
+import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.Fixtures;
 import io.iysfilter.server.index.ConsentStore;
-import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.ingest.IngestPipeline;
 import io.iysfilter.server.iys.ReconcileService;
 import io.iysfilter.server.metrics.ServerCounters;
@@ -39,7 +39,7 @@ class ReconcileHttpHandlerTest
     void shouldMapEachAnswerToItsStatusAndBody() throws Exception
     {
         Fixtures.write(dataDir);
-        try (ConsentStore store = ConsentStore.open(dataDir, IndexOptions.withEntries(10_000));
+        try (ConsentStore store = ConsentStore.open(dataDir, TestKeys.options(10_000));
             IngestPipeline pipeline = new IngestPipeline(store.writer(), 64))
         {
             final ReconcileService service = new ReconcileService(store, pipeline, null);
@@ -65,7 +65,7 @@ class ReconcileHttpHandlerTest
     void shouldRefuseAnOverlongLineAndAnOversizedBodyWith413() throws Exception
     {
         Fixtures.write(dataDir);
-        try (ConsentStore store = ConsentStore.open(dataDir, IndexOptions.withEntries(10_000));
+        try (ConsentStore store = ConsentStore.open(dataDir, TestKeys.options(10_000));
             IngestPipeline pipeline = new IngestPipeline(store.writer(), 64))
         {
             final ReconcileService service = new ReconcileService(store, pipeline, null);

@@ -2,13 +2,13 @@ package io.iysfilter.server.http;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.Fixtures;
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.Decider;
 import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.index.ConsentStore;
-import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -59,7 +59,7 @@ class ScrubLineFuzzTest
     static void open() throws IOException
     {
         Fixtures.write(dataDir);
-        store = ConsentStore.open(dataDir, IndexOptions.withEntries(10_000));
+        store = ConsentStore.open(dataDir, TestKeys.options(10_000));
     }
 
     @AfterAll

@@ -1,5 +1,6 @@
 package io.iysfilter.server.index;
 
+import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.decision.BrandState;
 import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.ConsentStatus;
@@ -30,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ConsentStoreTest
 {
     private static final long BRAND = 600_001;
-    private static final IndexOptions OPTIONS = IndexOptions.withEntries(1_000);
+    private static final IndexOptions OPTIONS = TestKeys.options(1_000);
 
     @TempDir
     Path dataDir;
@@ -161,7 +162,7 @@ class ConsentStoreTest
     @Test
     void shouldGrowPastItsConfiguredEntries() throws IOException
     {
-        try (ConsentStore store = ConsentStore.open(dataDir, IndexOptions.withEntries(1_000)))
+        try (ConsentStore store = ConsentStore.open(dataDir, TestKeys.options(1_000)))
         {
             final ConsentIndexWriter writer = store.writer();
             writer.createBrand(BRAND);

@@ -1,5 +1,6 @@
 package io.iysfilter.server.index;
 
+import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.decision.BrandState;
 import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.ConsentFilter;
@@ -38,7 +39,7 @@ class IndexIntegrityTest
     private static final long OTHER = 600_002;
     private static final String PHONE = "+905321234567";
     private static final long NOW_MS = IysTime.parseSeconds("2026-11-30 12:00:00") * 1000;
-    private static final IndexOptions OPTIONS = IndexOptions.withEntries(1_000).withClock(() -> NOW_MS);
+    private static final IndexOptions OPTIONS = TestKeys.options(1_000).withClock(() -> NOW_MS);
 
     @TempDir
     Path dataDir;

@@ -1,5 +1,6 @@
 package io.iysfilter.server.index;
 
+import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.decision.BrandState;
 import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.ConsentFilter;
@@ -39,7 +40,7 @@ class IndexLookupTest
     @Test
     void shouldReadTheBrandHandedInEvenWhenAnotherWasResolvedLast() throws IOException
     {
-        try (ConsentStore store = ConsentStore.open(dataDir, IndexOptions.withEntries(1_000)))
+        try (ConsentStore store = ConsentStore.open(dataDir, TestKeys.options(1_000)))
         {
             final ConsentIndexWriter writer = store.writer();
             writer.createBrand(BRAND);
@@ -62,7 +63,7 @@ class IndexLookupTest
     @Test
     void shouldRefuseABrandTheStoreDoesNotHoldSoTheDecisionIsLookupError() throws IOException
     {
-        try (ConsentStore store = ConsentStore.open(dataDir, IndexOptions.withEntries(1_000)))
+        try (ConsentStore store = ConsentStore.open(dataDir, TestKeys.options(1_000)))
         {
             store.writer().createBrand(BRAND);
             final BrandState foreign = new BrandState()

@@ -1,5 +1,6 @@
 package io.iysfilter.server.index;
 
+import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.decision.BrandState;
 import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.ConsentFilter;
@@ -107,7 +108,7 @@ class NoAccidentalAllowPropertyTest
     {
         private final Path dataDir;
         private final Random random;
-        private final IndexOptions options = IndexOptions.withEntries(1_000).withClock(() -> NOW_MS);
+        private final IndexOptions options = TestKeys.options(1_000).withClock(() -> NOW_MS);
         private final List<Event> truth = new ArrayList<>();
         private final List<Event> optOuts = new ArrayList<>();
         private final Set<Event> delivered = new HashSet<>();

@@ -1,5 +1,6 @@
 package io.iysfilter.server.index;
 
+import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.decision.BrandState;
 import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.ConsentStatus;
@@ -62,7 +63,7 @@ class UncleanShutdownTest
         }
         assertEquals(137, child.exitValue(), "killed by SIGKILL");
 
-        try (ConsentStore store = ConsentStore.open(dataDir, IndexOptions.withEntries(1_000)))
+        try (ConsentStore store = ConsentStore.open(dataDir, TestKeys.options(1_000)))
         {
             final BrandIndex brand = store.brand(BRAND);
             assertTrue(brand.wasRecovered(), "the index was left open: it must be recovered");
@@ -80,7 +81,7 @@ class UncleanShutdownTest
                     lookup.status(state, Channel.MESAJ, RecipientType.BIREYSEL, parsed), Writer.recipient(i));
             }
         }
-        try (ConsentStore store = ConsentStore.open(dataDir, IndexOptions.withEntries(1_000)))
+        try (ConsentStore store = ConsentStore.open(dataDir, TestKeys.options(1_000)))
         {
             assertTrue(!store.brand(BRAND).wasRecovered(), "closed cleanly after recovery");
         }
@@ -103,7 +104,7 @@ class UncleanShutdownTest
 
         public static void main(final String[] args) throws Exception
         {
-            final ConsentStore store = ConsentStore.open(Path.of(args[0]), IndexOptions.withEntries(1_000));
+            final ConsentStore store = ConsentStore.open(Path.of(args[0]), TestKeys.options(1_000));
             final ConsentIndexWriter writer = store.writer();
             writer.createBrand(BRAND);
             writer.checkpoint();

@@ -1,5 +1,6 @@
 package io.iysfilter.server.ingest;
 
+import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.SmallTmpfs;
 import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.ConsentStatus;
@@ -7,7 +8,6 @@ import io.iysfilter.server.decision.ParsedRecipient;
 import io.iysfilter.server.decision.RecipientType;
 import io.iysfilter.server.index.ConsentChange;
 import io.iysfilter.server.index.ConsentStore;
-import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.iys.IysSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -45,7 +45,7 @@ class WriterDiskFullIT
             final Counting outcomes = new Counting();
             long published = 0;
             try (ConsentStore store = ConsentStore.open(tmpfs.directory().resolve("data"),
-                IndexOptions.withEntries(20_000).withDiskReserve(0));
+                TestKeys.options(20_000).withDiskReserve(0));
                 IngestPipeline pipeline = new IngestPipeline(store.writer(), 1024))
             {
                 pipeline.createBrand(BRAND).get(30, TimeUnit.SECONDS);

@@ -1,5 +1,6 @@
 package io.iysfilter.server.iys;
 
+import io.iysfilter.server.TestKeys;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.ConsentStatus;
@@ -8,7 +9,6 @@ import io.iysfilter.server.decision.RecipientParser;
 import io.iysfilter.server.decision.RecipientType;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.IndexLookup;
-import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.ingest.IngestPipeline;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -57,7 +57,7 @@ class BrandFeedTest
     @BeforeEach
     void open() throws Exception
     {
-        store = ConsentStore.open(dataDir, IndexOptions.withEntries(1_000));
+        store = ConsentStore.open(dataDir, TestKeys.options(1_000));
         pipeline = new IngestPipeline(store.writer(), 1024);
         pipeline.createBrand(BRAND).get();
     }
@@ -317,6 +317,8 @@ class BrandFeedTest
         assertEquals(1, feed.quarantined());
         final String quarantine = Files.readString(store.brand(BRAND).directory().resolve("quarantine.log"));
         assertTrue(quarantine.contains("creationDate 2099-12-31 00:00:00 lies in the future"), quarantine);
+        assertTrue(quarantine.contains("+90532*****01") && !quarantine.contains("+905320000001"),
+            "the recipient is masked: " + quarantine);
         assertTrue(store.brand(BRAND).asOfMs() <= System.currentTimeMillis(), "the as-of time is not in 2099");
         assertEquals(1, pipeline.rejected());
     }
@@ -327,7 +329,7 @@ class BrandFeedTest
         // this server's clock is two hours behind İYS's: the writer shares the test's clock
         pipeline.close();
         store.close();
-        store = ConsentStore.open(dataDir, IndexOptions.withEntries(1_000).withClock(nowMs::get));
+        store = ConsentStore.open(dataDir, TestKeys.options(1_000).withClock(nowMs::get));
         pipeline = new IngestPipeline(store.writer(), 1024);
         iys.add("HS", START_MS - 2 * HOUR, "+905320000001", "ONAY");
         iys.add("HS", START_MS + 2 * HOUR, "+905320000001", "RET");

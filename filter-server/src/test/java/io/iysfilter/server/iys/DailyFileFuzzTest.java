@@ -2,8 +2,8 @@ package io.iysfilter.server.iys;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.index.ConsentStore;
-import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.ingest.IngestPipeline;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,7 +48,7 @@ class DailyFileFuzzTest
     @BeforeAll
     static void open() throws Exception
     {
-        store = ConsentStore.open(dataDir, IndexOptions.withEntries(50_000));
+        store = ConsentStore.open(dataDir, TestKeys.options(50_000));
         pipeline = new IngestPipeline(store.writer(), 1024);
         pipeline.createBrand(BRAND).get(10, TimeUnit.SECONDS);
     }

@@ -1,5 +1,6 @@
 package io.iysfilter.server.iys;
 
+import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.ingest.IngestPipeline;
 import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.ConsentStatus;
@@ -8,7 +9,6 @@ import io.iysfilter.server.decision.RecipientParser;
 import io.iysfilter.server.decision.RecipientType;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.IndexLookup;
-import io.iysfilter.server.index.IndexOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,7 +41,7 @@ class DailyFileImporterTest
     @BeforeEach
     void open() throws Exception
     {
-        store = ConsentStore.open(dataDir, IndexOptions.withEntries(1_000));
+        store = ConsentStore.open(dataDir, TestKeys.options(1_000));
         pipeline = new IngestPipeline(store.writer(), 1024);
         pipeline.createBrand(BRAND).get();
     }

@@ -7,9 +7,10 @@ import io.iysfilter.protocol.codecs.Channel;
 import io.iysfilter.protocol.codecs.MessageKind;
 import io.iysfilter.protocol.codecs.Reason;
 import io.iysfilter.protocol.codecs.RecipientType;
+import io.iysfilter.server.TestKeys;
+import io.iysfilter.server.index.IndexKey;
 import io.iysfilter.server.FilterServer;
 import io.iysfilter.server.decision.FilterPolicy;
-import io.iysfilter.server.index.IndexOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,6 +48,7 @@ class FeedCrashIT
         try (IysEmulator emulator = new IysEmulator(new IysEmulator.Settings(0, IYS_CODE, List.of(BRAND), 4_000, 11,
             "iys-user", "secret", 0, 7_200_000)))
         {
+            TestKeys.writeKeyFile(IndexKey.defaultFile(dataDir));
             final ProcessBuilder serve = new ProcessBuilder(ROOT.resolve("iys-filter").toString(), "serve",
                 "--data-dir", dataDir.toString(), "--port", "0", "--http-port", "0", "--milter-port", "off",
                 "--entries-per-map", "20000", "--iys-base-url", emulator.baseUrl(), "--iys-code",
@@ -74,7 +76,7 @@ class FeedCrashIT
 
             try (FilterServer restarted = FilterServer.start(new FilterServer.Context()
                 .dataDirectory(dataDir).binaryPort(0).httpPort(0).milterPort(-1).ioThreads(1)
-                .policy(FilterPolicy.DEFAULT).indexOptions(IndexOptions.withEntries(20_000))
+                .policy(FilterPolicy.DEFAULT).indexOptions(TestKeys.options(20_000))
                 .feed(FeedSettings.insecureHttp(URI.create(emulator.baseUrl()), IYS_CODE, "iys-user", "secret",
                     List.of(BRAND), 50, 999, 0, false))))
             {

@@ -1,10 +1,10 @@
 package io.iysfilter.server.iys;
 
 import io.iysfilter.emulator.IysEmulator;
+import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.FilterServer;
 import io.iysfilter.server.SmallTmpfs;
 import io.iysfilter.server.decision.FilterPolicy;
-import io.iysfilter.server.index.IndexOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,7 +47,7 @@ class FeedDiskFullIT
             final Path dataDir = tmpfs.directory().resolve("data");
             try (FilterServer server = FilterServer.start(new FilterServer.Context().dataDirectory(dataDir)
                 .binaryPort(0).httpPort(0).milterPort(-1).ioThreads(1).policy(FilterPolicy.DEFAULT)
-                .indexOptions(IndexOptions.withEntries(10_000).withDiskReserve(8 * MIB))
+                .indexOptions(TestKeys.options(10_000).withDiskReserve(8 * MIB))
                 .feed(FeedSettings.insecureHttp(URI.create(emulator.baseUrl()), IYS_CODE, "iys-user", "secret",
                     List.of(BRAND), 50, 64, 0, true))))
             {

@@ -8,10 +8,10 @@ import io.iysfilter.protocol.codecs.Channel;
 import io.iysfilter.protocol.codecs.MessageKind;
 import io.iysfilter.protocol.codecs.Reason;
 import io.iysfilter.protocol.codecs.RecipientType;
+import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.FilterServer;
 import io.iysfilter.server.Scrape;
 import io.iysfilter.server.decision.FilterPolicy;
-import io.iysfilter.server.index.IndexOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -127,7 +127,8 @@ class FeedIT
         emulator.inject(IysEmulator.Fault.INVALID_RECORD, 1);
         server.feed().nextCompletePoll(BRAND).get();
         final String log = Files.readString(quarantine);
-        assertTrue(log.contains("reason=invalid status: 'RED'") && log.contains("+905329990003"), log);
+        assertTrue(log.contains("reason=invalid status: 'RED'") && log.contains("+90532*****03") &&
+            !log.contains("+905329990003"), "the record is kept, its recipient masked (log-recipients): " + log);
         assertTrue(server.feed().status(BRAND).quarantined() >= 2);
         final String scrape = Scrape.text(server.httpPort());
         assertTrue(scrape.contains("iys_feed_quarantined_total{brand=\"" + BRAND + "\"} " +
@@ -266,7 +267,7 @@ class FeedIT
             .milterPort(-1)
             .ioThreads(1)
             .policy(FilterPolicy.DEFAULT)
-            .indexOptions(IndexOptions.withEntries(10_000))
+            .indexOptions(TestKeys.options(10_000))
             .feed(feed));
     }
 
@@ -333,7 +334,7 @@ class FeedIT
         emulator = new IysEmulator(new IysEmulator.Settings(0, IYS_CODE, List.of(BRAND, 600_002L), 40, 9,
             "iys-user", "secret", 0, 7_200_000));
         server = FilterServer.start(new FilterServer.Context().dataDirectory(dataDir).binaryPort(0).httpPort(0)
-            .milterPort(-1).ioThreads(1).policy(FilterPolicy.DEFAULT).indexOptions(IndexOptions.withEntries(10_000))
+            .milterPort(-1).ioThreads(1).policy(FilterPolicy.DEFAULT).indexOptions(TestKeys.options(10_000))
             .feed(FeedSettings.insecureHttp(URI.create(emulator.baseUrl()), IYS_CODE, "iys-user", "secret", List.of(),
                 50, 999, 0, false)));
         server.feed().nextCompletePoll(BRAND).get();

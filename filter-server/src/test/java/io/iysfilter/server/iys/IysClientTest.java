@@ -2,9 +2,9 @@ package io.iysfilter.server.iys;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.Fixtures;
 import io.iysfilter.server.index.ConsentStore;
-import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.ingest.IngestPipeline;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -240,7 +240,7 @@ class IysClientTest
     void shouldShowARefusedConnectionByItsClassInTheFeedsStatus(@TempDir final Path dataDir) throws Exception
     {
         Fixtures.write(dataDir);
-        try (ConsentStore store = ConsentStore.open(dataDir, IndexOptions.withEntries(10_000));
+        try (ConsentStore store = ConsentStore.open(dataDir, TestKeys.options(10_000));
             IngestPipeline pipeline = new IngestPipeline(store.writer(), 64))
         {
             final FeedService feed = new FeedService(settings(URI.create("http://127.0.0.1:" + closedPort()), 30_000,

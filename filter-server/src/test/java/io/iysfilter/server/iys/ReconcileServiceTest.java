@@ -1,8 +1,8 @@
 package io.iysfilter.server.iys;
 
+import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.Fixtures;
 import io.iysfilter.server.index.ConsentStore;
-import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.ingest.IngestPipeline;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -30,7 +30,7 @@ class ReconcileServiceTest
     void shouldCheckTheBrandTheDayAndWhereTheFileComesFrom() throws Exception
     {
         Fixtures.write(dataDir);
-        try (ConsentStore store = ConsentStore.open(dataDir, IndexOptions.withEntries(10_000));
+        try (ConsentStore store = ConsentStore.open(dataDir, TestKeys.options(10_000));
             IngestPipeline pipeline = new IngestPipeline(store.writer(), 64))
         {
             final ReconcileService service = new ReconcileService(store, pipeline, null);
@@ -51,7 +51,7 @@ class ReconcileServiceTest
     void shouldReconcileAGivenFileAndReportAFileItCannotRead() throws Exception
     {
         Fixtures.write(dataDir);
-        try (ConsentStore store = ConsentStore.open(dataDir, IndexOptions.withEntries(10_000));
+        try (ConsentStore store = ConsentStore.open(dataDir, TestKeys.options(10_000));
             IngestPipeline pipeline = new IngestPipeline(store.writer(), 64))
         {
             final ReconcileService service = new ReconcileService(store, pipeline, null);

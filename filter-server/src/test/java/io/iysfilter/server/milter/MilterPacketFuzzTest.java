@@ -2,13 +2,13 @@ package io.iysfilter.server.milter;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.Fixtures;
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.Decider;
 import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.decision.MessageKind;
 import io.iysfilter.server.index.ConsentStore;
-import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServerCounters.MilterError;
 import io.netty.buffer.ByteBuf;
@@ -73,7 +73,7 @@ class MilterPacketFuzzTest
     static void openIndex() throws IOException
     {
         Fixtures.write(dataDir);
-        store = ConsentStore.open(dataDir, IndexOptions.withEntries(10_000));
+        store = ConsentStore.open(dataDir, TestKeys.options(10_000));
     }
 
     @AfterAll

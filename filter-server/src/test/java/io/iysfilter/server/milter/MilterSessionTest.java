@@ -1,5 +1,6 @@
 package io.iysfilter.server.milter;
 
+import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.decision.Decider;
 import io.iysfilter.server.Fixtures;
@@ -7,7 +8,6 @@ import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.decision.MessageKind;
 import io.iysfilter.server.index.ConsentStore;
-import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -54,7 +54,7 @@ class MilterSessionTest
     static void createIndex() throws Exception
     {
         Fixtures.write(dataDir);
-        store = ConsentStore.open(dataDir, IndexOptions.withEntries(10_000));
+        store = ConsentStore.open(dataDir, TestKeys.options(10_000));
     }
 
     @AfterAll
@@ -261,7 +261,8 @@ class MilterSessionTest
         final MilterOutcome outcome = MilterOutcome.decide(message, null, new MilterSettings(BRANDS, false, false),
             decider, counters, System.currentTimeMillis());
         assertTrue(outcome.audit().length() < 8_192, "audit line of " + outcome.audit().length() + " chars");
-        assertTrue(outcome.audit().contains("r0@test.local:NO_CONSENT"), outcome.audit());
+        assertTrue(outcome.audit().contains("r***@test.local:NO_CONSENT"), "recipients masked: " + outcome.audit());
+        assertFalse(outcome.audit().contains("r0@test.local"), outcome.audit());
         assertTrue(outcome.audit().contains("removed=10000"), outcome.audit());
         assertTrue(outcome.audit().contains("(+" + (10_000 - MilterOutcome.AUDIT_RECIPIENTS) + " more)"),
             outcome.audit());

@@ -1,10 +1,10 @@
 package io.iysfilter.server.optout;
 
+import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.Fixtures;
 import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.index.ConsentIndexWriter;
 import io.iysfilter.server.index.ConsentStore;
-import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.ingest.IngestPipeline;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -34,7 +34,7 @@ class OptOutsTest
     void shouldRefuseEachInvalidFieldBeforeWritingAnything() throws Exception
     {
         Fixtures.write(dataDir);
-        try (ConsentStore store = ConsentStore.open(dataDir, IndexOptions.withEntries(10_000));
+        try (ConsentStore store = ConsentStore.open(dataDir, TestKeys.options(10_000));
             IngestPipeline pipeline = new IngestPipeline(store.writer(), 64);
             OptOuts optOuts = new OptOuts(store, pipeline))
         {
@@ -60,7 +60,7 @@ class OptOutsTest
     void shouldRecordListAndReplayAnOptOut() throws Exception
     {
         Fixtures.write(dataDir);
-        try (ConsentStore store = ConsentStore.open(dataDir, IndexOptions.withEntries(10_000)))
+        try (ConsentStore store = ConsentStore.open(dataDir, TestKeys.options(10_000)))
         {
             final IngestPipeline pipeline = new IngestPipeline(store.writer(), 64);
             final OptOuts optOuts = new OptOuts(store, pipeline);

@@ -6,6 +6,7 @@ import io.iysfilter.server.cli.Main;
 import io.iysfilter.server.cli.Shutdown;
 import io.iysfilter.server.cli.UsageException;
 import io.iysfilter.server.decision.FilterPolicy;
+import io.iysfilter.server.index.IndexKey;
 import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.iys.DailyFileImporter;
 import io.iysfilter.server.iys.IysTime;
@@ -94,10 +95,14 @@ final class DemoCommand implements Callable<Integer>
         writeFreshBrand(freshFile, nowSec - 3600, bulk);
         writeStaleBrand(staleFile, nowSec - 5 * 86_400);
         final long entries = Math.max(10_000, bulk * 2);
+        // a temporary directory's key lives only as long as it; a given one gets its key file beside it, as serve
+        final IndexKey key = temporary ? IndexKey.generate() : IndexKey.forDataDirectory(IndexKey.defaultFile(dataDir),
+            dataDir);
         for (final Path file : new Path[]{freshFile, staleFile})
         {
             final long brand = file == freshFile ? FRESH_BRAND : STALE_BRAND;
-            final DailyFileImporter.Report report = ImportCommand.importFile(dataDir, brand, entries, file, err);
+            final DailyFileImporter.Report report = ImportCommand.importFile(dataDir, brand, entries, key, file,
+                err);
             out.printf("imported %s: %,d lines, %,d applied, %,d superseded, %,d rejected%n", file.getFileName(),
                 report.lines(), report.applied(), report.superseded(), report.rejected());
         }
@@ -112,7 +117,7 @@ final class DemoCommand implements Callable<Integer>
                 .httpPort(httpPort)
                 .milterPort(milterPort)
                 .policy(FilterPolicy.DEFAULT)
-                .indexOptions(IndexOptions.withEntries(entries))
+                .indexOptions(IndexOptions.withEntries(entries).withKey(key))
                 .feed(emulator == null ? null : emulator.feed(FOLLOWED_BRAND, EMULATED_IYS_CODE)));
             if (emulator != null)
             {

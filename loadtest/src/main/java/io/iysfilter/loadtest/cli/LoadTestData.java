@@ -8,6 +8,7 @@ import io.iysfilter.server.decision.RecipientParser;
 import io.iysfilter.server.decision.RecipientType;
 import io.iysfilter.server.index.ConsentChange;
 import io.iysfilter.server.index.ConsentStore;
+import io.iysfilter.server.index.IndexKey;
 import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.iys.IysSource;
 import io.iysfilter.server.ingest.IngestListener;
@@ -86,7 +87,8 @@ final class LoadTestData
                 firstFailure.compareAndSet(null, "recipient " + tag + ": " + reason);
             }
         };
-        try (ConsentStore store = ConsentStore.open(dataDir, IndexOptions.withEntries(Math.max(10_000, n)));
+        try (ConsentStore store = ConsentStore.open(dataDir, IndexOptions.withEntries(Math.max(10_000, n))
+                .withKey(IndexKey.forDataDirectory(IndexKey.defaultFile(dataDir), dataDir)));
             IngestPipeline pipeline = new IngestPipeline(store.writer(), IngestPipeline.DEFAULT_RING_SIZE))
         {
             pipeline.createBrand(Workload.BRAND).get();

@@ -5,11 +5,11 @@ import org.agrona.DirectBuffer;
 import java.nio.ByteOrder;
 
 /**
- * MurmurHash3 x64 128-bit (Austin Appleby's public-domain algorithm), over a buffer region, without allocating.
- * An instance holds the two halves of its last hash, so it belongs to one thread. Changing this function changes
- * every e-mail key on disk: it is part of the index format.
+ * The e-mail key hash of index format 1, kept here only to measure the keyed derivation against it
+ * ({@link KeyDerivationBenchmark}): MurmurHash3 x64 128-bit (Austin Appleby's public-domain algorithm), over a buffer
+ * region, without allocating. An instance holds the two halves of its last hash, so it belongs to one thread.
  */
-final class Murmur3
+final class LegacyMurmur3
 {
     private static final long C1 = 0x87c37b91114253d5L;
     private static final long C2 = 0x4cf5ad432745937fL;
