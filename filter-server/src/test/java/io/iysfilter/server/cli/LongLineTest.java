@@ -1,9 +1,9 @@
 package io.iysfilter.server.cli;
 
+import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.index.BrandIndex;
 import io.iysfilter.server.index.ConsentStore;
-import io.iysfilter.server.index.IndexOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,15 +41,17 @@ class LongLineTest
     {
         final Path file = longLineFile();
         final Path dataDir = dir.resolve("data");
+        final Path keyFile = TestKeys.writeKeyFile(dir.resolve("index.key"));
         final ByteArrayOutputStream err = new ByteArrayOutputStream();
-        final int exit = Main.run(new String[]{"import", "--data-dir", dataDir.toString(), "--brand",
+        final int exit = Main.run(new String[]{"import", "--data-dir", dataDir.toString(), "--key-file",
+            keyFile.toString(), "--brand",
             Long.toString(BRAND), "--entries-per-map", "1000", "--disk-reserve-mb", "0", file.toString()},
             print(new ByteArrayOutputStream()), print(err));
         final String errors = err.toString(StandardCharsets.UTF_8);
         assertEquals(Main.EXIT_ERROR, exit, errors);
         assertTrue(errors.contains("line 3 is longer than 65536 bytes (expected: a daily change file, one record " +
             "per line); the import stopped there"), errors);
-        try (ConsentStore store = ConsentStore.open(dataDir, IndexOptions.withEntries(1_000)))
+        try (ConsentStore store = ConsentStore.open(dataDir, TestKeys.options(1_000)))
         {
             final BrandIndex brand = store.brand(BRAND);
             assertEquals(1, brand.entries(), "the line before it is applied, as the import's rule says");
