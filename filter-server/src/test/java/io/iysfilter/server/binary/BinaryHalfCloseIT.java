@@ -10,7 +10,7 @@ import io.iysfilter.server.Fixtures;
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.index.ConsentStore;
-import io.iysfilter.server.index.IndexOptions;
+import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.ChannelInitializer;
@@ -109,7 +109,7 @@ class BinaryHalfCloseIT
         Fixtures.write(dataDir);
         final ServerCounters counters = new ServerCounters();
         final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        try (ConsentStore store = ConsentStore.open(dataDir, IndexOptions.withEntries(10_000)))
+        try (ConsentStore store = ConsentStore.open(dataDir, TestKeys.options(10_000)))
         {
             final BinaryEndpoint endpoint = new BinaryEndpoint(new ConsentFilter(FilterPolicy.DEFAULT), store,
                 counters, "iys-filter/test", 16, BinaryEndpoint.IDLE_TIMEOUT_MS_DEFAULT,

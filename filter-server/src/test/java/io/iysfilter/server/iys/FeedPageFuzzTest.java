@@ -3,7 +3,7 @@ package io.iysfilter.server.iys;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.iysfilter.server.index.ConsentStore;
-import io.iysfilter.server.index.IndexOptions;
+import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.ingest.IngestPipeline;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,7 +50,7 @@ class FeedPageFuzzTest
     @BeforeAll
     static void open() throws Exception
     {
-        store = ConsentStore.open(dataDir, IndexOptions.withEntries(50_000));
+        store = ConsentStore.open(dataDir, TestKeys.options(50_000));
         pipeline = new IngestPipeline(store.writer(), 1024);
         pipeline.createBrand(BRAND).get(10, TimeUnit.SECONDS);
         feed = new BrandFeed(BRAND, null, pipeline, new FeedFiles(store.brand(BRAND).directory()), 0, () ->
