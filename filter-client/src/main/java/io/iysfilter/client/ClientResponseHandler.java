@@ -156,8 +156,10 @@ final class ClientResponseHandler extends ByteToMessageDecoder
         {
             connectionError = "server closed the connection: code=" + code + ", message=" + message;
             ctx.channel().attr(CONNECTION_ERROR).set(new FilterClientException(connectionError, code, null));
-            failAll(code);
+            // closed before the waiting callers are woken, so that a request one of them sends next finds the
+            // channel inactive and reconnects, rather than going to this connection and failing with its error
             ctx.close();
+            failAll(code);
         }
     }
 

@@ -601,7 +601,7 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         {
             paused = true;
             ctx.channel().config().setAutoRead(false);
-            counters.onBinaryReadPaused();
+            counters.onReadPaused(Endpoint.BINARY);
         }
     }
 

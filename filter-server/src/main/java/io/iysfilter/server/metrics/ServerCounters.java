@@ -94,7 +94,7 @@ public final class ServerCounters
     private final LongAdder[] milterErrors = adders(1, MilterError.values().length)[0];
     private final LongAdder milterNullSenders = new LongAdder();
     private final AtomicInteger[] connections = counters(Endpoint.values().length);
-    private final LongAdder binaryReadPauses = new LongAdder();
+    private final LongAdder[] readPauses = adders(1, Endpoint.values().length)[0];
     private final LongAdder[] httpCloses = adders(1, HttpClose.values().length)[0];
     private volatile boolean latencyBound;
     private final List<LatencyHistogram> latencyHistograms = new CopyOnWriteArrayList<>();
@@ -250,20 +250,23 @@ public final class ServerCounters
     }
 
     /**
-     * A binary connection stopped reading requests because its client left more answers unread than the
-     * write-buffer high-water mark (back-pressure); it reads again once they drain.
+     * A connection stopped reading requests because its peer left more answers unread than the write-buffer
+     * high-water mark (back-pressure); it reads again once they drain.
+     *
+     * @param endpoint whose connection.
      */
-    public void onBinaryReadPaused()
+    public void onReadPaused(final Endpoint endpoint)
     {
-        binaryReadPauses.increment();
+        readPauses[endpoint.ordinal()].increment();
     }
 
     /**
-     * @return how often a binary connection stopped reading for back-pressure since start.
+     * @param endpoint which endpoint.
+     * @return how often one of its connections stopped reading for back-pressure since start.
      */
-    public long binaryReadPauses()
+    public long readPauses(final Endpoint endpoint)
     {
-        return binaryReadPauses.sum();
+        return readPauses[endpoint.ordinal()].sum();
     }
 
     /**
@@ -405,9 +408,13 @@ public final class ServerCounters
             prometheus.getPrometheusRegistry().register(new LatencyCollector());
             latencyBound = true;
         }
-        FunctionCounter.builder("iys_binary_read_pauses", binaryReadPauses, LongAdder::sum)
-            .description("times a binary connection stopped reading because its client left its answers unread")
-            .register(registry);
+        for (final Endpoint endpoint : Endpoint.values())
+        {
+            FunctionCounter.builder("iys_read_pauses", readPauses[endpoint.ordinal()], LongAdder::sum)
+                .description("times a connection stopped being read because its peer left its answers unread")
+                .tag("endpoint", endpoint.name().toLowerCase())
+                .register(registry);
+        }
         for (final Endpoint endpoint : Endpoint.values())
         {
             Gauge.builder("iys_connections_active", connections(endpoint), AtomicInteger::get)

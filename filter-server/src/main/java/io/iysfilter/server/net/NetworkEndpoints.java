@@ -3,6 +3,7 @@ package io.iysfilter.server.net;
 import io.iysfilter.server.binary.BinaryEndpoint;
 import io.iysfilter.server.http.HttpEndpoint;
 import io.iysfilter.server.metrics.ServerCounters;
+import io.iysfilter.server.metrics.ServerCounters.Endpoint;
 import io.iysfilter.server.milter.MilterEndpoint;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -143,6 +144,7 @@ public final class NetworkEndpoints implements AutoCloseable
                     protected void initChannel(final SocketChannel channel)
                     {
                         connections.add(channel);
+                        channel.pipeline().addLast("writability", new WritabilityGate(counters, Endpoint.HTTP));
                         http.mount(channel.pipeline(), blockingWork);
                     }
                 });
@@ -153,6 +155,7 @@ public final class NetworkEndpoints implements AutoCloseable
                     protected void initChannel(final SocketChannel channel)
                     {
                         connections.add(channel);
+                        channel.pipeline().addLast("writability", new WritabilityGate(counters, Endpoint.MILTER));
                         milter.mount(channel.pipeline(), blockingWork);
                     }
                 });

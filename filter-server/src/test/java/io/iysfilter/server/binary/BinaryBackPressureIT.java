@@ -11,6 +11,7 @@ import io.iysfilter.protocol.codecs.Reason;
 import io.iysfilter.protocol.codecs.RecipientType;
 import io.iysfilter.server.FilterServer;
 import io.iysfilter.server.Fixtures;
+import io.iysfilter.server.metrics.ServerCounters;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -83,7 +84,7 @@ class BinaryBackPressureIT
                 warmUp.readEveryAnswer(60_000);
             }
 
-            final long pausesBefore = server.counters().binaryReadPauses();
+            final long pausesBefore = server.counters().readPauses(ServerCounters.Endpoint.BINARY);
             System.gc();
             final long rssBefore = rss(status);
             final long directBefore = usedDirectMemory();
@@ -97,7 +98,7 @@ class BinaryBackPressureIT
                     directBefore / 1024 + " -> " + directAfter / 1024 + " KiB";
                 System.out.println("BinaryBackPressureIT: " + figures);
 
-                assertTrue(server.counters().binaryReadPauses() > pausesBefore,
+                assertTrue(server.counters().readPauses(ServerCounters.Endpoint.BINARY) > pausesBefore,
                     "the server paused reading the connection: " + figures);
                 assertTrue(rssAfter - rssBefore < RSS_GROWTH_LIMIT, "RSS grew by less than 64 MB: " + figures);
                 assertTrue(directAfter - directBefore < DIRECT_GROWTH_LIMIT,

@@ -145,7 +145,8 @@ class BinaryHalfCloseIT
                         " (expected: " + QUEUED + ")");
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
                 }
-                assertEquals(0, counters.binaryReadPauses(), "the answers stayed under the high-water mark");
+                assertEquals(0, counters.readPauses(ServerCounters.Endpoint.BINARY),
+                    "the answers stayed under the high-water mark");
                 final DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
                 for (int i = 1; i <= QUEUED; i++)
                 {

@@ -18,9 +18,9 @@ import java.util.concurrent.TimeUnit;
 public final class ServerWatch implements AutoCloseable
 {
     /** The counters the soak reports, by metric name prefix. */
-    public static final List<String> COUNTERS = List.of("iys_requests_total", "iys_binary_read_pauses_total",
+    public static final List<String> COUNTERS = List.of("iys_requests_total", "iys_read_pauses_total",
         "iys_protocol_errors_total", "iys_http_closes_total", "iys_http_bad_requests_total", "iys_milter_errors_total",
-        "iys_connections_active", "iys_http_connections_active");
+        "iys_connections_active");
     private static final long SAMPLE_MS = 100;
 
     private final long pid;

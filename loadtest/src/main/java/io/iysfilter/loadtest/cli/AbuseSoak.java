@@ -271,7 +271,7 @@ final class AbuseSoak implements Callable<Integer>
         final double attempts = sizes.rate();
         final String malformedHttp = httpClose("MALFORMED");
         return List.of(
-            BinaryAbuse.unread(targets, sizes.unread()).counting("iys_binary_read_pauses_total"),
+            BinaryAbuse.unread(targets, sizes.unread()).counting("iys_read_pauses_total{endpoint=\"binary\"}"),
             BinaryAbuse.halfFrame(targets, threads, attempts).counting(protocolError("FRAME_TIMEOUT")),
             BinaryAbuse.idle(targets, sizes.idle()).counting(protocolError("IDLE_TIMEOUT")),
             BinaryAbuse.garbage(targets, threads, attempts).counting(protocolError("MALFORMED_FRAME")),

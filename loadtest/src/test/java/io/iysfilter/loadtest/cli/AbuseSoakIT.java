@@ -119,7 +119,7 @@ class AbuseSoakIT
             assertTrue(documented > 0, kind.getKey() + " got '" + kind.getValue() + "'\n" + text);
         }
         // the server counted them too: each kind with a counter of its own saw it rise during the abuse
-        for (final String series : new String[]{"iys_binary_read_pauses_total",
+        for (final String series : new String[]{"iys_read_pauses_total{endpoint=\"binary\"}",
             "iys_protocol_errors_total{code=\"FRAME_TIMEOUT\"}", "iys_protocol_errors_total{code=\"IDLE_TIMEOUT\"}",
             "iys_http_closes_total{why=\"REQUEST_TIMEOUT\"}", "iys_http_closes_total{why=\"IDLE_TIMEOUT\"}",
             "iys_http_closes_total{why=\"MALFORMED\"}", "iys_milter_errors_total{kind=\"NO_NEGOTIATION\"}",
