@@ -19,6 +19,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.Locale;
 import java.util.Random;
@@ -94,6 +95,11 @@ final class DemoCommand implements Callable<Integer>
         final Path staleFile = dataDir.resolve("sample-" + STALE_BRAND + ".csv");
         writeFreshBrand(freshFile, nowSec - 3600, bulk);
         writeStaleBrand(staleFile, nowSec - 5 * 86_400);
+        for (final Path sample : new Path[]{freshFile, staleFile})
+        {
+            // they hold (sample) recipients, in the data directory: owner-only like everything the server keeps there
+            Files.setPosixFilePermissions(sample, PosixFilePermissions.fromString("rw-------"));
+        }
         final long entries = Math.max(10_000, bulk * 2);
         // a temporary directory's key lives only as long as it; a given one gets its key file beside it, as serve
         final IndexKey key = temporary ? IndexKey.generate() : IndexKey.forDataDirectory(IndexKey.defaultFile(dataDir),
