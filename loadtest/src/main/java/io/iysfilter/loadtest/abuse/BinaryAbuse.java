@@ -436,7 +436,7 @@ public final class BinaryAbuse
      * and be closed after the idle timeout, and is then opened again, so they keep the cap nearly full. One refused
      * at the cap (the other kinds' connections come and go) is opened again only after a pause.
      */
-    private static final class Idle extends HostileClient
+    private static final class Idle extends HeldConnections
     {
         static final String ANSWERED = "ERROR IDLE_TIMEOUT, closed";
         /** After a refusal at the cap, how long before opening more: a refused client that retried at once would
@@ -444,70 +444,34 @@ public final class BinaryAbuse
         private static final long REFUSED_PAUSE_MS = 500;
 
         private final Targets targets;
-        private final int connections;
         private long refusedNs = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(REFUSED_PAUSE_MS);
 
         Idle(final Targets targets, final int connections)
         {
-            super("binary-idle", "binary", Set.of(ANSWERED), 1, 1);
+            super("binary-idle", "binary", Set.of(ANSWERED), connections);
             this.targets = targets;
-            this.connections = connections;
         }
 
         @Override
-        protected void loop()
+        protected int port()
         {
-            try (Selector selector = Selector.open())
-            {
-                int open = 0;
-                while (true)
-                {
-                    if (!stopping() && System.nanoTime() - refusedNs >= TimeUnit.MILLISECONDS.toNanos(REFUSED_PAUSE_MS))
-                    {
-                        for (; open < connections; open++)
-                        {
-                            countAttempt();
-                            final SocketChannel channel = SocketChannel.open();
-                            channel.configureBlocking(false);
-                            channel.connect(new InetSocketAddress(Wire.HOST, targets.binaryPort()));
-                            channel.register(selector, SelectionKey.OP_CONNECT,
-                                ByteBuffer.allocate(1024).order(ByteOrder.LITTLE_ENDIAN));
-                        }
-                    }
-                    else if (open == 0 || System.nanoTime() - deadlineNs() > 0)
-                    {
-                        break;
-                    }
-                    selector.select(50);
-                    for (final SelectionKey key : selector.selectedKeys())
-                    {
-                        if (onReady(key))
-                        {
-                            open--;
-                        }
-                    }
-                    selector.selectedKeys().clear();
-                }
-                for (final SelectionKey key : selector.keys())
-                {
-                    // a key cancelled since the last select stays in keys() until the next: its outcome is counted
-                    if (key.isValid())
-                    {
-                        record("not closed within the grace");
-                    }
-                    key.channel().close();
-                }
-            }
-            catch (final IOException ex)
-            {
-                record("failed: " + ex);
-            }
+            return targets.binaryPort();
         }
 
-        /**
-         * @return whether the connection ended.
-         */
-        private boolean onReady(final SelectionKey key) throws IOException
+        @Override
+        protected ByteBuffer newBuffer()
+        {
+            return ByteBuffer.allocate(1024).order(ByteOrder.LITTLE_ENDIAN);
+        }
+
+        @Override
+        protected boolean mayOpen()
+        {
+            return System.nanoTime() - refusedNs >= TimeUnit.MILLISECONDS.toNanos(REFUSED_PAUSE_MS);
+        }
+
+        @Override
+        protected boolean onReady(final SelectionKey key) throws IOException
         {
             final SocketChannel channel = (SocketChannel)key.channel();
             final ByteBuffer in = (ByteBuffer)key.attachment();

@@ -5,13 +5,11 @@ import io.iysfilter.loadtest.Workload;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
@@ -187,74 +185,33 @@ public final class HttpAbuse
      * Keep-alive connections that ask once, read the answer, then stay silent: each must be closed by the server
      * once its idle timeout passes.
      */
-    private static final class IdleKeepAlive extends HostileClient
+    private static final class IdleKeepAlive extends HeldConnections
     {
         static final String ANSWERED = "200, then closed when idle";
         private static final byte[] REQUEST = request("GET", "/health/live", "");
 
         private final Targets targets;
-        private final int connections;
 
         IdleKeepAlive(final Targets targets, final int connections)
         {
-            super("http-idle-keep-alive", "http", Set.of(ANSWERED), 1, 1);
+            super("http-idle-keep-alive", "http", Set.of(ANSWERED), connections);
             this.targets = targets;
-            this.connections = connections;
         }
 
         @Override
-        protected void loop()
+        protected int port()
         {
-            try (Selector selector = Selector.open())
-            {
-                int open = 0;
-                while (true)
-                {
-                    if (!stopping())
-                    {
-                        for (; open < connections; open++)
-                        {
-                            countAttempt();
-                            final SocketChannel channel = SocketChannel.open();
-                            channel.configureBlocking(false);
-                            channel.connect(new InetSocketAddress(Wire.HOST, targets.httpPort()));
-                            channel.register(selector, SelectionKey.OP_CONNECT, ByteBuffer.allocate(4096));
-                        }
-                    }
-                    else if (open == 0 || System.nanoTime() - deadlineNs() > 0)
-                    {
-                        break;
-                    }
-                    selector.select(50);
-                    for (final SelectionKey key : selector.selectedKeys())
-                    {
-                        if (onReady(key))
-                        {
-                            open--;
-                        }
-                    }
-                    selector.selectedKeys().clear();
-                }
-                for (final SelectionKey key : selector.keys())
-                {
-                    // a key cancelled since the last select stays in keys() until the next: its outcome is counted
-                    if (key.isValid())
-                    {
-                        record("not closed within the grace");
-                    }
-                    key.channel().close();
-                }
-            }
-            catch (final IOException ex)
-            {
-                record("failed: " + ex);
-            }
+            return targets.httpPort();
         }
 
-        /**
-         * @return whether the connection ended.
-         */
-        private boolean onReady(final SelectionKey key) throws IOException
+        @Override
+        protected ByteBuffer newBuffer()
+        {
+            return ByteBuffer.allocate(4096);
+        }
+
+        @Override
+        protected boolean onReady(final SelectionKey key) throws IOException
         {
             final SocketChannel channel = (SocketChannel)key.channel();
             final ByteBuffer in = (ByteBuffer)key.attachment();
