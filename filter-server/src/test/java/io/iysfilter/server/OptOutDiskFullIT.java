@@ -95,7 +95,7 @@ class OptOutDiskFullIT
                         refused = phone;
                     }
                     assertValidJson(list(server));
-                    final OptOutLog.Contents contents = OptOutLog.read(log);
+                    final OptOutLog.Contents contents = OptOutLog.read(log, TestKeys.KEY, Fixtures.BRAND);
                     assertEquals(0, contents.tornBytes(), "no torn record after answer " + answer.body());
                     assertEquals(recorded.size(), contents.records().size());
                 }
@@ -114,7 +114,7 @@ class OptOutDiskFullIT
                     assertTrue(listed.contains(phone), phone + " in " + listed);
                     assertEquals("DENY", verdict(server, phone), phone);
                 }
-                final OptOutLog.Contents contents = OptOutLog.read(log);
+                final OptOutLog.Contents contents = OptOutLog.read(log, TestKeys.KEY, Fixtures.BRAND);
                 assertEquals(recorded.size(), contents.records().size());
                 assertEquals(0, contents.corrupt());
             }

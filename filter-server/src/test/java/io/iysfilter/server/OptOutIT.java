@@ -1,5 +1,6 @@
 package io.iysfilter.server;
 
+import io.iysfilter.server.optout.OptOutLog;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -59,8 +61,10 @@ class OptOutIT
         assertEquals(200, list.statusCode());
         assertTrue(list.body().startsWith("{\"brand\":600001,\"optouts\":[{\"recordedAt\":"), list.body());
         assertTrue(list.body().contains("\"source\":\"SMS_STOP\""), list.body());
-        final String log = Files.readString(dataDir.resolve("brands/600001/optouts.log"));
-        assertTrue(log.contains("+905321111111"), "logged to disk: " + log);
+        final Path log = dataDir.resolve("brands/600001/optouts.log");
+        assertTrue(OptOutLog.read(log, TestKeys.KEY, Fixtures.BRAND).records().get(0).contains("+905321111111"),
+            "logged to disk");
+        assertFalse(Files.readString(log).contains("5321111111"), "sealed on disk: " + Files.readString(log));
     }
 
     @Test

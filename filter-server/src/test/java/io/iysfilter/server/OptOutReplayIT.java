@@ -62,7 +62,8 @@ class OptOutReplayIT
             assertEquals(1.0, Scrape.series(server.httpPort()).get("iys_optout_log_repairs_total"),
                 "the torn tail is counted");
             assertEquals(201, post(server, Fixtures.REJECTED).statusCode());
-            final OptOutLog.Contents contents = OptOutLog.read(brand.resolve(OptOutLog.FILE_NAME));
+            final OptOutLog.Contents contents = OptOutLog.read(brand.resolve(OptOutLog.FILE_NAME), TestKeys.KEY,
+                Fixtures.BRAND);
             assertEquals(2, contents.records().size(), "the torn tail was truncated, not glued to the next record");
             assertEquals(0, contents.tornBytes() + contents.corrupt());
             final String listed = list(server);
@@ -89,12 +90,14 @@ class OptOutReplayIT
             assertTrue(listed.startsWith("{\"brand\":600001,\"optouts\":[{\"recordedAt\":") &&
                 listed.contains(Fixtures.CONSENTED) && listed.contains(Fixtures.bulkPhone(0)), listed);
         }
-        assertEquals(List.of(first, second), OptOutLog.read(log).records());
-        assertTrue(Files.readString(log).startsWith(OptOutLog.encode(first)), "rewritten with checksums");
+        assertEquals(List.of(first, second), OptOutLog.read(log, TestKeys.KEY, Fixtures.BRAND).records());
+        final String sealed = Files.readString(log);
+        assertTrue(sealed.matches("(?s)([0-9a-f]{8} [A-Za-z0-9+/]+=*\n){2}") &&
+            !sealed.contains(Fixtures.CONSENTED.substring(1)), "rewritten sealed: " + sealed);
         try (var files = Files.list(log.getParent()))
         {
-            assertEquals(1, files.filter(p -> p.getFileName().toString().startsWith(
-                OptOutLog.ORIGINAL_COPY_PREFIX)).count(), "the original is kept");
+            assertEquals(0, files.filter(p -> p.getFileName().toString().startsWith(
+                OptOutLog.ORIGINAL_COPY_PREFIX)).count(), "no plain copy is kept: nothing acknowledged was dropped");
         }
     }
 

@@ -383,6 +383,14 @@ public final class ConsentStore implements AutoCloseable
     }
 
     /**
+     * @return the key file's key, from which other per-brand keys are derived (the opt-out log's, for one).
+     */
+    public IndexKey key()
+    {
+        return options.key();
+    }
+
+    /**
      * @return a new lookup for one reader thread.
      */
     public IndexLookup newLookup()

@@ -32,6 +32,7 @@ final class OptOutJournal implements WriteAheadLog, AutoCloseable
 
     private final ConsentStore store;
     private final Long2ObjectHashMap<OptOutLog> logs = new Long2ObjectHashMap<>();
+    private final Long2ObjectHashMap<OptOutSeal> seals = new Long2ObjectHashMap<>();
     private final AtomicLong repairs = new AtomicLong();
     private final RecipientParser parser = new RecipientParser();
     private final ParsedRecipient recipient = new ParsedRecipient();
@@ -76,7 +77,8 @@ final class OptOutJournal implements WriteAheadLog, AutoCloseable
     /**
      * Apply every brand's opt-out log to the index again, at start, before anything is served: last-writer-wins makes
      * records the index holds change nothing, and puts back those a power cut took. Each log is opened (a torn tail
-     * truncated, corrupt lines dropped: counted in {@link #repairs()}, logged) and kept open for the appends.
+     * truncated, corrupt lines dropped: counted in {@link #repairs()}, logged; a log in plain rewritten sealed) and
+     * kept open for the appends. A record that does not open (another key, or an edited log) stops the replay.
      *
      * @param brandCodes the brands whose logs to replay.
      * @param index      the index's change path, on the writer thread.
@@ -171,7 +173,7 @@ final class OptOutJournal implements WriteAheadLog, AutoCloseable
         {
             present.close();
         }
-        logs.put(brandCode, OptOutLog.open(directory(brandCode), contents));
+        logs.put(brandCode, OptOutLog.open(directory(brandCode), seal(brandCode), contents));
         return contents[0];
     }
 
@@ -182,9 +184,20 @@ final class OptOutJournal implements WriteAheadLog, AutoCloseable
         {
             return present;
         }
-        final OptOutLog opened = OptOutLog.open(directory(brandCode), null);
+        final OptOutLog opened = OptOutLog.open(directory(brandCode), seal(brandCode), null);
         logs.put(brandCode, opened);
         return opened;
+    }
+
+    private OptOutSeal seal(final long brandCode)
+    {
+        OptOutSeal seal = seals.get(brandCode);
+        if (seal == null)
+        {
+            seal = OptOutSeal.forBrand(store.key(), brandCode);
+            seals.put(brandCode, seal);
+        }
+        return seal;
     }
 
     private Path directory(final long brandCode)

@@ -186,7 +186,8 @@ public final class OptOuts implements AutoCloseable
         final List<OptOut> optOuts = new ArrayList<>();
         try
         {
-            for (final String record : OptOutLog.read(brand.directory().resolve(OptOutLog.FILE_NAME)).records())
+            final OptOutSeal seal = OptOutSeal.forBrand(store.key(), brandCode);
+            for (final String record : OptOutLog.read(brand.directory().resolve(OptOutLog.FILE_NAME), seal).records())
             {
                 try
                 {
