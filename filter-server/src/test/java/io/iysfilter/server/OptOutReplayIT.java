@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -99,6 +100,26 @@ class OptOutReplayIT
             assertEquals(0, files.filter(p -> p.getFileName().toString().startsWith(
                 OptOutLog.ORIGINAL_COPY_PREFIX)).count(), "no plain copy is kept: nothing acknowledged was dropped");
         }
+    }
+
+    @Test
+    void shouldRefuseToStartWhenARecordOfTheLogDoesNotOpen() throws Exception
+    {
+        Fixtures.write(dataDir);
+        try (FilterServer server = FilterServer.start(Fixtures.context(dataDir)))
+        {
+            assertEquals(201, post(server, Fixtures.CONSENTED).statusCode());
+            assertEquals(201, post(server, Fixtures.REJECTED).statusCode());
+        }
+        final Path log = dataDir.resolve("brands/600001/" + OptOutLog.FILE_NAME);
+        final List<String> lines = Files.readAllLines(log);
+        Files.writeString(log, lines.get(1) + "\n" + lines.get(0) + "\n");
+
+        final java.io.IOException refused = assertThrows(java.io.IOException.class,
+            () -> FilterServer.start(Fixtures.context(dataDir)).close());
+        assertTrue(refused.getMessage().contains("does not open") && refused.getMessage().contains("line=1"),
+            refused.getMessage());
+        assertEquals(lines.get(1) + "\n" + lines.get(0) + "\n", Files.readString(log), "the log is left as it was");
     }
 
     private static String oldRecord(final String time, final String phone)

@@ -1,5 +1,6 @@
 package io.iysfilter.server.http;
 
+import io.iysfilter.server.index.DurableFiles;
 import io.iysfilter.server.iys.DailyFileImporter;
 import io.iysfilter.server.iys.ReconcileService;
 import io.iysfilter.server.iys.Reconciler;
@@ -147,7 +148,8 @@ final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
             refuse(ctx, PAYLOAD_TOO_LARGE, tooLarge(declared));
             return;
         }
-        spool = Files.createTempFile("iys-reconcile", ".csv");
+        // owner-only whatever the JDK's default: it holds the recipients of the uploaded day
+        spool = Files.createTempFile("iys-reconcile", ".csv", DurableFiles.FILE_ATTRIBUTE);
         spoolOut = Files.newOutputStream(spool);
     }
 

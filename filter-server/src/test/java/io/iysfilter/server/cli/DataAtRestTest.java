@@ -35,9 +35,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class DataAtRestTest
 {
-    private static final long BRAND = 600_777;
-    private static final long DIGITS = 905_321_234_567L;
-    private static final String EMAIL = "ayse.yilmaz@example.com.tr";
+    static final long BRAND = 600_777;
+    static final long DIGITS = 905_321_234_567L;
+    static final String EMAIL = "ayse.yilmaz@example.com.tr";
 
     @TempDir
     Path dir;

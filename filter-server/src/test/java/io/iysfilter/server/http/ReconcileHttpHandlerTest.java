@@ -19,9 +19,16 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -58,6 +65,55 @@ class ReconcileHttpHandlerTest
                 "creationDate,transactionId,recipient,recipientType,type,status,consentDate,source\n" +
                 "2020-10-29 23:59:00," + "f26ab9" + "0".repeat(58) + ",05321234567,BIREYSEL,MESAJ,RET," +
                 "2020-10-29 23:00:00,HS_MESAJ\n"));
+        }
+    }
+
+    @Test
+    void shouldSpoolTheUploadToAnOwnerOnlyTemporaryFileAndDeleteIt() throws Exception
+    {
+        Fixtures.write(dataDir);
+        try (ConsentStore store = ConsentStore.open(dataDir, TestKeys.options(10_000));
+            IngestPipeline pipeline = new IngestPipeline(store.writer(), 64))
+        {
+            final ReconcileService service = new ReconcileService(store, pipeline, null);
+            final Set<Path> before = spools();
+            final EmbeddedChannel channel = new EmbeddedChannel(new ReconcileHttpHandler(service, Runnable::run,
+                MAX_BODY_BYTES, new ServerCounters()));
+            try
+            {
+                channel.writeInbound(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST,
+                    "/v1/reconcile?brand=600001&date=2020-10-29"));
+                channel.writeInbound(new DefaultHttpContent(Unpooled.copiedBuffer(
+                    "creationDate,transactionId,recipient,recipientType,type,status,consentDate,source\n" +
+                    "2020-10-29 23:59:00," + "0".repeat(64) + ",05321234567,BIREYSEL,MESAJ,RET,,\n",
+                    StandardCharsets.UTF_8)));
+                final Set<Path> during = spools();
+                during.removeAll(before);
+                assertEquals(1, during.size(), "the upload is spooled while it arrives: " + during);
+                final Path spool = during.iterator().next();
+                assertFalse(spool.startsWith(dataDir), "outside the data directory");
+                assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(spool)));
+
+                channel.writeInbound(LastHttpContent.EMPTY_LAST_CONTENT);
+                channel.runPendingTasks();
+                final FullHttpResponse response = channel.readOutbound();
+                assertEquals(200, response.status().code(), response.content().toString(StandardCharsets.UTF_8));
+                response.release();
+                assertFalse(Files.exists(spool), "deleted once read");
+            }
+            finally
+            {
+                channel.finishAndReleaseAll();
+            }
+        }
+    }
+
+    private static Set<Path> spools() throws java.io.IOException
+    {
+        try (Stream<Path> files = Files.list(Path.of(System.getProperty("java.io.tmpdir"))))
+        {
+            return files.filter(p -> p.getFileName().toString().startsWith("iys-reconcile"))
+                .collect(Collectors.toCollection(HashSet::new));
         }
     }
 
