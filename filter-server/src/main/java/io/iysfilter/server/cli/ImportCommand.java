@@ -1,5 +1,6 @@
 package io.iysfilter.server.cli;
 
+import io.iysfilter.server.logging.Recipients;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.IndexKey;
 import io.iysfilter.server.index.IndexOptions;
@@ -66,6 +67,10 @@ public final class ImportCommand implements Callable<Integer>
             "(default 256; 0: no guard)")
     private long reserveMib = IndexOptions.DEFAULT_DISK_RESERVE_BYTES / MIB;
 
+    @Option(names = "--log-recipients", paramLabel = "masked|full", description = "recipients in the rejected " +
+        "lines printed: masked (default, +90532*****67, a***@example.com) or full")
+    private String logRecipients = "masked";
+
     @Parameters(arity = "1", paramLabel = "FILE", description = "the daily change file")
     private Path file;
 
@@ -80,6 +85,10 @@ public final class ImportCommand implements Callable<Integer>
     {
         UsageException.inRange("entries-per-map", entries, 1_000, 4_000_000_000L);
         UsageException.inRange("disk-reserve-mb", reserveMib, 0, 1L << 30);
+        if (!"masked".equals(logRecipients) && !"full".equals(logRecipients))
+        {
+            throw new UsageException("log-recipients: '" + logRecipients + "' (expected: masked or full)");
+        }
         final IndexKey key = IndexKey.forDataDirectory(keyFile != null ? keyFile : IndexKey.defaultFile(dataDir),
             dataDir);
         final DailyFileImporter.Report report = importFile(dataDir, brand,
@@ -87,9 +96,10 @@ public final class ImportCommand implements Callable<Integer>
         out.printf("imported %s into brand %d: %,d lines, %,d applied, %,d superseded, %,d rejected in %.1f s%n",
             file, brand, report.lines(), report.applied(), report.superseded(), report.rejected(),
             report.elapsedNs() / 1e9);
+        final boolean whole = "full".equals(logRecipients);
         for (final String rejection : report.rejections())
         {
-            out.println("  rejected " + rejection);
+            out.println("  rejected " + (whole ? rejection : Recipients.maskText(rejection)));
         }
         if (report.rejected() > report.rejections().size())
         {

@@ -12,7 +12,6 @@ import io.iysfilter.protocol.codecs.RecipientType;
 import io.iysfilter.protocol.codecs.Verdict;
 import io.iysfilter.server.iys.CsvLine;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Writer;
 import java.util.ArrayDeque;
@@ -100,19 +99,34 @@ final class ListScrubber
     }
 
     /**
-     * @param in       the list, one row per line.
-     * @param column   0-based index of the recipient field.
-     * @param header   whether the first line is a header (copied to the outputs, not checked).
-     * @param allowed  where allowed rows go, or null (preview).
-     * @param denied   where denied rows go, with the reason appended, or null (preview).
-     * @param progress told after each batch.
+     * Where the rows come from.
+     */
+    @FunctionalInterface
+    interface Lines
+    {
+        /**
+         * @return the next line without its terminator, or null at the end.
+         * @throws IOException when it cannot be read, or is longer than the reader's cap.
+         */
+        String next() throws IOException;
+    }
+
+    /**
+     * @param in         the list, one row per line, after the header when there is one.
+     * @param column     0-based index of the recipient field.
+     * @param header     whether the list has a header (copied to the outputs, not checked).
+     * @param headerLine the header, already read; null when there is none (or the list is empty).
+     * @param allowed    where allowed rows go, or null (preview).
+     * @param denied     where denied rows go, with the reason appended, or null (preview).
+     * @param progress   told after each batch.
      * @return the tally.
      * @throws IOException when reading, writing or the server fails.
      */
     Tally scrub(
-        final BufferedReader in,
+        final Lines in,
         final int column,
         final boolean header,
+        final String headerLine,
         final Writer allowed,
         final Writer denied,
         final Progress progress) throws IOException
@@ -120,7 +134,6 @@ final class ListScrubber
         final Tally tally = new Tally();
         if (header)
         {
-            final String headerLine = in.readLine();
             if (headerLine == null)
             {
                 return tally;
@@ -134,7 +147,7 @@ final class ListScrubber
         long lineNumber = header ? 1 : 0;
         Batch batch = new Batch(batchSize);
         String line;
-        while ((line = in.readLine()) != null)
+        while ((line = in.next()) != null)
         {
             lineNumber++;
             tally.bytesRead += line.length() + 1;

@@ -6,15 +6,17 @@ import io.iysfilter.protocol.Verdicts;
 import io.iysfilter.protocol.codecs.Channel;
 import io.iysfilter.protocol.codecs.MessageKind;
 import io.iysfilter.protocol.codecs.Reason;
+import io.iysfilter.server.iys.BoundedLineReader;
 import io.iysfilter.server.iys.CsvLine;
+import io.iysfilter.server.iys.DailyFileImporter;
+import io.iysfilter.server.logging.Recipients;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -70,6 +72,10 @@ final class ScrubCommand implements Callable<Integer>
         "column NAME)")
     private boolean headerRow;
 
+    @Option(names = "--log-recipients", paramLabel = "masked|full", description = "recipients in the bad rows " +
+        "printed: masked (default, +90532*****67, a***@example.com) or full; the output files keep rows whole")
+    private String logRecipients = "masked";
+
     @Option(names = "--batch-size", paramLabel = "N", description = "rows per CHECK_BATCH, 1.." +
         Limits.MAX_BATCH_ENTRIES + " (default " + Limits.MAX_BATCH_ENTRIES + ")")
     private int batchSize = Limits.MAX_BATCH_ENTRIES;
@@ -88,25 +94,21 @@ final class ScrubCommand implements Callable<Integer>
             throw new UsageException("give --allowed and --denied, or --preview");
         }
         UsageException.inRange("batch-size", batchSize, 1, Limits.MAX_BATCH_ENTRIES);
+        if (!"masked".equals(logRecipients) && !"full".equals(logRecipients))
+        {
+            throw new UsageException("log-recipients: '" + logRecipients + "' (expected: masked or full)");
+        }
         final boolean byName = !columnText.chars().allMatch(Character::isDigit);
         final boolean header = byName || headerRow;
         final long totalBytes = "-".equals(inName) ? 0 : Files.size(Path.of(inName));
 
-        try (BufferedReader in = new BufferedReader("-".equals(inName) ?
-            new InputStreamReader(System.in, StandardCharsets.UTF_8) :
-            Files.newBufferedReader(Path.of(inName), StandardCharsets.UTF_8), 1 << 16))
+        try (InputStream stream = "-".equals(inName) ? System.in : Files.newInputStream(Path.of(inName)))
         {
-            final int column;
-            if (byName)
-            {
-                in.mark(1 << 16);
-                column = columnIndex(in.readLine(), columnText);
-                in.reset();
-            }
-            else
-            {
-                column = (int)UsageException.parseLong("column", columnText, 1, 1024) - 1;
-            }
+            // bounded like every line reader: a 300 MB "line" fails naming it instead of filling the heap
+            final BoundedLineReader in = new BoundedLineReader(stream, DailyFileImporter.MAX_LINE_BYTES);
+            final String headerLine = header ? readLine(in) : null;
+            final int column = byName ? columnIndex(headerLine, columnText) :
+                (int)UsageException.parseLong("column", columnText, 1, 1024) - 1;
             final FilterClient.Options options = FilterClient.Options.of(ask.host, ask.port);
             final long startNs = System.nanoTime();
             final ListScrubber.Tally tally;
@@ -116,13 +118,27 @@ final class ScrubCommand implements Callable<Integer>
             {
                 final ListScrubber scrubber = new ListScrubber(client, ask.brand, ask.channel, ask.type, ask.kind,
                     batchSize, ListScrubber.DEFAULT_WINDOW, LISTED_BAD_ROWS);
-                tally = scrubber.scrub(in, column, header, allowed, denied,
+                tally = scrubber.scrub(() -> readLine(in), column, header, headerLine, allowed, denied,
                     new ProgressPrinter(err, totalBytes, startNs));
             }
             printSummary(out, err, tally, inName, ask.brand, ask.channel, ask.kind, System.nanoTime() - startNs,
-                preview);
+                preview, "full".equals(logRecipients));
         }
         return Main.EXIT_OK;
+    }
+
+    private String readLine(final BoundedLineReader in) throws IOException
+    {
+        try
+        {
+            return in.readLine();
+        }
+        catch (final BoundedLineReader.LineTooLongException ex)
+        {
+            throw new IOException(inName + ": line " + ex.lineNumber() + " is longer than " +
+                DailyFileImporter.MAX_LINE_BYTES + " bytes (expected: a list, one row per line); the scrub stopped " +
+                "there (the outputs hold the rows before it)", ex);
+        }
     }
 
     private static Writer writer(final Path file) throws IOException
@@ -157,7 +173,8 @@ final class ScrubCommand implements Callable<Integer>
         final Channel channel,
         final MessageKind kind,
         final long elapsedNs,
-        final boolean preview)
+        final boolean preview,
+        final boolean recipientsWhole)
     {
         final double seconds = elapsedNs / 1e9;
         out.printf(Locale.ROOT, "%s %,d rows of %s for brand %d, %s %s, in %.1f s (%,.0f rows/s)%n",
@@ -180,7 +197,7 @@ final class ScrubCommand implements Callable<Integer>
                 tally.badRowCount);
             for (final String badRow : tally.badRows)
             {
-                err.println("  bad row " + badRow);
+                err.println("  bad row " + (recipientsWhole ? badRow : Recipients.maskText(badRow)));
             }
             if (tally.badRowCount > tally.badRows.size())
             {

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -154,6 +155,50 @@ class ScrubCommandIT
         assertEquals(2, result.exit);
         assertTrue(result.err.contains("column: 'telefon' is not in the header row"), result.err);
         assertFalse(result.out.contains("previewed"));
+    }
+
+    @Test
+    void shouldMaskRecipientsInTheBadRowsItPrintsButKeepThemWholeInTheOutputs() throws Exception
+    {
+        final String phoneRow = "1,not-a-phone,+905321234567";
+        final String emailRow = "2,,ayse.yilmaz@example.com.tr";
+        final Path in = Files.writeString(work.resolve("contacts.csv"), "id,phone,contact\n" + phoneRow + "\n" +
+            emailRow + "\n");
+        final Path denied = work.resolve("denied.csv");
+        final Result masked = scrub("--brand", "600001", "--channel", "MESAJ", "--in", in.toString(), "--column",
+            "phone", "--allowed", work.resolve("allowed.csv").toString(), "--denied", denied.toString());
+        assertEquals(0, masked.exit, masked.err);
+        assertTrue(masked.err.contains("bad row line 2: INVALID_RECIPIENT '1,not-a-phone,+90532*****67'") &&
+            masked.err.contains("bad row line 3: INVALID_RECIPIENT '2,,a***@example.com.tr'"), masked.err);
+        assertFalse(masked.err.contains("5321234567") || masked.err.contains("ayse.yilmaz"), masked.err);
+        assertEquals(List.of("id,phone,contact,reason", phoneRow + ",INVALID_RECIPIENT",
+            emailRow + ",INVALID_RECIPIENT"), Files.readAllLines(denied), "the operator's own rows, whole");
+
+        final Result whole = scrub("--brand", "600001", "--channel", "MESAJ", "--in", in.toString(), "--column",
+            "phone", "--preview", "--log-recipients", "full");
+        assertEquals(0, whole.exit, whole.err);
+        assertTrue(whole.err.contains("'" + phoneRow + "'") && whole.err.contains("'" + emailRow + "'"), whole.err);
+        assertEquals(Main.EXIT_ERROR, scrub("--brand", "600001", "--channel", "MESAJ", "--in", in.toString(),
+            "--preview", "--log-recipients", "some").exit);
+    }
+
+    @Test
+    void shouldStopAtALineOverTheCapWithoutReadingItWhole() throws Exception
+    {
+        final Path in = work.resolve("long.csv");
+        final byte[] head = ("id,phone\n1," + Fixtures.CONSENTED + "\n").getBytes(StandardCharsets.UTF_8);
+        try (RandomAccessFile out = new RandomAccessFile(in.toFile(), "rw"))
+        {
+            out.write(head);
+            // a hole of 300 MB: a "line" of NUL bytes that costs no disk
+            out.seek(head.length + 300L * 1024 * 1024);
+            out.write(("\n2," + Fixtures.CONSENTED + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        final Result result = scrub("--brand", "600001", "--channel", "MESAJ", "--in", in.toString(), "--column",
+            "phone", "--preview");
+        assertEquals(Main.EXIT_ERROR, result.exit, result.err);
+        assertTrue(result.err.contains(in + ": line 3 is longer than 65536 bytes") &&
+            result.err.contains("the scrub stopped there"), result.err);
     }
 
     private Path list(final int rows, final boolean header) throws IOException
