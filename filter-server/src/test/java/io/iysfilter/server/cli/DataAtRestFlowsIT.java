@@ -105,8 +105,9 @@ class DataAtRestFlowsIT
         emulator.change(brand, "HS", DataAtRestTest.EMAIL, "BIREYSEL", "EPOSTA", "ONAY");
         server.feed().nextCompletePoll(brand).get();
         final Path brandDir = dataDir.resolve("brands/" + brand);
-        assertTrue(Files.readString(brandDir.resolve("quarantine.log")).contains("reason=invalid status"),
-            "the invalid record is quarantined");
+        final String quarantine = Files.readString(brandDir.resolve("quarantine.log"));
+        assertTrue(quarantine.contains("reason=invalid status") && quarantine.contains("+90532*****67"),
+            "the invalid record is quarantined, its recipient masked: " + quarantine);
         assertTrue(Files.exists(brandDir.resolve("feed-HS.cursor")), "the cursor is kept");
 
         // opt-outs recorded through the server, and listed from their log
