@@ -115,13 +115,14 @@ final class OptOutJournal implements WriteAheadLog, AutoCloseable
                 if (optOut.brandCode() != brandCode)
                 {
                     throw new IOException("opt-out log of brand " + brandCode + " holds a record of brand " +
-                        optOut.brandCode() + ": " + record);
+                        optOut.brandCode() + ": " + Recipients.maskText(record));
                 }
                 final int outcome = index.apply(replayed);
                 if (outcome == ConsentIndexWriter.REJECTED_FUTURE)
                 {
                     throw new IOException("opt-out log of brand " + brandCode + " holds a record the index refuses: " +
-                        IngestPipeline.futureDated(replayed) + " (is the clock right?): " + record);
+                        IngestPipeline.futureDated(replayed) + " (is the clock right?): " +
+                        Recipients.maskText(record));
                 }
                 if (outcome == ConsentIndexWriter.APPLIED)
                 {
