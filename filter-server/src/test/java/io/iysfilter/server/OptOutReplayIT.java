@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -120,6 +121,50 @@ class OptOutReplayIT
         assertTrue(refused.getMessage().contains("does not open") && refused.getMessage().contains("line=1"),
             refused.getMessage());
         assertEquals(lines.get(1) + "\n" + lines.get(0) + "\n", Files.readString(log), "the log is left as it was");
+    }
+
+    /**
+     * The rotation of docs/SECURITY.md §2: the opt-outs listed under the old key, one JSON object a line, put in
+     * place as the log of the brand rebuilt under a new key, are replayed and sealed under the new key at start.
+     */
+    @Test
+    void shouldCarryOptOutsListedUnderTheOldKeyIntoADataDirectoryUnderANewOne(@TempDir final Path rotated)
+        throws Exception
+    {
+        Fixtures.write(dataDir);
+        final List<String> listed = new java.util.ArrayList<>();
+        try (FilterServer server = FilterServer.start(Fixtures.context(dataDir)))
+        {
+            assertEquals(201, post(server, Fixtures.CONSENTED).statusCode());
+            assertEquals(201, post(server, Fixtures.bulkPhone(0)).statusCode());
+            final java.util.regex.Matcher objects = java.util.regex.Pattern.compile("\\{\"recordedAt\"[^}]*\\}")
+                .matcher(list(server));
+            while (objects.find())
+            {
+                listed.add(objects.group());
+            }
+        }
+        assertEquals(2, listed.size(), listed.toString());
+
+        final io.iysfilter.server.index.IndexKey newKey = io.iysfilter.server.index.IndexKey.generate();
+        final io.iysfilter.server.index.IndexOptions options =
+            io.iysfilter.server.index.IndexOptions.withEntries(10_000).withKey(newKey);
+        try (io.iysfilter.server.index.ConsentStore store =
+            io.iysfilter.server.index.ConsentStore.open(rotated, options))
+        {
+            store.writer().createBrand(Fixtures.BRAND);
+        }
+        final Path log = rotated.resolve("brands/600001/" + OptOutLog.FILE_NAME);
+        Files.writeString(log, String.join("\n", listed) + "\n");
+        try (FilterServer server = FilterServer.start(Fixtures.context(rotated).indexOptions(options)))
+        {
+            final String relisted = list(server);
+            assertTrue(relisted.contains(Fixtures.CONSENTED) && relisted.contains(Fixtures.bulkPhone(0)), relisted);
+        }
+        assertEquals(2, OptOutLog.read(log, newKey, Fixtures.BRAND).records().size(), "sealed under the new key");
+        assertFalse(Files.readString(log).contains(Fixtures.CONSENTED.substring(1)), "no longer in plain");
+        assertThrows(java.io.IOException.class, () -> OptOutLog.read(log, TestKeys.KEY, Fixtures.BRAND),
+            "the old key opens nothing");
     }
 
     private static String oldRecord(final String time, final String phone)
