@@ -8,6 +8,8 @@ import io.iysfilter.protocol.codecs.Reason;
 import io.iysfilter.protocol.codecs.RecipientType;
 import io.iysfilter.server.FilterServer;
 import io.iysfilter.server.Fixtures;
+import io.iysfilter.server.TestKeys;
+import io.iysfilter.server.optout.OptOutLog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -144,7 +146,9 @@ class ShutdownDrainIT
 
     private static void assertOptOutsKept(final OptOutLoad optOuts, final Path dataDir) throws Exception
     {
-        final String log = Files.readString(dataDir.resolve("brands/" + BRAND + "/optouts.log"));
+        // the log's records as the server reads them (sealed on disk, docs/SECURITY.md §6)
+        final String log = String.join("\n", OptOutLog.read(dataDir.resolve("brands/" + BRAND + "/" +
+            OptOutLog.FILE_NAME), TestKeys.KEY, BRAND).records());
         try (FilterServer restarted = FilterServer.start(Fixtures.context(dataDir));
             FilterClient client = FilterClient.connect("127.0.0.1", restarted.binaryPort()))
         {
