@@ -108,7 +108,7 @@ final class ScrubCommand implements Callable<Integer>
                 column = (int)UsageException.parseLong("column", columnText, 1, 1024) - 1;
             }
             final FilterClient.Options options = FilterClient.Options.of(ask.host, ask.port)
-                .withTls(ask.clientTls());
+                .withTls(ask.tls.clientTls());
             final long startNs = System.nanoTime();
             final ListScrubber.Tally tally;
             try (FilterClient client = FilterClient.connect(options);
