@@ -179,11 +179,11 @@ public final class ServerTls implements AutoCloseable
 
     /**
      * Compare the files with those loaded; when they changed and the new ones check out, serve them to new
-     * connections. Runs every {@link TlsSettings#reloadIntervalMs()}; tests call it directly.
+     * connections. Runs every {@link TlsSettings#reloadIntervalMs()}; tests call it directly (one check at a time).
      *
      * @return true when the context was replaced.
      */
-    boolean reloadIfChanged()
+    synchronized boolean reloadIfChanged()
     {
         final String stamp = TlsMaterial.stamp(settings);
         final Loaded loaded = current.get();
