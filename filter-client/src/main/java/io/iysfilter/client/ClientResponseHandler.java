@@ -163,6 +163,22 @@ final class ClientResponseHandler extends ByteToMessageDecoder
         }
     }
 
+    /**
+     * A failed read (the connection reset, a TLS alert such as the server refusing this client's certificate)
+     * closes the connection; what is in flight fails with its message instead of a stack trace in the log.
+     */
+    @Override
+    public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
+    {
+        if (connectionError == null)
+        {
+            final Throwable root = cause.getCause() != null && cause.getCause().getMessage() != null ?
+                cause.getCause() : cause;
+            connectionError = "connection failed: " + root.getMessage();
+        }
+        ctx.close();
+    }
+
     @Override
     public void channelInactive(final ChannelHandlerContext ctx) throws Exception
     {

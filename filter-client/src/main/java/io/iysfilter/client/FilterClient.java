@@ -26,8 +26,12 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
 import org.agrona.concurrent.UnsafeBuffer;
+
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -44,6 +48,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *   <li><b>Connect:</b> {@link #connect(Options)} opens the connection and exchanges HELLO/WELCOME, so a client
  *   that connects has spoken to a real server. It fails with {@link FilterClientException}.</li>
+ *   <li><b>TLS:</b> with {@link Options#tls()} ({@link ClientTls}) the connection is TLS: the handshake must
+ *   succeed within the connect timeout, the server's certificate be trusted and, unless switched off explicitly,
+ *   name the host; else connecting fails with {@link FilterClientException} saying why.</li>
  *   <li><b>Timeouts:</b> every request fails with {@link TimeoutException} when no answer came within
  *   {@link Options#requestTimeoutMs()} (checked every {@value #SWEEP_INTERVAL_MS} ms). A late answer is dropped.</li>
  *   <li><b>Connection loss:</b> requests in flight fail with {@link FilterClientException}; they are not resent,
@@ -66,6 +73,8 @@ public final class FilterClient implements AutoCloseable
 {
     /** How often timed-out requests are failed. */
     public static final long SWEEP_INTERVAL_MS = 50;
+    /** The name of the TLS handler in a connection's pipeline. */
+    static final String TLS_HANDLER = "tls";
     private static final ServerInfo DEFAULT_LIMITS = new ServerInfo(FrameDescriptor.SCHEMA_VERSION,
         Limits.MAX_FRAME_LENGTH, Limits.MAX_BATCH_ENTRIES, Limits.MAX_ADDRESS_LENGTH, null);
 
@@ -90,9 +99,10 @@ public final class FilterClient implements AutoCloseable
      * @param requestTimeoutMs   how long a request may wait for its answer.
      * @param connectTimeoutMs   how long connecting and the HELLO exchange may take.
      * @param reconnectBackoffMs least time between two connection attempts.
+     * @param tls                TLS to the server, or null for plaintext.
      */
     public record Options(
-        String host, int port, long requestTimeoutMs, long connectTimeoutMs, long reconnectBackoffMs)
+        String host, int port, long requestTimeoutMs, long connectTimeoutMs, long reconnectBackoffMs, ClientTls tls)
     {
         /** Default request timeout. */
         public static final long REQUEST_TIMEOUT_MS_DEFAULT = 5_000;
@@ -111,6 +121,31 @@ public final class FilterClient implements AutoCloseable
             return new Options(host, port, REQUEST_TIMEOUT_MS_DEFAULT, CONNECT_TIMEOUT_MS_DEFAULT,
                 RECONNECT_BACKOFF_MS_DEFAULT);
         }
+
+        /**
+         * Plaintext options.
+         *
+         * @param host               server host.
+         * @param port               binary protocol port.
+         * @param requestTimeoutMs   how long a request may wait for its answer.
+         * @param connectTimeoutMs   how long connecting, the TLS handshake and the HELLO exchange may take.
+         * @param reconnectBackoffMs least time between two connection attempts.
+         */
+        public Options(
+            final String host, final int port, final long requestTimeoutMs, final long connectTimeoutMs,
+            final long reconnectBackoffMs)
+        {
+            this(host, port, requestTimeoutMs, connectTimeoutMs, reconnectBackoffMs, null);
+        }
+
+        /**
+         * @param tls TLS to the server, or null for plaintext.
+         * @return a copy with it.
+         */
+        public Options withTls(final ClientTls tls)
+        {
+            return new Options(host, port, requestTimeoutMs, connectTimeoutMs, reconnectBackoffMs, tls);
+        }
     }
 
     private FilterClient(final Options options, final EventLoopGroup sharedGroup)
@@ -128,6 +163,12 @@ public final class FilterClient implements AutoCloseable
                 @Override
                 protected void initChannel(final SocketChannel socket)
                 {
+                    if (options.tls != null)
+                    {
+                        final SslHandler tls = options.tls.newHandler(socket.alloc(), options.host, options.port);
+                        tls.setHandshakeTimeoutMillis(options.connectTimeoutMs);
+                        socket.pipeline().addLast(TLS_HANDLER, tls);
+                    }
                     socket.pipeline().addLast("flush", new FlushConsolidationHandler(256, true));
                     socket.pipeline().addLast("responses", new ClientResponseHandler(pending));
                 }
@@ -477,6 +518,7 @@ public final class FilterClient implements AutoCloseable
                 }
                 final io.netty.channel.Channel connected = connecting.channel();
                 channel = connected;
+                awaitHandshake(connected);
                 await(hello(connected));
                 lastFailedConnectNs = 0;
                 return connected;
@@ -492,6 +534,56 @@ public final class FilterClient implements AutoCloseable
                     new FilterClientException("cannot connect to " + options.host + ":" + options.port + ": " + ex,
                         null, ex);
             }
+        }
+    }
+
+    private void awaitHandshake(final io.netty.channel.Channel connected)
+    {
+        final SslHandler tls = (SslHandler)connected.pipeline().get(TLS_HANDLER);
+        if (tls == null)
+        {
+            return;
+        }
+        final Future<io.netty.channel.Channel> handshake = tls.handshakeFuture();
+        if (!handshake.awaitUninterruptibly(options.connectTimeoutMs + SWEEP_INTERVAL_MS, TimeUnit.MILLISECONDS))
+        {
+            throw new FilterClientException("TLS handshake with " + options.host + ":" + options.port +
+                " not done within " + options.connectTimeoutMs + " ms", null, null);
+        }
+        if (!handshake.isSuccess())
+        {
+            final StringBuilder why = new StringBuilder();
+            for (Throwable t = handshake.cause(); t != null; t = t.getCause())
+            {
+                if (t.getMessage() != null && why.indexOf(t.getMessage()) < 0)
+                {
+                    why.append(why.length() == 0 ? "" : ": ").append(t.getMessage());
+                }
+            }
+            throw new FilterClientException("TLS handshake with " + options.host + ":" + options.port +
+                " failed: " + why, null, handshake.cause());
+        }
+    }
+
+    /**
+     * @return the certificates the server presented on the current connection (its own first), or an empty list
+     * when the connection is plaintext or not open.
+     */
+    public List<java.security.cert.Certificate> serverCertificates()
+    {
+        final io.netty.channel.Channel current = channel;
+        final SslHandler tls = current == null ? null : (SslHandler)current.pipeline().get(TLS_HANDLER);
+        if (tls == null || !tls.handshakeFuture().isSuccess())
+        {
+            return List.of();
+        }
+        try
+        {
+            return List.of(tls.engine().getSession().getPeerCertificates());
+        }
+        catch (final SSLPeerUnverifiedException ex)
+        {
+            return List.of();
         }
     }
 

@@ -20,6 +20,8 @@ import io.iysfilter.server.metrics.ServiceMetrics;
 import io.iysfilter.server.milter.MilterEndpoint;
 import io.iysfilter.server.milter.MilterSettings;
 import io.iysfilter.server.net.NetworkEndpoints;
+import io.iysfilter.server.net.ServerTls;
+import io.iysfilter.server.net.TlsSettings;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
@@ -52,6 +54,7 @@ public final class FilterServer implements AutoCloseable
     private final OptOuts optOuts;
     private final ServiceMetrics metrics;
     private final NetworkEndpoints endpoints;
+    private final ServerTls tls;
     private boolean closed;
 
     private FilterServer(final Context context) throws IOException, InterruptedException
@@ -69,8 +72,11 @@ public final class FilterServer implements AutoCloseable
         FeedService following = null;
         NetworkEndpoints network = null;
         ServiceMetrics serviceMetrics = null;
+        ServerTls serverTls = null;
         try
         {
+            // first: a certificate that cannot be served stops the start before anything else is opened
+            serverTls = context.tls == null ? null : ServerTls.start(context.tls);
             pipeline = new IngestPipeline(store.writer(), IngestPipeline.DEFAULT_RING_SIZE);
             localOptOuts = new OptOuts(store, pipeline);
             replayOptOuts(localOptOuts);
@@ -82,6 +88,10 @@ public final class FilterServer implements AutoCloseable
                 following.bindTo(registry);
             }
             serviceMetrics = new ServiceMetrics(registry, store, pipeline);
+            if (serverTls != null)
+            {
+                serverTls.bindTo(registry);
+            }
             final ConsentFilter filter = new ConsentFilter(context.policy);
             network = new NetworkEndpoints(
                 new NetworkEndpoints.Settings(context.bindAddress, context.binaryPort, context.httpPort,
@@ -91,10 +101,14 @@ public final class FilterServer implements AutoCloseable
                 new HttpEndpoint(filter, store, following, localOptOuts,
                     new ReconcileService(store, pipeline, following), counters, serviceMetrics, context.http),
                 context.milterPort < 0 ? null : new MilterEndpoint(filter, store, context.milter, counters),
-                counters);
+                counters, serverTls);
         }
         catch (final Throwable ex)
         {
+            if (serverTls != null)
+            {
+                serverTls.close();
+            }
             if (serviceMetrics != null)
             {
                 serviceMetrics.close();
@@ -120,6 +134,7 @@ public final class FilterServer implements AutoCloseable
         feed = following;
         metrics = serviceMetrics;
         endpoints = network;
+        tls = serverTls;
         LOG.info("started: dataDir={}, brands={}, tacirRequiresRecord={}", context.dataDirectory,
             store.brands().size(), context.policy.tacirRequiresRecord());
     }
@@ -172,6 +187,14 @@ public final class FilterServer implements AutoCloseable
     public int milterPort()
     {
         return endpoints.milterPort();
+    }
+
+    /**
+     * @return TLS on the binary and HTTP listeners, or null when they are plaintext.
+     */
+    public ServerTls tls()
+    {
+        return tls;
     }
 
     /**
@@ -229,6 +252,10 @@ public final class FilterServer implements AutoCloseable
         }
         closed = true;
         endpoints.close();
+        if (tls != null)
+        {
+            tls.close();
+        }
         if (feed != null)
         {
             feed.close();
@@ -271,6 +298,7 @@ public final class FilterServer implements AutoCloseable
         private long binaryFrameTimeoutMs = BinaryEndpoint.FRAME_TIMEOUT_MS_DEFAULT;
         private boolean busyPoll;
         private FilterPolicy policy = FilterPolicy.DEFAULT;
+        private TlsSettings tls;
         private IndexOptions indexOptions = IndexOptions.withEntries(IndexOptions.DEFAULT_ENTRIES_PER_MAP);
 
         /**
@@ -450,6 +478,24 @@ public final class FilterServer implements AutoCloseable
         {
             this.binaryFrameTimeoutMs = binaryFrameTimeoutMs;
             return this;
+        }
+
+        /**
+         * @param tls TLS for the binary and HTTP listeners, or null (the default) for plaintext.
+         * @return this.
+         */
+        public Context tls(final TlsSettings tls)
+        {
+            this.tls = tls;
+            return this;
+        }
+
+        /**
+         * @return TLS for the binary and HTTP listeners, or null for plaintext.
+         */
+        public TlsSettings tls()
+        {
+            return tls;
         }
 
         /**

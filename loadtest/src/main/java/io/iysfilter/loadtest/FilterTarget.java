@@ -1,6 +1,7 @@
 package io.iysfilter.loadtest;
 
 import io.iysfilter.client.CheckResult;
+import io.iysfilter.client.ClientTls;
 import io.iysfilter.client.FilterClient;
 import io.iysfilter.protocol.Verdicts;
 import io.iysfilter.protocol.codecs.Reason;
@@ -20,6 +21,7 @@ public final class FilterTarget implements LoadTarget
     private final int port;
     private final Workload.Requests requests;
     private final EventLoopGroup group;
+    private final ClientTls tls;
     private final List<FilterClient> clients = new CopyOnWriteArrayList<>();
 
     /**
@@ -32,6 +34,22 @@ public final class FilterTarget implements LoadTarget
     public FilterTarget(
         final String host, final int port, final Workload.Requests requests, final int threads, final boolean busyPoll)
     {
+        this(host, port, requests, threads, busyPoll, null);
+    }
+
+    /**
+     * @param host     server host.
+     * @param port     binary protocol port.
+     * @param requests the pool, with expected answers.
+     * @param threads  client event-loop threads.
+     * @param busyPoll whether those threads busy-poll.
+     * @param tls      TLS to the server, or null for plaintext.
+     */
+    public FilterTarget(
+        final String host, final int port, final Workload.Requests requests, final int threads, final boolean busyPoll,
+        final ClientTls tls)
+    {
+        this.tls = tls;
         this.host = host;
         this.port = port;
         this.requests = requests;
@@ -48,7 +66,8 @@ public final class FilterTarget implements LoadTarget
     public Connection connect()
     {
         final FilterClient client = FilterClient.connect(new FilterClient.Options(host, port, 30_000,
-            FilterClient.Options.CONNECT_TIMEOUT_MS_DEFAULT, FilterClient.Options.RECONNECT_BACKOFF_MS_DEFAULT), group);
+            FilterClient.Options.CONNECT_TIMEOUT_MS_DEFAULT, FilterClient.Options.RECONNECT_BACKOFF_MS_DEFAULT)
+            .withTls(tls), group);
         clients.add(client);
         return new Connection()
         {

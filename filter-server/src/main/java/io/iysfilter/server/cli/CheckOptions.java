@@ -3,6 +3,7 @@ package io.iysfilter.server.cli;
 import io.iysfilter.protocol.codecs.Channel;
 import io.iysfilter.protocol.codecs.MessageKind;
 import io.iysfilter.protocol.codecs.RecipientType;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -33,4 +34,7 @@ final class CheckOptions
     @Option(names = "--port", paramLabel = "P", converter = Converters.Port.class,
         description = "its binary protocol port (default 7700)")
     int port = 7700;
+
+    @Mixin
+    TlsClientOptions tls = new TlsClientOptions();
 }

@@ -7,6 +7,7 @@ import io.iysfilter.server.iys.FeedSettings;
 import io.iysfilter.server.http.HttpSettings;
 import io.iysfilter.server.logging.Secrets;
 import io.iysfilter.server.milter.MilterSettings;
+import io.iysfilter.server.net.TlsSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -277,9 +278,47 @@ final class ServeSettings
             .binaryIdleTimeoutMs(Setting.BINARY_IDLE_TIMEOUT.value(settings))
             .binaryFrameTimeoutMs(Setting.BINARY_FRAME_TIMEOUT.value(settings))
             .policy(new FilterPolicy(tacir))
+            .tls(tls(settings))
             .indexOptions(new IndexOptions(entries, IndexOptions.DEFAULT_MAX_BLOAT_FACTOR,
                 brand -> unbounded.contains(brand) ? 0 : boundMs).withMaxFutureSkewMs(skewMs)
                 .withDiskReserve(reserveMib * MIB));
+    }
+
+    /**
+     * @return TLS for the binary and HTTP listeners, or null when {@code tls-cert-file} is not set (then no other
+     * {@code tls-*} file may be).
+     */
+    private static TlsSettings tls(final Properties settings)
+    {
+        final String certFile = Setting.TLS_CERT_FILE.value(settings).trim();
+        final String keyFile = Setting.TLS_KEY_FILE.value(settings).trim();
+        final String caFile = Setting.TLS_CLIENT_CA_FILE.value(settings).trim();
+        final TlsSettings.ClientAuth auth = Setting.TLS_CLIENT_AUTH.value(settings);
+        if (certFile.isEmpty())
+        {
+            if (!keyFile.isEmpty() || !caFile.isEmpty() || auth != null)
+            {
+                throw new UsageException("tls-cert-file: missing (tls-key-file, tls-client-ca-file and " +
+                    "tls-client-auth apply only with it)");
+            }
+            return null;
+        }
+        if (keyFile.isEmpty())
+        {
+            throw new UsageException("tls-key-file: missing (expected: the PEM PKCS#8 key of tls-cert-file)");
+        }
+        warnIfOthersMayRead(Path.of(keyFile), "TLS key file");
+        try
+        {
+            return new TlsSettings(Path.of(certFile), Path.of(keyFile), caFile.isEmpty() ? null : Path.of(caFile),
+                auth != null ? auth : caFile.isEmpty() ? TlsSettings.ClientAuth.NONE : TlsSettings.ClientAuth.REQUIRE,
+                Setting.TLS_PROTOCOLS.value(settings), Setting.TLS_PROVIDER.value(settings),
+                Setting.TLS_RELOAD_INTERVAL.value(settings), Setting.TLS_HANDSHAKE_TIMEOUT.value(settings));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new UsageException(ex.getMessage());
+        }
     }
 
     /**

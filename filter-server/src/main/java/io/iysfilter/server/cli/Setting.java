@@ -6,6 +6,7 @@ import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.iys.FeedSettings;
 import io.iysfilter.server.milter.MilterEndpoint;
 import io.iysfilter.server.milter.MilterSettings;
+import io.iysfilter.server.net.TlsSettings;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -137,6 +138,32 @@ final class Setting<T>
         "MiB the data directory's file system keeps usable: below it every change and opt-out is refused as " +
         "\"disk full\" (opt-outs get 507) instead of growing a map into space that is not there; `0` switches the " +
         "guard off (docs/OPERATIONS.md \"When the disk fills up\")");
+    // --- TLS on the binary and HTTP listeners (docs/OPERATIONS.md "TLS"); on when tls-cert-file is set ---
+    static final Setting<String> TLS_CERT_FILE = of("tls-cert-file", "FILE", Setting::text, "",
+        "PEM certificate chain, the server's first: the binary and HTTP listeners then speak TLS only (the milter " +
+        "stays plaintext); refused at start when unreadable, expired or not the key's").shownAs("(none: plaintext)");
+    static final Setting<String> TLS_KEY_FILE = of("tls-key-file", "FILE", Setting::text, "",
+        "the certificate's private key, PEM PKCS#8 unencrypted (`BEGIN PRIVATE KEY`); a warning when group or " +
+        "others may read it").shownAs("(required with `tls-cert-file`)");
+    static final Setting<String> TLS_CLIENT_CA_FILE = of("tls-client-ca-file", "FILE", Setting::text, "",
+        "PEM certificates of the CA that signs the clients' certificates (mutual TLS)").shownAs("(none)");
+    static final Setting<TlsSettings.ClientAuth> TLS_CLIENT_AUTH = of("tls-client-auth", "none|optional|require",
+        Setting::clientAuth, "", "client certificates: `require` refuses a handshake without one the client CA " +
+        "signed, `optional` asks and accepts none, `none` does not ask")
+        .shownAs("`require` with `tls-client-ca-file`, else `none`");
+    static final Setting<List<String>> TLS_PROTOCOLS = of("tls-protocols", "P,P", Setting::protocols,
+        String.join(",", TlsSettings.PROTOCOLS_DEFAULT), "`TLSv1.3`, or `TLSv1.3,TLSv1.2` for clients that cannot " +
+        "do 1.3; anything older is refused at start");
+    static final Setting<TlsSettings.Provider> TLS_PROVIDER = of("tls-provider", "auto|openssl|jdk",
+        Setting::provider, "auto", "TLS engine: `openssl` (BoringSSL, bundled for linux-x86_64) or refuse to " +
+        "start, `jdk`, or `auto`: OpenSSL when it loads, else the JDK's (the start-up log says which)");
+    static final Setting<Long> TLS_RELOAD_INTERVAL = of("tls-reload-interval", "D", Setting::duration,
+        TlsSettings.RELOAD_INTERVAL_MS_DEFAULT / 1000 + "s", "how often the certificate and key files are " +
+        "compared with those loaded; a changed pair that checks out serves new connections, a bad one is logged " +
+        "and the old kept; `off` for never");
+    static final Setting<Long> TLS_HANDSHAKE_TIMEOUT = of("tls-handshake-timeout", "D", Setting::timeout,
+        TlsSettings.HANDSHAKE_TIMEOUT_MS_DEFAULT / 1000 + "s", "a connection whose TLS handshake is not done " +
+        "within this long is closed");
     // --- personal data at rest and secrets (docs/SECURITY.md) ---
     static final Setting<String> KEY_FILE = of("key-file", "FILE", Setting::text, "",
         "the index key: 32 random bytes, created on first use with mode 0600 and refused when group or others may " +
@@ -497,6 +524,51 @@ final class Setting<T>
             throw new UsageException(name + ": '" + text + "' (expected: fsync or process)");
         }
         return value.equals("fsync");
+    }
+
+    /**
+     * @return the client authentication, or null for "as the client CA file implies".
+     */
+    private static TlsSettings.ClientAuth clientAuth(final String name, final String text)
+    {
+        final String value = text.trim().toUpperCase(Locale.ROOT);
+        if (value.isEmpty())
+        {
+            return null;
+        }
+        for (final TlsSettings.ClientAuth auth : TlsSettings.ClientAuth.values())
+        {
+            if (auth.name().equals(value))
+            {
+                return auth;
+            }
+        }
+        throw new UsageException(name + ": '" + text + "' (expected: none, optional or require)");
+    }
+
+    private static TlsSettings.Provider provider(final String name, final String text)
+    {
+        final String value = text.trim().toUpperCase(Locale.ROOT);
+        for (final TlsSettings.Provider provider : TlsSettings.Provider.values())
+        {
+            if (provider.name().equals(value))
+            {
+                return provider;
+            }
+        }
+        throw new UsageException(name + ": '" + text + "' (expected: auto, openssl or jdk)");
+    }
+
+    private static List<String> protocols(final String name, final String text)
+    {
+        try
+        {
+            return TlsSettings.parseProtocols(text);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new UsageException(ex.getMessage());
+        }
     }
 
     /**

@@ -40,7 +40,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The server's Netty edge: binds the binary protocol, HTTP and milter endpoints (each built by its own package) on one
- * group of event loops (native epoll when available), limits binary connections, runs milter decisions and
+ * group of event loops (native epoll when available), puts TLS ({@link ServerTls}) first on binary and HTTP
+ * connections when it is on, limits binary connections, runs milter decisions and
  * reconciliations on a small worker pool, and stops them all gracefully ({@link #close()}).
  */
 public final class NetworkEndpoints implements AutoCloseable
@@ -94,6 +95,7 @@ public final class NetworkEndpoints implements AutoCloseable
      * @param http     the HTTP endpoint.
      * @param milter   the milter endpoint, or null when {@code settings.milterPort()} is -1.
      * @param counters the counters: connections refused, and requests (the drain waits for them to stop).
+     * @param tls      TLS for the binary and HTTP listeners (never the milter's), or null for plaintext.
      * @throws InterruptedException when interrupted while binding.
      */
     public NetworkEndpoints(
@@ -101,7 +103,8 @@ public final class NetworkEndpoints implements AutoCloseable
         final BinaryEndpoint binary,
         final HttpEndpoint http,
         final MilterEndpoint milter,
-        final ServerCounters counters) throws InterruptedException
+        final ServerCounters counters,
+        final ServerTls tls) throws InterruptedException
     {
         if (settings.milterPort() >= 0 && milter == null)
         {
@@ -134,6 +137,10 @@ public final class NetworkEndpoints implements AutoCloseable
                     protected void initChannel(final SocketChannel channel)
                     {
                         connections.add(channel);
+                        if (tls != null)
+                        {
+                            tls.mount(channel.pipeline(), Endpoint.BINARY);
+                        }
                         binary.mount(channel.pipeline());
                     }
                 });
@@ -144,6 +151,10 @@ public final class NetworkEndpoints implements AutoCloseable
                     protected void initChannel(final SocketChannel channel)
                     {
                         connections.add(channel);
+                        if (tls != null)
+                        {
+                            tls.mount(channel.pipeline(), Endpoint.HTTP);
+                        }
                         channel.pipeline().addLast("writability", new WritabilityGate(counters, Endpoint.HTTP));
                         http.mount(channel.pipeline(), blockingWork);
                     }
@@ -166,10 +177,11 @@ public final class NetworkEndpoints implements AutoCloseable
             close();
             throw ex;
         }
-        LOG.info("listening: binary={} ({}), http={}, milter={}, transport={}, ioThreads={}, busyPoll={}",
+        LOG.info("listening: binary={} ({}), http={}, milter={}, transport={}, ioThreads={}, busyPoll={}, {}",
             binaryChannel.localAddress(), binary.limits(), httpChannel.localAddress(),
-            milterChannel == null ? "off" : milterChannel.localAddress(), epoll ? "epoll" : "nio",
-            settings.ioThreads(), epoll && settings.busyPoll());
+            milterChannel == null ? "off" : milterChannel.localAddress() + (tls == null ? "" : " (plaintext)"),
+            epoll ? "epoll" : "nio", settings.ioThreads(), epoll && settings.busyPoll(),
+            tls == null ? "tls=off" : tls.describe());
     }
 
     private Channel bind(

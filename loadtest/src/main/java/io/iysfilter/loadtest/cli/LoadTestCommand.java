@@ -8,7 +8,9 @@ import io.iysfilter.loadtest.RedisTarget;
 import io.iysfilter.loadtest.Reports;
 import io.iysfilter.loadtest.RunResult;
 import io.iysfilter.loadtest.Workload;
+import io.iysfilter.client.ClientTls;
 import io.iysfilter.server.cli.Main;
+import io.iysfilter.server.cli.TlsClientOptions;
 import io.iysfilter.server.cli.UsageException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -160,6 +162,9 @@ final class LoadTestCommand implements Callable<Integer>
         @Option(names = "--name", paramLabel = "NAME", description = "run name in the reports")
         private String name;
 
+        @Mixin
+        private TlsClientOptions tls = new TlsClientOptions();
+
         Run(final PrintStream out)
         {
             this.out = out;
@@ -181,11 +186,16 @@ final class LoadTestCommand implements Callable<Integer>
             out.printf("generated %,d requests over %,d recipients (seed %d)%n", requests.size(),
                 workload.recipients(), workload.seed());
             final int threads = (int)UsageException.inRange("client-threads", clientThreads, 1, 64);
+            final ClientTls clientTls = tls.clientTls();
+            if (clientTls != null && "redis".equals(target))
+            {
+                throw new UsageException("--tls-* options apply to --target iys-filter only");
+            }
             final RunResult result;
             try (LoadTarget loadTarget = "redis".equals(target) ?
                 new RedisTarget(host, redisPort(), workload, requests, threads, busyPoll) :
                 new FilterTarget(host, (int)UsageException.inRange("port", port, 1, 65535), requests, threads,
-                    busyPoll))
+                    busyPoll, clientTls))
             {
                 result = LoadRun.run(loadTarget, requests, settings, outDir.resolve(settings.name() + ".hlog"), out);
             }
