@@ -7,12 +7,20 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+import javax.security.auth.x500.X500Principal;
 
 /**
  * Authentication and the clients file behind it, for every endpoint: on when a clients file is set
@@ -146,6 +154,61 @@ public final class Authenticator implements AutoCloseable
             onFailure(address, nowNs);
         }
         return client;
+    }
+
+    /**
+     * Mutual TLS: the client named by a verified peer certificate's subject CN. Call it once the TLS handshake has
+     * completed (the session's peer certificates were then verified against the client CA).
+     *
+     * @param session the connection's TLS session.
+     * @return the client whose {@code cn} the certificate's subject CN is; null when authentication is off, the peer
+     *         sent no certificate, or its CN names no client.
+     */
+    public Client byPeerCertificate(final SSLSession session)
+    {
+        final Clients current = clients;
+        if (current == null || session == null)
+        {
+            return null;
+        }
+        try
+        {
+            final Certificate[] chain = session.getPeerCertificates();
+            if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf))
+            {
+                return null;
+            }
+            return current.byCertificateName(commonName(leaf.getSubjectX500Principal()));
+        }
+        catch (final SSLPeerUnverifiedException ex)
+        {
+            return null;
+        }
+    }
+
+    /**
+     * @param subject a certificate's subject.
+     * @return its CN (the most specific one when it has several), or null when it has none.
+     */
+    public static String commonName(final X500Principal subject)
+    {
+        try
+        {
+            final List<Rdn> rdns = new LdapName(subject.getName(X500Principal.RFC2253)).getRdns();
+            // LdapName lists the RDNs from the least specific (the last in RFC 2253's text) to the most specific
+            for (int i = rdns.size() - 1; i >= 0; i--)
+            {
+                if ("CN".equalsIgnoreCase(rdns.get(i).getType()) && rdns.get(i).getValue() instanceof String cn)
+                {
+                    return cn;
+                }
+            }
+            return null;
+        }
+        catch (final InvalidNameException ex)
+        {
+            return null;
+        }
     }
 
     /**

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.concurrent.TimeUnit;
+import javax.security.auth.x500.X500Principal;
 
 import static io.iysfilter.server.security.ClientsTest.ascii;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -158,5 +159,24 @@ class AuthenticatorTest
         assertSame(rates.forClient(stats, 0), rates.forClient(stats, 5), "one rate for all the client's connections");
         assertSame(rates.forAddress(ADDRESS, 0), rates.forAddress(ADDRESS, 5));
         assertNull(ScrubRates.OFF.forClient(stats, 0));
+    }
+
+    @Test
+    void shouldNameTheClientOfACertificateByItsSubjectCommonName() throws Exception
+    {
+        final Path file = write(client("acme", acme) + "[gateway]\nroles = check\nbrands = 600002\n" +
+            "cn = Beta Gateway, 1\n");
+        try (Authenticator auth = Authenticator.load(file, 10, counters))
+        {
+            final String cn = Authenticator.commonName(
+                new X500Principal("CN=Beta Gateway\\, 1, OU=Ops, O=Beta A.S., C=TR"));
+            assertEquals("Beta Gateway, 1", cn, "an escaped comma is part of the CN");
+            assertEquals("gateway", auth.clients().byCertificateName(cn).id());
+            assertEquals("x", Authenticator.commonName(new X500Principal("C=TR, O=Beta, CN=x")),
+                "whichever order the subject lists its parts in");
+            assertNull(Authenticator.commonName(new X500Principal("O=Beta, C=TR")), "a subject without a CN");
+            assertNull(auth.clients().byCertificateName("acme"), "a client without cn is never named by one");
+            assertNull(auth.byPeerCertificate(null));
+        }
     }
 }
