@@ -66,6 +66,8 @@ public final class FilterClient implements AutoCloseable
 {
     /** How often timed-out requests are failed. */
     public static final long SWEEP_INTERVAL_MS = 50;
+    /** Longest bearer token a HELLO carries: its length prefix is a uint8 of at most 254. */
+    public static final int MAX_TOKEN_LENGTH = 254;
     private static final ServerInfo DEFAULT_LIMITS = new ServerInfo(FrameDescriptor.SCHEMA_VERSION,
         Limits.MAX_FRAME_LENGTH, Limits.MAX_BATCH_ENTRIES, Limits.MAX_ADDRESS_LENGTH, null);
 
@@ -90,9 +92,12 @@ public final class FilterClient implements AutoCloseable
      * @param requestTimeoutMs   how long a request may wait for its answer.
      * @param connectTimeoutMs   how long connecting and the HELLO exchange may take.
      * @param reconnectBackoffMs least time between two connection attempts.
+     * @param token              the bearer token sent in every HELLO (protocol version 2), or null for none: a server
+     *                           with authentication on refuses every CHECK of a connection without one (unless its
+     *                           TLS client certificate names the client).
      */
     public record Options(
-        String host, int port, long requestTimeoutMs, long connectTimeoutMs, long reconnectBackoffMs)
+        String host, int port, long requestTimeoutMs, long connectTimeoutMs, long reconnectBackoffMs, String token)
     {
         /** Default request timeout. */
         public static final long REQUEST_TIMEOUT_MS_DEFAULT = 5_000;
@@ -110,6 +115,54 @@ public final class FilterClient implements AutoCloseable
         {
             return new Options(host, port, REQUEST_TIMEOUT_MS_DEFAULT, CONNECT_TIMEOUT_MS_DEFAULT,
                 RECONNECT_BACKOFF_MS_DEFAULT);
+        }
+
+        /**
+         * Options without a token.
+         *
+         * @param host               server host.
+         * @param port               binary protocol port.
+         * @param requestTimeoutMs   how long a request may wait for its answer.
+         * @param connectTimeoutMs   how long connecting and the HELLO exchange may take.
+         * @param reconnectBackoffMs least time between two connection attempts.
+         */
+        public Options(final String host, final int port, final long requestTimeoutMs, final long connectTimeoutMs,
+            final long reconnectBackoffMs)
+        {
+            this(host, port, requestTimeoutMs, connectTimeoutMs, reconnectBackoffMs, null);
+        }
+
+        /**
+         * Checks the token: printable ASCII, at most {@value FilterClient#MAX_TOKEN_LENGTH} characters.
+         */
+        public Options
+        {
+            if (token != null && (token.isEmpty() || token.length() > MAX_TOKEN_LENGTH ||
+                !token.chars().allMatch((c) -> c > 0x20 && c < 0x7F)))
+            {
+                throw new IllegalArgumentException("token: expected 1.." + MAX_TOKEN_LENGTH +
+                    " printable ASCII characters, as `iys-filter token new` prints");
+            }
+        }
+
+        /**
+         * @param bearerToken the token to send in HELLO, or null for none.
+         * @return these options with that token.
+         */
+        public Options withToken(final String bearerToken)
+        {
+            return new Options(host, port, requestTimeoutMs, connectTimeoutMs, reconnectBackoffMs, bearerToken);
+        }
+
+        /**
+         * @return the options, the token masked: they end up in logs.
+         */
+        @Override
+        public String toString()
+        {
+            return "Options[host=" + host + ", port=" + port + ", requestTimeoutMs=" + requestTimeoutMs +
+                ", connectTimeoutMs=" + connectTimeoutMs + ", reconnectBackoffMs=" + reconnectBackoffMs +
+                ", token=" + (token == null ? "none" : "****") + "]";
         }
     }
 
@@ -350,11 +403,21 @@ public final class FilterClient implements AutoCloseable
         final long correlationId = correlationIds.incrementAndGet();
         final CompletableFuture<ServerInfo> future = new CompletableFuture<>();
         final Encoders codec = encoders.get();
-        final int length = FrameDescriptor.MESSAGE_OFFSET + HelloEncoder.BLOCK_LENGTH;
+        final String token = options.token();
+        final int length = FrameDescriptor.MESSAGE_OFFSET + HelloEncoder.BLOCK_LENGTH +
+            (token == null ? 0 : 1 + token.length());
         write(target, new PendingRequest(PendingRequest.HELLO, future, deadlineNs()), correlationId, length,
-            (buffer) -> codec.hello.wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, codec.header)
-                .correlationId(correlationId)
-                .protocolVersion(FrameDescriptor.SCHEMA_VERSION));
+            (buffer) ->
+            {
+                final HelloEncoder hello = codec.hello
+                    .wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, codec.header)
+                    .correlationId(correlationId)
+                    .protocolVersion(FrameDescriptor.SCHEMA_VERSION);
+                if (token != null)
+                {
+                    hello.token(token);
+                }
+            });
         return future.thenApply((info) ->
         {
             serverInfo = info;

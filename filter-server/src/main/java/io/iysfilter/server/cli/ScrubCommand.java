@@ -107,7 +107,7 @@ final class ScrubCommand implements Callable<Integer>
             {
                 column = (int)UsageException.parseLong("column", columnText, 1, 1024) - 1;
             }
-            final FilterClient.Options options = FilterClient.Options.of(ask.host, ask.port);
+            final FilterClient.Options options = ask.withToken(FilterClient.Options.of(ask.host, ask.port));
             final long startNs = System.nanoTime();
             final ListScrubber.Tally tally;
             try (FilterClient client = FilterClient.connect(options);
