@@ -292,7 +292,7 @@ class BinaryAuthTest
         return Arrays.copyOf(buffer.byteArray(), length);
     }
 
-    private static byte[] check(final long correlationId, final long brand)
+    static byte[] check(final long correlationId, final long brand)
     {
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[128]);
         final CheckEncoder encoder = new CheckEncoder()
