@@ -75,6 +75,8 @@ public final class FilterClient implements AutoCloseable
     public static final long SWEEP_INTERVAL_MS = 50;
     /** The name of the TLS handler in a connection's pipeline. */
     static final String TLS_HANDLER = "tls";
+    /** Longest bearer token a HELLO carries: its length prefix is a uint8 of at most 254. */
+    public static final int MAX_TOKEN_LENGTH = 254;
     private static final ServerInfo DEFAULT_LIMITS = new ServerInfo(FrameDescriptor.SCHEMA_VERSION,
         Limits.MAX_FRAME_LENGTH, Limits.MAX_BATCH_ENTRIES, Limits.MAX_ADDRESS_LENGTH, null);
 
@@ -97,12 +99,21 @@ public final class FilterClient implements AutoCloseable
      * @param host               server host.
      * @param port               binary protocol port.
      * @param requestTimeoutMs   how long a request may wait for its answer.
-     * @param connectTimeoutMs   how long connecting and the HELLO exchange may take.
+     * @param connectTimeoutMs   how long connecting, the TLS handshake and the HELLO exchange may take.
      * @param reconnectBackoffMs least time between two connection attempts.
      * @param tls                TLS to the server, or null for plaintext.
+     * @param token              the bearer token sent in every HELLO (protocol version 2), or null for none: a server
+     *                           with authentication on refuses every CHECK of a connection without one (unless its
+     *                           TLS client certificate names the client).
      */
     public record Options(
-        String host, int port, long requestTimeoutMs, long connectTimeoutMs, long reconnectBackoffMs, ClientTls tls)
+        String host,
+        int port,
+        long requestTimeoutMs,
+        long connectTimeoutMs,
+        long reconnectBackoffMs,
+        ClientTls tls,
+        String token)
     {
         /** Default request timeout. */
         public static final long REQUEST_TIMEOUT_MS_DEFAULT = 5_000;
@@ -123,7 +134,7 @@ public final class FilterClient implements AutoCloseable
         }
 
         /**
-         * Plaintext options.
+         * Plaintext options without a token.
          *
          * @param host               server host.
          * @param port               binary protocol port.
@@ -135,7 +146,7 @@ public final class FilterClient implements AutoCloseable
             final String host, final int port, final long requestTimeoutMs, final long connectTimeoutMs,
             final long reconnectBackoffMs)
         {
-            this(host, port, requestTimeoutMs, connectTimeoutMs, reconnectBackoffMs, null);
+            this(host, port, requestTimeoutMs, connectTimeoutMs, reconnectBackoffMs, null, null);
         }
 
         /**
@@ -144,7 +155,40 @@ public final class FilterClient implements AutoCloseable
          */
         public Options withTls(final ClientTls tls)
         {
-            return new Options(host, port, requestTimeoutMs, connectTimeoutMs, reconnectBackoffMs, tls);
+            return new Options(host, port, requestTimeoutMs, connectTimeoutMs, reconnectBackoffMs, tls, token);
+        }
+
+        /**
+         * Checks the token: printable ASCII, at most {@value FilterClient#MAX_TOKEN_LENGTH} characters.
+         */
+        public Options
+        {
+            if (token != null && (token.isEmpty() || token.length() > MAX_TOKEN_LENGTH ||
+                !token.chars().allMatch((c) -> c > 0x20 && c < 0x7F)))
+            {
+                throw new IllegalArgumentException("token: expected 1.." + MAX_TOKEN_LENGTH +
+                    " printable ASCII characters, as `iys-filter token new` prints");
+            }
+        }
+
+        /**
+         * @param bearerToken the token to send in HELLO, or null for none.
+         * @return these options with that token.
+         */
+        public Options withToken(final String bearerToken)
+        {
+            return new Options(host, port, requestTimeoutMs, connectTimeoutMs, reconnectBackoffMs, tls, bearerToken);
+        }
+
+        /**
+         * @return the options, the token masked: they end up in logs.
+         */
+        @Override
+        public String toString()
+        {
+            return "Options[host=" + host + ", port=" + port + ", requestTimeoutMs=" + requestTimeoutMs +
+                ", connectTimeoutMs=" + connectTimeoutMs + ", reconnectBackoffMs=" + reconnectBackoffMs + ", tls=" + (tls == null ? "off" : "on") +
+                ", token=" + (token == null ? "none" : "****") + "]";
         }
     }
 
@@ -391,11 +435,21 @@ public final class FilterClient implements AutoCloseable
         final long correlationId = correlationIds.incrementAndGet();
         final CompletableFuture<ServerInfo> future = new CompletableFuture<>();
         final Encoders codec = encoders.get();
-        final int length = FrameDescriptor.MESSAGE_OFFSET + HelloEncoder.BLOCK_LENGTH;
+        final String token = options.token();
+        final int length = FrameDescriptor.MESSAGE_OFFSET + HelloEncoder.BLOCK_LENGTH +
+            (token == null ? 0 : 1 + token.length());
         write(target, new PendingRequest(PendingRequest.HELLO, future, deadlineNs()), correlationId, length,
-            (buffer) -> codec.hello.wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, codec.header)
-                .correlationId(correlationId)
-                .protocolVersion(FrameDescriptor.SCHEMA_VERSION));
+            (buffer) ->
+            {
+                final HelloEncoder hello = codec.hello
+                    .wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, codec.header)
+                    .correlationId(correlationId)
+                    .protocolVersion(FrameDescriptor.SCHEMA_VERSION);
+                if (token != null)
+                {
+                    hello.token(token);
+                }
+            });
         return future.thenApply((info) ->
         {
             serverInfo = info;

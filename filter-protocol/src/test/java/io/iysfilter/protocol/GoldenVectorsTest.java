@@ -37,6 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every message's canonical encoding lives in src/test/resources/golden/*.hex, the vectors other-language clients
@@ -65,6 +66,52 @@ class GoldenVectorsTest
             .protocolVersion(1)
             .encodedLength());
         assertBytes(golden, encoded);
+    }
+
+    @Test
+    void shouldMatchHelloWithAToken()
+    {
+        final String token = "iysf_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
+        final UnsafeBuffer golden = load("hello-token.hex");
+        assertHeader(golden, HelloDecoder.TEMPLATE_ID, HelloDecoder.BLOCK_LENGTH);
+        assertEquals(2, header.version(), "the token came with version 2");
+        final HelloDecoder decoder = new HelloDecoder().wrap(golden, FrameDescriptor.MESSAGE_OFFSET,
+            header.blockLength(), header.version());
+        assertEquals(1L, decoder.correlationId());
+        assertEquals(2, decoder.protocolVersion());
+        assertEquals(token, decoder.token());
+        assertEquals(golden.capacity(), FrameDescriptor.MESSAGE_OFFSET + decoder.encodedLength(),
+            "the token ends the frame");
+
+        assertBytes(golden, frame(new HelloEncoder()
+            .wrapAndApplyHeader(buffer(), FrameDescriptor.MESSAGE_HEADER_OFFSET, headerEncoder)
+            .correlationId(1L)
+            .protocolVersion(2)
+            .token(token)
+            .encodedLength()));
+
+        final UnsafeBuffer empty = load("hello-no-token.hex");
+        assertHeader(empty, HelloDecoder.TEMPLATE_ID, HelloDecoder.BLOCK_LENGTH);
+        final HelloDecoder withoutToken = new HelloDecoder().wrap(empty, FrameDescriptor.MESSAGE_OFFSET,
+            header.blockLength(), header.version());
+        assertEquals(0, withoutToken.tokenLength());
+        assertBytes(empty, frame(new HelloEncoder()
+            .wrapAndApplyHeader(buffer(), FrameDescriptor.MESSAGE_HEADER_OFFSET, headerEncoder)
+            .correlationId(1L)
+            .protocolVersion(2)
+            .token("")
+            .encodedLength()));
+    }
+
+    @Test
+    void shouldReadAVersionOneHelloAsOneWithoutAToken()
+    {
+        final UnsafeBuffer golden = load("hello.hex");
+        assertHeader(golden, HelloDecoder.TEMPLATE_ID, HelloDecoder.BLOCK_LENGTH);
+        assertEquals(1, header.version());
+        final HelloDecoder decoder = new HelloDecoder().wrap(golden, FrameDescriptor.MESSAGE_OFFSET,
+            header.blockLength(), header.version());
+        assertEquals(0, decoder.tokenLength(), "a field since version 2 reads as empty in a version-1 frame");
     }
 
     @Test
@@ -217,6 +264,10 @@ class GoldenVectorsTest
             "no complete frame within the idle timeout: idleTimeoutMs=300000");
         assertError("error-frame-timeout.hex", 0L, ErrorCode.FRAME_TIMEOUT,
             "frame not completed within the frame timeout: frameTimeoutMs=10000");
+        assertError("error-unauthorised.hex", 1L, ErrorCode.UNAUTHORISED, "token not accepted");
+        assertEquals(11, ErrorCode.UNAUTHORISED.value());
+        assertError("error-forbidden.hex", 42L, ErrorCode.FORBIDDEN, "client acme may not ask about brand 600003");
+        assertEquals(12, ErrorCode.FORBIDDEN.value());
     }
 
     private record Entry(Channel channel, RecipientType type, MessageKind kind, String recipient)
@@ -337,10 +388,13 @@ class GoldenVectorsTest
         assertEquals(templateId, header.templateId());
         assertEquals(blockLength, header.blockLength());
         assertEquals(FrameDescriptor.SCHEMA_ID, header.schemaId());
-        assertEquals(FrameDescriptor.SCHEMA_VERSION, header.version());
+        assertTrue(header.version() >= 1 && header.version() <= FrameDescriptor.SCHEMA_VERSION,
+            "a version this schema knows: " + header.version());
+        goldenVersion = header.version();
     }
 
     private UnsafeBuffer encodeBuffer;
+    private int goldenVersion;
 
     private UnsafeBuffer buffer()
     {
@@ -355,6 +409,9 @@ class GoldenVectorsTest
     {
         final int frameLength = FrameDescriptor.MESSAGE_OFFSET + messageLength;
         FrameDescriptor.frameLength(encodeBuffer, 0, frameLength);
+        // The vectors written before version 2 stay version-1 encodings: their layouts did not change, only the
+        // version a version-2 encoder writes in the header.
+        new MessageHeaderEncoder().wrap(encodeBuffer, FrameDescriptor.MESSAGE_HEADER_OFFSET).version(goldenVersion);
         final byte[] bytes = new byte[frameLength];
         encodeBuffer.getBytes(0, bytes);
         return new UnsafeBuffer(bytes);

@@ -15,6 +15,7 @@ import io.iysfilter.server.iys.ReconcileService;
 import io.iysfilter.server.logging.Recipients;
 import io.iysfilter.server.optout.OptOutReplay;
 import io.iysfilter.server.optout.OptOuts;
+import io.iysfilter.server.metrics.ClientMetrics;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServiceMetrics;
 import io.iysfilter.server.milter.MilterEndpoint;
@@ -22,6 +23,11 @@ import io.iysfilter.server.milter.MilterSettings;
 import io.iysfilter.server.net.NetworkEndpoints;
 import io.iysfilter.server.net.ServerTls;
 import io.iysfilter.server.net.TlsSettings;
+import io.iysfilter.server.security.Authenticator;
+import io.iysfilter.server.security.ClientCounters;
+import io.iysfilter.server.security.ClientsFileException;
+import io.iysfilter.server.security.FailureLimiter;
+import io.iysfilter.server.security.ScrubRates;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
@@ -55,6 +61,7 @@ public final class FilterServer implements AutoCloseable
     private final ServiceMetrics metrics;
     private final NetworkEndpoints endpoints;
     private final ServerTls tls;
+    private final Authenticator auth;
     private boolean closed;
 
     private FilterServer(final Context context) throws IOException, InterruptedException
@@ -67,6 +74,17 @@ public final class FilterServer implements AutoCloseable
         }
         store = ConsentStore.open(context.dataDirectory, context.indexOptions.key() != null ? context.indexOptions :
             context.indexOptions.withKey(IndexKey.forDataDirectory(context.keyFile(), context.dataDirectory)));
+        final Authenticator authenticator;
+        try
+        {
+            authenticator = context.clientsFile == null ? Authenticator.off(new ClientCounters()) :
+                Authenticator.load(context.clientsFile, context.authFailureLimit, new ClientCounters());
+        }
+        catch (final ClientsFileException | IOException ex)
+        {
+            store.close();
+            throw new IOException("clients-file: " + ex.getMessage(), ex);
+        }
         IngestPipeline pipeline = null;
         OptOuts localOptOuts = null;
         FeedService following = null;
@@ -82,6 +100,7 @@ public final class FilterServer implements AutoCloseable
             replayOptOuts(localOptOuts);
             following = context.feeds.isEmpty() ? null : new FeedService(context.feeds, store, pipeline);
             counters.bindTo(registry);
+            ClientMetrics.bindTo(registry.getPrometheusRegistry(), authenticator);
             localOptOuts.bindTo(registry);
             if (following != null)
             {
@@ -96,10 +115,11 @@ public final class FilterServer implements AutoCloseable
             network = new NetworkEndpoints(
                 new NetworkEndpoints.Settings(context.bindAddress, context.binaryPort, context.httpPort,
                     context.milterPort, context.ioThreads, context.busyPoll),
-                new BinaryEndpoint(filter, store, counters, SERVER_NAME, context.maxConnections,
+                new BinaryEndpoint(filter, store, counters, authenticator, SERVER_NAME, context.maxConnections,
                     context.binaryIdleTimeoutMs, context.binaryFrameTimeoutMs),
                 new HttpEndpoint(filter, store, following, localOptOuts,
-                    new ReconcileService(store, pipeline, following), counters, serviceMetrics, context.http),
+                    new ReconcileService(store, pipeline, following), counters, serviceMetrics, context.http,
+                    authenticator, new ScrubRates(context.scrubRowsPerSecond)),
                 context.milterPort < 0 ? null : new MilterEndpoint(filter, store, context.milter, counters),
                 counters, serverTls);
         }
@@ -129,6 +149,8 @@ public final class FilterServer implements AutoCloseable
             throw ex;
         }
         store.startBackgroundVerification();
+        authenticator.startReloading();
+        auth = authenticator;
         ingest = pipeline;
         optOuts = localOptOuts;
         feed = following;
@@ -256,6 +278,7 @@ public final class FilterServer implements AutoCloseable
         {
             tls.close();
         }
+        auth.close();
         if (feed != null)
         {
             feed.close();
@@ -284,6 +307,9 @@ public final class FilterServer implements AutoCloseable
 
         private Path dataDirectory;
         private Path keyFile;
+        private Path clientsFile;
+        private int authFailureLimit = FailureLimiter.LIMIT_DEFAULT;
+        private long scrubRowsPerSecond;
         private boolean logRecipientsWhole;
         private String bindAddress = BIND_ADDRESS_DEFAULT;
         private int binaryPort = BINARY_PORT_DEFAULT;
@@ -423,6 +449,53 @@ public final class FilterServer implements AutoCloseable
         public Context feeds(final List<FeedSettings> providers)
         {
             providers.forEach(this::feed);
+            return this;
+        }
+
+        /**
+         * @param clientsFile the clients file (docs/SECURITY.md §8): set, authentication is on; null for off.
+         * @return this.
+         */
+        public Context clientsFile(final Path clientsFile)
+        {
+            this.clientsFile = clientsFile;
+            return this;
+        }
+
+        /**
+         * @return the clients file, or null when authentication is off.
+         */
+        public Path clientsFile()
+        {
+            return clientsFile;
+        }
+
+        /**
+         * @return whether authentication is on (a clients file is set): what the safe-bind check calls "auth on".
+         */
+        public boolean authenticationOn()
+        {
+            return clientsFile != null;
+        }
+
+        /**
+         * @param limit failed authentications allowed per source address and minute.
+         * @return this.
+         */
+        public Context authFailureLimit(final int limit)
+        {
+            this.authFailureLimit = limit;
+            return this;
+        }
+
+        /**
+         * @param rowsPerSecond rows a second {@code /v1/scrub} reads per client (per source address without
+         *                      authentication); 0 for no limit.
+         * @return this.
+         */
+        public Context scrubRowsPerSecond(final long rowsPerSecond)
+        {
+            this.scrubRowsPerSecond = rowsPerSecond;
             return this;
         }
 

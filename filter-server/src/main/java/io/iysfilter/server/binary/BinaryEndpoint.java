@@ -5,6 +5,8 @@ import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.Decider;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.metrics.ServerCounters;
+import io.iysfilter.server.security.Authenticator;
+import io.iysfilter.server.security.ClientCounters;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
@@ -38,6 +40,7 @@ public final class BinaryEndpoint
     private final long idleTimeoutMs;
     private final long frameTimeoutMs;
     private final ConnectionLimiter limiter;
+    private final Authenticator auth;
 
     /**
      * @param filter         the rules.
@@ -59,6 +62,30 @@ public final class BinaryEndpoint
         final long idleTimeoutMs,
         final long frameTimeoutMs)
     {
+        this(filter, store, counters, Authenticator.off(new ClientCounters()), serverName, maxConnections,
+            idleTimeoutMs, frameTimeoutMs);
+    }
+
+    /**
+     * @param filter         the rules.
+     * @param store          the index.
+     * @param counters       the counters.
+     * @param auth           who may ask what; {@link Authenticator#off} for everyone.
+     * @param serverName     product and version for WELCOME.
+     * @param maxConnections most concurrent connections.
+     * @param idleTimeoutMs  idle timeout, 0 for never.
+     * @param frameTimeoutMs frame timeout, 0 for never.
+     */
+    public BinaryEndpoint(
+        final ConsentFilter filter,
+        final ConsentStore store,
+        final ServerCounters counters,
+        final Authenticator auth,
+        final String serverName,
+        final int maxConnections,
+        final long idleTimeoutMs,
+        final long frameTimeoutMs)
+    {
         if (idleTimeoutMs < 0 || frameTimeoutMs < 0)
         {
             throw new IllegalArgumentException("idleTimeoutMs: " + idleTimeoutMs + ", frameTimeoutMs: " +
@@ -72,6 +99,7 @@ public final class BinaryEndpoint
         this.idleTimeoutMs = idleTimeoutMs;
         this.frameTimeoutMs = frameTimeoutMs;
         this.limiter = new ConnectionLimiter(maxConnections, counters);
+        this.auth = auth;
     }
 
     /**
@@ -99,7 +127,7 @@ public final class BinaryEndpoint
         pipeline.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         pipeline.addLast("limiter", limiter);
         pipeline.addLast("read-gate", READ_GATE);
-        pipeline.addLast("frames", new BinaryFrameHandler(new Decider(filter, store.newLookup()), counters,
+        pipeline.addLast("frames", new BinaryFrameHandler(new Decider(filter, store.newLookup()), counters, auth,
             serverName, idleTimeoutMs, frameTimeoutMs));
     }
 
@@ -113,5 +141,18 @@ public final class BinaryEndpoint
         final Decider decider, final ServerCounters counters, final String serverName)
     {
         return new BinaryFrameHandler(decider, counters, serverName, 0, 0);
+    }
+
+    /**
+     * @param decider    the connection's own decider.
+     * @param counters   the counters.
+     * @param auth       who may ask what.
+     * @param serverName product and version for WELCOME.
+     * @return the handler for one client connection without timeouts, e.g. for a test on an embedded channel.
+     */
+    public static ChannelHandler newConnection(
+        final Decider decider, final ServerCounters counters, final Authenticator auth, final String serverName)
+    {
+        return new BinaryFrameHandler(decider, counters, auth, serverName, 0, 0);
     }
 }

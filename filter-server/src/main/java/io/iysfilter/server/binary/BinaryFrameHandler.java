@@ -24,6 +24,10 @@ import io.iysfilter.server.logging.LogLimiter;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServerCounters.Endpoint;
 import io.iysfilter.server.metrics.ServerCounters.RequestType;
+import io.iysfilter.server.security.Authenticator;
+import io.iysfilter.server.security.Client;
+import io.iysfilter.server.security.ClientStats;
+import io.iysfilter.server.security.Role;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -31,6 +35,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.concurrent.Ticker;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -38,6 +44,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -68,6 +76,13 @@ import java.util.concurrent.TimeUnit;
  * Half-close: when the client shuts its sending side down (the endpoint allows half-closure), every frame that
  * arrived complete before its FIN has been answered; the handler then flushes those answers and closes once they are
  * written (or, if the client does not read them, as after an ERROR). Bytes of a frame left incomplete are dropped.
+ * <p>
+ * Authentication (on when the server has a clients file, docs/SECURITY.md): the connection's client is resolved once,
+ * from its TLS certificate's CN when the handshake completes, or from the token of a HELLO (protocol version 2);
+ * CHECK and CHECK_BATCH before that get ERROR UNAUTHORISED and the connection is closed, as does a HELLO whose token
+ * names no client (counted against the source address, which past {@code auth-failure-limit} failures a minute is
+ * refused without its token being looked at). A client without the {@code check} role, or asking about a brand not
+ * its own, gets ERROR FORBIDDEN for that request alone (a whole CHECK_BATCH when its brand is not the client's).
  */
 final class BinaryFrameHandler extends ByteToMessageDecoder
 {
@@ -81,9 +96,15 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
     private static final int MAX_ERROR_TEXT = 512;
     /** İYS brand codes run 1..2^32-1: 0 is an invalid request, answered DENY / INVALID_REQUEST (PROTOCOL.md §3). */
     private static final long INVALID_BRAND_CODE = 0;
+    /** The first protocol version whose HELLO may carry a token. */
+    private static final int TOKEN_VERSION = 2;
 
     private final Decider decider;
     private final ServerCounters counters;
+    private final Authenticator auth;
+    private Client client;
+    private ClientStats stats;
+    private String address = "unknown";
     private final byte[] serverName;
     private final UnsafeBuffer frame = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer out = new UnsafeBuffer(0, 0);
@@ -118,6 +139,17 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         final long idleTimeoutMs,
         final long frameTimeoutMs)
     {
+        this(decider, counters, null, serverName, idleTimeoutMs, frameTimeoutMs);
+    }
+
+    BinaryFrameHandler(
+        final Decider decider,
+        final ServerCounters counters,
+        final Authenticator auth,
+        final String serverName,
+        final long idleTimeoutMs,
+        final long frameTimeoutMs)
+    {
         if (idleTimeoutMs < 0 || frameTimeoutMs < 0)
         {
             throw new IllegalArgumentException("idleTimeoutMs: " + idleTimeoutMs + ", frameTimeoutMs: " +
@@ -125,6 +157,8 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         }
         this.decider = decider;
         this.counters = counters;
+        this.auth = auth != null && auth.enabled() ? auth : null;
+        this.stats = auth != null && !auth.enabled() ? auth.counters().anonymous() : null;
         this.serverName = serverName.getBytes(StandardCharsets.US_ASCII);
         this.idleTimeoutNs = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMs);
         this.frameTimeoutNs = TimeUnit.MILLISECONDS.toNanos(frameTimeoutMs);
@@ -185,7 +219,7 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
             }
             ByteBufViews.wrapReadable(frame, in, start, (int)frameLength);
             final String problem = onFrame(ctx, (int)frameLength, nowMs);
-            if (problem != null)
+            if (problem != null || closing)
             {
                 in.skipBytes(in.readableBytes());
                 return;
@@ -220,17 +254,17 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         {
             case HelloDecoder.TEMPLATE_ID ->
             {
-                malformed = onHello(frameLength);
+                malformed = onHello(ctx, frameLength);
                 timed = null;
             }
             case CheckDecoder.TEMPLATE_ID ->
             {
-                malformed = onCheck(frameLength, nowMs);
+                malformed = onCheck(ctx, frameLength, nowMs);
                 timed = RequestType.CHECK;
             }
             case CheckBatchDecoder.TEMPLATE_ID ->
             {
-                malformed = onCheckBatch(frameLength, nowMs);
+                malformed = onCheckBatch(ctx, frameLength, nowMs);
                 timed = RequestType.CHECK_BATCH;
             }
             default ->
@@ -252,20 +286,64 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         return null;
     }
 
-    private String onHello(final int frameLength)
+    private String onHello(final ChannelHandlerContext ctx, final int frameLength)
     {
         final int end = FrameDescriptor.MESSAGE_OFFSET + header.blockLength();
         if (header.blockLength() < HelloDecoder.BLOCK_LENGTH || end > frameLength)
         {
             return "HELLO block does not fit its frame: blockLength=" + header.blockLength();
         }
-        if (end < frameLength && header.version() <= FrameDescriptor.SCHEMA_VERSION)
+        // From version 2 a token may follow the block (a length byte, then ASCII); a HELLO ending at its block has
+        // none. Before version 2 nothing may follow, from version 2 up to this server's nothing after the token.
+        int tokenLength = -1;
+        int last = end;
+        if (header.version() >= TOKEN_VERSION && end < frameLength)
         {
-            return "HELLO frame carries bytes after its block: end=" + end + ", frameLength=" + frameLength;
+            tokenLength = frame.getByte(end) & 0xFF;
+            last = end + 1 + tokenLength;
+            if (last > frameLength)
+            {
+                return "HELLO token overruns its frame: end=" + last + ", frameLength=" + frameLength;
+            }
+        }
+        if (last < frameLength && header.version() <= FrameDescriptor.SCHEMA_VERSION)
+        {
+            return "HELLO frame carries bytes after its " + (tokenLength < 0 ? "block" : "token") + ": end=" + last +
+                ", frameLength=" + frameLength;
         }
         counters.onRequest(Endpoint.BINARY, RequestType.HELLO);
         hello.wrap(frame, FrameDescriptor.MESSAGE_OFFSET, header.blockLength(), header.version());
         final long correlationId = hello.correlationId();
+        if (auth != null)
+        {
+            final long nowNs = System.nanoTime();
+            if (auth.blocked(address, nowNs))
+            {
+                refuse(ctx, correlationId, ErrorCode.UNAUTHORISED, "too many failed attempts from this address: " +
+                    "try again later");
+                return null;
+            }
+            if (tokenLength > 0)
+            {
+                final byte[] sent = new byte[tokenLength];
+                frame.getBytes(end + 1, sent, 0, tokenLength);
+                final Client found = auth.authenticate(sent, address, nowNs);
+                if (found == null)
+                {
+                        refuse(ctx, correlationId, ErrorCode.UNAUTHORISED, "token not accepted");
+                    return null;
+                }
+                client = found;
+                stats = found.stats();
+            }
+            else if (client == null)
+            {
+                auth.onFailure(address, nowNs);
+                refuse(ctx, correlationId, ErrorCode.UNAUTHORISED, "authentication required: send HELLO " +
+                    "(protocol version 2) with a token, or connect with a client certificate");
+                return null;
+            }
+        }
         final int length = FrameDescriptor.MESSAGE_OFFSET + WelcomeEncoder.BLOCK_LENGTH + 1 + serverName.length;
         beginResponse(length);
         welcome.wrapAndApplyHeader(out, FrameDescriptor.MESSAGE_HEADER_OFFSET, headerEncoder)
@@ -280,7 +358,7 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         return null;
     }
 
-    private String onCheck(final int frameLength, final long nowMs)
+    private String onCheck(final ChannelHandlerContext ctx, final int frameLength, final long nowMs)
     {
         if (header.blockLength() < CheckDecoder.BLOCK_LENGTH)
         {
@@ -305,6 +383,10 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         check.wrap(frame, FrameDescriptor.MESSAGE_OFFSET, header.blockLength(), header.version());
         final long correlationId = check.correlationId();
         final long brandCode = check.brandCode();
+        if (auth != null && !authorised(ctx, correlationId, brandCode))
+        {
+            return null;
+        }
         final BrandState brand = brandCode == INVALID_BRAND_CODE ? null : decider.brand(brandCode);
         final Channel channel = Channel.fromCode(check.channelRaw());
         final RecipientType type = RecipientType.fromCode(check.recipientTypeRaw());
@@ -313,6 +395,10 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         final Reason reason = brandCode == INVALID_BRAND_CODE ? Reason.INVALID_REQUEST :
             decider.decide(brand, channel, type, kind, recipient, 0, recipient.capacity(), nowMs);
         counters.onDecision(Endpoint.BINARY, reason);
+        if (stats != null)
+        {
+            stats.onDecision(reason.allows());
+        }
 
         beginResponse(FrameDescriptor.MESSAGE_OFFSET + CheckResponseEncoder.BLOCK_LENGTH);
         checkResponse.wrapAndApplyHeader(out, FrameDescriptor.MESSAGE_HEADER_OFFSET, headerEncoder)
@@ -324,7 +410,7 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         return null;
     }
 
-    private String onCheckBatch(final int frameLength, final long nowMs)
+    private String onCheckBatch(final ChannelHandlerContext ctx, final int frameLength, final long nowMs)
     {
         if (header.blockLength() < CheckBatchDecoder.BLOCK_LENGTH)
         {
@@ -344,6 +430,10 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         counters.onRequest(Endpoint.BINARY, RequestType.CHECK_BATCH);
         checkBatch.wrap(frame, FrameDescriptor.MESSAGE_OFFSET, header.blockLength(), header.version());
         final long correlationId = checkBatch.correlationId();
+        if (auth != null && !authorised(ctx, correlationId, checkBatch.brandCode()))
+        {
+            return null;
+        }
         if (count > Limits.MAX_BATCH_ENTRIES)
         {
             // The count is read before the entries, so it wins over whatever they hold; the frame's length alone
@@ -383,6 +473,10 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
             final Reason reason = brandCode == INVALID_BRAND_CODE ? Reason.INVALID_REQUEST :
                 decider.decide(brand, channel, type, kind, recipient, 0, recipient.capacity(), nowMs);
             counters.onDecision(Endpoint.BINARY, reason);
+            if (stats != null)
+            {
+                stats.onDecision(reason.allows());
+            }
             results.next()
                 .verdict(Verdicts.verdictOf(reason.wire()))
                 .reason(reason.wire());
@@ -390,6 +484,53 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         endResponse(FrameDescriptor.MESSAGE_HEADER_OFFSET + MessageHeaderEncoder.ENCODED_LENGTH +
             checkBatchResponse.encodedLength());
         return null;
+    }
+
+    /**
+     * Authentication is on: may this connection's client check this brand? If not, answer the request with ERROR
+     * UNAUTHORISED and close (no client yet), or with ERROR FORBIDDEN for this request alone.
+     *
+     * @return whether the request may be decided.
+     */
+    private boolean authorised(final ChannelHandlerContext ctx, final long correlationId, final long brandCode)
+    {
+        if (client == null)
+        {
+            auth.onFailure(address, System.nanoTime());
+            refuse(ctx, correlationId, ErrorCode.UNAUTHORISED, "authentication required: send HELLO (protocol " +
+                "version 2) with a token, or connect with a client certificate");
+            return false;
+        }
+        if (!client.has(Role.CHECK))
+        {
+            stats.onForbidden();
+            writeError(correlationId, ErrorCode.FORBIDDEN, "client " + client.id() + " lacks the check role");
+            return false;
+        }
+        if (brandCode != INVALID_BRAND_CODE && !client.mayAsk(brandCode))
+        {
+            stats.onForbidden();
+            writeError(correlationId, ErrorCode.FORBIDDEN, "client " + client.id() + " may not ask about brand " +
+                brandCode);
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Refuse an unauthenticated request: ERROR with its correlationId after whatever earlier frames produced, then
+     * close, as {@link #fail} does for a protocol error.
+     */
+    private void refuse(final ChannelHandlerContext ctx, final long correlationId, final ErrorCode code,
+        final String text)
+    {
+        LOG.debug("closing unauthenticated connection: remote={}, detail={}", ctx.channel().remoteAddress(), text);
+        writeError(correlationId, code, text);
+        closing = true;
+        closingSinceNs = ticker.nanoTime();
+        final ByteBuf toWrite = pending;
+        pending = null;
+        ctx.writeAndFlush(toWrite).addListener(ChannelFutureListener.CLOSE);
     }
 
     /**
@@ -470,6 +611,7 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
     {
         allocator = ctx.alloc();
         ticker = ctx.executor().ticker();
+        address = sourceAddress(ctx.channel().remoteAddress());
         if (ctx.channel().isActive())
         {
             startTimer(ctx);
@@ -543,6 +685,10 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
     public void userEventTriggered(final ChannelHandlerContext ctx, final Object event) throws Exception
     {
         super.userEventTriggered(ctx, event);
+        if (event instanceof SslHandshakeCompletionEvent handshake && handshake.isSuccess() && auth != null)
+        {
+            onHandshake(ctx);
+        }
         if (event instanceof ChannelInputShutdownEvent && !closing)
         {
             LOG.debug("client half-closed, closing after its answers: remote={}", ctx.channel().remoteAddress());
@@ -552,6 +698,30 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
             pending = null;
             ctx.writeAndFlush(toWrite).addListener(ChannelFutureListener.CLOSE);
         }
+    }
+
+    /**
+     * Mutual TLS: the handshake completed, so the peer's certificate, if it sent one, was verified against the
+     * client CA; its subject CN names the connection's client (null when none matches: a token must then do).
+     */
+    private void onHandshake(final ChannelHandlerContext ctx)
+    {
+        final SslHandler tls = ctx.pipeline().get(SslHandler.class);
+        final Client found = tls == null ? null : auth.byPeerCertificate(tls.engine().getSession());
+        if (found != null)
+        {
+            client = found;
+            stats = found.stats();
+        }
+    }
+
+    /**
+     * @return the address of a peer, without its port, as the failure limit counts it.
+     */
+    static String sourceAddress(final SocketAddress remote)
+    {
+        return remote instanceof InetSocketAddress inet && inet.getAddress() != null ?
+            inet.getAddress().getHostAddress() : String.valueOf(remote);
     }
 
     @Override

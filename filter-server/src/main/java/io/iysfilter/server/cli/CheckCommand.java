@@ -46,8 +46,8 @@ final class CheckCommand implements Callable<Integer>
     public Integer call()
     {
         UsageException.inRange("timeout-ms", timeoutMs, 1, 600_000);
-        final FilterClient.Options options = new FilterClient.Options(ask.host, ask.port, timeoutMs, timeoutMs,
-            FilterClient.Options.RECONNECT_BACKOFF_MS_DEFAULT).withTls(ask.tls.clientTls());
+        final FilterClient.Options options = ask.withToken(new FilterClient.Options(ask.host, ask.port, timeoutMs,
+            timeoutMs, FilterClient.Options.RECONNECT_BACKOFF_MS_DEFAULT).withTls(ask.tls.clientTls()));
         try (FilterClient client = FilterClient.connect(options))
         {
             final CheckResult result = client.checkBlocking(ask.brand, ask.channel, ask.type, ask.kind,

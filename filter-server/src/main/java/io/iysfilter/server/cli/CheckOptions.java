@@ -1,10 +1,17 @@
 package io.iysfilter.server.cli;
 
+import io.iysfilter.client.FilterClient;
 import io.iysfilter.protocol.codecs.Channel;
 import io.iysfilter.protocol.codecs.MessageKind;
 import io.iysfilter.protocol.codecs.RecipientType;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 
 /**
  * What a client command asks a running server, and which server: the options {@code check} and {@code scrub}
@@ -37,4 +44,52 @@ final class CheckOptions
 
     @Mixin
     TlsClientOptions tls = new TlsClientOptions();
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = "file whose first line is the bearer token " +
+        "to send (a server with a clients file requires one; never on the command line, where `ps` shows it)")
+    String tokenFile;
+
+    /**
+     * @return the token of {@code --token-file}, or null when none is given.
+     * @throws UsageException when the file cannot be read or holds no token.
+     */
+    String token()
+    {
+        if (tokenFile == null)
+        {
+            return null;
+        }
+        try
+        {
+            final List<String> lines = Files.readAllLines(Path.of(tokenFile), StandardCharsets.US_ASCII);
+            final String token = lines.isEmpty() ? "" : lines.get(0).strip();
+            if (token.isEmpty())
+            {
+                throw new UsageException("token-file: " + tokenFile + " is empty (expected: the token on its first " +
+                    "line, as `iys-filter token new` printed it)");
+            }
+            return token;
+        }
+        catch (final IOException ex)
+        {
+            throw new UsageException("token-file: cannot read " + tokenFile + ": " + ex.getMessage());
+        }
+    }
+
+    /**
+     * @param options connection options.
+     * @return them with the token of {@code --token-file}, if one is given.
+     */
+    FilterClient.Options withToken(final FilterClient.Options options)
+    {
+        final String token = token();
+        try
+        {
+            return token == null ? options : options.withToken(token);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new UsageException("token-file: " + tokenFile + ": " + ex.getMessage());
+        }
+    }
 }

@@ -78,7 +78,8 @@ public final class Main
             .addSubcommand("import", new ImportCommand(out, err))
             .addSubcommand("check", new CheckCommand(out, err))
             .addSubcommand("scrub", new ScrubCommand(out, err))
-            .addSubcommand("reconcile", new ReconcileCommand(out, err));
+            .addSubcommand("reconcile", new ReconcileCommand(out, err))
+            .addSubcommand("token", new TokenCommand(out));
     }
 
     /**

@@ -109,8 +109,8 @@ final class ScrubCommand implements Callable<Integer>
             final String headerLine = header ? readLine(in) : null;
             final int column = byName ? columnIndex(headerLine, columnText) :
                 (int)UsageException.parseLong("column", columnText, 1, 1024) - 1;
-            final FilterClient.Options options = FilterClient.Options.of(ask.host, ask.port)
-                .withTls(ask.tls.clientTls());
+            final FilterClient.Options options = ask.withToken(FilterClient.Options.of(ask.host, ask.port)
+                .withTls(ask.tls.clientTls()));
             final long startNs = System.nanoTime();
             final ListScrubber.Tally tally;
             try (FilterClient client = FilterClient.connect(options);

@@ -259,7 +259,15 @@ final class ServeSettings
             throw new UsageException("milter-brand-map: cannot read " + brandMap + ": " + ex.getMessage());
         }
         final String keyFile = Setting.KEY_FILE.value(settings);
+        final String clientsFile = Setting.CLIENTS_FILE.value(settings);
+        if (!clientsFile.isBlank())
+        {
+            warnIfOthersMayRead(Path.of(clientsFile.trim()), "clients file");
+        }
         return new FilterServer.Context()
+            .clientsFile(clientsFile.isBlank() ? null : Path.of(clientsFile.trim()))
+            .authFailureLimit(Setting.AUTH_FAILURE_LIMIT.value(settings).intValue())
+            .scrubRowsPerSecond(Setting.SCRUB_ROWS_PER_SECOND.value(settings))
             .dataDirectory(Path.of(dataDir))
             .keyFile(keyFile.isBlank() ? null : Path.of(keyFile))
             .logRecipientsWhole(Setting.LOG_RECIPIENTS.value(settings))

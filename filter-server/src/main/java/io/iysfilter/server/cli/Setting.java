@@ -7,6 +7,7 @@ import io.iysfilter.server.iys.FeedSettings;
 import io.iysfilter.server.milter.MilterEndpoint;
 import io.iysfilter.server.milter.MilterSettings;
 import io.iysfilter.server.net.TlsSettings;
+import io.iysfilter.server.security.FailureLimiter;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -173,6 +174,19 @@ final class Setting<T>
         (name, text) -> choice(name, text, "full", "masked"), "masked",
         "recipients in logs, quarantine files and milter audit lines: `masked` (`+90532*****67`, `a***@example.com`) " +
         "or `full`");
+    // --- authentication and authorisation (docs/SECURITY.md §8) ---
+    static final Setting<String> CLIENTS_FILE = of("clients-file", "FILE", Setting::text, "",
+        "the clients: per client its roles, brands, token digests and certificate CN (docs/SECURITY.md); set, " +
+        "authentication is on and every request must name a client; validated at start, re-read when it changes " +
+        "(a bad new file keeps the old clients); a warning when group or others may read it")
+        .shownAs("(none: authentication off)");
+    static final Setting<Long> AUTH_FAILURE_LIMIT = of("auth-failure-limit", "N", range(1, 1_000_000),
+        Integer.toString(FailureLimiter.LIMIT_DEFAULT),
+        "failed authentications a source address may make in a minute; past it its attempts are refused unchecked " +
+        "(ERROR UNAUTHORISED or 401) and closed until the minute ends");
+    static final Setting<Long> SCRUB_ROWS_PER_SECOND = of("scrub-rows-per-second", "N", range(0, 1_000_000_000),
+        "0", "rows a second `/v1/scrub` reads per client (per source address with authentication off); faster " +
+        "rows wait, the stream is slowed, not failed; `0` for no limit");
     static final Setting<String> IYS_PASSWORD_FILE = of("iys-password-file", "FILE", Setting::text, "",
         "file holding the API password (its first line), read at start; a warning when group or others may read " +
         "it").shownAs("(none)").feed();

@@ -17,6 +17,7 @@ import io.iysfilter.server.metrics.ServerCounters.RequestType;
 import io.iysfilter.server.metrics.ServiceMetrics;
 import io.iysfilter.server.optout.OptOut;
 import io.iysfilter.server.optout.OptOuts;
+import io.iysfilter.server.security.Client;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -74,6 +75,7 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     private final ServiceMetrics metrics;
     private final OptOuts optOuts;
     private final OptOutGate optOutGate;
+    private final RequestIdentity identity;
 
     HttpApiHandler(
         final Decider decider,
@@ -84,6 +86,20 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         final ServiceMetrics metrics,
         final OptOutGate optOutGate)
     {
+        this(decider, store, feed, optOuts, counters, metrics, optOutGate, RequestIdentity.anonymous());
+    }
+
+    HttpApiHandler(
+        final Decider decider,
+        final ConsentStore store,
+        final FeedService feed,
+        final OptOuts optOuts,
+        final ServerCounters counters,
+        final ServiceMetrics metrics,
+        final OptOutGate optOutGate,
+        final RequestIdentity identity)
+    {
+        this.identity = identity;
         this.optOuts = optOuts;
         this.optOutGate = optOutGate;
         this.decider = decider;
@@ -204,6 +220,14 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             return CompletableFuture.completedFuture(new Reply(400,
                 error("bad_request", "body: not a JSON object (" + ex.getMessage() + ")")));
         }
+        final Client client = identity.client();
+        if (client != null && !client.mayAsk(DecisionParameters.parseCode(fields.get("brand"))))
+        {
+            // the brand is in the body, which the authorisation before the aggregator cannot read
+            client.stats().onForbidden();
+            return CompletableFuture.completedFuture(new Reply(403, error("forbidden", "client " + client.id() +
+                " may not record opt-outs for brand " + fields.get("brand"))));
+        }
         return optOuts.record(fields).thenApply(result -> new Reply(status(result), body(result)));
     }
 
@@ -278,6 +302,7 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         final Reason reason = decider.decide(brand, request.channel(), request.type(), request.kind(), recipient,
             System.currentTimeMillis());
         counters.onDecision(Endpoint.HTTP, reason);
+        identity.stats().onDecision(reason.allows());
         final String body = "{\"verdict\":\"" + reason.verdict() + "\",\"reason\":\"" + reason.name() +
             "\",\"brand\":" + request.brandCode() + ",\"asOf\":" + asOf(brand) + "}";
         counters.onLatency(Endpoint.HTTP, RequestType.CHECK, System.nanoTime() - startNs);

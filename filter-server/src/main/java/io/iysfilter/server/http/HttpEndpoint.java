@@ -8,6 +8,8 @@ import io.iysfilter.server.iys.ReconcileService;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServiceMetrics;
 import io.iysfilter.server.optout.OptOuts;
+import io.iysfilter.server.security.Authenticator;
+import io.iysfilter.server.security.ScrubRates;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObjectAggregator;
@@ -42,6 +44,8 @@ public final class HttpEndpoint
     private final OptOutGate optOutGate = new OptOutGate();
     private final HttpSettings settings;
     private final HttpConnectionLimiter limiter;
+    private final Authenticator auth;
+    private final ScrubRates scrubRates;
 
     /**
      * @param filter          the rules.
@@ -52,6 +56,8 @@ public final class HttpEndpoint
      * @param counters        the counters.
      * @param metrics         the meters served on /metrics.
      * @param settings        the connection cap, timeouts and body cap.
+     * @param auth            who may ask what; {@link Authenticator#off} for everyone.
+     * @param scrubRates      the rows a second {@code /v1/scrub} reads per client or address.
      */
     public HttpEndpoint(
         final ConsentFilter filter,
@@ -61,7 +67,9 @@ public final class HttpEndpoint
         final ReconcileService reconciliations,
         final ServerCounters counters,
         final ServiceMetrics metrics,
-        final HttpSettings settings)
+        final HttpSettings settings,
+        final Authenticator auth,
+        final ScrubRates scrubRates)
     {
         this.filter = filter;
         this.store = store;
@@ -72,6 +80,8 @@ public final class HttpEndpoint
         this.metrics = metrics;
         this.settings = settings;
         this.limiter = new HttpConnectionLimiter(settings.maxConnections(), counters);
+        this.auth = auth;
+        this.scrubRates = scrubRates;
     }
 
     /**
@@ -92,12 +102,15 @@ public final class HttpEndpoint
             .setMaxHeaderSize(MAX_HEADER_LENGTH)
             .setUseRfc9112TransferEncoding(true)));
         pipeline.addLast("guard", guard);
-        pipeline.addLast("scrub", new ScrubHttpHandler(new Decider(filter, store.newLookup()), counters));
+        final RequestIdentity identity = new RequestIdentity();
+        pipeline.addLast("auth", new HttpAuthHandler(auth, identity, counters));
+        pipeline.addLast("scrub", new ScrubHttpHandler(new Decider(filter, store.newLookup()), counters, identity,
+            scrubRates, settings.requestTimeoutMs()));
         pipeline.addLast("reconcile", new ReconcileHttpHandler(reconciliations, workers, settings.maxBodyBytes(),
             counters));
         pipeline.addLast("aggregator", new HttpObjectAggregator(MAX_REQUEST_LENGTH, true));
         pipeline.addLast("api", new HttpApiHandler(new Decider(filter, store.newLookup()), store, feed, optOuts,
-            counters, metrics, optOutGate));
+            counters, metrics, optOutGate, identity));
         pipeline.addLast("errors", guard.errors());
     }
 

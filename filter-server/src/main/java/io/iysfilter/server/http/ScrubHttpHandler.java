@@ -10,6 +10,9 @@ import io.iysfilter.server.iys.CsvLine;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServerCounters.Endpoint;
 import io.iysfilter.server.metrics.ServerCounters.RequestType;
+import io.iysfilter.server.security.ClientStats;
+import io.iysfilter.server.security.RowRate;
+import io.iysfilter.server.security.ScrubRates;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -35,6 +38,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code POST /v1/scrub?brand=&channel=&kind=&recipientType=&column=&header=}: the body is a list, one row per line
@@ -45,6 +49,12 @@ import java.util.Map;
  * DENY,INVALID_RECIPIENT. With {@code header=true} the first line is echoed with {@code ,verdict,reason}.
  * <p>
  * Sits before the HTTP aggregator and passes every other request through to it.
+ * <p>
+ * {@code scrub-rows-per-second}: each read's rows are charged to the client's {@link RowRate} (the source address's
+ * with authentication off), shared by all its connections; when they run ahead of the rate the connection stops
+ * reading for as long as they are ahead, so the rows beyond the rate wait in the client's socket and TCP slows its
+ * upload. Nothing is refused. One pause lasts at most half the request timeout (the guard closes a streamed body
+ * that pauses longer); the debt it leaves is charged to the next read.
  */
 final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
 {
@@ -54,6 +64,13 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
 
     private final Decider decider;
     private final ServerCounters counters;
+    private final RequestIdentity identity;
+    private final ScrubRates rates;
+    private final long maxPauseNs;
+    private ClientStats stats;
+    private RowRate rate;
+    private boolean throttled;
+    private long rows;
     private final byte[] partial = new byte[MAX_LINE_LENGTH];
     private final String[] fields = new String[64];
     private boolean active;
@@ -70,8 +87,17 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
 
     ScrubHttpHandler(final Decider decider, final ServerCounters counters)
     {
+        this(decider, counters, RequestIdentity.anonymous(), ScrubRates.OFF, HttpSettings.REQUEST_TIMEOUT_MS_DEFAULT);
+    }
+
+    ScrubHttpHandler(final Decider decider, final ServerCounters counters, final RequestIdentity identity,
+        final ScrubRates rates, final long requestTimeoutMs)
+    {
         this.decider = decider;
         this.counters = counters;
+        this.identity = identity;
+        this.rates = rates;
+        this.maxPauseNs = TimeUnit.MILLISECONDS.toNanos(Math.max(1, requestTimeoutMs / 2));
     }
 
     @Override
@@ -125,6 +151,10 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
         discarding = false;
         partialLength = 0;
         overlong = false;
+        stats = identity.stats();
+        final long nowNs = System.nanoTime();
+        rate = identity.client() != null ? rates.forClient(identity.client().stats(), nowNs) :
+            rates.forAddress(identity.address(), nowNs);
         counters.onRequest(Endpoint.HTTP, RequestType.SCRUB);
         if (HttpUtil.is100ContinueExpected(request))
         {
@@ -199,6 +229,7 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
             {
                 out.release();
             }
+            throttle(ctx);
         }
         if (content instanceof LastHttpContent)
         {
@@ -242,11 +273,42 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
                 decider.decide(brand, channel, type, kind, fields[column - 1], nowMs);
         }
         counters.onDecision(Endpoint.HTTP, reason);
+        if (stats != null)
+        {
+            stats.onDecision(reason.allows());
+        }
+        rows++;
         out.writeByte(',');
         out.writeCharSequence(reason.verdict(), StandardCharsets.US_ASCII);
         out.writeByte(',');
         out.writeCharSequence(reason.name(), StandardCharsets.US_ASCII);
         out.writeByte('\n');
+    }
+
+    /**
+     * Charge the rows just read to the rate; when they run ahead of it, stop reading until they no longer do.
+     */
+    private void throttle(final ChannelHandlerContext ctx)
+    {
+        if (rate == null || rows == 0)
+        {
+            return;
+        }
+        final long waitNs = Math.min(rate.take(rows, System.nanoTime()), maxPauseNs);
+        rows = 0;
+        if (waitNs > 0 && !throttled)
+        {
+            throttled = true;
+            ctx.channel().config().setAutoRead(false);
+            ctx.executor().schedule(() ->
+            {
+                throttled = false;
+                if (ctx.channel().isWritable())
+                {
+                    ctx.channel().config().setAutoRead(true);
+                }
+            }, waitNs, TimeUnit.NANOSECONDS);
+        }
     }
 
     @Override
@@ -263,7 +325,7 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
     @Override
     public void channelWritabilityChanged(final ChannelHandlerContext ctx)
     {
-        if (ctx.channel().isWritable())
+        if (ctx.channel().isWritable() && !throttled)
         {
             ctx.channel().config().setAutoRead(true);
         }

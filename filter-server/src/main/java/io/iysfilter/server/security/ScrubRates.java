@@ -1,0 +1,72 @@
+package io.iysfilter.server.security;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The {@code scrub-rows-per-second} limit: one {@link RowRate} per authenticated client (shared by all its
+ * connections, kept across reloads of the clients file), or per source address when authentication is off. The
+ * per-address table is bounded ({@link FailureLimiter#MAX_ADDRESSES}, least recently used dropped first); the
+ * per-client one by {@link ClientCounters#MAX_CLIENTS}.
+ */
+public final class ScrubRates
+{
+    /** No limit. */
+    public static final ScrubRates OFF = new ScrubRates(0);
+
+    private final long rowsPerSecond;
+    private final Map<String, RowRate> byClient = new HashMap<>();
+    private final Map<String, RowRate> byAddress = new LinkedHashMap<>(64, 0.75f, true)
+    {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(final Map.Entry<String, RowRate> eldest)
+        {
+            return size() > FailureLimiter.MAX_ADDRESSES;
+        }
+    };
+
+    /**
+     * @param rowsPerSecond rows a second per client or address; 0 for no limit.
+     */
+    public ScrubRates(final long rowsPerSecond)
+    {
+        if (rowsPerSecond < 0)
+        {
+            throw new IllegalArgumentException("rowsPerSecond: " + rowsPerSecond + " (expected: >= 0, 0 for off)");
+        }
+        this.rowsPerSecond = rowsPerSecond;
+    }
+
+    /**
+     * @return rows a second, 0 for no limit.
+     */
+    public long rowsPerSecond()
+    {
+        return rowsPerSecond;
+    }
+
+    /**
+     * @param stats the authenticated client's counters (its label names the rate).
+     * @param nowNs monotonic time.
+     * @return the client's rate, or null when there is no limit.
+     */
+    public synchronized RowRate forClient(final ClientStats stats, final long nowNs)
+    {
+        return rowsPerSecond == 0 ? null : byClient.computeIfAbsent(stats.label(),
+            label -> new RowRate(rowsPerSecond, nowNs));
+    }
+
+    /**
+     * @param address a source address.
+     * @param nowNs   monotonic time.
+     * @return the address's rate, or null when there is no limit.
+     */
+    public synchronized RowRate forAddress(final String address, final long nowNs)
+    {
+        return rowsPerSecond == 0 ? null : byAddress.computeIfAbsent(address,
+            key -> new RowRate(rowsPerSecond, nowNs));
+    }
+}
