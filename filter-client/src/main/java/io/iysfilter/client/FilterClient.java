@@ -187,8 +187,8 @@ public final class FilterClient implements AutoCloseable
         public String toString()
         {
             return "Options[host=" + host + ", port=" + port + ", requestTimeoutMs=" + requestTimeoutMs +
-                ", connectTimeoutMs=" + connectTimeoutMs + ", reconnectBackoffMs=" + reconnectBackoffMs + ", tls=" + (tls == null ? "off" : "on") +
-                ", token=" + (token == null ? "none" : "****") + "]";
+                ", connectTimeoutMs=" + connectTimeoutMs + ", reconnectBackoffMs=" + reconnectBackoffMs +
+                ", tls=" + (tls == null ? "off" : "on") + ", token=" + (token == null ? "none" : "****") + "]";
         }
     }
 

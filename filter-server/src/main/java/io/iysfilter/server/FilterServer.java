@@ -220,6 +220,14 @@ public final class FilterServer implements AutoCloseable
     }
 
     /**
+     * @return who may ask what: the clients file in force, or authentication off.
+     */
+    public Authenticator authenticator()
+    {
+        return auth;
+    }
+
+    /**
      * @return the İYS feed follower, or null when the server follows no feed.
      */
     public FeedService feed()
