@@ -19,7 +19,9 @@ import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServiceMetrics;
 import io.iysfilter.server.milter.MilterEndpoint;
 import io.iysfilter.server.milter.MilterSettings;
+import io.iysfilter.server.net.BindSafety;
 import io.iysfilter.server.net.NetworkEndpoints;
+import io.iysfilter.server.net.PeerAllowList;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
@@ -82,15 +84,18 @@ public final class FilterServer implements AutoCloseable
                 following.bindTo(registry);
             }
             serviceMetrics = new ServiceMetrics(registry, store, pipeline);
+            serviceMetrics.insecurePlaintext(context.exposure.insecure());
             final ConsentFilter filter = new ConsentFilter(context.policy);
             network = new NetworkEndpoints(
                 new NetworkEndpoints.Settings(context.bindAddress, context.binaryPort, context.httpPort,
-                    context.milterPort, context.ioThreads, context.busyPoll),
+                    context.milterPort, context.ioThreads, context.busyPoll, context.adminBindAddress,
+                    context.adminPort, context.milterSocket, context.milterAllow),
                 new BinaryEndpoint(filter, store, counters, SERVER_NAME, context.maxConnections,
                     context.binaryIdleTimeoutMs, context.binaryFrameTimeoutMs),
                 new HttpEndpoint(filter, store, following, localOptOuts,
                     new ReconcileService(store, pipeline, following), counters, serviceMetrics, context.http),
-                context.milterPort < 0 ? null : new MilterEndpoint(filter, store, context.milter, counters),
+                context.milterPort < 0 && context.milterSocket == null ? null :
+                    new MilterEndpoint(filter, store, context.milter, counters),
                 counters);
         }
         catch (final Throwable ex)
@@ -122,6 +127,13 @@ public final class FilterServer implements AutoCloseable
         endpoints = network;
         LOG.info("started: dataDir={}, brands={}, tacirRequiresRecord={}", context.dataDirectory,
             store.brands().size(), context.policy.tacirRequiresRecord());
+        if (context.exposure.insecure())
+        {
+            LOG.warn("INSECURE: insecure-plaintext=true and {} reachable beyond loopback without the protection it " +
+                "needs (TLS and authentication; the milter an allow-list): anyone who reaches it may check, list and " +
+                "record opt-outs. The gauge iys_insecure_plaintext reads 1 while this lasts (docs/SECURITY.md)",
+                String.join(", ", context.exposure.exposed()));
+        }
     }
 
     /**
@@ -172,6 +184,14 @@ public final class FilterServer implements AutoCloseable
     public int milterPort()
     {
         return endpoints.milterPort();
+    }
+
+    /**
+     * @return the bound admin port, or -1 when the admin routes are served on the HTTP port.
+     */
+    public int adminPort()
+    {
+        return endpoints.adminPort();
     }
 
     /**
@@ -254,6 +274,8 @@ public final class FilterServer implements AutoCloseable
         public static final String BIND_ADDRESS_DEFAULT = "127.0.0.1";
         /** Default most concurrent binary connections. */
         public static final int MAX_CONNECTIONS_DEFAULT = 1024;
+        /** Default admin listener address: loopback only. */
+        public static final String ADMIN_BIND_ADDRESS_DEFAULT = "127.0.0.1";
 
         private Path dataDirectory;
         private Path keyFile;
@@ -262,6 +284,13 @@ public final class FilterServer implements AutoCloseable
         private int binaryPort = BINARY_PORT_DEFAULT;
         private int httpPort = HTTP_PORT_DEFAULT;
         private int milterPort = MilterEndpoint.PORT_DEFAULT;
+        private String adminBindAddress = ADMIN_BIND_ADDRESS_DEFAULT;
+        private int adminPort = -1;
+        private Path milterSocket;
+        private PeerAllowList milterAllow;
+        private boolean insecurePlaintext;
+        private BindSafety.Resolver resolver = BindSafety.SYSTEM;
+        private BindSafety.Decision exposure;
         private MilterSettings milter = MilterSettings.NONE;
         private HttpSettings http = HttpSettings.DEFAULT;
         private final List<FeedSettings> feeds = new ArrayList<>();
@@ -351,6 +380,70 @@ public final class FilterServer implements AutoCloseable
         public Context milterPort(final int milterPort)
         {
             this.milterPort = milterPort;
+            return this;
+        }
+
+        /**
+         * @param adminBindAddress address the admin listener listens on (default loopback).
+         * @return this.
+         */
+        public Context adminBindAddress(final String adminBindAddress)
+        {
+            this.adminBindAddress = adminBindAddress;
+            return this;
+        }
+
+        /**
+         * @param adminPort admin listener port, 0 for any free port, -1 (the default) for none: the admin routes
+         *                  ({@code /metrics}, {@code /v1/brands}, {@code /health/ready}'s details) stay on the HTTP
+         *                  port.
+         * @return this.
+         */
+        public Context adminPort(final int adminPort)
+        {
+            this.adminPort = adminPort;
+            return this;
+        }
+
+        /**
+         * @param milterSocket a Unix domain socket the milter listens on, or null for none.
+         * @return this.
+         */
+        public Context milterSocket(final Path milterSocket)
+        {
+            this.milterSocket = milterSocket;
+            return this;
+        }
+
+        /**
+         * @param milterAllow peers allowed to connect to the milter's TCP port, or null (the default) for any; required
+         *                    when the milter binds beyond loopback.
+         * @return this.
+         */
+        public Context milterAllow(final PeerAllowList milterAllow)
+        {
+            this.milterAllow = milterAllow;
+            return this;
+        }
+
+        /**
+         * @param insecurePlaintext true to start even when a port is reachable beyond loopback without the protection
+         *                          it needs, with a warning ({@code insecure-plaintext=true}).
+         * @return this.
+         */
+        public Context insecurePlaintext(final boolean insecurePlaintext)
+        {
+            this.insecurePlaintext = insecurePlaintext;
+            return this;
+        }
+
+        /**
+         * @param resolver how bind host names are resolved for the safe-binding rule: for tests.
+         * @return this.
+         */
+        public Context resolver(final BindSafety.Resolver resolver)
+        {
+            this.resolver = resolver;
             return this;
         }
 
@@ -513,6 +606,22 @@ public final class FilterServer implements AutoCloseable
         }
 
         /**
+         * @return the admin listener's address.
+         */
+        public String adminBindAddress()
+        {
+            return adminBindAddress;
+        }
+
+        /**
+         * @return the milter's Unix domain socket, or null.
+         */
+        public Path milterSocket()
+        {
+            return milterSocket;
+        }
+
+        /**
          * Validate every setting once, naming the one that is wrong.
          */
         public void conclude()
@@ -544,10 +653,48 @@ public final class FilterServer implements AutoCloseable
                 throw new IllegalArgumentException("binaryIdleTimeoutMs: " + binaryIdleTimeoutMs +
                     ", binaryFrameTimeoutMs: " + binaryFrameTimeoutMs + " (expected: >= 0, 0 for off)");
             }
+            if (adminPort != -1)
+            {
+                checkPort("adminPort", adminPort);
+                if (adminPort != 0 && (adminPort == binaryPort || adminPort == httpPort || adminPort == milterPort))
+                {
+                    throw new IllegalArgumentException("adminPort: " + adminPort + " (expected: a port of its own)");
+                }
+            }
             Objects.requireNonNull(bindAddress, "bindAddress");
+            Objects.requireNonNull(adminBindAddress, "adminBindAddress");
+            exposure = bindSafety();
+            if (exposure.refusal() != null)
+            {
+                throw new IllegalArgumentException(exposure.refusal());
+            }
             Objects.requireNonNull(policy, "policy");
             Objects.requireNonNull(http, "http");
             Objects.requireNonNull(indexOptions, "indexOptions");
+        }
+
+        /**
+         * The safe-binding rule ({@link BindSafety}) over the TCP listeners these settings open.
+         */
+        private BindSafety.Decision bindSafety()
+        {
+            final List<BindSafety.Listener> listeners = new ArrayList<>();
+            listeners.add(new BindSafety.Listener("bind", bindAddress, BindSafety.Kind.SERVICE));
+            if (adminPort >= 0)
+            {
+                listeners.add(new BindSafety.Listener("admin-bind-address", adminBindAddress,
+                    BindSafety.Kind.SERVICE));
+            }
+            if (milterPort >= 0)
+            {
+                listeners.add(new BindSafety.Listener("bind (milter-port)", bindAddress, BindSafety.Kind.MILTER));
+            }
+            // merge: tlsOn = tls-cert-file set, authOn = clients-file set (issue 14's TLS and clients file); until
+            // both exist here, no listener counts as protected, so only loopback or insecure-plaintext start.
+            final boolean tlsOn = false;
+            final boolean authOn = false;
+            return BindSafety.decide(listeners, tlsOn, authOn, milterAllow != null && !milterAllow.isEmpty(),
+                insecurePlaintext, resolver);
         }
 
         private static void checkPort(final String name, final int port)

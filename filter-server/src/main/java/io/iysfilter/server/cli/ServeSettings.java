@@ -7,6 +7,7 @@ import io.iysfilter.server.iys.FeedSettings;
 import io.iysfilter.server.http.HttpSettings;
 import io.iysfilter.server.logging.Secrets;
 import io.iysfilter.server.milter.MilterSettings;
+import io.iysfilter.server.net.PeerAllowList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -258,14 +259,24 @@ final class ServeSettings
             throw new UsageException("milter-brand-map: cannot read " + brandMap + ": " + ex.getMessage());
         }
         final String keyFile = Setting.KEY_FILE.value(settings);
+        final String milterSocket = Setting.MILTER_SOCKET.value(settings);
+        final String milterAllow = Setting.MILTER_ALLOW.value(settings);
+        // with a milter socket, the milter listens on TCP too only when its port is given
+        final int milterPort = !milterSocket.isBlank() && !settings.containsKey(Setting.MILTER_PORT.name()) ? -1 :
+            Setting.MILTER_PORT.value(settings);
         return new FilterServer.Context()
             .dataDirectory(Path.of(dataDir))
             .keyFile(keyFile.isBlank() ? null : Path.of(keyFile))
             .logRecipientsWhole(Setting.LOG_RECIPIENTS.value(settings))
             .feeds(feeds(settings))
-            .milterPort(Setting.MILTER_PORT.value(settings))
+            .milterPort(milterPort)
+            .milterSocket(milterSocket.isBlank() ? null : Path.of(milterSocket.trim()))
+            .milterAllow(milterAllow.isBlank() ? null : PeerAllowList.parse(milterAllow))
             .milter(milter)
             .bindAddress(Setting.BIND.value(settings))
+            .adminBindAddress(Setting.ADMIN_BIND_ADDRESS.value(settings))
+            .adminPort(Setting.ADMIN_PORT.value(settings))
+            .insecurePlaintext(Setting.INSECURE_PLAINTEXT.value(settings))
             .binaryPort(Setting.PORT.value(settings))
             .httpPort(Setting.HTTP_PORT.value(settings))
             .http(new HttpSettings(Setting.HTTP_MAX_CONNECTIONS.value(settings).intValue(),

@@ -6,6 +6,7 @@ import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.iys.FeedSettings;
 import io.iysfilter.server.milter.MilterEndpoint;
 import io.iysfilter.server.milter.MilterSettings;
+import io.iysfilter.server.net.PeerAllowList;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -66,7 +67,8 @@ final class Setting<T>
     static final Setting<String> DATA_DIR = of("data-dir", "DIR", Setting::text, "",
         "brand indexes (created if missing)").shownAs("(required)");
     static final Setting<String> BIND = of("bind", "ADDR", Setting::text, FilterServer.Context.BIND_ADDRESS_DEFAULT,
-        "listen address of every endpoint; `0.0.0.0` for every interface");
+        "listen address of the binary, HTTP and milter ports; beyond loopback (`0.0.0.0`, an interface) only with " +
+        "TLS and authentication, the milter with `milter-allow`, else refused unless `insecure-plaintext=true`");
     static final Setting<Integer> PORT = of("port", "N", Setting::port,
         Integer.toString(FilterServer.Context.BINARY_PORT_DEFAULT), "binary protocol port");
     static final Setting<Integer> HTTP_PORT = of("http-port", "N", Setting::port,
@@ -137,6 +139,22 @@ final class Setting<T>
         "MiB the data directory's file system keeps usable: below it every change and opt-out is refused as " +
         "\"disk full\" (opt-outs get 507) instead of growing a map into space that is not there; `0` switches the " +
         "guard off (docs/OPERATIONS.md \"When the disk fills up\")");
+    // --- who may reach which port (docs/SECURITY.md, docs/OPERATIONS.md "Binding and the admin listener") ---
+    static final Setting<Boolean> INSECURE_PLAINTEXT = of("insecure-plaintext", "B", Setting::bool, "false",
+        "start even when a port is reachable beyond loopback without TLS and authentication (the milter without " +
+        "`milter-allow`); warned at start, `iys_insecure_plaintext` reads 1 and `/health/ready` says so. Off, such " +
+        "a `bind` is refused");
+    static final Setting<String> ADMIN_BIND_ADDRESS = of("admin-bind-address", "ADDR", Setting::text,
+        FilterServer.Context.ADMIN_BIND_ADDRESS_DEFAULT, "listen address of the admin listener (`admin-port`)");
+    static final Setting<Integer> ADMIN_PORT = of("admin-port", "N|off", Setting::portOrOff, "off",
+        "admin listener: `/metrics`, `/v1/brands` and `/health/ready` with its details move there from the HTTP " +
+        "port (which keeps `/health`, `/health/live` and a bare `/health/ready`); `off` serves them on the HTTP port");
+    static final Setting<String> MILTER_SOCKET = of("milter-socket", "PATH", Setting::text, "",
+        "Unix domain socket for the milter (Postfix `unix:PATH`), mode 0660, a stale one replaced; set, the milter " +
+        "listens on TCP only if `milter-port` is given too").shownAs("(none)");
+    static final Setting<String> MILTER_ALLOW = of("milter-allow", "A,CIDR", Setting::peers, "",
+        "peer addresses and CIDR blocks allowed on the milter's TCP port, others closed at accept; required when " +
+        "`bind` is beyond loopback and the milter port is on").shownAs("(any)");
     // --- personal data at rest and secrets (docs/SECURITY.md) ---
     static final Setting<String> KEY_FILE = of("key-file", "FILE", Setting::text, "",
         "the index key: 32 random bytes, created on first use with mode 0600 and refused when group or others may " +
@@ -391,6 +409,19 @@ final class Setting<T>
 
     private static String text(final String name, final String text)
     {
+        return text;
+    }
+
+    private static String peers(final String name, final String text)
+    {
+        try
+        {
+            PeerAllowList.parse(text);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new UsageException(name + ": " + ex.getMessage());
+        }
         return text;
     }
 

@@ -66,7 +66,9 @@ public final class ServerCounters
         /** A packet begun and not finished within {@code milter-packet-timeout}: the connection closed. */
         PACKET_TIMEOUT,
         /** A message that ended before any option negotiation (no OPTNEG): tempfailed. */
-        NO_NEGOTIATION
+        NO_NEGOTIATION,
+        /** A TCP connection from a peer outside {@code milter-allow}: closed at accept, unread. */
+        NOT_ALLOWED
     }
 
     /** Why the server closed an HTTP connection on its own. */
