@@ -622,6 +622,38 @@ public final class FilterServer implements AutoCloseable
         }
 
         /**
+         * @return the milter's TCP port as set, -1 for none.
+         */
+        public int milterPort()
+        {
+            return milterPort;
+        }
+
+        /**
+         * @return the admin listener's port as set, -1 for none.
+         */
+        public int adminPort()
+        {
+            return adminPort;
+        }
+
+        /**
+         * @return the milter's TCP peer allow-list, or null for any peer.
+         */
+        public PeerAllowList milterAllow()
+        {
+            return milterAllow;
+        }
+
+        /**
+         * @return whether {@code insecure-plaintext=true} is set.
+         */
+        public boolean insecurePlaintext()
+        {
+            return insecurePlaintext;
+        }
+
+        /**
          * Validate every setting once, naming the one that is wrong.
          */
         public void conclude()

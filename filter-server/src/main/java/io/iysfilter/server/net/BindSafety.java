@@ -157,8 +157,8 @@ public final class BindSafety
         {
             return new Decision(null, true, exposed);
         }
-        final StringBuilder refusal = new StringBuilder("refusing to listen beyond loopback unprotected: ")
-            .append(String.join(", ", unprotected)).append(" is not a loopback address (");
+        final StringBuilder refusal = new StringBuilder("refusing to listen beyond loopback without protection on ")
+            .append(String.join(", ", unprotected)).append(" (");
         if (serviceUnprotected)
         {
             refusal.append("the binary, HTTP and admin ports need TLS and authentication there: tls-cert-file and " +
@@ -169,7 +169,8 @@ public final class BindSafety
         {
             refusal.append("the milter needs a peer allow-list there: milter-allow, or milter-socket instead");
         }
-        return new Decision(refusal.append("). Bind 127.0.0.1, set what protects it (docs/SECURITY.md), or set " +
+        return new Decision(refusal.append("). Bind a loopback address (127.0.0.1), set what protects it " +
+            "(docs/SECURITY.md), or set " +
             "insecure-plaintext=true to accept plaintext, unauthenticated access from the network").toString(),
             false, exposed);
     }
