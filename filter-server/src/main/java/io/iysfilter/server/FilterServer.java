@@ -91,7 +91,7 @@ public final class FilterServer implements AutoCloseable
                     context.milterPort, context.ioThreads, context.busyPoll, context.adminBindAddress,
                     context.adminPort, context.milterSocket, context.milterAllow),
                 new BinaryEndpoint(filter, store, counters, SERVER_NAME, context.maxConnections,
-                    context.binaryIdleTimeoutMs, context.binaryFrameTimeoutMs),
+                    context.maxConnectionsPerAddress, context.binaryIdleTimeoutMs, context.binaryFrameTimeoutMs),
                 new HttpEndpoint(filter, store, following, localOptOuts,
                     new ReconcileService(store, pipeline, following), counters, serviceMetrics, context.http),
                 context.milterPort < 0 && context.milterSocket == null ? null :
@@ -296,6 +296,7 @@ public final class FilterServer implements AutoCloseable
         private final List<FeedSettings> feeds = new ArrayList<>();
         private int ioThreads = Runtime.getRuntime().availableProcessors();
         private int maxConnections = MAX_CONNECTIONS_DEFAULT;
+        private int maxConnectionsPerAddress;
         private long binaryIdleTimeoutMs = BinaryEndpoint.IDLE_TIMEOUT_MS_DEFAULT;
         private long binaryFrameTimeoutMs = BinaryEndpoint.FRAME_TIMEOUT_MS_DEFAULT;
         private boolean busyPoll;
@@ -524,6 +525,17 @@ public final class FilterServer implements AutoCloseable
         }
 
         /**
+         * @param maxConnectionsPerAddress most concurrent binary connections from one peer address; 0 (the default
+         *                                 here; {@code serve}'s is an eighth of the cap) for no such limit.
+         * @return this.
+         */
+        public Context maxConnectionsPerAddress(final int maxConnectionsPerAddress)
+        {
+            this.maxConnectionsPerAddress = maxConnectionsPerAddress;
+            return this;
+        }
+
+        /**
          * @param binaryIdleTimeoutMs a binary connection that completes no frame for this long is sent ERROR
          *                            IDLE_TIMEOUT and closed; 0 for never.
          * @return this.
@@ -622,6 +634,22 @@ public final class FilterServer implements AutoCloseable
         }
 
         /**
+         * @return most concurrent binary connections from one peer address, 0 for no such limit.
+         */
+        public int maxConnectionsPerAddress()
+        {
+            return maxConnectionsPerAddress;
+        }
+
+        /**
+         * @return the HTTP endpoint's guards.
+         */
+        public HttpSettings http()
+        {
+            return http;
+        }
+
+        /**
          * @return the milter's TCP port as set, -1 for none.
          */
         public int milterPort()
@@ -679,6 +707,11 @@ public final class FilterServer implements AutoCloseable
             if (maxConnections < 1)
             {
                 throw new IllegalArgumentException("maxConnections: " + maxConnections + " (expected: >= 1)");
+            }
+            if (maxConnectionsPerAddress < 0)
+            {
+                throw new IllegalArgumentException("maxConnectionsPerAddress: " + maxConnectionsPerAddress +
+                    " (expected: >= 0, 0 for none)");
             }
             if (binaryIdleTimeoutMs < 0 || binaryFrameTimeoutMs < 0)
             {

@@ -38,6 +38,7 @@ public final class BinaryEndpoint
     private final long idleTimeoutMs;
     private final long frameTimeoutMs;
     private final ConnectionLimiter limiter;
+    private final int maxPerAddress;
 
     /**
      * @param filter         the rules.
@@ -59,6 +60,30 @@ public final class BinaryEndpoint
         final long idleTimeoutMs,
         final long frameTimeoutMs)
     {
+        this(filter, store, counters, serverName, maxConnections, 0, idleTimeoutMs, frameTimeoutMs);
+    }
+
+    /**
+     * @param filter         the rules.
+     * @param store          the index.
+     * @param counters       the server's counters.
+     * @param serverName     what WELCOME reports.
+     * @param maxConnections most concurrent connections; more get ERROR TOO_MANY_CONNECTIONS.
+     * @param maxPerAddress  most concurrent connections from one peer address, the same refusal past it; 0 for no
+     *                       such limit.
+     * @param idleTimeoutMs  a connection that completes no frame for this long gets ERROR IDLE_TIMEOUT; 0 for never.
+     * @param frameTimeoutMs a frame begun must complete within this long, else ERROR FRAME_TIMEOUT; 0 for never.
+     */
+    public BinaryEndpoint(
+        final ConsentFilter filter,
+        final ConsentStore store,
+        final ServerCounters counters,
+        final String serverName,
+        final int maxConnections,
+        final int maxPerAddress,
+        final long idleTimeoutMs,
+        final long frameTimeoutMs)
+    {
         if (idleTimeoutMs < 0 || frameTimeoutMs < 0)
         {
             throw new IllegalArgumentException("idleTimeoutMs: " + idleTimeoutMs + ", frameTimeoutMs: " +
@@ -71,7 +96,8 @@ public final class BinaryEndpoint
         this.maxConnections = maxConnections;
         this.idleTimeoutMs = idleTimeoutMs;
         this.frameTimeoutMs = frameTimeoutMs;
-        this.limiter = new ConnectionLimiter(maxConnections, counters);
+        this.maxPerAddress = maxPerAddress;
+        this.limiter = new ConnectionLimiter(maxConnections, maxPerAddress, counters);
     }
 
     /**
@@ -79,7 +105,8 @@ public final class BinaryEndpoint
      */
     public String limits()
     {
-        return "maxConnections=" + maxConnections + ", maxFrameLength=" + Limits.MAX_FRAME_LENGTH +
+        return "maxConnections=" + maxConnections + ", maxConnectionsPerAddress=" + maxPerAddress +
+            ", maxFrameLength=" + Limits.MAX_FRAME_LENGTH +
             ", idleTimeoutMs=" + idleTimeoutMs + ", frameTimeoutMs=" + frameTimeoutMs +
             ", writeHighWaterMark=" + HIGH_WATER_MARK;
     }

@@ -262,6 +262,9 @@ final class ServeSettings
         final String milterSocket = Setting.MILTER_SOCKET.value(settings);
         final String milterAllow = Setting.MILTER_ALLOW.value(settings);
         // with a milter socket, the milter listens on TCP too only when its port is given
+        final int maxConnections = Setting.MAX_CONNECTIONS.value(settings).intValue();
+        final int httpMaxConnections = Setting.HTTP_MAX_CONNECTIONS.value(settings).intValue();
+        final int perAddress = Setting.MAX_CONNECTIONS_PER_ADDRESS.value(settings);
         final int milterPort = !milterSocket.isBlank() && !settings.containsKey(Setting.MILTER_PORT.name()) ? -1 :
             Setting.MILTER_PORT.value(settings);
         return new FilterServer.Context()
@@ -279,18 +282,27 @@ final class ServeSettings
             .insecurePlaintext(Setting.INSECURE_PLAINTEXT.value(settings))
             .binaryPort(Setting.PORT.value(settings))
             .httpPort(Setting.HTTP_PORT.value(settings))
-            .http(new HttpSettings(Setting.HTTP_MAX_CONNECTIONS.value(settings).intValue(),
+            .http(new HttpSettings(httpMaxConnections,
                 Setting.HTTP_IDLE_TIMEOUT.value(settings), Setting.HTTP_REQUEST_TIMEOUT.value(settings),
-                Setting.HTTP_MAX_BODY_MB.value(settings) * MIB))
+                Setting.HTTP_MAX_BODY_MB.value(settings) * MIB, perAddress(perAddress, httpMaxConnections)))
             .ioThreads(Setting.IO_THREADS.value(settings).intValue())
             .busyPoll(Setting.BUSY_POLL.value(settings))
-            .maxConnections(Setting.MAX_CONNECTIONS.value(settings).intValue())
+            .maxConnections(maxConnections)
+            .maxConnectionsPerAddress(perAddress(perAddress, maxConnections))
             .binaryIdleTimeoutMs(Setting.BINARY_IDLE_TIMEOUT.value(settings))
             .binaryFrameTimeoutMs(Setting.BINARY_FRAME_TIMEOUT.value(settings))
             .policy(new FilterPolicy(tacir))
             .indexOptions(new IndexOptions(entries, IndexOptions.DEFAULT_MAX_BLOAT_FACTOR,
                 brand -> unbounded.contains(brand) ? 0 : boundMs).withMaxFutureSkewMs(skewMs)
                 .withDiskReserve(reserveMib * MIB));
+    }
+
+    /**
+     * @return the per-address limit: as set, or for {@code auto} (-1) an eighth of the endpoint's cap, at least 1.
+     */
+    private static int perAddress(final int setting, final int cap)
+    {
+        return setting >= 0 ? setting : Math.max(1, cap / 8);
     }
 
     /**

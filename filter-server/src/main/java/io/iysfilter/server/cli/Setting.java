@@ -155,6 +155,10 @@ final class Setting<T>
     static final Setting<String> MILTER_ALLOW = of("milter-allow", "A,CIDR", Setting::peers, "",
         "peer addresses and CIDR blocks allowed on the milter's TCP port, others closed at accept; required when " +
         "`bind` is beyond loopback and the milter port is on").shownAs("(any)");
+    static final Setting<Integer> MAX_CONNECTIONS_PER_ADDRESS = of("max-connections-per-address", "N|auto|off",
+        Setting::perAddress, "auto", "concurrent binary, and HTTP, connections from one peer address; more are " +
+        "refused as past the cap (ERROR TOO_MANY_CONNECTIONS, 503), so a few hosts cannot hold the whole cap; `auto` " +
+        "is an eighth of each cap (`max-connections`, `http-max-connections`)");
     // --- personal data at rest and secrets (docs/SECURITY.md) ---
     static final Setting<String> KEY_FILE = of("key-file", "FILE", Setting::text, "",
         "the index key: 32 random bytes, created on first use with mode 0600 and refused when group or others may " +
@@ -410,6 +414,23 @@ final class Setting<T>
     private static String text(final String name, final String text)
     {
         return text;
+    }
+
+    /**
+     * @return the limit, 0 for off, -1 for auto.
+     */
+    private static Integer perAddress(final String name, final String text)
+    {
+        final String value = text.trim().toLowerCase(Locale.ROOT);
+        if (value.equals("auto"))
+        {
+            return -1;
+        }
+        if (value.equals("off"))
+        {
+            return 0;
+        }
+        return (int)UsageException.parseLong(name, text, 1, 1_000_000);
     }
 
     private static String peers(final String name, final String text)

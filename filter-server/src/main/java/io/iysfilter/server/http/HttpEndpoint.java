@@ -90,7 +90,8 @@ public final class HttpEndpoint
         this.counters = counters;
         this.metrics = metrics;
         this.settings = settings;
-        this.limiter = new HttpConnectionLimiter(settings.maxConnections(), counters);
+        this.limiter = new HttpConnectionLimiter(settings.maxConnections(), settings.maxConnectionsPerAddress(),
+            counters);
     }
 
     /**

@@ -149,6 +149,16 @@ class ServeSettingsTest
         assertEquals(7710, resolve(parse("--data-dir", dir.toString(), "--milter-socket", "/run/x/milter.sock",
             "--milter-port", "7710")).milterPort());
 
+        final var perAddress = resolve(parse("--data-dir", dir.toString(), "--max-connections", "800",
+            "--http-max-connections", "16"));
+        assertEquals(100, perAddress.maxConnectionsPerAddress(), "auto: an eighth of the binary cap");
+        assertEquals(2, perAddress.http().maxConnectionsPerAddress(), "auto: an eighth of the HTTP cap");
+        final var off = resolve(parse("--data-dir", dir.toString(), "--max-connections-per-address", "off"));
+        assertEquals(0, off.maxConnectionsPerAddress());
+        assertEquals(0, off.http().maxConnectionsPerAddress());
+        assertEquals(7, resolve(parse("--data-dir", dir.toString(), "--max-connections-per-address", "7"))
+            .http().maxConnectionsPerAddress());
+
         assertEquals("10.0.0.0/8,192.0.2.7", resolve(parse("--data-dir", dir.toString(), "--milter-allow",
             "10.0.0.0/8, 192.0.2.7")).milterAllow().toString());
         final CommandLine.ParameterException host = assertThrows(CommandLine.ParameterException.class,
