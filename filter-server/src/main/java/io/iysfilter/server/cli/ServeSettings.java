@@ -261,10 +261,10 @@ final class ServeSettings
         final String keyFile = Setting.KEY_FILE.value(settings);
         final String milterSocket = Setting.MILTER_SOCKET.value(settings);
         final String milterAllow = Setting.MILTER_ALLOW.value(settings);
-        // with a milter socket, the milter listens on TCP too only when its port is given
         final int maxConnections = Setting.MAX_CONNECTIONS.value(settings).intValue();
         final int httpMaxConnections = Setting.HTTP_MAX_CONNECTIONS.value(settings).intValue();
         final int perAddress = Setting.MAX_CONNECTIONS_PER_ADDRESS.value(settings);
+        // with a milter socket, the milter listens on TCP too only when its port is given
         final int milterPort = !milterSocket.isBlank() && !settings.containsKey(Setting.MILTER_PORT.name()) ? -1 :
             Setting.MILTER_PORT.value(settings);
         return new FilterServer.Context()

@@ -70,7 +70,8 @@ public final class BindSafety
      * @param refusal  why the server must not start, naming the ways out; null when it may.
      * @param insecure whether it starts only because of {@code insecure-plaintext=true}: some listener is reachable
      *                 beyond loopback without the protection its kind needs.
-     * @param exposed  the listeners reachable beyond loopback, as {@code setting=host}.
+     * @param exposed  the listeners reachable beyond loopback, as {@code setting=host}; when {@code insecure}, only
+     *                 those without the protection they need.
      */
     public record Decision(String refusal, boolean insecure, List<String> exposed)
     {
@@ -155,7 +156,7 @@ public final class BindSafety
         }
         if (insecurePlaintext)
         {
-            return new Decision(null, true, exposed);
+            return new Decision(null, true, unprotected);
         }
         final StringBuilder refusal = new StringBuilder("refusing to listen beyond loopback without protection on ")
             .append(String.join(", ", unprotected)).append(" (");
