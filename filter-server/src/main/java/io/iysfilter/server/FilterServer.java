@@ -20,7 +20,9 @@ import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServiceMetrics;
 import io.iysfilter.server.milter.MilterEndpoint;
 import io.iysfilter.server.milter.MilterSettings;
+import io.iysfilter.server.net.BindSafety;
 import io.iysfilter.server.net.NetworkEndpoints;
+import io.iysfilter.server.net.PeerAllowList;
 import io.iysfilter.server.net.ServerTls;
 import io.iysfilter.server.net.TlsSettings;
 import io.iysfilter.server.security.Authenticator;
@@ -72,19 +74,10 @@ public final class FilterServer implements AutoCloseable
         {
             LOG.warn("log-recipients=full: logs, quarantine files and milter audit lines name recipients whole");
         }
+        // a clients file that does not validate stops the start before the index is opened
+        final Authenticator authenticator = authenticator(context);
         store = ConsentStore.open(context.dataDirectory, context.indexOptions.key() != null ? context.indexOptions :
             context.indexOptions.withKey(IndexKey.forDataDirectory(context.keyFile(), context.dataDirectory)));
-        final Authenticator authenticator;
-        try
-        {
-            authenticator = context.clientsFile == null ? Authenticator.off(new ClientCounters()) :
-                Authenticator.load(context.clientsFile, context.authFailureLimit, new ClientCounters());
-        }
-        catch (final ClientsFileException | IOException ex)
-        {
-            store.close();
-            throw new IOException("clients-file: " + ex.getMessage(), ex);
-        }
         IngestPipeline pipeline = null;
         OptOuts localOptOuts = null;
         FeedService following = null;
@@ -111,16 +104,19 @@ public final class FilterServer implements AutoCloseable
             {
                 serverTls.bindTo(registry);
             }
+            serviceMetrics.insecurePlaintext(context.exposure.insecure());
             final ConsentFilter filter = new ConsentFilter(context.policy);
             network = new NetworkEndpoints(
                 new NetworkEndpoints.Settings(context.bindAddress, context.binaryPort, context.httpPort,
-                    context.milterPort, context.ioThreads, context.busyPoll),
+                    context.milterPort, context.ioThreads, context.busyPoll, context.adminBindAddress,
+                    context.adminPort, context.milterSocket, context.milterAllow),
                 new BinaryEndpoint(filter, store, counters, authenticator, SERVER_NAME, context.maxConnections,
-                    context.binaryIdleTimeoutMs, context.binaryFrameTimeoutMs),
+                    context.maxConnectionsPerAddress, context.binaryIdleTimeoutMs, context.binaryFrameTimeoutMs),
                 new HttpEndpoint(filter, store, following, localOptOuts,
                     new ReconcileService(store, pipeline, following), counters, serviceMetrics, context.http,
                     authenticator, new ScrubRates(context.scrubRowsPerSecond)),
-                context.milterPort < 0 ? null : new MilterEndpoint(filter, store, context.milter, counters),
+                context.milterPort < 0 && context.milterSocket == null ? null :
+                    new MilterEndpoint(filter, store, context.milter, counters),
                 counters, serverTls);
         }
         catch (final Throwable ex)
@@ -159,6 +155,26 @@ public final class FilterServer implements AutoCloseable
         tls = serverTls;
         LOG.info("started: dataDir={}, brands={}, tacirRequiresRecord={}", context.dataDirectory,
             store.brands().size(), context.policy.tacirRequiresRecord());
+        if (context.exposure.insecure())
+        {
+            LOG.warn("INSECURE: insecure-plaintext=true and {} reachable beyond loopback without the protection it " +
+                "needs (TLS and authentication; the milter an allow-list): anyone who reaches it may check, list and " +
+                "record opt-outs. The gauge iys_insecure_plaintext reads 1 while this lasts (docs/SECURITY.md)",
+                String.join(", ", context.exposure.exposed()));
+        }
+    }
+
+    private static Authenticator authenticator(final Context context) throws IOException
+    {
+        try
+        {
+            return context.clientsFile == null ? Authenticator.off(new ClientCounters()) :
+                Authenticator.load(context.clientsFile, context.authFailureLimit, new ClientCounters());
+        }
+        catch (final ClientsFileException | IOException ex)
+        {
+            throw new IOException("clients-file: " + ex.getMessage(), ex);
+        }
     }
 
     /**
@@ -225,6 +241,14 @@ public final class FilterServer implements AutoCloseable
     public Authenticator authenticator()
     {
         return auth;
+    }
+
+    /**
+     * @return the bound admin port, or -1 when the admin routes are served on the HTTP port.
+     */
+    public int adminPort()
+    {
+        return endpoints.adminPort();
     }
 
     /**
@@ -312,6 +336,8 @@ public final class FilterServer implements AutoCloseable
         public static final String BIND_ADDRESS_DEFAULT = "127.0.0.1";
         /** Default most concurrent binary connections. */
         public static final int MAX_CONNECTIONS_DEFAULT = 1024;
+        /** Default admin listener address: loopback only. */
+        public static final String ADMIN_BIND_ADDRESS_DEFAULT = "127.0.0.1";
 
         private Path dataDirectory;
         private Path keyFile;
@@ -323,11 +349,19 @@ public final class FilterServer implements AutoCloseable
         private int binaryPort = BINARY_PORT_DEFAULT;
         private int httpPort = HTTP_PORT_DEFAULT;
         private int milterPort = MilterEndpoint.PORT_DEFAULT;
+        private String adminBindAddress = ADMIN_BIND_ADDRESS_DEFAULT;
+        private int adminPort = -1;
+        private Path milterSocket;
+        private PeerAllowList milterAllow;
+        private boolean insecurePlaintext;
+        private BindSafety.Resolver resolver = BindSafety.SYSTEM;
+        private BindSafety.Decision exposure;
         private MilterSettings milter = MilterSettings.NONE;
         private HttpSettings http = HttpSettings.DEFAULT;
         private final List<FeedSettings> feeds = new ArrayList<>();
         private int ioThreads = Runtime.getRuntime().availableProcessors();
         private int maxConnections = MAX_CONNECTIONS_DEFAULT;
+        private int maxConnectionsPerAddress;
         private long binaryIdleTimeoutMs = BinaryEndpoint.IDLE_TIMEOUT_MS_DEFAULT;
         private long binaryFrameTimeoutMs = BinaryEndpoint.FRAME_TIMEOUT_MS_DEFAULT;
         private boolean busyPoll;
@@ -413,6 +447,70 @@ public final class FilterServer implements AutoCloseable
         public Context milterPort(final int milterPort)
         {
             this.milterPort = milterPort;
+            return this;
+        }
+
+        /**
+         * @param adminBindAddress address the admin listener listens on (default loopback).
+         * @return this.
+         */
+        public Context adminBindAddress(final String adminBindAddress)
+        {
+            this.adminBindAddress = adminBindAddress;
+            return this;
+        }
+
+        /**
+         * @param adminPort admin listener port, 0 for any free port, -1 (the default) for none: the admin routes
+         *                  ({@code /metrics}, {@code /v1/brands}, {@code /health/ready}'s details) stay on the HTTP
+         *                  port.
+         * @return this.
+         */
+        public Context adminPort(final int adminPort)
+        {
+            this.adminPort = adminPort;
+            return this;
+        }
+
+        /**
+         * @param milterSocket a Unix domain socket the milter listens on, or null for none.
+         * @return this.
+         */
+        public Context milterSocket(final Path milterSocket)
+        {
+            this.milterSocket = milterSocket;
+            return this;
+        }
+
+        /**
+         * @param milterAllow peers allowed to connect to the milter's TCP port, or null (the default) for any; required
+         *                    when the milter binds beyond loopback.
+         * @return this.
+         */
+        public Context milterAllow(final PeerAllowList milterAllow)
+        {
+            this.milterAllow = milterAllow;
+            return this;
+        }
+
+        /**
+         * @param insecurePlaintext true to start even when a port is reachable beyond loopback without the protection
+         *                          it needs, with a warning ({@code insecure-plaintext=true}).
+         * @return this.
+         */
+        public Context insecurePlaintext(final boolean insecurePlaintext)
+        {
+            this.insecurePlaintext = insecurePlaintext;
+            return this;
+        }
+
+        /**
+         * @param resolver how bind host names are resolved for the safe-binding rule: for tests.
+         * @return this.
+         */
+        public Context resolver(final BindSafety.Resolver resolver)
+        {
+            this.resolver = resolver;
             return this;
         }
 
@@ -540,6 +638,17 @@ public final class FilterServer implements AutoCloseable
         }
 
         /**
+         * @param maxConnectionsPerAddress most concurrent binary connections from one peer address; 0 (the default
+         *                                 here; {@code serve}'s is an eighth of the cap) for no such limit.
+         * @return this.
+         */
+        public Context maxConnectionsPerAddress(final int maxConnectionsPerAddress)
+        {
+            this.maxConnectionsPerAddress = maxConnectionsPerAddress;
+            return this;
+        }
+
+        /**
          * @param binaryIdleTimeoutMs a binary connection that completes no frame for this long is sent ERROR
          *                            IDLE_TIMEOUT and closed; 0 for never.
          * @return this.
@@ -640,6 +749,70 @@ public final class FilterServer implements AutoCloseable
         }
 
         /**
+         * @return the admin listener's address.
+         */
+        public String adminBindAddress()
+        {
+            return adminBindAddress;
+        }
+
+        /**
+         * @return the milter's Unix domain socket, or null.
+         */
+        public Path milterSocket()
+        {
+            return milterSocket;
+        }
+
+        /**
+         * @return most concurrent binary connections from one peer address, 0 for no such limit.
+         */
+        public int maxConnectionsPerAddress()
+        {
+            return maxConnectionsPerAddress;
+        }
+
+        /**
+         * @return the HTTP endpoint's guards.
+         */
+        public HttpSettings http()
+        {
+            return http;
+        }
+
+        /**
+         * @return the milter's TCP port as set, -1 for none.
+         */
+        public int milterPort()
+        {
+            return milterPort;
+        }
+
+        /**
+         * @return the admin listener's port as set, -1 for none.
+         */
+        public int adminPort()
+        {
+            return adminPort;
+        }
+
+        /**
+         * @return the milter's TCP peer allow-list, or null for any peer.
+         */
+        public PeerAllowList milterAllow()
+        {
+            return milterAllow;
+        }
+
+        /**
+         * @return whether {@code insecure-plaintext=true} is set.
+         */
+        public boolean insecurePlaintext()
+        {
+            return insecurePlaintext;
+        }
+
+        /**
          * Validate every setting once, naming the one that is wrong.
          */
         public void conclude()
@@ -666,15 +839,56 @@ public final class FilterServer implements AutoCloseable
             {
                 throw new IllegalArgumentException("maxConnections: " + maxConnections + " (expected: >= 1)");
             }
+            if (maxConnectionsPerAddress < 0)
+            {
+                throw new IllegalArgumentException("maxConnectionsPerAddress: " + maxConnectionsPerAddress +
+                    " (expected: >= 0, 0 for none)");
+            }
             if (binaryIdleTimeoutMs < 0 || binaryFrameTimeoutMs < 0)
             {
                 throw new IllegalArgumentException("binaryIdleTimeoutMs: " + binaryIdleTimeoutMs +
                     ", binaryFrameTimeoutMs: " + binaryFrameTimeoutMs + " (expected: >= 0, 0 for off)");
             }
+            if (adminPort != -1)
+            {
+                checkPort("adminPort", adminPort);
+                if (adminPort != 0 && (adminPort == binaryPort || adminPort == httpPort || adminPort == milterPort))
+                {
+                    throw new IllegalArgumentException("adminPort: " + adminPort + " (expected: a port of its own)");
+                }
+            }
             Objects.requireNonNull(bindAddress, "bindAddress");
+            Objects.requireNonNull(adminBindAddress, "adminBindAddress");
+            exposure = bindSafety();
+            if (exposure.refusal() != null)
+            {
+                throw new IllegalArgumentException(exposure.refusal());
+            }
             Objects.requireNonNull(policy, "policy");
             Objects.requireNonNull(http, "http");
             Objects.requireNonNull(indexOptions, "indexOptions");
+        }
+
+        /**
+         * The safe-binding rule ({@link BindSafety}) over the TCP listeners these settings open.
+         */
+        private BindSafety.Decision bindSafety()
+        {
+            final List<BindSafety.Listener> listeners = new ArrayList<>();
+            listeners.add(new BindSafety.Listener("bind", bindAddress, BindSafety.Kind.SERVICE));
+            if (adminPort >= 0)
+            {
+                listeners.add(new BindSafety.Listener("admin-bind-address", adminBindAddress,
+                    BindSafety.Kind.SERVICE));
+            }
+            if (milterPort >= 0)
+            {
+                listeners.add(new BindSafety.Listener("bind (milter-port)", bindAddress, BindSafety.Kind.MILTER));
+            }
+            final boolean tlsOn = tls != null;
+            final boolean authOn = clientsFile != null;
+            return BindSafety.decide(listeners, tlsOn, authOn, milterAllow != null && !milterAllow.isEmpty(),
+                insecurePlaintext, resolver);
         }
 
         private static void checkPort(final String name, final int port)

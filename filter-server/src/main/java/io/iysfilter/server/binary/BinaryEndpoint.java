@@ -41,6 +41,7 @@ public final class BinaryEndpoint
     private final long frameTimeoutMs;
     private final ConnectionLimiter limiter;
     private final Authenticator auth;
+    private final int maxPerAddress;
 
     /**
      * @param filter         the rules.
@@ -62,19 +63,21 @@ public final class BinaryEndpoint
         final long idleTimeoutMs,
         final long frameTimeoutMs)
     {
-        this(filter, store, counters, Authenticator.off(new ClientCounters()), serverName, maxConnections,
+        this(filter, store, counters, Authenticator.off(new ClientCounters()), serverName, maxConnections, 0,
             idleTimeoutMs, frameTimeoutMs);
     }
 
     /**
      * @param filter         the rules.
      * @param store          the index.
-     * @param counters       the counters.
+     * @param counters       the server's counters.
      * @param auth           who may ask what; {@link Authenticator#off} for everyone.
-     * @param serverName     product and version for WELCOME.
-     * @param maxConnections most concurrent connections.
-     * @param idleTimeoutMs  idle timeout, 0 for never.
-     * @param frameTimeoutMs frame timeout, 0 for never.
+     * @param serverName     what WELCOME reports.
+     * @param maxConnections most concurrent connections; more get ERROR TOO_MANY_CONNECTIONS.
+     * @param maxPerAddress  most concurrent connections from one peer address, the same refusal past it; 0 for no
+     *                       such limit.
+     * @param idleTimeoutMs  a connection that completes no frame for this long gets ERROR IDLE_TIMEOUT; 0 for never.
+     * @param frameTimeoutMs a frame begun must complete within this long, else ERROR FRAME_TIMEOUT; 0 for never.
      */
     public BinaryEndpoint(
         final ConsentFilter filter,
@@ -83,6 +86,7 @@ public final class BinaryEndpoint
         final Authenticator auth,
         final String serverName,
         final int maxConnections,
+        final int maxPerAddress,
         final long idleTimeoutMs,
         final long frameTimeoutMs)
     {
@@ -98,7 +102,8 @@ public final class BinaryEndpoint
         this.maxConnections = maxConnections;
         this.idleTimeoutMs = idleTimeoutMs;
         this.frameTimeoutMs = frameTimeoutMs;
-        this.limiter = new ConnectionLimiter(maxConnections, counters);
+        this.maxPerAddress = maxPerAddress;
+        this.limiter = new ConnectionLimiter(maxConnections, maxPerAddress, counters);
         this.auth = auth;
     }
 
@@ -107,7 +112,8 @@ public final class BinaryEndpoint
      */
     public String limits()
     {
-        return "maxConnections=" + maxConnections + ", maxFrameLength=" + Limits.MAX_FRAME_LENGTH +
+        return "maxConnections=" + maxConnections + ", maxConnectionsPerAddress=" + maxPerAddress +
+            ", maxFrameLength=" + Limits.MAX_FRAME_LENGTH +
             ", idleTimeoutMs=" + idleTimeoutMs + ", frameTimeoutMs=" + frameTimeoutMs +
             ", writeHighWaterMark=" + HIGH_WATER_MARK;
     }

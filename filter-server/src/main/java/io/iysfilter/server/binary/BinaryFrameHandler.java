@@ -330,7 +330,7 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
                 final Client found = auth.authenticate(sent, address, nowNs);
                 if (found == null)
                 {
-                        refuse(ctx, correlationId, ErrorCode.UNAUTHORISED, "token not accepted");
+                    refuse(ctx, correlationId, ErrorCode.UNAUTHORISED, "token not accepted");
                     return null;
                 }
                 client = found;

@@ -7,6 +7,7 @@ import io.iysfilter.server.iys.FeedSettings;
 import io.iysfilter.server.http.HttpSettings;
 import io.iysfilter.server.logging.Secrets;
 import io.iysfilter.server.milter.MilterSettings;
+import io.iysfilter.server.net.PeerAllowList;
 import io.iysfilter.server.net.TlsSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -264,6 +265,14 @@ final class ServeSettings
         {
             warnIfOthersMayRead(Path.of(clientsFile.trim()), "clients file");
         }
+        final String milterSocket = Setting.MILTER_SOCKET.value(settings);
+        final String milterAllow = Setting.MILTER_ALLOW.value(settings);
+        final int maxConnections = Setting.MAX_CONNECTIONS.value(settings).intValue();
+        final int httpMaxConnections = Setting.HTTP_MAX_CONNECTIONS.value(settings).intValue();
+        final int perAddress = Setting.MAX_CONNECTIONS_PER_ADDRESS.value(settings);
+        // with a milter socket, the milter listens on TCP too only when its port is given
+        final int milterPort = !milterSocket.isBlank() && !settings.containsKey(Setting.MILTER_PORT.name()) ? -1 :
+            Setting.MILTER_PORT.value(settings);
         return new FilterServer.Context()
             .clientsFile(clientsFile.isBlank() ? null : Path.of(clientsFile.trim()))
             .authFailureLimit(Setting.AUTH_FAILURE_LIMIT.value(settings).intValue())
@@ -272,17 +281,23 @@ final class ServeSettings
             .keyFile(keyFile.isBlank() ? null : Path.of(keyFile))
             .logRecipientsWhole(Setting.LOG_RECIPIENTS.value(settings))
             .feeds(feeds(settings))
-            .milterPort(Setting.MILTER_PORT.value(settings))
+            .milterPort(milterPort)
+            .milterSocket(milterSocket.isBlank() ? null : Path.of(milterSocket.trim()))
+            .milterAllow(milterAllow.isBlank() ? null : PeerAllowList.parse(milterAllow))
             .milter(milter)
             .bindAddress(Setting.BIND.value(settings))
+            .adminBindAddress(Setting.ADMIN_BIND_ADDRESS.value(settings))
+            .adminPort(Setting.ADMIN_PORT.value(settings))
+            .insecurePlaintext(Setting.INSECURE_PLAINTEXT.value(settings))
             .binaryPort(Setting.PORT.value(settings))
             .httpPort(Setting.HTTP_PORT.value(settings))
-            .http(new HttpSettings(Setting.HTTP_MAX_CONNECTIONS.value(settings).intValue(),
+            .http(new HttpSettings(httpMaxConnections,
                 Setting.HTTP_IDLE_TIMEOUT.value(settings), Setting.HTTP_REQUEST_TIMEOUT.value(settings),
-                Setting.HTTP_MAX_BODY_MB.value(settings) * MIB))
+                Setting.HTTP_MAX_BODY_MB.value(settings) * MIB, perAddress(perAddress, httpMaxConnections)))
             .ioThreads(Setting.IO_THREADS.value(settings).intValue())
             .busyPoll(Setting.BUSY_POLL.value(settings))
-            .maxConnections(Setting.MAX_CONNECTIONS.value(settings).intValue())
+            .maxConnections(maxConnections)
+            .maxConnectionsPerAddress(perAddress(perAddress, maxConnections))
             .binaryIdleTimeoutMs(Setting.BINARY_IDLE_TIMEOUT.value(settings))
             .binaryFrameTimeoutMs(Setting.BINARY_FRAME_TIMEOUT.value(settings))
             .policy(new FilterPolicy(tacir))
@@ -327,6 +342,14 @@ final class ServeSettings
         {
             throw new UsageException(ex.getMessage());
         }
+    }
+
+    /**
+     * @return the per-address limit: as set, or for {@code auto} (-1) an eighth of the endpoint's cap, at least 1.
+     */
+    private static int perAddress(final int setting, final int cap)
+    {
+        return setting >= 0 ? setting : Math.max(1, cap / 8);
     }
 
     /**

@@ -6,6 +6,7 @@ import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.iys.FeedSettings;
 import io.iysfilter.server.milter.MilterEndpoint;
 import io.iysfilter.server.milter.MilterSettings;
+import io.iysfilter.server.net.PeerAllowList;
 import io.iysfilter.server.net.TlsSettings;
 import io.iysfilter.server.security.FailureLimiter;
 
@@ -68,7 +69,8 @@ final class Setting<T>
     static final Setting<String> DATA_DIR = of("data-dir", "DIR", Setting::text, "",
         "brand indexes (created if missing)").shownAs("(required)");
     static final Setting<String> BIND = of("bind", "ADDR", Setting::text, FilterServer.Context.BIND_ADDRESS_DEFAULT,
-        "listen address of every endpoint; `0.0.0.0` for every interface");
+        "listen address of the binary, HTTP and milter ports; beyond loopback (`0.0.0.0`, an interface) only with " +
+        "TLS and authentication, the milter with `milter-allow`, else refused unless `insecure-plaintext=true`");
     static final Setting<Integer> PORT = of("port", "N", Setting::port,
         Integer.toString(FilterServer.Context.BINARY_PORT_DEFAULT), "binary protocol port");
     static final Setting<Integer> HTTP_PORT = of("http-port", "N", Setting::port,
@@ -165,6 +167,26 @@ final class Setting<T>
     static final Setting<Long> TLS_HANDSHAKE_TIMEOUT = of("tls-handshake-timeout", "D", Setting::timeout,
         TlsSettings.HANDSHAKE_TIMEOUT_MS_DEFAULT / 1000 + "s", "a connection whose TLS handshake is not done " +
         "within this long is closed");
+    // --- who may reach which port (docs/SECURITY.md, docs/OPERATIONS.md "Binding and the admin listener") ---
+    static final Setting<Boolean> INSECURE_PLAINTEXT = of("insecure-plaintext", "B", Setting::bool, "false",
+        "start even when a port is reachable beyond loopback without TLS and authentication (the milter without " +
+        "`milter-allow`); warned at start, `iys_insecure_plaintext` reads 1 and `/health/ready` says so. Off, such " +
+        "a `bind` is refused");
+    static final Setting<String> ADMIN_BIND_ADDRESS = of("admin-bind-address", "ADDR", Setting::text,
+        FilterServer.Context.ADMIN_BIND_ADDRESS_DEFAULT, "listen address of the admin listener (`admin-port`)");
+    static final Setting<Integer> ADMIN_PORT = of("admin-port", "N|off", Setting::portOrOff, "off",
+        "admin listener: `/metrics`, `/v1/brands` and `/health/ready` with its details move there from the HTTP " +
+        "port (which keeps `/health`, `/health/live` and a bare `/health/ready`); `off` serves them on the HTTP port");
+    static final Setting<String> MILTER_SOCKET = of("milter-socket", "PATH", Setting::text, "",
+        "Unix domain socket for the milter (Postfix `unix:PATH`), mode 0660, a stale one replaced; set, the milter " +
+        "listens on TCP only if `milter-port` is given too").shownAs("(none)");
+    static final Setting<String> MILTER_ALLOW = of("milter-allow", "A,CIDR", Setting::peers, "",
+        "peer addresses and CIDR blocks allowed on the milter's TCP port, others closed at accept; required when " +
+        "`bind` is beyond loopback and the milter port is on").shownAs("(any)");
+    static final Setting<Integer> MAX_CONNECTIONS_PER_ADDRESS = of("max-connections-per-address", "N|auto|off",
+        Setting::perAddress, "auto", "concurrent binary, and HTTP, connections from one peer address; more are " +
+        "refused as past the cap (ERROR TOO_MANY_CONNECTIONS, 503), so a few hosts cannot hold the whole cap; `auto` " +
+        "is an eighth of each cap (`max-connections`, `http-max-connections`)");
     // --- personal data at rest and secrets (docs/SECURITY.md) ---
     static final Setting<String> KEY_FILE = of("key-file", "FILE", Setting::text, "",
         "the index key: 32 random bytes, created on first use with mode 0600 and refused when group or others may " +
@@ -432,6 +454,36 @@ final class Setting<T>
 
     private static String text(final String name, final String text)
     {
+        return text;
+    }
+
+    /**
+     * @return the limit, 0 for off, -1 for auto.
+     */
+    private static Integer perAddress(final String name, final String text)
+    {
+        final String value = text.trim().toLowerCase(Locale.ROOT);
+        if (value.equals("auto"))
+        {
+            return -1;
+        }
+        if (value.equals("off"))
+        {
+            return 0;
+        }
+        return (int)UsageException.parseLong(name, text, 1, 1_000_000);
+    }
+
+    private static String peers(final String name, final String text)
+    {
+        try
+        {
+            PeerAllowList.parse(text);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new UsageException(name + ": " + ex.getMessage());
+        }
         return text;
     }
 

@@ -59,6 +59,7 @@ import java.util.concurrent.RejectedExecutionException;
  * </ul>
  * Bad parameters get 400 with {@code {"error":"bad_request","message":"…"}}. An opt-out that arrives when a graceful
  * stop is about to close the connections gets 503 with {@code {"error":"shutting_down",…}} (see {@link OptOutGate}).
+ * Beside an admin listener, each listener serves only its {@link HttpEndpoint.Surface}'s routes, the others 404.
  */
 final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
 {
@@ -76,6 +77,7 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     private final OptOuts optOuts;
     private final OptOutGate optOutGate;
     private final RequestIdentity identity;
+    private final HttpEndpoint.Surface surface;
 
     HttpApiHandler(
         final Decider decider,
@@ -86,7 +88,8 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         final ServiceMetrics metrics,
         final OptOutGate optOutGate)
     {
-        this(decider, store, feed, optOuts, counters, metrics, optOutGate, RequestIdentity.anonymous());
+        this(decider, store, feed, optOuts, counters, metrics, optOutGate, RequestIdentity.anonymous(),
+            HttpEndpoint.Surface.ALL);
     }
 
     HttpApiHandler(
@@ -97,9 +100,11 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         final ServerCounters counters,
         final ServiceMetrics metrics,
         final OptOutGate optOutGate,
-        final RequestIdentity identity)
+        final RequestIdentity identity,
+        final HttpEndpoint.Surface surface)
     {
         this.identity = identity;
+        this.surface = surface;
         this.optOuts = optOuts;
         this.optOutGate = optOutGate;
         this.decider = decider;
@@ -119,6 +124,13 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         }
         final QueryStringDecoder query = new QueryStringDecoder(request.uri());
         final String path = query.path();
+        final String elsewhere = elsewhere(path);
+        if (elsewhere != null)
+        {
+            respond(ctx, request, HttpResponseStatus.NOT_FOUND, JSON, error("not_found", "no such path here: " +
+                path + " (" + elsewhere + ")"));
+            return;
+        }
         if ("/v1/optouts".equals(path))
         {
             optOuts(ctx, request, query);
@@ -143,6 +155,25 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                     " (expected: /v1/check, /v1/scrub, /v1/optouts, /v1/reconcile, /v1/brands, /health/live, " +
                     "/health/ready or /metrics)"));
         }
+    }
+
+    /**
+     * @return why a path is not served on this listener, naming where it is; null when it is served here.
+     */
+    private String elsewhere(final String path)
+    {
+        final boolean admin = "/metrics".equals(path) || "/v1/brands".equals(path);
+        final boolean health = "/health".equals(path) || path.startsWith("/health/");
+        if (surface == HttpEndpoint.Surface.SERVICE && admin)
+        {
+            return "served on the admin listener, admin-bind-address:admin-port";
+        }
+        if (surface == HttpEndpoint.Surface.ADMIN && !admin && !health)
+        {
+            return "this is the admin listener: /metrics, /v1/brands, /health, /health/live and /health/ready; the " +
+                "API is on the HTTP port";
+        }
+        return null;
     }
 
     private void optOuts(final ChannelHandlerContext ctx, final FullHttpRequest request, final QueryStringDecoder query)
@@ -337,9 +368,11 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             }
         }
         final boolean ready = problems.length() == 0 && !brands.isEmpty();
+        final String status = "{\"status\":\"" + (ready ? "READY" : "NOT_READY") + "\"";
         respond(ctx, request, ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, JSON,
-            "{\"status\":\"" + (ready ? "READY" : "NOT_READY") + "\",\"brands\":" + brands.size() +
-            ",\"notReady\":[" + (brands.isEmpty() ? "{\"reason\":\"no brand index\"}" : problems) + "]}");
+            surface == HttpEndpoint.Surface.SERVICE ? status + "}" : status + ",\"brands\":" + brands.size() +
+            ",\"notReady\":[" + (brands.isEmpty() ? "{\"reason\":\"no brand index\"}" : problems) + "]" +
+            (metrics != null && metrics.insecurePlaintext() ? ",\"insecurePlaintext\":true" : "") + "}");
     }
 
     private String brands()

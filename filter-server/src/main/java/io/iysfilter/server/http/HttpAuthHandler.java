@@ -38,8 +38,10 @@ import java.util.List;
  *   <li>a client without the route's role ({@link #roleOf}), or a {@code brand} parameter naming a brand not the
  *   client's: 403 (the connection stays open for a request without a body, else it is closed, the body unread).</li>
  * </ul>
- * {@code /health} and {@code /health/live} stay open (liveness, no details). A path no route serves needs a client
- * and no role (it is then 404). The opt-out body's brand is checked by the API handler, which reads the body.
+ * {@code /health} and {@code /health/live} stay open (liveness, no details), and so does the bare
+ * {@code /health/ready} of the service listener when an admin listener holds its details. A path no route serves
+ * needs a client and no role (it is then 404). The opt-out body's brand is checked by the API handler, which reads
+ * the body.
  */
 final class HttpAuthHandler extends ChannelInboundHandlerAdapter
 {
@@ -48,6 +50,7 @@ final class HttpAuthHandler extends ChannelInboundHandlerAdapter
     private final Authenticator auth;
     private final RequestIdentity identity;
     private final ServerCounters counters;
+    private final HttpEndpoint.Surface surface;
     private Client certificateClient;
     private String lastToken;
     private Clients lastClients;
@@ -57,9 +60,19 @@ final class HttpAuthHandler extends ChannelInboundHandlerAdapter
 
     HttpAuthHandler(final Authenticator auth, final RequestIdentity identity, final ServerCounters counters)
     {
+        this(auth, identity, counters, HttpEndpoint.Surface.ALL);
+    }
+
+    HttpAuthHandler(
+        final Authenticator auth,
+        final RequestIdentity identity,
+        final ServerCounters counters,
+        final HttpEndpoint.Surface surface)
+    {
         this.auth = auth;
         this.identity = identity;
         this.counters = counters;
+        this.surface = surface;
     }
 
     @Override
@@ -92,12 +105,15 @@ final class HttpAuthHandler extends ChannelInboundHandlerAdapter
     }
 
     /**
-     * @param path a request's path.
-     * @return whether anyone may ask it, authenticated or not.
+     * @param path    a request's path.
+     * @param surface the routes of the listener it came in on.
+     * @return whether anyone may ask it, authenticated or not: liveness everywhere, and the bare readiness of the
+     *         service listener beside an admin listener (its details are on the admin listener, behind the role).
      */
-    static boolean isOpen(final String path)
+    static boolean isOpen(final String path, final HttpEndpoint.Surface surface)
     {
-        return "/health".equals(path) || "/health/live".equals(path);
+        return "/health".equals(path) || "/health/live".equals(path) ||
+            surface == HttpEndpoint.Surface.SERVICE && "/health/ready".equals(path);
     }
 
     @Override
@@ -124,7 +140,7 @@ final class HttpAuthHandler extends ChannelInboundHandlerAdapter
         }
         final QueryStringDecoder query = new QueryStringDecoder(request.uri());
         final String path = query.path();
-        if (isOpen(path))
+        if (isOpen(path, surface))
         {
             identity.set(null, auth.counters().anonymous());
             ctx.fireChannelRead(msg);

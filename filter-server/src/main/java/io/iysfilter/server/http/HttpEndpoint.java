@@ -24,9 +24,28 @@ import java.util.concurrent.Executor;
  * malformed and oversized requests (4xx, then close), times out idle connections and slow requests, and answers a
  * handler's failure with 500. The streamed requests ({@code /v1/scrub}, {@code /v1/reconcile}) sit before the
  * aggregator, every other request is read whole, up to {@link #MAX_REQUEST_LENGTH} bytes.
+ * <p>
+ * The admin routes ({@code /metrics}, {@code /v1/brands}, {@code /health/ready}'s details) are served on the HTTP
+ * port unless an admin listener is set ({@code admin-port}); then each listener mounts its own {@link Surface}.
  */
 public final class HttpEndpoint
 {
+    /**
+     * Which routes a listener serves.
+     */
+    public enum Surface
+    {
+        /** Every route: the HTTP port when there is no admin listener (the default). */
+        ALL,
+        /**
+         * The HTTP port beside an admin listener: the API, liveness ({@code /health}, {@code /health/live}) and a
+         * bare readiness ({@code /health/ready}, its status without the details); the admin routes answer 404.
+         */
+        SERVICE,
+        /** The admin listener: {@code /metrics}, {@code /v1/brands} and {@code /health*} with details; no API. */
+        ADMIN
+    }
+
     /** Largest HTTP request read whole, headers and body; /v1/scrub and /v1/reconcile stream theirs. */
     public static final int MAX_REQUEST_LENGTH = 16 * 1024;
     /** Longest request line (method, path and query, version). */
@@ -79,7 +98,8 @@ public final class HttpEndpoint
         this.counters = counters;
         this.metrics = metrics;
         this.settings = settings;
-        this.limiter = new HttpConnectionLimiter(settings.maxConnections(), counters);
+        this.limiter = new HttpConnectionLimiter(settings.maxConnections(), settings.maxConnectionsPerAddress(),
+            counters);
         this.auth = auth;
         this.scrubRates = scrubRates;
     }
@@ -92,6 +112,18 @@ public final class HttpEndpoint
      */
     public void mount(final ChannelPipeline pipeline, final Executor workers)
     {
+        mount(pipeline, workers, Surface.ALL);
+    }
+
+    /**
+     * Add one connection's handlers, serving only the routes of one surface.
+     *
+     * @param pipeline the connection's pipeline.
+     * @param workers  where blocking work (reconciliations) runs, off the event loop.
+     * @param surface  the routes this listener serves.
+     */
+    public void mount(final ChannelPipeline pipeline, final Executor workers, final Surface surface)
+    {
         final HttpGuard guard = new HttpGuard(settings, counters);
         pipeline.addLast("limiter", limiter);
         pipeline.addLast("reads", guard.rawReads());
@@ -103,14 +135,17 @@ public final class HttpEndpoint
             .setUseRfc9112TransferEncoding(true)));
         pipeline.addLast("guard", guard);
         final RequestIdentity identity = new RequestIdentity();
-        pipeline.addLast("auth", new HttpAuthHandler(auth, identity, counters));
-        pipeline.addLast("scrub", new ScrubHttpHandler(new Decider(filter, store.newLookup()), counters, identity,
-            scrubRates, settings.requestTimeoutMs()));
-        pipeline.addLast("reconcile", new ReconcileHttpHandler(reconciliations, workers, settings.maxBodyBytes(),
-            counters));
+        pipeline.addLast("auth", new HttpAuthHandler(auth, identity, counters, surface));
+        if (surface != Surface.ADMIN)
+        {
+            pipeline.addLast("scrub", new ScrubHttpHandler(new Decider(filter, store.newLookup()), counters, identity,
+                scrubRates, settings.requestTimeoutMs()));
+            pipeline.addLast("reconcile", new ReconcileHttpHandler(reconciliations, workers, settings.maxBodyBytes(),
+                counters));
+        }
         pipeline.addLast("aggregator", new HttpObjectAggregator(MAX_REQUEST_LENGTH, true));
         pipeline.addLast("api", new HttpApiHandler(new Decider(filter, store.newLookup()), store, feed, optOuts,
-            counters, metrics, optOutGate, identity));
+            counters, metrics, optOutGate, identity, surface));
         pipeline.addLast("errors", guard.errors());
     }
 

@@ -9,8 +9,11 @@ package io.iysfilter.server.http;
  *                         long of its first byte, else 408 and close; a streamed body ({@code /v1/scrub},
  *                         {@code /v1/reconcile}) may not pause for longer than this.
  * @param maxBodyBytes     largest {@code /v1/reconcile} body spooled; more gets 413 and the connection is closed.
+ * @param maxConnectionsPerAddress most concurrent HTTP connections from one peer address; more get 503 and are
+ *                         closed; 0 for no such limit.
  */
-public record HttpSettings(int maxConnections, long idleTimeoutMs, long requestTimeoutMs, long maxBodyBytes)
+public record HttpSettings(
+    int maxConnections, long idleTimeoutMs, long requestTimeoutMs, long maxBodyBytes, int maxConnectionsPerAddress)
 {
     /** Default most concurrent HTTP connections. */
     public static final int MAX_CONNECTIONS_DEFAULT = 1024;
@@ -23,6 +26,20 @@ public record HttpSettings(int maxConnections, long idleTimeoutMs, long requestT
     /** The defaults. */
     public static final HttpSettings DEFAULT = new HttpSettings(MAX_CONNECTIONS_DEFAULT, IDLE_TIMEOUT_MS_DEFAULT,
         REQUEST_TIMEOUT_MS_DEFAULT, MAX_BODY_MB_DEFAULT * 1024 * 1024);
+
+    /**
+     * The guards with no per-address limit.
+     *
+     * @param maxConnections   most concurrent HTTP connections.
+     * @param idleTimeoutMs    idle connections are closed after this long.
+     * @param requestTimeoutMs a request must arrive whole within this long.
+     * @param maxBodyBytes     largest {@code /v1/reconcile} body spooled.
+     */
+    public HttpSettings(
+        final int maxConnections, final long idleTimeoutMs, final long requestTimeoutMs, final long maxBodyBytes)
+    {
+        this(maxConnections, idleTimeoutMs, requestTimeoutMs, maxBodyBytes, 0);
+    }
 
     /**
      * @throws IllegalArgumentException naming the first value out of range.
@@ -44,6 +61,11 @@ public record HttpSettings(int maxConnections, long idleTimeoutMs, long requestT
         if (maxBodyBytes < 1)
         {
             throw new IllegalArgumentException("httpMaxBodyBytes: " + maxBodyBytes + " (expected: >= 1)");
+        }
+        if (maxConnectionsPerAddress < 0)
+        {
+            throw new IllegalArgumentException("maxConnectionsPerAddress: " + maxConnectionsPerAddress +
+                " (expected: >= 0, 0 for none)");
         }
     }
 }

@@ -66,7 +66,9 @@ public final class ServerCounters
         /** A packet begun and not finished within {@code milter-packet-timeout}: the connection closed. */
         PACKET_TIMEOUT,
         /** A message that ended before any option negotiation (no OPTNEG): tempfailed. */
-        NO_NEGOTIATION
+        NO_NEGOTIATION,
+        /** A TCP connection from a peer outside {@code milter-allow}: closed at accept, unread. */
+        NOT_ALLOWED
     }
 
     /** Why the server closed an HTTP connection on its own. */
@@ -94,6 +96,7 @@ public final class ServerCounters
     private final LongAdder[] milterErrors = adders(1, MilterError.values().length)[0];
     private final LongAdder milterNullSenders = new LongAdder();
     private final AtomicInteger[] connections = counters(Endpoint.values().length);
+    private final AddressConnections[] addressConnections = addressTables(Endpoint.values().length);
     private final LongAdder[] readPauses = adders(1, Endpoint.values().length)[0];
     private final LongAdder[] httpCloses = adders(1, HttpClose.values().length)[0];
     private volatile boolean latencyBound;
@@ -115,6 +118,16 @@ public final class ServerCounters
             counters[i] = new AtomicInteger();
         }
         return counters;
+    }
+
+    private static AddressConnections[] addressTables(final int count)
+    {
+        final AddressConnections[] tables = new AddressConnections[count];
+        for (int i = 0; i < count; i++)
+        {
+            tables[i] = new AddressConnections();
+        }
+        return tables;
     }
 
     private static LongAdder[][] adders(final int rows, final int columns)
@@ -421,7 +434,22 @@ public final class ServerCounters
                 .description("open connections, by endpoint")
                 .tag("endpoint", endpoint.name().toLowerCase())
                 .register(registry);
+            FunctionCounter.builder("iys_connections_refused_per_address", addressConnections(endpoint),
+                    AddressConnections::refused)
+                .description("connections refused because their peer address already held " +
+                    "max-connections-per-address, by endpoint")
+                .tag("endpoint", endpoint.name().toLowerCase())
+                .register(registry);
         }
+    }
+
+    /**
+     * @param endpoint an endpoint.
+     * @return its open connections per peer address, for {@code max-connections-per-address}.
+     */
+    public AddressConnections addressConnections(final Endpoint endpoint)
+    {
+        return addressConnections[endpoint.ordinal()];
     }
 
     /**

@@ -30,6 +30,7 @@ public final class ServiceMetrics implements AutoCloseable
     private final ConsentStore store;
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private final LongHashSet boundBrands = new LongHashSet();
+    private volatile boolean insecurePlaintext;
 
     /**
      * Bind the ingest, JVM and process meters, and the index meters of every brand the store holds now.
@@ -87,7 +88,30 @@ public final class ServiceMetrics implements AutoCloseable
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
+        Gauge.builder("iys_insecure_plaintext", this, (metrics) -> metrics.insecurePlaintext ? 1 : 0)
+            .description("1 when a port is reachable beyond loopback without the protection it needs, started with " +
+                "insecure-plaintext=true (docs/SECURITY.md)")
+            .register(registry);
         bindNewBrands();
+    }
+
+    /**
+     * Say that the server runs with {@code insecure-plaintext=true} in effect: the gauge {@code
+     * iys_insecure_plaintext} reads 1 and {@code /health/ready}'s details say so.
+     *
+     * @param insecure whether it does.
+     */
+    public void insecurePlaintext(final boolean insecure)
+    {
+        this.insecurePlaintext = insecure;
+    }
+
+    /**
+     * @return whether the server runs with {@code insecure-plaintext=true} in effect.
+     */
+    public boolean insecurePlaintext()
+    {
+        return insecurePlaintext;
     }
 
     /**

@@ -2,8 +2,10 @@ package io.iysfilter.server.net;
 
 import io.iysfilter.server.binary.BinaryEndpoint;
 import io.iysfilter.server.http.HttpEndpoint;
+import io.iysfilter.server.logging.LogLimiter;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServerCounters.Endpoint;
+import io.iysfilter.server.metrics.ServerCounters.MilterError;
 import io.iysfilter.server.milter.MilterEndpoint;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -20,17 +22,24 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -40,9 +49,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The server's Netty edge: binds the binary protocol, HTTP and milter endpoints (each built by its own package) on one
- * group of event loops (native epoll when available), puts TLS ({@link ServerTls}) first on binary and HTTP
- * connections when it is on, limits binary connections, runs milter decisions and
- * reconciliations on a small worker pool, and stops them all gracefully ({@link #close()}).
+ * group of event loops (native epoll when available), with the admin listener (the HTTP endpoint's admin routes on
+ * their own address and port) and the milter's Unix domain socket when set, puts TLS ({@link ServerTls}) first on
+ * binary, HTTP and admin connections when it is on, closes milter connections from peers outside its allow-list at
+ * accept, runs milter decisions and reconciliations on a small worker pool, and stops them all gracefully
+ * ({@link #close()}).
  */
 public final class NetworkEndpoints implements AutoCloseable
 {
@@ -55,12 +66,16 @@ public final class NetworkEndpoints implements AutoCloseable
     /** On close, the longest wait for milter decisions and reconciliations on the worker pool. */
     static final long WORKER_GRACE_MS = 5_000;
     private static final Logger LOG = LoggerFactory.getLogger(NetworkEndpoints.class);
+    private static final LogLimiter NOT_ALLOWED = LogLimiter.everyTenSeconds();
 
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
     private final Channel binaryChannel;
     private final Channel httpChannel;
     private final Channel milterChannel;
+    private final Channel adminChannel;
+    private final Channel milterSocketChannel;
+    private final Path milterSocket;
     private final ChannelGroup connections =
         new DefaultChannelGroup("iys-connections", GlobalEventExecutor.INSTANCE, true);
     private final ServerCounters counters;
@@ -73,9 +88,13 @@ public final class NetworkEndpoints implements AutoCloseable
      * @param bindAddress    address to listen on.
      * @param binaryPort     binary protocol port, 0 for any.
      * @param httpPort       HTTP port, 0 for any.
-     * @param milterPort     milter port, 0 for any, -1 for no milter endpoint.
+     * @param milterPort     milter TCP port, 0 for any, -1 for none.
      * @param ioThreads      event-loop threads.
      * @param busyPoll       whether the event loops poll without sleeping (epoll only).
+     * @param adminBindAddress address the admin listener listens on.
+     * @param adminPort      admin listener port, 0 for any, -1 for none (the admin routes stay on the HTTP port).
+     * @param milterSocket   the milter's Unix domain socket, or null for none.
+     * @param milterAllow    peers allowed to connect to the milter's TCP port, or null for any.
      */
     public record Settings(
         String bindAddress,
@@ -83,8 +102,28 @@ public final class NetworkEndpoints implements AutoCloseable
         int httpPort,
         int milterPort,
         int ioThreads,
-        boolean busyPoll)
+        boolean busyPoll,
+        String adminBindAddress,
+        int adminPort,
+        Path milterSocket,
+        PeerAllowList milterAllow)
     {
+        /**
+         * The three endpoints on one address, no admin listener, no milter socket, no allow-list.
+         *
+         * @param bindAddress address to listen on.
+         * @param binaryPort  binary protocol port, 0 for any.
+         * @param httpPort    HTTP port, 0 for any.
+         * @param milterPort  milter port, 0 for any, -1 for no milter endpoint.
+         * @param ioThreads   event-loop threads.
+         * @param busyPoll    whether the event loops poll without sleeping (epoll only).
+         */
+        public Settings(
+            final String bindAddress, final int binaryPort, final int httpPort, final int milterPort,
+            final int ioThreads, final boolean busyPoll)
+        {
+            this(bindAddress, binaryPort, httpPort, milterPort, ioThreads, busyPoll, bindAddress, -1, null, null);
+        }
     }
 
     /**
@@ -93,9 +132,10 @@ public final class NetworkEndpoints implements AutoCloseable
      * @param settings where and how.
      * @param binary   the binary protocol endpoint.
      * @param http     the HTTP endpoint.
-     * @param milter   the milter endpoint, or null when {@code settings.milterPort()} is -1.
+     * @param milter   the milter endpoint, or null when {@code settings.milterPort()} is -1 and there is no milter
+     *                 socket.
      * @param counters the counters: connections refused, and requests (the drain waits for them to stop).
-     * @param tls      TLS for the binary and HTTP listeners (never the milter's), or null for plaintext.
+     * @param tls      TLS for the binary, HTTP and admin listeners (never the milter's), or null for plaintext.
      * @throws InterruptedException when interrupted while binding.
      */
     public NetworkEndpoints(
@@ -106,28 +146,25 @@ public final class NetworkEndpoints implements AutoCloseable
         final ServerCounters counters,
         final ServerTls tls) throws InterruptedException
     {
-        if (settings.milterPort() >= 0 && milter == null)
+        if ((settings.milterPort() >= 0 || settings.milterSocket() != null) && milter == null)
         {
             throw new IllegalArgumentException("milter: null (expected: an endpoint for milterPort " +
-                settings.milterPort() + ")");
+                settings.milterPort() + ", milterSocket " + settings.milterSocket() + ")");
         }
+        this.milterSocket = settings.milterSocket();
         this.counters = counters;
         this.http = http;
         final boolean epoll = Epoll.isAvailable();
         final IoHandlerFactory ioHandlers = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         final Class<? extends ServerChannel> serverChannelType =
             epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        final HttpEndpoint.Surface httpSurface =
+            settings.adminPort() < 0 ? HttpEndpoint.Surface.ALL : HttpEndpoint.Surface.SERVICE;
+        final PeerAllowList milterAllow = settings.milterAllow();
         acceptors = new MultiThreadIoEventLoopGroup(1, ioHandlers);
         workers = new MultiThreadIoEventLoopGroup(settings.ioThreads(), epoll && settings.busyPoll() ?
             EpollIoHandler.newFactory(0, () -> (selectSupplier, hasTasks) -> SelectStrategy.BUSY_WAIT) : ioHandlers);
-        // Each worker its own name: the per-thread latency series are labelled with it.
-        final AtomicInteger workerNumber = new AtomicInteger();
-        blockingWork = Executors.newFixedThreadPool(Math.max(2, settings.ioThreads()), runnable ->
-        {
-            final Thread thread = new Thread(runnable, "iys-worker-" + workerNumber.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
+        blockingWork = newBlockingWork(settings.ioThreads());
         try
         {
             binaryChannel = bind(settings.bindAddress(), settings.binaryPort(), serverChannelType,
@@ -145,25 +182,30 @@ public final class NetworkEndpoints implements AutoCloseable
                     }
                 });
             httpChannel = bind(settings.bindAddress(), settings.httpPort(), serverChannelType,
-                new ChannelInitializer<SocketChannel>()
-                {
-                    @Override
-                    protected void initChannel(final SocketChannel channel)
-                    {
-                        connections.add(channel);
-                        if (tls != null)
-                        {
-                            tls.mount(channel.pipeline(), Endpoint.HTTP);
-                        }
-                        channel.pipeline().addLast("writability", new WritabilityGate(counters, Endpoint.HTTP));
-                        http.mount(channel.pipeline(), blockingWork);
-                    }
-                });
+                httpInitializer(httpSurface, tls));
             milterChannel = settings.milterPort() < 0 ? null : bind(settings.bindAddress(), settings.milterPort(),
                 serverChannelType, new ChannelInitializer<SocketChannel>()
                 {
                     @Override
                     protected void initChannel(final SocketChannel channel)
+                    {
+                        if (milterAllow != null && !milterAllow.admits(channel.remoteAddress()))
+                        {
+                            refuseMilterPeer(channel, milterAllow);
+                            return;
+                        }
+                        connections.add(channel);
+                        channel.pipeline().addLast("writability", new WritabilityGate(counters, Endpoint.MILTER));
+                        milter.mount(channel.pipeline(), blockingWork);
+                    }
+                });
+            adminChannel = settings.adminPort() < 0 ? null : bind(settings.adminBindAddress(), settings.adminPort(),
+                serverChannelType, httpInitializer(HttpEndpoint.Surface.ADMIN, tls));
+            milterSocketChannel = milterSocket == null ? null : bindSocketFile(milterSocket, epoll,
+                new ChannelInitializer<Channel>()
+                {
+                    @Override
+                    protected void initChannel(final Channel channel)
                     {
                         connections.add(channel);
                         channel.pipeline().addLast("writability", new WritabilityGate(counters, Endpoint.MILTER));
@@ -177,11 +219,47 @@ public final class NetworkEndpoints implements AutoCloseable
             close();
             throw ex;
         }
-        LOG.info("listening: binary={} ({}), http={}, milter={}, transport={}, ioThreads={}, busyPoll={}, {}",
-            binaryChannel.localAddress(), binary.limits(), httpChannel.localAddress(),
+        LOG.info("listening: binary={} ({}), http={}, admin={}, milter={}, milterSocket={}, milterAllow={}, " +
+            "transport={}, ioThreads={}, busyPoll={}, {}", binaryChannel.localAddress(), binary.limits(),
+            httpChannel.localAddress(), adminChannel == null ? "on the HTTP port" : adminChannel.localAddress(),
             milterChannel == null ? "off" : milterChannel.localAddress() + (tls == null ? "" : " (plaintext)"),
+            milterSocket == null ? "off" : milterSocket, milterAllow == null ? "any" : milterAllow,
             epoll ? "epoll" : "nio", settings.ioThreads(), epoll && settings.busyPoll(),
             tls == null ? "tls=off" : tls.describe());
+    }
+
+    private static ExecutorService newBlockingWork(final int ioThreads)
+    {
+        // Each worker its own name: the per-thread latency series are labelled with it.
+        final AtomicInteger workerNumber = new AtomicInteger();
+        return Executors.newFixedThreadPool(Math.max(2, ioThreads), runnable ->
+        {
+            final Thread thread = new Thread(runnable, "iys-worker-" + workerNumber.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /**
+     * HTTP connections, service or admin: TLS first when it is on, then back-pressure, then the endpoint's handlers
+     * for the routes of that listener.
+     */
+    private ChannelInitializer<SocketChannel> httpInitializer(final HttpEndpoint.Surface surface, final ServerTls tls)
+    {
+        return new ChannelInitializer<SocketChannel>()
+        {
+            @Override
+            protected void initChannel(final SocketChannel channel)
+            {
+                connections.add(channel);
+                if (tls != null)
+                {
+                    tls.mount(channel.pipeline(), Endpoint.HTTP);
+                }
+                channel.pipeline().addLast("writability", new WritabilityGate(counters, Endpoint.HTTP));
+                http.mount(channel.pipeline(), blockingWork, surface);
+            }
+        };
     }
 
     private Channel bind(
@@ -190,16 +268,71 @@ public final class NetworkEndpoints implements AutoCloseable
         final Class<? extends ServerChannel> type,
         final ChannelInitializer<SocketChannel> initializer) throws InterruptedException
     {
-        return new ServerBootstrap()
-            .group(acceptors, workers)
-            .channel(type)
+        return bootstrap(type, initializer)
             .option(ChannelOption.SO_REUSEADDR, true)
             .childOption(ChannelOption.TCP_NODELAY, true)
-            .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
-            .childHandler(initializer)
             .bind(new InetSocketAddress(address, port))
             .sync()
             .channel();
+    }
+
+    /**
+     * Listen on a Unix domain socket: epoll's own channel, else the JDK's (Java 16 and later) through NIO. A stale
+     * socket file is removed first ({@link SocketFiles#clear}); the bound one gets {@link SocketFiles#MODE}.
+     */
+    private Channel bindSocketFile(final Path path, final boolean epoll, final ChannelInitializer<Channel> initializer)
+        throws InterruptedException
+    {
+        try
+        {
+            SocketFiles.clear(path);
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException(ex.getMessage(), ex);
+        }
+        final SocketAddress address =
+            epoll ? new DomainSocketAddress(path.toString()) : UnixDomainSocketAddress.of(path);
+        final Channel channel = bootstrap(epoll ? EpollServerDomainSocketChannel.class :
+            NioServerDomainSocketChannel.class, initializer).bind(address).sync().channel();
+        try
+        {
+            SocketFiles.restrict(path);
+        }
+        catch (final IOException ex)
+        {
+            channel.close().syncUninterruptibly();
+            SocketFiles.remove(path);
+            throw new IllegalStateException("milter-socket: cannot set the mode of " + path + ": " + ex, ex);
+        }
+        return channel;
+    }
+
+    private ServerBootstrap bootstrap(
+        final Class<? extends ServerChannel> type, final ChannelInitializer<?> initializer)
+    {
+        return new ServerBootstrap()
+            .group(acceptors, workers)
+            .channel(type)
+            .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
+            .childHandler(initializer);
+    }
+
+    /**
+     * Close a milter connection from a peer outside {@code milter-allow} before a byte of it is read; count it and
+     * say so, at most once every ten seconds.
+     */
+    private void refuseMilterPeer(final Channel channel, final PeerAllowList allowed)
+    {
+        counters.onMilterError(MilterError.NOT_ALLOWED);
+        final long suppressed = NOT_ALLOWED.tryAcquire(System.nanoTime());
+        if (suppressed >= 0)
+        {
+            LOG.warn("closing milter connection: peer not in milter-allow, remote={}, milterAllow={}, " +
+                "suppressedSinceLast={}", channel.remoteAddress(), allowed, suppressed);
+        }
+        channel.config().setAutoRead(false);
+        channel.close();
     }
 
     /**
@@ -227,6 +360,14 @@ public final class NetworkEndpoints implements AutoCloseable
     }
 
     /**
+     * @return the bound admin port, or -1 when the admin routes are served on the HTTP port.
+     */
+    public int adminPort()
+    {
+        return adminChannel == null ? -1 : ((InetSocketAddress)adminChannel.localAddress()).getPort();
+    }
+
+    /**
      * Graceful stop, after which nothing reads the index or publishes to the ingest ring through these endpoints:
      * <ol>
      *   <li>stop accepting;</li>
@@ -242,12 +383,17 @@ public final class NetworkEndpoints implements AutoCloseable
     @Override
     public void close()
     {
-        for (final Channel listener : new Channel[]{binaryChannel, httpChannel, milterChannel})
+        for (final Channel listener : new Channel[]{binaryChannel, httpChannel, milterChannel, adminChannel,
+            milterSocketChannel})
         {
             if (listener != null)
             {
                 listener.close().syncUninterruptibly();
             }
+        }
+        if (milterSocketChannel != null)
+        {
+            SocketFiles.remove(milterSocket);
         }
         final long drainStartNs = System.nanoTime();
         final boolean quiet = awaitQuiet();

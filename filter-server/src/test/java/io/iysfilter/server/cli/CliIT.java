@@ -131,6 +131,35 @@ class CliIT
         assertTrue(result.err().contains("cannot connect"), result.err());
     }
 
+    @Test
+    void shouldRefuseToServeOnEveryInterfaceWithoutTlsAndAuthenticationNamingTheWayOut() throws Exception
+    {
+        final Path dataDir = work.resolve("data");
+        final Path err = work.resolve("wide.err");
+        final Process server = new ProcessBuilder(ROOT.resolve("iys-filter").toString(), "serve", "--data-dir",
+            dataDir.toString(), "--bind", "0.0.0.0", "--port", "0", "--http-port", "0", "--milter-port", "0")
+            .directory(ROOT.toFile()).redirectOutput(work.resolve("wide.out").toFile()).redirectError(err.toFile())
+            .start();
+        try
+        {
+            assertTrue(server.waitFor(60, TimeUnit.SECONDS), "serve did not refuse: it is serving on 0.0.0.0");
+            final String message = Files.readString(err);
+            assertEquals(2, server.exitValue(), message);
+            assertTrue(message.startsWith("iys-filter serve: refusing to listen beyond loopback without protection " +
+                "on bind=0.0.0.0, bind (milter-port)=0.0.0.0"), message);
+            for (final String wayOut : new String[]{"tls-cert-file and clients-file", "milter-allow",
+                "127.0.0.1", "insecure-plaintext=true"})
+            {
+                assertTrue(message.contains(wayOut), wayOut + " in: " + message);
+            }
+            assertTrue(!Files.exists(dataDir), "refused before the data directory was made");
+        }
+        finally
+        {
+            server.destroyForcibly();
+        }
+    }
+
     private static int awaitServing(final Process server) throws IOException
     {
         final BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(),

@@ -128,6 +128,45 @@ class ServeSettingsTest
     }
 
     @Test
+    void shouldMapTheEdgeSettingsAndKeepTheMilterOffTcpWhenItHasASocketUnlessItsPortIsGiven() throws Exception
+    {
+        final var defaults = resolve(parse("--data-dir", dir.toString()));
+        assertEquals("127.0.0.1", defaults.bindAddress());
+        assertEquals("127.0.0.1", defaults.adminBindAddress());
+        assertEquals(-1, defaults.adminPort(), "admin routes stay on the HTTP port by default");
+        assertEquals(7702, defaults.milterPort());
+        assertEquals(null, defaults.milterSocket());
+        assertEquals(null, defaults.milterAllow());
+        assertTrue(!defaults.insecurePlaintext());
+
+        final var socketOnly = resolve(parse("--data-dir", dir.toString(), "--milter-socket", "/run/x/milter.sock",
+            "--admin-port", "7703", "--admin-bind-address", "::1", "--insecure-plaintext", "true"));
+        assertEquals(Path.of("/run/x/milter.sock"), socketOnly.milterSocket());
+        assertEquals(-1, socketOnly.milterPort(), "with a socket, no TCP milter unless its port is given");
+        assertEquals(7703, socketOnly.adminPort());
+        assertEquals("::1", socketOnly.adminBindAddress());
+        assertTrue(socketOnly.insecurePlaintext());
+        assertEquals(7710, resolve(parse("--data-dir", dir.toString(), "--milter-socket", "/run/x/milter.sock",
+            "--milter-port", "7710")).milterPort());
+
+        final var perAddress = resolve(parse("--data-dir", dir.toString(), "--max-connections", "800",
+            "--http-max-connections", "16"));
+        assertEquals(100, perAddress.maxConnectionsPerAddress(), "auto: an eighth of the binary cap");
+        assertEquals(2, perAddress.http().maxConnectionsPerAddress(), "auto: an eighth of the HTTP cap");
+        final var off = resolve(parse("--data-dir", dir.toString(), "--max-connections-per-address", "off"));
+        assertEquals(0, off.maxConnectionsPerAddress());
+        assertEquals(0, off.http().maxConnectionsPerAddress());
+        assertEquals(7, resolve(parse("--data-dir", dir.toString(), "--max-connections-per-address", "7"))
+            .http().maxConnectionsPerAddress());
+
+        assertEquals("10.0.0.0/8,192.0.2.7", resolve(parse("--data-dir", dir.toString(), "--milter-allow",
+            "10.0.0.0/8, 192.0.2.7")).milterAllow().toString());
+        final CommandLine.ParameterException host = assertThrows(CommandLine.ParameterException.class,
+            () -> parse("--data-dir", dir.toString(), "--milter-allow", "mx.example.com"));
+        assertTrue(host.getMessage().contains("milter-allow: 'mx.example.com'"), host.getMessage());
+    }
+
+    @Test
     void shouldTakeAFutureSkewThatCannotBeSwitchedOff() throws Exception
     {
         assertEquals(5 * 60_000, resolve(parse("--data-dir", dir.toString())).indexOptions()

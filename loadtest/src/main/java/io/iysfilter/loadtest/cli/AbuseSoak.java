@@ -197,7 +197,10 @@ final class AbuseSoak implements Callable<Integer>
             "--max-connections", Integer.toString(cap), "--binary-idle-timeout", seconds(BINARY_IDLE_MS),
             "--binary-frame-timeout", seconds(BINARY_FRAME_MS), "--http-idle-timeout", seconds(HTTP_IDLE_MS),
             "--http-request-timeout", seconds(HTTP_REQUEST_MS), "--http-max-connections",
-            Integer.toString(HTTP_MAX_CONNECTIONS), "--milter-packet-timeout", seconds(MILTER_PACKET_MS)));
+            Integer.toString(HTTP_MAX_CONNECTIONS), "--milter-packet-timeout", seconds(MILTER_PACKET_MS),
+            // every client here, hostile or not, is 127.0.0.1: a per-address cap would stop the idle kinds long
+            // before the whole cap this soak is about
+            "--max-connections-per-address", "off"));
         if (ioThreads != null)
         {
             serveArgs.addAll(List.of("--io-threads", Long.toString(UsageException.inRange("io-threads", ioThreads, 1,
