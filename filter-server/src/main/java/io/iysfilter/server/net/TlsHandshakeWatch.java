@@ -46,7 +46,7 @@ final class TlsHandshakeWatch extends ChannelInboundHandlerAdapter
             {
                 LOG.warn("TLS handshake failed, connection closed: endpoint={}, remote={}, reason={}, cause={}, " +
                     "suppressedSinceLast={}", endpoint.name().toLowerCase(Locale.ROOT), ctx.channel().remoteAddress(),
-                    failure.name().toLowerCase(Locale.ROOT), rootMessage(completion.cause()), suppressed);
+                    failure.name().toLowerCase(Locale.ROOT), causeText(failure, completion.cause()), suppressed);
             }
             ctx.close();
             return;
@@ -93,6 +93,16 @@ final class TlsHandshakeWatch extends ChannelInboundHandlerAdapter
             return ServerTls.Failure.PROTOCOL;
         }
         return ServerTls.Failure.OTHER;
+    }
+
+    /**
+     * What the log says of a failed handshake's cause. A plaintext peer's exception carries a hex dump of the bytes it
+     * sent (Netty's message), which may hold a bearer token or a recipient: it is never logged.
+     */
+    static String causeText(final ServerTls.Failure failure, final Throwable cause)
+    {
+        return failure == ServerTls.Failure.PLAINTEXT ? "not a TLS record (the peer spoke plaintext; its bytes are " +
+            "not logged)" : rootMessage(cause);
     }
 
     private static boolean isTls(final Throwable cause)

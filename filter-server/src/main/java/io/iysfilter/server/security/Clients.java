@@ -142,7 +142,11 @@ public final class Clients
             final int equals = line.indexOf('=');
             if (equals < 0)
             {
-                throw new ClientsFileException(source, lineNumber, "expected [id] or key = value: '" + line + "'");
+                // not quoted: a bare token pasted on a line of its own would otherwise reach the log
+                throw new ClientsFileException(source, lineNumber, "expected [id] or key = value (the line is not " +
+                    "quoted: it may be a token)" + (line.startsWith(BearerTokens.PREFIX) ? ": it looks like a " +
+                    "bearer token; the file takes only its digest, `token = sha256:…`, as `iys-filter token new` " +
+                    "prints" : ""));
             }
             final String key = line.substring(0, equals).strip();
             final String value = line.substring(equals + 1).strip();
@@ -238,8 +242,11 @@ public final class Clients
                     final byte[] digest = BearerTokens.parseHash(value);
                     if (digest == null)
                     {
-                        throw new ClientsFileException(source, lineNumber, "bad token hash '" + value +
-                            "' (expected: sha256: and 64 hexadecimal digits, as `iys-filter token new` prints)");
+                        // the value is not quoted: it may be the token itself, pasted instead of its digest
+                        throw new ClientsFileException(source, lineNumber, "bad token hash (expected: sha256: and " +
+                            "64 hexadecimal digits, as `iys-filter token new` prints; the value is not quoted" +
+                            (value.startsWith(BearerTokens.PREFIX) ? ", and looks like the token itself: never put " +
+                            "a token in the file, only its digest)" : ")"));
                     }
                     tokens.add(digest);
                     tokenLines.add(lineNumber);
@@ -255,8 +262,9 @@ public final class Clients
                     cn = value;
                     cnLine = lineNumber;
                 }
-                default -> throw new ClientsFileException(source, lineNumber, "unknown key '" + key +
-                    "' (expected: " + KEYS + ")");
+                default -> throw new ClientsFileException(source, lineNumber, "unknown key '" +
+                    (key.startsWith(BearerTokens.PREFIX) ? "(a bearer token: not quoted)" : key) + "' (expected: " +
+                    KEYS + ")");
             }
         }
 

@@ -112,7 +112,7 @@ class ClientsTest
             "token = " + hash, "[a]");
         assertError(8, "duplicate token hash (also on line 4)", "[a]", "roles = check", "brands = 1",
             "token = " + hash, "[b]", "roles = check", "brands = 1", "token = " + hash);
-        assertError(4, "bad token hash 'sha256:abc'", "[a]", "roles = check", "brands = 1", "token = sha256:abc");
+        assertError(4, "bad token hash", "[a]", "roles = check", "brands = 1", "token = sha256:abc");
         assertError(4, "bad token hash", "[a]", "roles = check", "brands = 1", "token = " + acmeToken);
         assertError(4, "bad token hash", "[a]", "roles = check", "brands = 1",
             "token = sha256:" + "g".repeat(64));
@@ -132,6 +132,23 @@ class ClientsTest
             "roles = check", "cn = gw", "brands = 2");
         assertError(0, "no client", "# nothing yet");
         assertError(2, "expected [id] or key = value", "[a]", "roles check");
+    }
+
+    @Test
+    void shouldNeverQuoteATokenPastedIntoTheFile()
+    {
+        // the token itself instead of its digest, as a value and as a bare line (base64url has no '='): the error
+        // reaches the start-up message and the reload log, so it must not carry the token
+        for (final List<String> lines : List.of(List.of("[a]", "roles = check", "brands = 1", "token = " + acmeToken),
+            List.of("[a]", "roles = check", "brands = 1", acmeToken)))
+        {
+            final ClientsFileException error = assertThrows(ClientsFileException.class,
+                () -> Clients.parse("clients.conf", lines, counters));
+            assertEquals(4, error.line());
+            assertFalse(error.getMessage().contains(acmeToken.substring(BearerTokens.PREFIX.length())),
+                error.getMessage());
+            assertTrue(error.getMessage().contains("looks like"), error.getMessage());
+        }
     }
 
     @Test
