@@ -153,7 +153,7 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
         overlong = false;
         stats = identity.stats();
         final long nowNs = System.nanoTime();
-        rate = identity.client() != null ? rates.forClient(identity.client().stats(), nowNs) :
+        rate = identity.client() != null ? rates.forClient(identity.client().id(), nowNs) :
             rates.forAddress(identity.address(), nowNs);
         counters.onRequest(Endpoint.HTTP, RequestType.SCRUB);
         if (HttpUtil.is100ContinueExpected(request))

@@ -1,14 +1,13 @@
 package io.iysfilter.server.security;
 
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The {@code scrub-rows-per-second} limit: one {@link RowRate} per authenticated client (shared by all its
- * connections, kept across reloads of the clients file), or per source address when authentication is off. The
- * per-address table is bounded ({@link FailureLimiter#MAX_ADDRESSES}, least recently used dropped first); the
- * per-client one by {@link ClientCounters#MAX_CLIENTS}.
+ * The {@code scrub-rows-per-second} limit: one {@link RowRate} per authenticated client, by its id (shared by all
+ * its connections, kept across reloads of the clients file; not by its counters' label, which past
+ * {@link ClientCounters#MAX_CLIENTS} ids is a shared {@code other}), or per source address when authentication is
+ * off. Both tables are bounded ({@link FailureLimiter#MAX_ADDRESSES}, least recently used dropped first).
  */
 public final class ScrubRates
 {
@@ -16,7 +15,16 @@ public final class ScrubRates
     public static final ScrubRates OFF = new ScrubRates(0);
 
     private final long rowsPerSecond;
-    private final Map<String, RowRate> byClient = new HashMap<>();
+    private final Map<String, RowRate> byClient = new LinkedHashMap<>(64, 0.75f, true)
+    {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(final Map.Entry<String, RowRate> eldest)
+        {
+            return size() > FailureLimiter.MAX_ADDRESSES;
+        }
+    };
     private final Map<String, RowRate> byAddress = new LinkedHashMap<>(64, 0.75f, true)
     {
         private static final long serialVersionUID = 1L;
@@ -49,14 +57,14 @@ public final class ScrubRates
     }
 
     /**
-     * @param stats the authenticated client's counters (its label names the rate).
-     * @param nowNs monotonic time.
+     * @param clientId the authenticated client's id.
+     * @param nowNs    monotonic time.
      * @return the client's rate, or null when there is no limit.
      */
-    public synchronized RowRate forClient(final ClientStats stats, final long nowNs)
+    public synchronized RowRate forClient(final String clientId, final long nowNs)
     {
-        return rowsPerSecond == 0 ? null : byClient.computeIfAbsent(stats.label(),
-            label -> new RowRate(rowsPerSecond, nowNs));
+        return rowsPerSecond == 0 ? null : byClient.computeIfAbsent(clientId,
+            id -> new RowRate(rowsPerSecond, nowNs));
     }
 
     /**

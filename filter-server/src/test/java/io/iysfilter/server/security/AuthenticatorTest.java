@@ -15,6 +15,7 @@ import static io.iysfilter.server.security.ClientsTest.ascii;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -155,10 +156,24 @@ class AuthenticatorTest
         assertEquals(second / 2, rate.take(500, 0), "half a second's more rows wait half a second");
         assertEquals(0, rate.take(1, 2 * second), "after a pause there is room again");
         final ScrubRates rates = new ScrubRates(10);
-        final ClientStats stats = counters.forId("acme");
-        assertSame(rates.forClient(stats, 0), rates.forClient(stats, 5), "one rate for all the client's connections");
+        assertSame(rates.forClient("acme", 0), rates.forClient("acme", 5), "one rate for all the client's connections");
         assertSame(rates.forAddress(ADDRESS, 0), rates.forAddress(ADDRESS, 5));
-        assertNull(ScrubRates.OFF.forClient(stats, 0));
+        assertNull(ScrubRates.OFF.forClient("acme", 0));
+    }
+
+    @Test
+    void shouldGiveEveryClientARateOfItsOwnEvenPastTheCountersCap()
+    {
+        // past ClientCounters.MAX_CLIENTS ids the counters share the label "other"; the rates must not
+        for (int i = 0; i <= ClientCounters.MAX_CLIENTS; i++)
+        {
+            counters.forId("client-" + i);
+        }
+        final String late = "client-" + (ClientCounters.MAX_CLIENTS + 1);
+        final String later = "client-" + (ClientCounters.MAX_CLIENTS + 2);
+        assertEquals(counters.forId(late).label(), counters.forId(later).label(), "one shared counters label");
+        final ScrubRates rates = new ScrubRates(10);
+        assertNotSame(rates.forClient(late, 0), rates.forClient(later, 0), "but a rate each");
     }
 
     @Test
