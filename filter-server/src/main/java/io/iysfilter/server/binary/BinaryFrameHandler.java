@@ -659,6 +659,16 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
                 timeOut(ctx, ErrorCode.FRAME_TIMEOUT, "frame not completed within the frame timeout: " +
                     "frameTimeoutMs=" + TimeUnit.NANOSECONDS.toMillis(frameTimeoutNs));
             }
+            else if (auth != null && client == null && frameTimeoutNs != 0 && nowNs - lastFrameNs >= frameTimeoutNs)
+            {
+                // Authentication on and no client named yet: any complete frame would have named one or closed the
+                // connection, so this one has sent nothing. It gets the frame timeout, not the idle timeout, so
+                // silent strangers cannot hold places of the connection cap for minutes. Not counted against the
+                // address's failure limit: it guessed nothing.
+                timeOut(ctx, ErrorCode.UNAUTHORISED, "no client named within the frame timeout: send HELLO " +
+                    "(protocol version 2) with a token, or connect with a client certificate; frameTimeoutMs=" +
+                    TimeUnit.NANOSECONDS.toMillis(frameTimeoutNs));
+            }
             else if (idleTimeoutNs != 0 && nowNs - lastFrameNs >= idleTimeoutNs)
             {
                 timeOut(ctx, ErrorCode.IDLE_TIMEOUT, "no complete frame within the idle timeout: idleTimeoutMs=" +

@@ -47,6 +47,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -132,6 +133,35 @@ class BinaryAuthTest
         batchFirst.writeInbound(Unpooled.wrappedBuffer(batch(6, BRAND)));
         assertError(single(batchFirst), 6, ErrorCode.UNAUTHORISED);
         assertFalse(batchFirst.isActive());
+    }
+
+    @Test
+    void shouldCloseAConnectionThatNamesNoClientWithinTheFrameTimeout() throws Exception
+    {
+        final long frameTimeoutMs = 10_000;
+        final long idleTimeoutMs = 300_000;
+        final EmbeddedChannel silent = new EmbeddedChannel(new BinaryFrameHandler(
+            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup()), counters, auth(10),
+            "iys-filter/test", idleTimeoutMs, frameTimeoutMs));
+        silent.advanceTimeBy(frameTimeoutMs / 2, TimeUnit.MILLISECONDS);
+        silent.runScheduledPendingTasks();
+        assertTrue(silent.isActive(), "within the frame timeout");
+        silent.advanceTimeBy(frameTimeoutMs, TimeUnit.MILLISECONDS);
+        silent.runScheduledPendingTasks();
+        final byte[] error = single(silent);
+        assertError(error, 0, ErrorCode.UNAUTHORISED);
+        assertTrue(message(error).contains("frameTimeoutMs=" + frameTimeoutMs), message(error));
+        assertFalse(silent.isActive(), "closed long before the idle timeout");
+
+        // a named client keeps the idle timeout
+        final EmbeddedChannel named = new EmbeddedChannel(new BinaryFrameHandler(
+            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup()), counters, auth(10),
+            "iys-filter/test", idleTimeoutMs, frameTimeoutMs));
+        named.writeInbound(Unpooled.wrappedBuffer(hello(1, 2, acme)));
+        responses(named);
+        named.advanceTimeBy(frameTimeoutMs * 2, TimeUnit.MILLISECONDS);
+        named.runScheduledPendingTasks();
+        assertTrue(named.isActive(), "a client named by its token waits for the idle timeout");
     }
 
     @Test
