@@ -28,7 +28,6 @@ import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.security.Authenticator;
 import io.iysfilter.server.security.BearerTokens;
 import io.iysfilter.server.security.ClientCounters;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -38,7 +37,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -49,6 +47,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static io.iysfilter.server.binary.ResponseFrames.drain;
+import static io.iysfilter.server.binary.ResponseFrames.single;
+import static io.iysfilter.server.binary.ResponseFrames.header;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -158,7 +159,7 @@ class BinaryAuthTest
             new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup()), counters, auth(10),
             "iys-filter/test", idleTimeoutMs, frameTimeoutMs));
         named.writeInbound(Unpooled.wrappedBuffer(hello(1, 2, acme)));
-        responses(named);
+        drain(named);
         named.advanceTimeBy(frameTimeoutMs * 2, TimeUnit.MILLISECONDS);
         named.runScheduledPendingTasks();
         assertTrue(named.isActive(), "a client named by its token waits for the idle timeout");
@@ -170,7 +171,7 @@ class BinaryAuthTest
         final Authenticator auth = auth(10);
         final EmbeddedChannel wrong = connect(auth);
         wrong.writeInbound(Unpooled.wrappedBuffer(hello(1, 2, BearerTokens.generate(RANDOM)), check(2, BRAND)));
-        final List<byte[]> answers = responses(wrong);
+        final List<byte[]> answers = drain(wrong);
         assertEquals(1, answers.size(), "the CHECK after a refused HELLO is not answered");
         assertError(answers.get(0), 1, ErrorCode.UNAUTHORISED);
         assertFalse(wrong.isActive());
@@ -219,7 +220,7 @@ class BinaryAuthTest
     {
         final EmbeddedChannel channel = connect(auth(10));
         channel.writeInbound(Unpooled.wrappedBuffer(hello(1, 2, auditor), check(2, BRAND), batch(3, BRAND)));
-        final List<byte[]> answers = responses(channel);
+        final List<byte[]> answers = drain(channel);
         assertEquals(WelcomeDecoder.TEMPLATE_ID, header(answers.get(0)).templateId());
         assertError(answers.get(1), 2, ErrorCode.FORBIDDEN);
         assertError(answers.get(2), 3, ErrorCode.FORBIDDEN);
@@ -265,7 +266,7 @@ class BinaryAuthTest
         assertError(single(removed), 3, ErrorCode.UNAUTHORISED);
         final EmbeddedChannel added = connect(auth);
         added.writeInbound(Unpooled.wrappedBuffer(hello(4, 2, late), check(5, BRAND)));
-        final List<byte[]> answers = responses(added);
+        final List<byte[]> answers = drain(added);
         assertEquals(WelcomeDecoder.TEMPLATE_ID, header(answers.get(0)).templateId());
         assertCheckResponse(answers.get(1), 5, Reason.CONSENT);
     }
@@ -276,7 +277,7 @@ class BinaryAuthTest
         final EmbeddedChannel channel = connect(Authenticator.off(clientCounters));
         channel.writeInbound(Unpooled.wrappedBuffer(hello(1, 1, null), check(2, BRAND), hello(3, 2, "anything"),
             check(4, OTHER_BRAND)));
-        final List<byte[]> answers = responses(channel);
+        final List<byte[]> answers = drain(channel);
         assertEquals(WelcomeDecoder.TEMPLATE_ID, header(answers.get(0)).templateId(), "a version-1 HELLO");
         assertCheckResponse(answers.get(1), 2, Reason.CONSENT);
         assertEquals(WelcomeDecoder.TEMPLATE_ID, header(answers.get(2)).templateId(), "a token is ignored");
@@ -351,41 +352,6 @@ class BinaryAuthTest
         final int length = FrameDescriptor.MESSAGE_OFFSET + encoder.encodedLength();
         FrameDescriptor.frameLength(buffer, 0, length);
         return Arrays.copyOf(buffer.byteArray(), length);
-    }
-
-    private static List<byte[]> responses(final EmbeddedChannel channel)
-    {
-        final ByteArrayOutputStream all = new ByteArrayOutputStream();
-        ByteBuf buf;
-        while ((buf = channel.readOutbound()) != null)
-        {
-            final byte[] bytes = new byte[buf.readableBytes()];
-            buf.readBytes(bytes);
-            buf.release();
-            all.writeBytes(bytes);
-        }
-        final byte[] stream = all.toByteArray();
-        final List<byte[]> frames = new ArrayList<>();
-        int offset = 0;
-        while (offset < stream.length)
-        {
-            final int length = (int)FrameDescriptor.frameLength(new UnsafeBuffer(stream), offset);
-            frames.add(Arrays.copyOfRange(stream, offset, offset + length));
-            offset += length;
-        }
-        return frames;
-    }
-
-    private static byte[] single(final EmbeddedChannel channel)
-    {
-        final List<byte[]> frames = responses(channel);
-        assertEquals(1, frames.size());
-        return frames.get(0);
-    }
-
-    private static MessageHeaderDecoder header(final byte[] frame)
-    {
-        return new MessageHeaderDecoder().wrap(new UnsafeBuffer(frame), FrameDescriptor.MESSAGE_HEADER_OFFSET);
     }
 
     private static void assertCheckResponse(final byte[] frame, final long correlationId, final Reason reason)

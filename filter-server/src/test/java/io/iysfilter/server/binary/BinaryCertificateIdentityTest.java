@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLEngine;
 
+import static io.iysfilter.server.binary.ResponseFrames.header;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -125,11 +126,6 @@ class BinaryCertificateIdentityTest
         assertTrue(all.length >= FrameDescriptor.MESSAGE_OFFSET, "an answer came");
         assertEquals(all.length, FrameDescriptor.frameLength(new UnsafeBuffer(all), 0), "one whole frame");
         return all;
-    }
-
-    private static MessageHeaderDecoder header(final byte[] frame)
-    {
-        return new MessageHeaderDecoder().wrap(new UnsafeBuffer(frame), FrameDescriptor.MESSAGE_HEADER_OFFSET);
     }
 
     private static ErrorCode error(final byte[] frame)

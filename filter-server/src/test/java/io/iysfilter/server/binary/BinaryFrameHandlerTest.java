@@ -26,7 +26,6 @@ import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.iys.ConsentRecordParser;
 import io.iysfilter.server.iys.IysTime;
 import io.iysfilter.server.metrics.ServerCounters;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -47,6 +46,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static io.iysfilter.server.binary.ResponseFrames.drain;
+import static io.iysfilter.server.binary.ResponseFrames.single;
+import static io.iysfilter.server.binary.ResponseFrames.header;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -112,7 +114,7 @@ class BinaryFrameHandlerTest
     void shouldAnswerOneCheck()
     {
         channel.writeInbound(Unpooled.wrappedBuffer(check(1, CONSENTED)));
-        final List<byte[]> frames = responses();
+        final List<byte[]> frames = drain(channel);
         assertEquals(1, frames.size());
         assertCheckResponse(frames.get(0), 1, Reason.CONSENT);
         assertEquals(1, counters.decisions(ServerCounters.Endpoint.BINARY,
@@ -129,7 +131,7 @@ class BinaryFrameHandlerTest
             assertNull(channel.readOutbound(), "answered before the frame was complete, at byte " + i);
         }
         channel.writeInbound(Unpooled.wrappedBuffer(new byte[]{frame[frame.length - 1]}));
-        assertCheckResponse(single(), 2, Reason.REJECTED);
+        assertCheckResponse(single(channel), 2, Reason.REJECTED);
     }
 
     @Test
@@ -141,7 +143,7 @@ class BinaryFrameHandlerTest
             channel.writeInbound(Unpooled.wrappedBuffer(Arrays.copyOfRange(frame, 0, split)));
             assertNull(channel.readOutbound());
             channel.writeInbound(Unpooled.wrappedBuffer(Arrays.copyOfRange(frame, split, frame.length)));
-            assertCheckResponse(single(), 3, Reason.CONSENT);
+            assertCheckResponse(single(channel), 3, Reason.CONSENT);
         }
     }
 
@@ -150,7 +152,7 @@ class BinaryFrameHandlerTest
     {
         channel.writeInbound(Unpooled.wrappedBuffer(concat(check(10, CONSENTED), check(11, REJECTED),
             check(12, "05320000000"))));
-        final List<byte[]> frames = responses();
+        final List<byte[]> frames = drain(channel);
         assertEquals(3, frames.size());
         assertCheckResponse(frames.get(0), 10, Reason.CONSENT);
         assertCheckResponse(frames.get(1), 11, Reason.REJECTED);
@@ -162,9 +164,9 @@ class BinaryFrameHandlerTest
     {
         final byte[] second = check(21, REJECTED);
         channel.writeInbound(Unpooled.wrappedBuffer(concat(check(20, CONSENTED), Arrays.copyOf(second, 5))));
-        assertCheckResponse(single(), 20, Reason.CONSENT);
+        assertCheckResponse(single(channel), 20, Reason.CONSENT);
         channel.writeInbound(Unpooled.wrappedBuffer(Arrays.copyOfRange(second, 5, second.length)));
-        assertCheckResponse(single(), 21, Reason.REJECTED);
+        assertCheckResponse(single(channel), 21, Reason.REJECTED);
     }
 
     @Test
@@ -173,7 +175,7 @@ class BinaryFrameHandlerTest
         final UnsafeBuffer header = new UnsafeBuffer(new byte[4]);
         FrameDescriptor.frameLength(header, 0, Limits.MAX_FRAME_LENGTH + 1);
         channel.writeInbound(Unpooled.wrappedBuffer(concat(check(30, CONSENTED), header.byteArray())));
-        final List<byte[]> frames = responses();
+        final List<byte[]> frames = drain(channel);
         assertEquals(2, frames.size(), "the earlier frame is answered before the error");
         assertCheckResponse(frames.get(0), 30, Reason.CONSENT);
         assertError(frames.get(1), 0, ErrorCode.FRAME_TOO_LARGE);
@@ -185,7 +187,7 @@ class BinaryFrameHandlerTest
     void shouldTreatAnHttpRequestAsAnOversizedFrame()
     {
         channel.writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\n\r\n", StandardCharsets.US_ASCII));
-        assertError(single(), 0, ErrorCode.FRAME_TOO_LARGE);
+        assertError(single(channel), 0, ErrorCode.FRAME_TOO_LARGE);
         assertFalse(channel.isActive());
     }
 
@@ -193,7 +195,7 @@ class BinaryFrameHandlerTest
     void shouldRefuseAFrameTooShortForItsHeaderAndClose()
     {
         channel.writeInbound(Unpooled.wrappedBuffer(new byte[]{11, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7}));
-        assertError(single(), 0, ErrorCode.MALFORMED_FRAME);
+        assertError(single(channel), 0, ErrorCode.MALFORMED_FRAME);
         assertFalse(channel.isActive());
     }
 
@@ -213,7 +215,7 @@ class BinaryFrameHandlerTest
         frame[8] = 1;
         frame[9] = 0;
         channel.writeInbound(Unpooled.wrappedBuffer(frame));
-        assertError(single(), 0, ErrorCode.UNSUPPORTED_SCHEMA);
+        assertError(single(channel), 0, ErrorCode.UNSUPPORTED_SCHEMA);
         assertFalse(channel.isActive());
     }
 
@@ -223,7 +225,7 @@ class BinaryFrameHandlerTest
         final byte[] frame = check(60, CONSENTED);
         frame[6] = 4;
         channel.writeInbound(Unpooled.wrappedBuffer(frame));
-        assertError(single(), 0, ErrorCode.UNKNOWN_TEMPLATE);
+        assertError(single(channel), 0, ErrorCode.UNKNOWN_TEMPLATE);
         assertFalse(channel.isActive());
     }
 
@@ -233,7 +235,7 @@ class BinaryFrameHandlerTest
         final byte[] frame = check(70, CONSENTED);
         frame[FrameDescriptor.MESSAGE_OFFSET + CheckEncoder.BLOCK_LENGTH] = (byte)200;
         channel.writeInbound(Unpooled.wrappedBuffer(frame));
-        assertError(single(), 0, ErrorCode.MALFORMED_FRAME);
+        assertError(single(channel), 0, ErrorCode.MALFORMED_FRAME);
         assertFalse(channel.isActive());
     }
 
@@ -243,7 +245,7 @@ class BinaryFrameHandlerTest
         final byte[] frame = Arrays.copyOf(check(80, CONSENTED), check(80, CONSENTED).length + 2);
         FrameDescriptor.frameLength(new UnsafeBuffer(frame), 0, frame.length);
         channel.writeInbound(Unpooled.wrappedBuffer(frame));
-        assertError(single(), 0, ErrorCode.MALFORMED_FRAME);
+        assertError(single(channel), 0, ErrorCode.MALFORMED_FRAME);
         assertFalse(channel.isActive());
     }
 
@@ -253,7 +255,7 @@ class BinaryFrameHandlerTest
         channel.writeInbound(Unpooled.wrappedBuffer(batch(90, new String[]{CONSENTED, REJECTED, "05320000000",
             "not-a-phone"}, 9)));
         final CheckBatchResponseDecoder decoder = new CheckBatchResponseDecoder();
-        final byte[] frame = single();
+        final byte[] frame = single(channel);
         final MessageHeaderDecoder header = header(frame);
         assertEquals(CheckBatchResponseDecoder.TEMPLATE_ID, header.templateId());
         decoder.wrap(new UnsafeBuffer(frame), FrameDescriptor.MESSAGE_OFFSET, header.blockLength(), header.version());
@@ -274,17 +276,17 @@ class BinaryFrameHandlerTest
         final String[] recipients = new String[Limits.MAX_BATCH_ENTRIES + 1];
         Arrays.fill(recipients, CONSENTED);
         channel.writeInbound(Unpooled.wrappedBuffer(batch(100, recipients, 0)));
-        assertError(single(), 100, ErrorCode.BATCH_TOO_LARGE);
+        assertError(single(channel), 100, ErrorCode.BATCH_TOO_LARGE);
         assertTrue(channel.isActive(), "a well-formed frame over a limit does not cost the connection");
         channel.writeInbound(Unpooled.wrappedBuffer(check(101, CONSENTED)));
-        assertCheckResponse(single(), 101, Reason.CONSENT);
+        assertCheckResponse(single(channel), 101, Reason.CONSENT);
     }
 
     @Test
     void shouldAnswerAnEmptyBatch()
     {
         channel.writeInbound(Unpooled.wrappedBuffer(batch(110, new String[0], 0)));
-        final byte[] frame = single();
+        final byte[] frame = single(channel);
         final MessageHeaderDecoder header = header(frame);
         final CheckBatchResponseDecoder decoder = new CheckBatchResponseDecoder()
             .wrap(new UnsafeBuffer(frame), FrameDescriptor.MESSAGE_OFFSET, header.blockLength(), header.version());
@@ -301,7 +303,7 @@ class BinaryFrameHandlerTest
             .correlationId(120).protocolVersion(1);
         FrameDescriptor.frameLength(buffer, 0, hello.length);
         channel.writeInbound(Unpooled.wrappedBuffer(hello));
-        final byte[] frame = single();
+        final byte[] frame = single(channel);
         final MessageHeaderDecoder header = header(frame);
         final WelcomeDecoder welcome = new WelcomeDecoder()
             .wrap(new UnsafeBuffer(frame), FrameDescriptor.MESSAGE_OFFSET, header.blockLength(), header.version());
@@ -318,7 +320,7 @@ class BinaryFrameHandlerTest
         final byte[] hello = Arrays.copyOf(hello(130), FrameDescriptor.MESSAGE_OFFSET + HelloEncoder.BLOCK_LENGTH + 3);
         FrameDescriptor.frameLength(new UnsafeBuffer(hello), 0, hello.length);
         channel.writeInbound(Unpooled.wrappedBuffer(hello));
-        assertError(single(), 0, ErrorCode.MALFORMED_FRAME);
+        assertError(single(channel), 0, ErrorCode.MALFORMED_FRAME);
         assertFalse(channel.isActive(), "a version-1 frame with bytes left over closes the connection");
     }
 
@@ -333,7 +335,7 @@ class BinaryFrameHandlerTest
             new UnsafeBuffer(frame).putInt(FrameDescriptor.MESSAGE_OFFSET + 8, 0, FrameDescriptor.BYTE_ORDER);
         }
         channel.writeInbound(Unpooled.wrappedBuffer(concat(commercial, transactional)));
-        final List<byte[]> frames = responses();
+        final List<byte[]> frames = drain(channel);
         assertEquals(2, frames.size());
         for (int i = 0; i < 2; i++)
         {
@@ -347,7 +349,7 @@ class BinaryFrameHandlerTest
         final byte[] batch = batch(142, new String[]{CONSENTED, REJECTED}, 0);
         new UnsafeBuffer(batch).putInt(FrameDescriptor.MESSAGE_OFFSET + 8, 0, FrameDescriptor.BYTE_ORDER);
         channel.writeInbound(Unpooled.wrappedBuffer(batch));
-        final byte[] frame = single();
+        final byte[] frame = single(channel);
         final MessageHeaderDecoder header = header(frame);
         final CheckBatchResponseDecoder decoder = new CheckBatchResponseDecoder()
             .wrap(new UnsafeBuffer(frame), FrameDescriptor.MESSAGE_OFFSET, header.blockLength(), header.version());
@@ -368,12 +370,12 @@ class BinaryFrameHandlerTest
         final int countOffset = FrameDescriptor.MESSAGE_OFFSET + CheckBatchEncoder.BLOCK_LENGTH + 2;
         new UnsafeBuffer(frame).putShort(countOffset, (short)0xFFFF, FrameDescriptor.BYTE_ORDER);
         channel.writeInbound(Unpooled.wrappedBuffer(frame));
-        final byte[] error = single();
+        final byte[] error = single(channel);
         assertError(error, 150, ErrorCode.BATCH_TOO_LARGE);
         assertTrue(errorMessage(error).contains("entries=65535"), errorMessage(error));
         assertTrue(channel.isActive(), "the frame's length still delimits it: the connection stays open");
         channel.writeInbound(Unpooled.wrappedBuffer(check(151, CONSENTED)));
-        assertCheckResponse(single(), 151, Reason.CONSENT);
+        assertCheckResponse(single(channel), 151, Reason.CONSENT);
     }
 
     @Test
@@ -383,7 +385,7 @@ class BinaryFrameHandlerTest
         final int countOffset = FrameDescriptor.MESSAGE_OFFSET + CheckBatchEncoder.BLOCK_LENGTH + 2;
         new UnsafeBuffer(frame).putShort(countOffset, (short)1, FrameDescriptor.BYTE_ORDER);
         channel.writeInbound(Unpooled.wrappedBuffer(frame));
-        final byte[] error = single();
+        final byte[] error = single(channel);
         assertError(error, 0, ErrorCode.MALFORMED_FRAME);
         assertEquals("CHECK_BATCH frame carries bytes after its last declared entry: entries=1, end=45, " +
             "frameLength=62", errorMessage(error), "as in the golden vector error-batch-trailing-bytes.hex");
@@ -400,7 +402,7 @@ class BinaryFrameHandlerTest
         assertTrue(channel.isActive(), "half the frame timeout is not yet a timeout");
         channel.advanceTimeBy(FRAME_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         channel.runScheduledPendingTasks();
-        final byte[] error = single();
+        final byte[] error = single(channel);
         assertError(error, 0, ErrorCode.FRAME_TIMEOUT);
         assertFalse(channel.isActive(), "closed after the frame timeout");
         assertEquals(1, counters.protocolErrors(ErrorCode.FRAME_TIMEOUT));
@@ -412,13 +414,13 @@ class BinaryFrameHandlerTest
         channel.advanceTimeBy(FRAME_TIMEOUT_MS * 3 / 4, TimeUnit.MILLISECONDS);
         channel.runScheduledPendingTasks();
         channel.writeInbound(Unpooled.wrappedBuffer(check(180, CONSENTED)));
-        assertCheckResponse(single(), 180, Reason.CONSENT);
+        assertCheckResponse(single(channel), 180, Reason.CONSENT);
         final byte[] frame = check(181, REJECTED);
         channel.writeInbound(Unpooled.wrappedBuffer(Arrays.copyOf(frame, 20)));
         channel.advanceTimeBy(FRAME_TIMEOUT_MS * 3 / 4, TimeUnit.MILLISECONDS);
         channel.runScheduledPendingTasks();
         channel.writeInbound(Unpooled.wrappedBuffer(Arrays.copyOfRange(frame, 20, frame.length)));
-        assertCheckResponse(single(), 181, Reason.REJECTED);
+        assertCheckResponse(single(channel), 181, Reason.REJECTED);
         assertTrue(channel.isActive());
         assertEquals(0, counters.protocolErrors(ErrorCode.FRAME_TIMEOUT));
     }
@@ -431,14 +433,14 @@ class BinaryFrameHandlerTest
             channel.advanceTimeBy(IDLE_TIMEOUT_MS / 2, TimeUnit.MILLISECONDS);
             channel.runScheduledPendingTasks();
             channel.writeInbound(Unpooled.wrappedBuffer(hello(190 + i)));
-            assertEquals(1, responses().size(), "a frame every half idle timeout keeps the connection");
+            assertEquals(1, drain(channel).size(), "a frame every half idle timeout keeps the connection");
         }
         channel.advanceTimeBy(IDLE_TIMEOUT_MS * 3 / 4, TimeUnit.MILLISECONDS);
         channel.runScheduledPendingTasks();
         assertTrue(channel.isActive());
         channel.advanceTimeBy(IDLE_TIMEOUT_MS / 2, TimeUnit.MILLISECONDS);
         channel.runScheduledPendingTasks();
-        final byte[] error = single();
+        final byte[] error = single(channel);
         assertError(error, 0, ErrorCode.IDLE_TIMEOUT);
         assertTrue(errorMessage(error).contains("idleTimeoutMs=" + IDLE_TIMEOUT_MS), errorMessage(error));
         assertFalse(channel.isActive());
@@ -452,7 +454,7 @@ class BinaryFrameHandlerTest
         final byte[] padded = ascii(CONSENTED + " ".repeat(255 - CONSENTED.length()));
         channel.writeInbound(Unpooled.wrappedBuffer(rawCheck(200, 1, CheckEncoder.BLOCK_LENGTH,
             MessageKind.COMMERCIAL, padded, new byte[0])));
-        final CheckResponseDecoder response = checkResponse(single());
+        final CheckResponseDecoder response = checkResponse(single(channel));
         assertEquals(200, response.correlationId());
         assertEquals(Reason.INVALID_RECIPIENT, response.reason());
         assertEquals(io.iysfilter.protocol.codecs.Verdict.DENY, response.verdict());
@@ -460,7 +462,8 @@ class BinaryFrameHandlerTest
 
         channel.writeInbound(Unpooled.wrappedBuffer(rawBatch(201, 1, CheckBatchEncoder.BLOCK_LENGTH, 3,
             new byte[][]{ascii(CONSENTED), padded, ascii(REJECTED)}, 0, new byte[0])));
-        assertEquals(List.of(Reason.CONSENT, Reason.INVALID_RECIPIENT, Reason.REJECTED), batchReasons(single(), 201));
+        assertEquals(List.of(Reason.CONSENT, Reason.INVALID_RECIPIENT, Reason.REJECTED),
+            batchReasons(single(channel), 201));
         assertTrue(channel.isActive());
     }
 
@@ -471,7 +474,7 @@ class BinaryFrameHandlerTest
         {
             channel.writeInbound(Unpooled.wrappedBuffer(rawBatch(210 + version, version,
                 CheckBatchEncoder.BLOCK_LENGTH, 5, new byte[][]{ascii(CONSENTED), ascii(REJECTED)}, 0, new byte[0])));
-            assertEquals(List.of(Reason.CONSENT, Reason.REJECTED), batchReasons(single(), 210 + version),
+            assertEquals(List.of(Reason.CONSENT, Reason.REJECTED), batchReasons(single(channel), 210 + version),
                 "entry blockLength 5 at version " + version + ": two bytes skipped after the three known");
         }
         assertTrue(channel.isActive());
@@ -482,7 +485,7 @@ class BinaryFrameHandlerTest
     {
         channel.writeInbound(Unpooled.wrappedBuffer(rawBatch(220, 1, CheckBatchEncoder.BLOCK_LENGTH, 2,
             new byte[][]{ascii(CONSENTED)}, 0, new byte[0])));
-        final byte[] error = single();
+        final byte[] error = single(channel);
         assertError(error, 0, ErrorCode.MALFORMED_FRAME);
         assertEquals("CHECK_BATCH entry block too short: blockLength=2", errorMessage(error));
         assertFalse(channel.isActive());
@@ -501,7 +504,7 @@ class BinaryFrameHandlerTest
             final byte[] cut = Arrays.copyOf(whole, frameLength);
             FrameDescriptor.frameLength(new UnsafeBuffer(cut), 0, frameLength);
             channel.writeInbound(Unpooled.wrappedBuffer(cut));
-            final byte[] error = single();
+            final byte[] error = single(channel);
             assertError(error, 0, ErrorCode.MALFORMED_FRAME);
             assertEquals("CHECK_BATCH entry 1 of 2 overruns its frame: frameLength=" + frameLength,
                 errorMessage(error), "as in the golden vector error-batch-entry-overruns.hex (frameLength 47)");
@@ -514,16 +517,16 @@ class BinaryFrameHandlerTest
     {
         channel.writeInbound(Unpooled.wrappedBuffer(rawCheck(240, 1, CheckEncoder.BLOCK_LENGTH + 1,
             MessageKind.COMMERCIAL, ascii(CONSENTED), new byte[0])));
-        assertCheckResponse(single(), 240, Reason.CONSENT);
+        assertCheckResponse(single(channel), 240, Reason.CONSENT);
         channel.writeInbound(Unpooled.wrappedBuffer(rawBatch(241, 1, CheckBatchEncoder.BLOCK_LENGTH + 4, 3,
             new byte[][]{ascii(REJECTED)}, 0, new byte[0])));
-        assertEquals(List.of(Reason.REJECTED), batchReasons(single(), 241));
+        assertEquals(List.of(Reason.REJECTED), batchReasons(single(channel), 241));
         final byte[] hello = Arrays.copyOf(hello(242), hello(242).length + 2);
         FrameDescriptor.frameLength(new UnsafeBuffer(hello), 0, hello.length);
         new UnsafeBuffer(hello).putShort(FrameDescriptor.MESSAGE_HEADER_OFFSET,
             (short)(HelloEncoder.BLOCK_LENGTH + 2), FrameDescriptor.BYTE_ORDER);
         channel.writeInbound(Unpooled.wrappedBuffer(hello));
-        assertEquals(WelcomeDecoder.TEMPLATE_ID, header(single()).templateId());
+        assertEquals(WelcomeDecoder.TEMPLATE_ID, header(single(channel)).templateId());
         assertTrue(channel.isActive(), "blockLength delimits a block at every version");
     }
 
@@ -535,21 +538,21 @@ class BinaryFrameHandlerTest
         final byte[] trailing = {1, 2, 3};
         channel.writeInbound(Unpooled.wrappedBuffer(rawCheck(250, newer, CheckEncoder.BLOCK_LENGTH + 2,
             MessageKind.COMMERCIAL, ascii(CONSENTED), trailing)));
-        assertCheckResponse(single(), 250, Reason.CONSENT);
+        assertCheckResponse(single(channel), 250, Reason.CONSENT);
         channel.writeInbound(Unpooled.wrappedBuffer(rawBatch(251, newer, CheckBatchEncoder.BLOCK_LENGTH, 4,
             new byte[][]{ascii(CONSENTED), ascii(REJECTED)}, 0, trailing)));
-        assertEquals(List.of(Reason.CONSENT, Reason.REJECTED), batchReasons(single(), 251));
+        assertEquals(List.of(Reason.CONSENT, Reason.REJECTED), batchReasons(single(channel), 251));
         final byte[] hello = Arrays.copyOf(hello(252), hello(252).length + trailing.length);
         FrameDescriptor.frameLength(new UnsafeBuffer(hello), 0, hello.length);
         new UnsafeBuffer(hello).putShort(FrameDescriptor.MESSAGE_HEADER_OFFSET + 6, (short)newer,
             FrameDescriptor.BYTE_ORDER);
         channel.writeInbound(Unpooled.wrappedBuffer(hello));
-        assertEquals(WelcomeDecoder.TEMPLATE_ID, header(single()).templateId());
+        assertEquals(WelcomeDecoder.TEMPLATE_ID, header(single(channel)).templateId());
         assertTrue(channel.isActive(), "a newer version may carry what this server does not know");
 
         channel.writeInbound(Unpooled.wrappedBuffer(rawCheck(253, 1, CheckEncoder.BLOCK_LENGTH + 2,
             MessageKind.COMMERCIAL, ascii(CONSENTED), trailing)));
-        final byte[] error = single();
+        final byte[] error = single(channel);
         assertError(error, 0, ErrorCode.MALFORMED_FRAME);
         assertEquals("CHECK frame carries bytes after its recipient: end=43, frameLength=46", errorMessage(error),
             "at version 1 the longer block is fine, the bytes after the recipient are not");
@@ -561,7 +564,7 @@ class BinaryFrameHandlerTest
     {
         channel.writeInbound(Unpooled.wrappedBuffer(rawBatch(260, 1, CheckBatchEncoder.BLOCK_LENGTH + 1, 4,
             new byte[][]{ascii(CONSENTED)}, 0, new byte[]{9})));
-        final byte[] error = single();
+        final byte[] error = single(channel);
         assertError(error, 0, ErrorCode.MALFORMED_FRAME);
         assertTrue(errorMessage(error).startsWith("CHECK_BATCH frame carries bytes after its last declared entry"),
             errorMessage(error));
@@ -575,7 +578,7 @@ class BinaryFrameHandlerTest
         channel.writeInbound(Unpooled.wrappedBuffer(concat(check(270, CONSENTED), check(271, REJECTED),
             Arrays.copyOf(last, last.length - 4))));
         channel.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
-        final List<byte[]> frames = responses();
+        final List<byte[]> frames = drain(channel);
         assertEquals(2, frames.size(), "the two complete CHECKs are answered, the partial third is dropped");
         assertCheckResponse(frames.get(0), 270, Reason.CONSENT);
         assertCheckResponse(frames.get(1), 271, Reason.REJECTED);
@@ -586,9 +589,9 @@ class BinaryFrameHandlerTest
     void shouldCloseAtTheClientsFinWhenNothingIsOwed()
     {
         channel.writeInbound(Unpooled.wrappedBuffer(check(280, CONSENTED)));
-        assertCheckResponse(single(), 280, Reason.CONSENT);
+        assertCheckResponse(single(channel), 280, Reason.CONSENT);
         channel.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
-        assertTrue(responses().isEmpty());
+        assertTrue(drain(channel).isEmpty());
         assertFalse(channel.isActive());
     }
 
@@ -745,42 +748,6 @@ class BinaryFrameHandlerTest
         final int length = FrameDescriptor.MESSAGE_OFFSET + encoder.encodedLength();
         FrameDescriptor.frameLength(buffer, 0, length);
         return Arrays.copyOf(bytes, length);
-    }
-
-    private List<byte[]> responses()
-    {
-        final ByteArrayOutputStream all = new ByteArrayOutputStream();
-        ByteBuf buf;
-        while ((buf = channel.readOutbound()) != null)
-        {
-            final byte[] bytes = new byte[buf.readableBytes()];
-            buf.readBytes(bytes);
-            buf.release();
-            all.writeBytes(bytes);
-        }
-        final byte[] stream = all.toByteArray();
-        final List<byte[]> frames = new ArrayList<>();
-        int offset = 0;
-        while (offset < stream.length)
-        {
-            final int length = (int)FrameDescriptor.frameLength(new UnsafeBuffer(stream), offset);
-            frames.add(Arrays.copyOfRange(stream, offset, offset + length));
-            offset += length;
-        }
-        assertEquals(stream.length, offset, "responses are whole frames");
-        return frames;
-    }
-
-    private byte[] single()
-    {
-        final List<byte[]> frames = responses();
-        assertEquals(1, frames.size());
-        return frames.get(0);
-    }
-
-    private static MessageHeaderDecoder header(final byte[] frame)
-    {
-        return new MessageHeaderDecoder().wrap(new UnsafeBuffer(frame), FrameDescriptor.MESSAGE_HEADER_OFFSET);
     }
 
     private static void assertCheckResponse(final byte[] frame, final long correlationId, final Reason reason)
