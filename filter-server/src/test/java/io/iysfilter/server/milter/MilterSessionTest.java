@@ -26,6 +26,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
+import static io.iysfilter.server.milter.MilterPackets.frame;
+import static io.iysfilter.server.milter.MilterPackets.macro;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -422,36 +424,6 @@ class MilterSessionTest
 
     private static final io.netty.util.AttributeKey<Boolean> NEGOTIATED =
         io.netty.util.AttributeKey.valueOf("testNegotiated");
-
-    /**
-     * SMFIC_MACRO: 'D', the stage letter (no NUL), then name/value pairs.
-     */
-    private static byte[] macro(final char stage, final String... pairs)
-    {
-        return packet('D', String.valueOf(stage), pairs);
-    }
-
-    private static byte[] frame(final char command, final String... strings)
-    {
-        return packet(command, "", strings);
-    }
-
-    private static byte[] packet(final char command, final String prefix, final String... strings)
-    {
-        final ByteArrayOutputStream payload = new ByteArrayOutputStream();
-        payload.write(command);
-        payload.writeBytes(prefix.getBytes(StandardCharsets.US_ASCII));
-        for (final String string : strings)
-        {
-            payload.writeBytes(string.getBytes(StandardCharsets.UTF_8));
-            payload.write(0);
-        }
-        final byte[] body = payload.toByteArray();
-        final ByteBuf frame = Unpooled.buffer(4 + body.length).writeInt(body.length).writeBytes(body);
-        final byte[] bytes = new byte[frame.readableBytes()];
-        frame.readBytes(bytes);
-        return bytes;
-    }
 
     private byte[] readAll()
     {

@@ -29,6 +29,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
+import static io.iysfilter.server.milter.MilterPackets.frame;
+import static io.iysfilter.server.milter.MilterPackets.macro;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -189,30 +191,6 @@ class MilterSocketIT
         final byte[] rest = in.readNBytes(size);
         assertEquals(size, rest.length, "the server closed the connection mid-packet");
         return concat(length, rest);
-    }
-
-    private static byte[] macro(final char stage, final String... pairs)
-    {
-        return packet('D', String.valueOf(stage), pairs);
-    }
-
-    private static byte[] frame(final char command, final String... strings)
-    {
-        return packet(command, "", strings);
-    }
-
-    private static byte[] packet(final char command, final String prefix, final String... strings)
-    {
-        final ByteArrayOutputStream payload = new ByteArrayOutputStream();
-        payload.write(command);
-        payload.writeBytes(prefix.getBytes(StandardCharsets.US_ASCII));
-        for (final String string : strings)
-        {
-            payload.writeBytes(string.getBytes(StandardCharsets.UTF_8));
-            payload.write(0);
-        }
-        final byte[] body = payload.toByteArray();
-        return concat(ByteBuffer.allocate(4).putInt(body.length).array(), body);
     }
 
     private static byte[] concat(final byte[]... parts)
