@@ -45,7 +45,7 @@ class DistributionIT
             home = dirs.findFirst().orElseThrow();
         }
         for (final String file : new String[]{"bin/iys-filter", "conf/iys-filter.properties", "conf/logback.xml",
-            "conf/jvm.options", "systemd/iys-filter.service", "docs/PROTOCOL.md", "docs/OPERATIONS.md",
+            "conf/jvm.options", "systemd/iys-filter.service", "docs/PROTOCOL.md", "docs/RESP.md", "docs/OPERATIONS.md",
             "ops/grafana-dashboard.json", "lib/filter-server.jar"})
         {
             assertTrue(Files.exists(home.resolve(file)), file);
