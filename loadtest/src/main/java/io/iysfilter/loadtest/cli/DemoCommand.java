@@ -68,6 +68,9 @@ final class DemoCommand implements Callable<Integer>
     @Option(names = "--milter-port", paramLabel = "P", description = "milter port (default 7702)")
     private int milterPort = 7702;
 
+    @Option(names = "--resp-port", paramLabel = "P", description = "RESP (Redis protocol) port (default 7703)")
+    private int respPort = 7703;
+
     @Option(names = "--emulator-port", paramLabel = "P", description = "İYS emulator port (default 7780); brand " +
         "600003 follows its change feed")
     private int emulatorPort = 7780;
@@ -85,6 +88,7 @@ final class DemoCommand implements Callable<Integer>
         UsageException.inRange("port", port, 0, 65535);
         UsageException.inRange("http-port", httpPort, 0, 65535);
         UsageException.inRange("milter-port", milterPort, 0, 65535);
+        UsageException.inRange("resp-port", respPort, 0, 65535);
         UsageException.inRange("emulator-port", emulatorPort, 0, 65535);
         final boolean temporary = dataDirOption == null;
         final Path dataDir = temporary ? Files.createTempDirectory("iys-filter-demo") : dataDirOption;
@@ -122,6 +126,7 @@ final class DemoCommand implements Callable<Integer>
                 .binaryPort(port)
                 .httpPort(httpPort)
                 .milterPort(milterPort)
+                .respPort(respPort)
                 .policy(FilterPolicy.DEFAULT)
                 .indexOptions(IndexOptions.withEntries(entries).withKey(key))
                 .feed(emulator == null ? null : emulator.feed(FOLLOWED_BRAND, EMULATED_IYS_CODE)));
@@ -139,7 +144,7 @@ final class DemoCommand implements Callable<Integer>
             }
             throw ex;
         }
-        out.println(tryThis(server.binaryPort(), server.httpPort(), dataDir, temporary));
+        out.println(tryThis(server.binaryPort(), server.httpPort(), server.respPort(), dataDir, temporary));
         if (emulator != null)
         {
             out.println(followThis(server.binaryPort(), server.httpPort(), emulator.baseUrl()));
@@ -160,13 +165,16 @@ final class DemoCommand implements Callable<Integer>
         return Main.EXIT_OK;
     }
 
-    private static String tryThis(final int port, final int httpPort, final Path dataDir, final boolean temporary)
+    private static String tryThis(final int port, final int httpPort, final int respPort, final Path dataDir,
+        final boolean temporary)
     {
         final String check = "./iys-filter check" + (port == 7700 ? "" : " --port " + port) + " --brand ";
         final String curl = "curl -s 'http://127.0.0.1:" + httpPort + "/v1/check?brand=";
+        final String redisCli = "redis-cli -p " + respPort + " ";
         return String.join("\n",
             "",
-            "iys-filter demo is serving: binary 127.0.0.1:" + port + ", http http://127.0.0.1:" + httpPort + "/",
+            "iys-filter demo is serving: binary 127.0.0.1:" + port + ", http http://127.0.0.1:" + httpPort +
+                "/, RESP (Redis protocol) 127.0.0.1:" + respPort,
             "data: " + dataDir + (temporary ? " (removed on exit)" : ""),
             "",
             "Try these in another terminal (exit status 0 = ALLOW, 1 = DENY):",
@@ -188,6 +196,13 @@ final class DemoCommand implements Callable<Integer>
             "  " + curl + FRESH_BRAND + "&channel=MESAJ&recipient=05322222222'",
             "  curl -s http://127.0.0.1:" + httpPort + "/v1/brands",
             "  curl -s http://127.0.0.1:" + httpPort + "/metrics | grep iys_decisions",
+            "",
+            "  " + redisCli + "IYS.CHECK " + FRESH_BRAND + " MESAJ 05321111111                   # ALLOW CONSENT " +
+                "(redis-cli: Debian redis-tools)",
+            "  " + redisCli + "IYS.MCHECK " + FRESH_BRAND + " MESAJ 05321111111 05322222222 05323333333  # one " +
+                "decision each, in order",
+            "  " + redisCli + "-3 IYS.CHECK " + FRESH_BRAND + " EPOSTA ayse@example.com.tr         # RESP3: a map",
+            "  (any Redis client works the same way: docs/RESP.md)",
             "");
     }
 
