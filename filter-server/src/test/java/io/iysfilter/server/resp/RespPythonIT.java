@@ -119,7 +119,7 @@ class RespPythonIT
     @Test
     void shouldDecideOverTlsForTheClientOfTheTokenOnly() throws Exception
     {
-        final List<RespQuestions.Question> questions = new ArrayList<>(RespQuestions.kinds().subList(0, 8));
+        final List<RespQuestions.Question> questions = new ArrayList<>(RespQuestions.kindsOfTheFreshBrand());
         questions.addAll(RespQuestions.bulk(100));
         final ExternalClient.Run run = python(secure.respPort(), questions, "--tls-ca-file", ca.certFile().toString(),
             "--user", RespTestServers.CLIENT, "--token-file", tokenFile.toString());
@@ -135,7 +135,7 @@ class RespPythonIT
                 question.asOfFrom(secureBinary), line, run.err());
         }
 
-        final RespQuestions.Question otherBrand = RespQuestions.kinds().get(9);
+        final RespQuestions.Question otherBrand = RespQuestions.otherBrand();
         final ExternalClient.Run forbidden = python(secure.respPort(), List.of(otherBrand), "--tls-ca-file",
             ca.certFile().toString(), "--user", RespTestServers.CLIENT, "--token-file", tokenFile.toString());
         // NOPERM, which redis-py raises as NoPermissionError ("User acme-sms has no permissions ...")

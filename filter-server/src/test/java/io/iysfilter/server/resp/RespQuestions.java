@@ -94,6 +94,31 @@ final class RespQuestions
     }
 
     /**
+     * @return the first of {@link #kinds()}: a consented phone of the fresh brand, ALLOW / CONSENT.
+     */
+    static Question consented()
+    {
+        return kinds().get(0);
+    }
+
+    /**
+     * @return those of {@link #kinds()} about the fresh brand, the one brand the secure server's client may ask.
+     */
+    static List<Question> kindsOfTheFreshBrand()
+    {
+        return kinds().stream().filter((question) -> question.brand() == Fixtures.BRAND).toList();
+    }
+
+    /**
+     * @return a question about the stale brand, which the secure server's client may not ask about.
+     */
+    static Question otherBrand()
+    {
+        return kinds().stream().filter((question) -> question.brand() == Fixtures.STALE_BRAND).findFirst()
+            .orElseThrow();
+    }
+
+    /**
      * @param count how many, up to {@link Fixtures#BULK}.
      * @return the first bulk phones on MESAJ: even ones consented, odd ones rejected.
      */
