@@ -45,7 +45,25 @@ final class ServerProcess implements AutoCloseable
     static ServerProcess start(final List<String> serveArgs, final int port, final int httpPort, final Path log)
         throws IOException, InterruptedException
     {
-        final List<String> command = new ArrayList<>();
+        return start(List.of(), serveArgs, port, httpPort, log);
+    }
+
+    /**
+     * @param cpuPrefix a command prefix that pins it, e.g. {@code taskset -c 1} (it execs, so the PID stays the
+     *                  server's), or empty.
+     * @param serveArgs arguments after {@code serve}; must include the ports given here.
+     * @param port      binary port, to wait for.
+     * @param httpPort  HTTP port.
+     * @param log       where its output goes.
+     * @return a server that answers HELLO.
+     * @throws IOException when it does not start or exits.
+     * @throws InterruptedException when interrupted.
+     */
+    static ServerProcess start(
+        final List<String> cpuPrefix, final List<String> serveArgs, final int port, final int httpPort, final Path log)
+        throws IOException, InterruptedException
+    {
+        final List<String> command = new ArrayList<>(cpuPrefix);
         final String launcher = System.getProperty("iys.launcher");
         if (launcher != null && !launcher.isEmpty())
         {
