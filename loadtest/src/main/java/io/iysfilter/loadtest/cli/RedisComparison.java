@@ -8,6 +8,7 @@ import io.iysfilter.loadtest.RedisBenchmark;
 import io.iysfilter.loadtest.RedisServer;
 import io.iysfilter.loadtest.RedisTarget;
 import io.iysfilter.loadtest.Reports;
+import io.iysfilter.loadtest.RespCheckTarget;
 import io.iysfilter.loadtest.RunResult;
 import io.iysfilter.loadtest.Workload;
 import io.iysfilter.protocol.codecs.Reason;
@@ -58,7 +59,8 @@ import java.util.regex.Pattern;
         "(CHECK / CHECK_BATCH). Every run reads the server's CPU time (user, system; /proc/PID/stat) over exactly " +
         "its interval, and the generator's own, and is checked against what the server counted (Redis's keyspace " +
         "hits and misses, iys-filter's decisions by reason). Then an open loop at half of Redis's unpipelined rate " +
-        "against both (this rig's RESP client for Redis), p99 compared.",
+        "against iys-filter's binary endpoint (its Java client), its RESP endpoint and Redis (both through this " +
+        "rig's RESP client), p99 compared.",
     "Prints every run, the medians with min-max, and the per-round ratios (throughput, and CPU per decision). " +
         "Writes summary.json, latency.html and one .hlog per rig run to --out. --pin puts the generators and the " +
         "servers on separate CPUs with taskset; --io-threads sets both servers' I/O threads. Both servers are " +
@@ -383,18 +385,23 @@ final class RedisComparison implements Callable<Integer>
         final String host = "127.0.0.1";
         final double rate = Math.max(1, Math.floor(sides.medianRate(shapes.get(0), SideBySide.Side.REDIS) / 2));
         sides.out().printf("%nopen loop at %.0f requests/s (half of Redis's median unpipelined rate), one " +
-            "connection, %d s + %d s, binary endpoint (Java rig) and Redis (the rig's RESP client)%n", rate,
-            plan.warmupMs() / 1_000, plan.durationMs() / 1_000);
+            "connection, %d s + %d s: iys-filter's binary endpoint (FilterClient), its RESP endpoint and Redis (both " +
+            "through the rig's RESP client)%n", rate, plan.warmupMs() / 1_000, plan.durationMs() / 1_000);
         final RunResult oursOpen = rig(new FilterTarget(host, plan.port(), requests, 1, false), requests,
             LoadSettings.openLoop("open-loop-iys-filter", rate, 1, 1, plan.warmupMs(), plan.durationMs()),
+            plan.outDir(), runs, sides.out());
+        final RunResult respOpen = rig(new RespCheckTarget(host, plan.respPort(), workload, requests, 1), requests,
+            LoadSettings.openLoop("open-loop-iys-filter-resp", rate, 1, 1, plan.warmupMs(), plan.durationMs()),
             plan.outDir(), runs, sides.out());
         final RunResult redisOpen = rig(new RedisTarget(host, plan.redisPort(), workload, requests, 1, false),
             requests, LoadSettings.openLoop("open-loop-redis", rate, 1, 1, plan.warmupMs(), plan.durationMs()),
             plan.outDir(), runs, sides.out());
         figures.put("open-loop rate requests/s", rate);
-        figures.put("open-loop p99 iys-filter us", oursOpen.latencyUs(99));
+        figures.put("open-loop p99 iys-filter binary us", oursOpen.latencyUs(99));
+        figures.put("open-loop p99 iys-filter RESP us", respOpen.latencyUs(99));
         figures.put("open-loop p99 redis us", redisOpen.latencyUs(99));
-        figures.put("open-loop p99 iys-filter <= redis", oursOpen.latencyUs(99) <= redisOpen.latencyUs(99));
+        figures.put("open-loop p99 iys-filter RESP <= redis", respOpen.latencyUs(99) <= redisOpen.latencyUs(99));
+        figures.put("open-loop p99 iys-filter binary <= redis", oursOpen.latencyUs(99) <= redisOpen.latencyUs(99));
         final InServer inServer = inServer(bucketsBefore, bucketsAfter);
         figures.put("in-server binary CHECK time over the rounds: % within 2 us", inServer.shareWithin2us() * 100);
         figures.put("in-server binary CHECK time over the rounds: p99 <= (bucket bound, us)", inServer.p99BoundUs());

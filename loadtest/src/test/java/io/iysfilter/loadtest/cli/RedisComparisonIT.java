@@ -85,13 +85,13 @@ class RedisComparisonIT
         for (final String line : new String[]{"checked with redis-cli: redis-benchmark substitutes every " +
             "__rand_int__", "cores: unpinned", "round 2 of 2", "pipelined-2x4: RESP / Redis decisions/s",
             "batch-2x2x10: Redis / RESP server CPU per decision", "open-loop p99 redis us",
-            "in-server binary CHECK time over the rounds: % within 2 us"})
+            "open-loop p99 iys-filter RESP us", "in-server binary CHECK time over the rounds: % within 2 us"})
         {
             assertTrue(text.contains(line), "prints " + line + "\n" + text);
         }
         final String summary = Files.readString(out.resolve("summary.json"));
         for (final String run : new String[]{"r1-unpipelined-1x1", "r2-pipelined-2x4", "r2-batch-2x2x10",
-            "open-loop-iys-filter", "open-loop-redis"})
+            "open-loop-iys-filter", "open-loop-iys-filter-resp", "open-loop-redis"})
         {
             assertTrue(summary.contains("\"name\" : \"" + run + "\""), "summary has run " + run);
             assertTrue(Files.exists(out.resolve(run + ".hlog")), run + ".hlog");
