@@ -77,12 +77,27 @@ record CoreLayout(boolean pinned, String generatorCpus, String serverCpus)
      */
     String describe(final long redisPid, final long serverPid)
     {
-        final String allowed = String.format("allowed CPUs: iys-filter %s, Redis %s, this JVM (Java rig) %s, " +
-            "%d online", allowed(serverPid), allowed(redisPid), allowed(ProcessHandle.current().pid()),
-            Runtime.getRuntime().availableProcessors());
+        final String allowed = String.format("allowed CPUs: iys-filter %s, Redis %s, this JVM (Java rig) %s; " +
+            "CPUs online %s", allowed(serverPid), allowed(redisPid), allowed(ProcessHandle.current().pid()),
+            online());
         return pinned ? "pinned with taskset: load generators (redis-benchmark, the Java rig) on CPU " +
             generatorCpus + ", both servers on CPU " + serverCpus + "; " + allowed :
             "unpinned: every process on any CPU (the scheduler's choice); " + allowed;
+    }
+
+    /**
+     * @return the machine's online CPUs, e.g. {@code 0-1} (this JVM's own count shrinks when it is pinned).
+     */
+    static String online()
+    {
+        try
+        {
+            return Files.readString(Path.of("/sys/devices/system/cpu/online")).trim();
+        }
+        catch (final IOException ex)
+        {
+            return "?";
+        }
     }
 
     private static String allowed(final long pid)

@@ -428,7 +428,7 @@ final class RedisComparison implements Callable<Integer>
 
     static String machine()
     {
-        return String.format("%d cores, %s %s, Java %s (%s)", Runtime.getRuntime().availableProcessors(),
+        return String.format("CPUs %s online, %s %s, Java %s (%s)", CoreLayout.online(),
             System.getProperty("os.name"), System.getProperty("os.version"), System.getProperty("java.version"),
             System.getProperty("java.vm.name"));
     }
