@@ -25,6 +25,7 @@ import io.iysfilter.server.net.NetworkEndpoints;
 import io.iysfilter.server.net.PeerAllowList;
 import io.iysfilter.server.net.ServerTls;
 import io.iysfilter.server.net.TlsSettings;
+import io.iysfilter.server.resp.RespEndpoint;
 import io.iysfilter.server.security.Authenticator;
 import io.iysfilter.server.security.ClientCounters;
 import io.iysfilter.server.security.ClientsFileException;
@@ -43,8 +44,8 @@ import java.util.Objects;
 
 /**
  * The server: opens the data directory, starts the single-writer ingest pipeline, the İYS feed follower (when
- * configured), then the binary, HTTP and milter endpoints. {@link #close()} stops them in reverse order and closes
- * the index cleanly.
+ * configured), then the binary, HTTP, RESP and milter endpoints. {@link #close()} stops them in reverse order and
+ * closes the index cleanly.
  */
 public final class FilterServer implements AutoCloseable
 {
@@ -109,7 +110,7 @@ public final class FilterServer implements AutoCloseable
             network = new NetworkEndpoints(
                 new NetworkEndpoints.Settings(context.bindAddress, context.binaryPort, context.httpPort,
                     context.milterPort, context.ioThreads, context.busyPoll, context.adminBindAddress,
-                    context.adminPort, context.milterSocket, context.milterAllow),
+                    context.adminPort, context.milterSocket, context.milterAllow, context.respPort),
                 new BinaryEndpoint(filter, store, counters, authenticator, SERVER_NAME, context.maxConnections,
                     context.maxConnectionsPerAddress, context.binaryIdleTimeoutMs, context.binaryFrameTimeoutMs),
                 new HttpEndpoint(filter, store, following, localOptOuts,
@@ -117,6 +118,9 @@ public final class FilterServer implements AutoCloseable
                     authenticator, new ScrubRates(context.scrubRowsPerSecond)),
                 context.milterPort < 0 && context.milterSocket == null ? null :
                     new MilterEndpoint(filter, store, context.milter, counters),
+                context.respPort < 0 ? null : new RespEndpoint(filter, store, counters, authenticator, SERVER_NAME,
+                    context.respMaxConnections, context.respMaxConnectionsPerAddress, context.respIdleTimeoutMs,
+                    context.respCommandTimeoutMs),
                 counters, serverTls);
         }
         catch (final Throwable ex)
@@ -225,6 +229,14 @@ public final class FilterServer implements AutoCloseable
     public int milterPort()
     {
         return endpoints.milterPort();
+    }
+
+    /**
+     * @return the bound RESP port, or -1 when the RESP endpoint is off.
+     */
+    public int respPort()
+    {
+        return endpoints.respPort();
     }
 
     /**
@@ -349,6 +361,11 @@ public final class FilterServer implements AutoCloseable
         private int binaryPort = BINARY_PORT_DEFAULT;
         private int httpPort = HTTP_PORT_DEFAULT;
         private int milterPort = MilterEndpoint.PORT_DEFAULT;
+        private int respPort = -1;
+        private int respMaxConnections = RespEndpoint.MAX_CONNECTIONS_DEFAULT;
+        private int respMaxConnectionsPerAddress;
+        private long respIdleTimeoutMs = RespEndpoint.IDLE_TIMEOUT_MS_DEFAULT;
+        private long respCommandTimeoutMs = RespEndpoint.COMMAND_TIMEOUT_MS_DEFAULT;
         private String adminBindAddress = ADMIN_BIND_ADDRESS_DEFAULT;
         private int adminPort = -1;
         private Path milterSocket;
@@ -437,6 +454,37 @@ public final class FilterServer implements AutoCloseable
         public Context httpPort(final int httpPort)
         {
             this.httpPort = httpPort;
+            return this;
+        }
+
+        /**
+         * @param respPort RESP (Redis protocol) port on the bind address, 0 for any free port, -1 (the default here;
+         *                 {@code serve}'s is {@value RespEndpoint#PORT_DEFAULT}) for no RESP endpoint.
+         * @return this.
+         */
+        public Context respPort(final int respPort)
+        {
+            this.respPort = respPort;
+            return this;
+        }
+
+        /**
+         * @param maxConnections       most concurrent RESP connections; more get {@code -ERR max number of clients
+         *                             reached} and are closed.
+         * @param maxPerAddress        most concurrent RESP connections from one peer address, 0 for no such limit.
+         * @param idleTimeoutMs        a RESP connection that completes no command for this long is closed; 0 for
+         *                             never.
+         * @param commandTimeoutMs     a RESP command begun must be complete within this long, else an error and the
+         *                             connection is closed; 0 for never.
+         * @return this.
+         */
+        public Context respLimits(
+            final int maxConnections, final int maxPerAddress, final long idleTimeoutMs, final long commandTimeoutMs)
+        {
+            this.respMaxConnections = maxConnections;
+            this.respMaxConnectionsPerAddress = maxPerAddress;
+            this.respIdleTimeoutMs = idleTimeoutMs;
+            this.respCommandTimeoutMs = commandTimeoutMs;
             return this;
         }
 
@@ -831,6 +879,22 @@ public final class FilterServer implements AutoCloseable
             {
                 throw new IllegalArgumentException("httpPort: " + httpPort + " (expected: not the binary port)");
             }
+            if (respPort != -1)
+            {
+                checkPort("respPort", respPort);
+                if (respPort != 0 && (respPort == binaryPort || respPort == httpPort || respPort == milterPort))
+                {
+                    throw new IllegalArgumentException("respPort: " + respPort + " (expected: a port of its own)");
+                }
+            }
+            if (respMaxConnections < 1 || respMaxConnectionsPerAddress < 0 || respIdleTimeoutMs < 0 ||
+                respCommandTimeoutMs < 0)
+            {
+                throw new IllegalArgumentException("respMaxConnections: " + respMaxConnections +
+                    ", respMaxConnectionsPerAddress: " + respMaxConnectionsPerAddress + ", respIdleTimeoutMs: " +
+                    respIdleTimeoutMs + ", respCommandTimeoutMs: " + respCommandTimeoutMs + " (expected: >= 1, >= 0, " +
+                    ">= 0, >= 0)");
+            }
             if (ioThreads < 1 || ioThreads > 256)
             {
                 throw new IllegalArgumentException("ioThreads: " + ioThreads + " (expected: 1..256)");
@@ -852,7 +916,8 @@ public final class FilterServer implements AutoCloseable
             if (adminPort != -1)
             {
                 checkPort("adminPort", adminPort);
-                if (adminPort != 0 && (adminPort == binaryPort || adminPort == httpPort || adminPort == milterPort))
+                if (adminPort != 0 && (adminPort == binaryPort || adminPort == httpPort || adminPort == milterPort ||
+                    adminPort == respPort))
                 {
                     throw new IllegalArgumentException("adminPort: " + adminPort + " (expected: a port of its own)");
                 }
@@ -880,6 +945,10 @@ public final class FilterServer implements AutoCloseable
             {
                 listeners.add(new BindSafety.Listener("admin-bind-address", adminBindAddress,
                     BindSafety.Kind.SERVICE));
+            }
+            if (respPort >= 0)
+            {
+                listeners.add(new BindSafety.Listener("bind (resp-port)", bindAddress, BindSafety.Kind.SERVICE));
             }
             if (milterPort >= 0)
             {

@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class ConnectionGaugeIT
 {
     private static final int PER_ENDPOINT = 3;
-    private static final String[] ENDPOINTS = {"binary", "http", "milter"};
+    private static final String[] ENDPOINTS = {"binary", "http", "milter", "resp"};
 
     @TempDir
     Path dataDir;
@@ -52,8 +52,8 @@ class ConnectionGaugeIT
     @Test
     void shouldCountEachEndpointsOpenConnections() throws Exception
     {
-        awaitGauges(0, 0, 0);
-        final int[] ports = {server.binaryPort(), server.httpPort(), server.milterPort()};
+        awaitGauges(0, 0, 0, 0);
+        final int[] ports = {server.binaryPort(), server.httpPort(), server.milterPort(), server.respPort()};
         final List<Socket> sockets = new ArrayList<>();
         try
         {
@@ -78,7 +78,7 @@ class ConnectionGaugeIT
                 socket.close();
             }
         }
-        awaitGauges(0, 0, 0);
+        awaitGauges(0, 0, 0, 0);
         assertFalse(scrape().containsKey("iys_http_connections_active"), "replaced by the endpoint label");
     }
 
@@ -104,9 +104,9 @@ class ConnectionGaugeIT
             }
             if (System.nanoTime() - deadlineNs > 0)
             {
-                fail("expected binary, http (besides the scrape), milter = " + java.util.Arrays.toString(expected) +
-                    ", got " + series.entrySet().stream().filter((s) -> s.getKey().startsWith("iys_connections"))
-                    .toList());
+                fail("expected binary, http (besides the scrape), milter, resp = " +
+                    java.util.Arrays.toString(expected) + ", got " + series.entrySet().stream()
+                    .filter((s) -> s.getKey().startsWith("iys_connections")).toList());
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
         }

@@ -103,6 +103,7 @@ public final class Fixtures
             .binaryPort(0)
             .httpPort(0)
             .milterPort(0)
+            .respPort(0)
             .ioThreads(2)
             .policy(FilterPolicy.DEFAULT)
             .indexOptions(TestKeys.options(10_000));

@@ -39,7 +39,7 @@ class LayoutTest
     static final Map<String, Set<String>> CONFINED = Map.of(
         "net.openhft.", Set.of("index"),
         "com.lmax.", Set.of("ingest"),
-        "io.netty.", Set.of("binary", "http", "milter", "net", "metrics"));
+        "io.netty.", Set.of("binary", "http", "milter", "resp", "net", "metrics"));
 
     private static final String SERVER = "io.iysfilter.server";
     private static final Pattern PACKAGE = Pattern.compile("^package ([\\w.]+);", Pattern.MULTILINE);

@@ -144,10 +144,11 @@ final class ServeCommand implements Callable<Integer>
         }
         final FilterServer.Context context = ServeSettings.toContext(resolved.values());
         final FilterServer server = FilterServer.start(context);
-        out.printf("iys-filter serving %d brand(s) from %s: binary %s:%d, http http://%s:%d/, milter %s%s%n",
+        out.printf("iys-filter serving %d brand(s) from %s: binary %s:%d, http http://%s:%d/, milter %s, resp %s%s%n",
             server.store().brands().size(), context.dataDirectory(), context.bindAddress(), server.binaryPort(),
             context.bindAddress(), server.httpPort(),
             server.milterPort() < 0 ? "off" : context.bindAddress() + ":" + server.milterPort(),
+            server.respPort() < 0 ? "off" : context.bindAddress() + ":" + server.respPort(),
             (context.milterSocket() == null ? "" : ", milter socket unix:" + context.milterSocket()) +
             (server.adminPort() < 0 ? "" : ", admin http://" + context.adminBindAddress() + ":" + server.adminPort() +
             "/"));

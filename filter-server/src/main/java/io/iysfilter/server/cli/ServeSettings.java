@@ -269,6 +269,7 @@ final class ServeSettings
         final String milterAllow = Setting.MILTER_ALLOW.value(settings);
         final int maxConnections = Setting.MAX_CONNECTIONS.value(settings).intValue();
         final int httpMaxConnections = Setting.HTTP_MAX_CONNECTIONS.value(settings).intValue();
+        final int respMaxConnections = Setting.RESP_MAX_CONNECTIONS.value(settings).intValue();
         final int perAddress = Setting.MAX_CONNECTIONS_PER_ADDRESS.value(settings);
         // with a milter socket, the milter listens on TCP too only when its port is given
         final int milterPort = !milterSocket.isBlank() && !settings.containsKey(Setting.MILTER_PORT.name()) ? -1 :
@@ -300,6 +301,9 @@ final class ServeSettings
             .maxConnectionsPerAddress(perAddress(perAddress, maxConnections))
             .binaryIdleTimeoutMs(Setting.BINARY_IDLE_TIMEOUT.value(settings))
             .binaryFrameTimeoutMs(Setting.BINARY_FRAME_TIMEOUT.value(settings))
+            .respPort(Setting.RESP_PORT.value(settings))
+            .respLimits(respMaxConnections, perAddress(perAddress, respMaxConnections),
+                Setting.RESP_IDLE_TIMEOUT.value(settings), Setting.RESP_COMMAND_TIMEOUT.value(settings))
             .policy(new FilterPolicy(tacir))
             .tls(tls(settings))
             .indexOptions(new IndexOptions(entries, IndexOptions.DEFAULT_MAX_BLOAT_FACTOR,

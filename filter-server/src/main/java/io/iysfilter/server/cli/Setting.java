@@ -8,6 +8,7 @@ import io.iysfilter.server.milter.MilterEndpoint;
 import io.iysfilter.server.milter.MilterSettings;
 import io.iysfilter.server.net.PeerAllowList;
 import io.iysfilter.server.net.TlsSettings;
+import io.iysfilter.server.resp.RespEndpoint;
 import io.iysfilter.server.security.FailureLimiter;
 
 import java.util.ArrayList;
@@ -69,7 +70,8 @@ final class Setting<T>
     static final Setting<String> DATA_DIR = of("data-dir", "DIR", Setting::text, "",
         "brand indexes (created if missing)").shownAs("(required)");
     static final Setting<String> BIND = of("bind", "ADDR", Setting::text, FilterServer.Context.BIND_ADDRESS_DEFAULT,
-        "listen address of the binary, HTTP and milter ports; beyond loopback (`0.0.0.0`, an interface) only with " +
+        "listen address of the binary, HTTP, RESP and milter ports; beyond loopback (`0.0.0.0`, an interface) only " +
+        "with " +
         "TLS and authentication, the milter with `milter-allow`, else refused unless `insecure-plaintext=true`");
     static final Setting<Integer> PORT = of("port", "N", Setting::port,
         Integer.toString(FilterServer.Context.BINARY_PORT_DEFAULT), "binary protocol port");
@@ -103,6 +105,19 @@ final class Setting<T>
     static final Setting<Long> BINARY_FRAME_TIMEOUT = of("binary-frame-timeout", "D", Setting::duration, "10s",
         "a binary frame, once begun, must be complete within this long, else ERROR FRAME_TIMEOUT and the " +
         "connection is closed; `off` for never");
+    static final Setting<Integer> RESP_PORT = of("resp-port", "N|off", Setting::portOrOff,
+        Integer.toString(RespEndpoint.PORT_DEFAULT), "RESP (Redis protocol) port on the `bind` address: `IYS.CHECK`, " +
+        "`IYS.MCHECK` from any Redis client (docs/RESP.md); `off` for none");
+    static final Setting<Long> RESP_MAX_CONNECTIONS = of("resp-max-connections", "N", range(1, 1_000_000),
+        Integer.toString(RespEndpoint.MAX_CONNECTIONS_DEFAULT),
+        "concurrent RESP connections; more get `-ERR max number of clients reached` and are closed");
+    static final Setting<Long> RESP_IDLE_TIMEOUT = of("resp-idle-timeout", "D", Setting::duration,
+        RespEndpoint.IDLE_TIMEOUT_MS_DEFAULT / 60_000 + "m",
+        "a RESP connection that completes no command for this long is closed; `off` for never");
+    static final Setting<Long> RESP_COMMAND_TIMEOUT = of("resp-command-timeout", "D", Setting::duration,
+        RespEndpoint.COMMAND_TIMEOUT_MS_DEFAULT / 1000 + "s",
+        "a RESP command, once begun, must be complete within this long, else an error and the connection is " +
+        "closed (with a clients file, also the time to authenticate after connecting); `off` for never");
     static final Setting<Integer> MILTER_PORT = of("milter-port", "N|off", Setting::portOrOff,
         Integer.toString(MilterEndpoint.PORT_DEFAULT), "milter endpoint for Postfix/Sendmail; `off` for none");
     static final Setting<String> MILTER_BRAND_MAP = of("milter-brand-map", "FILE", Setting::text, "",
@@ -184,9 +199,10 @@ final class Setting<T>
         "peer addresses and CIDR blocks allowed on the milter's TCP port, others closed at accept; required when " +
         "`bind` is beyond loopback and the milter port is on").shownAs("(any)");
     static final Setting<Integer> MAX_CONNECTIONS_PER_ADDRESS = of("max-connections-per-address", "N|auto|off",
-        Setting::perAddress, "auto", "concurrent binary, and HTTP, connections from one peer address; more are " +
-        "refused as past the cap (ERROR TOO_MANY_CONNECTIONS, 503), so a few hosts cannot hold the whole cap; `auto` " +
-        "is an eighth of each cap (`max-connections`, `http-max-connections`)");
+        Setting::perAddress, "auto", "concurrent binary, HTTP, and RESP, connections from one peer address; " +
+        "more are refused as past the cap (ERROR TOO_MANY_CONNECTIONS, 503, `-ERR`), so a few hosts cannot hold the " +
+        "whole cap; `auto` is an eighth of each cap (`max-connections`, `http-max-connections`, " +
+        "`resp-max-connections`)");
     // --- personal data at rest and secrets (docs/SECURITY.md) ---
     static final Setting<String> KEY_FILE = of("key-file", "FILE", Setting::text, "",
         "the index key: 32 random bytes, created on first use with mode 0600 and refused when group or others may " +

@@ -32,7 +32,9 @@ public final class ServerCounters
         /** The HTTP API. */
         HTTP,
         /** The milter endpoint, one decision per recipient. */
-        MILTER
+        MILTER,
+        /** The RESP (Redis protocol) endpoint. */
+        RESP
     }
 
     /** What was asked. */
@@ -45,7 +47,32 @@ public final class ServerCounters
         /** One CHECK_BATCH. */
         CHECK_BATCH,
         /** One POST /v1/scrub. */
-        SCRUB
+        SCRUB,
+        /** Any other command of the RESP endpoint (PING, CLIENT, COMMAND, INFO, ...). */
+        OTHER
+    }
+
+    /** Why the RESP endpoint answered an error, or closed a connection on its own. */
+    public enum RespError
+    {
+        /** Malformed RESP framing (bad type byte, length out of range, missing CRLF): the connection closed. */
+        PROTOCOL,
+        /** A command the endpoint does not know ({@code -ERR unknown command}). */
+        UNKNOWN_COMMAND,
+        /** Wrong arity, a bad argument or too many recipients ({@code -ERR}); the connection stays open. */
+        BAD_ARGUMENTS,
+        /** A command before authentication ({@code -NOAUTH}). */
+        NOAUTH,
+        /** A token that names no client, or a refused attempt past the failure limit ({@code -WRONGPASS}). */
+        WRONGPASS,
+        /** A client without the check role or the brand ({@code -NOPERM}). */
+        NOPERM,
+        /** A connection past {@code resp-max-connections} or the per-address cap: refused and closed. */
+        TOO_MANY_CONNECTIONS,
+        /** No complete command for {@code resp-idle-timeout}: closed. */
+        IDLE_TIMEOUT,
+        /** A command begun and not complete within {@code resp-command-timeout}: closed. */
+        COMMAND_TIMEOUT
     }
 
     /** Why a milter connection was closed or a message tempfailed on our side. */
@@ -99,6 +126,7 @@ public final class ServerCounters
     private final AddressConnections[] addressConnections = addressTables(Endpoint.values().length);
     private final LongAdder[] readPauses = adders(1, Endpoint.values().length)[0];
     private final LongAdder[] httpCloses = adders(1, HttpClose.values().length)[0];
+    private final LongAdder[] respErrors = adders(1, RespError.values().length)[0];
     private volatile boolean latencyBound;
     private final List<LatencyHistogram> latencyHistograms = new CopyOnWriteArrayList<>();
     private final FastThreadLocal<LatencyHistogram[][]> latency = new FastThreadLocal<>()
@@ -300,6 +328,23 @@ public final class ServerCounters
     }
 
     /**
+     * @param kind why the RESP endpoint answered an error or closed a connection.
+     */
+    public void onRespError(final RespError kind)
+    {
+        respErrors[kind.ordinal()].increment();
+    }
+
+    /**
+     * @param kind a kind.
+     * @return RESP errors of that kind since start.
+     */
+    public long respErrors(final RespError kind)
+    {
+        return respErrors[kind.ordinal()].sum();
+    }
+
+    /**
      * @return the live count of HTTP connections, for the HTTP connection limit: {@link #connections(Endpoint)}.
      */
     public AtomicInteger httpConnections()
@@ -414,6 +459,13 @@ public final class ServerCounters
             FunctionCounter.builder("iys_http_closes", httpCloses[why.ordinal()], LongAdder::sum)
                 .description("HTTP connections the server closed on its own, by why")
                 .tag("why", why.name())
+                .register(registry);
+        }
+        for (final RespError kind : RespError.values())
+        {
+            FunctionCounter.builder("iys_resp_errors", respErrors[kind.ordinal()], LongAdder::sum)
+                .description("RESP errors answered, or connections the RESP endpoint closed on its own, by kind")
+                .tag("kind", kind.name())
                 .register(registry);
         }
         if (registry instanceof PrometheusMeterRegistry prometheus)

@@ -11,7 +11,7 @@ import java.util.List;
  * wildcard {@code 0.0.0.0} or {@code ::}, an interface's address, a host name that resolves to one) is reachable from
  * the network and is allowed only when what it serves is protected there:
  * <ul>
- *   <li>the binary, HTTP and admin listeners need TLS and authentication both on;</li>
+ *   <li>the binary, HTTP, RESP and admin listeners need TLS and authentication both on;</li>
  *   <li>the milter, which has neither, needs a peer allow-list ({@code milter-allow}).</li>
  * </ul>
  * Otherwise the server refuses to start, naming the ways out, unless {@code insecure-plaintext=true} says the operator
@@ -47,7 +47,7 @@ public final class BindSafety
      */
     public enum Kind
     {
-        /** Binary, HTTP or admin: TLS and authentication. */
+        /** Binary, HTTP, RESP or admin: TLS and authentication. */
         SERVICE,
         /** The milter: a peer allow-list. */
         MILTER
@@ -162,7 +162,8 @@ public final class BindSafety
             .append(String.join(", ", unprotected)).append(" (");
         if (serviceUnprotected)
         {
-            refusal.append("the binary, HTTP and admin ports need TLS and authentication there: tls-cert-file and " +
+            refusal.append("the binary, HTTP, RESP and admin ports need TLS and authentication there: " +
+                "tls-cert-file and " +
                 "clients-file")
                 .append(milterUnprotected ? "; " : "");
         }

@@ -7,11 +7,13 @@ import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServerCounters.Endpoint;
 import io.iysfilter.server.metrics.ServerCounters.MilterError;
 import io.iysfilter.server.milter.MilterEndpoint;
+import io.iysfilter.server.resp.RespEndpoint;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -46,13 +48,14 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
- * The server's Netty edge: binds the binary protocol, HTTP and milter endpoints (each built by its own package) on one
- * group of event loops (native epoll when available), with the admin listener (the HTTP endpoint's admin routes on
- * their own address and port) and the milter's Unix domain socket when set, puts TLS ({@link ServerTls}) first on
- * binary, HTTP and admin connections when it is on, closes milter connections from peers outside its allow-list at
- * accept, runs milter decisions and reconciliations on a small worker pool, and stops them all gracefully
+ * The server's Netty edge: binds the binary protocol, HTTP, RESP and milter endpoints (each built by its own package)
+ * on one group of event loops (native epoll when available), with the admin listener (the HTTP endpoint's admin
+ * routes on their own address and port) and the milter's Unix domain socket when set, puts TLS ({@link ServerTls})
+ * first on binary, HTTP, RESP and admin connections when it is on, closes milter connections from peers outside its
+ * allow-list at accept, runs milter decisions and reconciliations on a small worker pool, and stops them all gracefully
  * ({@link #close()}).
  */
 public final class NetworkEndpoints implements AutoCloseable
@@ -73,6 +76,7 @@ public final class NetworkEndpoints implements AutoCloseable
     private final Channel binaryChannel;
     private final Channel httpChannel;
     private final Channel milterChannel;
+    private final Channel respChannel;
     private final Channel adminChannel;
     private final Channel milterSocketChannel;
     private final Path milterSocket;
@@ -95,6 +99,7 @@ public final class NetworkEndpoints implements AutoCloseable
      * @param adminPort      admin listener port, 0 for any, -1 for none (the admin routes stay on the HTTP port).
      * @param milterSocket   the milter's Unix domain socket, or null for none.
      * @param milterAllow    peers allowed to connect to the milter's TCP port, or null for any.
+     * @param respPort       RESP (Redis protocol) port on {@code bindAddress}, 0 for any, -1 for none.
      */
     public record Settings(
         String bindAddress,
@@ -106,10 +111,12 @@ public final class NetworkEndpoints implements AutoCloseable
         String adminBindAddress,
         int adminPort,
         Path milterSocket,
-        PeerAllowList milterAllow)
+        PeerAllowList milterAllow,
+        int respPort)
     {
         /**
-         * The three endpoints on one address, no admin listener, no milter socket, no allow-list.
+         * The binary, HTTP and milter endpoints on one address, no RESP endpoint, no admin listener, no milter
+         * socket, no allow-list.
          *
          * @param bindAddress address to listen on.
          * @param binaryPort  binary protocol port, 0 for any.
@@ -122,7 +129,7 @@ public final class NetworkEndpoints implements AutoCloseable
             final String bindAddress, final int binaryPort, final int httpPort, final int milterPort,
             final int ioThreads, final boolean busyPoll)
         {
-            this(bindAddress, binaryPort, httpPort, milterPort, ioThreads, busyPoll, bindAddress, -1, null, null);
+            this(bindAddress, binaryPort, httpPort, milterPort, ioThreads, busyPoll, bindAddress, -1, null, null, -1);
         }
     }
 
@@ -134,8 +141,10 @@ public final class NetworkEndpoints implements AutoCloseable
      * @param http     the HTTP endpoint.
      * @param milter   the milter endpoint, or null when {@code settings.milterPort()} is -1 and there is no milter
      *                 socket.
+     * @param resp     the RESP endpoint, or null when {@code settings.respPort()} is -1.
      * @param counters the counters: connections refused, and requests (the drain waits for them to stop).
-     * @param tls      TLS for the binary, HTTP and admin listeners (never the milter's), or null for plaintext.
+     * @param tls      TLS for the binary, HTTP, RESP and admin listeners (never the milter's), or null for
+     *                 plaintext.
      * @throws InterruptedException when interrupted while binding.
      */
     public NetworkEndpoints(
@@ -143,6 +152,7 @@ public final class NetworkEndpoints implements AutoCloseable
         final BinaryEndpoint binary,
         final HttpEndpoint http,
         final MilterEndpoint milter,
+        final RespEndpoint resp,
         final ServerCounters counters,
         final ServerTls tls) throws InterruptedException
     {
@@ -150,6 +160,11 @@ public final class NetworkEndpoints implements AutoCloseable
         {
             throw new IllegalArgumentException("milter: null (expected: an endpoint for milterPort " +
                 settings.milterPort() + ", milterSocket " + settings.milterSocket() + ")");
+        }
+        if (settings.respPort() >= 0 && resp == null)
+        {
+            throw new IllegalArgumentException("resp: null (expected: an endpoint for respPort " +
+                settings.respPort() + ")");
         }
         this.milterSocket = settings.milterSocket();
         this.counters = counters;
@@ -168,19 +183,7 @@ public final class NetworkEndpoints implements AutoCloseable
         try
         {
             binaryChannel = bind(settings.bindAddress(), settings.binaryPort(), serverChannelType,
-                new ChannelInitializer<SocketChannel>()
-                {
-                    @Override
-                    protected void initChannel(final SocketChannel channel)
-                    {
-                        connections.add(channel);
-                        if (tls != null)
-                        {
-                            tls.mount(channel.pipeline(), Endpoint.BINARY);
-                        }
-                        binary.mount(channel.pipeline());
-                    }
-                });
+                tcpInitializer(Endpoint.BINARY, tls, false, binary::mount));
             httpChannel = bind(settings.bindAddress(), settings.httpPort(), serverChannelType,
                 httpInitializer(httpSurface, tls));
             milterChannel = settings.milterPort() < 0 ? null : bind(settings.bindAddress(), settings.milterPort(),
@@ -199,6 +202,8 @@ public final class NetworkEndpoints implements AutoCloseable
                         milter.mount(channel.pipeline(), blockingWork);
                     }
                 });
+            respChannel = settings.respPort() < 0 ? null : bind(settings.bindAddress(), settings.respPort(),
+                serverChannelType, tcpInitializer(Endpoint.RESP, tls, true, resp::mount));
             adminChannel = settings.adminPort() < 0 ? null : bind(settings.adminBindAddress(), settings.adminPort(),
                 serverChannelType, httpInitializer(HttpEndpoint.Surface.ADMIN, tls));
             milterSocketChannel = milterSocket == null ? null : bindSocketFile(milterSocket, epoll,
@@ -219,9 +224,11 @@ public final class NetworkEndpoints implements AutoCloseable
             close();
             throw ex;
         }
-        LOG.info("listening: binary={} ({}), http={}, admin={}, milter={}, milterSocket={}, milterAllow={}, " +
-            "transport={}, ioThreads={}, busyPoll={}, {}", binaryChannel.localAddress(), binary.limits(),
-            httpChannel.localAddress(), adminChannel == null ? "on the HTTP port" : adminChannel.localAddress(),
+        LOG.info("listening: binary={} ({}), http={}, resp={}, admin={}, milter={}, milterSocket={}, " +
+            "milterAllow={}, transport={}, ioThreads={}, busyPoll={}, {}", binaryChannel.localAddress(),
+            binary.limits(), httpChannel.localAddress(),
+            respChannel == null ? "off" : respChannel.localAddress() + " (" + resp.limits() + ")",
+            adminChannel == null ? "on the HTTP port" : adminChannel.localAddress(),
             milterChannel == null ? "off" : milterChannel.localAddress() + (tls == null ? "" : " (plaintext)"),
             milterSocket == null ? "off" : milterSocket, milterAllow == null ? "any" : milterAllow,
             epoll ? "epoll" : "nio", settings.ioThreads(), epoll && settings.busyPoll(),
@@ -238,6 +245,32 @@ public final class NetworkEndpoints implements AutoCloseable
             thread.setDaemon(true);
             return thread;
         });
+    }
+
+    /**
+     * Connections of a TCP endpoint that mounts its own handlers: TLS first when it is on, then (when asked) the
+     * writability gate, then the endpoint's handlers.
+     */
+    private ChannelInitializer<SocketChannel> tcpInitializer(
+        final Endpoint endpoint, final ServerTls tls, final boolean gate, final Consumer<ChannelPipeline> mount)
+    {
+        return new ChannelInitializer<SocketChannel>()
+        {
+            @Override
+            protected void initChannel(final SocketChannel channel)
+            {
+                connections.add(channel);
+                if (tls != null)
+                {
+                    tls.mount(channel.pipeline(), endpoint);
+                }
+                if (gate)
+                {
+                    channel.pipeline().addLast("writability", new WritabilityGate(counters, endpoint));
+                }
+                mount.accept(channel.pipeline());
+            }
+        };
     }
 
     /**
@@ -360,6 +393,14 @@ public final class NetworkEndpoints implements AutoCloseable
     }
 
     /**
+     * @return the bound RESP port, or -1 when the RESP endpoint is off.
+     */
+    public int respPort()
+    {
+        return respChannel == null ? -1 : ((InetSocketAddress)respChannel.localAddress()).getPort();
+    }
+
+    /**
      * @return the bound admin port, or -1 when the admin routes are served on the HTTP port.
      */
     public int adminPort()
@@ -371,7 +412,7 @@ public final class NetworkEndpoints implements AutoCloseable
      * Graceful stop, after which nothing reads the index or publishes to the ingest ring through these endpoints:
      * <ol>
      *   <li>stop accepting;</li>
-     *   <li>keep answering the open connections, binary, HTTP and milter, until they are quiet: no request for
+     *   <li>keep answering the open connections, binary, HTTP, RESP and milter, until they are quiet: no request for
      *   {@value #QUIET_MS} ms, no opt-out in flight, no answer waiting to be written (at most {@value #GRACE_MS} ms),
      *   so requests already sent are answered;</li>
      *   <li>refuse opt-outs from then on (503) and wait for those admitted to be applied and answered (at most
@@ -383,8 +424,8 @@ public final class NetworkEndpoints implements AutoCloseable
     @Override
     public void close()
     {
-        for (final Channel listener : new Channel[]{binaryChannel, httpChannel, milterChannel, adminChannel,
-            milterSocketChannel})
+        for (final Channel listener : new Channel[]{binaryChannel, httpChannel, respChannel, milterChannel,
+            adminChannel, milterSocketChannel})
         {
             if (listener != null)
             {

@@ -280,7 +280,7 @@ public final class ServerTls implements AutoCloseable
             .description("changes of the certificate or key files, by whether they were taken")
             .tag("outcome", "failed")
             .register(registry);
-        for (final Endpoint endpoint : List.of(Endpoint.BINARY, Endpoint.HTTP))
+        for (final Endpoint endpoint : List.of(Endpoint.BINARY, Endpoint.HTTP, Endpoint.RESP))
         {
             for (final Failure failure : Failure.values())
             {

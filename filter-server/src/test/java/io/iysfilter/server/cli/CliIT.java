@@ -84,7 +84,7 @@ class CliIT
         assertTrue(again.out().contains("4 lines, 0 applied, 3 superseded, 1 rejected"), again.out());
 
         final Process server = start("serve", "--data-dir", dataDir.toString(), "--port", "0", "--http-port", "0",
-            "--milter-port", "0", "--freshness-bound", "off");
+            "--milter-port", "0", "--resp-port", "0", "--freshness-bound", "off");
         try
         {
             final int port = awaitServing(server);
@@ -137,7 +137,8 @@ class CliIT
         final Path dataDir = work.resolve("data");
         final Path err = work.resolve("wide.err");
         final Process server = new ProcessBuilder(ROOT.resolve("iys-filter").toString(), "serve", "--data-dir",
-            dataDir.toString(), "--bind", "0.0.0.0", "--port", "0", "--http-port", "0", "--milter-port", "0")
+            dataDir.toString(), "--bind", "0.0.0.0", "--port", "0", "--http-port", "0", "--milter-port", "0",
+            "--resp-port", "0")
             .directory(ROOT.toFile()).redirectOutput(work.resolve("wide.out").toFile()).redirectError(err.toFile())
             .start();
         try
@@ -146,7 +147,7 @@ class CliIT
             final String message = Files.readString(err);
             assertEquals(2, server.exitValue(), message);
             assertTrue(message.startsWith("iys-filter serve: refusing to listen beyond loopback without protection " +
-                "on bind=0.0.0.0, bind (milter-port)=0.0.0.0"), message);
+                "on bind=0.0.0.0, bind (resp-port)=0.0.0.0, bind (milter-port)=0.0.0.0"), message);
             for (final String wayOut : new String[]{"tls-cert-file and clients-file", "milter-allow",
                 "127.0.0.1", "insecure-plaintext=true"})
             {

@@ -189,7 +189,8 @@ class ShutdownDrainIT
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve",
             "--data-dir", dataDir.toString(), "--port", "0", "--http-port", "0", "--milter-port", "0",
-            "--milter-brand-map", brandMap.toString(), "--io-threads", "2", "--entries-per-map", "10000"));
+            "--resp-port", "0", "--milter-brand-map", brandMap.toString(), "--io-threads", "2",
+            "--entries-per-map", "10000"));
         return new ProcessBuilder(command).redirectErrorStream(true).start();
     }
 

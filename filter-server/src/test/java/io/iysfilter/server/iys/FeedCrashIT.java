@@ -51,6 +51,7 @@ class FeedCrashIT
             TestKeys.writeKeyFile(IndexKey.defaultFile(dataDir));
             final ProcessBuilder serve = new ProcessBuilder(ROOT.resolve("iys-filter").toString(), "serve",
                 "--data-dir", dataDir.toString(), "--port", "0", "--http-port", "0", "--milter-port", "off",
+                "--resp-port", "off",
                 "--entries-per-map", "20000", "--iys-base-url", emulator.baseUrl(), "--iys-code",
                 Long.toString(IYS_CODE), "--iys-brands", Long.toString(BRAND), "--iys-poll-interval", "1s",
                 "--iys-page-size", "7", "--iys-recent-exclusion", "off", "--iys-allow-insecure-http", "true")

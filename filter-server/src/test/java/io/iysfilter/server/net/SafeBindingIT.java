@@ -75,6 +75,17 @@ class SafeBindingIT
     }
 
     @Test
+    void shouldRefuseTheRespPortBeyondLoopbackWithoutTlsAndAClientsFile()
+    {
+        final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () ->
+            FilterServer.start(Fixtures.context(dataDir).resolver(LOOPBACK_SEEN_AS_INTERFACE).milterPort(-1)
+                .respPort(0)));
+        assertTrue(refused.getMessage().contains("bind (resp-port)=127.0.0.1"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("the binary, HTTP, RESP and admin ports need TLS and " +
+            "authentication there"), refused.getMessage());
+    }
+
+    @Test
     void shouldStartBeyondLoopbackWithInsecurePlaintextAndSaySoInTheGaugeAndReadiness() throws Exception
     {
         try (FilterServer server = FilterServer.start(Fixtures.context(dataDir).resolver(LOOPBACK_SEEN_AS_INTERFACE)

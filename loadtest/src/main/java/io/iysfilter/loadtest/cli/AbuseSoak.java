@@ -192,7 +192,7 @@ final class AbuseSoak implements Callable<Integer>
         final List<String> serveArgs = new ArrayList<>(List.of("--data-dir", dataDir.toString(),
             "--port", Integer.toString(targets.binaryPort()), "--http-port", Integer.toString(targets.httpPort()),
             "--milter-port", Integer.toString(targets.milterPort()), "--milter-brand-map", brandMap.toString(),
-            "--unbounded-brands", Long.toString(Workload.BRAND),
+            "--resp-port", "off", "--unbounded-brands", Long.toString(Workload.BRAND),
             "--entries-per-map", Long.toString(Math.max(10_000, workload.recipients())),
             "--max-connections", Integer.toString(cap), "--binary-idle-timeout", seconds(BINARY_IDLE_MS),
             "--binary-frame-timeout", seconds(BINARY_FRAME_MS), "--http-idle-timeout", seconds(HTTP_IDLE_MS),
