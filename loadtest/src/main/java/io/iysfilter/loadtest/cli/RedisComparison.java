@@ -104,6 +104,10 @@ final class RedisComparison implements Callable<Integer>
         "open-loop runs (default 10)")
     private long duration = 10;
 
+    @Option(names = "--open-loop-rate", paramLabel = "R", description = "requests/s of the open-loop runs " +
+        "(default: half of Redis's median unpipelined rate in the rounds)")
+    private Long openLoopRate;
+
     @Option(names = "--pin", description = "pin with taskset: the load generators (redis-benchmark, this JVM) on " +
         "--generator-cpus, both servers on --server-cpus")
     private boolean pin;
@@ -169,7 +173,9 @@ final class RedisComparison implements Callable<Integer>
             (int)UsageException.inRange("resp-port", serverRespPort, 1, 65535),
             (int)UsageException.inRange("redis-port", redisPortOption, 1, 65535),
             (int)UsageException.inRange("io-threads", ioThreads, 1, 64),
-            (int)UsageException.inRange("bench-threads", benchThreads, 0, 64), outDir);
+            (int)UsageException.inRange("bench-threads", benchThreads, 0, 64),
+            openLoopRate == null ? 0 : UsageException.inRange("open-loop-rate", openLoopRate, 1,
+                (long)LoadSettings.MAX_RATE), outDir);
         final CoreLayout layout = new CoreLayout(pin, generatorCpus, serverCpus);
         final Path dataDir = dataDirOption != null ? dataDirOption :
             Path.of("loadtest-data/" + workload.recipients() + "-" + workload.seed());
@@ -263,6 +269,7 @@ final class RedisComparison implements Callable<Integer>
         int redisPort,
         int ioThreads,
         int benchThreads,
+        long openLoopRate,
         Path outDir)
     {
     }
@@ -383,10 +390,12 @@ final class RedisComparison implements Callable<Integer>
         runs.addAll(sides.runs());
 
         final String host = "127.0.0.1";
-        final double rate = Math.max(1, Math.floor(sides.medianRate(shapes.get(0), SideBySide.Side.REDIS) / 2));
-        sides.out().printf("%nopen loop at %.0f requests/s (half of Redis's median unpipelined rate), one " +
-            "connection, %d s + %d s: iys-filter's binary endpoint (FilterClient), its RESP endpoint and Redis (both " +
-            "through the rig's RESP client)%n", rate, plan.warmupMs() / 1_000, plan.durationMs() / 1_000);
+        final double rate = plan.openLoopRate() > 0 ? plan.openLoopRate() :
+            Math.max(1, Math.floor(sides.medianRate(shapes.get(0), SideBySide.Side.REDIS) / 2));
+        sides.out().printf("%nopen loop at %.0f requests/s (%s), one connection, %d s + %d s: iys-filter's binary " +
+            "endpoint (FilterClient), its RESP endpoint and Redis (both through the rig's RESP client)%n", rate,
+            plan.openLoopRate() > 0 ? "--open-loop-rate" : "half of Redis's median unpipelined rate",
+            plan.warmupMs() / 1_000, plan.durationMs() / 1_000);
         final RunResult oursOpen = rig(new FilterTarget(host, plan.port(), requests, 1, false), requests,
             LoadSettings.openLoop("open-loop-iys-filter", rate, 1, 1, plan.warmupMs(), plan.durationMs()),
             plan.outDir(), runs, sides.out());

@@ -6,6 +6,7 @@ import io.iysfilter.server.cli.Main;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -94,7 +95,8 @@ final class ServerProcess implements AutoCloseable
         {
             if (!process.isAlive())
             {
-                throw new IOException("the server exited with status " + process.exitValue() + "; see " + log);
+                throw new IOException("the server exited with status " + process.exitValue() + "; see " + log +
+                    ", which ends:\n" + tail(log));
             }
             try (FilterClient client = FilterClient.connect(new FilterClient.Options("127.0.0.1", port, 5_000,
                 1_000, 0)))
@@ -112,6 +114,19 @@ final class ServerProcess implements AutoCloseable
                 }
                 TimeUnit.MILLISECONDS.sleep(100);
             }
+        }
+    }
+
+    private static String tail(final Path log)
+    {
+        try
+        {
+            final List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 10), lines.size()));
+        }
+        catch (final IOException ex)
+        {
+            return "(unreadable: " + ex.getMessage() + ")";
         }
     }
 

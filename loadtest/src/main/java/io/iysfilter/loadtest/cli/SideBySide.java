@@ -318,8 +318,13 @@ final class SideBySide
         final double least = spec.requests() * (double)shape.keys();
         final double most = (spec.requests() + (double)shape.connections() * shape.depth()) * shape.keys();
         final StringBuilder shares = new StringBuilder();
-        delta.forEach((key, value) -> shares.append(String.format(" %s %.1f %%", key, 100 * value /
-            Math.max(1, decisions))));
+        delta.forEach((key, value) ->
+        {
+            if (value > 0)
+            {
+                shares.append(String.format(" %s %.1f %%", key, 100 * value / Math.max(1, decisions)));
+            }
+        });
         final String what = side == Side.REDIS ? "keys looked up" : "decisions";
         String problem = null;
         if (decisions < least || decisions > most)

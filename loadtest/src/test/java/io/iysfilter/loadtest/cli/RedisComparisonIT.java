@@ -61,11 +61,12 @@ class RedisComparisonIT
             "--warmup", "0", "--duration", "1", "--data-dir", work.resolve("data").toString(), "--out",
             out.toString(), "--port", Integer.toString(freePort()), "--http-port", Integer.toString(freePort()),
             "--resp-port", Integer.toString(freePort()), "--redis-port", Integer.toString(freePort()),
-            "--io-threads", "1");
+            "--io-threads", "1", "--open-loop-rate", "300");
         final String text = result.text();
 
         // Whether a rate was held depends on the machine, not on the code: that verdict is the benchmark's to give
-        // (exit 1), and is no test failure. Every other failure (a wrong answer, a lost request, a run whose
+        // (exit 1), and is no test failure; the open loops run at a modest 300 requests/s so that a busy CI machine
+        // still holds it. Every other failure (a wrong answer, a lost request, a run whose
         // decisions the server did not count) is.
         assertTrue(result.status() == Main.EXIT_OK || result.status() == Main.EXIT_DENY, text);
         final Matcher failures = FAILURES.matcher(text);
