@@ -770,18 +770,11 @@ final class RespHandler extends ByteToMessageDecoder
             error(RespError.BAD_ARGUMENTS, "ERR Client names cannot contain spaces, newlines or special characters.");
             return;
         }
-        if (userArg >= 0)
+        // with authentication off every client may ask, so a user and password pass, as Redis's default user
+        // without a password lets them
+        if (userArg >= 0 && auth != null && !authenticate(ctx, in, base, userArg, userArg + 1))
         {
-            if (auth == null)
-            {
-                error(RespError.WRONGPASS, "WRONGPASS invalid username-password pair or user is disabled " +
-                    "(authentication is off on this server: connect without a password)");
-                return;
-            }
-            if (!authenticate(ctx, in, base, userArg, userArg + 1))
-            {
-                return;
-            }
+            return;
         }
         if (auth != null && client == null)
         {
@@ -823,8 +816,16 @@ final class RespHandler extends ByteToMessageDecoder
         }
         if (auth == null)
         {
-            error(RespError.BAD_ARGUMENTS, "ERR AUTH <password> called without any password configured for the " +
-                "default user. Are you sure your configuration is correct?");
+            // as Redis without a password: the one-argument form is a mistake, a user and password pass
+            if (argc == 2)
+            {
+                error(RespError.BAD_ARGUMENTS, "ERR AUTH <password> called without any password configured for " +
+                    "the default user. Are you sure your configuration is correct?");
+            }
+            else
+            {
+                out().writeBytes(RespReplies.OK);
+            }
             return;
         }
         if (authenticate(ctx, in, base, argc == 3 ? 1 : -1, argc - 1))
