@@ -76,15 +76,58 @@ public final class LoadRun
         final Path hlog,
         final PrintStream progress) throws Exception
     {
+        return run(target, requests, settings, hlog, progress, null);
+    }
+
+    /**
+     * Told when the measurement (after the warm-up) starts and ends, on the thread that runs the load, within a
+     * millisecond or so of each; e.g. to read a server's CPU time over exactly the measured interval.
+     */
+    public interface MeasureWindow
+    {
+        /**
+         * The measurement starts.
+         *
+         * @throws Exception when what it does fails; the run fails with it.
+         */
+        void opened() throws Exception;
+
+        /**
+         * The measurement ends.
+         *
+         * @throws Exception when what it does fails; the run fails with it.
+         */
+        void closed() throws Exception;
+    }
+
+    /**
+     * @param target   the server.
+     * @param requests the pool, with expected answers.
+     * @param settings what to run.
+     * @param hlog     where to write the interval log, or null.
+     * @param progress a line a second, or null.
+     * @param window   told when the measurement starts and ends, or null.
+     * @return what was measured.
+     * @throws Exception when the connections cannot be opened or the log written.
+     */
+    public static RunResult run(
+        final LoadTarget target,
+        final Workload.Requests requests,
+        final LoadSettings settings,
+        final Path hlog,
+        final PrintStream progress,
+        final MeasureWindow window) throws Exception
+    {
         if (requests.size() < settings.batch() * settings.connections())
         {
             throw new IllegalArgumentException("request pool too small: size=" + requests.size() + ", need at least " +
                 settings.batch() * settings.connections());
         }
-        return new LoadRun(target, requests, settings).execute(hlog, progress);
+        return new LoadRun(target, requests, settings).execute(hlog, progress, window);
     }
 
-    private RunResult execute(final Path hlog, final PrintStream progress) throws Exception
+    private RunResult execute(final Path hlog, final PrintStream progress, final MeasureWindow window)
+        throws Exception
     {
         final List<Lane> lanes = new ArrayList<>();
         for (int i = 0; i < settings.connections(); i++)
@@ -115,9 +158,21 @@ public final class LoadRun
             final long drainDeadlineNs = endNs + TimeUnit.MILLISECONDS.toNanos(settings.drainMs());
             Histogram interval = null;
             long nextReportNs = startNs + TimeUnit.SECONDS.toNanos(1);
+            boolean opened = false;
+            boolean closed = false;
             while (true)
             {
                 final long now = System.nanoTime();
+                if (window != null && !opened && now >= measureStartNs)
+                {
+                    opened = true;
+                    window.opened();
+                }
+                if (window != null && !closed && now >= endNs)
+                {
+                    closed = true;
+                    window.closed();
+                }
                 final boolean finished = now >= endNs && (outstanding.get() == 0 || now >= drainDeadlineNs);
                 if (now >= nextReportNs || finished)
                 {
@@ -140,7 +195,8 @@ public final class LoadRun
                 {
                     break;
                 }
-                final long sleepNs = Math.min(nextReportNs, now < endNs ? endNs : now + 10_000_000L) - now;
+                final long wakeNs = now < measureStartNs ? Math.min(measureStartNs, nextReportNs) : nextReportNs;
+                final long sleepNs = Math.min(wakeNs, now < endNs ? endNs : now + 10_000_000L) - now;
                 TimeUnit.NANOSECONDS.sleep(Math.max(1_000_000, Math.min(sleepNs, 100_000_000)));
             }
         }

@@ -14,16 +14,18 @@ import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongFunction;
+import java.util.function.LongPredicate;
 
 /**
  * A throw-away Redis for the side-by-side comparison: installed from Debian packages when missing, started on
- * 127.0.0.1 with persistence off, loaded with the workload's recipients, measured with {@code redis-benchmark} and
+ * 127.0.0.1 with persistence off, loaded with the workload's recipients ({@link RedisBenchmark} measures it) and
  * stopped by its PID.
  */
 public final class RedisServer implements AutoCloseable
 {
     private static final long START_TIMEOUT_MS = 10_000;
-    private static final long BENCHMARK_TIMEOUT_MS = 600_000;
+    private static final long INSTALL_TIMEOUT_MS = 600_000;
     private static final int MSET_PAIRS = 500;
     private static final int MSET_WINDOW = 32;
 
@@ -94,7 +96,7 @@ public final class RedisServer implements AutoCloseable
             command.addAll(List.of("sudo", "-n"));
         }
         command.addAll(List.of("bash", "-c", script));
-        final int status = run(command, BENCHMARK_TIMEOUT_MS, log);
+        final int status = run(command, INSTALL_TIMEOUT_MS, log);
         if (status != 0 || which("redis-benchmark").isEmpty())
         {
             throw new IOException("installing redis-server failed: exit status " + status);
@@ -112,14 +114,36 @@ public final class RedisServer implements AutoCloseable
      */
     public static RedisServer start(final int port, final Path directory) throws IOException, InterruptedException
     {
+        return start(port, directory, 1, List.of());
+    }
+
+    /**
+     * Start {@code redis-server} on 127.0.0.1 with persistence off and wait until it answers.
+     *
+     * @param port      its port.
+     * @param directory for its pid file and log.
+     * @param ioThreads its {@code io-threads}; above 1 with {@code io-threads-do-reads yes}.
+     * @param cpuPrefix a command prefix that pins it (e.g. {@code taskset -c 1}; the daemon inherits it), or empty.
+     * @return the running server.
+     * @throws IOException when it does not start.
+     * @throws InterruptedException when interrupted.
+     */
+    public static RedisServer start(final int port, final Path directory, final int ioThreads,
+        final List<String> cpuPrefix) throws IOException, InterruptedException
+    {
         final Path binary = which("redis-server").orElseThrow(() -> new IOException("redis-server is not installed"));
         Files.createDirectories(directory);
         final Path pidFile = directory.resolve("redis-" + port + ".pid");
         Files.deleteIfExists(pidFile);
-        final int status = run(List.of(binary.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
+        final List<String> command = new ArrayList<>(cpuPrefix);
+        command.addAll(List.of(binary.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
             "--save", "", "--appendonly", "no", "--daemonize", "yes", "--pidfile", pidFile.toString(),
-            "--logfile", directory.resolve("redis-" + port + ".log").toString(), "--dir", directory.toString()),
-            START_TIMEOUT_MS, System.err);
+            "--logfile", directory.resolve("redis-" + port + ".log").toString(), "--dir", directory.toString()));
+        if (ioThreads > 1)
+        {
+            command.addAll(List.of("--io-threads", Integer.toString(ioThreads), "--io-threads-do-reads", "yes"));
+        }
+        final int status = run(command, START_TIMEOUT_MS, System.err);
         if (status != 0)
         {
             throw new IOException("redis-server exited with status " + status + "; see " + directory);
@@ -187,7 +211,8 @@ public final class RedisServer implements AutoCloseable
     }
 
     /**
-     * Store every recorded recipient of the workload as {@code c:%012d} → a 16-byte value, with pipelined MSETs.
+     * Store every recorded recipient of the workload as {@code c:%012d} → a 16-byte value, and every recorded
+     * recipient of its e-mail brand as {@code e:%012d} ({@link Workload#emailRecorded}), with pipelined MSETs.
      *
      * @param workload the model.
      * @return how many keys were stored.
@@ -201,19 +226,53 @@ public final class RedisServer implements AutoCloseable
             final RespConnection resp = RespConnection.connect(group, "127.0.0.1", port);
             final Semaphore window = new Semaphore(MSET_WINDOW);
             final AtomicReference<String> failure = new AtomicReference<>();
-            final byte[] mset = "MSET".getBytes(StandardCharsets.US_ASCII);
             final long n = workload.recipients();
-            for (long first = 0; first < n && failure.get() == null; first += MSET_PAIRS)
+            long stored = mset(resp, window, failure, n, (index) -> Workload.redisKey(index),
+                workload::rejected);
+            stored += mset(resp, window, failure, n,
+                (index) -> workload.emailRecorded(index) ? Workload.emailRedisKey(index) : null, workload::rejected);
+            window.acquire(MSET_WINDOW);
+            resp.close();
+            if (failure.get() != null)
             {
-                final int pairs = (int)Math.min(MSET_PAIRS, n - first);
-                final byte[][] args = new byte[1 + 2 * pairs][];
-                args[0] = mset;
-                for (int i = 0; i < pairs; i++)
+                throw new IOException("Redis refused MSET: " + failure.get());
+            }
+            return stored;
+        }
+        finally
+        {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    private static long mset(
+        final RespConnection resp,
+        final Semaphore window,
+        final AtomicReference<String> failure,
+        final long n,
+        final LongFunction<String> keyOf,
+        final LongPredicate rejected) throws InterruptedException
+    {
+        final byte[] mset = "MSET".getBytes(StandardCharsets.US_ASCII);
+        final List<byte[]> args = new ArrayList<>(1 + 2 * MSET_PAIRS);
+        long stored = 0;
+        for (long index = 0; index < n && failure.get() == null; index++)
+        {
+            final String key = keyOf.apply(index);
+            if (key != null)
+            {
+                if (args.isEmpty())
                 {
-                    final long index = first + i;
-                    args[1 + 2 * i] = Workload.redisKey(index).getBytes(StandardCharsets.US_ASCII);
-                    args[2 + 2 * i] = value(workload, index);
+                    args.add(mset);
                 }
+                args.add(key.getBytes(StandardCharsets.US_ASCII));
+                args.add(value(index, rejected.test(index)));
+                stored++;
+            }
+            if (args.size() == 1 + 2 * MSET_PAIRS || index == n - 1 && !args.isEmpty())
+            {
+                final byte[][] command = args.toArray(new byte[0][]);
+                args.clear();
                 window.acquire();
                 resp.executor().execute(() -> resp.command((present, error) ->
                 {
@@ -222,28 +281,17 @@ public final class RedisServer implements AutoCloseable
                         failure.compareAndSet(null, error);
                     }
                     window.release();
-                }, args));
+                }, command));
             }
-            window.acquire(MSET_WINDOW);
-            resp.close();
-            if (failure.get() != null)
-            {
-                throw new IOException("Redis refused MSET: " + failure.get());
-            }
-            return n;
         }
-        finally
-        {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-        }
+        return stored;
     }
 
-    private static byte[] value(final Workload workload, final long index)
+    private static byte[] value(final long index, final boolean rejected)
     {
         final byte[] value = new byte[16];
-        value[0] = (byte)(workload.rejected(index) ? 'R' : 'O');
-        value[1] = (byte)(workload.type(index).value() + '0');
-        for (int i = 2; i < 16; i++)
+        value[0] = (byte)(rejected ? 'R' : 'O');
+        for (int i = 1; i < 16; i++)
         {
             value[i] = (byte)('0' + (index >>> (i * 3) & 7));
         }
@@ -272,7 +320,25 @@ public final class RedisServer implements AutoCloseable
         return -1;
     }
 
-    private Optional<String> cli(final String... args) throws IOException, InterruptedException
+    /**
+     * @param args a command.
+     * @return what {@code redis-cli} printed for it against this server, or empty when it failed.
+     * @throws IOException when redis-cli cannot be run.
+     * @throws InterruptedException when interrupted.
+     */
+    public Optional<String> cli(final String... args) throws IOException, InterruptedException
+    {
+        return cli(port, args);
+    }
+
+    /**
+     * @param port a RESP server on 127.0.0.1.
+     * @param args a command.
+     * @return what {@code redis-cli} printed for it, or empty when it failed or is not installed.
+     * @throws IOException when redis-cli cannot be run.
+     * @throws InterruptedException when interrupted.
+     */
+    public static Optional<String> cli(final int port, final String... args) throws IOException, InterruptedException
     {
         final Optional<Path> cli = which("redis-cli");
         if (cli.isEmpty())
@@ -290,68 +356,6 @@ public final class RedisServer implements AutoCloseable
             return Optional.empty();
         }
         return process.exitValue() == 0 ? Optional.of(text) : Optional.empty();
-    }
-
-    /**
-     * What {@code redis-benchmark} reported for one test.
-     *
-     * @param command     the command line.
-     * @param requestsPerSec requests (commands) per second.
-     * @param p50Us       median latency, microseconds.
-     * @param p99Us       99th percentile, microseconds.
-     * @param maxUs       largest latency, microseconds.
-     */
-    public record BenchmarkResult(String command, double requestsPerSec, double p50Us, double p99Us, double maxUs)
-    {
-    }
-
-    /**
-     * Run {@code redis-benchmark} against this server: GET of one random recorded recipient per request, or MGET
-     * of {@code keys} of them.
-     *
-     * @param connections clients ({@code -c}).
-     * @param pipeline    pipeline depth ({@code -P}).
-     * @param keys        keys per request: 1 for GET, more for MGET.
-     * @param requests    how many requests in all ({@code -n}).
-     * @param keyspace    recipients 0..keyspace-1 ({@code -r}).
-     * @return what it reported.
-     * @throws IOException when it fails or prints nothing usable.
-     * @throws InterruptedException when interrupted.
-     */
-    public BenchmarkResult benchmark(
-        final int connections, final int pipeline, final int keys, final long requests, final long keyspace)
-        throws IOException, InterruptedException
-    {
-        final Path binary = which("redis-benchmark").orElseThrow(
-            () -> new IOException("redis-benchmark is not installed"));
-        final List<String> command = new ArrayList<>(List.of(binary.toString(), "-h", "127.0.0.1", "-p",
-            Integer.toString(port), "-c", Integer.toString(connections), "-P", Integer.toString(pipeline), "-n",
-            Long.toString(requests), "-r", Long.toString(keyspace), "--csv"));
-        command.add(keys == 1 ? "GET" : "MGET");
-        for (int i = 0; i < keys; i++)
-        {
-            command.add(Workload.REDIS_KEY_PREFIX + "__rand_int__");
-        }
-        final Process process = new ProcessBuilder(command).redirectErrorStream(false).start();
-        final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(BENCHMARK_TIMEOUT_MS, TimeUnit.MILLISECONDS))
-        {
-            process.destroyForcibly();
-            throw new IOException("redis-benchmark did not finish within " + BENCHMARK_TIMEOUT_MS + " ms");
-        }
-        final String shown = keys == 1 ? "GET" : "MGET ×" + keys;
-        for (final String line : output.split("\r?\n"))
-        {
-            final String[] fields = line.replace("\"", "").split(",");
-            if (fields.length >= 8 && !fields[1].equals("rps"))
-            {
-                return new BenchmarkResult("redis-benchmark -c " + connections + " -P " + pipeline + " " + shown,
-                    Double.parseDouble(fields[1]), Double.parseDouble(fields[4]) * 1_000,
-                    Double.parseDouble(fields[6]) * 1_000, Double.parseDouble(fields[7]) * 1_000);
-            }
-        }
-        throw new IOException("redis-benchmark printed no result (exit status " + process.exitValue() + "): " +
-            output.strip());
     }
 
     /**

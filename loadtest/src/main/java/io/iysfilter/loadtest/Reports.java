@@ -35,6 +35,17 @@ public final class Reports
     }
 
     /**
+     * A table of figures beside the runs, e.g. the rounds of a side-by-side comparison.
+     *
+     * @param name    its title.
+     * @param columns the column names.
+     * @param rows    one list per row, a value per column (numbers, or text).
+     */
+    public record Table(String name, List<String> columns, List<List<Object>> rows)
+    {
+    }
+
+    /**
      * @param file        where.
      * @param machine     a description of the machine and software.
      * @param runs        the runs.
@@ -44,6 +55,24 @@ public final class Reports
     public static void writeJson(
         final Path file, final String machine, final List<RunResult> runs, final Map<String, Object> comparisons)
         throws IOException
+    {
+        writeJson(file, machine, runs, comparisons, List.of());
+    }
+
+    /**
+     * @param file        where.
+     * @param machine     a description of the machine and software.
+     * @param runs        the runs.
+     * @param comparisons named figures derived from the runs (ratios, targets), in order.
+     * @param tables      more figures, as {@code "tables": {name: [{column: value, ...}, ...]}}.
+     * @throws IOException when it cannot be written.
+     */
+    public static void writeJson(
+        final Path file,
+        final String machine,
+        final List<RunResult> runs,
+        final Map<String, Object> comparisons,
+        final List<Table> tables) throws IOException
     {
         try (JsonGenerator json = new JsonFactory().createGenerator(file.toFile(), JsonEncoding.UTF8))
         {
@@ -107,6 +136,33 @@ public final class Reports
                 }
             }
             json.writeEndObject();
+            if (!tables.isEmpty())
+            {
+                json.writeObjectFieldStart("tables");
+                for (final Table table : tables)
+                {
+                    json.writeArrayFieldStart(table.name());
+                    for (final List<Object> row : table.rows())
+                    {
+                        json.writeStartObject();
+                        for (int c = 0; c < table.columns().size() && c < row.size(); c++)
+                        {
+                            json.writeFieldName(table.columns().get(c));
+                            if (row.get(c) instanceof Number number)
+                            {
+                                json.writeNumber(round(number.doubleValue()));
+                            }
+                            else
+                            {
+                                json.writeString(String.valueOf(row.get(c)));
+                            }
+                        }
+                        json.writeEndObject();
+                    }
+                    json.writeEndArray();
+                }
+                json.writeEndObject();
+            }
             json.writeEndObject();
         }
     }
@@ -126,6 +182,26 @@ public final class Reports
         final List<RunResult> runs,
         final Map<String, Object> comparisons) throws IOException
     {
+        writeHtml(file, title, machine, runs, comparisons, List.of());
+    }
+
+    /**
+     * @param file        where.
+     * @param title       page title.
+     * @param machine     a description of the machine and software.
+     * @param runs        the runs, one curve each.
+     * @param comparisons named figures shown under the table.
+     * @param tables      more tables, shown first.
+     * @throws IOException when it cannot be written.
+     */
+    public static void writeHtml(
+        final Path file,
+        final String title,
+        final String machine,
+        final List<RunResult> runs,
+        final Map<String, Object> comparisons,
+        final List<Table> tables) throws IOException
+    {
         try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8))
         {
             out.write("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + escape(title) +
@@ -133,6 +209,26 @@ public final class Reports
                 "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child" +
                 "{text-align:left}.fail{color:#b00}</style></head><body>\n");
             out.write("<h1>" + escape(title) + "</h1>\n<p>" + escape(machine) + "</p>\n");
+            for (final Table table : tables)
+            {
+                out.write("<h2>" + escape(table.name()) + "</h2>\n<table><tr>");
+                for (final String column : table.columns())
+                {
+                    out.write("<th>" + escape(column) + "</th>");
+                }
+                out.write("</tr>\n");
+                for (final List<Object> row : table.rows())
+                {
+                    out.write("<tr>");
+                    for (final Object value : row)
+                    {
+                        out.write("<td>" + escape(value instanceof Number n ? String.format(Locale.ROOT, "%,.2f",
+                            n.doubleValue()) : String.valueOf(value)) + "</td>");
+                    }
+                    out.write("</tr>\n");
+                }
+                out.write("</table>\n");
+            }
             out.write(svg(runs));
             out.write("\n<p>Latency by percentile, log scales. Open-loop runs measure from each request's intended " +
                 "send time (no coordinated omission); max-throughput runs from the actual send.</p>\n");

@@ -20,7 +20,8 @@ import java.util.ArrayDeque;
 import java.util.List;
 
 /**
- * A minimal pipelined Redis (RESP2) connection for the load rig: GET, MGET and MSET, replies matched in order.
+ * A minimal pipelined RESP2 connection for the load rig: GET, MGET and MSET to Redis, IYS.CHECK and IYS.MCHECK to
+ * iys-filter's RESP endpoint, replies matched in order.
  * Everything runs on the connection's event loop; {@link #command} must be called there.
  */
 public final class RespConnection
@@ -29,6 +30,7 @@ public final class RespConnection
     public static final int MAX_REPLY_BYTES = 16 * 1024 * 1024;
 
     private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] ALLOW = {'A', 'L', 'L', 'O', 'W'};
 
     private final io.netty.channel.Channel channel;
     private final ArrayDeque<Reply> replies;
@@ -40,8 +42,9 @@ public final class RespConnection
     public interface Reply
     {
         /**
-         * @param present for a bulk string, whether it was non-nil; for an array, how many elements were non-nil;
-         *                for a status or integer, 1.
+         * @param present for a bulk string, whether it was non-nil; for an array, how many elements were non-nil
+         *                bulk strings or {@code ALLOW} simple strings (a decision's verdict), at any depth; for a
+         *                status or integer, 1.
          * @param error   Redis's error text, or null.
          */
         void onReply(int present, String error);
@@ -199,7 +202,9 @@ public final class RespConnection
             {
                 case '+', ':' ->
                 {
-                    present += top ? 1 : 0;
+                    present += top || type == '+' && lineEnd - at - 2 == ALLOW.length && in.getByte(at + 1) == 'A' &&
+                        in.getByte(at + 2) == 'L' && in.getByte(at + 3) == 'L' && in.getByte(at + 4) == 'O' &&
+                        in.getByte(at + 5) == 'W' ? 1 : 0;
                     return lineEnd + 1;
                 }
                 case '-' ->

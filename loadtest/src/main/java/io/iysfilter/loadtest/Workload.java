@@ -23,6 +23,11 @@ import java.util.SplittableRandom;
  * <p>
  * Redis holds the same recipients under {@code c:%012d} of their index (the form {@code redis-benchmark}'s
  * {@code __rand_int__} generates), with a 16-byte value like an index entry; unrecorded ones are absent.
+ * <p>
+ * A second brand, {@link #EMAIL_BRAND}, is made for a C load generator that can only put a random number into a
+ * command: its recipient {@code i} (0 ≤ i &lt; N) is the e-mail address {@code u%012d@example.com} of i, so that
+ * {@code redis-benchmark}'s {@code u__rand_int__@example.com} names one of them. 85 % of them have a record (80 % ONAY,
+ * 20 % RET), the rest none, all BIREYSEL; Redis holds the recorded ones under {@code e:%012d}.
  */
 public final class Workload
 {
@@ -36,6 +41,12 @@ public final class Workload
     public static final long MAX_RECIPIENTS = 500_000_000;
     /** Redis key prefix. */
     public static final String REDIS_KEY_PREFIX = "c:";
+    /** The brand of the e-mail recipients {@code u%012d@example.com}, for a C load generator. */
+    public static final long EMAIL_BRAND = 800_002;
+    /** Redis key prefix of {@link #EMAIL_BRAND}'s recipients. */
+    public static final String EMAIL_KEY_PREFIX = "e:";
+    /** The domain of {@link #EMAIL_BRAND}'s recipients. */
+    public static final String EMAIL_DOMAIN = "example.com";
 
     private static final String[] DOMAINS = {
         "gmail.com", "hotmail.com", "yahoo.com", "outlook.com.tr", "example.com.tr"};
@@ -155,8 +166,54 @@ public final class Workload
      */
     public static String redisKey(final long index)
     {
+        return REDIS_KEY_PREFIX + twelveDigits(index);
+    }
+
+    /**
+     * @param index e-mail recipient index, 0 ≤ index &lt; N.
+     * @return its address in {@link #EMAIL_BRAND}: {@code u%012d@example.com}.
+     */
+    public static String emailAddress(final long index)
+    {
+        return "u" + twelveDigits(index) + "@" + EMAIL_DOMAIN;
+    }
+
+    /**
+     * @param index e-mail recipient index.
+     * @return its Redis key: {@code e:%012d}.
+     */
+    public static String emailRedisKey(final long index)
+    {
+        return EMAIL_KEY_PREFIX + twelveDigits(index);
+    }
+
+    /**
+     * @param index e-mail recipient index, 0 ≤ index &lt; N.
+     * @return whether it has a record in {@link #EMAIL_BRAND} (85 %); its status is {@link #rejected}'s.
+     */
+    public boolean emailRecorded(final long index)
+    {
+        return index >= 0 && index < recipients && ((hash(~index) >>> 32) & 0xFF) >= 38;
+    }
+
+    /**
+     * @param index e-mail recipient index.
+     * @return the reason a server on defaults must answer a COMMERCIAL BIREYSEL EPOSTA request about it in
+     *         {@link #EMAIL_BRAND}.
+     */
+    public Reason emailExpected(final long index)
+    {
+        if (!emailRecorded(index))
+        {
+            return Reason.NO_CONSENT;
+        }
+        return rejected(index) ? Reason.REJECTED : Reason.CONSENT;
+    }
+
+    private static String twelveDigits(final long index)
+    {
         final String digits = Long.toString(index);
-        return REDIS_KEY_PREFIX + "0".repeat(Math.max(0, 12 - digits.length())) + digits;
+        return "0".repeat(Math.max(0, 12 - digits.length())) + digits;
     }
 
     /**

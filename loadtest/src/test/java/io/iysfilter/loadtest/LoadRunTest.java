@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -190,5 +191,49 @@ class LoadRunTest
         assertFalse(result.passed());
         assertEquals(1, result.errors(), "the connection stops at its first failure instead of spinning");
         assertTrue(result.failures().stream().anyMatch((f) -> f.contains("connection closed")));
+    }
+
+    @Test
+    void theMeasureWindowBracketsTheMeasurementNotTheWarmUp() throws Exception
+    {
+        final AtomicLong answered = new AtomicLong();
+        final long[] at = new long[4];
+        final int[] calls = new int[2];
+        final long startNs = System.nanoTime();
+        final RunResult result = LoadRun.run(
+            fake((n, count, tag, answer, executor) -> executor.execute(() ->
+            {
+                answered.incrementAndGet();
+                answer.onAnswer(tag, count, 0, null);
+            })),
+            requests, LoadSettings.openLoop("window", 2_000, 1, 1, 1_000, 1_000), null, null,
+            new LoadRun.MeasureWindow()
+            {
+                @Override
+                public void opened()
+                {
+                    calls[0]++;
+                    at[0] = System.nanoTime();
+                    at[1] = answered.get();
+                }
+
+                @Override
+                public void closed()
+                {
+                    calls[1]++;
+                    at[2] = System.nanoTime();
+                    at[3] = answered.get();
+                }
+            });
+
+        assertTrue(result.passed(), result.failures().toString());
+        assertEquals(1, calls[0], "opened once");
+        assertEquals(1, calls[1], "closed once");
+        assertTrue(at[0] - startNs >= 1_000_000_000L, "opened after the 1 s warm-up");
+        assertTrue(at[1] >= 1_500, "the warm-up's answers came before it opened: " + at[1]);
+        final double seconds = (at[2] - at[0]) / 1e9;
+        assertTrue(seconds > 0.8 && seconds < 1.5, "open for about the 1 s measurement: " + seconds);
+        assertEquals(result.measuredRequests(), at[3] - at[1], 0.15 * result.measuredRequests(),
+            "the answers between opening and closing are the measured ones");
     }
 }

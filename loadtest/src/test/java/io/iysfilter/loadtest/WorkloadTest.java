@@ -111,4 +111,24 @@ class WorkloadTest
         assertEquals("c:000000000000", Workload.redisKey(0));
         assertEquals("c:499999999999", Workload.redisKey(499_999_999_999L));
     }
+
+    @Test
+    void theEmailBrandIsWhatRedisBenchmarkGeneratesWithTheDocumentedMix()
+    {
+        assertEquals("u000000000123@example.com", Workload.emailAddress(123));
+        assertEquals("e:000000000123", Workload.emailRedisKey(123));
+        final Workload workload = new Workload(6563, 200_000);
+        int recorded = 0;
+        int rejected = 0;
+        for (long i = 0; i < 200_000; i++)
+        {
+            final Reason expected = workload.emailExpected(i);
+            recorded += workload.emailRecorded(i) ? 1 : 0;
+            rejected += expected == Reason.REJECTED ? 1 : 0;
+            assertEquals(workload.emailRecorded(i), expected != Reason.NO_CONSENT);
+        }
+        assertEquals(0.85, recorded / 200_000.0, 0.01);
+        assertEquals(0.20, rejected / (double)recorded, 0.01);
+        assertEquals(Reason.NO_CONSENT, workload.emailExpected(200_000), "past N: no record");
+    }
 }

@@ -137,7 +137,9 @@ final class RespHandler extends ByteToMessageDecoder
 
     private static final byte[] TYPE = RespReplies.ascii("TYPE");
     private static final byte[] KIND = RespReplies.ascii("KIND");
-    private static final byte[][] CHANNELS = new byte[Channel.values().length][];
+    /** The channels in the order of {@link #CHANNELS}: {@code values()} copies its array at every call. */
+    private static final Channel[] CHANNEL_VALUES = Channel.values();
+    private static final byte[][] CHANNELS = new byte[CHANNEL_VALUES.length][];
     private static final byte[] BIREYSEL = RespReplies.ascii("BIREYSEL");
     private static final byte[] TACIR = RespReplies.ascii("TACIR");
     private static final byte[] COMMERCIAL = RespReplies.ascii("COMMERCIAL");
@@ -161,9 +163,9 @@ final class RespHandler extends ByteToMessageDecoder
         {
             NAMES[i] = RespReplies.ascii(COMMANDS[i][0]);
         }
-        for (final Channel channel : Channel.values())
+        for (int i = 0; i < CHANNEL_VALUES.length; i++)
         {
-            CHANNELS[channel.ordinal()] = RespReplies.ascii(channel.name());
+            CHANNELS[i] = RespReplies.ascii(CHANNEL_VALUES[i].name());
         }
     }
 
@@ -1174,7 +1176,7 @@ final class RespHandler extends ByteToMessageDecoder
         {
             if (is(in, base, 2, CHANNELS[i]))
             {
-                return Channel.values()[i];
+                return CHANNEL_VALUES[i];
             }
         }
         return null;

@@ -24,12 +24,12 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import static io.iysfilter.server.resp.RespHandlerTest.BRAND;
-import static io.iysfilter.server.resp.RespHandlerTest.CONSENTED;
-import static io.iysfilter.server.resp.RespHandlerTest.REJECTED;
-import static io.iysfilter.server.resp.RespHandlerTest.asOf;
-import static io.iysfilter.server.resp.RespHandlerTest.command;
-import static io.iysfilter.server.resp.RespHandlerTest.decider;
+import static io.iysfilter.server.resp.RespTestIndex.BRAND;
+import static io.iysfilter.server.resp.RespTestIndex.CONSENTED;
+import static io.iysfilter.server.resp.RespTestIndex.REJECTED;
+import static io.iysfilter.server.resp.RespTestIndex.asOf;
+import static io.iysfilter.server.resp.RespTestIndex.command;
+import static io.iysfilter.server.resp.RespTestIndex.decider;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -59,14 +59,13 @@ class RespAuthTest
     @BeforeAll
     static void createIndex() throws IOException
     {
-        RespHandlerTest.dataDir = storeDir;
-        RespHandlerTest.createIndex();
+        RespTestIndex.open(storeDir);
     }
 
     @AfterAll
     static void closeIndex()
     {
-        RespHandlerTest.closeIndex();
+        RespTestIndex.close();
     }
 
     @BeforeEach

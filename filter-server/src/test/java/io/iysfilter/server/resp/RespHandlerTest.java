@@ -1,19 +1,7 @@
 package io.iysfilter.server.resp;
 
-import io.iysfilter.server.TestKeys;
-import io.iysfilter.server.decision.BrandState;
 import io.iysfilter.server.decision.Channel;
-import io.iysfilter.server.decision.ConsentFilter;
-import io.iysfilter.server.decision.Decider;
-import io.iysfilter.server.decision.FilterPolicy;
-import io.iysfilter.server.decision.MessageKind;
 import io.iysfilter.server.decision.Reason;
-import io.iysfilter.server.decision.RecipientType;
-import io.iysfilter.server.index.ConsentChange;
-import io.iysfilter.server.index.ConsentIndexWriter;
-import io.iysfilter.server.index.ConsentStore;
-import io.iysfilter.server.iys.ConsentRecordParser;
-import io.iysfilter.server.iys.IysTime;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServerCounters.Endpoint;
 import io.iysfilter.server.metrics.ServerCounters.RespError;
@@ -37,6 +25,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import static io.iysfilter.server.resp.RespTestIndex.BRAND;
+import static io.iysfilter.server.resp.RespTestIndex.CONSENTED;
+import static io.iysfilter.server.resp.RespTestIndex.NO_RECORD;
+import static io.iysfilter.server.resp.RespTestIndex.REJECTED;
+import static io.iysfilter.server.resp.RespTestIndex.asOf;
+import static io.iysfilter.server.resp.RespTestIndex.command;
+import static io.iysfilter.server.resp.RespTestIndex.concat;
+import static io.iysfilter.server.resp.RespTestIndex.decider;
+import static io.iysfilter.server.resp.RespTestIndex.truth;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -49,14 +46,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class RespHandlerTest
 {
-    static final long BRAND = 600_001;
-    static final String CONSENTED = "+905321234567";
-    static final String REJECTED = "+905329876543";
-    static final String NO_RECORD = "+905320000000";
-
     @TempDir
     static Path dataDir;
-    static ConsentStore store;
 
     private final ServerCounters counters = new ServerCounters();
     private EmbeddedChannel channel;
@@ -64,24 +55,13 @@ class RespHandlerTest
     @BeforeAll
     static void createIndex() throws IOException
     {
-        store = ConsentStore.open(dataDir, TestKeys.options(1_000));
-        final ConsentIndexWriter writer = store.writer();
-        writer.createBrand(BRAND);
-        final ConsentRecordParser parser = new ConsentRecordParser();
-        final ConsentChange change = new ConsentChange();
-        final String now = IysTime.format(System.currentTimeMillis() / 1000 - 60);
-        parser.parse(BRAND, now, "a".repeat(64), CONSENTED, "BIREYSEL", "MESAJ", "ONAY", now, "HS_WEB", change);
-        writer.apply(change);
-        parser.parse(BRAND, now, "b".repeat(64), REJECTED, "BIREYSEL", "MESAJ", "ONAY", now, "HS_WEB", change);
-        writer.apply(change);
-        parser.parse(BRAND, now, "c".repeat(64), REJECTED, "BIREYSEL", "MESAJ", "RET", now, "IYS_WEB", change);
-        writer.apply(change);
+        RespTestIndex.open(dataDir);
     }
 
     @AfterAll
     static void closeIndex()
     {
-        store.close();
+        RespTestIndex.close();
     }
 
     @BeforeEach
@@ -89,52 +69,6 @@ class RespHandlerTest
     {
         channel = new EmbeddedChannel(RespEndpoint.newConnection(decider(), counters,
             Authenticator.off(new ClientCounters()), "iys-filter/1.2.3-test", () -> 1));
-    }
-
-    static Decider decider()
-    {
-        return new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup());
-    }
-
-    /**
-     * @return the reason the index gives, asked directly through a decider of its own: what a reply must carry.
-     */
-    static Reason truth(final long brand, final Channel channel, final String recipient)
-    {
-        final Decider decider = decider();
-        final BrandState state = decider.brand(brand);
-        return decider.decide(state, channel, RecipientType.UNSPECIFIED, MessageKind.COMMERCIAL, recipient,
-            System.currentTimeMillis());
-    }
-
-    static long asOf(final long brand)
-    {
-        final BrandState state = decider().brand(brand);
-        return state == null ? 0 : state.asOfMs();
-    }
-
-    static byte[] command(final String... args)
-    {
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(("*" + args.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        for (final String arg : args)
-        {
-            final byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
-            out.writeBytes(("$" + bytes.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.writeBytes(bytes);
-            out.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
-        }
-        return out.toByteArray();
-    }
-
-    static byte[] concat(final byte[]... parts)
-    {
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (final byte[] part : parts)
-        {
-            out.writeBytes(part);
-        }
-        return out.toByteArray();
     }
 
     private List<Object> send(final byte[] bytes)

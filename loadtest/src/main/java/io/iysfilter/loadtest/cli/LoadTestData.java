@@ -45,93 +45,178 @@ final class LoadTestData
      */
     static boolean prepare(final Path dataDir, final Workload workload, final PrintStream out) throws Exception
     {
+        return prepare(dataDir, workload, false, out);
+    }
+
+    /**
+     * @param dataDir    the data directory: new, empty, or prepared earlier with the same seed and size.
+     * @param workload   the model.
+     * @param emailBrand also write {@link Workload#EMAIL_BRAND} (added to a directory prepared earlier without it).
+     * @param out        progress.
+     * @return true when something was written now, false when it was all there.
+     * @throws Exception when the directory holds something else or the index cannot be written.
+     */
+    static boolean prepare(final Path dataDir, final Workload workload, final boolean emailBrand,
+        final PrintStream out) throws Exception
+    {
         final Path marker = dataDir.resolve(MARKER);
+        final Properties marking = new Properties();
+        final boolean phonesThere;
         if (Files.exists(marker))
         {
-            final Properties held = new Properties();
             try (var in = Files.newInputStream(marker))
             {
-                held.load(in);
+                marking.load(in);
             }
-            if (Long.parseLong(held.getProperty("recipients", "-1")) == workload.recipients() &&
-                Long.parseLong(held.getProperty("seed", "-1")) == workload.seed())
+            if (Long.parseLong(marking.getProperty("recipients", "-1")) != workload.recipients() ||
+                Long.parseLong(marking.getProperty("seed", "-1")) != workload.seed())
             {
-                out.printf("%s already holds the load-test brand %d: %,d recipients, seed %d%n", dataDir,
-                    Workload.BRAND, workload.recipients(), workload.seed());
-                return false;
+                throw new UsageException("data-dir: " + dataDir + " holds a load-test brand of another size or " +
+                    "seed " + marking + "; use another directory");
             }
-            throw new UsageException("data-dir: " + dataDir + " holds a load-test brand of another size or seed " +
-                held + "; use another directory");
+            out.printf("%s already holds the load-test brand %d: %,d recipients, seed %d%n", dataDir,
+                Workload.BRAND, workload.recipients(), workload.seed());
+            phonesThere = true;
         }
-        createEmptyOrNew("data-dir", dataDir);
+        else
+        {
+            createEmptyOrNew("data-dir", dataDir);
+            phonesThere = false;
+        }
+        final boolean emailsThere = marking.getProperty("email-brand") != null;
+        if (phonesThere && (emailsThere || !emailBrand))
+        {
+            return false;
+        }
         final long n = workload.recipients();
         final long startNs = System.nanoTime();
-        final AtomicLong failed = new AtomicLong();
-        final AtomicReference<String> firstFailure = new AtomicReference<>();
-        final IngestListener listener = new IngestListener()
-        {
-            @Override
-            public void onApplied(final long tag)
-            {
-            }
-
-            @Override
-            public void onSuperseded(final long tag)
-            {
-            }
-
-            @Override
-            public void onFailed(final long tag, final String reason)
-            {
-                failed.incrementAndGet();
-                firstFailure.compareAndSet(null, "recipient " + tag + ": " + reason);
-            }
-        };
+        final Failures failures = new Failures();
         try (ConsentStore store = ConsentStore.open(dataDir, IndexOptions.withEntries(Math.max(10_000, n))
                 .withKey(IndexKey.forDataDirectory(IndexKey.defaultFile(dataDir), dataDir)));
             IngestPipeline pipeline = new IngestPipeline(store.writer(), IngestPipeline.DEFAULT_RING_SIZE))
         {
-            pipeline.createBrand(Workload.BRAND).get();
-            final RecipientParser parser = new RecipientParser();
-            final ParsedRecipient parsed = new ParsedRecipient();
-            final ConsentChange change = new ConsentChange();
             final long nowSec = System.currentTimeMillis() / 1000;
-            long nextProgressNs = System.nanoTime() + 2_000_000_000L;
-            for (long i = 0; i < n; i++)
+            if (!phonesThere)
             {
-                if (parser.parse(workload.address(i), parsed) == ParsedRecipient.INVALID)
+                write(pipeline, Workload.BRAND, n, (i, change, parsed, parser) ->
                 {
-                    throw new IllegalStateException("the workload made an invalid address: " + workload.address(i));
-                }
-                final Channel channel = Channel.fromWire(workload.channel(i));
-                final RecipientType type = RecipientType.fromWire(workload.type(i));
-                final long creationSec = nowSec - 60 - (i % 86_400);
-                change.set(Workload.BRAND, channel, type, parsed, workload.rejected(i) ? 2 : 1, creationSec,
-                    creationSec - 86_400, IysSource.HS_OTHER, i + 1, 0);
-                pipeline.publish(change, i, listener);
-                if (System.nanoTime() > nextProgressNs)
-                {
-                    out.printf("  %,d of %,d recipients written%n", i, n);
-                    nextProgressNs += 2_000_000_000L;
-                }
+                    parse(parser, workload.address(i), parsed);
+                    final long creationSec = nowSec - 60 - (i % 86_400);
+                    change.set(Workload.BRAND, Channel.fromWire(workload.channel(i)),
+                        RecipientType.fromWire(workload.type(i)), parsed, workload.rejected(i) ? 2 : 1, creationSec,
+                        creationSec - 86_400, IysSource.HS_OTHER, i + 1, 0);
+                    return true;
+                }, failures, out);
             }
-            pipeline.advanceWatermark(Workload.BRAND, System.currentTimeMillis()).get();
+            if (emailBrand && !emailsThere)
+            {
+                write(pipeline, Workload.EMAIL_BRAND, n, (i, change, parsed, parser) ->
+                {
+                    if (!workload.emailRecorded(i))
+                    {
+                        return false;
+                    }
+                    parse(parser, Workload.emailAddress(i), parsed);
+                    final long creationSec = nowSec - 60 - (i % 86_400);
+                    change.set(Workload.EMAIL_BRAND, Channel.EPOSTA, RecipientType.BIREYSEL, parsed,
+                        workload.rejected(i) ? 2 : 1, creationSec, creationSec - 86_400, IysSource.HS_OTHER, i + 1, 0);
+                    return true;
+                }, failures, out);
+            }
         }
-        if (failed.get() > 0)
+        if (failures.count.get() > 0)
         {
-            throw new IOException(failed.get() + " of " + n + " changes failed to apply, first: " + firstFailure.get());
+            throw new IOException(failures.count.get() + " changes failed to apply, first: " + failures.first.get());
         }
-        final Properties marking = new Properties();
         marking.setProperty("brand", Long.toString(Workload.BRAND));
         marking.setProperty("recipients", Long.toString(n));
         marking.setProperty("seed", Long.toString(workload.seed()));
+        if (emailBrand)
+        {
+            marking.setProperty("email-brand", Long.toString(Workload.EMAIL_BRAND));
+        }
         try (var outFile = Files.newOutputStream(marker))
         {
             marking.store(outFile, "iys-filter loadtest prepare");
         }
-        out.printf("prepared brand %d in %s: %,d recipients in %.1f s%n", Workload.BRAND, dataDir, n,
+        out.printf("prepared %s in %s: %,d recipients each in %.1f s%n", emailBrand ? "brands " + Workload.BRAND +
+            " and " + Workload.EMAIL_BRAND : "brand " + Workload.BRAND, dataDir, n,
             (System.nanoTime() - startNs) / 1e9);
         return true;
+    }
+
+    /**
+     * Fills in the change for recipient {@code i}.
+     */
+    @FunctionalInterface
+    private interface ChangeMaker
+    {
+        /**
+         * @return false when recipient {@code i} has no record.
+         */
+        boolean make(long i, ConsentChange change, ParsedRecipient parsed, RecipientParser parser);
+    }
+
+    /**
+     * The changes that failed to apply, and the first one's reason.
+     */
+    private static final class Failures implements IngestListener
+    {
+        private final AtomicLong count = new AtomicLong();
+        private final AtomicReference<String> first = new AtomicReference<>();
+
+        @Override
+        public void onApplied(final long tag)
+        {
+        }
+
+        @Override
+        public void onSuperseded(final long tag)
+        {
+        }
+
+        @Override
+        public void onFailed(final long tag, final String reason)
+        {
+            count.incrementAndGet();
+            first.compareAndSet(null, "recipient " + tag + ": " + reason);
+        }
+    }
+
+    private static void parse(final RecipientParser parser, final String address, final ParsedRecipient parsed)
+    {
+        if (parser.parse(address, parsed) == ParsedRecipient.INVALID)
+        {
+            throw new IllegalStateException("the workload made an invalid address: " + address);
+        }
+    }
+
+    private static void write(
+        final IngestPipeline pipeline,
+        final long brand,
+        final long n,
+        final ChangeMaker maker,
+        final Failures failures,
+        final PrintStream out) throws Exception
+    {
+        pipeline.createBrand(brand).get();
+        final RecipientParser parser = new RecipientParser();
+        final ParsedRecipient parsed = new ParsedRecipient();
+        final ConsentChange change = new ConsentChange();
+        long nextProgressNs = System.nanoTime() + 2_000_000_000L;
+        for (long i = 0; i < n; i++)
+        {
+            if (maker.make(i, change, parsed, parser))
+            {
+                pipeline.publish(change, i, failures);
+            }
+            if (System.nanoTime() > nextProgressNs)
+            {
+                out.printf("  brand %d: %,d of %,d recipients written%n", brand, i, n);
+                nextProgressNs += 2_000_000_000L;
+            }
+        }
+        pipeline.advanceWatermark(brand, System.currentTimeMillis()).get();
     }
 
     /**

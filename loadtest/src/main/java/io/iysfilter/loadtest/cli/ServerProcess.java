@@ -6,6 +6,7 @@ import io.iysfilter.server.cli.Main;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,7 +46,25 @@ final class ServerProcess implements AutoCloseable
     static ServerProcess start(final List<String> serveArgs, final int port, final int httpPort, final Path log)
         throws IOException, InterruptedException
     {
-        final List<String> command = new ArrayList<>();
+        return start(List.of(), serveArgs, port, httpPort, log);
+    }
+
+    /**
+     * @param cpuPrefix a command prefix that pins it, e.g. {@code taskset -c 1} (it execs, so the PID stays the
+     *                  server's), or empty.
+     * @param serveArgs arguments after {@code serve}; must include the ports given here.
+     * @param port      binary port, to wait for.
+     * @param httpPort  HTTP port.
+     * @param log       where its output goes.
+     * @return a server that answers HELLO.
+     * @throws IOException when it does not start or exits.
+     * @throws InterruptedException when interrupted.
+     */
+    static ServerProcess start(
+        final List<String> cpuPrefix, final List<String> serveArgs, final int port, final int httpPort, final Path log)
+        throws IOException, InterruptedException
+    {
+        final List<String> command = new ArrayList<>(cpuPrefix);
         final String launcher = System.getProperty("iys.launcher");
         if (launcher != null && !launcher.isEmpty())
         {
@@ -76,7 +95,8 @@ final class ServerProcess implements AutoCloseable
         {
             if (!process.isAlive())
             {
-                throw new IOException("the server exited with status " + process.exitValue() + "; see " + log);
+                throw new IOException("the server exited with status " + process.exitValue() + "; see " + log +
+                    ", which ends:\n" + tail(log));
             }
             try (FilterClient client = FilterClient.connect(new FilterClient.Options("127.0.0.1", port, 5_000,
                 1_000, 0)))
@@ -94,6 +114,19 @@ final class ServerProcess implements AutoCloseable
                 }
                 TimeUnit.MILLISECONDS.sleep(100);
             }
+        }
+    }
+
+    private static String tail(final Path log)
+    {
+        try
+        {
+            final List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 10), lines.size()));
+        }
+        catch (final IOException ex)
+        {
+            return "(unreadable: " + ex.getMessage() + ")";
         }
     }
 
