@@ -56,6 +56,9 @@ import java.util.regex.Pattern;
 final class BulkRates implements Callable<Integer>
 {
     private static final long IMPORT_BRAND = 700_001;
+    /** USER_HZ of /proc's CPU times: 100 on every Linux this runs on. */
+    private static final long CLOCK_TICKS = 100;
+    private static final long CPU_SAMPLE_MS = 50;
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT);
     private static final Pattern IMPORTED = Pattern.compile("imported .* (\\d[\\d,]*) lines, .* (\\d[\\d,]*) " +
         "rejected in ([\\d.]+) s");
@@ -113,9 +116,19 @@ final class BulkRates implements Callable<Integer>
      * @param wallNs  the whole command, process start to exit.
      * @param ownSec  the command's own figure (the import or the scrub, without JVM start).
      * @param failure why it failed, or null.
+     * @param cpuNs   the command's CPU time, user and system (sampled every 50 ms until it exits, so up to 50 ms
+     *                short), or -1 when /proc cannot tell.
+     * @param serverCpuNs the server's CPU time over the command, or -1 (import: no server).
      */
-    record Step(long count, long wallNs, double ownSec, String failure)
+    record Step(long count, long wallNs, double ownSec, String failure, long cpuNs, long serverCpuNs)
     {
+        String cpuText()
+        {
+            return (cpuNs < 0 ? "" : String.format(Locale.ROOT, "; CPU per item: command %.2f us",
+                cpuNs / 1e3 / count)) +
+                (serverCpuNs < 0 ? "" : String.format(Locale.ROOT, ", server %.2f us", serverCpuNs / 1e3 / count));
+        }
+
         double wholeRate()
         {
             return count / (wallNs / 1e9);
@@ -150,17 +163,18 @@ final class BulkRates implements Callable<Integer>
         {
             imported = importStep();
             report.add(String.format(Locale.ROOT, "import: %,d lines: whole command %.1f s = %,.0f records/s; " +
-                "import proper %.1f s = %,.0f records/s%s", imported.count(), imported.wallNs() / 1e9,
-                imported.wholeRate(), imported.ownSec(), imported.ownRate(), failureText(imported)));
+                "import proper %.1f s = %,.0f records/s%s%s", imported.count(), imported.wallNs() / 1e9,
+                imported.wholeRate(), imported.ownSec(), imported.ownRate(), imported.cpuText(),
+                failureText(imported)));
             report.add("load average after import: " + loadAverage());
         }
         if (!"scrub".equals(skip))
         {
             scrubbed = scrubStep(workload);
             report.add(String.format(Locale.ROOT, "scrub: %,d rows against %,d recipients: whole command %.1f s = " +
-                "%,.0f rows/s; scrub proper %.1f s = %,.0f rows/s%s", scrubbed.count(), workload.recipients(),
+                "%,.0f rows/s; scrub proper %.1f s = %,.0f rows/s%s%s", scrubbed.count(), workload.recipients(),
                 scrubbed.wallNs() / 1e9, scrubbed.wholeRate(), scrubbed.ownSec(), scrubbed.ownRate(),
-                failureText(scrubbed)));
+                scrubbed.cpuText(), failureText(scrubbed)));
             report.add("load average after scrub: " + loadAverage());
         }
         for (final String line : report)
@@ -195,12 +209,13 @@ final class BulkRates implements Callable<Integer>
         if (!matcher.find())
         {
             return new Step(lines, run.wallNs(), 0, "no import summary (exit " + run.exit() + "); see " +
-                outDir.resolve("import.log"));
+                outDir.resolve("import.log"), run.cpuNs(), -1);
         }
         final long rejected = number(matcher.group(2));
         final String failure = run.exit() != Main.EXIT_OK || rejected != 0 ?
             "exit " + run.exit() + ", " + rejected + " rejected" : null;
-        return new Step(number(matcher.group(1)), run.wallNs(), Double.parseDouble(matcher.group(3)), failure);
+        return new Step(number(matcher.group(1)), run.wallNs(), Double.parseDouble(matcher.group(3)), failure,
+            run.cpuNs(), -1);
     }
 
     private Step scrubStep(final Workload workload) throws Exception
@@ -217,21 +232,26 @@ final class BulkRates implements Callable<Integer>
                 workload.recipients())));
         out.println("starting iys-filter (log: " + outDir.resolve("server.log") + ")...");
         final Command run;
+        final long serverCpuNs;
         try (ServerProcess server = ServerProcess.start(serveArgs, port, httpPort, outDir.resolve("server.log")))
         {
             out.printf("scrubbing %,d rows against brand %d on pid %d...%n", rows, Workload.BRAND, server.pid());
+            final long serverBefore = cpuNs(server.pid());
             run = Command.run(List.of("scrub", "--port", Integer.toString(port), "--brand",
                 Long.toString(Workload.BRAND), "--channel", "MESAJ", "--in", list.toString(), "--column", "2",
                 "--allowed", allowed.toString(), "--denied", denied.toString()), outDir.resolve("scrub.log"), timeout);
+            final long serverAfter = cpuNs(server.pid());
+            serverCpuNs = serverBefore < 0 || serverAfter < 0 ? -1 : serverAfter - serverBefore;
         }
         final Matcher matcher = SCRUBBED.matcher(run.output());
         if (run.exit() != Main.EXIT_OK || !matcher.find())
         {
             return new Step(rows, run.wallNs(), 0, "scrub failed (exit " + run.exit() + "); see " +
-                outDir.resolve("scrub.log"));
+                outDir.resolve("scrub.log"), run.cpuNs(), serverCpuNs);
         }
         final String wrong = checkOutputs(list, allowed, denied, expected);
-        return new Step(number(matcher.group(1)), run.wallNs(), Double.parseDouble(matcher.group(2)), wrong);
+        return new Step(number(matcher.group(1)), run.wallNs(), Double.parseDouble(matcher.group(2)), wrong,
+            run.cpuNs(), serverCpuNs);
     }
 
     /**
@@ -363,9 +383,33 @@ final class BulkRates implements Callable<Integer>
             return "null";
         }
         return String.format(Locale.ROOT, "{\"%s\": %d, \"wholeSeconds\": %.3f, \"wholePerSecond\": %.0f, " +
-            "\"ownSeconds\": %.3f, \"ownPerSecond\": %.0f, \"passed\": %b%s}", unit, step.count(), step.wallNs() / 1e9,
-            step.wholeRate(), step.ownSec(), step.ownRate(), step.failure() == null,
+            "\"ownSeconds\": %.3f, \"ownPerSecond\": %.0f, \"commandCpuSeconds\": %s, \"serverCpuSeconds\": %s, " +
+            "\"passed\": %b%s}", unit, step.count(), step.wallNs() / 1e9, step.wholeRate(), step.ownSec(),
+            step.ownRate(), seconds(step.cpuNs()), seconds(step.serverCpuNs()), step.failure() == null,
             step.failure() == null ? "" : ", \"failure\": \"" + step.failure().replace("\"", "'") + "\"");
+    }
+
+    /**
+     * @return a process's CPU time so far, user and system, from {@code /proc/PID/stat}; -1 when it cannot be read.
+     */
+    static long cpuNs(final long pid)
+    {
+        try
+        {
+            final String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
+            // fields after the command name, which ends at the last ')': state is field 3, utime 14, stime 15
+            final String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+            return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * (1_000_000_000L / CLOCK_TICKS);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return -1;
+        }
+    }
+
+    private static String seconds(final long ns)
+    {
+        return ns < 0 ? "null" : String.format(Locale.ROOT, "%.3f", ns / 1e9);
     }
 
     private static void deleteTree(final Path path) throws IOException
@@ -387,7 +431,7 @@ final class BulkRates implements Callable<Integer>
      * An {@code iys-filter} command in a child process: through the launcher when there is one, else this JVM's
      * class path and flags (as {@link ServerProcess} does); killed when it outlives its timeout.
      */
-    record Command(int exit, String output, long wallNs)
+    record Command(int exit, String output, long wallNs, long cpuNs)
     {
         static Command run(final List<String> args, final Path log, final long timeoutSec)
             throws IOException, InterruptedException
@@ -414,7 +458,14 @@ final class BulkRates implements Callable<Integer>
             final long startNs = System.nanoTime();
             final Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
-            if (!process.waitFor(timeoutSec, TimeUnit.SECONDS))
+            final long deadlineNs = startNs + TimeUnit.SECONDS.toNanos(timeoutSec);
+            long cpuNs = -1;
+            while (!process.waitFor(CPU_SAMPLE_MS, TimeUnit.MILLISECONDS) && System.nanoTime() - deadlineNs < 0)
+            {
+                final long sample = BulkRates.cpuNs(process.pid());
+                cpuNs = sample >= 0 ? sample : cpuNs;
+            }
+            if (process.isAlive())
             {
                 process.destroyForcibly();
                 process.waitFor(15, TimeUnit.SECONDS);
@@ -422,7 +473,7 @@ final class BulkRates implements Callable<Integer>
                     "see " + log);
             }
             final long wallNs = System.nanoTime() - startNs;
-            return new Command(process.exitValue(), Files.readString(log, StandardCharsets.UTF_8), wallNs);
+            return new Command(process.exitValue(), Files.readString(log, StandardCharsets.UTF_8), wallNs, cpuNs);
         }
     }
 }
