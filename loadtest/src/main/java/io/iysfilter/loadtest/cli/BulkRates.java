@@ -191,7 +191,7 @@ final class BulkRates implements Callable<Integer>
 
     private Step importStep() throws Exception
     {
-        final Path file = workDir.resolve("daily-" + lines + ".csv");
+        final Path file = workDir.resolve("daily-" + lines + "-" + seed + ".csv");
         if (!Files.exists(file))
         {
             out.printf("writing a daily file of %,d lines to %s...%n", lines, file);
@@ -201,7 +201,7 @@ final class BulkRates implements Callable<Integer>
         deleteTree(importDir);
         deleteTree(workDir.resolve("import-data.key"));
         out.printf("importing %s into brand %d (log: %s)...%n", file, IMPORT_BRAND, outDir.resolve("import.log"));
-        final Command run = Command.run(List.of("import", "--data-dir", importDir.toString(), "--brand",
+        final ChildRun run = ChildRun.run(List.of("import", "--data-dir", importDir.toString(), "--brand",
             Long.toString(IMPORT_BRAND), "--entries-per-map", Long.toString(Math.max(1_000, lines)),
             file.toString()), outDir.resolve("import.log"), timeout);
         deleteTree(importDir);
@@ -231,13 +231,13 @@ final class BulkRates implements Callable<Integer>
             Long.toString(Workload.BRAND), "--entries-per-map", Long.toString(Math.max(10_000,
                 workload.recipients())));
         out.println("starting iys-filter (log: " + outDir.resolve("server.log") + ")...");
-        final Command run;
+        final ChildRun run;
         final long serverCpuNs;
         try (ServerProcess server = ServerProcess.start(serveArgs, port, httpPort, outDir.resolve("server.log")))
         {
             out.printf("scrubbing %,d rows against brand %d on pid %d...%n", rows, Workload.BRAND, server.pid());
             final long serverBefore = cpuNs(server.pid());
-            run = Command.run(List.of("scrub", "--port", Integer.toString(port), "--brand",
+            run = ChildRun.run(List.of("scrub", "--port", Integer.toString(port), "--brand",
                 Long.toString(Workload.BRAND), "--channel", "MESAJ", "--in", list.toString(), "--column", "2",
                 "--allowed", allowed.toString(), "--denied", denied.toString()), outDir.resolve("scrub.log"), timeout);
             final long serverAfter = cpuNs(server.pid());
@@ -431,9 +431,9 @@ final class BulkRates implements Callable<Integer>
      * An {@code iys-filter} command in a child process: through the launcher when there is one, else this JVM's
      * class path and flags (as {@link ServerProcess} does); killed when it outlives its timeout.
      */
-    record Command(int exit, String output, long wallNs, long cpuNs)
+    record ChildRun(int exit, String output, long wallNs, long cpuNs)
     {
-        static Command run(final List<String> args, final Path log, final long timeoutSec)
+        static ChildRun run(final List<String> args, final Path log, final long timeoutSec)
             throws IOException, InterruptedException
         {
             final List<String> command = new ArrayList<>();
@@ -473,7 +473,7 @@ final class BulkRates implements Callable<Integer>
                     "see " + log);
             }
             final long wallNs = System.nanoTime() - startNs;
-            return new Command(process.exitValue(), Files.readString(log, StandardCharsets.UTF_8), wallNs, cpuNs);
+            return new ChildRun(process.exitValue(), Files.readString(log, StandardCharsets.UTF_8), wallNs, cpuNs);
         }
     }
 }
