@@ -2,6 +2,8 @@ package io.iysfilter.server.index;
 
 import net.openhft.chronicle.core.values.LongValue;
 import net.openhft.chronicle.map.ChronicleMap;
+import net.openhft.chronicle.map.ExternalMapQueryContext;
+import net.openhft.chronicle.map.MapEntry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,17 +75,33 @@ final class BrandWriter
         return result;
     }
 
+    /**
+     * The order check and the write under one segment lock and one hash search: a query context finds the key's
+     * entry once, compares the stored value with the new one in place and replaces it there (the value's size never
+     * changes) or inserts the new entry into the slot the search ended on. {@code getUsing} then {@code put} searched
+     * the hash table twice and took the segment's lock twice per change.
+     */
     private static <K> int putIfNewer(
         final ChronicleMap<K, ConsentValue> map, final K key, final ConsentValue value, final ConsentValue existing)
     {
-        final ConsentValue stored = map.getUsing(key, existing);
-        if (stored != null && ConsentValueDescriptor.compare(value.getWord0(), value.getWord1(),
-            stored.getWord0(), stored.getWord1()) <= 0)
+        try (ExternalMapQueryContext<K, ConsentValue, ?> context = map.queryContext(key))
         {
-            return ConsentIndexWriter.SUPERSEDED;
+            context.updateLock().lock();
+            final MapEntry<K, ConsentValue> entry = context.entry();
+            if (entry == null)
+            {
+                context.insert(context.absentEntry(), context.wrapValueAsData(value));
+                return ConsentIndexWriter.APPLIED;
+            }
+            final ConsentValue stored = entry.value().getUsing(existing);
+            if (ConsentValueDescriptor.compare(value.getWord0(), value.getWord1(),
+                stored.getWord0(), stored.getWord1()) <= 0)
+            {
+                return ConsentIndexWriter.SUPERSEDED;
+            }
+            context.replaceValue(entry, context.wrapValueAsData(value));
+            return ConsentIndexWriter.APPLIED;
         }
-        map.put(key, value);
-        return ConsentIndexWriter.APPLIED;
     }
 
     /**

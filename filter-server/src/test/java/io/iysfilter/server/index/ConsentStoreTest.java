@@ -196,6 +196,48 @@ class ConsentStoreTest
     }
 
     @Test
+    void shouldKeepEntriesVerifiableWhenNewerRecordsReplaceThemInPlace() throws IOException
+    {
+        // the writer replaces a stored value in place under one query context: the entry's checksum must follow,
+        // or the next open finds the brand damaged
+        try (ConsentStore store = ConsentStore.open(dataDir, OPTIONS))
+        {
+            final ConsentIndexWriter writer = store.writer();
+            writer.createBrand(BRAND);
+            for (int i = 0; i < 200; i++)
+            {
+                final String phone = String.format(Locale.ROOT, "+90533%07d", i);
+                final String email = "user" + i + "@example.com";
+                assertEquals(ConsentIndexWriter.APPLIED,
+                    apply(writer, "2025-01-01 10:00:00", phone, "BIREYSEL", "MESAJ", "ONAY"));
+                assertEquals(ConsentIndexWriter.APPLIED,
+                    apply(writer, "2025-01-01 10:00:00", email, "BIREYSEL", "EPOSTA", "ONAY"));
+                assertEquals(ConsentIndexWriter.APPLIED,
+                    apply(writer, "2025-01-02 10:00:00", phone, "BIREYSEL", "MESAJ", "RET"));
+                assertEquals(ConsentIndexWriter.APPLIED,
+                    apply(writer, "2025-01-02 10:00:00", email, "BIREYSEL", "EPOSTA", "RET"));
+                assertEquals(ConsentIndexWriter.SUPERSEDED,
+                    apply(writer, "2025-01-01 12:00:00", phone, "BIREYSEL", "MESAJ", "ONAY"));
+            }
+            assertEquals(400, store.brand(BRAND).entries());
+        }
+        try (ConsentStore store = ConsentStore.open(dataDir, OPTIONS))
+        {
+            final BrandIndex brand = store.brand(BRAND);
+            assertNull(brand.unreadyReason(), "verified at open: " + brand.damage());
+            assertEquals(400, brand.entries());
+            final IndexLookup lookup = store.newLookup();
+            for (int i = 0; i < 200; i++)
+            {
+                assertEquals(ConsentStatus.RET, status(lookup, brand, Channel.MESAJ, RecipientType.BIREYSEL,
+                    String.format(Locale.ROOT, "+90533%07d", i)));
+                assertEquals(ConsentStatus.RET, status(lookup, brand, Channel.EPOSTA, RecipientType.BIREYSEL,
+                    "user" + i + "@example.com"));
+            }
+        }
+    }
+
+    @Test
     void shouldLetOnlyOneProcessOpenTheDataDirectory() throws IOException
     {
         try (ConsentStore store = ConsentStore.open(dataDir, OPTIONS))

@@ -33,7 +33,8 @@ import java.util.concurrent.Callable;
     "load-test a server (open loop or max throughput), compare it with Redis, soak it with hostile clients",
     "",
     "prepare writes the load-test brand; open-loop and max drive a server serving it; compare-redis runs " +
-        "iys-filter and Redis side by side; abuse mixes normal load with every kind of hostile client. " +
+        "iys-filter and Redis side by side; abuse mixes normal load with every kind of hostile client; " +
+        "bulk measures import and scrub. " +
         "'iys-filter loadtest <command> --help' describes each."})
 final class LoadTestCommand implements Callable<Integer>
 {
@@ -49,13 +50,14 @@ final class LoadTestCommand implements Callable<Integer>
             .addSubcommand("open-loop", new OpenLoop(out))
             .addSubcommand("max", new Max(out))
             .addSubcommand("compare-redis", new RedisComparison(out, err))
-            .addSubcommand("abuse", new AbuseSoak(out));
+            .addSubcommand("abuse", new AbuseSoak(out))
+            .addSubcommand("bulk", new BulkRates(out));
     }
 
     @Override
     public Integer call()
     {
-        throw new UsageException("expected prepare, open-loop, max, compare-redis or abuse");
+        throw new UsageException("expected prepare, open-loop, max, compare-redis, abuse or bulk");
     }
 
     /**
