@@ -160,6 +160,35 @@ class BinaryFrameHandlerTest
     }
 
     @Test
+    void shouldAnswerEveryFrameOfAReadWhoseAnswersOutgrowTheBufferFirstAllocatedForThem()
+    {
+        // the answer buffer of a read is first sized from the read (twice its bytes, at least 1 KiB); 300 batches of
+        // three answer with ~9 KiB from a read of ~17 KiB, and 700 CHECKs after them push past 25 KiB in all, so the
+        // buffer grows while answers are in it
+        final List<byte[]> frames = new ArrayList<>();
+        for (int i = 0; i < 300; i++)
+        {
+            frames.add(batch(1_000 + i, new String[]{CONSENTED, REJECTED, "05320000000"}, 0));
+        }
+        for (int i = 0; i < 700; i++)
+        {
+            frames.add(check(2_000 + i, i % 2 == 0 ? CONSENTED : REJECTED));
+        }
+        channel.writeInbound(Unpooled.wrappedBuffer(concat(frames.toArray(new byte[0][]))));
+        final List<byte[]> answers = drain(channel);
+        assertEquals(1_000, answers.size());
+        for (int i = 0; i < 300; i++)
+        {
+            assertEquals(List.of(Reason.CONSENT, Reason.REJECTED, Reason.NO_CONSENT),
+                batchReasons(answers.get(i), 1_000 + i));
+        }
+        for (int i = 0; i < 700; i++)
+        {
+            assertCheckResponse(answers.get(300 + i), 2_000 + i, i % 2 == 0 ? Reason.CONSENT : Reason.REJECTED);
+        }
+    }
+
+    @Test
     void shouldAnswerTheCompleteFrameAndKeepTheIncompleteOne()
     {
         final byte[] second = check(21, REJECTED);
