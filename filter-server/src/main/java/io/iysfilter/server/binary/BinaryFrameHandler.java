@@ -100,6 +100,7 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
     private static final long INVALID_BRAND_CODE = 0;
     /** The first protocol version whose HELLO may carry a token. */
     private static final int TOKEN_VERSION = 2;
+    private static final Reason[] REASONS = Reason.values();
 
     private final Decider decider;
     private final ServerCounters counters;
@@ -134,6 +135,8 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
     private boolean paused;
     private long closingSinceNs;
     private int readBytes;
+    /** Decisions of the batch being answered, by reason: counted once per batch, not once per entry. */
+    private final int[] batchTally = new int[REASONS.length];
 
     BinaryFrameHandler(
         final Decider decider,
@@ -476,18 +479,45 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
             entries.wrapRecipient(recipient);
             final Reason reason = brandCode == INVALID_BRAND_CODE ? Reason.INVALID_REQUEST :
                 decider.decide(brand, channel, type, kind, recipient, 0, recipient.capacity(), nowMs);
-            counters.onDecision(Endpoint.BINARY, reason);
-            if (stats != null)
-            {
-                stats.onDecision(reason.allows());
-            }
+            batchTally[reason.ordinal()]++;
             results.next()
                 .verdict(Verdicts.verdictOf(reason.wire()))
                 .reason(reason.wire());
         }
+        countBatch();
         endResponse(FrameDescriptor.MESSAGE_HEADER_OFFSET + MessageHeaderEncoder.ENCODED_LENGTH +
             checkBatchResponse.encodedLength());
         return null;
+    }
+
+    /**
+     * Count the batch just decided, by reason and by verdict, and clear the tally.
+     */
+    private void countBatch()
+    {
+        long allowed = 0;
+        long denied = 0;
+        for (int i = 0; i < REASONS.length; i++)
+        {
+            final int count = batchTally[i];
+            if (count != 0)
+            {
+                batchTally[i] = 0;
+                counters.onDecisions(Endpoint.BINARY, REASONS[i], count);
+                if (REASONS[i].allows())
+                {
+                    allowed += count;
+                }
+                else
+                {
+                    denied += count;
+                }
+            }
+        }
+        if (stats != null)
+        {
+            stats.onDecisions(allowed, denied);
+        }
     }
 
     /**

@@ -300,6 +300,25 @@ class BinaryFrameHandlerTest
     }
 
     @Test
+    void shouldCountEveryDecisionOfABatchByItsReasonOnceEach()
+    {
+        // a batch's decisions are tallied and counted once per batch: the counts must still be per reason, and a
+        // second batch must not count the first one's again
+        final String[] recipients = {CONSENTED, REJECTED, CONSENTED, "05320000000", "not-a-phone", CONSENTED};
+        channel.writeInbound(Unpooled.wrappedBuffer(concat(batch(120, recipients, 0), batch(121, recipients, 0))));
+        assertEquals(2, drain(channel).size());
+        final ServerCounters.Endpoint binary = ServerCounters.Endpoint.BINARY;
+        assertEquals(6, counters.decisions(binary, io.iysfilter.server.decision.Reason.CONSENT));
+        assertEquals(2, counters.decisions(binary, io.iysfilter.server.decision.Reason.REJECTED));
+        assertEquals(2, counters.decisions(binary, io.iysfilter.server.decision.Reason.NO_CONSENT));
+        assertEquals(2, counters.decisions(binary, io.iysfilter.server.decision.Reason.INVALID_RECIPIENT));
+        channel.writeInbound(Unpooled.wrappedBuffer(check(122, REJECTED)));
+        assertCheckResponse(single(channel), 122, Reason.REJECTED);
+        assertEquals(3, counters.decisions(binary, io.iysfilter.server.decision.Reason.REJECTED));
+        assertEquals(6, counters.decisions(binary, io.iysfilter.server.decision.Reason.CONSENT));
+    }
+
+    @Test
     void shouldRefuseABatchOverTheLimitButKeepTheConnection()
     {
         final String[] recipients = new String[Limits.MAX_BATCH_ENTRIES + 1];
