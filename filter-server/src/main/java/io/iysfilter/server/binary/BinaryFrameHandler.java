@@ -594,9 +594,9 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
     {
         if (pending == null)
         {
-            // Sized for what this read can answer (an answer is no longer than the CHECK it answers; a batch asks
-            // for its largest answer), not for the flush threshold: a 64 KiB buffer per read cost the pooled
-            // allocator ~4 % of the event loop under pipelined CHECKs (docs/PERFORMANCE.md). Grows when needed.
+            // Sized for what this read can answer (a CHECK's answer is about as long as the CHECK; a batch asks for
+            // its largest answer), not for the flush threshold: a 64 KiB buffer per read cost the pooled allocator
+            // ~4 % of the event loop under pipelined CHECKs (docs/PERFORMANCE.md §10). Grows when a read needs more.
             pending = allocator.directBuffer(Math.max(maxLength,
                 Math.min(FLUSH_THRESHOLD, Math.max(MIN_RESPONSE_BUFFER, 2 * readBytes))));
         }
