@@ -89,13 +89,6 @@ public final class RecipientParser
         {
             return out.kind;
         }
-        // Phones first, in one pass: a phone refuses '@' (it refuses every byte but digits, '+' and its separators),
-        // so an address with an '@' always falls through to the e-mail rules, and a phone is not scanned twice.
-        final int phone = parsePhone(buffer, start, end, out);
-        if (phone != ParsedRecipient.INVALID)
-        {
-            return phone;
-        }
         for (int i = start; i < end; i++)
         {
             if (buffer.getByte(i) == '@')
@@ -103,7 +96,7 @@ public final class RecipientParser
                 return parseEmail(buffer, start, end, out);
             }
         }
-        return out.kind;
+        return parsePhone(buffer, start, end, out);
     }
 
     /**
