@@ -62,6 +62,14 @@ public final class ImportCommand implements Callable<Integer>
         description = "sizing of a new brand's phone and e-mail maps, 1000..4000000000 (default 10000000)")
     private long entries = IndexOptions.DEFAULT_ENTRIES_PER_MAP;
 
+    @Option(names = "--phone-entries", paramLabel = "N",
+        description = "sizing of a new brand's phone map alone, 1000..4000000000 (default: --entries-per-map)")
+    private Long phoneEntries;
+
+    @Option(names = "--email-entries", paramLabel = "N",
+        description = "sizing of a new brand's e-mail map alone, 1000..4000000000 (default: --entries-per-map)")
+    private Long emailEntries;
+
     @Option(names = "--disk-reserve-mb", paramLabel = "N",
         description = "refuse changes while the data directory's file system has less than N MiB usable " +
             "(default 256; 0: no guard)")
@@ -84,6 +92,10 @@ public final class ImportCommand implements Callable<Integer>
     public Integer call() throws Exception
     {
         UsageException.inRange("entries-per-map", entries, 1_000, 4_000_000_000L);
+        final long phones = phoneEntries != null ? phoneEntries : entries;
+        final long emails = emailEntries != null ? emailEntries : entries;
+        UsageException.inRange("phone-entries", phones, 1_000, 4_000_000_000L);
+        UsageException.inRange("email-entries", emails, 1_000, 4_000_000_000L);
         UsageException.inRange("disk-reserve-mb", reserveMib, 0, 1L << 30);
         if (!"masked".equals(logRecipients) && !"full".equals(logRecipients))
         {
@@ -92,7 +104,8 @@ public final class ImportCommand implements Callable<Integer>
         final IndexKey key = IndexKey.forDataDirectory(keyFile != null ? keyFile : IndexKey.defaultFile(dataDir),
             dataDir);
         final DailyFileImporter.Report report = importFile(dataDir, brand,
-            IndexOptions.withEntries(entries).withDiskReserve(reserveMib * MIB).withKey(key), file, err);
+            IndexOptions.withEntries(entries).withMapEntries(phones, emails).withDiskReserve(reserveMib * MIB)
+                .withKey(key), file, err);
         out.printf("imported %s into brand %d: %,d lines, %,d applied, %,d superseded, %,d rejected in %.1f s%n",
             file, brand, report.lines(), report.applied(), report.superseded(), report.rejected(),
             report.elapsedNs() / 1e9);

@@ -239,6 +239,11 @@ final class ServeSettings
         final long skewMs = Setting.MAX_FUTURE_SKEW.value(settings);
         final Set<Long> unbounded = new HashSet<>(Setting.UNBOUNDED_BRANDS.value(settings));
         final long entries = Setting.ENTRIES_PER_MAP.value(settings);
+        // each map sized apart when asked, else by entries-per-map as before
+        final long phoneEntries = settings.containsKey(Setting.PHONE_ENTRIES.name()) ?
+            Setting.PHONE_ENTRIES.value(settings) : entries;
+        final long emailEntries = settings.containsKey(Setting.EMAIL_ENTRIES.name()) ?
+            Setting.EMAIL_ENTRIES.value(settings) : entries;
         final long reserveMib = Setting.DISK_RESERVE_MB.value(settings);
         final boolean tacir = Setting.TACIR_REQUIRES_RECORD.value(settings);
         final String brandMap = Setting.MILTER_BRAND_MAP.value(settings);
@@ -308,7 +313,7 @@ final class ServeSettings
             .tls(tls(settings))
             .indexOptions(new IndexOptions(entries, IndexOptions.DEFAULT_MAX_BLOAT_FACTOR,
                 brand -> unbounded.contains(brand) ? 0 : boundMs).withMaxFutureSkewMs(skewMs)
-                .withDiskReserve(reserveMib * MIB));
+                .withDiskReserve(reserveMib * MIB).withMapEntries(phoneEntries, emailEntries));
     }
 
     /**

@@ -151,6 +151,12 @@ final class Setting<T>
         "from the future would beat every real one); cannot be off");
     static final Setting<Long> ENTRIES_PER_MAP = of("entries-per-map", "N", range(1_000, 4_000_000_000L),
         Long.toString(IndexOptions.DEFAULT_ENTRIES_PER_MAP), "sizing of a new brand's phone and e-mail maps");
+    static final Setting<Long> PHONE_ENTRIES = of("phone-entries", "N", range(1_000, 4_000_000_000L),
+        Long.toString(IndexOptions.DEFAULT_ENTRIES_PER_MAP), "sizing of a new brand's phone map alone (a brand's " +
+        "file reserves disk for it at once)").shownAs("`entries-per-map`");
+    static final Setting<Long> EMAIL_ENTRIES = of("email-entries", "N", range(1_000, 4_000_000_000L),
+        Long.toString(IndexOptions.DEFAULT_ENTRIES_PER_MAP), "sizing of a new brand's e-mail map alone")
+        .shownAs("`entries-per-map`");
     static final Setting<Long> DISK_RESERVE_MB = of("disk-reserve-mb", "N", range(0, 1L << 30),
         Long.toString(IndexOptions.DEFAULT_DISK_RESERVE_BYTES / MIB),
         "MiB the data directory's file system keeps usable: below it every change and opt-out is refused as " +

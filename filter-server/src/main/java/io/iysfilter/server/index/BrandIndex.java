@@ -116,7 +116,8 @@ public final class BrandIndex implements BrandState, AutoCloseable
         final BrandMeta meta = new BrandMeta();
         meta.brandCode = brandCode;
         meta.keyCheck = options.key().checkValue(brandCode);
-        meta.entriesPerMap = options.entriesPerMap();
+        meta.phoneEntries = options.phoneEntries();
+        meta.emailEntries = options.emailEntries();
         meta.open = true;
         meta.write(directory);
         final BrandIndex index = openMaps(directory, meta, options, false, null);
@@ -228,12 +229,12 @@ public final class BrandIndex implements BrandState, AutoCloseable
         };
         final ChronicleMap<LongValue, ConsentValue> phones = persist(
             ChronicleMap.of(LongValue.class, ConsentValue.class), directory.resolve(PHONE_FILE),
-            "phone-" + meta.brandCode, meta.entriesPerMap, options, recover, listener);
+            "phone-" + meta.brandCode, meta.phoneEntries, options, recover, listener);
         try
         {
             final ChronicleMap<EmailKey, ConsentValue> emails = persist(
                 ChronicleMap.of(EmailKey.class, ConsentValue.class), directory.resolve(EMAIL_FILE),
-                "email-" + meta.brandCode, meta.entriesPerMap, options, recover, listener);
+                "email-" + meta.brandCode, meta.emailEntries, options, recover, listener);
             final long boundMs = options.freshnessBound().applyAsLong(meta.brandCode);
             return new BrandIndex(meta.brandCode, directory, meta, phones, emails,
                 options.key().brandKeys(meta.brandCode), boundMs, recover);

@@ -10,9 +10,9 @@ import java.util.Properties;
 
 /**
  * The small text file {@code brand.meta} beside a brand's maps: format version, brand code, the check value of the
- * key its keys were derived with ({@link IndexKey}), sizing, the newest creationDate held, the feed watermark, and
- * whether the index was closed cleanly. Written atomically
- * (temporary file, fsync, rename), so a crash leaves either the old or the new content.
+ * key its keys were derived with ({@link IndexKey}), each map's sizing, the newest creationDate held, the feed
+ * watermark, and whether the index was closed cleanly. Written atomically (temporary file, fsync, rename), so a crash
+ * leaves either the old or the new content.
  */
 final class BrandMeta
 {
@@ -22,7 +22,8 @@ final class BrandMeta
 
     long brandCode;
     String keyCheck;
-    long entriesPerMap;
+    long phoneEntries;
+    long emailEntries;
     long newestCreationMs;
     long watermarkMs;
     boolean open;
@@ -49,7 +50,10 @@ final class BrandMeta
         final BrandMeta meta = new BrandMeta();
         meta.brandCode = Long.parseLong(properties.getProperty("brand"));
         meta.keyCheck = properties.getProperty("keyCheck", "");
-        meta.entriesPerMap = Long.parseLong(properties.getProperty("entriesPerMap"));
+        // phoneEntries and emailEntries since per-map sizing; an older brand has one entriesPerMap for both
+        final String both = properties.getProperty("entriesPerMap");
+        meta.phoneEntries = Long.parseLong(properties.getProperty("phoneEntries", both));
+        meta.emailEntries = Long.parseLong(properties.getProperty("emailEntries", both));
         meta.newestCreationMs = Long.parseLong(properties.getProperty("newestCreationMs", "0"));
         meta.watermarkMs = Long.parseLong(properties.getProperty("watermarkMs", "0"));
         meta.open = "open".equals(properties.getProperty("state"));
@@ -62,7 +66,10 @@ final class BrandMeta
         properties.setProperty("format", Integer.toString(FORMAT));
         properties.setProperty("brand", Long.toString(brandCode));
         properties.setProperty("keyCheck", keyCheck);
-        properties.setProperty("entriesPerMap", Long.toString(entriesPerMap));
+        properties.setProperty("phoneEntries", Long.toString(phoneEntries));
+        properties.setProperty("emailEntries", Long.toString(emailEntries));
+        // for a server from before per-map sizing (it only reads this key; the maps keep their own sizing)
+        properties.setProperty("entriesPerMap", Long.toString(Math.max(phoneEntries, emailEntries)));
         properties.setProperty("newestCreationMs", Long.toString(newestCreationMs));
         properties.setProperty("watermarkMs", Long.toString(watermarkMs));
         properties.setProperty("state", open ? "open" : "closed");

@@ -354,7 +354,8 @@ public final class ConsentStore implements AutoCloseable
         copy.putAll(brands);
         copy.put(brandCode, created);
         brands = copy;
-        LOG.info("created brand index: brand={}, entriesPerMap={}", brandCode, options.entriesPerMap());
+        LOG.info("created brand index: brand={}, phoneEntries={}, emailEntries={}", brandCode,
+            options.phoneEntries(), options.emailEntries());
         return created;
     }
 

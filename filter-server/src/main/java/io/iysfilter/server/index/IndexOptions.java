@@ -6,8 +6,10 @@ import java.util.function.LongUnaryOperator;
 /**
  * How brand indexes are sized, judged fresh, validated and verified, and how much disk the writer leaves free.
  *
- * @param entriesPerMap     entries each of a new brand's two maps (phones, e-mails) is sized for.
- * @param maxBloatFactor    how far past {@code entriesPerMap} a map may grow, slower, before puts fail (Chronicle).
+ * @param phoneEntries      entries a new brand's phone map is sized for.
+ * @param emailEntries      entries a new brand's e-mail map is sized for (a brand's phones and e-mails are sized
+ *                          apart: a brand of mostly phones need not reserve as much for e-mails).
+ * @param maxBloatFactor    how far past its sizing a map may grow, slower, before puts fail (Chronicle).
  * @param freshnessBound    milliseconds a brand's data may age before commercial answers become STALE, per brand
  *                          code; 0 or less switches the bound off for that brand.
  * @param maxFutureSkewMs   how far past this server's clock a record's creationDate may lie before the writer
@@ -24,7 +26,8 @@ import java.util.function.LongUnaryOperator;
  *                          opened without one ({@link #withKey}).
  */
 public record IndexOptions(
-    long entriesPerMap,
+    long phoneEntries,
+    long emailEntries,
     double maxBloatFactor,
     LongUnaryOperator freshnessBound,
     long maxFutureSkewMs,
@@ -55,9 +58,10 @@ public record IndexOptions(
      */
     public IndexOptions
     {
-        if (entriesPerMap < 1)
+        if (phoneEntries < 1 || emailEntries < 1)
         {
-            throw new IllegalArgumentException("entriesPerMap: " + entriesPerMap + " (expected: >= 1)");
+            throw new IllegalArgumentException("phoneEntries: " + phoneEntries + ", emailEntries: " + emailEntries +
+                " (expected: >= 1)");
         }
         if (maxBloatFactor < 1.0 || maxBloatFactor > 1000.0)
         {
@@ -81,14 +85,14 @@ public record IndexOptions(
      * Options with the default skew, the system clock, checksums on, the default verification threshold, the
      * default disk reserve, and no key yet ({@link #withKey}).
      *
-     * @param entriesPerMap  sizing of new maps.
+     * @param entriesPerMap  sizing of new maps, phones and e-mails alike.
      * @param maxBloatFactor growth allowance.
      * @param freshnessBound freshness bound per brand code.
      */
     public IndexOptions(final long entriesPerMap, final double maxBloatFactor, final LongUnaryOperator freshnessBound)
     {
-        this(entriesPerMap, maxBloatFactor, freshnessBound, DEFAULT_MAX_FUTURE_SKEW_MS, System::currentTimeMillis,
-            true, DEFAULT_SYNC_VERIFY_ENTRIES, DEFAULT_DISK_RESERVE_BYTES, null);
+        this(entriesPerMap, entriesPerMap, maxBloatFactor, freshnessBound, DEFAULT_MAX_FUTURE_SKEW_MS,
+            System::currentTimeMillis, true, DEFAULT_SYNC_VERIFY_ENTRIES, DEFAULT_DISK_RESERVE_BYTES, null);
     }
 
     /**
@@ -101,13 +105,24 @@ public record IndexOptions(
     }
 
     /**
+     * @param phones sizing of a new brand's phone map.
+     * @param emails sizing of a new brand's e-mail map.
+     * @return a copy with that sizing.
+     */
+    public IndexOptions withMapEntries(final long phones, final long emails)
+    {
+        return new IndexOptions(phones, emails, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs, checksums,
+            syncVerifyEntries, diskReserveBytes, key);
+    }
+
+    /**
      * @param skewMs how far ahead of the clock a creationDate may lie.
      * @return a copy with that skew.
      */
     public IndexOptions withMaxFutureSkewMs(final long skewMs)
     {
-        return new IndexOptions(entriesPerMap, maxBloatFactor, freshnessBound, skewMs, clockMs, checksums,
-            syncVerifyEntries, diskReserveBytes, key);
+        return new IndexOptions(phoneEntries, emailEntries, maxBloatFactor, freshnessBound, skewMs, clockMs,
+            checksums, syncVerifyEntries, diskReserveBytes, key);
     }
 
     /**
@@ -116,8 +131,8 @@ public record IndexOptions(
      */
     public IndexOptions withClock(final LongSupplier clock)
     {
-        return new IndexOptions(entriesPerMap, maxBloatFactor, freshnessBound, maxFutureSkewMs, clock, checksums,
-            syncVerifyEntries, diskReserveBytes, key);
+        return new IndexOptions(phoneEntries, emailEntries, maxBloatFactor, freshnessBound, maxFutureSkewMs, clock,
+            checksums, syncVerifyEntries, diskReserveBytes, key);
     }
 
     /**
@@ -126,8 +141,8 @@ public record IndexOptions(
      */
     public IndexOptions withChecksums(final boolean on)
     {
-        return new IndexOptions(entriesPerMap, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs, on,
-            syncVerifyEntries, diskReserveBytes, key);
+        return new IndexOptions(phoneEntries, emailEntries, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs,
+            on, syncVerifyEntries, diskReserveBytes, key);
     }
 
     /**
@@ -136,8 +151,8 @@ public record IndexOptions(
      */
     public IndexOptions withSyncVerifyEntries(final long entries)
     {
-        return new IndexOptions(entriesPerMap, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs, checksums,
-            entries, diskReserveBytes, key);
+        return new IndexOptions(phoneEntries, emailEntries, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs,
+            checksums, entries, diskReserveBytes, key);
     }
 
     /**
@@ -146,8 +161,8 @@ public record IndexOptions(
      */
     public IndexOptions withDiskReserve(final long reserveBytes)
     {
-        return new IndexOptions(entriesPerMap, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs, checksums,
-            syncVerifyEntries, reserveBytes, key);
+        return new IndexOptions(phoneEntries, emailEntries, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs,
+            checksums, syncVerifyEntries, reserveBytes, key);
     }
 
     /**
@@ -156,7 +171,7 @@ public record IndexOptions(
      */
     public IndexOptions withKey(final IndexKey indexKey)
     {
-        return new IndexOptions(entriesPerMap, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs, checksums,
-            syncVerifyEntries, diskReserveBytes, indexKey);
+        return new IndexOptions(phoneEntries, emailEntries, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs,
+            checksums, syncVerifyEntries, diskReserveBytes, indexKey);
     }
 }

@@ -190,6 +190,19 @@ public final class ServerCounters
     }
 
     /**
+     * Count several decisions of one reason at once (a batch's, tallied by its handler): one update instead of one
+     * per decision.
+     *
+     * @param endpoint where.
+     * @param reason   the decision.
+     * @param count    how many, at least 0.
+     */
+    public void onDecisions(final Endpoint endpoint, final Reason reason, final long count)
+    {
+        decisions[endpoint.ordinal()][reason.ordinal()].add(count);
+    }
+
+    /**
      * Record how long the server took over one request, from its decoded form to its encoded answer (network and
      * queueing excluded). Not recorded until {@link #bindTo(MeterRegistry)}.
      * <p>

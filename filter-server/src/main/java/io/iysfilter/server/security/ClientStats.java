@@ -39,6 +39,18 @@ public final class ClientStats
     }
 
     /**
+     * Count a batch's decisions at once.
+     *
+     * @param allowedCount how many were ALLOW.
+     * @param deniedCount  how many were DENY.
+     */
+    public void onDecisions(final long allowedCount, final long deniedCount)
+    {
+        allowed.add(allowedCount);
+        denied.add(deniedCount);
+    }
+
+    /**
      * Count a request refused because its client could not be authenticated (HTTP 401, ERROR UNAUTHORISED).
      */
     public void onUnauthorised()

@@ -160,6 +160,35 @@ class BinaryFrameHandlerTest
     }
 
     @Test
+    void shouldAnswerEveryFrameOfAReadWhoseAnswersOutgrowTheBufferFirstAllocatedForThem()
+    {
+        // the answer buffer of a read is first sized from the read (twice its bytes, at least 1 KiB); 300 batches of
+        // three answer with ~9 KiB from a read of ~17 KiB, and 700 CHECKs after them push past 25 KiB in all, so the
+        // buffer grows while answers are in it
+        final List<byte[]> frames = new ArrayList<>();
+        for (int i = 0; i < 300; i++)
+        {
+            frames.add(batch(1_000 + i, new String[]{CONSENTED, REJECTED, "05320000000"}, 0));
+        }
+        for (int i = 0; i < 700; i++)
+        {
+            frames.add(check(2_000 + i, i % 2 == 0 ? CONSENTED : REJECTED));
+        }
+        channel.writeInbound(Unpooled.wrappedBuffer(concat(frames.toArray(new byte[0][]))));
+        final List<byte[]> answers = drain(channel);
+        assertEquals(1_000, answers.size());
+        for (int i = 0; i < 300; i++)
+        {
+            assertEquals(List.of(Reason.CONSENT, Reason.REJECTED, Reason.NO_CONSENT),
+                batchReasons(answers.get(i), 1_000 + i));
+        }
+        for (int i = 0; i < 700; i++)
+        {
+            assertCheckResponse(answers.get(300 + i), 2_000 + i, i % 2 == 0 ? Reason.CONSENT : Reason.REJECTED);
+        }
+    }
+
+    @Test
     void shouldAnswerTheCompleteFrameAndKeepTheIncompleteOne()
     {
         final byte[] second = check(21, REJECTED);
@@ -268,6 +297,25 @@ class BinaryFrameHandlerTest
         }
         assertEquals(List.of(Reason.CONSENT, Reason.REJECTED, Reason.NO_CONSENT, Reason.INVALID_RECIPIENT,
             Reason.INVALID_REQUEST), reasons, "the last entry names channel code 9");
+    }
+
+    @Test
+    void shouldCountEveryDecisionOfABatchByItsReasonOnceEach()
+    {
+        // a batch's decisions are tallied and counted once per batch: the counts must still be per reason, and a
+        // second batch must not count the first one's again
+        final String[] recipients = {CONSENTED, REJECTED, CONSENTED, "05320000000", "not-a-phone", CONSENTED};
+        channel.writeInbound(Unpooled.wrappedBuffer(concat(batch(120, recipients, 0), batch(121, recipients, 0))));
+        assertEquals(2, drain(channel).size());
+        final ServerCounters.Endpoint binary = ServerCounters.Endpoint.BINARY;
+        assertEquals(6, counters.decisions(binary, io.iysfilter.server.decision.Reason.CONSENT));
+        assertEquals(2, counters.decisions(binary, io.iysfilter.server.decision.Reason.REJECTED));
+        assertEquals(2, counters.decisions(binary, io.iysfilter.server.decision.Reason.NO_CONSENT));
+        assertEquals(2, counters.decisions(binary, io.iysfilter.server.decision.Reason.INVALID_RECIPIENT));
+        channel.writeInbound(Unpooled.wrappedBuffer(check(122, REJECTED)));
+        assertCheckResponse(single(channel), 122, Reason.REJECTED);
+        assertEquals(3, counters.decisions(binary, io.iysfilter.server.decision.Reason.REJECTED));
+        assertEquals(6, counters.decisions(binary, io.iysfilter.server.decision.Reason.CONSENT));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.iysfilter.server.cli;
 
 import io.iysfilter.server.FilterServer;
+import io.iysfilter.server.index.IndexOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -179,6 +180,29 @@ class ServeSettingsTest
         final UsageException off = assertThrows(UsageException.class, () -> ServeSettings.toContext(read(
             parse("--data-dir", dir.toString()), Map.of("IYS_FILTER_MAX_FUTURE_SKEW", "off")).values()));
         assertTrue(off.getMessage().startsWith("max-future-skew: 'off'"), off.getMessage());
+    }
+
+    @Test
+    void shouldSizePhonesAndEmailsApartOrByEntriesPerMap() throws Exception
+    {
+        final IndexOptions defaults = resolve(parse("--data-dir", dir.toString())).indexOptions();
+        assertEquals(IndexOptions.DEFAULT_ENTRIES_PER_MAP, defaults.phoneEntries());
+        assertEquals(IndexOptions.DEFAULT_ENTRIES_PER_MAP, defaults.emailEntries());
+        final IndexOptions both = resolve(parse("--data-dir", dir.toString(), "--entries-per-map", "5000"))
+            .indexOptions();
+        assertEquals(5_000, both.phoneEntries());
+        assertEquals(5_000, both.emailEntries());
+        final IndexOptions apart = resolve(parse("--data-dir", dir.toString(), "--entries-per-map", "5000",
+            "--email-entries", "2000")).indexOptions();
+        assertEquals(5_000, apart.phoneEntries());
+        assertEquals(2_000, apart.emailEntries());
+        final IndexOptions phones = resolve(parse("--data-dir", dir.toString(), "--phone-entries", "75000000",
+            "--email-entries", "25000000")).indexOptions();
+        assertEquals(75_000_000, phones.phoneEntries());
+        assertEquals(25_000_000, phones.emailEntries());
+        final CommandLine.ParameterException small = assertThrows(CommandLine.ParameterException.class,
+            () -> parse("--data-dir", dir.toString(), "--phone-entries", "10"));
+        assertTrue(small.getMessage().contains("phone-entries: 10 (expected: 1000.."), small.getMessage());
     }
 
     @Test
