@@ -227,8 +227,8 @@ final class BulkRates implements Callable<Integer>
         final Path allowed = workDir.resolve("allowed.csv");
         final Path denied = workDir.resolve("denied.csv");
         final List<String> serveArgs = List.of("--data-dir", data.toString(), "--port", Integer.toString(port),
-            "--http-port", Integer.toString(httpPort), "--milter-port", "off", "--unbounded-brands",
-            Long.toString(Workload.BRAND), "--entries-per-map", Long.toString(Math.max(10_000,
+            "--http-port", Integer.toString(httpPort), "--milter-port", "off", "--resp-port", "off",
+            "--unbounded-brands", Long.toString(Workload.BRAND), "--entries-per-map", Long.toString(Math.max(10_000,
                 workload.recipients())));
         out.println("starting iys-filter (log: " + outDir.resolve("server.log") + ")...");
         final ChildRun run;
