@@ -162,10 +162,11 @@ final class Setting<T>
         "MiB the data directory's file system keeps usable: below it every change and opt-out is refused as " +
         "\"disk full\" (opt-outs get 507) instead of growing a map into space that is not there; `0` switches the " +
         "guard off (docs/OPERATIONS.md \"When the disk fills up\")");
-    // --- TLS on the binary and HTTP listeners (docs/OPERATIONS.md "TLS"); on when tls-cert-file is set ---
+    // --- TLS on the binary, HTTP and RESP listeners (docs/OPERATIONS.md "TLS"); on when tls-cert-file is set ---
     static final Setting<String> TLS_CERT_FILE = of("tls-cert-file", "FILE", Setting::text, "",
-        "PEM certificate chain, the server's first: the binary and HTTP listeners then speak TLS only (the milter " +
-        "stays plaintext); refused at start when unreadable, expired or not the key's").shownAs("(none: plaintext)");
+        "PEM certificate chain, the server's first: the binary, HTTP and RESP listeners then speak TLS only (the " +
+        "milter stays plaintext); refused at start when unreadable, expired or not the key's")
+        .shownAs("(none: plaintext)");
     static final Setting<String> TLS_KEY_FILE = of("tls-key-file", "FILE", Setting::text, "",
         "the certificate's private key, PEM PKCS#8 unencrypted (`BEGIN PRIVATE KEY`); a warning when group or " +
         "others may read it").shownAs("(required with `tls-cert-file`)");
