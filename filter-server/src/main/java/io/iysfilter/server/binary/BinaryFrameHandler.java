@@ -21,6 +21,7 @@ import io.iysfilter.server.decision.MessageKind;
 import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.decision.RecipientType;
 import io.iysfilter.server.logging.LogLimiter;
+import io.iysfilter.server.metrics.DecisionTally;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServerCounters.Endpoint;
 import io.iysfilter.server.metrics.ServerCounters.RequestType;
@@ -100,7 +101,6 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
     private static final long INVALID_BRAND_CODE = 0;
     /** The first protocol version whose HELLO may carry a token. */
     private static final int TOKEN_VERSION = 2;
-    private static final Reason[] REASONS = Reason.values();
 
     private final Decider decider;
     private final ServerCounters counters;
@@ -136,7 +136,7 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
     private long closingSinceNs;
     private int readBytes;
     /** Decisions of the batch being answered, by reason: counted once per batch, not once per entry. */
-    private final int[] batchTally = new int[REASONS.length];
+    private final DecisionTally tally = new DecisionTally();
 
     BinaryFrameHandler(
         final Decider decider,
@@ -479,45 +479,15 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
             entries.wrapRecipient(recipient);
             final Reason reason = brandCode == INVALID_BRAND_CODE ? Reason.INVALID_REQUEST :
                 decider.decide(brand, channel, type, kind, recipient, 0, recipient.capacity(), nowMs);
-            batchTally[reason.ordinal()]++;
+            tally.add(reason);
             results.next()
                 .verdict(Verdicts.verdictOf(reason.wire()))
                 .reason(reason.wire());
         }
-        countBatch();
+        tally.countAndClear(counters, Endpoint.BINARY, stats);
         endResponse(FrameDescriptor.MESSAGE_HEADER_OFFSET + MessageHeaderEncoder.ENCODED_LENGTH +
             checkBatchResponse.encodedLength());
         return null;
-    }
-
-    /**
-     * Count the batch just decided, by reason and by verdict, and clear the tally.
-     */
-    private void countBatch()
-    {
-        long allowed = 0;
-        long denied = 0;
-        for (int i = 0; i < REASONS.length; i++)
-        {
-            final int count = batchTally[i];
-            if (count != 0)
-            {
-                batchTally[i] = 0;
-                counters.onDecisions(Endpoint.BINARY, REASONS[i], count);
-                if (REASONS[i].allows())
-                {
-                    allowed += count;
-                }
-                else
-                {
-                    denied += count;
-                }
-            }
-        }
-        if (stats != null)
-        {
-            stats.onDecisions(allowed, denied);
-        }
     }
 
     /**

@@ -72,7 +72,9 @@ public final class ServerCounters
         /** No complete command for {@code resp-idle-timeout}: closed. */
         IDLE_TIMEOUT,
         /** A command begun and not complete within {@code resp-command-timeout}: closed. */
-        COMMAND_TIMEOUT
+        COMMAND_TIMEOUT,
+        /** A command that failed inside the server (e.g. an I/O error of the index): {@code -ERR}, then closed. */
+        INTERNAL
     }
 
     /** Why a milter connection was closed or a message tempfailed on our side. */

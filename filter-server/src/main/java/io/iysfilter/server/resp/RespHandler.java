@@ -7,6 +7,7 @@ import io.iysfilter.server.decision.MessageKind;
 import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.decision.RecipientType;
 import io.iysfilter.server.logging.LogLimiter;
+import io.iysfilter.server.metrics.DecisionTally;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServerCounters.Endpoint;
 import io.iysfilter.server.metrics.ServerCounters.RequestType;
@@ -97,6 +98,8 @@ final class RespHandler extends ByteToMessageDecoder
     private static final Logger LOG = LoggerFactory.getLogger(RespHandler.class);
     private static final LogLimiter UNEXPECTED = LogLimiter.everyTenSeconds();
     private static final int FLUSH_THRESHOLD = 64 * 1024;
+    /** The smallest reply buffer a read starts with; it grows as its replies need. */
+    private static final int MIN_REPLY_BUFFER = 256;
     private static final int MORE = 0;
     private static final int DONE = 1;
     private static final int BAD = 2;
@@ -137,6 +140,9 @@ final class RespHandler extends ByteToMessageDecoder
 
     private static final byte[] TYPE = RespReplies.ascii("TYPE");
     private static final byte[] KIND = RespReplies.ascii("KIND");
+    /** First words of an HTTP request: a browser made to post to this port (cross-protocol scripting). */
+    private static final byte[] HTTP_POST = RespReplies.ascii("POST");
+    private static final byte[] HTTP_HOST = RespReplies.ascii("HOST:");
     /** The channels in the order of {@link #CHANNELS}: {@code values()} copies its array at every call. */
     private static final Channel[] CHANNEL_VALUES = Channel.values();
     private static final byte[][] CHANNELS = new byte[CHANNEL_VALUES.length][];
@@ -199,6 +205,9 @@ final class RespHandler extends ByteToMessageDecoder
 
     private ByteBufAllocator allocator;
     private ByteBuf pending;
+    private final DecisionTally tally = new DecisionTally();
+    /** Bytes readable when this read's decoding began, to size its reply buffer. */
+    private int readBytes;
     private boolean closing;
     private long commandStartNs;
     private Ticker ticker;
@@ -244,6 +253,7 @@ final class RespHandler extends ByteToMessageDecoder
         final long nowMs = System.currentTimeMillis();
         commandStartNs = System.nanoTime();
         final long tickNs = ticker.nanoTime();
+        readBytes = in.readableBytes();
         boolean completed = false;
         while (in.isReadable() && !closing)
         {
@@ -262,7 +272,7 @@ final class RespHandler extends ByteToMessageDecoder
             final int consumed = scan;
             if (argc > 0)
             {
-                execute(ctx, in, base, nowMs);
+                executeGuarded(ctx, in, base, nowMs);
             }
             if (closing)
             {
@@ -496,6 +506,13 @@ final class RespHandler extends ByteToMessageDecoder
             {
                 i++;
             }
+            if (i - start > RespEndpoint.MAX_BULK_LENGTH)
+            {
+                // the same bound as a bulk string's: names, tokens and recipients are short
+                problem = "Protocol error: inline argument too long (expected: at most " +
+                    RespEndpoint.MAX_BULK_LENGTH + " bytes)";
+                return BAD;
+            }
             if (count < RespEndpoint.MAX_ARGUMENTS)
             {
                 argStart[count] = start;
@@ -518,9 +535,53 @@ final class RespHandler extends ByteToMessageDecoder
     // ------------------------------------------------------------------------------------------------------------
     // commands
 
+    /**
+     * Run one command; whatever it throws (a lookup on a damaged map, an {@link Error} from a mapped file) is
+     * counted, answered with one {@code -ERR} in place of the command's partial reply, after the replies of the
+     * commands before it, and the connection closed: never a missing reply the client would wait for.
+     */
+    private void executeGuarded(
+        final ChannelHandlerContext ctx, final ByteBuf in, final int base, final long nowMs)
+    {
+        final int mark = pending == null ? 0 : pending.writerIndex();
+        try
+        {
+            execute(ctx, in, base, nowMs);
+        }
+        catch (final Throwable ex)
+        {
+            if (pending != null)
+            {
+                pending.writerIndex(Math.min(mark, pending.writerIndex()));
+            }
+            final long suppressed = UNEXPECTED.tryAcquire(System.nanoTime());
+            if (suppressed >= 0)
+            {
+                LOG.warn("RESP command failed, connection closed: remote={}, suppressedSinceLast={}",
+                    ctx.channel().remoteAddress(), suppressed, ex);
+            }
+            error(RespError.INTERNAL, "ERR internal error: the command was not decided; treat it as DENY");
+            closeAfterReplies(ctx);
+        }
+    }
+
     private void execute(final ChannelHandlerContext ctx, final ByteBuf in, final int base, final long nowMs)
     {
         final int command = oversize ? oversizeCommand : commandOf(in, base + argStart[0], argLength[0]);
+        if (command == UNKNOWN && !oversize && (is(in, base, 0, HTTP_POST) || is(in, base, 0, HTTP_HOST)))
+        {
+            // a web page can make a browser POST to 127.0.0.1:7703, and every line of the body would be a command:
+            // closed without a reply, as Redis does
+            counters.onRespError(RespError.PROTOCOL);
+            final long suppressed = UNEXPECTED.tryAcquire(System.nanoTime());
+            if (suppressed >= 0)
+            {
+                LOG.warn("RESP connection sent an HTTP request line (a browser made to post to this port?), " +
+                    "closed: remote={}, suppressedSinceLast={}", ctx.channel().remoteAddress(), suppressed);
+            }
+            closeAfterReplies(ctx);
+            return;
+        }
         if (auth != null && client == null && command != AUTH && command != HELLO && command != QUIT)
         {
             counters.onRequest(Endpoint.RESP, RequestType.OTHER);
@@ -569,24 +630,30 @@ final class RespHandler extends ByteToMessageDecoder
         }
         if ((argc - 4) % 2 != 0)
         {
-            syntaxError();
+            syntaxError(CHECK);
             return;
         }
         RecipientType type = RecipientType.UNSPECIFIED;
         MessageKind kind = MessageKind.COMMERCIAL;
+        boolean typeSeen = false;
+        boolean kindSeen = false;
         for (int i = 4; i < argc; i += 2)
         {
-            if (is(in, base, i, TYPE))
+            // each option at most once: with "last one wins", a KIND TRANSACTIONAL appended after a caller's KIND
+            // COMMERCIAL would turn a commercial message into an exempt ALLOW
+            if (!typeSeen && is(in, base, i, TYPE))
             {
+                typeSeen = true;
                 type = typeOf(in, base, i + 1);
             }
-            else if (is(in, base, i, KIND))
+            else if (!kindSeen && is(in, base, i, KIND))
             {
+                kindSeen = true;
                 kind = kindOf(in, base, i + 1);
             }
             else
             {
-                syntaxError();
+                syntaxError(CHECK);
                 return;
             }
         }
@@ -617,20 +684,31 @@ final class RespHandler extends ByteToMessageDecoder
         }
         RecipientType type = RecipientType.UNSPECIFIED;
         MessageKind kind = MessageKind.COMMERCIAL;
+        boolean typeSeen = false;
+        boolean kindSeen = false;
         int first = 3;
         while (first + 1 < argc)
         {
-            if (is(in, base, first, TYPE))
+            final boolean isType = is(in, base, first, TYPE);
+            final boolean isKind = !isType && is(in, base, first, KIND);
+            if (!isType && !isKind)
             {
-                type = typeOf(in, base, first + 1);
+                break;
             }
-            else if (is(in, base, first, KIND))
+            if (isType ? typeSeen : kindSeen)
             {
-                kind = kindOf(in, base, first + 1);
+                syntaxError(MCHECK);
+                return;
+            }
+            if (isType)
+            {
+                typeSeen = true;
+                type = typeOf(in, base, first + 1);
             }
             else
             {
-                break;
+                kindSeen = true;
+                kind = kindOf(in, base, first + 1);
             }
             first += 2;
         }
@@ -639,6 +717,16 @@ final class RespHandler extends ByteToMessageDecoder
         {
             wrongArity(MCHECK);
             return;
+        }
+        for (int i = first; i < argc; i++)
+        {
+            // an option after the recipients is a misplaced option, not a recipient: deciding it as one would
+            // answer a different number of replies than the caller asked for, under a kind it did not mean
+            if (is(in, base, i, TYPE) || is(in, base, i, KIND))
+            {
+                syntaxError(MCHECK);
+                return;
+            }
         }
         if (recipients > RespEndpoint.MAX_RECIPIENTS)
         {
@@ -660,9 +748,10 @@ final class RespHandler extends ByteToMessageDecoder
         {
             final Reason reason = brandCode == INVALID_BRAND_CODE ? Reason.INVALID_REQUEST :
                 decider.decide(brand, channel, type, kind, view, base + argStart[i], argLength[i], nowMs);
-            onDecision(reason);
+            tally.add(reason);
             RespReplies.decision(out, resp3, reason, brand == null ? 0 : brand.asOfMs());
         }
+        tally.countAndClear(counters, Endpoint.RESP, stats);
         final long endNs = System.nanoTime();
         counters.onLatency(Endpoint.RESP, RequestType.CHECK_BATCH, endNs - commandStartNs);
         commandStartNs = endNs;
@@ -1086,10 +1175,13 @@ final class RespHandler extends ByteToMessageDecoder
         error(RespError.BAD_ARGUMENTS, "ERR wrong number of arguments for '" + lowerName(command) + "' command");
     }
 
-    private void syntaxError()
+    private void syntaxError(final int command)
     {
-        error(RespError.BAD_ARGUMENTS, "ERR syntax error (expected: IYS.CHECK brand channel recipient " +
-            "[TYPE BIREYSEL|TACIR] [KIND COMMERCIAL|TRANSACTIONAL])");
+        error(RespError.BAD_ARGUMENTS, command == MCHECK ?
+            "ERR syntax error (expected: IYS.MCHECK brand channel [TYPE BIREYSEL|TACIR] " +
+            "[KIND COMMERCIAL|TRANSACTIONAL] recipient [recipient ...], each option at most once)" :
+            "ERR syntax error (expected: IYS.CHECK brand channel recipient [TYPE BIREYSEL|TACIR] " +
+            "[KIND COMMERCIAL|TRANSACTIONAL], each option at most once)");
     }
 
     private void error(final RespError kind, final String text)
@@ -1276,7 +1368,10 @@ final class RespHandler extends ByteToMessageDecoder
     {
         if (pending == null)
         {
-            pending = allocator.directBuffer(FLUSH_THRESHOLD);
+            // sized for what this read can answer, not the flush threshold: a 64 KiB buffer for a read of one
+            // small command lets a peer that sends one command per segment and never reads pin ~160 MB before the
+            // write buffer's high-water mark (which counts the bytes written, not the capacity) stops reading
+            pending = allocator.directBuffer(Math.min(FLUSH_THRESHOLD, Math.max(MIN_REPLY_BUFFER, 2 * readBytes)));
         }
         return pending;
     }
@@ -1476,6 +1571,7 @@ final class RespHandler extends ByteToMessageDecoder
         }
         else
         {
+            counters.onRespError(RespError.INTERNAL);
             final long suppressed = UNEXPECTED.tryAcquire(System.nanoTime());
             if (suppressed >= 0)
             {

@@ -1,7 +1,14 @@
 package io.iysfilter.server.resp;
 
+import io.iysfilter.server.decision.BrandState;
 import io.iysfilter.server.decision.Channel;
+import io.iysfilter.server.decision.ConsentFilter;
+import io.iysfilter.server.decision.ConsentLookup;
+import io.iysfilter.server.decision.Decider;
+import io.iysfilter.server.decision.FilterPolicy;
+import io.iysfilter.server.decision.ParsedRecipient;
 import io.iysfilter.server.decision.Reason;
+import io.iysfilter.server.decision.RecipientType;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServerCounters.Endpoint;
 import io.iysfilter.server.metrics.ServerCounters.RespError;
@@ -429,5 +436,120 @@ class RespHandlerTest
     {
         assertEquals(List.of("PONG"), send(concat("*0\r\n*-1\r\n\r\n".getBytes(StandardCharsets.US_ASCII),
             command("PING"))));
+    }
+
+    @Test
+    void shouldRefuseAnOptionGivenTwiceRatherThanLetTheLastOneWin()
+    {
+        // with "last one wins", a KIND TRANSACTIONAL appended after a caller's KIND COMMERCIAL made a RET an
+        // exempt ALLOW
+        assertDecision(one("IYS.CHECK", Long.toString(BRAND), "MESAJ", REJECTED, "KIND", "COMMERCIAL"),
+            Reason.REJECTED, asOf(BRAND));
+        assertError(one("IYS.CHECK", Long.toString(BRAND), "MESAJ", REJECTED, "KIND", "COMMERCIAL", "KIND",
+            "TRANSACTIONAL"), "ERR syntax error");
+        assertError(one("IYS.CHECK", Long.toString(BRAND), "MESAJ", REJECTED, "kind", "SPAM", "KIND",
+            "TRANSACTIONAL"), "ERR syntax error");
+        assertError(one("IYS.CHECK", Long.toString(BRAND), "MESAJ", CONSENTED, "TYPE", "TACIR", "type",
+            "BIREYSEL"), "ERR syntax error");
+        assertError(one("IYS.MCHECK", Long.toString(BRAND), "MESAJ", "KIND", "COMMERCIAL", "KIND",
+            "TRANSACTIONAL", REJECTED), "ERR syntax error");
+        assertEquals(4, counters.respErrors(RespError.BAD_ARGUMENTS));
+        assertEquals(0, counters.decisions(Endpoint.RESP, Reason.EXEMPT));
+        assertDecision(one("IYS.CHECK", Long.toString(BRAND), "MESAJ", CONSENTED), Reason.CONSENT, asOf(BRAND));
+    }
+
+    @Test
+    void shouldRefuseAnOptionAfterTheFirstRecipientOfAMultiCheck()
+    {
+        assertError(one("IYS.MCHECK", Long.toString(BRAND), "MESAJ", REJECTED, "KIND", "TRANSACTIONAL"),
+            "ERR syntax error");
+        assertError(one("IYS.MCHECK", Long.toString(BRAND), "MESAJ", CONSENTED, REJECTED, "type", "TACIR"),
+            "ERR syntax error");
+        assertEquals(0, counters.decisions(Endpoint.RESP, Reason.REJECTED) +
+            counters.decisions(Endpoint.RESP, Reason.CONSENT));
+        final Object reply = one("IYS.MCHECK", Long.toString(BRAND), "MESAJ", "KIND", "COMMERCIAL", CONSENTED,
+            REJECTED);
+        assertEquals(2, assertInstanceOf(List.class, reply).size());
+    }
+
+    @Test
+    void shouldCloseOnAnInlineArgumentOverTheBulkLimit()
+    {
+        final String recipient = "9".repeat(RespEndpoint.MAX_BULK_LENGTH + 1);
+        final List<Object> replies = send(("PING\r\nIYS.CHECK " + BRAND + " MESAJ " + recipient + "\r\nPING\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
+        assertEquals(2, replies.size(), replies.toString());
+        assertEquals("PONG", replies.get(0));
+        assertError(replies.get(1), "ERR Protocol error: inline argument too long");
+        assertFalse(channel.isOpen());
+    }
+
+    @Test
+    void shouldAnswerAnErrorInPlaceOfACommandThatThrowsAndClose()
+    {
+        final Decider real = decider();
+        final ConsentLookup failing = new ConsentLookup()
+        {
+            @Override
+            public BrandState brand(final long brandCode)
+            {
+                // what a read of a mapped file on a failed disk raises: an Error, not an exception
+                throw new InternalError("a fault occurred in an unsafe memory access operation");
+            }
+
+            @Override
+            public int status(
+                final BrandState brand, final Channel channel, final RecipientType type,
+                final ParsedRecipient recipient)
+            {
+                throw new AssertionError("not reached");
+            }
+        };
+        assertTrue(real.brand(BRAND) != null);
+        final ServerCounters own = new ServerCounters();
+        final EmbeddedChannel one = new EmbeddedChannel(RespEndpoint.newConnection(
+            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), failing), own, "iys-filter/test"));
+        one.writeInbound(Unpooled.wrappedBuffer(concat(command("PING"),
+            command("IYS.MCHECK", Long.toString(BRAND), "MESAJ", CONSENTED, REJECTED), command("PING"))));
+        final List<Object> replies = RespReplyReader.all(RespReplyReader.drain(one));
+        assertEquals(2, replies.size(), replies.toString());
+        assertEquals("PONG", replies.get(0));
+        assertError(replies.get(1), "ERR internal error");
+        assertFalse(one.isOpen());
+        assertEquals(1, own.respErrors(RespError.INTERNAL));
+    }
+
+    @Test
+    void shouldSizeAReadsReplyBufferForThatReadNotTheFlushThreshold()
+    {
+        // a 64 KiB buffer per read let a peer that sends one command per segment and never reads hold ~160 MB
+        // before the high-water mark stopped reading it
+        channel.writeInbound(Unpooled.wrappedBuffer(command("PING")));
+        final ByteBuf written = channel.readOutbound();
+        try
+        {
+            assertEquals("+PONG\r\n", written.toString(StandardCharsets.US_ASCII));
+            assertTrue(written.capacity() <= 1024, "capacity " + written.capacity());
+        }
+        finally
+        {
+            written.release();
+        }
+        final byte[] many = concat(java.util.Collections.nCopies(2_000, command("IYS.CHECK", Long.toString(BRAND),
+            "MESAJ", CONSENTED)).toArray(new byte[0][]));
+        final List<Object> replies = send(many);
+        assertEquals(2_000, replies.size());
+        assertDecision(replies.get(1_999), Reason.CONSENT, asOf(BRAND));
+    }
+
+    @Test
+    void shouldCloseWithoutAReplyOnAnHttpRequest()
+    {
+        final List<Object> replies = send(("PING\r\nPOST / HTTP/1.1\r\nHost: 127.0.0.1:7703\r\n\r\n" +
+            "IYS.CHECK " + BRAND + " MESAJ " + CONSENTED + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        assertEquals(List.of("PONG"), replies);
+        assertFalse(channel.isOpen());
+        assertEquals(1, counters.respErrors(RespError.PROTOCOL));
+        assertEquals(0, counters.decisions(Endpoint.RESP, Reason.CONSENT));
     }
 }
