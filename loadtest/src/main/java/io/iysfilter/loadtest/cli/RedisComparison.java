@@ -48,9 +48,9 @@ import java.util.regex.Pattern;
     "",
     "Installs Redis from Debian packages if missing (as root or through sudo -n), prepares the load-test brands " +
         "(reused when DIR already holds them: " + Workload.BRAND + " for the Java rig, " + Workload.EMAIL_BRAND +
-        " with the e-mail recipients u%012d@example.com for redis-benchmark), starts an iys-filter server (binary " +
+        " with the e-mail recipients u%%012d@example.com for redis-benchmark), starts an iys-filter server (binary " +
         "and RESP endpoints) and a Redis (127.0.0.1, no persistence) as child processes, loads the same recipients " +
-        "into Redis (c:%012d and e:%012d), checks with redis-cli that both answer real lookups and that " +
+        "into Redis (c:%%012d and e:%%012d), checks with redis-cli that both answer real lookups and that " +
         "redis-benchmark puts a new random number into every __rand_int__, then, for each shape",
     "  unpipelined 1 x 1; pipelined C x D; batches C x BD of B keys,",
     "warms up and sizes each side, and runs R alternating rounds: redis-benchmark against Redis (GET e:__rand_int__ " +
