@@ -260,6 +260,8 @@ public final class NetworkEndpoints implements AutoCloseable
             protected void initChannel(final SocketChannel channel)
             {
                 connections.add(channel);
+                // unread answers weigh what they hold, so the endpoint's water marks bound memory per connection
+                channel.config().setMessageSizeEstimator(CapacitySizeEstimator.INSTANCE);
                 if (tls != null)
                 {
                     tls.mount(channel.pipeline(), endpoint);

@@ -6,11 +6,9 @@ import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.security.Authenticator;
 import io.iysfilter.server.security.ClientCounters;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.MessageSizeEstimator;
 import io.netty.channel.WriteBufferWaterMark;
 
 import java.util.concurrent.atomic.AtomicLong;
@@ -50,12 +48,6 @@ public final class RespEndpoint
     public static final int MAX_INLINE_LENGTH = 64 * 1024;
 
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(LOW_WATER_MARK, HIGH_WATER_MARK);
-    /**
-     * Replies waiting to be written are charged by the memory they hold (their buffers' capacity), not by the bytes
-     * in them, so the high-water mark bounds memory even for a peer that makes each read answer a few bytes.
-     */
-    private static final MessageSizeEstimator BY_CAPACITY = () -> message ->
-        message instanceof ByteBuf buffer ? buffer.capacity() : 0;
 
     private final ConsentFilter filter;
     private final ConsentStore store;
@@ -139,7 +131,6 @@ public final class RespEndpoint
     public void mount(final ChannelPipeline pipeline)
     {
         pipeline.channel().config().setWriteBufferWaterMark(WATER_MARK);
-        pipeline.channel().config().setMessageSizeEstimator(BY_CAPACITY);
         pipeline.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         pipeline.addLast("resp-limiter", limiter);
         pipeline.addLast("resp", new RespHandler(new Decider(filter, store.newLookup()), counters, auth, info,
