@@ -27,6 +27,7 @@ import io.iysfilter.server.metrics.ServerCounters.Endpoint;
 import io.iysfilter.server.metrics.ServerCounters.RequestType;
 import io.iysfilter.server.security.Authenticator;
 import io.iysfilter.server.security.Client;
+import io.iysfilter.server.security.FailureLimiter;
 import io.iysfilter.server.security.ClientStats;
 import io.iysfilter.server.security.Role;
 import io.netty.buffer.ByteBuf;
@@ -45,8 +46,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -619,7 +618,7 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
     {
         allocator = ctx.alloc();
         ticker = ctx.executor().ticker();
-        address = sourceAddress(ctx.channel().remoteAddress());
+        address = FailureLimiter.sourceAddress(ctx.channel().remoteAddress());
         if (ctx.channel().isActive())
         {
             startTimer(ctx);
@@ -731,15 +730,6 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
             client = found;
             stats = found.stats();
         }
-    }
-
-    /**
-     * @return the address of a peer, without its port, as the failure limit counts it.
-     */
-    static String sourceAddress(final SocketAddress remote)
-    {
-        return remote instanceof InetSocketAddress inet && inet.getAddress() != null ?
-            inet.getAddress().getHostAddress() : String.valueOf(remote);
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.iysfilter.server.http;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.security.Authenticator;
 import io.iysfilter.server.security.Client;
+import io.iysfilter.server.security.FailureLimiter;
 import io.iysfilter.server.security.Clients;
 import io.iysfilter.server.security.Role;
 import io.netty.buffer.Unpooled;
@@ -23,7 +24,6 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -78,8 +78,7 @@ final class HttpAuthHandler extends ChannelInboundHandlerAdapter
     @Override
     public void handlerAdded(final ChannelHandlerContext ctx)
     {
-        identity.address(ctx.channel().remoteAddress() instanceof InetSocketAddress inet && inet.getAddress() != null ?
-            inet.getAddress().getHostAddress() : String.valueOf(ctx.channel().remoteAddress()));
+        identity.address(FailureLimiter.sourceAddress(ctx.channel().remoteAddress()));
         if (!auth.enabled())
         {
             identity.set(null, auth.counters().anonymous());

@@ -14,6 +14,7 @@ import io.iysfilter.server.metrics.ServerCounters.RequestType;
 import io.iysfilter.server.metrics.ServerCounters.RespError;
 import io.iysfilter.server.security.Authenticator;
 import io.iysfilter.server.security.Client;
+import io.iysfilter.server.security.FailureLimiter;
 import io.iysfilter.server.security.ClientStats;
 import io.iysfilter.server.security.Role;
 import io.netty.buffer.ByteBuf;
@@ -32,8 +33,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
@@ -1405,7 +1404,7 @@ final class RespHandler extends ByteToMessageDecoder
     {
         allocator = ctx.alloc();
         ticker = ctx.executor().ticker();
-        address = sourceAddress(ctx.channel().remoteAddress());
+        address = FailureLimiter.sourceAddress(ctx.channel().remoteAddress());
         connectedNs = ticker.nanoTime();
         lastCommandNs = connectedNs;
         if (ctx.channel().isActive())
@@ -1509,15 +1508,6 @@ final class RespHandler extends ByteToMessageDecoder
         {
             closeAfterReplies(ctx);
         }
-    }
-
-    /**
-     * @return the address of a peer, without its port, as the failure limit counts it.
-     */
-    private static String sourceAddress(final SocketAddress remote)
-    {
-        return remote instanceof InetSocketAddress inet && inet.getAddress() != null ?
-            inet.getAddress().getHostAddress() : String.valueOf(remote);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.iysfilter.server.security;
 
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -54,6 +56,16 @@ public final class FailureLimiter
                 return size() > FailureLimiter.this.maxAddresses;
             }
         };
+    }
+
+    /**
+     * @param remote a peer's socket address.
+     * @return its address without the port, as this limiter (and the per-address caps) count it.
+     */
+    public static String sourceAddress(final SocketAddress remote)
+    {
+        return remote instanceof InetSocketAddress inet && inet.getAddress() != null ?
+            inet.getAddress().getHostAddress() : String.valueOf(remote);
     }
 
     /**
