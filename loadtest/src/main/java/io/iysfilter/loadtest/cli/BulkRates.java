@@ -1,5 +1,6 @@
 package io.iysfilter.loadtest.cli;
 
+import io.iysfilter.loadtest.ProcessCpu;
 import io.iysfilter.loadtest.Workload;
 import io.iysfilter.protocol.Verdicts;
 import io.iysfilter.protocol.codecs.Channel;
@@ -56,8 +57,7 @@ import java.util.regex.Pattern;
 final class BulkRates implements Callable<Integer>
 {
     private static final long IMPORT_BRAND = 700_001;
-    /** USER_HZ of /proc's CPU times: 100 on every Linux this runs on. */
-    private static final long CLOCK_TICKS = 100;
+    /** How often a child command's CPU time is sampled until it exits. */
     private static final long CPU_SAMPLE_MS = 50;
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT);
     private static final Pattern IMPORTED = Pattern.compile("imported .* (\\d[\\d,]*) lines, .* (\\d[\\d,]*) " +
@@ -390,16 +390,14 @@ final class BulkRates implements Callable<Integer>
     }
 
     /**
-     * @return a process's CPU time so far, user and system, from {@code /proc/PID/stat}; -1 when it cannot be read.
+     * @return a process's CPU time so far, user and system ({@link ProcessCpu}); -1 when it cannot be read.
      */
     static long cpuNs(final long pid)
     {
         try
         {
-            final String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
-            // fields after the command name, which ends at the last ')': state is field 3, utime 14, stime 15
-            final String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
-            return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * (1_000_000_000L / CLOCK_TICKS);
+            final ProcessCpu cpu = ProcessCpu.read(pid);
+            return Math.round(ProcessCpu.ticksToMicros(cpu.userTicks() + cpu.systemTicks()) * 1_000);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -428,33 +426,15 @@ final class BulkRates implements Callable<Integer>
     }
 
     /**
-     * An {@code iys-filter} command in a child process: through the launcher when there is one, else this JVM's
-     * class path and flags (as {@link ServerProcess} does); killed when it outlives its timeout.
+     * An {@code iys-filter} command in a child process ({@link ServerProcess#commandLine}); killed when it outlives
+     * its timeout.
      */
     record ChildRun(int exit, String output, long wallNs, long cpuNs)
     {
         static ChildRun run(final List<String> args, final Path log, final long timeoutSec)
             throws IOException, InterruptedException
         {
-            final List<String> command = new ArrayList<>();
-            final String launcher = System.getProperty("iys.launcher");
-            if (launcher != null && !launcher.isEmpty())
-            {
-                command.add(launcher);
-            }
-            else
-            {
-                command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-                for (final String arg : ManagementFactory.getRuntimeMXBean().getInputArguments())
-                {
-                    if (!arg.startsWith("-agentlib") && !arg.startsWith("-javaagent") && !arg.startsWith("-Xrunjdwp"))
-                    {
-                        command.add(arg);
-                    }
-                }
-                command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
-            }
-            command.addAll(args);
+            final List<String> command = ServerProcess.commandLine(args);
             final long startNs = System.nanoTime();
             final Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();

@@ -65,27 +65,7 @@ final class ServerProcess implements AutoCloseable
         throws IOException, InterruptedException
     {
         final List<String> command = new ArrayList<>(cpuPrefix);
-        final String launcher = System.getProperty("iys.launcher");
-        if (launcher != null && !launcher.isEmpty())
-        {
-            command.add(launcher);
-        }
-        else
-        {
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            for (final String arg : ManagementFactory.getRuntimeMXBean().getInputArguments())
-            {
-                if (!arg.startsWith("-agentlib") && !arg.startsWith("-javaagent") && !arg.startsWith("-Xrunjdwp"))
-                {
-                    command.add(arg);
-                }
-            }
-            // as the launcher has it: a test JVM's paranoid leak detection records a stack trace at every access to a
-            // buffer, which makes the server under load a different, far slower one (tens of microseconds a frame)
-            command.add("-Dio.netty.leakDetection.level=disabled");
-            command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        }
-        command.add("serve");
+        command.addAll(commandLine(List.of("serve")));
         command.addAll(serveArgs);
         final Process process = new ProcessBuilder(command).redirectErrorStream(true)
             .redirectOutput(log.toFile()).start();
@@ -115,6 +95,38 @@ final class ServerProcess implements AutoCloseable
                 TimeUnit.MILLISECONDS.sleep(100);
             }
         }
+    }
+
+    /**
+     * @param args an {@code iys-filter} command and its arguments.
+     * @return the command line that runs it in a child process: through the launcher when there is one, else this
+     * JVM's class path and flags.
+     */
+    static List<String> commandLine(final List<String> args)
+    {
+        final List<String> command = new ArrayList<>();
+        final String launcher = System.getProperty("iys.launcher");
+        if (launcher != null && !launcher.isEmpty())
+        {
+            command.add(launcher);
+        }
+        else
+        {
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            for (final String arg : ManagementFactory.getRuntimeMXBean().getInputArguments())
+            {
+                if (!arg.startsWith("-agentlib") && !arg.startsWith("-javaagent") && !arg.startsWith("-Xrunjdwp"))
+                {
+                    command.add(arg);
+                }
+            }
+            // as the launcher has it: a test JVM's paranoid leak detection records a stack trace at every access to a
+            // buffer, which makes the process under load a different, far slower one (tens of microseconds a frame)
+            command.add("-Dio.netty.leakDetection.level=disabled");
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        }
+        command.addAll(args);
+        return command;
     }
 
     private static String tail(final Path log)
