@@ -40,6 +40,7 @@ public final class Parties implements PartyNames, AutoCloseable
 
     private final Path directory;
     private final int run;
+    private final int maxParties;
     private final Map<String, Integer> numbers = new HashMap<>();
     private final List<String> names = new ArrayList<>();
     private final Map<Integer, List<String>> earlierRuns = new HashMap<>();
@@ -53,8 +54,14 @@ public final class Parties implements PartyNames, AutoCloseable
      */
     public Parties(final Path directory, final int run) throws IOException
     {
+        this(directory, run, MAX_PARTIES);
+    }
+
+    Parties(final Path directory, final int run, final int maxParties) throws IOException
+    {
         this.directory = directory;
         this.run = run;
+        this.maxParties = maxParties;
         final Path file = file(directory, run);
         // a run is never given twice (ReceiptRun), so no receipt names a number of a file already there
         channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -88,13 +95,13 @@ public final class Parties implements PartyNames, AutoCloseable
         {
             return known;
         }
-        if (names.size() >= MAX_PARTIES)
+        if (names.size() >= maxParties)
         {
             if (!fullWarned)
             {
                 fullWarned = true;
                 LOG.warn("receipts: run {} has numbered {} parties, the most a receipt can name; receipts of new " +
-                    "parties in this run carry party 0 (unknown) until the server restarts", run, MAX_PARTIES);
+                    "parties in this run carry party 0 (unknown) until the server restarts", run, maxParties);
             }
             return 0;
         }
