@@ -2,8 +2,6 @@ package io.iysfilter.server.receipts;
 
 import io.iysfilter.protocol.receipts.ReceiptEncoder;
 import io.iysfilter.server.logging.LogLimiter;
-import org.agrona.DirectBuffer;
-import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.slf4j.Logger;
@@ -24,9 +22,8 @@ import java.util.concurrent.TimeUnit;
  * {@link ReceiptRecorder#record} records nothing more, and the thread stays alive doing nothing. The receipts
  * committed and not yet sealed stay in the queue file, which the next start appends.
  * <p>
- * Receipts are filed in id order, and the journal takes days in order: a receipt whose day is earlier than the one
- * before it (two deciders straddling midnight, or the clock stepped back) is filed under that later day at
- * {@code dayMillis} 0.
+ * Receipts are appended in id order; one whose day is earlier than the journal's open day (two deciders straddling
+ * midnight, or the clock stepped back) is filed by the journal under the open day at {@code dayMillis} 0.
  */
 final class ReceiptDrain implements Runnable
 {
@@ -58,12 +55,10 @@ final class ReceiptDrain implements Runnable
     private long lastForceMs;
     private boolean forceDue;
     private long nextRetentionMs;
-    private long lastDay = Long.MIN_VALUE;
     private boolean failed;
     private volatile boolean stopping;
     private volatile long appended;
     private volatile long lagMs;
-    private volatile long diskBytes;
 
     ReceiptDrain(final ReceiptJournal journal, final int retentionDays)
     {
@@ -75,22 +70,6 @@ final class ReceiptDrain implements Runnable
     {
         this.recorder = recorder;
         this.queue = queue;
-    }
-
-    /**
-     * Append one receipt, keeping days in order (see the class comment); also the path of the start's replay.
-     */
-    void appendInOrder(final DirectBuffer buffer, final int offset, final long epochDay) throws IOException
-    {
-        long day = epochDay;
-        if (day < lastDay)
-        {
-            ((MutableDirectBuffer)buffer).putInt(offset + ReceiptEncoder.dayMillisEncodingOffset(), 0,
-                ReceiptEncoder.BYTE_ORDER);
-            day = lastDay;
-        }
-        journal.append(buffer, offset, day);
-        lastDay = day;
     }
 
     @Override
@@ -155,7 +134,6 @@ final class ReceiptDrain implements Runnable
                 LOG.info("receipts: retention deleted {} days before the {}th day of the epoch ({} days kept)",
                     deleted, firstKept, retentionDays);
             }
-            diskBytes = journal.diskBytes();
         }
         return drained;
     }
@@ -178,7 +156,7 @@ final class ReceiptDrain implements Runnable
                     blockOpenedMs = nowMs;
                 }
             }
-            appendInOrder(queue.buffer(), offset, epochDay);
+            journal.append(queue.buffer(), offset, epochDay);
             lastAppended = next++;
             count++;
         }
@@ -206,7 +184,6 @@ final class ReceiptDrain implements Runnable
         journal.force();
         lastForceMs = nowMs;
         forceDue = false;
-        diskBytes = journal.diskBytes();
     }
 
     private void fail(final Throwable ex)
@@ -283,6 +260,6 @@ final class ReceiptDrain implements Runnable
 
     long diskBytes()
     {
-        return diskBytes;
+        return journal.diskBytes();
     }
 }

@@ -110,14 +110,27 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
      */
     public static ReceiptRecorder open(final ReceiptSettings settings, final long nowMs) throws IOException
     {
+        return open(settings, nowMs, ReceiptJournal.DEFAULT_SEGMENT_SIZE);
+    }
+
+    static ReceiptRecorder open(final ReceiptSettings settings, final long nowMs, final int segmentSize)
+        throws IOException
+    {
         DurableFiles.createPrivateDirectories(settings.directory());
         final int run = ReceiptRun.next(settings.directory());
         final Parties parties = new Parties(settings.directory(), run);
         ReceiptJournal journal = null;
         try
         {
-            journal = ReceiptJournal.open(settings.directory(), parties, nowMs);
+            journal = ReceiptJournal.open(settings.directory(), parties, nowMs, segmentSize);
             final long lastDecisionId = journal.lastDecisionId();
+            if (DecisionIds.run(lastDecisionId) >= run)
+            {
+                throw new IOException(settings.directory().resolve(ReceiptRun.FILE_NAME) + ": run " + run +
+                    " is not above the journal's last run " + DecisionIds.run(lastDecisionId) + " (decision id " +
+                    DecisionIds.text(lastDecisionId) + "): the run file was replaced or restored; refusing to give " +
+                    "decision ids the journal already holds (set it to at least the journal's last run)");
+            }
             final ReceiptDrain drain = new ReceiptDrain(journal, settings.retentionDays());
             final long[] replayed = new long[1];
             final ReceiptJournal opened = journal;
@@ -128,7 +141,7 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
                     public void receipt(final DirectBuffer buffer, final int offset, final long epochDay)
                         throws IOException
                     {
-                        drain.appendInOrder(buffer, offset, epochDay);
+                        opened.append(buffer, offset, epochDay);
                         replayed[0]++;
                     }
 
@@ -378,12 +391,20 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
                 "appended; 0 when the queue is empty")
             .register(registry);
         Gauge.builder("iys_receipts_disk_bytes", this,
-            (recorder) -> recorder.drain == null ? 0 : recorder.drain.diskBytes())
+            ReceiptRecorder::diskBytes)
             .description("Bytes the receipts journal takes on disk, as of its last force")
             .register(registry);
         Gauge.builder("iys_receipts_failed", this, (recorder) -> recorder.failed() ? 1 : 0)
             .description("1 after the receipts journal failed (disk error): no decision is recorded until restart")
             .register(registry);
+    }
+
+    /**
+     * @return the journal's days on disk, in bytes.
+     */
+    long diskBytes()
+    {
+        return drain == null ? 0 : drain.diskBytes();
     }
 
     /**
