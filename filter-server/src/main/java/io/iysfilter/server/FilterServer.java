@@ -120,7 +120,7 @@ public final class FilterServer implements AutoCloseable
                 serviceMetrics.receipts(receiptRecorder);
             }
             final ConsentFilter filter = new ConsentFilter(context.policy);
-            // HAND-OFF (wire, issue 16): pass `recorder` to the four endpoints below, for the Deciders they build
+            // HAND-OFF (wire): pass this `recorder` as each endpoint's last argument; drop wire's NONE field
             network = new NetworkEndpoints(
                 new NetworkEndpoints.Settings(context.bindAddress, context.binaryPort, context.httpPort,
                     context.milterPort, context.ioThreads, context.busyPoll, context.adminBindAddress,
