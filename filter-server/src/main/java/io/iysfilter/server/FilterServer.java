@@ -2,6 +2,7 @@ package io.iysfilter.server;
 
 import io.iysfilter.server.binary.BinaryEndpoint;
 import io.iysfilter.server.decision.ConsentFilter;
+import io.iysfilter.server.decision.DecisionRecorder;
 import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.http.HttpEndpoint;
 import io.iysfilter.server.http.HttpSettings;
@@ -15,6 +16,8 @@ import io.iysfilter.server.iys.ReconcileService;
 import io.iysfilter.server.logging.Recipients;
 import io.iysfilter.server.optout.OptOutReplay;
 import io.iysfilter.server.optout.OptOuts;
+import io.iysfilter.server.receipts.ReceiptRecorder;
+import io.iysfilter.server.receipts.ReceiptSettings;
 import io.iysfilter.server.metrics.ClientMetrics;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServiceMetrics;
@@ -65,6 +68,7 @@ public final class FilterServer implements AutoCloseable
     private final NetworkEndpoints endpoints;
     private final ServerTls tls;
     private final Authenticator auth;
+    private final ReceiptRecorder receipts;
     private boolean closed;
 
     private FilterServer(final Context context) throws IOException, InterruptedException
@@ -85,6 +89,7 @@ public final class FilterServer implements AutoCloseable
         NetworkEndpoints network = null;
         ServiceMetrics serviceMetrics = null;
         ServerTls serverTls = null;
+        ReceiptRecorder receiptRecorder = null;
         try
         {
             // first: a certificate that cannot be served stops the start before anything else is opened
@@ -92,6 +97,10 @@ public final class FilterServer implements AutoCloseable
             pipeline = new IngestPipeline(store.writer(), IngestPipeline.DEFAULT_RING_SIZE);
             localOptOuts = new OptOuts(store, pipeline);
             replayOptOuts(localOptOuts);
+            // before any endpoint: the run is counted up and the previous run's queue appended before serving
+            receiptRecorder = context.receipts == null ? null :
+                ReceiptRecorder.open(context.receipts, System.currentTimeMillis());
+            final DecisionRecorder recorder = receiptRecorder == null ? DecisionRecorder.NONE : receiptRecorder;
             following = context.feeds.isEmpty() ? null : new FeedService(context.feeds, store, pipeline);
             counters.bindTo(registry);
             ClientMetrics.bindTo(registry.getPrometheusRegistry(), authenticator);
@@ -106,7 +115,12 @@ public final class FilterServer implements AutoCloseable
                 serverTls.bindTo(registry);
             }
             serviceMetrics.insecurePlaintext(context.exposure.insecure());
+            if (receiptRecorder != null)
+            {
+                serviceMetrics.receipts(receiptRecorder);
+            }
             final ConsentFilter filter = new ConsentFilter(context.policy);
+            // HAND-OFF (wire): pass this `recorder` as each endpoint's last argument; drop wire's NONE field
             network = new NetworkEndpoints(
                 new NetworkEndpoints.Settings(context.bindAddress, context.binaryPort, context.httpPort,
                     context.milterPort, context.ioThreads, context.busyPoll, context.adminBindAddress,
@@ -125,27 +139,8 @@ public final class FilterServer implements AutoCloseable
         }
         catch (final Throwable ex)
         {
-            if (serverTls != null)
-            {
-                serverTls.close();
-            }
-            if (serviceMetrics != null)
-            {
-                serviceMetrics.close();
-            }
-            if (following != null)
-            {
-                following.close();
-            }
-            if (pipeline != null)
-            {
-                pipeline.close();
-            }
-            if (localOptOuts != null)
-            {
-                localOptOuts.close();
-            }
-            store.close();
+            closeAfterFailedStart(ex, serverTls, receiptRecorder, serviceMetrics, following, pipeline, localOptOuts,
+                store);
             throw ex;
         }
         store.startBackgroundVerification();
@@ -157,6 +152,7 @@ public final class FilterServer implements AutoCloseable
         metrics = serviceMetrics;
         endpoints = network;
         tls = serverTls;
+        receipts = receiptRecorder;
         LOG.info("started: dataDir={}, brands={}, tacirRequiresRecord={}", context.dataDirectory,
             store.brands().size(), context.policy.tacirRequiresRecord());
         if (context.exposure.insecure())
@@ -165,6 +161,27 @@ public final class FilterServer implements AutoCloseable
                 "needs (TLS and authentication; the milter an allow-list): anyone who reaches it may check, list and " +
                 "record opt-outs. The gauge iys_insecure_plaintext reads 1 while this lasts (docs/SECURITY.md)",
                 String.join(", ", context.exposure.exposed()));
+        }
+    }
+
+    /**
+     * Close, in order, what a start that failed had opened (nulls skipped), keeping the start's error first.
+     */
+    private static void closeAfterFailedStart(final Throwable error, final AutoCloseable... opened)
+    {
+        for (final AutoCloseable resource : opened)
+        {
+            try
+            {
+                if (resource != null)
+                {
+                    resource.close();
+                }
+            }
+            catch (final Throwable ex)
+            {
+                error.addSuppressed(ex);
+            }
         }
     }
 
@@ -264,6 +281,15 @@ public final class FilterServer implements AutoCloseable
     }
 
     /**
+     * @return where decisions are recorded: the receipts' recorder, or {@link DecisionRecorder#NONE} when receipts
+     * are off.
+     */
+    public DecisionRecorder recorder()
+    {
+        return receipts == null ? DecisionRecorder.NONE : receipts;
+    }
+
+    /**
      * @return the İYS feed follower, or null when the server follows no feed.
      */
     public FeedService feed()
@@ -304,7 +330,8 @@ public final class FilterServer implements AutoCloseable
     }
 
     /**
-     * Stop the endpoints (their graceful drain: see {@link NetworkEndpoints#close()}), then the feed, drain the ingest
+     * Stop the endpoints (their graceful drain: see {@link NetworkEndpoints#close()}), then the receipts (every
+     * decision answered appended to the journal, sealed and forced), then the feed, drain the ingest
      * ring, close the opt-out logs and close the index cleanly. This is the only place the index is closed: Chronicle
      * Map's own shutdown hook is off for every map, so the drain answers from an open index until the last connection
      * is closed. Idempotent.
@@ -318,6 +345,11 @@ public final class FilterServer implements AutoCloseable
         }
         closed = true;
         endpoints.close();
+        // after the endpoints' drain, so every decision answered is in the queue: appended, sealed, forced
+        if (receipts != null)
+        {
+            receipts.close();
+        }
         if (tls != null)
         {
             tls.close();
@@ -385,6 +417,7 @@ public final class FilterServer implements AutoCloseable
         private FilterPolicy policy = FilterPolicy.DEFAULT;
         private TlsSettings tls;
         private IndexOptions indexOptions = IndexOptions.withEntries(IndexOptions.DEFAULT_ENTRIES_PER_MAP);
+        private ReceiptSettings receipts;
 
         /**
          * @param dataDirectory where the brand indexes live.
@@ -744,6 +777,25 @@ public final class FilterServer implements AutoCloseable
         {
             this.policy = policy;
             return this;
+        }
+
+        /**
+         * @param receipts the decision receipts' settings, or null (the default here; {@code serve}'s is on) for
+         *                 none: every decision then goes unrecorded with id 0.
+         * @return this.
+         */
+        public Context receipts(final ReceiptSettings receipts)
+        {
+            this.receipts = receipts;
+            return this;
+        }
+
+        /**
+         * @return the decision receipts' settings, or null when receipts are off.
+         */
+        public ReceiptSettings receipts()
+        {
+            return receipts;
         }
 
         /**

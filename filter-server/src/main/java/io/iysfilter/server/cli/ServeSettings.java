@@ -9,6 +9,7 @@ import io.iysfilter.server.logging.Secrets;
 import io.iysfilter.server.milter.MilterSettings;
 import io.iysfilter.server.net.PeerAllowList;
 import io.iysfilter.server.net.TlsSettings;
+import io.iysfilter.server.receipts.ReceiptSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -309,11 +310,28 @@ final class ServeSettings
             .respPort(Setting.RESP_PORT.value(settings))
             .respLimits(respMaxConnections, perAddress(perAddress, respMaxConnections),
                 Setting.RESP_IDLE_TIMEOUT.value(settings), Setting.RESP_COMMAND_TIMEOUT.value(settings))
+            .receipts(receipts(settings, Path.of(dataDir)))
             .policy(new FilterPolicy(tacir))
             .tls(tls(settings))
             .indexOptions(new IndexOptions(entries, IndexOptions.DEFAULT_MAX_BLOAT_FACTOR,
                 brand -> unbounded.contains(brand) ? 0 : boundMs).withMaxFutureSkewMs(skewMs)
                 .withDiskReserve(reserveMib * MIB).withMapEntries(phoneEntries, emailEntries));
+    }
+
+    /**
+     * @return the receipts' settings, or null when {@code receipts=off}.
+     */
+    private static ReceiptSettings receipts(final Properties settings, final Path dataDir)
+    {
+        if (!Setting.RECEIPTS.value(settings))
+        {
+            return null;
+        }
+        final String directory = Setting.RECEIPTS_DIR.value(settings).trim();
+        return new ReceiptSettings(directory.isEmpty() ? dataDir.resolve(ReceiptSettings.DIRECTORY_DEFAULT) :
+            Path.of(directory), Setting.RECEIPTS_POLICY.value(settings),
+            Setting.RECEIPTS_RETENTION_DAYS.value(settings).intValue(),
+            Setting.RECEIPTS_QUEUE_SIZE.value(settings).intValue());
     }
 
     /**

@@ -8,6 +8,8 @@ import io.iysfilter.server.milter.MilterEndpoint;
 import io.iysfilter.server.milter.MilterSettings;
 import io.iysfilter.server.net.PeerAllowList;
 import io.iysfilter.server.net.TlsSettings;
+import io.iysfilter.server.receipts.ReceiptQueue;
+import io.iysfilter.server.receipts.ReceiptSettings;
 import io.iysfilter.server.resp.RespEndpoint;
 import io.iysfilter.server.security.FailureLimiter;
 
@@ -162,6 +164,23 @@ final class Setting<T>
         "MiB the data directory's file system keeps usable: below it every change and opt-out is refused as " +
         "\"disk full\" (opt-outs get 507) instead of growing a map into space that is not there; `0` switches the " +
         "guard off (docs/OPERATIONS.md \"When the disk fills up\")");
+    // --- decision receipts (docs/OPERATIONS.md "Decision receipts") ---
+    static final Setting<Boolean> RECEIPTS = of("receipts", "on|off", (name, text) -> choice(name, text, "on", "off"),
+        "on", "journal every decision as a receipt with a decision id (run, then sequence), written through a " +
+        "memory-mapped queue by one drain thread; `off` records nothing and every answer's id is 0");
+    static final Setting<String> RECEIPTS_DIR = of("receipts-dir", "DIR", Setting::text, "",
+        "where the receipts live: `run`, `queue`, `parties-RUN` and a directory per UTC day")
+        .shownAs("`DATA_DIR/receipts`");
+    static final Setting<Boolean> RECEIPTS_POLICY = of("receipts-policy", "deny|allow",
+        (name, text) -> choice(name, text, "allow", "deny"), "deny", "a decision the journal cannot record (queue " +
+        "full, disk failed): `deny` turns its ALLOW into DENY / RECEIPT_UNAVAILABLE, `allow` serves it unrecorded; " +
+        "counted either way, and `/health/ready` names the journal");
+    static final Setting<Long> RECEIPTS_RETENTION_DAYS = of("receipts-retention-days", "N", range(1, 36_500),
+        Integer.toString(ReceiptSettings.RETENTION_DAYS_DEFAULT), "days of receipts kept; older days are deleted " +
+        "at start and once a day");
+    static final Setting<Long> RECEIPTS_QUEUE_SIZE = of("receipts-queue-size", "N", Setting::queueSlots,
+        Integer.toString(ReceiptSettings.QUEUE_SLOTS_DEFAULT), "slots of the receipts queue (a power of two, 64 " +
+        "bytes each in the file `queue`): decisions the disk may fall behind by before they go unrecorded");
     // --- TLS on the binary, HTTP and RESP listeners (docs/OPERATIONS.md "TLS"); on when tls-cert-file is set ---
     static final Setting<String> TLS_CERT_FILE = of("tls-cert-file", "FILE", Setting::text, "",
         "PEM certificate chain, the server's first: the binary, HTTP and RESP listeners then speak TLS only (the " +
@@ -523,6 +542,17 @@ final class Setting<T>
     private static Parser<Long> range(final long min, final long max)
     {
         return (name, text) -> UsageException.parseLong(name, text, min, max);
+    }
+
+    private static Long queueSlots(final String name, final String text)
+    {
+        final long slots = UsageException.parseLong(name, text, ReceiptQueue.MIN_SLOTS, ReceiptQueue.MAX_SLOTS);
+        if (Long.bitCount(slots) != 1)
+        {
+            throw new UsageException(name + ": '" + text + "' (expected: a power of two, " + ReceiptQueue.MIN_SLOTS +
+                ".." + ReceiptQueue.MAX_SLOTS + ")");
+        }
+        return slots;
     }
 
     private static Boolean bool(final String name, final String text)

@@ -342,8 +342,10 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
 
     /**
      * Ready only when every brand's index is open, verified and fresh: not INDEX_DAMAGED, not INDEX_VERIFYING, not
-     * STALE and, for followed brands, following its feed (not still starting, not NEEDS_REBOOTSTRAP). 503 otherwise,
-     * naming each brand that is not and why.
+     * STALE and, for followed brands, following its feed (not still starting, not NEEDS_REBOOTSTRAP), and, under
+     * {@code receipts-policy deny}, while the receipts journal records (not failed, queue not full). 503 otherwise,
+     * naming each brand that is not and why, and the journal; under policy {@code allow} a journal in trouble is
+     * named in {@code receipts} without making the server unready.
      */
     private void ready(final ChannelHandlerContext ctx, final FullHttpRequest request)
     {
@@ -367,11 +369,21 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                     .append(",\"reason\":\"").append(Json.escape(why)).append("\"}");
             }
         }
+        // the receipts journal failed or its queue is full: under policy deny every ALLOW is DENY, so not ready
+        final String receipts = metrics == null ? null : metrics.receiptsTrouble();
+        final boolean receiptsBlock = receipts != null && !metrics.receiptsAllowUnrecorded();
+        final boolean receiptsListed = receiptsBlock && !brands.isEmpty();
+        if (receiptsListed)
+        {
+            problems.append(problems.length() == 0 ? "" : ",").append("{\"journal\":\"receipts\",\"reason\":\"")
+                .append(Json.escape(receipts)).append("\"}");
+        }
         final boolean ready = problems.length() == 0 && !brands.isEmpty();
         final String status = "{\"status\":\"" + (ready ? "READY" : "NOT_READY") + "\"";
         respond(ctx, request, ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, JSON,
             surface == HttpEndpoint.Surface.SERVICE ? status + "}" : status + ",\"brands\":" + brands.size() +
             ",\"notReady\":[" + (brands.isEmpty() ? "{\"reason\":\"no brand index\"}" : problems) + "]" +
+            (receipts != null && !receiptsListed ? ",\"receipts\":\"" + Json.escape(receipts) + "\"" : "") +
             (metrics != null && metrics.insecurePlaintext() ? ",\"insecurePlaintext\":true" : "") + "}");
     }
 

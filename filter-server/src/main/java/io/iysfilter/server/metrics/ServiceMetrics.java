@@ -5,6 +5,7 @@ import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.DiskSpaceGuard;
 import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.ingest.IngestPipeline;
+import io.iysfilter.server.receipts.ReceiptRecorder;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -31,6 +32,7 @@ public final class ServiceMetrics implements AutoCloseable
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private final LongHashSet boundBrands = new LongHashSet();
     private volatile boolean insecurePlaintext;
+    private volatile ReceiptRecorder receipts;
 
     /**
      * Bind the ingest, JVM and process meters, and the index meters of every brand the store holds now.
@@ -104,6 +106,37 @@ public final class ServiceMetrics implements AutoCloseable
     public void insecurePlaintext(final boolean insecure)
     {
         this.insecurePlaintext = insecure;
+    }
+
+    /**
+     * Bind the receipts' meters, and let {@code /health/ready} name the journal when it fails or its queue fills.
+     *
+     * @param recorder the receipts' recorder.
+     */
+    public void receipts(final ReceiptRecorder recorder)
+    {
+        recorder.bindTo(registry);
+        this.receipts = recorder;
+    }
+
+    /**
+     * @return why decisions are not being recorded (journal failed, queue full), or null when they are or receipts
+     * are off.
+     */
+    public String receiptsTrouble()
+    {
+        final ReceiptRecorder recorder = receipts;
+        return recorder == null ? null : recorder.trouble();
+    }
+
+    /**
+     * @return whether unrecorded decisions are served as decided (policy {@code allow}): then a journal in trouble
+     * does not make the server unready.
+     */
+    public boolean receiptsAllowUnrecorded()
+    {
+        final ReceiptRecorder recorder = receipts;
+        return recorder == null || recorder.allowsUnrecorded();
     }
 
     /**

@@ -2,6 +2,7 @@ package io.iysfilter.server.cli;
 
 import io.iysfilter.server.FilterServer;
 import io.iysfilter.server.index.IndexOptions;
+import io.iysfilter.server.receipts.ReceiptSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -330,6 +331,35 @@ class ServeSettingsTest
         final UsageException bad = assertThrows(UsageException.class, () -> ServeSettings.describe(
             read(parse("--data-dir", dir.toString()), Map.of("IYS_FILTER_PORT", "99999"))));
         assertTrue(bad.getMessage().startsWith("port: 99999 (expected: 0..65535)"), bad.getMessage());
+    }
+
+    @Test
+    void shouldRecordReceiptsByDefaultInServeUnderTheDataDirectoryWithPolicyDeny() throws Exception
+    {
+        final FilterServer.Context context = resolve(parse("--data-dir", dir.resolve("data").toString()));
+        final ReceiptSettings receipts = context.receipts();
+        assertEquals(dir.resolve("data").resolve("receipts"), receipts.directory());
+        assertTrue(!receipts.allowsUnrecorded(), "policy deny");
+        assertEquals(730, receipts.retentionDays());
+        assertEquals(262_144, receipts.queueSlots());
+        assertEquals(null, new FilterServer.Context().receipts(), "off in a bare Context (tests)");
+    }
+
+    @Test
+    void shouldReadTheReceiptsSettingsAndRefuseAQueueSizeThatIsNoPowerOfTwo() throws Exception
+    {
+        final String data = dir.resolve("data").toString();
+        final FilterServer.Context context = resolve(parse("--data-dir", data, "--receipts-dir",
+            dir.resolve("r").toString(), "--receipts-policy", "allow", "--receipts-retention-days", "30",
+            "--receipts-queue-size", "4096"));
+        assertEquals(new ReceiptSettings(dir.resolve("r"), true, 30, 4096), context.receipts());
+        assertEquals(null, resolve(parse("--data-dir", data, "--receipts", "off")).receipts());
+        // refused as the option is parsed (picocli) and as a config file's key is read (UsageException) alike
+        final RuntimeException refused = assertThrows(RuntimeException.class,
+            () -> resolve(parse("--data-dir", data, "--receipts-queue-size", "5000")));
+        assertTrue(refused.getMessage().contains("receipts-queue-size: '5000' (expected: a power of two"),
+            refused.getMessage());
+        assertThrows(RuntimeException.class, () -> resolve(parse("--data-dir", data, "--receipts-policy", "maybe")));
     }
 
     private Path secretFile(final String name, final String content) throws Exception

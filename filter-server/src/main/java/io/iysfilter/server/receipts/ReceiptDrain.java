@@ -1,0 +1,265 @@
+package io.iysfilter.server.receipts;
+
+import io.iysfilter.protocol.receipts.ReceiptEncoder;
+import io.iysfilter.server.logging.LogLimiter;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The drain thread ({@code iys-receipts}, one): takes committed slots of the {@link ReceiptQueue} in sequence order
+ * and appends them to the {@link ReceiptJournal}; seals the open block when the queue is idle, at least every
+ * {@link #SEAL_INTERVAL_MS} and whenever a quarter of the queue waits on it, and only then releases the slots (what
+ * is sealed survives a kill -9 in the journal); forces the journal about every {@link #FORCE_INTERVAL_MS}; runs
+ * retention at start and once a day. Idles with Agrona's backoff (spin, yield, then park up to
+ * {@link #MAX_PARK_MS}), so an idle queue costs no core.
+ * <p>
+ * Anything the journal throws marks it failed: logged (rate-limited), {@code iys_receipts_failed} reads 1,
+ * {@link ReceiptRecorder#record} records nothing more, and the thread stays alive doing nothing. The receipts
+ * committed and not yet sealed stay in the queue file, which the next start appends.
+ * <p>
+ * Receipts are appended in id order; one whose day is earlier than the journal's open day (two deciders straddling
+ * midnight, or the clock stepped back) is filed by the journal under the open day at {@code dayMillis} 0.
+ */
+final class ReceiptDrain implements Runnable
+{
+    /** Longest time a block stays open while receipts arrive. */
+    static final long SEAL_INTERVAL_MS = 200;
+    /** Time between forces of the journal to the device. */
+    static final long FORCE_INTERVAL_MS = 1_000;
+    /** Time between retention runs. */
+    static final long RETENTION_INTERVAL_MS = 86_400_000L;
+    /** Longest wait, on close, for a claimed receipt to be committed. */
+    static final long CLOSE_TIMEOUT_MS = 5_000;
+    /** Longest park when idle. */
+    static final long MAX_PARK_MS = 5;
+    private static final int BATCH = 4096;
+    private static final long DAY_MS = 86_400_000L;
+    private static final Logger LOG = LoggerFactory.getLogger(ReceiptDrain.class);
+    private static final LogLimiter FAILURES = LogLimiter.everyTenSeconds();
+
+    private final ReceiptJournal journal;
+    private final int retentionDays;
+    private final IdleStrategy idle = new BackoffIdleStrategy(
+        64, 16, TimeUnit.MICROSECONDS.toNanos(10), TimeUnit.MILLISECONDS.toNanos(MAX_PARK_MS));
+    private ReceiptRecorder recorder;
+    private ReceiptQueue queue;
+    private long next = 1;
+    private long lastAppended;
+    private long lastSealed;
+    private long blockOpenedMs;
+    private long lastForceMs;
+    private boolean forceDue;
+    private long nextRetentionMs;
+    private boolean failed;
+    private volatile boolean stopping;
+    private volatile long appended;
+    private volatile long lagMs;
+
+    ReceiptDrain(final ReceiptJournal journal, final int retentionDays)
+    {
+        this.journal = journal;
+        this.retentionDays = retentionDays;
+    }
+
+    void attach(final ReceiptRecorder recorder, final ReceiptQueue queue)
+    {
+        this.recorder = recorder;
+        this.queue = queue;
+    }
+
+    @Override
+    public void run()
+    {
+        try
+        {
+            while (true)
+            {
+                final boolean stop = stopping;
+                int work = 0;
+                if (!failed)
+                {
+                    try
+                    {
+                        work = duty(System.currentTimeMillis());
+                    }
+                    catch (final Throwable ex)
+                    {
+                        fail(ex);
+                    }
+                }
+                if (stop)
+                {
+                    break;
+                }
+                idle.idle(work);
+            }
+            finish();
+        }
+        catch (final Throwable ex)
+        {
+            LOG.error("receipts: the drain thread stopped on an unexpected error", ex);
+        }
+    }
+
+    /**
+     * One pass: append what is committed, then seal, force and retain when due.
+     *
+     * @return receipts appended.
+     */
+    int duty(final long nowMs) throws IOException
+    {
+        final int drained = drain(nowMs);
+        if (lastAppended > lastSealed &&
+            (drained == 0 || nowMs - blockOpenedMs >= SEAL_INTERVAL_MS ||
+            lastAppended - lastSealed >= queue.capacity() / 4))
+        {
+            seal(nowMs);
+        }
+        if (forceDue && nowMs - lastForceMs >= FORCE_INTERVAL_MS)
+        {
+            force(nowMs);
+        }
+        if (nowMs >= nextRetentionMs)
+        {
+            nextRetentionMs = nowMs + RETENTION_INTERVAL_MS;
+            final long firstKept = Math.floorDiv(nowMs, DAY_MS) - retentionDays;
+            final int deleted = journal.deleteDaysBefore(firstKept);
+            if (deleted > 0)
+            {
+                LOG.info("receipts: retention deleted {} days before the {}th day of the epoch ({} days kept)",
+                    deleted, firstKept, retentionDays);
+            }
+        }
+        return drained;
+    }
+
+    private int drain(final long nowMs) throws IOException
+    {
+        final ReceiptQueue queue = this.queue;
+        int count = 0;
+        while (count < BATCH && queue.isCommitted(next))
+        {
+            final int offset = queue.offset(next);
+            final long epochDay = queue.epochDay(next);
+            if (count == 0)
+            {
+                final long dayMillis = queue.buffer().getInt(offset + ReceiptEncoder.dayMillisEncodingOffset(),
+                    ReceiptEncoder.BYTE_ORDER) & 0xFFFF_FFFFL;
+                lagMs = Math.max(0, nowMs - (epochDay * DAY_MS + dayMillis));
+                if (lastAppended == lastSealed)
+                {
+                    blockOpenedMs = nowMs;
+                }
+            }
+            journal.append(queue.buffer(), offset, epochDay);
+            lastAppended = next++;
+            count++;
+        }
+        if (count > 0)
+        {
+            appended = lastAppended;
+        }
+        else
+        {
+            lagMs = 0;
+        }
+        return count;
+    }
+
+    private void seal(final long nowMs) throws IOException
+    {
+        journal.seal(nowMs);
+        lastSealed = lastAppended;
+        queue.release(lastSealed);
+        forceDue = true;
+    }
+
+    private void force(final long nowMs) throws IOException
+    {
+        journal.force();
+        lastForceMs = nowMs;
+        forceDue = false;
+    }
+
+    private void fail(final Throwable ex)
+    {
+        failed = true;
+        recorder.fail(ex);
+        final long suppressed = FAILURES.tryAcquire(System.nanoTime());
+        if (suppressed >= 0)
+        {
+            LOG.error("receipts: the journal failed; no decision is recorded until restart ({}), and the {} " +
+                "receipts recorded and not yet sealed stay in the queue file, appended at the next start " +
+                "(suppressedSinceLast={})", recorder.allowsUnrecorded() ? "policy allow: answers are served " +
+                "unrecorded" : "policy deny: ALLOW answers become DENY RECEIPT_UNAVAILABLE",
+                queue.claimed() - lastSealed, suppressed, ex);
+        }
+    }
+
+    /**
+     * On close: wait (bounded) for every claimed receipt to be committed, append them, seal, force, close.
+     */
+    private void finish()
+    {
+        if (!failed)
+        {
+            try
+            {
+                final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_TIMEOUT_MS);
+                final long claimed = queue.claimed();
+                while (next <= claimed && System.nanoTime() - deadlineNs < 0)
+                {
+                    idle.idle(drain(System.currentTimeMillis()));
+                }
+                if (next <= claimed)
+                {
+                    LOG.error("receipts: {} receipts claimed and never committed at close; the queue file keeps " +
+                        "them if they are, for the next start", claimed - next + 1);
+                }
+                final long nowMs = System.currentTimeMillis();
+                if (lastAppended > lastSealed)
+                {
+                    seal(nowMs);
+                }
+                force(nowMs);
+            }
+            catch (final Throwable ex)
+            {
+                fail(ex);
+            }
+        }
+        try
+        {
+            journal.close();
+        }
+        catch (final Throwable ex)
+        {
+            LOG.error("receipts: the journal did not close cleanly; its next open cuts what was not sealed", ex);
+        }
+    }
+
+    void stop()
+    {
+        stopping = true;
+    }
+
+    long appended()
+    {
+        return appended;
+    }
+
+    long lagMs()
+    {
+        return lagMs;
+    }
+
+    long diskBytes()
+    {
+        return journal.diskBytes();
+    }
+}

@@ -1,0 +1,515 @@
+package io.iysfilter.server.receipts;
+
+import io.iysfilter.protocol.receipts.FlagsEncoder;
+import io.iysfilter.protocol.receipts.ReceiptEncoder;
+import io.iysfilter.server.decision.Channel;
+import io.iysfilter.server.decision.ConsentStatus;
+import io.iysfilter.server.decision.DecisionFacts;
+import io.iysfilter.server.decision.DecisionRecorder;
+import io.iysfilter.server.decision.Door;
+import io.iysfilter.server.decision.MessageKind;
+import io.iysfilter.server.decision.Reason;
+import io.iysfilter.server.decision.RecipientType;
+import io.iysfilter.server.index.DurableFiles;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.AtomicBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The {@link DecisionRecorder} every {@link io.iysfilter.server.decision.Decider} records into when receipts are on:
+ * it encodes each decision's {@link DecisionFacts} as a 48-byte {@code Receipt} straight into a slot of the
+ * memory-mapped {@link ReceiptQueue}, and its drain thread ({@link ReceiptDrain}) appends the slots to the
+ * {@link ReceiptJournal} in decision-id order.
+ * <p>
+ * {@link #record} never blocks and allocates nothing: one compare-and-set claims the sequence (the decision id is
+ * {@code run << 48 | sequence}) and the slot; when the slot is not yet drained (the queue is full), the sequences of
+ * the run are spent, or the journal has failed or is closed, it returns {@link #NOT_RECORDED} at once and counts it,
+ * as {@code denied} when the policy is {@code deny} and the answer was an ALLOW (the decider then answers DENY
+ * {@code RECEIPT_UNAVAILABLE}), else as {@code served}.
+ * <p>
+ * <b>What a crash can lose.</b> The receipt is in the mapped file before {@link #record} returns, so before the
+ * answer is encoded. A <i>kill -9</i> (or any death of the process with the machine up) loses no decision that was
+ * answered with an id: the pages of the queue and the journal are the kernel's, and at the next start every
+ * committed slot above the journal's last decision id is appended to the journal in order before anything is
+ * served ({@link ReceiptQueue#open}); a slot is released for reuse only once the journal block holding its receipt
+ * is sealed, which is what the journal keeps when it cuts a torn tail. It loses only claims whose receipt was not
+ * yet committed, and those were never answered. A <i>power loss</i> (or a kernel crash) loses what had not reached
+ * the device: the journal is forced about every second ({@link ReceiptDrain#FORCE_INTERVAL_MS}) and the queue file
+ * not at all, so the receipts of up to about the last second of decisions (more if the device was slower than that
+ * to take them), every one of which was answered; the run counter and the party names are forced before use, so
+ * no decision id is given twice and every party number that reached the journal can still be named.
+ */
+public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
+{
+    /** The queue file's name in the receipts directory. */
+    public static final String QUEUE_FILE = "queue";
+    static final int OPEN = 0;
+    static final int FAILED = 1;
+    static final int CLOSED = 2;
+    private static final Logger LOG = LoggerFactory.getLogger(ReceiptRecorder.class);
+    private static final long DAY_MS = 86_400_000L;
+    private static final long UINT32_NONE = 0xFFFF_FFFFL;
+    private static final ByteOrder ORDER = ReceiptEncoder.BYTE_ORDER;
+    private static final io.iysfilter.protocol.receipts.Door[] DOORS = doors();
+    private static final io.iysfilter.protocol.receipts.Channel[] CHANNELS = channels();
+
+    private final ReceiptQueue queue;
+    private final AtomicBuffer buffer;
+    private final Parties parties;
+    private final boolean allowsUnrecorded;
+    private final ThreadLocal<ReceiptEncoder> encoders = ThreadLocal.withInitial(ReceiptEncoder::new);
+    private final AtomicLong unrecordedDenied = new AtomicLong();
+    private final AtomicLong unrecordedServed = new AtomicLong();
+    private final AtomicLong partyFailures = new AtomicLong();
+    private volatile int state = OPEN;
+    private volatile String failure;
+    private ReceiptDrain drain;
+    private Thread drainThread;
+
+    private ReceiptRecorder(final ReceiptQueue queue, final Parties parties, final boolean allowsUnrecorded)
+    {
+        this.queue = queue;
+        this.buffer = queue.buffer();
+        this.parties = parties;
+        this.allowsUnrecorded = allowsUnrecorded;
+    }
+
+    /**
+     * A recorder over a queue with no journal and no drain thread: the caller drains (tests and benchmarks).
+     *
+     * @param queue            the queue.
+     * @param parties          the run's parties.
+     * @param allowsUnrecorded the policy: true for {@code allow}.
+     * @return the recorder.
+     */
+    public static ReceiptRecorder overQueue(final ReceiptQueue queue, final Parties parties,
+        final boolean allowsUnrecorded)
+    {
+        return new ReceiptRecorder(queue, parties, allowsUnrecorded);
+    }
+
+    /**
+     * Start recording: count the run up (forced), open this run's parties file and the journal, append what the
+     * previous run's queue holds and the journal does not (sealed and forced), then start the drain thread, whose
+     * first work is retention. Everything here happens before the server serves anything.
+     *
+     * @param settings the receipts settings.
+     * @param nowMs    the time, epoch milliseconds.
+     * @return the recorder, draining.
+     * @throws IOException when the directory, the run, the journal or the queue cannot be opened, or the previous
+     *                     run's receipts cannot be appended: the server must not start then.
+     */
+    public static ReceiptRecorder open(final ReceiptSettings settings, final long nowMs) throws IOException
+    {
+        return open(settings, nowMs, ReceiptJournal.DEFAULT_SEGMENT_SIZE);
+    }
+
+    static ReceiptRecorder open(final ReceiptSettings settings, final long nowMs, final int segmentSize)
+        throws IOException
+    {
+        DurableFiles.createPrivateDirectories(settings.directory());
+        final int run = ReceiptRun.next(settings.directory());
+        final Parties parties = new Parties(settings.directory(), run);
+        ReceiptJournal journal = null;
+        try
+        {
+            journal = ReceiptJournal.open(settings.directory(), parties, nowMs, segmentSize);
+            final long lastDecisionId = journal.lastDecisionId();
+            if (DecisionIds.run(lastDecisionId) >= run)
+            {
+                throw new IOException(settings.directory().resolve(ReceiptRun.FILE_NAME) + ": run " + run +
+                    " is not above the journal's last run " + DecisionIds.run(lastDecisionId) + " (decision id " +
+                    DecisionIds.text(lastDecisionId) + "): the run file was replaced or restored; refusing to give " +
+                    "decision ids the journal already holds (set it to at least the journal's last run)");
+            }
+            final ReceiptDrain drain = new ReceiptDrain(journal, settings.retentionDays());
+            final long[] replayed = new long[1];
+            final ReceiptJournal opened = journal;
+            final ReceiptQueue queue = ReceiptQueue.open(settings.directory().resolve(QUEUE_FILE),
+                settings.queueSlots(), run, lastDecisionId, new ReceiptQueue.Replay()
+                {
+                    @Override
+                    public void receipt(final DirectBuffer buffer, final int offset, final long epochDay)
+                        throws IOException
+                    {
+                        opened.append(buffer, offset, epochDay);
+                        replayed[0]++;
+                    }
+
+                    @Override
+                    public void replayed() throws IOException
+                    {
+                        if (replayed[0] > 0)
+                        {
+                            opened.seal(System.currentTimeMillis());
+                            opened.force();
+                        }
+                    }
+                });
+            final ReceiptRecorder recorder = new ReceiptRecorder(queue, parties, settings.allowsUnrecorded());
+            LOG.info("receipts: dir={}, run={}, queueSlots={}, policy={}, retentionDays={}, journalLastId={}, " +
+                "replayedFromQueue={}", settings.directory(), run, queue.capacity(),
+                settings.allowsUnrecorded() ? "allow" : "deny", settings.retentionDays(),
+                DecisionIds.text(lastDecisionId), replayed[0]);
+            recorder.startDrain(drain);
+            return recorder;
+        }
+        catch (final Throwable ex)
+        {
+            if (journal != null)
+            {
+                try
+                {
+                    journal.close();
+                }
+                catch (final Throwable closing)
+                {
+                    ex.addSuppressed(closing);
+                }
+            }
+            parties.close();
+            throw ex;
+        }
+    }
+
+    private void startDrain(final ReceiptDrain drain)
+    {
+        this.drain = drain;
+        drain.attach(this, queue);
+        drainThread = new Thread(drain, "iys-receipts");
+        drainThread.setDaemon(true);
+        drainThread.start();
+    }
+
+    @Override
+    public int party(final Door door, final String name)
+    {
+        try
+        {
+            return parties.party(name);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            partyFailures.incrementAndGet();
+            LOG.warn("receipts: cannot name party '{}' of {}: {} (its receipts carry party 0)", name, door,
+                ex.toString());
+            return 0;
+        }
+    }
+
+    @Override
+    public long record(final DecisionFacts facts)
+    {
+        if (state != OPEN)
+        {
+            return unrecorded(facts);
+        }
+        final long sequence = queue.claim();
+        if (sequence == 0)
+        {
+            return unrecorded(facts);
+        }
+        final long decisionId = queue.decisionId(sequence);
+        final int offset = queue.offset(sequence);
+        final long epochDay = Math.floorDiv(facts.timeMs(), DAY_MS);
+        try
+        {
+            encode(encoders.get().wrap(buffer, offset), offset, decisionId, epochDay, facts);
+        }
+        finally
+        {
+            // always committed: the drain takes sequences in order and would wait on a claimed slot for ever
+            queue.commit(sequence, decisionId, epochDay);
+        }
+        return decisionId;
+    }
+
+    /**
+     * Encode a decision's receipt, exactly as the receipt schema and docs/RECEIPTS.md say each field is made from
+     * the facts (search computes the same).
+     */
+    private void encode(
+        final ReceiptEncoder encoder,
+        final int offset,
+        final long decisionId,
+        final long epochDay,
+        final DecisionFacts facts)
+    {
+        final long timeMs = facts.timeMs();
+        encoder.decisionId(decisionId);
+        encoder.dayMillis(timeMs - epochDay * DAY_MS);
+        final long brand = facts.brandCode();
+        encoder.brand(brand >= 0 && brand <= UINT32_NONE ? brand : 0);
+        final int form = facts.recipientForm();
+        final int recipientAt = offset + ReceiptEncoder.recipientEncodingOffset();
+        buffer.putLong(recipientAt, form == DecisionFacts.RECIPIENT_NONE ? 0 : facts.recipientKey0(), ORDER);
+        buffer.putInt(recipientAt + Long.BYTES,
+            form == DecisionFacts.RECIPIENT_EMAIL ? (int)facts.recipientKey1() : 0, ORDER);
+        final long asOfMs = facts.asOfMs();
+        final long lag = timeMs - asOfMs;
+        encoder.asOfLag(asOfMs == 0 || lag >= UINT32_NONE ? UINT32_NONE : Math.max(0, lag));
+        final long creation = facts.recordCreationSec();
+        encoder.recordCreation(creation >= 0 && creation < UINT32_NONE ? creation : 0);
+        final long txDigest = facts.recordTxDigest();
+        final int txAt = offset + ReceiptEncoder.recordTxEncodingOffset();
+        buffer.putInt(txAt, (int)txDigest, ORDER);
+        buffer.putShort(txAt + Integer.BYTES, (short)(txDigest >>> 32), ORDER);
+        encoder.party(facts.party() & 0xFFFF);
+        final Door door = facts.door();
+        encoder.door(DOORS[door == null ? 0 : door.ordinal()]);
+        final Channel channel = facts.channel();
+        encoder.channel(channel == null ? io.iysfilter.protocol.receipts.Channel.UNKNOWN : CHANNELS[channel.code()]);
+        final RecipientType type = facts.type();
+        final MessageKind kind = facts.kind();
+        final int status = facts.recordStatus();
+        byte flags = 0;
+        flags = FlagsEncoder.tacir(flags, type == RecipientType.TACIR);
+        flags = FlagsEncoder.transactional(flags, kind == MessageKind.TRANSACTIONAL);
+        flags = FlagsEncoder.recordOnay(flags, status == ConsentStatus.ONAY);
+        flags = FlagsEncoder.recordRet(flags, status == ConsentStatus.RET);
+        flags = FlagsEncoder.emailKey(flags, form == DecisionFacts.RECIPIENT_EMAIL);
+        flags = FlagsEncoder.requestInvalid(flags, channel == null || type == null || kind == null);
+        buffer.putByte(offset + ReceiptEncoder.flagsEncodingOffset(), flags);
+        final Reason reason = facts.reason();
+        encoder.reason(reason == null ? 0 : reason.wire().value());
+    }
+
+    private long unrecorded(final DecisionFacts facts)
+    {
+        final Reason reason = facts.reason();
+        if (!allowsUnrecorded && reason != null && reason.allows())
+        {
+            unrecordedDenied.incrementAndGet();
+        }
+        else
+        {
+            unrecordedServed.incrementAndGet();
+        }
+        return NOT_RECORDED;
+    }
+
+    @Override
+    public boolean allowsUnrecorded()
+    {
+        return allowsUnrecorded;
+    }
+
+    /**
+     * @return decisions recorded in this run (given a decision id).
+     */
+    public long recorded()
+    {
+        return queue.claimed();
+    }
+
+    /**
+     * @return decisions not recorded whose ALLOW became DENY {@code RECEIPT_UNAVAILABLE} (policy {@code deny}).
+     */
+    public long unrecordedDenied()
+    {
+        return unrecordedDenied.get();
+    }
+
+    /**
+     * @return decisions not recorded and answered as they were.
+     */
+    public long unrecordedServed()
+    {
+        return unrecordedServed.get();
+    }
+
+    /**
+     * @return receipts recorded and not yet appended to the journal.
+     */
+    public long queueDepth()
+    {
+        return drain == null ? queue.claimed() - queue.released() : queue.claimed() - drain.appended();
+    }
+
+    /**
+     * @return whether the journal has failed (until restart every decision is unrecorded).
+     */
+    public boolean failed()
+    {
+        return state == FAILED;
+    }
+
+    /**
+     * @return what {@code /health/ready} says of the receipts: null when they are recorded, else why not (journal
+     * failed, queue full).
+     */
+    public String trouble()
+    {
+        final int current = state;
+        if (current == FAILED)
+        {
+            return "receipts journal failed: " + failure + " (decisions are not recorded until restart; " +
+                (allowsUnrecorded ? "policy allow: served unrecorded)" : "policy deny: ALLOW answers are DENY " +
+                "RECEIPT_UNAVAILABLE)");
+        }
+        if (current == OPEN && queue.claimed() - queue.released() >= queue.capacity())
+        {
+            return "receipts journal queue full: " + queue.capacity() + " receipts wait for the disk";
+        }
+        return null;
+    }
+
+    /**
+     * Bind the receipts' meters: recorded, unrecorded by outcome, queue depth, write lag, disk bytes, failed.
+     *
+     * @param registry where the meters live.
+     */
+    public void bindTo(final MeterRegistry registry)
+    {
+        FunctionCounter.builder("iys_receipts_recorded", this, ReceiptRecorder::recorded)
+            .description("Decisions recorded as receipts (given a decision id) since start")
+            .register(registry);
+        FunctionCounter.builder("iys_receipts_unrecorded", this, ReceiptRecorder::unrecordedDenied)
+            .description("Decisions the journal could not record (queue full, journal failed or closed), by what " +
+                "was answered: denied (an ALLOW turned DENY RECEIPT_UNAVAILABLE, policy deny) or served as decided")
+            .tag("outcome", "denied")
+            .register(registry);
+        FunctionCounter.builder("iys_receipts_unrecorded", this, ReceiptRecorder::unrecordedServed)
+            .tag("outcome", "served")
+            .register(registry);
+        Gauge.builder("iys_receipts_queue_depth", this, ReceiptRecorder::queueDepth)
+            .description("Receipts recorded and not yet appended to the journal; the queue holds " +
+                queue.capacity())
+            .register(registry);
+        Gauge.builder("iys_receipts_write_lag_seconds", this,
+            (recorder) -> recorder.drain == null ? 0 : recorder.drain.lagMs() / 1000.0)
+            .description("How long the oldest receipt the drain thread last found waiting had waited to be " +
+                "appended; 0 when the queue is empty")
+            .register(registry);
+        Gauge.builder("iys_receipts_disk_bytes", this,
+            ReceiptRecorder::diskBytes)
+            .description("Bytes the receipts journal takes on disk, as of its last force")
+            .register(registry);
+        Gauge.builder("iys_receipts_failed", this, (recorder) -> recorder.failed() ? 1 : 0)
+            .description("1 after the receipts journal failed (disk error): no decision is recorded until restart")
+            .register(registry);
+    }
+
+    /**
+     * @return the journal's days on disk, in bytes.
+     */
+    long diskBytes()
+    {
+        return drain == null ? 0 : drain.diskBytes();
+    }
+
+    /**
+     * The drain thread's word that the journal failed: from now on nothing is recorded.
+     */
+    void fail(final Throwable cause)
+    {
+        failure = cause.toString();
+        if (state == OPEN)
+        {
+            state = FAILED;
+        }
+    }
+
+    /**
+     * @return OPEN, FAILED or CLOSED.
+     */
+    int state()
+    {
+        return state;
+    }
+
+    /**
+     * @return the run's parties, which name party numbers for the journal.
+     */
+    public Parties parties()
+    {
+        return parties;
+    }
+
+    /**
+     * @return the queue.
+     */
+    public ReceiptQueue queue()
+    {
+        return queue;
+    }
+
+    /**
+     * Stop recording ({@link #record} returns {@link #NOT_RECORDED} from now on), let the drain thread append every
+     * committed receipt, seal, force and close the journal, then close the parties file. Call once the endpoints
+     * have drained. Idempotent.
+     */
+    @Override
+    public void close()
+    {
+        synchronized (this)
+        {
+            if (state == CLOSED)
+            {
+                return;
+            }
+            state = CLOSED;
+        }
+        if (drainThread != null)
+        {
+            drain.stop();
+            try
+            {
+                drainThread.join(ReceiptDrain.CLOSE_TIMEOUT_MS * 2);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+            if (drainThread.isAlive())
+            {
+                LOG.error("receipts: the drain thread did not finish within {} ms; what it had not appended is " +
+                    "replayed from the queue file at the next start", ReceiptDrain.CLOSE_TIMEOUT_MS * 2);
+            }
+        }
+        try
+        {
+            parties.close();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+        queue.close();
+    }
+
+    private static io.iysfilter.protocol.receipts.Door[] doors()
+    {
+        final Door[] doors = Door.values();
+        final io.iysfilter.protocol.receipts.Door[] wire = new io.iysfilter.protocol.receipts.Door[doors.length];
+        for (final Door door : doors)
+        {
+            wire[door.ordinal()] = io.iysfilter.protocol.receipts.Door.get((short)door.code());
+        }
+        return wire;
+    }
+
+    private static io.iysfilter.protocol.receipts.Channel[] channels()
+    {
+        int max = 0;
+        for (final Channel channel : Channel.values())
+        {
+            max = Math.max(max, channel.code());
+        }
+        final io.iysfilter.protocol.receipts.Channel[] wire = new io.iysfilter.protocol.receipts.Channel[max + 1];
+        for (final Channel channel : Channel.values())
+        {
+            wire[channel.code()] = io.iysfilter.protocol.receipts.Channel.get((short)channel.code());
+        }
+        return wire;
+    }
+}

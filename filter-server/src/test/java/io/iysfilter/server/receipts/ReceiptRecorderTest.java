@@ -1,0 +1,212 @@
+package io.iysfilter.server.receipts;
+
+import io.iysfilter.server.decision.Channel;
+import io.iysfilter.server.decision.DecisionFacts;
+import io.iysfilter.server.decision.DecisionRecorder;
+import io.iysfilter.server.decision.Door;
+import io.iysfilter.server.decision.MessageKind;
+import io.iysfilter.server.decision.Reason;
+import io.iysfilter.server.decision.RecipientType;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The recorder with its drain thread, against the real journal.
+ */
+class ReceiptRecorderTest
+{
+    private static final int SEGMENT_SIZE = 64 * 1024;
+
+    @TempDir
+    Path dir;
+
+    private ReceiptSettings settings(final boolean allowsUnrecorded)
+    {
+        return new ReceiptSettings(dir, allowsUnrecorded, 730, 1024);
+    }
+
+    private ReceiptRecorder open(final boolean allowsUnrecorded) throws IOException
+    {
+        return ReceiptRecorder.open(settings(allowsUnrecorded), System.currentTimeMillis(), SEGMENT_SIZE);
+    }
+
+    private static DecisionFacts facts(final int party, final Reason reason)
+    {
+        final long nowMs = System.currentTimeMillis();
+        return new DecisionFacts().begin(nowMs, 600_001, Channel.MESAJ, RecipientType.BIREYSEL,
+            MessageKind.COMMERCIAL).asker(Door.HTTP, party).answer(reason, nowMs);
+    }
+
+    /** Every receipt of the journal: id and party name, in journal order. */
+    private List<String> journal() throws IOException
+    {
+        final List<String> receipts = new ArrayList<>();
+        try (ReceiptReader reader = ReceiptReader.open(dir))
+        {
+            for (final LocalDate day : reader.days())
+            {
+                reader.scan(day, (id, timeMs, party, receipt) -> receipts.add(DecisionIds.text(id) + " " + party));
+            }
+            final Verification verification = reader.verifyAll();
+            assertTrue(verification.ok(), verification.describe());
+        }
+        return receipts;
+    }
+
+    private static void await(final BooleanSupplier condition, final String what) throws InterruptedException
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean())
+        {
+            assertTrue(System.nanoTime() - deadlineNs < 0, "timed out waiting for " + what);
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
+    void shouldJournalEveryDecisionOfTwoThreadsInIdOrderAndNameItsParty() throws Exception
+    {
+        final List<Long> given = new ArrayList<>();
+        try (ReceiptRecorder recorder = open(false))
+        {
+            final int party = recorder.party(Door.HTTP, "client:acme");
+            final ExecutorService threads = Executors.newFixedThreadPool(2);
+            final List<Future<List<Long>>> futures = new ArrayList<>();
+            for (int t = 0; t < 2; t++)
+            {
+                futures.add(threads.submit(() ->
+                {
+                    final List<Long> ids = new ArrayList<>();
+                    final DecisionFacts facts = facts(party, Reason.CONSENT);
+                    final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                    while (ids.size() < 3_000)
+                    {
+                        final long id = recorder.record(facts);
+                        if (id != DecisionRecorder.NOT_RECORDED)
+                        {
+                            ids.add(id);
+                        }
+                        assertTrue(System.nanoTime() - deadlineNs < 0, "the drain never caught up");
+                    }
+                    return ids;
+                }));
+            }
+            for (final Future<List<Long>> future : futures)
+            {
+                given.addAll(future.get(60, TimeUnit.SECONDS));
+            }
+            threads.shutdown();
+        }
+        given.sort(Long::compareUnsigned);
+        final List<String> expected = new ArrayList<>();
+        for (final long id : given)
+        {
+            expected.add(DecisionIds.text(id) + " client:acme");
+        }
+        assertEquals(expected, journal(), "every id given, once, in order, sealed and verified after close");
+        assertEquals(1, DecisionIds.run(given.get(0)));
+    }
+
+    @Test
+    void shouldAppendWhatACrashedRunLeftInTheQueueBeforeServingAndOnlyOnce() throws Exception
+    {
+        // run 1 records into its queue and dies before its drain appended anything
+        Files.createDirectories(dir);
+        final int run = ReceiptRun.next(dir);
+        final ReceiptRecorder crashed = ReceiptRecorder.overQueue(
+            ReceiptQueue.open(dir.resolve(ReceiptRecorder.QUEUE_FILE), 1024, run, 0, new ReceiptQueue.Replay()
+            {
+                @Override
+                public void receipt(final org.agrona.DirectBuffer buffer, final int offset, final long epochDay)
+                {
+                }
+            }), new Parties(dir, run), false);
+        final int party = crashed.party(Door.BINARY, "peer:127.0.0.1");
+        final List<String> answered = new ArrayList<>();
+        for (int i = 0; i < 10; i++)
+        {
+            answered.add(DecisionIds.text(crashed.record(facts(party, Reason.CONSENT))) + " peer:127.0.0.1");
+        }
+
+        try (ReceiptRecorder second = open(false))
+        {
+            final long id = second.record(facts(second.party(Door.HTTP, "client:acme"), Reason.NO_CONSENT));
+            assertEquals(2, DecisionIds.run(id));
+            answered.add(DecisionIds.text(id) + " client:acme");
+        }
+        assertEquals(answered, journal(), "the crashed run's receipts, named, then the new run's");
+        try (ReceiptRecorder third = open(false))
+        {
+            assertEquals(0, third.queueDepth());
+        }
+        assertEquals(answered, journal(), "replayed once");
+    }
+
+    @Test
+    void shouldMarkTheJournalFailedKeepRunningAndSayWhy() throws Exception
+    {
+        final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try (ReceiptRecorder recorder = open(false))
+        {
+            recorder.bindTo(registry);
+            assertNotEquals(DecisionRecorder.NOT_RECORDED, recorder.record(facts(0, Reason.CONSENT)));
+            await(() -> recorder.queueDepth() == 0, "the first receipt appended");
+            assertNull(recorder.trouble());
+            // the day's directory becomes a file: the journal cannot allocate its next segment
+            final Path day = Files.list(dir).filter(Files::isDirectory).findFirst().orElseThrow();
+            try (var files = Files.walk(day))
+            {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach((path) -> path.toFile().delete());
+            }
+            Files.writeString(day, "not a directory");
+            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!recorder.failed())
+            {
+                assertTrue(System.nanoTime() - deadlineNs < 0, "the journal never failed");
+                recorder.record(facts(0, Reason.CONSENT));
+            }
+            assertEquals(DecisionRecorder.NOT_RECORDED, recorder.record(facts(0, Reason.CONSENT)));
+            assertTrue(recorder.unrecordedDenied() >= 1);
+            assertTrue(recorder.trouble().startsWith("receipts journal failed"), recorder.trouble());
+            final String scrape = registry.scrape();
+            assertTrue(scrape.contains("iys_receipts_failed 1.0"), scrape);
+            assertTrue(scrape.contains("iys_receipts_unrecorded_total{outcome=\"denied\"}"), scrape);
+            assertTrue(scrape.contains("iys_receipts_recorded_total"), scrape);
+            assertTrue(scrape.contains("iys_receipts_queue_depth"), scrape);
+            assertTrue(scrape.contains("iys_receipts_write_lag_seconds"), scrape);
+            assertTrue(scrape.contains("iys_receipts_disk_bytes"), scrape);
+        }
+    }
+
+    @Test
+    void shouldRefuseToStartWhenTheRunFileFellBehindTheJournal() throws Exception
+    {
+        try (ReceiptRecorder recorder = open(false))
+        {
+            recorder.record(facts(0, Reason.CONSENT));
+        }
+        Files.writeString(dir.resolve(ReceiptRun.FILE_NAME), "0\n");
+        final IOException refused = assertThrows(IOException.class, () -> open(false));
+        assertTrue(refused.getMessage().contains("not above the journal's last run 1"), refused.getMessage());
+    }
+}
