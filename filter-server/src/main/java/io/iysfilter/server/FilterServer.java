@@ -120,21 +120,21 @@ public final class FilterServer implements AutoCloseable
                 serviceMetrics.receipts(receiptRecorder);
             }
             final ConsentFilter filter = new ConsentFilter(context.policy);
-            // HAND-OFF (wire): pass this `recorder` as each endpoint's last argument; drop wire's NONE field
             network = new NetworkEndpoints(
                 new NetworkEndpoints.Settings(context.bindAddress, context.binaryPort, context.httpPort,
                     context.milterPort, context.ioThreads, context.busyPoll, context.adminBindAddress,
                     context.adminPort, context.milterSocket, context.milterAllow, context.respPort),
                 new BinaryEndpoint(filter, store, counters, authenticator, SERVER_NAME, context.maxConnections,
-                    context.maxConnectionsPerAddress, context.binaryIdleTimeoutMs, context.binaryFrameTimeoutMs),
+                    context.maxConnectionsPerAddress, context.binaryIdleTimeoutMs, context.binaryFrameTimeoutMs,
+                    recorder),
                 new HttpEndpoint(filter, store, following, localOptOuts,
                     new ReconcileService(store, pipeline, following), counters, serviceMetrics, context.http,
-                    authenticator, new ScrubRates(context.scrubRowsPerSecond)),
+                    authenticator, new ScrubRates(context.scrubRowsPerSecond), recorder),
                 context.milterPort < 0 && context.milterSocket == null ? null :
-                    new MilterEndpoint(filter, store, context.milter, counters),
+                    new MilterEndpoint(filter, store, context.milter, counters, recorder),
                 context.respPort < 0 ? null : new RespEndpoint(filter, store, counters, authenticator, SERVER_NAME,
                     context.respMaxConnections, context.respMaxConnectionsPerAddress, context.respIdleTimeoutMs,
-                    context.respCommandTimeoutMs),
+                    context.respCommandTimeoutMs, recorder),
                 counters, serverTls);
         }
         catch (final Throwable ex)

@@ -2,6 +2,7 @@ package io.iysfilter.server.http;
 
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.Decider;
+import io.iysfilter.server.decision.DecisionRecorder;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.iys.FeedService;
 import io.iysfilter.server.iys.ReconcileService;
@@ -65,6 +66,7 @@ public final class HttpEndpoint
     private final HttpConnectionLimiter limiter;
     private final Authenticator auth;
     private final ScrubRates scrubRates;
+    private final DecisionRecorder recorder;
 
     /**
      * @param filter          the rules.
@@ -77,6 +79,8 @@ public final class HttpEndpoint
      * @param settings        the connection cap, timeouts and body cap.
      * @param auth            who may ask what; {@link Authenticator#off} for everyone.
      * @param scrubRates      the rows a second {@code /v1/scrub} reads per client or address.
+     * @param recorder        where each connection's decisions are recorded (receipts), or
+     *                        {@link DecisionRecorder#NONE}.
      */
     public HttpEndpoint(
         final ConsentFilter filter,
@@ -88,7 +92,8 @@ public final class HttpEndpoint
         final ServiceMetrics metrics,
         final HttpSettings settings,
         final Authenticator auth,
-        final ScrubRates scrubRates)
+        final ScrubRates scrubRates,
+        final DecisionRecorder recorder)
     {
         this.filter = filter;
         this.store = store;
@@ -102,6 +107,7 @@ public final class HttpEndpoint
             counters);
         this.auth = auth;
         this.scrubRates = scrubRates;
+        this.recorder = recorder;
     }
 
     /**
@@ -138,14 +144,14 @@ public final class HttpEndpoint
         pipeline.addLast("auth", new HttpAuthHandler(auth, identity, counters, surface));
         if (surface != Surface.ADMIN)
         {
-            pipeline.addLast("scrub", new ScrubHttpHandler(new Decider(filter, store.newLookup()), counters, identity,
-                scrubRates, settings.requestTimeoutMs()));
+            pipeline.addLast("scrub", new ScrubHttpHandler(new Decider(filter, store.newLookup(), recorder), counters,
+                identity, scrubRates, settings.requestTimeoutMs()));
             pipeline.addLast("reconcile", new ReconcileHttpHandler(reconciliations, workers, settings.maxBodyBytes(),
                 counters));
         }
         pipeline.addLast("aggregator", new HttpObjectAggregator(MAX_REQUEST_LENGTH, true));
-        pipeline.addLast("api", new HttpApiHandler(new Decider(filter, store.newLookup()), store, feed, optOuts,
-            counters, metrics, optOutGate, identity, surface));
+        pipeline.addLast("api", new HttpApiHandler(new Decider(filter, store.newLookup(), recorder), store, feed,
+            optOuts, counters, metrics, optOutGate, identity, surface));
         pipeline.addLast("errors", guard.errors());
     }
 

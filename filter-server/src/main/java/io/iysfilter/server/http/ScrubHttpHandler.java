@@ -3,6 +3,7 @@ package io.iysfilter.server.http;
 import io.iysfilter.server.decision.Decider;
 import io.iysfilter.server.decision.BrandState;
 import io.iysfilter.server.decision.Channel;
+import io.iysfilter.server.decision.Door;
 import io.iysfilter.server.decision.MessageKind;
 import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.decision.RecipientType;
@@ -79,6 +80,7 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
     private boolean headerPending;
     private int partialLength;
     private boolean overlong;
+    private long brandCode;
     private BrandState brand;
     private Channel channel;
     private RecipientType type;
@@ -152,6 +154,7 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
         partialLength = 0;
         overlong = false;
         stats = identity.stats();
+        identity.nameAsker(decider, Door.SCRUB);
         final long nowNs = System.nanoTime();
         rate = identity.client() != null ? rates.forClient(identity.client().id(), nowNs) :
             rates.forAddress(identity.address(), nowNs);
@@ -187,7 +190,8 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
             return "column: '" + columnText + "' (expected: 1.." + fields.length + ")";
         }
         headerPending = "true".equals(DecisionParameters.first(parameters, "header"));
-        brand = decider.brand(request.brandCode());
+        brandCode = request.brandCode();
+        brand = decider.brand(brandCode);
         channel = request.channel();
         type = request.type();
         kind = request.kind();
@@ -261,16 +265,17 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
             return;
         }
         final Reason reason;
+        // every row is a decision with its receipt, a row without its recipient column too
         if (overlong)
         {
             overlong = false;
-            reason = Reason.INVALID_RECIPIENT;
+            reason = decider.refuse(brandCode, channel, type, kind, Reason.INVALID_RECIPIENT, nowMs);
         }
         else
         {
             final int count = CsvLine.split(line, fields);
-            reason = count < column ? Reason.INVALID_RECIPIENT :
-                decider.decide(brand, channel, type, kind, fields[column - 1], nowMs);
+            reason = count < column ? decider.refuse(brandCode, channel, type, kind, Reason.INVALID_RECIPIENT, nowMs) :
+                decider.decide(brandCode, brand, channel, type, kind, fields[column - 1], nowMs);
         }
         counters.onDecision(Endpoint.HTTP, reason);
         if (stats != null)

@@ -5,6 +5,7 @@ import io.iysfilter.server.decision.BrandState;
 import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.Decider;
+import io.iysfilter.server.decision.DecisionRecorder;
 import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.decision.MessageKind;
 import io.iysfilter.server.decision.Reason;
@@ -30,6 +31,8 @@ final class RespTestIndex
     static final String CONSENTED = "+905321234567";
     static final String REJECTED = "+905329876543";
     static final String NO_RECORD = "+905320000000";
+    /** The decision id of a reply when nothing records decisions ({@code DecisionRecorder.NONE}). */
+    static final String NOT_RECORDED = "0000000000000000";
 
     private static ConsentStore store;
 
@@ -61,7 +64,7 @@ final class RespTestIndex
 
     static Decider decider()
     {
-        return new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup());
+        return new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup(), DecisionRecorder.NONE);
     }
 
     /**
@@ -71,7 +74,7 @@ final class RespTestIndex
     {
         final Decider decider = decider();
         final BrandState state = decider.brand(brand);
-        return decider.decide(state, channel, RecipientType.UNSPECIFIED, MessageKind.COMMERCIAL, recipient,
+        return decider.decide(brand, state, channel, RecipientType.UNSPECIFIED, MessageKind.COMMERCIAL, recipient,
             System.currentTimeMillis());
     }
 
