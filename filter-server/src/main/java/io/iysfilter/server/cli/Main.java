@@ -79,6 +79,7 @@ public final class Main
             .addSubcommand("check", new CheckCommand(out, err))
             .addSubcommand("scrub", new ScrubCommand(out, err))
             .addSubcommand("reconcile", new ReconcileCommand(out, err))
+            .addSubcommand("receipts", ReceiptsCommand.commandLine(out, err))
             .addSubcommand("token", new TokenCommand(out));
     }
 

@@ -8,6 +8,8 @@ import io.iysfilter.server.iys.ReconcileService;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServiceMetrics;
 import io.iysfilter.server.optout.OptOuts;
+import io.iysfilter.server.receipts.ReceiptSearch;
+import io.iysfilter.server.receipts.ScrubProofs;
 import io.iysfilter.server.security.Authenticator;
 import io.iysfilter.server.security.ScrubRates;
 import io.netty.channel.ChannelPipeline;
@@ -25,8 +27,9 @@ import java.util.concurrent.Executor;
  * handler's failure with 500. The streamed requests ({@code /v1/scrub}, {@code /v1/reconcile}) sit before the
  * aggregator, every other request is read whole, up to {@link #MAX_REQUEST_LENGTH} bytes.
  * <p>
- * The admin routes ({@code /metrics}, {@code /v1/brands}, {@code /health/ready}'s details) are served on the HTTP
- * port unless an admin listener is set ({@code admin-port}); then each listener mounts its own {@link Surface}.
+ * The admin routes ({@code /metrics}, {@code /v1/brands}, {@code /v1/receipts}, {@code /health/ready}'s details)
+ * are served on the HTTP port unless an admin listener is set ({@code admin-port}); then each listener mounts its own
+ * {@link Surface}.
  */
 public final class HttpEndpoint
 {
@@ -42,7 +45,10 @@ public final class HttpEndpoint
          * bare readiness ({@code /health/ready}, its status without the details); the admin routes answer 404.
          */
         SERVICE,
-        /** The admin listener: {@code /metrics}, {@code /v1/brands} and {@code /health*} with details; no API. */
+        /**
+         * The admin listener: {@code /metrics}, {@code /v1/brands}, {@code /v1/receipts} and {@code /health*} with
+         * details; no API.
+         */
         ADMIN
     }
 
@@ -65,6 +71,8 @@ public final class HttpEndpoint
     private final HttpConnectionLimiter limiter;
     private final Authenticator auth;
     private final ScrubRates scrubRates;
+    private ReceiptSearch receiptSearch;
+    private ScrubProofs scrubProofs;
 
     /**
      * @param filter          the rules.
@@ -105,6 +113,22 @@ public final class HttpEndpoint
     }
 
     /**
+     * Serve the receipts' admin routes ({@code /v1/receipts}) and file a proof-of-scrub for each {@code /v1/scrub}
+     * run; without this call (the receipts off) those routes answer 404 and runs are not filed. Call before the
+     * first connection is mounted.
+     *
+     * @param search the search over the journal.
+     * @param proofs the proof-of-scrub files.
+     * @return this.
+     */
+    public HttpEndpoint receipts(final ReceiptSearch search, final ScrubProofs proofs)
+    {
+        this.receiptSearch = search;
+        this.scrubProofs = proofs;
+        return this;
+    }
+
+    /**
      * Add one connection's handlers.
      *
      * @param pipeline the connection's pipeline.
@@ -139,11 +163,15 @@ public final class HttpEndpoint
         if (surface != Surface.ADMIN)
         {
             pipeline.addLast("scrub", new ScrubHttpHandler(new Decider(filter, store.newLookup()), counters, identity,
-                scrubRates, settings.requestTimeoutMs()));
+                scrubRates, settings.requestTimeoutMs()).proofs(scrubProofs));
             pipeline.addLast("reconcile", new ReconcileHttpHandler(reconciliations, workers, settings.maxBodyBytes(),
                 counters));
         }
         pipeline.addLast("aggregator", new HttpObjectAggregator(MAX_REQUEST_LENGTH, true));
+        if (surface != Surface.SERVICE)
+        {
+            pipeline.addLast("receipts", new ReceiptsHttpHandler(receiptSearch, scrubProofs, workers, counters));
+        }
         pipeline.addLast("api", new HttpApiHandler(new Decider(filter, store.newLookup()), store, feed, optOuts,
             counters, metrics, optOutGate, identity, surface));
         pipeline.addLast("errors", guard.errors());

@@ -10,6 +10,9 @@ import io.iysfilter.server.iys.CsvLine;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServerCounters.Endpoint;
 import io.iysfilter.server.metrics.ServerCounters.RequestType;
+import io.iysfilter.server.receipts.FoundReceipt;
+import io.iysfilter.server.receipts.ScrubProofs;
+import io.iysfilter.server.receipts.ScrubRun;
 import io.iysfilter.server.security.ClientStats;
 import io.iysfilter.server.security.RowRate;
 import io.iysfilter.server.security.ScrubRates;
@@ -55,12 +58,19 @@ import java.util.concurrent.TimeUnit;
  * reading for as long as they are ahead, so the rows beyond the rate wait in the client's socket and TCP slows its
  * upload. Nothing is refused. One pause lasts at most half the request timeout (the guard closes a streamed body
  * that pauses longer); the debt it leaves is charged to the next read.
+ * <p>
+ * Proof-of-scrub, with the receipts on ({@link #proofs}): the response's headers wait for the first read's rows, so
+ * that they carry the run id in {@value #RUN_HEADER} (the run's first decision id; {@code 0000000000000000} when none
+ * of those rows was recorded, and then the run is not filed); the body is digested (SHA-256) as received, the rows
+ * counted by reason, and at the end the summary is filed by {@link ScrubProofs} (docs/RECEIPTS.md).
  */
 final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
 {
     static final String PATH = "/v1/scrub";
     static final int MAX_LINE_LENGTH = 4096;
     private static final String CSV = "text/csv; charset=utf-8";
+    /** The response header naming the run id. */
+    static final String RUN_HEADER = "X-Iys-Scrub-Run";
 
     private final Decider decider;
     private final ServerCounters counters;
@@ -84,6 +94,10 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
     private RecipientType type;
     private MessageKind kind;
     private int column;
+    private ScrubProofs proofs;
+    private ScrubRun run;
+    private HttpResponse head;
+    private long runId;
 
     ScrubHttpHandler(final Decider decider, final ServerCounters counters)
     {
@@ -98,6 +112,18 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
         this.identity = identity;
         this.rates = rates;
         this.maxPauseNs = TimeUnit.MILLISECONDS.toNanos(Math.max(1, requestTimeoutMs / 2));
+    }
+
+    /**
+     * File a proof-of-scrub for every run.
+     *
+     * @param proofs the files, or null (receipts off).
+     * @return this.
+     */
+    ScrubHttpHandler proofs(final ScrubProofs proofs)
+    {
+        this.proofs = proofs;
+        return this;
     }
 
     @Override
@@ -167,7 +193,29 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
         {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
-        ctx.write(response);
+        if (proofs == null)
+        {
+            run = null;
+            ctx.write(response);
+            return;
+        }
+        run = new ScrubRun(identity.client() != null ? "client:" + identity.client().id() :
+            "peer:" + identity.address(), System.currentTimeMillis());
+        head = response;
+    }
+
+    /**
+     * Send the response's headers, held back for the run id, once the first rows are decided.
+     */
+    private void sendHead(final ChannelHandlerContext ctx)
+    {
+        if (head != null)
+        {
+            runId = run.runId();
+            head.headers().set(RUN_HEADER, FoundReceipt.idText(runId));
+            ctx.write(head);
+            head = null;
+        }
     }
 
     /**
@@ -199,6 +247,10 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
         if (!discarding)
         {
             final ByteBuf in = content.content();
+            if (run != null && in.isReadable())
+            {
+                run.onBody(in.nioBuffer());
+            }
             final ByteBuf out = ctx.alloc().buffer(Math.max(256, in.readableBytes() * 2));
             final long nowMs = System.currentTimeMillis();
             while (in.isReadable())
@@ -221,6 +273,10 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
             {
                 endLine(out, nowMs);
             }
+            if (run != null)
+            {
+                sendHead(ctx);
+            }
             if (out.isReadable())
             {
                 ctx.write(new DefaultHttpContent(out));
@@ -234,6 +290,15 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
         if (content instanceof LastHttpContent)
         {
             active = false;
+            if (!discarding && run != null)
+            {
+                sendHead(ctx);
+                if (runId != 0)
+                {
+                    proofs.complete(run.finish(System.currentTimeMillis()));
+                }
+                run = null;
+            }
             if (!discarding)
             {
                 ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
@@ -261,6 +326,7 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
             return;
         }
         final Reason reason;
+        long id = 0;
         if (overlong)
         {
             overlong = false;
@@ -269,10 +335,21 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
         else
         {
             final int count = CsvLine.split(line, fields);
-            reason = count < column ? Reason.INVALID_RECIPIENT :
-                decider.decide(brand, channel, type, kind, fields[column - 1], nowMs);
+            if (count < column)
+            {
+                reason = Reason.INVALID_RECIPIENT;
+            }
+            else
+            {
+                reason = decider.decide(brand, channel, type, kind, fields[column - 1], nowMs);
+                id = decisionId();
+            }
         }
         counters.onDecision(Endpoint.HTTP, reason);
+        if (run != null)
+        {
+            run.onRow(id, reason);
+        }
         if (stats != null)
         {
             stats.onDecision(reason.allows());
@@ -283,6 +360,14 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
         out.writeByte(',');
         out.writeCharSequence(reason.name(), StandardCharsets.US_ASCII);
         out.writeByte('\n');
+    }
+
+    /**
+     * @return the decision id of the row just decided; the decider gives none before the journal lands.
+     */
+    private long decisionId()
+    {
+        return 0;
     }
 
     /**
