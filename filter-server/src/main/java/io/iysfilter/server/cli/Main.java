@@ -79,8 +79,8 @@ public final class Main
             .addSubcommand("check", new CheckCommand(out, err))
             .addSubcommand("scrub", new ScrubCommand(out, err))
             .addSubcommand("reconcile", new ReconcileCommand(out, err))
-            .addSubcommand("receipts", ReceiptsCommand.commandLine(out, err))
-            .addSubcommand("token", new TokenCommand(out));
+            .addSubcommand("token", new TokenCommand(out))
+            .addSubcommand("receipts", ReceiptsCommand.commandLine(out, err));
     }
 
     /**

@@ -9,14 +9,13 @@ import java.io.PrintStream;
 import java.util.concurrent.Callable;
 
 /**
- * {@code iys-filter receipts}: the decision receipts' commands (docs/RECEIPTS.md), each a subcommand of its own:
- * {@code find} ({@link ReceiptsFindCommand}); {@code verify} joins them with the journal's format.
+ * {@code iys-filter receipts}: the decision receipts journal offline (docs/RECEIPTS.md): {@code find}
+ * ({@link ReceiptsFindCommand}) and {@code verify} ({@link ReceiptsVerifyCommand}), a subcommand each.
  */
-@Command(name = "receipts", customSynopsis = "iys-filter receipts <command> [options]", description = {
-    "the decision receipts: find a recipient's receipts, verify the journal's chain",
+@Command(name = "receipts", description = {
+    "read and verify the decision receipts journal (docs/RECEIPTS.md)",
     "",
-    "Read the journal of decisions the server keeps under its receipts directory (docs/RECEIPTS.md). Safe while " +
-        "the server runs: nothing here writes to the journal."})
+    "'iys-filter receipts <command> --help' describes a command."})
 final class ReceiptsCommand implements Callable<Integer>
 {
     @Spec
@@ -25,12 +24,13 @@ final class ReceiptsCommand implements Callable<Integer>
     /**
      * @param out standard output.
      * @param err standard error.
-     * @return the command with its subcommands.
+     * @return the {@code receipts} command with its subcommands.
      */
     static CommandLine commandLine(final PrintStream out, final PrintStream err)
     {
         return new CommandLine(new ReceiptsCommand())
-            .addSubcommand("find", new ReceiptsFindCommand(out, err));
+            .addSubcommand("find", new ReceiptsFindCommand(out, err))
+            .addSubcommand("verify", new ReceiptsVerifyCommand(out, err));
     }
 
     @Override

@@ -71,10 +71,10 @@ public record FoundReceipt(
      *
      * @param receipt  wrapped over it.
      * @param epochDay the day it is filed under.
-     * @param source   names its party.
+     * @param party    the name of its party, or null.
      * @return it.
      */
-    static FoundReceipt decode(final ReceiptDecoder receipt, final long epochDay, final ReceiptSource source)
+    static FoundReceipt decode(final ReceiptDecoder receipt, final long epochDay, final String party)
     {
         final long id = receipt.decisionId();
         final long timeMs = epochDay * DAY_MS + receipt.dayMillis();
@@ -87,8 +87,7 @@ public record FoundReceipt(
         }
         final Door door = door(receipt.doorRaw());
         final int channelCode = receipt.channelRaw();
-        return new FoundReceipt(id, epochDay, timeMs, door,
-            source.partyName((int)(id >>> 48), receipt.party()), receipt.brand(),
+        return new FoundReceipt(id, epochDay, timeMs, door, party, receipt.brand(),
             channelCode == 0 ? null : channel(channelCode), flags.tacir(), flags.transactional(),
             flags.requestInvalid(), receipt.reason(), lag == AS_OF_UNKNOWN ? 0 : timeMs - lag,
             flags.recordRet() ? "RET" : flags.recordOnay() ? "ONAY" : null, receipt.recordCreation(), tx);

@@ -1,19 +1,110 @@
 package io.iysfilter.server.receipts;
 
+import io.iysfilter.protocol.receipts.BlockHeaderEncoder;
+import io.iysfilter.protocol.receipts.BlockKind;
+import io.iysfilter.protocol.receipts.MessageHeaderEncoder;
+import io.iysfilter.protocol.receipts.PartyEntryDecoder;
+import io.iysfilter.protocol.receipts.PartyEntryEncoder;
+import io.iysfilter.protocol.receipts.ReceiptDecoder;
+import io.iysfilter.protocol.receipts.ReceiptEncoder;
+import io.iysfilter.protocol.receipts.SegmentHeaderEncoder;
 import org.agrona.DirectBuffer;
+import org.agrona.IoUtil;
+import org.agrona.collections.IntHashSet;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.LocalDate;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The journal on disk: receipts filed by UTC day, one directory per day, in hash-chained segments
- * (docs/RECEIPTS.md). Written by one thread only (the journal's drain thread); readers use their own classes.
- * SKELETON: the signatures the drain thread codes against; the bodies land with the journal format.
+ * (docs/RECEIPTS.md, "Format"). Written by one thread only (the journal's drain thread); readers use
+ * {@link ReceiptReader}. {@link #diskBytes()} alone may be read from any thread.
+ * <p>
+ * Receipts go into blocks of at most 1,024; {@link #seal} (or a full block, a full segment, a party's first receipt
+ * of the day, a later day) seals the open block by writing its SHA-256 digest after it, so that the chain's head
+ * covers it. Segments are allocated whole by writing zeros before they are mapped, so a full disk fails that
+ * allocation with an {@link IOException} instead of faulting a later write into the mapping.
  */
 public final class ReceiptJournal implements AutoCloseable
 {
-    private ReceiptJournal()
+    /**
+     * Bytes a segment is allocated with, unless told otherwise.
+     */
+    public static final int DEFAULT_SEGMENT_SIZE = 64 * 1024 * 1024;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReceiptJournal.class);
+    private static final int ZEROS_LENGTH = 1024 * 1024;
+    private static final int HEADER_COUNT = MessageHeaderEncoder.ENCODED_LENGTH +
+        BlockHeaderEncoder.countEncodingOffset();
+    private static final int HEADER_BODY_LENGTH = MessageHeaderEncoder.ENCODED_LENGTH +
+        BlockHeaderEncoder.bodyLengthEncodingOffset();
+    private static final int RECEIPT_ID = ReceiptDecoder.decisionIdEncodingOffset();
+    private static final int RECEIPT_PARTY = ReceiptDecoder.partyEncodingOffset();
+    private static final int RECEIPT_DAY_MILLIS = ReceiptDecoder.dayMillisEncodingOffset();
+
+    private final Path directory;
+    private final PartyNames partyNames;
+    private final int segmentSize;
+    private final MessageDigest sha;
+    private final byte[] head = new byte[JournalFormat.DIGEST_LENGTH];
+    private final byte[] dayPrevious = new byte[JournalFormat.DIGEST_LENGTH];
+    private final IntHashSet parties = new IntHashSet();
+    private final UnsafeBuffer segment = new UnsafeBuffer(0, 0);
+    private final MessageHeaderEncoder messageHeader = new MessageHeaderEncoder();
+    private final BlockHeaderEncoder blockHeader = new BlockHeaderEncoder();
+    private final PartyEntryEncoder partyEntry = new PartyEntryEncoder();
+    private final BlockCursor cursor = new BlockCursor();
+    private ByteBuffer zeros;
+
+    private long day = JournalFormat.NO_DAY;
+    private boolean dayClosed;
+    private Path dayDirectory;
+    private int segmentNumber = -1;
+    private FileChannel channel;
+    private MappedByteBuffer mapped;
+    private int position;
+    private int blockStart = -1;
+    private int blockCount;
+    private long dayBlocks;
+    private long dayReceipts;
+    private long dayFirstId;
+    private long dayLastId;
+    private long lastAppendedId;
+    private long lastSealedId;
+    private boolean closed;
+    private volatile long diskBytes;
+
+    private ReceiptJournal(final Path directory, final PartyNames partyNames, final int segmentSize)
     {
+        this.directory = directory;
+        this.partyNames = partyNames;
+        this.segmentSize = segmentSize;
+        try
+        {
+            this.sha = MessageDigest.getInstance("SHA-256");
+        }
+        catch (final NoSuchAlgorithmException ex)
+        {
+            throw new IllegalStateException("SHA-256 is required of every Java platform", ex);
+        }
     }
 
     /**
@@ -29,39 +120,139 @@ public final class ReceiptJournal implements AutoCloseable
     public static ReceiptJournal open(final Path directory, final PartyNames partyNames, final long nowMs)
         throws IOException
     {
-        throw new UnsupportedOperationException("journal format not yet landed");
+        return open(directory, partyNames, nowMs, DEFAULT_SEGMENT_SIZE);
     }
 
     /**
-     * @return the greatest decision id in the journal, 0 when empty.
+     * As {@link #open(Path, PartyNames, long)}, with segments of a given size (the segments already on disk keep
+     * theirs).
+     *
+     * @param directory   the receipts directory.
+     * @param partyNames  names the parties of receipts appended.
+     * @param nowMs       the time, epoch milliseconds.
+     * @param segmentSize bytes a new segment is allocated with, at least 4 KiB.
+     * @return the journal.
+     * @throws IOException when it cannot be opened.
+     */
+    public static ReceiptJournal open(final Path directory, final PartyNames partyNames, final long nowMs,
+        final int segmentSize) throws IOException
+    {
+        final int minimum = JournalFormat.SEGMENT_HEADER_LENGTH + JournalFormat.BLOCK_HEADER_LENGTH +
+            JournalFormat.DIGEST_LENGTH + JournalFormat.MAX_NAME_BYTES + 64;
+        if (segmentSize < Math.max(4096, minimum))
+        {
+            throw new IllegalArgumentException("segment size " + segmentSize + " (at least 4096)");
+        }
+        Files.createDirectories(directory);
+        final ReceiptJournal journal = new ReceiptJournal(directory, partyNames, segmentSize);
+        try
+        {
+            journal.recover(nowMs);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            journal.release();
+            throw ex;
+        }
+        return journal;
+    }
+
+    /**
+     * @return the greatest decision id in the journal, 0 when empty. Just after {@link #open}, the last sealed
+     *     receipt's: a queue replays what is above it.
      */
     public long lastDecisionId()
     {
-        throw new UnsupportedOperationException();
+        return lastAppendedId;
+    }
+
+    /**
+     * @return the chain's head: the digest of the last sealed block, 64 hex digits (zeros for an empty journal).
+     */
+    public String chainHead()
+    {
+        return JournalFormat.hex(head);
     }
 
     /**
      * Append one receipt: the 48-byte {@code Receipt} block of the receipt schema (no message header).
+     * <p>
+     * A receipt for an earlier day than the open one (it raced past midnight, or the day was closed by
+     * {@link #seal}) is filed under the open day at its first millisecond ({@code dayMillis} 0), since a closed
+     * day cannot take more.
      *
      * @param buffer   holding it.
      * @param offset   of it.
      * @param epochDay the UTC day it is filed under (days since 1970-01-01); a later day than the last closes that.
      * @throws IOException when the disk fails.
+     * @throws IllegalArgumentException when its decision id is not above the last one appended.
      */
     public void append(final DirectBuffer buffer, final int offset, final long epochDay) throws IOException
     {
-        throw new UnsupportedOperationException();
+        ensureOpen();
+        final long id = buffer.getLong(offset + RECEIPT_ID, ByteOrder.LITTLE_ENDIAN);
+        if (Long.compareUnsigned(id, lastAppendedId) <= 0)
+        {
+            throw new IllegalArgumentException("decision id " + JournalFormat.decisionId(id) +
+                " not above the last appended, " + JournalFormat.decisionId(lastAppendedId));
+        }
+        final boolean early = dayClosed ? epochDay <= day : epochDay < day;
+        if (day == JournalFormat.NO_DAY || epochDay > day || dayClosed)
+        {
+            if (!dayClosed && day != JournalFormat.NO_DAY)
+            {
+                closeDay(epochDay * JournalFormat.DAY_MS);
+            }
+            startDay(early ? day + 1 : epochDay);
+        }
+        final int party = buffer.getShort(offset + RECEIPT_PARTY, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+        if (party != 0)
+        {
+            final int key = (int)(id >>> 48) << 16 | party;
+            if (!parties.contains(key))
+            {
+                nameParty(id, key);
+            }
+        }
+        if (blockStart >= 0 && (blockCount == JournalFormat.MAX_RECEIPTS_PER_BLOCK ||
+            blockStart + JournalFormat.BLOCK_HEADER_LENGTH + (blockCount + 1) * JournalFormat.RECEIPT_LENGTH +
+            JournalFormat.DIGEST_LENGTH > segment.capacity()))
+        {
+            sealBlock();
+        }
+        if (blockStart < 0)
+        {
+            beginBlock(BlockKind.RECEIPTS, id, JournalFormat.RECEIPT_LENGTH);
+        }
+        final int at = blockStart + JournalFormat.BLOCK_HEADER_LENGTH + blockCount * JournalFormat.RECEIPT_LENGTH;
+        segment.putBytes(at, buffer, offset, JournalFormat.RECEIPT_LENGTH);
+        if (early)
+        {
+            segment.putInt(at + RECEIPT_DAY_MILLIS, 0, ByteOrder.LITTLE_ENDIAN);
+        }
+        blockCount++;
+        // the count after the receipt: a crash leaves a header that never claims an unwritten receipt
+        segment.putInt(blockStart + HEADER_COUNT, blockCount, ByteOrder.LITTLE_ENDIAN);
+        segment.putInt(blockStart + HEADER_BODY_LENGTH, blockCount * JournalFormat.RECEIPT_LENGTH,
+            ByteOrder.LITTLE_ENDIAN);
+        lastAppendedId = id;
     }
 
     /**
-     * Seal the open block, so that the chain's head covers every receipt appended so far.
+     * Seal the open block, so that the chain's head covers every receipt appended so far; when the time has passed
+     * into a later day, close the open day (its root file, its log line).
      *
      * @param nowMs the time, epoch milliseconds.
      * @throws IOException when the disk fails.
      */
     public void seal(final long nowMs) throws IOException
     {
-        throw new UnsupportedOperationException();
+        ensureOpen();
+        sealBlock();
+        if (day != JournalFormat.NO_DAY && !dayClosed && Math.floorDiv(nowMs, JournalFormat.DAY_MS) > day)
+        {
+            closeDay(nowMs);
+        }
     }
 
     /**
@@ -71,11 +262,15 @@ public final class ReceiptJournal implements AutoCloseable
      */
     public void force() throws IOException
     {
-        throw new UnsupportedOperationException();
+        ensureOpen();
+        if (mapped != null)
+        {
+            mapped.force();
+        }
     }
 
     /**
-     * Delete the days before one (retention).
+     * Delete the days before one (retention): whole day directories, never the open day's.
      *
      * @param epochDay the first day to keep.
      * @return the days deleted.
@@ -83,20 +278,481 @@ public final class ReceiptJournal implements AutoCloseable
      */
     public int deleteDaysBefore(final long epochDay) throws IOException
     {
-        throw new UnsupportedOperationException();
+        ensureOpen();
+        int deleted = 0;
+        for (final long old : JournalFormat.days(directory))
+        {
+            if (old >= epochDay || (old == day && !dayClosed))
+            {
+                continue;
+            }
+            final Path oldDirectory = JournalFormat.dayDirectory(directory, old);
+            final long bytes = bytesUnder(oldDirectory);
+            try (Stream<Path> walk = Files.walk(oldDirectory))
+            {
+                final List<Path> paths = walk.sorted(Comparator.reverseOrder()).toList();
+                for (final Path path : paths)
+                {
+                    Files.delete(path);
+                }
+            }
+            diskBytes -= bytes;
+            deleted++;
+            LOG.info("receipts day deleted by retention: day={}, bytes={}", LocalDate.ofEpochDay(old), bytes);
+        }
+        return deleted;
     }
 
     /**
-     * @return bytes the journal takes on disk.
+     * @return bytes the journal's day directories take on disk (allocated segments at their full size); any
+     *     thread.
      */
     public long diskBytes()
     {
-        throw new UnsupportedOperationException();
+        return diskBytes;
     }
 
     @Override
     public void close() throws IOException
     {
-        throw new UnsupportedOperationException();
+        if (closed)
+        {
+            return;
+        }
+        try
+        {
+            sealBlock();
+            if (mapped != null)
+            {
+                mapped.force();
+            }
+        }
+        finally
+        {
+            release();
+        }
+    }
+
+    private void release()
+    {
+        closed = true;
+        unmapSegment();
+    }
+
+    private void ensureOpen()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("receipt journal closed");
+        }
+    }
+
+    private void startDay(final long epochDay) throws IOException
+    {
+        day = epochDay;
+        dayClosed = false;
+        dayDirectory = JournalFormat.dayDirectory(directory, epochDay);
+        Files.createDirectories(dayDirectory);
+        System.arraycopy(head, 0, dayPrevious, 0, head.length);
+        segmentNumber = -1;
+        dayBlocks = 0;
+        dayReceipts = 0;
+        dayFirstId = 0;
+        dayLastId = 0;
+        parties.clear();
+    }
+
+    private void closeDay(final long nowMs) throws IOException
+    {
+        sealBlock();
+        int segments = segmentNumber + 1;
+        if (mapped != null)
+        {
+            mapped.force();
+            final int used = position;
+            final int size = segment.capacity();
+            unmapSegment();
+            // the day's last segment keeps only what it holds: the rest was zeros
+            try (FileChannel truncating = FileChannel.open(JournalFormat.segmentFile(dayDirectory, segments - 1),
+                StandardOpenOption.WRITE))
+            {
+                truncating.truncate(used);
+                truncating.force(true);
+            }
+            diskBytes -= size - used;
+        }
+        final DayRoot root = new DayRoot(LocalDate.ofEpochDay(day), true, JournalFormat.hex(head),
+            JournalFormat.hex(dayPrevious), dayReceipts, dayBlocks, dayFirstId, dayLastId);
+        JournalFormat.writeRoot(dayDirectory, root, segments, nowMs);
+        diskBytes += Files.size(dayDirectory.resolve(JournalFormat.ROOT_FILE));
+        dayClosed = true;
+        LOG.info("receipts day closed: day={}, root={}, receipts={}, blocks={}, firstDecisionId={}, " +
+            "lastDecisionId={}", root.day(), root.digest(), root.receipts(), root.blocks(),
+            JournalFormat.decisionId(root.firstDecisionId()), JournalFormat.decisionId(root.lastDecisionId()));
+    }
+
+    private void nameParty(final long id, final int key) throws IOException
+    {
+        sealBlock();
+        String name;
+        try
+        {
+            name = partyNames.name(key >>> 16, key & 0xFFFF);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("receipts: no name for party {} of run {}: {}", key & 0xFFFF, key >>> 16, ex.toString());
+            name = null;
+        }
+        byte[] bytes = (name == null ? "unknown" : name).getBytes(StandardCharsets.UTF_8);
+        if (bytes.length > JournalFormat.MAX_NAME_BYTES)
+        {
+            bytes = java.util.Arrays.copyOf(bytes, JournalFormat.MAX_NAME_BYTES);
+        }
+        final int bodyLength = PartyEntryEncoder.BLOCK_LENGTH + PartyEntryEncoder.nameHeaderLength() + bytes.length;
+        beginBlock(BlockKind.PARTIES, id, bodyLength);
+        partyEntry.wrap(segment, blockStart + JournalFormat.BLOCK_HEADER_LENGTH)
+            .run(key >>> 16)
+            .party(key & 0xFFFF)
+            .putName(bytes, 0, bytes.length);
+        segment.putInt(blockStart + HEADER_BODY_LENGTH, bodyLength, ByteOrder.LITTLE_ENDIAN);
+        segment.putInt(blockStart + HEADER_COUNT, 1, ByteOrder.LITTLE_ENDIAN);
+        blockCount = 1;
+        sealBlock();
+        parties.add(key);
+    }
+
+    private void beginBlock(final BlockKind kind, final long firstId, final int firstBodyBytes) throws IOException
+    {
+        if (mapped == null || position + JournalFormat.BLOCK_HEADER_LENGTH + firstBodyBytes +
+            JournalFormat.DIGEST_LENGTH > segment.capacity())
+        {
+            nextSegment();
+        }
+        blockHeader.wrapAndApplyHeader(segment, position, messageHeader)
+            .firstDecisionId(firstId)
+            .count(0)
+            .bodyLength(0)
+            .block(dayBlocks)
+            .kind(kind)
+            .reserved((short)0)
+            .reserved2(0)
+            .putPreviousDigest(head, 0, head.length);
+        blockStart = position;
+        blockCount = 0;
+    }
+
+    private void sealBlock() throws IOException
+    {
+        if (blockStart < 0)
+        {
+            return;
+        }
+        cursor.position = blockStart;
+        if (cursor.read() != BlockCursor.BLOCK)
+        {
+            throw new IOException("receipt journal: the open block at " + blockStart + " of " +
+                JournalFormat.segmentFile(dayDirectory, segmentNumber) + " is malformed: " + cursor.malformed);
+        }
+        cursor.computeDigest(sha);
+        segment.putBytes(cursor.digestOffset, cursor.digest);
+        System.arraycopy(cursor.digest, 0, head, 0, head.length);
+        dayBlocks++;
+        if (cursor.header.kind() == BlockKind.RECEIPTS)
+        {
+            dayReceipts += blockCount;
+            if (dayFirstId == 0)
+            {
+                dayFirstId = cursor.header.firstDecisionId();
+            }
+            dayLastId = segment.getLong(cursor.digestOffset - JournalFormat.RECEIPT_LENGTH + RECEIPT_ID,
+                ByteOrder.LITTLE_ENDIAN);
+            lastSealedId = dayLastId;
+        }
+        position = cursor.digestOffset + JournalFormat.DIGEST_LENGTH;
+        blockStart = -1;
+        blockCount = 0;
+    }
+
+    private void nextSegment() throws IOException
+    {
+        if (mapped != null)
+        {
+            mapped.force();
+            unmapSegment();
+        }
+        final int number = segmentNumber + 1;
+        final Path file = JournalFormat.segmentFile(dayDirectory, number);
+        final Path temporary = file.resolveSibling(file.getFileName() + JournalFormat.TEMPORARY_SUFFIX);
+        Files.deleteIfExists(temporary);
+        try (FileChannel creating = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE))
+        {
+            allocate(creating);
+            final UnsafeBuffer header = new UnsafeBuffer(ByteBuffer.allocate(JournalFormat.SEGMENT_HEADER_LENGTH));
+            new SegmentHeaderEncoder().wrapAndApplyHeader(header, 0, new MessageHeaderEncoder())
+                .format(JournalFormat.FORMAT)
+                .receiptLength(JournalFormat.RECEIPT_LENGTH)
+                .receiptVersion(ReceiptEncoder.SCHEMA_VERSION)
+                .reserved(0)
+                .epochDay((int)day)
+                .segment(number)
+                .segmentSize(segmentSize)
+                .reserved2(0)
+                .createdMs(System.currentTimeMillis());
+            final ByteBuffer bytes = header.byteBuffer();
+            bytes.clear();
+            while (bytes.hasRemaining())
+            {
+                creating.write(bytes, bytes.position());
+            }
+            creating.force(true);
+        }
+        catch (final IOException ex)
+        {
+            Files.deleteIfExists(temporary);
+            throw new IOException("receipt journal: cannot allocate segment " + file + " (" + segmentSize +
+                " bytes): " + ex.getMessage(), ex);
+        }
+        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
+        JournalFormat.forceDirectory(dayDirectory);
+        diskBytes += segmentSize;
+        mapSegment(file, number, JournalFormat.SEGMENT_HEADER_LENGTH);
+    }
+
+    /**
+     * Write the whole file with zeros, so that its blocks are allocated now: a full disk fails here.
+     */
+    private void allocate(final FileChannel file) throws IOException
+    {
+        if (zeros == null)
+        {
+            zeros = ByteBuffer.allocateDirect(ZEROS_LENGTH);
+        }
+        long written = 0;
+        while (written < segmentSize)
+        {
+            zeros.clear().limit((int)Math.min(ZEROS_LENGTH, segmentSize - written));
+            while (zeros.hasRemaining())
+            {
+                written += file.write(zeros, written);
+            }
+        }
+    }
+
+    private void mapSegment(final Path file, final int number, final int at) throws IOException
+    {
+        channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try
+        {
+            mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, channel.size());
+        }
+        catch (final IOException ex)
+        {
+            channel.close();
+            channel = null;
+            throw ex;
+        }
+        segment.wrap(mapped, 0, mapped.capacity());
+        cursor.wrap(mapped, mapped.capacity());
+        segmentNumber = number;
+        position = at;
+    }
+
+    private void unmapSegment()
+    {
+        if (mapped != null)
+        {
+            IoUtil.unmap(mapped);
+            mapped = null;
+        }
+        segment.wrap(0, 0);
+        if (channel != null)
+        {
+            try
+            {
+                channel.close();
+            }
+            catch (final IOException ex)
+            {
+                LOG.warn("receipt journal: closing a segment failed: {}", ex.toString());
+            }
+            channel = null;
+        }
+    }
+
+    // ---- recovery at open
+
+    private void recover(final long nowMs) throws IOException
+    {
+        final long today = Math.floorDiv(nowMs, JournalFormat.DAY_MS);
+        final List<Long> days = JournalFormat.days(directory);
+        long bytes = 0;
+        for (int i = 0; i < days.size(); i++)
+        {
+            final long epochDay = days.get(i);
+            final Path dayPath = JournalFormat.dayDirectory(directory, epochDay);
+            deleteTemporaries(dayPath);
+            bytes += bytesUnder(dayPath);
+            final DayRoot root = JournalFormat.readRoot(dayPath, epochDay);
+            if (root != null)
+            {
+                System.arraycopy(JournalFormat.unhex(root.digest()), 0, head, 0, head.length);
+                if (root.lastDecisionId() != 0)
+                {
+                    lastSealedId = root.lastDecisionId();
+                }
+                day = epochDay;
+                dayClosed = true;
+                dayDirectory = dayPath;
+                continue;
+            }
+            final boolean last = i == days.size() - 1;
+            startDay(epochDay);
+            recoverDay(last);
+            if (!last || epochDay < today)
+            {
+                diskBytes = bytes;
+                closeDay(nowMs);
+                bytes = diskBytes;
+            }
+        }
+        diskBytes = bytes;
+        lastAppendedId = lastSealedId;
+    }
+
+    private void recoverDay(final boolean lastDay) throws IOException
+    {
+        final int[] numbers = JournalFormat.segments(dayDirectory);
+        for (int j = 0; j < numbers.length; j++)
+        {
+            if (numbers[j] != j)
+            {
+                throw new IOException("receipt journal: " + dayDirectory + " lacks segment " + j +
+                    " (run iys-filter receipts verify)");
+            }
+            final boolean lastSegment = j == numbers.length - 1;
+            mapSegment(JournalFormat.segmentFile(dayDirectory, j), j, JournalFormat.SEGMENT_HEADER_LENGTH);
+            final String wrongHeader = cursor.checkSegmentHeader(day, j);
+            if (wrongHeader != null)
+            {
+                throw new IOException("receipt journal: " + JournalFormat.segmentFile(dayDirectory, j) + ": " +
+                    wrongHeader + " (run iys-filter receipts verify)");
+            }
+            walkSegment(lastDay && lastSegment);
+            if (!lastSegment)
+            {
+                unmapSegment();
+            }
+        }
+    }
+
+    /**
+     * Walk a segment's blocks for the day's counts, its parties and the chain's head; in the journal's last segment
+     * verify each digest and cut off the tail after the last sealed block.
+     */
+    private void walkSegment(final boolean tail) throws IOException
+    {
+        final PartyEntryDecoder entry = new PartyEntryDecoder();
+        cursor.position = JournalFormat.SEGMENT_HEADER_LENGTH;
+        while (true)
+        {
+            final int state = cursor.read();
+            if (state == BlockCursor.END)
+            {
+                break;
+            }
+            if (state == BlockCursor.MALFORMED || (tail && !cursor.computeDigest(sha)))
+            {
+                if (!tail)
+                {
+                    throw new IOException("receipt journal: " + JournalFormat.segmentFile(dayDirectory,
+                        segmentNumber) + " offset " + cursor.position + ": " + (state == BlockCursor.MALFORMED ?
+                        cursor.malformed : "block digest") + " (run iys-filter receipts verify)");
+                }
+                break;
+            }
+            if (tail && !cursor.linksTo(head) && !(dayBlocks == 0 && isZero(head)))
+            {
+                throw new IOException("receipt journal: " + JournalFormat.segmentFile(dayDirectory, segmentNumber) +
+                    " offset " + cursor.position + ": the block does not link to the one before it (run " +
+                    "iys-filter receipts verify)");
+            }
+            if (dayBlocks == 0)
+            {
+                cursor.previousDigest(dayPrevious);
+            }
+            cursor.storedDigest(head);
+            dayBlocks++;
+            if (cursor.header.kind() == BlockKind.RECEIPTS)
+            {
+                dayReceipts += cursor.header.count();
+                if (dayFirstId == 0)
+                {
+                    dayFirstId = cursor.header.firstDecisionId();
+                }
+                dayLastId = segment.getLong(cursor.digestOffset - JournalFormat.RECEIPT_LENGTH + RECEIPT_ID,
+                    ByteOrder.LITTLE_ENDIAN);
+                lastSealedId = dayLastId;
+            }
+            else
+            {
+                entry.wrap(segment, cursor.bodyOffset, PartyEntryDecoder.BLOCK_LENGTH,
+                    PartyEntryDecoder.SCHEMA_VERSION);
+                parties.add(entry.run() << 16 | entry.party());
+            }
+            cursor.advance();
+        }
+        position = cursor.position;
+        if (tail)
+        {
+            final int dirty = cursor.firstNonZero(position);
+            if (dirty >= 0)
+            {
+                LOG.warn("receipt journal: torn tail cut off: segment={}, offset={}, bytes={}",
+                    JournalFormat.segmentFile(dayDirectory, segmentNumber), position, segment.capacity() - position);
+                segment.setMemory(position, segment.capacity() - position, (byte)0);
+                mapped.force();
+            }
+        }
+    }
+
+    private static boolean isZero(final byte[] bytes)
+    {
+        for (final byte b : bytes)
+        {
+            if (b != 0)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void deleteTemporaries(final Path dayPath) throws IOException
+    {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dayPath, "*" + JournalFormat.TEMPORARY_SUFFIX))
+        {
+            for (final Path entry : entries)
+            {
+                Files.delete(entry);
+            }
+        }
+    }
+
+    private static long bytesUnder(final Path path) throws IOException
+    {
+        try (Stream<Path> walk = Files.walk(path))
+        {
+            long total = 0;
+            for (final Path file : (Iterable<Path>)walk::iterator)
+            {
+                if (Files.isRegularFile(file))
+                {
+                    total += Files.size(file);
+                }
+            }
+            return total;
+        }
     }
 }

@@ -25,8 +25,6 @@ public final class ReceiptSearch
 {
     /** What the search reads of a receipt's recipient: the 12 bytes of the schema. */
     private static final int RECIPIENT_OFFSET = ReceiptDecoder.recipientEncodingOffset();
-    private static final int BLOCK_LENGTH = ReceiptDecoder.BLOCK_LENGTH;
-    private static final int SCHEMA_VERSION = ReceiptDecoder.SCHEMA_VERSION;
     private static final Channel[] PHONE_CHANNELS = {Channel.ARAMA, Channel.MESAJ};
     private static final RecipientType[] TYPES = {RecipientType.BIREYSEL, RecipientType.TACIR};
 
@@ -131,7 +129,6 @@ public final class ReceiptSearch
         final long lastDay = query.toMs() == Long.MAX_VALUE ? Long.MAX_VALUE :
             Math.floorDiv(query.toMs() - 1, FoundReceipt.DAY_MS);
         final List<DaySearched> days = new ArrayList<>();
-        final ReceiptDecoder decoder = new ReceiptDecoder();
         final boolean[] stopped = {false};
         for (final long day : source.days())
         {
@@ -140,21 +137,19 @@ public final class ReceiptSearch
                 continue;
             }
             final long[] matches = {0};
-            source.read(day, (buffer, offset) ->
+            source.read(day, (receipt, party) ->
             {
-                if (buffer.getInt(offset + ReceiptDecoder.brandEncodingOffset(), ByteOrder.LITTLE_ENDIAN) !=
-                    (int)query.brandCode())
+                if (receipt.brand() != query.brandCode())
                 {
                     return true;
                 }
-                decoder.wrap(buffer, offset, BLOCK_LENGTH, SCHEMA_VERSION);
-                final long timeMs = day * FoundReceipt.DAY_MS + decoder.dayMillis();
-                if (timeMs < query.fromMs() || timeMs >= query.toMs() || !matches(decoder, keys))
+                final long timeMs = day * FoundReceipt.DAY_MS + receipt.dayMillis();
+                if (timeMs < query.fromMs() || timeMs >= query.toMs() || !matches(receipt, keys))
                 {
                     return true;
                 }
                 matches[0]++;
-                if (!found.test(FoundReceipt.decode(decoder, day, source)))
+                if (!found.test(FoundReceipt.decode(receipt, day, party)))
                 {
                     stopped[0] = true;
                     return false;

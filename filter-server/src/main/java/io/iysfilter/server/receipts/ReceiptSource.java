@@ -1,6 +1,6 @@
 package io.iysfilter.server.receipts;
 
-import org.agrona.DirectBuffer;
+import io.iysfilter.protocol.receipts.ReceiptDecoder;
 
 import java.io.IOException;
 
@@ -17,11 +17,11 @@ public interface ReceiptSource
     interface Visitor
     {
         /**
-         * @param buffer holding a 48-byte {@code Receipt} block of the receipt schema.
-         * @param offset of it.
+         * @param receipt   the receipt, wrapped for this call only.
+         * @param partyName the name of the party that asked, or null when the journal names none.
          * @return false to stop the day's reading.
          */
-        boolean receipt(DirectBuffer buffer, int offset);
+        boolean receipt(ReceiptDecoder receipt, String partyName);
     }
 
     /**
@@ -45,13 +45,6 @@ public interface ReceiptSource
      * @throws IOException when it cannot be read.
      */
     DayDigest digest(long epochDay) throws IOException;
-
-    /**
-     * @param run   a decision id's run.
-     * @param party the party number within it.
-     * @return its name, or null when the journal holds none.
-     */
-    String partyName(int run, int party);
 
     /**
      * A day's digest.

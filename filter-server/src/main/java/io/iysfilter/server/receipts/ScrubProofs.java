@@ -28,7 +28,8 @@ public final class ScrubProofs
     /** The directory of a day's scrub summaries. */
     public static final String SCRUBS = "scrubs";
     private static final Logger LOG = LoggerFactory.getLogger(ScrubProofs.class);
-    private static final long POLL_MS = 20;
+    private static final long FIRST_POLL_MS = 20;
+    private static final long LAST_POLL_MS = 1_000;
 
     private final Path directory;
     private final ReceiptSource source;
@@ -113,9 +114,12 @@ public final class ScrubProofs
         final long day = proof.epochDay();
         final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HEAD_WAIT_MS);
         ReceiptSource.DayDigest digest = source.digest(day);
+        // the head of an open day is read by walking its blocks: asked less often the longer it takes to arrive
+        long pauseMs = FIRST_POLL_MS;
         while (Long.compareUnsigned(digest.covers(), proof.lastId()) < 0 && System.nanoTime() - deadlineNs < 0)
         {
-            Thread.sleep(POLL_MS);
+            Thread.sleep(pauseMs);
+            pauseMs = Math.min(LAST_POLL_MS, pauseMs * 2);
             digest = source.digest(day);
         }
         final ScrubProof filed = proof.withHead(digest.hex(), digest.covers());

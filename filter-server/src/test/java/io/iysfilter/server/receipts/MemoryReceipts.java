@@ -1,5 +1,6 @@
 package io.iysfilter.server.receipts;
 
+import io.iysfilter.protocol.receipts.ReceiptDecoder;
 import io.iysfilter.protocol.receipts.ReceiptEncoder;
 import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.ConsentStatus;
@@ -157,7 +158,9 @@ public final class MemoryReceipts implements ReceiptSource
     {
         for (final byte[] bytes : days.getOrDefault(epochDay, List.of()))
         {
-            if (!visitor.receipt(new UnsafeBuffer(bytes), 0))
+            final ReceiptDecoder receipt = new ReceiptDecoder().wrap(new UnsafeBuffer(bytes), 0,
+                ReceiptDecoder.BLOCK_LENGTH, ReceiptDecoder.SCHEMA_VERSION);
+            if (!visitor.receipt(receipt, parties.get((receipt.decisionId() >>> 48) << 16 | receipt.party())))
             {
                 return;
             }
@@ -168,11 +171,5 @@ public final class MemoryReceipts implements ReceiptSource
     public DayDigest digest(final long epochDay)
     {
         return digests.getOrDefault(epochDay, new DayDigest(epochDay, false, null, 0));
-    }
-
-    @Override
-    public String partyName(final int run, final int party)
-    {
-        return parties.get((long)run << 16 | party);
     }
 }

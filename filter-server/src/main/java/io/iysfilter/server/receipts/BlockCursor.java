@@ -1,0 +1,231 @@
+package io.iysfilter.server.receipts;
+
+import io.iysfilter.protocol.receipts.BlockHeaderDecoder;
+import io.iysfilter.protocol.receipts.BlockKind;
+import io.iysfilter.protocol.receipts.MessageHeaderDecoder;
+import io.iysfilter.protocol.receipts.SegmentHeaderDecoder;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteBuffer;
+import java.security.DigestException;
+import java.security.MessageDigest;
+
+/**
+ * Walks the blocks of one mapped segment, for the writer's recovery and the reader: each block's header, the
+ * bounds of its body and digest, and whether the stored digest is the block's.
+ */
+final class BlockCursor
+{
+    /**
+     * The block at the cursor is well formed (header, bounds).
+     */
+    static final int BLOCK = 1;
+    /**
+     * Nothing follows: a zero message header.
+     */
+    static final int END = 0;
+    /**
+     * What is at the cursor is not a block, or runs past the segment's end.
+     */
+    static final int MALFORMED = -1;
+
+    final MessageHeaderDecoder messageHeader = new MessageHeaderDecoder();
+    final BlockHeaderDecoder header = new BlockHeaderDecoder();
+    final SegmentHeaderDecoder segmentHeader = new SegmentHeaderDecoder();
+    final UnsafeBuffer buffer = new UnsafeBuffer(0, 0);
+    final byte[] digest = new byte[JournalFormat.DIGEST_LENGTH];
+    private ByteBuffer view;
+    int limit;
+    int position;
+    int bodyOffset;
+    int digestOffset;
+    String malformed;
+
+    /**
+     * @param mapped the segment's mapping.
+     * @param length the segment file's length.
+     */
+    void wrap(final ByteBuffer mapped, final int length)
+    {
+        buffer.wrap(mapped, 0, length);
+        view = mapped.duplicate();
+        limit = length;
+        position = JournalFormat.SEGMENT_HEADER_LENGTH;
+    }
+
+    /**
+     * @return null when the segment header is of this format, the day and number given; else what is wrong.
+     */
+    String checkSegmentHeader(final long epochDay, final int segment)
+    {
+        if (limit < JournalFormat.SEGMENT_HEADER_LENGTH)
+        {
+            return "segment shorter than its header (" + limit + " bytes)";
+        }
+        messageHeader.wrap(buffer, 0);
+        if (messageHeader.schemaId() != SegmentHeaderDecoder.SCHEMA_ID ||
+            messageHeader.templateId() != SegmentHeaderDecoder.TEMPLATE_ID)
+        {
+            return "not a segment header (schema " + messageHeader.schemaId() + ", template " +
+                messageHeader.templateId() + ")";
+        }
+        segmentHeader.wrap(buffer, MessageHeaderDecoder.ENCODED_LENGTH, messageHeader.blockLength(),
+            messageHeader.version());
+        if (segmentHeader.format() != JournalFormat.FORMAT ||
+            segmentHeader.receiptLength() != JournalFormat.RECEIPT_LENGTH)
+        {
+            return "segment format " + segmentHeader.format() + " with " + segmentHeader.receiptLength() +
+                "-byte receipts (this build reads format " + JournalFormat.FORMAT + ", " +
+                JournalFormat.RECEIPT_LENGTH + " bytes)";
+        }
+        if (segmentHeader.epochDay() != epochDay || segmentHeader.segment() != segment)
+        {
+            return "segment header names day " + java.time.LocalDate.ofEpochDay(segmentHeader.epochDay()) +
+                " segment " + segmentHeader.segment();
+        }
+        return null;
+    }
+
+    /**
+     * Read the block at the cursor.
+     *
+     * @return {@link #BLOCK}, {@link #END} or {@link #MALFORMED} (with {@link #malformed} saying why).
+     */
+    int read()
+    {
+        if (position + JournalFormat.BLOCK_HEADER_LENGTH > limit)
+        {
+            return position + MessageHeaderDecoder.ENCODED_LENGTH > limit || buffer.getLong(position) == 0 ?
+                END : malformed("a block header runs past the end of the segment");
+        }
+        if (buffer.getLong(position) == 0)
+        {
+            return END;
+        }
+        messageHeader.wrap(buffer, position);
+        if (messageHeader.schemaId() != BlockHeaderDecoder.SCHEMA_ID ||
+            messageHeader.templateId() != BlockHeaderDecoder.TEMPLATE_ID ||
+            messageHeader.blockLength() != BlockHeaderDecoder.BLOCK_LENGTH)
+        {
+            return malformed("not a block header (schema " + messageHeader.schemaId() + ", template " +
+                messageHeader.templateId() + ", length " + messageHeader.blockLength() + ")");
+        }
+        header.wrap(buffer, position + MessageHeaderDecoder.ENCODED_LENGTH, BlockHeaderDecoder.BLOCK_LENGTH,
+            messageHeader.version());
+        final long bodyLength = header.bodyLength();
+        bodyOffset = position + JournalFormat.BLOCK_HEADER_LENGTH;
+        if (bodyOffset + bodyLength + JournalFormat.DIGEST_LENGTH > limit)
+        {
+            return malformed("the block's body (" + bodyLength + " bytes) runs past the end of the segment");
+        }
+        final BlockKind kind = header.kind();
+        if (kind == BlockKind.RECEIPTS)
+        {
+            if (bodyLength != header.count() * (long)JournalFormat.RECEIPT_LENGTH || header.count() == 0)
+            {
+                return malformed("a receipts block of " + header.count() + " receipts with a body of " +
+                    bodyLength + " bytes");
+            }
+        }
+        else if (kind != BlockKind.PARTIES)
+        {
+            return malformed("a block of unknown kind " + header.kindRaw());
+        }
+        digestOffset = bodyOffset + (int)bodyLength;
+        return BLOCK;
+    }
+
+    private int malformed(final String why)
+    {
+        malformed = why;
+        return MALFORMED;
+    }
+
+    /**
+     * Compute the digest of the block at the cursor into {@link #digest}.
+     *
+     * @return whether it equals the digest stored after the block.
+     */
+    boolean computeDigest(final MessageDigest sha)
+    {
+        view.clear();
+        view.position(position).limit(digestOffset);
+        sha.update(view);
+        try
+        {
+            sha.digest(digest, 0, JournalFormat.DIGEST_LENGTH);
+        }
+        catch (final DigestException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+        for (int i = 0; i < JournalFormat.DIGEST_LENGTH; i++)
+        {
+            if (buffer.getByte(digestOffset + i) != digest[i])
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * @return whether the block's previousDigest equals the given digest.
+     */
+    boolean linksTo(final byte[] previous)
+    {
+        final int at = position + MessageHeaderDecoder.ENCODED_LENGTH +
+            BlockHeaderDecoder.previousDigestEncodingOffset();
+        for (int i = 0; i < JournalFormat.DIGEST_LENGTH; i++)
+        {
+            if (buffer.getByte(at + i) != previous[i])
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    void previousDigest(final byte[] into)
+    {
+        buffer.getBytes(position + MessageHeaderDecoder.ENCODED_LENGTH +
+            BlockHeaderDecoder.previousDigestEncodingOffset(), into);
+    }
+
+    void storedDigest(final byte[] into)
+    {
+        buffer.getBytes(digestOffset, into);
+    }
+
+    /**
+     * Move past the block at the cursor.
+     */
+    void advance()
+    {
+        position = digestOffset + JournalFormat.DIGEST_LENGTH;
+    }
+
+    /**
+     * @return the offset of the first non-zero byte from the cursor to the end, or -1 when all are zero.
+     */
+    int firstNonZero(final int from)
+    {
+        int i = from;
+        while (i + Long.BYTES <= limit)
+        {
+            if (buffer.getLong(i) != 0)
+            {
+                break;
+            }
+            i += Long.BYTES;
+        }
+        for (; i < limit; i++)
+        {
+            if (buffer.getByte(i) != 0)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

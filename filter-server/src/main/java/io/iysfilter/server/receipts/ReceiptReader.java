@@ -1,0 +1,532 @@
+package io.iysfilter.server.receipts;
+
+import io.iysfilter.protocol.receipts.BlockKind;
+import io.iysfilter.protocol.receipts.PartyEntryDecoder;
+import io.iysfilter.protocol.receipts.ReceiptDecoder;
+import org.agrona.IoUtil;
+import org.agrona.collections.Int2ObjectHashMap;
+
+import java.io.IOException;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Reads the journal on disk (docs/RECEIPTS.md), read only: the days present, each day's receipts in order with
+ * their party names, each day's root, and verification of the hash chain. Safe to use while a server appends: of
+ * the open day it reads sealed blocks only. Not for several threads at once.
+ */
+public final class ReceiptReader implements AutoCloseable
+{
+    private static final String UNKNOWN = "unknown";
+
+    private final Path directory;
+    private final MessageDigest sha;
+    private final BlockCursor cursor = new BlockCursor();
+    private final ReceiptDecoder receipt = new ReceiptDecoder();
+    private final PartyEntryDecoder entry = new PartyEntryDecoder();
+
+    private ReceiptReader(final Path directory)
+    {
+        this.directory = directory;
+        try
+        {
+            this.sha = MessageDigest.getInstance("SHA-256");
+        }
+        catch (final NoSuchAlgorithmException ex)
+        {
+            throw new IllegalStateException("SHA-256 is required of every Java platform", ex);
+        }
+    }
+
+    /**
+     * @param receiptsDir the receipts directory (the server's {@code receipts-dir}).
+     * @return a reader.
+     * @throws IOException when it is not a directory.
+     */
+    public static ReceiptReader open(final Path receiptsDir) throws IOException
+    {
+        if (!Files.isDirectory(receiptsDir))
+        {
+            throw new NoSuchFileException(receiptsDir.toString(), null, "no receipts directory");
+        }
+        return new ReceiptReader(receiptsDir);
+    }
+
+    /**
+     * @return the days the journal holds, oldest first.
+     * @throws IOException when the directory cannot be listed.
+     */
+    public List<LocalDate> days() throws IOException
+    {
+        final List<LocalDate> days = new ArrayList<>();
+        for (final long day : JournalFormat.days(directory))
+        {
+            days.add(LocalDate.ofEpochDay(day));
+        }
+        return days;
+    }
+
+    /**
+     * Scan a day's sealed receipts in journal (decision id) order. Of an open day's last segment, each block's
+     * digest is checked first and the scan stops at the first that does not verify (a block being written);
+     * nothing else is verified (that is {@link #verify}'s work).
+     *
+     * @param day     the day.
+     * @param visitor receives each receipt; returns false to stop.
+     * @return the receipts visited.
+     * @throws IOException when the day cannot be read or its blocks are malformed.
+     */
+    public long scan(final LocalDate day, final ReceiptVisitor visitor) throws IOException
+    {
+        final long epochDay = day.toEpochDay();
+        final Path dayPath = JournalFormat.dayDirectory(directory, epochDay);
+        if (!Files.isDirectory(dayPath))
+        {
+            return 0;
+        }
+        final boolean open = !Files.exists(dayPath.resolve(JournalFormat.ROOT_FILE));
+        final int[] segments = JournalFormat.segments(dayPath);
+        final Int2ObjectHashMap<String> names = new Int2ObjectHashMap<>();
+        final long dayStartMs = epochDay * JournalFormat.DAY_MS;
+        long visited = 0;
+        for (int j = 0; j < segments.length; j++)
+        {
+            final Path file = JournalFormat.segmentFile(dayPath, segments[j]);
+            final MappedByteBuffer mapped = map(file);
+            try
+            {
+                cursor.wrap(mapped, mapped.capacity());
+                final String wrongHeader = cursor.checkSegmentHeader(epochDay, segments[j]);
+                if (wrongHeader != null)
+                {
+                    throw new IOException(file + ": " + wrongHeader);
+                }
+                final boolean checkDigests = open && j == segments.length - 1;
+                while (true)
+                {
+                    final int state = cursor.read();
+                    if (state == BlockCursor.END || (checkDigests &&
+                        (state == BlockCursor.MALFORMED || !cursor.computeDigest(sha))))
+                    {
+                        break;
+                    }
+                    if (state == BlockCursor.MALFORMED)
+                    {
+                        throw new IOException(file + " offset " + cursor.position + ": " + cursor.malformed);
+                    }
+                    if (cursor.header.kind() == BlockKind.PARTIES)
+                    {
+                        readParties(names);
+                    }
+                    else
+                    {
+                        final int count = (int)cursor.header.count();
+                        for (int r = 0; r < count; r++)
+                        {
+                            receipt.wrap(cursor.buffer, cursor.bodyOffset + r * JournalFormat.RECEIPT_LENGTH,
+                                JournalFormat.RECEIPT_LENGTH, ReceiptDecoder.SCHEMA_VERSION);
+                            final long id = receipt.decisionId();
+                            final String name = receipt.party() == 0 ? UNKNOWN :
+                                names.getOrDefault((int)(id >>> 48) << 16 | receipt.party(), UNKNOWN);
+                            visited++;
+                            if (!visitor.receipt(id, dayStartMs + receipt.dayMillis(), name, receipt))
+                            {
+                                return visited;
+                            }
+                        }
+                    }
+                    cursor.advance();
+                }
+            }
+            finally
+            {
+                IoUtil.unmap(mapped);
+            }
+        }
+        return visited;
+    }
+
+    private void readParties(final Int2ObjectHashMap<String> names)
+    {
+        int at = cursor.bodyOffset;
+        for (long e = 0; e < cursor.header.count() && at < cursor.digestOffset; e++)
+        {
+            entry.wrap(cursor.buffer, at, PartyEntryDecoder.BLOCK_LENGTH, PartyEntryDecoder.SCHEMA_VERSION);
+            final int key = entry.run() << 16 | entry.party();
+            names.put(key, entry.name());
+            at = entry.limit();
+        }
+    }
+
+    /**
+     * @param day the day.
+     * @return its root (closed) or chain head (open); null when the journal has no such day.
+     * @throws IOException when it cannot be read.
+     */
+    public DayRoot root(final LocalDate day) throws IOException
+    {
+        final long epochDay = day.toEpochDay();
+        final Path dayPath = JournalFormat.dayDirectory(directory, epochDay);
+        if (!Files.isDirectory(dayPath))
+        {
+            return null;
+        }
+        final DayRoot closed = JournalFormat.readRoot(dayPath, epochDay);
+        if (closed != null)
+        {
+            return closed;
+        }
+        final Walk walk = new Walk(epochDay, previousHead(epochDay));
+        walk.sealedOnly = true;
+        walk(walk);
+        return new DayRoot(day, false, JournalFormat.hex(walk.head), JournalFormat.hex(walk.start), walk.receipts,
+            walk.blocks, walk.firstId, walk.lastId);
+    }
+
+    /**
+     * Recompute one day's chain from the previous day's root (or from the day's own first link when no earlier day
+     * is present) and compare it with every stored digest, link and the day's root file.
+     *
+     * @param day the day.
+     * @return OK or the first break.
+     * @throws IOException when the day cannot be read at all.
+     */
+    public Verification verify(final LocalDate day) throws IOException
+    {
+        final long epochDay = day.toEpochDay();
+        if (!Files.isDirectory(JournalFormat.dayDirectory(directory, epochDay)))
+        {
+            return new Verification(false, day, -1, -1, -1, "", "", "the journal holds no such day", 0);
+        }
+        final Walk walk = new Walk(epochDay, previousHead(epochDay));
+        walk(walk);
+        return walk.result();
+    }
+
+    /**
+     * Verify every day, oldest first, with the links between days.
+     *
+     * @return OK or the first break.
+     * @throws IOException when a day cannot be read at all.
+     */
+    public Verification verifyAll() throws IOException
+    {
+        byte[] head = null;
+        long lastId = 0;
+        long receipts = 0;
+        String tail = null;
+        for (final long epochDay : JournalFormat.days(directory))
+        {
+            final Walk walk = new Walk(epochDay, head);
+            walk.lastId = lastId;
+            walk(walk);
+            final Verification verification = walk.result();
+            receipts += walk.receipts;
+            if (!verification.ok())
+            {
+                return new Verification(false, verification.day(), verification.segment(), verification.block(),
+                    verification.offset(), verification.expected(), verification.found(), verification.what(),
+                    receipts);
+            }
+            if (walk.tail != null)
+            {
+                tail = walk.tail;
+            }
+            head = walk.head;
+            lastId = walk.lastId;
+        }
+        return new Verification(true, null, -1, -1, -1, "", "", tail == null ? "OK" : "OK; " + tail, receipts);
+    }
+
+    @Override
+    public void close()
+    {
+    }
+
+    /**
+     * The head the day's chain starts from: the nearest earlier day's root (or its chain head when open), null
+     * when no earlier day is present.
+     */
+    private byte[] previousHead(final long epochDay) throws IOException
+    {
+        long previous = JournalFormat.NO_DAY;
+        for (final long other : JournalFormat.days(directory))
+        {
+            if (other < epochDay)
+            {
+                previous = other;
+            }
+        }
+        if (previous == JournalFormat.NO_DAY)
+        {
+            return null;
+        }
+        final DayRoot root = root(LocalDate.ofEpochDay(previous));
+        return JournalFormat.unhex(root.digest());
+    }
+
+    private MappedByteBuffer map(final Path file) throws IOException
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
+        {
+            return channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size());
+        }
+    }
+
+    /**
+     * One day's walk through its blocks: recomputing (or, with {@link #sealedOnly}, stopping at the first block
+     * whose digest does not verify), and the first break.
+     */
+    private final class Walk
+    {
+        final long epochDay;
+        final Path dayPath;
+        final byte[] head = new byte[JournalFormat.DIGEST_LENGTH];
+        final byte[] start = new byte[JournalFormat.DIGEST_LENGTH];
+        final byte[] link = new byte[JournalFormat.DIGEST_LENGTH];
+        final byte[] stored = new byte[JournalFormat.DIGEST_LENGTH];
+        boolean anchored;
+        boolean sealedOnly;
+        long blocks;
+        long receipts;
+        long firstId;
+        long lastId;
+        Verification broken;
+        String tail;
+
+        Walk(final long epochDay, final byte[] previous)
+        {
+            this.epochDay = epochDay;
+            this.dayPath = JournalFormat.dayDirectory(directory, epochDay);
+            if (previous != null)
+            {
+                System.arraycopy(previous, 0, head, 0, head.length);
+                System.arraycopy(previous, 0, start, 0, start.length);
+                anchored = true;
+            }
+        }
+
+        void breakAt(final int segment, final long block, final long offset, final String expected,
+            final String found, final String what)
+        {
+            if (broken == null)
+            {
+                broken = new Verification(false, LocalDate.ofEpochDay(epochDay), segment, block, offset, expected,
+                    found, what, receipts);
+            }
+        }
+
+        Verification result()
+        {
+            if (broken != null)
+            {
+                return broken;
+            }
+            return new Verification(true, null, -1, -1, -1, "", "", tail == null ? "OK" : "OK; " + tail, receipts);
+        }
+    }
+
+    private void walk(final Walk walk) throws IOException
+    {
+        final int[] segments = JournalFormat.segments(walk.dayPath);
+        final DayRoot root = walk.sealedOnly ? null : readRootOrBreak(walk);
+        if (walk.broken != null)
+        {
+            return;
+        }
+        for (int j = 0; j < segments.length && walk.broken == null; j++)
+        {
+            if (segments[j] != j)
+            {
+                walk.breakAt(j, walk.blocks, -1, "segment " + j, "segment " + segments[j],
+                    "a segment is missing");
+                return;
+            }
+            final Path file = JournalFormat.segmentFile(walk.dayPath, j);
+            final MappedByteBuffer mapped = map(file);
+            try
+            {
+                cursor.wrap(mapped, mapped.capacity());
+                final boolean last = j == segments.length - 1;
+                walkSegment(walk, j, last && root == null && !Files.exists(walk.dayPath.resolve(
+                    JournalFormat.ROOT_FILE)));
+            }
+            finally
+            {
+                IoUtil.unmap(mapped);
+            }
+        }
+        if (walk.broken == null && root != null)
+        {
+            checkRoot(walk, root);
+        }
+    }
+
+    private DayRoot readRootOrBreak(final Walk walk)
+    {
+        try
+        {
+            return JournalFormat.readRoot(walk.dayPath, walk.epochDay);
+        }
+        catch (final IOException ex)
+        {
+            walk.breakAt(-1, -1, -1, "", "", ex.getMessage());
+            return null;
+        }
+    }
+
+    private void walkSegment(final Walk walk, final int segment, final boolean openTail)
+    {
+        final String wrongHeader = cursor.checkSegmentHeader(walk.epochDay, segment);
+        if (wrongHeader != null)
+        {
+            walk.breakAt(segment, walk.blocks, 0, "day " + LocalDate.ofEpochDay(walk.epochDay) + " segment " +
+                segment, "", "segment header: " + wrongHeader);
+            return;
+        }
+        while (true)
+        {
+            final int blockAt = cursor.position;
+            final int state = cursor.read();
+            if (state == BlockCursor.END)
+            {
+                final int dirty = cursor.firstNonZero(blockAt);
+                if (dirty >= 0)
+                {
+                    walk.breakAt(segment, walk.blocks, dirty, "zero bytes after the last block", "data",
+                        "data after the segment's last block (a block removed or a header wiped?)");
+                }
+                return;
+            }
+            final boolean sealed = state == BlockCursor.BLOCK && cursor.computeDigest(sha);
+            if (!sealed && (walk.sealedOnly || openTail && unsealedTail(blockAt)))
+            {
+                walk.tail = "unsealed tail of open day " + LocalDate.ofEpochDay(walk.epochDay) + " at segment " +
+                    segment + " offset " + blockAt + " not verified (being written, or torn: cut off at the " +
+                    "server's next start)";
+                return;
+            }
+            if (state == BlockCursor.MALFORMED)
+            {
+                walk.breakAt(segment, walk.blocks, blockAt, "a block", "", cursor.malformed);
+                return;
+            }
+            if (!checkBlock(walk, segment, blockAt, sealed))
+            {
+                return;
+            }
+            cursor.advance();
+        }
+    }
+
+    /**
+     * @return whether the block at the cursor may be the open day's block being written: nothing beyond the
+     *     receipts its header claims, one receipt more and its digest's place.
+     */
+    private boolean unsealedTail(final int blockAt)
+    {
+        final long claimed = cursor.buffer.getInt(blockAt + io.iysfilter.protocol.receipts.MessageHeaderDecoder
+            .ENCODED_LENGTH + io.iysfilter.protocol.receipts.BlockHeaderDecoder.bodyLengthEncodingOffset(),
+            ByteOrder.LITTLE_ENDIAN) & 0xFFFF_FFFFL;
+        final long from = blockAt + JournalFormat.BLOCK_HEADER_LENGTH + claimed + JournalFormat.RECEIPT_LENGTH +
+            JournalFormat.MAX_NAME_BYTES;
+        return from >= cursor.limit || cursor.firstNonZero((int)from) < 0;
+    }
+
+    private boolean checkBlock(final Walk walk, final int segment, final int blockAt, final boolean sealed)
+    {
+        final long number = cursor.header.block();
+        if (number != walk.blocks)
+        {
+            walk.breakAt(segment, walk.blocks, blockAt, "block " + walk.blocks, "block " + number,
+                "block number (a block missing, repeated or moved?)");
+            return false;
+        }
+        cursor.previousDigest(walk.link);
+        if (!walk.anchored)
+        {
+            System.arraycopy(walk.link, 0, walk.head, 0, walk.head.length);
+            System.arraycopy(walk.link, 0, walk.start, 0, walk.start.length);
+            walk.anchored = true;
+        }
+        if (!Arrays.equals(walk.link, walk.head))
+        {
+            walk.breakAt(segment, walk.blocks, blockAt, JournalFormat.hex(walk.head), JournalFormat.hex(walk.link),
+                walk.blocks == 0 ? "link to the previous day's root (a day or block missing before it?)" :
+                "link to the previous block (a block missing, or segments out of order?)");
+            return false;
+        }
+        if (!sealed)
+        {
+            cursor.storedDigest(walk.stored);
+            walk.breakAt(segment, walk.blocks, blockAt, JournalFormat.hex(cursor.digest),
+                JournalFormat.hex(walk.stored), "block digest (the block's header, body or digest altered)");
+            return false;
+        }
+        if (cursor.header.kind() == BlockKind.RECEIPTS)
+        {
+            final int count = (int)cursor.header.count();
+            for (int r = 0; r < count; r++)
+            {
+                final long id = cursor.buffer.getLong(cursor.bodyOffset + r * JournalFormat.RECEIPT_LENGTH,
+                    ByteOrder.LITTLE_ENDIAN);
+                if (Long.compareUnsigned(id, walk.lastId) <= 0 ||
+                    (r == 0 && id != cursor.header.firstDecisionId()))
+                {
+                    walk.breakAt(segment, walk.blocks, cursor.bodyOffset + r * JournalFormat.RECEIPT_LENGTH,
+                        "a decision id above " + JournalFormat.decisionId(walk.lastId) + (r == 0 ? " equal to the " +
+                        "header's " + JournalFormat.decisionId(cursor.header.firstDecisionId()) : ""),
+                        JournalFormat.decisionId(id), "decision ids out of order");
+                    return false;
+                }
+                walk.lastId = id;
+                if (walk.firstId == 0)
+                {
+                    walk.firstId = id;
+                }
+            }
+            walk.receipts += count;
+        }
+        System.arraycopy(cursor.digest, 0, walk.head, 0, walk.head.length);
+        walk.blocks++;
+        return true;
+    }
+
+    private void checkRoot(final Walk walk, final DayRoot root)
+    {
+        final String head = walk.blocks == 0 && !walk.anchored ? root.previousDigest() : JournalFormat.hex(walk.head);
+        final String start = walk.anchored ? JournalFormat.hex(walk.start) : root.previousDigest();
+        if (!root.digest().equals(head))
+        {
+            walk.breakAt(-1, -1, -1, head, root.digest(), "the root file's digest (the day's last blocks " +
+                "removed, or the root file altered)");
+        }
+        else if (!root.previousDigest().equals(start))
+        {
+            walk.breakAt(-1, -1, -1, start, root.previousDigest(), "the root file's previous digest");
+        }
+        else if (root.receipts() != walk.receipts || root.blocks() != walk.blocks)
+        {
+            walk.breakAt(-1, -1, -1, root.receipts() + " receipts in " + root.blocks() + " blocks",
+                walk.receipts + " receipts in " + walk.blocks + " blocks", "the root file's counts");
+        }
+        else if (root.lastDecisionId() != (walk.receipts == 0 ? 0 : walk.lastId) ||
+            root.firstDecisionId() != walk.firstId)
+        {
+            walk.breakAt(-1, -1, -1, JournalFormat.decisionId(root.firstDecisionId()) + ".." +
+                JournalFormat.decisionId(root.lastDecisionId()), JournalFormat.decisionId(walk.firstId) + ".." +
+                JournalFormat.decisionId(walk.lastId), "the root file's decision ids");
+        }
+    }
+}
