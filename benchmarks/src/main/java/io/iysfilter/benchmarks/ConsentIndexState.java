@@ -1,6 +1,7 @@
 package io.iysfilter.benchmarks;
 
 import io.iysfilter.server.decision.Decider;
+import io.iysfilter.server.decision.DecisionRecorder;
 import io.iysfilter.server.decision.BrandState;
 import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.ConsentFilter;
@@ -75,7 +76,7 @@ public class ConsentIndexState
                 change.word0(), change.word1());
         }
         writer.checkpoint();
-        decider = new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup());
+        decider = new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup(), DecisionRecorder.NONE);
         brand = decider.brand(BRAND);
     }
 

@@ -41,8 +41,8 @@ public class DecisionBenchmark
     public Reason decide(final ConsentIndexState index)
     {
         nextAddress(index.entries);
-        final Reason reason = index.decider.decide(index.brand, Channel.MESAJ, RecipientType.BIREYSEL,
-            MessageKind.COMMERCIAL, address, 0, DIGITS, System.currentTimeMillis());
+        final Reason reason = index.decider.decide(ConsentIndexState.BRAND, index.brand, Channel.MESAJ,
+            RecipientType.BIREYSEL, MessageKind.COMMERCIAL, address, 0, DIGITS, System.currentTimeMillis());
         walk += reason.ordinal();
         return reason;
     }

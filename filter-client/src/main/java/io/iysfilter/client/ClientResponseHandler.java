@@ -108,7 +108,8 @@ final class ClientResponseHandler extends ByteToMessageDecoder
                 if (request != null)
                 {
                     request.complete(new CheckResult(
-                        checkResponse.verdict(), checkResponse.reason(), checkResponse.asOf()));
+                        checkResponse.verdict(), checkResponse.reason(), checkResponse.asOf(),
+                        checkResponse.decisionId()));
                 }
             }
             case CheckBatchResponseDecoder.TEMPLATE_ID -> onBatchResponse(offset);
@@ -131,7 +132,7 @@ final class ClientResponseHandler extends ByteToMessageDecoder
         while (results.hasNext())
         {
             results.next();
-            list.add(new CheckResult(results.verdict(), results.reason(), asOfMs));
+            list.add(new CheckResult(results.verdict(), results.reason(), asOfMs, results.decisionId()));
         }
         final PendingRequest request = pending.remove(correlationId);
         if (request != null)

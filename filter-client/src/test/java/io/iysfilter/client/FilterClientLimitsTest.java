@@ -49,6 +49,8 @@ class FilterClientLimitsTest
 {
     private static final long BRAND = 600_001;
     private static final String PHONE = "05321234567";
+    /** The scripted server's decision ids: run 1, and a sequence made of the request's correlation id. */
+    private static final long RUN = 1L << 48;
 
     private ScriptedServer server;
 
@@ -99,6 +101,31 @@ class FilterClientLimitsTest
                 () -> client.checkBatch(BRAND, tooMany));
             assertTrue(refused.getMessage().contains("maxBatchEntries=65534"), refused.getMessage());
         }
+    }
+
+    @Test
+    void shouldGiveEachAnswerItsOwnDecisionId() throws Exception
+    {
+        server = new ScriptedServer(0, 0, 0);
+        try (FilterClient client = FilterClient.connect("127.0.0.1", server.port()))
+        {
+            final CheckResult one = client.checkBlocking(BRAND, Channel.MESAJ, RecipientType.BIREYSEL,
+                MessageKind.COMMERCIAL, PHONE);
+            assertEquals("CHECK recipientLength=11", server.nextRequest());
+            assertEquals(RUN, one.decisionId() & 0xFFFF_0000_0000_0000L, "the id the server wrote: " + one);
+            assertTrue(one.decisionId() != RUN, "with the request's correlation id in its sequence");
+            assertEquals(String.format("%016x", one.decisionId()), one.decisionIdText());
+            final BatchEntry entry = new BatchEntry(Channel.MESAJ, RecipientType.BIREYSEL, MessageKind.COMMERCIAL,
+                PHONE);
+            final List<CheckResult> batch = client.await(client.checkBatch(BRAND, List.of(entry, entry, entry)));
+            for (int i = 0; i < batch.size(); i++)
+            {
+                assertEquals(i, batch.get(i).decisionId() & 0xFFFF, "entry " + i + " has its own id: " + batch);
+                assertEquals(RUN, batch.get(i).decisionId() & 0xFFFF_0000_0000_0000L);
+            }
+        }
+        assertEquals("0000000000000000", new CheckResult(Verdict.DENY, Reason.NO_CONSENT, 0).decisionIdText(),
+            "an answer of a server before version 3 carries none");
     }
 
     @Test
@@ -263,13 +290,15 @@ class FilterClientLimitsTest
                 .correlationId(correlationId)
                 .asOf(1L)
                 .verdict(Verdict.DENY)
-                .reason(Reason.NO_CONSENT);
+                .reason(Reason.NO_CONSENT)
+                .decisionId(RUN | correlationId);
             return frame(buffer, response.encodedLength());
         }
 
         private static byte[] batchResponseFrame(final long correlationId, final int count)
         {
-            final UnsafeBuffer buffer = new UnsafeBuffer(new byte[64 + 2 * count]);
+            final UnsafeBuffer buffer = new UnsafeBuffer(new byte[64 +
+                CheckBatchResponseEncoder.ResultsEncoder.sbeBlockLength() * count]);
             final CheckBatchResponseEncoder response = new CheckBatchResponseEncoder();
             final CheckBatchResponseEncoder.ResultsEncoder results = response
                 .wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, new MessageHeaderEncoder())
@@ -278,7 +307,8 @@ class FilterClientLimitsTest
                 .resultsCount(count);
             for (int i = 0; i < count; i++)
             {
-                results.next().verdict(Verdict.DENY).reason(Reason.NO_CONSENT);
+                results.next().verdict(Verdict.DENY).reason(Reason.NO_CONSENT)
+                    .decisionId(RUN | correlationId << 16 | i);
             }
             return frame(buffer, response.encodedLength());
         }

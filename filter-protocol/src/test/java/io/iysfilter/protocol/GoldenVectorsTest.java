@@ -185,46 +185,157 @@ class GoldenVectorsTest
     @Test
     void shouldMatchCheckResponse()
     {
-        final UnsafeBuffer golden = load("check-response.hex");
+        assertCheckResponse("check-response-v3.hex", 42L, 1_763_892_000_000L, Verdict.DENY, Reason.REJECTED,
+            0x0001_0000_0000_0001L);
+    }
+
+    @Test
+    void shouldMatchCheckResponseOfAnUnrecordedAllowRefused()
+    {
+        assertEquals(25, Reason.RECEIPT_UNAVAILABLE.value());
+        assertEquals(Verdict.DENY, Verdicts.verdictOf(Reason.RECEIPT_UNAVAILABLE));
+        assertCheckResponse("check-response-receipt-unavailable.hex", 45L, 1_763_892_000_000L, Verdict.DENY,
+            Reason.RECEIPT_UNAVAILABLE, 0L);
+    }
+
+    @Test
+    void shouldReadVersionOneCheckResponsesAsNotRecorded()
+    {
+        assertVersionOneCheckResponse("check-response.hex", 42L, 1_763_892_000_000L, Reason.REJECTED);
+        assertVersionOneCheckResponse("check-response-index-damaged.hex", 43L, 0L, Reason.INDEX_DAMAGED);
+        assertEquals(23, Reason.INDEX_DAMAGED.value());
+        assertEquals(24, Reason.INDEX_VERIFYING.value());
+    }
+
+    @Test
+    void shouldLetAVersionTwoDecoderReadVersionThreeCheckResponses()
+    {
+        final UnsafeBuffer golden = load("check-response-v3.hex");
+        final io.iysfilter.protocol.codecs.v2.MessageHeaderDecoder oldHeader =
+            new io.iysfilter.protocol.codecs.v2.MessageHeaderDecoder().wrap(golden,
+                FrameDescriptor.MESSAGE_HEADER_OFFSET);
+        assertEquals(3, oldHeader.version());
+        assertEquals(io.iysfilter.protocol.codecs.v2.CheckResponseDecoder.TEMPLATE_ID, oldHeader.templateId());
+        final io.iysfilter.protocol.codecs.v2.CheckResponseDecoder old =
+            new io.iysfilter.protocol.codecs.v2.CheckResponseDecoder().wrap(golden, FrameDescriptor.MESSAGE_OFFSET,
+                oldHeader.blockLength(), oldHeader.version());
+        assertEquals(42L, old.correlationId());
+        assertEquals(1_763_892_000_000L, old.asOf());
+        assertEquals(io.iysfilter.protocol.codecs.v2.Verdict.DENY, old.verdict());
+        assertEquals(io.iysfilter.protocol.codecs.v2.Reason.REJECTED, old.reason());
+        assertEquals(golden.capacity(), FrameDescriptor.MESSAGE_OFFSET + old.encodedLength(),
+            "the old decoder steps over the block by the header's blockLength, decision id included");
+
+        final UnsafeBuffer refused = load("check-response-receipt-unavailable.hex");
+        oldHeader.wrap(refused, FrameDescriptor.MESSAGE_HEADER_OFFSET);
+        old.wrap(refused, FrameDescriptor.MESSAGE_OFFSET, oldHeader.blockLength(), oldHeader.version());
+        assertEquals(io.iysfilter.protocol.codecs.v2.Verdict.DENY, old.verdict(),
+            "a reason the old client does not know still comes with DENY");
+        assertEquals(io.iysfilter.protocol.codecs.v2.Reason.SBE_UNKNOWN, old.reason());
+        assertEquals(25, old.reasonRaw());
+    }
+
+    @Test
+    void shouldLetAVersionTwoDecoderReadVersionThreeCheckBatchResponses()
+    {
+        final UnsafeBuffer golden = load("check-batch-response-v3-3.hex");
+        final io.iysfilter.protocol.codecs.v2.MessageHeaderDecoder oldHeader =
+            new io.iysfilter.protocol.codecs.v2.MessageHeaderDecoder().wrap(golden,
+                FrameDescriptor.MESSAGE_HEADER_OFFSET);
+        final io.iysfilter.protocol.codecs.v2.CheckBatchResponseDecoder old =
+            new io.iysfilter.protocol.codecs.v2.CheckBatchResponseDecoder().wrap(golden,
+                FrameDescriptor.MESSAGE_OFFSET, oldHeader.blockLength(), oldHeader.version());
+        assertEquals(9L, old.correlationId());
+        assertEquals(1_763_892_000_000L, old.asOf());
+        final List<String> results = new ArrayList<>();
+        for (final io.iysfilter.protocol.codecs.v2.CheckBatchResponseDecoder.ResultsDecoder result : old.results())
+        {
+            results.add(result.verdict() + " " + result.reason());
+        }
+        assertEquals(List.of("ALLOW CONSENT", "DENY NO_CONSENT", "ALLOW EXEMPT"), results,
+            "each entry is stepped over by the group's blockLength, its decision id included");
+        assertEquals(golden.capacity(), FrameDescriptor.MESSAGE_OFFSET + old.encodedLength());
+    }
+
+    @Test
+    void shouldLetAVersionThreeDecoderReadWhatAVersionTwoServerSent()
+    {
+        final io.iysfilter.protocol.codecs.v2.CheckBatchResponseEncoder oldEncoder =
+            new io.iysfilter.protocol.codecs.v2.CheckBatchResponseEncoder();
+        oldEncoder.wrapAndApplyHeader(buffer(), FrameDescriptor.MESSAGE_HEADER_OFFSET,
+                new io.iysfilter.protocol.codecs.v2.MessageHeaderEncoder())
+            .correlationId(9L)
+            .asOf(1_763_892_000_000L)
+            .resultsCount(1)
+            .next()
+            .verdict(io.iysfilter.protocol.codecs.v2.Verdict.ALLOW)
+            .reason(io.iysfilter.protocol.codecs.v2.Reason.CONSENT);
+        final UnsafeBuffer v2 = frameOld(oldEncoder.encodedLength());
+        header.wrap(v2, FrameDescriptor.MESSAGE_HEADER_OFFSET);
+        assertEquals(2, header.version());
+        final CheckBatchResponseDecoder decoder = new CheckBatchResponseDecoder().wrap(v2,
+            FrameDescriptor.MESSAGE_OFFSET, header.blockLength(), header.version());
+        final CheckBatchResponseDecoder.ResultsDecoder results = decoder.results();
+        assertEquals(1, results.count());
+        results.next();
+        assertEquals(Reason.CONSENT, results.reason());
+        assertEquals(0L, results.decisionId(), "a field since version 3 reads as 0, not recorded, from version 2");
+    }
+
+    private void assertCheckResponse(final String file, final long correlationId, final long asOf,
+        final Verdict verdict, final Reason reason, final long decisionId)
+    {
+        final UnsafeBuffer golden = load(file);
         assertHeader(golden, CheckResponseDecoder.TEMPLATE_ID, CheckResponseDecoder.BLOCK_LENGTH);
+        assertEquals(3, header.version(), "the decision id came with version 3");
         final CheckResponseDecoder decoder = new CheckResponseDecoder().wrap(golden, FrameDescriptor.MESSAGE_OFFSET,
             header.blockLength(), header.version());
-        assertEquals(42L, decoder.correlationId());
-        assertEquals(1_763_892_000_000L, decoder.asOf());
-        assertEquals(Verdict.DENY, decoder.verdict());
-        assertEquals(Reason.REJECTED, decoder.reason());
+        assertEquals(correlationId, decoder.correlationId());
+        assertEquals(asOf, decoder.asOf());
+        assertEquals(verdict, decoder.verdict());
+        assertEquals(reason, decoder.reason());
+        assertEquals(decisionId, decoder.decisionId());
 
         final UnsafeBuffer encoded = frame(new CheckResponseEncoder()
             .wrapAndApplyHeader(buffer(), FrameDescriptor.MESSAGE_HEADER_OFFSET, headerEncoder)
-            .correlationId(42L)
-            .asOf(1_763_892_000_000L)
-            .verdict(Verdict.DENY)
-            .reason(Reason.REJECTED)
+            .correlationId(correlationId)
+            .asOf(asOf)
+            .verdict(verdict)
+            .reason(reason)
+            .decisionId(decisionId)
             .encodedLength());
         assertBytes(golden, encoded);
     }
 
-    @Test
-    void shouldMatchCheckResponseForADamagedIndex()
+    /**
+     * A CHECK_RESPONSE written before version 3 (18-byte block, no decision id): today's decoder reads it, with
+     * decision id 0, and the version-2 encoder still writes exactly these bytes.
+     */
+    private void assertVersionOneCheckResponse(final String file, final long correlationId, final long asOf,
+        final Reason reason)
     {
-        final UnsafeBuffer golden = load("check-response-index-damaged.hex");
-        assertHeader(golden, CheckResponseDecoder.TEMPLATE_ID, CheckResponseDecoder.BLOCK_LENGTH);
+        final UnsafeBuffer golden = load(file);
+        assertHeader(golden, CheckResponseDecoder.TEMPLATE_ID,
+            io.iysfilter.protocol.codecs.v2.CheckResponseDecoder.BLOCK_LENGTH);
+        assertEquals(1, header.version());
         final CheckResponseDecoder decoder = new CheckResponseDecoder().wrap(golden, FrameDescriptor.MESSAGE_OFFSET,
             header.blockLength(), header.version());
-        assertEquals(43L, decoder.correlationId());
-        assertEquals(0L, decoder.asOf());
+        assertEquals(correlationId, decoder.correlationId());
+        assertEquals(asOf, decoder.asOf());
         assertEquals(Verdict.DENY, decoder.verdict());
-        assertEquals(Reason.INDEX_DAMAGED, decoder.reason());
-        assertEquals(23, Reason.INDEX_DAMAGED.value());
-        assertEquals(24, Reason.INDEX_VERIFYING.value());
+        assertEquals(reason, decoder.reason());
+        assertEquals(0L, decoder.decisionId(), "a field since version 3 reads as 0, not recorded, before it");
+        assertEquals(golden.capacity(), FrameDescriptor.MESSAGE_OFFSET + decoder.encodedLength());
 
-        final UnsafeBuffer encoded = frame(new CheckResponseEncoder()
-            .wrapAndApplyHeader(buffer(), FrameDescriptor.MESSAGE_HEADER_OFFSET, headerEncoder)
-            .correlationId(43L)
-            .asOf(0L)
-            .verdict(Verdict.DENY)
-            .reason(Reason.INDEX_DAMAGED)
+        final UnsafeBuffer encoded = frameOld(new io.iysfilter.protocol.codecs.v2.CheckResponseEncoder()
+            .wrapAndApplyHeader(buffer(), FrameDescriptor.MESSAGE_HEADER_OFFSET,
+                new io.iysfilter.protocol.codecs.v2.MessageHeaderEncoder())
+            .correlationId(correlationId)
+            .asOf(asOf)
+            .verdict(io.iysfilter.protocol.codecs.v2.Verdict.DENY)
+            .reason(io.iysfilter.protocol.codecs.v2.Reason.get(reason.value()))
             .encodedLength());
+        new MessageHeaderEncoder().wrap(encoded, FrameDescriptor.MESSAGE_HEADER_OFFSET).version(1);
         assertBytes(golden, encoded);
     }
 
@@ -243,10 +354,33 @@ class GoldenVectorsTest
     @Test
     void shouldMatchCheckBatchResponses()
     {
-        assertCheckBatchResponse("check-batch-response-0.hex", new Verdict[0], new Reason[0]);
-        assertCheckBatchResponse("check-batch-response-3.hex",
+        assertCheckBatchResponse("check-batch-response-v3-0.hex", new Verdict[0], new Reason[0], new long[0]);
+        assertCheckBatchResponse("check-batch-response-v3-3.hex",
             new Verdict[]{Verdict.ALLOW, Verdict.DENY, Verdict.ALLOW},
-            new Reason[]{Reason.CONSENT, Reason.NO_CONSENT, Reason.EXEMPT});
+            new Reason[]{Reason.CONSENT, Reason.NO_CONSENT, Reason.EXEMPT},
+            new long[]{0x0001_0000_0000_0007L, 0x0001_0000_0000_0008L, 0x0001_0000_0000_0009L});
+    }
+
+    @Test
+    void shouldReadVersionOneCheckBatchResponsesAsNotRecorded()
+    {
+        for (final String file : List.of("check-batch-response-0.hex", "check-batch-response-3.hex"))
+        {
+            final UnsafeBuffer golden = load(file);
+            assertHeader(golden, CheckBatchResponseDecoder.TEMPLATE_ID, CheckBatchResponseDecoder.BLOCK_LENGTH);
+            assertEquals(1, header.version());
+            final CheckBatchResponseDecoder decoder = new CheckBatchResponseDecoder().wrap(golden,
+                FrameDescriptor.MESSAGE_OFFSET, header.blockLength(), header.version());
+            final List<String> results = new ArrayList<>();
+            for (final CheckBatchResponseDecoder.ResultsDecoder result : decoder.results())
+            {
+                results.add(result.verdict() + " " + result.reason() + " " + result.decisionId());
+            }
+            assertEquals(file.endsWith("-0.hex") ? List.of() :
+                List.of("ALLOW CONSENT 0", "DENY NO_CONSENT 0", "ALLOW EXEMPT 0"), results, file);
+            assertEquals(golden.capacity(), FrameDescriptor.MESSAGE_OFFSET + decoder.encodedLength(),
+                "the 2-byte entries of version 1 are stepped over by their group's blockLength");
+        }
     }
 
     @Test
@@ -332,7 +466,8 @@ class GoldenVectorsTest
         assertBytes(golden, frame(encoder.encodedLength()));
     }
 
-    private void assertCheckBatchResponse(final String file, final Verdict[] verdicts, final Reason[] reasons)
+    private void assertCheckBatchResponse(final String file, final Verdict[] verdicts, final Reason[] reasons,
+        final long[] decisionIds)
     {
         final UnsafeBuffer golden = load(file);
         assertHeader(golden, CheckBatchResponseDecoder.TEMPLATE_ID, CheckBatchResponseDecoder.BLOCK_LENGTH);
@@ -347,6 +482,7 @@ class GoldenVectorsTest
             results.next();
             assertEquals(verdicts[i], results.verdict());
             assertEquals(reasons[i], results.reason());
+            assertEquals(decisionIds[i], results.decisionId());
         }
 
         final CheckBatchResponseEncoder encoder = new CheckBatchResponseEncoder();
@@ -357,7 +493,7 @@ class GoldenVectorsTest
             .resultsCount(verdicts.length);
         for (int i = 0; i < verdicts.length; i++)
         {
-            group.next().verdict(verdicts[i]).reason(reasons[i]);
+            group.next().verdict(verdicts[i]).reason(reasons[i]).decisionId(decisionIds[i]);
         }
         assertBytes(golden, frame(encoder.encodedLength()));
     }
@@ -391,6 +527,18 @@ class GoldenVectorsTest
         assertTrue(header.version() >= 1 && header.version() <= FrameDescriptor.SCHEMA_VERSION,
             "a version this schema knows: " + header.version());
         goldenVersion = header.version();
+    }
+
+    /**
+     * Frame what a version-2 encoder just wrote into {@link #buffer()}, as a version-2 peer would have sent it.
+     */
+    private UnsafeBuffer frameOld(final int messageLength)
+    {
+        final int frameLength = FrameDescriptor.MESSAGE_OFFSET + messageLength;
+        FrameDescriptor.frameLength(encodeBuffer, 0, frameLength);
+        final byte[] bytes = new byte[frameLength];
+        encodeBuffer.getBytes(0, bytes);
+        return new UnsafeBuffer(bytes);
     }
 
     private UnsafeBuffer encodeBuffer;

@@ -2,6 +2,7 @@ package io.iysfilter.server;
 
 import io.iysfilter.server.binary.BinaryEndpoint;
 import io.iysfilter.server.decision.ConsentFilter;
+import io.iysfilter.server.decision.DecisionRecorder;
 import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.http.HttpEndpoint;
 import io.iysfilter.server.http.HttpSettings;
@@ -65,6 +66,8 @@ public final class FilterServer implements AutoCloseable
     private final NetworkEndpoints endpoints;
     private final ServerTls tls;
     private final Authenticator auth;
+    /** What every endpoint's deciders record into: NONE until the receipt journal's recorder exists (issue 16). */
+    private final DecisionRecorder recorder = DecisionRecorder.NONE;
     private boolean closed;
 
     private FilterServer(final Context context) throws IOException, InterruptedException
@@ -112,15 +115,16 @@ public final class FilterServer implements AutoCloseable
                     context.milterPort, context.ioThreads, context.busyPoll, context.adminBindAddress,
                     context.adminPort, context.milterSocket, context.milterAllow, context.respPort),
                 new BinaryEndpoint(filter, store, counters, authenticator, SERVER_NAME, context.maxConnections,
-                    context.maxConnectionsPerAddress, context.binaryIdleTimeoutMs, context.binaryFrameTimeoutMs),
+                    context.maxConnectionsPerAddress, context.binaryIdleTimeoutMs, context.binaryFrameTimeoutMs,
+                    recorder),
                 new HttpEndpoint(filter, store, following, localOptOuts,
                     new ReconcileService(store, pipeline, following), counters, serviceMetrics, context.http,
-                    authenticator, new ScrubRates(context.scrubRowsPerSecond)),
+                    authenticator, new ScrubRates(context.scrubRowsPerSecond), recorder),
                 context.milterPort < 0 && context.milterSocket == null ? null :
-                    new MilterEndpoint(filter, store, context.milter, counters),
+                    new MilterEndpoint(filter, store, context.milter, counters, recorder),
                 context.respPort < 0 ? null : new RespEndpoint(filter, store, counters, authenticator, SERVER_NAME,
                     context.respMaxConnections, context.respMaxConnectionsPerAddress, context.respIdleTimeoutMs,
-                    context.respCommandTimeoutMs),
+                    context.respCommandTimeoutMs, recorder),
                 counters, serverTls);
         }
         catch (final Throwable ex)

@@ -3,6 +3,7 @@ package io.iysfilter.server.binary;
 import io.iysfilter.protocol.Limits;
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.Decider;
+import io.iysfilter.server.decision.DecisionRecorder;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.security.Authenticator;
@@ -42,6 +43,7 @@ public final class BinaryEndpoint
     private final ConnectionLimiter limiter;
     private final Authenticator auth;
     private final int maxPerAddress;
+    private final DecisionRecorder recorder;
 
     /**
      * @param filter         the rules.
@@ -64,7 +66,7 @@ public final class BinaryEndpoint
         final long frameTimeoutMs)
     {
         this(filter, store, counters, Authenticator.off(new ClientCounters()), serverName, maxConnections, 0,
-            idleTimeoutMs, frameTimeoutMs);
+            idleTimeoutMs, frameTimeoutMs, DecisionRecorder.NONE);
     }
 
     /**
@@ -78,6 +80,8 @@ public final class BinaryEndpoint
      *                       such limit.
      * @param idleTimeoutMs  a connection that completes no frame for this long gets ERROR IDLE_TIMEOUT; 0 for never.
      * @param frameTimeoutMs a frame begun must complete within this long, else ERROR FRAME_TIMEOUT; 0 for never.
+     * @param recorder       where each connection's decisions are recorded (receipts), or
+     *                       {@link DecisionRecorder#NONE}.
      */
     public BinaryEndpoint(
         final ConsentFilter filter,
@@ -88,7 +92,8 @@ public final class BinaryEndpoint
         final int maxConnections,
         final int maxPerAddress,
         final long idleTimeoutMs,
-        final long frameTimeoutMs)
+        final long frameTimeoutMs,
+        final DecisionRecorder recorder)
     {
         if (idleTimeoutMs < 0 || frameTimeoutMs < 0)
         {
@@ -105,6 +110,7 @@ public final class BinaryEndpoint
         this.maxPerAddress = maxPerAddress;
         this.limiter = new ConnectionLimiter(maxConnections, maxPerAddress, counters);
         this.auth = auth;
+        this.recorder = recorder;
     }
 
     /**
@@ -133,8 +139,8 @@ public final class BinaryEndpoint
         pipeline.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         pipeline.addLast("limiter", limiter);
         pipeline.addLast("read-gate", READ_GATE);
-        pipeline.addLast("frames", new BinaryFrameHandler(new Decider(filter, store.newLookup()), counters, auth,
-            serverName, idleTimeoutMs, frameTimeoutMs));
+        pipeline.addLast("frames", new BinaryFrameHandler(new Decider(filter, store.newLookup(), recorder), counters,
+            auth, serverName, idleTimeoutMs, frameTimeoutMs));
     }
 
     /**

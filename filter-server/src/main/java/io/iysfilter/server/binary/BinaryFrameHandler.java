@@ -15,6 +15,7 @@ import io.iysfilter.protocol.codecs.MessageHeaderDecoder;
 import io.iysfilter.protocol.codecs.MessageHeaderEncoder;
 import io.iysfilter.protocol.codecs.WelcomeEncoder;
 import io.iysfilter.server.decision.Decider;
+import io.iysfilter.server.decision.Door;
 import io.iysfilter.server.decision.BrandState;
 import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.MessageKind;
@@ -341,6 +342,7 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
                 }
                 client = found;
                 stats = found.stats();
+                decider.asker(Door.BINARY, Decider.partyName(found.id(), address));
             }
             else if (client == null)
             {
@@ -398,8 +400,9 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         final RecipientType type = RecipientType.fromCode(check.recipientTypeRaw());
         final MessageKind kind = MessageKind.fromCode(check.messageKindRaw());
         check.wrapRecipient(recipient);
-        final Reason reason = brandCode == INVALID_BRAND_CODE ? Reason.INVALID_REQUEST :
-            decider.decide(brand, channel, type, kind, recipient, 0, recipient.capacity(), nowMs);
+        final Reason reason = brandCode == INVALID_BRAND_CODE ?
+            decider.refuse(brandCode, channel, type, kind, Reason.INVALID_REQUEST, nowMs) :
+            decider.decide(brandCode, brand, channel, type, kind, recipient, 0, recipient.capacity(), nowMs);
         counters.onDecision(Endpoint.BINARY, reason);
         if (stats != null)
         {
@@ -409,9 +412,10 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         beginResponse(FrameDescriptor.MESSAGE_OFFSET + CheckResponseEncoder.BLOCK_LENGTH);
         checkResponse.wrapAndApplyHeader(out, FrameDescriptor.MESSAGE_HEADER_OFFSET, headerEncoder)
             .correlationId(correlationId)
-            .asOf(brand == null ? 0 : brand.asOfMs())
+            .asOf(decider.lastAsOfMs())
             .verdict(Verdicts.verdictOf(reason.wire()))
-            .reason(reason.wire());
+            .reason(reason.wire())
+            .decisionId(decider.lastDecisionId());
         endResponse(FrameDescriptor.MESSAGE_OFFSET + CheckResponseEncoder.BLOCK_LENGTH);
         return null;
     }
@@ -476,12 +480,14 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
             final RecipientType type = RecipientType.fromCode(entries.recipientTypeRaw());
             final MessageKind kind = MessageKind.fromCode(entries.messageKindRaw());
             entries.wrapRecipient(recipient);
-            final Reason reason = brandCode == INVALID_BRAND_CODE ? Reason.INVALID_REQUEST :
-                decider.decide(brand, channel, type, kind, recipient, 0, recipient.capacity(), nowMs);
+            final Reason reason = brandCode == INVALID_BRAND_CODE ?
+                decider.refuse(brandCode, channel, type, kind, Reason.INVALID_REQUEST, nowMs) :
+                decider.decide(brandCode, brand, channel, type, kind, recipient, 0, recipient.capacity(), nowMs);
             tally.add(reason);
             results.next()
                 .verdict(Verdicts.verdictOf(reason.wire()))
-                .reason(reason.wire());
+                .reason(reason.wire())
+                .decisionId(decider.lastDecisionId());
         }
         tally.countAndClear(counters, Endpoint.BINARY, stats);
         endResponse(FrameDescriptor.MESSAGE_HEADER_OFFSET + MessageHeaderEncoder.ENCODED_LENGTH +
@@ -619,6 +625,7 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         allocator = ctx.alloc();
         ticker = ctx.executor().ticker();
         address = FailureLimiter.sourceAddress(ctx.channel().remoteAddress());
+        decider.asker(Door.BINARY, Decider.partyName(client == null ? null : client.id(), address));
         if (ctx.channel().isActive())
         {
             startTimer(ctx);
@@ -729,6 +736,7 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         {
             client = found;
             stats = found.stats();
+            decider.asker(Door.BINARY, Decider.partyName(found.id(), address));
         }
     }
 

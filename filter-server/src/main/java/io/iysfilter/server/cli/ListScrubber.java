@@ -230,7 +230,7 @@ final class ListScrubber
             final boolean allows = sent && results.get(next).verdict() == Verdict.ALLOW;
             if (sent)
             {
-                tally.onDecisionId(decisionIdOf(results.get(next)));
+                tally.onDecisionId(results.get(next).decisionId());
             }
             next += sent ? 1 : 0;
             tally.rows++;
@@ -254,14 +254,6 @@ final class ListScrubber
             }
         }
         progress.onBatch(tally);
-    }
-
-    /**
-     * @return the decision id the server gave an answer; none before protocol version 3.
-     */
-    private static long decisionIdOf(final CheckResult result)
-    {
-        return 0;
     }
 
     /**

@@ -1,12 +1,12 @@
 package io.iysfilter.server.cli;
 
 import io.iysfilter.server.index.IndexKey;
+import io.iysfilter.server.index.RecipientProtection;
 import io.iysfilter.server.receipts.FoundReceipt;
 import io.iysfilter.server.receipts.JournalReceiptSource;
 import io.iysfilter.server.receipts.ReceiptQuery;
 import io.iysfilter.server.receipts.ReceiptResults;
 import io.iysfilter.server.receipts.ReceiptSearch;
-import io.iysfilter.server.receipts.RecipientKeys;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -101,7 +101,7 @@ final class ReceiptsFindCommand implements Callable<Integer>
         }
         final IndexKey key = IndexKey.load(keyFile != null ? keyFile : IndexKey.defaultFile(dataDir));
         final ReceiptSearch search = new ReceiptSearch(JournalReceiptSource.open(directory),
-            RecipientKeys.of(key));
+            RecipientProtection.of(key)::protect);
         final List<FoundReceipt> found = new ArrayList<>();
         final List<ReceiptSearch.DaySearched> days;
         try

@@ -53,6 +53,34 @@ public final class ConsentFilter
         final ParsedRecipient recipient,
         final long nowMs)
     {
+        return decide(lookup, brand, channel, type, kind, recipient, nowMs, null);
+    }
+
+    /**
+     * Decide one message and have the lookup fill what the receipt records of the index: the protected recipient
+     * whenever the brand is known and the recipient fits the channel (also when the answer needs no map read), and
+     * the record the answer rested on.
+     *
+     * @param lookup    the calling thread's index access.
+     * @param brand     from {@code lookup.brand(code)}, or null when the brand has no index.
+     * @param channel   the message's channel, or null when the request named an unknown one.
+     * @param type      the recipient type, or null when unknown.
+     * @param kind      the message kind, or null when unknown.
+     * @param recipient the parsed recipient address.
+     * @param nowMs     the current time, milliseconds since the epoch.
+     * @param facts     the decision's facts, begun; null to fill none.
+     * @return the reason, which implies the verdict.
+     */
+    public Reason decide(
+        final ConsentLookup lookup,
+        final BrandState brand,
+        final Channel channel,
+        final RecipientType type,
+        final MessageKind kind,
+        final ParsedRecipient recipient,
+        final long nowMs,
+        final DecisionFacts facts)
+    {
         if (channel == null || type == null || kind == null)
         {
             return Reason.INVALID_REQUEST;
@@ -65,25 +93,26 @@ public final class ConsentFilter
         {
             return Reason.UNKNOWN_BRAND;
         }
+        final RecipientType effectiveType = type.effective();
         if (kind == MessageKind.TRANSACTIONAL)
         {
-            return Reason.EXEMPT;
+            return protect(lookup, brand, channel, effectiveType, recipient, facts, Reason.EXEMPT);
         }
         final Reason unready = brand.unreadyReason();
         if (unready != null)
         {
-            return unready;
+            return protect(lookup, brand, channel, effectiveType, recipient, facts, unready);
         }
         if (isStale(brand, nowMs))
         {
-            return Reason.STALE;
+            return protect(lookup, brand, channel, effectiveType, recipient, facts, Reason.STALE);
         }
 
-        final RecipientType effectiveType = type.effective();
         final int status;
         try
         {
-            status = lookup.status(brand, channel, effectiveType, recipient);
+            status = facts == null ? lookup.status(brand, channel, effectiveType, recipient) :
+                lookup.status(brand, channel, effectiveType, recipient, facts);
         }
         catch (final RuntimeException ex)
         {
@@ -103,6 +132,30 @@ public final class ConsentFilter
             return Reason.TACIR_NO_RECORD;
         }
         return Reason.NO_CONSENT;
+    }
+
+    private static Reason protect(
+        final ConsentLookup lookup,
+        final BrandState brand,
+        final Channel channel,
+        final RecipientType type,
+        final ParsedRecipient recipient,
+        final DecisionFacts facts,
+        final Reason reason)
+    {
+        if (facts != null)
+        {
+            try
+            {
+                lookup.protect(brand, channel, type, recipient, facts);
+            }
+            catch (final RuntimeException ex)
+            {
+                // the answer stands; its receipt names no recipient
+                facts.recipient(DecisionFacts.RECIPIENT_NONE, 0, 0);
+            }
+        }
+        return reason;
     }
 
     /**

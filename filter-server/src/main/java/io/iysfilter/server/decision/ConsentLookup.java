@@ -23,4 +23,50 @@ public interface ConsentLookup
      * @throws RuntimeException when the index cannot be read; the decision becomes LOOKUP_ERROR.
      */
     int status(BrandState brand, Channel channel, RecipientType type, ParsedRecipient recipient);
+
+    /**
+     * The one index lookup of a decision that is recorded: as {@link #status(BrandState, Channel, RecipientType,
+     * ParsedRecipient)}, and it fills the facts with the protected recipient (the key it derived) and the record it
+     * found ({@link DecisionFacts#recipient}, {@link DecisionFacts#record}). This default, for lookups with no keys
+     * of their own (tests), records the status alone.
+     *
+     * @param brand     as for the four-argument form.
+     * @param channel   the message's channel, which fits the recipient.
+     * @param type      BIREYSEL or TACIR.
+     * @param recipient a valid, normalised recipient.
+     * @param facts     the decision's facts.
+     * @return a {@link ConsentStatus} constant.
+     * @throws RuntimeException when the index cannot be read; the decision becomes LOOKUP_ERROR.
+     */
+    default int status(
+        final BrandState brand,
+        final Channel channel,
+        final RecipientType type,
+        final ParsedRecipient recipient,
+        final DecisionFacts facts)
+    {
+        final int status = status(brand, channel, type, recipient);
+        facts.record(status, 0, 0);
+        return status;
+    }
+
+    /**
+     * Fill the facts with the protected recipient of a decision that ends before the lookup (EXEMPT, INDEX_DAMAGED,
+     * INDEX_VERIFYING, STALE), so that its receipt can still be found by recipient: the key the lookup would have
+     * used. Nothing is read from the maps. This default fills nothing (the receipt names no recipient).
+     *
+     * @param brand     what this lookup's {@link #brand(long)} returned.
+     * @param channel   the message's channel, which fits the recipient.
+     * @param type      BIREYSEL or TACIR.
+     * @param recipient a valid, normalised recipient.
+     * @param facts     the decision's facts.
+     */
+    default void protect(
+        final BrandState brand,
+        final Channel channel,
+        final RecipientType type,
+        final ParsedRecipient recipient,
+        final DecisionFacts facts)
+    {
+    }
 }

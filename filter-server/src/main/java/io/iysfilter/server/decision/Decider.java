@@ -3,24 +3,58 @@ package io.iysfilter.server.decision;
 import org.agrona.DirectBuffer;
 
 /**
- * Everything one thread needs to decide requests: its own index lookup, a recipient parser and the rules.
- * Allocates nothing per decision. Not thread-safe: one per connection or thread.
+ * Everything one thread needs to decide requests: its own index lookup, a recipient parser, the rules, and where
+ * its decisions are recorded. Every decision fills this decider's one {@link DecisionFacts} and is recorded
+ * ({@link DecisionRecorder#record}) before its answer is returned; the answer's decision id is then
+ * {@link #lastDecisionId()}. An ALLOW that could not be recorded becomes DENY {@link Reason#RECEIPT_UNAVAILABLE}
+ * unless the recorder's policy serves unrecorded answers. Allocates nothing per decision. Not thread-safe: one per
+ * connection or thread.
  */
 public final class Decider
 {
     private final ConsentFilter filter;
     private final ConsentLookup lookup;
+    private final DecisionRecorder recorder;
     private final RecipientParser parser = new RecipientParser();
     private final ParsedRecipient recipient = new ParsedRecipient();
+    private final DecisionFacts facts = new DecisionFacts();
+    private long lastDecisionId = DecisionRecorder.NOT_RECORDED;
 
     /**
-     * @param filter the rules.
-     * @param lookup the index as this thread reads it, its own (e.g. a new lookup of the consent store).
+     * @param filter   the rules.
+     * @param lookup   the index as this thread reads it, its own (e.g. a new lookup of the consent store).
+     * @param recorder where decisions are recorded: the receipt journal, or {@link DecisionRecorder#NONE}.
      */
-    public Decider(final ConsentFilter filter, final ConsentLookup lookup)
+    public Decider(final ConsentFilter filter, final ConsentLookup lookup, final DecisionRecorder recorder)
     {
         this.filter = filter;
         this.lookup = lookup;
+        this.recorder = recorder;
+    }
+
+    /**
+     * Name who asks, for the receipts of the decisions that follow: once when a connection starts, and again when
+     * it authenticates. Allocates (the recorder's party table): never per decision.
+     *
+     * @param door the endpoint.
+     * @param name {@code client:<id>} when authenticated, else {@code peer:<ip address>} ({@link #partyName}).
+     */
+    public void asker(final Door door, final String name)
+    {
+        facts.asker(door, recorder.party(door, name));
+    }
+
+    /**
+     * The party name of a receipt (docs/RECEIPTS.md): the client id when the connection is authenticated, else the
+     * peer's IP address.
+     *
+     * @param clientId the authenticated client's id, or null.
+     * @param peer     the peer's IP address without its port ({@code FailureLimiter.sourceAddress}).
+     * @return {@code client:<id>} or {@code peer:<ip>}.
+     */
+    public static String partyName(final String clientId, final String peer)
+    {
+        return clientId != null ? "client:" + clientId : "peer:" + peer;
     }
 
     /**
@@ -33,19 +67,21 @@ public final class Decider
     }
 
     /**
-     * Decide a request whose address is held in a buffer.
+     * Decide a request whose address is held in a buffer, and record it.
      *
-     * @param brand   from {@link #brand(long)}, or null.
-     * @param channel the channel, or null when unknown.
-     * @param type    the recipient type, or null when unknown.
-     * @param kind    the kind, or null when unknown.
-     * @param address holding the address bytes.
-     * @param offset  of the address.
-     * @param length  of the address.
-     * @param nowMs   current time, epoch milliseconds.
+     * @param brandCode the brand asked.
+     * @param brand     from {@link #brand(long)}, or null.
+     * @param channel   the channel, or null when unknown.
+     * @param type      the recipient type, or null when unknown.
+     * @param kind      the kind, or null when unknown.
+     * @param address   holding the address bytes.
+     * @param offset    of the address.
+     * @param length    of the address.
+     * @param nowMs     current time, epoch milliseconds.
      * @return the reason.
      */
     public Reason decide(
+        final long brandCode,
         final BrandState brand,
         final Channel channel,
         final RecipientType type,
@@ -55,22 +91,25 @@ public final class Decider
         final int length,
         final long nowMs)
     {
+        facts.begin(nowMs, brandCode, channel, type, kind);
         parser.parse(address, offset, length, recipient);
-        return filter.decide(lookup, brand, channel, type, kind, recipient, nowMs);
+        return record(filter.decide(lookup, brand, channel, type, kind, recipient, nowMs, facts), brand);
     }
 
     /**
-     * Decide a request whose address is text (HTTP, CLI).
+     * Decide a request whose address is text (HTTP, CLI), and record it.
      *
-     * @param brand   from {@link #brand(long)}, or null.
-     * @param channel the channel.
-     * @param type    the recipient type.
-     * @param kind    the kind.
-     * @param address the address.
-     * @param nowMs   current time, epoch milliseconds.
+     * @param brandCode the brand asked.
+     * @param brand     from {@link #brand(long)}, or null.
+     * @param channel   the channel.
+     * @param type      the recipient type.
+     * @param kind      the kind.
+     * @param address   the address.
+     * @param nowMs     current time, epoch milliseconds.
      * @return the reason.
      */
     public Reason decide(
+        final long brandCode,
         final BrandState brand,
         final Channel channel,
         final RecipientType type,
@@ -78,7 +117,69 @@ public final class Decider
         final CharSequence address,
         final long nowMs)
     {
+        facts.begin(nowMs, brandCode, channel, type, kind);
         parser.parse(address, recipient);
-        return filter.decide(lookup, brand, channel, type, kind, recipient, nowMs);
+        return record(filter.decide(lookup, brand, channel, type, kind, recipient, nowMs, facts), brand);
+    }
+
+    /**
+     * Record a decision the endpoint made before the rules could be asked (a brand code no brand can have): it is
+     * a decision all the same, and gets its receipt and id.
+     *
+     * @param brandCode the brand asked.
+     * @param channel   the channel, or null when unknown.
+     * @param type      the recipient type, or null when unknown.
+     * @param kind      the kind, or null when unknown.
+     * @param reason    the answer, a DENY.
+     * @param nowMs     current time, epoch milliseconds.
+     * @return the reason.
+     */
+    public Reason refuse(
+        final long brandCode,
+        final Channel channel,
+        final RecipientType type,
+        final MessageKind kind,
+        final Reason reason,
+        final long nowMs)
+    {
+        facts.begin(nowMs, brandCode, channel, type, kind);
+        return record(reason, null);
+    }
+
+    /**
+     * @return the decision id of the last decision, or {@link DecisionRecorder#NOT_RECORDED}.
+     */
+    public long lastDecisionId()
+    {
+        return lastDecisionId;
+    }
+
+    /**
+     * @return the brand's as-of the last decision was answered with (what its receipt records), 0 when unknown.
+     */
+    public long lastAsOfMs()
+    {
+        return facts.asOfMs();
+    }
+
+    private Reason record(final Reason reason, final BrandState brand)
+    {
+        facts.answer(reason, brand == null ? 0 : brand.asOfMs());
+        long id;
+        try
+        {
+            id = recorder.record(facts);
+        }
+        catch (final RuntimeException ex)
+        {
+            // a recorder must not throw; if one does, the decision is unrecorded, never an accidental ALLOW
+            id = DecisionRecorder.NOT_RECORDED;
+        }
+        lastDecisionId = id;
+        if (id == DecisionRecorder.NOT_RECORDED && reason.allows() && !recorder.allowsUnrecorded())
+        {
+            return Reason.RECEIPT_UNAVAILABLE;
+        }
+        return reason;
     }
 }

@@ -37,7 +37,13 @@ public enum Reason
      */
     INDEX_DAMAGED(io.iysfilter.protocol.codecs.Reason.INDEX_DAMAGED),
     /** DENY: the brand's index is still being verified after start-up. */
-    INDEX_VERIFYING(io.iysfilter.protocol.codecs.Reason.INDEX_VERIFYING);
+    INDEX_VERIFYING(io.iysfilter.protocol.codecs.Reason.INDEX_VERIFYING),
+    /**
+     * DENY: the decision was an ALLOW but could not be recorded in the receipt journal, and the policy refuses
+     * unrecorded ALLOWs ({@link DecisionRecorder#allowsUnrecorded()}). Given by the {@link Decider} alone, never by
+     * the rules.
+     */
+    RECEIPT_UNAVAILABLE(io.iysfilter.protocol.codecs.Reason.RECEIPT_UNAVAILABLE);
 
     private final io.iysfilter.protocol.codecs.Reason wire;
     private final boolean allows;

@@ -8,6 +8,8 @@ import io.iysfilter.server.iys.FeedService;
 import io.iysfilter.server.iys.FlatJson;
 import io.iysfilter.server.decision.BrandState;
 import io.iysfilter.server.decision.ConsentFilter;
+import io.iysfilter.server.decision.DecisionIds;
+import io.iysfilter.server.decision.Door;
 import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.index.BrandIndex;
 import io.iysfilter.server.index.ConsentStore;
@@ -67,6 +69,8 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     static final int INSUFFICIENT_STORAGE = 507;
     private static final JsonFactory JSON_FACTORY = new JsonFactory();
     private static final String JSON = "application/json; charset=utf-8";
+    /** The decision id of a {@code /v1/check} answer, as its JSON's {@code decisionId} gives it. */
+    static final String DECISION_ID_HEADER = "X-Iys-Decision-Id";
     private static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
 
     private final Decider decider;
@@ -331,15 +335,18 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
 
         final long startNs = System.nanoTime();
         counters.onRequest(Endpoint.HTTP, RequestType.CHECK);
+        identity.nameAsker(decider, Door.HTTP);
         final BrandState brand = decider.brand(request.brandCode());
-        final Reason reason = decider.decide(brand, request.channel(), request.type(), request.kind(), recipient,
-            System.currentTimeMillis());
+        final Reason reason = decider.decide(request.brandCode(), brand, request.channel(), request.type(),
+            request.kind(), recipient, System.currentTimeMillis());
         counters.onDecision(Endpoint.HTTP, reason);
         identity.stats().onDecision(reason.allows());
+        final String decisionId = DecisionIds.text(decider.lastDecisionId());
         final String body = "{\"verdict\":\"" + reason.verdict() + "\",\"reason\":\"" + reason.name() +
-            "\",\"brand\":" + request.brandCode() + ",\"asOf\":" + asOf(brand) + "}";
+            "\",\"brand\":" + request.brandCode() + ",\"asOf\":" + instant(decider.lastAsOfMs()) +
+            ",\"decisionId\":\"" + decisionId + "\"}";
         counters.onLatency(Endpoint.HTTP, RequestType.CHECK, System.nanoTime() - startNs);
-        respond(ctx, httpRequest, HttpResponseStatus.OK, JSON, body);
+        respond(ctx, HttpUtil.isKeepAlive(httpRequest), HttpResponseStatus.OK, JSON, body, decisionId);
     }
 
     /**
@@ -474,6 +481,17 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         final String contentType,
         final String body)
     {
+        respond(ctx, keepAlive, status, contentType, body, null);
+    }
+
+    private void respond(
+        final ChannelHandlerContext ctx,
+        final boolean keepAlive,
+        final HttpResponseStatus status,
+        final String contentType,
+        final String body,
+        final String decisionId)
+    {
         if (status.code() >= 400 && status.code() < 500)
         {
             counters.onHttpBadRequest();
@@ -483,6 +501,10 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         response.headers()
             .set(HttpHeaderNames.CONTENT_TYPE, contentType)
             .setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
+        if (decisionId != null)
+        {
+            response.headers().set(DECISION_ID_HEADER, decisionId);
+        }
         if (keepAlive)
         {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);

@@ -2,12 +2,16 @@ package io.iysfilter.server.http;
 
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.Decider;
+import io.iysfilter.server.decision.DecisionRecorder;
 import io.iysfilter.server.index.ConsentStore;
+import io.iysfilter.server.index.IndexKey;
+import io.iysfilter.server.index.RecipientProtection;
 import io.iysfilter.server.iys.FeedService;
 import io.iysfilter.server.iys.ReconcileService;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServiceMetrics;
 import io.iysfilter.server.optout.OptOuts;
+import io.iysfilter.server.receipts.JournalReceiptSource;
 import io.iysfilter.server.receipts.ReceiptSearch;
 import io.iysfilter.server.receipts.ScrubProofs;
 import io.iysfilter.server.security.Authenticator;
@@ -17,6 +21,8 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.concurrent.Executor;
 
 /**
@@ -71,6 +77,7 @@ public final class HttpEndpoint
     private final HttpConnectionLimiter limiter;
     private final Authenticator auth;
     private final ScrubRates scrubRates;
+    private final DecisionRecorder recorder;
     private ReceiptSearch receiptSearch;
     private ScrubProofs scrubProofs;
 
@@ -85,6 +92,8 @@ public final class HttpEndpoint
      * @param settings        the connection cap, timeouts and body cap.
      * @param auth            who may ask what; {@link Authenticator#off} for everyone.
      * @param scrubRates      the rows a second {@code /v1/scrub} reads per client or address.
+     * @param recorder        where each connection's decisions are recorded (receipts), or
+     *                        {@link DecisionRecorder#NONE}.
      */
     public HttpEndpoint(
         final ConsentFilter filter,
@@ -96,7 +105,8 @@ public final class HttpEndpoint
         final ServiceMetrics metrics,
         final HttpSettings settings,
         final Authenticator auth,
-        final ScrubRates scrubRates)
+        final ScrubRates scrubRates,
+        final DecisionRecorder recorder)
     {
         this.filter = filter;
         this.store = store;
@@ -110,6 +120,7 @@ public final class HttpEndpoint
             counters);
         this.auth = auth;
         this.scrubRates = scrubRates;
+        this.recorder = recorder;
     }
 
     /**
@@ -126,6 +137,22 @@ public final class HttpEndpoint
         this.receiptSearch = search;
         this.scrubProofs = proofs;
         return this;
+    }
+
+    /**
+     * {@link #receipts(ReceiptSearch, ScrubProofs)} over the journal in a receipts directory, its recipients keyed
+     * with the data directory's index key.
+     *
+     * @param receiptsDirectory the receipts directory ({@code receipts-dir}).
+     * @param key               the data directory's index key.
+     * @return this.
+     * @throws IOException when the directory cannot be read.
+     */
+    public HttpEndpoint receipts(final Path receiptsDirectory, final IndexKey key) throws IOException
+    {
+        final JournalReceiptSource journal = JournalReceiptSource.open(receiptsDirectory);
+        return receipts(new ReceiptSearch(journal, RecipientProtection.of(key)::protect),
+            new ScrubProofs(receiptsDirectory, journal));
     }
 
     /**
@@ -162,8 +189,8 @@ public final class HttpEndpoint
         pipeline.addLast("auth", new HttpAuthHandler(auth, identity, counters, surface));
         if (surface != Surface.ADMIN)
         {
-            pipeline.addLast("scrub", new ScrubHttpHandler(new Decider(filter, store.newLookup()), counters, identity,
-                scrubRates, settings.requestTimeoutMs()).proofs(scrubProofs));
+            pipeline.addLast("scrub", new ScrubHttpHandler(new Decider(filter, store.newLookup(), recorder), counters,
+                identity, scrubRates, settings.requestTimeoutMs()).proofs(scrubProofs, workers));
             pipeline.addLast("reconcile", new ReconcileHttpHandler(reconciliations, workers, settings.maxBodyBytes(),
                 counters));
         }
@@ -172,8 +199,8 @@ public final class HttpEndpoint
         {
             pipeline.addLast("receipts", new ReceiptsHttpHandler(receiptSearch, scrubProofs, workers, counters));
         }
-        pipeline.addLast("api", new HttpApiHandler(new Decider(filter, store.newLookup()), store, feed, optOuts,
-            counters, metrics, optOutGate, identity, surface));
+        pipeline.addLast("api", new HttpApiHandler(new Decider(filter, store.newLookup(), recorder), store, feed,
+            optOuts, counters, metrics, optOutGate, identity, surface));
         pipeline.addLast("errors", guard.errors());
     }
 

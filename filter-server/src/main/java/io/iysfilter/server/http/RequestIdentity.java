@@ -3,6 +3,8 @@ package io.iysfilter.server.http;
 import io.iysfilter.server.security.Client;
 import io.iysfilter.server.security.ClientCounters;
 import io.iysfilter.server.security.ClientStats;
+import io.iysfilter.server.decision.Decider;
+import io.iysfilter.server.decision.Door;
 
 /**
  * Who the request in progress on one HTTP connection comes from, as {@link HttpAuthHandler} resolved it, for the
@@ -14,6 +16,8 @@ final class RequestIdentity
     private Client client;
     private ClientStats stats;
     private String address = "unknown";
+    private boolean askerNamed;
+    private Client askerNamedClient;
 
     /**
      * @return an identity for a handler used without {@link HttpAuthHandler} (authentication off): anonymous.
@@ -58,6 +62,23 @@ final class RequestIdentity
         return client == null || client.mayAsk(brandCode);
     }
 
+    /**
+     * Name who asks in a decider, for its receipts, when it is not already named so: at the connection's first
+     * decision and whenever the request's client differs from the last one named.
+     *
+     * @param decider the connection's decider.
+     * @param door    the endpoint.
+     */
+    void nameAsker(final Decider decider, final Door door)
+    {
+        if (!askerNamed || askerNamedClient != client)
+        {
+            decider.asker(door, Decider.partyName(client == null ? null : client.id(), address));
+            askerNamed = true;
+            askerNamedClient = client;
+        }
+    }
+
     void set(final Client client, final ClientStats stats)
     {
         this.client = client;
@@ -67,5 +88,6 @@ final class RequestIdentity
     void address(final String address)
     {
         this.address = address;
+        askerNamed = false;
     }
 }

@@ -3,6 +3,7 @@ package io.iysfilter.server.http;
 import io.iysfilter.server.decision.Decider;
 import io.iysfilter.server.decision.BrandState;
 import io.iysfilter.server.decision.Channel;
+import io.iysfilter.server.decision.Door;
 import io.iysfilter.server.decision.MessageKind;
 import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.decision.RecipientType;
@@ -41,6 +42,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -89,12 +91,14 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
     private boolean headerPending;
     private int partialLength;
     private boolean overlong;
+    private long brandCode;
     private BrandState brand;
     private Channel channel;
     private RecipientType type;
     private MessageKind kind;
     private int column;
     private ScrubProofs proofs;
+    private Executor workers;
     private ScrubRun run;
     private HttpResponse head;
     private long runId;
@@ -117,12 +121,14 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
     /**
      * File a proof-of-scrub for every run.
      *
-     * @param proofs the files, or null (receipts off).
+     * @param proofs  the files, or null (receipts off).
+     * @param workers where they are written.
      * @return this.
      */
-    ScrubHttpHandler proofs(final ScrubProofs proofs)
+    ScrubHttpHandler proofs(final ScrubProofs proofs, final Executor workers)
     {
         this.proofs = proofs;
+        this.workers = workers;
         return this;
     }
 
@@ -178,6 +184,7 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
         partialLength = 0;
         overlong = false;
         stats = identity.stats();
+        identity.nameAsker(decider, Door.SCRUB);
         final long nowNs = System.nanoTime();
         rate = identity.client() != null ? rates.forClient(identity.client().id(), nowNs) :
             rates.forAddress(identity.address(), nowNs);
@@ -199,8 +206,8 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
             ctx.write(response);
             return;
         }
-        run = new ScrubRun(identity.client() != null ? "client:" + identity.client().id() :
-            "peer:" + identity.address(), System.currentTimeMillis());
+        run = new ScrubRun(Decider.partyName(identity.client() != null ? identity.client().id() : null,
+            identity.address()), System.currentTimeMillis());
         head = response;
     }
 
@@ -235,7 +242,8 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
             return "column: '" + columnText + "' (expected: 1.." + fields.length + ")";
         }
         headerPending = "true".equals(DecisionParameters.first(parameters, "header"));
-        brand = decider.brand(request.brandCode());
+        brandCode = request.brandCode();
+        brand = decider.brand(brandCode);
         channel = request.channel();
         type = request.type();
         kind = request.kind();
@@ -295,7 +303,7 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
                 sendHead(ctx);
                 if (runId != 0)
                 {
-                    proofs.complete(run.finish(System.currentTimeMillis()));
+                    proofs.complete(run.finish(System.currentTimeMillis()), workers);
                 }
                 run = null;
             }
@@ -326,29 +334,22 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
             return;
         }
         final Reason reason;
-        long id = 0;
+        // every row is a decision with its receipt, a row without its recipient column too
         if (overlong)
         {
             overlong = false;
-            reason = Reason.INVALID_RECIPIENT;
+            reason = decider.refuse(brandCode, channel, type, kind, Reason.INVALID_RECIPIENT, nowMs);
         }
         else
         {
             final int count = CsvLine.split(line, fields);
-            if (count < column)
-            {
-                reason = Reason.INVALID_RECIPIENT;
-            }
-            else
-            {
-                reason = decider.decide(brand, channel, type, kind, fields[column - 1], nowMs);
-                id = decisionId();
-            }
+            reason = count < column ? decider.refuse(brandCode, channel, type, kind, Reason.INVALID_RECIPIENT, nowMs) :
+                decider.decide(brandCode, brand, channel, type, kind, fields[column - 1], nowMs);
         }
         counters.onDecision(Endpoint.HTTP, reason);
         if (run != null)
         {
-            run.onRow(id, reason);
+            run.onRow(decider.lastDecisionId(), reason);
         }
         if (stats != null)
         {
@@ -360,14 +361,6 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
         out.writeByte(',');
         out.writeCharSequence(reason.name(), StandardCharsets.US_ASCII);
         out.writeByte('\n');
-    }
-
-    /**
-     * @return the decision id of the row just decided; the decider gives none before the journal lands.
-     */
-    private long decisionId()
-    {
-        return 0;
     }
 
     /**

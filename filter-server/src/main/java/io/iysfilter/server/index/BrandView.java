@@ -128,6 +128,23 @@ final class BrandView implements BrandState
     }
 
     /**
+     * The one index read of a recorded decision: as {@link #status}, giving the whole record.
+     *
+     * @param key   derived with this brand's {@link #keys()}.
+     * @param using the reader's value instance.
+     * @return the stored value, or null when the key holds none.
+     * @throws IllegalStateException when the brand is damaged beyond opening and has no maps.
+     */
+    ConsentValue record(final ConsentKey key, final ConsentValue using)
+    {
+        if (phones == null)
+        {
+            throw new IllegalStateException("brand index damaged beyond opening: brand=" + brandCode);
+        }
+        return key.isPhone() ? phones.getUsing(key.phoneKey(), using) : emails.getUsing(key.emailKey(), using);
+    }
+
+    /**
      * @param key   derived with this brand's {@link #keys()}.
      * @param using the reader's value instance.
      * @return the stored value, or null when the key holds none or the brand has no maps.

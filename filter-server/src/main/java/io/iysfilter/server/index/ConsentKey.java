@@ -1,6 +1,7 @@
 package io.iysfilter.server.index;
 
 import io.iysfilter.server.decision.Channel;
+import io.iysfilter.server.decision.DecisionFacts;
 import io.iysfilter.server.decision.ParsedRecipient;
 import io.iysfilter.server.decision.RecipientType;
 import net.openhft.chronicle.core.values.LongValue;
@@ -47,6 +48,24 @@ final class ConsentKey
     boolean isPhone()
     {
         return phone;
+    }
+
+    /**
+     * Hand the key just derived to a decision's facts as its protected recipient: the phone key's one word, or the
+     * e-mail key's two (h1, then h2 with the type).
+     *
+     * @param facts the decision's facts.
+     */
+    void protect(final DecisionFacts facts)
+    {
+        if (phone)
+        {
+            facts.recipient(DecisionFacts.RECIPIENT_PHONE, phoneKey.getValue(), 0);
+        }
+        else
+        {
+            facts.recipient(DecisionFacts.RECIPIENT_EMAIL, emailKey.getHigh(), emailKey.getLow());
+        }
     }
 
     LongValue phoneKey()

@@ -3,6 +3,8 @@ package io.iysfilter.server.index;
 import io.iysfilter.server.decision.BrandState;
 import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.ConsentLookup;
+import io.iysfilter.server.decision.ConsentStatus;
+import io.iysfilter.server.decision.DecisionFacts;
 import io.iysfilter.server.decision.ParsedRecipient;
 import io.iysfilter.server.decision.RecipientType;
 import net.openhft.chronicle.values.Values;
@@ -40,6 +42,53 @@ public final class IndexLookup implements ConsentLookup
         final BrandView view = brand == resolved ? resolved : resolve(brand.brandCode());
         key.set(view.keys(), channel, type, recipient);
         return view.status(key, value);
+    }
+
+    /**
+     * {@inheritDoc} The protected recipient is the key derived for the read ({@link ConsentKey}); the record is the
+     * stored value's status, creationDate and transaction id digest ({@link ConsentValueDescriptor}), or none.
+     */
+    @Override
+    public int status(
+        final BrandState brand,
+        final Channel channel,
+        final RecipientType type,
+        final ParsedRecipient recipient,
+        final DecisionFacts facts)
+    {
+        final BrandView view = brand == resolved ? resolved : resolve(brand.brandCode());
+        key.set(view.keys(), channel, type, recipient);
+        key.protect(facts);
+        final ConsentValue found = view.record(key, value);
+        if (found == null)
+        {
+            facts.record(ConsentStatus.NONE, 0, 0);
+            return ConsentStatus.NONE;
+        }
+        final long word0 = found.getWord0();
+        final long word1 = found.getWord1();
+        final int status = ConsentValueDescriptor.status(word1);
+        facts.record(status, ConsentValueDescriptor.creationSec(word0), ConsentValueDescriptor.txDigest(word0, word1));
+        return status;
+    }
+
+    /**
+     * {@inheritDoc} Fills nothing for a brand damaged beyond opening, which has no keys.
+     */
+    @Override
+    public void protect(
+        final BrandState brand,
+        final Channel channel,
+        final RecipientType type,
+        final ParsedRecipient recipient,
+        final DecisionFacts facts)
+    {
+        final BrandView view = brand == resolved ? resolved : store.view(brand.brandCode());
+        if (view != null && view.keys() != null)
+        {
+            key.set(view.keys(), channel, type, recipient);
+            key.protect(facts);
+        }
     }
 
     private BrandView resolve(final long brandCode)

@@ -2,6 +2,7 @@ package io.iysfilter.server.milter;
 
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.Decider;
+import io.iysfilter.server.decision.DecisionRecorder;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.netty.channel.ChannelHandler;
@@ -30,22 +31,25 @@ public final class MilterEndpoint
     private final MilterSettings settings;
     private final ServerCounters counters;
     private final MilterConnectionLimiter limiter;
+    private final DecisionRecorder recorder;
 
     /**
      * @param filter   the rules.
      * @param store    the index.
      * @param settings brand mapping, policy and connection limits.
      * @param counters the server's counters.
+     * @param recorder where each connection's decisions are recorded (receipts), or {@link DecisionRecorder#NONE}.
      */
     public MilterEndpoint(
         final ConsentFilter filter, final ConsentStore store, final MilterSettings settings,
-        final ServerCounters counters)
+        final ServerCounters counters, final DecisionRecorder recorder)
     {
         this.filter = filter;
         this.store = store;
         this.settings = settings;
         this.counters = counters;
         this.limiter = new MilterConnectionLimiter(settings.maxConnections(), counters);
+        this.recorder = recorder;
     }
 
     /**
@@ -60,7 +64,8 @@ public final class MilterEndpoint
         pipeline.addLast("limiter", limiter);
         pipeline.addLast("idle", new IdleStateHandler(settings.idleTimeoutMs(), 0, 0, TimeUnit.MILLISECONDS));
         pipeline.addLast("packets", new MilterPacketDecoder(settings.packetTimeoutMs(), counters));
-        pipeline.addLast("milter", newSession(new Decider(filter, store.newLookup()), settings, decisions, counters));
+        pipeline.addLast("milter", newSession(new Decider(filter, store.newLookup(), recorder), settings, decisions,
+            counters));
     }
 
     /**

@@ -4,6 +4,7 @@ import io.iysfilter.server.logging.Recipients;
 import io.iysfilter.server.decision.Decider;
 import io.iysfilter.server.decision.BrandState;
 import io.iysfilter.server.decision.Channel;
+import io.iysfilter.server.decision.DecisionIds;
 import io.iysfilter.server.decision.MessageKind;
 import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.decision.RecipientType;
@@ -26,6 +27,11 @@ record MilterOutcome(String replyCode, List<MilterSessionHandler.Recipient> remo
 {
     /** How many recipients the audit line names, with their reasons; the rest are only counted. */
     static final int AUDIT_RECIPIENTS = 100;
+    /**
+     * How many decision ids the {@code X-IYS-Filter} header names, in RCPT order; the rest are counted (the audit
+     * line names those of the first {@link #AUDIT_RECIPIENTS}): 40 ids keep the header well within a mail line.
+     */
+    static final int HEADER_IDS = 40;
 
     static MilterOutcome decide(
         final MilterSessionHandler.Message message,
@@ -64,20 +70,26 @@ record MilterOutcome(String replyCode, List<MilterSessionHandler.Recipient> remo
         final BrandState brand = decider.brand(brandCode);
         final List<MilterSessionHandler.Recipient> removed = new ArrayList<>();
         final StringBuilder listed = new StringBuilder("[");
+        final StringBuilder ids = new StringBuilder();
         int named = 0;
         Reason undecidable = null;
         for (final MilterSessionHandler.Recipient recipient : message.recipients)
         {
             final long startNs = System.nanoTime();
-            final Reason reason = decider.decide(brand, Channel.EPOSTA, RecipientType.UNSPECIFIED, kind,
+            final Reason reason = decider.decide(brandCode, brand, Channel.EPOSTA, RecipientType.UNSPECIFIED, kind,
                 recipient.address(), nowMs);
+            final String decisionId = DecisionIds.text(decider.lastDecisionId());
+            if (named < HEADER_IDS)
+            {
+                ids.append(named == 0 ? "" : ",").append(decisionId);
+            }
             counters.onDecision(ServerCounters.Endpoint.MILTER, reason);
             counters.onLatency(ServerCounters.Endpoint.MILTER, ServerCounters.RequestType.CHECK,
                 System.nanoTime() - startNs);
             if (named++ < AUDIT_RECIPIENTS)
             {
                 listed.append(named == 1 ? "" : ",").append(Recipients.mask(recipient.address())).append(':')
-                    .append(reason);
+                    .append(reason).append(':').append(decisionId);
             }
             if (MilterSessionHandler.isUndecidable(reason))
             {
@@ -104,7 +116,8 @@ record MilterOutcome(String replyCode, List<MilterSessionHandler.Recipient> remo
                 "outcome=reject " + details);
         }
         final String header = "brand=" + brandCode + " kind=" + kind + " kept=" + keptCount + " removed=" +
-            removed.size() + " asOf=" + MilterSessionHandler.asOf(brand);
+            removed.size() + " asOf=" + MilterSessionHandler.asOf(brand) + " ids=" + ids +
+            (count > HEADER_IDS ? " (+" + (count - HEADER_IDS) + " more)" : "");
         return new MilterOutcome(null, removed, header, "outcome=accept " + details);
     }
 

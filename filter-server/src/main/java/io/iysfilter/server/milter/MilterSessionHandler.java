@@ -4,11 +4,14 @@ import io.iysfilter.server.logging.Recipients;
 import io.iysfilter.server.decision.Decider;
 import io.iysfilter.server.decision.BrandState;
 import io.iysfilter.server.decision.Channel;
+import io.iysfilter.server.decision.DecisionIds;
+import io.iysfilter.server.decision.Door;
 import io.iysfilter.server.decision.MessageKind;
 import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.decision.RecipientType;
 import io.iysfilter.server.logging.LogLimiter;
 import io.iysfilter.server.metrics.ServerCounters;
+import io.iysfilter.server.security.FailureLimiter;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -94,6 +97,14 @@ final class MilterSessionHandler extends SimpleChannelInboundHandler<ByteBuf>
         this.settings = settings;
         this.decisions = decisions;
         this.counters = counters;
+    }
+
+    @Override
+    public void handlerAdded(final ChannelHandlerContext ctx)
+    {
+        // the MTA is the party that asks: the milter protocol names no client of ours
+        decider.asker(Door.MILTER, Decider.partyName(null,
+            FailureLimiter.sourceAddress(ctx.channel().remoteAddress())));
     }
 
     @Override
@@ -243,8 +254,9 @@ final class MilterSessionHandler extends SimpleChannelInboundHandler<ByteBuf>
         {
             final long startNs = System.nanoTime();
             final BrandState brand = decider.brand(mapping.brandCode());
-            final Reason reason = decider.decide(brand, Channel.EPOSTA, RecipientType.UNSPECIFIED, kind,
-                recipient.address(), System.currentTimeMillis());
+            final Reason reason = decider.decide(mapping.brandCode(), brand, Channel.EPOSTA,
+                RecipientType.UNSPECIFIED, kind, recipient.address(), System.currentTimeMillis());
+            final String decisionId = DecisionIds.text(decider.lastDecisionId());
             counters.onDecision(ServerCounters.Endpoint.MILTER, reason);
             counters.onLatency(ServerCounters.Endpoint.MILTER, ServerCounters.RequestType.CHECK,
                 System.nanoTime() - startNs);
@@ -264,8 +276,8 @@ final class MilterSessionHandler extends SimpleChannelInboundHandler<ByteBuf>
                 {
                     replyCode(ctx, "550 5.7.1 <" + recipient.address() + ">: no IYS consent (" + reason + ")");
                 }
-                AUDIT.info("rcpt queue={} brand={} kind={} recipient={} reason={}", queueId(),
-                    mapping.brandCode(), kind, Recipients.mask(recipient.address()), reason);
+                AUDIT.info("rcpt queue={} brand={} kind={} recipient={} reason={} decisionId={}", queueId(),
+                    mapping.brandCode(), kind, Recipients.mask(recipient.address()), reason, decisionId);
             };
         });
     }

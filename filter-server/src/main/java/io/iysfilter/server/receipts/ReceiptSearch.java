@@ -61,7 +61,8 @@ public final class ReceiptSearch
 
     /**
      * @param source     the journal.
-     * @param protection the brand's keying of recipients.
+     * @param protection the brand's keying of recipients; used by one search at a time (it need not be
+     *                   thread-safe).
      */
     public ReceiptSearch(final ReceiptSource source, final Protection protection)
     {
@@ -123,7 +124,11 @@ public final class ReceiptSearch
         {
             throw new IllegalArgumentException(problem);
         }
-        final long[][] keys = keysOf(protection, query.brandCode(), query.recipient());
+        final long[][] keys;
+        synchronized (protection)
+        {
+            keys = keysOf(protection, query.brandCode(), query.recipient());
+        }
         final long firstDay = query.fromMs() == Long.MIN_VALUE ? Long.MIN_VALUE :
             Math.floorDiv(query.fromMs(), FoundReceipt.DAY_MS);
         final long lastDay = query.toMs() == Long.MAX_VALUE ? Long.MAX_VALUE :

@@ -33,20 +33,17 @@ public final class ScrubProofs
 
     private final Path directory;
     private final ReceiptSource source;
-    private final Executor executor;
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
 
     /**
      * @param directory the receipts directory.
      * @param source    the journal, for the chain heads.
-     * @param executor  where summaries are written (blocking: it waits for the journal and forces files).
      */
-    public ScrubProofs(final Path directory, final ReceiptSource source, final Executor executor)
+    public ScrubProofs(final Path directory, final ReceiptSource source)
     {
         this.directory = directory;
         this.source = source;
-        this.executor = executor;
     }
 
     /**
@@ -65,10 +62,11 @@ public final class ScrubProofs
      * File a finished run's summary, in the background. A run without a recorded decision (run id 0) has nothing in
      * the journal to prove and is not filed.
      *
-     * @param proof the summary, without its chain head.
+     * @param proof    the summary, without its chain head.
+     * @param executor where it is written (blocking: it waits for the journal and forces the file).
      * @return completed with the summary filed (null when not filed); failures are logged and counted, never thrown.
      */
-    public CompletableFuture<ScrubProof> complete(final ScrubProof proof)
+    public CompletableFuture<ScrubProof> complete(final ScrubProof proof, final Executor executor)
     {
         if (proof.runId() == 0)
         {

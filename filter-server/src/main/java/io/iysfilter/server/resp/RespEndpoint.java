@@ -2,6 +2,7 @@ package io.iysfilter.server.resp;
 
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.Decider;
+import io.iysfilter.server.decision.DecisionRecorder;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.security.Authenticator;
@@ -59,6 +60,7 @@ public final class RespEndpoint
     private final long idleTimeoutMs;
     private final long commandTimeoutMs;
     private final RespConnectionLimiter limiter;
+    private final DecisionRecorder recorder;
 
     /**
      * @param filter           the rules.
@@ -73,6 +75,8 @@ public final class RespEndpoint
      * @param idleTimeoutMs    a connection that completes no command for this long is closed; 0 for never.
      * @param commandTimeoutMs a command begun must be complete within this long, else an error and the connection is
      *                         closed; 0 for never.
+     * @param recorder         where each connection's decisions are recorded (receipts), or
+     *                         {@link DecisionRecorder#NONE}.
      */
     public RespEndpoint(
         final ConsentFilter filter,
@@ -83,7 +87,8 @@ public final class RespEndpoint
         final int maxConnections,
         final int maxPerAddress,
         final long idleTimeoutMs,
-        final long commandTimeoutMs)
+        final long commandTimeoutMs,
+        final DecisionRecorder recorder)
     {
         if (idleTimeoutMs < 0 || commandTimeoutMs < 0 || maxConnections < 1 || maxPerAddress < 0)
         {
@@ -101,6 +106,7 @@ public final class RespEndpoint
         this.idleTimeoutMs = idleTimeoutMs;
         this.commandTimeoutMs = commandTimeoutMs;
         this.limiter = new RespConnectionLimiter(maxConnections, maxPerAddress, counters);
+        this.recorder = recorder;
     }
 
     /**
@@ -133,7 +139,7 @@ public final class RespEndpoint
         pipeline.channel().config().setWriteBufferWaterMark(WATER_MARK);
         pipeline.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         pipeline.addLast("resp-limiter", limiter);
-        pipeline.addLast("resp", new RespHandler(new Decider(filter, store.newLookup()), counters, auth, info,
+        pipeline.addLast("resp", new RespHandler(new Decider(filter, store.newLookup(), recorder), counters, auth, info,
             idleTimeoutMs, commandTimeoutMs));
     }
 

@@ -3,6 +3,7 @@ package io.iysfilter.server.resp;
 import io.iysfilter.server.decision.BrandState;
 import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.Decider;
+import io.iysfilter.server.decision.Door;
 import io.iysfilter.server.decision.MessageKind;
 import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.decision.RecipientType;
@@ -664,10 +665,11 @@ final class RespHandler extends ByteToMessageDecoder
         final BrandState brand = brandCode == INVALID_BRAND_CODE ? null : decider.brand(brandCode);
         final Channel channel = channelOf(in, base);
         wrap(in);
-        final Reason reason = brandCode == INVALID_BRAND_CODE ? Reason.INVALID_REQUEST :
-            decider.decide(brand, channel, type, kind, view, base + argStart[3], argLength[3], nowMs);
+        final Reason reason = brandCode == INVALID_BRAND_CODE ?
+            decider.refuse(brandCode, channel, type, kind, Reason.INVALID_REQUEST, nowMs) :
+            decider.decide(brandCode, brand, channel, type, kind, view, base + argStart[3], argLength[3], nowMs);
         onDecision(reason);
-        RespReplies.decision(out(), resp3, reason, brand == null ? 0 : brand.asOfMs());
+        RespReplies.decision(out(), resp3, reason, decider.lastAsOfMs(), decider.lastDecisionId());
         final long endNs = System.nanoTime();
         counters.onLatency(Endpoint.RESP, RequestType.CHECK, endNs - commandStartNs);
         commandStartNs = endNs;
@@ -745,10 +747,11 @@ final class RespHandler extends ByteToMessageDecoder
         RespReplies.header(out, '*', recipients);
         for (int i = first; i < argc; i++)
         {
-            final Reason reason = brandCode == INVALID_BRAND_CODE ? Reason.INVALID_REQUEST :
-                decider.decide(brand, channel, type, kind, view, base + argStart[i], argLength[i], nowMs);
+            final Reason reason = brandCode == INVALID_BRAND_CODE ?
+                decider.refuse(brandCode, channel, type, kind, Reason.INVALID_REQUEST, nowMs) :
+                decider.decide(brandCode, brand, channel, type, kind, view, base + argStart[i], argLength[i], nowMs);
             tally.add(reason);
-            RespReplies.decision(out, resp3, reason, brand == null ? 0 : brand.asOfMs());
+            RespReplies.decision(out, resp3, reason, decider.lastAsOfMs(), decider.lastDecisionId());
         }
         tally.countAndClear(counters, Endpoint.RESP, stats);
         final long endNs = System.nanoTime();
@@ -956,6 +959,7 @@ final class RespHandler extends ByteToMessageDecoder
         }
         client = found;
         stats = found.stats();
+        decider.asker(Door.RESP, Decider.partyName(found.id(), address));
         return true;
     }
 
@@ -1405,6 +1409,7 @@ final class RespHandler extends ByteToMessageDecoder
         allocator = ctx.alloc();
         ticker = ctx.executor().ticker();
         address = FailureLimiter.sourceAddress(ctx.channel().remoteAddress());
+        decider.asker(Door.RESP, Decider.partyName(client == null ? null : client.id(), address));
         connectedNs = ticker.nanoTime();
         lastCommandNs = connectedNs;
         if (ctx.channel().isActive())
@@ -1502,6 +1507,7 @@ final class RespHandler extends ByteToMessageDecoder
             {
                 client = found;
                 stats = found.stats();
+                decider.asker(Door.RESP, Decider.partyName(found.id(), address));
             }
         }
         if (event instanceof ChannelInputShutdownEvent && !closing)

@@ -1,5 +1,6 @@
 package io.iysfilter.server.resp;
 
+import io.iysfilter.server.decision.DecisionIds;
 import io.iysfilter.server.decision.Reason;
 import io.netty.buffer.ByteBuf;
 
@@ -17,17 +18,20 @@ final class RespReplies
     static final byte[] NULL2 = ascii("$-1\r\n");
     static final byte[] NULL3 = ascii("_\r\n");
 
-    /** Per reason, the RESP2 reply up to its as-of digits: {@code *3 +VERDICT +REASON :}. */
+    /** Per reason, the RESP2 reply up to its as-of digits: {@code *4 +VERDICT +REASON :}. */
     private static final byte[][] DECISION2 = new byte[Reason.values().length][];
-    /** Per reason, the RESP3 reply up to its as-of digits: {@code %3 verdict +VERDICT reason +REASON asof :}. */
+    /** Per reason, the RESP3 reply up to its as-of digits: {@code %4 verdict +VERDICT reason +REASON asof :}. */
     private static final byte[][] DECISION3 = new byte[Reason.values().length][];
+    /** After the as-of digits, up to the decision id's: RESP2's 4th element, RESP3's key {@code id}. */
+    private static final byte[] ID2 = ascii("\r\n+");
+    private static final byte[] ID3 = ascii("\r\n$2\r\nid\r\n+");
 
     static
     {
         for (final Reason reason : Reason.values())
         {
-            DECISION2[reason.ordinal()] = ascii("*3\r\n+" + reason.verdict() + "\r\n+" + reason.name() + "\r\n:");
-            DECISION3[reason.ordinal()] = ascii("%3\r\n$7\r\nverdict\r\n+" + reason.verdict() +
+            DECISION2[reason.ordinal()] = ascii("*4\r\n+" + reason.verdict() + "\r\n+" + reason.name() + "\r\n:");
+            DECISION3[reason.ordinal()] = ascii("%4\r\n$7\r\nverdict\r\n+" + reason.verdict() +
                 "\r\n$6\r\nreason\r\n+" +
                 reason.name() + "\r\n$4\r\nasof\r\n:");
         }
@@ -43,12 +47,19 @@ final class RespReplies
     }
 
     /**
-     * One decision: {@code [verdict, reason, asOf]} in RESP2, {@code {verdict, reason, asof}} in RESP3.
+     * One decision: {@code [verdict, reason, asOf, decisionId]} in RESP2, {@code {verdict, reason, asof, id}} in
+     * RESP3; the decision id a simple string of 16 hex digits.
      */
-    static void decision(final ByteBuf out, final boolean resp3, final Reason reason, final long asOfMs)
+    static void decision(
+        final ByteBuf out, final boolean resp3, final Reason reason, final long asOfMs, final long decisionId)
     {
         out.writeBytes(resp3 ? DECISION3[reason.ordinal()] : DECISION2[reason.ordinal()]);
         digits(out, asOfMs);
+        out.writeBytes(resp3 ? ID3 : ID2);
+        for (int i = 0; i < DecisionIds.TEXT_LENGTH; i++)
+        {
+            out.writeByte(DecisionIds.hexDigit(decisionId, i));
+        }
         out.writeBytes(CRLF);
     }
 

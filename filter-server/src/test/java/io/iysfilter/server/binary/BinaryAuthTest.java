@@ -18,6 +18,7 @@ import io.iysfilter.protocol.codecs.WelcomeDecoder;
 import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.Decider;
+import io.iysfilter.server.decision.DecisionRecorder;
 import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.index.ConsentChange;
 import io.iysfilter.server.index.ConsentIndexWriter;
@@ -116,7 +117,8 @@ class BinaryAuthTest
     private EmbeddedChannel connect(final Authenticator auth)
     {
         return new EmbeddedChannel(BinaryEndpoint.newConnection(
-            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup()), counters, auth,
+            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup(),
+                DecisionRecorder.NONE), counters, auth,
             "iys-filter/test"));
     }
 
@@ -142,7 +144,8 @@ class BinaryAuthTest
         final long frameTimeoutMs = 10_000;
         final long idleTimeoutMs = 300_000;
         final EmbeddedChannel silent = new EmbeddedChannel(new BinaryFrameHandler(
-            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup()), counters, auth(10),
+            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup(),
+                DecisionRecorder.NONE), counters, auth(10),
             "iys-filter/test", idleTimeoutMs, frameTimeoutMs));
         silent.advanceTimeBy(frameTimeoutMs / 2, TimeUnit.MILLISECONDS);
         silent.runScheduledPendingTasks();
@@ -156,7 +159,8 @@ class BinaryAuthTest
 
         // a named client keeps the idle timeout
         final EmbeddedChannel named = new EmbeddedChannel(new BinaryFrameHandler(
-            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup()), counters, auth(10),
+            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup(),
+                DecisionRecorder.NONE), counters, auth(10),
             "iys-filter/test", idleTimeoutMs, frameTimeoutMs));
         named.writeInbound(Unpooled.wrappedBuffer(hello(1, 2, acme)));
         drain(named);

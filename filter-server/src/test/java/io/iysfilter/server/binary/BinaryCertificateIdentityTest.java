@@ -9,6 +9,7 @@ import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.TestTls;
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.Decider;
+import io.iysfilter.server.decision.DecisionRecorder;
 import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.metrics.ServerCounters;
@@ -94,7 +95,8 @@ class BinaryCertificateIdentityTest
         final EmbeddedChannel server = new EmbeddedChannel();
         server.pipeline().addLast("tls", new SslHandler(serverEngine));
         server.pipeline().addLast("frames", BinaryEndpoint.newConnection(
-            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup()), new ServerCounters(), auth,
+            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup(),
+                DecisionRecorder.NONE), new ServerCounters(), auth,
             "iys-filter/test"));
         final EmbeddedChannel client = new EmbeddedChannel(new SslHandler(clientEngine));
         final SslHandler clientTls = client.pipeline().get(SslHandler.class);

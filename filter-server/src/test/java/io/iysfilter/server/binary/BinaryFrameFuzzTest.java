@@ -19,6 +19,7 @@ import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.Fixtures;
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.Decider;
+import io.iysfilter.server.decision.DecisionRecorder;
 import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.metrics.ServerCounters;
@@ -99,7 +100,8 @@ class BinaryFrameFuzzTest
         }
         final byte[] bytes = input.toByteArray();
         final EmbeddedChannel channel = new EmbeddedChannel(BinaryEndpoint.newConnection(
-            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup()), COUNTERS, "iys-filter/fuzz"));
+            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup(),
+                DecisionRecorder.NONE), COUNTERS, "iys-filter/fuzz"));
         try
         {
             int at = 0;

@@ -18,6 +18,7 @@ import io.iysfilter.protocol.codecs.RecipientType;
 import io.iysfilter.protocol.codecs.WelcomeDecoder;
 import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.decision.Decider;
+import io.iysfilter.server.decision.DecisionRecorder;
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.index.ConsentChange;
@@ -100,7 +101,8 @@ class BinaryFrameHandlerTest
     void connect()
     {
         channel = new EmbeddedChannel(new BinaryFrameHandler(
-            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup()), counters, "iys-filter/test",
+            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup(),
+                DecisionRecorder.NONE), counters, "iys-filter/test",
             IDLE_TIMEOUT_MS, FRAME_TIMEOUT_MS));
     }
 

@@ -6,6 +6,7 @@ import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.Fixtures;
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.Decider;
+import io.iysfilter.server.decision.DecisionRecorder;
 import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.index.ConsentStore;
@@ -111,7 +112,8 @@ class CheckQueryFuzzTest
         final ServerCounters counters = new ServerCounters();
         final HttpGuard guard = new HttpGuard(HttpSettings.DEFAULT, counters);
         final EmbeddedChannel channel = new EmbeddedChannel(guard, new HttpApiHandler(
-            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup()), store, null, optOuts,
+            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup(),
+                DecisionRecorder.NONE), store, null, optOuts,
             counters, metrics, new OptOutGate()), guard.errors());
         final DefaultFullHttpRequest request;
         try

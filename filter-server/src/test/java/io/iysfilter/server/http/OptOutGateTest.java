@@ -2,6 +2,7 @@ package io.iysfilter.server.http;
 
 import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.decision.Decider;
+import io.iysfilter.server.decision.DecisionRecorder;
 import io.iysfilter.server.Fixtures;
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.FilterPolicy;
@@ -64,7 +65,8 @@ class OptOutGateTest
             final OptOutGate gate = new OptOutGate();
             gate.refuse();
             final EmbeddedChannel channel = new EmbeddedChannel(new HttpApiHandler(
-                new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup()), store, null, optOuts,
+                new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup(),
+                    DecisionRecorder.NONE), store, null, optOuts,
                 new ServerCounters(), new ServiceMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                 store, pipeline), gate));
             final byte[] body = ("{\"brand\":" + Fixtures.BRAND + ",\"channel\":\"MESAJ\",\"recipient\":\"" +

@@ -68,7 +68,7 @@ class ReceiptsHttpHandlerTest
         journal.add(T0 + 1, BRAND, Channel.MESAJ, RecipientType.BIREYSEL, "+905322222222", Reason.CONSENT, 1);
         second = journal.add(T0 + FoundReceipt.DAY_MS, BRAND, Channel.ARAMA, RecipientType.TACIR, "+905321111111",
             Reason.NO_CONSENT, 2);
-        proofs = new ScrubProofs(dir.resolve("receipts"), journal, Runnable::run);
+        proofs = new ScrubProofs(dir.resolve("receipts"), journal);
     }
 
     @AfterEach
@@ -188,7 +188,7 @@ class ReceiptsHttpHandlerTest
     {
         final ScrubRun run = new ScrubRun("client:sender", T0);
         run.onRow(first, Reason.CONSENT);
-        proofs.complete(run.finish(T0)).get(10, TimeUnit.SECONDS);
+        proofs.complete(run.finish(T0), Runnable::run).get(10, TimeUnit.SECONDS);
         final Response filed = get("/v1/receipts/scrubs/" + FoundReceipt.idText(first), adminToken);
         assertEquals(200, filed.status(), filed.body());
         assertTrue(filed.body().contains("\"runId\":\"" + FoundReceipt.idText(first) + "\""), filed.body());

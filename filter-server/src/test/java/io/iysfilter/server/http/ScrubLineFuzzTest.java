@@ -6,6 +6,7 @@ import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.Fixtures;
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.Decider;
+import io.iysfilter.server.decision.DecisionRecorder;
 import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.index.ConsentStore;
@@ -87,7 +88,8 @@ class ScrubLineFuzzTest
         }
         final byte[] bytes = body.toByteArray();
         final EmbeddedChannel channel = new EmbeddedChannel(new ScrubHttpHandler(
-            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup()), new ServerCounters()));
+            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup(),
+                DecisionRecorder.NONE), new ServerCounters()));
         try
         {
             channel.writeInbound(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, ScrubHttpHandler.PATH +

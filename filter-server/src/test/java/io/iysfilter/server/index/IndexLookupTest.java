@@ -6,6 +6,7 @@ import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.ConsentStatus;
 import io.iysfilter.server.decision.Decider;
+import io.iysfilter.server.decision.DecisionRecorder;
 import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.decision.MessageKind;
 import io.iysfilter.server.decision.ParsedRecipient;
@@ -95,8 +96,9 @@ class IndexLookupTest
             final IndexLookup lookup = store.newLookup();
             lookup.brand(BRAND);
             assertThrows(IllegalStateException.class, () -> status(lookup, foreign));
-            final Decider decider = new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup());
-            assertEquals(Reason.LOOKUP_ERROR, decider.decide(foreign, Channel.MESAJ, RecipientType.BIREYSEL,
+            final Decider decider = new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup(),
+                DecisionRecorder.NONE);
+            assertEquals(Reason.LOOKUP_ERROR, decider.decide(BRAND, foreign, Channel.MESAJ, RecipientType.BIREYSEL,
                 MessageKind.COMMERCIAL, "+" + PHONE, System.currentTimeMillis()));
         }
     }

@@ -6,6 +6,7 @@ import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.Fixtures;
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.Decider;
+import io.iysfilter.server.decision.DecisionRecorder;
 import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.decision.MessageKind;
 import io.iysfilter.server.index.ConsentStore;
@@ -101,7 +102,8 @@ class MilterPacketFuzzTest
         final ServerCounters counters = new ServerCounters();
         final EmbeddedChannel channel = new EmbeddedChannel(
             new LengthFieldBasedFrameDecoder(MAX_LENGTH, 0, 4, 0, 4),
-            MilterEndpoint.newSession(new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup()),
+            MilterEndpoint.newSession(new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup(),
+                DecisionRecorder.NONE),
                 settings, Runnable::run, counters));
         try
         {

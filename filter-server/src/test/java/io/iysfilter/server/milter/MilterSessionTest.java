@@ -3,6 +3,7 @@ package io.iysfilter.server.milter;
 import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.decision.Decider;
+import io.iysfilter.server.decision.DecisionRecorder;
 import io.iysfilter.server.Fixtures;
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.FilterPolicy;
@@ -77,7 +78,8 @@ class MilterSessionTest
     private void connect(final MilterSettings settings)
     {
         channel = new EmbeddedChannel(MilterEndpoint.newPacketDecoder(),
-            MilterEndpoint.newSession(new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup()), settings,
+            MilterEndpoint.newSession(new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup(),
+                DecisionRecorder.NONE), settings,
                 Runnable::run, counters));
     }
 
@@ -259,7 +261,8 @@ class MilterSessionTest
             message.recipients.add(new MilterSessionHandler.Recipient(recipient.getBytes(StandardCharsets.UTF_8),
                 recipient));
         }
-        final Decider decider = new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup());
+        final Decider decider = new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup(),
+            DecisionRecorder.NONE);
         final MilterOutcome outcome = MilterOutcome.decide(message, null, new MilterSettings(BRANDS, false, false),
             decider, counters, System.currentTimeMillis());
         assertTrue(outcome.audit().length() < 8_192, "audit line of " + outcome.audit().length() + " chars");

@@ -3,6 +3,8 @@ package io.iysfilter.server.receipts;
 import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.decision.RecipientType;
+import io.iysfilter.server.index.IndexKey;
+import io.iysfilter.server.index.RecipientProtection;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -120,6 +122,30 @@ class ReceiptSearchTest
         assertTrue(json.contains("\"record\":{\"status\":\"ONAY\""), json);
         assertTrue(json.contains("\"root\":\"" + "ab".repeat(32) + "\""), json);
         assertTrue(!json.contains(PHONE) && !json.contains("5321111111"), "the answer never holds the recipient");
+    }
+
+    @Test
+    void shouldFindUnderTheIndexsOwnKeyingAndNothingUnderAnotherKey() throws Exception
+    {
+        final RecipientProtection protection = RecipientProtection.of(IndexKey.generate());
+        final MemoryReceipts keyed = new MemoryReceipts(protection::protect);
+        final long sms = keyed.add(DAY1, BRAND, Channel.MESAJ, RecipientType.BIREYSEL, PHONE, Reason.CONSENT, 1);
+        keyed.add(DAY1 + 1, BRAND, Channel.MESAJ, RecipientType.BIREYSEL, OTHER_PHONE, Reason.CONSENT, 1);
+        final long call = keyed.add(DAY2, BRAND, Channel.ARAMA, RecipientType.TACIR, PHONE, Reason.CONSENT, 1);
+        keyed.add(DAY2 + 1, OTHER_BRAND, Channel.ARAMA, RecipientType.TACIR, PHONE, Reason.CONSENT, 1);
+        final long mail = keyed.add(DAY3, BRAND, Channel.EPOSTA, RecipientType.TACIR, EMAIL, Reason.CONSENT, 1);
+        final List<Long> phone = new ArrayList<>();
+        new ReceiptSearch(keyed, protection::protect).search(new ReceiptQuery(BRAND, PHONE, Long.MIN_VALUE,
+            Long.MAX_VALUE), found -> phone.add(found.decisionId()));
+        assertEquals(List.of(sms, call), phone);
+        final List<Long> email = new ArrayList<>();
+        new ReceiptSearch(keyed, protection::protect).search(new ReceiptQuery(BRAND, EMAIL, Long.MIN_VALUE,
+            Long.MAX_VALUE), found -> email.add(found.decisionId()));
+        assertEquals(List.of(mail), email);
+        final List<Long> otherKey = new ArrayList<>();
+        new ReceiptSearch(keyed, RecipientProtection.of(IndexKey.generate())::protect).search(new ReceiptQuery(BRAND,
+            PHONE, Long.MIN_VALUE, Long.MAX_VALUE), found -> otherKey.add(found.decisionId()));
+        assertEquals(List.of(), otherKey, "without the data directory's key nothing is found");
     }
 
     @Test

@@ -60,8 +60,8 @@ class ScrubProofsTest
         assertEquals(last, proof.lastId());
         assertEquals(ScrubProof.hex(MessageDigest.getInstance("SHA-256").digest(body)), proof.inputDigest());
 
-        final ScrubProofs proofs = new ScrubProofs(dir, journal, Runnable::run);
-        final ScrubProof filed = proofs.complete(proof).get(10, TimeUnit.SECONDS);
+        final ScrubProofs proofs = new ScrubProofs(dir, journal);
+        final ScrubProof filed = proofs.complete(proof, Runnable::run).get(10, TimeUnit.SECONDS);
         final long day = Math.floorDiv(NOW, FoundReceipt.DAY_MS);
         assertEquals(journal.digest(day).hex(), filed.chainHead());
         assertEquals(last, filed.headCovers());
@@ -87,8 +87,8 @@ class ScrubProofsTest
     {
         final ScrubRun run = new ScrubRun("peer:127.0.0.1", NOW);
         run.onRow(0, Reason.INVALID_RECIPIENT);
-        final ScrubProofs proofs = new ScrubProofs(dir, journal, Runnable::run);
-        assertNull(proofs.complete(run.finish(NOW)).get(10, TimeUnit.SECONDS));
+        final ScrubProofs proofs = new ScrubProofs(dir, journal);
+        assertNull(proofs.complete(run.finish(NOW), Runnable::run).get(10, TimeUnit.SECONDS));
         assertEquals(0, proofs.written());
     }
 }

@@ -6,6 +6,7 @@ import io.iysfilter.server.Fixtures;
 import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.Decider;
+import io.iysfilter.server.decision.DecisionRecorder;
 import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.index.ConsentStore;
@@ -82,7 +83,8 @@ class RespFuzzTest
         }
         final byte[] bytes = input.toByteArray();
         final EmbeddedChannel channel = new EmbeddedChannel(RespEndpoint.newConnection(
-            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup()), COUNTERS, "iys-filter/fuzz"));
+            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup(),
+                DecisionRecorder.NONE), COUNTERS, "iys-filter/fuzz"));
         try
         {
             int at = 0;

@@ -5,6 +5,7 @@ import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.ConsentLookup;
 import io.iysfilter.server.decision.Decider;
+import io.iysfilter.server.decision.DecisionRecorder;
 import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.decision.ParsedRecipient;
 import io.iysfilter.server.decision.Reason;
@@ -508,7 +509,8 @@ class RespHandlerTest
         assertTrue(real.brand(BRAND) != null);
         final ServerCounters own = new ServerCounters();
         final EmbeddedChannel one = new EmbeddedChannel(RespEndpoint.newConnection(
-            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), failing), own, "iys-filter/test"));
+            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), failing,
+                DecisionRecorder.NONE), own, "iys-filter/test"));
         one.writeInbound(Unpooled.wrappedBuffer(concat(command("PING"),
             command("IYS.MCHECK", Long.toString(BRAND), "MESAJ", CONSENTED, REJECTED), command("PING"))));
         final List<Object> replies = RespReplyReader.all(RespReplyReader.drain(one));

@@ -5,6 +5,7 @@ import io.iysfilter.server.decision.BrandState;
 import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.Decider;
+import io.iysfilter.server.decision.DecisionRecorder;
 import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.decision.MessageKind;
 import io.iysfilter.server.decision.Reason;
@@ -61,7 +62,7 @@ final class RespTestIndex
 
     static Decider decider()
     {
-        return new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup());
+        return new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup(), DecisionRecorder.NONE);
     }
 
     /**
@@ -71,7 +72,7 @@ final class RespTestIndex
     {
         final Decider decider = decider();
         final BrandState state = decider.brand(brand);
-        return decider.decide(state, channel, RecipientType.UNSPECIFIED, MessageKind.COMMERCIAL, recipient,
+        return decider.decide(brand, state, channel, RecipientType.UNSPECIFIED, MessageKind.COMMERCIAL, recipient,
             System.currentTimeMillis());
     }
 
