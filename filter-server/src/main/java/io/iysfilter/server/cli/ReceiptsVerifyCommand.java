@@ -1,5 +1,6 @@
 package io.iysfilter.server.cli;
 
+import io.iysfilter.server.receipts.DayRoot;
 import io.iysfilter.server.receipts.ReceiptReader;
 import io.iysfilter.server.receipts.Verification;
 import picocli.CommandLine.Command;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
@@ -51,6 +53,15 @@ final class ReceiptsVerifyCommand implements Callable<Integer>
         final LocalDate only = day == null ? null : day(day);
         try (ReceiptReader reader = ReceiptReader.open(receipts))
         {
+            for (final LocalDate day : only == null ? reader.days() : List.of(only))
+            {
+                final DayRoot root = reader.root(day);
+                if (root != null)
+                {
+                    out.println(day + " " + (root.closed() ? "closed, root " : "open, head ") + root.digest() +
+                        ", " + root.receipts() + " receipts");
+                }
+            }
             final Verification verification = only == null ? reader.verifyAll() : reader.verify(only);
             out.println(verification.describe());
             return verification.ok() ? Main.EXIT_OK : Main.EXIT_DENY;

@@ -288,6 +288,7 @@ public final class ReceiptJournal implements AutoCloseable
             }
             final Path oldDirectory = JournalFormat.dayDirectory(directory, old);
             final long bytes = bytesUnder(oldDirectory);
+            deleted++;
             try (Stream<Path> walk = Files.walk(oldDirectory))
             {
                 final List<Path> paths = walk.sorted(Comparator.reverseOrder()).toList();
@@ -296,9 +297,16 @@ public final class ReceiptJournal implements AutoCloseable
                     Files.delete(path);
                 }
             }
-            diskBytes -= bytes;
-            deleted++;
             LOG.info("receipts day deleted by retention: day={}, bytes={}", LocalDate.ofEpochDay(old), bytes);
+        }
+        if (deleted > 0)
+        {
+            long bytes = 0;
+            for (final long kept : JournalFormat.days(directory))
+            {
+                bytes += bytesUnder(JournalFormat.dayDirectory(directory, kept));
+            }
+            diskBytes = bytes;
         }
         return deleted;
     }
@@ -660,6 +668,12 @@ public final class ReceiptJournal implements AutoCloseable
             final int state = cursor.read();
             if (state == BlockCursor.END)
             {
+                if (!tail && cursor.firstNonZero(cursor.position) >= 0)
+                {
+                    throw new IOException("receipt journal: " + JournalFormat.segmentFile(dayDirectory,
+                        segmentNumber) + " offset " + cursor.position + ": data after the last block (run " +
+                        "iys-filter receipts verify)");
+                }
                 break;
             }
             if (state == BlockCursor.MALFORMED || (tail && !cursor.computeDigest(sha)))

@@ -419,7 +419,7 @@ public final class ReceiptReader implements AutoCloseable
             }
             if (state == BlockCursor.MALFORMED)
             {
-                walk.breakAt(segment, walk.blocks, blockAt, "a block", "", cursor.malformed);
+                walk.breakAt(segment, walk.blocks, blockAt, "", "", cursor.malformed);
                 return;
             }
             if (!checkBlock(walk, segment, blockAt, sealed))

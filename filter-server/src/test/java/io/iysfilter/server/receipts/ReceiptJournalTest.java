@@ -1,0 +1,242 @@
+package io.iysfilter.server.receipts;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.iysfilter.server.receipts.Receipts.DAY;
+import static io.iysfilter.server.receipts.Receipts.DAY_MS;
+import static io.iysfilter.server.receipts.Receipts.NAMES;
+import static io.iysfilter.server.receipts.Receipts.SMALL_SEGMENT;
+import static io.iysfilter.server.receipts.Receipts.append;
+import static io.iysfilter.server.receipts.Receipts.id;
+import static io.iysfilter.server.receipts.Receipts.receipt;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ReceiptJournalTest
+{
+    private static final long NOW = DAY * DAY_MS + 3_600_000;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldReadBackEveryReceiptInOrderWithItsTimeAndPartyAcrossSegments() throws IOException
+    {
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, NAMES, NOW, SMALL_SEGMENT))
+        {
+            append(journal, 1, 500, DAY);
+            journal.seal(NOW);
+            assertEquals(id(500), journal.lastDecisionId());
+        }
+        assertTrue(Files.exists(Receipts.segment(dir, DAY, 2)), "500 receipts fill several 8 KiB segments");
+        try (ReceiptReader reader = ReceiptReader.open(dir))
+        {
+            assertEquals(List.of(LocalDate.ofEpochDay(DAY)), reader.days());
+            final List<Long> ids = new ArrayList<>();
+            reader.scan(LocalDate.ofEpochDay(DAY), (id, timeMs, party, receipt) ->
+            {
+                final long sequence = id & 0xFFFF_FFFF_FFFFL;
+                assertEquals(DAY * DAY_MS + 1000 + sequence, timeMs);
+                assertEquals("client:party-3-" + Receipts.party(sequence), party);
+                assertEquals(600_000 + sequence, receipt.brand());
+                ids.add(id);
+                return true;
+            });
+            assertEquals(500, ids.size());
+            for (int i = 0; i < ids.size(); i++)
+            {
+                assertEquals(id(i + 1), ids.get(i));
+            }
+            final Verification verification = reader.verifyAll();
+            assertTrue(verification.ok(), verification.describe());
+            assertEquals(500, verification.receipts());
+            final DayRoot head = reader.root(LocalDate.ofEpochDay(DAY));
+            assertFalse(head.closed());
+            assertEquals(500, head.receipts());
+            assertEquals(id(1), head.firstDecisionId());
+            assertEquals(id(500), head.lastDecisionId());
+        }
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, NAMES, NOW, SMALL_SEGMENT))
+        {
+            assertEquals(id(500), journal.lastDecisionId(), "the last sealed receipt after a reopen");
+            append(journal, 501, 510, DAY);
+            journal.seal(NOW);
+        }
+        try (ReceiptReader reader = ReceiptReader.open(dir))
+        {
+            assertTrue(reader.verifyAll().ok(), reader.verifyAll().describe());
+            assertEquals(510, reader.scan(LocalDate.ofEpochDay(DAY), (id, timeMs, party, receipt) -> true));
+        }
+    }
+
+    @Test
+    void shouldNameEachPartyOnceADayBeforeItsFirstReceipt() throws IOException
+    {
+        final List<String> asked = new ArrayList<>();
+        final PartyNames names = (run, party) ->
+        {
+            asked.add(run + "/" + party);
+            return NAMES.name(run, party);
+        };
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, names, NOW, SMALL_SEGMENT))
+        {
+            append(journal, 1, 30, DAY);
+            append(journal, 31, 40, DAY + 1);
+        }
+        assertEquals(List.of("3/2", "3/3", "3/1", "3/2", "3/3", "3/1"), asked);
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, names, NOW + DAY_MS, SMALL_SEGMENT))
+        {
+            append(journal, 41, 45, DAY + 1);
+        }
+        assertEquals(6, asked.size(), "a reopened day remembers the parties it has named");
+    }
+
+    @Test
+    void shouldCloseADayWithARootFileChainedIntoTheNext() throws IOException
+    {
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, NAMES, NOW, SMALL_SEGMENT))
+        {
+            append(journal, 1, 100, DAY);
+            append(journal, 101, 150, DAY + 1);
+            journal.seal(NOW + DAY_MS);
+        }
+        final Path root = JournalFormat.dayDirectory(dir, DAY).resolve("root.json");
+        assertTrue(Files.exists(root));
+        final String json = Files.readString(root, StandardCharsets.UTF_8);
+        assertTrue(json.contains("\"receipts\": 100"), json);
+        assertTrue(json.contains("\"firstDecisionId\": \"0003000000000001\""), json);
+        assertTrue(json.contains("\"lastDecisionId\": \"0003000000000064\""), json);
+        assertTrue(json.contains("\"previous\": \"" + "0".repeat(64) + "\""), json);
+        assertFalse(Files.exists(JournalFormat.dayDirectory(dir, DAY + 1).resolve("root.json")));
+        try (ReceiptReader reader = ReceiptReader.open(dir))
+        {
+            final DayRoot first = reader.root(LocalDate.ofEpochDay(DAY));
+            final DayRoot second = reader.root(LocalDate.ofEpochDay(DAY + 1));
+            assertTrue(first.closed());
+            assertEquals(first.digest(), second.previousDigest(), "the next day chains from the root");
+            assertTrue(reader.verify(LocalDate.ofEpochDay(DAY + 1)).ok());
+            assertTrue(reader.verifyAll().ok(), reader.verifyAll().describe());
+        }
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, NAMES, NOW + 2 * DAY_MS, SMALL_SEGMENT))
+        {
+            assertEquals(id(150), journal.lastDecisionId());
+        }
+        assertTrue(Files.exists(JournalFormat.dayDirectory(dir, DAY + 1).resolve("root.json")),
+            "opening on a later day closes the day left open");
+        try (ReceiptReader reader = ReceiptReader.open(dir))
+        {
+            assertTrue(reader.verifyAll().ok(), reader.verifyAll().describe());
+            assertEquals(150, reader.verifyAll().receipts());
+        }
+    }
+
+    @Test
+    void shouldCloseTheDayWhenASealPassesMidnightAndFileAStragglerAtTheNextDaysStart() throws IOException
+    {
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, NAMES, NOW, SMALL_SEGMENT))
+        {
+            append(journal, 1, 10, DAY);
+            journal.seal((DAY + 1) * DAY_MS + 5);
+            assertTrue(Files.exists(JournalFormat.dayDirectory(dir, DAY).resolve("root.json")));
+            journal.append(receipt(11, 86_399_999), 0, DAY);
+            journal.seal((DAY + 1) * DAY_MS + 6);
+        }
+        try (ReceiptReader reader = ReceiptReader.open(dir))
+        {
+            final List<Long> times = new ArrayList<>();
+            reader.scan(LocalDate.ofEpochDay(DAY + 1), (id, timeMs, party, receipt) -> times.add(timeMs));
+            assertEquals(List.of((DAY + 1) * DAY_MS), times);
+            assertTrue(reader.verifyAll().ok(), reader.verifyAll().describe());
+        }
+    }
+
+    @Test
+    void shouldRefuseADecisionIdNotAboveTheLast() throws IOException
+    {
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, NAMES, NOW, SMALL_SEGMENT))
+        {
+            append(journal, 1, 5, DAY);
+            assertThrows(IllegalArgumentException.class, () -> journal.append(receipt(5, 0), 0, DAY));
+            assertThrows(IllegalArgumentException.class, () -> journal.append(receipt(2, 0), 0, DAY));
+            journal.append(receipt(6, 0), 0, DAY);
+        }
+    }
+
+    @Test
+    void shouldDeleteWholeDaysBeforeOneButNeverTheOpenDayAndCountTheDisk() throws IOException
+    {
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, NAMES, NOW, SMALL_SEGMENT))
+        {
+            append(journal, 1, 100, DAY);
+            append(journal, 101, 200, DAY + 1);
+            append(journal, 201, 300, DAY + 2);
+            journal.seal(NOW + 2 * DAY_MS);
+            assertEquals(bytesOnDisk(), journal.diskBytes());
+            Files.createDirectories(JournalFormat.dayDirectory(dir, DAY).resolve("scrubs"));
+            Files.writeString(JournalFormat.dayDirectory(dir, DAY).resolve("scrubs").resolve("x.json"), "{}");
+            assertEquals(1, journal.deleteDaysBefore(DAY + 1));
+            assertFalse(Files.exists(JournalFormat.dayDirectory(dir, DAY)));
+            assertTrue(Files.exists(JournalFormat.dayDirectory(dir, DAY + 1)));
+            assertEquals(1, journal.deleteDaysBefore(DAY + 10), "the open day stays");
+            assertTrue(Files.exists(JournalFormat.dayDirectory(dir, DAY + 2)));
+            assertEquals(bytesOnDisk(), journal.diskBytes());
+            append(journal, 301, 310, DAY + 2);
+        }
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, NAMES, NOW + 2 * DAY_MS, SMALL_SEGMENT))
+        {
+            assertEquals(bytesOnDisk(), journal.diskBytes());
+            assertEquals(id(310), journal.lastDecisionId());
+        }
+        try (ReceiptReader reader = ReceiptReader.open(dir))
+        {
+            final Verification verification = reader.verifyAll();
+            assertTrue(verification.ok(), "the first day left anchors the chain: " + verification.describe());
+        }
+    }
+
+    @Test
+    void shouldAllocateSegmentsWholeBeforeMappingThem() throws IOException, InterruptedException
+    {
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, NAMES, NOW, SMALL_SEGMENT * 16))
+        {
+            append(journal, 1, 1, DAY);
+            final Path segment = Receipts.segment(dir, DAY, 0);
+            assertEquals(SMALL_SEGMENT * 16, Files.size(segment));
+            final Process stat = new ProcessBuilder("stat", "-c", "%b %B", segment.toString())
+                .redirectErrorStream(true).start();
+            final String[] blocks = new String(stat.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)
+                .trim().split(" ");
+            Assumptions.assumeTrue(stat.waitFor() == 0 && blocks.length == 2, "stat(1) tells allocated blocks");
+            final long allocated = Long.parseLong(blocks[0]) * Long.parseLong(blocks[1]);
+            assertTrue(allocated >= SMALL_SEGMENT * 16, "not sparse: " + allocated + " bytes allocated");
+        }
+    }
+
+    private long bytesOnDisk() throws IOException
+    {
+        long total = 0;
+        try (var walk = Files.walk(dir))
+        {
+            for (final Path path : walk.toList())
+            {
+                if (Files.isRegularFile(path))
+                {
+                    total += Files.size(path);
+                }
+            }
+        }
+        return total;
+    }
+}

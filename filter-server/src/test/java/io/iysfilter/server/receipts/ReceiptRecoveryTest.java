@@ -1,0 +1,214 @@
+package io.iysfilter.server.receipts;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.iysfilter.server.receipts.Receipts.DAY;
+import static io.iysfilter.server.receipts.Receipts.DAY_MS;
+import static io.iysfilter.server.receipts.Receipts.NAMES;
+import static io.iysfilter.server.receipts.Receipts.SMALL_SEGMENT;
+import static io.iysfilter.server.receipts.Receipts.append;
+import static io.iysfilter.server.receipts.Receipts.id;
+import static io.iysfilter.server.receipts.Receipts.receipt;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A crash leaves the journal's files as the mapping held them (a kill -9 loses nothing written to a mapping), with
+ * the tail block begun, half sealed or half written: every such tail is cut at open, what was sealed verifies, and
+ * the journal goes on from the last sealed receipt.
+ */
+class ReceiptRecoveryTest
+{
+    private static final long NOW = DAY * DAY_MS + 3_600_000;
+    private static final int PARTY_COUNT_OFFSET = 8 + 8;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldCutAnUnsealedTailBlockTornAtEveryByte() throws IOException
+    {
+        final Path crashed = crashWithTail(false);
+        final long[] blocks = Receipts.blocks(Receipts.segment(crashed, DAY, 0));
+        final long tail = blocks[blocks.length - 2];
+        final long end = tail + JournalFormat.BLOCK_HEADER_LENGTH + 3 * JournalFormat.RECEIPT_LENGTH;
+        assertEquals(end + JournalFormat.DIGEST_LENGTH, blocks[blocks.length - 1], "the tail: 3 receipts unsealed");
+        for (long k = tail; k <= end; k++)
+        {
+            assertRecoversTo(tornAt(crashed, k), 20, "unsealed tail written up to byte " + k);
+        }
+    }
+
+    @Test
+    void shouldCutASealedTailBlockTornAtEveryByteOrWithItsDigestZeroedOrAltered() throws IOException
+    {
+        final Path crashed = crashWithTail(true);
+        final long[] blocks = Receipts.blocks(Receipts.segment(crashed, DAY, 0));
+        final long tail = blocks[blocks.length - 2];
+        final long end = blocks[blocks.length - 1];
+        assertRecoversTo(copy(crashed), 23, "nothing torn");
+        for (long k = tail; k < end; k++)
+        {
+            assertRecoversTo(tornAt(crashed, k), 20, "sealed tail written up to byte " + k);
+        }
+        final Path zeroed = copy(crashed);
+        write(Receipts.segment(zeroed, DAY, 0), end - JournalFormat.DIGEST_LENGTH,
+            new byte[JournalFormat.DIGEST_LENGTH]);
+        assertRecoversTo(zeroed, 20, "the tail's digest zeroed");
+        final Path altered = copy(crashed);
+        flip(Receipts.segment(altered, DAY, 0), end - 1);
+        assertRecoversTo(altered, 20, "the tail's digest's last byte altered");
+    }
+
+    @Test
+    void shouldCutAHalfWrittenPartyEntryAndNameThePartyAgain() throws IOException
+    {
+        final Path live = dir.resolve("live");
+        final Path crashed = dir.resolve("crashed");
+        long partyBlock;
+        try (ReceiptJournal journal = ReceiptJournal.open(live, NAMES, NOW, SMALL_SEGMENT))
+        {
+            append(journal, 1, 20, DAY);
+            journal.seal(NOW);
+            final long[] before = Receipts.blocks(Receipts.segment(live, DAY, 0));
+            partyBlock = before[before.length - 1];
+            journal.append(withParty(21, 9), 0, DAY);
+            Receipts.copy(live, crashed);
+        }
+        final long[] blocks = Receipts.blocks(Receipts.segment(crashed, DAY, 0));
+        assertEquals(partyBlock, blocks[blocks.length - 3], "a party block, then the receipt's block");
+        final long partyEnd = blocks[blocks.length - 2];
+        for (long k = partyBlock + 1; k < partyEnd; k++)
+        {
+            final Path torn = tornAt(crashed, k);
+            assertRecoversTo(torn, 20, "party entry written up to byte " + k);
+        }
+        final Path torn = tornAt(crashed, partyBlock + JournalFormat.BLOCK_HEADER_LENGTH + 3);
+        try (ReceiptJournal journal = ReceiptJournal.open(torn, NAMES, NOW, SMALL_SEGMENT))
+        {
+            journal.append(withParty(21, 9), 0, DAY);
+        }
+        final List<String> names = new ArrayList<>();
+        try (ReceiptReader reader = ReceiptReader.open(torn))
+        {
+            reader.scan(LocalDate.ofEpochDay(DAY), (id, timeMs, party, receipt) -> names.add(party));
+            assertTrue(reader.verifyAll().ok(), reader.verifyAll().describe());
+        }
+        assertEquals("client:party-3-9", names.get(20));
+    }
+
+    @Test
+    void shouldRefuseToOpenWhenABlockBeforeTheLastSegmentIsBroken() throws IOException
+    {
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, NAMES, NOW, SMALL_SEGMENT))
+        {
+            append(journal, 1, 400, DAY);
+        }
+        final Path first = Receipts.segment(dir, DAY, 0);
+        final long[] blocks = Receipts.blocks(first);
+        write(first, blocks[1], new byte[8]);
+        final IOException refused = assertThrows(IOException.class,
+            () -> ReceiptJournal.open(dir, NAMES, NOW, SMALL_SEGMENT));
+        assertTrue(refused.getMessage().contains("000000.seg"), refused.getMessage());
+    }
+
+    private Path crashWithTail(final boolean sealTail) throws IOException
+    {
+        final Path live = dir.resolve("live");
+        final Path crashed = dir.resolve("crashed");
+        try (ReceiptJournal journal = ReceiptJournal.open(live, NAMES, NOW, SMALL_SEGMENT))
+        {
+            append(journal, 1, 20, DAY);
+            journal.seal(NOW);
+            append(journal, 21, 23, DAY);
+            if (sealTail)
+            {
+                journal.seal(NOW);
+            }
+            // the files as a kill -9 leaves them: what the mapping holds, nothing more sealed or closed
+            Receipts.copy(live, crashed);
+        }
+        return crashed;
+    }
+
+    private void assertRecoversTo(final Path journalDir, final long lastSequence, final String what)
+        throws IOException
+    {
+        try (ReceiptJournal journal = ReceiptJournal.open(journalDir, NAMES, NOW, SMALL_SEGMENT))
+        {
+            assertEquals(id(lastSequence), journal.lastDecisionId(), what);
+        }
+        try (ReceiptReader reader = ReceiptReader.open(journalDir))
+        {
+            final Verification verification = reader.verifyAll();
+            assertTrue(verification.ok(), what + ": " + verification.describe());
+            assertEquals(lastSequence, verification.receipts(), what);
+            assertTrue(verification.what().equals("OK"), what + ": no tail left: " + verification.what());
+        }
+        try (ReceiptJournal journal = ReceiptJournal.open(journalDir, NAMES, NOW, SMALL_SEGMENT))
+        {
+            append(journal, lastSequence + 1, lastSequence + 5, DAY);
+        }
+        try (ReceiptReader reader = ReceiptReader.open(journalDir))
+        {
+            final Verification verification = reader.verifyAll();
+            assertTrue(verification.ok(), what + ", then 5 more: " + verification.describe());
+            assertEquals(lastSequence + 5, verification.receipts(), what);
+        }
+        Receipts.delete(journalDir);
+    }
+
+    private Path copy(final Path crashed) throws IOException
+    {
+        final Path copy = dir.resolve("copy");
+        Receipts.delete(copy);
+        return Receipts.copy(crashed, copy);
+    }
+
+    /**
+     * @return a copy of the crashed journal with its last segment written only up to byte k (zeros from there).
+     */
+    private Path tornAt(final Path crashed, final long k) throws IOException
+    {
+        final Path copy = copy(crashed);
+        final Path segment = Receipts.segment(copy, DAY, 0);
+        write(segment, k, new byte[(int)(Files.size(segment) - k)]);
+        return copy;
+    }
+
+    static UnsafeBuffer withParty(final long sequence, final int party)
+    {
+        final UnsafeBuffer buffer = receipt(sequence, 5000);
+        buffer.putShort(io.iysfilter.protocol.receipts.ReceiptEncoder.partyEncodingOffset(), (short)party,
+            ByteOrder.LITTLE_ENDIAN);
+        return buffer;
+    }
+
+    static void write(final Path file, final long at, final byte[] bytes) throws IOException
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE))
+        {
+            channel.write(java.nio.ByteBuffer.wrap(bytes), at);
+        }
+    }
+
+    static void flip(final Path file, final long at) throws IOException
+    {
+        final byte[] bytes = Files.readAllBytes(file);
+        bytes[(int)at] ^= 0x40;
+        Files.write(file, bytes);
+    }
+}
