@@ -3,12 +3,14 @@
 Reads questions from a file, one a line, its words separated by tabs (a recipient may hold spaces):
 brand channel recipient [TYPE t] [KIND k]. Asks each three ways and prints one line per answer, for the test to compare with the index:
 
-    single <i> <verdict> <reason> <asof>       execute_command('IYS.CHECK', ...), one at a time
-    pipeline <i> <verdict> <reason> <asof>     all in one pipeline (transaction=False: no MULTI/EXEC)
-    mcheck <i> <verdict> <reason> <asof>       IYS.MCHECK, consecutive questions of one brand, channel, type
+    single <i> <verdict> <reason> <asof> id    execute_command('IYS.CHECK', ...), one at a time
+    pipeline <i> <verdict> <reason> <asof> id  all in one pipeline (transaction=False: no MULTI/EXEC)
+    mcheck <i> <verdict> <reason> <asof> id    IYS.MCHECK, consecutive questions of one brand, channel, type
                                                and kind together, at most 1,000 a command
     <mode> <i> ERROR <class>:<first word>      when that question got no decision: the exception's class and
                                                the first word of its message
+
+(the word `id` says the 4th element was a decision id, 16 hex digits; anything else there is a shape error)
 
 then `ping <reply>`, `unknown <exception class>` for a command the endpoint does not know, and `after-unknown`
 with a decision asked on the same connection afterwards (it stays usable). Exit status 0 when it ran to its end,
@@ -16,6 +18,7 @@ whatever the answers: judging them is the test's job.
 """
 
 import argparse
+import re
 import sys
 
 import redis
@@ -34,8 +37,8 @@ def read_questions(path):
 def show(mode, index, reply):
     if isinstance(reply, Exception):
         print(mode, index, "ERROR", type(reply).__name__ + ":" + (str(reply).split(" ") + [""])[0])
-    elif isinstance(reply, list) and len(reply) == 3:
-        print(mode, index, reply[0], reply[1], reply[2])
+    elif isinstance(reply, list) and len(reply) == 4 and re.fullmatch("[0-9a-f]{16}", str(reply[3])):
+        print(mode, index, reply[0], reply[1], reply[2], "id")
     else:
         print(mode, index, "ERROR", "shape:" + repr(reply).replace(" ", ""))
 

@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import static io.iysfilter.server.resp.RespTestIndex.NOT_RECORDED;
 import static io.iysfilter.server.resp.RespTestIndex.BRAND;
 import static io.iysfilter.server.resp.RespTestIndex.CONSENTED;
 import static io.iysfilter.server.resp.RespTestIndex.REJECTED;
@@ -127,8 +128,8 @@ class RespAuthTest
     void shouldDecideOnceATokenNamesAClient()
     {
         assertEquals("OK", one("AUTH", acme));
-        assertEquals(List.of("ALLOW", "CONSENT", asOf(BRAND)), one("IYS.CHECK", Long.toString(BRAND), "MESAJ",
-            CONSENTED));
+        assertEquals(List.of("ALLOW", "CONSENT", asOf(BRAND), NOT_RECORDED), one("IYS.CHECK", Long.toString(BRAND),
+            "MESAJ", CONSENTED));
         assertEquals("PONG", one("PING"));
         assertEquals(1, clientCounters.forId("acme").allowed());
     }
@@ -162,7 +163,7 @@ class RespAuthTest
             "gw"));
         assertEquals(3L, hello.get("proto"));
         assertEquals("gw", one("CLIENT", "GETNAME"));
-        assertEquals(Map.of("verdict", "DENY", "reason", "REJECTED", "asof", asOf(BRAND)),
+        assertEquals(Map.of("verdict", "DENY", "reason", "REJECTED", "asof", asOf(BRAND), "id", NOT_RECORDED),
             one("IYS.CHECK", Long.toString(BRAND), "MESAJ", REJECTED));
     }
 
@@ -193,8 +194,8 @@ class RespAuthTest
         assertEquals("OK", one("AUTH", acme));
         assertError(one("IYS.CHECK", "600002", "MESAJ", CONSENTED),
             "NOPERM User acme has no permissions to ask about brand 600002");
-        assertEquals(List.of("ALLOW", "CONSENT", asOf(BRAND)), one("IYS.CHECK", Long.toString(BRAND), "MESAJ",
-            CONSENTED));
+        assertEquals(List.of("ALLOW", "CONSENT", asOf(BRAND), NOT_RECORDED), one("IYS.CHECK", Long.toString(BRAND),
+            "MESAJ", CONSENTED));
         assertEquals(3, counters.respErrors(RespError.NOPERM));
         assertEquals(1, clientCounters.forId("acme").forbidden());
     }
@@ -244,7 +245,7 @@ class RespAuthTest
         assertError(one(open, "AUTH", "secret"), "ERR AUTH <password> called without any password configured");
         assertEquals("OK", one(open, "AUTH", "default", "secret"));
         assertInstanceOf(Map.class, one(open, "HELLO", "3", "AUTH", "default", "secret"));
-        assertEquals(Map.of("verdict", "ALLOW", "reason", "CONSENT", "asof", asOf(BRAND)),
+        assertEquals(Map.of("verdict", "ALLOW", "reason", "CONSENT", "asof", asOf(BRAND), "id", NOT_RECORDED),
             one(open, "IYS.CHECK", Long.toString(BRAND), "MESAJ", CONSENTED));
     }
 }

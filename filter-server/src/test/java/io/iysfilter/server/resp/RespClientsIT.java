@@ -58,6 +58,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(120)
 class RespClientsIT
 {
+    /** Stands for a reply's decision id. */
+    private static final String ID = "<decision id>";
     private static final ProtocolCommand JEDIS_CHECK = () -> "IYS.CHECK".getBytes(StandardCharsets.US_ASCII);
     private static final ProtocolCommand JEDIS_MCHECK = () -> "IYS.MCHECK".getBytes(StandardCharsets.US_ASCII);
     private static final ProtocolKeyword LETTUCE_CHECK = keyword("IYS.CHECK");
@@ -107,17 +109,34 @@ class RespClientsIT
 
     private List<Object> decision(final Reason reason, final long asOfMs)
     {
-        return List.of(reason.verdict(), reason.name(), asOfMs);
+        return List.of(reason.verdict(), reason.name(), asOfMs, ID);
     }
 
     /**
-     * Jedis's replies as plain values: bytes as text, RESP3 maps as maps.
+     * @return the reply with each decision id (16 hex digits) replaced by {@link #ID}: any id will do here, as long
+     * as it has the form of one.
+     */
+    private static Object ids(final Object reply)
+    {
+        if (reply instanceof String text)
+        {
+            return text.matches("[0-9a-f]{16}") ? ID : text;
+        }
+        if (reply instanceof List<?> list)
+        {
+            return list.stream().map(RespClientsIT::ids).toList();
+        }
+        return reply;
+    }
+
+    /**
+     * Jedis's replies as plain values: bytes as text (a decision id as {@link #ID}), RESP3 maps as maps.
      */
     private static Object plain(final Object reply)
     {
         if (reply instanceof byte[] bytes)
         {
-            return new String(bytes, StandardCharsets.UTF_8);
+            return ids(new String(bytes, StandardCharsets.UTF_8));
         }
         if (reply instanceof List<?> list)
         {
@@ -179,7 +198,7 @@ class RespClientsIT
         try (Jedis jedis = new Jedis("127.0.0.1", server.respPort(),
             DefaultJedisClientConfig.builder().protocol(RedisProtocol.RESP3).timeoutMillis(10_000).build()))
         {
-            assertEquals(Map.of("verdict", "DENY", "reason", "REJECTED", "asof", asOf),
+            assertEquals(Map.of("verdict", "DENY", "reason", "REJECTED", "asof", asOf, "id", ID),
                 plain(jedis.sendCommand(JEDIS_CHECK, brand, "MESAJ", Fixtures.REJECTED)));
         }
         assertTrue(server.counters().decisions(Endpoint.RESP, Reason.REJECTED) >= 252);
@@ -197,17 +216,18 @@ class RespClientsIT
         {
             assertEquals("PONG", connection.sync().ping());
             // RESP3 (HELLO 3 at connect): a decision is a map, which Lettuce's nested output lays out flat
-            assertEquals(List.of("verdict", "ALLOW", "reason", "CONSENT", "asof", asOf),
-                connection.sync().dispatch(LETTUCE_CHECK, new NestedMultiOutput<>(StringCodec.UTF8),
-                    new CommandArgs<>(StringCodec.UTF8).add(brand).add("MESAJ").add(Fixtures.CONSENTED)));
-            assertEquals(List.of("verdict", "DENY", "reason", "UNKNOWN_BRAND", "asof", 0L),
-                connection.sync().dispatch(LETTUCE_CHECK, new NestedMultiOutput<>(StringCodec.UTF8),
-                    new CommandArgs<>(StringCodec.UTF8).add(UNKNOWN_BRAND).add("MESAJ").add(Fixtures.CONSENTED)));
+            assertEquals(List.of("verdict", "ALLOW", "reason", "CONSENT", "asof", asOf, "id", ID),
+                ids(connection.sync().dispatch(LETTUCE_CHECK, new NestedMultiOutput<>(StringCodec.UTF8),
+                    new CommandArgs<>(StringCodec.UTF8).add(brand).add("MESAJ").add(Fixtures.CONSENTED))));
+            assertEquals(List.of("verdict", "DENY", "reason", "UNKNOWN_BRAND", "asof", 0L, "id", ID),
+                ids(connection.sync().dispatch(LETTUCE_CHECK, new NestedMultiOutput<>(StringCodec.UTF8),
+                    new CommandArgs<>(StringCodec.UTF8).add(UNKNOWN_BRAND).add("MESAJ")
+                        .add(Fixtures.CONSENTED))));
             final List<Object> many = connection.sync().dispatch(LETTUCE_MCHECK,
                 new NestedMultiOutput<>(StringCodec.UTF8), new CommandArgs<>(StringCodec.UTF8).add(brand)
                     .add("MESAJ").add("KIND").add("COMMERCIAL").add(Fixtures.CONSENTED).add(Fixtures.REJECTED));
-            assertEquals(List.of(List.of("verdict", "ALLOW", "reason", "CONSENT", "asof", asOf),
-                List.of("verdict", "DENY", "reason", "REJECTED", "asof", asOf)), many);
+            assertEquals(List.of(List.of("verdict", "ALLOW", "reason", "CONSENT", "asof", asOf, "id", ID),
+                List.of("verdict", "DENY", "reason", "REJECTED", "asof", asOf, "id", ID)), ids(many));
 
             final RedisAsyncCommands<String, String> async = connection.async();
             connection.setAutoFlushCommands(false);
@@ -221,8 +241,8 @@ class RespClientsIT
             for (int i = 0; i < 500; i++)
             {
                 final Reason expected = i % 2 == 0 ? Reason.CONSENT : Reason.REJECTED;
-                assertEquals(List.of("verdict", expected.verdict(), "reason", expected.name(), "asof", asOf),
-                    futures.get(i).get(10, TimeUnit.SECONDS), "pipelined answer " + i);
+                assertEquals(List.of("verdict", expected.verdict(), "reason", expected.name(), "asof", asOf, "id", ID),
+                    ids(futures.get(i).get(10, TimeUnit.SECONDS)), "pipelined answer " + i);
             }
             connection.setAutoFlushCommands(true);
             final RedisCommandExecutionException tooMany = assertThrows(RedisCommandExecutionException.class, () ->
@@ -284,9 +304,9 @@ class RespClientsIT
             .sslOptions(SslOptions.builder().jdkSslProvider().trustManager(ca.certFile().toFile()).build()).build());
         try (StatefulRedisConnection<String, String> connection = client.connect())
         {
-            assertEquals(List.of("verdict", "DENY", "reason", "REJECTED", "asof", asOf),
-                connection.sync().dispatch(LETTUCE_CHECK, new NestedMultiOutput<>(StringCodec.UTF8),
-                    new CommandArgs<>(StringCodec.UTF8).add(brand).add("MESAJ").add(Fixtures.REJECTED)));
+            assertEquals(List.of("verdict", "DENY", "reason", "REJECTED", "asof", asOf, "id", ID),
+                ids(connection.sync().dispatch(LETTUCE_CHECK, new NestedMultiOutput<>(StringCodec.UTF8),
+                    new CommandArgs<>(StringCodec.UTF8).add(brand).add("MESAJ").add(Fixtures.REJECTED))));
         }
         finally
         {

@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import static io.iysfilter.server.resp.RespTestIndex.NOT_RECORDED;
 import static io.iysfilter.server.resp.RespTestIndex.BRAND;
 import static io.iysfilter.server.resp.RespTestIndex.CONSENTED;
 import static io.iysfilter.server.resp.RespTestIndex.NO_RECORD;
@@ -94,7 +95,8 @@ class RespHandlerTest
 
     private static void assertDecision(final Object reply, final Reason reason, final long asOfMs)
     {
-        assertEquals(List.of(reason.verdict(), reason.name(), asOfMs), reply);
+        assertEquals(List.of(reason.verdict(), reason.name(), asOfMs, NOT_RECORDED), reply,
+            "the journal is off here: every decision id is 0");
     }
 
     private static void assertError(final Object reply, final String prefix)
@@ -306,11 +308,12 @@ class RespHandlerTest
         assertEquals("standalone", hello.get("mode"));
         assertEquals("master", hello.get("role"));
         assertEquals(List.of(), hello.get("modules"));
-        assertEquals(Map.of("verdict", "DENY", "reason", "REJECTED", "asof", asOf(BRAND)),
+        assertEquals(Map.of("verdict", "DENY", "reason", "REJECTED", "asof", asOf(BRAND), "id", NOT_RECORDED),
             one("IYS.CHECK", Long.toString(BRAND), "MESAJ", REJECTED));
         final List<?> many = assertInstanceOf(List.class, one("IYS.MCHECK", Long.toString(BRAND), "MESAJ",
             CONSENTED));
-        assertEquals(Map.of("verdict", "ALLOW", "reason", "CONSENT", "asof", asOf(BRAND)), many.get(0));
+        assertEquals(Map.of("verdict", "ALLOW", "reason", "CONSENT", "asof", asOf(BRAND), "id", NOT_RECORDED),
+            many.get(0));
 
         final List<?> back = assertInstanceOf(List.class, one("HELLO", "2"));
         assertEquals(14, back.size());

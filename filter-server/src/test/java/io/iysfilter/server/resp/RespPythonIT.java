@@ -106,13 +106,14 @@ class RespPythonIT
             {
                 final RespQuestions.Question question = questions.get(i);
                 expected.add(mode + " " + i + " " + question.verdict() + " " + question.reason() + " " +
-                    question.asOfFrom(binary));
+                    question.asOfFrom(binary) + " id");
             }
         }
         expected.add("ping True");
         expected.add("unknown ResponseError unknown");
         final RespQuestions.Question first = questions.get(0);
-        expected.add("after-unknown 0 " + first.verdict() + " " + first.reason() + " " + first.asOfFrom(binary));
+        expected.add("after-unknown 0 " + first.verdict() + " " + first.reason() + " " + first.asOfFrom(binary) +
+            " id");
         assertEquals(expected, run.lines(), run.err());
     }
 
@@ -132,7 +133,7 @@ class RespPythonIT
             final RespQuestions.Question question = questions.get(Integer.parseInt(line.split(" ")[1]));
             final String mode = line.split(" ")[0];
             assertEquals(mode + " " + line.split(" ")[1] + " " + question.verdict() + " " + question.reason() + " " +
-                question.asOfFrom(secureBinary), line, run.err());
+                question.asOfFrom(secureBinary) + " id", line, run.err());
         }
 
         final RespQuestions.Question otherBrand = RespQuestions.otherBrand();

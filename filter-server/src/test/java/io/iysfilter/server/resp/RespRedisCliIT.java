@@ -37,6 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(180)
 class RespRedisCliIT
 {
+    /** Stands for the decision id redis-cli prints as a decision's 4th line (RESP2) or its {@code id} (RESP3). */
+    private static final String ID = "<decision id>";
     @TempDir
     static Path work;
     private static FilterServer server;
@@ -90,7 +92,7 @@ class RespRedisCliIT
             command.addAll(question.arguments());
             final ExternalClient.Run run = run(command, null);
             assertEquals(0, run.exit(), run.toString());
-            assertEquals(decision(question), run.lines(), String.join(" ", command));
+            assertEquals(decision(question), ids(run.lines()), String.join(" ", command));
         }
     }
 
@@ -104,7 +106,7 @@ class RespRedisCliIT
         assertEquals(0, run.exit(), run.toString());
         final List<String> expected = new ArrayList<>();
         questions.forEach((question) -> expected.addAll(decision(question)));
-        assertEquals(expected, run.lines());
+        assertEquals(expected, ids(run.lines()));
 
         command.add(Fixtures.bulkPhone(1_000));
         final ExternalClient.Run tooMany = run(command, null);
@@ -120,13 +122,13 @@ class RespRedisCliIT
         check.addAll(consented.arguments());
         final ExternalClient.Run single = run(check, null);
         assertEquals(0, single.exit(), single.toString());
-        assertEquals(asMap(consented), single.lines());
+        assertEquals(asMap(consented), ids(single.lines()));
 
         final List<RespQuestions.Question> questions = RespQuestions.bulk(4);
         final List<String> mcheck = cli("-3", "IYS.MCHECK", Long.toString(Fixtures.BRAND), "MESAJ");
         questions.forEach((question) -> mcheck.add(question.recipient()));
         final ExternalClient.Run many = run(mcheck, null);
-        assertEquals(questions.stream().flatMap((question) -> asMap(question).stream()).toList(), many.lines(),
+        assertEquals(questions.stream().flatMap((question) -> asMap(question).stream()).toList(), ids(many.lines()),
             many.toString());
     }
 
@@ -153,7 +155,7 @@ class RespRedisCliIT
 
         final ExternalClient.Run run = run(cli(), stdin.toString());
         assertEquals(0, run.exit(), run.toString());
-        final List<String> lines = run.lines().stream().filter((line) -> !line.isBlank())
+        final List<String> lines = ids(run.lines()).stream().filter((line) -> !line.isBlank())
             .map((line) -> line.startsWith("ERR unknown command") ? "ERR unknown command" : line).toList();
         assertEquals(expected, lines);
     }
@@ -208,17 +210,19 @@ class RespRedisCliIT
 
         final ExternalClient.Run userAndPass = run(concat(tls, List.of("--no-auth-warning", "--user",
             RespTestServers.CLIENT, "--pass", token), ask), null, Map.of());
-        assertEquals(decision(consented, secureBinary), userAndPass.lines(), "AUTH acme-sms <token>: " + userAndPass);
+        assertEquals(decision(consented, secureBinary), ids(userAndPass.lines()),
+            "AUTH acme-sms <token>: " + userAndPass);
 
         final ExternalClient.Run fromEnvironment = run(concat(tls, ask), null, Map.of("REDISCLI_AUTH", token));
-        assertEquals(decision(consented, secureBinary), fromEnvironment.lines(), "AUTH <token>: " + fromEnvironment);
+        assertEquals(decision(consented, secureBinary), ids(fromEnvironment.lines()),
+            "AUTH <token>: " + fromEnvironment);
 
         final ExternalClient.Run resp3 = run(concat(tls, List.of("-3"), ask), null, Map.of("REDISCLI_AUTH", token));
-        assertEquals(asMap(consented, secureBinary), resp3.lines(), "AUTH, then HELLO 3: " + resp3);
+        assertEquals(asMap(consented, secureBinary), ids(resp3.lines()), "AUTH, then HELLO 3: " + resp3);
 
         final ExternalClient.Run typedIn = run(tls, "AUTH " + token + "\nIYS.CHECK " +
             String.join(" ", consented.arguments()) + "\n", Map.of());
-        assertEquals(concat(List.of("OK"), decision(consented, secureBinary)), typedIn.lines(),
+        assertEquals(concat(List.of("OK"), decision(consented, secureBinary)), ids(typedIn.lines()),
             "AUTH typed in: " + typedIn);
 
         final ExternalClient.Run anonymous = run(concat(tls, ask), null, Map.of());
@@ -252,7 +256,17 @@ class RespRedisCliIT
 
     private static List<String> decision(final RespQuestions.Question question, final FilterClient client)
     {
-        return List.of(question.verdict(), question.reason(), Long.toString(question.asOfFrom(client)));
+        return List.of(question.verdict(), question.reason(), Long.toString(question.asOfFrom(client)), ID);
+    }
+
+    /**
+     * @return the lines with each decision id (a line of 16 hex digits, or {@code id} and one) replaced by
+     * {@link #ID}: any id will do here, as long as it has the form of one.
+     */
+    private static List<String> ids(final List<String> lines)
+    {
+        return lines.stream().map((line) -> line.matches("[0-9a-f]{16}") ? ID :
+            line.matches("id [0-9a-f]{16}") ? "id " + ID : line).toList();
     }
 
     private static List<String> asMap(final RespQuestions.Question question)
@@ -263,7 +277,7 @@ class RespRedisCliIT
     private static List<String> asMap(final RespQuestions.Question question, final FilterClient client)
     {
         return List.of("verdict " + question.verdict(), "reason " + question.reason(),
-            "asof " + question.asOfFrom(client));
+            "asof " + question.asOfFrom(client), "id " + ID);
     }
 
     private static String quoted(final String word)

@@ -31,6 +31,8 @@ final class RespTestIndex
     static final String CONSENTED = "+905321234567";
     static final String REJECTED = "+905329876543";
     static final String NO_RECORD = "+905320000000";
+    /** The decision id of a reply when nothing records decisions ({@code DecisionRecorder.NONE}). */
+    static final String NOT_RECORDED = "0000000000000000";
 
     private static ConsentStore store;
 
