@@ -101,6 +101,7 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
     private Executor workers;
     private ScrubRun run;
     private HttpResponse head;
+    private ByteBuf held;
     private long runId;
 
     ScrubHttpHandler(final Decider decider, final ServerCounters counters)
@@ -222,6 +223,38 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
             head.headers().set(RUN_HEADER, FoundReceipt.idText(runId));
             ctx.write(head);
             head = null;
+            if (held != null)
+            {
+                ctx.write(new DefaultHttpContent(held));
+                held = null;
+            }
+        }
+    }
+
+    private void hold(final ByteBuf out)
+    {
+        if (!out.isReadable())
+        {
+            out.release();
+        }
+        else if (held == null)
+        {
+            held = out;
+        }
+        else
+        {
+            held.writeBytes(out);
+            out.release();
+        }
+    }
+
+    @Override
+    public void handlerRemoved(final ChannelHandlerContext ctx)
+    {
+        if (held != null)
+        {
+            held.release();
+            held = null;
         }
     }
 
@@ -281,17 +314,26 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
             {
                 endLine(out, nowMs);
             }
-            if (run != null)
+            if (run != null && head != null && run.rows() == 0 && !(content instanceof LastHttpContent))
             {
-                sendHead(ctx);
-            }
-            if (out.isReadable())
-            {
-                ctx.write(new DefaultHttpContent(out));
+                // no row yet to name the run (a read of part of a line, or of the header line alone): hold the
+                // answer, at most the echoed header line, until one is
+                hold(out);
             }
             else
             {
-                out.release();
+                if (run != null)
+                {
+                    sendHead(ctx);
+                }
+                if (out.isReadable())
+                {
+                    ctx.write(new DefaultHttpContent(out));
+                }
+                else
+                {
+                    out.release();
+                }
             }
             throttle(ctx);
         }

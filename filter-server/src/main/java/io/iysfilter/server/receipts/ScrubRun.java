@@ -71,6 +71,14 @@ public final class ScrubRun
     }
 
     /**
+     * @return rows answered so far.
+     */
+    public long rows()
+    {
+        return rows;
+    }
+
+    /**
      * @return the run id: its first recorded decision id, 0 while none is.
      */
     public long runId()

@@ -123,6 +123,41 @@ class ScrubProofOfRunTest
     }
 
     @Test
+    void shouldHoldTheEchoedHeaderLineUntilARowNamesTheRun() throws Exception
+    {
+        final CountingRecorder recorder = new CountingRecorder();
+        final EmbeddedChannel channel = new EmbeddedChannel(new ScrubHttpHandler(
+            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup(), recorder), new ServerCounters())
+            .proofs(new ScrubProofs(receiptsDir, new CoveringJournal()), Runnable::run));
+        try
+        {
+            channel.writeInbound(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, ScrubHttpHandler.PATH +
+                "?brand=" + Fixtures.BRAND + "&channel=MESAJ&header=true"));
+            channel.writeInbound(new DefaultHttpContent(Unpooled.copiedBuffer("phone\n", StandardCharsets.UTF_8)));
+            assertNull(channel.readOutbound(), "the header line alone names no run");
+            channel.writeInbound(new DefaultLastHttpContent(Unpooled.copiedBuffer(Fixtures.CONSENTED + "\n",
+                StandardCharsets.UTF_8)));
+            final Object first = channel.readOutbound();
+            assertTrue(first instanceof HttpResponse, "first written: " + first);
+            assertEquals(FoundReceipt.idText(RUN | 1), ((HttpResponse)first).headers().get(
+                ScrubHttpHandler.RUN_HEADER));
+            final StringBuilder answer = new StringBuilder();
+            Object next;
+            while ((next = channel.readOutbound()) != null)
+            {
+                final ByteBuf content = ((HttpContent)next).content();
+                answer.append(content.toString(StandardCharsets.UTF_8));
+                content.release();
+            }
+            assertEquals("phone,verdict,reason\n" + Fixtures.CONSENTED + ",ALLOW,CONSENT\n", answer.toString());
+        }
+        finally
+        {
+            channel.finishAndReleaseAll();
+        }
+    }
+
+    @Test
     void shouldNameTheRunInTheHeadersAndFileItsSummary() throws Exception
     {
         final String body = String.join("\n", Fixtures.CONSENTED, Fixtures.REJECTED, "not-a-number",
@@ -138,7 +173,9 @@ class ScrubProofOfRunTest
             channel.writeInbound(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, ScrubHttpHandler.PATH +
                 "?brand=" + Fixtures.BRAND + "&channel=MESAJ"));
             assertNull(channel.readOutbound(), "the headers wait for the first rows, to name the run");
-            channel.writeInbound(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes, 0, 20)));
+            channel.writeInbound(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes, 0, 5)));
+            assertNull(channel.readOutbound(), "part of a line names no run yet");
+            channel.writeInbound(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes, 5, 15)));
             channel.writeInbound(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes, 20, 17)));
             channel.writeInbound(new DefaultLastHttpContent(Unpooled.wrappedBuffer(bytes, 37, bytes.length - 37)));
             channel.checkException();
