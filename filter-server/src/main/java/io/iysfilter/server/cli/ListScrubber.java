@@ -55,6 +55,25 @@ final class ListScrubber
         long rows;
         long badRowCount;
         long bytesRead;
+        /** The smallest and greatest decision id answered (unsigned), 0 while none was recorded. */
+        long firstId;
+        long lastId;
+
+        void onDecisionId(final long id)
+        {
+            if (id == 0)
+            {
+                return;
+            }
+            if (firstId == 0 || Long.compareUnsigned(id, firstId) < 0)
+            {
+                firstId = id;
+            }
+            if (Long.compareUnsigned(id, lastId) > 0)
+            {
+                lastId = id;
+            }
+        }
 
         long count(final Reason reason)
         {
@@ -209,6 +228,10 @@ final class ListScrubber
             final boolean sent = batch.sent.get(i);
             final Reason reason = sent ? results.get(next).reason() : Reason.INVALID_RECIPIENT;
             final boolean allows = sent && results.get(next).verdict() == Verdict.ALLOW;
+            if (sent)
+            {
+                tally.onDecisionId(results.get(next).decisionId());
+            }
             next += sent ? 1 : 0;
             tally.rows++;
             tally.byReason.merge(reason, 1L, Long::sum);

@@ -9,8 +9,8 @@ import java.io.PrintStream;
 import java.util.concurrent.Callable;
 
 /**
- * {@code iys-filter receipts}: the decision receipts journal offline (docs/RECEIPTS.md): {@code verify}, and the
- * commands that read it.
+ * {@code iys-filter receipts}: the decision receipts journal offline (docs/RECEIPTS.md): {@code find}
+ * ({@link ReceiptsFindCommand}) and {@code verify} ({@link ReceiptsVerifyCommand}), a subcommand each.
  */
 @Command(name = "receipts", description = {
     "read and verify the decision receipts journal (docs/RECEIPTS.md)",
@@ -29,6 +29,7 @@ final class ReceiptsCommand implements Callable<Integer>
     static CommandLine commandLine(final PrintStream out, final PrintStream err)
     {
         return new CommandLine(new ReceiptsCommand())
+            .addSubcommand("find", new ReceiptsFindCommand(out, err))
             .addSubcommand("verify", new ReceiptsVerifyCommand(out, err));
     }
 

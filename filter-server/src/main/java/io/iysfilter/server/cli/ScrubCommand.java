@@ -10,6 +10,8 @@ import io.iysfilter.server.iys.BoundedLineReader;
 import io.iysfilter.server.iys.CsvLine;
 import io.iysfilter.server.iys.DailyFileImporter;
 import io.iysfilter.server.logging.Recipients;
+import io.iysfilter.server.receipts.FoundReceipt;
+import io.iysfilter.server.receipts.ScrubProof;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -17,11 +19,15 @@ import picocli.CommandLine.Option;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -76,6 +82,11 @@ final class ScrubCommand implements Callable<Integer>
         "printed: masked (default, +90532*****67, a***@example.com) or full; the output files keep rows whole")
     private String logRecipients = "masked";
 
+    @Option(names = "--proof", paramLabel = "FILE", description = "write the run's proof-of-scrub summary here " +
+        "(JSON: the input's SHA-256, counts by reason, first and last decision id, server and time; " +
+        "docs/RECEIPTS.md says how to match it against the server's journal)")
+    private Path proofFile;
+
     @Option(names = "--batch-size", paramLabel = "N", description = "rows per CHECK_BATCH, 1.." +
         Limits.MAX_BATCH_ENTRIES + " (default " + Limits.MAX_BATCH_ENTRIES + ")")
     private int batchSize = Limits.MAX_BATCH_ENTRIES;
@@ -102,7 +113,9 @@ final class ScrubCommand implements Callable<Integer>
         final boolean header = byName || headerRow;
         final long totalBytes = "-".equals(inName) ? 0 : Files.size(Path.of(inName));
 
-        try (InputStream stream = "-".equals(inName) ? System.in : Files.newInputStream(Path.of(inName)))
+        final MessageDigest digest = MessageDigest.getInstance("SHA-256");
+        try (InputStream stream = new DigestInputStream("-".equals(inName) ? System.in :
+            Files.newInputStream(Path.of(inName)), digest))
         {
             // bounded like every line reader: a 300 MB "line" fails naming it instead of filling the heap
             final BoundedLineReader in = new BoundedLineReader(stream, DailyFileImporter.MAX_LINE_BYTES);
@@ -124,8 +137,44 @@ final class ScrubCommand implements Callable<Integer>
             }
             printSummary(out, err, tally, inName, ask.brand, ask.channel, ask.kind, System.nanoTime() - startNs,
                 preview, "full".equals(logRecipients));
+            if (proofFile != null)
+            {
+                // the rest of the input (nothing, unless a reader stopped early) counts in the digest too
+                stream.transferTo(OutputStream.nullOutputStream());
+                final String proof = proofJson(tally, digest.digest(), System.currentTimeMillis());
+                Files.writeString(proofFile, proof + "\n", StandardCharsets.UTF_8);
+                out.println("proof-of-scrub written to " + proofFile + ": decisions " +
+                    FoundReceipt.idText(tally.firstId) + ".." + FoundReceipt.idText(tally.lastId));
+            }
         }
         return Main.EXIT_OK;
+    }
+
+    /**
+     * @return the client's proof-of-scrub summary as one JSON object.
+     */
+    String proofJson(final ListScrubber.Tally tally, final byte[] inputDigest, final long nowMs)
+    {
+        final StringBuilder json = new StringBuilder(512)
+            .append("{\"server\":\"").append(ask.host).append(':').append(ask.port)
+            .append("\",\"time\":\"").append(Instant.ofEpochMilli(nowMs))
+            .append("\",\"input\":\"").append(inName.replace("\\", "\\\\").replace("\"", "\\\""))
+            .append("\",\"inputSha256\":\"").append(ScrubProof.hex(inputDigest))
+            .append("\",\"brand\":").append(ask.brand)
+            .append(",\"channel\":\"").append(ask.channel)
+            .append("\",\"recipientType\":\"").append(ask.type)
+            .append("\",\"kind\":\"").append(ask.kind)
+            .append("\",\"rows\":").append(tally.rows)
+            .append(",\"byReason\":{");
+        boolean first = true;
+        for (final Map.Entry<Reason, Long> entry : tally.byReason.entrySet())
+        {
+            json.append(first ? "\"" : ",\"").append(entry.getKey().name()).append("\":").append(entry.getValue());
+            first = false;
+        }
+        return json.append("},\"firstDecisionId\":\"").append(FoundReceipt.idText(tally.firstId))
+            .append("\",\"lastDecisionId\":\"").append(FoundReceipt.idText(tally.lastId))
+            .append("\"}").toString();
     }
 
     private String readLine(final BoundedLineReader in) throws IOException

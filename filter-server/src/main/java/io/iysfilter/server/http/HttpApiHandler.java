@@ -166,7 +166,9 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
      */
     private String elsewhere(final String path)
     {
-        final boolean admin = "/metrics".equals(path) || "/v1/brands".equals(path);
+        // the admin routes: keep in step with HttpAuthHandler.roleOf, which gives them the admin role
+        final boolean admin = "/metrics".equals(path) || "/v1/brands".equals(path) ||
+            ReceiptsHttpHandler.serves(path);
         final boolean health = "/health".equals(path) || path.startsWith("/health/");
         if (surface == HttpEndpoint.Surface.SERVICE && admin)
         {
@@ -174,8 +176,8 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         }
         if (surface == HttpEndpoint.Surface.ADMIN && !admin && !health)
         {
-            return "this is the admin listener: /metrics, /v1/brands, /health, /health/live and /health/ready; the " +
-                "API is on the HTTP port";
+            return "this is the admin listener: /metrics, /v1/brands, /v1/receipts, /health, /health/live and " +
+                "/health/ready; the API is on the HTTP port";
         }
         return null;
     }

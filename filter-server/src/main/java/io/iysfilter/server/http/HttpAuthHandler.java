@@ -99,7 +99,7 @@ final class HttpAuthHandler extends ChannelInboundHandlerAdapter
             case "/v1/optouts" -> Role.OPTOUT;
             case ReconcileHttpHandler.PATH -> Role.RECONCILE;
             case "/v1/brands", "/metrics", "/health/ready" -> Role.ADMIN;
-            default -> null;
+            default -> ReceiptsHttpHandler.serves(path) ? Role.ADMIN : null;
         };
     }
 

@@ -4,11 +4,16 @@ import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.Decider;
 import io.iysfilter.server.decision.DecisionRecorder;
 import io.iysfilter.server.index.ConsentStore;
+import io.iysfilter.server.index.IndexKey;
+import io.iysfilter.server.index.RecipientProtection;
 import io.iysfilter.server.iys.FeedService;
 import io.iysfilter.server.iys.ReconcileService;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServiceMetrics;
 import io.iysfilter.server.optout.OptOuts;
+import io.iysfilter.server.receipts.JournalReceiptSource;
+import io.iysfilter.server.receipts.ReceiptSearch;
+import io.iysfilter.server.receipts.ScrubProofs;
 import io.iysfilter.server.security.Authenticator;
 import io.iysfilter.server.security.ScrubRates;
 import io.netty.channel.ChannelPipeline;
@@ -16,6 +21,8 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.concurrent.Executor;
 
 /**
@@ -26,8 +33,9 @@ import java.util.concurrent.Executor;
  * handler's failure with 500. The streamed requests ({@code /v1/scrub}, {@code /v1/reconcile}) sit before the
  * aggregator, every other request is read whole, up to {@link #MAX_REQUEST_LENGTH} bytes.
  * <p>
- * The admin routes ({@code /metrics}, {@code /v1/brands}, {@code /health/ready}'s details) are served on the HTTP
- * port unless an admin listener is set ({@code admin-port}); then each listener mounts its own {@link Surface}.
+ * The admin routes ({@code /metrics}, {@code /v1/brands}, {@code /v1/receipts}, {@code /health/ready}'s details)
+ * are served on the HTTP port unless an admin listener is set ({@code admin-port}); then each listener mounts its own
+ * {@link Surface}.
  */
 public final class HttpEndpoint
 {
@@ -43,7 +51,10 @@ public final class HttpEndpoint
          * bare readiness ({@code /health/ready}, its status without the details); the admin routes answer 404.
          */
         SERVICE,
-        /** The admin listener: {@code /metrics}, {@code /v1/brands} and {@code /health*} with details; no API. */
+        /**
+         * The admin listener: {@code /metrics}, {@code /v1/brands}, {@code /v1/receipts} and {@code /health*} with
+         * details; no API.
+         */
         ADMIN
     }
 
@@ -67,6 +78,8 @@ public final class HttpEndpoint
     private final Authenticator auth;
     private final ScrubRates scrubRates;
     private final DecisionRecorder recorder;
+    private ReceiptSearch receiptSearch;
+    private ScrubProofs scrubProofs;
 
     /**
      * @param filter          the rules.
@@ -111,6 +124,38 @@ public final class HttpEndpoint
     }
 
     /**
+     * Serve the receipts' admin routes ({@code /v1/receipts}) and file a proof-of-scrub for each {@code /v1/scrub}
+     * run; without this call (the receipts off) those routes answer 404 and runs are not filed. Call before the
+     * first connection is mounted.
+     *
+     * @param search the search over the journal.
+     * @param proofs the proof-of-scrub files.
+     * @return this.
+     */
+    public HttpEndpoint receipts(final ReceiptSearch search, final ScrubProofs proofs)
+    {
+        this.receiptSearch = search;
+        this.scrubProofs = proofs;
+        return this;
+    }
+
+    /**
+     * {@link #receipts(ReceiptSearch, ScrubProofs)} over the journal in a receipts directory, its recipients keyed
+     * with the data directory's index key.
+     *
+     * @param receiptsDirectory the receipts directory ({@code receipts-dir}).
+     * @param key               the data directory's index key.
+     * @return this.
+     * @throws IOException when the directory cannot be read.
+     */
+    public HttpEndpoint receipts(final Path receiptsDirectory, final IndexKey key) throws IOException
+    {
+        final JournalReceiptSource journal = JournalReceiptSource.open(receiptsDirectory);
+        return receipts(new ReceiptSearch(journal, RecipientProtection.of(key)::protect),
+            new ScrubProofs(receiptsDirectory, journal));
+    }
+
+    /**
      * Add one connection's handlers.
      *
      * @param pipeline the connection's pipeline.
@@ -145,11 +190,15 @@ public final class HttpEndpoint
         if (surface != Surface.ADMIN)
         {
             pipeline.addLast("scrub", new ScrubHttpHandler(new Decider(filter, store.newLookup(), recorder), counters,
-                identity, scrubRates, settings.requestTimeoutMs()));
+                identity, scrubRates, settings.requestTimeoutMs()).proofs(scrubProofs, workers));
             pipeline.addLast("reconcile", new ReconcileHttpHandler(reconciliations, workers, settings.maxBodyBytes(),
                 counters));
         }
         pipeline.addLast("aggregator", new HttpObjectAggregator(MAX_REQUEST_LENGTH, true));
+        if (surface != Surface.SERVICE)
+        {
+            pipeline.addLast("receipts", new ReceiptsHttpHandler(receiptSearch, scrubProofs, workers, counters));
+        }
         pipeline.addLast("api", new HttpApiHandler(new Decider(filter, store.newLookup(), recorder), store, feed,
             optOuts, counters, metrics, optOutGate, identity, surface));
         pipeline.addLast("errors", guard.errors());

@@ -11,6 +11,9 @@ import io.iysfilter.server.iys.CsvLine;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServerCounters.Endpoint;
 import io.iysfilter.server.metrics.ServerCounters.RequestType;
+import io.iysfilter.server.receipts.FoundReceipt;
+import io.iysfilter.server.receipts.ScrubProofs;
+import io.iysfilter.server.receipts.ScrubRun;
 import io.iysfilter.server.security.ClientStats;
 import io.iysfilter.server.security.RowRate;
 import io.iysfilter.server.security.ScrubRates;
@@ -39,6 +42,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -56,12 +60,19 @@ import java.util.concurrent.TimeUnit;
  * reading for as long as they are ahead, so the rows beyond the rate wait in the client's socket and TCP slows its
  * upload. Nothing is refused. One pause lasts at most half the request timeout (the guard closes a streamed body
  * that pauses longer); the debt it leaves is charged to the next read.
+ * <p>
+ * Proof-of-scrub, with the receipts on ({@link #proofs}): the response's headers wait for the first read's rows, so
+ * that they carry the run id in {@value #RUN_HEADER} (the run's first decision id; {@code 0000000000000000} when none
+ * of those rows was recorded, and then the run is not filed); the body is digested (SHA-256) as received, the rows
+ * counted by reason, and at the end the summary is filed by {@link ScrubProofs} (docs/RECEIPTS.md).
  */
 final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
 {
     static final String PATH = "/v1/scrub";
     static final int MAX_LINE_LENGTH = 4096;
     private static final String CSV = "text/csv; charset=utf-8";
+    /** The response header naming the run id. */
+    static final String RUN_HEADER = "X-Iys-Scrub-Run";
 
     private final Decider decider;
     private final ServerCounters counters;
@@ -86,6 +97,12 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
     private RecipientType type;
     private MessageKind kind;
     private int column;
+    private ScrubProofs proofs;
+    private Executor workers;
+    private ScrubRun run;
+    private HttpResponse head;
+    private ByteBuf held;
+    private long runId;
 
     ScrubHttpHandler(final Decider decider, final ServerCounters counters)
     {
@@ -100,6 +117,20 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
         this.identity = identity;
         this.rates = rates;
         this.maxPauseNs = TimeUnit.MILLISECONDS.toNanos(Math.max(1, requestTimeoutMs / 2));
+    }
+
+    /**
+     * File a proof-of-scrub for every run.
+     *
+     * @param proofs  the files, or null (receipts off).
+     * @param workers where they are written.
+     * @return this.
+     */
+    ScrubHttpHandler proofs(final ScrubProofs proofs, final Executor workers)
+    {
+        this.proofs = proofs;
+        this.workers = workers;
+        return this;
     }
 
     @Override
@@ -170,7 +201,61 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
         {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
-        ctx.write(response);
+        if (proofs == null)
+        {
+            run = null;
+            ctx.write(response);
+            return;
+        }
+        run = new ScrubRun(Decider.partyName(identity.client() != null ? identity.client().id() : null,
+            identity.address()), System.currentTimeMillis());
+        head = response;
+    }
+
+    /**
+     * Send the response's headers, held back for the run id, once the first rows are decided.
+     */
+    private void sendHead(final ChannelHandlerContext ctx)
+    {
+        if (head != null)
+        {
+            runId = run.runId();
+            head.headers().set(RUN_HEADER, FoundReceipt.idText(runId));
+            ctx.write(head);
+            head = null;
+            if (held != null)
+            {
+                ctx.write(new DefaultHttpContent(held));
+                held = null;
+            }
+        }
+    }
+
+    private void hold(final ByteBuf out)
+    {
+        if (!out.isReadable())
+        {
+            out.release();
+        }
+        else if (held == null)
+        {
+            held = out;
+        }
+        else
+        {
+            held.writeBytes(out);
+            out.release();
+        }
+    }
+
+    @Override
+    public void handlerRemoved(final ChannelHandlerContext ctx)
+    {
+        if (held != null)
+        {
+            held.release();
+            held = null;
+        }
     }
 
     /**
@@ -203,6 +288,10 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
         if (!discarding)
         {
             final ByteBuf in = content.content();
+            if (run != null && in.isReadable())
+            {
+                run.onBody(in.nioBuffer());
+            }
             final ByteBuf out = ctx.alloc().buffer(Math.max(256, in.readableBytes() * 2));
             final long nowMs = System.currentTimeMillis();
             while (in.isReadable())
@@ -225,19 +314,41 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
             {
                 endLine(out, nowMs);
             }
-            if (out.isReadable())
+            if (run != null && head != null && run.rows() == 0 && !(content instanceof LastHttpContent))
             {
-                ctx.write(new DefaultHttpContent(out));
+                // no row yet to name the run (a read of part of a line, or of the header line alone): hold the
+                // answer, at most the echoed header line, until one is
+                hold(out);
             }
             else
             {
-                out.release();
+                if (run != null)
+                {
+                    sendHead(ctx);
+                }
+                if (out.isReadable())
+                {
+                    ctx.write(new DefaultHttpContent(out));
+                }
+                else
+                {
+                    out.release();
+                }
             }
             throttle(ctx);
         }
         if (content instanceof LastHttpContent)
         {
             active = false;
+            if (!discarding && run != null)
+            {
+                sendHead(ctx);
+                if (runId != 0)
+                {
+                    proofs.complete(run.finish(System.currentTimeMillis()), workers);
+                }
+                run = null;
+            }
             if (!discarding)
             {
                 ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
@@ -278,6 +389,10 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
                 decider.decide(brandCode, brand, channel, type, kind, fields[column - 1], nowMs);
         }
         counters.onDecision(Endpoint.HTTP, reason);
+        if (run != null)
+        {
+            run.onRow(decider.lastDecisionId(), reason);
+        }
         if (stats != null)
         {
             stats.onDecision(reason.allows());

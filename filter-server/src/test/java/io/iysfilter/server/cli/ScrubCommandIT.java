@@ -2,6 +2,7 @@ package io.iysfilter.server.cli;
 
 import io.iysfilter.server.FilterServer;
 import io.iysfilter.server.Fixtures;
+import io.iysfilter.server.receipts.ScrubProof;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -15,6 +16,7 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -126,6 +128,42 @@ class ScrubCommandIT
         {
             assertEquals(1, files.count(), "only the input is there");
         }
+    }
+
+    @Test
+    void shouldWriteTheProofOfTheRunWithTheInputsDigestAndTheCountsByReason() throws Exception
+    {
+        final Path in = list(600, false);
+        final Path proof = work.resolve("proof.json");
+        final Result result = scrub("--brand", "600001", "--channel", "MESAJ", "--in", in.toString(),
+            "--column", "2", "--preview", "--batch-size", "7", "--proof", proof.toString());
+        assertEquals(0, result.exit, result.err);
+        final String json = Files.readString(proof).strip();
+        final String digest = ScrubProof.hex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(in)));
+        assertTrue(json.contains("\"inputSha256\":\"" + digest + "\""), json);
+        assertTrue(json.contains("\"server\":\"127.0.0.1:" + server.binaryPort() + "\""), json);
+        assertTrue(json.contains("\"rows\":600,"), json);
+        // the same counts as the rows' reasons (list(): a sixth each of CONSENT twice, REJECTED, NO_CONSENT, and
+        // INVALID_RECIPIENT twice), in the reasons' order
+        assertTrue(json.contains("\"byReason\":{\"CONSENT\":200,\"REJECTED\":100,\"NO_CONSENT\":100," +
+            "\"INVALID_RECIPIENT\":200}"), json);
+        // this server records nothing (receipts off, the test context's default): no decision ids to name
+        assertTrue(json.contains("\"firstDecisionId\":\"0000000000000000\",\"lastDecisionId\":\"" +
+            "0000000000000000\""), json);
+    }
+
+    @Test
+    void shouldTakeTheSmallestAndGreatestDecisionIdsRecordedWhateverTheirOrder()
+    {
+        final ListScrubber.Tally tally = new ListScrubber.Tally();
+        tally.onDecisionId(0);
+        tally.onDecisionId(0x0002_0000_0000_0005L);
+        tally.onDecisionId(0x0002_0000_0000_0003L);
+        tally.onDecisionId(0);
+        tally.onDecisionId(0x0002_0000_0000_0009L);
+        tally.onDecisionId(0x0002_0000_0000_0007L);
+        assertEquals(0x0002_0000_0000_0003L, tally.firstId);
+        assertEquals(0x0002_0000_0000_0009L, tally.lastId);
     }
 
     @Test

@@ -66,6 +66,13 @@ class AdminListenerIT
         assertEquals(404, moved.statusCode());
         assertTrue(moved.body().contains("admin listener"), moved.body());
         assertEquals(404, get(server.httpPort(), "/v1/brands").statusCode());
+        final String receipts = "/v1/receipts?brand=" + Fixtures.BRAND + "&recipient=%2B905321111111";
+        final HttpResponse<String> movedReceipts = get(server.httpPort(), receipts);
+        assertEquals(404, movedReceipts.statusCode());
+        assertTrue(movedReceipts.body().contains("admin listener"), movedReceipts.body());
+        final HttpResponse<String> here = get(admin, receipts);
+        assertEquals(404, here.statusCode(), "served here, and the receipts are off in this server");
+        assertTrue(here.body().contains("receipts are off"), here.body());
     }
 
     @Test

@@ -1,0 +1,304 @@
+package io.iysfilter.server.http;
+
+import io.iysfilter.server.metrics.ServerCounters;
+import io.iysfilter.server.receipts.FoundReceipt;
+import io.iysfilter.server.receipts.ReceiptQuery;
+import io.iysfilter.server.receipts.ReceiptResults;
+import io.iysfilter.server.receipts.ReceiptSearch;
+import io.iysfilter.server.receipts.ScrubProofs;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.ReferenceCountUtil;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * The receipts' admin routes (docs/RECEIPTS.md), on the admin surface (the HTTP port without an admin listener):
+ * <ul>
+ *   <li>{@code GET /v1/receipts?brand=&recipient=[&from=&to=][&format=json|csv][&limit=]}: the brand's receipts of
+ *   the recipient, JSON by default, with each day's digest; at most {@code limit} (default
+ *   {@value #DEFAULT_LIMIT}, at most {@value #MAX_LIMIT}), and 422 {@code too_many_results} past it;</li>
+ *   <li>{@code GET /v1/receipts/scrubs/<run id>}: a {@code /v1/scrub} run's proof-of-scrub summary.</li>
+ * </ul>
+ * The journal is read on a worker thread, never on the event loop. Every bad parameter is a 400 naming it; 404 when
+ * the receipts are off.
+ */
+final class ReceiptsHttpHandler extends ChannelInboundHandlerAdapter
+{
+    /** The search route. */
+    static final String PATH = "/v1/receipts";
+    /** The proof-of-scrub route's prefix, followed by the run id. */
+    static final String SCRUBS_PATH = "/v1/receipts/scrubs/";
+    /** Receipts answered when {@code limit} is not given. */
+    static final int DEFAULT_LIMIT = 1_000;
+    /** The largest {@code limit}. */
+    static final int MAX_LIMIT = 10_000;
+    /** Unprocessable Content: more receipts match than the limit. */
+    static final int TOO_MANY = 422;
+    private static final String JSON = "application/json; charset=utf-8";
+    private static final String CSV = "text/csv; charset=utf-8";
+    private static final Set<String> PARAMETERS = Set.of("brand", "recipient", "from", "to", "format", "limit");
+
+    private final ReceiptSearch search;
+    private final ScrubProofs proofs;
+    private final Executor workers;
+    private final ServerCounters counters;
+
+    /**
+     * @param search   the search, or null when the receipts are off.
+     * @param proofs   the proof-of-scrub files, or null.
+     * @param workers  where the journal is read.
+     * @param counters counts bad requests.
+     */
+    ReceiptsHttpHandler(final ReceiptSearch search, final ScrubProofs proofs, final Executor workers,
+        final ServerCounters counters)
+    {
+        this.search = search;
+        this.proofs = proofs;
+        this.workers = workers;
+        this.counters = counters;
+    }
+
+    /**
+     * @param path a request's path.
+     * @return whether it is one of these routes.
+     */
+    static boolean serves(final String path)
+    {
+        return PATH.equals(path) || path.startsWith(PATH + "/");
+    }
+
+    @Override
+    public void channelRead(final ChannelHandlerContext ctx, final Object msg)
+    {
+        if (!(msg instanceof FullHttpRequest request) || !request.decoderResult().isSuccess())
+        {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        final QueryStringDecoder query = new QueryStringDecoder(request.uri());
+        final String path = query.path();
+        if (!serves(path))
+        {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        final boolean keepAlive = HttpUtil.isKeepAlive(request);
+        final HttpMethod method = request.method();
+        ReferenceCountUtil.release(msg);
+        if (!HttpMethod.GET.equals(method))
+        {
+            respond(ctx, keepAlive, HttpResponseStatus.METHOD_NOT_ALLOWED, JSON,
+                Json.error("method_not_allowed", "receipts take GET: method=" + method));
+            return;
+        }
+        if (search == null || proofs == null)
+        {
+            respond(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, JSON,
+                Json.error("not_found", "the receipts are off on this server (setting receipts)"));
+            return;
+        }
+        if (path.startsWith(SCRUBS_PATH))
+        {
+            scrub(ctx, keepAlive, path.substring(SCRUBS_PATH.length()));
+        }
+        else if (PATH.equals(path))
+        {
+            find(ctx, keepAlive, query.parameters());
+        }
+        else
+        {
+            respond(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, JSON, Json.error("not_found", "no such path: " +
+                path + " (expected: " + PATH + " or " + SCRUBS_PATH + "<run id>)"));
+        }
+    }
+
+    private void scrub(final ChannelHandlerContext ctx, final boolean keepAlive, final String idText)
+    {
+        final long runId;
+        try
+        {
+            runId = FoundReceipt.parseId(idText);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            respond(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, JSON, Json.error("bad_request",
+                "run id: " + ex.getMessage()));
+            return;
+        }
+        offload(ctx, keepAlive, () ->
+        {
+            final String json = proofs.read(runId);
+            return json == null ? new Answer(HttpResponseStatus.NOT_FOUND, JSON, Json.error("not_found",
+                "no proof-of-scrub for run " + idText + " in the days kept")) :
+                new Answer(HttpResponseStatus.OK, JSON, json);
+        });
+    }
+
+    private void find(final ChannelHandlerContext ctx, final boolean keepAlive,
+        final Map<String, List<String>> parameters)
+    {
+        final ReceiptQuery query;
+        final boolean csv;
+        final int limit;
+        try
+        {
+            for (final Map.Entry<String, List<String>> parameter : parameters.entrySet())
+            {
+                if (!PARAMETERS.contains(parameter.getKey()))
+                {
+                    throw new IllegalArgumentException(parameter.getKey() + ": not a parameter of " + PATH +
+                        " (expected: brand, recipient, from, to, format, limit)");
+                }
+                if (parameter.getValue().size() > 1)
+                {
+                    throw new IllegalArgumentException(parameter.getKey() + ": given more than once");
+                }
+            }
+            final String brandText = DecisionParameters.first(parameters, "brand");
+            final long brand = brandText == null ? -1 : DecisionParameters.parseCode(brandText);
+            if (brand <= 0 || brand > 0xFFFF_FFFFL)
+            {
+                throw new IllegalArgumentException("brand: " + (brandText == null ? "missing" : "'" + brandText +
+                    "'") + " (expected: an İYS brand code)");
+            }
+            final String format = DecisionParameters.first(parameters, "format");
+            if (format != null && !"json".equals(format) && !"csv".equals(format))
+            {
+                throw new IllegalArgumentException("format: '" + format + "' (expected: json or csv)");
+            }
+            csv = "csv".equals(format);
+            final String limitText = DecisionParameters.first(parameters, "limit");
+            final long parsedLimit = limitText == null ? DEFAULT_LIMIT : DecisionParameters.parseCode(limitText);
+            if (parsedLimit < 1 || parsedLimit > MAX_LIMIT)
+            {
+                throw new IllegalArgumentException("limit: '" + limitText + "' (expected: 1.." + MAX_LIMIT + ")");
+            }
+            limit = (int)parsedLimit;
+            query = new ReceiptQuery(brand, DecisionParameters.first(parameters, "recipient"),
+                ReceiptQuery.parseBound("from", DecisionParameters.first(parameters, "from"), false),
+                ReceiptQuery.parseBound("to", DecisionParameters.first(parameters, "to"), true));
+            final String problem = query.problem();
+            if (problem != null)
+            {
+                throw new IllegalArgumentException(problem);
+            }
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            respond(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, JSON, Json.error("bad_request", ex.getMessage()));
+            return;
+        }
+        offload(ctx, keepAlive, () ->
+        {
+            final List<FoundReceipt> found = new ArrayList<>();
+            final List<ReceiptSearch.DaySearched> days;
+            try
+            {
+                days = search.search(query, receipt -> found.add(receipt) && found.size() <= limit);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                return new Answer(HttpResponseStatus.BAD_REQUEST, JSON, Json.error("bad_request", ex.getMessage()));
+            }
+            if (found.size() > limit)
+            {
+                return new Answer(HttpResponseStatus.valueOf(TOO_MANY), JSON, Json.error("too_many_results",
+                    "more than " + limit + " receipts match: narrow the range with from and to, or raise limit (at " +
+                    "most " + MAX_LIMIT + ")"));
+            }
+            final ReceiptResults results = new ReceiptResults(query, found, days);
+            return csv ? new Answer(HttpResponseStatus.OK, CSV, results.csv()) :
+                new Answer(HttpResponseStatus.OK, JSON, results.json());
+        });
+    }
+
+    /**
+     * Work that reads the journal, and its answer.
+     */
+    @FunctionalInterface
+    private interface Work
+    {
+        Answer run() throws Exception;
+    }
+
+    /**
+     * An answer.
+     */
+    private record Answer(HttpResponseStatus status, String contentType, String body)
+    {
+    }
+
+    private void offload(final ChannelHandlerContext ctx, final boolean keepAlive, final Work work)
+    {
+        try
+        {
+            workers.execute(() ->
+            {
+                Answer answer;
+                try
+                {
+                    answer = work.run();
+                }
+                catch (final Throwable ex)
+                {
+                    answer = new Answer(HttpResponseStatus.INTERNAL_SERVER_ERROR, JSON, Json.error("internal_error",
+                        "the journal could not be read: " + ex));
+                }
+                final Answer sent = answer;
+                ctx.executor().execute(() -> respond(ctx, keepAlive, sent.status(), sent.contentType(), sent.body()));
+            });
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            respond(ctx, false, HttpResponseStatus.SERVICE_UNAVAILABLE, JSON, Json.error("shutting_down",
+                "the server is stopping"));
+        }
+    }
+
+    private void respond(
+        final ChannelHandlerContext ctx,
+        final boolean keepAlive,
+        final HttpResponseStatus status,
+        final String contentType,
+        final String body)
+    {
+        if (status.code() >= 400 && status.code() < 500)
+        {
+            counters.onHttpBadRequest();
+        }
+        final ByteBuf content = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
+        final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
+        response.headers()
+            .set(HttpHeaderNames.CONTENT_TYPE, contentType)
+            .setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
+        if (keepAlive)
+        {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            ctx.writeAndFlush(response, ctx.voidPromise());
+        }
+        else
+        {
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+}

@@ -1,0 +1,197 @@
+package io.iysfilter.server.http;
+
+import io.iysfilter.server.decision.Channel;
+import io.iysfilter.server.decision.Reason;
+import io.iysfilter.server.decision.RecipientType;
+import io.iysfilter.server.metrics.ServerCounters;
+import io.iysfilter.server.receipts.FoundReceipt;
+import io.iysfilter.server.receipts.MemoryReceipts;
+import io.iysfilter.server.receipts.ReceiptSearch;
+import io.iysfilter.server.receipts.ScrubProofs;
+import io.iysfilter.server.receipts.ScrubRun;
+import io.iysfilter.server.security.Authenticator;
+import io.iysfilter.server.security.BearerTokens;
+import io.iysfilter.server.security.ClientCounters;
+import io.iysfilter.server.security.Role;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code GET /v1/receipts} and {@code /v1/receipts/scrubs/<run id>} behind the authorisation handler, as
+ * {@link HttpEndpoint} mounts them: admin only (401 without a client, 403 for a client without the role), JSON by
+ * default and CSV on request, the result limit with its own error, and a 400 naming each bad parameter.
+ */
+class ReceiptsHttpHandlerTest
+{
+    private static final long BRAND = 600001;
+    private static final String PHONE = "%2B905321111111";
+    private static final long T0 = Instant.parse("2026-11-29T10:00:00Z").toEpochMilli();
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private final String adminToken = BearerTokens.generate(RANDOM);
+    private final String checkerToken = BearerTokens.generate(RANDOM);
+
+    @TempDir
+    Path dir;
+
+    private Authenticator auth;
+    private final MemoryReceipts journal = new MemoryReceipts(MemoryReceipts.FAKE_PROTECTION);
+    private ScrubProofs proofs;
+    private long first;
+    private long second;
+
+    @BeforeEach
+    void setUp() throws Exception
+    {
+        final Path clients = dir.resolve("clients.conf");
+        Files.writeString(clients, "[ops]\nroles = admin\nbrands = *\ntoken = " + BearerTokens.hash(adminToken) +
+            "\n\n[sender]\nroles = check, scrub\nbrands = " + BRAND + "\ntoken = " + BearerTokens.hash(checkerToken) +
+            "\n");
+        auth = Authenticator.load(clients, 1_000, new ClientCounters());
+        first = journal.add(T0, BRAND, Channel.MESAJ, RecipientType.BIREYSEL, "+905321111111", Reason.CONSENT, 1);
+        journal.add(T0 + 1, BRAND, Channel.MESAJ, RecipientType.BIREYSEL, "+905322222222", Reason.CONSENT, 1);
+        second = journal.add(T0 + FoundReceipt.DAY_MS, BRAND, Channel.ARAMA, RecipientType.TACIR, "+905321111111",
+            Reason.NO_CONSENT, 2);
+        proofs = new ScrubProofs(dir.resolve("receipts"), journal);
+    }
+
+    @AfterEach
+    void tearDown()
+    {
+        auth.close();
+    }
+
+    private Response get(final String target, final String token)
+    {
+        final EmbeddedChannel channel = new EmbeddedChannel();
+        final ServerCounters counters = new ServerCounters();
+        channel.pipeline().addLast("http", new HttpServerCodec());
+        channel.pipeline().addLast("auth", new HttpAuthHandler(auth, new RequestIdentity(), counters));
+        channel.pipeline().addLast("aggregator", new HttpObjectAggregator(HttpEndpoint.MAX_REQUEST_LENGTH, true));
+        channel.pipeline().addLast("receipts", new ReceiptsHttpHandler(new ReceiptSearch(journal,
+            MemoryReceipts.FAKE_PROTECTION), proofs, Runnable::run, counters));
+        channel.writeInbound(Unpooled.copiedBuffer("GET " + target + " HTTP/1.1\r\nHost: localhost\r\n" +
+            (token == null ? "" : "Authorization: Bearer " + token + "\r\n") + "\r\n", StandardCharsets.US_ASCII));
+        channel.runPendingTasks();
+        final StringBuilder text = new StringBuilder();
+        ByteBuf out;
+        while ((out = channel.readOutbound()) != null)
+        {
+            text.append(out.toString(StandardCharsets.UTF_8));
+            out.release();
+        }
+        channel.finishAndReleaseAll();
+        final String response = text.toString();
+        final int headEnd = response.indexOf("\r\n\r\n");
+        assertTrue(headEnd > 0, response);
+        return new Response(Integer.parseInt(response.substring(9, 12)), response.substring(0, headEnd),
+            response.substring(headEnd + 4));
+    }
+
+    private record Response(int status, String head, String body)
+    {
+    }
+
+    @Test
+    void shouldAnswerOnlyTheAdminRole()
+    {
+        final String target = "/v1/receipts?brand=" + BRAND + "&recipient=" + PHONE;
+        assertEquals(401, get(target, null).status());
+        assertEquals(401, get(target, BearerTokens.generate(RANDOM)).status());
+        final Response forbidden = get(target, checkerToken);
+        assertEquals(403, forbidden.status());
+        assertTrue(forbidden.body().contains("lacks the admin role"), forbidden.body());
+        assertEquals(403, get("/v1/receipts/scrubs/0001000000000001", checkerToken).status());
+        assertEquals(200, get(target, adminToken).status());
+        assertEquals(Role.ADMIN, HttpAuthHandler.roleOf("/v1/receipts"));
+        assertEquals(Role.ADMIN, HttpAuthHandler.roleOf("/v1/receipts/scrubs/0001000000000001"));
+    }
+
+    @Test
+    void shouldAnswerTheRecipientsReceiptsAsJsonByDefaultAndCsvOnRequest()
+    {
+        final Response json = get("/v1/receipts?brand=" + BRAND + "&recipient=" + PHONE, adminToken);
+        assertEquals(200, json.status(), json.body());
+        assertTrue(json.head().contains("application/json"), json.head());
+        assertTrue(json.body().contains("\"count\":2"), json.body());
+        assertTrue(json.body().contains("\"decisionId\":\"" + FoundReceipt.idText(first) + "\""), json.body());
+        assertTrue(json.body().contains("\"decisionId\":\"" + FoundReceipt.idText(second) + "\""), json.body());
+        assertTrue(json.body().contains("\"days\":[{\"day\":\"2026-11-29\""), json.body());
+
+        final Response csv = get("/v1/receipts?brand=" + BRAND + "&recipient=" + PHONE +
+            "&from=2026-11-30&to=2026-11-30&format=csv", adminToken);
+        assertEquals(200, csv.status(), csv.body());
+        assertTrue(csv.head().contains("text/csv"), csv.head());
+        final String[] lines = csv.body().split("\n");
+        assertEquals(2, lines.length, csv.body());
+        assertEquals(io.iysfilter.server.receipts.ReceiptResults.CSV_HEADER, lines[0]);
+        assertTrue(lines[1].startsWith(FoundReceipt.idText(second) + ",2026-11-30T10:00:00Z,2026-11-30,HTTP," +
+            "client:test2," + BRAND + ",ARAMA,TACIR,COMMERCIAL,DENY,NO_CONSENT,"), lines[1]);
+    }
+
+    @Test
+    void shouldRefusePastTheLimitWithAnErrorOfItsOwn()
+    {
+        final Response refused = get("/v1/receipts?brand=" + BRAND + "&recipient=" + PHONE + "&limit=1", adminToken);
+        assertEquals(ReceiptsHttpHandler.TOO_MANY, refused.status());
+        assertTrue(refused.body().contains("\"error\":\"too_many_results\""), refused.body());
+        assertEquals(200, get("/v1/receipts?brand=" + BRAND + "&recipient=" + PHONE + "&limit=2", adminToken)
+            .status());
+    }
+
+    @Test
+    void shouldAnswer400NamingEachBadParameter()
+    {
+        final String ok = "&recipient=" + PHONE;
+        final String[][] cases = {
+            {"/v1/receipts?recipient=" + PHONE, "brand: missing"},
+            {"/v1/receipts?brand=abc" + ok, "brand: 'abc'"},
+            {"/v1/receipts?brand=" + BRAND, "recipient: missing"},
+            {"/v1/receipts?brand=" + BRAND + "&recipient=nobody", "recipient: not a phone"},
+            {"/v1/receipts?brand=" + BRAND + ok + "&from=yesterday", "from: 'yesterday'"},
+            {"/v1/receipts?brand=" + BRAND + ok + "&to=2026-13-01", "to: '2026-13-01'"},
+            {"/v1/receipts?brand=" + BRAND + ok + "&from=2026-11-30&to=2026-11-29", "from must be before to"},
+            {"/v1/receipts?brand=" + BRAND + ok + "&format=xml", "format: 'xml'"},
+            {"/v1/receipts?brand=" + BRAND + ok + "&limit=0", "limit: '0'"},
+            {"/v1/receipts?brand=" + BRAND + ok + "&limit=10001", "limit: '10001'"},
+            {"/v1/receipts?brand=" + BRAND + ok + "&channel=MESAJ", "channel: not a parameter"},
+            {"/v1/receipts?brand=" + BRAND + ok + "&format=csv&format=json", "format: given more than once"},
+            {"/v1/receipts/scrubs/xyz", "run id:"},
+        };
+        for (final String[] c : cases)
+        {
+            final Response response = get(c[0], adminToken);
+            assertEquals(400, response.status(), c[0] + " " + response.body());
+            assertTrue(response.body().contains("\"error\":\"bad_request\"") && response.body().contains(c[1]),
+                c[0] + " " + response.body());
+        }
+    }
+
+    @Test
+    void shouldServeAFiledScrubRunAndSay404ForAnother() throws Exception
+    {
+        final ScrubRun run = new ScrubRun("client:sender", T0);
+        run.onRow(first, Reason.CONSENT);
+        proofs.complete(run.finish(T0), Runnable::run).get(10, TimeUnit.SECONDS);
+        final Response filed = get("/v1/receipts/scrubs/" + FoundReceipt.idText(first), adminToken);
+        assertEquals(200, filed.status(), filed.body());
+        assertTrue(filed.body().contains("\"runId\":\"" + FoundReceipt.idText(first) + "\""), filed.body());
+        assertEquals(404, get("/v1/receipts/scrubs/00010000000000ff", adminToken).status());
+    }
+}

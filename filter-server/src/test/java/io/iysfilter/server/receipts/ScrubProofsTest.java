@@ -1,0 +1,94 @@
+package io.iysfilter.server.receipts;
+
+import io.iysfilter.server.decision.Channel;
+import io.iysfilter.server.decision.Reason;
+import io.iysfilter.server.decision.RecipientType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A scrub run's proof: the input digest is the SHA-256 of the body as received however it was split, the counts are
+ * the rows' reasons, the first and last ids are the run's recorded ones, and the summary is filed durably under the
+ * day with the chain head that covers the last decision, and read back with the root once the day is closed.
+ */
+class ScrubProofsTest
+{
+    private static final long NOW = Instant.parse("2026-11-30T10:00:00Z").toEpochMilli();
+
+    @TempDir
+    Path dir;
+
+    private final MemoryReceipts journal = new MemoryReceipts(MemoryReceipts.FAKE_PROTECTION);
+
+    @Test
+    void shouldSumARunAndFileItWithTheHeadThatCoversItsLastDecision() throws Exception
+    {
+        final byte[] body = "+905321111111\n+905322222222\nbad\n+905323333333\n".getBytes(StandardCharsets.UTF_8);
+        final ScrubRun run = new ScrubRun("client:acme", NOW);
+        run.onBody(ByteBuffer.wrap(body, 0, 10));
+        run.onBody(ByteBuffer.wrap(body, 10, body.length - 10));
+        final long first = journal.add(NOW, 1, Channel.MESAJ, RecipientType.BIREYSEL, "+905321111111",
+            Reason.CONSENT, 1);
+        run.onRow(first, Reason.CONSENT);
+        final long second = journal.add(NOW, 1, Channel.MESAJ, RecipientType.BIREYSEL, "+905322222222",
+            Reason.REJECTED, 1);
+        run.onRow(second, Reason.REJECTED);
+        run.onRow(0, Reason.INVALID_RECIPIENT);
+        final long last = journal.add(NOW, 1, Channel.MESAJ, RecipientType.BIREYSEL, "+905323333333",
+            Reason.CONSENT, 1);
+        run.onRow(last, Reason.CONSENT);
+        assertEquals(first, run.runId());
+
+        final ScrubProof proof = run.finish(NOW + 1_000);
+        assertEquals(4, proof.rows());
+        assertEquals(Map.of("CONSENT", 2L, "REJECTED", 1L, "INVALID_RECIPIENT", 1L), proof.byReason());
+        assertEquals(proof.rows(), proof.byReason().values().stream().mapToLong(Long::longValue).sum());
+        assertEquals(first, proof.firstId());
+        assertEquals(last, proof.lastId());
+        assertEquals(ScrubProof.hex(MessageDigest.getInstance("SHA-256").digest(body)), proof.inputDigest());
+
+        final ScrubProofs proofs = new ScrubProofs(dir, journal);
+        final ScrubProof filed = proofs.complete(proof, Runnable::run).get(10, TimeUnit.SECONDS);
+        final long day = Math.floorDiv(NOW, FoundReceipt.DAY_MS);
+        assertEquals(journal.digest(day).hex(), filed.chainHead());
+        assertEquals(last, filed.headCovers());
+        final Path file = dir.resolve("2026-11-30/scrubs/" + FoundReceipt.idText(first) + ".json");
+        assertEquals(ScrubProofs.file(dir, day, first), file);
+        final String json = Files.readString(file);
+        assertTrue(json.contains("\"runId\":\"" + FoundReceipt.idText(first) + "\""), json);
+        assertTrue(json.contains("\"client\":\"client:acme\""), json);
+        assertTrue(json.contains("\"inputSha256\":\"" + proof.inputDigest() + "\""), json);
+        assertTrue(json.contains("\"lastDecisionId\":\"" + FoundReceipt.idText(last) + "\""), json);
+        assertTrue(json.contains("\"chainHead\":\"" + journal.digest(day).hex() + "\""), json);
+
+        assertTrue(proofs.read(first).contains("\"dayClosed\":false,\"dayRoot\":null"), proofs.read(first));
+        journal.close(day, "cd".repeat(32));
+        assertTrue(proofs.read(first).contains("\"dayClosed\":true,\"dayRoot\":\"" + "cd".repeat(32) + "\""),
+            proofs.read(first));
+        assertNull(proofs.read(first + 1000), "no such run");
+        assertEquals(1, proofs.written());
+    }
+
+    @Test
+    void shouldNotFileARunWithoutARecordedDecision() throws Exception
+    {
+        final ScrubRun run = new ScrubRun("peer:127.0.0.1", NOW);
+        run.onRow(0, Reason.INVALID_RECIPIENT);
+        final ScrubProofs proofs = new ScrubProofs(dir, journal);
+        assertNull(proofs.complete(run.finish(NOW), Runnable::run).get(10, TimeUnit.SECONDS));
+        assertEquals(0, proofs.written());
+    }
+}
