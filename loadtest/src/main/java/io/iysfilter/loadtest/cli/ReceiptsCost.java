@@ -105,8 +105,8 @@ final class ReceiptsCost implements Callable<Integer>
     private Path outDir = Path.of("loadtest-results/receipts");
 
     @Option(names = "--base-port", paramLabel = "P", description = "ports from P: receipts off binary P, HTTP P+1, " +
-        "RESP P+3; receipts on P+10, P+11, P+13 (default 17710)")
-    private long basePort = 17_710;
+        "RESP P+3; receipts on P+10, P+11, P+13 (default 0: free ports the system picks)")
+    private long basePort;
 
     @Option(names = "--pool", paramLabel = "K", description = "the Java rig's pre-generated requests (default " +
         "1000000)")
@@ -189,7 +189,7 @@ final class ReceiptsCost implements Callable<Integer>
         final long warmupMs = LoadTestCommand.seconds("warmup", warmup);
         final long durationMs = Math.max(1_000, LoadTestCommand.seconds("duration", duration));
         final int threads = (int)UsageException.inRange("io-threads", ioThreads, 1, 64);
-        final int port = (int)UsageException.inRange("base-port", basePort, 1, 65_500);
+        final int port = (int)UsageException.inRange("base-port", basePort, 0, 65_500);
         final Path dataDir = dataDirOption != null ? dataDirOption :
             Path.of("loadtest-data/" + workload.recipients() + "-" + workload.seed());
         Files.createDirectories(outDir);
@@ -279,11 +279,11 @@ final class ReceiptsCost implements Callable<Integer>
 
         Pair(final Path dataDir, final Workload workload, final int threads, final int port) throws Exception
         {
-            off = start(Side.OFF, dataDir, workload, threads, port);
+            off = start(Side.OFF, dataDir, workload, threads, port == 0 ? freePorts() : ports(port));
             Server started = null;
             try
             {
-                started = start(Side.ON, dataDir, workload, threads, port + 10);
+                started = start(Side.ON, dataDir, workload, threads, port == 0 ? freePorts() : ports(port + 10));
             }
             finally
             {
@@ -314,15 +314,46 @@ final class ReceiptsCost implements Callable<Integer>
         }
     }
 
-    private Server start(final Side side, final Path dataDir, final Workload workload, final int threads,
-        final int port) throws Exception
+    private static int[] ports(final int base)
     {
+        return new int[]{base, base + 1, base + 3};
+    }
+
+    private static int[] freePorts() throws IOException
+    {
+        final int[] ports = new int[3];
+        final java.net.ServerSocket[] held = new java.net.ServerSocket[3];
+        try
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                held[i] = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+                ports[i] = held[i].getLocalPort();
+            }
+        }
+        finally
+        {
+            for (final java.net.ServerSocket socket : held)
+            {
+                if (socket != null)
+                {
+                    socket.close();
+                }
+            }
+        }
+        return ports;
+    }
+
+    private Server start(final Side side, final Path dataDir, final Workload workload, final int threads,
+        final int[] ports) throws Exception
+    {
+        final int port = ports[0];
         final Path copy = outDir.resolve("data-" + side.name().toLowerCase(java.util.Locale.ROOT));
         deleteTree(copy);
         copyTree(dataDir, copy);
         final List<String> args = new ArrayList<>(List.of("--data-dir", copy.toString(), "--port",
-            Integer.toString(port), "--http-port", Integer.toString(port + 1), "--resp-port",
-            Integer.toString(port + 3), "--milter-port", "off", "--unbounded-brands", Workload.BRAND + "," +
+            Integer.toString(port), "--http-port", Integer.toString(ports[1]), "--resp-port",
+            Integer.toString(ports[2]), "--milter-port", "off", "--unbounded-brands", Workload.BRAND + "," +
             Workload.EMAIL_BRAND, "--io-threads", Integer.toString(threads), "--entries-per-map",
             Long.toString(Math.max(10_000, workload.recipients())), "--receipts", side == Side.ON ? "on" : "off"));
         if (side == Side.ON)
@@ -330,10 +361,10 @@ final class ReceiptsCost implements Callable<Integer>
             args.addAll(List.of("--receipts-policy", "deny"));
         }
         final Path log = outDir.resolve("server-" + side.name().toLowerCase(java.util.Locale.ROOT) + ".log");
-        final ServerProcess process = ServerProcess.start(args, port, port + 1, log);
-        out.printf("iys-filter (%s) pid %d on 127.0.0.1:%d (RESP %d), data %s, log %s%n", side.label,
-            process.pid(), port, port + 3, copy, log);
-        return new Server(side, process, port, port + 1, port + 3, copy);
+        final ServerProcess process = ServerProcess.start(args, port, ports[1], log);
+        out.printf("iys-filter (%s) pid %d on 127.0.0.1:%d (HTTP %d, RESP %d), data %s, log %s%n", side.label,
+            process.pid(), port, ports[1], ports[2], copy, log);
+        return new Server(side, process, port, ports[1], ports[2], copy);
     }
 
     /**
