@@ -51,13 +51,14 @@ final class LoadTestCommand implements Callable<Integer>
             .addSubcommand("max", new Max(out))
             .addSubcommand("compare-redis", new RedisComparison(out, err))
             .addSubcommand("abuse", new AbuseSoak(out))
-            .addSubcommand("bulk", new BulkRates(out));
+            .addSubcommand("bulk", new BulkRates(out))
+            .addSubcommand("receipts", new ReceiptsCost(out));
     }
 
     @Override
     public Integer call()
     {
-        throw new UsageException("expected prepare, open-loop, max, compare-redis, abuse or bulk");
+        throw new UsageException("expected prepare, open-loop, max, compare-redis, abuse, bulk or receipts");
     }
 
     /**
