@@ -11,6 +11,7 @@ import io.iysfilter.loadtest.RunResult;
 import io.iysfilter.loadtest.Workload;
 import io.iysfilter.server.cli.Main;
 import io.iysfilter.server.cli.UsageException;
+import io.iysfilter.server.index.IndexKey;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -351,6 +352,10 @@ final class ReceiptsCost implements Callable<Integer>
         final Path copy = outDir.resolve("data-" + side.name().toLowerCase(java.util.Locale.ROOT));
         deleteTree(copy);
         copyTree(dataDir, copy);
+        // the brands' keys are derived from the data directory's key file, kept beside it
+        Files.deleteIfExists(IndexKey.defaultFile(copy));
+        Files.copy(IndexKey.defaultFile(dataDir), IndexKey.defaultFile(copy),
+            java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
         final List<String> args = new ArrayList<>(List.of("--data-dir", copy.toString(), "--port",
             Integer.toString(port), "--http-port", Integer.toString(ports[1]), "--resp-port",
             Integer.toString(ports[2]), "--milter-port", "off", "--unbounded-brands", Workload.BRAND + "," +
