@@ -3,12 +3,12 @@ package io.iysfilter.server.receipts;
 import io.iysfilter.protocol.receipts.BlockKind;
 import io.iysfilter.protocol.receipts.PartyEntryDecoder;
 import io.iysfilter.protocol.receipts.ReceiptDecoder;
-import org.agrona.IoUtil;
 import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -35,6 +35,8 @@ public final class ReceiptReader implements AutoCloseable
     private final BlockCursor cursor = new BlockCursor();
     private final ReceiptDecoder receipt = new ReceiptDecoder();
     private final PartyEntryDecoder entry = new PartyEntryDecoder();
+    private final UnsafeBuffer receiptCopy = new UnsafeBuffer(new byte[JournalFormat.RECEIPT_LENGTH]);
+    private ByteBuffer segmentBuffer;
 
     private ReceiptReader(final Path directory)
     {
@@ -103,55 +105,51 @@ public final class ReceiptReader implements AutoCloseable
         for (int j = 0; j < segments.length; j++)
         {
             final Path file = JournalFormat.segmentFile(dayPath, segments[j]);
-            final MappedByteBuffer mapped = map(file);
-            try
+            final ByteBuffer bytes = read(file);
+            cursor.wrap(bytes, bytes.limit());
+            final String wrongHeader = cursor.checkSegmentHeader(epochDay, segments[j]);
+            if (wrongHeader != null)
             {
-                cursor.wrap(mapped, mapped.capacity());
-                final String wrongHeader = cursor.checkSegmentHeader(epochDay, segments[j]);
-                if (wrongHeader != null)
+                throw new IOException(file + ": " + wrongHeader);
+            }
+            final boolean checkDigests = open && j == segments.length - 1;
+            while (true)
+            {
+                final int state = cursor.read();
+                if (state == BlockCursor.END || (checkDigests &&
+                    (state == BlockCursor.MALFORMED || !cursor.computeDigest(sha))))
                 {
-                    throw new IOException(file + ": " + wrongHeader);
+                    break;
                 }
-                final boolean checkDigests = open && j == segments.length - 1;
-                while (true)
+                if (state == BlockCursor.MALFORMED)
                 {
-                    final int state = cursor.read();
-                    if (state == BlockCursor.END || (checkDigests &&
-                        (state == BlockCursor.MALFORMED || !cursor.computeDigest(sha))))
+                    throw new IOException(file + " offset " + cursor.position + ": " + cursor.malformed);
+                }
+                if (cursor.header.kind() == BlockKind.PARTIES)
+                {
+                    readParties(names);
+                }
+                else
+                {
+                    final int count = (int)cursor.header.count();
+                    for (int r = 0; r < count; r++)
                     {
-                        break;
-                    }
-                    if (state == BlockCursor.MALFORMED)
-                    {
-                        throw new IOException(file + " offset " + cursor.position + ": " + cursor.malformed);
-                    }
-                    if (cursor.header.kind() == BlockKind.PARTIES)
-                    {
-                        readParties(names);
-                    }
-                    else
-                    {
-                        final int count = (int)cursor.header.count();
-                        for (int r = 0; r < count; r++)
+                        // a copy on the heap: a decoder kept past the call never reads a reused buffer's bytes
+                        receiptCopy.putBytes(0, cursor.buffer, cursor.bodyOffset +
+                            r * JournalFormat.RECEIPT_LENGTH, JournalFormat.RECEIPT_LENGTH);
+                        receipt.wrap(receiptCopy, 0, JournalFormat.RECEIPT_LENGTH,
+                            ReceiptDecoder.SCHEMA_VERSION);
+                        final long id = receipt.decisionId();
+                        final String name = receipt.party() == 0 ? UNKNOWN :
+                            names.getOrDefault((int)(id >>> 48) << 16 | receipt.party(), UNKNOWN);
+                        visited++;
+                        if (!visitor.receipt(id, dayStartMs + receipt.dayMillis(), name, receipt))
                         {
-                            receipt.wrap(cursor.buffer, cursor.bodyOffset + r * JournalFormat.RECEIPT_LENGTH,
-                                JournalFormat.RECEIPT_LENGTH, ReceiptDecoder.SCHEMA_VERSION);
-                            final long id = receipt.decisionId();
-                            final String name = receipt.party() == 0 ? UNKNOWN :
-                                names.getOrDefault((int)(id >>> 48) << 16 | receipt.party(), UNKNOWN);
-                            visited++;
-                            if (!visitor.receipt(id, dayStartMs + receipt.dayMillis(), name, receipt))
-                            {
-                                return visited;
-                            }
+                            return visited;
                         }
                     }
-                    cursor.advance();
                 }
-            }
-            finally
-            {
-                IoUtil.unmap(mapped);
+                cursor.advance();
             }
         }
         return visited;
@@ -276,11 +274,33 @@ public final class ReceiptReader implements AutoCloseable
         return JournalFormat.unhex(root.digest());
     }
 
-    private MappedByteBuffer map(final Path file) throws IOException
+    /**
+     * Read a segment whole into the reader's buffer. Read, not mapped: the server cuts the open day's last segment
+     * to its length when it closes the day, and a mapping past a file's new end would fault.
+     */
+    private ByteBuffer read(final Path file) throws IOException
     {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
         {
-            return channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size());
+            final long size = channel.size();
+            if (size > Integer.MAX_VALUE - 8)
+            {
+                throw new IOException(file + ": " + size + " bytes is not a segment");
+            }
+            if (segmentBuffer == null || segmentBuffer.capacity() < size)
+            {
+                segmentBuffer = ByteBuffer.allocateDirect((int)Math.max(size, 1 << 20));
+            }
+            segmentBuffer.clear().limit((int)size);
+            while (segmentBuffer.hasRemaining())
+            {
+                if (channel.read(segmentBuffer, segmentBuffer.position()) < 0)
+                {
+                    break;
+                }
+            }
+            segmentBuffer.flip();
+            return segmentBuffer;
         }
     }
 
@@ -354,18 +374,11 @@ public final class ReceiptReader implements AutoCloseable
                 return;
             }
             final Path file = JournalFormat.segmentFile(walk.dayPath, j);
-            final MappedByteBuffer mapped = map(file);
-            try
-            {
-                cursor.wrap(mapped, mapped.capacity());
-                final boolean last = j == segments.length - 1;
-                walkSegment(walk, j, last && root == null && !Files.exists(walk.dayPath.resolve(
-                    JournalFormat.ROOT_FILE)));
-            }
-            finally
-            {
-                IoUtil.unmap(mapped);
-            }
+            final ByteBuffer bytes = read(file);
+            cursor.wrap(bytes, bytes.limit());
+            final boolean last = j == segments.length - 1;
+            walkSegment(walk, j, last && root == null && !Files.exists(walk.dayPath.resolve(
+                JournalFormat.ROOT_FILE)));
         }
         if (walk.broken == null && root != null)
         {
