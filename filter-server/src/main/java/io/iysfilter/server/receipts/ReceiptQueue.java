@@ -268,8 +268,12 @@ public final class ReceiptQueue implements AutoCloseable
             if (claimed >= limit)
             {
                 final long released = buffer.getLongVolatile(RELEASED_OFFSET);
-                buffer.putLong(LIMIT_CACHE_OFFSET, released);
-                limit = released + slots;
+                if (released + slots != limit)
+                {
+                    // written only when it moved: while the queue is full, refusals leave the line shared
+                    buffer.putLong(LIMIT_CACHE_OFFSET, released);
+                    limit = released + slots;
+                }
                 if (claimed >= limit)
                 {
                     return 0;
