@@ -48,6 +48,16 @@ class HttpApiIT
         server.close();
     }
 
+    /**
+     * @return the answer's decision id, from its header, after checking it has the form of one.
+     */
+    private static String decisionId(final HttpResponse<String> response)
+    {
+        final String id = response.headers().firstValue("X-Iys-Decision-Id").orElse("");
+        assertTrue(id.matches("[0-9a-f]{16}"), "decision id header: '" + id + "'");
+        return id;
+    }
+
     @Test
     void shouldAnswerACheckAsJson() throws Exception
     {
@@ -55,17 +65,19 @@ class HttpApiIT
         assertEquals(200, allowed.statusCode());
         assertTrue(allowed.headers().firstValue("content-type").orElse("").startsWith("application/json"));
         assertEquals("{\"verdict\":\"ALLOW\",\"reason\":\"CONSENT\",\"brand\":600001,\"asOf\":\"" +
-            Instant.ofEpochMilli(asOfMs) + "\"}", allowed.body());
+            Instant.ofEpochMilli(asOfMs) + "\",\"decisionId\":\"" + decisionId(allowed) + "\"}", allowed.body());
 
+        final HttpResponse<String> rejected = get("/v1/check?brand=600001&channel=MESAJ&recipient=" +
+            "%2B90%20532%20222%2022%2022");
         assertEquals("{\"verdict\":\"DENY\",\"reason\":\"REJECTED\",\"brand\":600001,\"asOf\":\"" +
-            Instant.ofEpochMilli(asOfMs) + "\"}",
-            get("/v1/check?brand=600001&channel=MESAJ&recipient=%2B90%20532%20222%2022%2022").body());
+            Instant.ofEpochMilli(asOfMs) + "\",\"decisionId\":\"" + decisionId(rejected) + "\"}", rejected.body());
         assertTrue(get("/v1/check?brand=600001&channel=MESAJ&recipient=05322222222&kind=TRANSACTIONAL").body()
             .contains("\"verdict\":\"ALLOW\",\"reason\":\"EXEMPT\""));
         assertTrue(get("/v1/check?brand=600001&channel=ARAMA&recipient=05324444444&recipientType=TACIR").body()
             .contains("\"reason\":\"CONSENT\""));
-        assertEquals("{\"verdict\":\"DENY\",\"reason\":\"UNKNOWN_BRAND\",\"brand\":999999,\"asOf\":null}",
-            get("/v1/check?brand=999999&channel=MESAJ&recipient=05321111111").body());
+        final HttpResponse<String> unknown = get("/v1/check?brand=999999&channel=MESAJ&recipient=05321111111");
+        assertEquals("{\"verdict\":\"DENY\",\"reason\":\"UNKNOWN_BRAND\",\"brand\":999999,\"asOf\":null," +
+            "\"decisionId\":\"" + decisionId(unknown) + "\"}", unknown.body());
         assertTrue(get("/v1/check?brand=600002&channel=MESAJ&recipient=05321111111").body()
             .contains("\"reason\":\"STALE\""));
         assertTrue(get("/v1/check?brand=600001&channel=EPOSTA&recipient=05321111111").body()

@@ -111,8 +111,9 @@ class PostfixMilterIT
         assertEquals(1, alice.size(), "alice has consent");
         final String mail = Files.readString(alice.get(0));
         assertTrue(mail.contains("Subject: ci one of three"), mail);
-        assertTrue(mail.matches("(?s).*\nX-IYS-Filter: brand=600001 kind=COMMERCIAL kept=1 removed=2 asOf=\\S+Z\n.*"),
-            mail);
+        // the header names the decision id of each of the three recipients, in RCPT order
+        assertTrue(mail.matches("(?s).*\nX-IYS-Filter: brand=600001 kind=COMMERCIAL kept=1 removed=2 asOf=\\S+Z " +
+            "ids=[0-9a-f]{16},[0-9a-f]{16},[0-9a-f]{16}\n.*"), mail);
         assertTrue(mailbox("bob").isEmpty(), "bob's latest record is RET");
         assertTrue(mailbox("carol").isEmpty(), "carol has no record");
         final String log = Files.readString(POSTFIX_LOG);
