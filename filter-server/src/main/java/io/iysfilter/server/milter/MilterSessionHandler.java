@@ -428,10 +428,16 @@ final class MilterSessionHandler extends SimpleChannelInboundHandler<ByteBuf>
         }
     }
 
+    /**
+     * @return whether the reason says the filter could not decide now (tempfail, the MTA retries), rather than that
+     * the recipient may not receive the message: RECEIPT_UNAVAILABLE too, a consent that could not be recorded, which
+     * removing the recipient would turn into a lost message.
+     */
     static boolean isUndecidable(final Reason reason)
     {
         return reason == Reason.STALE || reason == Reason.UNKNOWN_BRAND || reason == Reason.LOOKUP_ERROR ||
-            reason == Reason.INVALID_REQUEST || reason == Reason.INDEX_DAMAGED || reason == Reason.INDEX_VERIFYING;
+            reason == Reason.INVALID_REQUEST || reason == Reason.INDEX_DAMAGED || reason == Reason.INDEX_VERIFYING ||
+            reason == Reason.RECEIPT_UNAVAILABLE;
     }
 
     private void continueUnless(final ChannelHandlerContext ctx, final int noReplyBit)

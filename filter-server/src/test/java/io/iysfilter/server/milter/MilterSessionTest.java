@@ -1,6 +1,10 @@
 package io.iysfilter.server.milter;
 
 import io.iysfilter.server.TestKeys;
+import io.iysfilter.server.decision.Door;
+import io.iysfilter.server.decision.RecipientType;
+import io.iysfilter.server.decision.RecordingRecorder;
+import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.decision.Decider;
 import io.iysfilter.server.decision.DecisionRecorder;
@@ -27,6 +31,10 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
+import static io.iysfilter.server.ReceiptAssertions.assertAsked;
+import static io.iysfilter.server.ReceiptAssertions.assertRecipient;
+import static io.iysfilter.server.ReceiptAssertions.assertRecord;
+import static io.iysfilter.server.ReceiptAssertions.idText;
 import static io.iysfilter.server.milter.MilterPackets.frame;
 import static io.iysfilter.server.milter.MilterPackets.macro;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -77,10 +85,55 @@ class MilterSessionTest
 
     private void connect(final MilterSettings settings)
     {
+        connect(settings, DecisionRecorder.NONE);
+    }
+
+    private void connect(final MilterSettings settings, final DecisionRecorder recorder)
+    {
         channel = new EmbeddedChannel(MilterEndpoint.newPacketDecoder(),
             MilterEndpoint.newSession(new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup(),
-                DecisionRecorder.NONE), settings,
-                Runnable::run, counters));
+                recorder), settings, Runnable::run, counters));
+    }
+
+    @Test
+    void shouldNameTheDecisionIdsOfItsRecipientsInTheHeader()
+    {
+        final RecordingRecorder recorder = new RecordingRecorder(false);
+        connect(new MilterSettings(BRANDS, false, false), recorder);
+        final List<Reply> replies = converse(message("news@brand.example", null, List.of(),
+            Fixtures.ALICE, Fixtures.BOB, CAROL));
+        final List<RecordingRecorder.Receipt> receipts = recorder.receipts();
+        assertEquals(3, receipts.size(), "one receipt per recipient");
+        final String header = replies.get(replies.size() - 2).text();
+        assertTrue(header.startsWith("X-IYS-Filter\0brand=600001 kind=COMMERCIAL kept=1 removed=2 asOf="), header);
+        assertTrue(header.endsWith(" ids=" + idText(receipts.get(0)) + "," + idText(receipts.get(1)) + "," +
+            idText(receipts.get(2)) + "\0"), header);
+        final long asOf = store.brand(Fixtures.BRAND).asOfMs();
+        assertAsked(receipts.get(0), Door.MILTER, "peer:embedded", Fixtures.BRAND, Channel.EPOSTA,
+            RecipientType.UNSPECIFIED, MessageKind.COMMERCIAL, Reason.CONSENT, asOf);
+        assertRecipient(receipts.get(0), Fixtures.ALICE, true);
+        assertRecord(receipts.get(0), store, Fixtures.ALICE, true);
+        assertEquals(Reason.REJECTED, receipts.get(1).reason());
+        assertRecord(receipts.get(1), store, Fixtures.BOB, true);
+        assertEquals(Reason.NO_CONSENT, receipts.get(2).reason());
+        assertRecord(receipts.get(2), store, CAROL, false);
+    }
+
+    @Test
+    void shouldTempfailAConsentItCouldNotRecordUnderPolicyDenyAndServeItUnderAllow()
+    {
+        connect(new MilterSettings(BRANDS, false, false), new RecordingRecorder(false).failing(true));
+        final List<Reply> refused = converse(message("news@brand.example", null, List.of(), Fixtures.ALICE,
+            Fixtures.BOB));
+        assertEquals("451 4.7.1 IYS consent cannot be checked now (RECEIPT_UNAVAILABLE), try again later\0",
+            last(refused).text(), "retried later rather than the consented recipient removed");
+
+        connect(new MilterSettings(BRANDS, false, false), new RecordingRecorder(true).failing(true));
+        final List<Reply> served = converse(message("news@brand.example", null, List.of(), Fixtures.ALICE,
+            Fixtures.BOB));
+        final String header = served.get(served.size() - 2).text();
+        assertTrue(header.startsWith("X-IYS-Filter\0brand=600001 kind=COMMERCIAL kept=1 removed=1 asOf="), header);
+        assertTrue(header.endsWith(" ids=0000000000000000,0000000000000000\0"), header);
     }
 
     @Test
