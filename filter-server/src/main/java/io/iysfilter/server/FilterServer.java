@@ -120,6 +120,14 @@ public final class FilterServer implements AutoCloseable
                 serviceMetrics.receipts(receiptRecorder);
             }
             final ConsentFilter filter = new ConsentFilter(context.policy);
+            final HttpEndpoint http = new HttpEndpoint(filter, store, following, localOptOuts,
+                new ReconcileService(store, pipeline, following), counters, serviceMetrics, context.http,
+                authenticator, new ScrubRates(context.scrubRowsPerSecond), recorder);
+            if (context.receipts != null)
+            {
+                // /v1/receipts and the proof-of-scrub read the journal the recorder writes, keyed as the index is
+                http.receipts(context.receipts.directory(), store.key());
+            }
             network = new NetworkEndpoints(
                 new NetworkEndpoints.Settings(context.bindAddress, context.binaryPort, context.httpPort,
                     context.milterPort, context.ioThreads, context.busyPoll, context.adminBindAddress,
@@ -127,9 +135,7 @@ public final class FilterServer implements AutoCloseable
                 new BinaryEndpoint(filter, store, counters, authenticator, SERVER_NAME, context.maxConnections,
                     context.maxConnectionsPerAddress, context.binaryIdleTimeoutMs, context.binaryFrameTimeoutMs,
                     recorder),
-                new HttpEndpoint(filter, store, following, localOptOuts,
-                    new ReconcileService(store, pipeline, following), counters, serviceMetrics, context.http,
-                    authenticator, new ScrubRates(context.scrubRowsPerSecond), recorder),
+                http,
                 context.milterPort < 0 && context.milterSocket == null ? null :
                     new MilterEndpoint(filter, store, context.milter, counters, recorder),
                 context.respPort < 0 ? null : new RespEndpoint(filter, store, counters, authenticator, SERVER_NAME,
