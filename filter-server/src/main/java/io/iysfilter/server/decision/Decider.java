@@ -15,6 +15,8 @@ public final class Decider
     private final ConsentFilter filter;
     private final ConsentLookup lookup;
     private final DecisionRecorder recorder;
+    private Door namedDoor;
+    private String namedName;
     private final RecipientParser parser = new RecipientParser();
     private final ParsedRecipient recipient = new ParsedRecipient();
     private final DecisionFacts facts = new DecisionFacts();
@@ -34,14 +36,20 @@ public final class Decider
 
     /**
      * Name who asks, for the receipts of the decisions that follow: once when a connection starts, and again when
-     * it authenticates. Allocates (the recorder's party table): never per decision.
+     * it authenticates. Allocates (the recorder's party table) only when the door or the name differs from the last
+     * one given, so a caller may give them before every decision.
      *
      * @param door the endpoint.
      * @param name {@code client:<id>} when authenticated, else {@code peer:<ip address>} ({@link #partyName}).
      */
     public void asker(final Door door, final String name)
     {
-        facts.asker(door, recorder.party(door, name));
+        if (door != namedDoor || !name.equals(namedName))
+        {
+            facts.asker(door, recorder.party(door, name));
+            namedDoor = door;
+            namedName = name;
+        }
     }
 
     /**

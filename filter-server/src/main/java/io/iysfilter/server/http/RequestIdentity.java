@@ -16,8 +16,8 @@ final class RequestIdentity
     private Client client;
     private ClientStats stats;
     private String address = "unknown";
-    private boolean askerNamed;
-    private Client askerNamedClient;
+    private String askerName;
+    private Client askerNameClient;
 
     /**
      * @return an identity for a handler used without {@link HttpAuthHandler} (authentication off): anonymous.
@@ -63,20 +63,22 @@ final class RequestIdentity
     }
 
     /**
-     * Name who asks in a decider, for its receipts, when it is not already named so: at the connection's first
-     * decision and whenever the request's client differs from the last one named.
+     * Name who asks in a decider, for its receipts, before each of its decisions. The connection's handlers each own
+     * a decider (one for {@code /v1/check}, one for {@code /v1/scrub}), so every decider is told each time; the
+     * decider asks its recorder only when the door or the name differs from what it was last told, and the name is
+     * built only when the request's client or the peer changes.
      *
-     * @param decider the connection's decider.
+     * @param decider the handler's decider.
      * @param door    the endpoint.
      */
     void nameAsker(final Decider decider, final Door door)
     {
-        if (!askerNamed || askerNamedClient != client)
+        if (askerName == null || askerNameClient != client)
         {
-            decider.asker(door, Decider.partyName(client == null ? null : client.id(), address));
-            askerNamed = true;
-            askerNamedClient = client;
+            askerName = Decider.partyName(client == null ? null : client.id(), address);
+            askerNameClient = client;
         }
+        decider.asker(door, askerName);
     }
 
     void set(final Client client, final ClientStats stats)
@@ -88,6 +90,6 @@ final class RequestIdentity
     void address(final String address)
     {
         this.address = address;
-        askerNamed = false;
+        askerName = null;
     }
 }

@@ -185,4 +185,31 @@ class HttpReceiptTest
         assertEquals("a," + Fixtures.CONSENTED + ",ALLOW,CONSENT\n", scrub(new RecordingRecorder(true).failing(true),
             "a," + Fixtures.CONSENTED + "\n"), "policy allow");
     }
+
+    @Test
+    void shouldNameTheAskerOfEachHandlersDeciderOnOneConnection()
+    {
+        // /v1/check and /v1/scrub on one keep-alive connection: one identity, two deciders, each must record its
+        // own door and the peer, whichever route came first
+        final RecordingRecorder recorder = new RecordingRecorder(false);
+        final RequestIdentity identity = RequestIdentity.anonymous();
+        identity.address("192.0.2.7");
+        final Decider check = new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup(), recorder);
+        final Decider scrub = new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup(), recorder);
+        final Decider[] deciders = {check, scrub, check, scrub};
+        final Door[] doors = {Door.HTTP, Door.SCRUB, Door.HTTP, Door.SCRUB};
+        for (int i = 0; i < deciders.length; i++)
+        {
+            identity.nameAsker(deciders[i], doors[i]);
+            deciders[i].decide(Fixtures.BRAND, deciders[i].brand(Fixtures.BRAND), Channel.MESAJ,
+                RecipientType.BIREYSEL, MessageKind.COMMERCIAL, Fixtures.CONSENTED, System.currentTimeMillis());
+        }
+        final List<RecordingRecorder.Receipt> receipts = recorder.receipts();
+        assertEquals(4, receipts.size());
+        for (int i = 0; i < doors.length; i++)
+        {
+            assertEquals(doors[i], receipts.get(i).door(), "receipt " + i);
+            assertEquals("peer:192.0.2.7", receipts.get(i).party(), "receipt " + i);
+        }
+    }
 }
