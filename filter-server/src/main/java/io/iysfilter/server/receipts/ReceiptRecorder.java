@@ -11,6 +11,7 @@ import io.iysfilter.server.decision.MessageKind;
 import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.decision.RecipientType;
 import io.iysfilter.server.index.DurableFiles;
+import io.iysfilter.server.logging.LogLimiter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -45,8 +46,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * yet committed, and those were never answered. A <i>power loss</i> (or a kernel crash) loses what had not reached
  * the device: the journal is forced about every second ({@link ReceiptDrain#FORCE_INTERVAL_MS}) and the queue file
  * not at all, so the receipts of up to about the last second of decisions (more if the device was slower than that
- * to take them), every one of which was answered; the run counter and the party names are forced before use, so
- * no decision id is given twice and every party number that reached the journal can still be named.
+ * to take them), every one of which was answered; the run counter is forced before use, so no decision id is given
+ * twice, and the party names are forced before each force of the journal, so every party number that reached the
+ * device can still be named.
  */
 public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
 {
@@ -56,6 +58,7 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
     static final int FAILED = 1;
     static final int CLOSED = 2;
     private static final Logger LOG = LoggerFactory.getLogger(ReceiptRecorder.class);
+    private static final LogLimiter UNRECORDED_LOG = LogLimiter.everyTenSeconds();
     private static final long DAY_MS = 86_400_000L;
     private static final long UINT32_NONE = 0xFFFF_FFFFL;
     private static final ByteOrder ORDER = ReceiptEncoder.BYTE_ORDER;
@@ -131,7 +134,7 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
                     DecisionIds.text(lastDecisionId) + "): the run file was replaced or restored; refusing to give " +
                     "decision ids the journal already holds (set it to at least the journal's last run)");
             }
-            final ReceiptDrain drain = new ReceiptDrain(journal, settings.retentionDays());
+            final ReceiptDrain drain = new ReceiptDrain(journal, parties, settings.retentionDays());
             final long[] replayed = new long[1];
             final ReceiptJournal opened = journal;
             final ReceiptQueue queue = ReceiptQueue.open(settings.directory().resolve(QUEUE_FILE),
@@ -286,13 +289,23 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
     private long unrecorded(final DecisionFacts facts)
     {
         final Reason reason = facts.reason();
-        if (!allowsUnrecorded && reason != null && reason.allows())
+        final boolean denied = !allowsUnrecorded && reason != null && reason.allows();
+        if (denied)
         {
             unrecordedDenied.incrementAndGet();
         }
         else
         {
             unrecordedServed.incrementAndGet();
+        }
+        // alerted in the log as well as counted (at most once in ten seconds; a suppressed one allocates nothing)
+        final long suppressed = UNRECORDED_LOG.tryAcquire(System.nanoTime());
+        if (suppressed >= 0)
+        {
+            LOG.warn("receipts: a decision could not be recorded ({}); policy {}: {}; {} more since the last " +
+                "warning, iys_receipts_unrecorded_total counts them all", state != OPEN ? "journal closed or failed" :
+                "queue full: the journal is behind", allowsUnrecorded ? "allow" : "deny", denied ?
+                "its ALLOW answered DENY RECEIPT_UNAVAILABLE" : "answered as decided, without a receipt", suppressed);
         }
         return NOT_RECORDED;
     }
