@@ -21,13 +21,16 @@ import java.util.Set;
 /**
  * Who asked: the party numbers of receipts, per run. {@link #party} numbers a name ({@code client:<id>} when the
  * connection is authenticated, else {@code peer:<ip address>}) from 1 the first time the run sees it, appends
- * {@code NUMBER<TAB>NAME} to {@code <receipts-dir>/parties-<run>} and forces it before the number is returned, so a
- * receipt never carries a number the file cannot name after a crash. A run numbers at most {@link #MAX_PARTIES}
+ * {@code NUMBER<TAB>NAME} to {@code <receipts-dir>/parties-<run>} before the number is returned, so a receipt never
+ * carries a number the file cannot name after a kill -9 (the page cache keeps what was written); the drain forces the
+ * file ({@link #force}) before each force of the journal, so no receipt on the device outlives its party's name in a
+ * power loss either. A run numbers at most {@link #MAX_PARTIES}
  * names; past that a new name gets 0 (unknown: its receipts are still recorded, with no name) and a warning is logged
  * once. Names of earlier runs are read from their files when first asked ({@link PartyNames}); a line torn by a crash
  * was never handed out and is ignored.
  * <p>
- * Thread-safe; {@link #party} may block on the device's flush and is called once per connection, never per decision.
+ * Thread-safe; {@link #party} writes to the page cache only (it runs on event loops, once per connection and name,
+ * never per decision).
  */
 public final class Parties implements PartyNames, AutoCloseable
 {
@@ -111,7 +114,6 @@ public final class Parties implements PartyNames, AutoCloseable
         {
             channel.write(line);
         }
-        channel.force(false);
         names.add(clean);
         numbers.put(clean, number);
         return number;
@@ -190,6 +192,16 @@ public final class Parties implements PartyNames, AutoCloseable
             }
         }
         return names;
+    }
+
+    /**
+     * Force the names written so far to the device: the drain calls it before it forces the journal.
+     *
+     * @throws IOException when the device fails.
+     */
+    public void force() throws IOException
+    {
+        channel.force(false);
     }
 
     /**

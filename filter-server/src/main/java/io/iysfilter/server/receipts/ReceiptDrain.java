@@ -43,6 +43,7 @@ final class ReceiptDrain implements Runnable
     private static final LogLimiter FAILURES = LogLimiter.everyTenSeconds();
 
     private final ReceiptJournal journal;
+    private final Parties parties;
     private final int retentionDays;
     private final IdleStrategy idle = new BackoffIdleStrategy(
         64, 16, TimeUnit.MICROSECONDS.toNanos(10), TimeUnit.MILLISECONDS.toNanos(MAX_PARK_MS));
@@ -60,9 +61,10 @@ final class ReceiptDrain implements Runnable
     private volatile long appended;
     private volatile long lagMs;
 
-    ReceiptDrain(final ReceiptJournal journal, final int retentionDays)
+    ReceiptDrain(final ReceiptJournal journal, final Parties parties, final int retentionDays)
     {
         this.journal = journal;
+        this.parties = parties;
         this.retentionDays = retentionDays;
     }
 
@@ -181,6 +183,8 @@ final class ReceiptDrain implements Runnable
 
     private void force(final long nowMs) throws IOException
     {
+        // the names first: a receipt on the device never carries a party number its run's file cannot name
+        parties.force();
         journal.force();
         lastForceMs = nowMs;
         forceDue = false;
