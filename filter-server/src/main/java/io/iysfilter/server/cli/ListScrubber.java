@@ -53,6 +53,10 @@ final class ListScrubber
         final Map<Reason, Long> byReason = new EnumMap<>(Reason.class);
         final List<String> badRows = new ArrayList<>();
         long rows;
+        /** Rows answered here, DENY INVALID_RECIPIENT, without asking the server: they have no receipt. */
+        long answeredLocally;
+        /** Rows the server answered without recording them (decision id 0). */
+        long unrecorded;
         long badRowCount;
         long bytesRead;
         /** The smallest and greatest decision id answered (unsigned), 0 while none was recorded. */
@@ -231,6 +235,11 @@ final class ListScrubber
             if (sent)
             {
                 tally.onDecisionId(results.get(next).decisionId());
+                tally.unrecorded += results.get(next).decisionId() == 0 ? 1 : 0;
+            }
+            else
+            {
+                tally.answeredLocally++;
             }
             next += sent ? 1 : 0;
             tally.rows++;

@@ -156,15 +156,17 @@ final class ScrubCommand implements Callable<Integer>
     String proofJson(final ListScrubber.Tally tally, final byte[] inputDigest, final long nowMs)
     {
         final StringBuilder json = new StringBuilder(512)
-            .append("{\"server\":\"").append(ask.host).append(':').append(ask.port)
+            .append("{\"server\":\"").append(jsonText(ask.host)).append(':').append(ask.port)
             .append("\",\"time\":\"").append(Instant.ofEpochMilli(nowMs))
-            .append("\",\"input\":\"").append(inName.replace("\\", "\\\\").replace("\"", "\\\""))
+            .append("\",\"input\":\"").append(jsonText(inName))
             .append("\",\"inputSha256\":\"").append(ScrubProof.hex(inputDigest))
             .append("\",\"brand\":").append(ask.brand)
             .append(",\"channel\":\"").append(ask.channel)
             .append("\",\"recipientType\":\"").append(ask.type)
             .append("\",\"kind\":\"").append(ask.kind)
             .append("\",\"rows\":").append(tally.rows)
+            .append(",\"answeredLocally\":").append(tally.answeredLocally)
+            .append(",\"unrecorded\":").append(tally.unrecorded)
             .append(",\"byReason\":{");
         boolean first = true;
         for (final Map.Entry<Reason, Long> entry : tally.byReason.entrySet())
@@ -175,6 +177,31 @@ final class ScrubCommand implements Callable<Integer>
         return json.append("},\"firstDecisionId\":\"").append(FoundReceipt.idText(tally.firstId))
             .append("\",\"lastDecisionId\":\"").append(FoundReceipt.idText(tally.lastId))
             .append("\"}").toString();
+    }
+
+    /**
+     * @return text as the inside of a JSON string: quotes, backslashes and control characters escaped.
+     */
+    private static String jsonText(final String text)
+    {
+        final StringBuilder escaped = new StringBuilder(text.length() + 8);
+        for (int i = 0; i < text.length(); i++)
+        {
+            final char c = text.charAt(i);
+            if (c == '"' || c == '\\')
+            {
+                escaped.append('\\').append(c);
+            }
+            else if (c < 0x20)
+            {
+                escaped.append(String.format("\\u%04x", (int)c));
+            }
+            else
+            {
+                escaped.append(c);
+            }
+        }
+        return escaped.toString();
     }
 
     private String readLine(final BoundedLineReader in) throws IOException

@@ -150,6 +150,12 @@ class ScrubCommandIT
         // this server records nothing (receipts off, the test context's default): no decision ids to name
         assertTrue(json.contains("\"firstDecisionId\":\"0000000000000000\",\"lastDecisionId\":\"" +
             "0000000000000000\""), json);
+        // ...so every row it answered is unrecorded, and the rest were answered here, without a receipt
+        final java.util.regex.Matcher split = java.util.regex.Pattern.compile(
+            "\"answeredLocally\":(\\d+),\"unrecorded\":(\\d+)").matcher(json);
+        assertTrue(split.find(), json);
+        assertTrue(Long.parseLong(split.group(1)) > 0, "the list holds rows the CLI cannot send: " + json);
+        assertEquals(600, Long.parseLong(split.group(1)) + Long.parseLong(split.group(2)), json);
     }
 
     @Test
