@@ -52,9 +52,10 @@ final class CheckCommand implements Callable<Integer>
         {
             final CheckResult result = client.checkBlocking(ask.brand, ask.channel, ask.type, ask.kind,
                 recipient);
-            out.printf("%s %s (brand %d, %s %s, data as of %s)%n", result.verdict(), result.reason(),
+            out.printf("%s %s (brand %d, %s %s, data as of %s%s)%n", result.verdict(), result.reason(),
                 ask.brand, ask.channel, recipient,
-                result.asOfMs() == 0 ? "unknown" : Instant.ofEpochMilli(result.asOfMs()));
+                result.asOfMs() == 0 ? "unknown" : Instant.ofEpochMilli(result.asOfMs()),
+                result.decisionId() == 0 ? "" : ", decision " + result.decisionIdText());
             return result.allowed() ? Main.EXIT_OK : Main.EXIT_DENY;
         }
         catch (final FilterClientException ex)

@@ -8,6 +8,7 @@ import io.iysfilter.server.cli.UsageException;
 import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.index.IndexKey;
 import io.iysfilter.server.index.IndexOptions;
+import io.iysfilter.server.receipts.ReceiptSettings;
 import io.iysfilter.server.iys.DailyFileImporter;
 import io.iysfilter.server.iys.IysTime;
 import picocli.CommandLine.Command;
@@ -129,6 +130,7 @@ final class DemoCommand implements Callable<Integer>
                 .respPort(respPort)
                 .policy(FilterPolicy.DEFAULT)
                 .indexOptions(IndexOptions.withEntries(entries).withKey(key))
+                .receipts(ReceiptSettings.defaults(dataDir.resolve("receipts")))
                 .feed(emulator == null ? null : emulator.feed(FOLLOWED_BRAND, EMULATED_IYS_CODE)));
             if (emulator != null)
             {
@@ -203,6 +205,11 @@ final class DemoCommand implements Callable<Integer>
                 "decision each, in order",
             "  " + redisCli + "-3 IYS.CHECK " + FRESH_BRAND + " EPOSTA ayse@example.com.tr         # RESP3: a map",
             "  (any Redis client works the same way: docs/RESP.md)",
+            "",
+            "Every answer above has a decision id and a receipt in a hash-chained journal (docs/RECEIPTS.md):",
+            "  curl -s 'http://127.0.0.1:" + httpPort + "/v1/receipts?brand=" + FRESH_BRAND +
+                "&recipient=05321111111'   # what was asked and answered",
+            "  ./iys-filter receipts verify --data-dir " + dataDir + "   # the chain, block by block",
             "");
     }
 
