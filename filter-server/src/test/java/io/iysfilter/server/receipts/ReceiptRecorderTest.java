@@ -1,5 +1,8 @@
 package io.iysfilter.server.receipts;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.DecisionFacts;
 import io.iysfilter.server.decision.DecisionRecorder;
@@ -11,6 +14,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -212,9 +216,17 @@ class ReceiptRecorderTest
         // started again at 08:00 on D+1, with one decision that morning
         final long restart = dayStart + Receipts.DAY_MS + 8 * hour;
         final long morning;
+        final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        final Logger journalLog = (Logger)LoggerFactory.getLogger(ReceiptJournal.class);
+        logs.start();
+        journalLog.addAppender(logs);
         try (ReceiptRecorder second = ReceiptRecorder.open(settings(false), restart, SEGMENT_SIZE))
         {
             morning = second.record(facts(second.party(Door.HTTP, "client:acme"), Reason.NO_CONSENT, restart + 1));
+        }
+        finally
+        {
+            journalLog.detachAppender(logs);
         }
 
         try (ReceiptReader reader = ReceiptReader.open(dir))
@@ -230,6 +242,10 @@ class ReceiptRecorderTest
             final DayRoot root = reader.root(LocalDate.ofEpochDay(day));
             assertTrue(root.closed(), "day D closed after the replay");
             assertEquals(10, root.receipts(), "D's root covers the replayed receipts");
+            final String logged = "receipts day closed: day=" + LocalDate.ofEpochDay(day) + ", root=" + root.digest() +
+                ", receipts=10,";
+            assertTrue(logs.list.stream().anyMatch(event -> event.getFormattedMessage().startsWith(logged)),
+                "the logged root is the one filed: " + logged);
             assertEquals(DecisionIds.text((long)run << 48 | 10), DecisionIds.text(root.lastDecisionId()));
             final List<Long> nextDay = new ArrayList<>();
             reader.scan(LocalDate.ofEpochDay(day + 1), (id, timeMs, name, receipt) -> nextDay.add(id));
