@@ -15,7 +15,8 @@ import java.time.LocalDate;
  *
  * @param decisionId     the decision id.
  * @param epochDay       the UTC day the journal files it under.
- * @param timeMs         when it was decided, epoch milliseconds.
+ * @param timeMs         when it was decided, epoch milliseconds; when {@code refiled}, the first millisecond of the
+ *                       day it was filed under instead (the decision was before that, its own time is not kept).
  * @param door           the endpoint, null for a code this build does not know.
  * @param party          who asked: {@code client:<id>} or {@code peer:<address>}; null when not named.
  * @param brandCode      the brand asked.
@@ -24,10 +25,13 @@ import java.time.LocalDate;
  * @param transactional  whether the kind asked was TRANSACTIONAL.
  * @param requestInvalid whether the channel, type or kind asked was not understood.
  * @param reasonCode     the answer's wire code.
- * @param asOfMs         the brand's as-of when answered, epoch milliseconds; 0 when unknown.
+ * @param asOfMs         the brand's as-of when answered, epoch milliseconds; 0 when unknown (always when
+ *                       {@code refiled}: it is kept as a lag behind the decision's time, which is lost then).
  * @param recordStatus   {@code ONAY}, {@code RET}, or null when the index held no record.
  * @param recordCreation the record's creationDate, epoch seconds (0 without a record).
  * @param recordTx       the record's 48-bit transaction id digest (0 without a record).
+ * @param refiled        whether the journal filed it under a later day than its own because its own day was already
+ *                       closed (a race past midnight, a clock stepped back): {@code timeMs} is then not its time.
  */
 public record FoundReceipt(
     long decisionId,
@@ -44,7 +48,8 @@ public record FoundReceipt(
     long asOfMs,
     String recordStatus,
     long recordCreation,
-    long recordTx)
+    long recordTx,
+    boolean refiled)
 {
     /** Milliseconds in a UTC day. */
     public static final long DAY_MS = 86_400_000L;
@@ -52,7 +57,7 @@ public record FoundReceipt(
     public static final long AS_OF_UNKNOWN = 0xFFFF_FFFFL;
     /** The CSV header of {@link #csv()}. */
     public static final String CSV_HEADER = "decisionId,time,day,door,party,brand,channel,recipientType,kind," +
-        "verdict,reason,asOf,recordStatus,recordCreationDate,recordTxDigest";
+        "verdict,reason,asOf,recordStatus,recordCreationDate,recordTxDigest,refiled";
     /** What stands for the record when the index held none for the key. */
     public static final String NO_RECORD = "no record";
 
@@ -80,6 +85,7 @@ public record FoundReceipt(
         final long timeMs = epochDay * DAY_MS + receipt.dayMillis();
         final long lag = receipt.asOfLag();
         final FlagsDecoder flags = receipt.flags();
+        final boolean refiled = flags.refiled();
         long tx = 0;
         for (int i = ReceiptDecoder.recordTxLength() - 1; i >= 0; i--)
         {
@@ -89,8 +95,8 @@ public record FoundReceipt(
         final int channelCode = receipt.channelRaw();
         return new FoundReceipt(id, epochDay, timeMs, door, party, receipt.brand(),
             channelCode == 0 ? null : channel(channelCode), flags.tacir(), flags.transactional(),
-            flags.requestInvalid(), receipt.reason(), lag == AS_OF_UNKNOWN ? 0 : timeMs - lag,
-            flags.recordRet() ? "RET" : flags.recordOnay() ? "ONAY" : null, receipt.recordCreation(), tx);
+            flags.requestInvalid(), receipt.reason(), refiled || lag == AS_OF_UNKNOWN ? 0 : timeMs - lag,
+            flags.recordRet() ? "RET" : flags.recordOnay() ? "ONAY" : null, receipt.recordCreation(), tx, refiled);
     }
 
     private static Door door(final int code)
@@ -220,7 +226,7 @@ public record FoundReceipt(
                 .append("\",\"creationDate\":\"").append(Instant.ofEpochSecond(recordCreation))
                 .append("\",\"txDigest\":\"").append(recordTxText()).append("\"}");
         }
-        return json.append('}').toString();
+        return json.append(",\"refiled\":").append(refiled).append('}').toString();
     }
 
     /**
@@ -234,7 +240,7 @@ public record FoundReceipt(
             (requestInvalid ? "" : kind()) + ',' + verdict() + ',' + reasonName() + ',' +
             (asOfMs == 0 ? "" : Instant.ofEpochMilli(asOfMs).toString()) + ',' +
             (recordStatus == null ? NO_RECORD + ",," : recordStatus + ',' + Instant.ofEpochSecond(recordCreation) +
-            ',' + recordTxText());
+            ',' + recordTxText()) + ',' + refiled;
     }
 
     /**

@@ -262,6 +262,11 @@ final class ReceiptDrain implements Runnable
         return lagMs;
     }
 
+    long refiled()
+    {
+        return journal.refiled();
+    }
+
     long diskBytes()
     {
         return journal.diskBytes();

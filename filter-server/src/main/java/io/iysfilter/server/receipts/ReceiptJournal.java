@@ -2,12 +2,14 @@ package io.iysfilter.server.receipts;
 
 import io.iysfilter.protocol.receipts.BlockHeaderEncoder;
 import io.iysfilter.protocol.receipts.BlockKind;
+import io.iysfilter.protocol.receipts.FlagsEncoder;
 import io.iysfilter.protocol.receipts.MessageHeaderEncoder;
 import io.iysfilter.protocol.receipts.PartyEntryDecoder;
 import io.iysfilter.protocol.receipts.PartyEntryEncoder;
 import io.iysfilter.protocol.receipts.ReceiptDecoder;
 import io.iysfilter.protocol.receipts.ReceiptEncoder;
 import io.iysfilter.protocol.receipts.SegmentHeaderEncoder;
+import io.iysfilter.server.logging.LogLimiter;
 import org.agrona.DirectBuffer;
 import org.agrona.IoUtil;
 import org.agrona.collections.IntHashSet;
@@ -59,6 +61,8 @@ public final class ReceiptJournal implements AutoCloseable
     private static final int RECEIPT_ID = ReceiptDecoder.decisionIdEncodingOffset();
     private static final int RECEIPT_PARTY = ReceiptDecoder.partyEncodingOffset();
     private static final int RECEIPT_DAY_MILLIS = ReceiptDecoder.dayMillisEncodingOffset();
+    private static final int RECEIPT_FLAGS = ReceiptDecoder.flagsEncodingOffset();
+    private static final LogLimiter REFILED_LOG = LogLimiter.everyTenSeconds();
 
     private final Path directory;
     private final PartyNames partyNames;
@@ -72,6 +76,7 @@ public final class ReceiptJournal implements AutoCloseable
     private final BlockHeaderEncoder blockHeader = new BlockHeaderEncoder();
     private final PartyEntryEncoder partyEntry = new PartyEntryEncoder();
     private final BlockCursor cursor = new BlockCursor();
+    private final FlagsEncoder flags = new FlagsEncoder();
     private ByteBuffer zeros;
 
     private long day = JournalFormat.NO_DAY;
@@ -91,6 +96,7 @@ public final class ReceiptJournal implements AutoCloseable
     private long lastSealedId;
     private boolean closed;
     private volatile long diskBytes;
+    private volatile long refiled;
 
     private ReceiptJournal(final Path directory, final PartyNames partyNames, final int segmentSize)
     {
@@ -110,10 +116,14 @@ public final class ReceiptJournal implements AutoCloseable
     /**
      * Open the journal, creating its directory if needed: a torn tail (a block begun and not sealed, or a record
      * begun and not finished) is detected and cut off, so that what was sealed before it still verifies.
+     * <p>
+     * The last day on disk is left open even when it is before {@code nowMs}'s day, so that receipts of that day
+     * still waiting in a queue are appended under it with their own times; the opener closes it after that, with
+     * {@link #closeDaysBefore} (or the first {@link #seal}). Any earlier day left without a root is closed here.
      *
      * @param directory  the receipts directory.
      * @param partyNames names the parties of receipts appended.
-     * @param nowMs      the time, epoch milliseconds (days before the current one left open are closed).
+     * @param nowMs      the time, epoch milliseconds (stamped on the roots of earlier days closed here).
      * @return the journal.
      * @throws IOException when it cannot be opened.
      */
@@ -177,9 +187,10 @@ public final class ReceiptJournal implements AutoCloseable
     /**
      * Append one receipt: the 48-byte {@code Receipt} block of the receipt schema (no message header).
      * <p>
-     * A receipt for an earlier day than the open one (it raced past midnight, or the day was closed by
-     * {@link #seal}) is filed under the open day at its first millisecond ({@code dayMillis} 0), since a closed
-     * day cannot take more.
+     * A receipt for a day already closed (it raced past midnight, or the clock stepped back) is filed under the
+     * next day after the last closed one, or the open later day, at its first millisecond ({@code dayMillis} 0),
+     * since a closed day cannot take more; its flag {@code refiled} says that this time is not the decision's own
+     * (counted by {@link #refiled()}, logged at WARN, limited).
      *
      * @param buffer   holding it.
      * @param offset   of it.
@@ -229,6 +240,8 @@ public final class ReceiptJournal implements AutoCloseable
         if (early)
         {
             segment.putInt(at + RECEIPT_DAY_MILLIS, 0, ByteOrder.LITTLE_ENDIAN);
+            flags.wrap(segment, at + RECEIPT_FLAGS).refiled(true);
+            refiled(id, epochDay);
         }
         blockCount++;
         // the count after the receipt: a crash leaves a header that never claims an unwritten receipt
@@ -249,10 +262,31 @@ public final class ReceiptJournal implements AutoCloseable
     {
         ensureOpen();
         sealBlock();
+        closeDaysBefore(nowMs);
+    }
+
+    /**
+     * Close the open day (seal it, write its root file, log its root) when it is before {@code nowMs}'s day: after
+     * {@link #open}, once the queue's receipts are appended, and from {@link #seal} when the time passes midnight.
+     *
+     * @param nowMs the time, epoch milliseconds.
+     * @throws IOException when the disk fails.
+     */
+    public void closeDaysBefore(final long nowMs) throws IOException
+    {
+        ensureOpen();
         if (day != JournalFormat.NO_DAY && !dayClosed && Math.floorDiv(nowMs, JournalFormat.DAY_MS) > day)
         {
             closeDay(nowMs);
         }
+    }
+
+    /**
+     * @return receipts filed under a later day than their own since open, flagged {@code refiled}; any thread.
+     */
+    public long refiled()
+    {
+        return refiled;
     }
 
     /**
@@ -352,6 +386,20 @@ public final class ReceiptJournal implements AutoCloseable
         if (closed)
         {
             throw new IllegalStateException("receipt journal closed");
+        }
+    }
+
+    private void refiled(final long id, final long epochDay)
+    {
+        refiled++;
+        final long suppressed = REFILED_LOG.tryAcquire(System.nanoTime());
+        if (suppressed >= 0)
+        {
+            LOG.warn("receipts: a receipt of a closed day was filed under a later day at its first millisecond and " +
+                "flagged refiled (its day's root cannot take it: a race past midnight or a clock stepped back): " +
+                "decisionId={}, ownDay={}, filedUnder={}, refiledTotal={}, suppressedSinceLast={}",
+                JournalFormat.decisionId(id), LocalDate.ofEpochDay(epochDay), LocalDate.ofEpochDay(day), refiled,
+                suppressed);
         }
     }
 
@@ -593,7 +641,6 @@ public final class ReceiptJournal implements AutoCloseable
 
     private void recover(final long nowMs) throws IOException
     {
-        final long today = Math.floorDiv(nowMs, JournalFormat.DAY_MS);
         final List<Long> days = JournalFormat.days(directory);
         long bytes = 0;
         for (int i = 0; i < days.size(); i++)
@@ -618,7 +665,8 @@ public final class ReceiptJournal implements AutoCloseable
             final boolean last = i == days.size() - 1;
             startDay(epochDay);
             recoverDay(last);
-            if (!last || epochDay < today)
+            // the last day stays open, even when before today: the queue's receipts of it are appended first
+            if (!last)
             {
                 diskBytes = bytes;
                 closeDay(nowMs);

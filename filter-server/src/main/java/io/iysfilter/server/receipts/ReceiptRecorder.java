@@ -102,8 +102,9 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
 
     /**
      * Start recording: count the run up (forced), open this run's parties file and the journal, append what the
-     * previous run's queue holds and the journal does not (sealed and forced), then start the drain thread, whose
-     * first work is retention. Everything here happens before the server serves anything.
+     * previous run's queue holds and the journal does not (sealed and forced, each receipt under its own day), close
+     * the days before {@code nowMs}'s day (so that their roots cover those receipts), then start the drain thread,
+     * whose first work is retention. Everything here happens before the server serves anything.
      *
      * @param settings the receipts settings.
      * @param nowMs    the time, epoch milliseconds.
@@ -153,11 +154,15 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
                     {
                         if (replayed[0] > 0)
                         {
-                            opened.seal(System.currentTimeMillis());
+                            opened.seal(nowMs);
                             opened.force();
                         }
                     }
                 });
+            // only now, with the queue's receipts filed under their own days, are the days before today closed:
+            // their roots cover every decision answered in them
+            journal.closeDaysBefore(nowMs);
+            journal.force();
             final ReceiptRecorder recorder = new ReceiptRecorder(queue, parties, settings.allowsUnrecorded());
             LOG.info("receipts: dir={}, run={}, queueSlots={}, policy={}, retentionDays={}, journalLastId={}, " +
                 "replayedFromQueue={}", settings.directory(), run, queue.capacity(),
@@ -377,7 +382,8 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
     }
 
     /**
-     * Bind the receipts' meters: recorded, unrecorded by outcome, queue depth, write lag, disk bytes, failed.
+     * Bind the receipts' meters: recorded, unrecorded by outcome, queue depth, write lag, disk bytes, refiled,
+     * failed.
      *
      * @param registry where the meters live.
      */
@@ -407,9 +413,21 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
             ReceiptRecorder::diskBytes)
             .description("Bytes the receipts journal takes on disk, as of its last force")
             .register(registry);
+        FunctionCounter.builder("iys_receipts_refiled", this, ReceiptRecorder::refiled)
+            .description("Receipts filed under a later day than their own since start, flagged refiled, because " +
+                "their day was already closed (a race past midnight, a clock stepped back)")
+            .register(registry);
         Gauge.builder("iys_receipts_failed", this, (recorder) -> recorder.failed() ? 1 : 0)
             .description("1 after the receipts journal failed (disk error): no decision is recorded until restart")
             .register(registry);
+    }
+
+    /**
+     * @return receipts the journal filed under a later day than their own since it was opened.
+     */
+    long refiled()
+    {
+        return drain == null ? 0 : drain.refiled();
     }
 
     /**

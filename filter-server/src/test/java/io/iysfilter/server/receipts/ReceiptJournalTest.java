@@ -1,10 +1,21 @@
 package io.iysfilter.server.receipts;
 
+import io.iysfilter.protocol.receipts.ReceiptEncoder;
+import io.iysfilter.server.decision.Channel;
+import io.iysfilter.server.decision.DecisionFacts;
+import io.iysfilter.server.decision.Door;
+import io.iysfilter.server.decision.MessageKind;
+import io.iysfilter.server.decision.ParsedRecipient;
+import io.iysfilter.server.decision.Reason;
+import io.iysfilter.server.decision.RecipientParser;
+import io.iysfilter.server.decision.RecipientType;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ReceiptJournalTest
 {
     private static final long NOW = DAY * DAY_MS + 3_600_000;
+    private static final String PHONE = "+905321111111";
 
     @TempDir
     Path dir;
@@ -132,9 +144,12 @@ class ReceiptJournalTest
         try (ReceiptJournal journal = ReceiptJournal.open(dir, NAMES, NOW + 2 * DAY_MS, SMALL_SEGMENT))
         {
             assertEquals(id(150), journal.lastDecisionId());
+            assertFalse(Files.exists(JournalFormat.dayDirectory(dir, DAY + 1).resolve("root.json")),
+                "opening leaves the last day open for the queue's receipts of it");
+            journal.closeDaysBefore(NOW + 2 * DAY_MS);
         }
         assertTrue(Files.exists(JournalFormat.dayDirectory(dir, DAY + 1).resolve("root.json")),
-            "opening on a later day closes the day left open");
+            "closing the days before a later day closes the day left open");
         try (ReceiptReader reader = ReceiptReader.open(dir))
         {
             assertTrue(reader.verifyAll().ok(), reader.verifyAll().describe());
@@ -156,10 +171,94 @@ class ReceiptJournalTest
         try (ReceiptReader reader = ReceiptReader.open(dir))
         {
             final List<Long> times = new ArrayList<>();
-            reader.scan(LocalDate.ofEpochDay(DAY + 1), (id, timeMs, party, receipt) -> times.add(timeMs));
+            reader.scan(LocalDate.ofEpochDay(DAY + 1), (id, timeMs, party, receipt) ->
+            {
+                assertTrue(receipt.flags().refiled(), "a receipt filed under a later day says so");
+                return times.add(timeMs);
+            });
             assertEquals(List.of((DAY + 1) * DAY_MS), times);
             assertTrue(reader.verifyAll().ok(), reader.verifyAll().describe());
         }
+    }
+
+    @Test
+    void shouldLeaveTheLastDayOpenAtRecoverySoThatItTakesItsOwnReceiptsUntilTheDaysBeforeNowAreClosed()
+        throws IOException
+    {
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, NAMES, NOW, SMALL_SEGMENT))
+        {
+            append(journal, 1, 10, DAY);
+            journal.seal(NOW);
+        }
+        final long nextMorning = (DAY + 1) * DAY_MS + 8 * 3_600_000L;
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, NAMES, nextMorning, SMALL_SEGMENT))
+        {
+            assertFalse(Files.exists(JournalFormat.dayDirectory(dir, DAY).resolve(JournalFormat.ROOT_FILE)),
+                "recovery leaves the last day open");
+            append(journal, 11, 12, DAY);
+            journal.closeDaysBefore(nextMorning);
+            assertTrue(Files.exists(JournalFormat.dayDirectory(dir, DAY).resolve(JournalFormat.ROOT_FILE)));
+            assertEquals(0, journal.refiled());
+        }
+        try (ReceiptReader reader = ReceiptReader.open(dir))
+        {
+            final List<Long> times = new ArrayList<>();
+            reader.scan(LocalDate.ofEpochDay(DAY), (id, timeMs, party, receipt) ->
+            {
+                assertFalse(receipt.flags().refiled());
+                return times.add(timeMs);
+            });
+            assertEquals(12, times.size());
+            assertEquals(DAY * DAY_MS + 1000 + 12, times.get(11), "its own time");
+            final DayRoot root = reader.root(LocalDate.ofEpochDay(DAY));
+            assertTrue(root.closed());
+            assertEquals(12, root.receipts());
+            assertEquals(id(12), root.lastDecisionId());
+            assertTrue(reader.verifyAll().ok(), reader.verifyAll().describe());
+        }
+    }
+
+    @Test
+    void shouldFlagAReceiptForAClosedDayRefiledAndTheSearchReportsItsTimeAsNotItsOwnAndItsAsOfUnknown()
+        throws Exception
+    {
+        final UnsafeBuffer own = protectedReceipt(id(1), DAY * DAY_MS + 9 * 3_600_000L);
+        final UnsafeBuffer late = protectedReceipt(id(2), (DAY + 1) * DAY_MS - 10);
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, NAMES, NOW, SMALL_SEGMENT))
+        {
+            journal.append(own, 0, DAY);
+            journal.seal((DAY + 1) * DAY_MS + 5);
+            journal.append(late, 0, DAY);
+            journal.seal((DAY + 1) * DAY_MS + 6);
+            assertEquals(1, journal.refiled());
+        }
+        final List<FoundReceipt> found = new ArrayList<>();
+        new ReceiptSearch(JournalReceiptSource.open(dir), MemoryReceipts.FAKE_PROTECTION).search(
+            new ReceiptQuery(600_001, PHONE, Long.MIN_VALUE, Long.MAX_VALUE), found::add);
+        assertEquals(2, found.size());
+        assertFalse(found.get(0).refiled());
+        assertEquals(DAY * DAY_MS + 9 * 3_600_000L - 5_000, found.get(0).asOfMs());
+        assertTrue(found.get(0).json().endsWith(",\"refiled\":false}"), found.get(0).json());
+        final FoundReceipt refiled = found.get(1);
+        assertTrue(refiled.refiled());
+        assertEquals(DAY + 1, refiled.epochDay());
+        assertEquals((DAY + 1) * DAY_MS, refiled.timeMs(), "filed at the later day's first millisecond");
+        assertEquals(0, refiled.asOfMs(), "as-of unknown: not measured from the time it is filed at");
+        assertTrue(refiled.json().contains("\"refiled\":true"), refiled.json());
+        assertTrue(refiled.json().contains("\"asOf\":null"), refiled.json());
+        assertTrue(refiled.csv().endsWith(",true"), refiled.csv());
+    }
+
+    private static UnsafeBuffer protectedReceipt(final long id, final long timeMs)
+    {
+        final DecisionFacts facts = new DecisionFacts().begin(timeMs, 600_001, Channel.MESAJ,
+            RecipientType.BIREYSEL, MessageKind.COMMERCIAL).asker(Door.HTTP, 1).answer(Reason.CONSENT, timeMs - 5_000);
+        final ParsedRecipient parsed = new ParsedRecipient();
+        assertTrue(new RecipientParser().parse(PHONE, parsed) != ParsedRecipient.INVALID);
+        MemoryReceipts.FAKE_PROTECTION.protect(600_001, Channel.MESAJ, RecipientType.BIREYSEL, parsed, facts);
+        final UnsafeBuffer buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(ReceiptEncoder.BLOCK_LENGTH));
+        MemoryReceipts.encode(facts, id, buffer);
+        return buffer;
     }
 
     @Test

@@ -1,5 +1,8 @@
 package io.iysfilter.server.receipts;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.DecisionFacts;
 import io.iysfilter.server.decision.DecisionRecorder;
@@ -11,6 +14,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -52,7 +57,11 @@ class ReceiptRecorderTest
 
     private static DecisionFacts facts(final int party, final Reason reason)
     {
-        final long nowMs = System.currentTimeMillis();
+        return facts(party, reason, System.currentTimeMillis());
+    }
+
+    private static DecisionFacts facts(final int party, final Reason reason, final long nowMs)
+    {
         return new DecisionFacts().begin(nowMs, 600_001, Channel.MESAJ, RecipientType.BIREYSEL,
             MessageKind.COMMERCIAL).asker(Door.HTTP, party).answer(reason, nowMs);
     }
@@ -163,6 +172,91 @@ class ReceiptRecorderTest
     }
 
     @Test
+    void shouldFileACrashedRunsReceiptsUnderTheirOwnDayWhenReplayedOnALaterDayAndCoverThemByItsRoot()
+        throws Exception
+    {
+        // two days before today: the second run's drain (on the real clock) keeps both days within retention
+        final long day = Math.floorDiv(System.currentTimeMillis(), Receipts.DAY_MS) - 2;
+        final long dayStart = day * Receipts.DAY_MS;
+        final long hour = 3_600_000;
+        Files.createDirectories(dir);
+        final int run = ReceiptRun.next(dir);
+        final Parties parties = new Parties(dir, run);
+        final ReceiptQueue queue = ReceiptQueue.open(dir.resolve(ReceiptRecorder.QUEUE_FILE), 1024, run, 0,
+            new ReceiptQueue.Replay()
+            {
+                @Override
+                public void receipt(final org.agrona.DirectBuffer buffer, final int offset, final long epochDay)
+                {
+                }
+            });
+        final ReceiptRecorder crashed = ReceiptRecorder.overQueue(queue, parties, false);
+        final int party = crashed.party(Door.BINARY, "peer:127.0.0.1");
+        final List<Long> times = new ArrayList<>();
+        // at 22:00 on day D the drain appends and seals five receipts; the day stays open, as a running server has it
+        final ReceiptJournal journal = ReceiptJournal.open(dir, parties, dayStart + 22 * hour, SEGMENT_SIZE);
+        final ReceiptDrain drain = new ReceiptDrain(journal, 730);
+        drain.attach(crashed, queue);
+        for (int i = 0; i < 5; i++)
+        {
+            times.add(dayStart + 22 * hour + i * 1000L);
+            crashed.record(facts(party, Reason.CONSENT, times.get(i)));
+        }
+        drain.duty(dayStart + 22 * hour + 10_000);
+        drain.duty(dayStart + 22 * hour + 10_001);
+        journal.close();
+        // five more answered up to 23:10, committed in the queue and never appended: then kill -9
+        for (int i = 0; i < 5; i++)
+        {
+            times.add(dayStart + 23 * hour + 10 * 60_000 + i * 1000L);
+            crashed.record(facts(party, Reason.CONSENT, times.get(5 + i)));
+        }
+        assertTrue(Files.notExists(JournalFormat.dayDirectory(dir, day).resolve(JournalFormat.ROOT_FILE)));
+
+        // started again at 08:00 on D+1, with one decision that morning
+        final long restart = dayStart + Receipts.DAY_MS + 8 * hour;
+        final long morning;
+        final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        final Logger journalLog = (Logger)LoggerFactory.getLogger(ReceiptJournal.class);
+        logs.start();
+        journalLog.addAppender(logs);
+        try (ReceiptRecorder second = ReceiptRecorder.open(settings(false), restart, SEGMENT_SIZE))
+        {
+            morning = second.record(facts(second.party(Door.HTTP, "client:acme"), Reason.NO_CONSENT, restart + 1));
+        }
+        finally
+        {
+            journalLog.detachAppender(logs);
+        }
+
+        try (ReceiptReader reader = ReceiptReader.open(dir))
+        {
+            assertEquals(List.of(LocalDate.ofEpochDay(day), LocalDate.ofEpochDay(day + 1)), reader.days());
+            final List<Long> filed = new ArrayList<>();
+            reader.scan(LocalDate.ofEpochDay(day), (id, timeMs, name, receipt) ->
+            {
+                assertFalse(receipt.flags().refiled(), "filed under its own day: " + DecisionIds.text(id));
+                return filed.add(timeMs);
+            });
+            assertEquals(times, filed, "the replayed receipts under day D with their own times");
+            final DayRoot root = reader.root(LocalDate.ofEpochDay(day));
+            assertTrue(root.closed(), "day D closed after the replay");
+            assertEquals(10, root.receipts(), "D's root covers the replayed receipts");
+            final String logged = "receipts day closed: day=" + LocalDate.ofEpochDay(day) + ", root=" + root.digest() +
+                ", receipts=10,";
+            assertTrue(logs.list.stream().anyMatch(event -> event.getFormattedMessage().startsWith(logged)),
+                "the logged root is the one filed: " + logged);
+            assertEquals(DecisionIds.text((long)run << 48 | 10), DecisionIds.text(root.lastDecisionId()));
+            final List<Long> nextDay = new ArrayList<>();
+            reader.scan(LocalDate.ofEpochDay(day + 1), (id, timeMs, name, receipt) -> nextDay.add(id));
+            assertEquals(List.of(morning), nextDay);
+            final Verification verification = reader.verifyAll();
+            assertTrue(verification.ok(), verification.describe());
+            assertEquals(11, verification.receipts());
+        }
+    }
+
+    @Test
     void shouldMarkTheJournalFailedKeepRunningAndSayWhy() throws Exception
     {
         final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -195,6 +289,7 @@ class ReceiptRecorderTest
             assertTrue(scrape.contains("iys_receipts_queue_depth"), scrape);
             assertTrue(scrape.contains("iys_receipts_write_lag_seconds"), scrape);
             assertTrue(scrape.contains("iys_receipts_disk_bytes"), scrape);
+            assertTrue(scrape.contains("iys_receipts_refiled_total 0.0"), scrape);
         }
     }
 
