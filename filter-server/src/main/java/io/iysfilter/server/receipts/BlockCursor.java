@@ -210,7 +210,9 @@ final class BlockCursor
         final int saved = position;
         try
         {
-            final int last = limit - JournalFormat.BLOCK_HEADER_LENGTH - JournalFormat.DIGEST_LENGTH;
+            // a sealed block ends in its digest, at or before the last non-zero byte
+            final int last = lastNonZero(Math.max(from, 0)) + 1 - JournalFormat.BLOCK_HEADER_LENGTH -
+                JournalFormat.DIGEST_LENGTH;
             for (int at = Math.max(from, 0); at <= last; at++)
             {
                 if ((buffer.getShort(at + MessageHeaderDecoder.templateIdEncodingOffset(),

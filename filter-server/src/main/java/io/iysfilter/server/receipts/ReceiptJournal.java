@@ -110,7 +110,9 @@ public final class ReceiptJournal implements AutoCloseable
 
     /**
      * Open the journal, creating its directory if needed: a torn tail (a block begun and not sealed, or a record
-     * begun and not finished) is detected and cut off, so that what was sealed before it still verifies.
+     * begun and not finished) is detected and cut off, its bytes kept beside the segment, so that what was sealed
+     * before it still verifies. A broken block that a crash cannot leave (a sealed block or other data after it) is
+     * damage: nothing is cut and open fails.
      *
      * @param directory  the receipts directory.
      * @param partyNames names the parties of receipts appended.
