@@ -166,6 +166,21 @@ class ReceiptRecoveryTest
     }
 
     @Test
+    void shouldCutAReceiptAppendedOverTheDigestPlaceBeforeTheCountClaimedIt() throws IOException
+    {
+        final Path crashed = crashWithTail(false);
+        final long[] blocks = Receipts.blocks(Receipts.segment(crashed, DAY, 0));
+        final long tail = blocks[blocks.length - 2];
+        final long end = tail + JournalFormat.BLOCK_HEADER_LENGTH + 3 * JournalFormat.RECEIPT_LENGTH;
+        final Path appending = copy(crashed);
+        final byte[] next = new byte[JournalFormat.RECEIPT_LENGTH];
+        receipt(24, 5000).getBytes(0, next);
+        // the 4th receipt copied in, the header's count not yet raised: it runs 16 bytes past the digest's place
+        write(Receipts.segment(appending, DAY, 0), end, next);
+        assertRecoversTo(appending, 20, "a receipt over the digest's place", tail);
+    }
+
+    @Test
     void shouldRefuseToOpenWhenABlockWithAWrongDigestIsNotTheLastWritten() throws IOException
     {
         final Path crashed = crashWithTail(true);
