@@ -64,6 +64,10 @@ final class ReceiptsVerifyCommand implements Callable<Integer>
             }
             final Verification verification = only == null ? reader.verifyAll() : reader.verify(only);
             out.println(verification.describe());
+            for (final Path kept : reader.tornTails(only))
+            {
+                out.println("note: torn tail kept in " + kept + " (cut at a start, outside the chain, not verified)");
+            }
             return verification.ok() ? Main.EXIT_OK : Main.EXIT_DENY;
         }
     }

@@ -198,6 +198,65 @@ final class BlockCursor
     }
 
     /**
+     * Look for a sealed block after a failing one: at any offset from {@code from} on, a well-formed block whose
+     * stored digest is the SHA-256 of its own header and body (whatever its previous-digest field says). A crash
+     * leaves no such block after the block it tore, so finding one means damage. The cursor is left where it was;
+     * {@link #header}, {@link #bodyOffset}, {@link #digestOffset} and {@link #digest} are not.
+     *
+     * @return the offset of the first such block, or -1 when there is none.
+     */
+    int findSealed(final int from, final MessageDigest sha)
+    {
+        final int saved = position;
+        try
+        {
+            // a sealed block ends in its digest, at or before the last non-zero byte
+            final int last = lastNonZero(Math.max(from, 0)) + 1 - JournalFormat.BLOCK_HEADER_LENGTH -
+                JournalFormat.DIGEST_LENGTH;
+            for (int at = Math.max(from, 0); at <= last; at++)
+            {
+                if ((buffer.getShort(at + MessageHeaderDecoder.templateIdEncodingOffset(),
+                    MessageHeaderDecoder.BYTE_ORDER) & 0xFFFF) != BlockHeaderDecoder.TEMPLATE_ID ||
+                    (buffer.getShort(at + MessageHeaderDecoder.schemaIdEncodingOffset(),
+                    MessageHeaderDecoder.BYTE_ORDER) & 0xFFFF) != BlockHeaderDecoder.SCHEMA_ID)
+                {
+                    continue;
+                }
+                position = at;
+                if (read() == BLOCK && computeDigest(sha))
+                {
+                    return at;
+                }
+            }
+            return -1;
+        }
+        finally
+        {
+            position = saved;
+        }
+    }
+
+    /**
+     * @return the offset of the last non-zero byte from the cursor to the end, or -1 when all are zero.
+     */
+    int lastNonZero(final int from)
+    {
+        int i = limit;
+        while (i - Long.BYTES >= from && buffer.getLong(i - Long.BYTES) == 0)
+        {
+            i -= Long.BYTES;
+        }
+        for (i = i - 1; i >= from; i--)
+        {
+            if (buffer.getByte(i) != 0)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
      * Move past the block at the cursor.
      */
     void advance()

@@ -37,6 +37,10 @@ final class JournalFormat
     static final String ROOT_FILE = "root.json";
     static final String SEGMENT_SUFFIX = ".seg";
     static final String TEMPORARY_SUFFIX = ".tmp";
+    /**
+     * A segment's torn tail, kept beside it when cut ({@code NNNNNN.seg.torn-<epoch ms>}): outside the chain.
+     */
+    static final String TORN_SUFFIX = ".torn-";
 
     private static final Pattern DAY_NAME = Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
     private static final Pattern SEGMENT_NAME = Pattern.compile("(\\d{6})\\.seg");

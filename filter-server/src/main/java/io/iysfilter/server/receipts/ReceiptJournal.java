@@ -95,6 +95,7 @@ public final class ReceiptJournal implements AutoCloseable
     private long lastAppendedId;
     private long lastSealedId;
     private boolean closed;
+    private long keptBytes;
     private volatile long diskBytes;
     private volatile long refiled;
 
@@ -115,7 +116,9 @@ public final class ReceiptJournal implements AutoCloseable
 
     /**
      * Open the journal, creating its directory if needed: a torn tail (a block begun and not sealed, or a record
-     * begun and not finished) is detected and cut off, so that what was sealed before it still verifies.
+     * begun and not finished) is detected and cut off, its bytes kept beside the segment, so that what was sealed
+     * before it still verifies. A broken block that a crash cannot leave (a sealed block or other data after it) is
+     * damage: nothing is cut and open fails.
      * <p>
      * The last day on disk is left open even when it is before {@code nowMs}'s day, so that receipts of that day
      * still waiting in a queue are appended under it with their own times; the opener closes it after that, with
@@ -665,6 +668,8 @@ public final class ReceiptJournal implements AutoCloseable
             final boolean last = i == days.size() - 1;
             startDay(epochDay);
             recoverDay(last);
+            bytes += keptBytes;
+            keptBytes = 0;
             // the last day stays open, even when before today: the queue's receipts of it are appended first
             if (!last)
             {
@@ -705,7 +710,7 @@ public final class ReceiptJournal implements AutoCloseable
 
     /**
      * Walk a segment's blocks for the day's counts, its parties and the chain's head; in the journal's last segment
-     * verify each digest and cut off the tail after the last sealed block.
+     * verify each digest and cut off a torn tail after the last sealed block, keeping its bytes beside the segment.
      */
     private void walkSegment(final boolean tail) throws IOException
     {
@@ -716,11 +721,15 @@ public final class ReceiptJournal implements AutoCloseable
             final int state = cursor.read();
             if (state == BlockCursor.END)
             {
-                if (!tail && cursor.firstNonZero(cursor.position) >= 0)
+                if (cursor.firstNonZero(cursor.position) >= 0)
                 {
-                    throw new IOException("receipt journal: " + JournalFormat.segmentFile(dayDirectory,
-                        segmentNumber) + " offset " + cursor.position + ": data after the last block (run " +
-                        "iys-filter receipts verify)");
+                    if (!tail)
+                    {
+                        throw new IOException("receipt journal: " + JournalFormat.segmentFile(dayDirectory,
+                            segmentNumber) + " offset " + cursor.position + ": data after the last block (run " +
+                            "iys-filter receipts verify)");
+                    }
+                    checkTorn("a zero block header with data after it", -1);
                 }
                 break;
             }
@@ -732,6 +741,8 @@ public final class ReceiptJournal implements AutoCloseable
                         segmentNumber) + " offset " + cursor.position + ": " + (state == BlockCursor.MALFORMED ?
                         cursor.malformed : "block digest") + " (run iys-filter receipts verify)");
                 }
+                checkTorn(state == BlockCursor.MALFORMED ? cursor.malformed : "block digest",
+                    state == BlockCursor.MALFORMED ? -1 : cursor.digestOffset);
                 break;
             }
             if (tail && !cursor.linksTo(head) && !(dayBlocks == 0 && isZero(head)))
@@ -768,15 +779,87 @@ public final class ReceiptJournal implements AutoCloseable
         position = cursor.position;
         if (tail)
         {
-            final int dirty = cursor.firstNonZero(position);
-            if (dirty >= 0)
+            final int last = cursor.lastNonZero(position);
+            if (last >= 0)
             {
-                LOG.warn("receipt journal: torn tail cut off: segment={}, offset={}, bytes={}",
-                    JournalFormat.segmentFile(dayDirectory, segmentNumber), position, segment.capacity() - position);
+                final Path kept = keepTornTail(position, last + 1);
+                LOG.warn("receipt journal: torn tail cut off: segment={}, offset={}, bytes={}, kept={}",
+                    JournalFormat.segmentFile(dayDirectory, segmentNumber), position, last + 1 - position, kept);
                 segment.setMemory(position, segment.capacity() - position, (byte)0);
                 mapped.force();
             }
         }
+    }
+
+    /**
+     * Whether the first block of the last segment that fails (at the cursor) is a torn tail, which a crash can
+     * leave: only when no sealed block follows it, and, for a well-formed block whose digest does not match, only
+     * when nothing was written after it but the next receipt (appended over the digest's place before the count
+     * claims it; nothing at all after a party block). Anything else is damage, which is never cut.
+     *
+     * @param why          what fails.
+     * @param digestOffset where the well-formed block's digest is, -1 for a malformed block.
+     * @throws IOException when it is damage, naming where.
+     */
+    private void checkTorn(final String why, final int digestOffset) throws IOException
+    {
+        final int at = cursor.position;
+        final int after = digestOffset < 0 ? -1 : digestOffset + (cursor.header.kind() == BlockKind.RECEIPTS ?
+            JournalFormat.RECEIPT_LENGTH : JournalFormat.DIGEST_LENGTH);
+        final int sealed = cursor.findSealed(at + 1, sha);
+        String damage = null;
+        if (sealed >= 0)
+        {
+            damage = "a sealed block follows at offset " + sealed;
+        }
+        else if (after >= 0 && after < segment.capacity() && cursor.firstNonZero(after) >= 0)
+        {
+            damage = "data follows it at offset " + cursor.firstNonZero(after) + ", so it is not the last block " +
+                "written";
+        }
+        if (damage != null)
+        {
+            throw new IOException("receipt journal: day " + LocalDate.ofEpochDay(day) + " segment " +
+                segmentNumber + " block " + dayBlocks + " offset " + at + " (" +
+                JournalFormat.segmentFile(dayDirectory, segmentNumber) + "): " + why + ", and " + damage +
+                ": damage, not a torn tail; nothing cut (run iys-filter receipts verify; docs/OPERATIONS.md)");
+        }
+    }
+
+    /**
+     * Copy the bytes of a torn tail to a file beside the segment ({@code NNNNNN.seg.torn-<epoch ms>}), forced with
+     * its directory before anything is cut: the journal never destroys what it cannot verify.
+     *
+     * @return the file.
+     */
+    private Path keepTornTail(final int from, final int to) throws IOException
+    {
+        final Path segmentPath = JournalFormat.segmentFile(dayDirectory, segmentNumber);
+        long ms = System.currentTimeMillis();
+        Path kept = segmentPath.resolveSibling(segmentPath.getFileName() + JournalFormat.TORN_SUFFIX + ms);
+        while (Files.exists(kept))
+        {
+            ms++;
+            kept = segmentPath.resolveSibling(segmentPath.getFileName() + JournalFormat.TORN_SUFFIX + ms);
+        }
+        final Path temporary = kept.resolveSibling(kept.getFileName() + JournalFormat.TEMPORARY_SUFFIX);
+        Files.deleteIfExists(temporary);
+        try (FileChannel writing = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE))
+        {
+            final ByteBuffer bytes = mapped.duplicate();
+            bytes.clear().position(from).limit(to);
+            long written = 0;
+            while (bytes.hasRemaining())
+            {
+                written += writing.write(bytes, written);
+            }
+            writing.force(true);
+        }
+        Files.move(temporary, kept, StandardCopyOption.ATOMIC_MOVE);
+        JournalFormat.forceDirectory(dayDirectory);
+        keptBytes += to - from;
+        return kept;
     }
 
     private static boolean isZero(final byte[] bytes)

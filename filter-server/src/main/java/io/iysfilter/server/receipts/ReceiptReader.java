@@ -193,6 +193,40 @@ public final class ReceiptReader implements AutoCloseable
     }
 
     /**
+     * The torn tails the server cut at its starts and kept beside their segments ({@code NNNNNN.seg.torn-<epoch
+     * ms>}): outside the chain, so never verified, but evidence an operator may want to look at.
+     *
+     * @param day the day, or null for every day.
+     * @return the files, in name order.
+     * @throws IOException when a day directory cannot be listed.
+     */
+    public List<Path> tornTails(final LocalDate day) throws IOException
+    {
+        final List<Path> kept = new ArrayList<>();
+        for (final long epochDay : JournalFormat.days(directory))
+        {
+            if (day != null && day.toEpochDay() != epochDay)
+            {
+                continue;
+            }
+            try (java.nio.file.DirectoryStream<Path> entries = Files.newDirectoryStream(
+                JournalFormat.dayDirectory(directory, epochDay), "*" + JournalFormat.SEGMENT_SUFFIX +
+                JournalFormat.TORN_SUFFIX + "*"))
+            {
+                for (final Path entry : entries)
+                {
+                    if (!entry.getFileName().toString().endsWith(JournalFormat.TEMPORARY_SUFFIX))
+                    {
+                        kept.add(entry);
+                    }
+                }
+            }
+        }
+        kept.sort(null);
+        return kept;
+    }
+
+    /**
      * Recompute one day's chain from the previous day's root (or from the day's own first link when no earlier day
      * is present) and compare it with every stored digest, link and the day's root file.
      *

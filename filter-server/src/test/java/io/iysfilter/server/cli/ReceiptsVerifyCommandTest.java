@@ -65,6 +65,31 @@ class ReceiptsVerifyCommandTest
         run(Main.EXIT_ERROR, "receipts", "verify");
     }
 
+    @Test
+    void shouldIgnoreButNameATornTailKeptBesideASegment() throws Exception
+    {
+        final Path receipts = dir.resolve("receipts");
+        try (ReceiptJournal journal = ReceiptJournal.open(receipts, (run, party) -> "peer:127.0.0.1",
+            DAY * DAY_MS, 8192))
+        {
+            final UnsafeBuffer buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(ReceiptEncoder.BLOCK_LENGTH));
+            final ReceiptEncoder encoder = new ReceiptEncoder();
+            for (long s = 1; s <= 10; s++)
+            {
+                encoder.wrap(buffer, 0).decisionId(1L << 48 | s).dayMillis((int)s).brand(600_001).party(1);
+                journal.append(buffer, 0, DAY);
+            }
+        }
+        final Path kept = receipts.resolve("2024-10-04").resolve("000000.seg.torn-1728000000000");
+        Files.write(kept, new byte[] {1, 2, 3, 4, 5});
+        final String[] ok = run(Main.EXIT_OK, "receipts", "verify", "--dir", receipts.toString());
+        assertTrue(ok[0].contains("OK: 10 receipts verified"), ok[0]);
+        assertTrue(ok[0].contains("note: torn tail kept in " + kept), ok[0]);
+        final String[] day = run(Main.EXIT_OK, "receipts", "verify", "--dir", receipts.toString(), "--day",
+            "2024-10-04");
+        assertTrue(day[0].contains("note: torn tail kept in " + kept), day[0]);
+    }
+
     private static String[] run(final int expected, final String... argv)
     {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();

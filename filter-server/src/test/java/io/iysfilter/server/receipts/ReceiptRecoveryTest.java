@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static io.iysfilter.server.receipts.Receipts.DAY;
@@ -21,14 +22,17 @@ import static io.iysfilter.server.receipts.Receipts.SMALL_SEGMENT;
 import static io.iysfilter.server.receipts.Receipts.append;
 import static io.iysfilter.server.receipts.Receipts.id;
 import static io.iysfilter.server.receipts.Receipts.receipt;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A crash leaves the journal's files as the mapping held them (a kill -9 loses nothing written to a mapping), with
- * the tail block begun, half sealed or half written: every such tail is cut at open, what was sealed verifies, and
- * the journal goes on from the last sealed receipt.
+ * the tail block begun, half sealed or half written: every such tail is cut at open (its bytes kept beside the
+ * segment), what was sealed verifies, and the journal goes on from the last sealed receipt. What a crash cannot
+ * leave (a failing block with a sealed block after it, or with data after it) is damage: open refuses and cuts
+ * nothing.
  */
 class ReceiptRecoveryTest
 {
@@ -48,7 +52,7 @@ class ReceiptRecoveryTest
         assertEquals(end + JournalFormat.DIGEST_LENGTH, blocks[blocks.length - 1], "the tail: 3 receipts unsealed");
         for (long k = tail; k <= end; k++)
         {
-            assertRecoversTo(tornAt(crashed, k), 20, "unsealed tail written up to byte " + k);
+            assertRecoversTo(tornAt(crashed, k), 20, "unsealed tail written up to byte " + k, tail);
         }
     }
 
@@ -59,18 +63,18 @@ class ReceiptRecoveryTest
         final long[] blocks = Receipts.blocks(Receipts.segment(crashed, DAY, 0));
         final long tail = blocks[blocks.length - 2];
         final long end = blocks[blocks.length - 1];
-        assertRecoversTo(copy(crashed), 23, "nothing torn");
+        assertRecoversTo(copy(crashed), 23, "nothing torn", end);
         for (long k = tail; k < end; k++)
         {
-            assertRecoversTo(tornAt(crashed, k), 20, "sealed tail written up to byte " + k);
+            assertRecoversTo(tornAt(crashed, k), 20, "sealed tail written up to byte " + k, tail);
         }
         final Path zeroed = copy(crashed);
         write(Receipts.segment(zeroed, DAY, 0), end - JournalFormat.DIGEST_LENGTH,
             new byte[JournalFormat.DIGEST_LENGTH]);
-        assertRecoversTo(zeroed, 20, "the tail's digest zeroed");
+        assertRecoversTo(zeroed, 20, "the tail's digest zeroed", tail);
         final Path altered = copy(crashed);
         flip(Receipts.segment(altered, DAY, 0), end - 1);
-        assertRecoversTo(altered, 20, "the tail's digest's last byte altered");
+        assertRecoversTo(altered, 20, "the tail's digest's last byte altered", tail);
     }
 
     @Test
@@ -94,7 +98,7 @@ class ReceiptRecoveryTest
         for (long k = partyBlock + 1; k < partyEnd; k++)
         {
             final Path torn = tornAt(crashed, k);
-            assertRecoversTo(torn, 20, "party entry written up to byte " + k);
+            assertRecoversTo(torn, 20, "party entry written up to byte " + k, partyBlock);
         }
         final Path torn = tornAt(crashed, partyBlock + JournalFormat.BLOCK_HEADER_LENGTH + 3);
         try (ReceiptJournal journal = ReceiptJournal.open(torn, NAMES, NOW, SMALL_SEGMENT))
@@ -125,6 +129,124 @@ class ReceiptRecoveryTest
         assertTrue(refused.getMessage().contains("000000.seg"), refused.getMessage());
     }
 
+    @Test
+    void shouldRefuseToOpenAndCutNothingWhenASealedBlockInTheMiddleOfTheLastSegmentIsAltered() throws IOException
+    {
+        final Path live = dir.resolve("live");
+        try (ReceiptJournal journal = ReceiptJournal.open(live, NAMES, NOW, SMALL_SEGMENT))
+        {
+            for (int b = 0; b < 6; b++)
+            {
+                append(journal, b * 5 + 1, b * 5 + 5, DAY);
+                journal.seal(NOW);
+            }
+        }
+        final long[] blocks = Receipts.blocks(Receipts.segment(live, DAY, 0));
+        assertTrue(blocks.length > 6, "several sealed blocks in the open day's only segment");
+        final int middle = blocks.length / 2;
+        final long[] alterations = {
+            blocks[middle] + 1,
+            blocks[middle] + JournalFormat.BLOCK_HEADER_LENGTH + 5,
+            blocks[middle + 1] - 1,
+        };
+        for (final long at : alterations)
+        {
+            final Path altered = copy(live);
+            final Path segment = Receipts.segment(altered, DAY, 0);
+            flip(segment, at);
+            final byte[] before = Files.readAllBytes(segment);
+            final IOException refused = assertThrows(IOException.class,
+                () -> ReceiptJournal.open(altered, NAMES, NOW, SMALL_SEGMENT), "byte " + at + " flipped");
+            final String message = refused.getMessage();
+            assertTrue(message.contains("segment 0") && message.contains("offset " + blocks[middle]) &&
+                message.contains(LocalDate.ofEpochDay(DAY).toString()), message);
+            assertArrayEquals(before, Files.readAllBytes(segment), "nothing cut: byte " + at + " flipped");
+            assertEquals(List.of(), tornFiles(altered), "nothing kept: byte " + at + " flipped");
+        }
+    }
+
+    @Test
+    void shouldCutAReceiptAppendedOverTheDigestPlaceBeforeTheCountClaimedIt() throws IOException
+    {
+        final Path crashed = crashWithTail(false);
+        final long[] blocks = Receipts.blocks(Receipts.segment(crashed, DAY, 0));
+        final long tail = blocks[blocks.length - 2];
+        final long end = tail + JournalFormat.BLOCK_HEADER_LENGTH + 3 * JournalFormat.RECEIPT_LENGTH;
+        final Path appending = copy(crashed);
+        final byte[] next = new byte[JournalFormat.RECEIPT_LENGTH];
+        receipt(24, 5000).getBytes(0, next);
+        // the 4th receipt copied in, the header's count not yet raised: it runs 16 bytes past the digest's place
+        write(Receipts.segment(appending, DAY, 0), end, next);
+        assertRecoversTo(appending, 20, "a receipt over the digest's place", tail);
+    }
+
+    @Test
+    void shouldRefuseToOpenWhenABlockWithAWrongDigestIsNotTheLastWritten() throws IOException
+    {
+        final Path crashed = crashWithTail(true);
+        final long[] blocks = Receipts.blocks(Receipts.segment(crashed, DAY, 0));
+        final long tail = blocks[blocks.length - 2];
+        final long end = blocks[blocks.length - 1];
+        final Path altered = copy(crashed);
+        final Path segment = Receipts.segment(altered, DAY, 0);
+        flip(segment, tail + JournalFormat.BLOCK_HEADER_LENGTH);
+        write(segment, end + JournalFormat.RECEIPT_LENGTH, new byte[] {1, 2, 3});
+        final byte[] before = Files.readAllBytes(segment);
+        final IOException refused = assertThrows(IOException.class,
+            () -> ReceiptJournal.open(altered, NAMES, NOW, SMALL_SEGMENT));
+        assertTrue(refused.getMessage().contains("offset " + tail), refused.getMessage());
+        assertArrayEquals(before, Files.readAllBytes(segment));
+    }
+
+    @Test
+    void shouldRefuseToOpenWhenAZeroGapIsFollowedByASealedBlock() throws IOException
+    {
+        final Path crashed = crashWithTail(true);
+        final long[] blocks = Receipts.blocks(Receipts.segment(crashed, DAY, 0));
+        final long before = blocks[blocks.length - 3];
+        final Path gap = copy(crashed);
+        final Path segment = Receipts.segment(gap, DAY, 0);
+        // as a power loss may leave it: a later page persisted, an earlier one not
+        write(segment, before, new byte[(int)(blocks[blocks.length - 2] - before)]);
+        final byte[] bytes = Files.readAllBytes(segment);
+        final IOException refused = assertThrows(IOException.class,
+            () -> ReceiptJournal.open(gap, NAMES, NOW, SMALL_SEGMENT));
+        assertTrue(refused.getMessage().contains("offset " + before), refused.getMessage());
+        assertArrayEquals(bytes, Files.readAllBytes(segment));
+    }
+
+    @Test
+    void shouldKeepTheBytesOfATornLastBlockBesideTheSegmentAndVerifyWhatWasSealed() throws IOException
+    {
+        final Path crashed = crashWithTail(true);
+        final long[] blocks = Receipts.blocks(Receipts.segment(crashed, DAY, 0));
+        final long tail = blocks[blocks.length - 2];
+        final long end = blocks[blocks.length - 1];
+        final byte[] original = Files.readAllBytes(Receipts.segment(crashed, DAY, 0));
+        final Path torn = tornAt(crashed, end - 7);
+        try (ReceiptJournal journal = ReceiptJournal.open(torn, NAMES, NOW, SMALL_SEGMENT))
+        {
+            assertEquals(id(20), journal.lastDecisionId());
+        }
+        final List<Path> kept = tornFiles(torn);
+        assertEquals(1, kept.size(), kept.toString());
+        assertTrue(kept.get(0).getFileName().toString().startsWith("000000.seg.torn-"), kept.toString());
+        int last = (int)end - 8;
+        while (original[last] == 0)
+        {
+            last--;
+        }
+        assertArrayEquals(Arrays.copyOfRange(original, (int)tail, last + 1), Files.readAllBytes(kept.get(0)),
+            "the cut bytes, from the torn block's start to the last non-zero byte");
+        try (ReceiptReader reader = ReceiptReader.open(torn))
+        {
+            final Verification verification = reader.verifyAll();
+            assertTrue(verification.ok(), verification.describe());
+            assertEquals(20, verification.receipts());
+            assertEquals(kept, reader.tornTails(null));
+        }
+    }
+
     private Path crashWithTail(final boolean sealTail) throws IOException
     {
         final Path live = dir.resolve("live");
@@ -144,12 +266,29 @@ class ReceiptRecoveryTest
         return crashed;
     }
 
-    private void assertRecoversTo(final Path journalDir, final long lastSequence, final String what)
-        throws IOException
+    private void assertRecoversTo(final Path journalDir, final long lastSequence, final String what,
+        final long cutFrom) throws IOException
     {
+        final byte[] before = Files.readAllBytes(Receipts.segment(journalDir, DAY, 0));
+        int last = before.length - 1;
+        while (last >= cutFrom && before[last] == 0)
+        {
+            last--;
+        }
         try (ReceiptJournal journal = ReceiptJournal.open(journalDir, NAMES, NOW, SMALL_SEGMENT))
         {
             assertEquals(id(lastSequence), journal.lastDecisionId(), what);
+        }
+        final List<Path> kept = tornFiles(journalDir);
+        if (last < cutFrom)
+        {
+            assertEquals(List.of(), kept, what + ": nothing to cut, nothing kept");
+        }
+        else
+        {
+            assertEquals(1, kept.size(), what + ": the cut bytes kept: " + kept);
+            assertArrayEquals(Arrays.copyOfRange(before, (int)cutFrom, last + 1), Files.readAllBytes(kept.get(0)),
+                what + ": the cut bytes kept");
         }
         try (ReceiptReader reader = ReceiptReader.open(journalDir))
         {
@@ -169,6 +308,14 @@ class ReceiptRecoveryTest
             assertEquals(lastSequence + 5, verification.receipts(), what);
         }
         Receipts.delete(journalDir);
+    }
+
+    private static List<Path> tornFiles(final Path journalDir) throws IOException
+    {
+        try (java.util.stream.Stream<Path> files = Files.list(JournalFormat.dayDirectory(journalDir, DAY)))
+        {
+            return files.filter(file -> file.getFileName().toString().contains(".torn-")).sorted().toList();
+        }
     }
 
     private Path copy(final Path crashed) throws IOException
