@@ -195,7 +195,7 @@ class ReceiptRecorderTest
         final List<Long> times = new ArrayList<>();
         // at 22:00 on day D the drain appends and seals five receipts; the day stays open, as a running server has it
         final ReceiptJournal journal = ReceiptJournal.open(dir, parties, dayStart + 22 * hour, SEGMENT_SIZE);
-        final ReceiptDrain drain = new ReceiptDrain(journal, 730);
+        final ReceiptDrain drain = new ReceiptDrain(journal, parties, 730);
         drain.attach(crashed, queue);
         for (int i = 0; i < 5; i++)
         {
