@@ -171,6 +171,15 @@ public final class ReceiptJournal implements AutoCloseable
     }
 
     /**
+     * @return the greatest decision id in a sealed block (what a kill -9 keeps), 0 when none; read by the writer's
+     *     own thread.
+     */
+    public long lastSealedId()
+    {
+        return lastSealedId;
+    }
+
+    /**
      * @return the greatest decision id in the journal, 0 when empty. Just after {@link #open}, the last sealed
      *     receipt's: a queue replays what is above it.
      */

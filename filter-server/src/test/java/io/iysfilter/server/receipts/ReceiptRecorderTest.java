@@ -203,7 +203,7 @@ class ReceiptRecorderTest
             crashed.record(facts(party, Reason.CONSENT, times.get(i)));
         }
         drain.duty(dayStart + 22 * hour + 10_000);
-        drain.duty(dayStart + 22 * hour + 10_001);
+        drain.duty(dayStart + 22 * hour + 10_000 + ReceiptDrain.IDLE_SEAL_MS);
         journal.close();
         // five more answered up to 23:10, committed in the queue and never appended: then kill -9
         for (int i = 0; i < 5; i++)
@@ -253,6 +253,53 @@ class ReceiptRecorderTest
             final Verification verification = reader.verifyAll();
             assertTrue(verification.ok(), verification.describe());
             assertEquals(11, verification.receipts());
+        }
+    }
+
+    @Test
+    void shouldKeepABlockOpenAcrossBriefLullsAndSealItOnceTheQueueHasBeenIdle() throws Exception
+    {
+        // under load the queue is empty for moments between bursts; sealing at each of them made blocks of a few
+        // receipts (85 bytes a receipt on disk, and a SHA-256 pass per block)
+        Files.createDirectories(dir);
+        final int run = ReceiptRun.next(dir);
+        final Parties parties = new Parties(dir, run);
+        final ReceiptQueue queue = ReceiptQueue.open(dir.resolve(ReceiptRecorder.QUEUE_FILE), 4096, run, 0,
+            new ReceiptQueue.Replay()
+            {
+                @Override
+                public void receipt(final org.agrona.DirectBuffer buffer, final int offset, final long epochDay)
+                {
+                }
+            });
+        final ReceiptRecorder recorder = ReceiptRecorder.overQueue(queue, parties, false);
+        final int party = recorder.party(Door.BINARY, "peer:127.0.0.1");
+        final long t0 = System.currentTimeMillis();
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, parties, t0, SEGMENT_SIZE))
+        {
+            final ReceiptDrain drain = new ReceiptDrain(journal, parties, 730);
+            drain.attach(recorder, queue);
+            long now = t0;
+            long last = 0;
+            for (int burst = 0; burst < 100; burst++)
+            {
+                for (int i = 0; i < 3; i++)
+                {
+                    last = recorder.record(facts(party, Reason.CONSENT, now));
+                }
+                drain.duty(now);
+                drain.duty(now + 1);
+                now += 1;
+            }
+            assertEquals(0, journal.lastSealedId(), "300 receipts in bursts 1 ms apart: one block, still open");
+            drain.duty(now + ReceiptDrain.IDLE_SEAL_MS);
+            assertEquals(last, journal.lastSealedId(), "sealed once the queue was idle");
+        }
+        try (ReceiptReader reader = ReceiptReader.open(dir))
+        {
+            final Verification verification = reader.verifyAll();
+            assertTrue(verification.ok(), verification.describe());
+            assertEquals(300, verification.receipts());
         }
     }
 
