@@ -16,8 +16,9 @@ import java.util.concurrent.TimeUnit;
  * {@link #IDLE_SEAL_MS}, at least every {@link #SEAL_INTERVAL_MS} and whenever a quarter of the queue waits on it, and
  * releases slots only once the journal has sealed their receipts, by these seals or by its own when a block fills
  * (what is sealed survives a kill -9 in the journal); forces the journal about every {@link #FORCE_INTERVAL_MS}; runs
- * retention at start and once a day. Idles with Agrona's backoff (spin, yield, then park up to
- * {@link #MAX_PARK_MS}), so an idle queue costs no core.
+ * retention at start and once a day. Idles with Agrona's backoff, parking from {@link #MIN_PARK_MS} up to
+ * {@link #MAX_PARK_MS} without spinning, so an idle or lightly used queue costs no core and a busy one is drained
+ * in batches.
  * <p>
  * Anything the journal throws marks it failed: logged (rate-limited), {@code iys_receipts_failed} reads 1,
  * {@link ReceiptRecorder#record} records nothing more, and the thread stays alive doing nothing. The receipts
@@ -39,6 +40,8 @@ final class ReceiptDrain implements Runnable
     static final long RETENTION_INTERVAL_MS = 86_400_000L;
     /** Longest wait, on close, for a claimed receipt to be committed. */
     static final long CLOSE_TIMEOUT_MS = 5_000;
+    /** Shortest park when the queue is empty. */
+    static final long MIN_PARK_MS = 1;
     /** Longest park when idle. */
     static final long MAX_PARK_MS = 5;
     private static final int BATCH = 4096;
@@ -49,8 +52,12 @@ final class ReceiptDrain implements Runnable
     private final ReceiptJournal journal;
     private final Parties parties;
     private final int retentionDays;
+    // No spinning and no short parks: a receipt is safe in the mapped queue once committed, so nothing waits on the
+    // drain but the queue's space (a millisecond of decisions is a few hundred slots of 262,144). Waking every 10 us
+    // to take the three receipts that arrived cost a park and an unpark per handful of receipts: about 2 us of
+    // server CPU per decision at 350 k pipelined decisions/s on 2 cores.
     private final IdleStrategy idle = new BackoffIdleStrategy(
-        64, 16, TimeUnit.MICROSECONDS.toNanos(10), TimeUnit.MILLISECONDS.toNanos(MAX_PARK_MS));
+        0, 0, TimeUnit.MILLISECONDS.toNanos(MIN_PARK_MS), TimeUnit.MILLISECONDS.toNanos(MAX_PARK_MS));
     private ReceiptRecorder recorder;
     private ReceiptQueue queue;
     private long next = 1;
