@@ -1,5 +1,6 @@
 package io.iysfilter.server.receipts;
 
+import io.iysfilter.server.index.DurableFiles;
 import io.iysfilter.protocol.receipts.BlockHeaderDecoder;
 import io.iysfilter.protocol.receipts.MessageHeaderDecoder;
 import io.iysfilter.protocol.receipts.ReceiptDecoder;
@@ -171,6 +172,7 @@ final class JournalFormat
         try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE,
             StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE))
         {
+            DurableFiles.ownerOnly(temporary);
             final java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8));
             while (bytes.hasRemaining())
             {

@@ -1,5 +1,6 @@
 package io.iysfilter.server.receipts;
 
+import io.iysfilter.server.index.DurableFiles;
 import io.iysfilter.protocol.receipts.BlockHeaderEncoder;
 import io.iysfilter.protocol.receipts.BlockKind;
 import io.iysfilter.protocol.receipts.FlagsEncoder;
@@ -156,7 +157,7 @@ public final class ReceiptJournal implements AutoCloseable
         {
             throw new IllegalArgumentException("segment size " + segmentSize + " (at least 4096)");
         }
-        Files.createDirectories(directory);
+        DurableFiles.createPrivateDirectories(directory);
         final ReceiptJournal journal = new ReceiptJournal(directory, partyNames, segmentSize);
         try
         {
@@ -420,7 +421,7 @@ public final class ReceiptJournal implements AutoCloseable
         day = epochDay;
         dayClosed = false;
         dayDirectory = JournalFormat.dayDirectory(directory, epochDay);
-        Files.createDirectories(dayDirectory);
+        DurableFiles.createPrivateDirectories(dayDirectory);
         System.arraycopy(head, 0, dayPrevious, 0, head.length);
         segmentNumber = -1;
         dayBlocks = 0;
@@ -556,6 +557,7 @@ public final class ReceiptJournal implements AutoCloseable
         try (FileChannel creating = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
             StandardOpenOption.WRITE))
         {
+            DurableFiles.ownerOnly(temporary);
             allocate(creating);
             final UnsafeBuffer header = new UnsafeBuffer(ByteBuffer.allocate(JournalFormat.SEGMENT_HEADER_LENGTH));
             new SegmentHeaderEncoder().wrapAndApplyHeader(header, 0, new MessageHeaderEncoder())
@@ -856,6 +858,7 @@ public final class ReceiptJournal implements AutoCloseable
         try (FileChannel writing = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
             StandardOpenOption.WRITE))
         {
+            DurableFiles.ownerOnly(temporary);
             final ByteBuffer bytes = mapped.duplicate();
             bytes.clear().position(from).limit(to);
             long written = 0;

@@ -132,6 +132,13 @@ class ReceiptJournalTest
         assertTrue(json.contains("\"lastDecisionId\": \"0003000000000064\""), json);
         assertTrue(json.contains("\"previous\": \"" + "0".repeat(64) + "\""), json);
         assertFalse(Files.exists(JournalFormat.dayDirectory(dir, DAY + 1).resolve("root.json")));
+        // the journal holds recipients, keyed: owner-only, as everything the server keeps
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(JournalFormat.dayDirectory(dir, DAY))));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(JournalFormat.segmentFile(JournalFormat.dayDirectory(dir, DAY), 0))));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(root)));
         try (ReceiptReader reader = ReceiptReader.open(dir))
         {
             final DayRoot first = reader.root(LocalDate.ofEpochDay(DAY));
