@@ -21,6 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.StandardOpenOption;
 import java.io.UncheckedIOException;
 import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicLong;
@@ -59,6 +62,8 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
     static final int CLOSED = 2;
     private static final Logger LOG = LoggerFactory.getLogger(ReceiptRecorder.class);
     private static final LogLimiter UNRECORDED_LOG = LogLimiter.everyTenSeconds();
+    /** Held by the server that records into the directory. */
+    static final String LOCK_FILE = ".lock";
     private static final long DAY_MS = 86_400_000L;
     private static final long UINT32_NONE = 0xFFFF_FFFFL;
     private static final ByteOrder ORDER = ReceiptEncoder.BYTE_ORDER;
@@ -74,6 +79,7 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
     private final AtomicLong unrecordedServed = new AtomicLong();
     private final AtomicLong partyFailures = new AtomicLong();
     private volatile int state = OPEN;
+    private FileChannel lockChannel;
     private volatile String failure;
     private ReceiptDrain drain;
     private Thread drainThread;
@@ -121,8 +127,19 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
         throws IOException
     {
         DurableFiles.createPrivateDirectories(settings.directory());
-        final int run = ReceiptRun.next(settings.directory());
-        final Parties parties = new Parties(settings.directory(), run);
+        final FileChannel lockChannel = lock(settings.directory());
+        final int run;
+        final Parties parties;
+        try
+        {
+            run = ReceiptRun.next(settings.directory());
+            parties = new Parties(settings.directory(), run);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            lockChannel.close();
+            throw ex;
+        }
         ReceiptJournal journal = null;
         try
         {
@@ -164,6 +181,7 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
             journal.closeDaysBefore(nowMs);
             journal.force();
             final ReceiptRecorder recorder = new ReceiptRecorder(queue, parties, settings.allowsUnrecorded());
+            recorder.lockChannel = lockChannel;
             LOG.info("receipts: dir={}, run={}, queueSlots={}, policy={}, retentionDays={}, journalLastId={}, " +
                 "replayedFromQueue={}", settings.directory(), run, queue.capacity(),
                 settings.allowsUnrecorded() ? "allow" : "deny", settings.retentionDays(),
@@ -185,8 +203,41 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
                 }
             }
             parties.close();
+            lockChannel.close();
             throw ex;
         }
+    }
+
+    /**
+     * One server per receipts directory: two would claim from one queue and append to one journal.
+     *
+     * @return the open lock file, holding its lock until closed.
+     */
+    private static FileChannel lock(final java.nio.file.Path directory) throws IOException
+    {
+        final FileChannel lockChannel = FileChannel.open(directory.resolve(LOCK_FILE), StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE);
+        FileLock lock;
+        try
+        {
+            lock = lockChannel.tryLock();
+        }
+        catch (final java.nio.channels.OverlappingFileLockException ex)
+        {
+            lock = null;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            lockChannel.close();
+            throw ex;
+        }
+        if (lock == null)
+        {
+            lockChannel.close();
+            throw new IOException(directory + " is in use by another server (it holds " + LOCK_FILE +
+                "): each server needs a receipts-dir of its own");
+        }
+        return lockChannel;
     }
 
     private void startDrain(final ReceiptDrain drain)
@@ -515,7 +566,21 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
         {
             throw new UncheckedIOException(ex);
         }
-        queue.close();
+        finally
+        {
+            queue.close();
+            if (lockChannel != null)
+            {
+                try
+                {
+                    lockChannel.close();
+                }
+                catch (final IOException ex)
+                {
+                    LOG.warn("receipts: closing the lock file failed", ex);
+                }
+            }
+        }
     }
 
     private static io.iysfilter.protocol.receipts.Door[] doors()

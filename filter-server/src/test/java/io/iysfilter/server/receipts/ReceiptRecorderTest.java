@@ -304,6 +304,23 @@ class ReceiptRecorderTest
     }
 
     @Test
+    void shouldRefuseASecondRecorderOnTheSameDirectory() throws Exception
+    {
+        try (ReceiptRecorder first = open(false))
+        {
+            final IOException refused = assertThrows(IOException.class, () -> open(false).close());
+            assertTrue(refused.getMessage().contains("in use by another server"), refused.getMessage());
+            assertEquals(1, DecisionIds.run(first.record(facts(first.party(Door.HTTP, "peer:127.0.0.1"),
+                Reason.CONSENT))), "the first keeps recording");
+        }
+        try (ReceiptRecorder again = open(false))
+        {
+            assertEquals(2, DecisionIds.run(again.record(facts(again.party(Door.HTTP, "peer:127.0.0.1"),
+                Reason.CONSENT))), "free again once the first closed; the refused start took no run");
+        }
+    }
+
+    @Test
     void shouldMarkTheJournalFailedKeepRunningAndSayWhy() throws Exception
     {
         final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
