@@ -1,5 +1,6 @@
 package io.iysfilter.server.cli;
 
+import io.iysfilter.server.decision.DecisionIds;
 import io.iysfilter.client.FilterClient;
 import io.iysfilter.protocol.Limits;
 import io.iysfilter.protocol.Verdicts;
@@ -144,7 +145,7 @@ final class ScrubCommand implements Callable<Integer>
                 final String proof = proofJson(tally, digest.digest(), System.currentTimeMillis());
                 Files.writeString(proofFile, proof + "\n", StandardCharsets.UTF_8);
                 out.println("proof-of-scrub written to " + proofFile + ": decisions " +
-                    FoundReceipt.idText(tally.firstId) + ".." + FoundReceipt.idText(tally.lastId));
+                    DecisionIds.text(tally.firstId) + ".." + DecisionIds.text(tally.lastId));
             }
         }
         return Main.EXIT_OK;
@@ -156,10 +157,10 @@ final class ScrubCommand implements Callable<Integer>
     String proofJson(final ListScrubber.Tally tally, final byte[] inputDigest, final long nowMs)
     {
         final StringBuilder json = new StringBuilder(512)
-            .append("{\"server\":\"").append(jsonText(ask.host)).append(':').append(ask.port)
-            .append("\",\"time\":\"").append(Instant.ofEpochMilli(nowMs))
-            .append("\",\"input\":\"").append(jsonText(inName))
-            .append("\",\"inputSha256\":\"").append(ScrubProof.hex(inputDigest))
+            .append("{\"server\":").append(FoundReceipt.string(ask.host + ":" + ask.port))
+            .append(",\"time\":\"").append(Instant.ofEpochMilli(nowMs))
+            .append("\",\"input\":").append(FoundReceipt.string(inName))
+            .append(",\"inputSha256\":\"").append(ScrubProof.hex(inputDigest))
             .append("\",\"brand\":").append(ask.brand)
             .append(",\"channel\":\"").append(ask.channel)
             .append("\",\"recipientType\":\"").append(ask.type)
@@ -174,34 +175,9 @@ final class ScrubCommand implements Callable<Integer>
             json.append(first ? "\"" : ",\"").append(entry.getKey().name()).append("\":").append(entry.getValue());
             first = false;
         }
-        return json.append("},\"firstDecisionId\":\"").append(FoundReceipt.idText(tally.firstId))
-            .append("\",\"lastDecisionId\":\"").append(FoundReceipt.idText(tally.lastId))
+        return json.append("},\"firstDecisionId\":\"").append(DecisionIds.text(tally.firstId))
+            .append("\",\"lastDecisionId\":\"").append(DecisionIds.text(tally.lastId))
             .append("\"}").toString();
-    }
-
-    /**
-     * @return text as the inside of a JSON string: quotes, backslashes and control characters escaped.
-     */
-    private static String jsonText(final String text)
-    {
-        final StringBuilder escaped = new StringBuilder(text.length() + 8);
-        for (int i = 0; i < text.length(); i++)
-        {
-            final char c = text.charAt(i);
-            if (c == '"' || c == '\\')
-            {
-                escaped.append('\\').append(c);
-            }
-            else if (c < 0x20)
-            {
-                escaped.append(String.format("\\u%04x", (int)c));
-            }
-            else
-            {
-                escaped.append(c);
-            }
-        }
-        return escaped.toString();
     }
 
     private String readLine(final BoundedLineReader in) throws IOException

@@ -9,6 +9,10 @@ public final class DecisionIds
 {
     /** Characters in the text form. */
     public static final int TEXT_LENGTH = 16;
+    /** Bits of the sequence within a run: the low 48; the run is the high 16. */
+    public static final int SEQUENCE_BITS = 48;
+    /** The greatest sequence, and the mask of the sequence's bits. */
+    public static final long MAX_SEQUENCE = (1L << SEQUENCE_BITS) - 1;
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private DecisionIds()
@@ -39,5 +43,44 @@ public final class DecisionIds
     public static byte hexDigit(final long decisionId, final int index)
     {
         return HEX[(int)(decisionId >>> (60 - 4 * index)) & 0xF];
+    }
+
+    /**
+     * @param decisionId a decision id.
+     * @return its run (high 16 bits).
+     */
+    public static int run(final long decisionId)
+    {
+        return (int)(decisionId >>> SEQUENCE_BITS);
+    }
+
+    /**
+     * @param decisionId a decision id.
+     * @return its sequence within the run (low 48 bits).
+     */
+    public static long sequence(final long decisionId)
+    {
+        return decisionId & MAX_SEQUENCE;
+    }
+
+    /**
+     * @param text a decision id's text form.
+     * @return the id.
+     * @throws IllegalArgumentException when it is not 16 hex digits.
+     */
+    public static long parse(final String text)
+    {
+        if (text == null || text.length() != TEXT_LENGTH)
+        {
+            throw new IllegalArgumentException("a decision id is 16 hex digits: '" + text + "'");
+        }
+        try
+        {
+            return Long.parseUnsignedLong(text, 16);
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException("a decision id is 16 hex digits: '" + text + "'", ex);
+        }
     }
 }

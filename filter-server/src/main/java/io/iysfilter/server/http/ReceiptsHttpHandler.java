@@ -1,5 +1,6 @@
 package io.iysfilter.server.http;
 
+import io.iysfilter.server.decision.DecisionIds;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.receipts.FoundReceipt;
 import io.iysfilter.server.receipts.ReceiptQuery;
@@ -137,7 +138,7 @@ final class ReceiptsHttpHandler extends ChannelInboundHandlerAdapter
         final long runId;
         try
         {
-            runId = FoundReceipt.parseId(idText);
+            runId = DecisionIds.parse(idText);
         }
         catch (final IllegalArgumentException ex)
         {

@@ -1,5 +1,6 @@
 package io.iysfilter.server.http;
 
+import io.iysfilter.server.decision.DecisionIds;
 import io.iysfilter.server.decision.Decider;
 import io.iysfilter.server.decision.BrandState;
 import io.iysfilter.server.decision.Channel;
@@ -11,7 +12,6 @@ import io.iysfilter.server.iys.CsvLine;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServerCounters.Endpoint;
 import io.iysfilter.server.metrics.ServerCounters.RequestType;
-import io.iysfilter.server.receipts.FoundReceipt;
 import io.iysfilter.server.receipts.ScrubProofs;
 import io.iysfilter.server.receipts.ScrubRun;
 import io.iysfilter.server.security.ClientStats;
@@ -220,7 +220,7 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
         if (head != null)
         {
             runId = run.runId();
-            head.headers().set(RUN_HEADER, FoundReceipt.idText(runId));
+            head.headers().set(RUN_HEADER, DecisionIds.text(runId));
             ctx.write(head);
             head = null;
             if (held != null)

@@ -1,5 +1,6 @@
 package io.iysfilter.server.receipts;
 
+import io.iysfilter.server.decision.DecisionIds;
 import io.iysfilter.protocol.Verdicts;
 import io.iysfilter.protocol.receipts.FlagsDecoder;
 import io.iysfilter.protocol.receipts.ReceiptDecoder;
@@ -124,37 +125,6 @@ public record FoundReceipt(
     }
 
     /**
-     * @param id a decision id.
-     * @return its text form: 16 lowercase hex digits.
-     */
-    public static String idText(final long id)
-    {
-        final String hex = Long.toHexString(id);
-        return "0".repeat(16 - hex.length()) + hex;
-    }
-
-    /**
-     * @param text a decision id's text form.
-     * @return the id.
-     * @throws IllegalArgumentException when it is not 16 hex digits.
-     */
-    public static long parseId(final String text)
-    {
-        if (text == null || text.length() != 16)
-        {
-            throw new IllegalArgumentException("a decision id is 16 hex digits: '" + text + "'");
-        }
-        try
-        {
-            return Long.parseUnsignedLong(text, 16);
-        }
-        catch (final NumberFormatException ex)
-        {
-            throw new IllegalArgumentException("a decision id is 16 hex digits: '" + text + "'", ex);
-        }
-    }
-
-    /**
      * @return the answer's name ({@code CONSENT}, {@code REJECTED}, …), or {@code CODE_<n>} for a code this build
      *         does not know.
      */
@@ -203,7 +173,7 @@ public record FoundReceipt(
     public String json()
     {
         final StringBuilder json = new StringBuilder(400)
-            .append("{\"decisionId\":\"").append(idText(decisionId))
+            .append("{\"decisionId\":\"").append(DecisionIds.text(decisionId))
             .append("\",\"time\":\"").append(Instant.ofEpochMilli(timeMs))
             .append("\",\"day\":\"").append(LocalDate.ofEpochDay(epochDay))
             .append("\",\"door\":").append(string(door == null ? null : door.name()))
@@ -234,7 +204,8 @@ public record FoundReceipt(
      */
     public String csv()
     {
-        return idText(decisionId) + ',' + Instant.ofEpochMilli(timeMs) + ',' + LocalDate.ofEpochDay(epochDay) + ',' +
+        return DecisionIds.text(decisionId) + ',' + Instant.ofEpochMilli(timeMs) + ',' +
+            LocalDate.ofEpochDay(epochDay) + ',' +
             (door == null ? "" : door.name()) + ',' + csvField(party) + ',' + brandCode + ',' +
             (channel == null ? "" : channel.name()) + ',' + (requestInvalid ? "" : recipientType()) + ',' +
             (requestInvalid ? "" : kind()) + ',' + verdict() + ',' + reasonName() + ',' +
@@ -245,9 +216,9 @@ public record FoundReceipt(
 
     /**
      * @param value a text, or null.
-     * @return it as a JSON string, or {@code null}.
+     * @return it as a JSON string (quoted, quotes, backslashes and control characters escaped), or {@code null}.
      */
-    static String string(final String value)
+    public static String string(final String value)
     {
         if (value == null)
         {

@@ -1,5 +1,6 @@
 package io.iysfilter.server.receipts;
 
+import io.iysfilter.server.decision.DecisionIds;
 import io.iysfilter.protocol.receipts.ReceiptEncoder;
 import io.iysfilter.server.logging.LogLimiter;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -33,7 +34,6 @@ final class ReceiptDrain implements Runnable
     static final long SEAL_INTERVAL_MS = 200;
     /** How long the queue must have been empty before an open block is sealed for being idle. */
     static final long IDLE_SEAL_MS = 10;
-    private static final long SEQUENCE_MASK = (1L << 48) - 1;
     /** Time between forces of the journal to the device. */
     static final long FORCE_INTERVAL_MS = 1_000;
     /** Time between retention runs. */
@@ -204,7 +204,7 @@ final class ReceiptDrain implements Runnable
     private void releaseSealed(final long nowMs)
     {
         final long sealedId = journal.lastSealedId();
-        final long sequence = sealedId & SEQUENCE_MASK;
+        final long sequence = DecisionIds.sequence(sealedId);
         if (sequence > lastSealed && sequence <= lastAppended && queue.decisionId(sequence) == sealedId)
         {
             lastSealed = sequence;

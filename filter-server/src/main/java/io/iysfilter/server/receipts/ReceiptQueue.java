@@ -1,5 +1,6 @@
 package io.iysfilter.server.receipts;
 
+import io.iysfilter.server.decision.DecisionIds;
 import io.iysfilter.protocol.receipts.ReceiptEncoder;
 import io.iysfilter.server.index.DurableFiles;
 import org.agrona.BitUtil;
@@ -56,9 +57,9 @@ public final class ReceiptQueue implements AutoCloseable
     /** Most slots: 1 GiB of file. */
     public static final int MAX_SLOTS = 1 << 24;
     /** Bits of a decision id below the run. */
-    public static final int SEQUENCE_BITS = 48;
+    public static final int SEQUENCE_BITS = DecisionIds.SEQUENCE_BITS;
     /** The greatest sequence of a run. */
-    public static final long MAX_SEQUENCE = (1L << SEQUENCE_BITS) - 1;
+    public static final long MAX_SEQUENCE = DecisionIds.MAX_SEQUENCE;
 
     static final int HEADER_LENGTH = 4096;
     private static final long MAGIC = 0x3130305152535949L; // "IYSRQ001", little-endian

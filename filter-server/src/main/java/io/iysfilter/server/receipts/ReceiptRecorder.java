@@ -1,5 +1,6 @@
 package io.iysfilter.server.receipts;
 
+import io.iysfilter.server.decision.DecisionIds;
 import io.iysfilter.protocol.receipts.FlagsEncoder;
 import io.iysfilter.protocol.receipts.ReceiptEncoder;
 import io.iysfilter.server.decision.Channel;

@@ -1,5 +1,6 @@
 package io.iysfilter.server.receipts;
 
+import io.iysfilter.server.decision.DecisionIds;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
@@ -44,7 +45,7 @@ public record ReceiptResults(ReceiptQuery query, List<FoundReceipt> receipts, Li
                 .append("\",\"closed\":").append(digest.closed())
                 .append(digest.closed() ? ",\"root\":" : ",\"head\":")
                 .append(digest.hex() == null ? "null" : "\"" + digest.hex() + "\"")
-                .append(",\"covers\":\"").append(FoundReceipt.idText(digest.covers()))
+                .append(",\"covers\":\"").append(DecisionIds.text(digest.covers()))
                 .append("\",\"matches\":").append(day.matches()).append('}');
         }
         return json.append("]}").toString();

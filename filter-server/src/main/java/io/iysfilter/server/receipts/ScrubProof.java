@@ -1,5 +1,6 @@
 package io.iysfilter.server.receipts;
 
+import io.iysfilter.server.decision.DecisionIds;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.Map;
@@ -77,7 +78,7 @@ public record ScrubProof(
     public String json()
     {
         final StringBuilder json = new StringBuilder(512)
-            .append("{\"runId\":\"").append(FoundReceipt.idText(runId))
+            .append("{\"runId\":\"").append(DecisionIds.text(runId))
             .append("\",\"client\":").append(FoundReceipt.string(client))
             .append(",\"inputSha256\":\"").append(inputDigest)
             .append("\",\"rows\":").append(rows)
@@ -88,13 +89,13 @@ public record ScrubProof(
             json.append(first ? "\"" : ",\"").append(entry.getKey()).append("\":").append(entry.getValue());
             first = false;
         }
-        return json.append("},\"firstDecisionId\":\"").append(FoundReceipt.idText(firstId))
-            .append("\",\"lastDecisionId\":\"").append(FoundReceipt.idText(lastId))
+        return json.append("},\"firstDecisionId\":\"").append(DecisionIds.text(firstId))
+            .append("\",\"lastDecisionId\":\"").append(DecisionIds.text(lastId))
             .append("\",\"started\":\"").append(Instant.ofEpochMilli(startMs))
             .append("\",\"ended\":\"").append(Instant.ofEpochMilli(endMs))
             .append("\",\"day\":\"").append(LocalDate.ofEpochDay(epochDay()))
             .append("\",\"chainHead\":").append(chainHead == null ? "null" : "\"" + chainHead + "\"")
-            .append(",\"chainHeadCovers\":\"").append(FoundReceipt.idText(headCovers))
+            .append(",\"chainHeadCovers\":\"").append(DecisionIds.text(headCovers))
             .append("\"}").toString();
     }
 }

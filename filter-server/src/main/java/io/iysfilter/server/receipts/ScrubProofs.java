@@ -1,5 +1,6 @@
 package io.iysfilter.server.receipts;
 
+import io.iysfilter.server.decision.DecisionIds;
 import io.iysfilter.server.index.DurableFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,7 +56,7 @@ public final class ScrubProofs
     public static Path file(final Path directory, final long epochDay, final long runId)
     {
         return directory.resolve(LocalDate.ofEpochDay(epochDay).toString()).resolve(SCRUBS)
-            .resolve(FoundReceipt.idText(runId) + ".json");
+            .resolve(DecisionIds.text(runId) + ".json");
     }
 
     /**
@@ -84,7 +85,7 @@ public final class ScrubProofs
                 catch (final Throwable ex)
                 {
                     failed.incrementAndGet();
-                    LOG.error("proof-of-scrub of run {} not written: {}", FoundReceipt.idText(proof.runId()),
+                    LOG.error("proof-of-scrub of run {} not written: {}", DecisionIds.text(proof.runId()),
                         ex.toString());
                     done.complete(null);
                 }
@@ -93,7 +94,7 @@ public final class ScrubProofs
         catch (final RuntimeException ex)
         {
             failed.incrementAndGet();
-            LOG.error("proof-of-scrub of run {} not written: {}", FoundReceipt.idText(proof.runId()), ex.toString());
+            LOG.error("proof-of-scrub of run {} not written: {}", DecisionIds.text(proof.runId()), ex.toString());
             done.complete(null);
         }
         return done;

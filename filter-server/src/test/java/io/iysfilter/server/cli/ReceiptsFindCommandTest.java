@@ -1,5 +1,6 @@
 package io.iysfilter.server.cli;
 
+import io.iysfilter.server.decision.DecisionIds;
 import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.decision.RecipientType;
@@ -72,8 +73,8 @@ class ReceiptsFindCommandTest
             "--data-dir", dataDir.toString());
         assertEquals(0, json.exit(), json.err());
         assertTrue(json.out().contains("\"count\":2,"), json.out());
-        assertTrue(json.out().contains("\"decisionId\":\"" + FoundReceipt.idText(ids[0]) + "\""), json.out());
-        assertTrue(json.out().contains("\"decisionId\":\"" + FoundReceipt.idText(ids[1]) + "\""), json.out());
+        assertTrue(json.out().contains("\"decisionId\":\"" + DecisionIds.text(ids[0]) + "\""), json.out());
+        assertTrue(json.out().contains("\"decisionId\":\"" + DecisionIds.text(ids[1]) + "\""), json.out());
         assertTrue(json.out().contains("\"party\":\"client:test\""), json.out());
         assertTrue(json.out().contains("\"closed\":true,\"root\":\""), "yesterday is closed: " + json.out());
         assertTrue(json.out().contains("\"closed\":false,\"head\":\""), "today is open: " + json.out());
@@ -85,7 +86,7 @@ class ReceiptsFindCommandTest
         final String[] lines = csv.out().split("\n");
         assertEquals(ReceiptResults.CSV_HEADER, lines[0]);
         assertEquals(2, lines.length, csv.out());
-        assertTrue(lines[1].startsWith(FoundReceipt.idText(ids[1]) + ","), lines[1]);
+        assertTrue(lines[1].startsWith(DecisionIds.text(ids[1]) + ","), lines[1]);
 
         final Run verify = run("receipts", "verify", "--dir", receipts.toString());
         assertEquals(0, verify.exit(), verify.out() + verify.err());

@@ -1,5 +1,6 @@
 package io.iysfilter.server.http;
 
+import io.iysfilter.server.decision.DecisionIds;
 import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.decision.RecipientType;
@@ -130,8 +131,8 @@ class ReceiptsHttpHandlerTest
         assertEquals(200, json.status(), json.body());
         assertTrue(json.head().contains("application/json"), json.head());
         assertTrue(json.body().contains("\"count\":2"), json.body());
-        assertTrue(json.body().contains("\"decisionId\":\"" + FoundReceipt.idText(first) + "\""), json.body());
-        assertTrue(json.body().contains("\"decisionId\":\"" + FoundReceipt.idText(second) + "\""), json.body());
+        assertTrue(json.body().contains("\"decisionId\":\"" + DecisionIds.text(first) + "\""), json.body());
+        assertTrue(json.body().contains("\"decisionId\":\"" + DecisionIds.text(second) + "\""), json.body());
         assertTrue(json.body().contains("\"days\":[{\"day\":\"2026-11-29\""), json.body());
 
         final Response csv = get("/v1/receipts?brand=" + BRAND + "&recipient=" + PHONE +
@@ -141,7 +142,7 @@ class ReceiptsHttpHandlerTest
         final String[] lines = csv.body().split("\n");
         assertEquals(2, lines.length, csv.body());
         assertEquals(io.iysfilter.server.receipts.ReceiptResults.CSV_HEADER, lines[0]);
-        assertTrue(lines[1].startsWith(FoundReceipt.idText(second) + ",2026-11-30T10:00:00Z,2026-11-30,HTTP," +
+        assertTrue(lines[1].startsWith(DecisionIds.text(second) + ",2026-11-30T10:00:00Z,2026-11-30,HTTP," +
             "client:test2," + BRAND + ",ARAMA,TACIR,COMMERCIAL,DENY,NO_CONSENT,"), lines[1]);
     }
 
@@ -189,9 +190,9 @@ class ReceiptsHttpHandlerTest
         final ScrubRun run = new ScrubRun("client:sender", T0);
         run.onRow(first, Reason.CONSENT);
         proofs.complete(run.finish(T0), Runnable::run).get(10, TimeUnit.SECONDS);
-        final Response filed = get("/v1/receipts/scrubs/" + FoundReceipt.idText(first), adminToken);
+        final Response filed = get("/v1/receipts/scrubs/" + DecisionIds.text(first), adminToken);
         assertEquals(200, filed.status(), filed.body());
-        assertTrue(filed.body().contains("\"runId\":\"" + FoundReceipt.idText(first) + "\""), filed.body());
+        assertTrue(filed.body().contains("\"runId\":\"" + DecisionIds.text(first) + "\""), filed.body());
         assertEquals(404, get("/v1/receipts/scrubs/00010000000000ff", adminToken).status());
     }
 }

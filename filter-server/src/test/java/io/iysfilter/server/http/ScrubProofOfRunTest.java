@@ -1,5 +1,6 @@
 package io.iysfilter.server.http;
 
+import io.iysfilter.server.decision.DecisionIds;
 import io.iysfilter.server.Fixtures;
 import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.decision.ConsentFilter;
@@ -139,7 +140,7 @@ class ScrubProofOfRunTest
                 StandardCharsets.UTF_8)));
             final Object first = channel.readOutbound();
             assertTrue(first instanceof HttpResponse, "first written: " + first);
-            assertEquals(FoundReceipt.idText(RUN | 1), ((HttpResponse)first).headers().get(
+            assertEquals(DecisionIds.text(RUN | 1), ((HttpResponse)first).headers().get(
                 ScrubHttpHandler.RUN_HEADER));
             final StringBuilder answer = new StringBuilder();
             Object next;
@@ -183,7 +184,7 @@ class ScrubProofOfRunTest
             final Object first = channel.readOutbound();
             assertTrue(first instanceof HttpResponse, "first written: " + first);
             final long runId = RUN | 1;
-            assertEquals(FoundReceipt.idText(runId), ((HttpResponse)first).headers().get(ScrubHttpHandler.RUN_HEADER));
+            assertEquals(DecisionIds.text(runId), ((HttpResponse)first).headers().get(ScrubHttpHandler.RUN_HEADER));
             final StringBuilder answer = new StringBuilder();
             Object next;
             while ((next = channel.readOutbound()) != null)
@@ -204,9 +205,9 @@ class ScrubProofOfRunTest
             final Path file = ScrubProofs.file(receiptsDir, Math.floorDiv(System.currentTimeMillis(),
                 FoundReceipt.DAY_MS), runId);
             final String json = Files.readString(file).strip();
-            assertTrue(json.contains("\"runId\":\"" + FoundReceipt.idText(runId) + "\""), json);
-            assertTrue(json.contains("\"firstDecisionId\":\"" + FoundReceipt.idText(runId) + "\""), json);
-            assertTrue(json.contains("\"lastDecisionId\":\"" + FoundReceipt.idText(RUN | 7) + "\""), json);
+            assertTrue(json.contains("\"runId\":\"" + DecisionIds.text(runId) + "\""), json);
+            assertTrue(json.contains("\"firstDecisionId\":\"" + DecisionIds.text(runId) + "\""), json);
+            assertTrue(json.contains("\"lastDecisionId\":\"" + DecisionIds.text(RUN | 7) + "\""), json);
             assertTrue(json.contains("\"inputSha256\":\"" +
                 ScrubProof.hex(MessageDigest.getInstance("SHA-256").digest(bytes)) + "\""), json);
             assertTrue(json.contains("\"rows\":7,"), json);

@@ -1,5 +1,6 @@
 package io.iysfilter.server.receipts;
 
+import io.iysfilter.server.decision.DecisionIds;
 import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.DecisionFacts;
 import io.iysfilter.server.decision.DecisionRecorder;

@@ -1,5 +1,6 @@
 package io.iysfilter.server.receipts;
 
+import io.iysfilter.server.decision.DecisionIds;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;

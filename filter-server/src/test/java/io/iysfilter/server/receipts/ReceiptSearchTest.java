@@ -1,5 +1,6 @@
 package io.iysfilter.server.receipts;
 
+import io.iysfilter.server.decision.DecisionIds;
 import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.decision.RecipientType;
@@ -118,7 +119,7 @@ class ReceiptSearchTest
         assertEquals("CONSENT", receipt.reasonName());
         final String json = new ReceiptResults(new ReceiptQuery(BRAND, PHONE, Long.MIN_VALUE, Long.MAX_VALUE),
             found, days).json();
-        assertTrue(json.contains("\"decisionId\":\"" + FoundReceipt.idText(id) + "\""), json);
+        assertTrue(json.contains("\"decisionId\":\"" + DecisionIds.text(id) + "\""), json);
         assertTrue(json.contains("\"record\":{\"status\":\"ONAY\""), json);
         assertTrue(json.contains("\"root\":\"" + "ab".repeat(32) + "\""), json);
         assertTrue(!json.contains(PHONE) && !json.contains("5321111111"), "the answer never holds the recipient");

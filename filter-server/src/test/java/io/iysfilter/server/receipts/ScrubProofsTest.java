@@ -1,5 +1,6 @@
 package io.iysfilter.server.receipts;
 
+import io.iysfilter.server.decision.DecisionIds;
 import io.iysfilter.server.decision.Channel;
 import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.decision.RecipientType;
@@ -65,13 +66,13 @@ class ScrubProofsTest
         final long day = Math.floorDiv(NOW, FoundReceipt.DAY_MS);
         assertEquals(journal.digest(day).hex(), filed.chainHead());
         assertEquals(last, filed.headCovers());
-        final Path file = dir.resolve("2026-11-30/scrubs/" + FoundReceipt.idText(first) + ".json");
+        final Path file = dir.resolve("2026-11-30/scrubs/" + DecisionIds.text(first) + ".json");
         assertEquals(ScrubProofs.file(dir, day, first), file);
         final String json = Files.readString(file);
-        assertTrue(json.contains("\"runId\":\"" + FoundReceipt.idText(first) + "\""), json);
+        assertTrue(json.contains("\"runId\":\"" + DecisionIds.text(first) + "\""), json);
         assertTrue(json.contains("\"client\":\"client:acme\""), json);
         assertTrue(json.contains("\"inputSha256\":\"" + proof.inputDigest() + "\""), json);
-        assertTrue(json.contains("\"lastDecisionId\":\"" + FoundReceipt.idText(last) + "\""), json);
+        assertTrue(json.contains("\"lastDecisionId\":\"" + DecisionIds.text(last) + "\""), json);
         assertTrue(json.contains("\"chainHead\":\"" + journal.digest(day).hex() + "\""), json);
 
         assertTrue(proofs.read(first).contains("\"dayClosed\":false,\"dayRoot\":null"), proofs.read(first));

@@ -410,7 +410,7 @@ final class BulkRates implements Callable<Integer>
         return ns < 0 ? "null" : String.format(Locale.ROOT, "%.3f", ns / 1e9);
     }
 
-    private static void deleteTree(final Path path) throws IOException
+    static void deleteTree(final Path path) throws IOException
     {
         if (!Files.exists(path))
         {

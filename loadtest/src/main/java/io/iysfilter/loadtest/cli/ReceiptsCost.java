@@ -350,7 +350,7 @@ final class ReceiptsCost implements Callable<Integer>
     {
         final int port = ports[0];
         final Path copy = outDir.resolve("data-" + side.name().toLowerCase(java.util.Locale.ROOT));
-        deleteTree(copy);
+        BulkRates.deleteTree(copy);
         copyTree(dataDir, copy);
         // the brands' keys are derived from the data directory's key file, kept beside it
         Files.deleteIfExists(IndexKey.defaultFile(copy));
@@ -686,30 +686,6 @@ final class ReceiptsCost implements Callable<Integer>
                 {
                     Files.copy(file, to.resolve(from.relativize(file)));
                 }
-                return FileVisitResult.CONTINUE;
-            }
-        });
-    }
-
-    static void deleteTree(final Path root) throws IOException
-    {
-        if (!Files.exists(root))
-        {
-            return;
-        }
-        Files.walkFileTree(root, new SimpleFileVisitor<>()
-        {
-            @Override
-            public FileVisitResult visitFile(final Path file, final BasicFileAttributes attrs) throws IOException
-            {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(final Path dir, final IOException ex) throws IOException
-            {
-                Files.delete(dir);
                 return FileVisitResult.CONTINUE;
             }
         });
