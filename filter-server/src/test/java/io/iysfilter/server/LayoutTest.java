@@ -39,6 +39,7 @@ class LayoutTest
     static final Map<String, Set<String>> CONFINED = Map.of(
         "net.openhft.", Set.of("index"),
         "com.lmax.", Set.of("ingest"),
+        "org.apache.kafka.", Set.of("replication"),
         "io.netty.", Set.of("binary", "http", "milter", "resp", "net", "metrics"));
 
     private static final String SERVER = "io.iysfilter.server";
