@@ -10,12 +10,25 @@ import io.iysfilter.server.decision.RecipientType;
  */
 public final class ConsentChange
 {
+    /** No key yet: the writer derives it from the recipient. */
+    public static final int KEY_NONE = 0;
+    /** A phone key: one 64-bit word ({@link #key0()}). */
+    public static final int KEY_PHONE = 1;
+    /** An e-mail key: two 64-bit words, high then low. */
+    public static final int KEY_EMAIL = 2;
+
+    private static final ParsedRecipient NO_RECIPIENT = new ParsedRecipient();
+
     private final ParsedRecipient recipient = new ParsedRecipient();
     private long brandCode;
     private Channel channel;
     private RecipientType type;
     private long word0;
     private long word1;
+    private int keyKind;
+    private long key0;
+    private long key1;
+    private boolean keyed;
 
     /**
      * Fill this change.
@@ -50,6 +63,50 @@ public final class ConsentChange
         this.recipient.copyFrom(recipient);
         this.word0 = ConsentValueDescriptor.word0(creationSec, txDigest);
         this.word1 = ConsentValueDescriptor.word1(txDigest, status, consentSec, source, flags);
+        this.keyKind = KEY_NONE;
+        this.key0 = 0;
+        this.key1 = 0;
+        this.keyed = false;
+        return this;
+    }
+
+    /**
+     * Fill this change with a key already protected, as a replica receives it from the topic (docs/REPLICATION.md):
+     * no recipient, channel or type, only the brand's index key and the stored value. The data directory's index
+     * key must be the one the key was derived with (a fleet shares one key file), else the change lands under a key
+     * no reader derives.
+     *
+     * @param brandCode İYS brand code.
+     * @param keyKind   {@link #KEY_PHONE} or {@link #KEY_EMAIL}.
+     * @param key0      the phone key, or the e-mail key's high word.
+     * @param key1      0 for a phone key, or the e-mail key's low word.
+     * @param word0     the value's word0 ({@link ConsentValueDescriptor}).
+     * @param word1     the value's word1.
+     * @return this.
+     * @throws IllegalArgumentException when the key kind is neither.
+     */
+    public ConsentChange setKeyed(
+        final long brandCode,
+        final int keyKind,
+        final long key0,
+        final long key1,
+        final long word0,
+        final long word1)
+    {
+        if (keyKind != KEY_PHONE && keyKind != KEY_EMAIL)
+        {
+            throw new IllegalArgumentException("key kind must be phone or e-mail: " + keyKind);
+        }
+        this.brandCode = brandCode;
+        this.channel = null;
+        this.type = null;
+        this.recipient.copyFrom(NO_RECIPIENT);
+        this.word0 = word0;
+        this.word1 = word1;
+        this.keyKind = keyKind;
+        this.key0 = key0;
+        this.key1 = key1;
+        this.keyed = true;
         return this;
     }
 
@@ -66,6 +123,10 @@ public final class ConsentChange
         recipient.copyFrom(other.recipient);
         word0 = other.word0;
         word1 = other.word1;
+        keyKind = other.keyKind;
+        key0 = other.key0;
+        key1 = other.key1;
+        keyed = other.keyed;
     }
 
     /**
@@ -114,5 +175,47 @@ public final class ConsentChange
     public long word1()
     {
         return word1;
+    }
+
+    /**
+     * @return whether the change came with its key ({@link #setKeyed}) instead of a recipient to derive it from.
+     */
+    public boolean keyed()
+    {
+        return keyed;
+    }
+
+    /**
+     * The key the change is stored under: given by {@link #setKeyed}, or filled by the writer when it derives the
+     * key from the recipient (so what the writer tells of an applied change carries its protected key).
+     *
+     * @return {@link #KEY_PHONE}, {@link #KEY_EMAIL}, or {@link #KEY_NONE} before the writer derived it.
+     */
+    public int keyKind()
+    {
+        return keyKind;
+    }
+
+    /**
+     * @return the phone key, or the e-mail key's high word; see {@link #keyKind()}.
+     */
+    public long key0()
+    {
+        return key0;
+    }
+
+    /**
+     * @return 0 for a phone key, or the e-mail key's low word; see {@link #keyKind()}.
+     */
+    public long key1()
+    {
+        return key1;
+    }
+
+    void derivedKey(final int keyKind, final long key0, final long key1)
+    {
+        this.keyKind = keyKind;
+        this.key0 = key0;
+        this.key1 = key1;
     }
 }

@@ -43,6 +43,44 @@ final class ConsentKey
     }
 
     /**
+     * Take a key already derived (a replica's change from the topic).
+     *
+     * @param keyKind {@link ConsentChange#KEY_PHONE} or {@link ConsentChange#KEY_EMAIL}.
+     * @param key0    the phone key, or the e-mail key's high word.
+     * @param key1    the e-mail key's low word, else ignored.
+     */
+    void set(final int keyKind, final long key0, final long key1)
+    {
+        phone = keyKind == ConsentChange.KEY_PHONE;
+        if (phone)
+        {
+            phoneKey.setValue(key0);
+        }
+        else
+        {
+            emailKey.setHigh(key0);
+            emailKey.setLow(key1);
+        }
+    }
+
+    /**
+     * Tell a change the key it is stored under.
+     *
+     * @param change the change just keyed from its recipient.
+     */
+    void describe(final ConsentChange change)
+    {
+        if (phone)
+        {
+            change.derivedKey(ConsentChange.KEY_PHONE, phoneKey.getValue(), 0);
+        }
+        else
+        {
+            change.derivedKey(ConsentChange.KEY_EMAIL, emailKey.getHigh(), emailKey.getLow());
+        }
+    }
+
+    /**
      * @return whether the key is a phone key ({@link #phoneKey()}), else an e-mail key ({@link #emailKey()}).
      */
     boolean isPhone()

@@ -116,7 +116,14 @@ public final class IndexLookup implements ConsentLookup
         {
             return false;
         }
-        key.set(view.keys(), change.channel(), change.type(), change.recipient());
+        if (change.keyed())
+        {
+            key.set(change.keyKind(), change.key0(), change.key1());
+        }
+        else
+        {
+            key.set(view.keys(), change.channel(), change.type(), change.recipient());
+        }
         final ConsentValue stored = view.value(key, value);
         if (stored == null)
         {

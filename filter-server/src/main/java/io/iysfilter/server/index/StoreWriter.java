@@ -56,7 +56,15 @@ final class StoreWriter implements ConsentIndexWriter
         }
         value.setWord0(change.word0());
         value.setWord1(change.word1());
-        key.set(brand.keys(), change.channel(), change.type(), change.recipient());
+        if (change.keyed())
+        {
+            key.set(change.keyKind(), change.key0(), change.key1());
+        }
+        else
+        {
+            key.set(brand.keys(), change.channel(), change.type(), change.recipient());
+            key.describe(change);
+        }
         return brand.apply(key, value, existing, nowMs);
     }
 

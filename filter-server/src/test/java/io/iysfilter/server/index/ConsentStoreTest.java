@@ -270,6 +270,65 @@ class ConsentStoreTest
         }
     }
 
+    @Test
+    void aChangeKeyedByOneStoreAppliesUnderTheSameKeyInAnotherWithTheSameIndexKey() throws IOException
+    {
+        final List<ConsentChange> described = new ArrayList<>();
+        try (ConsentStore fetcher = ConsentStore.open(dataDir.resolve("fetcher"), OPTIONS))
+        {
+            final ConsentIndexWriter writer = fetcher.writer();
+            writer.createBrand(BRAND);
+            for (final String[] record : new String[][] {
+                {"2025-01-01 10:00:00", "+905321234567", "BIREYSEL", "MESAJ", "ONAY"},
+                {"2025-01-02 10:00:00", "ali@example.com", "TACIR", "EPOSTA", "RET"}})
+            {
+                final String tx = Integer.toHexString(String.join("|", record).hashCode());
+                final ConsentChange change = changes.change(BRAND, record[0], "0".repeat(64 - tx.length()) + tx,
+                    record[1], record[2], record[3], record[4]);
+                assertEquals(ConsentChange.KEY_NONE, change.keyKind());
+                assertEquals(ConsentIndexWriter.APPLIED, writer.apply(change));
+                assertFalse(change.keyed());
+                final ConsentChange keyed = new ConsentChange().setKeyed(BRAND, change.keyKind(), change.key0(),
+                    change.key1(), change.word0(), change.word1());
+                described.add(keyed);
+            }
+            assertEquals(ConsentChange.KEY_PHONE, described.get(0).keyKind());
+            assertEquals(0, described.get(0).key1());
+            assertEquals(ConsentChange.KEY_EMAIL, described.get(1).keyKind());
+        }
+
+        try (ConsentStore replica = ConsentStore.open(dataDir.resolve("replica"), OPTIONS))
+        {
+            final ConsentIndexWriter writer = replica.writer();
+            writer.createBrand(BRAND);
+            for (final ConsentChange change : described)
+            {
+                assertEquals(ConsentIndexWriter.APPLIED, writer.apply(change));
+                assertEquals(ConsentIndexWriter.SUPERSEDED, writer.apply(change), "the same change twice");
+            }
+            final IndexLookup lookup = replica.newLookup();
+            final BrandState brand = lookup.brand(BRAND);
+            assertEquals(ConsentStatus.ONAY, status(lookup, brand, Channel.MESAJ, RecipientType.BIREYSEL,
+                "05321234567"));
+            assertEquals(ConsentStatus.NONE, status(lookup, brand, Channel.ARAMA, RecipientType.BIREYSEL,
+                "05321234567"));
+            assertEquals(ConsentStatus.RET, status(lookup, brand, Channel.EPOSTA, RecipientType.TACIR,
+                "ali@example.com"));
+            assertEquals(ConsentStatus.NONE, status(lookup, brand, Channel.EPOSTA, RecipientType.BIREYSEL,
+                "ali@example.com"));
+            final long[] words = new long[2];
+            assertTrue(lookup.storedValue(described.get(1), words));
+            assertEquals(described.get(1).word0(), words[0]);
+        }
+    }
+
+    @Test
+    void shouldRefuseAKeyedChangeWithoutAKeyKind()
+    {
+        assertThrows(IllegalArgumentException.class,
+            () -> new ConsentChange().setKeyed(BRAND, ConsentChange.KEY_NONE, 1, 2, 3, 4));
+    }
+
     private int apply(final ConsentIndexWriter writer, final String creation, final String recipient,
         final String recipientType, final String type, final String status)
     {
