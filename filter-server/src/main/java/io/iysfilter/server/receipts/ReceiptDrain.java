@@ -9,6 +9,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -16,8 +20,9 @@ import java.util.concurrent.TimeUnit;
  * and appends them to the {@link ReceiptJournal}; seals the open block when the queue has been idle for
  * {@link #IDLE_SEAL_MS}, at least every {@link #SEAL_INTERVAL_MS} and whenever a quarter of the queue waits on it, and
  * releases slots only once the journal has sealed their receipts, by these seals or by its own when a block fills
- * (what is sealed survives a kill -9 in the journal); forces the journal about every {@link #FORCE_INTERVAL_MS}; runs
- * retention at start and once a day. Idles with Agrona's backoff, parking from {@link #MIN_PARK_MS} up to
+ * (what is sealed survives a kill -9 in the journal); forces the journal about every {@link #FORCE_INTERVAL_MS}; hands
+ * retention to a thread of its own ({@code iys-receipts-retention}) at start and once a day, bounded by the newest
+ * day written as well as the clock. Idles with Agrona's backoff, parking from {@link #MIN_PARK_MS} up to
  * {@link #MAX_PARK_MS} without spinning, so an idle or lightly used queue costs no core and a busy one is drained
  * in batches.
  * <p>
@@ -70,14 +75,35 @@ final class ReceiptDrain implements Runnable
     private long lastDrainedMs;
     private boolean failed;
     private volatile boolean stopping;
+    private volatile boolean retaining;
+    private volatile long retentionFailures;
+    private final Executor retention;
+    private final ExecutorService ownRetention;
     private volatile long appended;
     private volatile long lagMs;
 
     ReceiptDrain(final ReceiptJournal journal, final Parties parties, final int retentionDays)
     {
+        this(journal, parties, retentionDays, Executors.newSingleThreadExecutor((task) ->
+        {
+            final Thread thread = new Thread(task, "iys-receipts-retention");
+            thread.setDaemon(true);
+            return thread;
+        }));
+    }
+
+    /**
+     * @param retention runs retention's deletions, off the drain thread (one at a time); shut down with the drain
+     *                  when it is an {@link ExecutorService}.
+     */
+    ReceiptDrain(final ReceiptJournal journal, final Parties parties, final int retentionDays,
+        final Executor retention)
+    {
         this.journal = journal;
         this.parties = parties;
         this.retentionDays = retentionDays;
+        this.retention = retention;
+        this.ownRetention = retention instanceof ExecutorService service ? service : null;
     }
 
     void attach(final ReceiptRecorder recorder, final ReceiptQueue queue)
@@ -151,18 +177,47 @@ final class ReceiptDrain implements Runnable
         {
             force(nowMs);
         }
-        if (nowMs >= nextRetentionMs)
+        if (nowMs >= nextRetentionMs && !retaining)
         {
+            // handed off: deleting a day of a billion receipts (50 GB) takes long, and the drain must not wait
             nextRetentionMs = nowMs + RETENTION_INTERVAL_MS;
-            final long firstKept = Math.floorDiv(nowMs, DAY_MS) - retentionDays;
-            final int deleted = journal.deleteDaysBefore(firstKept);
-            if (deleted > 0)
+            retaining = true;
+            try
             {
-                LOG.info("receipts: retention deleted {} days before the {}th day of the epoch ({} days kept)",
-                    deleted, firstKept, retentionDays);
+                retention.execute(() -> retain(nowMs));
+            }
+            catch (final RejectedExecutionException ex)
+            {
+                retaining = false;
             }
         }
         return drained;
+    }
+
+    /**
+     * Retention, on its own thread: delete the days past retention of both the clock's day and the newest day
+     * written ({@link ReceiptJournal#deleteExpired}). A failure is logged and counted, and tried again a day later;
+     * it never fails the journal.
+     */
+    private void retain(final long nowMs)
+    {
+        try
+        {
+            final int deleted = journal.deleteExpired(nowMs, retentionDays);
+            if (deleted > 0)
+            {
+                LOG.info("receipts: retention deleted {} days ({} days kept)", deleted, retentionDays);
+            }
+        }
+        catch (final Throwable ex)
+        {
+            retentionFailures++;
+            LOG.error("receipts: retention could not delete a day; tried again in a day", ex);
+        }
+        finally
+        {
+            retaining = false;
+        }
     }
 
     private int drain(final long nowMs) throws IOException
@@ -279,6 +334,21 @@ final class ReceiptDrain implements Runnable
                 fail(ex);
             }
         }
+        if (ownRetention != null)
+        {
+            ownRetention.shutdown();
+            try
+            {
+                if (!ownRetention.awaitTermination(CLOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS))
+                {
+                    LOG.warn("receipts: retention still deleting at close; the next start deletes what is left");
+                }
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
         try
         {
             journal.close();
@@ -307,6 +377,11 @@ final class ReceiptDrain implements Runnable
     long lagMs()
     {
         return lagMs;
+    }
+
+    long retentionFailures()
+    {
+        return retentionFailures;
     }
 
     long refiled()

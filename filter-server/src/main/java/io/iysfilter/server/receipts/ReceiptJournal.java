@@ -36,6 +36,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
@@ -43,7 +44,8 @@ import java.util.stream.Stream;
 /**
  * The journal on disk: receipts filed by UTC day, one directory per day, in hash-chained segments
  * (docs/RECEIPTS.md, "Format"). Written by one thread only (the journal's drain thread); readers use
- * {@link ReceiptReader}. {@link #diskBytes()} alone may be read from any thread.
+ * {@link ReceiptReader}. {@link #diskBytes()}, {@link #head()}, {@link #awaitSealed} and retention
+ * ({@link #deleteExpired}) may be used from any thread.
  * <p>
  * Receipts go into blocks of at most 1,024; {@link #seal} (or a full block, a full segment, a party's first receipt
  * of the day, a later day) seals the open block by writing its SHA-256 digest after it, so that the chain's head
@@ -105,7 +107,9 @@ public final class ReceiptJournal implements AutoCloseable
     private long lastSealedId;
     private boolean closed;
     private long keptBytes;
-    private volatile long diskBytes;
+    private final AtomicLong diskBytes = new AtomicLong();
+    private final Object deleting = new Object();
+    private volatile long newestDay = JournalFormat.NO_DAY;
     private volatile long refiled;
     private String dayPreviousHex;
     private volatile DayRoot published;
@@ -394,7 +398,29 @@ public final class ReceiptJournal implements AutoCloseable
     }
 
     /**
-     * Delete the days before one (retention): whole day directories, never the open day's.
+     * Retention: delete the days more than {@code retentionDays} before today by {@code nowMs}'s clock and before
+     * the newest day written, whichever is earlier, so that a clock far ahead never deletes a day within retention
+     * of what the journal holds. Any thread (the drain hands it to a thread of its own: deleting a large day takes
+     * long); never deletes the newest day.
+     *
+     * @param nowMs         the time, epoch milliseconds.
+     * @param retentionDays days kept.
+     * @return the days deleted.
+     * @throws IOException when a day cannot be deleted.
+     */
+    public int deleteExpired(final long nowMs, final int retentionDays) throws IOException
+    {
+        final long newest = newestDay;
+        if (newest == JournalFormat.NO_DAY)
+        {
+            return 0;
+        }
+        return deleteDaysBefore(Math.min(Math.floorDiv(nowMs, JournalFormat.DAY_MS), newest) - retentionDays);
+    }
+
+    /**
+     * Delete the days before one: whole day directories, never the newest day (which the writer may still write).
+     * Any thread; one deletion at a time.
      *
      * @param epochDay the first day to keep.
      * @return the days deleted.
@@ -402,46 +428,41 @@ public final class ReceiptJournal implements AutoCloseable
      */
     public int deleteDaysBefore(final long epochDay) throws IOException
     {
-        ensureOpen();
-        int deleted = 0;
-        for (final long old : JournalFormat.days(directory))
+        synchronized (deleting)
         {
-            if (old >= epochDay || (old == day && !dayClosed))
+            final long firstKept = Math.min(epochDay, newestDay);
+            int deleted = 0;
+            for (final long old : JournalFormat.days(directory))
             {
-                continue;
-            }
-            final Path oldDirectory = JournalFormat.dayDirectory(directory, old);
-            final long bytes = bytesUnder(oldDirectory);
-            deleted++;
-            try (Stream<Path> walk = Files.walk(oldDirectory))
-            {
-                final List<Path> paths = walk.sorted(Comparator.reverseOrder()).toList();
-                for (final Path path : paths)
+                if (old >= firstKept)
                 {
-                    Files.delete(path);
+                    continue;
                 }
+                final Path oldDirectory = JournalFormat.dayDirectory(directory, old);
+                final long bytes = bytesUnder(oldDirectory);
+                deleted++;
+                try (Stream<Path> walk = Files.walk(oldDirectory))
+                {
+                    final List<Path> paths = walk.sorted(Comparator.reverseOrder()).toList();
+                    for (final Path path : paths)
+                    {
+                        Files.delete(path);
+                    }
+                }
+                diskBytes.addAndGet(-bytes);
+                LOG.info("receipts day deleted by retention: day={}, bytes={}", LocalDate.ofEpochDay(old), bytes);
             }
-            LOG.info("receipts day deleted by retention: day={}, bytes={}", LocalDate.ofEpochDay(old), bytes);
+            return deleted;
         }
-        if (deleted > 0)
-        {
-            long bytes = 0;
-            for (final long kept : JournalFormat.days(directory))
-            {
-                bytes += bytesUnder(JournalFormat.dayDirectory(directory, kept));
-            }
-            diskBytes = bytes;
-        }
-        return deleted;
     }
 
     /**
-     * @return bytes the journal's day directories take on disk (allocated segments at their full size); any
-     *     thread.
+     * @return bytes the journal's files take on disk (allocated segments at their full size, roots, torn tails
+     *     kept; not scrub proofs kept beside them); any thread.
      */
     public long diskBytes()
     {
-        return diskBytes;
+        return diskBytes.get();
     }
 
     @Override
@@ -530,6 +551,7 @@ public final class ReceiptJournal implements AutoCloseable
     private void startDay(final long epochDay) throws IOException
     {
         day = epochDay;
+        newestDay = Math.max(epochDay, newestDay);
         dayClosed = false;
         dayDirectory = JournalFormat.dayDirectory(directory, epochDay);
         DurableFiles.createPrivateDirectories(dayDirectory);
@@ -560,12 +582,12 @@ public final class ReceiptJournal implements AutoCloseable
                 truncating.truncate(used);
                 truncating.force(true);
             }
-            diskBytes -= size - used;
+            diskBytes.addAndGet(-(size - used));
         }
         final DayRoot root = new DayRoot(LocalDate.ofEpochDay(day), true, JournalFormat.hex(head),
             JournalFormat.hex(dayPrevious), dayReceipts, dayBlocks, dayFirstId, dayLastId);
         JournalFormat.writeRoot(dayDirectory, root, segments, nowMs);
-        diskBytes += Files.size(dayDirectory.resolve(JournalFormat.ROOT_FILE));
+        diskBytes.addAndGet(Files.size(dayDirectory.resolve(JournalFormat.ROOT_FILE)));
         dayClosed = true;
         published = root;
         publishedSealedId = lastSealedId;
@@ -702,7 +724,7 @@ public final class ReceiptJournal implements AutoCloseable
         }
         Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
         JournalFormat.forceDirectory(dayDirectory);
-        diskBytes += segmentSize;
+        diskBytes.addAndGet(segmentSize);
         mapSegment(file, number, JournalFormat.SEGMENT_HEADER_LENGTH);
     }
 
@@ -789,6 +811,7 @@ public final class ReceiptJournal implements AutoCloseable
                     lastSealedId = root.lastDecisionId();
                 }
                 day = epochDay;
+                newestDay = epochDay;
                 dayClosed = true;
                 dayDirectory = dayPath;
                 lastRoot = root;
@@ -802,12 +825,12 @@ public final class ReceiptJournal implements AutoCloseable
             // the last day stays open, even when before today: the queue's receipts of it are appended first
             if (!last)
             {
-                diskBytes = bytes;
+                diskBytes.set(bytes);
                 closeDay(nowMs);
-                bytes = diskBytes;
+                bytes = diskBytes.get();
             }
         }
-        diskBytes = bytes;
+        diskBytes.set(bytes);
         lastAppendedId = lastSealedId;
         if (dayClosed && lastRoot != null)
         {
@@ -1024,9 +1047,13 @@ public final class ReceiptJournal implements AutoCloseable
         }
     }
 
+    /**
+     * The bytes of the journal's own files of a day (segments, root, torn tails kept: the files directly in its
+     * directory), which the writer counts as it makes them; not what others keep beside them (scrub proofs).
+     */
     private static long bytesUnder(final Path path) throws IOException
     {
-        try (Stream<Path> walk = Files.walk(path))
+        try (Stream<Path> walk = Files.list(path))
         {
             long total = 0;
             for (final Path file : (Iterable<Path>)walk::iterator)

@@ -497,11 +497,17 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
             .register(registry);
         Gauge.builder("iys_receipts_disk_bytes", this,
             ReceiptRecorder::diskBytes)
-            .description("Bytes the receipts journal takes on disk, as of its last force")
+            .description("Bytes the receipts journal's files take on disk (segments at their allocated size, " +
+                "roots; not scrub proofs)")
             .register(registry);
         FunctionCounter.builder("iys_receipts_refiled", this, ReceiptRecorder::refiled)
             .description("Receipts filed under a later day than their own since start, flagged refiled, because " +
                 "their day was already closed (a race past midnight, a clock stepped back)")
+            .register(registry);
+        FunctionCounter.builder("iys_receipts_retention_failures", this,
+            (recorder) -> recorder.drain == null ? 0 : recorder.drain.retentionFailures())
+            .description("Retention runs that could not delete a day past retention (logged; tried again a day " +
+                "later; recording goes on)")
             .register(registry);
         Gauge.builder("iys_receipts_failed", this, (recorder) -> recorder.failed() ? 1 : 0)
             .description("1 after the receipts journal failed (disk error): no decision is recorded until restart")

@@ -404,6 +404,27 @@ class ReceiptJournalTest
     }
 
     @Test
+    void shouldNeverDeleteADayWithinRetentionOfTheNewestDayWrittenHoweverFarAheadTheClock() throws IOException
+    {
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, NAMES, NOW, SMALL_SEGMENT))
+        {
+            append(journal, 1, 10, DAY);
+            append(journal, 11, 20, DAY + 1);
+            append(journal, 21, 30, DAY + 2);
+            journal.seal(NOW + 2 * DAY_MS);
+            // a clock thirty years ahead: by it every day is past a retention of one day
+            assertEquals(1, journal.deleteExpired(NOW + 10_000 * DAY_MS, 1));
+            assertFalse(Files.exists(JournalFormat.dayDirectory(dir, DAY)));
+            assertTrue(Files.exists(JournalFormat.dayDirectory(dir, DAY + 1)), "within a day of the newest");
+            assertTrue(Files.exists(JournalFormat.dayDirectory(dir, DAY + 2)), "the newest");
+            assertEquals(0, journal.deleteExpired(NOW + 10_000 * DAY_MS, 1));
+            assertEquals(bytesOnDisk(), journal.diskBytes());
+            // the real clock still bounds it: a day within retention of today stays
+            assertEquals(0, journal.deleteExpired(NOW + DAY_MS, 1));
+        }
+    }
+
+    @Test
     void shouldAllocateSegmentsWholeBeforeMappingThem() throws IOException, InterruptedException
     {
         try (ReceiptJournal journal = ReceiptJournal.open(dir, NAMES, NOW, SMALL_SEGMENT * 16))

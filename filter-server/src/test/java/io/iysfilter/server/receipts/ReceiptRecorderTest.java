@@ -305,6 +305,50 @@ class ReceiptRecorderTest
     }
 
     @Test
+    void shouldKeepRecordingWhileRetentionDeletesADayOffTheDrainThread() throws Exception
+    {
+        final long today = Math.floorDiv(System.currentTimeMillis(), Receipts.DAY_MS);
+        final long oldDay = today - 40;
+        Files.createDirectories(dir);
+        final int run = ReceiptRun.next(dir);
+        final Parties parties = new Parties(dir, run);
+        final ReceiptQueue queue = ReceiptQueue.open(dir.resolve(ReceiptRecorder.QUEUE_FILE), 1024, run, 0,
+            (buffer, offset, epochDay) ->
+            {
+            });
+        final ReceiptRecorder recorder = ReceiptRecorder.overQueue(queue, parties, false);
+        final int party = recorder.party(Door.BINARY, "peer:127.0.0.1");
+        final long oldMs = oldDay * Receipts.DAY_MS + 1000;
+        final long nowMs = today * Receipts.DAY_MS + 1000;
+        final ReceiptJournal journal = ReceiptJournal.open(dir, parties, oldMs, SEGMENT_SIZE);
+        // the deletions handed off, held here: one that never finishes must not hold the drain up
+        final List<Runnable> deletions = new ArrayList<>();
+        final ReceiptDrain drain = new ReceiptDrain(journal, parties, 30, deletions::add);
+        drain.attach(recorder, queue);
+        recorder.record(facts(party, Reason.CONSENT, oldMs));
+        drain.duty(oldMs);
+        assertEquals(1, deletions.size(), "retention at start");
+        deletions.get(0).run();
+        recorder.record(facts(party, Reason.CONSENT, nowMs));
+        drain.duty(nowMs);
+        drain.duty(nowMs + ReceiptDrain.IDLE_SEAL_MS);
+        assertEquals(2, deletions.size(), "retention again once the clock passed a day");
+        final Path old = JournalFormat.dayDirectory(dir, oldDay);
+        assertTrue(Files.exists(old), "not deleted on the drain thread");
+        final long id = recorder.record(facts(party, Reason.CONSENT, nowMs + 1));
+        drain.duty(nowMs + 2);
+        drain.duty(nowMs + 2 + ReceiptDrain.IDLE_SEAL_MS);
+        assertTrue(journal.awaitSealed(id, 0, TimeUnit.MILLISECONDS), "the drain kept recording");
+        final long before = journal.diskBytes();
+        deletions.forEach(Runnable::run);
+        assertFalse(Files.exists(old), "deleted by the retention task");
+        assertTrue(journal.diskBytes() < before, "its bytes no longer counted");
+        journal.close();
+        parties.close();
+        queue.close();
+    }
+
+    @Test
     void shouldRefuseASecondRecorderOnTheSameDirectory() throws Exception
     {
         try (ReceiptRecorder first = open(false))
