@@ -34,7 +34,12 @@ import java.security.NoSuchAlgorithmException;
 import java.time.LocalDate;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -50,7 +55,8 @@ import java.util.stream.Stream;
  * Receipts go into blocks of at most 1,024; {@link #seal} (or a full block, a full segment, a party's first receipt
  * of the day, a later day) seals the open block by writing its SHA-256 digest after it, so that the chain's head
  * covers it. Segments are allocated whole by writing zeros before they are mapped, so a full disk fails that
- * allocation with an {@link IOException} instead of faulting a later write into the mapping.
+ * allocation with an {@link IOException} instead of faulting a later write into the mapping; the next segment is made
+ * so (and mapped, its pages loaded) ahead, on a thread of its own, so that the writer only swaps it in.
  * <p>
  * After each seal the journal publishes the open day's head ({@link #head()}: its digest, receipts and last decision
  * id, an immutable snapshot), and wakes whoever {@link #awaitSealed waits} for a decision to be sealed; both may be
@@ -62,6 +68,11 @@ public final class ReceiptJournal implements AutoCloseable
      * Bytes a segment is allocated with, unless told otherwise.
      */
     public static final int DEFAULT_SEGMENT_SIZE = 64 * 1024 * 1024;
+    /**
+     * The next segment, made ahead by the segments' thread, in the journal's directory until a roll names it.
+     */
+    public static final String SPARE_FILE = "segment.spare" + JournalFormat.TEMPORARY_SUFFIX;
+    private static final long SPARE_CLOSE_TIMEOUT_MS = 10_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(ReceiptJournal.class);
     private static final int ZEROS_LENGTH = 1024 * 1024;
@@ -88,7 +99,8 @@ public final class ReceiptJournal implements AutoCloseable
     private final PartyEntryEncoder partyEntry = new PartyEntryEncoder();
     private final BlockCursor cursor = new BlockCursor();
     private final FlagsEncoder flags = new FlagsEncoder();
-    private ByteBuffer zeros;
+    private ExecutorService preparer;
+    private Future<Spare> spare;
 
     private long day = JournalFormat.NO_DAY;
     private boolean dayClosed;
@@ -490,6 +502,7 @@ public final class ReceiptJournal implements AutoCloseable
     {
         closed = true;
         unmapSegment();
+        dropSpare();
         endWaits();
     }
 
@@ -690,14 +703,10 @@ public final class ReceiptJournal implements AutoCloseable
         }
         final int number = segmentNumber + 1;
         final Path file = JournalFormat.segmentFile(dayDirectory, number);
-        final Path temporary = file.resolveSibling(file.getFileName() + JournalFormat.TEMPORARY_SUFFIX);
-        Files.deleteIfExists(temporary);
-        try (FileChannel creating = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.WRITE))
+        final Spare ready = takeSpare(file);
+        try
         {
-            DurableFiles.ownerOnly(temporary);
-            allocate(creating);
-            final UnsafeBuffer header = new UnsafeBuffer(ByteBuffer.allocate(JournalFormat.SEGMENT_HEADER_LENGTH));
+            final UnsafeBuffer header = new UnsafeBuffer(ready.mapped, 0, JournalFormat.SEGMENT_HEADER_LENGTH);
             new SegmentHeaderEncoder().wrapAndApplyHeader(header, 0, new MessageHeaderEncoder())
                 .format(JournalFormat.FORMAT)
                 .receiptLength(JournalFormat.RECEIPT_LENGTH)
@@ -708,24 +717,163 @@ public final class ReceiptJournal implements AutoCloseable
                 .segmentSize(segmentSize)
                 .reserved2(0)
                 .createdMs(System.currentTimeMillis());
-            final ByteBuffer bytes = header.byteBuffer();
-            bytes.clear();
-            while (bytes.hasRemaining())
+            // the header on the device before the file takes its name: a segment never has a zero header
+            ready.mapped.force(0, JournalFormat.SEGMENT_HEADER_LENGTH);
+            Files.move(directory.resolve(SPARE_FILE), file, StandardCopyOption.ATOMIC_MOVE);
+            JournalFormat.forceDirectory(dayDirectory);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            ready.release();
+            Files.deleteIfExists(directory.resolve(SPARE_FILE));
+            throw ex;
+        }
+        diskBytes.addAndGet(segmentSize);
+        channel = ready.channel;
+        mapped = ready.mapped;
+        segment.wrap(mapped, 0, mapped.capacity());
+        cursor.wrap(mapped, mapped.capacity());
+        segmentNumber = number;
+        position = JournalFormat.SEGMENT_HEADER_LENGTH;
+        prepareSpare();
+    }
+
+    /**
+     * The spare segment prepared ahead (waiting for it when it is still being made, making it here when none was
+     * asked for), or the failure to allocate it.
+     */
+    private Spare takeSpare(final Path file) throws IOException
+    {
+        if (spare == null)
+        {
+            prepareSpare();
+        }
+        final Future<Spare> pending = spare;
+        spare = null;
+        try
+        {
+            return pending.get();
+        }
+        catch (final ExecutionException ex)
+        {
+            final Throwable cause = ex.getCause();
+            throw new IOException("receipt journal: cannot allocate segment " + file + " (" + segmentSize +
+                " bytes): " + cause.getMessage(), cause);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IOException("receipt journal: interrupted waiting for segment " + file, ex);
+        }
+    }
+
+    /**
+     * Ask the segments' thread ({@code iys-receipts-segments}) to make the next segment: a spare file in the
+     * journal's directory written whole with zeros and forced (a full disk fails that, never a later store into the
+     * mapping), then mapped and its pages loaded, so that a roll on the writer's thread only writes its header and
+     * renames it.
+     */
+    private void prepareSpare()
+    {
+        if (preparer == null)
+        {
+            preparer = Executors.newSingleThreadExecutor((task) ->
             {
-                creating.write(bytes, bytes.position());
-            }
+                final Thread thread = new Thread(task, "iys-receipts-segments");
+                thread.setDaemon(true);
+                return thread;
+            });
+        }
+        spare = preparer.submit(this::makeSpare);
+    }
+
+    private Spare makeSpare() throws IOException
+    {
+        final Path file = directory.resolve(SPARE_FILE);
+        Files.deleteIfExists(file);
+        try (FileChannel creating = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE))
+        {
+            DurableFiles.ownerOnly(file);
+            allocate(creating);
             creating.force(true);
         }
-        catch (final IOException ex)
+        catch (final IOException | RuntimeException ex)
         {
-            Files.deleteIfExists(temporary);
-            throw new IOException("receipt journal: cannot allocate segment " + file + " (" + segmentSize +
-                " bytes): " + ex.getMessage(), ex);
+            Files.deleteIfExists(file);
+            throw ex;
         }
-        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
-        JournalFormat.forceDirectory(dayDirectory);
-        diskBytes.addAndGet(segmentSize);
-        mapSegment(file, number, JournalFormat.SEGMENT_HEADER_LENGTH);
+        final FileChannel opened = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try
+        {
+            final MappedByteBuffer map = opened.map(FileChannel.MapMode.READ_WRITE, 0, segmentSize);
+            map.load();
+            return new Spare(opened, map);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            opened.close();
+            Files.deleteIfExists(file);
+            throw ex;
+        }
+    }
+
+    /**
+     * At close: wait (bounded) for a spare being made, then unmap and delete it.
+     */
+    private void dropSpare()
+    {
+        if (preparer == null)
+        {
+            return;
+        }
+        preparer.shutdown();
+        final Future<Spare> pending = spare;
+        spare = null;
+        if (pending != null)
+        {
+            try
+            {
+                pending.get(SPARE_CLOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS).release();
+                Files.deleteIfExists(directory.resolve(SPARE_FILE));
+            }
+            catch (final ExecutionException | TimeoutException | IOException ex)
+            {
+                LOG.warn("receipt journal: the spare segment was not made or removed at close (the next open " +
+                    "deletes it): {}", ex.toString());
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * A segment made ahead, mapped, not yet named.
+     */
+    private static final class Spare
+    {
+        private final FileChannel channel;
+        private final MappedByteBuffer mapped;
+
+        Spare(final FileChannel channel, final MappedByteBuffer mapped)
+        {
+            this.channel = channel;
+            this.mapped = mapped;
+        }
+
+        void release()
+        {
+            IoUtil.unmap(mapped);
+            try
+            {
+                channel.close();
+            }
+            catch (final IOException ex)
+            {
+                LOG.warn("receipt journal: closing the spare segment failed: {}", ex.toString());
+            }
+        }
     }
 
     /**
@@ -733,18 +881,22 @@ public final class ReceiptJournal implements AutoCloseable
      */
     private void allocate(final FileChannel file) throws IOException
     {
-        if (zeros == null)
+        final ByteBuffer zeros = ByteBuffer.allocateDirect(ZEROS_LENGTH);
+        try
         {
-            zeros = ByteBuffer.allocateDirect(ZEROS_LENGTH);
-        }
-        long written = 0;
-        while (written < segmentSize)
-        {
-            zeros.clear().limit((int)Math.min(ZEROS_LENGTH, segmentSize - written));
-            while (zeros.hasRemaining())
+            long written = 0;
+            while (written < segmentSize)
             {
-                written += file.write(zeros, written);
+                zeros.clear().limit((int)Math.min(ZEROS_LENGTH, segmentSize - written));
+                while (zeros.hasRemaining())
+                {
+                    written += file.write(zeros, written);
+                }
             }
+        }
+        finally
+        {
+            IoUtil.unmap(zeros);
         }
     }
 
@@ -793,6 +945,7 @@ public final class ReceiptJournal implements AutoCloseable
 
     private void recover(final long nowMs) throws IOException
     {
+        Files.deleteIfExists(directory.resolve(SPARE_FILE));
         final List<Long> days = JournalFormat.days(directory);
         long bytes = 0;
         DayRoot lastRoot = null;

@@ -425,6 +425,39 @@ class ReceiptJournalTest
     }
 
     @Test
+    void shouldPrepareTheNextSegmentAheadSoThatARollOnlySwapsItIn() throws Exception
+    {
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, NAMES, NOW, SMALL_SEGMENT))
+        {
+            append(journal, 1, 1, DAY);
+            final Path spare = dir.resolve(ReceiptJournal.SPARE_FILE);
+            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!(Files.exists(spare) && Files.size(spare) == SMALL_SEGMENT))
+            {
+                assertTrue(System.nanoTime() - deadlineNs < 0, "no spare segment was prepared");
+                Thread.onSpinWait();
+            }
+            final Object inode = Files.getAttribute(spare, "unix:ino");
+            assertFalse(Files.exists(Receipts.segment(dir, DAY, 1)));
+            int sequence = 1;
+            while (!Files.exists(Receipts.segment(dir, DAY, 1)))
+            {
+                sequence++;
+                journal.append(receipt(sequence, 0), 0, DAY);
+            }
+            assertEquals(inode, Files.getAttribute(Receipts.segment(dir, DAY, 1), "unix:ino"),
+                "the roll took the prepared file");
+            journal.seal(NOW);
+        }
+        assertFalse(Files.exists(dir.resolve(ReceiptJournal.SPARE_FILE)), "a spare is not left behind at close");
+        try (ReceiptReader reader = ReceiptReader.open(dir))
+        {
+            final Verification verification = reader.verifyAll();
+            assertTrue(verification.ok(), verification.describe());
+        }
+    }
+
+    @Test
     void shouldAllocateSegmentsWholeBeforeMappingThem() throws IOException, InterruptedException
     {
         try (ReceiptJournal journal = ReceiptJournal.open(dir, NAMES, NOW, SMALL_SEGMENT * 16))
@@ -449,7 +482,8 @@ class ReceiptJournalTest
         {
             for (final Path path : walk.toList())
             {
-                if (Files.isRegularFile(path))
+                // the spare segment, made ahead asynchronously, is not the journal's until a roll names it
+                if (Files.isRegularFile(path) && !path.getFileName().toString().equals(ReceiptJournal.SPARE_FILE))
                 {
                     total += Files.size(path);
                 }
