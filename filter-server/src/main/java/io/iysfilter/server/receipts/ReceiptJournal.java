@@ -100,6 +100,7 @@ public final class ReceiptJournal implements AutoCloseable
     private final BlockCursor cursor = new BlockCursor();
     private final FlagsEncoder flags = new FlagsEncoder();
     private ExecutorService preparer;
+    private int lastPartyKey;
     private Future<Spare> spare;
 
     private long day = JournalFormat.NO_DAY;
@@ -326,9 +327,14 @@ public final class ReceiptJournal implements AutoCloseable
         if (party != 0)
         {
             final int key = (int)(id >>> 48) << 16 | party;
-            if (!parties.contains(key))
+            // most receipts come from the party named just before: one compare instead of a set's lookup
+            if (key != lastPartyKey)
             {
-                nameParty(id, key);
+                if (!parties.contains(key))
+                {
+                    nameParty(id, key);
+                }
+                lastPartyKey = key;
             }
         }
         if (blockStart >= 0 && (blockCount == JournalFormat.MAX_RECEIPTS_PER_BLOCK ||
@@ -342,7 +348,11 @@ public final class ReceiptJournal implements AutoCloseable
             beginBlock(BlockKind.RECEIPTS, id, JournalFormat.RECEIPT_LENGTH);
         }
         final int at = blockStart + JournalFormat.BLOCK_HEADER_LENGTH + blockCount * JournalFormat.RECEIPT_LENGTH;
-        segment.putBytes(at, buffer, offset, JournalFormat.RECEIPT_LENGTH);
+        // six word moves: cheaper than a general copy for 48 bytes
+        for (int i = 0; i < JournalFormat.RECEIPT_LENGTH; i += Long.BYTES)
+        {
+            segment.putLong(at + i, buffer.getLong(offset + i));
+        }
         if (early)
         {
             segment.putInt(at + RECEIPT_DAY_MILLIS, 0, ByteOrder.LITTLE_ENDIAN);
@@ -576,6 +586,7 @@ public final class ReceiptJournal implements AutoCloseable
         dayFirstId = 0;
         dayLastId = 0;
         parties.clear();
+        lastPartyKey = 0;
     }
 
     private void closeDay(final long nowMs) throws IOException
