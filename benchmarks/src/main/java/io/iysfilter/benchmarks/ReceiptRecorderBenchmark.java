@@ -26,6 +26,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -54,6 +55,7 @@ import java.util.stream.Stream;
 public class ReceiptRecorderBenchmark
 {
     private static final int RELEASE_EVERY = 256;
+    private static final long BUSY_TOKENS = 64;
 
     /**
      * Slots of the queue: the default (16 MiB, larger than the caches, so each slot is written cold) and one that
@@ -142,6 +144,62 @@ public class ReceiptRecorderBenchmark
     public long recordTwoThreads(final Unrecorded thread)
     {
         return record(thread);
+    }
+
+    /**
+     * Two deciding threads that, as event loops do, decode and decide between records: {@value #BUSY_TOKENS} tokens
+     * of {@link Blackhole#consumeCPU} (about 100-200 ns) then a record. Minus {@link #busyOnlyTwoThreads}, what record
+     * costs when the two threads meet on the claim counter only as often as real traffic makes them.
+     *
+     * @param thread the deciding thread's facts and counter.
+     * @return the decision id.
+     */
+    @Benchmark
+    @Threads(2)
+    public long recordTwoThreadsBusy(final Unrecorded thread)
+    {
+        Blackhole.consumeCPU(BUSY_TOKENS);
+        return record(thread);
+    }
+
+    /**
+     * As {@link #recordTwoThreadsBusy} with one thread: the record's cost between other work, uncontended.
+     *
+     * @param thread the deciding thread's facts and counter.
+     * @return the decision id.
+     */
+    @Benchmark
+    @Threads(1)
+    public long recordOneThreadBusy(final Unrecorded thread)
+    {
+        Blackhole.consumeCPU(BUSY_TOKENS);
+        return record(thread);
+    }
+
+    /**
+     * The other work alone, on one thread: the baseline {@link #recordOneThreadBusy} is read against.
+     *
+     * @return nothing of use.
+     */
+    @Benchmark
+    @Threads(1)
+    public long busyOnlyOneThread()
+    {
+        Blackhole.consumeCPU(BUSY_TOKENS);
+        return BUSY_TOKENS;
+    }
+
+    /**
+     * The other work alone, on two threads: the baseline {@link #recordTwoThreadsBusy} is read against.
+     *
+     * @return nothing of use.
+     */
+    @Benchmark
+    @Threads(2)
+    public long busyOnlyTwoThreads()
+    {
+        Blackhole.consumeCPU(BUSY_TOKENS);
+        return BUSY_TOKENS;
     }
 
     /**
