@@ -24,6 +24,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,6 +49,8 @@ class ReceiptsHttpHandlerTest
     private static final String PHONE = "%2B905321111111";
     private static final long T0 = Instant.parse("2026-11-29T10:00:00Z").toEpochMilli();
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final SocketAddress LOOPBACK = new InetSocketAddress(InetAddress.getLoopbackAddress(), 40001);
+    private static final SocketAddress REMOTE = new InetSocketAddress(address(192, 0, 2, 7), 40001);
     private final String adminToken = BearerTokens.generate(RANDOM);
     private final String checkerToken = BearerTokens.generate(RANDOM);
 
@@ -80,10 +86,26 @@ class ReceiptsHttpHandlerTest
 
     private Response get(final String target, final String token)
     {
-        final EmbeddedChannel channel = new EmbeddedChannel();
+        return get(target, token, auth, LOOPBACK);
+    }
+
+    /**
+     * @param peer the connection's remote address.
+     */
+    private Response get(final String target, final String token, final Authenticator authenticator,
+        final SocketAddress peer)
+    {
+        final EmbeddedChannel channel = new EmbeddedChannel()
+        {
+            @Override
+            protected SocketAddress remoteAddress0()
+            {
+                return peer;
+            }
+        };
         final ServerCounters counters = new ServerCounters();
         channel.pipeline().addLast("http", new HttpServerCodec());
-        channel.pipeline().addLast("auth", new HttpAuthHandler(auth, new RequestIdentity(), counters));
+        channel.pipeline().addLast("auth", new HttpAuthHandler(authenticator, new RequestIdentity(), counters));
         channel.pipeline().addLast("aggregator", new HttpObjectAggregator(HttpEndpoint.MAX_REQUEST_LENGTH, true));
         channel.pipeline().addLast("receipts", new ReceiptsHttpHandler(new ReceiptSearch(journal,
             MemoryReceipts.FAKE_PROTECTION), proofs, Runnable::run, counters));
@@ -122,6 +144,40 @@ class ReceiptsHttpHandlerTest
         assertEquals(200, get(target, adminToken).status());
         assertEquals(Role.ADMIN, HttpAuthHandler.roleOf("/v1/receipts"));
         assertEquals(Role.ADMIN, HttpAuthHandler.roleOf("/v1/receipts/scrubs/0001000000000001"));
+    }
+
+    private static InetAddress address(final int a, final int b, final int c, final int d)
+    {
+        try
+        {
+            return InetAddress.getByAddress(new byte[]{(byte)a, (byte)b, (byte)c, (byte)d});
+        }
+        catch (final UnknownHostException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    @Test
+    void shouldAnswerOnlyLoopbackPeersWhileAuthenticationIsOff()
+    {
+        final Authenticator off = Authenticator.off(new ClientCounters());
+        final String target = "/v1/receipts?brand=" + BRAND + "&recipient=" + PHONE;
+        final String scrub = "/v1/receipts/scrubs/0001000000000001";
+        for (final String path : new String[]{target, scrub})
+        {
+            final Response refused = get(path, null, off, REMOTE);
+            assertEquals(403, refused.status(), refused.body());
+            assertTrue(refused.head().contains("application/json"), refused.head());
+            assertTrue(refused.body().startsWith("{\"error\":\"forbidden\",\"message\":\"the receipts are served " +
+                "only to loopback peers"), refused.body());
+        }
+        assertEquals(200, get(target, null, off, LOOPBACK).status());
+        assertEquals(200, get(target, null, off, new InetSocketAddress(address(127, 0, 0, 2), 40001)).status());
+        assertEquals(404, get(scrub, null, off, LOOPBACK).status(), "no such run: asked, not refused");
+        // authentication on: the admin role answers wherever it asks from
+        assertEquals(200, get(target, adminToken, auth, REMOTE).status());
+        assertEquals(403, get(target, checkerToken, auth, REMOTE).status());
     }
 
     @Test
