@@ -287,6 +287,33 @@ class ReceiptQueueTest
     }
 
     @Test
+    void shouldMoveAQueueWhoseHeaderDoesNotValidateAsideAndKeepItsBytes() throws Exception
+    {
+        final ReceiptQueue first = queue(1024, 1, 0, new Replayed());
+        final long id = recorder(first, false, 1).record(facts(NOW_MS, Reason.CONSENT));
+        final Path file = dir.resolve("queue");
+        final byte[] damaged = Files.readAllBytes(file);
+        damaged[0] ^= 0x5A; // the magic: no longer a queue this build reads
+        Files.write(file, damaged);
+
+        final Replayed replayed = new Replayed();
+        final ReceiptQueue second = queue(1024, 2, 0, replayed);
+        assertEquals(List.of(), replayed.ids, "nothing replayed from a file that is not a queue");
+        assertEquals(1024, second.capacity());
+        final List<Path> aside;
+        try (java.util.stream.Stream<Path> files = Files.list(dir))
+        {
+            aside = files.filter(f -> f.getFileName().toString().matches("queue\\.bad-\\d+")).toList();
+        }
+        assertEquals(1, aside.size(), "moved aside, not deleted: " + aside);
+        assertArrayEquals(damaged, Files.readAllBytes(aside.get(0)), "the evidence kept as it was");
+        final int slot = ReceiptQueue.HEADER_LENGTH + (int)(id & 1023) * ReceiptQueue.SLOT_LENGTH;
+        assertEquals(id, java.nio.ByteBuffer.wrap(damaged).order(ReceiptEncoder.BYTE_ORDER).getLong(slot),
+            "the committed receipt is in it");
+        assertEquals(ReceiptQueue.HEADER_LENGTH + 1024L * ReceiptQueue.SLOT_LENGTH, Files.size(file), "a new queue");
+    }
+
+    @Test
     void shouldRefuseASizeThatIsNoPowerOfTwo()
     {
         assertThrows(IllegalArgumentException.class, () -> queue(1000, 1, 0, new Replayed()));
