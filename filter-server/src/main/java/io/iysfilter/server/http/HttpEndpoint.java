@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What the network layer needs to run the HTTP endpoint: the handlers of one connection, and the opt-outs' part of a
@@ -80,6 +81,7 @@ public final class HttpEndpoint
     private final DecisionRecorder recorder;
     private ReceiptSearch receiptSearch;
     private ScrubProofs scrubProofs;
+    private final AtomicInteger receiptSearches = new AtomicInteger();
 
     /**
      * @param filter          the rules.
@@ -197,7 +199,8 @@ public final class HttpEndpoint
         pipeline.addLast("aggregator", new HttpObjectAggregator(MAX_REQUEST_LENGTH, true));
         if (surface != Surface.SERVICE)
         {
-            pipeline.addLast("receipts", new ReceiptsHttpHandler(receiptSearch, scrubProofs, workers, counters));
+            pipeline.addLast("receipts", new ReceiptsHttpHandler(receiptSearch, scrubProofs, workers, counters,
+                receiptSearches, System::currentTimeMillis));
         }
         pipeline.addLast("api", new HttpApiHandler(new Decider(filter, store.newLookup(), recorder), store, feed,
             optOuts, counters, metrics, optOutGate, identity, surface));
