@@ -235,6 +235,7 @@ final class ReceiptDrain implements Runnable
     {
         failed = true;
         recorder.fail(ex);
+        journal.endWaits();
         final long suppressed = FAILURES.tryAcquire(System.nanoTime());
         if (suppressed >= 0)
         {
@@ -291,6 +292,11 @@ final class ReceiptDrain implements Runnable
     void stop()
     {
         stopping = true;
+    }
+
+    ReceiptJournal journal()
+    {
+        return journal;
     }
 
     long appended()

@@ -34,6 +34,10 @@ import java.security.NoSuchAlgorithmException;
 import java.time.LocalDate;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
 /**
@@ -45,6 +49,10 @@ import java.util.stream.Stream;
  * of the day, a later day) seals the open block by writing its SHA-256 digest after it, so that the chain's head
  * covers it. Segments are allocated whole by writing zeros before they are mapped, so a full disk fails that
  * allocation with an {@link IOException} instead of faulting a later write into the mapping.
+ * <p>
+ * After each seal the journal publishes the open day's head ({@link #head()}: its digest, receipts and last decision
+ * id, an immutable snapshot), and wakes whoever {@link #awaitSealed waits} for a decision to be sealed; both may be
+ * used from any thread.
  */
 public final class ReceiptJournal implements AutoCloseable
 {
@@ -99,6 +107,13 @@ public final class ReceiptJournal implements AutoCloseable
     private long keptBytes;
     private volatile long diskBytes;
     private volatile long refiled;
+    private String dayPreviousHex;
+    private volatile DayRoot published;
+    private volatile long publishedSealedId;
+    private volatile boolean ended;
+    private final AtomicInteger waiters = new AtomicInteger();
+    private final ReentrantLock sealLock = new ReentrantLock();
+    private final Condition sealedCondition = sealLock.newCondition();
 
     private ReceiptJournal(final Path directory, final PartyNames partyNames, final int segmentSize)
     {
@@ -187,6 +202,68 @@ public final class ReceiptJournal implements AutoCloseable
     public long lastDecisionId()
     {
         return lastAppendedId;
+    }
+
+    /**
+     * The head of the journal's last day as of its last seal, published by the writer after every seal (and at
+     * open, and when a day closes): the day, whether it is closed, its digest (the chain's head, or its root when
+     * closed), its sealed receipts and blocks, its first and last decision ids. Any thread; never walks the day.
+     *
+     * @return the snapshot, or null when the journal holds no day yet.
+     */
+    public DayRoot head()
+    {
+        return published;
+    }
+
+    /**
+     * Wait until a decision's receipt is sealed in this journal (what a kill -9 keeps), up to a deadline. Any thread
+     * but the writer's; woken by the seal itself, no polling.
+     *
+     * @param decisionId the decision id.
+     * @param timeout    longest wait.
+     * @param unit       of the timeout.
+     * @return true once a sealed block holds the decision id or a later one; false when the deadline passed first,
+     *     or the journal was closed or failed (it seals nothing more) before.
+     * @throws InterruptedException when interrupted while waiting.
+     */
+    public boolean awaitSealed(final long decisionId, final long timeout, final TimeUnit unit)
+        throws InterruptedException
+    {
+        if (Long.compareUnsigned(publishedSealedId, decisionId) >= 0)
+        {
+            return true;
+        }
+        final long deadlineNs = System.nanoTime() + unit.toNanos(timeout);
+        waiters.incrementAndGet();
+        sealLock.lockInterruptibly();
+        try
+        {
+            while (Long.compareUnsigned(publishedSealedId, decisionId) < 0)
+            {
+                final long remainingNs = deadlineNs - System.nanoTime();
+                if (ended || remainingNs <= 0)
+                {
+                    return false;
+                }
+                sealedCondition.awaitNanos(remainingNs);
+            }
+            return true;
+        }
+        finally
+        {
+            sealLock.unlock();
+            waiters.decrementAndGet();
+        }
+    }
+
+    /**
+     * The journal seals nothing more (its writer failed): wake every waiter, which then returns false.
+     */
+    void endWaits()
+    {
+        ended = true;
+        wakeWaiters();
     }
 
     /**
@@ -392,6 +469,40 @@ public final class ReceiptJournal implements AutoCloseable
     {
         closed = true;
         unmapSegment();
+        endWaits();
+    }
+
+    /**
+     * Publish the last day's head and the last sealed id, then wake the waiters if any (the writer's thread).
+     */
+    private void publish()
+    {
+        if (day == JournalFormat.NO_DAY || dayDirectory == null)
+        {
+            return;
+        }
+        published = new DayRoot(LocalDate.ofEpochDay(day), dayClosed, JournalFormat.hex(head),
+            dayPreviousHex == null ? JournalFormat.hex(dayPrevious) : dayPreviousHex, dayReceipts, dayBlocks,
+            dayFirstId, dayLastId);
+        publishedSealedId = lastSealedId;
+        wakeWaiters();
+    }
+
+    private void wakeWaiters()
+    {
+        // a waiter counts itself before it checks the id under the lock: either it sees the id, or this sees it
+        if (waiters.get() > 0)
+        {
+            sealLock.lock();
+            try
+            {
+                sealedCondition.signalAll();
+            }
+            finally
+            {
+                sealLock.unlock();
+            }
+        }
     }
 
     private void ensureOpen()
@@ -423,6 +534,7 @@ public final class ReceiptJournal implements AutoCloseable
         dayDirectory = JournalFormat.dayDirectory(directory, epochDay);
         DurableFiles.createPrivateDirectories(dayDirectory);
         System.arraycopy(head, 0, dayPrevious, 0, head.length);
+        dayPreviousHex = JournalFormat.hex(dayPrevious);
         segmentNumber = -1;
         dayBlocks = 0;
         dayReceipts = 0;
@@ -455,6 +567,9 @@ public final class ReceiptJournal implements AutoCloseable
         JournalFormat.writeRoot(dayDirectory, root, segments, nowMs);
         diskBytes += Files.size(dayDirectory.resolve(JournalFormat.ROOT_FILE));
         dayClosed = true;
+        published = root;
+        publishedSealedId = lastSealedId;
+        wakeWaiters();
         LOG.info("receipts day closed: day={}, root={}, receipts={}, blocks={}, firstDecisionId={}, " +
             "lastDecisionId={}", root.day(), root.digest(), root.receipts(), root.blocks(),
             JournalFormat.decisionId(root.firstDecisionId()), JournalFormat.decisionId(root.lastDecisionId()));
@@ -541,6 +656,7 @@ public final class ReceiptJournal implements AutoCloseable
         position = cursor.digestOffset + JournalFormat.DIGEST_LENGTH;
         blockStart = -1;
         blockCount = 0;
+        publish();
     }
 
     private void nextSegment() throws IOException
@@ -657,6 +773,7 @@ public final class ReceiptJournal implements AutoCloseable
     {
         final List<Long> days = JournalFormat.days(directory);
         long bytes = 0;
+        DayRoot lastRoot = null;
         for (int i = 0; i < days.size(); i++)
         {
             final long epochDay = days.get(i);
@@ -674,6 +791,7 @@ public final class ReceiptJournal implements AutoCloseable
                 day = epochDay;
                 dayClosed = true;
                 dayDirectory = dayPath;
+                lastRoot = root;
                 continue;
             }
             final boolean last = i == days.size() - 1;
@@ -691,6 +809,15 @@ public final class ReceiptJournal implements AutoCloseable
         }
         diskBytes = bytes;
         lastAppendedId = lastSealedId;
+        if (dayClosed && lastRoot != null)
+        {
+            published = lastRoot;
+            publishedSealedId = lastSealedId;
+        }
+        else
+        {
+            publish();
+        }
     }
 
     private void recoverDay(final boolean lastDay) throws IOException

@@ -27,6 +27,7 @@ import java.nio.channels.FileLock;
 import java.nio.file.StandardOpenOption;
 import java.io.UncheckedIOException;
 import java.nio.ByteOrder;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -82,7 +83,7 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
     private volatile int state = OPEN;
     private FileChannel lockChannel;
     private volatile String failure;
-    private ReceiptDrain drain;
+    private volatile ReceiptDrain drain;
     private Thread drainThread;
 
     private ReceiptRecorder(final ReceiptQueue queue, final Parties parties, final boolean allowsUnrecorded)
@@ -403,6 +404,39 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
     public long queueDepth()
     {
         return drain == null ? queue.claimed() - queue.released() : queue.claimed() - drain.appended();
+    }
+
+    /**
+     * The live journal's head as of its last seal: the open day's digest (chain head), sealed receipts and last
+     * decision id, or the last day's root once it is closed ({@link ReceiptJournal#head()}). Any thread; an
+     * immutable snapshot, published after each seal, so reading it never walks the day.
+     *
+     * @return the head, or null when there is no journal (a recorder {@link #overQueue over a queue}) or it holds
+     *     no day yet.
+     */
+    public DayRoot journalHead()
+    {
+        final ReceiptDrain current = drain;
+        return current == null ? null : current.journal().head();
+    }
+
+    /**
+     * Wait until a decision's receipt is sealed in the journal ({@link ReceiptJournal#awaitSealed}), up to a
+     * deadline; woken by the seal, no polling. Idle seals come within about {@link ReceiptDrain#IDLE_SEAL_MS} of the
+     * last decision and at least every {@link ReceiptDrain#SEAL_INTERVAL_MS} under load.
+     *
+     * @param decisionId the decision id (as {@link #record} returned it).
+     * @param timeout    longest wait.
+     * @param unit       of the timeout.
+     * @return true once sealed; false at the deadline, or when the journal failed or closed first, or there is
+     *     none.
+     * @throws InterruptedException when interrupted while waiting.
+     */
+    public boolean awaitSealed(final long decisionId, final long timeout, final TimeUnit unit)
+        throws InterruptedException
+    {
+        final ReceiptDrain current = drain;
+        return current != null && current.journal().awaitSealed(decisionId, timeout, unit);
     }
 
     /**

@@ -22,6 +22,9 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static io.iysfilter.server.receipts.Receipts.DAY;
 import static io.iysfilter.server.receipts.Receipts.DAY_MS;
@@ -309,6 +312,94 @@ class ReceiptJournalTest
         {
             final Verification verification = reader.verifyAll();
             assertTrue(verification.ok(), "the first day left anchors the chain: " + verification.describe());
+        }
+    }
+
+    @Test
+    void shouldPublishTheOpenDaysHeadAfterEachSealForOtherThreads() throws Exception
+    {
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, NAMES, NOW, SMALL_SEGMENT))
+        {
+            assertEquals(null, journal.head(), "an empty journal has no head");
+            append(journal, 1, 10, DAY);
+            final DayRoot before = journal.head();
+            // a party's first receipt seals the block before it, so some are sealed already; never the last
+            assertTrue(before.receipts() < 10 && before.lastDecisionId() < id(10), "sealed so far: " + before);
+            journal.seal(NOW);
+            final DayRoot head = CompletableFuture.supplyAsync(journal::head).get(10, TimeUnit.SECONDS);
+            assertEquals(LocalDate.ofEpochDay(DAY), head.day());
+            assertFalse(head.closed());
+            assertEquals(journal.chainHead(), head.digest());
+            assertEquals(10, head.receipts());
+            assertEquals(id(1), head.firstDecisionId());
+            assertEquals(id(10), head.lastDecisionId());
+            assertEquals(head, journal.head(), "unchanged until the next seal");
+            append(journal, 11, 12, DAY);
+            journal.seal(NOW);
+            assertEquals(12, journal.head().receipts());
+            assertEquals(id(12), journal.head().lastDecisionId());
+            assertEquals(journal.chainHead(), journal.head().digest());
+            journal.seal(NOW + DAY_MS);
+            assertTrue(journal.head().closed(), "a day closed publishes its root");
+            try (ReceiptReader reader = ReceiptReader.open(dir))
+            {
+                assertEquals(reader.root(LocalDate.ofEpochDay(DAY)), journal.head());
+            }
+        }
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, NAMES, NOW + DAY_MS, SMALL_SEGMENT))
+        {
+            assertEquals(id(12), journal.head().lastDecisionId(), "a reopened journal publishes what it holds");
+        }
+    }
+
+    @Test
+    void shouldWakeAWaiterWhenItsDecisionIsSealedAndTimeOutOtherwise() throws Exception
+    {
+        final ReceiptJournal journal = ReceiptJournal.open(dir, NAMES, NOW, SMALL_SEGMENT);
+        try
+        {
+            append(journal, 1, 5, DAY);
+            journal.seal(NOW);
+            assertTrue(journal.awaitSealed(id(5), 0, TimeUnit.MILLISECONDS), "already sealed");
+            final long started = System.nanoTime();
+            assertFalse(journal.awaitSealed(id(6), 50, TimeUnit.MILLISECONDS), "never appended");
+            assertTrue(System.nanoTime() - started >= TimeUnit.MILLISECONDS.toNanos(50), "waited the deadline");
+            final CountDownLatch waiting = new CountDownLatch(1);
+            final CompletableFuture<Boolean> sealed = CompletableFuture.supplyAsync(() ->
+            {
+                waiting.countDown();
+                try
+                {
+                    return journal.awaitSealed(id(8), 30, TimeUnit.SECONDS);
+                }
+                catch (final InterruptedException ex)
+                {
+                    throw new IllegalStateException(ex);
+                }
+            });
+            assertTrue(waiting.await(10, TimeUnit.SECONDS));
+            append(journal, 6, 8, DAY);
+            assertFalse(sealed.isDone() && sealed.get(), "appended is not sealed");
+            journal.seal(NOW);
+            assertTrue(sealed.get(10, TimeUnit.SECONDS), "woken by the seal, long before its deadline");
+            final CompletableFuture<Boolean> closing = CompletableFuture.supplyAsync(() ->
+            {
+                try
+                {
+                    return journal.awaitSealed(id(100), 30, TimeUnit.SECONDS);
+                }
+                catch (final InterruptedException ex)
+                {
+                    throw new IllegalStateException(ex);
+                }
+            });
+            journal.close();
+            assertFalse(closing.get(10, TimeUnit.SECONDS),
+                "a closed journal seals nothing more: no wait to the deadline");
+        }
+        finally
+        {
+            journal.close();
         }
     }
 

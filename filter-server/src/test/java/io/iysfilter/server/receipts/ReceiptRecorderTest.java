@@ -322,6 +322,27 @@ class ReceiptRecorderTest
     }
 
     @Test
+    void shouldTellAWaiterWhenItsDecisionIsSealedAndPublishTheLiveHead() throws Exception
+    {
+        try (ReceiptRecorder recorder = open(false))
+        {
+            final long id = recorder.record(facts(recorder.party(Door.HTTP, "peer:127.0.0.1"), Reason.CONSENT));
+            assertNotEquals(DecisionRecorder.NOT_RECORDED, id);
+            assertTrue(recorder.awaitSealed(id, 30, TimeUnit.SECONDS), "sealed by the drain's idle seal");
+            final DayRoot head = recorder.journalHead();
+            assertEquals(id, head.lastDecisionId());
+            assertEquals(1, head.receipts());
+            assertFalse(head.closed());
+            assertFalse(recorder.awaitSealed(id + 1, 20, TimeUnit.MILLISECONDS), "never recorded");
+        }
+        try (ReceiptReader reader = ReceiptReader.open(dir))
+        {
+            final DayRoot onDisk = reader.root(reader.days().get(0));
+            assertEquals(1, onDisk.receipts());
+        }
+    }
+
+    @Test
     void shouldMarkTheJournalFailedKeepRunningAndSayWhy() throws Exception
     {
         final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
