@@ -12,6 +12,7 @@ import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServiceMetrics;
 import io.iysfilter.server.optout.OptOuts;
 import io.iysfilter.server.receipts.JournalReceiptSource;
+import io.iysfilter.server.receipts.ReceiptRecorder;
 import io.iysfilter.server.receipts.ReceiptSearch;
 import io.iysfilter.server.receipts.ScrubProofs;
 import io.iysfilter.server.security.Authenticator;
@@ -152,6 +153,13 @@ public final class HttpEndpoint
      */
     public HttpEndpoint receipts(final Path receiptsDirectory, final IndexKey key) throws IOException
     {
+        if (recorder instanceof ReceiptRecorder live)
+        {
+            // the open day's head as the journal published it at its last seal, and a wait woken by the seal
+            final JournalReceiptSource journal = JournalReceiptSource.open(receiptsDirectory, live::journalHead);
+            return receipts(new ReceiptSearch(journal, RecipientProtection.of(key)::protect),
+                new ScrubProofs(receiptsDirectory, journal, live::awaitSealed));
+        }
         final JournalReceiptSource journal = JournalReceiptSource.open(receiptsDirectory);
         return receipts(new ReceiptSearch(journal, RecipientProtection.of(key)::protect),
             new ScrubProofs(receiptsDirectory, journal));

@@ -27,10 +27,11 @@ import java.util.stream.Stream;
  * Proof-of-scrub files: {@code <receipts-dir>/scrubs/YYYY-MM-DD/<run id>.json}, one per {@code /v1/scrub} run, filed
  * under the UTC day the run ended, outside the journal's day directories (a run ending after midnight must not make a
  * day directory the journal would meet as a day without segments); summaries an earlier build filed inside the day
- * ({@code YYYY-MM-DD/scrubs/}) are still read. A run's summary is written once the journal's chain head of the day of
- * its last decision covers that decision (the drain writes receipts a moment after they are answered), waiting at most
- * {@link #HEAD_WAIT_MS}; past that it is written with the head as it is and the id it covers, which says how far it
- * reaches. Written off the event loop, replaced atomically and forced.
+ * ({@code YYYY-MM-DD/scrubs/}) are still read. A run's summary is written once the journal has sealed the run's last
+ * decision (the drain writes receipts a moment after they are answered): {@link SealWait}, woken by the seal, never a
+ * sleep, at most {@link #HEAD_WAIT_MS}; then with the chain head of the latest journal day up to the run's end (past
+ * the wait, the head as it is, and the id it covers says how far it reaches). Written off the event loop, replaced
+ * atomically and forced.
  */
 public final class ScrubProofs
 {
@@ -39,13 +40,12 @@ public final class ScrubProofs
     /** The directory of a day's scrub summaries. */
     public static final String SCRUBS = "scrubs";
     private static final Logger LOG = LoggerFactory.getLogger(ScrubProofs.class);
-    private static final long FIRST_POLL_MS = 20;
-    private static final long LAST_POLL_MS = 1_000;
     private static final Pattern HEAD_DAY = Pattern.compile("\"chainHeadDay\":\"(\\d{4}-\\d{2}-\\d{2})\"");
     private static final Pattern DAY = Pattern.compile("\"day\":\"(\\d{4}-\\d{2}-\\d{2})\"");
 
     private final Path directory;
     private final ReceiptSource source;
+    private final SealWait sealed;
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
 
@@ -55,8 +55,35 @@ public final class ScrubProofs
      */
     public ScrubProofs(final Path directory, final ReceiptSource source)
     {
+        this(directory, source, (decisionId, timeout, unit) -> true);
+    }
+
+    /**
+     * @param directory the receipts directory.
+     * @param source    the journal, for the chain heads.
+     * @param sealed    waits for a decision to be sealed in the live journal (the recorder's).
+     */
+    public ScrubProofs(final Path directory, final ReceiptSource source, final SealWait sealed)
+    {
         this.directory = directory;
         this.source = source;
+        this.sealed = sealed;
+    }
+
+    /**
+     * Waits until the live journal has sealed a decision ({@code ReceiptRecorder.awaitSealed}): woken by the seal.
+     */
+    @FunctionalInterface
+    public interface SealWait
+    {
+        /**
+         * @param decisionId the decision id.
+         * @param timeout    longest wait.
+         * @param unit       of the timeout.
+         * @return whether it was sealed in time.
+         * @throws InterruptedException when interrupted while waiting.
+         */
+        boolean awaitSealed(long decisionId, long timeout, TimeUnit unit) throws InterruptedException;
     }
 
     /**
@@ -136,19 +163,10 @@ public final class ScrubProofs
      */
     ScrubProof write(final ScrubProof proof) throws IOException, InterruptedException
     {
-        final long endDay = proof.epochDay();
-        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HEAD_WAIT_MS);
-        long headDay = headDay(endDay);
-        ReceiptSource.DayDigest digest = source.digest(headDay);
-        // the head of an open day is read by walking its blocks: asked less often the longer it takes to arrive
-        long pauseMs = FIRST_POLL_MS;
-        while (Long.compareUnsigned(digest.covers(), proof.lastId()) < 0 && System.nanoTime() - deadlineNs < 0)
-        {
-            Thread.sleep(pauseMs);
-            pauseMs = Math.min(LAST_POLL_MS, pauseMs * 2);
-            headDay = headDay(endDay);
-            digest = source.digest(headDay);
-        }
+        // woken by the journal's seal, never a sleep: an idle drain seals within milliseconds of the last row
+        sealed.awaitSealed(proof.lastId(), HEAD_WAIT_MS, TimeUnit.MILLISECONDS);
+        final long headDay = headDay(proof.epochDay());
+        final ReceiptSource.DayDigest digest = source.digest(headDay);
         return file(proof.withHead(digest.hex(), digest.covers(), headDay));
     }
 

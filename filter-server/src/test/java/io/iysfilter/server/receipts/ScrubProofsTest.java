@@ -14,7 +14,13 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -155,6 +161,62 @@ class ScrubProofsTest
         journal.close(day, "cd".repeat(32));
         assertTrue(proofs.read(id).endsWith("\"dayClosed\":true,\"dayRoot\":\"" + "cd".repeat(32) + "\"}"));
         assertNull(proofs.read(id + 1));
+    }
+
+    @Test
+    void shouldWaitForTheSealOfTheLastDecisionAndReadTheHeadOnceWithoutPolling() throws Exception
+    {
+        final long day = Math.floorDiv(NOW, FoundReceipt.DAY_MS);
+        final long lastId = (1L << 48) | 7;
+        final AtomicLong sealedId = new AtomicLong((1L << 48) | 3);
+        final AtomicInteger digests = new AtomicInteger();
+        final ReceiptSource live = new ReceiptSource()
+        {
+            @Override
+            public long[] days()
+            {
+                return new long[]{day};
+            }
+
+            @Override
+            public void read(final long epochDay, final Visitor visitor)
+            {
+            }
+
+            @Override
+            public DayDigest digest(final long epochDay)
+            {
+                digests.incrementAndGet();
+                return new DayDigest(epochDay, false, Long.toHexString(sealedId.get()), sealedId.get());
+            }
+        };
+        final CountDownLatch seal = new CountDownLatch(1);
+        final CountDownLatch waiting = new CountDownLatch(1);
+        final ScrubProofs proofs = new ScrubProofs(dir, live, (decisionId, timeout, unit) ->
+        {
+            assertEquals(lastId, decisionId, "waits for the run's last decision");
+            waiting.countDown();
+            return seal.await(timeout, unit);
+        });
+        final ScrubProof proof = new ScrubProof(lastId - 6, "client:acme", "ab".repeat(32), 7, Map.of("CONSENT", 7L),
+            lastId - 6, lastId, NOW - 1_000, NOW, null, 0, day);
+        final ExecutorService worker = Executors.newSingleThreadExecutor();
+        try
+        {
+            final CompletableFuture<ScrubProof> filed = proofs.complete(proof, worker);
+            assertTrue(waiting.await(10, TimeUnit.SECONDS));
+            assertEquals(0, digests.get(), "nothing read before the seal");
+            sealedId.set(lastId);
+            seal.countDown();
+            final ScrubProof written = filed.get(10, TimeUnit.SECONDS);
+            assertEquals(lastId, written.headCovers());
+            assertEquals(Long.toHexString(lastId), written.chainHead());
+            assertEquals(1, digests.get(), "the head is read once, after the seal");
+        }
+        finally
+        {
+            worker.shutdownNow();
+        }
     }
 
     @Test
