@@ -186,6 +186,52 @@ class ReceiptQueueTest
     }
 
     @Test
+    void shouldCountEveryUnrecordedDecisionOfManyThreadsExactly() throws Exception
+    {
+        final ReceiptQueue queue = queue(1024, 1, 0, new Replayed());
+        final ReceiptRecorder deny = recorder(queue, false, 1);
+        while (deny.record(facts(NOW_MS, Reason.CONSENT)) != DecisionRecorder.NOT_RECORDED)
+        {
+            assertTrue(deny.recorded() <= 1024);
+        }
+        final long deniedBefore = deny.unrecordedDenied();
+        final int threads = 4;
+        final int perThread = 50_000;
+        final ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try
+        {
+            final CountDownLatch start = new CountDownLatch(1);
+            final List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++)
+            {
+                final Reason reason = t % 2 == 0 ? Reason.CONSENT : Reason.REJECTED;
+                done.add(pool.submit(() ->
+                {
+                    start.await();
+                    final DecisionFacts facts = facts(NOW_MS, reason);
+                    for (int i = 0; i < perThread; i++)
+                    {
+                        assertEquals(DecisionRecorder.NOT_RECORDED, deny.record(facts));
+                    }
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (final Future<?> future : done)
+            {
+                future.get(60, TimeUnit.SECONDS);
+            }
+        }
+        finally
+        {
+            pool.shutdownNow();
+        }
+        assertEquals(deniedBefore + (long)threads / 2 * perThread, deny.unrecordedDenied(), "ALLOWs, exactly");
+        assertEquals((long)threads / 2 * perThread, deny.unrecordedServed(), "DENYs, exactly");
+        assertEquals(1024, deny.recorded());
+    }
+
+    @Test
     void shouldServeUnrecordedAllowsUnderPolicyAllow() throws Exception
     {
         final ReceiptQueue queue = queue(1024, 1, 0, new Replayed());
