@@ -32,8 +32,9 @@ import java.util.List;
 /**
  * Authentication and authorisation of every HTTP request, after the guard and before the handlers. With
  * authentication off it names the {@code anonymous} client, and answers the receipts' routes
- * ({@code /v1/receipts*}, which hold who asked what and when) only to loopback peers: 403 to any other. On (a clients file), a request names its client
- * with {@code Authorization: Bearer <token>}, or through its TLS client certificate's CN; then:
+ * ({@code /v1/receipts*}, which hold who asked what and when) only to loopback peers: 403 to any other. On (a
+ * clients file), a request names its client with {@code Authorization: Bearer <token>}, or through its TLS client
+ * certificate's CN; then:
  * <ul>
  *   <li>no client named, or a token that names none: 401 with {@code WWW-Authenticate: Bearer}, and the connection
  *   is closed; the failure counts against the source address, which past {@code auth-failure-limit} failures a
