@@ -24,8 +24,9 @@ import java.util.concurrent.Callable;
     "find the receipts of one recipient for one brand",
     "",
     "Reads the journal under the receipts directory and prints every receipt the brand was given for the " +
-        "recipient in the range (default: all days kept), as JSON (default) or CSV, with each day's digest: the " +
-        "day's root once closed, the chain head of the open day. The journal holds the recipient only keyed with " +
+        "recipient in the range (default: all days kept; unlike GET /v1/receipts, whose range is bounded, this " +
+        "reads as many days as asked, every one of them whole), as JSON (default) or CSV, with each day's digest: " +
+        "the day's root once closed, the chain head of the open day. The journal holds the recipient only keyed with " +
         "the data directory's index key, so the key file is read to compute the same keys (a phone under its four " +
         "channel and type keys, an e-mail under its two). Exit status 0 when done (also when nothing matches), 2 " +
         "on an error."})

@@ -17,6 +17,7 @@ public final class Decider
     private final DecisionRecorder recorder;
     private Door namedDoor;
     private String namedName;
+    private boolean partyPending;
     private final RecipientParser parser = new RecipientParser();
     private final ParsedRecipient recipient = new ParsedRecipient();
     private final DecisionFacts facts = new DecisionFacts();
@@ -36,8 +37,9 @@ public final class Decider
 
     /**
      * Name who asks, for the receipts of the decisions that follow: once when a connection starts, and again when
-     * it authenticates. Allocates (the recorder's party table) only when the door or the name differs from the last
-     * one given, so a caller may give them before every decision.
+     * it authenticates. The name is numbered by the recorder (a run numbers at most 65,535 names) only at the first
+     * decision recorded after it, so a connection that never asks anything takes no number. Allocates nothing when
+     * the door and the name are the ones last given, so a caller may give them before every decision.
      *
      * @param door the endpoint.
      * @param name {@code client:<id>} when authenticated, else {@code peer:<ip address>} ({@link #partyName}).
@@ -46,9 +48,10 @@ public final class Decider
     {
         if (door != namedDoor || !name.equals(namedName))
         {
-            facts.asker(door, recorder.party(door, name));
+            facts.asker(door, 0);
             namedDoor = door;
             namedName = name;
+            partyPending = true;
         }
     }
 
@@ -172,7 +175,15 @@ public final class Decider
 
     private Reason record(final Reason reason, final BrandState brand)
     {
-        facts.answer(reason, brand == null ? 0 : brand.asOfMs());
+        if (partyPending)
+        {
+            name();
+        }
+        // an ALLOW whose asker the run cannot name (its 65,535 party numbers are taken, or the name could not be
+        // written) would be a receipt that does not say who asked: fail closed unless the policy serves unrecorded
+        final Reason answered = facts.party() == 0 && namedDoor != null && reason.allows() &&
+            !recorder.allowsUnrecorded() ? Reason.RECEIPT_UNAVAILABLE : reason;
+        facts.answer(answered, brand == null ? 0 : brand.asOfMs());
         long id;
         try
         {
@@ -184,10 +195,28 @@ public final class Decider
             id = DecisionRecorder.NOT_RECORDED;
         }
         lastDecisionId = id;
-        if (id == DecisionRecorder.NOT_RECORDED && reason.allows() && !recorder.allowsUnrecorded())
+        if (id == DecisionRecorder.NOT_RECORDED && answered.allows() && !recorder.allowsUnrecorded())
         {
             return Reason.RECEIPT_UNAVAILABLE;
         }
-        return reason;
+        return answered;
+    }
+
+    /**
+     * Number the asker named last, at its first decision.
+     */
+    private void name()
+    {
+        partyPending = false;
+        int party;
+        try
+        {
+            party = recorder.party(namedDoor, namedName);
+        }
+        catch (final RuntimeException ex)
+        {
+            party = 0;
+        }
+        facts.asker(namedDoor, party);
     }
 }

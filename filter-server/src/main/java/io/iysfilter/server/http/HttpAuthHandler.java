@@ -24,13 +24,17 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
  * Authentication and authorisation of every HTTP request, after the guard and before the handlers. With
- * authentication off it only names the {@code anonymous} client. On (a clients file), a request names its client
- * with {@code Authorization: Bearer <token>}, or through its TLS client certificate's CN; then:
+ * authentication off it names the {@code anonymous} client, and answers the receipts' routes
+ * ({@code /v1/receipts*}, which hold who asked what and when) only to loopback peers: 403 to any other. On (a
+ * clients file), a request names its client with {@code Authorization: Bearer <token>}, or through its TLS client
+ * certificate's CN; then:
  * <ul>
  *   <li>no client named, or a token that names none: 401 with {@code WWW-Authenticate: Bearer}, and the connection
  *   is closed; the failure counts against the source address, which past {@code auth-failure-limit} failures a
@@ -132,8 +136,20 @@ final class HttpAuthHandler extends ChannelInboundHandlerAdapter
             ReferenceCountUtil.release(msg);
             return;
         }
-        if (!auth.enabled() || !(msg instanceof HttpRequest request))
+        if (!(msg instanceof HttpRequest request))
         {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        if (!auth.enabled())
+        {
+            if (ReceiptsHttpHandler.serves(new QueryStringDecoder(request.uri()).path()) &&
+                !isLoopback(ctx.channel().remoteAddress()))
+            {
+                forbidden(ctx, request, null, "the receipts are served only to loopback peers while " +
+                    "authentication is off (docs/SECURITY.md): ask from this host, or turn authentication on");
+                return;
+            }
             ctx.fireChannelRead(msg);
             return;
         }
@@ -179,6 +195,16 @@ final class HttpAuthHandler extends ChannelInboundHandlerAdapter
         }
         identity.set(client, client.stats());
         ctx.fireChannelRead(msg);
+    }
+
+    /**
+     * @param peer a connection's remote address.
+     * @return whether it is a loopback address of this host.
+     */
+    static boolean isLoopback(final SocketAddress peer)
+    {
+        return peer instanceof InetSocketAddress inet && inet.getAddress() != null &&
+            inet.getAddress().isLoopbackAddress();
     }
 
     /**
@@ -232,11 +258,19 @@ final class HttpAuthHandler extends ChannelInboundHandlerAdapter
         HttpGuard.closeAfter(ctx.writeAndFlush(response));
     }
 
+    /**
+     * 403, keeping the connection for a request without a body.
+     *
+     * @param client the client refused, or null when authentication is off.
+     */
     private void forbidden(final ChannelHandlerContext ctx, final HttpRequest request, final Client client,
         final String message)
     {
         ReferenceCountUtil.release(request);
-        client.stats().onForbidden();
+        if (client != null)
+        {
+            client.stats().onForbidden();
+        }
         counters.onHttpBadRequest();
         final FullHttpResponse response = response(HttpResponseStatus.FORBIDDEN, "forbidden", message);
         final boolean bodyless = !HttpUtil.isTransferEncodingChunked(request) &&

@@ -12,6 +12,7 @@ import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServiceMetrics;
 import io.iysfilter.server.optout.OptOuts;
 import io.iysfilter.server.receipts.JournalReceiptSource;
+import io.iysfilter.server.receipts.ReceiptRecorder;
 import io.iysfilter.server.receipts.ReceiptSearch;
 import io.iysfilter.server.receipts.ScrubProofs;
 import io.iysfilter.server.security.Authenticator;
@@ -24,6 +25,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What the network layer needs to run the HTTP endpoint: the handlers of one connection, and the opt-outs' part of a
@@ -80,6 +82,7 @@ public final class HttpEndpoint
     private final DecisionRecorder recorder;
     private ReceiptSearch receiptSearch;
     private ScrubProofs scrubProofs;
+    private final AtomicInteger receiptSearches = new AtomicInteger();
 
     /**
      * @param filter          the rules.
@@ -150,6 +153,13 @@ public final class HttpEndpoint
      */
     public HttpEndpoint receipts(final Path receiptsDirectory, final IndexKey key) throws IOException
     {
+        if (recorder instanceof ReceiptRecorder live)
+        {
+            // the open day's head as the journal published it at its last seal, and a wait woken by the seal
+            final JournalReceiptSource journal = JournalReceiptSource.open(receiptsDirectory, live::journalHead);
+            return receipts(new ReceiptSearch(journal, RecipientProtection.of(key)::protect),
+                new ScrubProofs(receiptsDirectory, journal, live::awaitSealed));
+        }
         final JournalReceiptSource journal = JournalReceiptSource.open(receiptsDirectory);
         return receipts(new ReceiptSearch(journal, RecipientProtection.of(key)::protect),
             new ScrubProofs(receiptsDirectory, journal));
@@ -197,7 +207,8 @@ public final class HttpEndpoint
         pipeline.addLast("aggregator", new HttpObjectAggregator(MAX_REQUEST_LENGTH, true));
         if (surface != Surface.SERVICE)
         {
-            pipeline.addLast("receipts", new ReceiptsHttpHandler(receiptSearch, scrubProofs, workers, counters));
+            pipeline.addLast("receipts", new ReceiptsHttpHandler(receiptSearch, scrubProofs, workers, counters,
+                receiptSearches, System::currentTimeMillis));
         }
         pipeline.addLast("api", new HttpApiHandler(new Decider(filter, store.newLookup(), recorder), store, feed,
             optOuts, counters, metrics, optOutGate, identity, surface));

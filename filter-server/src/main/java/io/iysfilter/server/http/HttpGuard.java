@@ -38,6 +38,7 @@ import org.slf4j.LoggerFactory;
 import java.net.SocketException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -52,6 +53,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@link #errors()}, at the tail, turns any handler's exception into a 500 (or, when an answer has begun, a
  *   close) and one rate-limited log line, never a silent close.</li>
  * </ul>
+ * A request pipelined behind one whose answer is still owed (an answer a worker thread makes, e.g.
+ * {@code /v1/receipts}, an opt-out, a reconcile) is held here, reads paused, until every answer before it is written:
+ * HTTP/1.1 answers in request order, and a quick route answered at once must not overtake a slow one.
+ * <p>
  * A timer on the connection's event loop closes it when idle ({@link HttpSettings#idleTimeoutMs()}: no request in
  * progress, no answer owed) or when a request does not arrive in time ({@link HttpSettings#requestTimeoutMs()}: from
  * its first byte to its end, or for a streamed body, between two reads), answering 408 if its headers had not all
@@ -77,6 +82,10 @@ final class HttpGuard extends ChannelDuplexHandler
     private boolean answerBegun;
     private boolean refusing;
     private int answersOwed;
+    /** Pipelined requests (and their bodies) read while an answer before them was owed. */
+    private final ArrayDeque<Object> held = new ArrayDeque<>();
+    private boolean readsPaused;
+    private boolean releaseScheduled;
     private long requestStartNs;
     private long lastReadNs;
     private long lastActivityNs;
@@ -151,6 +160,7 @@ final class HttpGuard extends ChannelDuplexHandler
     public void channelInactive(final ChannelHandlerContext ctx) throws Exception
     {
         disarm();
+        dropHeld();
         super.channelInactive(ctx);
     }
 
@@ -158,6 +168,7 @@ final class HttpGuard extends ChannelDuplexHandler
     public void handlerRemoved(final ChannelHandlerContext ctx)
     {
         disarm();
+        dropHeld();
     }
 
     private void arm()
@@ -185,7 +196,7 @@ final class HttpGuard extends ChannelDuplexHandler
             return;
         }
         final long nowNs = System.nanoTime();
-        if (inRequest)
+        if (inRequest && held.isEmpty())
         {
             final long waitedNs = headersDone && streamedBody ? nowNs - lastReadNs : nowNs - requestStartNs;
             if (waitedNs > requestTimeoutNs)
@@ -219,6 +230,70 @@ final class HttpGuard extends ChannelDuplexHandler
             ReferenceCountUtil.release(msg);
             return;
         }
+        if (!held.isEmpty() || msg instanceof HttpRequest && answersOwed > 0)
+        {
+            // pipelined behind a request whose answer is still owed (one answered on a worker thread): held, in
+            // order, until every answer before it is written, since HTTP/1.1 answers in request order
+            held.add(msg);
+            if (!readsPaused)
+            {
+                readsPaused = true;
+                ctx.channel().config().setAutoRead(false);
+            }
+            return;
+        }
+        accept(ctx, msg);
+    }
+
+    /**
+     * Hand on the requests held while an answer was owed, in order, up to the next one whose answer is owed in
+     * turn; the event loop's task once the answer before them is written.
+     */
+    private void releaseHeld()
+    {
+        releaseScheduled = false;
+        if (refusing || !context.channel().isActive())
+        {
+            dropHeld();
+            return;
+        }
+        final long nowNs = System.nanoTime();
+        // their clock starts now: until now the wait was for our answers
+        requestStartNs = nowNs;
+        lastReadNs = nowNs;
+        lastActivityNs = nowNs;
+        boolean released = false;
+        while (!held.isEmpty() && !refusing && !(held.peek() instanceof HttpRequest && answersOwed > 0))
+        {
+            accept(context, held.poll());
+            released = true;
+        }
+        if (refusing)
+        {
+            dropHeld();
+        }
+        if (released)
+        {
+            context.fireChannelReadComplete();
+        }
+        if (held.isEmpty() && readsPaused)
+        {
+            readsPaused = false;
+            context.channel().config().setAutoRead(true);
+        }
+    }
+
+    private void dropHeld()
+    {
+        Object msg;
+        while ((msg = held.poll()) != null)
+        {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void accept(final ChannelHandlerContext ctx, final Object msg)
+    {
         if (msg instanceof HttpRequest request)
         {
             if (!inRequest)
@@ -314,6 +389,7 @@ final class HttpGuard extends ChannelDuplexHandler
     public void write(final ChannelHandlerContext ctx, final Object msg, final ChannelPromise promise)
         throws Exception
     {
+        boolean answered = false;
         if (msg instanceof HttpObject)
         {
             lastActivityNs = System.nanoTime();
@@ -325,9 +401,16 @@ final class HttpGuard extends ChannelDuplexHandler
             {
                 answerBegun = false;
                 answersOwed = Math.max(0, answersOwed - 1);
+                answered = true;
             }
         }
         super.write(ctx, msg, promise);
+        // the held requests go on once this answer is past the encoder, as a task of their own, never inside a write
+        if (answered && answersOwed == 0 && !held.isEmpty() && !releaseScheduled)
+        {
+            releaseScheduled = true;
+            ctx.executor().execute(this::releaseHeld);
+        }
     }
 
     /**

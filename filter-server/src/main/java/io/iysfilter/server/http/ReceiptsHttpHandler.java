@@ -31,6 +31,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 /**
  * The receipts' admin routes (docs/RECEIPTS.md), on the admin surface (the HTTP port without an admin listener):
@@ -55,6 +57,15 @@ final class ReceiptsHttpHandler extends ChannelInboundHandlerAdapter
     static final int MAX_LIMIT = 10_000;
     /** Unprocessable Content: more receipts match than the limit. */
     static final int TOO_MANY = 422;
+    /** The UTC days a search reads when {@code from} is not given: these, up to the day of {@code to} or today. */
+    static final int DEFAULT_DAYS = 31;
+    /** The most UTC days one search over HTTP may read. */
+    static final int MAX_DAYS = 92;
+    /** The most searches that read the journal at once, over every connection. */
+    static final int MAX_SEARCHES = 2;
+    /** Seconds a search refused for {@link #MAX_SEARCHES} is told to wait. */
+    static final int RETRY_AFTER_SECONDS = 2;
+    private static final long DAY_MS = 86_400_000L;
     private static final String JSON = "application/json; charset=utf-8";
     private static final String CSV = "text/csv; charset=utf-8";
     private static final Set<String> PARAMETERS = Set.of("brand", "recipient", "from", "to", "format", "limit");
@@ -63,6 +74,8 @@ final class ReceiptsHttpHandler extends ChannelInboundHandlerAdapter
     private final ScrubProofs proofs;
     private final Executor workers;
     private final ServerCounters counters;
+    private final AtomicInteger searching;
+    private final LongSupplier clock;
 
     /**
      * @param search   the search, or null when the receipts are off.
@@ -73,10 +86,26 @@ final class ReceiptsHttpHandler extends ChannelInboundHandlerAdapter
     ReceiptsHttpHandler(final ReceiptSearch search, final ScrubProofs proofs, final Executor workers,
         final ServerCounters counters)
     {
+        this(search, proofs, workers, counters, new AtomicInteger(), System::currentTimeMillis);
+    }
+
+    /**
+     * @param search    the search, or null when the receipts are off.
+     * @param proofs    the proof-of-scrub files, or null.
+     * @param workers   where the journal is read.
+     * @param counters  counts bad requests.
+     * @param searching the searches running, shared by every connection (at most {@link #MAX_SEARCHES}).
+     * @param clock     now, epoch milliseconds: where the default range ends.
+     */
+    ReceiptsHttpHandler(final ReceiptSearch search, final ScrubProofs proofs, final Executor workers,
+        final ServerCounters counters, final AtomicInteger searching, final LongSupplier clock)
+    {
         this.search = search;
         this.proofs = proofs;
         this.workers = workers;
         this.counters = counters;
+        this.searching = searching;
+        this.clock = clock;
     }
 
     /**
@@ -195,9 +224,19 @@ final class ReceiptsHttpHandler extends ChannelInboundHandlerAdapter
                 throw new IllegalArgumentException("limit: '" + limitText + "' (expected: 1.." + MAX_LIMIT + ")");
             }
             limit = (int)parsedLimit;
-            query = new ReceiptQuery(brand, DecisionParameters.first(parameters, "recipient"),
-                ReceiptQuery.parseBound("from", DecisionParameters.first(parameters, "from"), false),
-                ReceiptQuery.parseBound("to", DecisionParameters.first(parameters, "to"), true));
+            final long toMs = ReceiptQuery.parseBound("to", DecisionParameters.first(parameters, "to"), true);
+            final long endMs = toMs == Long.MAX_VALUE ? clock.getAsLong() : toMs;
+            final String fromText = DecisionParameters.first(parameters, "from");
+            final long fromMs = fromText == null ? (Math.floorDiv(endMs - 1, DAY_MS) - (DEFAULT_DAYS - 1)) * DAY_MS :
+                ReceiptQuery.parseBound("from", fromText, false);
+            final long days = Math.floorDiv(endMs - 1, DAY_MS) - Math.floorDiv(fromMs, DAY_MS) + 1;
+            if (fromMs < endMs && days > MAX_DAYS)
+            {
+                throw new IllegalArgumentException("from, to: the range spans " + days + " UTC days, more than " +
+                    "the " + MAX_DAYS + " one search over HTTP may read (narrow it; without from a search reads " +
+                    "the last " + DEFAULT_DAYS + "; receipts find on the server's host reads any range)");
+            }
+            query = new ReceiptQuery(brand, DecisionParameters.first(parameters, "recipient"), fromMs, toMs);
             final String problem = query.problem();
             if (problem != null)
             {
@@ -209,7 +248,13 @@ final class ReceiptsHttpHandler extends ChannelInboundHandlerAdapter
             respond(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, JSON, Json.error("bad_request", ex.getMessage()));
             return;
         }
-        offload(ctx, keepAlive, () ->
+        if (searching.incrementAndGet() > MAX_SEARCHES)
+        {
+            searching.decrementAndGet();
+            respondBusy(ctx, keepAlive);
+            return;
+        }
+        final boolean offloaded = offload(ctx, keepAlive, () ->
         {
             final List<FoundReceipt> found = new ArrayList<>();
             final List<ReceiptSearch.DaySearched> days;
@@ -221,6 +266,10 @@ final class ReceiptsHttpHandler extends ChannelInboundHandlerAdapter
             {
                 return new Answer(HttpResponseStatus.BAD_REQUEST, JSON, Json.error("bad_request", ex.getMessage()));
             }
+            finally
+            {
+                searching.decrementAndGet();
+            }
             if (found.size() > limit)
             {
                 return new Answer(HttpResponseStatus.valueOf(TOO_MANY), JSON, Json.error("too_many_results",
@@ -231,6 +280,10 @@ final class ReceiptsHttpHandler extends ChannelInboundHandlerAdapter
             return csv ? new Answer(HttpResponseStatus.OK, CSV, results.csv()) :
                 new Answer(HttpResponseStatus.OK, JSON, results.json());
         });
+        if (!offloaded)
+        {
+            searching.decrementAndGet();
+        }
     }
 
     /**
@@ -249,7 +302,10 @@ final class ReceiptsHttpHandler extends ChannelInboundHandlerAdapter
     {
     }
 
-    private void offload(final ChannelHandlerContext ctx, final boolean keepAlive, final Work work)
+    /**
+     * @return false when the workers refused it (the server stopping): then it has been answered 503.
+     */
+    private boolean offload(final ChannelHandlerContext ctx, final boolean keepAlive, final Work work)
     {
         try
         {
@@ -273,7 +329,23 @@ final class ReceiptsHttpHandler extends ChannelInboundHandlerAdapter
         {
             respond(ctx, false, HttpResponseStatus.SERVICE_UNAVAILABLE, JSON, Json.error("shutting_down",
                 "the server is stopping"));
+            return false;
         }
+        return true;
+    }
+
+    private void respondBusy(final ChannelHandlerContext ctx, final boolean keepAlive)
+    {
+        final ByteBuf content = Unpooled.copiedBuffer(Json.error("busy", MAX_SEARCHES + " searches of the " +
+            "receipts are running, the most at once: ask again in " + RETRY_AFTER_SECONDS + " s"),
+            StandardCharsets.UTF_8);
+        final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+            HttpResponseStatus.SERVICE_UNAVAILABLE, content);
+        response.headers()
+            .set(HttpHeaderNames.CONTENT_TYPE, JSON)
+            .setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes())
+            .setInt(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
+        write(ctx, keepAlive, response);
     }
 
     private void respond(
@@ -292,6 +364,11 @@ final class ReceiptsHttpHandler extends ChannelInboundHandlerAdapter
         response.headers()
             .set(HttpHeaderNames.CONTENT_TYPE, contentType)
             .setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
+        write(ctx, keepAlive, response);
+    }
+
+    private static void write(final ChannelHandlerContext ctx, final boolean keepAlive, final FullHttpResponse response)
+    {
         if (keepAlive)
         {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);

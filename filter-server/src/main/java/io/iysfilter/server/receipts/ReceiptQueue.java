@@ -156,7 +156,22 @@ public final class ReceiptQueue implements AutoCloseable
                 old.force();
                 return new ReceiptQueue(file, old, slots, run);
             }
-            Files.delete(file);
+            if (oldSlots > 0)
+            {
+                Files.delete(file);
+            }
+            else
+            {
+                // not a queue this build reads (damaged, or another version's): it may hold committed receipts the
+                // journal lacks, so it is kept as evidence, never deleted
+                final Path aside = file.resolveSibling(file.getFileName() + ".bad-" + System.currentTimeMillis());
+                Files.move(file, aside, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                DurableFiles.forceDirectory(file.getParent());
+                org.slf4j.LoggerFactory.getLogger(ReceiptQueue.class).warn("receipts: the queue file's header " +
+                    "does not validate: moved aside to {} ({} bytes), nothing replayed from it; a new queue is " +
+                    "created. It may hold answered decisions the journal lacks: keep it with the journal", aside,
+                    old.capacity());
+            }
         }
         create(file, slots);
         return new ReceiptQueue(file, map(file), slots, run);

@@ -29,6 +29,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The {@link DecisionRecorder} every {@link io.iysfilter.server.decision.Decider} records into when receipts are on:
@@ -63,7 +64,7 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
     static final int FAILED = 1;
     static final int CLOSED = 2;
     private static final Logger LOG = LoggerFactory.getLogger(ReceiptRecorder.class);
-    private static final LogLimiter UNRECORDED_LOG = LogLimiter.everyTenSeconds();
+    private static final long UNRECORDED_LOG_INTERVAL_NS = LogLimiter.DEFAULT_INTERVAL.toNanos();
     /** Held by the server that records into the directory. */
     static final String LOCK_FILE = ".lock";
     private static final long DAY_MS = 86_400_000L;
@@ -77,8 +78,12 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
     private final Parties parties;
     private final boolean allowsUnrecorded;
     private final ThreadLocal<ReceiptEncoder> encoders = ThreadLocal.withInitial(ReceiptEncoder::new);
-    private final AtomicLong unrecordedDenied = new AtomicLong();
-    private final AtomicLong unrecordedServed = new AtomicLong();
+    // the unrecorded path runs on every event loop at once while the queue is full: striped counters, no shared
+    // cache line written per decision, and the log's time checked against a field written once per line
+    private final LongAdder unrecordedDenied = new LongAdder();
+    private final LongAdder unrecordedServed = new LongAdder();
+    private final AtomicLong nextUnrecordedLogNs = new AtomicLong(System.nanoTime());
+    private volatile long unrecordedAtLastLog;
     private final AtomicLong partyFailures = new AtomicLong();
     private volatile int state = OPEN;
     private FileChannel lockChannel;
@@ -350,16 +355,21 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
         final boolean denied = !allowsUnrecorded && reason != null && reason.allows();
         if (denied)
         {
-            unrecordedDenied.incrementAndGet();
+            unrecordedDenied.increment();
         }
         else
         {
-            unrecordedServed.incrementAndGet();
+            unrecordedServed.increment();
         }
-        // alerted in the log as well as counted (at most once in ten seconds; a suppressed one allocates nothing)
-        final long suppressed = UNRECORDED_LOG.tryAcquire(System.nanoTime());
-        if (suppressed >= 0)
+        // alerted in the log as well as counted, at most once in ten seconds: a suppressed one only reads the clock
+        // and one field no one writes until the next line is due
+        final long nowNs = System.nanoTime();
+        final long dueNs = nextUnrecordedLogNs.get();
+        if (nowNs - dueNs >= 0 && nextUnrecordedLogNs.compareAndSet(dueNs, nowNs + UNRECORDED_LOG_INTERVAL_NS))
         {
+            final long total = unrecordedDenied.sum() + unrecordedServed.sum();
+            final long suppressed = Math.max(0, total - unrecordedAtLastLog - 1);
+            unrecordedAtLastLog = total;
             LOG.warn("receipts: a decision could not be recorded ({}); policy {}: {}; {} more since the last " +
                 "warning, iys_receipts_unrecorded_total counts them all", state != OPEN ? "journal closed or failed" :
                 "queue full: the journal is behind", allowsUnrecorded ? "allow" : "deny", denied ?
@@ -387,7 +397,7 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
      */
     public long unrecordedDenied()
     {
-        return unrecordedDenied.get();
+        return unrecordedDenied.sum();
     }
 
     /**
@@ -395,7 +405,7 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
      */
     public long unrecordedServed()
     {
-        return unrecordedServed.get();
+        return unrecordedServed.sum();
     }
 
     /**

@@ -22,6 +22,8 @@ import java.util.Map;
  * @param chainHead   the chain head of the last decision's day covering it, lowercase hex; null when the journal
  *                    did not cover it in time.
  * @param headCovers  the greatest decision id the chain head covers.
+ * @param headDay     the day whose chain head it is (the day of the run's last decision: the day the run ended, or
+ *                    the day before when it ended just after midnight), epoch days; the end day until filed.
  */
 public record ScrubProof(
     long runId,
@@ -34,7 +36,8 @@ public record ScrubProof(
     long startMs,
     long endMs,
     String chainHead,
-    long headCovers)
+    long headCovers,
+    long headDay)
 {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
@@ -64,12 +67,13 @@ public record ScrubProof(
     /**
      * @param head   the chain head.
      * @param covers the greatest decision id it covers.
+     * @param day    the day whose chain head it is, epoch days.
      * @return this with the day's chain head.
      */
-    public ScrubProof withHead(final String head, final long covers)
+    public ScrubProof withHead(final String head, final long covers, final long day)
     {
         return new ScrubProof(runId, client, inputDigest, rows, byReason, firstId, lastId, startMs, endMs, head,
-            covers);
+            covers, day);
     }
 
     /**
@@ -96,6 +100,7 @@ public record ScrubProof(
             .append("\",\"day\":\"").append(LocalDate.ofEpochDay(epochDay()))
             .append("\",\"chainHead\":").append(chainHead == null ? "null" : "\"" + chainHead + "\"")
             .append(",\"chainHeadCovers\":\"").append(DecisionIds.text(headCovers))
+            .append("\",\"chainHeadDay\":\"").append(LocalDate.ofEpochDay(headDay))
             .append("\"}").toString();
     }
 }

@@ -101,6 +101,6 @@ public final class ScrubRun
             }
         }
         return new ScrubProof(firstId, client, ScrubProof.hex(digest.digest()), rows, byReason, firstId, lastId,
-            startMs, endMs, null, 0);
+            startMs, endMs, null, 0, Math.floorDiv(endMs, FoundReceipt.DAY_MS));
     }
 }

@@ -197,6 +197,52 @@ class DeciderReceiptTest
     }
 
     @Test
+    void shouldNumberAPartyOnlyAtItsFirstRecordedDecision()
+    {
+        final RecordingRecorder recorder = new RecordingRecorder(false);
+        final Decider decider = new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup(), recorder);
+        // a scan: connections from many addresses that never ask anything take no number
+        for (int i = 0; i < 1_000; i++)
+        {
+            new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup(), recorder)
+                .asker(Door.HTTP, Decider.partyName(null, "10.0." + (i >> 8) + "." + (i & 0xFF)));
+            decider.asker(Door.BINARY, Decider.partyName(null, "10.1." + (i >> 8) + "." + (i & 0xFF)));
+        }
+        assertEquals(List.of(), recorder.parties());
+
+        decider.asker(Door.BINARY, Decider.partyName("acme", "10.2.0.1"));
+        assertEquals(Reason.CONSENT, decide(decider, Fixtures.BRAND, Channel.MESAJ, RecipientType.BIREYSEL,
+            MessageKind.COMMERCIAL, Fixtures.CONSENTED));
+        assertEquals(Reason.REJECTED, decide(decider, Fixtures.BRAND, Channel.MESAJ, RecipientType.UNSPECIFIED,
+            MessageKind.COMMERCIAL, Fixtures.REJECTED));
+        assertEquals(List.of("client:acme"), recorder.parties(), "named once, at its first decision");
+        assertEquals("client:acme", recorder.receipts().get(0).party());
+        assertEquals("client:acme", recorder.last().party());
+    }
+
+    @Test
+    void shouldAnswerDenyForAnAllowOfAPartyTheRunCannotNameUnderPolicyDeny()
+    {
+        final RecordingRecorder recorder = new RecordingRecorder(false).partiesExhausted(true);
+        final Decider decider = decider(recorder);
+        assertEquals(Reason.RECEIPT_UNAVAILABLE, decide(decider, Fixtures.BRAND, Channel.MESAJ,
+            RecipientType.BIREYSEL, MessageKind.COMMERCIAL, Fixtures.CONSENTED), "never an ALLOW nobody is named for");
+        assertEquals(recorder.last().id(), decider.lastDecisionId(), "the DENY is recorded");
+        assertEquals(Reason.RECEIPT_UNAVAILABLE, recorder.last().reason());
+        assertEquals(null, recorder.last().party());
+        assertEquals(Reason.REJECTED, decide(decider, Fixtures.BRAND, Channel.MESAJ, RecipientType.UNSPECIFIED,
+            MessageKind.COMMERCIAL, Fixtures.REJECTED), "a DENY goes out as it is");
+        assertEquals(Reason.REJECTED, recorder.last().reason());
+
+        final RecordingRecorder allowing = new RecordingRecorder(true).partiesExhausted(true);
+        final Decider served = decider(allowing);
+        assertEquals(Reason.CONSENT, decide(served, Fixtures.BRAND, Channel.MESAJ, RecipientType.BIREYSEL,
+            MessageKind.COMMERCIAL, Fixtures.CONSENTED), "policy allow serves it, recorded without a name");
+        assertEquals(Reason.CONSENT, allowing.last().reason());
+        assertEquals(null, allowing.last().party());
+    }
+
+    @Test
     void shouldNameTheAskerAsTheBriefSays()
     {
         assertEquals("client:acme", Decider.partyName("acme", "10.0.0.1"));

@@ -43,6 +43,7 @@ public final class RecordingRecorder implements DecisionRecorder
     private final List<String> parties = new ArrayList<>();
     private final List<Receipt> receipts = new ArrayList<>();
     private volatile boolean failing;
+    private volatile boolean partiesExhausted;
     private long sequence;
 
     /**
@@ -63,11 +64,33 @@ public final class RecordingRecorder implements DecisionRecorder
         return this;
     }
 
+    /**
+     * @param exhausted whether new names get party 0 from now on, as when a run has numbered 65,535 names.
+     * @return this.
+     */
+    public RecordingRecorder partiesExhausted(final boolean exhausted)
+    {
+        this.partiesExhausted = exhausted;
+        return this;
+    }
+
     @Override
     public synchronized int party(final Door door, final String name)
     {
+        if (partiesExhausted)
+        {
+            return 0;
+        }
         parties.add(name);
         return parties.size();
+    }
+
+    /**
+     * @return the names numbered so far, in order.
+     */
+    public synchronized List<String> parties()
+    {
+        return List.copyOf(parties);
     }
 
     @Override

@@ -24,14 +24,23 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -44,7 +53,11 @@ class ReceiptsHttpHandlerTest
     private static final long BRAND = 600001;
     private static final String PHONE = "%2B905321111111";
     private static final long T0 = Instant.parse("2026-11-29T10:00:00Z").toEpochMilli();
+    /** The handlers' clock: two days after {@link #T0}. */
+    private static final long NOW = T0 + 2 * FoundReceipt.DAY_MS;
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final SocketAddress LOOPBACK = new InetSocketAddress(InetAddress.getLoopbackAddress(), 40001);
+    private static final SocketAddress REMOTE = new InetSocketAddress(address(192, 0, 2, 7), 40001);
     private final String adminToken = BearerTokens.generate(RANDOM);
     private final String checkerToken = BearerTokens.generate(RANDOM);
 
@@ -54,6 +67,7 @@ class ReceiptsHttpHandlerTest
     private Authenticator auth;
     private final MemoryReceipts journal = new MemoryReceipts(MemoryReceipts.FAKE_PROTECTION);
     private ScrubProofs proofs;
+    private final AtomicInteger searching = new AtomicInteger();
     private long first;
     private long second;
 
@@ -80,15 +94,55 @@ class ReceiptsHttpHandlerTest
 
     private Response get(final String target, final String token)
     {
-        final EmbeddedChannel channel = new EmbeddedChannel();
+        return get(target, token, auth, LOOPBACK);
+    }
+
+    /**
+     * @param peer the connection's remote address.
+     */
+    private Response get(final String target, final String token, final Authenticator authenticator,
+        final SocketAddress peer)
+    {
+        final EmbeddedChannel channel = channel(authenticator, peer, Runnable::run);
+        send(channel, target, token);
+        final Response response = read(channel);
+        channel.finishAndReleaseAll();
+        return response;
+    }
+
+    /**
+     * A connection as {@link HttpEndpoint} mounts the routes, from a peer, its journal read on the workers given;
+     * every connection of a test shares {@link #searching} and the clock {@link #NOW}.
+     */
+    private EmbeddedChannel channel(final Authenticator authenticator, final SocketAddress peer,
+        final Executor workers)
+    {
+        final EmbeddedChannel channel = new EmbeddedChannel()
+        {
+            @Override
+            protected SocketAddress remoteAddress0()
+            {
+                return peer;
+            }
+        };
         final ServerCounters counters = new ServerCounters();
         channel.pipeline().addLast("http", new HttpServerCodec());
-        channel.pipeline().addLast("auth", new HttpAuthHandler(auth, new RequestIdentity(), counters));
+        channel.pipeline().addLast("auth", new HttpAuthHandler(authenticator, new RequestIdentity(), counters));
         channel.pipeline().addLast("aggregator", new HttpObjectAggregator(HttpEndpoint.MAX_REQUEST_LENGTH, true));
         channel.pipeline().addLast("receipts", new ReceiptsHttpHandler(new ReceiptSearch(journal,
-            MemoryReceipts.FAKE_PROTECTION), proofs, Runnable::run, counters));
+            MemoryReceipts.FAKE_PROTECTION), proofs, workers, counters, searching, () -> NOW));
+        return channel;
+    }
+
+    private static void send(final EmbeddedChannel channel, final String target, final String token)
+    {
         channel.writeInbound(Unpooled.copiedBuffer("GET " + target + " HTTP/1.1\r\nHost: localhost\r\n" +
             (token == null ? "" : "Authorization: Bearer " + token + "\r\n") + "\r\n", StandardCharsets.US_ASCII));
+        channel.runPendingTasks();
+    }
+
+    private static Response read(final EmbeddedChannel channel)
+    {
         channel.runPendingTasks();
         final StringBuilder text = new StringBuilder();
         ByteBuf out;
@@ -97,7 +151,6 @@ class ReceiptsHttpHandlerTest
             text.append(out.toString(StandardCharsets.UTF_8));
             out.release();
         }
-        channel.finishAndReleaseAll();
         final String response = text.toString();
         final int headEnd = response.indexOf("\r\n\r\n");
         assertTrue(headEnd > 0, response);
@@ -122,6 +175,109 @@ class ReceiptsHttpHandlerTest
         assertEquals(200, get(target, adminToken).status());
         assertEquals(Role.ADMIN, HttpAuthHandler.roleOf("/v1/receipts"));
         assertEquals(Role.ADMIN, HttpAuthHandler.roleOf("/v1/receipts/scrubs/0001000000000001"));
+    }
+
+    private static InetAddress address(final int a, final int b, final int c, final int d)
+    {
+        try
+        {
+            return InetAddress.getByAddress(new byte[]{(byte)a, (byte)b, (byte)c, (byte)d});
+        }
+        catch (final UnknownHostException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    @Test
+    void shouldAnswerOnlyLoopbackPeersWhileAuthenticationIsOff()
+    {
+        final Authenticator off = Authenticator.off(new ClientCounters());
+        final String target = "/v1/receipts?brand=" + BRAND + "&recipient=" + PHONE;
+        final String scrub = "/v1/receipts/scrubs/0001000000000001";
+        for (final String path : new String[]{target, scrub})
+        {
+            final Response refused = get(path, null, off, REMOTE);
+            assertEquals(403, refused.status(), refused.body());
+            assertTrue(refused.head().contains("application/json"), refused.head());
+            assertTrue(refused.body().startsWith("{\"error\":\"forbidden\",\"message\":\"the receipts are served " +
+                "only to loopback peers"), refused.body());
+        }
+        assertEquals(200, get(target, null, off, LOOPBACK).status());
+        assertEquals(200, get(target, null, off, new InetSocketAddress(address(127, 0, 0, 2), 40001)).status());
+        assertEquals(404, get(scrub, null, off, LOOPBACK).status(), "no such run: asked, not refused");
+        // authentication on: the admin role answers wherever it asks from
+        assertEquals(200, get(target, adminToken, auth, REMOTE).status());
+        assertEquals(403, get(target, checkerToken, auth, REMOTE).status());
+    }
+
+    @Test
+    void shouldReadTheLast31DaysWhenFromIsAbsentAndRefuseARangePastTheMostDays()
+    {
+        final long old = journal.add(NOW - 40 * FoundReceipt.DAY_MS, BRAND, Channel.MESAJ, RecipientType.BIREYSEL,
+            "+905321111111", Reason.CONSENT, 1);
+        final String target = "/v1/receipts?brand=" + BRAND + "&recipient=" + PHONE;
+        final Response recent = get(target, adminToken);
+        assertEquals(200, recent.status(), recent.body());
+        // the 31 UTC days up to today: 2026-11-01 .. 2026-12-01
+        assertTrue(recent.body().contains("\"from\":\"2026-11-01T00:00:00Z\""), recent.body());
+        assertTrue(recent.body().contains("\"count\":2,"), recent.body());
+        assertTrue(!recent.body().contains(DecisionIds.text(old)), "the day 40 days back is not read: " +
+            recent.body());
+        final Response toGiven = get(target + "&to=2026-10-25", adminToken);
+        assertTrue(toGiven.body().contains("\"from\":\"2026-09-25T00:00:00Z\"") &&
+            toGiven.body().contains(DecisionIds.text(old)), "31 days up to to's day: " + toGiven.body());
+
+        final Response asked = get(target + "&from=2026-10-20", adminToken);
+        assertEquals(200, asked.status(), asked.body());
+        assertTrue(asked.body().contains(DecisionIds.text(old)) && asked.body().contains("\"count\":3,"),
+            asked.body());
+        // 2026-09-01 .. 2026-12-01 is 92 days, the most; a day more is refused, naming the limit
+        assertEquals(200, get(target + "&from=2026-09-01", adminToken).status());
+        final Response tooLong = get(target + "&from=2026-08-31", adminToken);
+        assertEquals(400, tooLong.status(), tooLong.body());
+        assertTrue(tooLong.body().contains("\"error\":\"bad_request\"") &&
+            tooLong.body().contains("spans 93 UTC days, more than the 92"), tooLong.body());
+        assertEquals(400, get(target + "&from=2025-01-01&to=2025-06-01", adminToken).status());
+        assertEquals(0, searching.get(), "no search left counted");
+    }
+
+    @Test
+    void shouldAnswer503WithRetryAfterPastTwoSearchesAtOnce()
+    {
+        final List<Runnable> queued = new ArrayList<>();
+        final String target = "/v1/receipts?brand=" + BRAND + "&recipient=" + PHONE;
+        final List<EmbeddedChannel> running = new ArrayList<>();
+        for (int i = 0; i < ReceiptsHttpHandler.MAX_SEARCHES; i++)
+        {
+            final EmbeddedChannel channel = channel(auth, LOOPBACK, queued::add);
+            send(channel, target, adminToken);
+            assertNull(channel.readOutbound(), "running");
+            running.add(channel);
+        }
+        final EmbeddedChannel third = channel(auth, LOOPBACK, queued::add);
+        send(third, target, adminToken);
+        final Response busy = read(third);
+        assertEquals(503, busy.status(), busy.body());
+        assertTrue(busy.head().contains("retry-after: " + ReceiptsHttpHandler.RETRY_AFTER_SECONDS), busy.head());
+        assertTrue(busy.body().startsWith("{\"error\":\"busy\""), busy.body());
+        assertEquals(ReceiptsHttpHandler.MAX_SEARCHES, queued.size(), "the third never reached the journal");
+        // a proof-of-scrub is no search: still answered
+        send(third, "/v1/receipts/scrubs/00010000000000ff", adminToken);
+        assertEquals(ReceiptsHttpHandler.MAX_SEARCHES + 1, queued.size());
+
+        queued.remove(0).run();
+        assertEquals(200, read(running.get(0)).status());
+        send(third, target, adminToken);
+        assertEquals(ReceiptsHttpHandler.MAX_SEARCHES + 1, queued.size(), "one finished: the next is taken");
+        for (final Runnable work : queued)
+        {
+            work.run();
+        }
+        assertEquals(200, read(running.get(1)).status());
+        assertEquals(0, searching.get());
+        running.forEach(EmbeddedChannel::finishAndReleaseAll);
+        third.finishAndReleaseAll();
     }
 
     @Test

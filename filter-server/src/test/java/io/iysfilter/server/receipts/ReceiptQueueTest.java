@@ -186,6 +186,52 @@ class ReceiptQueueTest
     }
 
     @Test
+    void shouldCountEveryUnrecordedDecisionOfManyThreadsExactly() throws Exception
+    {
+        final ReceiptQueue queue = queue(1024, 1, 0, new Replayed());
+        final ReceiptRecorder deny = recorder(queue, false, 1);
+        while (deny.record(facts(NOW_MS, Reason.CONSENT)) != DecisionRecorder.NOT_RECORDED)
+        {
+            assertTrue(deny.recorded() <= 1024);
+        }
+        final long deniedBefore = deny.unrecordedDenied();
+        final int threads = 4;
+        final int perThread = 50_000;
+        final ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try
+        {
+            final CountDownLatch start = new CountDownLatch(1);
+            final List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++)
+            {
+                final Reason reason = t % 2 == 0 ? Reason.CONSENT : Reason.REJECTED;
+                done.add(pool.submit(() ->
+                {
+                    start.await();
+                    final DecisionFacts facts = facts(NOW_MS, reason);
+                    for (int i = 0; i < perThread; i++)
+                    {
+                        assertEquals(DecisionRecorder.NOT_RECORDED, deny.record(facts));
+                    }
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (final Future<?> future : done)
+            {
+                future.get(60, TimeUnit.SECONDS);
+            }
+        }
+        finally
+        {
+            pool.shutdownNow();
+        }
+        assertEquals(deniedBefore + (long)threads / 2 * perThread, deny.unrecordedDenied(), "ALLOWs, exactly");
+        assertEquals((long)threads / 2 * perThread, deny.unrecordedServed(), "DENYs, exactly");
+        assertEquals(1024, deny.recorded());
+    }
+
+    @Test
     void shouldServeUnrecordedAllowsUnderPolicyAllow() throws Exception
     {
         final ReceiptQueue queue = queue(1024, 1, 0, new Replayed());
@@ -284,6 +330,33 @@ class ReceiptQueueTest
         final Replayed replayed = new Replayed();
         queue(1024, 3, 0, replayed);
         assertEquals(List.of(id), replayed.ids, "still there for the next start");
+    }
+
+    @Test
+    void shouldMoveAQueueWhoseHeaderDoesNotValidateAsideAndKeepItsBytes() throws Exception
+    {
+        final ReceiptQueue first = queue(1024, 1, 0, new Replayed());
+        final long id = recorder(first, false, 1).record(facts(NOW_MS, Reason.CONSENT));
+        final Path file = dir.resolve("queue");
+        final byte[] damaged = Files.readAllBytes(file);
+        damaged[0] ^= 0x5A; // the magic: no longer a queue this build reads
+        Files.write(file, damaged);
+
+        final Replayed replayed = new Replayed();
+        final ReceiptQueue second = queue(1024, 2, 0, replayed);
+        assertEquals(List.of(), replayed.ids, "nothing replayed from a file that is not a queue");
+        assertEquals(1024, second.capacity());
+        final List<Path> aside;
+        try (java.util.stream.Stream<Path> files = Files.list(dir))
+        {
+            aside = files.filter(f -> f.getFileName().toString().matches("queue\\.bad-\\d+")).toList();
+        }
+        assertEquals(1, aside.size(), "moved aside, not deleted: " + aside);
+        assertArrayEquals(damaged, Files.readAllBytes(aside.get(0)), "the evidence kept as it was");
+        final int slot = ReceiptQueue.HEADER_LENGTH + (int)(id & 1023) * ReceiptQueue.SLOT_LENGTH;
+        assertEquals(id, java.nio.ByteBuffer.wrap(damaged).order(ReceiptEncoder.BYTE_ORDER).getLong(slot),
+            "the committed receipt is in it");
+        assertEquals(ReceiptQueue.HEADER_LENGTH + 1024L * ReceiptQueue.SLOT_LENGTH, Files.size(file), "a new queue");
     }
 
     @Test
