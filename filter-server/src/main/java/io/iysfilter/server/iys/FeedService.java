@@ -412,8 +412,14 @@ public final class FeedService implements AutoCloseable
                 // this one can no longer publish, so this brand stops here (the publisher logged the ERROR)
                 lastError = ex.getMessage();
                 state = "STOPPED";
+                // no poll follows: whoever waits for one is answered now (an attempt was made, no poll completes)
+                synchronized (this)
+                {
+                    attempt.complete(null);
+                    waiting.completeExceptionally(ex);
+                }
+                covered.completeExceptionally(ex);
                 attempted.complete(null);
-                chain(covered);
                 return;
             }
             catch (final IOException | RuntimeException ex)

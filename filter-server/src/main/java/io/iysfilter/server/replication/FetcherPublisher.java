@@ -86,15 +86,19 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
     private final AtomicLong cursorsPublished = new AtomicLong();
     private final AtomicLong committed = new AtomicLong();
     private final AtomicLong aborted = new AtomicLong();
+    private final AtomicLong sent = new AtomicLong();
+    private final long commitIntervalNs;
     private KafkaProducer<byte[], byte[]> producer;
     private boolean open;
     private long openedNs;
-    private long lastCommitNs = System.nanoTime();
+    /** When the oldest record not yet committed was read from the hand-off; 0 when none waits. */
+    private long uncommittedSinceNs;
     private int consentsInTransaction;
     private int watermarksInTransaction;
     private volatile boolean running = true;
     private volatile String stopped;
     private volatile boolean fenced;
+    private volatile boolean crashed;
 
     private record CursorRequest(long brand, int source, String cursor, long acceptedMs,
         CompletableFuture<Void> done)
@@ -102,8 +106,9 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
     }
 
     private FetcherPublisher(final ReplicationSettings settings, final Properties producerProperties,
-        final ChangeHandOff handOff, final KafkaProducer<byte[], byte[]> producer)
+        final ChangeHandOff handOff, final KafkaProducer<byte[], byte[]> producer, final long commitIntervalMs)
     {
+        this.commitIntervalNs = TimeUnit.MILLISECONDS.toNanos(commitIntervalMs);
         this.settings = settings;
         this.producerProperties = producerProperties;
         this.handOff = handOff;
@@ -126,6 +131,16 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
     public static FetcherPublisher start(final ReplicationSettings settings, final ChangeHandOff handOff)
         throws IOException
     {
+        return start(settings, handOff, COMMIT_INTERVAL_MS);
+    }
+
+    /**
+     * @param commitIntervalMs longest a transaction holding records stays open with no cursor waiting; tests hold
+     *                         one open with a long interval.
+     */
+    static FetcherPublisher start(final ReplicationSettings settings, final ChangeHandOff handOff,
+        final long commitIntervalMs) throws IOException
+    {
         if (settings.role() != Role.FETCHER)
         {
             throw new IllegalArgumentException("only a fetcher publishes: role=" + settings.role().settingName());
@@ -140,7 +155,8 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
         producerProperties.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
         producerProperties.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "iys-filter-fetcher");
         final KafkaProducer<byte[], byte[]> producer = newProducer(producerProperties);
-        final FetcherPublisher publisher = new FetcherPublisher(settings, producerProperties, handOff, producer);
+        final FetcherPublisher publisher = new FetcherPublisher(settings, producerProperties, handOff, producer,
+            commitIntervalMs);
         publisher.thread.start();
         LOG.info("publishing to Kafka: topic={}, partitions={}, transactionalId={}", settings.topic(),
             settings.partitions(), settings.transactionalId());
@@ -291,7 +307,7 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
 
     private void run()
     {
-        while (running && stopped == null)
+        while (running && stopped == null && !crashed)
         {
             try
             {
@@ -304,6 +320,12 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
             {
                 failed(ex);
             }
+        }
+        if (crashed)
+        {
+            // as a kill -9 would leave it: the open transaction neither committed nor aborted
+            producer.close(Duration.ZERO);
+            return;
         }
         if (stopped == null)
         {
@@ -334,6 +356,14 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
      */
     boolean step()
     {
+        // checked first: while Kafka fails, every step fails further down
+        if (uncommittedSinceNs != 0 &&
+            System.nanoTime() - uncommittedSinceNs > TimeUnit.MILLISECONDS.toNanos(STALL_LIMIT_MS))
+        {
+            stop("the replication topic took no commit for " + STALL_LIMIT_MS / 1000 + " s while " +
+                handOff.pending() + " records waited", null, false);
+            return true;
+        }
         boolean busy = false;
         CursorRequest request;
         while ((request = cursors.poll()) != null)
@@ -344,6 +374,10 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
         int kind;
         while ((kind = handOff.poll(change)) != 0)
         {
+            if (uncommittedSinceNs == 0)
+            {
+                uncommittedSinceNs = System.nanoTime();
+            }
             begin();
             if (kind == ChangeHandOff.CONSENT)
             {
@@ -370,15 +404,10 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
             return true;
         }
         final long nowNs = System.nanoTime();
-        if (open && nowNs - openedNs >= TimeUnit.MILLISECONDS.toNanos(COMMIT_INTERVAL_MS))
+        if (open && nowNs - openedNs >= commitIntervalNs)
         {
             commit();
             return true;
-        }
-        if (handOff.pending() > 0 && nowNs - lastCommitNs > TimeUnit.MILLISECONDS.toNanos(STALL_LIMIT_MS))
-        {
-            stop("the replication topic took no commit for " + STALL_LIMIT_MS / 1000 + " s while " +
-                handOff.pending() + " records waited", null, false);
         }
         return busy;
     }
@@ -397,14 +426,20 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
     {
         // a failed send fails the commit; the records are sent again after the abort
         producer.send(new ProducerRecord<>(settings.topic(), TopicRecords.partition(brand, settings.partitions()),
-            key, value));
+            key, value), (metadata, error) ->
+            {
+                if (error == null)
+                {
+                    sent.getAndIncrement();
+                }
+            });
     }
 
     private void commit()
     {
         producer.commitTransaction();
         open = false;
-        lastCommitNs = System.nanoTime();
+        uncommittedSinceNs = 0;
         handOff.release(handOff.readPosition());
         committed.getAndIncrement();
         consents.getAndAdd(consentsInTransaction);
@@ -613,6 +648,39 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
             .register(registry);
         Gauge.builder("iys_replication_pending_records", handOff, ChangeHandOff::pending)
             .description("records handed to the publisher and not yet committed").register(registry);
+    }
+
+    /**
+     * @return records handed over by the writer and not yet committed.
+     */
+    long pending()
+    {
+        return handOff.pending();
+    }
+
+    /**
+     * @return records the broker acknowledged inside a transaction, committed or not (tests).
+     */
+    long sent()
+    {
+        return sent.get();
+    }
+
+    /**
+     * Stop as a killed process would: the open transaction is left neither committed nor aborted (tests).
+     */
+    void crash()
+    {
+        crashed = true;
+        LockSupport.unpark(thread);
+        try
+        {
+            thread.join(CLOSE_TIMEOUT.toMillis() * 2);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
