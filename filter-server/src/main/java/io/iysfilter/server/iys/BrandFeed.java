@@ -108,7 +108,7 @@ final class BrandFeed
     private final LongSupplier clock;
     private final IngestPipeline pipeline;
     private final FeedFiles files;
-    private CursorPublication publication = CursorPublication.NONE;
+    private final CursorPublication publication;
     private final long exclusionMs;
     private final Runnable durability;
     private final ConsentRecordParser parser = new ConsentRecordParser();
@@ -178,8 +178,7 @@ final class BrandFeed
         final Runnable durability,
         final CursorPublication publication)
     {
-        this(brandCode, client, pipeline, files, exclusionMs, durability, System::currentTimeMillis);
-        this.publication = publication;
+        this(brandCode, client, pipeline, files, exclusionMs, durability, System::currentTimeMillis, publication);
     }
 
     /**
@@ -194,6 +193,24 @@ final class BrandFeed
         final Runnable durability,
         final LongSupplier clock)
     {
+        this(brandCode, client, pipeline, files, exclusionMs, durability, clock, CursorPublication.NONE);
+    }
+
+    /**
+     * @param clock       epoch milliseconds.
+     * @param publication where each cursor is published before it is persisted, or {@link CursorPublication#NONE}.
+     */
+    BrandFeed(
+        final long brandCode,
+        final Changes client,
+        final IngestPipeline pipeline,
+        final FeedFiles files,
+        final long exclusionMs,
+        final Runnable durability,
+        final LongSupplier clock,
+        final CursorPublication publication)
+    {
+        this.publication = publication;
         this.clock = clock;
         this.durability = durability;
         this.brandCode = brandCode;

@@ -223,10 +223,16 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
                         throw ex;
                     }
                 }
-                description = describe(admin, settings.topic());
-                if (description == null)
+                // a new topic's metadata reaches the broker that answers a moment after the creation returns
+                final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while ((description = describe(admin, settings.topic())) == null)
                 {
-                    throw new IOException("replication-topic " + settings.topic() + ": created, yet not described");
+                    if (System.nanoTime() - deadlineNs > 0)
+                    {
+                        throw new IOException("replication-topic " + settings.topic() + ": created, yet not " +
+                            "described within 30 s");
+                    }
+                    Thread.sleep(100);
                 }
             }
             final int partitions = description.partitions().size();
