@@ -9,7 +9,10 @@ import io.iysfilter.server.http.HttpSettings;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.IndexKey;
 import io.iysfilter.server.index.IndexOptions;
+import io.iysfilter.server.ingest.ChangeHandOff;
+import io.iysfilter.server.ingest.ChangeTap;
 import io.iysfilter.server.ingest.IngestPipeline;
+import io.iysfilter.server.iys.CursorPublication;
 import io.iysfilter.server.iys.FeedService;
 import io.iysfilter.server.iys.FeedSettings;
 import io.iysfilter.server.iys.ReconcileService;
@@ -18,6 +21,9 @@ import io.iysfilter.server.optout.OptOutReplay;
 import io.iysfilter.server.optout.OptOuts;
 import io.iysfilter.server.receipts.ReceiptRecorder;
 import io.iysfilter.server.receipts.ReceiptSettings;
+import io.iysfilter.server.replication.FetcherPublisher;
+import io.iysfilter.server.replication.ReplicationSettings;
+import io.iysfilter.server.replication.Role;
 import io.iysfilter.server.metrics.ClientMetrics;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServiceMetrics;
@@ -69,6 +75,7 @@ public final class FilterServer implements AutoCloseable
     private final ServerTls tls;
     private final Authenticator auth;
     private final ReceiptRecorder receipts;
+    private final FetcherPublisher publisher;
     private boolean closed;
 
     private FilterServer(final Context context) throws IOException, InterruptedException
@@ -90,18 +97,24 @@ public final class FilterServer implements AutoCloseable
         ServiceMetrics serviceMetrics = null;
         ServerTls serverTls = null;
         ReceiptRecorder receiptRecorder = null;
+        FetcherPublisher fetcherPublisher = null;
         try
         {
             // first: a certificate that cannot be served stops the start before anything else is opened
             serverTls = context.tls == null ? null : ServerTls.start(context.tls);
-            pipeline = new IngestPipeline(store.writer(), IngestPipeline.DEFAULT_RING_SIZE);
+            // a fetcher takes its transactional id before the writer starts: every change applied reaches the topic
+            fetcherPublisher = context.replication.role() != Role.FETCHER ? null :
+                FetcherPublisher.start(context.replication, new ChangeHandOff(FetcherPublisher.HAND_OFF_SLOTS));
+            pipeline = new IngestPipeline(store.writer(), IngestPipeline.DEFAULT_RING_SIZE,
+                fetcherPublisher == null ? ChangeTap.NONE : fetcherPublisher.tap());
             localOptOuts = new OptOuts(store, pipeline);
             replayOptOuts(localOptOuts);
             // before any endpoint: the run is counted up and the previous run's queue appended before serving
             receiptRecorder = context.receipts == null ? null :
                 ReceiptRecorder.open(context.receipts, System.currentTimeMillis());
             final DecisionRecorder recorder = receiptRecorder == null ? DecisionRecorder.NONE : receiptRecorder;
-            following = context.feeds.isEmpty() ? null : new FeedService(context.feeds, store, pipeline);
+            following = context.feeds.isEmpty() ? null : new FeedService(context.feeds, store, pipeline,
+                fetcherPublisher == null ? CursorPublication.NONE : fetcherPublisher);
             counters.bindTo(registry);
             ClientMetrics.bindTo(registry.getPrometheusRegistry(), authenticator);
             localOptOuts.bindTo(registry);
@@ -110,11 +123,7 @@ public final class FilterServer implements AutoCloseable
                 following.bindTo(registry);
             }
             serviceMetrics = new ServiceMetrics(registry, store, pipeline);
-            if (serverTls != null)
-            {
-                serverTls.bindTo(registry);
-            }
-            serviceMetrics.insecurePlaintext(context.exposure.insecure());
+            bindMeters(serviceMetrics, serverTls, fetcherPublisher);
             if (receiptRecorder != null)
             {
                 serviceMetrics.receipts(receiptRecorder);
@@ -145,8 +154,8 @@ public final class FilterServer implements AutoCloseable
         }
         catch (final Throwable ex)
         {
-            closeAfterFailedStart(ex, serverTls, receiptRecorder, serviceMetrics, following, pipeline, localOptOuts,
-                store);
+            closeAfterFailedStart(ex, serverTls, receiptRecorder, serviceMetrics, following, pipeline,
+                fetcherPublisher, localOptOuts, store);
             throw ex;
         }
         store.startBackgroundVerification();
@@ -159,6 +168,7 @@ public final class FilterServer implements AutoCloseable
         endpoints = network;
         tls = serverTls;
         receipts = receiptRecorder;
+        publisher = fetcherPublisher;
         LOG.info("started: dataDir={}, brands={}, tacirRequiresRecord={}", context.dataDirectory,
             store.brands().size(), context.policy.tacirRequiresRecord());
         if (context.exposure.insecure())
@@ -167,6 +177,21 @@ public final class FilterServer implements AutoCloseable
                 "needs (TLS and authentication; the milter an allow-list): anyone who reaches it may check, list and " +
                 "record opt-outs. The gauge iys_insecure_plaintext reads 1 while this lasts (docs/SECURITY.md)",
                 String.join(", ", context.exposure.exposed()));
+        }
+    }
+
+    private void bindMeters(final ServiceMetrics serviceMetrics, final ServerTls serverTls,
+        final FetcherPublisher fetcherPublisher)
+    {
+        if (serverTls != null)
+        {
+            serverTls.bindTo(registry);
+        }
+        serviceMetrics.insecurePlaintext(context.exposure.insecure());
+        if (fetcherPublisher != null)
+        {
+            fetcherPublisher.bindTo(registry);
+            serviceMetrics.replication(fetcherPublisher::trouble);
         }
     }
 
@@ -304,6 +329,14 @@ public final class FilterServer implements AutoCloseable
     }
 
     /**
+     * @return the fetcher's publisher, or null unless the role is fetcher.
+     */
+    public FetcherPublisher publisher()
+    {
+        return publisher;
+    }
+
+    /**
      * @return the index.
      */
     public ConsentStore store()
@@ -366,6 +399,11 @@ public final class FilterServer implements AutoCloseable
             feed.close();
         }
         ingest.close();
+        // after the writer drained: what it applied last is committed to the topic before the producer closes
+        if (publisher != null)
+        {
+            publisher.close();
+        }
         optOuts.close();
         store.close();
         metrics.close();
@@ -424,6 +462,7 @@ public final class FilterServer implements AutoCloseable
         private TlsSettings tls;
         private IndexOptions indexOptions = IndexOptions.withEntries(IndexOptions.DEFAULT_ENTRIES_PER_MAP);
         private ReceiptSettings receipts;
+        private ReplicationSettings replication = ReplicationSettings.STANDALONE;
 
         /**
          * @param dataDirectory where the brand indexes live.
@@ -805,6 +844,25 @@ public final class FilterServer implements AutoCloseable
         }
 
         /**
+         * @param replication the role and the Kafka topic (docs/REPLICATION.md); {@link ReplicationSettings#STANDALONE}
+         *                    by default.
+         * @return this.
+         */
+        public Context replication(final ReplicationSettings replication)
+        {
+            this.replication = Objects.requireNonNull(replication, "replication");
+            return this;
+        }
+
+        /**
+         * @return the role and the Kafka topic.
+         */
+        public ReplicationSettings replication()
+        {
+            return replication;
+        }
+
+        /**
          * @param indexOptions index sizing and freshness.
          * @return this.
          */
@@ -926,6 +984,15 @@ public final class FilterServer implements AutoCloseable
             if (dataDirectory == null)
             {
                 throw new IllegalArgumentException("dataDirectory: missing (expected: a directory path)");
+            }
+            if (replication.role() == Role.FETCHER && feeds.isEmpty())
+            {
+                throw new IllegalArgumentException("role fetcher: no İYS feed to follow (expected: feeds)");
+            }
+            if (replication.role() == Role.REPLICA && !feeds.isEmpty())
+            {
+                throw new IllegalArgumentException("role replica: a replica follows no İYS feed and holds no İYS " +
+                    "credentials (expected: no feeds)");
             }
             checkPort("binaryPort", binaryPort);
             checkPort("httpPort", httpPort);

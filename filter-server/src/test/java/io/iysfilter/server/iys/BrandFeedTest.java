@@ -170,6 +170,61 @@ class BrandFeedTest
     }
 
     @Test
+    void shouldPersistACursorOnlyAfterItsPublicationCommittedAndRetryThePageWhenItFails() throws Exception
+    {
+        iys.add("HS", START_MS - 3 * HOUR, "+905320000001", "ONAY");
+        final List<String> published = new ArrayList<>();
+        final java.util.concurrent.atomic.AtomicReference<IOException> failing =
+            new java.util.concurrent.atomic.AtomicReference<>();
+        final Path cursorFile = store.brand(BRAND).directory().resolve("feed-HS.cursor");
+        final CursorPublication publication = (brand, source, cursor, acceptedMs) ->
+        {
+            final boolean firstTime = published.stream().noneMatch((p) -> p.endsWith(" " + cursor));
+            assertFalse(firstTime && Files.exists(cursorFile) && Files.readString(cursorFile).startsWith(cursor),
+                "a new cursor is published before it is persisted");
+            final IOException failure = failing.get();
+            if (failure != null)
+            {
+                throw failure;
+            }
+            published.add(brand + " " + source + " " + cursor);
+        };
+        final BrandFeed feed = new BrandFeed(BRAND, iys, pipeline, new FeedFiles(store.brand(BRAND).directory()),
+            HOUR, () ->
+            {
+            }, nowMs::get, publication);
+        feed.pollOnce();
+        final String first = feed.cursor("HS");
+        assertTrue(published.contains(BRAND + " HS " + first), published.toString());
+
+        // the commit fails: the cursor is not persisted, the poll fails as for an İYS error, the page is asked again
+        iys.add("HS", START_MS - 2 * HOUR, "+905320000002", "RET");
+        failing.set(new IOException("the replication transaction failed"));
+        nowMs.addAndGet(60_000);
+        final IOException thrown = assertThrows(IOException.class, feed::pollOnce);
+        assertTrue(thrown.getMessage().contains("replication transaction failed"), thrown.getMessage());
+        assertEquals(first, feed.cursor("HS"), "the cursor stays");
+        assertTrue(Files.readString(cursorFile).startsWith(first + "\n"), "and on disk");
+        assertEquals(ConsentStatus.RET, status("+905320000002"), "the page is applied, only not published");
+
+        failing.set(null);
+        nowMs.addAndGet(60_000);
+        final long asked = iys.count("HS " + first);
+        feed.pollOnce();
+        assertEquals(asked + 1, iys.count("HS " + first), "the page is fetched again from the committed cursor");
+        final String second = feed.cursor("HS");
+        assertTrue(!second.equals(first) && published.contains(BRAND + " HS " + second), published.toString());
+        assertTrue(Files.readString(cursorFile).startsWith(second + "\n"));
+
+        // fenced: the feed stops with the publisher's reason
+        iys.add("HS", START_MS - HOUR - 1, "+905320000003", "ONAY");
+        failing.set(new CursorPublication.PublicationStoppedException("fenced: another fetcher", null));
+        nowMs.addAndGet(60_000);
+        assertThrows(CursorPublication.PublicationStoppedException.class, feed::pollOnce);
+        assertEquals(second, feed.cursor("HS"));
+    }
+
+    @Test
     void shouldBackOffNotLoseTheCursorOnRetryableAndPermissionErrors() throws Exception
     {
         iys.add("HS", START_MS - 2 * HOUR, "+905320000001", "ONAY");
