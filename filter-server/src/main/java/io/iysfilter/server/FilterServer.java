@@ -18,6 +18,7 @@ import io.iysfilter.server.optout.OptOutReplay;
 import io.iysfilter.server.optout.OptOuts;
 import io.iysfilter.server.receipts.ReceiptRecorder;
 import io.iysfilter.server.receipts.ReceiptSettings;
+import io.iysfilter.server.replication.ReplicationSettings;
 import io.iysfilter.server.metrics.ClientMetrics;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServiceMetrics;
@@ -424,6 +425,7 @@ public final class FilterServer implements AutoCloseable
         private TlsSettings tls;
         private IndexOptions indexOptions = IndexOptions.withEntries(IndexOptions.DEFAULT_ENTRIES_PER_MAP);
         private ReceiptSettings receipts;
+        private ReplicationSettings replication = ReplicationSettings.STANDALONE;
 
         /**
          * @param dataDirectory where the brand indexes live.
@@ -802,6 +804,25 @@ public final class FilterServer implements AutoCloseable
         public ReceiptSettings receipts()
         {
             return receipts;
+        }
+
+        /**
+         * @param replication the role and the Kafka topic (docs/REPLICATION.md); {@link ReplicationSettings#STANDALONE}
+         *                    by default.
+         * @return this.
+         */
+        public Context replication(final ReplicationSettings replication)
+        {
+            this.replication = Objects.requireNonNull(replication, "replication");
+            return this;
+        }
+
+        /**
+         * @return the role and the Kafka topic.
+         */
+        public ReplicationSettings replication()
+        {
+            return replication;
         }
 
         /**

@@ -10,6 +10,8 @@ import io.iysfilter.server.milter.MilterSettings;
 import io.iysfilter.server.net.PeerAllowList;
 import io.iysfilter.server.net.TlsSettings;
 import io.iysfilter.server.receipts.ReceiptSettings;
+import io.iysfilter.server.replication.ReplicationSettings;
+import io.iysfilter.server.replication.Role;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -311,11 +313,65 @@ final class ServeSettings
             .respLimits(respMaxConnections, perAddress(perAddress, respMaxConnections),
                 Setting.RESP_IDLE_TIMEOUT.value(settings), Setting.RESP_COMMAND_TIMEOUT.value(settings))
             .receipts(receipts(settings, Path.of(dataDir)))
+            .replication(replication(settings))
             .policy(new FilterPolicy(tacir))
             .tls(tls(settings))
             .indexOptions(new IndexOptions(entries, IndexOptions.DEFAULT_MAX_BLOAT_FACTOR,
                 brand -> unbounded.contains(brand) ? 0 : boundMs).withMaxFutureSkewMs(skewMs)
                 .withDiskReserve(reserveMib * MIB).withMapEntries(phoneEntries, emailEntries));
+    }
+
+    /**
+     * @return the role and the topic: a fetcher and a replica need the brokers, a fetcher a feed to follow, and a
+     * replica is refused any İYS setting (it holds no credentials; the fetcher alone talks to İYS).
+     */
+    private static ReplicationSettings replication(final Properties settings)
+    {
+        final Role role = Setting.ROLE.value(settings);
+        if (role == Role.REPLICA)
+        {
+            final List<String> given = new ArrayList<>();
+            for (final String name : new TreeSet<>(settings.stringPropertyNames()))
+            {
+                final Setting<?> setting = Setting.forKey(name);
+                if (setting != null && setting.group() == Setting.Group.FEED)
+                {
+                    given.add(name);
+                }
+            }
+            if (!given.isEmpty())
+            {
+                throw new UsageException("role: a replica holds no İYS credentials and follows no feed, but " +
+                    String.join(", ", given) + (given.size() == 1 ? " is" : " are") + " set (remove " +
+                    (given.size() == 1 ? "it" : "them") + ", and IYS_USERNAME / IYS_PASSWORD from its environment; " +
+                    "only the fetcher talks to İYS)");
+            }
+        }
+        if (role == Role.FETCHER && Setting.IYS_BASE_URL.value(settings).isBlank())
+        {
+            throw new UsageException("role: a fetcher follows İYS, but iys-base-url is missing");
+        }
+        final String propertiesFile = Setting.KAFKA_PROPERTIES.value(settings).trim();
+        if (!propertiesFile.isEmpty())
+        {
+            if (!Files.isReadable(Path.of(propertiesFile)))
+            {
+                throw new UsageException("kafka-properties: cannot read " + propertiesFile);
+            }
+            warnIfOthersMayRead(Path.of(propertiesFile), "Kafka properties file");
+        }
+        final String bootstrap = Setting.KAFKA_BOOTSTRAP.value(settings).trim();
+        try
+        {
+            return new ReplicationSettings(role, bootstrap.isEmpty() ? null : bootstrap,
+                propertiesFile.isEmpty() ? null : Path.of(propertiesFile), Setting.REPLICATION_TOPIC.value(settings),
+                Setting.REPLICATION_PARTITIONS.value(settings).intValue(),
+                Setting.REPLICATION_FACTOR.value(settings).shortValue());
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new UsageException(ex.getMessage());
+        }
     }
 
     /**

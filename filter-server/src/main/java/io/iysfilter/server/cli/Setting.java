@@ -10,6 +10,8 @@ import io.iysfilter.server.net.PeerAllowList;
 import io.iysfilter.server.net.TlsSettings;
 import io.iysfilter.server.receipts.ReceiptQueue;
 import io.iysfilter.server.receipts.ReceiptSettings;
+import io.iysfilter.server.replication.ReplicationSettings;
+import io.iysfilter.server.replication.Role;
 import io.iysfilter.server.resp.RespEndpoint;
 import io.iysfilter.server.security.FailureLimiter;
 
@@ -68,6 +70,7 @@ final class Setting<T>
     private static final long MAX_CODE = 0xFFFF_FFFFL;
     private static final Map<Character, Long> UNITS =
         Map.of('s', 1_000L, 'm', 60_000L, 'h', 3_600_000L, 'd', 86_400_000L);
+    private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
 
     static final Setting<String> DATA_DIR = of("data-dir", "DIR", Setting::text, "",
         "brand indexes (created if missing)").shownAs("(required)");
@@ -251,6 +254,25 @@ final class Setting<T>
     static final Setting<Long> SCRUB_ROWS_PER_SECOND = of("scrub-rows-per-second", "N", range(0, 1_000_000_000),
         "0", "rows a second `/v1/scrub` reads per client (per source address with authentication off); faster " +
         "rows wait, the stream is slowed, not failed; `0` for no limit");
+    // --- replication through Kafka (docs/REPLICATION.md) ---
+    static final Setting<Role> ROLE = of("role", "standalone|fetcher|replica", Setting::role, "standalone",
+        "`standalone` follows İYS alone; `fetcher` follows İYS and publishes every applied change, watermark and " +
+        "cursor to `replication-topic` in Kafka transactions; `replica` holds no İYS credentials (refused if given) " +
+        "and builds its index from the topic");
+    static final Setting<String> KAFKA_BOOTSTRAP = of("kafka-bootstrap", "H:P,H:P", Setting::text, "",
+        "the Kafka brokers of the replication topic; required for `fetcher` and `replica`").shownAs("(none)");
+    static final Setting<String> KAFKA_PROPERTIES = of("kafka-properties", "FILE", Setting::text, "",
+        "file of extra Kafka client properties (TLS, SASL: `security.protocol=SASL_SSL` and so on), read at start; " +
+        "a warning when group or others may read it").shownAs("(none)");
+    static final Setting<String> REPLICATION_TOPIC = of("replication-topic", "NAME", Setting::topic,
+        ReplicationSettings.TOPIC_DEFAULT, "the compacted topic the fetcher publishes to and replicas read; one " +
+        "per integrator (fleet)");
+    static final Setting<Long> REPLICATION_PARTITIONS = of("replication-partitions", "N", range(1, 10_000),
+        Integer.toString(ReplicationSettings.PARTITIONS_DEFAULT), "partitions of the topic when the fetcher creates " +
+        "it (every record of a brand goes to one); an existing topic with another count is refused");
+    static final Setting<Long> REPLICATION_FACTOR = of("replication-factor", "N", range(1, Short.MAX_VALUE),
+        Short.toString(ReplicationSettings.REPLICATION_FACTOR_DEFAULT), "copies of each partition when the fetcher " +
+        "creates the topic; `min.insync.replicas` is the cluster's");
     static final Setting<String> IYS_PASSWORD_FILE = of("iys-password-file", "FILE", Setting::text, "",
         "file holding the API password (its first line), read at start; a warning when group or others may read " +
         "it").shownAs("(none)").feed();
@@ -527,6 +549,32 @@ final class Setting<T>
             throw new UsageException(name + ": " + ex.getMessage());
         }
         return text;
+    }
+
+    private static Role role(final String name, final String text)
+    {
+        try
+        {
+            return Role.parse(text);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new UsageException(name + ": '" + text + "' (expected: standalone, fetcher or replica)");
+        }
+    }
+
+    /**
+     * @return a Kafka topic name: 1 to 249 of {@code a-z A-Z 0-9 . _ -}, not {@code .} or {@code ..}.
+     */
+    private static String topic(final String name, final String text)
+    {
+        final String value = text.trim();
+        if (!TOPIC.matcher(value).matches() || value.equals(".") || value.equals(".."))
+        {
+            throw new UsageException(name + ": '" + text + "' (expected: a Kafka topic name, 1 to 249 of a-z, A-Z, " +
+                "0-9, '.', '_', '-')");
+        }
+        return value;
     }
 
     private static Integer port(final String name, final String text)

@@ -3,6 +3,8 @@ package io.iysfilter.server.cli;
 import io.iysfilter.server.FilterServer;
 import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.receipts.ReceiptSettings;
+import io.iysfilter.server.replication.ReplicationSettings;
+import io.iysfilter.server.replication.Role;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -360,6 +362,60 @@ class ServeSettingsTest
         assertTrue(refused.getMessage().contains("receipts-queue-size: '5000' (expected: a power of two"),
             refused.getMessage());
         assertThrows(RuntimeException.class, () -> resolve(parse("--data-dir", data, "--receipts-policy", "maybe")));
+    }
+
+    @Test
+    void shouldMapTheReplicationSettingsAndRefuseAReplicaWithIysCredentialsOrARoleWithoutBrokers() throws Exception
+    {
+        final String data = dir.resolve("data").toString();
+        final FilterServer.Context standalone = resolve(parse("--data-dir", data));
+        assertEquals(ReplicationSettings.STANDALONE, standalone.replication(), "standalone, no brokers, by default");
+
+        final Path password = secretFile("p.password", "p");
+        final String[] feed = {"--data-dir", data, "--iys-base-url", "http://127.0.0.1:1", "--iys-code", "1",
+            "--iys-brands", "2", "--iys-username", "u", "--iys-password-file", password.toString(),
+            "--iys-allow-insecure-http", "true"};
+        final FilterServer.Context fetcher = resolve(parse(concat(feed, "--role", "FETCHER", "--kafka-bootstrap",
+            "127.0.0.1:9092,127.0.0.1:9093", "--replication-topic", "fleet-1.changes", "--replication-partitions",
+            "6", "--replication-factor", "1")));
+        assertEquals(new ReplicationSettings(Role.FETCHER, "127.0.0.1:9092,127.0.0.1:9093", null,
+            "fleet-1.changes", 6, (short)1), fetcher.replication());
+        assertEquals("iys-filter-fetcher.fleet-1.changes", fetcher.replication().transactionalId());
+
+        final UsageException noBrokers = assertThrows(UsageException.class,
+            () -> resolve(parse(concat(feed, "--role", "fetcher"))));
+        assertTrue(noBrokers.getMessage().startsWith("kafka-bootstrap: missing"), noBrokers.getMessage());
+        final UsageException noFeed = assertThrows(UsageException.class, () -> resolve(parse("--data-dir", data,
+            "--role", "fetcher", "--kafka-bootstrap", "127.0.0.1:9092")));
+        assertTrue(noFeed.getMessage().contains("iys-base-url is missing"), noFeed.getMessage());
+
+        final FilterServer.Context replica = resolve(parse("--data-dir", data, "--role", "replica",
+            "--kafka-bootstrap", "127.0.0.1:9092"));
+        assertEquals(Role.REPLICA, replica.replication().role());
+        final UsageException credentials = assertThrows(UsageException.class, () -> resolve(parse(concat(feed,
+            "--role", "replica", "--kafka-bootstrap", "127.0.0.1:9092"))));
+        assertTrue(credentials.getMessage().startsWith("role: a replica holds no İYS credentials") &&
+            credentials.getMessage().contains("iys-username") &&
+            credentials.getMessage().contains("iys-password-file"), credentials.getMessage());
+        final UsageException fromEnvironment = assertThrows(UsageException.class, () -> ServeSettings.toContext(
+            read(parse("--data-dir", data, "--role", "replica", "--kafka-bootstrap", "127.0.0.1:9092"),
+                Map.of("IYS_PASSWORD", "secret")).values()));
+        assertTrue(fromEnvironment.getMessage().contains("iys-password"), fromEnvironment.getMessage());
+        assertTrue(!fromEnvironment.getMessage().contains("secret is"), "names the setting, never its value");
+
+        final CommandLine.ParameterException badRole = assertThrows(CommandLine.ParameterException.class,
+            () -> parse("--data-dir", data, "--role", "leader"));
+        assertTrue(badRole.getMessage().contains("role: 'leader' (expected: standalone, fetcher or replica)"),
+            badRole.getMessage());
+        final CommandLine.ParameterException badTopic = assertThrows(CommandLine.ParameterException.class,
+            () -> parse("--data-dir", data, "--replication-topic", "a topic"));
+        assertTrue(badTopic.getMessage().contains("replication-topic: 'a topic' (expected: a Kafka topic name"),
+            badTopic.getMessage());
+    }
+
+    private static String[] concat(final String[] first, final String... more)
+    {
+        return Stream.concat(Arrays.stream(first), Arrays.stream(more)).toArray(String[]::new);
     }
 
     private Path secretFile(final String name, final String content) throws Exception
