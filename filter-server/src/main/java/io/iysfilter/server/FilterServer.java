@@ -18,7 +18,10 @@ import io.iysfilter.server.optout.OptOutReplay;
 import io.iysfilter.server.optout.OptOuts;
 import io.iysfilter.server.receipts.ReceiptRecorder;
 import io.iysfilter.server.receipts.ReceiptSettings;
+import io.iysfilter.server.replication.ReplicaFollower;
+import io.iysfilter.server.replication.ReplicaSettings;
 import io.iysfilter.server.replication.ReplicationSettings;
+import io.iysfilter.server.replication.Role;
 import io.iysfilter.server.metrics.ClientMetrics;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServiceMetrics;
@@ -70,16 +73,13 @@ public final class FilterServer implements AutoCloseable
     private final ServerTls tls;
     private final Authenticator auth;
     private final ReceiptRecorder receipts;
+    private final ReplicaFollower replica;
     private boolean closed;
 
     private FilterServer(final Context context) throws IOException, InterruptedException
     {
         this.context = context;
-        Recipients.logWhole(context.logRecipientsWhole);
-        if (context.logRecipientsWhole)
-        {
-            LOG.warn("log-recipients=full: logs, quarantine files and milter audit lines name recipients whole");
-        }
+        logRecipients(context);
         // a clients file that does not validate stops the start before the index is opened
         final Authenticator authenticator = authenticator(context);
         store = ConsentStore.open(context.dataDirectory, context.indexOptions.key() != null ? context.indexOptions :
@@ -91,6 +91,7 @@ public final class FilterServer implements AutoCloseable
         ServiceMetrics serviceMetrics = null;
         ServerTls serverTls = null;
         ReceiptRecorder receiptRecorder = null;
+        ReplicaFollower follower = null;
         try
         {
             // first: a certificate that cannot be served stops the start before anything else is opened
@@ -103,6 +104,7 @@ public final class FilterServer implements AutoCloseable
                 ReceiptRecorder.open(context.receipts, System.currentTimeMillis());
             final DecisionRecorder recorder = receiptRecorder == null ? DecisionRecorder.NONE : receiptRecorder;
             following = context.feeds.isEmpty() ? null : new FeedService(context.feeds, store, pipeline);
+            follower = startReplica(context, store, pipeline, registry);
             counters.bindTo(registry);
             ClientMetrics.bindTo(registry.getPrometheusRegistry(), authenticator);
             localOptOuts.bindTo(registry);
@@ -123,7 +125,8 @@ public final class FilterServer implements AutoCloseable
             final ConsentFilter filter = new ConsentFilter(context.policy);
             final HttpEndpoint http = new HttpEndpoint(filter, store, following, localOptOuts,
                 new ReconcileService(store, pipeline, following), counters, serviceMetrics, context.http,
-                authenticator, new ScrubRates(context.scrubRowsPerSecond), recorder);
+                authenticator, new ScrubRates(context.scrubRowsPerSecond), recorder)
+                .replication(context.replication.role(), follower);
             if (context.receipts != null)
             {
                 // /v1/receipts and the proof-of-scrub read the journal the recorder writes, keyed as the index is
@@ -146,8 +149,8 @@ public final class FilterServer implements AutoCloseable
         }
         catch (final Throwable ex)
         {
-            closeAfterFailedStart(ex, serverTls, receiptRecorder, serviceMetrics, following, pipeline, localOptOuts,
-                store);
+            closeAfterFailedStart(ex, serverTls, receiptRecorder, serviceMetrics, following, follower, pipeline,
+                localOptOuts, store);
             throw ex;
         }
         store.startBackgroundVerification();
@@ -160,6 +163,7 @@ public final class FilterServer implements AutoCloseable
         endpoints = network;
         tls = serverTls;
         receipts = receiptRecorder;
+        replica = follower;
         LOG.info("started: dataDir={}, brands={}, tacirRequiresRecord={}", context.dataDirectory,
             store.brands().size(), context.policy.tacirRequiresRecord());
         if (context.exposure.insecure())
@@ -169,6 +173,34 @@ public final class FilterServer implements AutoCloseable
                 "record opt-outs. The gauge iys_insecure_plaintext reads 1 while this lasts (docs/SECURITY.md)",
                 String.join(", ", context.exposure.exposed()));
         }
+    }
+
+    private static void logRecipients(final Context context)
+    {
+        Recipients.logWhole(context.logRecipientsWhole);
+        if (context.logRecipientsWhole)
+        {
+            LOG.warn("log-recipients=full: logs, quarantine files and milter audit lines name recipients whole");
+        }
+    }
+
+    /**
+     * A replica builds its index from the replication topic alone, through the same single writer.
+     *
+     * @return its follower, started and its meters bound, or null when the server is not a replica.
+     */
+    private static ReplicaFollower startReplica(
+        final Context context, final ConsentStore store, final IngestPipeline pipeline,
+        final PrometheusMeterRegistry registry) throws IOException
+    {
+        if (context.replication.role() != Role.REPLICA)
+        {
+            return null;
+        }
+        final ReplicaFollower follower = new ReplicaFollower(ReplicaSettings.from(context.replication), store,
+            pipeline, System::currentTimeMillis);
+        follower.bindTo(registry);
+        return follower.start();
     }
 
     /**
@@ -305,6 +337,14 @@ public final class FilterServer implements AutoCloseable
     }
 
     /**
+     * @return the replica's follower of the replication topic, or null when the server is not a replica.
+     */
+    public ReplicaFollower replica()
+    {
+        return replica;
+    }
+
+    /**
      * @return the index.
      */
     public ConsentStore store()
@@ -365,6 +405,11 @@ public final class FilterServer implements AutoCloseable
         if (feed != null)
         {
             feed.close();
+        }
+        // before the writer: the follower's last persist needs a barrier
+        if (replica != null)
+        {
+            replica.close();
         }
         ingest.close();
         optOuts.close();
@@ -1011,6 +1056,11 @@ public final class FilterServer implements AutoCloseable
             Objects.requireNonNull(policy, "policy");
             Objects.requireNonNull(http, "http");
             Objects.requireNonNull(indexOptions, "indexOptions");
+            if (replication.role() == Role.REPLICA && !feeds.isEmpty())
+            {
+                throw new IllegalArgumentException("role: a replica follows no İYS feed (its index is built from the " +
+                    "replication topic alone), but " + feeds.size() + " İYS provider(s) are set");
+            }
         }
 
         /**

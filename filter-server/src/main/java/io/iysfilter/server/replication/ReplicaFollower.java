@@ -60,6 +60,10 @@ import java.util.function.LongSupplier;
  */
 public final class ReplicaFollower implements AutoCloseable
 {
+    /** The replica's offsets in the data directory: a data directory holding it is a replica's. */
+    public static final String OFFSETS_FILE = ReplicaOffsets.FILE;
+    /** The replica's quarantine in the data directory. */
+    public static final String QUARANTINE_FILE = ReplicaQuarantine.FILE;
     /** Starting: the topic not yet found. */
     public static final String STARTING = "STARTING";
     /** Reading up to the end offsets taken at start. */

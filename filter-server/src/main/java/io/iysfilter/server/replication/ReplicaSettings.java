@@ -1,7 +1,13 @@
 package io.iysfilter.server.replication;
 
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
 
 /**
  * How a replica reads the replication topic (docs/REPLICATION.md §3).
@@ -69,6 +75,29 @@ public record ReplicaSettings(
     {
         return new ReplicaSettings(bootstrapServers, clientProperties, topic, MAX_POLL_RECORDS_DEFAULT,
             PERSIST_INTERVAL_MS_DEFAULT, PERSIST_RECORDS_DEFAULT, QUARANTINE_MAX_BYTES_DEFAULT);
+    }
+
+    /**
+     * @param replication {@code serve}'s replication settings, of a replica.
+     * @return the replica's settings, with the extra client properties read from {@code kafka-properties}.
+     * @throws IOException when that file cannot be read.
+     */
+    public static ReplicaSettings from(final ReplicationSettings replication) throws IOException
+    {
+        final Map<String, String> properties = new HashMap<>();
+        if (replication.propertiesFile() != null)
+        {
+            final Properties file = new Properties();
+            try (Reader in = Files.newBufferedReader(replication.propertiesFile(), StandardCharsets.UTF_8))
+            {
+                file.load(in);
+            }
+            for (final String name : file.stringPropertyNames())
+            {
+                properties.put(name, file.getProperty(name));
+            }
+        }
+        return of(replication.bootstrap(), properties, replication.topic());
     }
 
     /**
