@@ -9,7 +9,10 @@ import io.iysfilter.server.http.HttpSettings;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.IndexKey;
 import io.iysfilter.server.index.IndexOptions;
+import io.iysfilter.server.ingest.ChangeHandOff;
+import io.iysfilter.server.ingest.ChangeTap;
 import io.iysfilter.server.ingest.IngestPipeline;
+import io.iysfilter.server.iys.CursorPublication;
 import io.iysfilter.server.iys.FeedService;
 import io.iysfilter.server.iys.FeedSettings;
 import io.iysfilter.server.iys.ReconcileService;
@@ -20,6 +23,7 @@ import io.iysfilter.server.receipts.ReceiptRecorder;
 import io.iysfilter.server.receipts.ReceiptSettings;
 import io.iysfilter.server.replication.ReplicaFollower;
 import io.iysfilter.server.replication.ReplicaSettings;
+import io.iysfilter.server.replication.FetcherPublisher;
 import io.iysfilter.server.replication.ReplicationSettings;
 import io.iysfilter.server.replication.Role;
 import io.iysfilter.server.metrics.ClientMetrics;
@@ -74,6 +78,7 @@ public final class FilterServer implements AutoCloseable
     private final Authenticator auth;
     private final ReceiptRecorder receipts;
     private final ReplicaFollower replica;
+    private final FetcherPublisher publisher;
     private boolean closed;
 
     private FilterServer(final Context context) throws IOException, InterruptedException
@@ -92,18 +97,24 @@ public final class FilterServer implements AutoCloseable
         ServerTls serverTls = null;
         ReceiptRecorder receiptRecorder = null;
         ReplicaFollower follower = null;
+        FetcherPublisher fetcherPublisher = null;
         try
         {
             // first: a certificate that cannot be served stops the start before anything else is opened
             serverTls = context.tls == null ? null : ServerTls.start(context.tls);
-            pipeline = new IngestPipeline(store.writer(), IngestPipeline.DEFAULT_RING_SIZE);
+            // a fetcher takes its transactional id before the writer starts: every change applied reaches the topic
+            fetcherPublisher = context.replication.role() != Role.FETCHER ? null :
+                FetcherPublisher.start(context.replication, new ChangeHandOff(FetcherPublisher.HAND_OFF_SLOTS));
+            pipeline = new IngestPipeline(store.writer(), IngestPipeline.DEFAULT_RING_SIZE,
+                fetcherPublisher == null ? ChangeTap.NONE : fetcherPublisher.tap());
             localOptOuts = new OptOuts(store, pipeline);
             replayOptOuts(localOptOuts);
             // before any endpoint: the run is counted up and the previous run's queue appended before serving
             receiptRecorder = context.receipts == null ? null :
                 ReceiptRecorder.open(context.receipts, System.currentTimeMillis());
             final DecisionRecorder recorder = receiptRecorder == null ? DecisionRecorder.NONE : receiptRecorder;
-            following = context.feeds.isEmpty() ? null : new FeedService(context.feeds, store, pipeline);
+            following = context.feeds.isEmpty() ? null : new FeedService(context.feeds, store, pipeline,
+                fetcherPublisher == null ? CursorPublication.NONE : fetcherPublisher);
             follower = startReplica(context, store, pipeline, registry);
             counters.bindTo(registry);
             ClientMetrics.bindTo(registry.getPrometheusRegistry(), authenticator);
@@ -113,11 +124,7 @@ public final class FilterServer implements AutoCloseable
                 following.bindTo(registry);
             }
             serviceMetrics = new ServiceMetrics(registry, store, pipeline);
-            if (serverTls != null)
-            {
-                serverTls.bindTo(registry);
-            }
-            serviceMetrics.insecurePlaintext(context.exposure.insecure());
+            bindMeters(serviceMetrics, serverTls, fetcherPublisher);
             if (receiptRecorder != null)
             {
                 serviceMetrics.receipts(receiptRecorder);
@@ -150,7 +157,7 @@ public final class FilterServer implements AutoCloseable
         catch (final Throwable ex)
         {
             closeAfterFailedStart(ex, serverTls, receiptRecorder, serviceMetrics, following, follower, pipeline,
-                localOptOuts, store);
+                fetcherPublisher, localOptOuts, store);
             throw ex;
         }
         store.startBackgroundVerification();
@@ -164,6 +171,7 @@ public final class FilterServer implements AutoCloseable
         tls = serverTls;
         receipts = receiptRecorder;
         replica = follower;
+        publisher = fetcherPublisher;
         LOG.info("started: dataDir={}, brands={}, tacirRequiresRecord={}", context.dataDirectory,
             store.brands().size(), context.policy.tacirRequiresRecord());
         if (context.exposure.insecure())
@@ -201,6 +209,21 @@ public final class FilterServer implements AutoCloseable
             pipeline, System::currentTimeMillis);
         follower.bindTo(registry);
         return follower.start();
+    }
+
+    private void bindMeters(final ServiceMetrics serviceMetrics, final ServerTls serverTls,
+        final FetcherPublisher fetcherPublisher)
+    {
+        if (serverTls != null)
+        {
+            serverTls.bindTo(registry);
+        }
+        serviceMetrics.insecurePlaintext(context.exposure.insecure());
+        if (fetcherPublisher != null)
+        {
+            fetcherPublisher.bindTo(registry);
+            serviceMetrics.replication(fetcherPublisher::trouble);
+        }
     }
 
     /**
@@ -345,6 +368,14 @@ public final class FilterServer implements AutoCloseable
     }
 
     /**
+     * @return the fetcher's publisher, or null unless the role is fetcher.
+     */
+    public FetcherPublisher publisher()
+    {
+        return publisher;
+    }
+
+    /**
      * @return the index.
      */
     public ConsentStore store()
@@ -412,6 +443,11 @@ public final class FilterServer implements AutoCloseable
             replica.close();
         }
         ingest.close();
+        // after the writer drained: what it applied last is committed to the topic before the producer closes
+        if (publisher != null)
+        {
+            publisher.close();
+        }
         optOuts.close();
         store.close();
         metrics.close();
@@ -992,6 +1028,15 @@ public final class FilterServer implements AutoCloseable
             if (dataDirectory == null)
             {
                 throw new IllegalArgumentException("dataDirectory: missing (expected: a directory path)");
+            }
+            if (replication.role() == Role.FETCHER && feeds.isEmpty())
+            {
+                throw new IllegalArgumentException("role fetcher: no İYS feed to follow (expected: feeds)");
+            }
+            if (replication.role() == Role.REPLICA && !feeds.isEmpty())
+            {
+                throw new IllegalArgumentException("role replica: a replica follows no İYS feed and holds no İYS " +
+                    "credentials (expected: no feeds)");
             }
             checkPort("binaryPort", binaryPort);
             checkPort("httpPort", httpPort);

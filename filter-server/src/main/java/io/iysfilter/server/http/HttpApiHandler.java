@@ -418,6 +418,13 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             problems.append(problems.length() == 0 ? "" : ",").append("{\"journal\":\"receipts\",\"reason\":\"")
                 .append(Json.escape(receipts)).append("\"}");
         }
+        // a fetcher fenced by another (or whose topic stalled) follows İYS no more: its data only ages
+        final String replication = metrics == null ? null : metrics.replicationTrouble();
+        if (replication != null)
+        {
+            problems.append(problems.length() == 0 ? "" : ",").append("{\"replication\":\"")
+                .append(Json.escape(replication)).append("\"}");
+        }
         final boolean ready = problems.length() == 0 && !brands.isEmpty();
         final String status = "{\"status\":\"" + (ready ? "READY" : "NOT_READY") + "\"";
         respond(ctx, request, ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, JSON,

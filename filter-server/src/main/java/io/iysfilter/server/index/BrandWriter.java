@@ -55,7 +55,8 @@ final class BrandWriter
      * @param value    the new value.
      * @param existing scratch for the stored value.
      * @param nowMs    the writer's clock: the as-of time never moves past it.
-     * @return {@link ConsentIndexWriter#APPLIED} or {@link ConsentIndexWriter#SUPERSEDED}.
+     * @return {@link ConsentIndexWriter#APPLIED}, {@link ConsentIndexWriter#EQUAL} (the key holds exactly this
+     * value) or {@link ConsentIndexWriter#SUPERSEDED} (it holds a newer one).
      */
     int apply(final ConsentKey key, final ConsentValue value, final ConsentValue existing, final long nowMs)
     {
@@ -94,6 +95,10 @@ final class BrandWriter
                 return ConsentIndexWriter.APPLIED;
             }
             final ConsentValue stored = entry.value().getUsing(existing);
+            if (stored.getWord0() == value.getWord0() && stored.getWord1() == value.getWord1())
+            {
+                return ConsentIndexWriter.EQUAL;
+            }
             if (ConsentValueDescriptor.compare(value.getWord0(), value.getWord1(),
                 stored.getWord0(), stored.getWord1()) <= 0)
             {

@@ -17,6 +17,13 @@ public interface ConsentIndexWriter
      * would beat every real record of its key, so it is refused and nothing changed.
      */
     int REJECTED_FUTURE = 3;
+    /**
+     * Only from {@link #applyTelling}: the key already held exactly this change (the same two words), so nothing
+     * changed. {@link #apply} reports it as {@link #SUPERSEDED}, as every listener always saw it; the single writer
+     * tells it apart for its change tap, since a fetcher that re-fetches a page it applied before a crash must
+     * publish the page's changes again although its own index already holds them.
+     */
+    int EQUAL = 4;
 
     /**
      * Create a brand's index if the store does not hold it yet.
@@ -35,6 +42,18 @@ public interface ConsentIndexWriter
      * @throws IllegalStateException when the brand has no index, its index cannot take changes or its map is full.
      */
     int apply(ConsentChange change);
+
+    /**
+     * Apply one change, as {@link #apply}, telling a change the key already holds exactly from an older one.
+     *
+     * @param change the change; its brand must exist.
+     * @return {@link #APPLIED}, {@link #EQUAL}, {@link #SUPERSEDED} or {@link #REJECTED_FUTURE}.
+     * @throws IllegalStateException as {@link #apply}.
+     */
+    default int applyTelling(final ConsentChange change)
+    {
+        return apply(change);
+    }
 
     /**
      * Advance a brand's feed watermark (never backwards, never past the writer's clock).

@@ -38,6 +38,13 @@ final class StoreWriter implements ConsentIndexWriter
     @Override
     public int apply(final ConsentChange change)
     {
+        final int outcome = applyTelling(change);
+        return outcome == EQUAL ? SUPERSEDED : outcome;
+    }
+
+    @Override
+    public int applyTelling(final ConsentChange change)
+    {
         final BrandIndex index = store.brand(change.brandCode());
         if (index == null)
         {

@@ -42,6 +42,7 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
     private static final DateTimeFormatter CREATION_DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
     private final ConsentIndexWriter writer;
+    private final ChangeTap tap;
     private final DiskSpaceGuard diskSpace;
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong superseded = new AtomicLong();
@@ -53,9 +54,33 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
 
     IngestEventHandler(final ConsentIndexWriter writer)
     {
+        this(writer, ChangeTap.NONE);
+    }
+
+    /**
+     * @param writer the store's one writer.
+     * @param tap    told of every change the index now holds and every watermark advanced, on this thread.
+     */
+    IngestEventHandler(final ConsentIndexWriter writer, final ChangeTap tap)
+    {
         this.writer = writer;
+        this.tap = tap;
         this.diskSpace = writer.diskSpace();
-        this.changes = writer::apply;
+        this.changes = this::applyTapped;
+    }
+
+    /**
+     * Apply a change and tell the tap when the index now holds it (applied, or exactly equal to what its key held);
+     * every caller but the tap hears an equal change as {@link ConsentIndexWriter#SUPERSEDED}, as always.
+     */
+    private int applyTapped(final ConsentChange change)
+    {
+        final int outcome = writer.applyTelling(change);
+        if (outcome == ConsentIndexWriter.APPLIED || outcome == ConsentIndexWriter.EQUAL)
+        {
+            tap.onChange(change);
+        }
+        return outcome == ConsentIndexWriter.EQUAL ? ConsentIndexWriter.SUPERSEDED : outcome;
     }
 
     @Override
@@ -74,6 +99,7 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
                 {
                     refuseIfFaulted();
                     writer.advanceWatermark(event.brandCode, event.watermarkMs);
+                    tap.onWatermark(event.brandCode, event.watermarkMs);
                     checkpoint(System.nanoTime());
                     event.completion.complete(null);
                 }
@@ -249,7 +275,7 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
             event.listener.onStoreFailure(event.tag, refusal);
             return;
         }
-        final int outcome = writer.apply(event.change);
+        final int outcome = applyTapped(event.change);
         if (outcome == ConsentIndexWriter.APPLIED)
         {
             applied.getAndIncrement();
@@ -292,7 +318,7 @@ final class IngestEventHandler implements EventHandler<IngestEvent>
         final int outcome;
         try
         {
-            outcome = writer.apply(event.change);
+            outcome = applyTapped(event.change);
         }
         catch (final Throwable ex)
         {

@@ -47,6 +47,19 @@ public final class IngestPipeline implements AutoCloseable
      */
     public IngestPipeline(final ConsentIndexWriter writer, final int ringSize)
     {
+        this(writer, ringSize, ChangeTap.NONE);
+    }
+
+    /**
+     * Start the pipeline's writer thread, telling a tap of every change the index now holds and every watermark it
+     * advances (a fetcher's publisher).
+     *
+     * @param writer   the store's one writer; this pipeline becomes its only user.
+     * @param ringSize events in the ring, a power of two.
+     * @param tap      told on the writer thread; {@link ChangeTap#NONE} for none.
+     */
+    public IngestPipeline(final ConsentIndexWriter writer, final int ringSize, final ChangeTap tap)
+    {
         final ThreadFactory threads = runnable ->
         {
             final Thread thread = new Thread(() -> runUntilClosed(runnable), "iys-ingest-writer");
@@ -54,7 +67,7 @@ public final class IngestPipeline implements AutoCloseable
             writerThread = thread;
             return thread;
         };
-        handler = new IngestEventHandler(writer);
+        handler = new IngestEventHandler(writer, tap);
         diskSpace = writer.diskSpace();
         disruptor = new Disruptor<>(IngestEvent::new, ringSize, threads, ProducerType.MULTI,
             new BlockingWaitStrategy());

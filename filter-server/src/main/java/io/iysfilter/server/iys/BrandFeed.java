@@ -108,6 +108,7 @@ final class BrandFeed
     private final LongSupplier clock;
     private final IngestPipeline pipeline;
     private final FeedFiles files;
+    private CursorPublication publication = CursorPublication.NONE;
     private final long exclusionMs;
     private final Runnable durability;
     private final ConsentRecordParser parser = new ConsentRecordParser();
@@ -162,6 +163,23 @@ final class BrandFeed
         final Runnable durability)
     {
         this(brandCode, client, pipeline, files, exclusionMs, durability, System::currentTimeMillis);
+    }
+
+    /**
+     * @param publication where each cursor is published before it is persisted (a fetcher's topic), or
+     *                    {@link CursorPublication#NONE}.
+     */
+    BrandFeed(
+        final long brandCode,
+        final Changes client,
+        final IngestPipeline pipeline,
+        final FeedFiles files,
+        final long exclusionMs,
+        final Runnable durability,
+        final CursorPublication publication)
+    {
+        this(brandCode, client, pipeline, files, exclusionMs, durability, System::currentTimeMillis);
+        this.publication = publication;
     }
 
     /**
@@ -349,7 +367,9 @@ final class BrandFeed
             {
                 return;
             }
-            // the page is applied (applyPage's barrier): only now may the cursor move past it
+            // the page is applied (applyPage's barrier): only now may the cursor move past it, published first
+            // (a fetcher: committed to the topic with the page's changes), persisted here after that
+            publication.publish(brandCode, source.name, page.after, source.acceptedMs);
             files.persist(source.name, page.after, source.acceptedMs);
             source.cursor = page.after;
             source.acceptedOnDiskMs = source.acceptedMs;
@@ -373,11 +393,13 @@ final class BrandFeed
      * İYS answered the end of the source from {@code after}: nothing follows it but what İYS still withholds.
      * Recorded in memory, and on disk beside the cursor when the disk's copy is a minute or more behind.
      */
-    private void accepted(final Source source, final String after, final long requestMs) throws IOException
+    private void accepted(final Source source, final String after, final long requestMs)
+        throws IOException, InterruptedException
     {
         source.acceptedMs = requestMs;
         if (after != null && requestMs - source.acceptedOnDiskMs >= ACCEPTED_WRITE_INTERVAL_MS)
         {
+            publication.publish(brandCode, source.name, after, requestMs);
             files.persist(source.name, after, requestMs);
             source.acceptedOnDiskMs = requestMs;
         }

@@ -38,6 +38,7 @@ public final class FeedService implements AutoCloseable
     private static final long MIN_BACKOFF_MS = 1_000;
 
     private final ConsentStore store;
+    private final CursorPublication publication;
     private final ScheduledExecutorService scheduler;
     private final Map<Long, Follower> followers = new ConcurrentHashMap<>();
 
@@ -104,7 +105,24 @@ public final class FeedService implements AutoCloseable
     public FeedService(final List<FeedSettings> providers, final ConsentStore store, final IngestPipeline pipeline)
         throws IOException
     {
+        this(providers, store, pipeline, CursorPublication.NONE);
+    }
+
+    /**
+     * Resolve each provider's brands, create the missing brand indexes and start polling, publishing each cursor
+     * before it is persisted (a fetcher).
+     *
+     * @param providers   the service providers and brands to follow.
+     * @param store       the index.
+     * @param pipeline    the single writer.
+     * @param publication where cursors are published first; {@link CursorPublication#NONE} for a standalone server.
+     * @throws IOException when a provider's brands cannot be listed or an index cannot be created.
+     */
+    public FeedService(final List<FeedSettings> providers, final ConsentStore store, final IngestPipeline pipeline,
+        final CursorPublication publication) throws IOException
+    {
         this.store = store;
+        this.publication = publication;
         final HttpClient http = HttpClient.newBuilder().connectTimeout(IysClient.TIMEOUT).build();
         final Map<String, Tokens> logins = new HashMap<>();
         final Map<Long, FeedSettings> brandProviders = new LinkedHashMap<>();
@@ -200,7 +218,7 @@ public final class FeedService implements AutoCloseable
             }
         };
         final Follower follower = new Follower(brand, settings, client, new BrandFeed(brand, client, pipeline,
-            new FeedFiles(index.directory()), settings.exclusionMs(), durability));
+            new FeedFiles(index.directory()), settings.exclusionMs(), durability, publication));
         followers.put(brand, follower);
         scheduler.execute(follower);
     }
@@ -386,6 +404,22 @@ public final class FeedService implements AutoCloseable
             catch (final InterruptedException ex)
             {
                 Thread.currentThread().interrupt();
+                return;
+            }
+            catch (final CursorPublication.PublicationStoppedException ex)
+            {
+                // fenced: another fetcher publishes now; following İYS on would only move local cursors past what
+                // this one can no longer publish, so this brand stops here (the publisher logged the ERROR)
+                lastError = ex.getMessage();
+                state = "STOPPED";
+                // no poll follows: whoever waits for one is answered now (an attempt was made, no poll completes)
+                synchronized (this)
+                {
+                    attempt.complete(null);
+                    waiting.completeExceptionally(ex);
+                }
+                covered.completeExceptionally(ex);
+                attempted.complete(null);
                 return;
             }
             catch (final IOException | RuntimeException ex)

@@ -18,6 +18,8 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.agrona.collections.LongHashSet;
 
+import java.util.function.Supplier;
+
 /**
  * The meters that are not the endpoints' or the feed's own: the index per brand, the ingest ring, and the JVM and
  * process. Each meter is bound once; a brand that appears after start-up (created by the feed or an import) is
@@ -33,6 +35,7 @@ public final class ServiceMetrics implements AutoCloseable
     private final LongHashSet boundBrands = new LongHashSet();
     private volatile boolean insecurePlaintext;
     private volatile ReceiptRecorder receipts;
+    private volatile Supplier<String> replicationTrouble = () -> null;
 
     /**
      * Bind the ingest, JVM and process meters, and the index meters of every brand the store holds now.
@@ -117,6 +120,24 @@ public final class ServiceMetrics implements AutoCloseable
     {
         recorder.bindTo(registry);
         this.receipts = recorder;
+    }
+
+    /**
+     * Let {@code /health/ready} name the replication when it stops (a fetcher fenced by another).
+     *
+     * @param trouble why replication stopped, or null while it runs.
+     */
+    public void replication(final Supplier<String> trouble)
+    {
+        this.replicationTrouble = trouble;
+    }
+
+    /**
+     * @return why replication stopped (e.g. {@code fenced: ...}), or null while it runs or on a standalone server.
+     */
+    public String replicationTrouble()
+    {
+        return replicationTrouble.get();
     }
 
     /**

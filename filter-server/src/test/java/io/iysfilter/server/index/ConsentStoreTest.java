@@ -93,6 +93,12 @@ class ConsentStoreTest
                 "same creationDate: the higher transactionId is the later movement");
             assertEquals(ConsentStatus.RET, status(store, Channel.MESAJ, "05321234567"));
             assertEquals(ConsentIndexWriter.SUPERSEDED, writer.apply(sameSecondHighTx), "replaying changes nothing");
+            // the writer's own loop tells a replay (the key holds exactly this) from an older change, for its tap
+            assertEquals(ConsentIndexWriter.EQUAL, writer.applyTelling(sameSecondHighTx),
+                "a replayed change is EQUAL to what the key holds");
+            assertEquals(ConsentIndexWriter.SUPERSEDED, writer.applyTelling(sameSecondLowTx),
+                "an older change stays SUPERSEDED");
+            assertEquals(ConsentStatus.RET, status(store, Channel.MESAJ, "05321234567"));
         }
     }
 

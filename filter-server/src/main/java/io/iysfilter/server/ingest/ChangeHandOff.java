@@ -1,0 +1,244 @@
+package io.iysfilter.server.ingest;
+
+import io.iysfilter.server.index.ConsentChange;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The bounded hand-off from the single writer (the one producer, through {@link ChangeTap}) to one consumer, the
+ * fetcher's publisher: a ring of preallocated slots, nothing allocated per change.
+ * <p>
+ * A slot is released only when the consumer says its record is safe ({@link #release}: committed to the topic), not
+ * when it is read; a consumer whose transaction failed reads the unreleased slots again ({@link #rewind}). So
+ * nothing the writer handed over is lost to a failed transaction.
+ * <p>
+ * When the ring is full the writer waits, and each wait is counted ({@link #waits()}). It does not drop: a change
+ * the topic never gets would be missing on every replica forever (the feed's cursor would be published past it).
+ * It does not wait forever either: the wait ends when the consumer releases slots or stops ({@link #close}, e.g. a
+ * fenced fetcher, or a server closing); from then on changes are discarded and counted ({@link #discarded()}),
+ * since nothing will publish them any more, and the next fetcher re-fetches from the cursor the topic holds. A full
+ * ring therefore means the topic is behind, and holding the writer back is right: the feed cannot move its cursor
+ * past what the topic has not committed anyway.
+ */
+public final class ChangeHandOff implements ChangeTap
+{
+    /** A consent change in a slot. */
+    public static final int CONSENT = 1;
+    /** A watermark in a slot. */
+    public static final int WATERMARK = 2;
+    private static final long WAIT_PARK_NS = 50_000;
+
+    private final int mask;
+    private final int[] kinds;
+    private final long[] brands;
+    private final int[] keyKinds;
+    private final long[] key0s;
+    private final long[] key1s;
+    private final long[] word0s;
+    private final long[] word1s;
+    /** Next slot the writer fills; written by the writer only. */
+    private final AtomicLong head = new AtomicLong();
+    /** First slot not yet released; written by the consumer only. */
+    private final AtomicLong released = new AtomicLong();
+    private final AtomicLong waits = new AtomicLong();
+    private final AtomicLong discarded = new AtomicLong();
+    private volatile boolean closed;
+    /** Next slot the consumer reads; the consumer's own, as the two below. */
+    private long read;
+    private long watermarkBrand;
+    private long watermarkMs;
+
+    /**
+     * @param capacity slots, a power of two.
+     */
+    public ChangeHandOff(final int capacity)
+    {
+        if (capacity < 2 || Integer.bitCount(capacity) != 1)
+        {
+            throw new IllegalArgumentException("capacity must be a power of two >= 2: " + capacity);
+        }
+        mask = capacity - 1;
+        kinds = new int[capacity];
+        brands = new long[capacity];
+        keyKinds = new int[capacity];
+        key0s = new long[capacity];
+        key1s = new long[capacity];
+        word0s = new long[capacity];
+        word1s = new long[capacity];
+    }
+
+    @Override
+    public void onChange(final ConsentChange change)
+    {
+        final int slot = claim();
+        if (slot >= 0)
+        {
+            kinds[slot] = CONSENT;
+            brands[slot] = change.brandCode();
+            keyKinds[slot] = change.keyKind();
+            key0s[slot] = change.key0();
+            key1s[slot] = change.key1();
+            word0s[slot] = change.word0();
+            word1s[slot] = change.word1();
+            head.lazySet(head.get() + 1);
+        }
+    }
+
+    @Override
+    public void onWatermark(final long brandCode, final long watermarkMs)
+    {
+        final int slot = claim();
+        if (slot >= 0)
+        {
+            kinds[slot] = WATERMARK;
+            brands[slot] = brandCode;
+            word0s[slot] = watermarkMs;
+            head.lazySet(head.get() + 1);
+        }
+    }
+
+    /**
+     * @return the slot to fill, or -1 when the consumer stopped (the record is discarded and counted).
+     */
+    private int claim()
+    {
+        final long position = head.get();
+        if (position - released.get() > mask)
+        {
+            waits.getAndIncrement();
+            while (position - released.get() > mask && !closed)
+            {
+                LockSupport.parkNanos(WAIT_PARK_NS);
+            }
+        }
+        if (closed)
+        {
+            discarded.getAndIncrement();
+            return -1;
+        }
+        return (int)(position & mask);
+    }
+
+    /**
+     * Consumer: the next record handed over and not yet read, into {@code change} for a consent.
+     *
+     * @param change filled with a consent's brand, key and value ({@link ConsentChange#setKeyed}).
+     * @return {@link #CONSENT}, {@link #WATERMARK} (then {@link #watermarkBrand()}, {@link #watermarkMs()}), or 0
+     * when nothing is waiting.
+     */
+    public int poll(final ConsentChange change)
+    {
+        if (read == head.get())
+        {
+            return 0;
+        }
+        final int slot = (int)(read & mask);
+        final int kind = kinds[slot];
+        if (kind == CONSENT)
+        {
+            change.setKeyed(brands[slot], keyKinds[slot], key0s[slot], key1s[slot], word0s[slot], word1s[slot]);
+        }
+        else
+        {
+            watermarkBrand = brands[slot];
+            watermarkMs = word0s[slot];
+        }
+        read++;
+        return kind;
+    }
+
+    /**
+     * @return the brand of the watermark {@link #poll} last read.
+     */
+    public long watermarkBrand()
+    {
+        return watermarkBrand;
+    }
+
+    /**
+     * @return the watermark {@link #poll} last read, epoch ms.
+     */
+    public long watermarkMs()
+    {
+        return watermarkMs;
+    }
+
+    /**
+     * Consumer: the position after the last record read, to {@link #release} once they are safe.
+     *
+     * @return the read position.
+     */
+    public long readPosition()
+    {
+        return read;
+    }
+
+    /**
+     * Consumer: the position the writer has handed over up to; whatever is before it was applied before this call.
+     *
+     * @return the write position.
+     */
+    public long handedOver()
+    {
+        return head.get();
+    }
+
+    /**
+     * Consumer: the records before {@code position} are safe (committed): their slots may take new ones.
+     *
+     * @param position a read position.
+     */
+    public void release(final long position)
+    {
+        released.lazySet(position);
+    }
+
+    /**
+     * Consumer: read again from the first record not released (its transaction failed).
+     */
+    public void rewind()
+    {
+        read = released.get();
+    }
+
+    /**
+     * The consumer stopped for good: a waiting writer goes on, and every record from now is discarded (counted).
+     */
+    public void close()
+    {
+        closed = true;
+    }
+
+    /**
+     * @return whether the consumer stopped.
+     */
+    public boolean closed()
+    {
+        return closed;
+    }
+
+    /**
+     * @return times the writer found the ring full and waited.
+     */
+    public long waits()
+    {
+        return waits.get();
+    }
+
+    /**
+     * @return records discarded after the consumer stopped.
+     */
+    public long discarded()
+    {
+        return discarded.get();
+    }
+
+    /**
+     * @return records handed over and not yet released.
+     */
+    public long pending()
+    {
+        return head.get() - released.get();
+    }
+}

@@ -1,0 +1,221 @@
+package io.iysfilter.server.ingest;
+
+import io.iysfilter.server.TestKeys;
+import io.iysfilter.server.index.ConsentChange;
+import io.iysfilter.server.index.ConsentIndexWriter;
+import io.iysfilter.server.index.ConsentStore;
+import io.iysfilter.server.iys.ConsentRecordParser;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The single writer tells its tap of every change its index now holds (applied, or exactly equal to what the key
+ * held: a page fetched again after a crash) and every watermark, and of nothing else; the hand-off to the publisher
+ * is bounded, makes the writer wait when full, and loses nothing until its consumer stops.
+ */
+@Timeout(60)
+class ChangeTapTest
+{
+    private static final long BRAND = 600_001;
+
+    @TempDir
+    Path dir;
+
+    private final ConsentRecordParser parser = new ConsentRecordParser();
+
+    /** What the tap heard, copied on the writer thread. */
+    private static final class Recording implements ChangeTap
+    {
+        final List<String> heard = new ArrayList<>();
+
+        @Override
+        public synchronized void onChange(final ConsentChange change)
+        {
+            heard.add("change " + change.brandCode() + " " + change.keyKind() + ":" + change.key0() + ":" +
+                change.key1() + " " + change.word0() + ":" + change.word1());
+        }
+
+        @Override
+        public synchronized void onWatermark(final long brandCode, final long watermarkMs)
+        {
+            heard.add("watermark " + brandCode + " " + watermarkMs);
+        }
+
+        synchronized List<String> heard()
+        {
+            return new ArrayList<>(heard);
+        }
+    }
+
+    /** The listener's outcome of one change. */
+    private static final class Outcome implements IngestListener
+    {
+        final CompletableFuture<String> said = new CompletableFuture<>();
+
+        @Override
+        public void onApplied(final long tag)
+        {
+            said.complete("APPLIED");
+        }
+
+        @Override
+        public void onSuperseded(final long tag)
+        {
+            said.complete("SUPERSEDED");
+        }
+
+        @Override
+        public void onFailed(final long tag, final String reason)
+        {
+            said.complete("FAILED " + reason);
+        }
+
+        @Override
+        public void onFromTheFuture(final long tag, final String reason)
+        {
+            said.complete("FUTURE");
+        }
+
+        @Override
+        public void onStoreFailure(final long tag, final String reason)
+        {
+            said.complete("STORE " + reason);
+        }
+    }
+
+    private ConsentChange change(final String creationDate, final String status)
+    {
+        final ConsentChange change = new ConsentChange();
+        final String error = parser.parse(BRAND, creationDate, "ab".repeat(32), "+905321234567", "BIREYSEL", "MESAJ",
+            status, "2020-01-01 00:00:00", "HS_WEB", change);
+        assertNull(error, error);
+        return change;
+    }
+
+    private static String publish(final IngestPipeline pipeline, final ConsentChange change) throws Exception
+    {
+        final Outcome outcome = new Outcome();
+        pipeline.publish(change, 1, outcome);
+        return outcome.said.get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void shouldTellTheTapOfAppliedAndExactlyEqualChangesAndWatermarksButNotOfOlderOnes() throws Exception
+    {
+        final Recording tap = new Recording();
+        try (ConsentStore store = ConsentStore.open(dir, TestKeys.options(1_000));
+            IngestPipeline pipeline = new IngestPipeline(store.writer(), 64, tap))
+        {
+            pipeline.createBrand(BRAND).get(30, TimeUnit.SECONDS);
+            final ConsentChange ret = change("2025-01-02 10:00:00", "RET");
+            assertEquals("APPLIED", publish(pipeline, ret));
+            assertEquals(1, tap.heard().size());
+            final String heard = tap.heard().get(0);
+            assertTrue(heard.startsWith("change " + BRAND + " " + ConsentChange.KEY_PHONE + ":"), heard);
+            assertFalse(heard.contains(":0:0 "), "the writer filled the protected key: " + heard);
+
+            // the same change again (a page fetched again after a crash): listeners hear SUPERSEDED as always,
+            // the tap hears it again, since what was applied before the crash may never have been published
+            assertEquals("SUPERSEDED", publish(pipeline, change("2025-01-02 10:00:00", "RET")));
+            assertEquals(List.of(heard, heard), tap.heard());
+            assertEquals(2, pipeline.superseded() + pipeline.applied());
+
+            // an older change is SUPERSEDED and never published: the topic holds the newer one
+            assertEquals("SUPERSEDED", publish(pipeline, change("2025-01-01 10:00:00", "ONAY")));
+            assertEquals(2, tap.heard().size());
+
+            pipeline.advanceWatermark(BRAND, 1_700_000_000_000L).get(30, TimeUnit.SECONDS);
+            assertEquals("watermark " + BRAND + " 1700000000000", tap.heard().get(2));
+
+            // a writer task's changes (an opt-out log replayed at start) are told too, and an equal one answers
+            // SUPERSEDED to the task as before
+            final int replayed = pipeline.runOnWriter(index -> index.apply(change("2025-01-02 10:00:00", "RET")))
+                .get(30, TimeUnit.SECONDS);
+            assertEquals(ConsentIndexWriter.SUPERSEDED, replayed);
+            assertEquals(List.of(heard, heard, "watermark " + BRAND + " 1700000000000", heard), tap.heard());
+        }
+    }
+
+    @Test
+    void shouldHandOffInOrderAndReadAgainWhatWasNotReleased()
+    {
+        final ChangeHandOff handOff = new ChangeHandOff(8);
+        final ConsentChange change = new ConsentChange();
+        change.setKeyed(BRAND, ConsentChange.KEY_EMAIL, 11, 12, 13, 14);
+        handOff.onChange(change);
+        handOff.onWatermark(BRAND, 99);
+        final ConsentChange read = new ConsentChange();
+        assertEquals(ChangeHandOff.CONSENT, handOff.poll(read));
+        assertEquals(List.of(BRAND, (long)ConsentChange.KEY_EMAIL, 11L, 12L, 13L, 14L),
+            List.of(read.brandCode(), (long)read.keyKind(), read.key0(), read.key1(), read.word0(), read.word1()));
+        assertEquals(ChangeHandOff.WATERMARK, handOff.poll(read));
+        assertEquals(List.of(BRAND, 99L), List.of(handOff.watermarkBrand(), handOff.watermarkMs()));
+        assertEquals(0, handOff.poll(read));
+
+        // the transaction failed: both are read again
+        handOff.rewind();
+        assertEquals(ChangeHandOff.CONSENT, handOff.poll(read));
+        assertEquals(ChangeHandOff.WATERMARK, handOff.poll(read));
+        assertEquals(2, handOff.pending());
+        handOff.release(handOff.readPosition());
+        assertEquals(0, handOff.pending());
+        handOff.rewind();
+        assertEquals(0, handOff.poll(read), "released records are gone");
+    }
+
+    @Test
+    void shouldMakeTheWriterWaitWhenFullCountItAndGoOnWhenReleasedOrWhenTheConsumerStops() throws Exception
+    {
+        final ChangeHandOff handOff = new ChangeHandOff(4);
+        for (int i = 0; i < 4; i++)
+        {
+            handOff.onWatermark(BRAND, i);
+        }
+        assertEquals(0, handOff.waits());
+        final CompletableFuture<Void> fifth = CompletableFuture.runAsync(() -> handOff.onWatermark(BRAND, 4));
+        awaitWaits(handOff, 1);
+        assertFalse(fifth.isDone(), "the writer waits while the ring is full, nothing is dropped");
+        final ConsentChange read = new ConsentChange();
+        assertEquals(ChangeHandOff.WATERMARK, handOff.poll(read));
+        assertFalse(fifth.isDone(), "a slot read is not yet free: its transaction has not committed");
+        handOff.release(handOff.readPosition());
+        fifth.get(30, TimeUnit.SECONDS);
+        for (int expected = 1; expected <= 4; expected++)
+        {
+            assertEquals(ChangeHandOff.WATERMARK, handOff.poll(read));
+            assertEquals(expected, handOff.watermarkMs());
+        }
+        assertEquals(0, handOff.discarded());
+
+        final CompletableFuture<Void> blocked = CompletableFuture.runAsync(() -> handOff.onWatermark(BRAND, 5));
+        awaitWaits(handOff, 2);
+        handOff.close();
+        blocked.get(30, TimeUnit.SECONDS);
+        assertEquals(1, handOff.discarded(), "after the consumer stopped the writer goes on; what it hands over " +
+            "is counted as discarded");
+        handOff.onWatermark(BRAND, 6);
+        assertEquals(2, handOff.discarded());
+    }
+
+    private static void awaitWaits(final ChangeHandOff handOff, final long waits) throws InterruptedException
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (handOff.waits() < waits)
+        {
+            assertTrue(System.nanoTime() - deadlineNs < 0, "the writer never waited");
+            Thread.sleep(1);
+        }
+    }
+}
