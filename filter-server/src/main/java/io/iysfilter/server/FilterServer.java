@@ -21,6 +21,8 @@ import io.iysfilter.server.optout.OptOutReplay;
 import io.iysfilter.server.optout.OptOuts;
 import io.iysfilter.server.receipts.ReceiptRecorder;
 import io.iysfilter.server.receipts.ReceiptSettings;
+import io.iysfilter.server.replication.ReplicaFollower;
+import io.iysfilter.server.replication.ReplicaSettings;
 import io.iysfilter.server.replication.FetcherPublisher;
 import io.iysfilter.server.replication.ReplicationSettings;
 import io.iysfilter.server.replication.Role;
@@ -75,17 +77,14 @@ public final class FilterServer implements AutoCloseable
     private final ServerTls tls;
     private final Authenticator auth;
     private final ReceiptRecorder receipts;
+    private final ReplicaFollower replica;
     private final FetcherPublisher publisher;
     private boolean closed;
 
     private FilterServer(final Context context) throws IOException, InterruptedException
     {
         this.context = context;
-        Recipients.logWhole(context.logRecipientsWhole);
-        if (context.logRecipientsWhole)
-        {
-            LOG.warn("log-recipients=full: logs, quarantine files and milter audit lines name recipients whole");
-        }
+        logRecipients(context);
         // a clients file that does not validate stops the start before the index is opened
         final Authenticator authenticator = authenticator(context);
         store = ConsentStore.open(context.dataDirectory, context.indexOptions.key() != null ? context.indexOptions :
@@ -97,6 +96,7 @@ public final class FilterServer implements AutoCloseable
         ServiceMetrics serviceMetrics = null;
         ServerTls serverTls = null;
         ReceiptRecorder receiptRecorder = null;
+        ReplicaFollower follower = null;
         FetcherPublisher fetcherPublisher = null;
         try
         {
@@ -115,6 +115,7 @@ public final class FilterServer implements AutoCloseable
             final DecisionRecorder recorder = receiptRecorder == null ? DecisionRecorder.NONE : receiptRecorder;
             following = context.feeds.isEmpty() ? null : new FeedService(context.feeds, store, pipeline,
                 fetcherPublisher == null ? CursorPublication.NONE : fetcherPublisher);
+            follower = startReplica(context, store, pipeline, registry);
             counters.bindTo(registry);
             ClientMetrics.bindTo(registry.getPrometheusRegistry(), authenticator);
             localOptOuts.bindTo(registry);
@@ -131,7 +132,8 @@ public final class FilterServer implements AutoCloseable
             final ConsentFilter filter = new ConsentFilter(context.policy);
             final HttpEndpoint http = new HttpEndpoint(filter, store, following, localOptOuts,
                 new ReconcileService(store, pipeline, following), counters, serviceMetrics, context.http,
-                authenticator, new ScrubRates(context.scrubRowsPerSecond), recorder);
+                authenticator, new ScrubRates(context.scrubRowsPerSecond), recorder)
+                .replication(context.replication.role(), follower);
             if (context.receipts != null)
             {
                 // /v1/receipts and the proof-of-scrub read the journal the recorder writes, keyed as the index is
@@ -154,7 +156,7 @@ public final class FilterServer implements AutoCloseable
         }
         catch (final Throwable ex)
         {
-            closeAfterFailedStart(ex, serverTls, receiptRecorder, serviceMetrics, following, pipeline,
+            closeAfterFailedStart(ex, serverTls, receiptRecorder, serviceMetrics, following, follower, pipeline,
                 fetcherPublisher, localOptOuts, store);
             throw ex;
         }
@@ -168,6 +170,7 @@ public final class FilterServer implements AutoCloseable
         endpoints = network;
         tls = serverTls;
         receipts = receiptRecorder;
+        replica = follower;
         publisher = fetcherPublisher;
         LOG.info("started: dataDir={}, brands={}, tacirRequiresRecord={}", context.dataDirectory,
             store.brands().size(), context.policy.tacirRequiresRecord());
@@ -178,6 +181,34 @@ public final class FilterServer implements AutoCloseable
                 "record opt-outs. The gauge iys_insecure_plaintext reads 1 while this lasts (docs/SECURITY.md)",
                 String.join(", ", context.exposure.exposed()));
         }
+    }
+
+    private static void logRecipients(final Context context)
+    {
+        Recipients.logWhole(context.logRecipientsWhole);
+        if (context.logRecipientsWhole)
+        {
+            LOG.warn("log-recipients=full: logs, quarantine files and milter audit lines name recipients whole");
+        }
+    }
+
+    /**
+     * A replica builds its index from the replication topic alone, through the same single writer.
+     *
+     * @return its follower, started and its meters bound, or null when the server is not a replica.
+     */
+    private static ReplicaFollower startReplica(
+        final Context context, final ConsentStore store, final IngestPipeline pipeline,
+        final PrometheusMeterRegistry registry) throws IOException
+    {
+        if (context.replication.role() != Role.REPLICA)
+        {
+            return null;
+        }
+        final ReplicaFollower follower = new ReplicaFollower(ReplicaSettings.from(context.replication), store,
+            pipeline, System::currentTimeMillis);
+        follower.bindTo(registry);
+        return follower.start();
     }
 
     private void bindMeters(final ServiceMetrics serviceMetrics, final ServerTls serverTls,
@@ -329,6 +360,14 @@ public final class FilterServer implements AutoCloseable
     }
 
     /**
+     * @return the replica's follower of the replication topic, or null when the server is not a replica.
+     */
+    public ReplicaFollower replica()
+    {
+        return replica;
+    }
+
+    /**
      * @return the fetcher's publisher, or null unless the role is fetcher.
      */
     public FetcherPublisher publisher()
@@ -397,6 +436,11 @@ public final class FilterServer implements AutoCloseable
         if (feed != null)
         {
             feed.close();
+        }
+        // before the writer: the follower's last persist needs a barrier
+        if (replica != null)
+        {
+            replica.close();
         }
         ingest.close();
         // after the writer drained: what it applied last is committed to the topic before the producer closes
@@ -1057,6 +1101,11 @@ public final class FilterServer implements AutoCloseable
             Objects.requireNonNull(policy, "policy");
             Objects.requireNonNull(http, "http");
             Objects.requireNonNull(indexOptions, "indexOptions");
+            if (replication.role() == Role.REPLICA && !feeds.isEmpty())
+            {
+                throw new IllegalArgumentException("role: a replica follows no İYS feed (its index is built from the " +
+                    "replication topic alone), but " + feeds.size() + " İYS provider(s) are set");
+            }
         }
 
         /**

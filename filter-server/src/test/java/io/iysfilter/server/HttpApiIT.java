@@ -117,7 +117,8 @@ class HttpApiIT
 
         final String brands = get("/v1/brands").body();
         assertTrue(brands.contains("{\"brand\":600001,\"entries\":" + Fixtures.ENTRIES + ",\"asOf\":\"" +
-            Instant.ofEpochMilli(asOfMs) + "\",\"freshnessBoundMs\":259200000,\"state\":\"FRESH\"}"), brands);
+            Instant.ofEpochMilli(asOfMs) + "\",\"freshnessBoundMs\":259200000,\"state\":\"FRESH\"," +
+            "\"role\":\"standalone\"}"), brands);
         assertTrue(brands.contains("\"brand\":600002") && brands.contains("\"state\":\"STALE\""), brands);
 
         get("/v1/check?brand=600001&channel=EPOSTA&recipient=ayse@example.com.tr");

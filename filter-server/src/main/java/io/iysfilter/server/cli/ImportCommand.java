@@ -4,6 +4,7 @@ import io.iysfilter.server.logging.Recipients;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.IndexKey;
 import io.iysfilter.server.index.IndexOptions;
+import io.iysfilter.server.replication.ReplicaFollower;
 import io.iysfilter.server.iys.DailyFileImporter;
 import io.iysfilter.server.ingest.IngestPipeline;
 import picocli.CommandLine.Command;
@@ -12,6 +13,7 @@ import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -146,6 +148,12 @@ public final class ImportCommand implements Callable<Integer>
         final Path dataDir, final long brand, final IndexOptions options, final Path file, final PrintStream progress)
         throws Exception
     {
+        if (Files.exists(dataDir.resolve(ReplicaFollower.OFFSETS_FILE)))
+        {
+            throw new UsageException("data-dir: " + dataDir + " is a replica's (it holds " +
+                ReplicaFollower.OFFSETS_FILE + "): a replica's index is written from the replication topic alone; " +
+                "import into the fetcher, which publishes what it applies");
+        }
         try (ConsentStore store = ConsentStore.open(dataDir, options);
             IngestPipeline pipeline = new IngestPipeline(store.writer(), IngestPipeline.DEFAULT_RING_SIZE))
         {

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.iysfilter.server.decision.Decider;
 import io.iysfilter.server.iys.FeedService;
+import io.iysfilter.server.replication.ReplicaFollower;
+import io.iysfilter.server.replication.Role;
 import io.iysfilter.server.iys.FlatJson;
 import io.iysfilter.server.decision.BrandState;
 import io.iysfilter.server.decision.ConsentFilter;
@@ -71,6 +73,10 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     private static final String JSON = "application/json; charset=utf-8";
     /** The decision id of a {@code /v1/check} answer, as its JSON's {@code decisionId} gives it. */
     static final String DECISION_ID_HEADER = "X-Iys-Decision-Id";
+    /** Why a replica refuses what would write its index from another door than the topic. */
+    static final String REPLICA_REFUSES = "this server is a replica: its index is written from the replication " +
+        "topic alone, so it takes no opt-out, import or reconcile; send them to the fetcher, which applies and " +
+        "publishes them";
     private static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
 
     private final Decider decider;
@@ -82,6 +88,8 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     private final OptOutGate optOutGate;
     private final RequestIdentity identity;
     private final HttpEndpoint.Surface surface;
+    private Role role = Role.STANDALONE;
+    private ReplicaFollower replica;
 
     HttpApiHandler(
         final Decider decider,
@@ -116,6 +124,18 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         this.feed = feed;
         this.counters = counters;
         this.metrics = metrics;
+    }
+
+    /**
+     * @param serverRole what this server does about the source of truth, shown per brand.
+     * @param follower   the replica's follower, or null when the server is not a replica.
+     * @return this.
+     */
+    HttpApiHandler replication(final Role serverRole, final ReplicaFollower follower)
+    {
+        this.role = serverRole;
+        this.replica = follower;
+        return this;
     }
 
     @Override
@@ -195,6 +215,11 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         {
             respond(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, JSON,
                 error("method_not_allowed", "opt-outs take GET or POST: method=" + request.method()));
+            return;
+        }
+        if (replica != null)
+        {
+            respond(ctx, request, HttpResponseStatus.CONFLICT, JSON, error("replica", REPLICA_REFUSES));
             return;
         }
         if (!optOutGate.admit())
@@ -378,6 +403,12 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                     .append(",\"reason\":\"").append(Json.escape(why)).append("\"}");
             }
         }
+        final String replicaProblem = replicaProblem();
+        if (replicaProblem != null)
+        {
+            problems.append(problems.length() == 0 ? "" : ",").append("{\"replica\":\"").append(replica.state())
+                .append("\",\"reason\":\"").append(Json.escape(replicaProblem)).append("\"}");
+        }
         // the receipts journal failed or its queue is full: under policy deny every ALLOW is DENY, so not ready
         final String receipts = metrics == null ? null : metrics.receiptsTrouble();
         final boolean receiptsBlock = receipts != null && !metrics.receiptsAllowUnrecorded();
@@ -398,9 +429,33 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         final String status = "{\"status\":\"" + (ready ? "READY" : "NOT_READY") + "\"";
         respond(ctx, request, ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, JSON,
             surface == HttpEndpoint.Surface.SERVICE ? status + "}" : status + ",\"brands\":" + brands.size() +
-            ",\"notReady\":[" + (brands.isEmpty() ? "{\"reason\":\"no brand index\"}" : problems) + "]" +
+            ",\"notReady\":[" + (brands.isEmpty() ? "{\"reason\":\"no brand index\"}" +
+            (problems.length() == 0 ? "" : ",") : "") + problems + "]" +
             (receipts != null && !receiptsListed ? ",\"receipts\":\"" + Json.escape(receipts) + "\"" : "") +
             (metrics != null && metrics.insecurePlaintext() ? ",\"insecurePlaintext\":true" : "") + "}");
+    }
+
+    /**
+     * @return why the replica makes the server not ready (its first bootstrap has not reached the topic's end, or it
+     * stopped following), or null.
+     */
+    private String replicaProblem()
+    {
+        if (replica == null)
+        {
+            return null;
+        }
+        if (ReplicaFollower.REFUSED.equals(replica.state()))
+        {
+            return "the replica stopped following the topic: " + replica.lastError();
+        }
+        if (!replica.isCaughtUp())
+        {
+            final String error = replica.lastError();
+            return "the replica's bootstrap has not reached the topic's end offsets yet (" + replica.lagRecords() +
+                " records behind" + (error == null ? "" : "; " + error) + ")";
+        }
+        return null;
     }
 
     private String brands()
@@ -422,6 +477,16 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                 .append(",\"state\":\"").append(unready != null ? unready.name() :
                     ConsentFilter.isStale(brand, nowMs) ? "STALE" : "FRESH")
                 .append('"');
+            json.append(",\"role\":\"").append(role.settingName()).append('"');
+            final ReplicaFollower.BrandStatus replicated = replica == null ? null : replica.status(brand.brandCode());
+            if (replicated != null)
+            {
+                json.append(",\"offset\":").append(replicated.offset())
+                    .append(",\"lagRecords\":").append(replicated.lagRecords() < 0 ? "null" :
+                        Long.toString(replicated.lagRecords()))
+                    .append(",\"lagMs\":").append(replicated.lagMs() < 0 ? "null" : Long.toString(replicated.lagMs()))
+                    .append(",\"watermark\":").append(instant(replicated.watermarkMs()));
+            }
             if (damage != null)
             {
                 json.append(",\"damage\":\"").append(Json.escape(damage)).append('"');

@@ -15,6 +15,8 @@ import io.iysfilter.server.receipts.JournalReceiptSource;
 import io.iysfilter.server.receipts.ReceiptRecorder;
 import io.iysfilter.server.receipts.ReceiptSearch;
 import io.iysfilter.server.receipts.ScrubProofs;
+import io.iysfilter.server.replication.ReplicaFollower;
+import io.iysfilter.server.replication.Role;
 import io.iysfilter.server.security.Authenticator;
 import io.iysfilter.server.security.ScrubRates;
 import io.netty.channel.ChannelPipeline;
@@ -83,6 +85,8 @@ public final class HttpEndpoint
     private ReceiptSearch receiptSearch;
     private ScrubProofs scrubProofs;
     private final AtomicInteger receiptSearches = new AtomicInteger();
+    private Role role = Role.STANDALONE;
+    private ReplicaFollower replica;
 
     /**
      * @param filter          the rules.
@@ -166,6 +170,22 @@ public final class HttpEndpoint
     }
 
     /**
+     * Name the server's role per brand on {@code /v1/brands}; on a replica, show its place in the topic there, hold
+     * {@code /health/ready} until its first bootstrap reached the topic's end, and refuse opt-outs and reconciles
+     * (409: its index is written from the topic alone). Call before the first connection is mounted.
+     *
+     * @param serverRole what this server does about the source of truth.
+     * @param follower   the replica's follower, or null when the server is not a replica.
+     * @return this.
+     */
+    public HttpEndpoint replication(final Role serverRole, final ReplicaFollower follower)
+    {
+        this.role = serverRole;
+        this.replica = follower;
+        return this;
+    }
+
+    /**
      * Add one connection's handlers.
      *
      * @param pipeline the connection's pipeline.
@@ -202,7 +222,7 @@ public final class HttpEndpoint
             pipeline.addLast("scrub", new ScrubHttpHandler(new Decider(filter, store.newLookup(), recorder), counters,
                 identity, scrubRates, settings.requestTimeoutMs()).proofs(scrubProofs, workers));
             pipeline.addLast("reconcile", new ReconcileHttpHandler(reconciliations, workers, settings.maxBodyBytes(),
-                counters));
+                counters).replica(replica == null ? null : HttpApiHandler.REPLICA_REFUSES));
         }
         pipeline.addLast("aggregator", new HttpObjectAggregator(MAX_REQUEST_LENGTH, true));
         if (surface != Surface.SERVICE)
@@ -211,7 +231,7 @@ public final class HttpEndpoint
                 receiptSearches, System::currentTimeMillis));
         }
         pipeline.addLast("api", new HttpApiHandler(new Decider(filter, store.newLookup(), recorder), store, feed,
-            optOuts, counters, metrics, optOutGate, identity, surface));
+            optOuts, counters, metrics, optOutGate, identity, surface).replication(role, replica));
         pipeline.addLast("errors", guard.errors());
     }
 

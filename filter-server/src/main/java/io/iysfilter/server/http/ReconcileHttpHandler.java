@@ -56,6 +56,7 @@ final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
     private final Executor workers;
     private final long maxBodyBytes;
     private final ServerCounters counters;
+    private String replicaRefusal;
     private boolean active;
     private boolean refused;
     private long lineLength;
@@ -77,6 +78,18 @@ final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
         this.workers = workers;
         this.maxBodyBytes = maxBodyBytes;
         this.counters = counters;
+    }
+
+    /**
+     * On a replica every reconcile is refused: its index is written from the topic alone.
+     *
+     * @param refusal why, for the answer; null to take reconciles.
+     * @return this.
+     */
+    ReconcileHttpHandler replica(final String refusal)
+    {
+        this.replicaRefusal = refusal;
+        return this;
     }
 
     @Override
@@ -133,6 +146,11 @@ final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
         if (!HttpMethod.POST.equals(request.method()))
         {
             refuse(ctx, 405, Json.error("method_not_allowed", "reconcile takes POST: method=" + request.method()));
+            return;
+        }
+        if (replicaRefusal != null)
+        {
+            refuse(ctx, HttpResponseStatus.CONFLICT.code(), Json.error("replica", replicaRefusal));
             return;
         }
         // whether a body comes is known only at its end; checked again then (an empty one needs a feed)

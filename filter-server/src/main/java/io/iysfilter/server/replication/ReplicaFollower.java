@@ -1,0 +1,910 @@
+package io.iysfilter.server.replication;
+
+import io.iysfilter.server.index.BrandIndex;
+import io.iysfilter.server.index.ConsentChange;
+import io.iysfilter.server.index.ConsentStore;
+import io.iysfilter.server.ingest.IngestListener;
+import io.iysfilter.server.ingest.IngestPipeline;
+import io.iysfilter.server.logging.LogLimiter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
+
+/**
+ * A replica's follower (docs/REPLICATION.md §3): on its own thread {@code iys-replica}, reads every partition of the
+ * replication topic (assigned, no consumer group, {@code read_committed}: an aborted or open transaction's records are
+ * never seen) from the offsets in {@code <data-dir>/replica.offsets}, or from the beginning when there are none, and
+ * applies each record through the single writer: a consent change under the key the fetcher's writer derived, a
+ * watermark as the brand's as-of time, a cursor kept for a fetcher fail-over.
+ * <p>
+ * Durability: the offsets are replaced durably only after a barrier has shown every change before them applied and
+ * the brands they touched are forced, at most every {@link ReplicaSettings#persistIntervalMs()} or
+ * {@link ReplicaSettings#persistRecords()} records, and at close; so a kill at any instant loses nothing: the next
+ * start re-applies what followed the stored offsets, and the index, last-writer-wins in İYS order, ends the same.
+ * <p>
+ * A record that does not decode, or that the writer refuses (a creationDate from the future, whatever door it came
+ * by), is quarantined ({@link ReplicaQuarantine}) and counted, never applied, and the follower goes on. A store that
+ * cannot take a change (disk full) makes the follower go back to its stored offsets and retry after a back-off. A
+ * change of the topic's partition count stops the follower with the reason: the offsets no longer say what is
+ * applied, and the brands' as-of times stop, so their answers turn STALE past the freshness bound.
+ */
+public final class ReplicaFollower implements AutoCloseable
+{
+    /** The replica's offsets in the data directory: a data directory holding it is a replica's. */
+    public static final String OFFSETS_FILE = ReplicaOffsets.FILE;
+    /** The replica's quarantine in the data directory. */
+    public static final String QUARANTINE_FILE = ReplicaQuarantine.FILE;
+    /** Starting: the topic not yet found. */
+    public static final String STARTING = "STARTING";
+    /** Reading up to the end offsets taken at start. */
+    public static final String BOOTSTRAPPING = "BOOTSTRAPPING";
+    /** Caught up once, following. */
+    public static final String FOLLOWING = "FOLLOWING";
+    /** A failure: going back to the stored offsets after a back-off. */
+    public static final String RETRYING = "RETRYING";
+    /** Stopped for good: the topic is not the one the offsets were taken on. */
+    public static final String REFUSED = "REFUSED";
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicaFollower.class);
+    private static final LogLimiter FAILURES = LogLimiter.everyTenSeconds();
+    private static final LogLimiter QUARANTINES = LogLimiter.everyTenSeconds();
+    private static final Duration POLL = Duration.ofMillis(100);
+    private static final Duration END_TIMEOUT = Duration.ofMillis(1_000);
+    private static final long END_CHECK_MS = 1_000;
+    private static final long PARTITION_CHECK_MS = 10_000;
+    private static final long MAX_BACKOFF_MS = 30_000;
+    private static final long JOIN_MS = 30_000;
+
+    private final ReplicaSettings settings;
+    private final ConsentStore store;
+    private final IngestPipeline pipeline;
+    private final LongSupplier clock;
+    private final TopicRecords records = new TopicRecords();
+    private final ConsentChange change = new ConsentChange();
+    private final ReplicaQuarantine quarantine;
+    private final Outcomes outcomes = new Outcomes();
+    private final CountDownLatch stopping = new CountDownLatch(1);
+    private final CompletableFuture<Void> caughtUp = new CompletableFuture<>();
+    private final AtomicLong consents = new AtomicLong();
+    private final AtomicLong watermarkRecords = new AtomicLong();
+    private final AtomicLong cursorRecords = new AtomicLong();
+    private final AtomicLong quarantined = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    private final Map<Long, Long> watermarks = new ConcurrentHashMap<>();
+    private final Map<String, ReplicaOffsets.Cursor> cursors = new ConcurrentHashMap<>();
+    private final Set<Long> dirtyBrands = new HashSet<>();
+    private final Set<Long> knownBrands = new HashSet<>();
+    /** Per record published: its bytes and place, until the writer has told what became of it (see drainFailures). */
+    private final int pendingMask;
+    private final long[] pendingSequence;
+    private final int[] pendingPartition;
+    private final long[] pendingOffset;
+    private final byte[][] pendingKey;
+    private final byte[][] pendingValue;
+    private long sequence;
+    private long[] persisted;
+    private int partitionCount;
+    private long sincePersist;
+    private long lastPersistMs;
+    private volatile Partitions partitions;
+    private volatile String state = STARTING;
+    private volatile String lastError;
+    private volatile boolean running = true;
+    private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private Thread thread;
+
+    /**
+     * Positions, ends and times per partition, written by the follower and read by status and metrics.
+     */
+    private static final class Partitions
+    {
+        final AtomicLongArray position;
+        final AtomicLongArray end;
+        final AtomicLongArray endCheckedMs;
+        final AtomicLongArray lastRecordMs;
+
+        Partitions(final int count)
+        {
+            position = new AtomicLongArray(count);
+            end = new AtomicLongArray(count);
+            endCheckedMs = new AtomicLongArray(count);
+            lastRecordMs = new AtomicLongArray(count);
+        }
+    }
+
+    /**
+     * A brand as a replica serves it.
+     *
+     * @param partition   the brand's partition.
+     * @param offset      the next offset of that partition the replica reads (every record before it applied).
+     * @param lagRecords  the partition's end offset less that, or -1 before the end is known.
+     * @param lagMs       now less the timestamp of the last record applied from the partition, or, when caught up,
+     *                    less when its end was last seen reached; -1 when not known.
+     * @param watermarkMs the newest watermark record applied for the brand (its as-of time), or 0.
+     */
+    public record BrandStatus(int partition, long offset, long lagRecords, long lagMs, long watermarkMs)
+    {
+    }
+
+    /**
+     * @param settings the topic and the client.
+     * @param store    the index; its data directory holds the offsets.
+     * @param pipeline the single writer.
+     * @param clock    epoch ms, e.g. {@code System::currentTimeMillis}; tests pass their own.
+     */
+    public ReplicaFollower(
+        final ReplicaSettings settings,
+        final ConsentStore store,
+        final IngestPipeline pipeline,
+        final LongSupplier clock)
+    {
+        this.settings = settings;
+        this.store = store;
+        this.pipeline = pipeline;
+        this.clock = clock;
+        this.quarantine = new ReplicaQuarantine(store.dataDirectory(), settings.quarantineMaxBytes());
+        final int capacity = 2 * pipeline.ringCapacity();
+        pendingMask = capacity - 1;
+        pendingSequence = new long[capacity];
+        pendingPartition = new int[capacity];
+        pendingOffset = new long[capacity];
+        pendingKey = new byte[capacity][];
+        pendingValue = new byte[capacity][];
+    }
+
+    /**
+     * Read the stored offsets and start the follower thread.
+     *
+     * @return this.
+     * @throws IOException when the offsets file cannot be read.
+     */
+    public ReplicaFollower start() throws IOException
+    {
+        final ReplicaOffsets.State stored = ReplicaOffsets.read(store.dataDirectory());
+        if (!stored.empty() && !stored.topic().equals(settings.topic()))
+        {
+            throw new IOException(store.dataDirectory().resolve(ReplicaOffsets.FILE) + " holds offsets of topic " +
+                stored.topic() + ", not of replication-topic " + settings.topic() + ": move the file away to " +
+                "bootstrap this replica from the beginning of the new topic");
+        }
+        partitionCount = stored.partitions();
+        persisted = new long[Math.max(partitionCount, 0)];
+        Arrays.fill(persisted, -1);
+        for (final Map.Entry<Integer, Long> offset : stored.offsets().entrySet())
+        {
+            persisted[offset.getKey()] = offset.getValue();
+        }
+        cursors.putAll(stored.cursors());
+        LOG.info("replica: topic={}, bootstrap={}, stored offsets={}", settings.topic(), settings.bootstrapServers(),
+            stored.empty() ? "none (bootstrap from the beginning)" : stored.offsets());
+        thread = new Thread(this::run, "iys-replica");
+        thread.setDaemon(true);
+        thread.start();
+        return this;
+    }
+
+    /**
+     * @return completes once the replica has read up to the end offsets taken at its start and applied it all.
+     */
+    public CompletableFuture<Void> caughtUp()
+    {
+        return caughtUp;
+    }
+
+    /**
+     * @return whether the first bootstrap reached the end offsets: before it the server is not ready.
+     */
+    public boolean isCaughtUp()
+    {
+        return caughtUp.isDone() && !caughtUp.isCompletedExceptionally();
+    }
+
+    /**
+     * @return {@link #STARTING}, {@link #BOOTSTRAPPING}, {@link #FOLLOWING}, {@link #RETRYING} or {@link #REFUSED}.
+     */
+    public String state()
+    {
+        return state;
+    }
+
+    /**
+     * @return the last failure, or null.
+     */
+    public String lastError()
+    {
+        return lastError;
+    }
+
+    /**
+     * @param brandCode a brand.
+     * @return how this replica serves it, or null before the topic's partitions are known.
+     */
+    public BrandStatus status(final long brandCode)
+    {
+        final Partitions known = partitions;
+        if (known == null)
+        {
+            return null;
+        }
+        final int partition = TopicRecords.partition(brandCode, known.position.length());
+        final long position = known.position.get(partition);
+        final long end = known.end.get(partition);
+        final long lag = known.endCheckedMs.get(partition) == 0 ? -1 : Math.max(0, end - position);
+        final long since = lag == 0 ? known.endCheckedMs.get(partition) : known.lastRecordMs.get(partition);
+        final Long watermark = watermarks.get(brandCode);
+        final BrandIndex index = store.brand(brandCode);
+        return new BrandStatus(partition, position, lag, since == 0 ? -1 : Math.max(0, clock.getAsLong() - since),
+            watermark != null ? watermark : index == null ? 0 : index.watermarkMs());
+    }
+
+    /**
+     * @return records behind the end offsets, summed over the partitions (0 before they are known).
+     */
+    public long lagRecords()
+    {
+        final Partitions known = partitions;
+        long lag = 0;
+        if (known != null)
+        {
+            for (int i = 0; i < known.position.length(); i++)
+            {
+                lag += Math.max(0, known.end.get(i) - known.position.get(i));
+            }
+        }
+        return lag;
+    }
+
+    /**
+     * @param brandCode a brand.
+     * @param source    {@code HS} or {@code IYS}.
+     * @return the fetcher's newest cursor this replica read for them, or null.
+     */
+    public String cursor(final long brandCode, final String source)
+    {
+        final ReplicaOffsets.Cursor cursor = cursors.get(ReplicaOffsets.cursorKey(brandCode, source));
+        return cursor == null ? null : cursor.cursor();
+    }
+
+    /**
+     * @return consent records consumed (applied or not).
+     */
+    public long consents()
+    {
+        return consents.get();
+    }
+
+    /**
+     * @return records set aside: undecodable or refused by the writer.
+     */
+    public long quarantined()
+    {
+        return quarantined.get();
+    }
+
+    /**
+     * @return failures the follower went back to its stored offsets after.
+     */
+    public long failures()
+    {
+        return failures.get();
+    }
+
+    /**
+     * Bind the replica's meters, once.
+     *
+     * @param registry the registry Prometheus scrapes.
+     */
+    public void bindTo(final MeterRegistry registry)
+    {
+        FunctionCounter.builder("iys_replication_consumed", consents, AtomicLong::get).tag("kind", "consent")
+            .description("records read from the replication topic, by kind").register(registry);
+        FunctionCounter.builder("iys_replication_consumed", watermarkRecords, AtomicLong::get)
+            .tag("kind", "watermark").description("records read from the replication topic, by kind")
+            .register(registry);
+        FunctionCounter.builder("iys_replication_consumed", cursorRecords, AtomicLong::get).tag("kind", "cursor")
+            .description("records read from the replication topic, by kind").register(registry);
+        FunctionCounter.builder("iys_replication_quarantined", quarantined, AtomicLong::get)
+            .description("records set aside, never applied: undecodable or refused by the writer")
+            .register(registry);
+        FunctionCounter.builder("iys_replication_failures", failures, AtomicLong::get)
+            .description("failures after which the replica went back to its stored offsets").register(registry);
+        Gauge.builder("iys_replication_lag_records", this, ReplicaFollower::lagRecords)
+            .description("records of the replication topic not yet read, summed over its partitions")
+            .register(registry);
+        Gauge.builder("iys_replication_caught_up", this, (f) -> f.isCaughtUp() ? 1 : 0)
+            .description("1 once the replica's first bootstrap reached the topic's end").register(registry);
+    }
+
+    /**
+     * Stop the follower: it persists the offsets of everything it applied, then its thread ends. Call before the
+     * pipeline is closed.
+     */
+    @Override
+    public void close()
+    {
+        running = false;
+        stopping.countDown();
+        final KafkaConsumer<byte[], byte[]> current = consumer;
+        if (current != null)
+        {
+            current.wakeup();
+        }
+        if (thread != null)
+        {
+            try
+            {
+                thread.join(JOIN_MS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+            if (thread.isAlive())
+            {
+                LOG.error("replica follower did not stop in {} ms", JOIN_MS);
+            }
+        }
+        caughtUp.completeExceptionally(new IllegalStateException("the replica stopped"));
+    }
+
+    private void run()
+    {
+        long backoffMs = 1_000;
+        while (running)
+        {
+            try (KafkaConsumer<byte[], byte[]> opened = newConsumer())
+            {
+                consumer = opened;
+                if (!running)
+                {
+                    return;
+                }
+                follow(opened);
+                return;
+            }
+            catch (final RefusedException ex)
+            {
+                state = REFUSED;
+                lastError = ex.getMessage();
+                LOG.error("replica STOPPED following the topic: {}. Its brands' as-of times stop and their answers " +
+                    "turn STALE past the freshness bound; see docs/OPERATIONS.md (rebuild a replica)",
+                    ex.getMessage());
+                return;
+            }
+            catch (final WakeupException ex)
+            {
+                if (!running)
+                {
+                    return;
+                }
+                failed(ex, backoffMs);
+            }
+            catch (final Throwable ex)
+            {
+                if (!running && ex instanceof org.apache.kafka.common.errors.InterruptException)
+                {
+                    return;
+                }
+                failed(ex, backoffMs);
+            }
+            finally
+            {
+                consumer = null;
+            }
+            if (awaitStop(backoffMs))
+            {
+                return;
+            }
+            backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+        }
+    }
+
+    private void failed(final Throwable ex, final long backoffMs)
+    {
+        failures.getAndIncrement();
+        state = RETRYING;
+        lastError = ex.getMessage() == null ? ex.toString() : ex.getMessage();
+        final long suppressed = FAILURES.tryAcquire(System.nanoTime());
+        if (suppressed >= 0)
+        {
+            LOG.error("replica follower failed, going back to its stored offsets in {} ms: {}, suppressedSinceLast={}",
+                backoffMs, lastError, suppressed, ex);
+        }
+    }
+
+    private boolean awaitStop(final long ms)
+    {
+        try
+        {
+            return stopping.await(ms, TimeUnit.MILLISECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            return true;
+        }
+    }
+
+    private KafkaConsumer<byte[], byte[]> newConsumer()
+    {
+        final Map<String, Object> config = new HashMap<>(settings.clientProperties());
+        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.maxPollRecords());
+        config.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "iys-replica");
+        return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /**
+     * Assign every partition, seek to the stored offsets, bootstrap, then follow until stopped. Returns only when
+     * stopped, after persisting; throws on any failure, after which the caller starts again from the stored offsets.
+     */
+    private void follow(final KafkaConsumer<byte[], byte[]> kafka) throws Exception
+    {
+        outcomes.reset();
+        final List<TopicPartition> assigned = awaitTopic(kafka);
+        if (assigned == null)
+        {
+            return;
+        }
+        final int count = assigned.size();
+        if (partitionCount == 0)
+        {
+            partitionCount = count;
+            persisted = new long[count];
+            Arrays.fill(persisted, -1);
+        }
+        else if (count != partitionCount)
+        {
+            throw refusedCount(count);
+        }
+        final Partitions known = partitions != null && partitions.position.length() == count ? partitions :
+            new Partitions(count);
+        seekStored(kafka, assigned, known);
+        partitions = known;
+        final long[] bootstrapEnd = caughtUp.isDone() ? null : endOffsets(kafka, assigned, known, true);
+        final long startedNs = System.nanoTime();
+        final long startedRecords = consents.get() + watermarkRecords.get() + cursorRecords.get();
+        state = caughtUp.isDone() ? FOLLOWING : BOOTSTRAPPING;
+        lastPersistMs = clock.getAsLong();
+        long lastEndCheckMs = lastPersistMs;
+        long lastPartitionCheckMs = lastPersistMs;
+        try
+        {
+            while (running)
+            {
+                final ConsumerRecords<byte[], byte[]> batch = kafka.poll(POLL);
+                for (final ConsumerRecord<byte[], byte[]> record : batch)
+                {
+                    apply(record, known);
+                }
+                for (final TopicPartition partition : assigned)
+                {
+                    known.position.set(partition.partition(), kafka.position(partition));
+                }
+                final long nowMs = clock.getAsLong();
+                if (bootstrapEnd != null && !caughtUp.isDone() && reached(known, bootstrapEnd))
+                {
+                    persist(kafka, assigned);
+                    final double seconds = Math.max(1e-9, (System.nanoTime() - startedNs) / 1e9);
+                    final long read = consents.get() + watermarkRecords.get() + cursorRecords.get() - startedRecords;
+                    LOG.info("replica caught up with the topic's end offsets taken at start: records={}, " +
+                        "seconds={}, recordsPerSecond={}, quarantined={}", read, String.format("%.1f", seconds),
+                        (long)(read / seconds), quarantined.get());
+                    state = FOLLOWING;
+                    lastError = null;
+                    caughtUp.complete(null);
+                }
+                if (nowMs - lastEndCheckMs >= END_CHECK_MS)
+                {
+                    lastEndCheckMs = nowMs;
+                    endOffsets(kafka, assigned, known, false);
+                }
+                if (nowMs - lastPartitionCheckMs >= PARTITION_CHECK_MS)
+                {
+                    lastPartitionCheckMs = nowMs;
+                    final List<PartitionInfo> infos = kafka.partitionsFor(settings.topic(), END_TIMEOUT);
+                    if (infos != null && !infos.isEmpty() && infos.size() != partitionCount)
+                    {
+                        persist(kafka, assigned);
+                        throw refusedCount(infos.size());
+                    }
+                }
+                if (sincePersist >= settings.persistRecords() ||
+                    sincePersist > 0 && nowMs - lastPersistMs >= settings.persistIntervalMs())
+                {
+                    persist(kafka, assigned);
+                }
+                if (state == RETRYING && caughtUp.isDone())
+                {
+                    state = FOLLOWING;
+                }
+            }
+        }
+        catch (final WakeupException ex)
+        {
+            if (running)
+            {
+                throw ex;
+            }
+        }
+        try
+        {
+            persist(kafka, assigned);
+        }
+        catch (final WakeupException ex)
+        {
+            // the stop's wakeup reached a consumer call of the last persist: once more, the wakeup is spent
+            persist(kafka, assigned);
+        }
+    }
+
+    private void seekStored(
+        final KafkaConsumer<byte[], byte[]> kafka, final List<TopicPartition> assigned, final Partitions known)
+    {
+        kafka.assign(assigned);
+        for (final TopicPartition partition : assigned)
+        {
+            final long offset = persisted[partition.partition()];
+            if (offset >= 0)
+            {
+                kafka.seek(partition, offset);
+            }
+            else
+            {
+                kafka.seekToBeginning(List.of(partition));
+            }
+        }
+        for (final TopicPartition partition : assigned)
+        {
+            known.position.set(partition.partition(), kafka.position(partition, END_TIMEOUT.multipliedBy(30)));
+        }
+    }
+
+    /**
+     * @return the topic's partitions, waiting (and saying so) while it does not exist; null when stopped first.
+     */
+    private List<TopicPartition> awaitTopic(final KafkaConsumer<byte[], byte[]> kafka)
+    {
+        boolean logged = false;
+        while (running)
+        {
+            final List<PartitionInfo> infos = kafka.partitionsFor(settings.topic(), END_TIMEOUT.multipliedBy(10));
+            if (infos != null && !infos.isEmpty())
+            {
+                final List<TopicPartition> assigned = new ArrayList<>(infos.size());
+                for (int i = 0; i < infos.size(); i++)
+                {
+                    assigned.add(new TopicPartition(settings.topic(), i));
+                }
+                return assigned;
+            }
+            if (!logged)
+            {
+                LOG.warn("replica: topic {} does not exist yet (the fetcher creates it); waiting for it",
+                    settings.topic());
+                logged = true;
+            }
+            lastError = "topic " + settings.topic() + " does not exist yet";
+            if (awaitStop(1_000))
+            {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    private RefusedException refusedCount(final int count)
+    {
+        return new RefusedException("topic " + settings.topic() + " has " + count + " partitions where this " +
+            "replica's offsets were taken on " + partitionCount + ": a partition count change moves brands to other " +
+            "partitions, so the offsets no longer say what is applied. Rebuild the replica (move " +
+            ReplicaOffsets.FILE + " and the brand indexes away) or restore the partition count");
+    }
+
+    private static boolean reached(final Partitions known, final long[] end)
+    {
+        for (int i = 0; i < end.length; i++)
+        {
+            if (known.position.get(i) < end[i])
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The partitions' end offsets (last stable offsets under {@code read_committed}), noted with the time seen.
+     *
+     * @param retry true to wait until they are known (the bootstrap needs them), false to give up after a timeout.
+     * @return them, or null when not known.
+     */
+    private long[] endOffsets(
+        final KafkaConsumer<byte[], byte[]> kafka,
+        final List<TopicPartition> assigned,
+        final Partitions known,
+        final boolean retry)
+    {
+        while (running)
+        {
+            try
+            {
+                final Map<TopicPartition, Long> ends = kafka.endOffsets(assigned, END_TIMEOUT);
+                final long nowMs = clock.getAsLong();
+                final long[] end = new long[assigned.size()];
+                for (final TopicPartition partition : assigned)
+                {
+                    end[partition.partition()] = ends.get(partition);
+                    known.end.set(partition.partition(), end[partition.partition()]);
+                    known.endCheckedMs.set(partition.partition(), nowMs);
+                }
+                return end;
+            }
+            catch (final org.apache.kafka.common.errors.TimeoutException ex)
+            {
+                if (!retry)
+                {
+                    return null;
+                }
+                lastError = "the topic's end offsets are not known: " + ex.getMessage();
+            }
+        }
+        return null;
+    }
+
+    private void apply(final ConsumerRecord<byte[], byte[]> record, final Partitions known) throws Exception
+    {
+        drainFailures();
+        sincePersist++;
+        final int kind;
+        try
+        {
+            kind = records.decode(record.key(), record.value());
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            quarantine(record.partition(), record.offset(), "does not decode: " + ex.getMessage(), record.key(),
+                record.value());
+            return;
+        }
+        known.lastRecordMs.set(record.partition(), record.timestamp());
+        final long brand = records.brand();
+        if (kind == TopicRecords.CONSENT)
+        {
+            consents.getAndIncrement();
+            ensureBrand(brand);
+            records.fill(change);
+            final long tag = ++sequence;
+            final int slot = (int)(tag & pendingMask);
+            pendingSequence[slot] = tag;
+            pendingPartition[slot] = record.partition();
+            pendingOffset[slot] = record.offset();
+            pendingKey[slot] = record.key();
+            pendingValue[slot] = record.value();
+            pipeline.publish(change, tag, outcomes);
+            dirtyBrands.add(brand);
+        }
+        else if (kind == TopicRecords.WATERMARK)
+        {
+            watermarkRecords.getAndIncrement();
+            ensureBrand(brand);
+            final long watermarkMs = records.watermarkMs();
+            pipeline.advanceWatermark(brand, watermarkMs).whenComplete((ignored, failure) ->
+            {
+                if (failure != null)
+                {
+                    outcomes.storeFailure.compareAndSet(null, "watermark of brand " + brand + ": " + failure);
+                }
+            });
+            watermarks.merge(brand, watermarkMs, Math::max);
+            dirtyBrands.add(brand);
+        }
+        else
+        {
+            cursorRecords.getAndIncrement();
+            cursors.put(ReplicaOffsets.cursorKey(brand, TopicRecords.sourceName(records.source())),
+                new ReplicaOffsets.Cursor(records.cursor(), records.acceptedMs()));
+        }
+    }
+
+    private void ensureBrand(final long brand) throws Exception
+    {
+        if (knownBrands.contains(brand))
+        {
+            return;
+        }
+        if (store.brand(brand) == null)
+        {
+            try
+            {
+                pipeline.createBrand(brand).get();
+            }
+            catch (final ExecutionException ex)
+            {
+                throw new IOException("cannot create the index of brand " + brand, ex.getCause());
+            }
+            LOG.info("replica: brand {} created from the topic", brand);
+        }
+        knownBrands.add(brand);
+    }
+
+    /**
+     * Quarantine the records the writer refused. Called before each record's slot is reused: a slot is reused only
+     * after twice the ring's capacity of records, and the ring holds less, so the writer has told of the record it
+     * held (each publish waits for ring space), and its failure, if any, is already queued.
+     */
+    private void drainFailures() throws IOException
+    {
+        Failure failure;
+        while ((failure = outcomes.failures.poll()) != null)
+        {
+            final int slot = (int)(failure.tag & pendingMask);
+            if (pendingSequence[slot] == failure.tag)
+            {
+                quarantine(pendingPartition[slot], pendingOffset[slot], "index refused: " + failure.reason,
+                    pendingKey[slot], pendingValue[slot]);
+            }
+            else
+            {
+                quarantine(-1, -1, "index refused record " + failure.tag + ": " + failure.reason, null, null);
+            }
+        }
+    }
+
+    private void quarantine(
+        final int partition, final long offset, final String reason, final byte[] key, final byte[] value)
+        throws IOException
+    {
+        quarantined.getAndIncrement();
+        quarantine.add(partition, offset, reason, key, value);
+        final long suppressed = QUARANTINES.tryAcquire(System.nanoTime());
+        if (suppressed >= 0)
+        {
+            LOG.error("replica quarantined a record of the topic, not applied: partition={}, offset={}, reason={}, " +
+                "suppressedSinceLast={} (see {})", partition, offset, reason, suppressed, ReplicaQuarantine.FILE);
+        }
+    }
+
+    /**
+     * Persist the offsets of everything published so far: a barrier first (every change before it applied), the
+     * writer's refusals quarantined, the brands touched forced, then the file replaced. A store failure throws,
+     * leaving the stored offsets where they were.
+     */
+    private void persist(final KafkaConsumer<byte[], byte[]> kafka, final List<TopicPartition> assigned)
+        throws Exception
+    {
+        final long[] offsets = new long[assigned.size()];
+        for (final TopicPartition partition : assigned)
+        {
+            offsets[partition.partition()] = kafka.position(partition);
+        }
+        final Map<String, ReplicaOffsets.Cursor> cursorsNow = Map.copyOf(cursors);
+        try
+        {
+            pipeline.barrier().get();
+        }
+        catch (final ExecutionException ex)
+        {
+            throw new IOException("index writer failed", ex.getCause());
+        }
+        final String storeFailure = outcomes.storeFailure.getAndSet(null);
+        if (storeFailure != null)
+        {
+            outcomes.failures.clear();
+            throw new IOException("the index could not take a change, going back to the stored offsets: " +
+                storeFailure);
+        }
+        drainFailures();
+        for (final long brand : dirtyBrands)
+        {
+            final BrandIndex index = store.brand(brand);
+            if (index != null)
+            {
+                index.force();
+            }
+        }
+        dirtyBrands.clear();
+        ReplicaOffsets.write(store.dataDirectory(), settings.topic(), offsets, cursorsNow);
+        persisted = offsets;
+        sincePersist = 0;
+        lastPersistMs = clock.getAsLong();
+    }
+
+    /**
+     * The topic is not the one the stored offsets were taken on.
+     */
+    private static final class RefusedException extends IllegalStateException
+    {
+        private static final long serialVersionUID = 1L;
+
+        RefusedException(final String message)
+        {
+            super(message);
+        }
+    }
+
+    /**
+     * A change the writer refused.
+     *
+     * @param tag    the record's sequence.
+     * @param reason why.
+     */
+    private record Failure(long tag, String reason)
+    {
+    }
+
+    /**
+     * Told by the writer what became of each change.
+     */
+    private static final class Outcomes implements IngestListener
+    {
+        final ConcurrentLinkedQueue<Failure> failures = new ConcurrentLinkedQueue<>();
+        final AtomicReference<String> storeFailure = new AtomicReference<>();
+        final AtomicLong applied = new AtomicLong();
+        final AtomicLong superseded = new AtomicLong();
+
+        void reset()
+        {
+            failures.clear();
+            storeFailure.set(null);
+        }
+
+        @Override
+        public void onApplied(final long tag)
+        {
+            applied.getAndIncrement();
+        }
+
+        @Override
+        public void onSuperseded(final long tag)
+        {
+            superseded.getAndIncrement();
+        }
+
+        @Override
+        public void onFailed(final long tag, final String reason)
+        {
+            failures.add(new Failure(tag, reason));
+        }
+
+        @Override
+        public void onStoreFailure(final long tag, final String reason)
+        {
+            storeFailure.compareAndSet(null, reason);
+        }
+    }
+}

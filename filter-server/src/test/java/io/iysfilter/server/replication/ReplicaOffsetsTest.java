@@ -1,0 +1,50 @@
+package io.iysfilter.server.replication;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ReplicaOffsetsTest
+{
+    @TempDir
+    Path dir;
+
+    @Test
+    void offsetsAndCursorsRoundTripAndNoFileIsABootstrap() throws IOException
+    {
+        assertTrue(ReplicaOffsets.read(dir).empty(), "no file: from the beginning");
+        final String odd = "1700000000000_a b=c%d\tf";
+        ReplicaOffsets.write(dir, "iys-filter.changes", new long[] {7, 0, 12},
+            Map.of(ReplicaOffsets.cursorKey(600_001, "HS"), new ReplicaOffsets.Cursor(odd, 42L)));
+
+        final ReplicaOffsets.State state = ReplicaOffsets.read(dir);
+        assertEquals("iys-filter.changes", state.topic());
+        assertEquals(3, state.partitions());
+        assertEquals(Map.of(0, 7L, 1, 0L, 2, 12L), state.offsets());
+        assertEquals(new ReplicaOffsets.Cursor(odd, 42L), state.cursors().get("600001.HS"));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(dir.resolve(ReplicaOffsets.FILE))));
+    }
+
+    @Test
+    void aFileThatIsNotAReplicasOffsetsIsRefusedWithTheLine() throws IOException
+    {
+        Files.writeString(dir.resolve(ReplicaOffsets.FILE), "topic=t\npartitions=2\noffset.0=x\n");
+        assertTrue(assertThrows(IOException.class, () -> ReplicaOffsets.read(dir)).getMessage()
+            .contains("bad line 'offset.0=x'"));
+        Files.writeString(dir.resolve(ReplicaOffsets.FILE), "topic=t\npartitions=2\noffset.2=1\n");
+        assertTrue(assertThrows(IOException.class, () -> ReplicaOffsets.read(dir)).getMessage()
+            .contains("offset of partition 2 in a topic of 2"));
+        Files.writeString(dir.resolve(ReplicaOffsets.FILE), "offset.0=1\n");
+        assertTrue(assertThrows(IOException.class, () -> ReplicaOffsets.read(dir)).getMessage()
+            .contains("no topic or partition count"));
+    }
+}
