@@ -253,23 +253,29 @@ public final class ReceiptJournal implements AutoCloseable
         }
         final long deadlineNs = System.nanoTime() + unit.toNanos(timeout);
         waiters.incrementAndGet();
-        sealLock.lockInterruptibly();
         try
         {
-            while (Long.compareUnsigned(publishedSealedId, decisionId) < 0)
+            sealLock.lockInterruptibly();
+            try
             {
-                final long remainingNs = deadlineNs - System.nanoTime();
-                if (ended || remainingNs <= 0)
+                while (Long.compareUnsigned(publishedSealedId, decisionId) < 0)
                 {
-                    return false;
+                    final long remainingNs = deadlineNs - System.nanoTime();
+                    if (ended || remainingNs <= 0)
+                    {
+                        return false;
+                    }
+                    sealedCondition.awaitNanos(remainingNs);
                 }
-                sealedCondition.awaitNanos(remainingNs);
+                return true;
             }
-            return true;
+            finally
+            {
+                sealLock.unlock();
+            }
         }
         finally
         {
-            sealLock.unlock();
             waiters.decrementAndGet();
         }
     }
