@@ -143,7 +143,9 @@ final class HttpAuthHandler extends ChannelInboundHandlerAdapter
         }
         if (!auth.enabled())
         {
-            if (ReceiptsHttpHandler.serves(new QueryStringDecoder(request.uri()).path()) &&
+            // the prefix first, so that every other request passes without a decoder
+            if (request.uri().startsWith(ReceiptsHttpHandler.PATH) &&
+                ReceiptsHttpHandler.serves(new QueryStringDecoder(request.uri()).path()) &&
                 !isLoopback(ctx.channel().remoteAddress()))
             {
                 forbidden(ctx, request, null, "the receipts are served only to loopback peers while " +
