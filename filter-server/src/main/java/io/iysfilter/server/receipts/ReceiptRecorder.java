@@ -65,6 +65,12 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
     static final int CLOSED = 2;
     private static final Logger LOG = LoggerFactory.getLogger(ReceiptRecorder.class);
     private static final long UNRECORDED_LOG_INTERVAL_NS = LogLimiter.DEFAULT_INTERVAL.toNanos();
+    /**
+     * How long a decision waits for a slot when the queue is full before it is counted unrecorded: a drain a moment
+     * behind (a burst, or a drain thread that lost its core to the event loops on a small machine) is back-pressure,
+     * answered a little later with a receipt, not a DENY.
+     */
+    static final long FULL_WAIT_NS = TimeUnit.MILLISECONDS.toNanos(1);
     /** Held by the server that records into the directory. */
     static final String LOCK_FILE = ".lock";
     private static final long DAY_MS = 86_400_000L;
@@ -85,6 +91,11 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
     private final AtomicLong nextUnrecordedLogNs = new AtomicLong(System.nanoTime());
     private volatile long unrecordedAtLastLog;
     private final AtomicLong partyFailures = new AtomicLong();
+    private final LongAdder fullWaits = new LongAdder();
+    private long fullWaitNs = FULL_WAIT_NS;
+    // the queue's release count when a wait last ran out: no decision waits again until the drain releases more, so
+    // a stalled drain costs one wait, not one per decision
+    private volatile long releasedAtLastTimeout = -1;
     private volatile int state = OPEN;
     private FileChannel lockChannel;
     private volatile String failure;
@@ -111,6 +122,16 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
         final boolean allowsUnrecorded)
     {
         return new ReceiptRecorder(queue, parties, allowsUnrecorded);
+    }
+
+    /**
+     * @param waitNs how long a decision waits for a slot when the queue is full (tests).
+     * @return this.
+     */
+    ReceiptRecorder fullWait(final long waitNs)
+    {
+        fullWaitNs = waitNs;
+        return this;
     }
 
     /**
@@ -279,10 +300,14 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
         {
             return unrecorded(facts);
         }
-        final long sequence = queue.claim();
+        long sequence = queue.claim();
         if (sequence == 0)
         {
-            return unrecorded(facts);
+            sequence = claimAfterWait();
+            if (sequence == 0)
+            {
+                return unrecorded(facts);
+            }
         }
         final long decisionId = queue.decisionId(sequence);
         final int offset = queue.offset(sequence);
@@ -347,6 +372,39 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
         buffer.putByte(offset + ReceiptEncoder.flagsEncodingOffset(), flags);
         final Reason reason = facts.reason();
         encoder.reason(reason == null ? 0 : reason.wire().value());
+    }
+
+    private long claimAfterWait()
+    {
+        final long released = queue.released();
+        if (released == releasedAtLastTimeout)
+        {
+            return 0;
+        }
+        fullWaits.increment();
+        final long deadlineNs = System.nanoTime() + fullWaitNs;
+        do
+        {
+            // gives the core to the drain where it shares one with this thread
+            Thread.yield();
+            final long sequence = queue.claim();
+            if (sequence != 0)
+            {
+                return sequence;
+            }
+        }
+        while (state == OPEN && System.nanoTime() - deadlineNs < 0);
+        releasedAtLastTimeout = queue.released();
+        return 0;
+    }
+
+    /**
+     * @return times a decision found the queue full and waited for the drain to release slots (each either then
+     * recorded, or after {@link #FULL_WAIT_NS} counted unrecorded).
+     */
+    public long fullWaits()
+    {
+        return fullWaits.sum();
     }
 
     private long unrecorded(final DecisionFacts facts)
@@ -495,6 +553,10 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
             .register(registry);
         FunctionCounter.builder("iys_receipts_unrecorded", this, ReceiptRecorder::unrecordedServed)
             .tag("outcome", "served")
+            .register(registry);
+        FunctionCounter.builder("iys_receipts_full_waits", this, ReceiptRecorder::fullWaits)
+            .description("Decisions that found the receipts queue full and waited up to 1 ms for the drain (back-" +
+                "pressure); those the wait did not save are in iys_receipts_unrecorded")
             .register(registry);
         Gauge.builder("iys_receipts_queue_depth", this, ReceiptRecorder::queueDepth)
             .description("Receipts recorded and not yet appended to the journal; the queue holds " +

@@ -165,7 +165,7 @@ class ReceiptQueueTest
     }
 
     @Test
-    void shouldAnswerNotRecordedAtOnceWhenFullAndCountIt() throws Exception
+    void shouldAnswerNotRecordedAfterOneBoundedWaitWhenFullAndCountIt() throws Exception
     {
         final ReceiptQueue queue = queue(1024, 1, 0, new Replayed());
         final ReceiptRecorder deny = recorder(queue, false, 1);
@@ -183,6 +183,57 @@ class ReceiptQueueTest
         queue.release(1);
         assertEquals(((long)1 << 48) | 1025, deny.record(facts(NOW_MS, Reason.CONSENT)), "the freed slot is taken");
         assertEquals(DecisionRecorder.NOT_RECORDED, deny.record(facts(NOW_MS, Reason.CONSENT)));
+    }
+
+    @Test
+    void shouldWaitForTheDrainWhenFullAndRecordInsteadOfRefusing() throws Exception
+    {
+        final ReceiptQueue queue = queue(1024, 1, 0, new Replayed());
+        final ReceiptRecorder deny = recorder(queue, false, 1).fullWait(TimeUnit.SECONDS.toNanos(60));
+        for (int i = 0; i < 1024; i++)
+        {
+            assertNotEquals(DecisionRecorder.NOT_RECORDED, deny.record(facts(NOW_MS, Reason.CONSENT)));
+        }
+        final ExecutorService asker = Executors.newSingleThreadExecutor();
+        try
+        {
+            final Future<Long> waiting = asker.submit(() -> deny.record(facts(NOW_MS, Reason.CONSENT)));
+            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (deny.fullWaits() == 0)
+            {
+                assertTrue(System.nanoTime() - deadlineNs < 0, "the decision never waited");
+                Thread.onSpinWait();
+            }
+            queue.release(1);
+            assertEquals(((long)1 << 48) | 1025, waiting.get(30, TimeUnit.SECONDS), "recorded once a slot freed");
+            assertEquals(0, deny.unrecordedDenied() + deny.unrecordedServed());
+        }
+        finally
+        {
+            asker.shutdownNow();
+        }
+    }
+
+    @Test
+    void shouldNotWaitAgainUntilTheDrainReleasesSomethingAfterAWaitRanOut() throws Exception
+    {
+        final ReceiptQueue queue = queue(1024, 1, 0, new Replayed());
+        final ReceiptRecorder deny = recorder(queue, false, 1).fullWait(TimeUnit.MILLISECONDS.toNanos(5));
+        for (int i = 0; i < 1024; i++)
+        {
+            deny.record(facts(NOW_MS, Reason.CONSENT));
+        }
+        for (int i = 0; i < 100; i++)
+        {
+            assertEquals(DecisionRecorder.NOT_RECORDED, deny.record(facts(NOW_MS, Reason.CONSENT)));
+        }
+        assertEquals(1, deny.fullWaits(), "a stalled drain costs one wait, not one per decision");
+        assertEquals(100, deny.unrecordedDenied());
+
+        queue.release(1);
+        assertNotEquals(DecisionRecorder.NOT_RECORDED, deny.record(facts(NOW_MS, Reason.CONSENT)));
+        assertEquals(DecisionRecorder.NOT_RECORDED, deny.record(facts(NOW_MS, Reason.CONSENT)));
+        assertEquals(2, deny.fullWaits(), "the drain moved: worth waiting once more");
     }
 
     @Test
