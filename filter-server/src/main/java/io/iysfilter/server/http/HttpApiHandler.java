@@ -477,6 +477,10 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                 .append(",\"state\":\"").append(unready != null ? unready.name() :
                     ConsentFilter.isStale(brand, nowMs) ? "STALE" : "FRESH")
                 .append('"');
+            if (damage != null)
+            {
+                json.append(",\"damage\":\"").append(Json.escape(damage)).append('"');
+            }
             json.append(",\"role\":\"").append(role.settingName()).append('"');
             final ReplicaFollower.BrandStatus replicated = replica == null ? null : replica.status(brand.brandCode());
             if (replicated != null)
@@ -486,10 +490,6 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                         Long.toString(replicated.lagRecords()))
                     .append(",\"lagMs\":").append(replicated.lagMs() < 0 ? "null" : Long.toString(replicated.lagMs()))
                     .append(",\"watermark\":").append(instant(replicated.watermarkMs()));
-            }
-            if (damage != null)
-            {
-                json.append(",\"damage\":\"").append(Json.escape(damage)).append('"');
             }
             final FeedService.BrandStatus status = feed == null ? null : feed.status(brand.brandCode());
             if (status != null)
