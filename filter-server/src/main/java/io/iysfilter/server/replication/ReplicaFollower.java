@@ -52,9 +52,14 @@ import java.util.function.LongSupplier;
  * {@link ReplicaSettings#persistRecords()} records, and at close; so a kill at any instant loses nothing: the next
  * start re-applies what followed the stored offsets, and the index, last-writer-wins in İYS order, ends the same.
  * <p>
- * A record that does not decode, or that the writer refuses (a creationDate from the future, whatever door it came
- * by), is quarantined ({@link ReplicaQuarantine}) and counted, never applied, and the follower goes on. A store that
- * cannot take a change (disk full) makes the follower go back to its stored offsets and retry after a back-off. A
+ * A record that does not decode, or that the writer refuses for a reason other than its date, is quarantined
+ * ({@link ReplicaQuarantine}) and counted, never applied, and the follower goes on. A change the writer refuses as
+ * from the future (the fetcher's writer took it, so this replica's clock is behind the fetcher's by more than the
+ * allowed skew) is never set aside: a RET lost that way would leave an ALLOW standing. The follower holds at its
+ * stored offsets and retries after a back-off until its clock reaches the change, and it settles every change it
+ * published before it applies a watermark, so no as-of ever advances past a change the index has not taken: the
+ * brands turn STALE past their bound instead. A store that cannot take a change (disk full) makes the follower go
+ * back to its stored offsets and retry after a back-off the same way. A
  * change of the topic's partition count stops the follower with the reason: the offsets no longer say what is
  * applied, and the brands' as-of times stop, so their answers turn STALE past the freshness bound.
  */
@@ -99,6 +104,8 @@ public final class ReplicaFollower implements AutoCloseable
     private final AtomicLong watermarkRecords = new AtomicLong();
     private final AtomicLong cursorRecords = new AtomicLong();
     private final AtomicLong quarantined = new AtomicLong();
+    // changes published to the writer since the last barrier (follower thread only)
+    private boolean unsettled;
     private final AtomicLong failures = new AtomicLong();
     private final Map<Long, Long> watermarks = new ConcurrentHashMap<>();
     private final Map<String, ReplicaOffsets.Cursor> cursors = new ConcurrentHashMap<>();
@@ -475,6 +482,7 @@ public final class ReplicaFollower implements AutoCloseable
     private void follow(final KafkaConsumer<byte[], byte[]> kafka) throws Exception
     {
         outcomes.reset();
+        unsettled = false;
         final List<TopicPartition> assigned = awaitTopic(kafka);
         if (assigned == null)
         {
@@ -716,10 +724,13 @@ public final class ReplicaFollower implements AutoCloseable
             pendingKey[slot] = record.key();
             pendingValue[slot] = record.value();
             pipeline.publish(change, tag, outcomes);
+            unsettled = true;
             dirtyBrands.add(brand);
         }
         else if (kind == TopicRecords.WATERMARK)
         {
+            // every change published before the watermark must be in the index before the as-of moves past it
+            settle();
             watermarkRecords.getAndIncrement();
             ensureBrand(brand);
             final long watermarkMs = records.watermarkMs();
@@ -738,6 +749,40 @@ public final class ReplicaFollower implements AutoCloseable
             cursorRecords.getAndIncrement();
             cursors.put(ReplicaOffsets.cursorKey(brand, TopicRecords.sourceName(records.source())),
                 new ReplicaOffsets.Cursor(records.cursor(), records.acceptedMs()));
+        }
+    }
+
+    /**
+     * Wait until the writer has told of every change published so far, and go back to the stored offsets when it
+     * refused one as from the future or could not store one.
+     */
+    private void settle() throws Exception
+    {
+        if (!unsettled)
+        {
+            return;
+        }
+        try
+        {
+            pipeline.barrier().get();
+        }
+        catch (final ExecutionException ex)
+        {
+            throw new IOException("index writer failed", ex.getCause());
+        }
+        unsettled = false;
+        holdForTheFuture();
+    }
+
+    private void holdForTheFuture() throws IOException
+    {
+        final String future = outcomes.fromTheFuture.getAndSet(null);
+        if (future != null)
+        {
+            outcomes.failures.clear();
+            throw new IOException("a change from the future by this replica's clock (is it behind the fetcher's?): " +
+                "holding at the stored offsets until the clock reaches it, so that neither it nor a watermark after " +
+                "it is lost: " + future);
         }
     }
 
@@ -821,6 +866,7 @@ public final class ReplicaFollower implements AutoCloseable
         {
             throw new IOException("index writer failed", ex.getCause());
         }
+        unsettled = false;
         final String storeFailure = outcomes.storeFailure.getAndSet(null);
         if (storeFailure != null)
         {
@@ -828,6 +874,7 @@ public final class ReplicaFollower implements AutoCloseable
             throw new IOException("the index could not take a change, going back to the stored offsets: " +
                 storeFailure);
         }
+        holdForTheFuture();
         drainFailures();
         for (final long brand : dirtyBrands)
         {
@@ -874,6 +921,7 @@ public final class ReplicaFollower implements AutoCloseable
     {
         final ConcurrentLinkedQueue<Failure> failures = new ConcurrentLinkedQueue<>();
         final AtomicReference<String> storeFailure = new AtomicReference<>();
+        final AtomicReference<String> fromTheFuture = new AtomicReference<>();
         final AtomicLong applied = new AtomicLong();
         final AtomicLong superseded = new AtomicLong();
 
@@ -881,6 +929,7 @@ public final class ReplicaFollower implements AutoCloseable
         {
             failures.clear();
             storeFailure.set(null);
+            fromTheFuture.set(null);
         }
 
         @Override
@@ -899,6 +948,12 @@ public final class ReplicaFollower implements AutoCloseable
         public void onFailed(final long tag, final String reason)
         {
             failures.add(new Failure(tag, reason));
+        }
+
+        @Override
+        public void onFromTheFuture(final long tag, final String reason)
+        {
+            fromTheFuture.compareAndSet(null, reason);
         }
 
         @Override
