@@ -143,9 +143,11 @@ final class HttpAuthHandler extends ChannelInboundHandlerAdapter
         }
         if (!auth.enabled())
         {
-            // the prefix first, so that every other request passes without a decoder
-            if (request.uri().startsWith(ReceiptsHttpHandler.PATH) &&
-                ReceiptsHttpHandler.serves(new QueryStringDecoder(request.uri()).path()) &&
+            // the prefix first, so that every other request passes without a decoder; a target with a percent sign
+            // is decoded as the router decodes it (/v1/%72eceipts is the receipts' path too)
+            final String uri = request.uri();
+            if ((uri.startsWith(ReceiptsHttpHandler.PATH) || uri.indexOf('%') >= 0) &&
+                ReceiptsHttpHandler.serves(new QueryStringDecoder(uri).path()) &&
                 !isLoopback(ctx.channel().remoteAddress()))
             {
                 forbidden(ctx, request, null, "the receipts are served only to loopback peers while " +

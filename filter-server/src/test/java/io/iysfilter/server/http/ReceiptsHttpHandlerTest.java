@@ -195,7 +195,10 @@ class ReceiptsHttpHandlerTest
         final Authenticator off = Authenticator.off(new ClientCounters());
         final String target = "/v1/receipts?brand=" + BRAND + "&recipient=" + PHONE;
         final String scrub = "/v1/receipts/scrubs/0001000000000001";
-        for (final String path : new String[]{target, scrub})
+        // percent-encoded, as the router decodes it: the same path, refused the same
+        final String encoded = "/v1/%72eceipts?brand=" + BRAND + "&recipient=" + PHONE;
+        assertEquals(200, get(encoded, null, off, LOOPBACK).status(), "the router serves the encoded path");
+        for (final String path : new String[]{target, scrub, encoded, "/v1/receipts%2Fscrubs/0001000000000001"})
         {
             final Response refused = get(path, null, off, REMOTE);
             assertEquals(403, refused.status(), refused.body());
