@@ -489,7 +489,8 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                     .append(",\"lagRecords\":").append(replicated.lagRecords() < 0 ? "null" :
                         Long.toString(replicated.lagRecords()))
                     .append(",\"lagMs\":").append(replicated.lagMs() < 0 ? "null" : Long.toString(replicated.lagMs()))
-                    .append(",\"watermark\":").append(instant(replicated.watermarkMs()));
+                    .append(",\"watermark\":").append(instant(replicated.watermarkMs()))
+                    .append(",\"frozen\":").append(string(replicated.frozen()));
             }
             final FeedService.BrandStatus status = feed == null ? null : feed.status(brand.brandCode());
             if (status != null)

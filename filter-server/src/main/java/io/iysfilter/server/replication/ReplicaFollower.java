@@ -53,15 +53,19 @@ import java.util.function.LongSupplier;
  * start re-applies what followed the stored offsets, and the index, last-writer-wins in İYS order, ends the same.
  * <p>
  * A record that does not decode, or that the writer refuses for a reason other than its date, is quarantined
- * ({@link ReplicaQuarantine}) and counted, never applied, and the follower goes on. A change the writer refuses as
- * from the future (the fetcher's writer took it, so this replica's clock is behind the fetcher's by more than the
- * allowed skew) is never set aside: a RET lost that way would leave an ALLOW standing. The follower holds at its
- * stored offsets and retries after a back-off until its clock reaches the change, and it settles every change it
- * published before it applies a watermark, so no as-of ever advances past a change the index has not taken: the
- * brands turn STALE past their bound instead. A store that cannot take a change (disk full) makes the follower go
- * back to its stored offsets and retry after a back-off the same way. A
- * change of the topic's partition count stops the follower with the reason: the offsets no longer say what is
- * applied, and the brands' as-of times stop, so their answers turn STALE past the freshness bound.
+ * ({@link ReplicaQuarantine}) and counted, never applied, and the follower goes on; but it freezes the as-of of its
+ * brand (of every brand of its partition when its key does not name one): later watermarks of a frozen brand are
+ * counted and not applied, so the brand turns STALE past its bound instead of answering without the change (a RET
+ * among them). A freeze is stored with the offsets and lasts until the replica is rebuilt.
+ * <p>
+ * A change the writer refuses as from the future (the fetcher's writer took it, so this replica's clock is behind the
+ * fetcher's by more than the allowed skew) is never set aside: a RET lost that way would leave an ALLOW standing. The
+ * follower holds at its stored offsets and retries after a back-off until its clock reaches the change, and it settles
+ * every change it published before it applies a watermark, so no as-of ever advances past a change the index has not
+ * taken: the brands turn STALE past their bound instead. A store that cannot take a change (disk full) makes the
+ * follower go back to its stored offsets and retry after a back-off the same way, before any watermark after it is
+ * applied. A change of the topic's partition count stops the follower with the reason: the offsets no longer say what
+ * is applied, and the brands' as-of times stop, so their answers turn STALE past the freshness bound.
  */
 public final class ReplicaFollower implements AutoCloseable
 {
@@ -104,6 +108,9 @@ public final class ReplicaFollower implements AutoCloseable
     private final AtomicLong watermarkRecords = new AtomicLong();
     private final AtomicLong cursorRecords = new AtomicLong();
     private final AtomicLong quarantined = new AtomicLong();
+    private final AtomicLong heldWatermarks = new AtomicLong();
+    private final Map<Long, String> frozenBrands = new ConcurrentHashMap<>();
+    private final Map<Integer, String> frozenPartitions = new ConcurrentHashMap<>();
     // changes published to the writer since the last barrier (follower thread only)
     private boolean unsettled;
     private final AtomicLong failures = new AtomicLong();
@@ -116,6 +123,7 @@ public final class ReplicaFollower implements AutoCloseable
     private final long[] pendingSequence;
     private final int[] pendingPartition;
     private final long[] pendingOffset;
+    private final long[] pendingBrand;
     private final byte[][] pendingKey;
     private final byte[][] pendingValue;
     private long sequence;
@@ -158,8 +166,10 @@ public final class ReplicaFollower implements AutoCloseable
      * @param lagMs       now less the timestamp of the last record applied from the partition, or, when caught up,
      *                    less when its end was last seen reached; -1 when not known.
      * @param watermarkMs the newest watermark record applied for the brand (its as-of time), or 0.
+     * @param frozen      why the brand's watermarks are no longer applied (a record of it, or of its partition,
+     *                    was quarantined; until the replica is rebuilt), or null.
      */
-    public record BrandStatus(int partition, long offset, long lagRecords, long lagMs, long watermarkMs)
+    public record BrandStatus(int partition, long offset, long lagRecords, long lagMs, long watermarkMs, String frozen)
     {
     }
 
@@ -185,6 +195,7 @@ public final class ReplicaFollower implements AutoCloseable
         pendingSequence = new long[capacity];
         pendingPartition = new int[capacity];
         pendingOffset = new long[capacity];
+        pendingBrand = new long[capacity];
         pendingKey = new byte[capacity][];
         pendingValue = new byte[capacity][];
     }
@@ -212,6 +223,14 @@ public final class ReplicaFollower implements AutoCloseable
             persisted[offset.getKey()] = offset.getValue();
         }
         cursors.putAll(stored.cursors());
+        frozenBrands.putAll(stored.frozenBrands());
+        frozenPartitions.putAll(stored.frozenPartitions());
+        if (!frozenBrands.isEmpty() || !frozenPartitions.isEmpty())
+        {
+            LOG.error("replica: watermarks NOT applied (a record was quarantined; rebuild the replica, see " +
+                "docs/OPERATIONS.md) for brands {} and every brand of partitions {}", frozenBrands.keySet(),
+                frozenPartitions.keySet());
+        }
         LOG.info("replica: topic={}, bootstrap={}, stored offsets={}", settings.topic(), settings.bootstrapServers(),
             stored.empty() ? "none (bootstrap from the beginning)" : stored.offsets());
         thread = new Thread(this::run, "iys-replica");
@@ -271,7 +290,13 @@ public final class ReplicaFollower implements AutoCloseable
         final Long watermark = watermarks.get(brandCode);
         final BrandIndex index = store.brand(brandCode);
         return new BrandStatus(partition, position, lag, since == 0 ? -1 : Math.max(0, clock.getAsLong() - since),
-            watermark != null ? watermark : index == null ? 0 : index.watermarkMs());
+            watermark != null ? watermark : index == null ? 0 : index.watermarkMs(), frozen(brandCode, partition));
+    }
+
+    private String frozen(final long brandCode, final int partition)
+    {
+        final String brandReason = frozenBrands.get(brandCode);
+        return brandReason != null ? brandReason : frozenPartitions.get(partition);
     }
 
     /**
@@ -319,6 +344,14 @@ public final class ReplicaFollower implements AutoCloseable
     }
 
     /**
+     * @return watermark records not applied because their brand is frozen by a quarantined record.
+     */
+    public long heldWatermarks()
+    {
+        return heldWatermarks.get();
+    }
+
+    /**
      * @return failures the follower went back to its stored offsets after.
      */
     public long failures()
@@ -342,6 +375,9 @@ public final class ReplicaFollower implements AutoCloseable
             .description("records read from the replication topic, by kind").register(registry);
         FunctionCounter.builder("iys_replication_quarantined", quarantined, AtomicLong::get)
             .description("records set aside, never applied: undecodable or refused by the writer")
+            .register(registry);
+        FunctionCounter.builder("iys_replication_watermarks_held", heldWatermarks, AtomicLong::get)
+            .description("watermark records not applied: their brand is frozen by a quarantined record")
             .register(registry);
         FunctionCounter.builder("iys_replication_failures", failures, AtomicLong::get)
             .description("failures after which the replica went back to its stored offsets").register(registry);
@@ -706,7 +742,7 @@ public final class ReplicaFollower implements AutoCloseable
         catch (final IllegalArgumentException ex)
         {
             quarantine(record.partition(), record.offset(), "does not decode: " + ex.getMessage(), record.key(),
-                record.value());
+                record.value(), records.keyBrand());
             return;
         }
         known.lastRecordMs.set(record.partition(), record.timestamp());
@@ -721,6 +757,7 @@ public final class ReplicaFollower implements AutoCloseable
             pendingSequence[slot] = tag;
             pendingPartition[slot] = record.partition();
             pendingOffset[slot] = record.offset();
+            pendingBrand[slot] = brand;
             pendingKey[slot] = record.key();
             pendingValue[slot] = record.value();
             pipeline.publish(change, tag, outcomes);
@@ -732,6 +769,12 @@ public final class ReplicaFollower implements AutoCloseable
             // every change published before the watermark must be in the index before the as-of moves past it
             settle();
             watermarkRecords.getAndIncrement();
+            if (partitionCount > 0 && frozen(brand, TopicRecords.partition(brand, partitionCount)) != null)
+            {
+                // a change of this brand was set aside: an as-of past it would answer as if it were applied
+                heldWatermarks.getAndIncrement();
+                return;
+            }
             ensureBrand(brand);
             final long watermarkMs = records.watermarkMs();
             pipeline.advanceWatermark(brand, watermarkMs).whenComplete((ignored, failure) ->
@@ -753,25 +796,38 @@ public final class ReplicaFollower implements AutoCloseable
     }
 
     /**
-     * Wait until the writer has told of every change published so far, and go back to the stored offsets when it
-     * refused one as from the future or could not store one.
+     * Wait until the writer has told of every change published so far; go back to the stored offsets when it
+     * could not store one (disk full) or refused one as from the future, and quarantine (and freeze the brands of)
+     * those it refused otherwise.
      */
     private void settle() throws Exception
     {
-        if (!unsettled)
+        if (unsettled)
         {
-            return;
+            try
+            {
+                pipeline.barrier().get();
+            }
+            catch (final ExecutionException ex)
+            {
+                throw new IOException("index writer failed", ex.getCause());
+            }
+            unsettled = false;
         }
-        try
+        checkOutcomes();
+    }
+
+    private void checkOutcomes() throws IOException
+    {
+        final String storeFailure = outcomes.storeFailure.getAndSet(null);
+        if (storeFailure != null)
         {
-            pipeline.barrier().get();
+            outcomes.failures.clear();
+            throw new IOException("the index could not take a change, going back to the stored offsets: " +
+                storeFailure);
         }
-        catch (final ExecutionException ex)
-        {
-            throw new IOException("index writer failed", ex.getCause());
-        }
-        unsettled = false;
         holdForTheFuture();
+        drainFailures();
     }
 
     private void holdForTheFuture() throws IOException
@@ -821,19 +877,25 @@ public final class ReplicaFollower implements AutoCloseable
             if (pendingSequence[slot] == failure.tag)
             {
                 quarantine(pendingPartition[slot], pendingOffset[slot], "index refused: " + failure.reason,
-                    pendingKey[slot], pendingValue[slot]);
+                    pendingKey[slot], pendingValue[slot], pendingBrand[slot]);
             }
             else
             {
-                quarantine(-1, -1, "index refused record " + failure.tag + ": " + failure.reason, null, null);
+                // not known which record: every partition's brands are frozen
+                quarantine(-1, -1, "index refused record " + failure.tag + ": " + failure.reason, null, null, -1);
             }
         }
     }
 
     private void quarantine(
-        final int partition, final long offset, final String reason, final byte[] key, final byte[] value)
-        throws IOException
+        final int partition,
+        final long offset,
+        final String reason,
+        final byte[] key,
+        final byte[] value,
+        final long brand) throws IOException
     {
+        freeze(partition, offset, reason, brand);
         quarantined.getAndIncrement();
         quarantine.add(partition, offset, reason, key, value);
         final long suppressed = QUARANTINES.tryAcquire(System.nanoTime());
@@ -841,6 +903,31 @@ public final class ReplicaFollower implements AutoCloseable
         {
             LOG.error("replica quarantined a record of the topic, not applied: partition={}, offset={}, reason={}, " +
                 "suppressedSinceLast={} (see {})", partition, offset, reason, suppressed, ReplicaQuarantine.FILE);
+        }
+    }
+
+    /**
+     * Stop applying the watermarks of the brand a quarantined record names, or of every brand of its partition
+     * (of every partition when not known), until the replica is rebuilt.
+     */
+    private void freeze(final int partition, final long offset, final String reason, final long brand)
+    {
+        final String why = "a record was quarantined (partition=" + partition + " offset=" + offset + ": " +
+            reason.replace('\n', ' ') + "); its brand's watermarks are not applied until the replica is rebuilt";
+        if (brand > 0)
+        {
+            frozenBrands.putIfAbsent(brand, why);
+        }
+        else if (partition >= 0)
+        {
+            frozenPartitions.putIfAbsent(partition, why);
+        }
+        else
+        {
+            for (int i = 0; i < partitionCount; i++)
+            {
+                frozenPartitions.putIfAbsent(i, why);
+            }
         }
     }
 
@@ -867,15 +954,7 @@ public final class ReplicaFollower implements AutoCloseable
             throw new IOException("index writer failed", ex.getCause());
         }
         unsettled = false;
-        final String storeFailure = outcomes.storeFailure.getAndSet(null);
-        if (storeFailure != null)
-        {
-            outcomes.failures.clear();
-            throw new IOException("the index could not take a change, going back to the stored offsets: " +
-                storeFailure);
-        }
-        holdForTheFuture();
-        drainFailures();
+        checkOutcomes();
         for (final long brand : dirtyBrands)
         {
             final BrandIndex index = store.brand(brand);
@@ -885,7 +964,10 @@ public final class ReplicaFollower implements AutoCloseable
             }
         }
         dirtyBrands.clear();
-        ReplicaOffsets.write(store.dataDirectory(), settings.topic(), offsets, cursorsNow);
+        // the records set aside behind the new offsets are read no more: their lines must be on disk first
+        quarantine.force();
+        ReplicaOffsets.write(store.dataDirectory(), settings.topic(), offsets, cursorsNow, Map.copyOf(frozenBrands),
+            Map.copyOf(frozenPartitions));
         persisted = offsets;
         sincePersist = 0;
         lastPersistMs = clock.getAsLong();

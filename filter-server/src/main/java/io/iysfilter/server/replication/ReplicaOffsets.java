@@ -22,8 +22,12 @@ import java.util.TreeMap;
  * partitions=12
  * offset.0=1234
  * cursor.600001.HS=1700000000000 1700000000000_abc
+ * frozen.brand.600002=partition+1+offset+7%3A+does+not+decode
+ * frozen.partition.2=partition+2+offset+9%3A+does+not+decode
  * </pre>
- * A cursor line holds the acceptance time, a space, and the cursor URL-encoded.
+ * A cursor line holds the acceptance time, a space, and the cursor URL-encoded. A frozen line names a brand, or a
+ * partition (every brand in it), whose watermarks the replica no longer applies because a record of it was
+ * quarantined (docs/REPLICATION.md §3.5), with the reason URL-encoded; it stays until the replica is rebuilt.
  */
 final class ReplicaOffsets
 {
@@ -47,8 +51,16 @@ final class ReplicaOffsets
      * @param partitions the partition count, or 0 when there is no file.
      * @param offsets    partition to next offset.
      * @param cursors    {@code brand.SOURCE} to cursor.
+     * @param frozenBrands     brand to why its watermarks are no longer applied.
+     * @param frozenPartitions partition to why the watermarks of every brand in it are no longer applied.
      */
-    record State(String topic, int partitions, Map<Integer, Long> offsets, Map<String, Cursor> cursors)
+    record State(
+        String topic,
+        int partitions,
+        Map<Integer, Long> offsets,
+        Map<String, Cursor> cursors,
+        Map<Long, String> frozenBrands,
+        Map<Integer, String> frozenPartitions)
     {
         boolean empty()
         {
@@ -80,12 +92,14 @@ final class ReplicaOffsets
         }
         catch (final NoSuchFileException ex)
         {
-            return new State(null, 0, Map.of(), Map.of());
+            return new State(null, 0, Map.of(), Map.of(), Map.of(), Map.of());
         }
         String topic = null;
         int partitions = 0;
         final Map<Integer, Long> offsets = new TreeMap<>();
         final Map<String, Cursor> cursors = new TreeMap<>();
+        final Map<Long, String> frozenBrands = new TreeMap<>();
+        final Map<Integer, String> frozenPartitions = new TreeMap<>();
         for (final String raw : lines)
         {
             final String line = raw.trim();
@@ -126,6 +140,16 @@ final class ReplicaOffsets
                         URLDecoder.decode(value.substring(space + 1), StandardCharsets.UTF_8),
                         Long.parseLong(value.substring(0, space))));
                 }
+                else if (name.startsWith("frozen.brand."))
+                {
+                    frozenBrands.put(Long.parseLong(name.substring("frozen.brand.".length())),
+                        URLDecoder.decode(value, StandardCharsets.UTF_8));
+                }
+                else if (name.startsWith("frozen.partition."))
+                {
+                    frozenPartitions.put(Integer.parseInt(name.substring("frozen.partition.".length())),
+                        URLDecoder.decode(value, StandardCharsets.UTF_8));
+                }
                 else
                 {
                     throw bad(file, line, null);
@@ -148,7 +172,7 @@ final class ReplicaOffsets
                 throw new IOException(file + ": offset of partition " + partition + " in a topic of " + partitions);
             }
         }
-        return new State(topic, partitions, offsets, cursors);
+        return new State(topic, partitions, offsets, cursors, frozenBrands, frozenPartitions);
     }
 
     static void write(
@@ -156,6 +180,17 @@ final class ReplicaOffsets
         final String topic,
         final long[] offsets,
         final Map<String, Cursor> cursors) throws IOException
+    {
+        write(dataDirectory, topic, offsets, cursors, Map.of(), Map.of());
+    }
+
+    static void write(
+        final Path dataDirectory,
+        final String topic,
+        final long[] offsets,
+        final Map<String, Cursor> cursors,
+        final Map<Long, String> frozenBrands,
+        final Map<Integer, String> frozenPartitions) throws IOException
     {
         final StringBuilder text = new StringBuilder(64 + 24 * offsets.length)
             .append("# iys-filter replica offsets (docs/REPLICATION.md): each partition's next offset, every record ")
@@ -172,12 +207,23 @@ final class ReplicaOffsets
                 .append(' ').append(URLEncoder.encode(cursor.getValue().cursor(), StandardCharsets.UTF_8))
                 .append('\n');
         }
+        for (final Map.Entry<Long, String> frozen : new TreeMap<>(frozenBrands).entrySet())
+        {
+            text.append("frozen.brand.").append(frozen.getKey()).append('=')
+                .append(URLEncoder.encode(frozen.getValue(), StandardCharsets.UTF_8)).append('\n');
+        }
+        for (final Map.Entry<Integer, String> frozen : new TreeMap<>(frozenPartitions).entrySet())
+        {
+            text.append("frozen.partition.").append(frozen.getKey()).append('=')
+                .append(URLEncoder.encode(frozen.getValue(), StandardCharsets.UTF_8)).append('\n');
+        }
         DurableFiles.replace(dataDirectory, FILE, text.toString());
     }
 
     private static IOException bad(final Path file, final String line, final Throwable cause)
     {
-        return new IOException(file + ": bad line '" + line + "' (expected: topic=, partitions=, offset.<p>=<n> " +
-            "or cursor.<brand>.<source>=<accepted ms> <cursor>)", cause);
+        return new IOException(file + ": bad line '" + line + "' (expected: topic=, partitions=, offset.<p>=<n>, " +
+            "cursor.<brand>.<source>=<accepted ms> <cursor>, frozen.brand.<brand>=<reason> or " +
+            "frozen.partition.<p>=<reason>)", cause);
     }
 }

@@ -3,6 +3,7 @@ package io.iysfilter.server.replication;
 import io.iysfilter.server.index.DurableFiles;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +28,8 @@ final class ReplicaQuarantine
     private final long maxBytes;
     private long size = -1;
     private boolean full;
+    private boolean unforced;
+    private boolean newFile;
 
     ReplicaQuarantine(final Path dataDirectory, final long maxBytes)
     {
@@ -71,8 +74,34 @@ final class ReplicaQuarantine
         if (created)
         {
             DurableFiles.ownerOnly(file);
+            newFile = true;
         }
         size += bytes.length;
+        unforced = true;
+    }
+
+    /**
+     * Force what was added since the last force to the disk: called before the offsets past the records it names are
+     * stored, so that a record set aside is never behind the stored offsets without its line.
+     *
+     * @throws IOException when the file cannot be forced.
+     */
+    void force() throws IOException
+    {
+        if (!unforced)
+        {
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE))
+        {
+            channel.force(true);
+        }
+        if (newFile)
+        {
+            DurableFiles.forceDirectory(file.getParent());
+            newFile = false;
+        }
+        unforced = false;
     }
 
     static String hex(final byte[] bytes)

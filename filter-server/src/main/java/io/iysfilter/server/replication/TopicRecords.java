@@ -61,6 +61,7 @@ public final class TopicRecords
 
     private int kind;
     private long brand;
+    private long keyBrand = -1;
     private int keyKind;
     private long key0;
     private long key1;
@@ -217,6 +218,7 @@ public final class TopicRecords
      */
     public int decode(final byte[] key, final byte[] value)
     {
+        keyBrand = -1;
         if (key == null || key.length != KEY_LENGTH)
         {
             throw new IllegalArgumentException("key is not " + KEY_LENGTH + " bytes: " +
@@ -231,6 +233,7 @@ public final class TopicRecords
         keyDecoder.wrapAndApplyHeader(keyBuffer, 0, headerDecoder);
         final RecordKind recordKind = keyDecoder.kind();
         brand = keyDecoder.brand();
+        keyBrand = brand;
         valueBuffer.wrap(value);
         switch (recordKind)
         {
@@ -264,6 +267,15 @@ public final class TopicRecords
     public int kind()
     {
         return kind;
+    }
+
+    /**
+     * @return the brand the key of the record last given to {@link #decode} named, when its key decoded that far
+     * (also when its value or kind did not decode), else -1.
+     */
+    public long keyBrand()
+    {
+        return keyBrand;
     }
 
     /**

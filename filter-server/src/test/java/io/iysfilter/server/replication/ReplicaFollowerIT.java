@@ -8,7 +8,11 @@ import io.iysfilter.server.decision.ConsentStatus;
 import io.iysfilter.server.decision.ParsedRecipient;
 import io.iysfilter.server.decision.RecipientParser;
 import io.iysfilter.server.decision.RecipientType;
+import io.iysfilter.server.index.BrandIndex;
 import io.iysfilter.server.index.ConsentChange;
+import io.iysfilter.server.index.ConsentIndexWriter;
+import io.iysfilter.server.index.DiskFullException;
+import io.iysfilter.server.index.DiskSpaceGuard;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.IndexLookup;
 import io.iysfilter.server.index.IndexOptions;
@@ -20,6 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,6 +66,7 @@ class ReplicaFollowerIT
     Path dir;
     private ConsentStore store;
     private IngestPipeline pipeline;
+    private RefusingWriter writer;
     private ReplicaFollower follower;
     private TopicFiller filler;
     private String topic;
@@ -212,6 +218,137 @@ class ReplicaFollowerIT
     }
 
     @Test
+    void aChangeTheDiskRefusesHoldsTheAsOfBeforeItUntilTheStoreTakesIt() throws Exception
+    {
+        newTopic();
+        fill();
+        final long firstMs = (nowSec - 60) * 1000;
+        filler.watermark(BRAND, firstMs);
+        filler.commit();
+        openReplica(System::currentTimeMillis);
+        follower.caughtUp().get(60, TimeUnit.SECONDS);
+        assertEquals(firstMs, store.newLookup().brand(BRAND).asOfMs());
+
+        // the disk is below its reserve: the writer refuses the RET, but a watermark does not check the guard
+        writer.refusal = new DiskFullException("disk full: below the reserve (test)");
+        filler.consent(BRAND, IysTime.format(nowSec - 30), MAIL_ONAY, "BIREYSEL", "EPOSTA", "RET");
+        filler.watermark(BRAND, firstMs + 30_000);
+        filler.commit();
+        await(() -> follower.failures() >= 2 && String.valueOf(follower.lastError()).contains("disk full"),
+            "going back to the stored offsets after the refused RET, twice");
+        assertEquals(ConsentStatus.ONAY, status(BRAND, Channel.EPOSTA, RecipientType.BIREYSEL, MAIL_ONAY));
+        assertEquals(firstMs, store.newLookup().brand(BRAND).asOfMs(),
+            "the watermark after the refused RET did not move the as-of past it");
+        assertEquals(0, follower.quarantined(), "a store failure is retried, never set aside");
+
+        writer.refusal = null;
+        await(() -> store.newLookup().brand(BRAND).asOfMs() == firstMs + 30_000, "applied once the disk takes it");
+        assertEquals(ConsentStatus.RET, status(BRAND, Channel.EPOSTA, RecipientType.BIREYSEL, MAIL_ONAY));
+        assertEquals(0, follower.quarantined());
+    }
+
+    @Test
+    void aChangeTheWriterRefusesIsQuarantinedAndFreezesItsBrandsAsOf() throws Exception
+    {
+        final long same = 600_004;
+        newTopic();
+        assertEquals(TopicRecords.partition(BRAND, PARTITIONS), TopicRecords.partition(same, PARTITIONS));
+        fill();
+        final long firstMs = (nowSec - 60) * 1000;
+        filler.watermark(BRAND, firstMs);
+        filler.watermark(same, firstMs);
+        filler.commit();
+        openReplica(System::currentTimeMillis);
+        follower.caughtUp().get(60, TimeUnit.SECONDS);
+
+        writer.refusedBrand = BRAND;
+        writer.refusal = new IllegalStateException("the brand's map is full (test)");
+        filler.consent(BRAND, IysTime.format(nowSec - 30), MAIL_ONAY, "BIREYSEL", "EPOSTA", "RET");
+        filler.watermark(BRAND, firstMs + 30_000);
+        // in the same partition, so read after BRAND's watermark
+        filler.watermark(same, firstMs + 30_000);
+        filler.commit();
+        await(() -> store.newLookup().brand(same).asOfMs() == firstMs + 30_000,
+            "another brand of the same partition advances");
+        assertEquals(firstMs, store.newLookup().brand(BRAND).asOfMs(),
+            "the watermark after the refused RET did not move the as-of past it");
+        assertEquals(1, follower.quarantined());
+        assertEquals(1, follower.heldWatermarks());
+        assertTrue(String.valueOf(follower.status(BRAND).frozen()).contains("map is full"),
+            String.valueOf(follower.status(BRAND).frozen()));
+        assertEquals(null, follower.status(same).frozen());
+        assertEquals(ConsentStatus.ONAY, status(BRAND, Channel.EPOSTA, RecipientType.BIREYSEL, MAIL_ONAY));
+    }
+
+    @Test
+    void aMalformedRecordFreezesTheAsOfOfItsBrandOrPartitionAcrossARestart() throws Exception
+    {
+        final long third = 600_003;
+        newTopic();
+        assertEquals(3, java.util.Set.of(TopicRecords.partition(BRAND, PARTITIONS),
+            TopicRecords.partition(OTHER, PARTITIONS), TopicRecords.partition(third, PARTITIONS)).size(),
+            "three brands in three partitions");
+        fill();
+        final long firstMs = (nowSec - 100) * 1000;
+        watermarks(firstMs, BRAND, OTHER, third);
+        filler.commit();
+        // a consent record of BRAND whose key decodes but whose value does not; a record in third's partition
+        // whose key does not decode at all
+        final ConsentChange ret = filler.keyed(BRAND, IysTime.format(nowSec - 90), MAIL_ONAY, "BIREYSEL", "EPOSTA",
+            "RET");
+        filler.raw(TopicRecords.partition(BRAND, PARTITIONS), new TopicRecords().consentKey(ret),
+            new byte[] {1, 2, 3});
+        filler.raw(TopicRecords.partition(third, PARTITIONS), "not a key".getBytes(StandardCharsets.US_ASCII),
+            new byte[] {4, 5, 6});
+        watermarks(firstMs + 10_000, BRAND, OTHER, third);
+        filler.commit();
+
+        openReplica(System::currentTimeMillis);
+        follower.caughtUp().get(60, TimeUnit.SECONDS);
+        assertEquals(2, follower.quarantined());
+        assertFrozen(firstMs, firstMs + 10_000, third);
+        assertEquals(2, follower.heldWatermarks());
+
+        watermarks(firstMs + 20_000, BRAND, OTHER, third);
+        filler.commit();
+        await(() -> follower.heldWatermarks() == 4 && store.newLookup().brand(OTHER).asOfMs() == firstMs + 20_000,
+            "the other brand keeps advancing, the frozen ones' watermarks are held");
+        assertFrozen(firstMs, firstMs + 20_000, third);
+        closeReplica();
+        final String offsets = Files.readString(dir.resolve("replica/" + ReplicaOffsets.FILE));
+        assertTrue(offsets.contains("frozen.brand." + BRAND + "=") &&
+            offsets.contains("frozen.partition." + TopicRecords.partition(third, PARTITIONS) + "="), offsets);
+
+        watermarks(firstMs + 30_000, BRAND, OTHER, third);
+        filler.commit();
+        openReplica(System::currentTimeMillis);
+        follower.caughtUp().get(60, TimeUnit.SECONDS);
+        assertEquals(0, follower.quarantined(), "the malformed records are behind the stored offsets");
+        assertFrozen(firstMs, firstMs + 30_000, third);
+        assertEquals(2, follower.heldWatermarks(), "still frozen after the restart");
+    }
+
+    private void watermarks(final long watermarkMs, final long... brands)
+    {
+        for (final long brand : brands)
+        {
+            filler.watermark(brand, watermarkMs);
+        }
+    }
+
+    private void assertFrozen(final long frozenMs, final long otherMs, final long third)
+    {
+        assertEquals(frozenMs, store.newLookup().brand(BRAND).asOfMs(), "BRAND's as-of is frozen");
+        assertEquals(frozenMs, store.newLookup().brand(third).asOfMs(), "the partition's brands are frozen");
+        assertEquals(otherMs, store.newLookup().brand(OTHER).asOfMs(), "another partition's brand advances");
+        assertTrue(String.valueOf(follower.status(BRAND).frozen()).contains("does not decode"),
+            String.valueOf(follower.status(BRAND).frozen()));
+        assertTrue(String.valueOf(follower.status(third).frozen()).contains("does not decode"),
+            String.valueOf(follower.status(third).frozen()));
+        assertEquals(null, follower.status(OTHER).frozen());
+    }
+
+    @Test
     void aBrokerRestartIsSurvived() throws Exception
     {
         newTopic();
@@ -307,7 +444,8 @@ class ReplicaFollowerIT
     {
         final IndexOptions options = TestKeys.options(10_000).withClock(clock);
         store = ConsentStore.open(dir.resolve("replica"), options);
-        pipeline = new IngestPipeline(store.writer(), 1024);
+        writer = new RefusingWriter(store.writer());
+        pipeline = new IngestPipeline(writer, 1024);
         follower = new ReplicaFollower(ReplicaSettings.of(broker.bootstrapServers(), Map.of(), topic)
             .withPersist(200, 1_000), store, pipeline, clock).start();
     }
@@ -333,6 +471,75 @@ class ReplicaFollowerIT
         }
         parser.parse(recipient, parsed);
         return lookup.status(brand, channel, type, parsed);
+    }
+
+    /**
+     * The store's writer, refusing the changes of a brand (any brand when 0) while {@link #refusal} is set, as a full
+     * disk or a full map would.
+     */
+    private static final class RefusingWriter implements ConsentIndexWriter
+    {
+        private final ConsentIndexWriter delegate;
+        volatile RuntimeException refusal;
+        volatile long refusedBrand;
+
+        RefusingWriter(final ConsentIndexWriter delegate)
+        {
+            this.delegate = delegate;
+        }
+
+        private void refuse(final ConsentChange change)
+        {
+            final RuntimeException current = refusal;
+            if (current != null && (refusedBrand == 0 || refusedBrand == change.brandCode()))
+            {
+                throw current;
+            }
+        }
+
+        @Override
+        public BrandIndex createBrand(final long brandCode) throws IOException
+        {
+            return delegate.createBrand(brandCode);
+        }
+
+        @Override
+        public int apply(final ConsentChange change)
+        {
+            refuse(change);
+            return delegate.apply(change);
+        }
+
+        @Override
+        public int applyTelling(final ConsentChange change)
+        {
+            refuse(change);
+            return delegate.applyTelling(change);
+        }
+
+        @Override
+        public void advanceWatermark(final long brandCode, final long watermarkMs)
+        {
+            delegate.advanceWatermark(brandCode, watermarkMs);
+        }
+
+        @Override
+        public DiskSpaceGuard diskSpace()
+        {
+            return delegate.diskSpace();
+        }
+
+        @Override
+        public void checkpoint()
+        {
+            delegate.checkpoint();
+        }
+
+        @Override
+        public void faulted(final String cause)
+        {
+            delegate.faulted(cause);
+        }
     }
 
     private static void await(final BooleanSupplier condition, final String what)

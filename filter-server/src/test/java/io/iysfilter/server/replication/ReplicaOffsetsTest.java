@@ -35,6 +35,18 @@ class ReplicaOffsetsTest
     }
 
     @Test
+    void frozenBrandsAndPartitionsRoundTrip() throws IOException
+    {
+        final String why = "partition=1 offset=7: does not decode: key is not 32 bytes\n=%";
+        ReplicaOffsets.write(dir, "t", new long[] {1, 8, 3}, Map.of(), Map.of(600_001L, why), Map.of(2, "p2"));
+
+        final ReplicaOffsets.State state = ReplicaOffsets.read(dir);
+        assertEquals(Map.of(600_001L, why), state.frozenBrands());
+        assertEquals(Map.of(2, "p2"), state.frozenPartitions());
+        assertEquals(Map.of(0, 1L, 1, 8L, 2, 3L), state.offsets());
+    }
+
+    @Test
     void aFileThatIsNotAReplicasOffsetsIsRefusedWithTheLine() throws IOException
     {
         Files.writeString(dir.resolve(ReplicaOffsets.FILE), "topic=t\npartitions=2\noffset.0=x\n");
