@@ -103,8 +103,7 @@ public final class FilterServer implements AutoCloseable
             // first: a certificate that cannot be served stops the start before anything else is opened
             serverTls = context.tls == null ? null : ServerTls.start(context.tls);
             // a fetcher takes its transactional id before the writer starts: every change applied reaches the topic
-            fetcherPublisher = context.replication.role() != Role.FETCHER ? null :
-                FetcherPublisher.start(context.replication, new ChangeHandOff(FetcherPublisher.HAND_OFF_SLOTS));
+            fetcherPublisher = startPublisher(context);
             pipeline = new IngestPipeline(store.writer(), IngestPipeline.DEFAULT_RING_SIZE,
                 fetcherPublisher == null ? ChangeTap.NONE : fetcherPublisher.tap());
             localOptOuts = new OptOuts(store, pipeline);
@@ -190,6 +189,22 @@ public final class FilterServer implements AutoCloseable
         {
             LOG.warn("log-recipients=full: logs, quarantine files and milter audit lines name recipients whole");
         }
+    }
+
+    /**
+     * A fetcher marks its data directory (offline imports refuse it from then on: what they wrote would never be
+     * published) and takes its transactional id.
+     *
+     * @return its publisher, started, or null when the server is not a fetcher.
+     */
+    private static FetcherPublisher startPublisher(final Context context) throws IOException
+    {
+        if (context.replication.role() != Role.FETCHER)
+        {
+            return null;
+        }
+        FetcherPublisher.markDataDirectory(context.dataDirectory, context.replication.topic());
+        return FetcherPublisher.start(context.replication, new ChangeHandOff(FetcherPublisher.HAND_OFF_SLOTS));
     }
 
     /**
@@ -441,6 +456,11 @@ public final class FilterServer implements AutoCloseable
         if (replica != null)
         {
             replica.close();
+        }
+        // before the writer is joined: a writer waiting on a full hand-off (Kafka down) goes on, discarding
+        if (publisher != null)
+        {
+            publisher.releaseWriter();
         }
         ingest.close();
         // after the writer drained: what it applied last is committed to the topic before the producer closes

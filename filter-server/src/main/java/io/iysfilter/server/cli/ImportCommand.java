@@ -4,6 +4,7 @@ import io.iysfilter.server.logging.Recipients;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.IndexKey;
 import io.iysfilter.server.index.IndexOptions;
+import io.iysfilter.server.replication.FetcherPublisher;
 import io.iysfilter.server.replication.ReplicaFollower;
 import io.iysfilter.server.iys.DailyFileImporter;
 import io.iysfilter.server.ingest.IngestPipeline;
@@ -152,7 +153,15 @@ public final class ImportCommand implements Callable<Integer>
         {
             throw new UsageException("data-dir: " + dataDir + " is a replica's (it holds " +
                 ReplicaFollower.OFFSETS_FILE + "): a replica's index is written from the replication topic alone; " +
-                "import into the fetcher, which publishes what it applies");
+                "a fetcher's brands are loaded by its feed and reconcile");
+        }
+        if (Files.exists(dataDir.resolve(FetcherPublisher.MARKER_FILE)))
+        {
+            throw new UsageException("data-dir: " + dataDir + " is a fetcher's (it holds " +
+                FetcherPublisher.MARKER_FILE + "): an offline import would write its index without publishing to the " +
+                "replication topic, so the replicas would never hold it; a fetcher's brands are loaded by its feed " +
+                "and reconcile (POST /v1/reconcile), a daily-file import goes into a standalone server's data " +
+                "directory (publishing an existing index to the topic is not built yet)");
         }
         try (ConsentStore store = ConsentStore.open(dataDir, options);
             IngestPipeline pipeline = new IngestPipeline(store.writer(), IngestPipeline.DEFAULT_RING_SIZE))

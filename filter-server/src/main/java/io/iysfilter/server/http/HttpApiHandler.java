@@ -77,6 +77,10 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     static final String REPLICA_REFUSES = "this server is a replica: its index is written from the replication " +
         "topic alone, so it takes no opt-out, import or reconcile; send them to the fetcher, which applies and " +
         "publishes them";
+    /** Why a fetcher that publishes no more refuses what would write its index from another door than its feed. */
+    static final String FETCHER_STOPPED = "this fetcher publishes to the replication topic no more, so a change " +
+        "written here would never reach the replicas; it takes no opt-out or reconcile until a fetcher publishes " +
+        "again: ";
     private static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
 
     private final Decider decider;
@@ -220,6 +224,14 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         if (replica != null)
         {
             respond(ctx, request, HttpResponseStatus.CONFLICT, JSON, error("replica", REPLICA_REFUSES));
+            return;
+        }
+        // a fetcher's publisher stopped (fenced, stalled): the hand-off discards, replicas would keep the ONAY
+        final String replication = metrics == null ? null : metrics.replicationTrouble();
+        if (replication != null)
+        {
+            respond(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, JSON,
+                error("replication", FETCHER_STOPPED + replication));
             return;
         }
         if (!optOutGate.admit())

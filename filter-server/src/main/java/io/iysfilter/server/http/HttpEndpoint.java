@@ -172,7 +172,9 @@ public final class HttpEndpoint
     /**
      * Name the server's role per brand on {@code /v1/brands}; on a replica, show its place in the topic there, hold
      * {@code /health/ready} until its first bootstrap reached the topic's end, and refuse opt-outs and reconciles
-     * (409: its index is written from the topic alone). Call before the first connection is mounted.
+     * (409: its index is written from the topic alone); a fetcher whose publisher stopped refuses them too
+     * (503, {@code "replication"}: see {@link ServiceMetrics#replicationTrouble()}).
+     * Call before the first connection is mounted.
      *
      * @param serverRole what this server does about the source of truth.
      * @param follower   the replica's follower, or null when the server is not a replica.
@@ -222,7 +224,8 @@ public final class HttpEndpoint
             pipeline.addLast("scrub", new ScrubHttpHandler(new Decider(filter, store.newLookup(), recorder), counters,
                 identity, scrubRates, settings.requestTimeoutMs()).proofs(scrubProofs, workers));
             pipeline.addLast("reconcile", new ReconcileHttpHandler(reconciliations, workers, settings.maxBodyBytes(),
-                counters).replica(replica == null ? null : HttpApiHandler.REPLICA_REFUSES));
+                counters).replica(replica == null ? null : HttpApiHandler.REPLICA_REFUSES)
+                .replication(metrics == null ? () -> null : metrics::replicationTrouble));
         }
         pipeline.addLast("aggregator", new HttpObjectAggregator(MAX_REQUEST_LENGTH, true));
         if (surface != Surface.SERVICE)

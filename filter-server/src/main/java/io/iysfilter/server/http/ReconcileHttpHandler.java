@@ -31,6 +31,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 
 /**
  * {@code POST /v1/reconcile?brand=&date=YYYY-MM-DD}: compares a brand's daily change file with the index, applies
@@ -57,6 +58,7 @@ final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
     private final long maxBodyBytes;
     private final ServerCounters counters;
     private String replicaRefusal;
+    private Supplier<String> replicationTrouble = () -> null;
     private boolean active;
     private boolean refused;
     private long lineLength;
@@ -89,6 +91,19 @@ final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
     ReconcileHttpHandler replica(final String refusal)
     {
         this.replicaRefusal = refusal;
+        return this;
+    }
+
+    /**
+     * On a fetcher, every reconcile is refused (503) while its publisher publishes no more: what it applied would
+     * never reach the replicas.
+     *
+     * @param trouble why the fetcher publishes no more, or null while it publishes (or on a standalone server).
+     * @return this.
+     */
+    ReconcileHttpHandler replication(final Supplier<String> trouble)
+    {
+        this.replicationTrouble = trouble;
         return this;
     }
 
@@ -151,6 +166,13 @@ final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
         if (replicaRefusal != null)
         {
             refuse(ctx, HttpResponseStatus.CONFLICT.code(), Json.error("replica", replicaRefusal));
+            return;
+        }
+        final String replication = replicationTrouble.get();
+        if (replication != null)
+        {
+            refuse(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE.code(),
+                Json.error("replication", HttpApiHandler.FETCHER_STOPPED + replication));
             return;
         }
         // whether a body comes is known only at its end; checked again then (an empty one needs a feed)

@@ -16,7 +16,8 @@ import java.util.concurrent.locks.LockSupport;
  * When the ring is full the writer waits, and each wait is counted ({@link #waits()}). It does not drop: a change
  * the topic never gets would be missing on every replica forever (the feed's cursor would be published past it).
  * It does not wait forever either: the wait ends when the consumer releases slots or stops ({@link #close}, e.g. a
- * fenced fetcher, or a server closing); from then on changes are discarded and counted ({@link #discarded()}),
+ * fenced fetcher, or a server closing: {@link #stopWaiting}); from then on changes are discarded and counted
+ * ({@link #discarded()}),
  * since nothing will publish them any more, and the next fetcher re-fetches from the cursor the topic holds. A full
  * ring therefore means the topic is behind, and holding the writer back is right: the feed cannot move its cursor
  * past what the topic has not committed anyway.
@@ -44,6 +45,7 @@ public final class ChangeHandOff implements ChangeTap
     private final AtomicLong waits = new AtomicLong();
     private final AtomicLong discarded = new AtomicLong();
     private volatile boolean closed;
+    private volatile boolean noWaiting;
     /** Next slot the consumer reads; the consumer's own, as the two below. */
     private long read;
     private long watermarkBrand;
@@ -107,12 +109,12 @@ public final class ChangeHandOff implements ChangeTap
         if (position - released.get() > mask)
         {
             waits.getAndIncrement();
-            while (position - released.get() > mask && !closed)
+            while (position - released.get() > mask && !closed && !noWaiting)
             {
                 LockSupport.parkNanos(WAIT_PARK_NS);
             }
         }
-        if (closed)
+        if (closed || position - released.get() > mask)
         {
             discarded.getAndIncrement();
             return -1;
@@ -208,6 +210,17 @@ public final class ChangeHandOff implements ChangeTap
     public void close()
     {
         closed = true;
+    }
+
+    /**
+     * The server is closing: a writer waiting on a full ring goes on, and from now on a record that finds the ring
+     * full is discarded (counted) instead of waited for; records that find room are still handed over, for the
+     * consumer's last commit. Called before the writer is joined, so a consumer that cannot commit (Kafka down)
+     * cannot hold the close.
+     */
+    public void stopWaiting()
+    {
+        noWaiting = true;
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.iysfilter.server.replication;
 
 import io.iysfilter.server.index.ConsentChange;
+import io.iysfilter.server.index.DurableFiles;
 import io.iysfilter.server.ingest.ChangeHandOff;
 import io.iysfilter.server.ingest.ChangeTap;
 import io.iysfilter.server.iys.CursorPublication;
@@ -27,6 +28,7 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -40,6 +42,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 
 /**
  * The fetcher's publisher (docs/REPLICATION.md §2): one thread, {@code iys-replication-publisher}, that takes what
@@ -52,14 +55,22 @@ import java.util.concurrent.locks.LockSupport;
  * its cursor locally only then), and at least every {@link #COMMIT_INTERVAL_MS} otherwise. Slots of the hand-off are
  * released only when their transaction committed; a transaction that fails is aborted and its records sent again in
  * the next, and the cursors waiting on it are told (their feeds back off and retry). A fenced producer
- * ({@link ProducerFencedException}, {@link InvalidProducerEpochException}) stops this publisher for good: an ERROR
- * once, {@link #trouble()} says so ({@code /health/ready}, {@code iys_replication_fenced}), the hand-off is closed
+ * ({@link ProducerFencedException}) stops this publisher for good: an ERROR once, {@link #trouble()} says so
+ * ({@code /health/ready}, {@code iys_replication_fenced}), the hand-off is closed
  * (the writer no longer waits on it) and every cursor from then on is refused with
- * {@link CursorPublication.PublicationStoppedException}, which stops the feeds. So does a topic that has not taken a
- * commit for {@link #STALL_LIMIT_MS} while records wait: the writer must not wait on it without end.
+ * {@link CursorPublication.PublicationStoppedException}, which stops the feeds. So does a failure the producer cannot
+ * get over by itself (an {@link InvalidProducerEpochException}, an abort that fails; {@code "stopped: …"}): the
+ * transactional id is taken once per process, since taking it again would fence a newer fetcher. So does a topic
+ * that has not taken a commit for {@link #STALL_LIMIT_MS} while records wait: the writer must not wait on it without
+ * end.
  */
 public final class FetcherPublisher implements CursorPublication, AutoCloseable
 {
+    /**
+     * The file in a fetcher's data directory naming its topic: {@code iys-filter import} refuses such a directory,
+     * since what it writes offline would never be published.
+     */
+    public static final String MARKER_FILE = "fetcher.topic";
     /** Longest a transaction holding records stays open. */
     public static final long COMMIT_INTERVAL_MS = 50;
     /** Slots of the hand-off from the writer: records the topic may fall behind by before the writer waits. */
@@ -74,7 +85,6 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(FetcherPublisher.class);
 
     private final ReplicationSettings settings;
-    private final Properties producerProperties;
     private final ChangeHandOff handOff;
     private final TopicRecords records = new TopicRecords();
     private final ConsentChange change = new ConsentChange();
@@ -88,7 +98,7 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
     private final AtomicLong aborted = new AtomicLong();
     private final AtomicLong sent = new AtomicLong();
     private final long commitIntervalNs;
-    private KafkaProducer<byte[], byte[]> producer;
+    private final KafkaProducer<byte[], byte[]> producer;
     private boolean open;
     private long openedNs;
     /** When the oldest record not yet committed was read from the hand-off; 0 when none waits. */
@@ -105,12 +115,11 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
     {
     }
 
-    private FetcherPublisher(final ReplicationSettings settings, final Properties producerProperties,
+    private FetcherPublisher(final ReplicationSettings settings,
         final ChangeHandOff handOff, final KafkaProducer<byte[], byte[]> producer, final long commitIntervalMs)
     {
         this.commitIntervalNs = TimeUnit.MILLISECONDS.toNanos(commitIntervalMs);
         this.settings = settings;
-        this.producerProperties = producerProperties;
         this.handOff = handOff;
         this.producer = producer;
         this.thread = new Thread(this::run, "iys-replication-publisher");
@@ -141,6 +150,17 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
     static FetcherPublisher start(final ReplicationSettings settings, final ChangeHandOff handOff,
         final long commitIntervalMs) throws IOException
     {
+        return start(settings, handOff, commitIntervalMs,
+            (properties) -> new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer()));
+    }
+
+    /**
+     * @param factory makes the one producer of this publisher from its properties (tests inject failures).
+     */
+    static FetcherPublisher start(final ReplicationSettings settings, final ChangeHandOff handOff,
+        final long commitIntervalMs, final Function<Properties, KafkaProducer<byte[], byte[]>> factory)
+        throws IOException
+    {
         if (settings.role() != Role.FETCHER)
         {
             throw new IllegalArgumentException("only a fetcher publishes: role=" + settings.role().settingName());
@@ -154,8 +174,8 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
         producerProperties.put(ProducerConfig.ACKS_CONFIG, "all");
         producerProperties.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
         producerProperties.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "iys-filter-fetcher");
-        final KafkaProducer<byte[], byte[]> producer = newProducer(producerProperties);
-        final FetcherPublisher publisher = new FetcherPublisher(settings, producerProperties, handOff, producer,
+        final KafkaProducer<byte[], byte[]> producer = newProducer(producerProperties, factory);
+        final FetcherPublisher publisher = new FetcherPublisher(settings, handOff, producer,
             commitIntervalMs);
         publisher.thread.start();
         LOG.info("publishing to Kafka: topic={}, partitions={}, transactionalId={}", settings.topic(),
@@ -163,13 +183,27 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
         return publisher;
     }
 
-    private static KafkaProducer<byte[], byte[]> newProducer(final Properties properties) throws IOException
+    /**
+     * Mark a data directory as a fetcher's (durably, before anything is published from it): {@link #MARKER_FILE}
+     * holding the topic's name.
+     *
+     * @param dataDirectory the fetcher's data directory.
+     * @param topic         the replication topic it publishes to.
+     * @throws IOException when the file cannot be written and forced.
+     */
+    public static void markDataDirectory(final Path dataDirectory, final String topic) throws IOException
     {
-        final KafkaProducer<byte[], byte[]> producer =
-            new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer());
+        DurableFiles.replace(dataDirectory, MARKER_FILE, topic + "\n");
+    }
+
+    private static KafkaProducer<byte[], byte[]> newProducer(final Properties properties,
+        final Function<Properties, KafkaProducer<byte[], byte[]>> factory) throws IOException
+    {
+        final KafkaProducer<byte[], byte[]> producer = factory.apply(properties);
         try
         {
-            // aborts whatever the previous holder of the id left open, and fences it
+            // aborts whatever the previous holder of the id left open, and fences it; the only call in this
+            // process: taking the id again later would fence a newer fetcher
             producer.initTransactions();
             return producer;
         }
@@ -462,7 +496,9 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
 
     /**
      * A send or commit failed: fenced, this publisher stops; otherwise the transaction is aborted, its cursors told
-     * and its records sent again in the next.
+     * and its records sent again in the next. A failure the producer cannot get over by itself (an epoch error, an
+     * abort that fails) stops this publisher too: it never takes the transactional id again in this process, since
+     * that would fence a newer fetcher holding it. The replicas turn STALE; a restart stands by again.
      */
     private void failed(final Throwable failure)
     {
@@ -471,6 +507,12 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
             stop("fenced: another fetcher took the transactional id " + settings.transactionalId() + " of topic " +
                 settings.topic() + "; this one publishes no more and stops following İYS (restart it to stand by " +
                 "again)", failure, true);
+            return;
+        }
+        if (isEpochError(failure))
+        {
+            stop("stopped: the producer's epoch is no longer valid (" + failure + "); this fetcher publishes no " +
+                "more and stops following İYS (restart it to stand by again)", failure, false);
             return;
         }
         aborted.getAndIncrement();
@@ -488,9 +530,15 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
             {
                 stop("fenced while aborting: another fetcher took the transactional id " +
                     settings.transactionalId(), ex, true);
-                return;
             }
-            reopen();
+            else
+            {
+                // taking the id again would fence whichever fetcher holds it now: stop instead, fail closed
+                stop("stopped: the failed replication transaction could not be aborted (" + ex + " after " +
+                    failure + "); this fetcher publishes no more and stops following İYS (restart it to stand by " +
+                    "again)", ex, false);
+            }
+            return;
         }
         open = false;
         consentsInTransaction = 0;
@@ -505,39 +553,6 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
         if (running)
         {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(RETRY_BACKOFF_MS));
-        }
-    }
-
-    /**
-     * A producer that cannot even abort is replaced; taking the id again aborts what it left open.
-     */
-    private void reopen()
-    {
-        try
-        {
-            producer.close(Duration.ZERO);
-        }
-        catch (final Throwable ex)
-        {
-            LOG.debug("closing the failed producer", ex);
-        }
-        while (running)
-        {
-            try
-            {
-                producer = newProducer(producerProperties);
-                return;
-            }
-            catch (final IOException ex)
-            {
-                if (isFenced(ex))
-                {
-                    stop("fenced: another fetcher holds the transactional id " + settings.transactionalId(), ex, true);
-                    return;
-                }
-                LOG.warn("cannot open a new transactional producer, retrying: {}", ex.toString());
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(RETRY_BACKOFF_MS));
-            }
         }
     }
 
@@ -573,7 +588,19 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
     {
         for (Throwable cause = failure; cause != null; cause = cause.getCause())
         {
-            if (cause instanceof ProducerFencedException || cause instanceof InvalidProducerEpochException)
+            if (cause instanceof ProducerFencedException)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static boolean isEpochError(final Throwable failure)
+    {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause())
+        {
+            if (cause instanceof InvalidProducerEpochException)
             {
                 return true;
             }
@@ -603,6 +630,14 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
     public boolean fenced()
     {
         return fenced;
+    }
+
+    /**
+     * @return changes the writer applied after this publisher stopped, not published by it.
+     */
+    public long discarded()
+    {
+        return handOff.discarded();
     }
 
     /**
@@ -687,6 +722,15 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
         {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * The server is closing: the writer no longer waits on a full hand-off (what finds it full is discarded and
+     * counted), so joining the writer cannot hang while Kafka is down. Call before the writer is joined.
+     */
+    public void releaseWriter()
+    {
+        handOff.stopWaiting();
     }
 
     /**

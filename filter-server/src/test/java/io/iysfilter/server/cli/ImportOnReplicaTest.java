@@ -1,6 +1,7 @@
 package io.iysfilter.server.cli;
 
 import io.iysfilter.server.TestKeys;
+import io.iysfilter.server.replication.FetcherPublisher;
 import io.iysfilter.server.replication.ReplicaFollower;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,8 +27,21 @@ class ImportOnReplicaTest
         final Path file = Files.writeString(dir.resolve("day.csv"), "");
         final UsageException refused = assertThrows(UsageException.class, () -> ImportCommand.importFile(dir, 600_001,
             10_000, TestKeys.KEY, file, new PrintStream(OutputStream.nullOutputStream())));
-        assertTrue(refused.getMessage().contains("is a replica's") && refused.getMessage().contains("fetcher"),
+        assertTrue(refused.getMessage().contains("is a replica's") && refused.getMessage().contains("feed"),
             refused.getMessage());
+        assertFalse(Files.exists(dir.resolve("brands")), "nothing was opened");
+    }
+
+    @Test
+    void aFetchersDataDirectoryTakesNoImport() throws Exception
+    {
+        FetcherPublisher.markDataDirectory(dir, "iys-filter.changes");
+        assertTrue(Files.readString(dir.resolve(FetcherPublisher.MARKER_FILE)).contains("iys-filter.changes"));
+        final Path file = Files.writeString(dir.resolve("day.csv"), "");
+        final UsageException refused = assertThrows(UsageException.class, () -> ImportCommand.importFile(dir, 600_001,
+            10_000, TestKeys.KEY, file, new PrintStream(OutputStream.nullOutputStream())));
+        assertTrue(refused.getMessage().contains("is a fetcher's") && refused.getMessage().contains("reconcile") &&
+            refused.getMessage().contains("standalone"), refused.getMessage());
         assertFalse(Files.exists(dir.resolve("brands")), "nothing was opened");
     }
 }

@@ -218,4 +218,35 @@ class ChangeTapTest
             Thread.sleep(1);
         }
     }
+
+    @Test
+    void shouldLetAWriterWaitingOnAFullHandOffFinishWhenTheServerClosesAndCountWhatItDiscards() throws Exception
+    {
+        // the publisher cannot commit (Kafka down): nothing is ever released, the ring stays full
+        final ChangeHandOff handOff = new ChangeHandOff(2);
+        handOff.onChange(change("2025-01-01 10:00:00", "ONAY"));
+        handOff.onChange(change("2025-01-01 11:00:00", "ONAY"));
+        try (ConsentStore store = ConsentStore.open(dir, TestKeys.options(1_000)))
+        {
+            final IngestPipeline pipeline = new IngestPipeline(store.writer(), 64, handOff);
+            pipeline.createBrand(BRAND).get(30, TimeUnit.SECONDS);
+            final Outcome outcome = new Outcome();
+            pipeline.publish(change("2025-01-02 10:00:00", "RET"), 1, outcome);
+            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (handOff.waits() == 0)
+            {
+                assertTrue(System.nanoTime() - deadlineNs < 0, "the writer never reached the full hand-off");
+                Thread.onSpinWait();
+            }
+            assertFalse(outcome.said.isDone(), "the writer waits on the full hand-off");
+
+            // the close order of FilterServer: release the writer first, then join it
+            handOff.stopWaiting();
+            final CompletableFuture<Void> closed = CompletableFuture.runAsync(pipeline::close);
+            closed.get(30, TimeUnit.SECONDS);
+            assertEquals("APPLIED", outcome.said.getNow("not told"), "the index holds the RET");
+            assertEquals(1, handOff.discarded(), "the change the full ring could not take is counted");
+            assertFalse(handOff.closed(), "the consumer may still commit what the ring holds");
+        }
+    }
 }

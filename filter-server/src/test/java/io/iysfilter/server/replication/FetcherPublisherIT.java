@@ -6,6 +6,9 @@ import io.iysfilter.server.iys.CursorPublication;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,7 +19,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -156,8 +161,10 @@ class FetcherPublisherIT
                 final CursorPublication.PublicationStoppedException stopped = assertThrows(
                     CursorPublication.PublicationStoppedException.class,
                     () -> zombie.publish(BRAND, "HS", "cursor-4", 0));
-                assertTrue(stopped.getMessage().startsWith("fenced"), stopped.getMessage());
-                assertTrue(zombie.fenced() && zombie.trouble().startsWith("fenced"), zombie.trouble());
+                // a ProducerFencedException says "fenced"; the epoch error a broker may answer instead, "stopped:"
+                assertTrue(stopped.getMessage().startsWith("fenced") || stopped.getMessage().startsWith("stopped:"),
+                    stopped.getMessage());
+                assertEquals(zombie.trouble().startsWith("fenced"), zombie.fenced(), zombie.trouble());
                 assertThrows(CursorPublication.PublicationStoppedException.class,
                     () -> zombie.publish(BRAND, "HS", "cursor-5", 0), "and refuses every cursor after");
                 first.onChange(consent(5, 500));
@@ -170,6 +177,73 @@ class FetcherPublisherIT
         assertEquals(List.of("1:1:0", "HS", "1:3:0", "HS"),
             keys(TopicReader.readCommitted(broker.bootstrapServers(), topic)),
             "nothing the zombie sent after the first commit is ever visible");
+    }
+
+    @Test
+    void shouldStopWithoutFencingTheNewerFetcherWhenItsAbortFails() throws Exception
+    {
+        final String topic = "abort-fails";
+        final AtomicBoolean failing = new AtomicBoolean();
+        final ChangeHandOff first = new ChangeHandOff(64);
+        try (FetcherPublisher older = FetcherPublisher.start(settings(topic), first, HOUR_MS,
+            (properties) -> new FailingProducer(properties, failing)))
+        {
+            first.onChange(consent(1, 100));
+            older.publish(BRAND, "HS", "cursor-1", 0);
+            final ChangeHandOff second = new ChangeHandOff(64);
+            try (FetcherPublisher newer = FetcherPublisher.start(settings(topic), second))
+            {
+                // the older one's commit and abort fail (Kafka unreachable, say): it must not take the id back
+                failing.set(true);
+                first.onChange(consent(2, 200));
+                final CursorPublication.PublicationStoppedException stopped = assertThrows(
+                    CursorPublication.PublicationStoppedException.class,
+                    () -> older.publish(BRAND, "HS", "cursor-2", 0));
+                assertTrue(stopped.getMessage().startsWith("stopped:"), stopped.getMessage());
+                assertTrue(!older.fenced() && older.trouble().startsWith("stopped:"), older.trouble());
+                assertTrue(first.closed(), "the writer no longer waits on it");
+
+                second.onChange(consent(3, 300));
+                newer.publish(BRAND, "HS", "cursor-3", 0);
+                assertNull(newer.trouble(), "the newer fetcher was not fenced");
+            }
+        }
+        assertEquals(List.of("1:1:0", "HS", "1:3:0", "HS"),
+            keys(TopicReader.readCommitted(broker.bootstrapServers(), topic)));
+    }
+
+    /**
+     * A producer whose commit and abort fail once told to, before reaching the broker.
+     */
+    private static final class FailingProducer extends KafkaProducer<byte[], byte[]>
+    {
+        private final AtomicBoolean failing;
+
+        FailingProducer(final Properties properties, final AtomicBoolean failing)
+        {
+            super(properties, new ByteArraySerializer(), new ByteArraySerializer());
+            this.failing = failing;
+        }
+
+        @Override
+        public void commitTransaction()
+        {
+            if (failing.get())
+            {
+                throw new KafkaException("injected: commit failed");
+            }
+            super.commitTransaction();
+        }
+
+        @Override
+        public void abortTransaction()
+        {
+            if (failing.get())
+            {
+                throw new KafkaException("injected: abort failed");
+            }
+            super.abortTransaction();
+        }
     }
 
     @Test
