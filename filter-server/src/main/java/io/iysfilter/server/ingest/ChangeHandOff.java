@@ -17,8 +17,8 @@ import java.util.concurrent.locks.LockSupport;
  * the topic never gets would be missing on every replica forever (the feed's cursor would be published past it).
  * It does not wait forever either: the wait ends when the consumer releases slots or stops ({@link #close}, e.g. a
  * fenced fetcher, or a server closing: {@link #stopWaiting}); from then on changes are discarded and counted
- * ({@link #discarded()}),
- * since nothing will publish them any more, and the next fetcher re-fetches from the cursor the topic holds. A full
+ * ({@link #discarded()}), since nothing will publish them any more; the first discard is sticky (nothing after it is
+ * handed over, see {@link #discarding()}), and the next fetcher re-fetches from the cursor the topic holds. A full
  * ring therefore means the topic is behind, and holding the writer back is right: the feed cannot move its cursor
  * past what the topic has not committed anyway.
  */
@@ -46,6 +46,7 @@ public final class ChangeHandOff implements ChangeTap
     private final AtomicLong discarded = new AtomicLong();
     private volatile boolean closed;
     private volatile boolean noWaiting;
+    private volatile boolean discarding;
     /** Next slot the consumer reads; the consumer's own, as the two below. */
     private long read;
     private long watermarkBrand;
@@ -114,8 +115,12 @@ public final class ChangeHandOff implements ChangeTap
                 LockSupport.parkNanos(WAIT_PARK_NS);
             }
         }
-        if (closed || position - released.get() > mask)
+        if (closed || discarding || position - released.get() > mask)
         {
+            // sticky: once one record is discarded, none after it is handed over, so the topic never gets a
+            // watermark or a record ordered after a change it lacks (a RET discarded, then the brand's as-of moved
+            // past it on every replica)
+            discarding = true;
             discarded.getAndIncrement();
             return -1;
         }
@@ -214,13 +219,22 @@ public final class ChangeHandOff implements ChangeTap
 
     /**
      * The server is closing: a writer waiting on a full ring goes on, and from now on a record that finds the ring
-     * full is discarded (counted) instead of waited for; records that find room are still handed over, for the
-     * consumer's last commit. Called before the writer is joined, so a consumer that cannot commit (Kafka down)
-     * cannot hold the close.
+     * full is discarded (counted) instead of waited for, and so is every record after it; records that find room
+     * before the first discard are still handed over, for the consumer's last commit. Called before the writer is
+     * joined, so a consumer that cannot commit (Kafka down) cannot hold the close.
      */
     public void stopWaiting()
     {
         noWaiting = true;
+    }
+
+    /**
+     * @return whether a record was discarded: from then on nothing more is handed over, and the consumer must publish
+     * no cursor (a cursor would say the topic holds every change before it).
+     */
+    public boolean discarding()
+    {
+        return discarding;
     }
 
     /**

@@ -408,6 +408,14 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
         CursorRequest request;
         while ((request = cursors.poll()) != null)
         {
+            if (handOff.discarding())
+            {
+                // a change was discarded at close: a cursor now would tell the next fetcher the topic holds it
+                request.done().completeExceptionally(new CursorPublication.PublicationStoppedException(
+                    "the server is closing and the replication topic is behind: changes were discarded, so no " +
+                    "cursor is published past them", null));
+                continue;
+            }
             inTransaction.add(request);
         }
         // everything the writer applied before each cursor's call is handed over by now (the feed's barrier)

@@ -247,6 +247,15 @@ class ChangeTapTest
             assertEquals("APPLIED", outcome.said.getNow("not told"), "the index holds the RET");
             assertEquals(1, handOff.discarded(), "the change the full ring could not take is counted");
             assertFalse(handOff.closed(), "the consumer may still commit what the ring holds");
+            assertTrue(handOff.discarding());
+
+            // the publisher commits what the ring held: room again, but nothing after the discarded RET goes in,
+            // or the brand's watermark would reach the replicas past a RET they never get
+            final long handedOver = handOff.handedOver();
+            handOff.release(handedOver);
+            handOff.onWatermark(BRAND, 7);
+            assertEquals(2, handOff.discarded(), "a watermark after a discarded change is discarded too");
+            assertEquals(handedOver, handOff.handedOver(), "nothing handed over after the first discard");
         }
     }
 }
