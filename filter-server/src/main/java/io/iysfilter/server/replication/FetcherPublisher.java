@@ -25,9 +25,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -221,13 +218,7 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
     static Properties clientProperties(final ReplicationSettings settings) throws IOException
     {
         final Properties properties = new Properties();
-        if (settings.propertiesFile() != null)
-        {
-            try (Reader reader = Files.newBufferedReader(settings.propertiesFile(), StandardCharsets.UTF_8))
-            {
-                properties.load(reader);
-            }
-        }
+        properties.putAll(settings.clientProperties());
         properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrap());
         return properties;
     }

@@ -1,13 +1,8 @@
 package io.iysfilter.server.replication;
 
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 
 /**
  * How a replica reads the replication topic (docs/REPLICATION.md §3).
@@ -84,20 +79,7 @@ public record ReplicaSettings(
      */
     public static ReplicaSettings from(final ReplicationSettings replication) throws IOException
     {
-        final Map<String, String> properties = new HashMap<>();
-        if (replication.propertiesFile() != null)
-        {
-            final Properties file = new Properties();
-            try (Reader in = Files.newBufferedReader(replication.propertiesFile(), StandardCharsets.UTF_8))
-            {
-                file.load(in);
-            }
-            for (final String name : file.stringPropertyNames())
-            {
-                properties.put(name, file.getProperty(name));
-            }
-        }
-        return of(replication.bootstrap(), properties, replication.topic());
+        return of(replication.bootstrap(), replication.clientProperties(), replication.topic());
     }
 
     /**

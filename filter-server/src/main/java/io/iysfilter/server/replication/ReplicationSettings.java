@@ -1,7 +1,14 @@
 package io.iysfilter.server.replication;
 
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
 
 /**
  * The replication settings of {@code serve} ({@code role}, {@code kafka-*}, {@code replication-*};
@@ -56,6 +63,31 @@ public record ReplicationSettings(
         {
             throw new IllegalArgumentException("replication-factor: " + replicationFactor + " (expected: >= 1)");
         }
+    }
+
+    /**
+     * The extra Kafka client properties of {@code kafka-properties} (TLS, SASL), read each time it is called: the one
+     * reader of that file for the fetcher and the replica alike.
+     *
+     * @return the file's properties, empty without a file.
+     * @throws IOException when the file cannot be read.
+     */
+    public Map<String, String> clientProperties() throws IOException
+    {
+        final Map<String, String> properties = new HashMap<>();
+        if (propertiesFile != null)
+        {
+            final Properties file = new Properties();
+            try (Reader in = Files.newBufferedReader(propertiesFile, StandardCharsets.UTF_8))
+            {
+                file.load(in);
+            }
+            for (final String name : file.stringPropertyNames())
+            {
+                properties.put(name, file.getProperty(name));
+            }
+        }
+        return properties;
     }
 
     /**
