@@ -114,7 +114,6 @@ public final class ReplicaFollower implements AutoCloseable
     // changes published to the writer since the last barrier (follower thread only)
     private boolean unsettled;
     private final AtomicLong failures = new AtomicLong();
-    private final Map<Long, Long> watermarks = new ConcurrentHashMap<>();
     private final Map<String, ReplicaOffsets.Cursor> cursors = new ConcurrentHashMap<>();
     private final Set<Long> dirtyBrands = new HashSet<>();
     private final Set<Long> knownBrands = new HashSet<>();
@@ -287,10 +286,10 @@ public final class ReplicaFollower implements AutoCloseable
         final long end = known.end.get(partition);
         final long lag = known.endCheckedMs.get(partition) == 0 ? -1 : Math.max(0, end - position);
         final long since = lag == 0 ? known.endCheckedMs.get(partition) : known.lastRecordMs.get(partition);
-        final Long watermark = watermarks.get(brandCode);
+        // the watermark the index applied (the as-of this replica serves), not the newest one read from the topic
         final BrandIndex index = store.brand(brandCode);
         return new BrandStatus(partition, position, lag, since == 0 ? -1 : Math.max(0, clock.getAsLong() - since),
-            watermark != null ? watermark : index == null ? 0 : index.watermarkMs(), frozen(brandCode, partition));
+            index == null ? 0 : index.watermarkMs(), frozen(brandCode, partition));
     }
 
     private String frozen(final long brandCode, final int partition)
@@ -784,7 +783,6 @@ public final class ReplicaFollower implements AutoCloseable
                     outcomes.storeFailure.compareAndSet(null, "watermark of brand " + brand + ": " + failure);
                 }
             });
-            watermarks.merge(brand, watermarkMs, Math::max);
             dirtyBrands.add(brand);
         }
         else
