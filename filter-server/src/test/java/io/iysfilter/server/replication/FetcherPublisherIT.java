@@ -1,5 +1,6 @@
 package io.iysfilter.server.replication;
 
+import io.iysfilter.broker.KafkaBroker;
 import io.iysfilter.server.index.ConsentChange;
 import io.iysfilter.server.ingest.ChangeHandOff;
 import io.iysfilter.server.iys.CursorPublication;

@@ -1,5 +1,6 @@
 package io.iysfilter.server.replication;
 
+import io.iysfilter.broker.KafkaBroker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;

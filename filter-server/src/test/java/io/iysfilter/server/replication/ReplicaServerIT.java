@@ -1,5 +1,6 @@
 package io.iysfilter.server.replication;
 
+import io.iysfilter.broker.KafkaBroker;
 import io.iysfilter.server.FilterServer;
 import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.decision.FilterPolicy;

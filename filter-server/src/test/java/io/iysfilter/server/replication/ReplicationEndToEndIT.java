@@ -1,5 +1,6 @@
 package io.iysfilter.server.replication;
 
+import io.iysfilter.broker.KafkaBroker;
 import io.iysfilter.client.FilterClient;
 import io.iysfilter.emulator.Change;
 import io.iysfilter.emulator.IysEmulator;

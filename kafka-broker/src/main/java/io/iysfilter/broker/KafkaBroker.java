@@ -1,4 +1,4 @@
-package io.iysfilter.server.replication;
+package io.iysfilter.broker;
 
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
