@@ -1,14 +1,18 @@
 package io.iysfilter.loadtest.cli;
 
+import io.iysfilter.broker.KafkaBroker;
 import io.iysfilter.server.FilterServer;
 import io.iysfilter.server.cli.ImportCommand;
 import io.iysfilter.server.cli.Main;
 import io.iysfilter.server.cli.Shutdown;
 import io.iysfilter.server.cli.UsageException;
 import io.iysfilter.server.decision.FilterPolicy;
+import io.iysfilter.server.index.BrandIndex;
 import io.iysfilter.server.index.IndexKey;
 import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.receipts.ReceiptSettings;
+import io.iysfilter.server.replication.ReplicationSettings;
+import io.iysfilter.server.replication.Role;
 import io.iysfilter.server.iys.DailyFileImporter;
 import io.iysfilter.server.iys.IysTime;
 import picocli.CommandLine.Command;
@@ -21,10 +25,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 /**
@@ -38,7 +46,11 @@ import java.util.stream.Stream;
         "600002, last changed 5 days ago), imports it, starts the İYS emulator and a server that serves both and " +
         "follows brand 600003 from the emulator's change feed, and prints commands to try. Stops on Ctrl-C. " +
         "Without --data-dir the data goes to a temporary directory removed on exit; a given DIR must be empty or " +
-        "new, and is kept."})
+        "new, and is kept.",
+    "",
+    "With --replicas N the demo also starts a Kafka broker on loopback; the server becomes the fleet's fetcher and " +
+        "publishes every change it applies to a compacted topic, and N replica servers build their index from that " +
+        "topic (docs/REPLICATION.md): a RET made in the emulator reaches every node."})
 final class DemoCommand implements Callable<Integer>
 {
     static final long FRESH_BRAND = 600_001;
@@ -47,7 +59,11 @@ final class DemoCommand implements Callable<Integer>
     static final long FOLLOWED_BRAND = 600_003;
     static final long EMULATED_IYS_CODE = 700_001;
     static final String EMULATED_RECIPIENT = "+905321234567";
+    static final int REPLICAS_MAX = 3;
+    static final int REPLICA_PORT_STEP = 10;
+    static final String DEMO_TOPIC = "iys-filter.demo";
     private static final long SEED = 6563;
+    private static final long REPLICA_CATCH_UP_TIMEOUT_MS = 60_000;
 
     private final PrintStream out;
     private final PrintStream err;
@@ -76,6 +92,11 @@ final class DemoCommand implements Callable<Integer>
         "600003 follows its change feed")
     private int emulatorPort = 7780;
 
+    @Option(names = "--replicas", paramLabel = "N", description = "also start a Kafka broker on loopback and N " +
+        "replica servers, 0.." + REPLICAS_MAX + " (default 0): this server becomes their fetcher, and replica i " +
+        "serves on each port above plus " + REPLICA_PORT_STEP + " × i")
+    private int replicas;
+
     DemoCommand(final PrintStream out, final PrintStream err)
     {
         this.out = out;
@@ -91,10 +112,91 @@ final class DemoCommand implements Callable<Integer>
         UsageException.inRange("milter-port", milterPort, 0, 65535);
         UsageException.inRange("resp-port", respPort, 0, 65535);
         UsageException.inRange("emulator-port", emulatorPort, 0, 65535);
+        UsageException.inRange("replicas", replicas, 0, REPLICAS_MAX);
         final boolean temporary = dataDirOption == null;
         final Path dataDir = temporary ? Files.createTempDirectory("iys-filter-demo") : dataDirOption;
         LoadTestData.createEmptyOrNew("data-dir", dataDir);
 
+        final long entries = Math.max(10_000, bulk * 2);
+        // a temporary directory's key lives only as long as it; a given one gets its key file beside it, as serve
+        final IndexKey key = temporary ? IndexKey.generate() : IndexKey.forDataDirectory(IndexKey.defaultFile(dataDir),
+            dataDir);
+        importSamples(dataDir, entries, key);
+
+        final DemoEmulator emulator = DemoEmulator.start(emulatorPort, err);
+        if (replicas > 0 && emulator == null)
+        {
+            throw new UsageException("replicas: needs the İYS emulator, which a fetcher follows: start the demo " +
+                "through ./iys-filter");
+        }
+        KafkaBroker broker = null;
+        FilterServer server = null;
+        final List<FilterServer> replicaServers = new ArrayList<>();
+        try
+        {
+            ReplicationSettings replication = ReplicationSettings.STANDALONE;
+            if (replicas > 0)
+            {
+                out.println("starting a Kafka broker on loopback for " + replicas + " replica" +
+                    (replicas == 1 ? "" : "s") + "...");
+                broker = KafkaBroker.start(dataDir.resolve("kafka"));
+                // one broker: every partition has one replica, and one partition keeps the demo's topic small
+                replication = new ReplicationSettings(Role.FETCHER, broker.bootstrapServers(), null, DEMO_TOPIC, 1,
+                    (short)1);
+            }
+            server = FilterServer.start(new FilterServer.Context()
+                .dataDirectory(dataDir)
+                .binaryPort(port)
+                .httpPort(httpPort)
+                .milterPort(milterPort)
+                .respPort(respPort)
+                .policy(FilterPolicy.DEFAULT)
+                .indexOptions(IndexOptions.withEntries(entries).withKey(key))
+                .receipts(ReceiptSettings.defaults(dataDir.resolve("receipts")))
+                .replication(replication)
+                .feed(emulator == null ? null : emulator.feed(FOLLOWED_BRAND, EMULATED_IYS_CODE)));
+            if (emulator != null)
+            {
+                emulator.change(FOLLOWED_BRAND, "HS", EMULATED_RECIPIENT, "ONAY");
+                server.feed().nextCompletePoll(FOLLOWED_BRAND).get();
+            }
+            startReplicas(broker, dataDir, entries, key, replicaServers);
+            awaitReplicas(server, replicaServers);
+        }
+        catch (final Exception ex)
+        {
+            closeAll(replicaServers, server, broker, emulator);
+            throw ex;
+        }
+        out.println(tryThis(server.binaryPort(), server.httpPort(), server.respPort(), dataDir, temporary));
+        if (emulator != null)
+        {
+            out.println(followThis(server.binaryPort(), server.httpPort(), emulator.baseUrl()));
+        }
+        if (!replicaServers.isEmpty())
+        {
+            out.println(replicasThis(server, replicaServers, emulator.baseUrl()));
+        }
+        out.println("Ctrl-C stops the server" + (replicaServers.isEmpty() ? "" : ", its replicas, the broker") +
+            (emulator == null ? "." : " and the emulator."));
+        out.flush();
+        final KafkaBroker startedBroker = broker;
+        Shutdown.awaitShutdown(server, () ->
+        {
+            closeAll(replicaServers, null, startedBroker, emulator);
+            if (temporary)
+            {
+                deleteQuietly(dataDir);
+            }
+        });
+        return Main.EXIT_OK;
+    }
+
+    /**
+     * Write the two sample brands' daily files and import them through the real import path.
+     */
+    private void importSamples(final Path dataDir, final long entries, final IndexKey key) throws Exception
+    {
         final long nowSec = System.currentTimeMillis() / 1000;
         final Path freshFile = dataDir.resolve("sample-" + FRESH_BRAND + ".csv");
         final Path staleFile = dataDir.resolve("sample-" + STALE_BRAND + ".csv");
@@ -105,10 +207,6 @@ final class DemoCommand implements Callable<Integer>
             // they hold (sample) recipients, in the data directory: owner-only like everything the server keeps there
             Files.setPosixFilePermissions(sample, PosixFilePermissions.fromString("rw-------"));
         }
-        final long entries = Math.max(10_000, bulk * 2);
-        // a temporary directory's key lives only as long as it; a given one gets its key file beside it, as serve
-        final IndexKey key = temporary ? IndexKey.generate() : IndexKey.forDataDirectory(IndexKey.defaultFile(dataDir),
-            dataDir);
         for (final Path file : new Path[]{freshFile, staleFile})
         {
             final long brand = file == freshFile ? FRESH_BRAND : STALE_BRAND;
@@ -117,54 +215,125 @@ final class DemoCommand implements Callable<Integer>
             out.printf("imported %s: %,d lines, %,d applied, %,d superseded, %,d rejected%n", file.getFileName(),
                 report.lines(), report.applied(), report.superseded(), report.rejected());
         }
+    }
 
-        final DemoEmulator emulator = DemoEmulator.start(emulatorPort, err);
-        final FilterServer server;
-        try
+    /**
+     * Start the replicas, each in its own data directory under the demo's, on the demo's ports plus a step, with the
+     * fetcher's index key (a replica keys its index as the fetcher did: docs/REPLICATION.md).
+     */
+    private void startReplicas(
+        final KafkaBroker broker,
+        final Path dataDir,
+        final long entries,
+        final IndexKey key,
+        final List<FilterServer> started) throws IOException, InterruptedException
+    {
+        for (int i = 1; i <= replicas; i++)
         {
-            server = FilterServer.start(new FilterServer.Context()
-                .dataDirectory(dataDir)
-                .binaryPort(port)
-                .httpPort(httpPort)
-                .milterPort(milterPort)
-                .respPort(respPort)
+            final Path replicaDir = dataDir.resolve("replica-" + i);
+            final int step = REPLICA_PORT_STEP * i;
+            started.add(FilterServer.start(new FilterServer.Context()
+                .dataDirectory(replicaDir)
+                .binaryPort(port == 0 ? 0 : port + step)
+                .httpPort(httpPort == 0 ? 0 : httpPort + step)
+                .milterPort(-1)
+                .respPort(respPort == 0 ? 0 : respPort + step)
                 .policy(FilterPolicy.DEFAULT)
                 .indexOptions(IndexOptions.withEntries(entries).withKey(key))
-                .receipts(ReceiptSettings.defaults(dataDir.resolve("receipts")))
-                .feed(emulator == null ? null : emulator.feed(FOLLOWED_BRAND, EMULATED_IYS_CODE)));
-            if (emulator != null)
-            {
-                emulator.change(FOLLOWED_BRAND, "HS", EMULATED_RECIPIENT, "ONAY");
-                server.feed().nextCompletePoll(FOLLOWED_BRAND).get();
-            }
+                .receipts(ReceiptSettings.defaults(replicaDir.resolve("receipts")))
+                .replication(new ReplicationSettings(Role.REPLICA, broker.bootstrapServers(), null, DEMO_TOPIC, 1,
+                    (short)1))));
         }
-        catch (final Exception ex)
+    }
+
+    /**
+     * Wait, boundedly, until every replica serves the followed brand at the fetcher's watermark: the watermark record
+     * follows every change of its brand in the topic, so the replica then answers as the fetcher does.
+     */
+    private static void awaitReplicas(final FilterServer fetcher, final List<FilterServer> replicaServers)
+        throws IOException
+    {
+        if (replicaServers.isEmpty())
         {
-            if (emulator != null)
-            {
-                emulator.close();
-            }
-            throw ex;
+            return;
         }
-        out.println(tryThis(server.binaryPort(), server.httpPort(), server.respPort(), dataDir, temporary));
+        final long watermarkMs = fetcher.store().brand(FOLLOWED_BRAND).watermarkMs();
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REPLICA_CATCH_UP_TIMEOUT_MS);
+        for (final FilterServer replica : replicaServers)
+        {
+            while (true)
+            {
+                final BrandIndex brand = replica.store().brand(FOLLOWED_BRAND);
+                if (brand != null && brand.watermarkMs() >= watermarkMs)
+                {
+                    break;
+                }
+                if (System.nanoTime() - deadlineNs > 0)
+                {
+                    throw new IOException("a replica did not catch up with the fetcher in " +
+                        REPLICA_CATCH_UP_TIMEOUT_MS + " ms");
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+            }
+        }
+    }
+
+    private static void closeAll(
+        final List<FilterServer> replicaServers,
+        final FilterServer server,
+        final KafkaBroker broker,
+        final DemoEmulator emulator)
+    {
+        if (server != null)
+        {
+            server.close();
+        }
+        for (final FilterServer replica : replicaServers)
+        {
+            replica.close();
+        }
+        if (broker != null)
+        {
+            broker.close();
+        }
         if (emulator != null)
         {
-            out.println(followThis(server.binaryPort(), server.httpPort(), emulator.baseUrl()));
+            emulator.close();
         }
-        out.println("Ctrl-C stops the server" + (emulator == null ? "." : " and the emulator."));
-        out.flush();
-        Shutdown.awaitShutdown(server, () ->
+    }
+
+    private static String replicasThis(
+        final FilterServer fetcher, final List<FilterServer> replicaServers, final String emulatorUrl)
+    {
+        final List<String> lines = new ArrayList<>();
+        lines.add("Replication: this server is the fleet's fetcher; it publishes every change it applies to the " +
+            "Kafka topic " + DEMO_TOPIC + ", and " + replicaServers.size() + " replica" +
+            (replicaServers.size() == 1 ? "" : "s") + " build their index from it (docs/REPLICATION.md):");
+        lines.add(String.format(Locale.ROOT, "  %-9s binary %-5d http %-5d RESP %d", "fetcher", fetcher.binaryPort(),
+            fetcher.httpPort(), fetcher.respPort()));
+        for (int i = 0; i < replicaServers.size(); i++)
         {
-            if (emulator != null)
-            {
-                emulator.close();
-            }
-            if (temporary)
-            {
-                deleteQuietly(dataDir);
-            }
-        });
-        return Main.EXIT_OK;
+            final FilterServer replica = replicaServers.get(i);
+            lines.add(String.format(Locale.ROOT, "  %-9s binary %-5d http %-5d RESP %d", "replica-" + (i + 1),
+                replica.binaryPort(), replica.httpPort(), replica.respPort()));
+        }
+        lines.add("Make a RET in the emulator (the curl above), then ask every node: each answers DENY REJECTED once " +
+            "the change has reached it:");
+        lines.add("  curl -s -X POST " + emulatorUrl + "/emulator/changes -d '{\"brand\":" + FOLLOWED_BRAND +
+            ",\"source\":\"IYS\",\"recipient\":\"" + EMULATED_RECIPIENT +
+            "\",\"type\":\"MESAJ\",\"status\":\"RET\"}'");
+        final StringBuilder each = new StringBuilder("  sleep 3; for p in " + fetcher.binaryPort());
+        for (final FilterServer replica : replicaServers)
+        {
+            each.append(' ').append(replica.binaryPort());
+        }
+        each.append("; do ./iys-filter check --port $p --brand ").append(FOLLOWED_BRAND)
+            .append(" --channel MESAJ --recipient ").append(EMULATED_RECIPIENT).append("; done");
+        lines.add(each.toString());
+        lines.add("  curl -s http://127.0.0.1:" + replicaServers.get(0).httpPort() + "/v1/brands   # a replica: " +
+            "role, offset, lag in records and in time, the watermark it serves");
+        lines.add("");
+        return String.join("\n", lines);
     }
 
     private static String tryThis(final int port, final int httpPort, final int respPort, final Path dataDir,
