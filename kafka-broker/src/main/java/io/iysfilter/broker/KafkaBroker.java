@@ -69,6 +69,14 @@ public final class KafkaBroker implements AutoCloseable
     }
 
     /**
+     * @return the directory the broker was started in: its settings and its log.
+     */
+    public Path directory()
+    {
+        return directory;
+    }
+
+    /**
      * Stop the broker (a controlled shutdown) and keep its data and ports.
      */
     public void stop()

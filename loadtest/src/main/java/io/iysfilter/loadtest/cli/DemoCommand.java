@@ -139,7 +139,9 @@ final class DemoCommand implements Callable<Integer>
             {
                 out.println("starting a Kafka broker on loopback for " + replicas + " replica" +
                     (replicas == 1 ? "" : "s") + "...");
-                broker = KafkaBroker.start(dataDir.resolve("kafka"));
+                // the broker's log is the demo's alone, outside the fetcher's data directory (which keeps only what
+                // the server writes there, owner-only): a temporary directory, removed on exit
+                broker = KafkaBroker.start(Files.createTempDirectory("iys-filter-demo-kafka"));
                 // one broker: every partition has one replica, and one partition keeps the demo's topic small
                 replication = new ReplicationSettings(Role.FETCHER, broker.bootstrapServers(), null, DEMO_TOPIC, 1,
                     (short)1);
@@ -295,6 +297,7 @@ final class DemoCommand implements Callable<Integer>
         if (broker != null)
         {
             broker.close();
+            deleteQuietly(broker.directory());
         }
         if (emulator != null)
         {

@@ -11,10 +11,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
@@ -23,6 +26,7 @@ import java.util.regex.Pattern;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * {@code ./iys-filter demo --replicas 2}, as an operator runs it from a checkout: a Kafka broker, the demo server as
@@ -46,7 +50,7 @@ class DemoReplicasIT
         final Process demo = new ProcessBuilder(ROOT.resolve("iys-filter").toString(), "demo", "--replicas", "2",
             "--recipients", "100", "--port", "0", "--http-port", "0", "--milter-port", "0", "--resp-port", "0",
             "--emulator-port", "0", "--data-dir", dir.resolve("demo").toString())
-            .directory(ROOT.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            .directory(ROOT.toFile()).redirectError(dir.resolve("demo.err").toFile()).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(demo.getInputStream(),
             StandardCharsets.UTF_8)))
         {
@@ -66,7 +70,10 @@ class DemoReplicasIT
                     emulator = emulatorLine.group(1);
                 }
             }
-            assertNotNull(line, "the demo ended before it served");
+            if (line == null)
+            {
+                fail("the demo ended before it served: " + Files.readString(dir.resolve("demo.err")));
+            }
             assertNotNull(emulator, "the demo names its emulator");
             assertEquals(3, httpPorts.size(), "the fetcher and two replicas: " + httpPorts);
 
@@ -94,11 +101,40 @@ class DemoReplicasIT
                     body = answer(http, port);
                 }
             }
+            assertReplicationPanelsServed(http, httpPorts);
         }
         finally
         {
             demo.destroy();
             assertTrue(demo.waitFor(60, TimeUnit.SECONDS), "the demo stops on SIGTERM");
+        }
+    }
+
+    /**
+     * Every replication meter the Grafana dashboard queries is served by the fetcher or a replica.
+     */
+    private static void assertReplicationPanelsServed(final HttpClient http, final List<String> httpPorts)
+        throws Exception
+    {
+        final String dashboard = Files.readString(ROOT.resolve("ops").resolve("grafana-dashboard.json"));
+        final Set<String> names = new TreeSet<>();
+        final Matcher metric = Pattern.compile("\\b(iys_replication_[a-z_]+)").matcher(dashboard);
+        while (metric.find())
+        {
+            names.add(metric.group(1));
+        }
+        assertTrue(names.contains("iys_replication_lag_records") && names.contains("iys_replication_published_total"),
+            names::toString);
+        final StringBuilder scrapes = new StringBuilder();
+        for (final String port : httpPorts)
+        {
+            scrapes.append(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                .build(), HttpResponse.BodyHandlers.ofString()).body());
+        }
+        for (final String name : names)
+        {
+            assertTrue(Pattern.compile("(?m)^" + name + "[{ ]").matcher(scrapes).find(),
+                () -> name + " is on the dashboard but neither the fetcher nor a replica serves it");
         }
     }
 
