@@ -17,27 +17,30 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.agrona.collections.LongHashSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 
 /**
@@ -93,6 +96,10 @@ public final class ReplicaFollower implements AutoCloseable
     private static final long PARTITION_CHECK_MS = 10_000;
     private static final long MAX_BACKOFF_MS = 30_000;
     private static final long JOIN_MS = 30_000;
+    private static final int MAX_PARTITION_FETCH_BYTES = 4 * 1024 * 1024;
+    private static final long ROOM_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** No brand kept aside: never taken for a brand seen (a record of this brand is looked up every time). */
+    private static final long NO_BRAND = Long.MIN_VALUE;
 
     private final ReplicaSettings settings;
     private final ConsentStore store;
@@ -115,8 +122,14 @@ public final class ReplicaFollower implements AutoCloseable
     private boolean unsettled;
     private final AtomicLong failures = new AtomicLong();
     private final Map<String, ReplicaOffsets.Cursor> cursors = new ConcurrentHashMap<>();
-    private final Set<Long> dirtyBrands = new HashSet<>();
-    private final Set<Long> knownBrands = new HashSet<>();
+    // brands touched since the last checkpoint began, and brands known to exist (follower thread only; the last of
+    // each is kept aside, so that a run of one brand's records looks nothing up)
+    private final LongHashSet dirtyBrands = new LongHashSet();
+    private final LongHashSet knownBrands = new LongHashSet();
+    private long lastDirtyBrand = NO_BRAND;
+    private long lastKnownBrand = NO_BRAND;
+    private Checkpoint checkpoint;
+    private volatile ExecutorService persister;
     /** Per record published: its bytes and place, until the writer has told what became of it (see drainFailures). */
     private final int pendingMask;
     private final long[] pendingSequence;
@@ -126,6 +139,9 @@ public final class ReplicaFollower implements AutoCloseable
     private final byte[][] pendingKey;
     private final byte[][] pendingValue;
     private long sequence;
+    private final long ringHighWater;
+    private final long ringLowWater;
+    private long roomWaits;
     private long[] persisted;
     private int partitionCount;
     private long sincePersist;
@@ -189,6 +205,8 @@ public final class ReplicaFollower implements AutoCloseable
         this.pipeline = pipeline;
         this.clock = clock;
         this.quarantine = new ReplicaQuarantine(store.dataDirectory(), settings.quarantineMaxBytes());
+        ringHighWater = pipeline.ringCapacity() - pipeline.ringCapacity() / 8;
+        ringLowWater = pipeline.ringCapacity() / 2;
         final int capacity = 2 * pipeline.ringCapacity();
         pendingMask = capacity - 1;
         pendingSequence = new long[capacity];
@@ -416,6 +434,23 @@ public final class ReplicaFollower implements AutoCloseable
                 LOG.error("replica follower did not stop in {} ms", JOIN_MS);
             }
         }
+        final ExecutorService writing = persister;
+        if (writing != null)
+        {
+            // a write handed over before a failure may still be under way: done before the store may be closed
+            writing.shutdown();
+            try
+            {
+                if (!writing.awaitTermination(JOIN_MS, TimeUnit.MILLISECONDS))
+                {
+                    LOG.error("replica offsets' write did not end in {} ms", JOIN_MS);
+                }
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
         caughtUp.completeExceptionally(new IllegalStateException("the replica stopped"));
     }
 
@@ -506,6 +541,9 @@ public final class ReplicaFollower implements AutoCloseable
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.maxPollRecords());
+        // a bootstrap reads whole partitions: fewer, larger fetches (Kafka's default is 1 MiB a partition); the
+        // client's kafka-properties may say otherwise
+        config.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_PARTITION_FETCH_BYTES);
         config.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "iys-replica");
         return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
@@ -518,6 +556,10 @@ public final class ReplicaFollower implements AutoCloseable
     {
         outcomes.reset();
         unsettled = false;
+        // a checkpoint a failure interrupted is dropped: the offsets go back to the stored ones (one whose write was
+        // handed over still lands, and is as true as when it was taken)
+        checkpoint = null;
+        lastDirtyBrand = NO_BRAND;
         final List<TopicPartition> assigned = awaitTopic(kafka);
         if (assigned == null)
         {
@@ -562,14 +604,7 @@ public final class ReplicaFollower implements AutoCloseable
                 if (bootstrapEnd != null && !caughtUp.isDone() && reached(known, bootstrapEnd))
                 {
                     persist(kafka, assigned);
-                    final double seconds = Math.max(1e-9, (System.nanoTime() - startedNs) / 1e9);
-                    final long read = consents.get() + watermarkRecords.get() + cursorRecords.get() - startedRecords;
-                    LOG.info("replica caught up with the topic's end offsets taken at start: records={}, " +
-                        "seconds={}, recordsPerSecond={}, quarantined={}", read, String.format("%.1f", seconds),
-                        (long)(read / seconds), quarantined.get());
-                    state = FOLLOWING;
-                    lastError = null;
-                    caughtUp.complete(null);
+                    bootstrapped(startedNs, startedRecords);
                 }
                 if (nowMs - lastEndCheckMs >= END_CHECK_MS)
                 {
@@ -586,11 +621,7 @@ public final class ReplicaFollower implements AutoCloseable
                         throw refusedCount(infos.size());
                     }
                 }
-                if (sincePersist >= settings.persistRecords() ||
-                    sincePersist > 0 && nowMs - lastPersistMs >= settings.persistIntervalMs())
-                {
-                    persist(kafka, assigned);
-                }
+                checkpointIfDue(kafka, assigned, nowMs);
                 if (state == RETRYING && caughtUp.isDone())
                 {
                     state = FOLLOWING;
@@ -612,6 +643,37 @@ public final class ReplicaFollower implements AutoCloseable
         {
             // the stop's wakeup reached a consumer call of the last persist: once more, the wakeup is spent
             persist(kafka, assigned);
+        }
+    }
+
+    private void bootstrapped(final long startedNs, final long startedRecords)
+    {
+        final double seconds = Math.max(1e-9, (System.nanoTime() - startedNs) / 1e9);
+        final long read = consents.get() + watermarkRecords.get() + cursorRecords.get() - startedRecords;
+        LOG.info("replica caught up with the topic's end offsets taken at start: records={}, seconds={}, " +
+            "recordsPerSecond={}, quarantined={}, waitedForTheWriterMs={}", read, String.format("%.1f", seconds),
+            (long)(read / seconds), quarantined.get(), roomWaits);
+        state = FOLLOWING;
+        lastError = null;
+        caughtUp.complete(null);
+    }
+
+    /**
+     * Move the checkpoint under way on, or begin one when one is due: after {@link ReplicaSettings#persistRecords()}
+     * records or {@link ReplicaSettings#persistIntervalMs()} since the last began.
+     */
+    private void checkpointIfDue(
+        final KafkaConsumer<byte[], byte[]> kafka, final List<TopicPartition> assigned, final long nowMs)
+        throws Exception
+    {
+        if (checkpoint != null)
+        {
+            advanceCheckpoint(false);
+        }
+        if (checkpoint == null && (sincePersist >= settings.persistRecords() ||
+            sincePersist > 0 && nowMs - lastPersistMs >= settings.persistIntervalMs()))
+        {
+            beginCheckpoint(kafka, assigned);
         }
     }
 
@@ -759,9 +821,10 @@ public final class ReplicaFollower implements AutoCloseable
             pendingBrand[slot] = brand;
             pendingKey[slot] = record.key();
             pendingValue[slot] = record.value();
+            awaitRoom();
             pipeline.publish(change, tag, outcomes);
             unsettled = true;
-            dirtyBrands.add(brand);
+            touched(brand);
         }
         else if (kind == TopicRecords.WATERMARK)
         {
@@ -783,7 +846,7 @@ public final class ReplicaFollower implements AutoCloseable
                     outcomes.storeFailure.compareAndSet(null, "watermark of brand " + brand + ": " + failure);
                 }
             });
-            dirtyBrands.add(brand);
+            touched(brand);
         }
         else
         {
@@ -840,10 +903,38 @@ public final class ReplicaFollower implements AutoCloseable
         }
     }
 
+    /**
+     * When the ring is nearly full (the writer is behind: a bootstrap), wait in steps of a millisecond until it is
+     * half empty, rather than in the ring's own wait for the next free slot, which parks for a nanosecond at a time
+     * and so wakes this thread for nearly every record the writer takes, taking CPU from the writer it waits for.
+     */
+    private void awaitRoom()
+    {
+        if (pipeline.backlog() < ringHighWater)
+        {
+            return;
+        }
+        while (running && pipeline.backlog() > ringLowWater)
+        {
+            roomWaits++;
+            LockSupport.parkNanos(ROOM_PARK_NS);
+        }
+    }
+
+    private void touched(final long brand)
+    {
+        if (brand != lastDirtyBrand || brand == NO_BRAND)
+        {
+            dirtyBrands.add(brand);
+            lastDirtyBrand = brand;
+        }
+    }
+
     private void ensureBrand(final long brand) throws Exception
     {
-        if (knownBrands.contains(brand))
+        if (brand == lastKnownBrand && brand != NO_BRAND || knownBrands.contains(brand))
         {
+            lastKnownBrand = brand;
             return;
         }
         if (store.brand(brand) == null)
@@ -859,6 +950,7 @@ public final class ReplicaFollower implements AutoCloseable
             LOG.info("replica: brand {} created from the topic", brand);
         }
         knownBrands.add(brand);
+        lastKnownBrand = brand;
     }
 
     /**
@@ -930,45 +1022,164 @@ public final class ReplicaFollower implements AutoCloseable
     }
 
     /**
-     * Persist the offsets of everything published so far: a barrier first (every change before it applied), the
-     * writer's refusals quarantined, the brands touched forced, then the file replaced. A store failure throws,
+     * Persist the offsets of everything published so far and wait until they are on disk: the checkpoint under way
+     * finished first, then a new one begun and finished (see {@link #beginCheckpoint}). A store failure throws,
      * leaving the stored offsets where they were.
      */
     private void persist(final KafkaConsumer<byte[], byte[]> kafka, final List<TopicPartition> assigned)
         throws Exception
+    {
+        while (checkpoint != null)
+        {
+            advanceCheckpoint(true);
+        }
+        beginCheckpoint(kafka, assigned);
+        while (checkpoint != null)
+        {
+            advanceCheckpoint(true);
+        }
+        unsettled = false;
+    }
+
+    /**
+     * Begin a checkpoint of everything published so far, without waiting for it: the partitions' positions (every
+     * record before them is published to the ring) and the cursors read are taken now, and a barrier is published
+     * behind those records. The follower goes on reading while the writer reaches the barrier; then
+     * {@link #advanceCheckpoint} checks what the writer told of the changes before it, and the brands they touched
+     * are forced and the offsets written on the thread {@code iys-replica-persist}, while the follower goes on. So
+     * the stored offsets never pass a change that is not in the index on disk, and neither the barrier nor the
+     * forces hold the reading up. One checkpoint at a time.
+     */
+    private void beginCheckpoint(final KafkaConsumer<byte[], byte[]> kafka, final List<TopicPartition> assigned)
     {
         final long[] offsets = new long[assigned.size()];
         for (final TopicPartition partition : assigned)
         {
             offsets[partition.partition()] = kafka.position(partition);
         }
-        final Map<String, ReplicaOffsets.Cursor> cursorsNow = Map.copyOf(cursors);
+        final long[] brands = new long[dirtyBrands.size()];
+        final LongHashSet.LongIterator dirty = dirtyBrands.iterator();
+        for (int i = 0; i < brands.length; i++)
+        {
+            brands[i] = dirty.nextValue();
+        }
+        dirtyBrands.clear();
+        lastDirtyBrand = NO_BRAND;
+        checkpoint = new Checkpoint(offsets, Map.copyOf(cursors), brands, pipeline.barrier());
+        sincePersist = 0;
+        lastPersistMs = clock.getAsLong();
+    }
+
+    /**
+     * Move the checkpoint under way on: once its barrier is passed, check the writer's outcomes (a store failure or a
+     * change from the future throws: back to the stored offsets), quarantine its refusals and force the quarantine,
+     * then hand the forces and the write to the persist thread; once that is done, the offsets are the stored ones.
+     *
+     * @param wait whether to wait for each step, or return at once when it is not done.
+     */
+    private void advanceCheckpoint(final boolean wait) throws Exception
+    {
+        final Checkpoint current = checkpoint;
+        if (current.written == null)
+        {
+            if (!wait && !current.barrier.isDone())
+            {
+                return;
+            }
+            try
+            {
+                current.barrier.get();
+            }
+            catch (final ExecutionException ex)
+            {
+                throw new IOException("index writer failed", ex.getCause());
+            }
+            checkOutcomes();
+            // the records set aside behind the new offsets are read no more: their lines must be on disk first
+            quarantine.force();
+            final Map<Long, String> brandsFrozen = Map.copyOf(frozenBrands);
+            final Map<Integer, String> partitionsFrozen = Map.copyOf(frozenPartitions);
+            current.written = CompletableFuture.runAsync(() -> write(current, brandsFrozen, partitionsFrozen),
+                persister());
+        }
+        if (!wait && !current.written.isDone())
+        {
+            return;
+        }
         try
         {
-            pipeline.barrier().get();
+            current.written.get();
         }
         catch (final ExecutionException ex)
         {
-            throw new IOException("index writer failed", ex.getCause());
+            throw new IOException("cannot persist the replica's offsets", ex.getCause());
         }
-        unsettled = false;
-        checkOutcomes();
-        for (final long brand : dirtyBrands)
+        persisted = current.offsets;
+        checkpoint = null;
+    }
+
+    /**
+     * On the persist thread: force the brands touched before the checkpoint, then replace the offsets file.
+     */
+    private void write(
+        final Checkpoint current, final Map<Long, String> brandsFrozen, final Map<Integer, String> partitionsFrozen)
+    {
+        try
         {
-            final BrandIndex index = store.brand(brand);
-            if (index != null)
+            for (final long brand : current.brands)
             {
-                index.force();
+                final BrandIndex index = store.brand(brand);
+                if (index != null)
+                {
+                    index.force();
+                }
             }
+            ReplicaOffsets.write(store.dataDirectory(), settings.topic(), current.offsets, current.cursors,
+                brandsFrozen, partitionsFrozen);
         }
-        dirtyBrands.clear();
-        // the records set aside behind the new offsets are read no more: their lines must be on disk first
-        quarantine.force();
-        ReplicaOffsets.write(store.dataDirectory(), settings.topic(), offsets, cursorsNow, Map.copyOf(frozenBrands),
-            Map.copyOf(frozenPartitions));
-        persisted = offsets;
-        sincePersist = 0;
-        lastPersistMs = clock.getAsLong();
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    private ExecutorService persister()
+    {
+        if (persister == null)
+        {
+            persister = Executors.newSingleThreadExecutor((runnable) ->
+            {
+                final Thread persistThread = new Thread(runnable, "iys-replica-persist");
+                persistThread.setDaemon(true);
+                return persistThread;
+            });
+        }
+        return persister;
+    }
+
+    /**
+     * A checkpoint under way: the offsets and cursors taken, the brands touched before them, the barrier behind their
+     * records, and once that is passed, the forces and the write.
+     */
+    private static final class Checkpoint
+    {
+        final long[] offsets;
+        final Map<String, ReplicaOffsets.Cursor> cursors;
+        final long[] brands;
+        final CompletableFuture<Void> barrier;
+        CompletableFuture<Void> written;
+
+        Checkpoint(
+            final long[] offsets,
+            final Map<String, ReplicaOffsets.Cursor> cursors,
+            final long[] brands,
+            final CompletableFuture<Void> barrier)
+        {
+            this.offsets = offsets;
+            this.cursors = cursors;
+            this.brands = brands;
+            this.barrier = barrier;
+        }
     }
 
     /**

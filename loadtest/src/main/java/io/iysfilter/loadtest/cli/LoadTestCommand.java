@@ -34,7 +34,8 @@ import java.util.concurrent.Callable;
     "",
     "prepare writes the load-test brand; open-loop and max drive a server serving it; compare-redis runs " +
         "iys-filter and Redis side by side; abuse mixes normal load with every kind of hostile client; " +
-        "bulk measures import and scrub. " +
+        "bulk measures import and scrub; receipts what the decision journal costs; replication the figures of " +
+        "replication through Kafka. " +
         "'iys-filter loadtest <command> --help' describes each."})
 final class LoadTestCommand implements Callable<Integer>
 {
@@ -52,13 +53,15 @@ final class LoadTestCommand implements Callable<Integer>
             .addSubcommand("compare-redis", new RedisComparison(out, err))
             .addSubcommand("abuse", new AbuseSoak(out))
             .addSubcommand("bulk", new BulkRates(out))
-            .addSubcommand("receipts", new ReceiptsCost(out));
+            .addSubcommand("receipts", new ReceiptsCost(out))
+            .addSubcommand("replication", new ReplicationFigures(out));
     }
 
     @Override
     public Integer call()
     {
-        throw new UsageException("expected prepare, open-loop, max, compare-redis, abuse, bulk or receipts");
+        throw new UsageException("expected prepare, open-loop, max, compare-redis, abuse, bulk, receipts or " +
+            "replication");
     }
 
     /**
