@@ -22,6 +22,7 @@ import io.iysfilter.server.optout.OptOuts;
 import io.iysfilter.server.receipts.ReceiptRecorder;
 import io.iysfilter.server.receipts.ReceiptSettings;
 import io.iysfilter.server.replication.ReplicaFollower;
+import io.iysfilter.server.replication.Republication;
 import io.iysfilter.server.replication.ReplicaSettings;
 import io.iysfilter.server.replication.FetcherPublisher;
 import io.iysfilter.server.replication.ReplicationSettings;
@@ -108,6 +109,7 @@ public final class FilterServer implements AutoCloseable
                 fetcherPublisher == null ? ChangeTap.NONE : fetcherPublisher.tap());
             localOptOuts = new OptOuts(store, pipeline);
             replayOptOuts(localOptOuts);
+            Republication.ifNeeded(context.dataDirectory, fetcherPublisher, store, pipeline);
             // before any endpoint: the run is counted up and the previous run's queue appended before serving
             receiptRecorder = context.receipts == null ? null :
                 ReceiptRecorder.open(context.receipts, System.currentTimeMillis());
