@@ -108,8 +108,8 @@ public final class FilterServer implements AutoCloseable
             pipeline = new IngestPipeline(store.writer(), IngestPipeline.DEFAULT_RING_SIZE,
                 fetcherPublisher == null ? ChangeTap.NONE : fetcherPublisher.tap());
             localOptOuts = new OptOuts(store, pipeline);
-            replayOptOuts(localOptOuts);
             Republication.ifNeeded(context.dataDirectory, fetcherPublisher, store, pipeline);
+            replayOptOuts(localOptOuts);
             // before any endpoint: the run is counted up and the previous run's queue appended before serving
             receiptRecorder = context.receipts == null ? null :
                 ReceiptRecorder.open(context.receipts, System.currentTimeMillis());

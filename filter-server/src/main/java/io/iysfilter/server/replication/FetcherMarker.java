@@ -15,24 +15,26 @@ import java.util.List;
  * <pre>
  * iys-filter.changes
  * published=Jm3xvQ5ZRaSx3Qf0Dk1q9A
+ * imported=true
  * </pre>
- * A fetcher starting against a topic whose id is not the one named (no line: a standalone server's index becoming a
- * fetcher's, an import since; another id: the topic was created again) publishes its whole index before its feeds
- * resume. Replaced durably, whole.
+ * {@code imported} says an offline import wrote the index since it was published. What a fetcher's start does with
+ * it is {@link Republication}'s. Replaced durably, whole.
  */
 public final class FetcherMarker
 {
     /** The file's name in the data directory. */
     public static final String FILE = "fetcher.topic";
     private static final String PUBLISHED = "published=";
+    private static final String IMPORTED = "imported=true";
 
     /**
      * What the file holds.
      *
      * @param topic     the topic the data directory's fetcher publishes to.
      * @param published the Kafka id of the topic the whole index was last committed to, or null.
+     * @param imported  whether an offline import wrote the index since.
      */
-    public record Marker(String topic, String published)
+    public record Marker(String topic, String published, boolean imported)
     {
     }
 
@@ -58,6 +60,7 @@ public final class FetcherMarker
         }
         String topic = null;
         String published = null;
+        boolean imported = false;
         for (final String raw : lines)
         {
             final String line = raw.trim();
@@ -65,12 +68,16 @@ public final class FetcherMarker
             {
                 published = line.substring(PUBLISHED.length());
             }
+            else if (IMPORTED.equals(line))
+            {
+                imported = true;
+            }
             else if (!line.isEmpty() && topic == null)
             {
                 topic = line;
             }
         }
-        return new Marker(topic, published == null || published.isEmpty() ? null : published);
+        return new Marker(topic, published == null || published.isEmpty() ? null : published, imported);
     }
 
     /**
@@ -84,7 +91,8 @@ public final class FetcherMarker
     public static void markFetcher(final Path dataDirectory, final String topic) throws IOException
     {
         final Marker old = read(dataDirectory);
-        write(dataDirectory, topic, old != null && topic.equals(old.topic()) ? old.published() : null);
+        final boolean same = old != null && topic.equals(old.topic());
+        write(dataDirectory, topic, same ? old.published() : null, same && old.imported());
     }
 
     /**
@@ -99,7 +107,7 @@ public final class FetcherMarker
     public static void markPublished(final Path dataDirectory, final String topic, final String topicId)
         throws IOException
     {
-        write(dataDirectory, topic, topicId);
+        write(dataDirectory, topic, topicId, false);
     }
 
     /**
@@ -117,14 +125,14 @@ public final class FetcherMarker
         {
             return false;
         }
-        write(dataDirectory, old.topic(), null);
+        write(dataDirectory, old.topic(), old.published(), true);
         return true;
     }
 
-    private static void write(final Path dataDirectory, final String topic, final String published)
-        throws IOException
+    private static void write(final Path dataDirectory, final String topic, final String published,
+        final boolean imported) throws IOException
     {
         DurableFiles.replace(dataDirectory, FILE, topic + "\n" + (published == null ? "" :
-            PUBLISHED + published + "\n"));
+            PUBLISHED + published + "\n") + (imported ? IMPORTED + "\n" : ""));
     }
 }

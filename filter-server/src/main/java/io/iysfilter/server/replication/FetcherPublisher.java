@@ -636,6 +636,17 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
     }
 
     /**
+     * @return the Kafka client's settings (brokers, TLS, SASL) this publisher's Admin client took.
+     * @throws IOException when the properties file cannot be read.
+     */
+    Map<String, Object> adminConfig() throws IOException
+    {
+        final Map<String, Object> config = new HashMap<>();
+        clientProperties(settings).forEach((key, value) -> config.put((String)key, value));
+        return config;
+    }
+
+    /**
      * @return the topic's Kafka id, taken at start.
      */
     public String topicId()

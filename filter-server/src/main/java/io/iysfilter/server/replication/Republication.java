@@ -13,12 +13,19 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
 /**
- * Publishing a fetcher's existing index (docs/REPLICATION.md §2, "Publishing an existing index"): when the topic does
- * not hold what the index holds (the data directory's {@link FetcherMarker} names no topic id, or another one than
- * the topic has: a standalone server's index becoming a fetcher's, an offline import since, a topic created again),
- * every consent of every brand and each brand's watermark are handed to the publisher's tap on the single writer's
- * thread, before the feeds resume; once the topic has committed them all, the marker names the topic's id, and the
- * next start publishes nothing again.
+ * Publishing a fetcher's existing index (docs/REPLICATION.md §2, "Publishing an existing index"). At start, before
+ * the feeds resume, every consent of every brand and each brand's watermark are handed to the publisher's tap on the
+ * single writer's thread when the topic lacks what the index holds:
+ * <ul>
+ *   <li>the data directory's {@link FetcherMarker} names this topic's id and an offline import since: republished
+ *   (the index holds everything this fetcher published, and the import);</li>
+ *   <li>it names no id or another (a standalone server's index becoming a fetcher's, a topic deleted and created
+ *   again) and the topic is empty: republished;</li>
+ *   <li>the same, with a topic that holds records: not republished (ERROR): they are another fetcher's, and since
+ *   compaction keeps a key's last record by offset, an older value published after a newer one would reach every
+ *   replica bootstrapped later.</li>
+ * </ul>
+ * Once the topic has committed them all, the marker names the topic's id, and the next start publishes nothing.
  */
 public final class Republication
 {
@@ -41,8 +48,9 @@ public final class Republication
     }
 
     /**
-     * Publish the index when the topic lacks it; call after the writer started (and the opt-out logs were replayed),
-     * before the feeds start. Returns once everything is handed over; the commit is awaited in the background.
+     * Publish the index when the topic lacks it; call once the writer started, before anything else is handed to
+     * its tap (the opt-out logs' replay, the feeds): whether the topic is empty is read first. Returns once
+     * everything is handed over; the commit is awaited in the background.
      *
      * @param dataDirectory the fetcher's data directory.
      * @param publisher     its publisher, or null when the server is not a fetcher (nothing to do).
@@ -61,13 +69,28 @@ public final class Republication
         final String topic = publisher.topic();
         final String topicId = publisher.topicId();
         final FetcherMarker.Marker marker = FetcherMarker.read(dataDirectory);
-        if (marker != null && topic.equals(marker.topic()) && topicId.equals(marker.published()))
+        final boolean ours = marker != null && topic.equals(marker.topic()) && topicId.equals(marker.published());
+        if (ours && !marker.imported())
         {
             return new Outcome(0, 0, CompletableFuture.completedFuture(null));
         }
-        LOG.warn("republishing this fetcher's index to topic {} (id {}): the data directory names {} as published " +
-            "(a standalone index becoming a fetcher's, an import since, or the topic created again)", topic, topicId,
-            marker == null || marker.published() == null ? "no topic" : "topic id " + marker.published());
+        if (!ours && !TopicIds.isEmpty(publisher.adminConfig(), topic))
+        {
+            // the topic holds another index's records (another fetcher's): compaction keeps a key's last record by
+            // offset, not by İYS order, so an older value published now would replace a newer one for every
+            // replica bootstrapped later. Not published: fail closed, the replicas lack this index's content
+            LOG.error("NOT republishing this fetcher's index: topic {} (id {}) holds records this data directory " +
+                "did not publish (another fetcher's; the directory names {}); publishing older values over them " +
+                "could take a RET from replicas bootstrapped after compaction. Reconcile the brands on the " +
+                "fetcher instead, or publish to a new topic (docs/REPLICATION.md §2)", topic, topicId,
+                marker == null || marker.published() == null ? "no topic" : "topic id " + marker.published());
+            return new Outcome(0, 0, CompletableFuture.failedFuture(new IllegalStateException("not republished: " +
+                "the topic holds another index's records")));
+        }
+        LOG.warn("republishing this fetcher's index to topic {} (id {}): {}", topic, topicId, ours ?
+            "an offline import wrote the index since it was published" : marker == null ||
+            marker.published() == null ? "it was never published whole (a standalone index becoming a fetcher's)" :
+            "the topic was created again (the index was published to topic id " + marker.published() + ")");
         final ChangeTap tap = publisher.tap();
         final long[] counts = new long[3];
         try

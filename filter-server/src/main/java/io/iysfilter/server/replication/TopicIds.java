@@ -1,10 +1,14 @@
 package io.iysfilter.server.replication;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 import java.io.IOException;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -35,6 +39,42 @@ final class TopicIds
         try (Admin admin = Admin.create(clientConfig))
         {
             return of(admin, topic);
+        }
+    }
+
+    /**
+     * @param clientConfig the Kafka client's settings (brokers, TLS, SASL).
+     * @param topic        an existing topic.
+     * @return whether no partition of it holds a record (every end offset is 0).
+     * @throws IOException when the brokers do not answer in time.
+     */
+    static boolean isEmpty(final Map<String, Object> clientConfig, final String topic) throws IOException
+    {
+        try (Admin admin = Admin.create(clientConfig))
+        {
+            final TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
+                .get(TIMEOUT_S, TimeUnit.SECONDS).get(topic);
+            final Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            description.partitions().forEach((p) -> latest.put(new TopicPartition(topic, p.partition()),
+                OffsetSpec.latest()));
+            for (final ListOffsetsResult.ListOffsetsResultInfo end : admin.listOffsets(latest).all()
+                .get(TIMEOUT_S, TimeUnit.SECONDS).values())
+            {
+                if (end.offset() > 0)
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+        catch (final ExecutionException | TimeoutException ex)
+        {
+            throw new IOException("cannot read the end offsets of the replication topic " + topic + ": " + ex, ex);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted reading the end offsets of the replication topic " + topic, ex);
         }
     }
 

@@ -41,7 +41,8 @@ class ImportOnReplicaTest
         FetcherPublisher.markDataDirectory(dir, "iys-filter.changes");
         FetcherMarker.markPublished(dir, "iys-filter.changes", "Jm3xvQ5ZRaSx3Qf0Dk1q9A");
         FetcherPublisher.markDataDirectory(dir, "iys-filter.changes");
-        assertEquals(new FetcherMarker.Marker("iys-filter.changes", "Jm3xvQ5ZRaSx3Qf0Dk1q9A"), FetcherMarker.read(dir),
+        assertEquals(new FetcherMarker.Marker("iys-filter.changes", "Jm3xvQ5ZRaSx3Qf0Dk1q9A", false),
+            FetcherMarker.read(dir),
             "a fetcher starting again keeps the id of the topic its index was published to");
         final Path file = Files.writeString(dir.resolve("day.csv"), String.join(",", DailyFileImporter.COLUMNS) +
             "\n2025-01-02 10:00:00," + "ab".repeat(32) + ",+905321234567,BIREYSEL,MESAJ,RET,2025-01-02 10:00:00," +
@@ -49,7 +50,8 @@ class ImportOnReplicaTest
         final DailyFileImporter.Report report = ImportCommand.importFile(dir, 600_001, 10_000, TestKeys.KEY, file,
             new PrintStream(OutputStream.nullOutputStream()));
         assertEquals(1, report.applied(), report.toString());
-        assertEquals(new FetcherMarker.Marker("iys-filter.changes", null), FetcherMarker.read(dir),
-            "imported offline, not published: the fetcher's next start publishes the index whole");
+        assertEquals(new FetcherMarker.Marker("iys-filter.changes", "Jm3xvQ5ZRaSx3Qf0Dk1q9A", true),
+            FetcherMarker.read(dir), "imported offline, not published: the fetcher's next start publishes the index " +
+            "whole");
     }
 }

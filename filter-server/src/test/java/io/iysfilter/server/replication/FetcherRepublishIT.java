@@ -5,12 +5,15 @@ import io.iysfilter.emulator.IysEmulator;
 import io.iysfilter.server.FilterServer;
 import io.iysfilter.server.Scrape;
 import io.iysfilter.server.TestKeys;
+import io.iysfilter.server.cli.ImportCommand;
 import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.index.BrandIndex;
 import io.iysfilter.server.index.ConsentChange;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.IndexLookup;
+import io.iysfilter.server.iys.DailyFileImporter;
 import io.iysfilter.server.iys.FeedSettings;
+import io.iysfilter.server.iys.IysTime;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.AfterEach;
@@ -19,7 +22,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -33,9 +39,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A fetcher publishes an index the topic lacks: a standalone server's index that becomes a fetcher's, and the index
- * again when the topic was deleted and created empty under its name; a start against the topic it already published
- * to publishes nothing again.
+ * A fetcher publishes an index the topic lacks: a standalone server's index that becomes a fetcher's, the index after
+ * an offline import into the fetcher's directory, and the index again when the topic was deleted and created empty
+ * under its name; a start against the topic it already published to publishes nothing again.
  */
 @Timeout(300)
 class FetcherRepublishIT
@@ -97,6 +103,19 @@ class FetcherRepublishIT
         assertEquals(0.0, Scrape.series(server.httpPort()).get("iys_replication_published_total{kind=\"consent\"}"),
             "the marker names this topic: nothing republished");
         closeServer();
+
+        // a daily file imported offline into the fetcher's directory: its next start publishes the index whole
+        final Path day = Files.writeString(dataDir.resolve("day.csv"), String.join(",", DailyFileImporter.COLUMNS) +
+            "\n" + IysTime.format(System.currentTimeMillis() / 1000 - 60) + "," + "cd".repeat(32) +
+            ",+905329998877,BIREYSEL,MESAJ,RET,2025-01-02 10:00:00,HS_WEB\n");
+        assertEquals(1, ImportCommand.importFile(dataDir, BRAND, 10_000, TestKeys.KEY, day,
+            new PrintStream(OutputStream.nullOutputStream())).applied());
+        assertTrue(FetcherMarker.read(dataDir).imported());
+        server = start(fetcher());
+        await(() -> !importedQuietly(), "the import is published and the marker says so");
+        assertEquals(topicId, published());
+        closeServer();
+        assertTopicHoldsTheIndex();
 
         // the topic is deleted and created again, empty: the next start publishes the index whole again
         final Map<String, Object> client = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -167,6 +186,18 @@ class FetcherRepublishIT
         catch (final IOException ex)
         {
             return null;
+        }
+    }
+
+    private boolean importedQuietly()
+    {
+        try
+        {
+            return FetcherMarker.read(dataDir).imported();
+        }
+        catch (final IOException ex)
+        {
+            return true;
         }
     }
 
