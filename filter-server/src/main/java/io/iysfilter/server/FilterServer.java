@@ -22,6 +22,7 @@ import io.iysfilter.server.optout.OptOuts;
 import io.iysfilter.server.receipts.ReceiptRecorder;
 import io.iysfilter.server.receipts.ReceiptSettings;
 import io.iysfilter.server.replication.ReplicaFollower;
+import io.iysfilter.server.replication.Republication;
 import io.iysfilter.server.replication.ReplicaSettings;
 import io.iysfilter.server.replication.FetcherPublisher;
 import io.iysfilter.server.replication.ReplicationSettings;
@@ -107,6 +108,7 @@ public final class FilterServer implements AutoCloseable
             pipeline = new IngestPipeline(store.writer(), IngestPipeline.DEFAULT_RING_SIZE,
                 fetcherPublisher == null ? ChangeTap.NONE : fetcherPublisher.tap());
             localOptOuts = new OptOuts(store, pipeline);
+            Republication.ifNeeded(context.dataDirectory, fetcherPublisher, store, pipeline);
             replayOptOuts(localOptOuts);
             // before any endpoint: the run is counted up and the previous run's queue appended before serving
             receiptRecorder = context.receipts == null ? null :

@@ -4,7 +4,7 @@ import io.iysfilter.server.logging.Recipients;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.IndexKey;
 import io.iysfilter.server.index.IndexOptions;
-import io.iysfilter.server.replication.FetcherPublisher;
+import io.iysfilter.server.replication.FetcherMarker;
 import io.iysfilter.server.replication.ReplicaFollower;
 import io.iysfilter.server.iys.DailyFileImporter;
 import io.iysfilter.server.ingest.IngestPipeline;
@@ -155,13 +155,12 @@ public final class ImportCommand implements Callable<Integer>
                 ReplicaFollower.OFFSETS_FILE + "): a replica's index is written from the replication topic alone; " +
                 "a fetcher's brands are loaded by its feed and reconcile");
         }
-        if (Files.exists(dataDir.resolve(FetcherPublisher.MARKER_FILE)))
+        // a fetcher's directory: marked first, durably, so that even a crash mid-import leaves the index to be
+        // published whole at the fetcher's next start (docs/REPLICATION.md §2, "Imports")
+        if (FetcherMarker.markUnpublished(dataDir))
         {
-            throw new UsageException("data-dir: " + dataDir + " is a fetcher's (it holds " +
-                FetcherPublisher.MARKER_FILE + "): an offline import would write its index without publishing to the " +
-                "replication topic, so the replicas would never hold it; a fetcher's brands are loaded by its feed " +
-                "and reconcile (POST /v1/reconcile), a daily-file import goes into a standalone server's data " +
-                "directory (publishing an existing index to the topic is not built yet)");
+            progress.println("data-dir " + dataDir + " is a fetcher's: its next start publishes the whole index to " +
+                "the replication topic (the replicas get this import then)");
         }
         try (ConsentStore store = ConsentStore.open(dataDir, options);
             IngestPipeline pipeline = new IngestPipeline(store.writer(), IngestPipeline.DEFAULT_RING_SIZE))

@@ -57,8 +57,10 @@ import java.util.concurrent.RejectedExecutionException;
  *   <li>{@code GET /health/ready}: 200 only when every brand is open and fresh, else 503 saying which is not;</li>
  *   <li>{@code GET /metrics}: Prometheus text format;</li>
  *   <li>{@code POST /v1/optouts} with {@code {"brand","channel","recipient","recipientType","time","source"}}: a local
- *   opt-out (see {@link OptOuts}), 201 once written ahead to its log and applied, 507 when the disk is full, 500 on
- *   another failure (then it is in neither); {@code GET /v1/optouts?brand=}: the brand's opt-outs, each with the date
+ *   opt-out (see {@link OptOuts}), 201 once written ahead to its log and applied (on a fetcher: and committed to the
+ *   replication topic; 503 {@code {"error":"replication","retry":true,…}} with {@code Retry-After} when it is
+ *   recorded here but not committed in time), 507 when the disk is full, 500 on another failure (then it is in
+ *   neither); {@code GET /v1/optouts?brand=}: the brand's opt-outs, each with the date
  *   by which it must be uploaded to İYS.</li>
  * </ul>
  * Bad parameters get 400 with {@code {"error":"bad_request","message":"…"}}. An opt-out that arrives when a graceful
@@ -81,6 +83,8 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     static final String FETCHER_STOPPED = "this fetcher publishes to the replication topic no more, so a change " +
         "written here would never reach the replicas; it takes no opt-out or reconcile until a fetcher publishes " +
         "again: ";
+    /** Seconds a client waits before it sends again an opt-out the replication topic did not commit in time. */
+    static final String RETRY_AFTER_SEC = "5";
     private static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
 
     private final Decider decider;
@@ -263,7 +267,8 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                 {
                     try
                     {
-                        respond(ctx, keepAlive, HttpResponseStatus.valueOf(sent.status()), JSON, sent.body());
+                        respond(ctx, keepAlive, HttpResponseStatus.valueOf(sent.status()), JSON, sent.body(), null,
+                            sent.status() == 503 ? RETRY_AFTER_SEC : null);
                     }
                     finally
                     {
@@ -313,6 +318,7 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         return switch (result.outcome())
         {
             case APPLIED, SUPERSEDED -> 201;
+            case UNPUBLISHED -> 503;
             case LISTED -> 200;
             case INVALID -> 400;
             case UNKNOWN_BRAND -> 404;
@@ -342,6 +348,8 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                 }
                 yield json.append("]}").toString();
             }
+            case UNPUBLISHED -> "{\"error\":\"replication\",\"retry\":true,\"message\":\"" +
+                Json.escape(result.message()) + "\"}";
             case INVALID -> error("bad_request", result.message());
             case UNKNOWN_BRAND -> error("unknown_brand", result.message());
             case DISK_FULL -> error("disk_full", result.message());
@@ -589,6 +597,18 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         final String body,
         final String decisionId)
     {
+        respond(ctx, keepAlive, status, contentType, body, decisionId, null);
+    }
+
+    private void respond(
+        final ChannelHandlerContext ctx,
+        final boolean keepAlive,
+        final HttpResponseStatus status,
+        final String contentType,
+        final String body,
+        final String decisionId,
+        final String retryAfterSec)
+    {
         if (status.code() >= 400 && status.code() < 500)
         {
             counters.onHttpBadRequest();
@@ -601,6 +621,10 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         if (decisionId != null)
         {
             response.headers().set(DECISION_ID_HEADER, decisionId);
+        }
+        if (retryAfterSec != null)
+        {
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfterSec);
         }
         if (keepAlive)
         {

@@ -291,7 +291,7 @@ final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
             case INVALID -> 400;
             case UNKNOWN_BRAND -> 404;
             case FAILED -> 502;
-            case INTERRUPTED -> 503;
+            case INTERRUPTED, UNPUBLISHED -> 503;
         };
     }
 
@@ -302,8 +302,14 @@ final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
             case UNKNOWN_BRAND -> "unknown_brand";
             case FAILED -> "reconcile_failed";
             case INTERRUPTED -> "interrupted";
+            case UNPUBLISHED -> "replication";
             default -> "bad_request";
         };
+        if (result.outcome() == ReconcileService.Outcome.UNPUBLISHED)
+        {
+            return "{\"error\":\"replication\",\"retry\":true,\"message\":\"" + Json.escape(result.message()) +
+                "\"}";
+        }
         return Json.error(code, result.message());
     }
 
@@ -332,6 +338,10 @@ final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
             HttpResponseStatus.valueOf(status), Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8")
             .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+        if (status == 503)
+        {
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, HttpApiHandler.RETRY_AFTER_SEC);
+        }
         if (keepAlive)
         {
             ctx.writeAndFlush(response, ctx.voidPromise());

@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -495,6 +496,43 @@ public final class BrandIndex implements BrandState, AutoCloseable
             ready(result);
         }
         return result;
+    }
+
+    /**
+     * Every entry of this brand's index, as a keyed change (its brand, protected key and value words), for
+     * republishing an index to the replication topic. Call on the single writer's thread, so that nothing changes the
+     * maps while they are walked.
+     *
+     * @param action told of each entry; the change is reused, read it before returning.
+     * @return entries walked.
+     */
+    public long forEachConsent(final Consumer<ConsentChange> action)
+    {
+        if (phones == null)
+        {
+            return 0;
+        }
+        final ConsentValue scratch = Values.newHeapInstance(ConsentValue.class);
+        final ConsentChange change = new ConsentChange();
+        final long[] count = new long[1];
+        phones.forEachEntry(entry ->
+        {
+            final ConsentValue value = entry.value().getUsing(scratch);
+            change.setKeyed(brandCode, ConsentChange.KEY_PHONE, entry.key().get().getValue(), 0,
+                value.getWord0(), value.getWord1());
+            action.accept(change);
+            count[0]++;
+        });
+        emails.forEachEntry(entry ->
+        {
+            final ConsentValue value = entry.value().getUsing(scratch);
+            final EmailKey key = entry.key().get();
+            change.setKeyed(brandCode, ConsentChange.KEY_EMAIL, key.getHigh(), key.getLow(), value.getWord0(),
+                value.getWord1());
+            action.accept(change);
+            count[0]++;
+        });
+        return count[0];
     }
 
     private synchronized void ready(final Verification result)

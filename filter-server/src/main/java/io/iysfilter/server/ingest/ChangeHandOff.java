@@ -2,6 +2,9 @@ package io.iysfilter.server.ingest;
 
 import io.iysfilter.server.index.ConsentChange;
 
+import java.util.Iterator;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -21,6 +24,12 @@ import java.util.concurrent.locks.LockSupport;
  * handed over, see {@link #discarding()}), and the next fetcher re-fetches from the cursor the topic holds. A full
  * ring therefore means the topic is behind, and holding the writer back is right: the feed cannot move its cursor
  * past what the topic has not committed anyway.
+ * <p>
+ * Positions are sequence numbers: the writer's {@link #handedOver()} counts every record handed over, and
+ * {@link #committed()} (what {@link #release} was last told) every record committed. A caller that must not answer
+ * before its change is on the topic (an opt-out, a reconcile) takes a ticket once its change is applied
+ * ({@link #published()}: the write position then) and is answered when the committed position reaches it, or told
+ * it may never when the consumer stops first. Tickets cost the writer nothing: it only counts.
  */
 public final class ChangeHandOff implements ChangeTap
 {
@@ -44,6 +53,8 @@ public final class ChangeHandOff implements ChangeTap
     private final AtomicLong released = new AtomicLong();
     private final AtomicLong waits = new AtomicLong();
     private final AtomicLong discarded = new AtomicLong();
+    /** Callers waiting for their changes' commit ({@link #published()}); settled by whoever moves or stops it. */
+    private final ConcurrentLinkedQueue<Ticket> tickets = new ConcurrentLinkedQueue<>();
     private volatile boolean closed;
     private volatile boolean noWaiting;
     private volatile boolean discarding;
@@ -198,7 +209,89 @@ public final class ChangeHandOff implements ChangeTap
      */
     public void release(final long position)
     {
-        released.lazySet(position);
+        // a volatile write, read by a caller that queued its ticket before reading it (and the other way round):
+        // one of the two sees the other, so no ticket is left waiting on a position already reached
+        released.set(position);
+        if (!tickets.isEmpty())
+        {
+            settleTickets();
+        }
+    }
+
+    /**
+     * @return the position every record before which is committed: what {@link #release} was last told.
+     */
+    public long committed()
+    {
+        return released.get();
+    }
+
+    /**
+     * A ticket for every record handed over so far: call after the change to wait for was handed over (its write
+     * completed). Allocates one future per call; the writer's path is untouched.
+     *
+     * @return completes once the consumer has committed every record handed over before this call; exceptionally
+     * with a {@link NotPublishedException} when a record was discarded already (it may have been one of them), or
+     * when the consumer stops before. Bound the wait with {@link CompletableFuture#orTimeout}.
+     */
+    @Override
+    public CompletableFuture<Void> published()
+    {
+        final Ticket ticket = new Ticket(head.get());
+        if (discarding)
+        {
+            ticket.completeExceptionally(new NotPublishedException(discarded.get() + " changes were discarded: the " +
+                "publisher stopped or the server is closing"));
+            return ticket;
+        }
+        if (released.get() >= ticket.position)
+        {
+            ticket.complete(null);
+            return ticket;
+        }
+        tickets.add(ticket);
+        // a ticket that times out leaves the queue at once, so a topic down for long does not pile them up
+        ticket.whenComplete((ignored, error) -> tickets.remove(ticket));
+        settleTickets();
+        return ticket;
+    }
+
+    /**
+     * Complete every ticket the committed position has reached; fail every one when the consumer stopped. Safe from
+     * any thread: completing a future twice is harmless.
+     */
+    private void settleTickets()
+    {
+        final long committed = released.get();
+        final boolean stopped = closed;
+        for (final Iterator<Ticket> it = tickets.iterator(); it.hasNext(); )
+        {
+            final Ticket ticket = it.next();
+            if (committed >= ticket.position)
+            {
+                ticket.complete(null);
+                it.remove();
+            }
+            else if (stopped)
+            {
+                ticket.completeExceptionally(new NotPublishedException("the publisher stopped before it committed " +
+                    "the change"));
+                it.remove();
+            }
+        }
+    }
+
+    /**
+     * A caller's wait for the records before {@link #position} to be committed.
+     */
+    private static final class Ticket extends CompletableFuture<Void>
+    {
+        private final long position;
+
+        Ticket(final long position)
+        {
+            this.position = position;
+        }
     }
 
     /**
@@ -210,11 +303,13 @@ public final class ChangeHandOff implements ChangeTap
     }
 
     /**
-     * The consumer stopped for good: a waiting writer goes on, and every record from now is discarded (counted).
+     * The consumer stopped for good: a waiting writer goes on, every record from now is discarded (counted), and
+     * every ticket not yet reached fails ({@link #published()}).
      */
     public void close()
     {
         closed = true;
+        settleTickets();
     }
 
     /**

@@ -2,6 +2,8 @@ package io.iysfilter.server.ingest;
 
 import io.iysfilter.server.index.ConsentChange;
 
+import java.util.concurrent.CompletableFuture;
+
 /**
  * Told, on the single writer's thread ({@code iys-ingest-writer}), of every change the index now holds and every
  * watermark it advanced, in the order the writer did them: what a fetcher publishes to the replication topic
@@ -12,6 +14,12 @@ import io.iysfilter.server.index.ConsentChange;
  */
 public interface ChangeTap
 {
+    /**
+     * Longest an acknowledgement (an opt-out's, a reconcile's) waits for {@link #published()} before it answers
+     * "not published, send again": some commits (every 50 ms at most) while Kafka answers.
+     */
+    long PUBLISH_WAIT_MS = 5_000;
+
     /**
      * Hears nothing: a standalone server.
      */
@@ -44,4 +52,35 @@ public interface ChangeTap
      * @param watermarkMs the watermark asked for, epoch ms.
      */
     void onWatermark(long brandCode, long watermarkMs);
+
+    /**
+     * When what the tap has been told so far is safe where it sends it (a fetcher: committed to the replication
+     * topic): call it after the change to wait for was told (once the write that applied it completed). A tap that
+     * sends nowhere ({@link #NONE}) answers at once.
+     *
+     * @return completes once every change and watermark told before this call is safe; exceptionally, with a
+     * {@link NotPublishedException}, when it may never be (the consumer stopped, or a change was discarded). Never
+     * times out by itself: bound the wait ({@link CompletableFuture#orTimeout}).
+     */
+    default CompletableFuture<Void> published()
+    {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /**
+     * A change the tap was told may never reach where it sends it (the fetcher's publisher stopped, or a change was
+     * discarded): it holds in this server's index and, for an opt-out, in its log, and nowhere else yet.
+     */
+    final class NotPublishedException extends RuntimeException
+    {
+        private static final long serialVersionUID = 1L;
+
+        /**
+         * @param message why.
+         */
+        public NotPublishedException(final String message)
+        {
+            super(message, null, false, false);
+        }
+    }
 }

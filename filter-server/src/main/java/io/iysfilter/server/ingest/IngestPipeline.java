@@ -34,6 +34,7 @@ public final class IngestPipeline implements AutoCloseable
     private final Disruptor<IngestEvent> disruptor;
     private final RingBuffer<IngestEvent> ringBuffer;
     private final IngestEventHandler handler;
+    private final ChangeTap tap;
     private final DiskSpaceGuard diskSpace;
     private final AtomicLong writerRestarts = new AtomicLong();
     private volatile Thread writerThread;
@@ -67,6 +68,7 @@ public final class IngestPipeline implements AutoCloseable
             writerThread = thread;
             return thread;
         };
+        this.tap = tap;
         handler = new IngestEventHandler(writer, tap);
         diskSpace = writer.diskSpace();
         disruptor = new Disruptor<>(IngestEvent::new, ringSize, threads, ProducerType.MULTI,
@@ -99,6 +101,18 @@ public final class IngestPipeline implements AutoCloseable
         {
             ringBuffer.publish(sequence);
         }
+    }
+
+    /**
+     * When every change the writer has told its tap of so far is safe where the tap sends it: on a fetcher, committed
+     * to the replication topic; at once on any other server. Call once the write to wait for has completed.
+     *
+     * @return completes once published; exceptionally with a {@link ChangeTap.NotPublishedException} when it may
+     * never be. Never times out by itself.
+     */
+    public CompletableFuture<Void> published()
+    {
+        return tap.published();
     }
 
     /**

@@ -1,12 +1,16 @@
 package io.iysfilter.server.iys;
 
 import io.iysfilter.server.index.ConsentStore;
+import io.iysfilter.server.ingest.ChangeTap;
 import io.iysfilter.server.ingest.IngestPipeline;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Reconciling a running server's brand with one day of İYS: the day's change file is given (e.g. a request's body)
@@ -35,7 +39,13 @@ public final class ReconcileService
         /** The file could not be fetched or read, or the reconciler failed: see the message. */
         FAILED,
         /** Interrupted: the server is stopping. */
-        INTERRUPTED
+        INTERRUPTED,
+        /**
+         * Reconciled here, but a fetcher's replication topic did not commit the repairs within
+         * {@link ChangeTap#PUBLISH_WAIT_MS}, or its publisher stopped: the replicas may lack
+         * them; reconcile again.
+         */
+        UNPUBLISHED
     }
 
     /**
@@ -118,16 +128,21 @@ public final class ReconcileService
         final Reconciler reconciler = new Reconciler(store, pipeline, brandCode, Reconciler.parseDay(date));
         try
         {
+            final Result reconciled;
             if (fetch)
             {
                 // read line by line as İYS sends it: the file is never held whole
-                return feed.dailyFile(brandCode, date,
+                reconciled = feed.dailyFile(brandCode, date,
                     (in) -> new Result(Outcome.RECONCILED, true, reconciler.reconcile(in), null));
             }
-            try (InputStream in = Files.newInputStream(file))
+            else
             {
-                return new Result(Outcome.RECONCILED, false, reconciler.reconcile(in), null);
+                try (InputStream in = Files.newInputStream(file))
+                {
+                    reconciled = new Result(Outcome.RECONCILED, false, reconciler.reconcile(in), null);
+                }
             }
+            return published(reconciled);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -137,6 +152,26 @@ public final class ReconcileService
         {
             Thread.currentThread().interrupt();
             return Result.failed(Outcome.INTERRUPTED, "the server is stopping");
+        }
+    }
+
+    /**
+     * A reconcile's answer waits until its repairs (applied by the importer's last barrier) are published: on a
+     * fetcher, committed to the replication topic, bounded.
+     */
+    private Result published(final Result reconciled) throws InterruptedException
+    {
+        try
+        {
+            pipeline.published().get(ChangeTap.PUBLISH_WAIT_MS, TimeUnit.MILLISECONDS);
+            return reconciled;
+        }
+        catch (final ExecutionException | TimeoutException ex)
+        {
+            final String why = ex instanceof TimeoutException ? "the replication topic did not commit them within " +
+                ChangeTap.PUBLISH_WAIT_MS + " ms (Kafka unreachable?)" : String.valueOf(ex.getCause().getMessage());
+            return Result.failed(Outcome.UNPUBLISHED, "the reconcile's repairs are applied on this fetcher, but not " +
+                "yet on the replication topic: " + why + "; the replicas may lack them, reconcile again");
         }
     }
 }

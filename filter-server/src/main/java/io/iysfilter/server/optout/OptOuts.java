@@ -9,6 +9,7 @@ import io.iysfilter.server.index.ConsentChange;
 import io.iysfilter.server.index.ConsentIndexWriter;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.DiskSpaceGuard;
+import io.iysfilter.server.ingest.ChangeTap;
 import io.iysfilter.server.ingest.IngestPipeline;
 import io.iysfilter.server.iys.IysTime;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -23,6 +24,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Local opt-outs: a RET the provider received outside İYS (a STOP reply, a call centre).
@@ -40,11 +43,17 @@ import java.util.concurrent.ExecutionException;
  */
 public final class OptOuts implements AutoCloseable
 {
+    /**
+     * Longest an opt-out's answer waits, on a fetcher, for the replication topic to commit it before it answers
+     * {@link Outcome#UNPUBLISHED}: some commits (every 50 ms at most) while Kafka answers.
+     */
+    public static final long PUBLISH_WAIT_MS = ChangeTap.PUBLISH_WAIT_MS;
     private static final long FUTURE_TOLERANCE_MS = 60_000;
 
     private final ConsentStore store;
     private final IngestPipeline pipeline;
     private final OptOutJournal journal;
+    private final long publishWaitMs;
 
     /**
      * What became of a request.
@@ -55,6 +64,11 @@ public final class OptOuts implements AutoCloseable
         APPLIED,
         /** Recorded; the index already held this RET or something newer. */
         SUPERSEDED,
+        /**
+         * Recorded here (log and index), but a fetcher's replication topic did not commit it within
+         * {@link #PUBLISH_WAIT_MS}, or its publisher stopped: the replicas may not have it; send it again.
+         */
+        UNPUBLISHED,
         /** The brand's opt-outs, read. */
         LISTED,
         /** A field is missing or wrong: see the message. */
@@ -89,6 +103,15 @@ public final class OptOuts implements AutoCloseable
      */
     public OptOuts(final ConsentStore store, final IngestPipeline pipeline)
     {
+        this(store, pipeline, PUBLISH_WAIT_MS);
+    }
+
+    /**
+     * @param publishWaitMs longest an answer waits for the replication topic's commit (tests shorten it).
+     */
+    OptOuts(final ConsentStore store, final IngestPipeline pipeline, final long publishWaitMs)
+    {
+        this.publishWaitMs = publishWaitMs;
         this.store = store;
         this.pipeline = pipeline;
         this.journal = new OptOutJournal(store);
@@ -100,7 +123,9 @@ public final class OptOuts implements AutoCloseable
      * @param fields {@code brand, channel, recipient} and optionally {@code recipientType} (default BIREYSEL),
      *               {@code time} (an ISO-8601 instant or {@code YYYY-MM-DD HH:mm:ss} Turkey time, default now) and
      *               {@code source} (default LOCAL).
-     * @return completes with {@link Outcome#APPLIED} or {@link Outcome#SUPERSEDED} once recorded; never exceptionally.
+     * @return completes with {@link Outcome#APPLIED} or {@link Outcome#SUPERSEDED} once recorded and, on a fetcher,
+     *         committed to the replication topic ({@link IngestPipeline#published()}); {@link Outcome#UNPUBLISHED}
+     *         when recorded here but not committed within the bound; never exceptionally.
      */
     public CompletableFuture<Result> record(final Map<String, String> fields)
     {
@@ -149,7 +174,34 @@ public final class OptOuts implements AutoCloseable
         return write(optOut).handle((outcome, error) -> error == null ?
             new Result(outcome == ConsentIndexWriter.APPLIED ? Outcome.APPLIED : Outcome.SUPERSEDED, brandCode,
                 List.of(optOut), null) :
-            notRecorded(brandCode, error));
+            notRecorded(brandCode, error))
+            .thenCompose(this::published);
+    }
+
+    /**
+     * A recorded opt-out's answer waits until the writer's tap has published it (on a fetcher, committed to the
+     * replication topic), bounded: the ticket is taken now, after the write completed, so it covers the change.
+     */
+    private CompletableFuture<Result> published(final Result recorded)
+    {
+        if (recorded.outcome() != Outcome.APPLIED && recorded.outcome() != Outcome.SUPERSEDED)
+        {
+            return CompletableFuture.completedFuture(recorded);
+        }
+        return pipeline.published().orTimeout(publishWaitMs, TimeUnit.MILLISECONDS).handle((ignored, error) ->
+        {
+            if (error == null)
+            {
+                return recorded;
+            }
+            final Throwable cause = error instanceof CompletionException && error.getCause() != null ?
+                error.getCause() : error;
+            final String why = cause instanceof TimeoutException ? "the replication topic did not commit it " +
+                "within " + publishWaitMs + " ms (Kafka unreachable?)" : String.valueOf(cause.getMessage());
+            return new Result(Outcome.UNPUBLISHED, recorded.brandCode(), recorded.optOuts(), "the opt-out is " +
+                "recorded on this fetcher (its log and index), but not yet on the replication topic: " + why +
+                "; the replicas may not have it, send it again (this fetcher publishes it again at its next start)");
+        });
     }
 
     /**

@@ -1,7 +1,6 @@
 package io.iysfilter.server.replication;
 
 import io.iysfilter.server.index.ConsentChange;
-import io.iysfilter.server.index.DurableFiles;
 import io.iysfilter.server.ingest.ChangeHandOff;
 import io.iysfilter.server.ingest.ChangeTap;
 import io.iysfilter.server.iys.CursorPublication;
@@ -67,7 +66,7 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
      * The file in a fetcher's data directory naming its topic: {@code iys-filter import} refuses such a directory,
      * since what it writes offline would never be published.
      */
-    public static final String MARKER_FILE = "fetcher.topic";
+    public static final String MARKER_FILE = FetcherMarker.FILE;
     /** Longest a transaction holding records stays open. */
     public static final long COMMIT_INTERVAL_MS = 50;
     /** Slots of the hand-off from the writer: records the topic may fall behind by before the writer waits. */
@@ -96,6 +95,8 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
     private final AtomicLong sent = new AtomicLong();
     private final long commitIntervalNs;
     private final KafkaProducer<byte[], byte[]> producer;
+    /** The topic's Kafka id, taken at start: {@link Republication} compares it with the data directory's mark. */
+    private String topicId;
     private boolean open;
     private long openedNs;
     /** When the oldest record not yet committed was read from the hand-off; 0 when none waits. */
@@ -163,7 +164,7 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
             throw new IllegalArgumentException("only a fetcher publishes: role=" + settings.role().settingName());
         }
         final Properties client = clientProperties(settings);
-        ensureTopic(settings, client);
+        final String topicId = ensureTopic(settings, client);
         final Properties producerProperties = new Properties();
         producerProperties.putAll(client);
         producerProperties.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.transactionalId());
@@ -174,6 +175,7 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
         final KafkaProducer<byte[], byte[]> producer = newProducer(producerProperties, factory);
         final FetcherPublisher publisher = new FetcherPublisher(settings, handOff, producer,
             commitIntervalMs);
+        publisher.topicId = topicId;
         publisher.thread.start();
         LOG.info("publishing to Kafka: topic={}, partitions={}, transactionalId={}", settings.topic(),
             settings.partitions(), settings.transactionalId());
@@ -182,7 +184,8 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
 
     /**
      * Mark a data directory as a fetcher's (durably, before anything is published from it): {@link #MARKER_FILE}
-     * holding the topic's name.
+     * holding the topic's name, and the id of the topic its index was published to whole when it is this topic
+     * ({@link FetcherMarker}, {@link Republication}).
      *
      * @param dataDirectory the fetcher's data directory.
      * @param topic         the replication topic it publishes to.
@@ -190,7 +193,7 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
      */
     public static void markDataDirectory(final Path dataDirectory, final String topic) throws IOException
     {
-        DurableFiles.replace(dataDirectory, MARKER_FILE, topic + "\n");
+        FetcherMarker.markFetcher(dataDirectory, topic);
     }
 
     private static KafkaProducer<byte[], byte[]> newProducer(final Properties properties,
@@ -223,7 +226,7 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
         return properties;
     }
 
-    private static void ensureTopic(final ReplicationSettings settings, final Properties client) throws IOException
+    private static String ensureTopic(final ReplicationSettings settings, final Properties client) throws IOException
     {
         final Map<String, Object> config = new HashMap<>();
         client.forEach((key, value) -> config.put((String)key, value));
@@ -268,6 +271,7 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
                     "is in the partition its code maps to, so the count of a topic in use must never change; set " +
                     "replication-partitions=" + partitions + " or name a new topic");
             }
+            return description.topicId().toString();
         }
         catch (final ExecutionException | TimeoutException ex)
         {
@@ -621,6 +625,33 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
     public String trouble()
     {
         return stopped;
+    }
+
+    /**
+     * @return the topic this publisher publishes to.
+     */
+    public String topic()
+    {
+        return settings.topic();
+    }
+
+    /**
+     * @return the Kafka client's settings (brokers, TLS, SASL) this publisher's Admin client took.
+     * @throws IOException when the properties file cannot be read.
+     */
+    Map<String, Object> adminConfig() throws IOException
+    {
+        final Map<String, Object> config = new HashMap<>();
+        clientProperties(settings).forEach((key, value) -> config.put((String)key, value));
+        return config;
+    }
+
+    /**
+     * @return the topic's Kafka id, taken at start.
+     */
+    public String topicId()
+    {
+        return topicId;
     }
 
     /**

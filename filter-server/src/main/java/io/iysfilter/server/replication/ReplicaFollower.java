@@ -148,6 +148,8 @@ public final class ReplicaFollower implements AutoCloseable
     private long lastPersistMs;
     private volatile Partitions partitions;
     private volatile String state = STARTING;
+    /** The Kafka id of the topic the stored offsets were read from; null when not known (no file, an older one). */
+    private volatile String topicId;
     private volatile String lastError;
     private volatile boolean running = true;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
@@ -239,6 +241,7 @@ public final class ReplicaFollower implements AutoCloseable
         {
             persisted[offset.getKey()] = offset.getValue();
         }
+        topicId = stored.topicId();
         cursors.putAll(stored.cursors());
         frozenBrands.putAll(stored.frozenBrands());
         frozenPartitions.putAll(stored.frozenPartitions());
@@ -565,6 +568,7 @@ public final class ReplicaFollower implements AutoCloseable
         {
             return;
         }
+        checkTopicId();
         final int count = assigned.size();
         if (partitionCount == 0)
         {
@@ -730,6 +734,36 @@ public final class ReplicaFollower implements AutoCloseable
             }
         }
         return null;
+    }
+
+    /**
+     * The topic was deleted and created again under its name (another Kafka id than the stored offsets were read
+     * from): those offsets say nothing about it, so the replica reads it from the beginning, over the index it has
+     * (docs/REPLICATION.md §3.3: last-writer-wins in İYS order keeps every key at the newer of the two, and the
+     * as-of never moves back), not ready until it has reached the end.
+     */
+    private void checkTopicId() throws IOException
+    {
+        final Map<String, Object> config = new HashMap<>(settings.clientProperties());
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        final String id = TopicIds.of(config, settings.topic());
+        final String stored = topicId;
+        if (id != null && stored != null && !id.equals(stored))
+        {
+            LOG.warn("replica: topic {} was created again (id {}, the stored offsets were read from id {}): " +
+                "reading it from the beginning over the index kept; not ready until caught up", settings.topic(), id,
+                stored);
+            partitionCount = 0;
+            persisted = new long[0];
+            partitions = null;
+            cursors.clear();
+            lastError = "topic " + settings.topic() + " was created again (id " + id + ", offsets of id " + stored +
+                "): reading it from the beginning";
+        }
+        if (id != null)
+        {
+            topicId = id;
+        }
     }
 
     private RefusedException refusedCount(final int count)
@@ -1065,7 +1099,7 @@ public final class ReplicaFollower implements AutoCloseable
         }
         dirtyBrands.clear();
         lastDirtyBrand = NO_BRAND;
-        checkpoint = new Checkpoint(offsets, Map.copyOf(cursors), brands, pipeline.barrier());
+        checkpoint = new Checkpoint(topicId, offsets, Map.copyOf(cursors), brands, pipeline.barrier());
         sincePersist = 0;
         lastPersistMs = clock.getAsLong();
     }
@@ -1134,8 +1168,8 @@ public final class ReplicaFollower implements AutoCloseable
                     index.force();
                 }
             }
-            ReplicaOffsets.write(store.dataDirectory(), settings.topic(), current.offsets, current.cursors,
-                brandsFrozen, partitionsFrozen);
+            ReplicaOffsets.write(store.dataDirectory(), settings.topic(), current.topicId, current.offsets,
+                current.cursors, brandsFrozen, partitionsFrozen);
         }
         catch (final IOException ex)
         {
@@ -1163,6 +1197,7 @@ public final class ReplicaFollower implements AutoCloseable
      */
     private static final class Checkpoint
     {
+        final String topicId;
         final long[] offsets;
         final Map<String, ReplicaOffsets.Cursor> cursors;
         final long[] brands;
@@ -1170,11 +1205,13 @@ public final class ReplicaFollower implements AutoCloseable
         CompletableFuture<Void> written;
 
         Checkpoint(
+            final String topicId,
             final long[] offsets,
             final Map<String, ReplicaOffsets.Cursor> cursors,
             final long[] brands,
             final CompletableFuture<Void> barrier)
         {
+            this.topicId = topicId;
             this.offsets = offsets;
             this.cursors = cursors;
             this.brands = brands;

@@ -19,6 +19,7 @@ import java.util.TreeMap;
  * cursor per brand and source read up to there (for a fetcher fail-over). Replaced durably, whole, in one rename.
  * <pre>
  * topic=iys-filter.changes
+ * topic.id=Jm3xvQ5ZRaSx3Qf0Dk1q9A
  * partitions=12
  * offset.0=1234
  * cursor.600001.HS=1700000000000 1700000000000_abc
@@ -28,6 +29,9 @@ import java.util.TreeMap;
  * A cursor line holds the acceptance time, a space, and the cursor URL-encoded. A frozen line names a brand, or a
  * partition (every brand in it), whose watermarks the replica no longer applies because a record of it was
  * quarantined (docs/REPLICATION.md §3.5), with the reason URL-encoded; it stays until the replica is rebuilt.
+ * {@code topic.id} is the Kafka topic id the offsets were read from: a topic deleted and created again under the same
+ * name has another id, and offsets of the old one say nothing about the new one (absent in files written before it
+ * was kept: the next write adds it).
  */
 final class ReplicaOffsets
 {
@@ -48,6 +52,7 @@ final class ReplicaOffsets
      * What the file held.
      *
      * @param topic      the topic, or null when there is no file.
+     * @param topicId    the Kafka id of the topic the offsets were read from, or null when not known.
      * @param partitions the partition count, or 0 when there is no file.
      * @param offsets    partition to next offset.
      * @param cursors    {@code brand.SOURCE} to cursor.
@@ -56,6 +61,7 @@ final class ReplicaOffsets
      */
     record State(
         String topic,
+        String topicId,
         int partitions,
         Map<Integer, Long> offsets,
         Map<String, Cursor> cursors,
@@ -92,9 +98,10 @@ final class ReplicaOffsets
         }
         catch (final NoSuchFileException ex)
         {
-            return new State(null, 0, Map.of(), Map.of(), Map.of(), Map.of());
+            return new State(null, null, 0, Map.of(), Map.of(), Map.of(), Map.of());
         }
         String topic = null;
+        String topicId = null;
         int partitions = 0;
         final Map<Integer, Long> offsets = new TreeMap<>();
         final Map<String, Cursor> cursors = new TreeMap<>();
@@ -119,6 +126,10 @@ final class ReplicaOffsets
                 if ("topic".equals(name))
                 {
                     topic = value;
+                }
+                else if ("topic.id".equals(name))
+                {
+                    topicId = value;
                 }
                 else if ("partitions".equals(name))
                 {
@@ -172,7 +183,7 @@ final class ReplicaOffsets
                 throw new IOException(file + ": offset of partition " + partition + " in a topic of " + partitions);
             }
         }
-        return new State(topic, partitions, offsets, cursors, frozenBrands, frozenPartitions);
+        return new State(topic, topicId, partitions, offsets, cursors, frozenBrands, frozenPartitions);
     }
 
     static void write(
@@ -181,12 +192,13 @@ final class ReplicaOffsets
         final long[] offsets,
         final Map<String, Cursor> cursors) throws IOException
     {
-        write(dataDirectory, topic, offsets, cursors, Map.of(), Map.of());
+        write(dataDirectory, topic, null, offsets, cursors, Map.of(), Map.of());
     }
 
     static void write(
         final Path dataDirectory,
         final String topic,
+        final String topicId,
         final long[] offsets,
         final Map<String, Cursor> cursors,
         final Map<Long, String> frozenBrands,
@@ -195,8 +207,12 @@ final class ReplicaOffsets
         final StringBuilder text = new StringBuilder(64 + 24 * offsets.length)
             .append("# iys-filter replica offsets (docs/REPLICATION.md): each partition's next offset, every record ")
             .append("before it applied and forced\n")
-            .append("topic=").append(topic).append('\n')
-            .append("partitions=").append(offsets.length).append('\n');
+            .append("topic=").append(topic).append('\n');
+        if (topicId != null)
+        {
+            text.append("topic.id=").append(topicId).append('\n');
+        }
+        text.append("partitions=").append(offsets.length).append('\n');
         for (int partition = 0; partition < offsets.length; partition++)
         {
             text.append("offset.").append(partition).append('=').append(offsets[partition]).append('\n');
@@ -222,8 +238,8 @@ final class ReplicaOffsets
 
     private static IOException bad(final Path file, final String line, final Throwable cause)
     {
-        return new IOException(file + ": bad line '" + line + "' (expected: topic=, partitions=, offset.<p>=<n>, " +
-            "cursor.<brand>.<source>=<accepted ms> <cursor>, frozen.brand.<brand>=<reason> or " +
+        return new IOException(file + ": bad line '" + line + "' (expected: topic=, topic.id=, partitions=, " +
+            "offset.<p>=<n>, cursor.<brand>.<source>=<accepted ms> <cursor>, frozen.brand.<brand>=<reason> or " +
             "frozen.partition.<p>=<reason>)", cause);
     }
 }

@@ -13,11 +13,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -173,6 +177,70 @@ class ChangeTapTest
         assertEquals(0, handOff.pending());
         handOff.rewind();
         assertEquals(0, handOff.poll(read), "released records are gone");
+    }
+
+    @Test
+    void shouldAnswerATicketOnlyOnceTheCommittedPositionReachesWhatWasHandedOverBeforeIt() throws Exception
+    {
+        final ChangeHandOff handOff = new ChangeHandOff(8);
+        assertTrue(handOff.published().isDone(), "nothing handed over: nothing to wait for");
+        final ConsentChange change = new ConsentChange();
+        change.setKeyed(BRAND, ConsentChange.KEY_PHONE, 1, 2, 3, 4);
+        handOff.onChange(change);
+        handOff.onChange(change);
+        final CompletableFuture<Void> ticket = handOff.published();
+        handOff.onWatermark(BRAND, 7);
+        final CompletableFuture<Void> later = handOff.published();
+        assertFalse(ticket.isDone(), "handed over, not committed");
+
+        final ConsentChange read = new ConsentChange();
+        handOff.poll(read);
+        handOff.release(handOff.readPosition());
+        assertEquals(1, handOff.committed());
+        assertFalse(ticket.isDone(), "the second change is not committed yet");
+
+        // the transaction holding the rest fails: read again, nothing answered
+        handOff.poll(read);
+        handOff.poll(read);
+        handOff.rewind();
+        assertFalse(ticket.isDone(), "an aborted transaction answers no ticket");
+
+        handOff.poll(read);
+        handOff.release(handOff.readPosition());
+        ticket.get(5, TimeUnit.SECONDS);
+        assertFalse(later.isDone(), "the watermark after it is not committed");
+        handOff.poll(read);
+        handOff.release(handOff.readPosition());
+        later.get(5, TimeUnit.SECONDS);
+        assertEquals(3, handOff.committed());
+        assertTrue(handOff.published().isDone(), "everything handed over is committed: answered at once");
+    }
+
+    @Test
+    void shouldFailATicketWhenThePublisherStopsFirstOrAChangeWasDiscarded() throws Exception
+    {
+        final ChangeHandOff handOff = new ChangeHandOff(8);
+        handOff.onWatermark(BRAND, 1);
+        final CompletableFuture<Void> waiting = handOff.published();
+        final CompletableFuture<Void> timedOut = handOff.published().orTimeout(10, TimeUnit.MILLISECONDS);
+        final ExecutionException timeout = assertThrows(ExecutionException.class,
+            () -> timedOut.get(5, TimeUnit.SECONDS));
+        assertInstanceOf(TimeoutException.class, timeout.getCause());
+        assertFalse(waiting.isDone());
+
+        handOff.close();
+        final ExecutionException stopped = assertThrows(ExecutionException.class,
+            () -> waiting.get(5, TimeUnit.SECONDS));
+        assertInstanceOf(ChangeTap.NotPublishedException.class, stopped.getCause());
+
+        // after the stop the writer's next record is discarded: a ticket now may cover it, it is refused at once
+        handOff.onWatermark(BRAND, 2);
+        assertEquals(1, handOff.discarded());
+        final CompletableFuture<Void> afterDiscard = handOff.published();
+        assertTrue(afterDiscard.isCompletedExceptionally());
+
+        // a tap that sends nowhere answers at once
+        assertTrue(ChangeTap.NONE.published().isDone());
     }
 
     @Test

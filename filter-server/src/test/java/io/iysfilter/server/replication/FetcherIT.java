@@ -117,8 +117,8 @@ class FetcherIT
         emulator = new IysEmulator(new IysEmulator.Settings(0, IYS_CODE, List.of(BRAND, OTHER), 300, 42,
             "iys-user", "secret", 0, 7_200_000));
         server = start(fetcher(topic), List.of(BRAND, OTHER));
-        assertEquals(topic + "\n", Files.readString(dataDir.resolve(FetcherPublisher.MARKER_FILE)),
-            "the fetcher marked its data directory: offline imports refuse it");
+        assertEquals(topic, FetcherMarker.read(dataDir).topic(),
+            "the fetcher marked its data directory: an offline import marks it to be published whole");
         server.feed().nextCompletePoll(BRAND).get();
         server.feed().nextCompletePoll(OTHER).get();
         emulator.change(BRAND, "HS", "+905329990002", "BIREYSEL", "MESAJ", "RET");

@@ -19,6 +19,8 @@ import io.iysfilter.server.index.IndexLookup;
 import io.iysfilter.server.index.IndexOptions;
 import io.iysfilter.server.ingest.IngestPipeline;
 import io.iysfilter.server.iys.IysTime;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,6 +31,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -411,6 +414,78 @@ class ReplicaFollowerIT
             follower.lastError());
         assertFalse(follower.isCaughtUp());
         assertEquals(0, follower.consents());
+    }
+
+    @Test
+    void aTopicCreatedAgainUnderItsNameIsReadFromTheBeginningNotFromTheOldTopicsOffsets() throws Exception
+    {
+        newTopic();
+        fill();
+        filler.watermark(BRAND, (nowSec - 120) * 1000);
+        filler.commit();
+        openReplica(System::currentTimeMillis);
+        follower.caughtUp().get(60, TimeUnit.SECONDS);
+        closeReplica();
+        final ReplicaOffsets.State old = ReplicaOffsets.read(dir.resolve("replica"));
+        final Map<String, Object> client = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+            broker.bootstrapServers());
+        assertEquals(TopicIds.of(client, topic), old.topicId(), "the offsets name the topic's id");
+        final int partition = TopicRecords.partition(BRAND, PARTITIONS);
+        final long oldOffset = old.offsets().get(partition);
+
+        // the topic is deleted and created again (empty) under its name, then filled with more records than the
+        // old one held: the RET at its start lies before the old topic's stored offset of that partition
+        filler.close();
+        try (Admin admin = Admin.create(client))
+        {
+            admin.deleteTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+        }
+        await(() -> describeQuietly(client) == null, "the topic is gone");
+        final long createdNs = System.nanoTime();
+        while (true)
+        {
+            try
+            {
+                filler = new TopicFiller(broker.bootstrapServers(), topic, PARTITIONS, dir.resolve("fetcher-2"));
+                break;
+            }
+            catch (final Exception ex)
+            {
+                // the broker may still be deleting the old one's logs
+                assertTrue(System.nanoTime() - createdNs < DEADLINE_NS, "cannot create the topic again: " + ex);
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+            }
+        }
+        assertNotNull(describeQuietly(client));
+        assertFalse(old.topicId().equals(describeQuietly(client)), "created again: another id");
+        filler.consent(BRAND, IysTime.format(nowSec - 30), PHONE_ONAY, "BIREYSEL", "MESAJ", "RET");
+        for (int i = 0; i <= oldOffset; i++)
+        {
+            filler.watermark(BRAND, (nowSec - 100 + i) * 1000);
+        }
+        filler.commit();
+
+        openReplica(System::currentTimeMillis);
+        follower.caughtUp().get(60, TimeUnit.SECONDS);
+        assertEquals(ConsentStatus.RET, status(BRAND, Channel.MESAJ, RecipientType.BIREYSEL, PHONE_ONAY),
+            "the new topic's first record was read: its offsets did not come from the old topic");
+        assertEquals(ConsentStatus.RET, status(BRAND, Channel.MESAJ, RecipientType.BIREYSEL, PHONE_RET),
+            "the index kept holds what the new topic lacks");
+        closeReplica();
+        assertEquals(describeQuietly(client), ReplicaOffsets.read(dir.resolve("replica")).topicId(),
+            "the offsets now name the new topic's id");
+    }
+
+    private String describeQuietly(final Map<String, Object> client)
+    {
+        try
+        {
+            return TopicIds.of(client, topic);
+        }
+        catch (final IOException ex)
+        {
+            return "unknown: " + ex;
+        }
     }
 
     private void newTopic() throws Exception

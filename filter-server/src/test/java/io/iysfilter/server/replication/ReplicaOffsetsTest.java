@@ -30,6 +30,7 @@ class ReplicaOffsetsTest
         assertEquals(3, state.partitions());
         assertEquals(Map.of(0, 7L, 1, 0L, 2, 12L), state.offsets());
         assertEquals(new ReplicaOffsets.Cursor(odd, 42L), state.cursors().get("600001.HS"));
+        assertEquals(null, state.topicId(), "a file without the id (older, or never known): none");
         assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
             Files.getPosixFilePermissions(dir.resolve(ReplicaOffsets.FILE))));
     }
@@ -38,9 +39,11 @@ class ReplicaOffsetsTest
     void frozenBrandsAndPartitionsRoundTrip() throws IOException
     {
         final String why = "partition=1 offset=7: does not decode: key is not 32 bytes\n=%";
-        ReplicaOffsets.write(dir, "t", new long[] {1, 8, 3}, Map.of(), Map.of(600_001L, why), Map.of(2, "p2"));
+        ReplicaOffsets.write(dir, "t", "Jm3xvQ5ZRaSx3Qf0Dk1q9A", new long[] {1, 8, 3}, Map.of(),
+            Map.of(600_001L, why), Map.of(2, "p2"));
 
         final ReplicaOffsets.State state = ReplicaOffsets.read(dir);
+        assertEquals("Jm3xvQ5ZRaSx3Qf0Dk1q9A", state.topicId(), "the topic's id the offsets were read from");
         assertEquals(Map.of(600_001L, why), state.frozenBrands());
         assertEquals(Map.of(2, "p2"), state.frozenPartitions());
         assertEquals(Map.of(0, 1L, 1, 8L, 2, 3L), state.offsets());

@@ -1,0 +1,159 @@
+package io.iysfilter.server.replication;
+
+import io.iysfilter.server.index.BrandIndex;
+import io.iysfilter.server.index.ConsentStore;
+import io.iysfilter.server.ingest.ChangeTap;
+import io.iysfilter.server.ingest.IngestPipeline;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Publishing a fetcher's existing index (docs/REPLICATION.md §2, "Publishing an existing index"). At start, before
+ * the feeds resume, every consent of every brand and each brand's watermark are handed to the publisher's tap on the
+ * single writer's thread when the topic lacks what the index holds:
+ * <ul>
+ *   <li>the data directory's {@link FetcherMarker} names this topic's id and an offline import since: republished
+ *   (the index holds everything this fetcher published, and the import);</li>
+ *   <li>it names no id or another (a standalone server's index becoming a fetcher's, a topic deleted and created
+ *   again) and the topic is empty: republished;</li>
+ *   <li>the same, with a topic that holds records: not republished (ERROR): they are another fetcher's, and since
+ *   compaction keeps a key's last record by offset, an older value published after a newer one would reach every
+ *   replica bootstrapped later.</li>
+ * </ul>
+ * Once the topic has committed them all, the marker names the topic's id, and the next start publishes nothing.
+ */
+public final class Republication
+{
+    private static final Logger LOG = LoggerFactory.getLogger(Republication.class);
+
+    /**
+     * What a start did.
+     *
+     * @param consents   consents handed over (0 when nothing was needed).
+     * @param watermarks watermarks handed over.
+     * @param committed  completes once the topic committed them all and the marker says so; exceptionally when it
+     *                   did not (the next start publishes them again).
+     */
+    public record Outcome(long consents, long watermarks, CompletableFuture<Void> committed)
+    {
+    }
+
+    private Republication()
+    {
+    }
+
+    /**
+     * Publish the index when the topic lacks it; call once the writer started, before anything else is handed to
+     * its tap (the opt-out logs' replay, the feeds): whether the topic is empty is read first. Returns once
+     * everything is handed over; the commit is awaited in the background.
+     *
+     * @param dataDirectory the fetcher's data directory.
+     * @param publisher     its publisher, or null when the server is not a fetcher (nothing to do).
+     * @param store         the index.
+     * @param pipeline      the single writer, whose tap is the publisher's.
+     * @return what was handed over.
+     * @throws IOException when the marker cannot be read or the walk fails.
+     */
+    public static Outcome ifNeeded(final Path dataDirectory, final FetcherPublisher publisher,
+        final ConsentStore store, final IngestPipeline pipeline) throws IOException
+    {
+        if (publisher == null)
+        {
+            return new Outcome(0, 0, CompletableFuture.completedFuture(null));
+        }
+        final String topic = publisher.topic();
+        final String topicId = publisher.topicId();
+        final FetcherMarker.Marker marker = FetcherMarker.read(dataDirectory);
+        final boolean ours = marker != null && topic.equals(marker.topic()) && topicId.equals(marker.published());
+        if (ours && !marker.imported())
+        {
+            return new Outcome(0, 0, CompletableFuture.completedFuture(null));
+        }
+        if (!ours && !TopicIds.isEmpty(publisher.adminConfig(), topic))
+        {
+            // the topic holds another index's records (another fetcher's): compaction keeps a key's last record by
+            // offset, not by İYS order, so an older value published now would replace a newer one for every
+            // replica bootstrapped later. Not published: fail closed, the replicas lack this index's content
+            LOG.error("NOT republishing this fetcher's index: topic {} (id {}) holds records this data directory " +
+                "did not publish (another fetcher's; the directory names {}); publishing older values over them " +
+                "could take a RET from replicas bootstrapped after compaction. Reconcile the brands on the " +
+                "fetcher instead, or publish to a new topic (docs/REPLICATION.md §2)", topic, topicId,
+                marker == null || marker.published() == null ? "no topic" : "topic id " + marker.published());
+            return new Outcome(0, 0, CompletableFuture.failedFuture(new IllegalStateException("not republished: " +
+                "the topic holds another index's records")));
+        }
+        LOG.warn("republishing this fetcher's index to topic {} (id {}): {}", topic, topicId, ours ?
+            "an offline import wrote the index since it was published" : marker == null ||
+            marker.published() == null ? "it was never published whole (a standalone index becoming a fetcher's)" :
+            "the topic was created again (the index was published to topic id " + marker.published() + ")");
+        final ChangeTap tap = publisher.tap();
+        final long[] counts = new long[3];
+        try
+        {
+            // on the writer's thread: nothing changes the maps while they are walked, and the tap's one producer
+            pipeline.runOnWriter(index ->
+            {
+                for (final BrandIndex brand : store.brands())
+                {
+                    if (!brand.holdsMaps())
+                    {
+                        counts[2]++;
+                        continue;
+                    }
+                    counts[0] += brand.forEachConsent(tap::onChange);
+                    if (brand.watermarkMs() > 0)
+                    {
+                        tap.onWatermark(brand.brandCode(), brand.watermarkMs());
+                        counts[1]++;
+                    }
+                }
+                return null;
+            }).get();
+        }
+        catch (final ExecutionException ex)
+        {
+            throw new IOException("cannot walk the index to republish it: " + ex.getCause(), ex.getCause());
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted republishing the index", ex);
+        }
+        final long consents = counts[0];
+        final long skipped = counts[2];
+        LOG.info("republication: {} consents and {} watermarks handed to the publisher{}", consents, counts[1],
+            skipped == 0 ? "" : "; " + skipped + " damaged brands left out (republished at a start after repair)");
+        final CompletableFuture<Void> committed = pipeline.published().thenRunAsync(() ->
+        {
+            if (skipped > 0)
+            {
+                return;
+            }
+            try
+            {
+                FetcherMarker.markPublished(dataDirectory, topic, topicId);
+                LOG.info("republication committed: {} consents on topic {} (id {})", consents, topic, topicId);
+            }
+            catch (final IOException ex)
+            {
+                LOG.error("republication committed, but the mark could not be written (the next start republishes " +
+                    "again): {}", ex.toString());
+                throw new IllegalStateException(ex);
+            }
+        });
+        committed.whenComplete((ignored, error) ->
+        {
+            if (error != null)
+            {
+                LOG.error("republication not committed: {}; the next start of this fetcher publishes the index again",
+                    error.toString());
+            }
+        });
+        return new Outcome(consents, counts[1], committed);
+    }
+}
