@@ -154,7 +154,8 @@ public final class FetcherElection implements AutoCloseable
     /** Set by the rebalance listener on the election thread, acted on after the poll. */
     private boolean assigned;
     private boolean ignoreRevocation;
-    private long resignedUntilMs;
+    private long resignedAtMs;
+    private volatile long resignBackoffMs = RESIGN_BACKOFF_MS;
     private volatile boolean lapse;
 
     private enum Ended
@@ -466,7 +467,7 @@ public final class FetcherElection implements AutoCloseable
             }
             if (!subscribed)
             {
-                if (System.currentTimeMillis() < resignedUntilMs)
+                if (System.currentTimeMillis() < resignedAtMs + resignBackoffMs)
                 {
                     if (awaitStop(POLL.toMillis()))
                     {
@@ -490,12 +491,11 @@ public final class FetcherElection implements AutoCloseable
             if (state == State.ACTIVE && current != null && current.trouble() != null)
             {
                 stepDown(current.trouble(), current.fenced() ? Reason.FENCED : Reason.STOPPED);
-                if (!current.fenced())
-                {
-                    // another fetcher may do better (Kafka reachable from it): leave the group for a while
-                    resign(kafka);
-                    subscribed = false;
-                }
+                // fenced: another holds the id, and this member may not have heard yet that it lost the partition
+                // (taking over again now would fence the elected one); stopped: another may do better. Either way,
+                // out of the group for a while
+                resign(kafka);
+                subscribed = false;
             }
         }
     }
@@ -507,8 +507,18 @@ public final class FetcherElection implements AutoCloseable
     {
         kafka.unsubscribe();
         assigned = false;
-        resignedUntilMs = System.currentTimeMillis() + RESIGN_BACKOFF_MS;
-        LOG.warn("fetcher left the election for {} ms so that another may take over", RESIGN_BACKOFF_MS);
+        resignedAtMs = System.currentTimeMillis();
+        LOG.warn("fetcher left the election for {} ms so that another may take over", resignBackoffMs);
+    }
+
+    /**
+     * Tests: how long a fetcher whose term failed stays out of the election.
+     *
+     * @param ms the back-off, {@link #RESIGN_BACKOFF_MS} by default.
+     */
+    void resignBackoffMs(final long ms)
+    {
+        resignBackoffMs = ms;
     }
 
     /**
@@ -658,9 +668,11 @@ public final class FetcherElection implements AutoCloseable
         lastEndFenced = reason == Reason.FENCED;
         LOG.warn("fetcher STEPPING DOWN for topic {}: {}", settings.topic(), why);
         duties.stopFollowing();
-        tap.switchTo(ChangeTap.NONE);
-        // a writer still waiting on the term's full hand-off goes on (what it hands from now is discarded)
+        // a writer still waiting on the term's full hand-off goes on (what finds it full from now is discarded);
+        // then everything the feeds applied is handed over, for the term's last commit
         term.releaseWriter();
+        awaitWriter();
+        tap.switchTo(ChangeTap.NONE);
         term.close();
         synchronized (ended)
         {
@@ -688,6 +700,23 @@ public final class FetcherElection implements AutoCloseable
             return;
         }
         standBy();
+    }
+
+    private void awaitWriter()
+    {
+        try
+        {
+            pipeline.barrier().get(10, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        catch (final ExecutionException | TimeoutException ex)
+        {
+            LOG.warn("stepping down: the writer did not drain within 10 s ({}); what it applies from now is not " +
+                "published by this term", ex.toString());
+        }
     }
 
     private void standBy()
@@ -866,7 +895,7 @@ public final class FetcherElection implements AutoCloseable
                 return;
             }
             assigned = false;
-            stepDown(why, running ? Reason.REVOKED : Reason.CLOSING);
+            stepDown(running ? why : "the server is closing", running ? Reason.REVOKED : Reason.CLOSING);
         }
 
         private boolean holdsOffice(final Collection<TopicPartition> partitions)
