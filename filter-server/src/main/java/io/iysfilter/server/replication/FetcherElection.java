@@ -194,7 +194,8 @@ public final class FetcherElection implements AutoCloseable
      * @param writer       the single writer, built with {@link #tap()}.
      * @param serverDuties what the server does when taking office and leaving it.
      * @return this.
-     * @throws IOException when the follower's stored offsets cannot be read.
+     * @throws IOException when the topic cannot be created or checked, or has another partition count, or the
+     *                     follower's stored offsets cannot be read.
      */
     public FetcherElection start(final ConsentStore consentStore, final IngestPipeline writer,
         final Duties serverDuties) throws IOException
@@ -202,6 +203,8 @@ public final class FetcherElection implements AutoCloseable
         this.store = consentStore;
         this.pipeline = writer;
         this.duties = serverDuties;
+        // a topic of another partition count stops the start, as a misconfiguration should
+        FetcherPublisher.checkTopic(settings);
         follower = newFollower().start();
         thread = new Thread(this::run, "iys-fetcher-election");
         thread.setDaemon(true);

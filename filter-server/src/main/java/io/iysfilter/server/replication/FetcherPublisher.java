@@ -181,6 +181,18 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
     }
 
     /**
+     * Create the topic when it is absent and refuse an existing one of another partition count, without taking the
+     * transactional id: what a fetcher checks at start, before it stands for election.
+     *
+     * @param settings the fetcher's settings.
+     * @throws IOException when the topic cannot be created or checked, or has another partition count.
+     */
+    static void checkTopic(final ReplicationSettings settings) throws IOException
+    {
+        ensureTopic(settings, clientProperties(settings));
+    }
+
+    /**
      * Mark a data directory as a fetcher's (durably, before anything is published from it): {@link #MARKER_FILE}
      * holding the topic's name.
      *

@@ -212,6 +212,7 @@ class FetcherFailoverIT
         awaitAnswers(replica, ownChanges());
 
         // changes flow while the active fetcher is killed: some before, the kill, some after
+        long killedNs = 0;
         for (int i = 10; i < 40; i++)
         {
             emulator.change(BRAND, i % 2 == 0 ? "HS" : "IYS", phone(i), "BIREYSEL", "MESAJ",
@@ -219,12 +220,12 @@ class FetcherFailoverIT
             if (i == 25)
             {
                 child.destroyForcibly();
+                killedNs = System.nanoTime();
                 assertTrue(child.waitFor(30, TimeUnit.SECONDS));
                 assertEquals(137, child.exitValue(), "killed with SIGKILL");
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(30));
         }
-        final long killedNs = System.nanoTime();
         awaitState(standby.election(), FetcherElection.State.ACTIVE);
         final long failoverMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedNs);
         for (int i = 40; i < 50; i++)
