@@ -132,8 +132,7 @@ public final class FeedService implements AutoCloseable
     public FeedService(final List<FeedSettings> providers, final ConsentStore store, final IngestPipeline pipeline,
         final CursorPublication publication) throws IOException
     {
-        this(providers, store, pipeline, true);
-        resume(publication);
+        this(providers, store, pipeline, publication, true);
     }
 
     /**
@@ -149,11 +148,11 @@ public final class FeedService implements AutoCloseable
     public static FeedService paused(final List<FeedSettings> providers, final ConsentStore store,
         final IngestPipeline pipeline) throws IOException
     {
-        return new FeedService(providers, store, pipeline, true);
+        return new FeedService(providers, store, pipeline, CursorPublication.NONE, false);
     }
 
     private FeedService(final List<FeedSettings> providers, final ConsentStore store, final IngestPipeline pipeline,
-        final boolean resolve) throws IOException
+        final CursorPublication publication, final boolean follow) throws IOException
     {
         this.store = store;
         this.pipeline = pipeline;
@@ -180,6 +179,10 @@ public final class FeedService implements AutoCloseable
             totals.put(brand, new Totals());
         }
         LOG.info("İYS providers: {}", providers);
+        if (follow)
+        {
+            resume(publication);
+        }
     }
 
     /**
