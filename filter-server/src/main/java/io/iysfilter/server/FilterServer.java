@@ -9,7 +9,6 @@ import io.iysfilter.server.http.HttpSettings;
 import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.IndexKey;
 import io.iysfilter.server.index.IndexOptions;
-import io.iysfilter.server.ingest.ChangeHandOff;
 import io.iysfilter.server.ingest.ChangeTap;
 import io.iysfilter.server.ingest.IngestPipeline;
 import io.iysfilter.server.iys.CursorPublication;
@@ -21,10 +20,11 @@ import io.iysfilter.server.optout.OptOutReplay;
 import io.iysfilter.server.optout.OptOuts;
 import io.iysfilter.server.receipts.ReceiptRecorder;
 import io.iysfilter.server.receipts.ReceiptSettings;
+import io.iysfilter.server.replication.FetcherElection;
+import io.iysfilter.server.replication.FetcherPublisher;
 import io.iysfilter.server.replication.ReplicaFollower;
 import io.iysfilter.server.replication.Republication;
 import io.iysfilter.server.replication.ReplicaSettings;
-import io.iysfilter.server.replication.FetcherPublisher;
 import io.iysfilter.server.replication.ReplicationSettings;
 import io.iysfilter.server.replication.Role;
 import io.iysfilter.server.metrics.ClientMetrics;
@@ -79,7 +79,7 @@ public final class FilterServer implements AutoCloseable
     private final Authenticator auth;
     private final ReceiptRecorder receipts;
     private final ReplicaFollower replica;
-    private final FetcherPublisher publisher;
+    private final FetcherElection election;
     private boolean closed;
 
     private FilterServer(final Context context) throws IOException, InterruptedException
@@ -98,24 +98,22 @@ public final class FilterServer implements AutoCloseable
         ServerTls serverTls = null;
         ReceiptRecorder receiptRecorder = null;
         ReplicaFollower follower = null;
-        FetcherPublisher fetcherPublisher = null;
+        FetcherElection fetcherElection = null;
         try
         {
             // first: a certificate that cannot be served stops the start before anything else is opened
             serverTls = context.tls == null ? null : ServerTls.start(context.tls);
-            // a fetcher takes its transactional id before the writer starts: every change applied reaches the topic
-            fetcherPublisher = startPublisher(context);
+            // a fetcher's writer hands every change to the publisher of its term of office, none while standing by
+            fetcherElection = fetcherElection(context);
             pipeline = new IngestPipeline(store.writer(), IngestPipeline.DEFAULT_RING_SIZE,
-                fetcherPublisher == null ? ChangeTap.NONE : fetcherPublisher.tap());
+                fetcherElection == null ? ChangeTap.NONE : fetcherElection.tap());
             localOptOuts = new OptOuts(store, pipeline);
-            Republication.ifNeeded(context.dataDirectory, fetcherPublisher, store, pipeline);
             replayOptOuts(localOptOuts);
             // before any endpoint: the run is counted up and the previous run's queue appended before serving
             receiptRecorder = context.receipts == null ? null :
                 ReceiptRecorder.open(context.receipts, System.currentTimeMillis());
             final DecisionRecorder recorder = receiptRecorder == null ? DecisionRecorder.NONE : receiptRecorder;
-            following = context.feeds.isEmpty() ? null : new FeedService(context.feeds, store, pipeline,
-                fetcherPublisher == null ? CursorPublication.NONE : fetcherPublisher);
+            following = feeds(context, store, pipeline, fetcherElection, localOptOuts);
             follower = startReplica(context, store, pipeline, registry);
             counters.bindTo(registry);
             ClientMetrics.bindTo(registry.getPrometheusRegistry(), authenticator);
@@ -125,16 +123,15 @@ public final class FilterServer implements AutoCloseable
                 following.bindTo(registry);
             }
             serviceMetrics = new ServiceMetrics(registry, store, pipeline);
-            bindMeters(serviceMetrics, serverTls, fetcherPublisher);
+            bindMeters(serviceMetrics, serverTls, fetcherElection);
             if (receiptRecorder != null)
             {
                 serviceMetrics.receipts(receiptRecorder);
             }
             final ConsentFilter filter = new ConsentFilter(context.policy);
-            final HttpEndpoint http = new HttpEndpoint(filter, store, following, localOptOuts,
+            final HttpEndpoint http = replication(new HttpEndpoint(filter, store, following, localOptOuts,
                 new ReconcileService(store, pipeline, following), counters, serviceMetrics, context.http,
-                authenticator, new ScrubRates(context.scrubRowsPerSecond), recorder)
-                .replication(context.replication.role(), follower);
+                authenticator, new ScrubRates(context.scrubRowsPerSecond), recorder), follower, fetcherElection);
             if (context.receipts != null)
             {
                 // /v1/receipts and the proof-of-scrub read the journal the recorder writes, keyed as the index is
@@ -157,8 +154,8 @@ public final class FilterServer implements AutoCloseable
         }
         catch (final Throwable ex)
         {
-            closeAfterFailedStart(ex, serverTls, receiptRecorder, serviceMetrics, following, follower, pipeline,
-                fetcherPublisher, localOptOuts, store);
+            closeAfterFailedStart(ex, serverTls, receiptRecorder, serviceMetrics, following, follower,
+                fetcherElection, pipeline, localOptOuts, store);
             throw ex;
         }
         store.startBackgroundVerification();
@@ -172,7 +169,7 @@ public final class FilterServer implements AutoCloseable
         tls = serverTls;
         receipts = receiptRecorder;
         replica = follower;
-        publisher = fetcherPublisher;
+        election = fetcherElection;
         LOG.info("started: dataDir={}, brands={}, tacirRequiresRecord={}", context.dataDirectory,
             store.brands().size(), context.policy.tacirRequiresRecord());
         if (context.exposure.insecure())
@@ -195,18 +192,86 @@ public final class FilterServer implements AutoCloseable
 
     /**
      * A fetcher marks its data directory (offline imports refuse it from then on: what they wrote would never be
-     * published) and takes its transactional id.
+     * published) and stands for election (docs/REPLICATION.md §4).
      *
-     * @return its publisher, started, or null when the server is not a fetcher.
+     * @return its election, not started yet, or null when the server is not a fetcher.
      */
-    private static FetcherPublisher startPublisher(final Context context) throws IOException
+    private static FetcherElection fetcherElection(final Context context) throws IOException
     {
         if (context.replication.role() != Role.FETCHER)
         {
             return null;
         }
         FetcherPublisher.markDataDirectory(context.dataDirectory, context.replication.topic());
-        return FetcherPublisher.start(context.replication, new ChangeHandOff(FetcherPublisher.HAND_OFF_SLOTS));
+        return new FetcherElection(context.replication, context.fetcherSessionTimeoutMs);
+    }
+
+    private HttpEndpoint replication(final HttpEndpoint http, final ReplicaFollower follower,
+        final FetcherElection fetcherElection)
+    {
+        http.replication(context.replication.role(), follower);
+        return fetcherElection == null ? http : http.fetcher(fetcherElection);
+    }
+
+    /**
+     * A fetcher follows İYS only while elected: its feeds start paused, and it stands for election once they exist.
+     *
+     * @return the feeds, or null when the server follows none.
+     */
+    private static FeedService feeds(final Context context, final ConsentStore store, final IngestPipeline pipeline,
+        final FetcherElection fetcherElection, final OptOuts optOuts) throws IOException
+    {
+        if (fetcherElection == null)
+        {
+            return context.feeds.isEmpty() ? null :
+                new FeedService(context.feeds, store, pipeline, CursorPublication.NONE);
+        }
+        final FeedService feeds = FeedService.paused(context.feeds, store, pipeline);
+        try
+        {
+            fetcherElection.start(store, pipeline, duties(context.dataDirectory, store, pipeline, fetcherElection,
+                feeds, optOuts));
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            feeds.close();
+            throw ex;
+        }
+        return feeds;
+    }
+
+    /**
+     * What a fetcher does on taking office and leaving it: its index published whole when the topic lacks it (an
+     * import since, a standalone index, a topic created again: docs/REPLICATION.md §2), its local opt-outs handed to
+     * the writer again (the new term publishes them), its feeds resumed from the topic's cursors, and paused.
+     */
+    private static FetcherElection.Duties duties(final Path dataDirectory, final ConsentStore store,
+        final IngestPipeline pipeline, final FetcherElection fetcherElection, final FeedService feeds,
+        final OptOuts optOuts)
+    {
+        return new FetcherElection.Duties()
+        {
+            @Override
+            public void republishLocal() throws IOException
+            {
+                // the takeover has read the topic to its end into this index: what the index holds beyond it came
+                // from this directory alone
+                Republication.ifNeeded(dataDirectory, fetcherElection.publisher(), store, pipeline);
+                replayOptOuts(optOuts);
+            }
+
+            @Override
+            public void follow(final CursorPublication publication)
+            {
+                feeds.resume(publication);
+            }
+
+            @Override
+            public void stopFollowing()
+            {
+                feeds.pause();
+            }
+        };
     }
 
     /**
@@ -229,17 +294,17 @@ public final class FilterServer implements AutoCloseable
     }
 
     private void bindMeters(final ServiceMetrics serviceMetrics, final ServerTls serverTls,
-        final FetcherPublisher fetcherPublisher)
+        final FetcherElection fetcherElection)
     {
         if (serverTls != null)
         {
             serverTls.bindTo(registry);
         }
         serviceMetrics.insecurePlaintext(context.exposure.insecure());
-        if (fetcherPublisher != null)
+        if (fetcherElection != null)
         {
-            fetcherPublisher.bindTo(registry);
-            serviceMetrics.replication(fetcherPublisher::trouble);
+            fetcherElection.bindTo(registry);
+            serviceMetrics.replication(fetcherElection::trouble);
         }
     }
 
@@ -385,11 +450,19 @@ public final class FilterServer implements AutoCloseable
     }
 
     /**
-     * @return the fetcher's publisher, or null unless the role is fetcher.
+     * @return the fetcher's publisher of its term of office, or null (not a fetcher, or not in office).
      */
     public FetcherPublisher publisher()
     {
-        return publisher;
+        return election == null ? null : election.publisher();
+    }
+
+    /**
+     * @return the fetcher's election, or null unless the role is fetcher.
+     */
+    public FetcherElection election()
+    {
+        return election;
     }
 
     /**
@@ -459,17 +532,13 @@ public final class FilterServer implements AutoCloseable
         {
             replica.close();
         }
-        // before the writer is joined: a writer waiting on a full hand-off (Kafka down) goes on, discarding
-        if (publisher != null)
+        // before the writer too: in office, the term's publisher commits what the writer handed over (a writer
+        // waiting on a full hand-off, Kafka down, goes on, discarding); standing by, the follower's last persist
+        if (election != null)
         {
-            publisher.releaseWriter();
+            election.close();
         }
         ingest.close();
-        // after the writer drained: what it applied last is committed to the topic before the producer closes
-        if (publisher != null)
-        {
-            publisher.close();
-        }
         optOuts.close();
         store.close();
         metrics.close();
@@ -498,6 +567,7 @@ public final class FilterServer implements AutoCloseable
         private Path clientsFile;
         private int authFailureLimit = FailureLimiter.LIMIT_DEFAULT;
         private long scrubRowsPerSecond;
+        private long fetcherSessionTimeoutMs = FetcherElection.SESSION_TIMEOUT_MS_DEFAULT;
         private boolean logRecipientsWhole;
         private String bindAddress = BIND_ADDRESS_DEFAULT;
         private int binaryPort = BINARY_PORT_DEFAULT;
@@ -787,6 +857,26 @@ public final class FilterServer implements AutoCloseable
         }
 
         /**
+         * @param sessionTimeoutMs a fetcher's session timeout in the fetchers' election group: an active fetcher
+         *                         silent this long (killed, paused, cut off) loses office to a standby
+         *                         (docs/REPLICATION.md §4).
+         * @return this.
+         */
+        public Context fetcherSessionTimeoutMs(final long sessionTimeoutMs)
+        {
+            this.fetcherSessionTimeoutMs = sessionTimeoutMs;
+            return this;
+        }
+
+        /**
+         * @return a fetcher's session timeout in the election group, ms.
+         */
+        public long fetcherSessionTimeoutMs()
+        {
+            return fetcherSessionTimeoutMs;
+        }
+
+        /**
          * @param rowsPerSecond rows a second {@code /v1/scrub} reads per client (per source address without
          *                      authentication); 0 for no limit.
          * @return this.
@@ -1054,6 +1144,11 @@ public final class FilterServer implements AutoCloseable
             if (replication.role() == Role.FETCHER && feeds.isEmpty())
             {
                 throw new IllegalArgumentException("role fetcher: no İYS feed to follow (expected: feeds)");
+            }
+            if (fetcherSessionTimeoutMs < 1_000 || fetcherSessionTimeoutMs > 300_000)
+            {
+                throw new IllegalArgumentException("fetcherSessionTimeoutMs: " + fetcherSessionTimeoutMs +
+                    " (expected: 1000..300000)");
             }
             if (replication.role() == Role.REPLICA && !feeds.isEmpty())
             {

@@ -314,6 +314,7 @@ final class ServeSettings
                 Setting.RESP_IDLE_TIMEOUT.value(settings), Setting.RESP_COMMAND_TIMEOUT.value(settings))
             .receipts(receipts(settings, Path.of(dataDir)))
             .replication(replication(settings))
+            .fetcherSessionTimeoutMs(Setting.FETCHER_SESSION_TIMEOUT.value(settings))
             .policy(new FilterPolicy(tacir))
             .tls(tls(settings))
             .indexOptions(new IndexOptions(entries, IndexOptions.DEFAULT_MAX_BLOAT_FACTOR,

@@ -10,6 +10,7 @@ import io.iysfilter.server.net.PeerAllowList;
 import io.iysfilter.server.net.TlsSettings;
 import io.iysfilter.server.receipts.ReceiptQueue;
 import io.iysfilter.server.receipts.ReceiptSettings;
+import io.iysfilter.server.replication.FetcherElection;
 import io.iysfilter.server.replication.ReplicationSettings;
 import io.iysfilter.server.replication.Role;
 import io.iysfilter.server.resp.RespEndpoint;
@@ -273,6 +274,11 @@ final class Setting<T>
     static final Setting<Long> REPLICATION_FACTOR = of("replication-factor", "N", range(1, Short.MAX_VALUE),
         Short.toString(ReplicationSettings.REPLICATION_FACTOR_DEFAULT), "copies of each partition when the fetcher " +
         "creates the topic; `min.insync.replicas` is the cluster's");
+    static final Setting<Long> FETCHER_SESSION_TIMEOUT = of("fetcher-session-timeout-ms", "MS",
+        range(1_000, 300_000), Long.toString(FetcherElection.SESSION_TIMEOUT_MS_DEFAULT), "a fetcher's session in " +
+        "the fetchers' election group (`iys-filter-fetchers.<topic>`): the active fetcher silent this long (killed, " +
+        "paused, cut off) loses office to a standby; within the brokers' `group.min.session.timeout.ms` (6 s) and " +
+        "`group.max.session.timeout.ms`");
     static final Setting<String> IYS_PASSWORD_FILE = of("iys-password-file", "FILE", Setting::text, "",
         "file holding the API password (its first line), read at start; a warning when group or others may read " +
         "it").shownAs("(none)").feed();

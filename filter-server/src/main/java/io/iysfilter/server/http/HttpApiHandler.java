@@ -46,6 +46,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
 
 /**
  * The HTTP API, one instance per connection:
@@ -80,9 +81,8 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         "topic alone, so it takes no opt-out, import or reconcile; send them to the fetcher, which applies and " +
         "publishes them";
     /** Why a fetcher that publishes no more refuses what would write its index from another door than its feed. */
-    static final String FETCHER_STOPPED = "this fetcher publishes to the replication topic no more, so a change " +
-        "written here would never reach the replicas; it takes no opt-out or reconcile until a fetcher publishes " +
-        "again: ";
+    static final String FETCHER_STOPPED = "this fetcher does not publish to the replication topic now, so a " +
+        "change written here would not reach the replicas; it takes no opt-out or reconcile until it does: ";
     /** Seconds a client waits before it sends again an opt-out the replication topic did not commit in time. */
     static final String RETRY_AFTER_SEC = "5";
     private static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
@@ -97,6 +97,10 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     private final RequestIdentity identity;
     private final HttpEndpoint.Surface surface;
     private Role role = Role.STANDALONE;
+    private Supplier<ReplicaFollower> replicaNow = () -> null;
+    private Supplier<String> writesRefused;
+    private Supplier<String> fetcherState = () -> null;
+    /** The follower of the topic for this request (a replica's, a standby fetcher's), or null. */
     private ReplicaFollower replica;
 
     HttpApiHandler(
@@ -142,7 +146,24 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     HttpApiHandler replication(final Role serverRole, final ReplicaFollower follower)
     {
         this.role = serverRole;
-        this.replica = follower;
+        this.replicaNow = () -> follower;
+        return this;
+    }
+
+    /**
+     * @param serverRole what this server does about the source of truth, shown per brand.
+     * @param follower   the follower of the topic now (a replica's, a standby fetcher's), or null.
+     * @param refused    why opt-outs and reconciles are refused now, or null.
+     * @param state      a fetcher's state of office, or null.
+     * @return this.
+     */
+    HttpApiHandler replication(final Role serverRole, final Supplier<ReplicaFollower> follower,
+        final Supplier<String> refused, final Supplier<String> state)
+    {
+        this.role = serverRole;
+        this.replicaNow = follower;
+        this.writesRefused = refused;
+        this.fetcherState = state;
         return this;
     }
 
@@ -225,13 +246,14 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                 error("method_not_allowed", "opt-outs take GET or POST: method=" + request.method()));
             return;
         }
-        if (replica != null)
+        if (role == Role.REPLICA)
         {
             respond(ctx, request, HttpResponseStatus.CONFLICT, JSON, error("replica", REPLICA_REFUSES));
             return;
         }
-        // a fetcher's publisher stopped (fenced, stalled): the hand-off discards, replicas would keep the ONAY
-        final String replication = metrics == null ? null : metrics.replicationTrouble();
+        // a fetcher not in office, or whose publisher stopped (fenced, stalled): replicas would keep the ONAY
+        final String replication = writesRefused != null ? writesRefused.get() :
+            metrics == null ? null : metrics.replicationTrouble();
         if (replication != null)
         {
             respond(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, JSON,
@@ -403,6 +425,7 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
      */
     private void ready(final ChannelHandlerContext ctx, final FullHttpRequest request)
     {
+        replica = replicaNow.get();
         final long nowMs = System.currentTimeMillis();
         final StringBuilder problems = new StringBuilder();
         final List<BrandIndex> brands = store.brands();
@@ -452,7 +475,8 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             ",\"notReady\":[" + (brands.isEmpty() ? "{\"reason\":\"no brand index\"}" +
             (problems.length() == 0 ? "" : ",") : "") + problems + "]" +
             (receipts != null && !receiptsListed ? ",\"receipts\":\"" + Json.escape(receipts) + "\"" : "") +
-            (metrics != null && metrics.insecurePlaintext() ? ",\"insecurePlaintext\":true" : "") + "}");
+            (metrics != null && metrics.insecurePlaintext() ? ",\"insecurePlaintext\":true" : "") +
+            (fetcherState.get() == null ? "" : ",\"fetcher\":\"" + fetcherState.get() + "\"") + "}");
     }
 
     /**
@@ -480,6 +504,8 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
 
     private String brands()
     {
+        replica = replicaNow.get();
+        final String fetcher = fetcherState.get();
         final StringBuilder json = new StringBuilder("{\"brands\":[");
         final List<BrandIndex> brands = store.brands();
         brands.sort(Comparator.comparingLong(BrandIndex::brandCode));
@@ -502,6 +528,10 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                 json.append(",\"damage\":\"").append(Json.escape(damage)).append('"');
             }
             json.append(",\"role\":\"").append(role.settingName()).append('"');
+            if (fetcher != null)
+            {
+                json.append(",\"fetcher\":\"").append(fetcher).append('"');
+            }
             final ReplicaFollower.BrandStatus replicated = replica == null ? null : replica.status(brand.brandCode());
             if (replicated != null)
             {

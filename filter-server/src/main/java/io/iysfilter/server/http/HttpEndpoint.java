@@ -15,6 +15,7 @@ import io.iysfilter.server.receipts.JournalReceiptSource;
 import io.iysfilter.server.receipts.ReceiptRecorder;
 import io.iysfilter.server.receipts.ReceiptSearch;
 import io.iysfilter.server.receipts.ScrubProofs;
+import io.iysfilter.server.replication.FetcherElection;
 import io.iysfilter.server.replication.ReplicaFollower;
 import io.iysfilter.server.replication.Role;
 import io.iysfilter.server.security.Authenticator;
@@ -28,6 +29,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * What the network layer needs to run the HTTP endpoint: the handlers of one connection, and the opt-outs' part of a
@@ -86,7 +88,9 @@ public final class HttpEndpoint
     private ScrubProofs scrubProofs;
     private final AtomicInteger receiptSearches = new AtomicInteger();
     private Role role = Role.STANDALONE;
-    private ReplicaFollower replica;
+    private Supplier<ReplicaFollower> replica = () -> null;
+    private Supplier<String> writesRefused;
+    private Supplier<String> fetcherState = () -> null;
 
     /**
      * @param filter          the rules.
@@ -183,8 +187,39 @@ public final class HttpEndpoint
     public HttpEndpoint replication(final Role serverRole, final ReplicaFollower follower)
     {
         this.role = serverRole;
-        this.replica = follower;
+        this.replica = () -> follower;
         return this;
+    }
+
+    /**
+     * A fetcher (docs/REPLICATION.md §4): {@code /v1/brands} and {@code /health/ready} show its state of office;
+     * standing by, it shows and awaits its follower of the topic as a replica does; opt-outs and reconciles are
+     * refused (503, {@code "replication"}) unless it is the active fetcher and publishes. Call before the first
+     * connection is mounted.
+     *
+     * @param election the fetcher's election.
+     * @return this.
+     */
+    public HttpEndpoint fetcher(final FetcherElection election)
+    {
+        this.role = Role.FETCHER;
+        this.replica = election::follower;
+        this.writesRefused = election::refusal;
+        this.fetcherState = () -> election.state().wireName();
+        return this;
+    }
+
+    /**
+     * @return why opt-outs and reconciles are refused now (a fetcher not in office, or whose publisher stopped), or
+     * null.
+     */
+    private Supplier<String> writesRefused()
+    {
+        if (writesRefused != null)
+        {
+            return writesRefused;
+        }
+        return metrics == null ? () -> null : metrics::replicationTrouble;
     }
 
     /**
@@ -224,8 +259,8 @@ public final class HttpEndpoint
             pipeline.addLast("scrub", new ScrubHttpHandler(new Decider(filter, store.newLookup(), recorder), counters,
                 identity, scrubRates, settings.requestTimeoutMs()).proofs(scrubProofs, workers));
             pipeline.addLast("reconcile", new ReconcileHttpHandler(reconciliations, workers, settings.maxBodyBytes(),
-                counters).replica(replica == null ? null : HttpApiHandler.REPLICA_REFUSES)
-                .replication(metrics == null ? () -> null : metrics::replicationTrouble));
+                counters).replica(role == Role.REPLICA ? HttpApiHandler.REPLICA_REFUSES : null)
+                .replication(writesRefused()));
         }
         pipeline.addLast("aggregator", new HttpObjectAggregator(MAX_REQUEST_LENGTH, true));
         if (surface != Surface.SERVICE)
@@ -234,7 +269,8 @@ public final class HttpEndpoint
                 receiptSearches, System::currentTimeMillis));
         }
         pipeline.addLast("api", new HttpApiHandler(new Decider(filter, store.newLookup(), recorder), store, feed,
-            optOuts, counters, metrics, optOutGate, identity, surface).replication(role, replica));
+            optOuts, counters, metrics, optOutGate, identity, surface).replication(role, replica, writesRefused(),
+            fetcherState));
         pipeline.addLast("errors", guard.errors());
     }
 

@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
@@ -398,7 +399,25 @@ final class BrandFeed
     {
         if (!source.loaded)
         {
-            final FeedFiles.Position position = files.position(source.name);
+            FeedFiles.Position position = files.position(source.name);
+            // an elected fetcher resumes where the topic's cursors say (what the replicas have), not where its own
+            // file says: a file ahead names changes the topic never committed, one behind missed another's term
+            final CursorPublication.Resume topic = publication.resume(brandCode, source.name);
+            if (topic != null && !Objects.equals(topic.cursor(), position.cursor()))
+            {
+                LOG.warn("İYS feed of brand {}: {} resumes from the cursor the replication topic holds ({}), not " +
+                    "from its local file ({})", brandCode, source.name, topic.cursor() == null ?
+                    "none: the start of İYS's window" : topic.cursor(), position.cursor());
+                if (topic.cursor() == null)
+                {
+                    files.clear(source.name);
+                }
+                else
+                {
+                    files.persist(source.name, topic.cursor(), topic.acceptedMs());
+                }
+                position = new FeedFiles.Position(topic.cursor(), topic.cursor() == null ? 0 : topic.acceptedMs());
+            }
             source.cursor = position.cursor();
             source.acceptedMs = position.acceptedMs();
             source.acceptedOnDiskMs = position.acceptedMs();

@@ -34,8 +34,34 @@ public interface CursorPublication
         throws IOException, InterruptedException;
 
     /**
-     * This fetcher may publish no more: another fetcher with the same transactional id took over (Kafka fenced this
-     * one). Its feed stops following İYS; only a restart makes it a fetcher again.
+     * Where a source of a brand resumes, when whoever publishes knows better than the local cursor file: a fetcher
+     * that has just been elected resumes from the cursors the topic holds (docs/REPLICATION.md §4), since the topic is
+     * what the replicas have. Asked once per source when a feed starts.
+     *
+     * @param brandCode İYS brand code.
+     * @param source    {@code HS} or {@code IYS}.
+     * @return the position to resume from (its cursor null: from the start of İYS's window), or null to resume from
+     * the local cursor file.
+     */
+    default Resume resume(final long brandCode, final String source)
+    {
+        return null;
+    }
+
+    /**
+     * A source's position to resume from.
+     *
+     * @param cursor     the cursor (İYS's {@code after}), or null for the start of İYS's window.
+     * @param acceptedMs when İYS last answered the source's end from it, or 0 when not known.
+     */
+    record Resume(String cursor, long acceptedMs)
+    {
+    }
+
+    /**
+     * This fetcher may publish no more in this term of office: another fetcher with the same transactional id took
+     * over (Kafka fenced this one), or its publisher stopped. Its feed stops following İYS; the fetcher stands by
+     * until it is elected again.
      */
     final class PublicationStoppedException extends IOException
     {

@@ -93,6 +93,17 @@ final class FeedFiles
     }
 
     /**
+     * Durably remove a source's position: the source starts again from the start of İYS's window.
+     *
+     * @param source {@code HS} or {@code IYS}.
+     */
+    void clear(final String source) throws IOException
+    {
+        Files.deleteIfExists(directory.resolve("feed-" + source + ".cursor"));
+        DurableFiles.forceDirectory(directory);
+    }
+
+    /**
      * Append a line to the quarantine. Text that UTF-8 cannot encode (a lone surrogate, which a JSON escape such as
      * {@code "\\ud800"} decodes to) is written as {@code ?}: refusing it would fail the page again at every fetch.
      */

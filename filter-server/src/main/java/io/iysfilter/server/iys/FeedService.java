@@ -31,6 +31,9 @@ import java.util.concurrent.TimeUnit;
  * × 16; its watermark stops advancing, so its commercial answers become STALE once past the freshness bound. A
  * source whose cursor is lost puts the brand in NEEDS_REBOOTSTRAP: the other source is still polled and applied,
  * the lost one is tried again hourly, the watermark stops.
+ * <p>
+ * A fetcher's feeds are made {@link #paused} and follow İYS only between {@link #resume} and {@link #pause}, while it
+ * is the elected fetcher (docs/REPLICATION.md §4); each term reads every brand's cursors anew.
  */
 public final class FeedService implements AutoCloseable
 {
@@ -38,9 +41,17 @@ public final class FeedService implements AutoCloseable
     private static final long MIN_BACKOFF_MS = 1_000;
 
     private final ConsentStore store;
-    private final CursorPublication publication;
-    private final ScheduledExecutorService scheduler;
+    private final IngestPipeline pipeline;
+    private final Map<Long, FeedSettings> brandProviders = new LinkedHashMap<>();
+    private final Map<Long, IysClient> brandClients = new HashMap<>();
+    /** Per brand, what the terms before the current one counted (a fetcher follows İYS only while elected). */
+    private final Map<Long, Totals> totals = new ConcurrentHashMap<>();
+    /** The current term's followers; empty while paused. */
     private final Map<Long, Follower> followers = new ConcurrentHashMap<>();
+    /** Per brand, who waits for a poll while paused: answered by the next term's. */
+    private final Map<Long, CompletableFuture<Void>> pendingPolls = new HashMap<>();
+    private final Map<Long, CompletableFuture<Void>> pendingAttempts = new HashMap<>();
+    private ScheduledExecutorService scheduler;
 
     /**
      * Status of one followed brand.
@@ -121,12 +132,32 @@ public final class FeedService implements AutoCloseable
     public FeedService(final List<FeedSettings> providers, final ConsentStore store, final IngestPipeline pipeline,
         final CursorPublication publication) throws IOException
     {
+        this(providers, store, pipeline, publication, true);
+    }
+
+    /**
+     * Resolve each provider's brands and create the missing brand indexes, following nothing until
+     * {@link #resume}: a fetcher follows İYS only while it is the elected one (docs/REPLICATION.md §4).
+     *
+     * @param providers the service providers and brands to follow.
+     * @param store     the index.
+     * @param pipeline  the single writer.
+     * @return the feeds, paused.
+     * @throws IOException when a provider's brands cannot be listed or an index cannot be created.
+     */
+    public static FeedService paused(final List<FeedSettings> providers, final ConsentStore store,
+        final IngestPipeline pipeline) throws IOException
+    {
+        return new FeedService(providers, store, pipeline, CursorPublication.NONE, false);
+    }
+
+    private FeedService(final List<FeedSettings> providers, final ConsentStore store, final IngestPipeline pipeline,
+        final CursorPublication publication, final boolean follow) throws IOException
+    {
         this.store = store;
-        this.publication = publication;
+        this.pipeline = pipeline;
         final HttpClient http = HttpClient.newBuilder().connectTimeout(IysClient.TIMEOUT).build();
         final Map<String, Tokens> logins = new HashMap<>();
-        final Map<Long, FeedSettings> brandProviders = new LinkedHashMap<>();
-        final Map<Long, IysClient> brandClients = new HashMap<>();
         for (final FeedSettings provider : providers)
         {
             final Tokens tokens = logins.computeIfAbsent(provider.baseUrl() + "\0" + provider.username(),
@@ -142,6 +173,30 @@ public final class FeedService implements AutoCloseable
                 brandClients.put(brand, client);
             }
         }
+        for (final long brand : brandProviders.keySet())
+        {
+            createBrand(brand);
+            totals.put(brand, new Totals());
+        }
+        LOG.info("İYS providers: {}", providers);
+        if (follow)
+        {
+            resume(publication);
+        }
+    }
+
+    /**
+     * Start following every brand (again): each brand's feed reads its cursors anew, asking {@code publication}
+     * first ({@link CursorPublication#resume}), and publishes through it. Does nothing while already following.
+     *
+     * @param publication where cursors are published first; {@link CursorPublication#NONE} for a standalone server.
+     */
+    public synchronized void resume(final CursorPublication publication)
+    {
+        if (scheduler != null)
+        {
+            return;
+        }
         final ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(
             Math.max(1, Math.min(4, brandProviders.size())), (runnable) ->
             {
@@ -150,12 +205,60 @@ public final class FeedService implements AutoCloseable
                 return thread;
             });
         pool.setRemoveOnCancelPolicy(true);
-        this.scheduler = pool;
+        scheduler = pool;
         for (final Map.Entry<Long, FeedSettings> entry : brandProviders.entrySet())
         {
-            startFollowing(entry.getKey(), entry.getValue(), brandClients.get(entry.getKey()), pipeline);
+            startFollowing(entry.getKey(), entry.getValue(), brandClients.get(entry.getKey()), publication, pool);
         }
-        LOG.info("following İYS: {}", providers);
+        LOG.info("following İYS: brands={}", brandProviders.keySet());
+    }
+
+    /**
+     * Stop following every brand (a fetcher that is no longer the elected one): polls in progress are interrupted
+     * (the last applied page's cursor is already on disk), and {@link #status} answers null until {@link #resume}.
+     */
+    public synchronized void pause()
+    {
+        final ScheduledExecutorService pool = scheduler;
+        if (pool == null)
+        {
+            return;
+        }
+        scheduler = null;
+        stopPool(pool);
+        for (final Follower follower : followers.values())
+        {
+            totals.get(follower.brandCode).add(follower);
+            // whoever waits for a poll waits for the next term's
+            pendingPolls.put(follower.brandCode, follower.nextCompletePoll());
+            pendingAttempts.put(follower.brandCode, follower.nextAttempt());
+        }
+        followers.clear();
+        LOG.info("İYS feeds paused: brands={}", brandProviders.keySet());
+    }
+
+    /**
+     * @return whether the brands are followed now (not paused).
+     */
+    public synchronized boolean following()
+    {
+        return scheduler != null;
+    }
+
+    private static void stopPool(final ScheduledExecutorService pool)
+    {
+        pool.shutdownNow();
+        try
+        {
+            if (!pool.awaitTermination(10, TimeUnit.SECONDS))
+            {
+                LOG.warn("an İYS poll did not stop within 10 s of its interruption");
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -185,9 +288,7 @@ public final class FeedService implements AutoCloseable
         }
     }
 
-    private void startFollowing(
-        final long brand, final FeedSettings settings, final IysClient client, final IngestPipeline pipeline)
-        throws IOException
+    private void createBrand(final long brand) throws IOException
     {
         try
         {
@@ -202,6 +303,11 @@ public final class FeedService implements AutoCloseable
         {
             throw new IOException("cannot create the index of brand " + brand, ex.getCause());
         }
+    }
+
+    private void startFollowing(final long brand, final FeedSettings settings, final IysClient client,
+        final CursorPublication publication, final ScheduledExecutorService pool)
+    {
         final BrandIndex index = store.brand(brand);
         final Runnable durability = () ->
         {
@@ -218,14 +324,16 @@ public final class FeedService implements AutoCloseable
             }
         };
         final Follower follower = new Follower(brand, settings, client, new BrandFeed(brand, client, pipeline,
-            new FeedFiles(index.directory()), settings.exclusionMs(), durability, publication));
+            new FeedFiles(index.directory()), settings.exclusionMs(), durability, publication), pool);
         followers.put(brand, follower);
-        scheduler.execute(follower);
+        pass(pendingPolls.remove(brand), follower.nextCompletePoll());
+        pass(pendingAttempts.remove(brand), follower.nextAttempt());
+        pool.execute(follower);
     }
 
     /**
      * @param brandCode a followed brand.
-     * @return its status, or null when it is not followed.
+     * @return its status, or null when it is not followed (or not now: paused).
      */
     public BrandStatus status(final long brandCode)
     {
@@ -237,18 +345,51 @@ public final class FeedService implements AutoCloseable
      * @param brandCode a followed brand.
      * @return completes after the brand's next complete poll (one that starts after this call).
      */
-    public CompletableFuture<Void> nextCompletePoll(final long brandCode)
+    public synchronized CompletableFuture<Void> nextCompletePoll(final long brandCode)
     {
-        return followers.get(brandCode).nextCompletePoll();
+        final Follower follower = followers.get(brandCode);
+        return follower != null ? follower.nextCompletePoll() : pending(pendingPolls, brandCode);
+    }
+
+    /**
+     * @return while paused, what the brand's first poll of the next term completes.
+     */
+    private CompletableFuture<Void> pending(final Map<Long, CompletableFuture<Void>> waiting, final long brandCode)
+    {
+        if (!brandProviders.containsKey(brandCode))
+        {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("brand " + brandCode +
+                " is not followed"));
+        }
+        return waiting.computeIfAbsent(brandCode, (brand) -> new CompletableFuture<>());
+    }
+
+    private static void pass(final CompletableFuture<Void> waiting, final CompletableFuture<Void> to)
+    {
+        if (waiting != null)
+        {
+            to.whenComplete((ignored, error) ->
+            {
+                if (error == null)
+                {
+                    waiting.complete(null);
+                }
+                else
+                {
+                    waiting.completeExceptionally(error);
+                }
+            });
+        }
     }
 
     /**
      * @param brandCode a followed brand.
      * @return completes after the brand's next poll attempt, successful or not.
      */
-    public CompletableFuture<Void> nextPollAttempt(final long brandCode)
+    public synchronized CompletableFuture<Void> nextPollAttempt(final long brandCode)
     {
-        return followers.get(brandCode).nextAttempt();
+        final Follower follower = followers.get(brandCode);
+        return follower != null ? follower.nextAttempt() : pending(pendingAttempts, brandCode);
     }
 
     /**
@@ -263,13 +404,13 @@ public final class FeedService implements AutoCloseable
     <T> T dailyFile(final long brandCode, final String date, final IysHttp.BodyReader<T> reader)
         throws IOException, InterruptedException
     {
-        final Follower follower = followers.get(brandCode);
-        if (follower == null)
+        final IysClient client = brandClients.get(brandCode);
+        if (client == null)
         {
             throw new IOException("brand " + brandCode + " is not followed, so there is no İYS login to fetch its " +
                 "daily file with");
         }
-        return follower.client.dailyFile(brandCode, date, reader);
+        return client.dailyFile(brandCode, date, reader);
     }
 
     /**
@@ -279,35 +420,85 @@ public final class FeedService implements AutoCloseable
      */
     public void bindTo(final MeterRegistry registry)
     {
-        for (final Follower follower : followers.values())
+        // read through the brand: a fetcher's followers are made anew each term, the counters go on from the last
+        for (final long brandCode : brandProviders.keySet())
         {
-            final String brand = Long.toString(follower.brandCode);
-            Gauge.builder("iys_feed_watermark_age_seconds", follower,
-                (f) -> f.watermarkAgeSeconds()).tag("brand", brand)
+            final String brand = Long.toString(brandCode);
+            final Totals before = totals.get(brandCode);
+            Gauge.builder("iys_feed_watermark_age_seconds", this, (s) -> s.watermarkAgeSeconds(brandCode))
+                .tag("brand", brand)
                 .description("seconds since the time up to which the brand's İYS feed is applied").register(registry);
-            FunctionCounter.builder("iys_feed_polls", follower, (f) -> f.completedPolls).tag("brand", brand)
+            FunctionCounter.builder("iys_feed_polls", this, (s) -> before.polls + s.current(brandCode,
+                (f) -> f.completedPolls)).tag("brand", brand)
                 .description("complete polls of the brand's İYS feed").register(registry);
-            FunctionCounter.builder("iys_feed_records", follower.feed, BrandFeed::received).tag("brand", brand)
+            FunctionCounter.builder("iys_feed_records", this, (s) -> before.received + s.current(brandCode,
+                (f) -> f.feed.received())).tag("brand", brand)
                 .description("records received from the brand's İYS feed").register(registry);
-            FunctionCounter.builder("iys_feed_quarantined", follower.feed, BrandFeed::quarantined)
-                .tag("brand", brand).description("records or pages quarantined").register(registry);
-            FunctionCounter.builder("iys_feed_held_pages", follower.feed, BrandFeed::heldPages)
-                .tag("brand", brand).description("pages held, cursor unmoved, over a RET from the future")
-                .register(registry);
-            Gauge.builder("iys_feed_needs_rebootstrap", follower,
-                (f) -> "NEEDS_REBOOTSTRAP".equals(f.state) ? 1 : 0).tag("brand", brand)
+            FunctionCounter.builder("iys_feed_quarantined", this, (s) -> before.quarantined + s.current(brandCode,
+                (f) -> f.feed.quarantined())).tag("brand", brand)
+                .description("records or pages quarantined").register(registry);
+            FunctionCounter.builder("iys_feed_held_pages", this, (s) -> before.heldPages + s.current(brandCode,
+                (f) -> f.feed.heldPages())).tag("brand", brand)
+                .description("pages held, cursor unmoved, over a RET from the future").register(registry);
+            Gauge.builder("iys_feed_needs_rebootstrap", this, (s) -> s.current(brandCode,
+                (f) -> "NEEDS_REBOOTSTRAP".equals(f.state) ? 1 : 0)).tag("brand", brand)
                 .description("1 when the brand's cursor is lost and it must be re-bootstrapped").register(registry);
-            Gauge.builder("iys_feed_backing_off", follower, (f) -> "BACKING_OFF".equals(f.state) ? 1 : 0)
-                .tag("brand", brand).description("1 while the brand's polls fail and back off").register(registry);
+            Gauge.builder("iys_feed_backing_off", this, (s) -> s.current(brandCode,
+                (f) -> "BACKING_OFF".equals(f.state) ? 1 : 0)).tag("brand", brand)
+                .description("1 while the brand's polls fail and back off").register(registry);
             for (int i = 0; i < BrandFeed.SOURCES.length; i++)
             {
                 final int sourceIndex = i;
-                FunctionCounter.builder("iys_feed_pages", follower.feed, (f) -> f.pages(sourceIndex))
+                FunctionCounter.builder("iys_feed_pages", this, (s) -> before.pages[sourceIndex] +
+                    s.current(brandCode, (f) -> f.feed.pages(sourceIndex)))
                     .tag("brand", brand).tag("source", BrandFeed.SOURCES[i])
                     .description("pages fetched from the source, empty ones included").register(registry);
-                Gauge.builder("iys_feed_source_lag_seconds", follower.feed, (f) -> f.sourceLagSeconds(sourceIndex))
+                Gauge.builder("iys_feed_source_lag_seconds", this, (s) -> s.sourceLagSeconds(brandCode, sourceIndex))
                     .tag("brand", brand).tag("source", BrandFeed.SOURCES[i])
                     .description("seconds since the time up to which the source is applied").register(registry);
+            }
+        }
+    }
+
+    private double current(final long brandCode, final java.util.function.ToDoubleFunction<Follower> value)
+    {
+        final Follower follower = followers.get(brandCode);
+        return follower == null ? 0 : value.applyAsDouble(follower);
+    }
+
+    private double watermarkAgeSeconds(final long brandCode)
+    {
+        final BrandIndex index = store.brand(brandCode);
+        final long watermarkMs = index == null ? 0 : index.watermarkMs();
+        return watermarkMs == 0 ? Double.NaN : (System.currentTimeMillis() - watermarkMs) / 1000.0;
+    }
+
+    private double sourceLagSeconds(final long brandCode, final int sourceIndex)
+    {
+        final Follower follower = followers.get(brandCode);
+        return follower == null ? Double.NaN : follower.feed.sourceLagSeconds(sourceIndex);
+    }
+
+    /**
+     * What a brand's followers of the terms before the current one counted.
+     */
+    private static final class Totals
+    {
+        volatile double polls;
+        volatile double received;
+        volatile double quarantined;
+        volatile double heldPages;
+        final double[] pages = new double[BrandFeed.SOURCES.length];
+
+        synchronized void add(final Follower ended)
+        {
+            polls += ended.completedPolls;
+            received += ended.feed.received();
+            quarantined += ended.feed.quarantined();
+            heldPages += ended.feed.heldPages();
+            for (int i = 0; i < pages.length; i++)
+            {
+                pages[i] += ended.feed.pages(i);
             }
         }
     }
@@ -318,15 +509,7 @@ public final class FeedService implements AutoCloseable
     @Override
     public void close()
     {
-        scheduler.shutdownNow();
-        try
-        {
-            scheduler.awaitTermination(10, TimeUnit.SECONDS);
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-        }
+        pause();
     }
 
     private final class Follower implements Runnable
@@ -342,13 +525,16 @@ public final class FeedService implements AutoCloseable
         private int failures;
         private CompletableFuture<Void> waiting = new CompletableFuture<>();
         private CompletableFuture<Void> attempt = new CompletableFuture<>();
+        private final ScheduledExecutorService scheduler;
 
-        Follower(final long brandCode, final FeedSettings settings, final IysClient client, final BrandFeed feed)
+        Follower(final long brandCode, final FeedSettings settings, final IysClient client, final BrandFeed feed,
+            final ScheduledExecutorService scheduler)
         {
             this.brandCode = brandCode;
             this.settings = settings;
             this.client = client;
             this.feed = feed;
+            this.scheduler = scheduler;
         }
 
         synchronized CompletableFuture<Void> nextCompletePoll()
@@ -359,13 +545,6 @@ public final class FeedService implements AutoCloseable
         synchronized CompletableFuture<Void> nextAttempt()
         {
             return attempt;
-        }
-
-        double watermarkAgeSeconds()
-        {
-            final BrandIndex index = store.brand(brandCode);
-            final long watermarkMs = index == null ? 0 : index.watermarkMs();
-            return watermarkMs == 0 ? Double.NaN : (System.currentTimeMillis() - watermarkMs) / 1000.0;
         }
 
         @Override
@@ -403,7 +582,10 @@ public final class FeedService implements AutoCloseable
             }
             catch (final InterruptedException ex)
             {
+                // paused or closed: whoever waited for this poll waits for the next one (the next term's)
                 Thread.currentThread().interrupt();
+                chain(covered);
+                attempted.complete(null);
                 return;
             }
             catch (final CursorPublication.PublicationStoppedException ex)

@@ -4,9 +4,6 @@ import io.iysfilter.server.index.ConsentChange;
 import io.iysfilter.server.ingest.ChangeHandOff;
 import io.iysfilter.server.ingest.ChangeTap;
 import io.iysfilter.server.iys.CursorPublication;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -41,24 +38,26 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 
 /**
- * The fetcher's publisher (docs/REPLICATION.md §2): one thread, {@code iys-replication-publisher}, that takes what
- * the single writer handed over ({@link ChangeHandOff}: every change the index now holds, every watermark) and the
- * feed's cursors ({@link #publish}), and sends them to the replication topic inside Kafka transactions of a producer
- * whose {@code transactional.id} is the same on every fetcher of the topic, so that a fetcher starting fences the
- * one before it.
+ * The fetcher's publisher for one term of office (docs/REPLICATION.md §2, §4): one thread,
+ * {@code iys-replication-publisher}, that takes what the single writer handed over ({@link ChangeHandOff}: every
+ * change the index now holds, every watermark) and the feed's cursors ({@link #publish}), and sends them to the
+ * replication topic inside Kafka transactions of a producer whose {@code transactional.id} is the same on every
+ * fetcher of the topic. {@link #start} takes the id ({@code initTransactions}): that fences whichever fetcher held it
+ * before and aborts what it left open. {@link FetcherElection} starts one publisher each time this fetcher is elected,
+ * and closes it when it steps down.
  * <p>
  * A transaction is committed when a cursor waits (the cursor's caller returns only after the commit, and persists
  * its cursor locally only then), and at least every {@link #COMMIT_INTERVAL_MS} otherwise. Slots of the hand-off are
  * released only when their transaction committed; a transaction that fails is aborted and its records sent again in
- * the next, and the cursors waiting on it are told (their feeds back off and retry). A fenced producer
- * ({@link ProducerFencedException}) stops this publisher for good: an ERROR once, {@link #trouble()} says so
- * ({@code /health/ready}, {@code iys_replication_fenced}), the hand-off is closed
- * (the writer no longer waits on it) and every cursor from then on is refused with
- * {@link CursorPublication.PublicationStoppedException}, which stops the feeds. So does a failure the producer cannot
- * get over by itself (an {@link InvalidProducerEpochException}, an abort that fails; {@code "stopped: …"}): the
- * transactional id is taken once per process, since taking it again would fence a newer fetcher. So does a topic
- * that has not taken a commit for {@link #STALL_LIMIT_MS} while records wait: the writer must not wait on it without
- * end.
+ * the next, and the cursors waiting on it are told (their feeds back off and retry). An epoch error
+ * ({@link InvalidProducerEpochException}: the broker's transaction timeout aborted the transaction and bumped the
+ * epoch, KIP-588) is such a failure: the client takes it as abortable, and the abort bumps the epoch again, or finds
+ * the producer fenced. A fenced producer ({@link ProducerFencedException}) ends the term: {@link #trouble()} says so,
+ * the hand-off is closed (the writer no longer waits on it) and every cursor from then on is refused with
+ * {@link CursorPublication.PublicationStoppedException}, which stops the feeds; the election steps down. So does an
+ * abort that fails ({@code "stopped: …"}), and a topic that has not taken a commit for {@link #STALL_LIMIT_MS} while
+ * records wait: the writer must not wait on it without end. A publisher never takes the id again: a new term has a
+ * new publisher, and only an elected fetcher starts one.
  */
 public final class FetcherPublisher implements CursorPublication, AutoCloseable
 {
@@ -107,6 +106,7 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
     private volatile String stopped;
     private volatile boolean fenced;
     private volatile boolean crashed;
+    private volatile boolean held;
 
     private record CursorRequest(long brand, int source, String cursor, long acceptedMs,
         CompletableFuture<Void> done)
@@ -183,6 +183,18 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
     }
 
     /**
+     * Create the topic when it is absent and refuse an existing one of another partition count, without taking the
+     * transactional id: what a fetcher checks at start, before it stands for election.
+     *
+     * @param settings the fetcher's settings.
+     * @throws IOException when the topic cannot be created or checked, or has another partition count.
+     */
+    static void checkTopic(final ReplicationSettings settings) throws IOException
+    {
+        ensureTopic(settings, clientProperties(settings));
+    }
+
+    /**
      * Mark a data directory as a fetcher's (durably, before anything is published from it): {@link #MARKER_FILE}
      * holding the topic's name, and the id of the topic its index was published to whole when it is this topic
      * ({@link FetcherMarker}, {@link Republication}).
@@ -202,8 +214,8 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
         final KafkaProducer<byte[], byte[]> producer = factory.apply(properties);
         try
         {
-            // aborts whatever the previous holder of the id left open, and fences it; the only call in this
-            // process: taking the id again later would fence a newer fetcher
+            // aborts whatever the previous holder of the id left open, and fences it; once per term of office,
+            // made only by an elected fetcher (FetcherElection): a stopped publisher never takes the id back
             producer.initTransactions();
             return producer;
         }
@@ -346,6 +358,12 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
         {
             try
             {
+                if (held)
+                {
+                    // a paused zombie (tests): nothing is sent or committed until released
+                    LockSupport.parkNanos(IDLE_PARK_NS);
+                    continue;
+                }
                 if (!step())
                 {
                     LockSupport.parkNanos(IDLE_PARK_NS);
@@ -499,23 +517,17 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
 
     /**
      * A send or commit failed: fenced, this publisher stops; otherwise the transaction is aborted, its cursors told
-     * and its records sent again in the next. A failure the producer cannot get over by itself (an epoch error, an
-     * abort that fails) stops this publisher too: it never takes the transactional id again in this process, since
-     * that would fence a newer fetcher holding it. The replicas turn STALE; a restart stands by again.
+     * and its records sent again in the next. An epoch error is abortable (KIP-588: the 4.x client marks the
+     * transaction abortable and bumps the epoch at the abort, which fails as fenced if another fetcher took the id
+     * meanwhile). An abort that fails stops this publisher: it never takes the transactional id again, since that
+     * would fence a newer fetcher holding it; the election steps down and stands by.
      */
     private void failed(final Throwable failure)
     {
         if (isFenced(failure))
         {
             stop("fenced: another fetcher took the transactional id " + settings.transactionalId() + " of topic " +
-                settings.topic() + "; this one publishes no more and stops following İYS (restart it to stand by " +
-                "again)", failure, true);
-            return;
-        }
-        if (isEpochError(failure))
-        {
-            stop("stopped: the producer's epoch is no longer valid (" + failure + "); this fetcher publishes no " +
-                "more and stops following İYS (restart it to stand by again)", failure, false);
+                settings.topic() + "; this one publishes no more, stops following İYS and stands by", failure, true);
             return;
         }
         aborted.getAndIncrement();
@@ -538,8 +550,8 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
             {
                 // taking the id again would fence whichever fetcher holds it now: stop instead, fail closed
                 stop("stopped: the failed replication transaction could not be aborted (" + ex + " after " +
-                    failure + "); this fetcher publishes no more and stops following İYS (restart it to stand by " +
-                    "again)", ex, false);
+                    failure + "); this fetcher publishes no more in this term, stops following İYS and stands by",
+                    ex, false);
             }
             return;
         }
@@ -592,18 +604,6 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
         for (Throwable cause = failure; cause != null; cause = cause.getCause())
         {
             if (cause instanceof ProducerFencedException)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    static boolean isEpochError(final Throwable failure)
-    {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause())
-        {
-            if (cause instanceof InvalidProducerEpochException)
             {
                 return true;
             }
@@ -687,44 +687,53 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
     }
 
     /**
-     * Bind {@code iys_replication_published_total{kind}}, {@code iys_replication_transactions_total{outcome}},
-     * {@code iys_replication_fenced}, {@code iys_replication_stopped}, {@code iys_replication_tap_waits_total},
-     * {@code iys_replication_tap_discarded_total} and {@code iys_replication_pending_records}.
-     *
-     * @param registry the server's registry.
+     * @return watermark records committed.
      */
-    public void bindTo(final MeterRegistry registry)
+    long watermarksPublished()
     {
-        FunctionCounter.builder("iys_replication_published", consents, AtomicLong::get).tag("kind", "consent")
-            .description("records committed to the replication topic").register(registry);
-        FunctionCounter.builder("iys_replication_published", watermarks, AtomicLong::get).tag("kind", "watermark")
-            .description("records committed to the replication topic").register(registry);
-        FunctionCounter.builder("iys_replication_published", cursorsPublished, AtomicLong::get).tag("kind", "cursor")
-            .description("records committed to the replication topic").register(registry);
-        FunctionCounter.builder("iys_replication_transactions", committed, AtomicLong::get)
-            .tag("outcome", "committed").description("replication transactions").register(registry);
-        FunctionCounter.builder("iys_replication_transactions", aborted, AtomicLong::get)
-            .tag("outcome", "aborted").description("replication transactions").register(registry);
-        Gauge.builder("iys_replication_fenced", this, (p) -> p.fenced ? 1 : 0)
-            .description("1 when another fetcher fenced this one: it publishes and follows İYS no more")
-            .register(registry);
-        Gauge.builder("iys_replication_stopped", this, (p) -> p.stopped != null ? 1 : 0)
-            .description("1 when this fetcher publishes no more (fenced, or the topic took no commit for too long)")
-            .register(registry);
-        FunctionCounter.builder("iys_replication_tap_waits", handOff, ChangeHandOff::waits)
-            .description("times the index writer found the hand-off to the publisher full and waited")
-            .register(registry);
-        FunctionCounter.builder("iys_replication_tap_discarded", handOff, ChangeHandOff::discarded)
-            .description("changes the writer applied after the publisher stopped, not published by this fetcher")
-            .register(registry);
-        Gauge.builder("iys_replication_pending_records", handOff, ChangeHandOff::pending)
-            .description("records handed to the publisher and not yet committed").register(registry);
+        return watermarks.get();
+    }
+
+    /**
+     * @return cursor records committed.
+     */
+    long cursorsPublished()
+    {
+        return cursorsPublished.get();
+    }
+
+    /**
+     * @return transactions aborted.
+     */
+    long aborted()
+    {
+        return aborted.get();
+    }
+
+    /**
+     * @return times the writer found this term's hand-off full and waited.
+     */
+    long tapWaits()
+    {
+        return handOff.waits();
+    }
+
+    /**
+     * Hold the publisher thread as a paused process would be: nothing is sent or committed while held (tests: a
+     * zombie fetcher).
+     *
+     * @param hold true to hold, false to release.
+     */
+    void hold(final boolean hold)
+    {
+        held = hold;
+        LockSupport.unpark(thread);
     }
 
     /**
      * @return records handed over by the writer and not yet committed.
      */
-    long pending()
+    public long pending()
     {
         return handOff.pending();
     }

@@ -348,6 +348,17 @@ public final class ReplicaFollower implements AutoCloseable
     }
 
     /**
+     * @param brandCode a brand.
+     * @param source    {@code HS} or {@code IYS}.
+     * @return when İYS last answered the source's end from the newest cursor read, or 0 (a fetcher taking over).
+     */
+    long cursorAcceptedMs(final long brandCode, final String source)
+    {
+        final ReplicaOffsets.Cursor cursor = cursors.get(ReplicaOffsets.cursorKey(brandCode, source));
+        return cursor == null ? 0 : cursor.acceptedMs();
+    }
+
+    /**
      * @return consent records consumed (applied or not).
      */
     public long consents()

@@ -48,9 +48,10 @@ public final class Republication
     }
 
     /**
-     * Publish the index when the topic lacks it; call once the writer started, before anything else is handed to
-     * its tap (the opt-out logs' replay, the feeds): whether the topic is empty is read first. Returns once
-     * everything is handed over; the commit is awaited in the background.
+     * Publish the index when the topic lacks it; call at a takeover, once the topic was read to its end into the
+     * index and the writer's tap is the new term's publisher's, before anything else is handed to it (the opt-out
+     * logs' replay, the feeds): whether the topic is empty is read first. Returns once everything is handed over;
+     * the commit is awaited in the background.
      *
      * @param dataDirectory the fetcher's data directory.
      * @param publisher     its publisher, or null when the server is not a fetcher (nothing to do).
@@ -74,19 +75,21 @@ public final class Republication
         {
             return new Outcome(0, 0, CompletableFuture.completedFuture(null));
         }
-        if (!ours && !TopicIds.isEmpty(publisher.adminConfig(), topic))
+        final boolean imported = marker != null && marker.imported();
+        if (!imported && !TopicIds.isEmpty(publisher.adminConfig(), topic))
         {
-            // the topic holds another index's records (another fetcher's): compaction keeps a key's last record by
-            // offset, not by İYS order, so an older value published now would replace a newer one for every
-            // replica bootstrapped later. Not published: fail closed, the replicas lack this index's content
-            LOG.error("NOT republishing this fetcher's index: topic {} (id {}) holds records this data directory " +
-                "did not publish (another fetcher's; the directory names {}); publishing older values over them " +
-                "could take a RET from replicas bootstrapped after compaction. Reconcile the brands on the " +
-                "fetcher instead, or publish to a new topic (docs/REPLICATION.md §2)", topic, topicId,
-                marker == null || marker.published() == null ? "no topic" : "topic id " + marker.published());
-            return new Outcome(0, 0, CompletableFuture.failedFuture(new IllegalStateException("not republished: " +
-                "the topic holds another index's records")));
+            // a takeover reads the topic to its end into this index first: the index holds everything the topic
+            // holds (a standby's index is the topic's), so there is nothing of the topic's to publish again. An
+            // index this directory held before it joined the fleet is not published by this: import it
+            // (imported=true, below) or reconcile its brands on the active fetcher
+            FetcherMarker.markPublished(dataDirectory, topic, topicId);
+            LOG.info("fetcher index follows topic {} (id {}): read to its end before taking office, nothing to " +
+                "republish", topic, topicId);
+            return new Outcome(0, 0, CompletableFuture.completedFuture(null));
         }
+        // an import since (the takeover read the topic to its end into the index first, so each key holds the newer
+        // of the topic's and the import's record in İYS order: what is published is never older than what the topic
+        // has), or an empty topic (a standalone index becoming a fetcher's, a topic created again)
         LOG.warn("republishing this fetcher's index to topic {} (id {}): {}", topic, topicId, ours ?
             "an offline import wrote the index since it was published" : marker == null ||
             marker.published() == null ? "it was never published whole (a standalone index becoming a fetcher's)" :

@@ -9,6 +9,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -162,10 +163,10 @@ class FetcherPublisherIT
                 final CursorPublication.PublicationStoppedException stopped = assertThrows(
                     CursorPublication.PublicationStoppedException.class,
                     () -> zombie.publish(BRAND, "HS", "cursor-4", 0));
-                // a ProducerFencedException says "fenced"; the epoch error a broker may answer instead, "stopped:"
-                assertTrue(stopped.getMessage().startsWith("fenced") || stopped.getMessage().startsWith("stopped:"),
-                    stopped.getMessage());
-                assertEquals(zombie.trouble().startsWith("fenced"), zombie.fenced(), zombie.trouble());
+                // a ProducerFencedException says "fenced"; an epoch error the broker may answer a send instead is
+                // abortable (KIP-588), and the abort's epoch bump finds the producer fenced: "fenced" too
+                assertTrue(stopped.getMessage().startsWith("fenced"), stopped.getMessage());
+                assertTrue(zombie.fenced(), zombie.trouble());
                 assertThrows(CursorPublication.PublicationStoppedException.class,
                     () -> zombie.publish(BRAND, "HS", "cursor-5", 0), "and refuses every cursor after");
                 first.onChange(consent(5, 500));
@@ -211,6 +212,54 @@ class FetcherPublisherIT
         }
         assertEquals(List.of("1:1:0", "HS", "1:3:0", "HS"),
             keys(TopicReader.readCommitted(broker.bootstrapServers(), topic)));
+    }
+
+    @Test
+    void shouldAbortAndRetryAfterAnEpochErrorInsteadOfStopping() throws Exception
+    {
+        final String topic = "epoch-error";
+        final AtomicBoolean epochError = new AtomicBoolean();
+        final ChangeHandOff handOff = new ChangeHandOff(64);
+        try (FetcherPublisher publisher = FetcherPublisher.start(settings(topic), handOff, HOUR_MS,
+            (properties) -> new EpochErrorProducer(properties, epochError)))
+        {
+            handOff.onChange(consent(1, 100));
+            epochError.set(true);
+            // the transaction timed out on the broker (KIP-588): its commit answers an epoch error, which the client
+            // takes as abortable; the cursor waiting on it is refused, the feed retries, nothing stops
+            final IOException refused = assertThrows(IOException.class,
+                () -> publisher.publish(BRAND, "HS", "cursor-1", 0));
+            assertTrue(!(refused instanceof CursorPublication.PublicationStoppedException), refused.toString());
+            publisher.publish(BRAND, "HS", "cursor-1", 0);
+            assertNull(publisher.trouble(), "an epoch error does not stop the publisher");
+            assertTrue(publisher.aborted() >= 1, "the failed transaction was aborted");
+        }
+        assertEquals(List.of("1:1:0", "HS"), keys(TopicReader.readCommitted(broker.bootstrapServers(), topic)),
+            "the aborted transaction's change was sent again and committed with the cursor");
+    }
+
+    /**
+     * A producer whose next commit answers an epoch error once told to, before reaching the broker.
+     */
+    private static final class EpochErrorProducer extends KafkaProducer<byte[], byte[]>
+    {
+        private final AtomicBoolean epochError;
+
+        EpochErrorProducer(final Properties properties, final AtomicBoolean epochError)
+        {
+            super(properties, new ByteArraySerializer(), new ByteArraySerializer());
+            this.epochError = epochError;
+        }
+
+        @Override
+        public void commitTransaction()
+        {
+            if (epochError.getAndSet(false))
+            {
+                throw new InvalidProducerEpochException("injected: the transaction timed out, the epoch was bumped");
+            }
+            super.commitTransaction();
+        }
     }
 
     /**
