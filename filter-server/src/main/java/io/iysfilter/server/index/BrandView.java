@@ -19,6 +19,8 @@ final class BrandView implements BrandState
     private final long freshnessBoundMs;
     private final ChronicleMap<LongValue, ConsentValue> phones;
     private final ChronicleMap<EmailKey, ConsentValue> emails;
+    private final ChronicleMap<EmailKey, DealerList> dealers;
+    private final boolean dealerAccessTrusted;
     private volatile long asOfMs;
     private volatile long watermarkMs;
     private volatile Reason unready;
@@ -29,6 +31,8 @@ final class BrandView implements BrandState
      * @param freshnessBoundMs the brand's freshness bound.
      * @param phones           the phone map, or null for a brand damaged beyond opening.
      * @param emails           the e-mail map, or null with phones.
+     * @param dealers          the dealer map, or null with phones.
+     * @param dealerAccessTrusted whether dealer decisions may rest on the dealer lists.
      * @param asOfMs           the newest creationDate held, epoch ms.
      * @param watermarkMs      the feed watermark, epoch ms, or 0.
      * @param unready          the initial readiness, null for ready.
@@ -39,6 +43,8 @@ final class BrandView implements BrandState
         final long freshnessBoundMs,
         final ChronicleMap<LongValue, ConsentValue> phones,
         final ChronicleMap<EmailKey, ConsentValue> emails,
+        final ChronicleMap<EmailKey, DealerList> dealers,
+        final boolean dealerAccessTrusted,
         final long asOfMs,
         final long watermarkMs,
         final Reason unready)
@@ -48,6 +54,8 @@ final class BrandView implements BrandState
         this.freshnessBoundMs = freshnessBoundMs;
         this.phones = phones;
         this.emails = emails;
+        this.dealers = dealers;
+        this.dealerAccessTrusted = dealerAccessTrusted;
         this.asOfMs = asOfMs;
         this.watermarkMs = watermarkMs;
         this.unready = unready;
@@ -91,6 +99,39 @@ final class BrandView implements BrandState
     public long freshnessBoundMs()
     {
         return freshnessBoundMs;
+    }
+
+    @Override
+    public boolean dealerAccessTrusted()
+    {
+        return dealerAccessTrusted;
+    }
+
+    /**
+     * The dealer read of a dealer's decision: whether the list stored for a key, as it belongs to the record just
+     * found, names the dealer.
+     *
+     * @param key         derived with this brand's {@link #keys()}, the key whose record was just found.
+     * @param recordWord0 word0 of that record.
+     * @param dealerCode  the dealer.
+     * @param dealerKey   the reader's own key instance for the dealer map.
+     * @param using       the reader's own list instance.
+     * @return true only when a list of that record names the dealer.
+     */
+    boolean dealerListed(
+        final ConsentKey key,
+        final long recordWord0,
+        final long dealerCode,
+        final EmailKey dealerKey,
+        final DealerList using)
+    {
+        if (dealers == null)
+        {
+            return false;
+        }
+        key.dealerKey(dealerKey);
+        final DealerList list = dealers.getUsing(dealerKey, using);
+        return list != null && list.recordWord0() == recordWord0 && list.contains(dealerCode);
     }
 
     @Override
