@@ -368,8 +368,8 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
 
     private String onCheck(final ChannelHandlerContext ctx, final int frameLength, final long nowMs)
     {
-        if (header.blockLength() < minimumBlockLength(CheckDecoder.BLOCK_LENGTH, CheckDecoder.dealerCodeEncodingOffset(),
-            CheckDecoder.dealerCodeSinceVersion()))
+        if (header.blockLength() < minimumBlockLength(CheckDecoder.BLOCK_LENGTH,
+            CheckDecoder.dealerCodeEncodingOffset(), CheckDecoder.dealerCodeSinceVersion()))
         {
             return "CHECK block too short: blockLength=" + header.blockLength();
         }

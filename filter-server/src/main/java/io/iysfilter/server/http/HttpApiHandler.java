@@ -380,8 +380,8 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         identity.stats().onDecision(reason.allows());
         final String decisionId = DecisionIds.text(decider.lastDecisionId());
         final String body = "{\"verdict\":\"" + reason.verdict() + "\",\"reason\":\"" + reason.name() +
-            "\",\"brand\":" + request.brandCode() + dealerField(request.dealerCode()) + ",\"asOf\":" + instant(decider.lastAsOfMs()) +
-            ",\"decisionId\":\"" + decisionId + "\"}";
+            "\",\"brand\":" + request.brandCode() + dealerField(request.dealerCode()) + ",\"asOf\":" +
+            instant(decider.lastAsOfMs()) + ",\"decisionId\":\"" + decisionId + "\"}";
         counters.onLatency(Endpoint.HTTP, RequestType.CHECK, System.nanoTime() - startNs);
         respond(ctx, HttpUtil.isKeepAlive(httpRequest), HttpResponseStatus.OK, JSON, body, decisionId);
     }

@@ -112,8 +112,8 @@ final class BrandWriter
         final int[] dealerCodes,
         final int dealerCount)
     {
-        final boolean listed = (ConsentValueDescriptor.flags(value.getWord1()) & ConsentValueDescriptor.FLAG_DEALERS)
-            != 0;
+        final int flags = ConsentValueDescriptor.flags(value.getWord1());
+        final boolean listed = (flags & ConsentValueDescriptor.FLAG_DEALERS) != 0;
         if (listed && dealerCount > 0)
         {
             key.dealerKey(dealerKey);
