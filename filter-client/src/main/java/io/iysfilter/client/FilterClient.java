@@ -403,6 +403,30 @@ public final class FilterClient implements AutoCloseable
     }
 
     /**
+     * Blocking convenience for a dealer's {@link #check(long, Channel, RecipientType, MessageKind, String, long)}:
+     * waits at most the request timeout.
+     *
+     * @param brandCode     İYS brand code.
+     * @param channel       ARAMA, MESAJ or EPOSTA.
+     * @param recipientType BIREYSEL, TACIR or UNSPECIFIED.
+     * @param kind          COMMERCIAL or TRANSACTIONAL.
+     * @param recipient     phone number or e-mail address.
+     * @param dealerCode    the dealer's İYS number, or {@link #NO_DEALER}.
+     * @return the answer.
+     * @throws FilterClientException on a server error, connection loss or timeout.
+     */
+    public CheckResult checkBlocking(
+        final long brandCode,
+        final Channel channel,
+        final RecipientType recipientType,
+        final MessageKind kind,
+        final String recipient,
+        final long dealerCode)
+    {
+        return await(check(brandCode, channel, recipientType, kind, recipient, dealerCode));
+    }
+
+    /**
      * Ask about many messages of one brand at once; results come in entry order.
      *
      * @param brandCode İYS brand code.
