@@ -1,7 +1,6 @@
 package io.iysfilter.server.index;
 
 import io.iysfilter.server.decision.BrandState;
-import io.iysfilter.server.decision.ConsentStatus;
 import io.iysfilter.server.decision.Reason;
 import net.openhft.chronicle.core.values.LongValue;
 import net.openhft.chronicle.map.ChronicleMap;
@@ -149,27 +148,8 @@ final class BrandView implements BrandState
     }
 
     /**
-     * The one index read of a decision.
-     *
-     * @param key   derived with this brand's {@link #keys()}.
-     * @param using the reader's value instance.
-     * @return a {@link ConsentStatus} constant.
-     * @throws IllegalStateException when the brand is damaged beyond opening and has no maps.
-     */
-    int status(final ConsentKey key, final ConsentValue using)
-    {
-        if (phones == null)
-        {
-            throw new IllegalStateException("brand index damaged beyond opening: brand=" + brandCode);
-        }
-        final ConsentValue value = key.isPhone() ?
-            phones.getUsing(key.phoneKey(), using) :
-            emails.getUsing(key.emailKey(), using);
-        return value == null ? ConsentStatus.NONE : ConsentValueDescriptor.status(value.getWord1());
-    }
-
-    /**
-     * The one index read of a recorded decision: as {@link #status}, giving the whole record.
+     * The one index read of a decision: the whole record, from which the lookup takes the status, the dealer flag
+     * and, for a recorded decision, what its receipt names.
      *
      * @param key   derived with this brand's {@link #keys()}.
      * @param using the reader's value instance.

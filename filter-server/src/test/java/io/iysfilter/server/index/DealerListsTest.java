@@ -208,6 +208,48 @@ class DealerListsTest
         }
     }
 
+    /**
+     * A dealer's decision allocates nothing, its dealer read included: measured on this thread alone, over many
+     * decisions, not warmed up for C2 (as RespAllocationTest does), below what one allocation per decision costs.
+     */
+    @Test
+    void shouldDecideWithAndWithoutADealerWithoutAllocating() throws IOException
+    {
+        try (ConsentStore store = open())
+        {
+            writer.apply(change("2025-01-01 10:00:00", "a", "ONAY", "[" + OTHER_DEALER + "," + DEALER + "]"));
+            final IndexLookup lookup = store.newLookup();
+            final ConsentFilter filter = new ConsentFilter(FilterPolicy.DEFAULT);
+            final BrandState brand = lookup.brand(BRAND);
+            final ParsedRecipient phone = new ParsedRecipient().phone(PHONE);
+            final long now = System.currentTimeMillis();
+            for (final long dealer : new long[]{ConsentFilter.NO_DEALER, DEALER, 33_333_333L})
+            {
+                final Reason expected = dealer == ConsentFilter.NO_DEALER ? Reason.CONSENT :
+                    dealer == DEALER ? Reason.DEALER_ACCESS : Reason.DEALER_NOT_AUTHORISED;
+                for (int i = 0; i < 5_000; i++)
+                {
+                    assertEquals(expected, filter.decide(lookup, brand, Channel.MESAJ, RecipientType.BIREYSEL,
+                        MessageKind.COMMERCIAL, phone, dealer, now, null));
+                }
+                final com.sun.management.ThreadMXBean threads =
+                    (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
+                final long thread = Thread.currentThread().getId();
+                final int decisions = 20_000;
+                final long before = threads.getThreadAllocatedBytes(thread);
+                Reason last = null;
+                for (int i = 0; i < decisions; i++)
+                {
+                    last = filter.decide(lookup, brand, Channel.MESAJ, RecipientType.BIREYSEL,
+                        MessageKind.COMMERCIAL, phone, dealer, now, null);
+                }
+                final double perDecision = (double)(threads.getThreadAllocatedBytes(thread) - before) / decisions;
+                assertEquals(expected, last);
+                assertTrue(perDecision < 8, "allocated " + perDecision + " bytes per decision, dealer " + dealer);
+            }
+        }
+    }
+
     private ConsentStore open() throws IOException
     {
         // records of 2025, so no freshness bound; the brand's dealer lists trusted, as dealer-access-trust-feed does
