@@ -73,6 +73,10 @@ public final class FilterClient implements AutoCloseable
 {
     /** How often timed-out requests are failed. */
     public static final long SWEEP_INTERVAL_MS = 50;
+    /** The dealer code of a request the brand itself sends. */
+    public static final long NO_DEALER = 0;
+    /** The protocol version that carries a dealer on CHECK and CHECK_BATCH. */
+    static final int DEALER_VERSION = 4;
     /** The name of the TLS handler in a connection's pipeline. */
     static final String TLS_HANDLER = "tls";
     /** Longest bearer token a HELLO carries: its length prefix is a uint8 of at most 254. */
@@ -331,7 +335,33 @@ public final class FilterClient implements AutoCloseable
         final MessageKind kind,
         final String recipient)
     {
+        return check(brandCode, channel, recipientType, kind, recipient, NO_DEALER);
+    }
+
+    /**
+     * Ask whether a dealer (bayi) of a brand may send one message: the server answers ALLOW / DEALER_ACCESS only when
+     * the latest record is ONAY and its retailerAccess lists the dealer (docs/PROTOCOL.md).
+     *
+     * @param brandCode     İYS brand code, 1..2^32-1.
+     * @param channel       ARAMA, MESAJ or EPOSTA.
+     * @param recipientType BIREYSEL, TACIR or UNSPECIFIED.
+     * @param kind          COMMERCIAL or TRANSACTIONAL.
+     * @param recipient     phone number or e-mail address.
+     * @param dealerCode    the dealer's İYS number, 1..2^32-1, or {@link #NO_DEALER} when the brand sends.
+     * @return completes with the answer.
+     * @throws IllegalStateException when a dealer is named and the server's WELCOME did not announce protocol
+     *                               version 4 (an older server would ignore the dealer and answer for the brand).
+     */
+    public CompletableFuture<CheckResult> check(
+        final long brandCode,
+        final Channel channel,
+        final RecipientType recipientType,
+        final MessageKind kind,
+        final String recipient,
+        final long dealerCode)
+    {
         checkBrand(brandCode);
+        checkDealer(dealerCode);
         final ServerInfo limits = limits();
         final byte[] address = address(recipient, limits);
         final int length = checkFrameLength(
@@ -346,6 +376,7 @@ public final class FilterClient implements AutoCloseable
                 .channel(channel)
                 .recipientType(recipientType)
                 .messageKind(kind)
+                .dealerCode(dealerCode)
                 .putRecipient(address, 0, address.length));
         return future;
     }
@@ -372,6 +403,30 @@ public final class FilterClient implements AutoCloseable
     }
 
     /**
+     * Blocking convenience for a dealer's {@link #check(long, Channel, RecipientType, MessageKind, String, long)}:
+     * waits at most the request timeout.
+     *
+     * @param brandCode     İYS brand code.
+     * @param channel       ARAMA, MESAJ or EPOSTA.
+     * @param recipientType BIREYSEL, TACIR or UNSPECIFIED.
+     * @param kind          COMMERCIAL or TRANSACTIONAL.
+     * @param recipient     phone number or e-mail address.
+     * @param dealerCode    the dealer's İYS number, or {@link #NO_DEALER}.
+     * @return the answer.
+     * @throws FilterClientException on a server error, connection loss or timeout.
+     */
+    public CheckResult checkBlocking(
+        final long brandCode,
+        final Channel channel,
+        final RecipientType recipientType,
+        final MessageKind kind,
+        final String recipient,
+        final long dealerCode)
+    {
+        return await(check(brandCode, channel, recipientType, kind, recipient, dealerCode));
+    }
+
+    /**
      * Ask about many messages of one brand at once; results come in entry order.
      *
      * @param brandCode İYS brand code.
@@ -380,7 +435,23 @@ public final class FilterClient implements AutoCloseable
      */
     public CompletableFuture<List<CheckResult>> checkBatch(final long brandCode, final List<BatchEntry> entries)
     {
+        return checkBatch(brandCode, NO_DEALER, entries);
+    }
+
+    /**
+     * Ask about many messages one dealer of a brand would send; results come in entry order.
+     *
+     * @param brandCode  İYS brand code.
+     * @param dealerCode the dealer's İYS number, 1..2^32-1, or {@link #NO_DEALER} when the brand sends.
+     * @param entries    at most the server's {@code maxBatchEntries} ({@value Limits#MAX_BATCH_ENTRIES} today).
+     * @return completes with one result per entry, in order.
+     * @throws IllegalStateException when a dealer is named and the server does not speak protocol version 4.
+     */
+    public CompletableFuture<List<CheckResult>> checkBatch(
+        final long brandCode, final long dealerCode, final List<BatchEntry> entries)
+    {
         checkBrand(brandCode);
+        checkDealer(dealerCode);
         final ServerInfo limits = limits();
         final int maxEntries = limits.effectiveMaxBatchEntries();
         if (entries.size() > maxEntries)
@@ -406,6 +477,7 @@ public final class FilterClient implements AutoCloseable
                 .wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, codec.header)
                 .correlationId(correlationId)
                 .brandCode(brandCode)
+                .dealerCode(dealerCode)
                 .entriesCount(addresses.length);
             for (int i = 0; i < addresses.length; i++)
             {
@@ -657,6 +729,27 @@ public final class FilterClient implements AutoCloseable
                     "no answer within " + options.requestTimeoutMs + " ms: correlationId=" + correlationId));
             }
         });
+    }
+
+    private void checkDealer(final long dealerCode)
+    {
+        if (dealerCode == NO_DEALER)
+        {
+            return;
+        }
+        if (dealerCode < 1 || dealerCode > 0xFFFF_FFFFL)
+        {
+            throw new IllegalArgumentException("dealerCode: " + dealerCode + " (expected: 1..4294967295, or " +
+                NO_DEALER + " for none)");
+        }
+        final ServerInfo info = serverInfo;
+        if (info == null || info.protocolVersion() < DEALER_VERSION)
+        {
+            // a server before version 4 skips the field it does not know and would answer as if the brand sent
+            throw new IllegalStateException("dealer checks need a server of protocol version " + DEALER_VERSION +
+                " or later; the server announced " + (info == null ? "nothing yet" : "version " +
+                info.protocolVersion()));
+        }
     }
 
     private static void checkBrand(final long brandCode)

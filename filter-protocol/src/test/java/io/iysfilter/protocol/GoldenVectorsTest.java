@@ -156,10 +156,27 @@ class GoldenVectorsTest
     }
 
     @Test
+    void shouldMatchCheckOfADealerAndOfNoDealerAtVersionFour()
+    {
+        assertCheck("check-dealer-v4.hex", 43L, 600_001L, Channel.MESAJ, RecipientType.BIREYSEL,
+            MessageKind.COMMERCIAL, "+905321234567", 22_233_344L);
+        assertCheck("check-no-dealer-v4.hex", 42L, 600_001L, Channel.MESAJ, RecipientType.BIREYSEL,
+            MessageKind.COMMERCIAL, "+905321234567", CheckDecoder.dealerCodeNullValue());
+    }
+
+    @Test
+    void shouldMatchCheckBatchOfADealerAtVersionFour()
+    {
+        assertCheckBatch("check-batch-dealer-v4.hex", 22_233_344L, List.of(
+            new Entry(Channel.MESAJ, RecipientType.BIREYSEL, MessageKind.COMMERCIAL, "+905321234567"),
+            new Entry(Channel.EPOSTA, RecipientType.BIREYSEL, MessageKind.COMMERCIAL, "ali@example.com.tr")));
+    }
+
+    @Test
     void shouldDecodeARecipientLengthOf255WhichNoEncoderMayWrite()
     {
         final UnsafeBuffer golden = load("check-recipient-255.hex");
-        assertHeader(golden, CheckDecoder.TEMPLATE_ID, CheckDecoder.BLOCK_LENGTH);
+        assertHeader(golden, CheckDecoder.TEMPLATE_ID, CheckDecoder.dealerCodeEncodingOffset());
         final CheckDecoder decoder = new CheckDecoder().wrap(golden, FrameDescriptor.MESSAGE_OFFSET,
             header.blockLength(), header.version());
         assertEquals(44L, decoder.correlationId());
@@ -411,8 +428,22 @@ class GoldenVectorsTest
     private void assertCheck(final String file, final long correlationId, final long brand, final Channel channel,
         final RecipientType type, final MessageKind kind, final String recipient)
     {
+        assertCheck(file, correlationId, brand, channel, type, kind, recipient, CheckDecoder.dealerCodeNullValue());
+    }
+
+    /**
+     * A vector written before version 4 has the block without the dealer code: it must still decode, as no dealer,
+     * and a version-4 encoder writes the same bytes with the dealer code's four zero bytes inserted before the
+     * recipient. A version-4 vector is matched byte for byte.
+     */
+    private void assertCheck(final String file, final long correlationId, final long brand, final Channel channel,
+        final RecipientType type, final MessageKind kind, final String recipient, final long dealer)
+    {
         final UnsafeBuffer golden = load(file);
-        assertHeader(golden, CheckDecoder.TEMPLATE_ID, CheckDecoder.BLOCK_LENGTH);
+        header.wrap(golden, FrameDescriptor.MESSAGE_HEADER_OFFSET);
+        final boolean beforeDealers = header.version() < CheckDecoder.dealerCodeSinceVersion();
+        assertHeader(golden, CheckDecoder.TEMPLATE_ID,
+            beforeDealers ? CheckDecoder.dealerCodeEncodingOffset() : CheckDecoder.BLOCK_LENGTH);
         final CheckDecoder decoder = new CheckDecoder().wrap(golden, FrameDescriptor.MESSAGE_OFFSET,
             header.blockLength(), header.version());
         assertEquals(correlationId, decoder.correlationId());
@@ -420,28 +451,71 @@ class GoldenVectorsTest
         assertEquals(channel, decoder.channel());
         assertEquals(type, decoder.recipientType());
         assertEquals(kind, decoder.messageKind());
+        assertEquals(dealer, decoder.dealerCode());
         assertEquals(recipient, decoder.recipient());
 
-        final UnsafeBuffer encoded = frame(new CheckEncoder()
+        final int messageLength = new CheckEncoder()
             .wrapAndApplyHeader(buffer(), FrameDescriptor.MESSAGE_HEADER_OFFSET, headerEncoder)
             .correlationId(correlationId)
             .brandCode(brand)
             .channel(channel)
             .recipientType(type)
             .messageKind(kind)
+            .dealerCode(dealer)
             .recipient(recipient)
-            .encodedLength());
-        assertBytes(golden, encoded);
+            .encodedLength();
+        if (beforeDealers)
+        {
+            assertBytes(withDealerCode(golden, CheckDecoder.dealerCodeEncodingOffset()), frameAtCurrentVersion(
+                messageLength));
+        }
+        else
+        {
+            assertBytes(golden, frame(messageLength));
+        }
+    }
+
+    /**
+     * @return an old vector as a version-4 sender writes it: four zero bytes (no dealer) at the dealer code's
+     * offset, the block length grown by four, the current version.
+     */
+    private static UnsafeBuffer withDealerCode(final UnsafeBuffer old, final int dealerOffset)
+    {
+        final int at = FrameDescriptor.MESSAGE_OFFSET + dealerOffset;
+        final byte[] bytes = new byte[old.capacity() + 4];
+        old.getBytes(0, bytes, 0, at);
+        old.getBytes(at, bytes, at + 4, old.capacity() - at);
+        final UnsafeBuffer grown = new UnsafeBuffer(bytes);
+        FrameDescriptor.frameLength(grown, 0, bytes.length);
+        new MessageHeaderEncoder().wrap(grown, FrameDescriptor.MESSAGE_HEADER_OFFSET)
+            .blockLength(dealerOffset + 4)
+            .version(FrameDescriptor.SCHEMA_VERSION);
+        return grown;
+    }
+
+    private UnsafeBuffer frameAtCurrentVersion(final int messageLength)
+    {
+        goldenVersion = FrameDescriptor.SCHEMA_VERSION;
+        return frame(messageLength);
     }
 
     private void assertCheckBatch(final String file, final List<Entry> entries)
     {
+        assertCheckBatch(file, CheckBatchDecoder.dealerCodeNullValue(), entries);
+    }
+
+    private void assertCheckBatch(final String file, final long dealer, final List<Entry> entries)
+    {
         final UnsafeBuffer golden = load(file);
-        assertHeader(golden, CheckBatchDecoder.TEMPLATE_ID, CheckBatchDecoder.BLOCK_LENGTH);
+        header.wrap(golden, FrameDescriptor.MESSAGE_HEADER_OFFSET);
+        final boolean beforeDealers = header.version() < CheckBatchDecoder.dealerCodeSinceVersion();
+        assertHeader(golden, CheckBatchDecoder.TEMPLATE_ID,
+            beforeDealers ? CheckBatchDecoder.dealerCodeEncodingOffset() : CheckBatchDecoder.BLOCK_LENGTH);
         final CheckBatchDecoder decoder = new CheckBatchDecoder().wrap(golden, FrameDescriptor.MESSAGE_OFFSET,
             header.blockLength(), header.version());
         assertEquals(9L, decoder.correlationId());
         assertEquals(600_001L, decoder.brandCode());
+        assertEquals(dealer, decoder.dealerCode());
         final List<Entry> decoded = new ArrayList<>();
         for (final CheckBatchDecoder.EntriesDecoder entry : decoder.entries())
         {
@@ -454,6 +528,7 @@ class GoldenVectorsTest
             .wrapAndApplyHeader(buffer(), FrameDescriptor.MESSAGE_HEADER_OFFSET, headerEncoder)
             .correlationId(9L)
             .brandCode(600_001L)
+            .dealerCode(dealer)
             .entriesCount(entries.size());
         for (final Entry entry : entries)
         {
@@ -463,7 +538,15 @@ class GoldenVectorsTest
                 .messageKind(entry.kind())
                 .recipient(entry.recipient());
         }
-        assertBytes(golden, frame(encoder.encodedLength()));
+        if (beforeDealers)
+        {
+            assertBytes(withDealerCode(golden, CheckBatchDecoder.dealerCodeEncodingOffset()),
+                frameAtCurrentVersion(encoder.encodedLength()));
+        }
+        else
+        {
+            assertBytes(golden, frame(encoder.encodedLength()));
+        }
     }
 
     private void assertCheckBatchResponse(final String file, final Verdict[] verdicts, final Reason[] reasons,

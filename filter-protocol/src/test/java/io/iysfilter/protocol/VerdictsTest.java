@@ -14,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class VerdictsTest
 {
     /** The reasons docs/PROTOCOL.md lists with ALLOW; every other one denies. */
-    private static final Set<Reason> ALLOWING = EnumSet.of(Reason.CONSENT, Reason.EXEMPT, Reason.TACIR_NO_RECORD);
+    private static final Set<Reason> ALLOWING = EnumSet.of(Reason.CONSENT, Reason.EXEMPT, Reason.TACIR_NO_RECORD,
+        Reason.DEALER_ACCESS);
 
     @Test
     void shouldAllowOnlyTheAllowingReasonsAndDenyTheValuesSbeAdds()

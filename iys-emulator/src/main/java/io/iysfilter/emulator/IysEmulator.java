@@ -216,13 +216,33 @@ public final class IysEmulator implements AutoCloseable
     public Change change(final long brand, final String source, final String recipient, final String recipientType,
         final String type, final String status)
     {
+        return change(brand, source, recipient, recipientType, type, status, null, null);
+    }
+
+    /**
+     * Record a movement now with İYS's dealer fields, as a consent collected by a dealer or shared with dealers.
+     *
+     * @param brand          brand code.
+     * @param source         {@code HS} or {@code IYS}.
+     * @param recipient      E.164 phone or e-mail.
+     * @param recipientType  BIREYSEL or TACIR.
+     * @param type           ARAMA, MESAJ or EPOSTA.
+     * @param status         ONAY or RET.
+     * @param retailerCode   the dealer that collected it, or null.
+     * @param retailerAccess the dealers that may use it, or null for a record without the field.
+     * @return the movement.
+     */
+    public Change change(final long brand, final String source, final String recipient, final String recipientType,
+        final String type, final String status, final Long retailerCode, final List<Long> retailerAccess)
+    {
         final List<Change> feed = feeds.get(brand).get(source);
         synchronized (feed)
         {
             final long last = feed.isEmpty() ? 0 : feed.get(feed.size() - 1).creationMs();
             final long nowMs = Math.max(System.currentTimeMillis() / 1000 * 1000, last);
             final Change change = new Change(nowMs, nextTransaction(), recipient, recipientType, type, status, nowMs,
-                "IYS".equals(source) ? "IYS_MOBIL" : "HS_WEB");
+                "IYS".equals(source) ? "IYS_MOBIL" : "HS_WEB", retailerCode,
+                retailerAccess == null ? null : List.copyOf(retailerAccess));
             feed.add(change);
             return change;
         }
@@ -583,6 +603,19 @@ public final class IysEmulator implements AutoCloseable
                 json.writeStringField("status", corrupt ? "RED" : change.status());
                 json.writeStringField("type", change.type());
                 json.writeStringField("transactionId", change.transactionId());
+                if (change.retailerCode() != null)
+                {
+                    json.writeNumberField("retailerCode", change.retailerCode());
+                }
+                if (change.retailerAccess() != null)
+                {
+                    json.writeArrayFieldStart("retailerAccess");
+                    for (final Long dealer : change.retailerAccess())
+                    {
+                        json.writeNumber(dealer);
+                    }
+                    json.writeEndArray();
+                }
                 json.writeEndObject();
             }
             json.writeEndArray();
@@ -705,7 +738,8 @@ public final class IysEmulator implements AutoCloseable
         final Map<String, String> body = Json.flatObject(exchange.getRequestBody().readAllBytes());
         final Change change = change(Long.parseLong(body.get("brand")), body.getOrDefault("source", "IYS"),
             body.get("recipient"), body.getOrDefault("recipientType", "BIREYSEL"), body.get("type"),
-            body.get("status"));
+            body.get("status"), body.get("retailerCode") == null ? null : Long.valueOf(body.get("retailerCode")),
+            dealers(body.get("retailerAccess")));
         respond(exchange, 200, (json) ->
         {
             json.writeStartObject();
@@ -713,6 +747,23 @@ public final class IysEmulator implements AutoCloseable
             json.writeStringField("creationDate", format(change.creationMs()));
             json.writeEndObject();
         });
+    }
+
+    private static List<Long> dealers(final String list)
+    {
+        if (list == null)
+        {
+            return null;
+        }
+        final List<Long> dealers = new ArrayList<>();
+        for (final String dealer : list.split(","))
+        {
+            if (!dealer.isBlank())
+            {
+                dealers.add(Long.valueOf(dealer.strip()));
+            }
+        }
+        return dealers;
     }
 
     private static void pause(final long ms)

@@ -9,7 +9,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The little JSON the emulator reads: flat objects of string and number fields.
+ * The little JSON the emulator reads: flat objects of string and number fields, and lists of them (as "a,b").
  */
 final class Json
 {
@@ -32,7 +32,23 @@ final class Json
             {
                 final String name = parser.currentName();
                 final JsonToken value = parser.nextToken();
-                if (value.isStructStart())
+                if (value == JsonToken.START_ARRAY)
+                {
+                    // a list of scalars, as "1,2": the control's retailerAccess
+                    final StringBuilder list = new StringBuilder();
+                    JsonToken element;
+                    while ((element = parser.nextToken()) != JsonToken.END_ARRAY && element != null)
+                    {
+                        if (element.isStructStart())
+                        {
+                            parser.skipChildren();
+                            continue;
+                        }
+                        list.append(list.length() == 0 ? "" : ",").append(parser.getText());
+                    }
+                    fields.put(name, list.toString());
+                }
+                else if (value.isStructStart())
                 {
                     parser.skipChildren();
                 }

@@ -368,7 +368,8 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
 
     private String onCheck(final ChannelHandlerContext ctx, final int frameLength, final long nowMs)
     {
-        if (header.blockLength() < CheckDecoder.BLOCK_LENGTH)
+        if (header.blockLength() < minimumBlockLength(CheckDecoder.BLOCK_LENGTH,
+            CheckDecoder.dealerCodeEncodingOffset(), CheckDecoder.dealerCodeSinceVersion()))
         {
             return "CHECK block too short: blockLength=" + header.blockLength();
         }
@@ -399,10 +400,12 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         final Channel channel = Channel.fromCode(check.channelRaw());
         final RecipientType type = RecipientType.fromCode(check.recipientTypeRaw());
         final MessageKind kind = MessageKind.fromCode(check.messageKindRaw());
+        final long dealerCode = check.dealerCode();
         check.wrapRecipient(recipient);
         final Reason reason = brandCode == INVALID_BRAND_CODE ?
             decider.refuse(brandCode, channel, type, kind, Reason.INVALID_REQUEST, nowMs) :
-            decider.decide(brandCode, brand, channel, type, kind, recipient, 0, recipient.capacity(), nowMs);
+            decider.decide(brandCode, brand, channel, type, kind, recipient, 0, recipient.capacity(),
+                dealerCode, nowMs);
         counters.onDecision(Endpoint.BINARY, reason);
         if (stats != null)
         {
@@ -422,7 +425,8 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
 
     private String onCheckBatch(final ChannelHandlerContext ctx, final int frameLength, final long nowMs)
     {
-        if (header.blockLength() < CheckBatchDecoder.BLOCK_LENGTH)
+        if (header.blockLength() < minimumBlockLength(CheckBatchDecoder.BLOCK_LENGTH,
+            CheckBatchDecoder.dealerCodeEncodingOffset(), CheckBatchDecoder.dealerCodeSinceVersion()))
         {
             return "CHECK_BATCH block too short: blockLength=" + header.blockLength();
         }
@@ -465,6 +469,7 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
                 entriesEnd + ", frameLength=" + frameLength;
         }
         final long brandCode = checkBatch.brandCode();
+        final long dealerCode = checkBatch.dealerCode();
         final BrandState brand = brandCode == INVALID_BRAND_CODE ? null : decider.brand(brandCode);
         beginResponse(MAX_RESPONSE_LENGTH);
         final CheckBatchResponseEncoder.ResultsEncoder results = checkBatchResponse
@@ -482,7 +487,8 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
             entries.wrapRecipient(recipient);
             final Reason reason = brandCode == INVALID_BRAND_CODE ?
                 decider.refuse(brandCode, channel, type, kind, Reason.INVALID_REQUEST, nowMs) :
-                decider.decide(brandCode, brand, channel, type, kind, recipient, 0, recipient.capacity(), nowMs);
+                decider.decide(brandCode, brand, channel, type, kind, recipient, 0, recipient.capacity(), dealerCode,
+                    nowMs);
             tally.add(reason);
             results.next()
                 .verdict(Verdicts.verdictOf(reason.wire()))
@@ -493,6 +499,16 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         endResponse(FrameDescriptor.MESSAGE_HEADER_OFFSET + MessageHeaderEncoder.ENCODED_LENGTH +
             checkBatchResponse.encodedLength());
         return null;
+    }
+
+    /**
+     * The shortest root block a request of the header's version may have: a sender before the version that appended
+     * the dealer code encodes the block without it (and its decoder reads the dealer as none), a sender of that
+     * version or later must include it.
+     */
+    private int minimumBlockLength(final int blockLength, final int dealerOffset, final int dealerSinceVersion)
+    {
+        return header.version() < dealerSinceVersion ? dealerOffset : blockLength;
     }
 
     /**

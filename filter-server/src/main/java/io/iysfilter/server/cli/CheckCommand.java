@@ -51,7 +51,7 @@ final class CheckCommand implements Callable<Integer>
         try (FilterClient client = FilterClient.connect(options))
         {
             final CheckResult result = client.checkBlocking(ask.brand, ask.channel, ask.type, ask.kind,
-                recipient);
+                recipient, ask.dealer);
             out.printf("%s %s (brand %d, %s %s, data as of %s%s)%n", result.verdict(), result.reason(),
                 ask.brand, ask.channel, recipient,
                 result.asOfMs() == 0 ? "unknown" : Instant.ofEpochMilli(result.asOfMs()),

@@ -35,6 +35,11 @@ final class CheckOptions
         description = "the message's kind (default COMMERCIAL)")
     MessageKind kind = MessageKind.COMMERCIAL;
 
+    @Option(names = "--dealer", paramLabel = "CODE", converter = Converters.Code.class,
+        description = "the İYS number of the dealer (bayi) that would send (default: none, the brand sends; needs a " +
+            "server of protocol version 4)")
+    long dealer = FilterClient.NO_DEALER;
+
     @Option(names = "--host", paramLabel = "H", description = "the server (default 127.0.0.1)")
     String host = "127.0.0.1";
 

@@ -40,6 +40,7 @@ final class ListScrubber
 
     private final FilterClient client;
     private final long brandCode;
+    private final long dealerCode;
     private final Channel channel;
     private final RecipientType recipientType;
     private final MessageKind kind;
@@ -104,6 +105,7 @@ final class ListScrubber
     ListScrubber(
         final FilterClient client,
         final long brandCode,
+        final long dealerCode,
         final Channel channel,
         final RecipientType recipientType,
         final MessageKind kind,
@@ -113,6 +115,7 @@ final class ListScrubber
     {
         this.client = client;
         this.brandCode = brandCode;
+        this.dealerCode = dealerCode;
         this.channel = channel;
         this.recipientType = recipientType;
         this.kind = kind;
@@ -217,7 +220,7 @@ final class ListScrubber
     private void send(final Batch batch, final ArrayDeque<Batch> inFlight)
     {
         batch.answer = batch.entries.isEmpty() ? CompletableFuture.completedFuture(List.of()) :
-            client.checkBatch(brandCode, batch.entries);
+            client.checkBatch(brandCode, dealerCode, batch.entries);
         inFlight.add(batch);
     }
 
@@ -286,7 +289,7 @@ final class ListScrubber
                         " after " + attempt + " attempts: " + ex.getCause().getMessage(), ex.getCause());
                 }
                 pause(FilterClient.Options.RECONNECT_BACKOFF_MS_DEFAULT);
-                answer = client.checkBatch(brandCode, batch.entries);
+                answer = client.checkBatch(brandCode, dealerCode, batch.entries);
             }
             catch (final InterruptedException ex)
             {

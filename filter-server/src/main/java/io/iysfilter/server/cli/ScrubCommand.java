@@ -131,8 +131,8 @@ final class ScrubCommand implements Callable<Integer>
                 Writer allowed = preview ? null : writer(allowedFile);
                 Writer denied = preview ? null : writer(deniedFile))
             {
-                final ListScrubber scrubber = new ListScrubber(client, ask.brand, ask.channel, ask.type, ask.kind,
-                    batchSize, ListScrubber.DEFAULT_WINDOW, LISTED_BAD_ROWS);
+                final ListScrubber scrubber = new ListScrubber(client, ask.brand, ask.dealer, ask.channel, ask.type,
+                    ask.kind, batchSize, ListScrubber.DEFAULT_WINDOW, LISTED_BAD_ROWS);
                 tally = scrubber.scrub(() -> readLine(in), column, header, headerLine, allowed, denied,
                     new ProgressPrinter(err, totalBytes, startNs));
             }
@@ -162,6 +162,7 @@ final class ScrubCommand implements Callable<Integer>
             .append("\",\"input\":").append(FoundReceipt.string(inName))
             .append(",\"inputSha256\":\"").append(ScrubProof.hex(inputDigest))
             .append("\",\"brand\":").append(ask.brand)
+            .append(ask.dealer == FilterClient.NO_DEALER ? "" : ",\"dealer\":" + ask.dealer)
             .append(",\"channel\":\"").append(ask.channel)
             .append("\",\"recipientType\":\"").append(ask.type)
             .append("\",\"kind\":\"").append(ask.kind)

@@ -152,6 +152,10 @@ final class Setting<T>
         "age (`s`, `m`, `h`, `d`) past which commercial answers are DENY / STALE; `off` for none");
     static final Setting<List<Long>> UNBOUNDED_BRANDS = of("unbounded-brands", "C,C", Setting::codes, "",
         "comma-separated brand codes whose data is imported only: no freshness bound").shownAs("(none)");
+    static final Setting<List<Long>> DEALER_ACCESS_TRUST_FEED = of("dealer-access-trust-feed", "C,C",
+        Setting::codes, "", "comma-separated brand codes whose dealer checks trust the change feed's retailerAccess " +
+        "(docs/INDEX.md \"Dealer decisions\"); for every other brand a dealer's check of an ONAY is DENY / " +
+        "DEALER_ACCESS_UNKNOWN, since İYS's feed may not show access granted or removed alone").shownAs("(none)");
     static final Setting<Long> MAX_FUTURE_SKEW = of("max-future-skew", "D", Setting::skew, "5m",
         "a record whose creationDate lies further past this server's clock is refused, on every path (a record " +
         "from the future would beat every real one); cannot be off");

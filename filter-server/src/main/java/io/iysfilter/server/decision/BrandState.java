@@ -27,4 +27,17 @@ public interface BrandState
      * ({@link Reason#INDEX_DAMAGED} or {@link Reason#INDEX_VERIFYING}).
      */
     Reason unreadyReason();
+
+    /**
+     * Whether a dealer's decisions may rest on the dealer lists the index holds for this brand (İYS's
+     * retailerAccess as the change feed delivered it). When not, every commercial dealer decision that would read a
+     * list is DENY {@link Reason#DEALER_ACCESS_UNKNOWN}: the feed may not show access granted or removed alone.
+     *
+     * @return true when the operator trusts the feed's access lists for this brand; false, the default, fails
+     * closed.
+     */
+    default boolean dealerAccessTrusted()
+    {
+        return false;
+    }
 }

@@ -15,13 +15,22 @@ package io.iysfilter.server.decision;
  *   <li>the brand's index is damaged or not yet verified: DENY / INDEX_DAMAGED or INDEX_VERIFYING;</li>
  *   <li>the brand's as-of time is unknown or older than its freshness bound: DENY / STALE;</li>
  *   <li>the lookup fails: DENY / LOOKUP_ERROR;</li>
- *   <li>latest record ONAY: ALLOW / CONSENT; RET: DENY / REJECTED;</li>
+ *   <li>latest record RET: DENY / REJECTED, whoever asks;</li>
+ *   <li>latest record ONAY and no dealer named: ALLOW / CONSENT;</li>
+ *   <li>latest record ONAY and a dealer named: DENY / DEALER_ACCESS_UNKNOWN unless the brand's dealer access is
+ *   trusted ({@link BrandState#dealerAccessTrusted()}); then ALLOW / DEALER_ACCESS when the record's retailerAccess
+ *   lists the dealer, else DENY / DEALER_NOT_AUTHORISED (a record's own retailerCode grants nothing: İYS's sources
+ *   say access is given through retailerAccess, and none says the collecting dealer has it without);</li>
  *   <li>no record: BIREYSEL (and UNSPECIFIED) DENY / NO_CONSENT; TACIR ALLOW / TACIR_NO_RECORD, or DENY /
- *   NO_CONSENT when the policy requires a record.</li>
+ *   NO_CONSENT when the policy requires a record; the same for a dealer (no record means no list to read).</li>
  * </ol>
+ * A decision without a dealer ({@link #NO_DEALER}) reads nothing more than it did before dealers were known.
  */
 public final class ConsentFilter
 {
+    /** The dealer code of a request no dealer makes: the brand itself sends. */
+    public static final long NO_DEALER = 0;
+
     private final boolean tacirRequiresRecord;
 
     /**
@@ -81,6 +90,35 @@ public final class ConsentFilter
         final long nowMs,
         final DecisionFacts facts)
     {
+        return decide(lookup, brand, channel, type, kind, recipient, NO_DEALER, nowMs, facts);
+    }
+
+    /**
+     * Decide one message a dealer may send, and fill the facts as {@link #decide(ConsentLookup, BrandState, Channel,
+     * RecipientType, MessageKind, ParsedRecipient, long, DecisionFacts)} does.
+     *
+     * @param lookup     the calling thread's index access.
+     * @param brand      from {@code lookup.brand(code)}, or null when the brand has no index.
+     * @param channel    the message's channel, or null when the request named an unknown one.
+     * @param type       the recipient type, or null when unknown.
+     * @param kind       the message kind, or null when unknown.
+     * @param recipient  the parsed recipient address.
+     * @param dealerCode the İYS number of the dealer that sends, or {@link #NO_DEALER} when the brand does.
+     * @param nowMs      the current time, milliseconds since the epoch.
+     * @param facts      the decision's facts, begun; null to fill none.
+     * @return the reason, which implies the verdict.
+     */
+    public Reason decide(
+        final ConsentLookup lookup,
+        final BrandState brand,
+        final Channel channel,
+        final RecipientType type,
+        final MessageKind kind,
+        final ParsedRecipient recipient,
+        final long dealerCode,
+        final long nowMs,
+        final DecisionFacts facts)
+    {
         if (channel == null || type == null || kind == null)
         {
             return Reason.INVALID_REQUEST;
@@ -121,7 +159,7 @@ public final class ConsentFilter
 
         if (status == ConsentStatus.ONAY)
         {
-            return Reason.CONSENT;
+            return dealerCode == NO_DEALER ? Reason.CONSENT : dealerDecision(lookup, brand, dealerCode);
         }
         if (status == ConsentStatus.RET)
         {
@@ -132,6 +170,22 @@ public final class ConsentFilter
             return Reason.TACIR_NO_RECORD;
         }
         return Reason.NO_CONSENT;
+    }
+
+    private static Reason dealerDecision(final ConsentLookup lookup, final BrandState brand, final long dealerCode)
+    {
+        if (!brand.dealerAccessTrusted())
+        {
+            return Reason.DEALER_ACCESS_UNKNOWN;
+        }
+        try
+        {
+            return lookup.dealerListed(dealerCode) ? Reason.DEALER_ACCESS : Reason.DEALER_NOT_AUTHORISED;
+        }
+        catch (final RuntimeException ex)
+        {
+            return Reason.LOOKUP_ERROR;
+        }
     }
 
     private static Reason protect(

@@ -69,4 +69,20 @@ public interface ConsentLookup
         final DecisionFacts facts)
     {
     }
+
+    /**
+     * Whether the record the last {@link #status} call of this lookup found lists the dealer in its
+     * retailerAccess. At most one more index read, and only when that record carries a dealer list; a record with
+     * no list, no record, or a list that belongs to another record of the key answers false. Call it only right
+     * after {@code status} on the same thread. This default, for lookups that hold no dealer lists (tests), lists
+     * nobody.
+     *
+     * @param dealerCode the dealer's İYS number, above 0.
+     * @return true only when the record found lists the dealer.
+     * @throws RuntimeException when the index cannot be read; the decision becomes LOOKUP_ERROR.
+     */
+    default boolean dealerListed(final long dealerCode)
+    {
+        return false;
+    }
 }

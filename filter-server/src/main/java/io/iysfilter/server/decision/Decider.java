@@ -102,9 +102,39 @@ public final class Decider
         final int length,
         final long nowMs)
     {
+        return decide(brandCode, brand, channel, type, kind, address, offset, length, ConsentFilter.NO_DEALER, nowMs);
+    }
+
+    /**
+     * Decide a request a dealer may make, whose address is held in a buffer, and record it.
+     *
+     * @param brandCode  the brand asked.
+     * @param brand      from {@link #brand(long)}, or null.
+     * @param channel    the channel, or null when unknown.
+     * @param type       the recipient type, or null when unknown.
+     * @param kind       the kind, or null when unknown.
+     * @param address    holding the address bytes.
+     * @param offset     of the address.
+     * @param length     of the address.
+     * @param dealerCode the dealer that sends, or {@link ConsentFilter#NO_DEALER}.
+     * @param nowMs      current time, epoch milliseconds.
+     * @return the reason.
+     */
+    public Reason decide(
+        final long brandCode,
+        final BrandState brand,
+        final Channel channel,
+        final RecipientType type,
+        final MessageKind kind,
+        final DirectBuffer address,
+        final int offset,
+        final int length,
+        final long dealerCode,
+        final long nowMs)
+    {
         facts.begin(nowMs, brandCode, channel, type, kind);
         parser.parse(address, offset, length, recipient);
-        return record(filter.decide(lookup, brand, channel, type, kind, recipient, nowMs, facts), brand);
+        return record(filter.decide(lookup, brand, channel, type, kind, recipient, dealerCode, nowMs, facts), brand);
     }
 
     /**
@@ -128,9 +158,35 @@ public final class Decider
         final CharSequence address,
         final long nowMs)
     {
+        return decide(brandCode, brand, channel, type, kind, address, ConsentFilter.NO_DEALER, nowMs);
+    }
+
+    /**
+     * Decide a request a dealer may make, whose address is text (HTTP, CLI), and record it.
+     *
+     * @param brandCode  the brand asked.
+     * @param brand      from {@link #brand(long)}, or null.
+     * @param channel    the channel.
+     * @param type       the recipient type.
+     * @param kind       the kind.
+     * @param address    the address.
+     * @param dealerCode the dealer that sends, or {@link ConsentFilter#NO_DEALER}.
+     * @param nowMs      current time, epoch milliseconds.
+     * @return the reason.
+     */
+    public Reason decide(
+        final long brandCode,
+        final BrandState brand,
+        final Channel channel,
+        final RecipientType type,
+        final MessageKind kind,
+        final CharSequence address,
+        final long dealerCode,
+        final long nowMs)
+    {
         facts.begin(nowMs, brandCode, channel, type, kind);
         parser.parse(address, recipient);
-        return record(filter.decide(lookup, brand, channel, type, kind, recipient, nowMs, facts), brand);
+        return record(filter.decide(lookup, brand, channel, type, kind, recipient, dealerCode, nowMs, facts), brand);
     }
 
     /**

@@ -17,6 +17,8 @@ public enum Reason
     EXEMPT(io.iysfilter.protocol.codecs.Reason.EXEMPT),
     /** ALLOW: a TACIR recipient with no record, and the policy does not require one. */
     TACIR_NO_RECORD(io.iysfilter.protocol.codecs.Reason.TACIR_NO_RECORD),
+    /** ALLOW: a dealer asked, the latest İYS record is ONAY and its retailerAccess lists the dealer. */
+    DEALER_ACCESS(io.iysfilter.protocol.codecs.Reason.DEALER_ACCESS),
     /** DENY: the latest İYS record for the key is RET. */
     REJECTED(io.iysfilter.protocol.codecs.Reason.REJECTED),
     /** DENY: no ONAY is recorded. */
@@ -43,7 +45,18 @@ public enum Reason
      * unrecorded ALLOWs ({@link DecisionRecorder#allowsUnrecorded()}). Given by the {@link Decider} alone, never by
      * the rules.
      */
-    RECEIPT_UNAVAILABLE(io.iysfilter.protocol.codecs.Reason.RECEIPT_UNAVAILABLE);
+    RECEIPT_UNAVAILABLE(io.iysfilter.protocol.codecs.Reason.RECEIPT_UNAVAILABLE),
+    /**
+     * DENY: a dealer asked, the latest İYS record is ONAY, and its retailerAccess does not list the dealer (or the
+     * record carries no list: a consent given to the brand is the dealer's only through access).
+     */
+    DEALER_NOT_AUTHORISED(io.iysfilter.protocol.codecs.Reason.DEALER_NOT_AUTHORISED),
+    /**
+     * DENY: a dealer asked and the brand's dealer access is not known fresh: İYS's change feed may not show access
+     * granted or removed without a new consent record, so a list read from it may be out of date (docs/INDEX.md,
+     * "Dealer decisions").
+     */
+    DEALER_ACCESS_UNKNOWN(io.iysfilter.protocol.codecs.Reason.DEALER_ACCESS_UNKNOWN);
 
     private final io.iysfilter.protocol.codecs.Reason wire;
     private final boolean allows;

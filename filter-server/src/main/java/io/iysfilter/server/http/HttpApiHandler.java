@@ -405,15 +405,23 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         identity.nameAsker(decider, Door.HTTP);
         final BrandState brand = decider.brand(request.brandCode());
         final Reason reason = decider.decide(request.brandCode(), brand, request.channel(), request.type(),
-            request.kind(), recipient, System.currentTimeMillis());
+            request.kind(), recipient, request.dealerCode(), System.currentTimeMillis());
         counters.onDecision(Endpoint.HTTP, reason);
         identity.stats().onDecision(reason.allows());
         final String decisionId = DecisionIds.text(decider.lastDecisionId());
         final String body = "{\"verdict\":\"" + reason.verdict() + "\",\"reason\":\"" + reason.name() +
-            "\",\"brand\":" + request.brandCode() + ",\"asOf\":" + instant(decider.lastAsOfMs()) +
-            ",\"decisionId\":\"" + decisionId + "\"}";
+            "\",\"brand\":" + request.brandCode() + dealerField(request.dealerCode()) + ",\"asOf\":" +
+            instant(decider.lastAsOfMs()) + ",\"decisionId\":\"" + decisionId + "\"}";
         counters.onLatency(Endpoint.HTTP, RequestType.CHECK, System.nanoTime() - startNs);
         respond(ctx, HttpUtil.isKeepAlive(httpRequest), HttpResponseStatus.OK, JSON, body, decisionId);
+    }
+
+    /**
+     * @return {@code ,"dealer":N} when a dealer asked, else nothing: an answer without a dealer keeps its bytes.
+     */
+    private static String dealerField(final long dealerCode)
+    {
+        return dealerCode == ConsentFilter.NO_DEALER ? "" : ",\"dealer\":" + dealerCode;
     }
 
     /**

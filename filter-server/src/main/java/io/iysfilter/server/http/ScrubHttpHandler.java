@@ -92,6 +92,7 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
     private int partialLength;
     private boolean overlong;
     private long brandCode;
+    private long dealerCode;
     private BrandState brand;
     private Channel channel;
     private RecipientType type;
@@ -276,6 +277,7 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
         }
         headerPending = "true".equals(DecisionParameters.first(parameters, "header"));
         brandCode = request.brandCode();
+        dealerCode = request.dealerCode();
         brand = decider.brand(brandCode);
         channel = request.channel();
         type = request.type();
@@ -386,7 +388,7 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
         {
             final int count = CsvLine.split(line, fields);
             reason = count < column ? decider.refuse(brandCode, channel, type, kind, Reason.INVALID_RECIPIENT, nowMs) :
-                decider.decide(brandCode, brand, channel, type, kind, fields[column - 1], nowMs);
+                decider.decide(brandCode, brand, channel, type, kind, fields[column - 1], dealerCode, nowMs);
         }
         counters.onDecision(Endpoint.HTTP, reason);
         if (run != null)

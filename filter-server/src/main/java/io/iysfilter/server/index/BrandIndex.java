@@ -49,12 +49,18 @@ public final class BrandIndex implements BrandState, AutoCloseable
 {
     static final String PHONE_FILE = "phone.cmap";
     static final String EMAIL_FILE = "email.cmap";
+    static final String DEALERS_FILE = "dealers.cmap";
+    /** Average bytes of a stored dealer list: word0 and three dealers. */
+    private static final int DEALER_LIST_AVERAGE_BYTES = 8 + 3 * 4;
+    /** Fewest entries a brand's dealer map is sized for. */
+    private static final long DEALER_ENTRIES_MIN = 10_000;
     private static final Logger LOG = LoggerFactory.getLogger(BrandIndex.class);
 
     private final long brandCode;
     private final Path directory;
     private final ChronicleMap<LongValue, ConsentValue> phones;
     private final ChronicleMap<EmailKey, ConsentValue> emails;
+    private final ChronicleMap<EmailKey, DealerList> dealers;
     private final BrandView view;
     private final BrandWriter writer;
     private final boolean recovered;
@@ -67,18 +73,21 @@ public final class BrandIndex implements BrandState, AutoCloseable
         final BrandMeta meta,
         final ChronicleMap<LongValue, ConsentValue> phones,
         final ChronicleMap<EmailKey, ConsentValue> emails,
+        final ChronicleMap<EmailKey, DealerList> dealers,
         final BrandKeys keys,
         final long freshnessBoundMs,
+        final boolean dealerAccessTrusted,
         final boolean recovered)
     {
         this.brandCode = brandCode;
         this.directory = directory;
         this.phones = phones;
         this.emails = emails;
+        this.dealers = dealers;
         this.recovered = recovered;
-        this.view = new BrandView(brandCode, keys, freshnessBoundMs, phones, emails,
+        this.view = new BrandView(brandCode, keys, freshnessBoundMs, phones, emails, dealers, dealerAccessTrusted,
             meta == null ? 0 : meta.newestCreationMs, meta == null ? 0 : meta.watermarkMs, Reason.INDEX_VERIFYING);
-        this.writer = phones == null ? null : new BrandWriter(directory, meta, phones, emails, view);
+        this.writer = phones == null ? null : new BrandWriter(directory, meta, phones, emails, dealers, view);
     }
 
     /**
@@ -91,7 +100,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
      */
     static BrandIndex unopenable(final Path directory, final long brandCode, final String cause)
     {
-        final BrandIndex index = new BrandIndex(brandCode, directory, null, null, null, null, 0, false);
+        final BrandIndex index = new BrandIndex(brandCode, directory, null, null, null, null, null, 0, false, false);
         index.damage = cause;
         index.view.publishUnready(Reason.INDEX_DAMAGED);
         return index;
@@ -236,9 +245,20 @@ public final class BrandIndex implements BrandState, AutoCloseable
             final ChronicleMap<EmailKey, ConsentValue> emails = persist(
                 ChronicleMap.of(EmailKey.class, ConsentValue.class), directory.resolve(EMAIL_FILE),
                 "email-" + meta.brandCode, meta.emailEntries, options, recover, listener);
+            final ChronicleMap<EmailKey, DealerList> dealers;
+            try
+            {
+                dealers = persistDealers(directory, meta, options, recover, listener);
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                emails.close();
+                throw ex;
+            }
             final long boundMs = options.freshnessBound().applyAsLong(meta.brandCode);
-            return new BrandIndex(meta.brandCode, directory, meta, phones, emails,
-                options.key().brandKeys(meta.brandCode), boundMs, recover);
+            return new BrandIndex(meta.brandCode, directory, meta, phones, emails, dealers,
+                options.key().brandKeys(meta.brandCode), boundMs, options.dealerAccessTrusted().test(meta.brandCode),
+                recover);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -271,6 +291,46 @@ public final class BrandIndex implements BrandState, AutoCloseable
         try
         {
             // Chronicle creates the file with the umask's mode
+            DurableFiles.ownerOnly(file);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            map.close();
+            throw ex;
+        }
+        return map;
+    }
+
+    /**
+     * The brand's dealer map: the dealer lists of the records flagged {@link ConsentValueDescriptor#FLAG_DEALERS},
+     * under the record's own key (a phone key as the high word with 0 below it, which no e-mail key has: an e-mail
+     * key's low 2 bits hold its recipient type, 1 or 2). Created when missing: an index written before dealers were
+     * kept has no flagged record, so an empty map is all it lacks; a file lost later costs only dealer answers, which
+     * then find no list and DENY.
+     */
+    private static ChronicleMap<EmailKey, DealerList> persistDealers(
+        final Path directory,
+        final BrandMeta meta,
+        final IndexOptions options,
+        final boolean recover,
+        final ChronicleHashCorruption.Listener listener) throws IOException
+    {
+        final Path file = directory.resolve(DEALERS_FILE);
+        final boolean exists = Files.exists(file) && Files.size(file) > 0;
+        final ChronicleMapBuilder<EmailKey, DealerList> builder = ChronicleMap.of(EmailKey.class, DealerList.class)
+            .name("dealers-" + meta.brandCode)
+            .entries(Math.max(DEALER_ENTRIES_MIN, (meta.phoneEntries + meta.emailEntries) / 64))
+            .valueMarshallers(DealerListMarshaller.INSTANCE, DealerListMarshaller.INSTANCE)
+            .averageValueSize(DEALER_LIST_AVERAGE_BYTES)
+            .maxBloatFactor(options.maxBloatFactor())
+            .checksumEntries(options.checksums())
+            .putReturnsNull(true)
+            .removeReturnsNull(true)
+            .skipCloseOnExitHook(true);
+        final ChronicleMap<EmailKey, DealerList> map = recover && exists ?
+            builder.recoverPersistedTo(file.toFile(), true, listener) : builder.createPersistedTo(file.toFile());
+        try
+        {
             DurableFiles.ownerOnly(file);
         }
         catch (final IOException | RuntimeException ex)
@@ -564,6 +624,15 @@ public final class BrandIndex implements BrandState, AutoCloseable
     }
 
     /**
+     * @return how many dealer lists the brand's dealer map holds (one per consent flagged
+     * {@link ConsentValueDescriptor#FLAG_DEALERS}, give or take a list a crash left behind).
+     */
+    public long dealerLists()
+    {
+        return dealers == null ? 0 : dealers.longSize();
+    }
+
+    /**
      * Force the brand's map files to disk. On Linux {@code fsync} also writes back pages dirtied through the shared
      * memory mappings, so after this returns every change applied before it survives a machine crash. Any thread.
      *
@@ -575,7 +644,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
         {
             return;
         }
-        for (final String file : new String[]{PHONE_FILE, EMAIL_FILE})
+        for (final String file : new String[]{PHONE_FILE, EMAIL_FILE, DEALERS_FILE})
         {
             try (FileChannel channel = FileChannel.open(directory.resolve(file), StandardOpenOption.WRITE))
             {
@@ -594,6 +663,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
         {
             phones.close();
             emails.close();
+            dealers.close();
         }
     }
 
@@ -618,6 +688,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
         }
         phones.close();
         emails.close();
+        dealers.close();
         if (faulted)
         {
             return;

@@ -1,7 +1,6 @@
 package io.iysfilter.server.index;
 
 import io.iysfilter.server.decision.BrandState;
-import io.iysfilter.server.decision.ConsentStatus;
 import io.iysfilter.server.decision.Reason;
 import net.openhft.chronicle.core.values.LongValue;
 import net.openhft.chronicle.map.ChronicleMap;
@@ -19,6 +18,8 @@ final class BrandView implements BrandState
     private final long freshnessBoundMs;
     private final ChronicleMap<LongValue, ConsentValue> phones;
     private final ChronicleMap<EmailKey, ConsentValue> emails;
+    private final ChronicleMap<EmailKey, DealerList> dealers;
+    private final boolean dealerAccessTrusted;
     private volatile long asOfMs;
     private volatile long watermarkMs;
     private volatile Reason unready;
@@ -29,6 +30,8 @@ final class BrandView implements BrandState
      * @param freshnessBoundMs the brand's freshness bound.
      * @param phones           the phone map, or null for a brand damaged beyond opening.
      * @param emails           the e-mail map, or null with phones.
+     * @param dealers          the dealer map, or null with phones.
+     * @param dealerAccessTrusted whether dealer decisions may rest on the dealer lists.
      * @param asOfMs           the newest creationDate held, epoch ms.
      * @param watermarkMs      the feed watermark, epoch ms, or 0.
      * @param unready          the initial readiness, null for ready.
@@ -39,6 +42,8 @@ final class BrandView implements BrandState
         final long freshnessBoundMs,
         final ChronicleMap<LongValue, ConsentValue> phones,
         final ChronicleMap<EmailKey, ConsentValue> emails,
+        final ChronicleMap<EmailKey, DealerList> dealers,
+        final boolean dealerAccessTrusted,
         final long asOfMs,
         final long watermarkMs,
         final Reason unready)
@@ -48,6 +53,8 @@ final class BrandView implements BrandState
         this.freshnessBoundMs = freshnessBoundMs;
         this.phones = phones;
         this.emails = emails;
+        this.dealers = dealers;
+        this.dealerAccessTrusted = dealerAccessTrusted;
         this.asOfMs = asOfMs;
         this.watermarkMs = watermarkMs;
         this.unready = unready;
@@ -94,6 +101,39 @@ final class BrandView implements BrandState
     }
 
     @Override
+    public boolean dealerAccessTrusted()
+    {
+        return dealerAccessTrusted;
+    }
+
+    /**
+     * The dealer read of a dealer's decision: whether the list stored for a key, as it belongs to the record just
+     * found, names the dealer.
+     *
+     * @param key         derived with this brand's {@link #keys()}, the key whose record was just found.
+     * @param recordWord0 word0 of that record.
+     * @param dealerCode  the dealer.
+     * @param dealerKey   the reader's own key instance for the dealer map.
+     * @param using       the reader's own list instance.
+     * @return true only when a list of that record names the dealer.
+     */
+    boolean dealerListed(
+        final ConsentKey key,
+        final long recordWord0,
+        final long dealerCode,
+        final EmailKey dealerKey,
+        final DealerList using)
+    {
+        if (dealers == null)
+        {
+            return false;
+        }
+        key.dealerKey(dealerKey);
+        final DealerList list = dealers.getUsing(dealerKey, using);
+        return list != null && list.recordWord0() == recordWord0 && list.contains(dealerCode);
+    }
+
+    @Override
     public Reason unreadyReason()
     {
         return unready;
@@ -108,27 +148,8 @@ final class BrandView implements BrandState
     }
 
     /**
-     * The one index read of a decision.
-     *
-     * @param key   derived with this brand's {@link #keys()}.
-     * @param using the reader's value instance.
-     * @return a {@link ConsentStatus} constant.
-     * @throws IllegalStateException when the brand is damaged beyond opening and has no maps.
-     */
-    int status(final ConsentKey key, final ConsentValue using)
-    {
-        if (phones == null)
-        {
-            throw new IllegalStateException("brand index damaged beyond opening: brand=" + brandCode);
-        }
-        final ConsentValue value = key.isPhone() ?
-            phones.getUsing(key.phoneKey(), using) :
-            emails.getUsing(key.emailKey(), using);
-        return value == null ? ConsentStatus.NONE : ConsentValueDescriptor.status(value.getWord1());
-    }
-
-    /**
-     * The one index read of a recorded decision: as {@link #status}, giving the whole record.
+     * The one index read of a decision: the whole record, from which the lookup takes the status, the dealer flag
+     * and, for a recorded decision, what its receipt names.
      *
      * @param key   derived with this brand's {@link #keys()}.
      * @param using the reader's value instance.

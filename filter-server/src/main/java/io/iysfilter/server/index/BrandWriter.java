@@ -4,6 +4,7 @@ import net.openhft.chronicle.core.values.LongValue;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ExternalMapQueryContext;
 import net.openhft.chronicle.map.MapEntry;
+import net.openhft.chronicle.values.Values;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +24,9 @@ final class BrandWriter
     private final BrandMeta meta;
     private final ChronicleMap<LongValue, ConsentValue> phones;
     private final ChronicleMap<EmailKey, ConsentValue> emails;
+    private final ChronicleMap<EmailKey, DealerList> dealers;
+    private final EmailKey dealerKey = Values.newHeapInstance(EmailKey.class);
+    private final DealerList dealerList = new DealerList();
     private final BrandView view;
     private boolean metaDirty;
 
@@ -31,12 +35,14 @@ final class BrandWriter
         final BrandMeta meta,
         final ChronicleMap<LongValue, ConsentValue> phones,
         final ChronicleMap<EmailKey, ConsentValue> emails,
+        final ChronicleMap<EmailKey, DealerList> dealers,
         final BrandView view)
     {
         this.directory = directory;
         this.meta = meta;
         this.phones = phones;
         this.emails = emails;
+        this.dealers = dealers;
         this.view = view;
     }
 
@@ -55,14 +61,30 @@ final class BrandWriter
      * @param value    the new value.
      * @param existing scratch for the stored value.
      * @param nowMs    the writer's clock: the as-of time never moves past it.
+     * @param dealerCodes the change's dealer list, valid up to dealerCount; may be null when dealerCount is 0.
+     * @param dealerCount how many dealers the change lists: stored beside a value flagged
+     *                    {@link ConsentValueDescriptor#FLAG_DEALERS}, else the key's list is cleared.
      * @return {@link ConsentIndexWriter#APPLIED}, {@link ConsentIndexWriter#EQUAL} (the key holds exactly this
      * value) or {@link ConsentIndexWriter#SUPERSEDED} (it holds a newer one).
      */
-    int apply(final ConsentKey key, final ConsentValue value, final ConsentValue existing, final long nowMs)
+    int apply(
+        final ConsentKey key,
+        final ConsentValue value,
+        final ConsentValue existing,
+        final long nowMs,
+        final int[] dealerCodes,
+        final int dealerCount)
     {
+        // an insert leaves the scratch untouched: no stale flag of an earlier key may look like this key's
+        existing.setWord0(0);
+        existing.setWord1(0);
         final int result = key.isPhone() ?
             putIfNewer(phones, key.phoneKey(), value, existing) :
             putIfNewer(emails, key.emailKey(), value, existing);
+        if (result == ConsentIndexWriter.APPLIED || result == ConsentIndexWriter.EQUAL)
+        {
+            applyDealers(key, value, existing, result, dealerCodes, dealerCount);
+        }
         if (result == ConsentIndexWriter.APPLIED && !isLocal(value.getWord1()))
         {
             final long creationMs = Math.min(ConsentValueDescriptor.creationSec(value.getWord0()) * 1000, nowMs);
@@ -74,6 +96,35 @@ final class BrandWriter
             }
         }
         return result;
+    }
+
+    /**
+     * Keep the key's dealer list in step with the record just stored: the value first, then the list, tagged with the
+     * record's word0, so that a reader between the two writes (or after a crash between them) finds a list of
+     * another record, or none, and denies. A list is written again when the same record is applied again (a page
+     * replayed after a crash between the writes); a record without a list clears the one its predecessor had.
+     */
+    private void applyDealers(
+        final ConsentKey key,
+        final ConsentValue value,
+        final ConsentValue previous,
+        final int result,
+        final int[] dealerCodes,
+        final int dealerCount)
+    {
+        final int flags = ConsentValueDescriptor.flags(value.getWord1());
+        final boolean listed = (flags & ConsentValueDescriptor.FLAG_DEALERS) != 0;
+        if (listed && dealerCount > 0)
+        {
+            key.dealerKey(dealerKey);
+            dealers.put(dealerKey, dealerList.set(value.getWord0(), dealerCodes, dealerCount));
+        }
+        else if (result == ConsentIndexWriter.APPLIED &&
+            (ConsentValueDescriptor.flags(previous.getWord1()) & ConsentValueDescriptor.FLAG_DEALERS) != 0)
+        {
+            key.dealerKey(dealerKey);
+            dealers.remove(dealerKey);
+        }
     }
 
     /**

@@ -29,6 +29,8 @@ public final class ConsentChange
     private long key0;
     private long key1;
     private boolean keyed;
+    private int[] dealers;
+    private int dealerCount;
 
     /**
      * Fill this change.
@@ -67,7 +69,53 @@ public final class ConsentChange
         this.key0 = 0;
         this.key1 = 0;
         this.keyed = false;
+        this.dealerCount = 0;
         return this;
+    }
+
+    /**
+     * Give the change its dealer list (İYS's retailerAccess): the value is flagged
+     * {@link ConsentValueDescriptor#FLAG_DEALERS} and the writer stores the list beside it, replacing any list the
+     * key held. A change given none (every {@link #set} starts with none) clears the key's list when it applies.
+     * Call after {@link #set}.
+     *
+     * @param codes  İYS dealer numbers, each held as an unsigned 32-bit number.
+     * @param length how many, 1..{@link DealerList#MAX_DEALERS}.
+     * @return this.
+     * @throws IllegalArgumentException when the length is out of range.
+     */
+    public ConsentChange dealers(final int[] codes, final int length)
+    {
+        if (length < 1 || length > DealerList.MAX_DEALERS)
+        {
+            throw new IllegalArgumentException("a dealer list holds 1.." + DealerList.MAX_DEALERS + " dealers: " +
+                length);
+        }
+        if (dealers == null)
+        {
+            // only changes that carry dealers pay for the array, once per reused change
+            dealers = new int[DealerList.MAX_DEALERS];
+        }
+        System.arraycopy(codes, 0, dealers, 0, length);
+        dealerCount = length;
+        word1 |= ConsentValueDescriptor.FLAG_DEALERS;
+        return this;
+    }
+
+    /**
+     * @return how many dealers the change lists, 0 when none.
+     */
+    public int dealerCount()
+    {
+        return dealerCount;
+    }
+
+    /**
+     * @return the dealers, valid up to {@link #dealerCount()}; null when the change never held any.
+     */
+    public int[] dealerCodes()
+    {
+        return dealers;
     }
 
     /**
@@ -107,6 +155,9 @@ public final class ConsentChange
         this.key0 = key0;
         this.key1 = key1;
         this.keyed = true;
+        // a keyed change carries no list (the replication topic does not: docs/INDEX.md "Dealer decisions"); if its
+        // word1 is flagged, readers find no list of its record and answer DEALER_NOT_AUTHORISED
+        this.dealerCount = 0;
         return this;
     }
 
@@ -127,6 +178,15 @@ public final class ConsentChange
         key0 = other.key0;
         key1 = other.key1;
         keyed = other.keyed;
+        dealerCount = other.dealerCount;
+        if (dealerCount > 0)
+        {
+            if (dealers == null)
+            {
+                dealers = new int[DealerList.MAX_DEALERS];
+            }
+            System.arraycopy(other.dealers, 0, dealers, 0, dealerCount);
+        }
     }
 
     /**

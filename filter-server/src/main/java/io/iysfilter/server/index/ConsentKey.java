@@ -106,6 +106,26 @@ final class ConsentKey
         }
     }
 
+    /**
+     * Fill the dealer map's key of this key: an e-mail key as it is, a phone key as the high word over 0 (no e-mail
+     * key has 0 in its low 2 bits, so the two never meet).
+     *
+     * @param into the dealer key to fill.
+     */
+    void dealerKey(final EmailKey into)
+    {
+        if (phone)
+        {
+            into.setHigh(phoneKey.getValue());
+            into.setLow(0);
+        }
+        else
+        {
+            into.setHigh(emailKey.getHigh());
+            into.setLow(emailKey.getLow());
+        }
+    }
+
     LongValue phoneKey()
     {
         return phoneKey;

@@ -30,6 +30,11 @@ public final class ConsentValueDescriptor
     public static final int TX_DIGEST_BITS = 48;
     /** Flag: a RET recorded locally (an opt-out received outside İYS). */
     public static final int FLAG_LOCAL = 1;
+    /**
+     * Flag: the record carries a dealer list (İYS's retailerAccess), kept in the brand's dealer map under the same
+     * key ({@link DealerList}). Without it no dealer list is read: a consent with no dealers costs nothing more.
+     */
+    public static final int FLAG_DEALERS = 2;
 
     private static final long MASK32 = 0xFFFF_FFFFL;
 
@@ -52,7 +57,7 @@ public final class ConsentValueDescriptor
      * @param status     1 ONAY, 2 RET.
      * @param consentSec consentDate, epoch seconds, 0 when absent.
      * @param source     a source code, 0..255.
-     * @param flags      {@link #FLAG_LOCAL} or 0.
+     * @param flags      {@link #FLAG_LOCAL}, {@link #FLAG_DEALERS}, both or 0.
      * @return word1.
      */
     public static long word1(

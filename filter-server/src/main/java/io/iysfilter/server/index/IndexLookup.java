@@ -20,7 +20,12 @@ public final class IndexLookup implements ConsentLookup
     private final ConsentStore store;
     private final ConsentKey key = new ConsentKey();
     private final ConsentValue value = Values.newHeapInstance(ConsentValue.class);
+    private final EmailKey dealerKey = Values.newHeapInstance(EmailKey.class);
+    private final DealerList dealerList = new DealerList();
     private BrandView resolved;
+    private BrandView lastView;
+    private boolean lastListed;
+    private long lastWord0;
 
     IndexLookup(final ConsentStore store)
     {
@@ -41,7 +46,33 @@ public final class IndexLookup implements ConsentLookup
     {
         final BrandView view = brand == resolved ? resolved : resolve(brand.brandCode());
         key.set(view.keys(), channel, type, recipient);
-        return view.status(key, value);
+        final ConsentValue found = view.record(key, value);
+        return found(view, found);
+    }
+
+    private int found(final BrandView view, final ConsentValue found)
+    {
+        lastView = view;
+        if (found == null)
+        {
+            lastListed = false;
+            return ConsentStatus.NONE;
+        }
+        final long word1 = found.getWord1();
+        lastWord0 = found.getWord0();
+        lastListed = (ConsentValueDescriptor.flags(word1) & ConsentValueDescriptor.FLAG_DEALERS) != 0;
+        return ConsentValueDescriptor.status(word1);
+    }
+
+    /**
+     * {@inheritDoc} Reads the brand's dealer map only when the record found is flagged
+     * {@link ConsentValueDescriptor#FLAG_DEALERS}, into this lookup's own list: no allocation.
+     */
+    @Override
+    public boolean dealerListed(final long dealerCode)
+    {
+        final BrandView view = lastView;
+        return lastListed && view != null && view.dealerListed(key, lastWord0, dealerCode, dealerKey, dealerList);
     }
 
     /**
@@ -60,6 +91,7 @@ public final class IndexLookup implements ConsentLookup
         key.set(view.keys(), channel, type, recipient);
         key.protect(facts);
         final ConsentValue found = view.record(key, value);
+        final int status = found(view, found);
         if (found == null)
         {
             facts.record(ConsentStatus.NONE, 0, 0);
@@ -67,7 +99,6 @@ public final class IndexLookup implements ConsentLookup
         }
         final long word0 = found.getWord0();
         final long word1 = found.getWord1();
-        final int status = ConsentValueDescriptor.status(word1);
         facts.record(status, ConsentValueDescriptor.creationSec(word0), ConsentValueDescriptor.txDigest(word0, word1));
         return status;
     }

@@ -1,5 +1,6 @@
 package io.iysfilter.server.index;
 
+import java.util.function.LongPredicate;
 import java.util.function.LongSupplier;
 import java.util.function.LongUnaryOperator;
 
@@ -24,6 +25,8 @@ import java.util.function.LongUnaryOperator;
  *                          the guard off. See {@link DiskSpaceGuard}.
  * @param key               the key every brand's index keys are derived with ({@link IndexKey}); a store cannot be
  *                          opened without one ({@link #withKey}).
+ * @param dealerAccessTrusted per brand code, whether dealer decisions may rest on the dealer lists the change feed
+ *                          delivered; false (the default) answers them DENY / DEALER_ACCESS_UNKNOWN.
  */
 public record IndexOptions(
     long phoneEntries,
@@ -35,7 +38,8 @@ public record IndexOptions(
     boolean checksums,
     long syncVerifyEntries,
     long diskReserveBytes,
-    IndexKey key)
+    IndexKey key,
+    LongPredicate dealerAccessTrusted)
 {
     /** Default sizing: 10 M entries per map. */
     public static final long DEFAULT_ENTRIES_PER_MAP = 10_000_000L;
@@ -92,7 +96,8 @@ public record IndexOptions(
     public IndexOptions(final long entriesPerMap, final double maxBloatFactor, final LongUnaryOperator freshnessBound)
     {
         this(entriesPerMap, entriesPerMap, maxBloatFactor, freshnessBound, DEFAULT_MAX_FUTURE_SKEW_MS,
-            System::currentTimeMillis, true, DEFAULT_SYNC_VERIFY_ENTRIES, DEFAULT_DISK_RESERVE_BYTES, null);
+            System::currentTimeMillis, true, DEFAULT_SYNC_VERIFY_ENTRIES, DEFAULT_DISK_RESERVE_BYTES, null,
+            brand -> false);
     }
 
     /**
@@ -112,7 +117,7 @@ public record IndexOptions(
     public IndexOptions withMapEntries(final long phones, final long emails)
     {
         return new IndexOptions(phones, emails, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs, checksums,
-            syncVerifyEntries, diskReserveBytes, key);
+            syncVerifyEntries, diskReserveBytes, key, dealerAccessTrusted);
     }
 
     /**
@@ -122,7 +127,7 @@ public record IndexOptions(
     public IndexOptions withMaxFutureSkewMs(final long skewMs)
     {
         return new IndexOptions(phoneEntries, emailEntries, maxBloatFactor, freshnessBound, skewMs, clockMs,
-            checksums, syncVerifyEntries, diskReserveBytes, key);
+            checksums, syncVerifyEntries, diskReserveBytes, key, dealerAccessTrusted);
     }
 
     /**
@@ -132,7 +137,7 @@ public record IndexOptions(
     public IndexOptions withClock(final LongSupplier clock)
     {
         return new IndexOptions(phoneEntries, emailEntries, maxBloatFactor, freshnessBound, maxFutureSkewMs, clock,
-            checksums, syncVerifyEntries, diskReserveBytes, key);
+            checksums, syncVerifyEntries, diskReserveBytes, key, dealerAccessTrusted);
     }
 
     /**
@@ -142,7 +147,7 @@ public record IndexOptions(
     public IndexOptions withChecksums(final boolean on)
     {
         return new IndexOptions(phoneEntries, emailEntries, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs,
-            on, syncVerifyEntries, diskReserveBytes, key);
+            on, syncVerifyEntries, diskReserveBytes, key, dealerAccessTrusted);
     }
 
     /**
@@ -152,7 +157,7 @@ public record IndexOptions(
     public IndexOptions withSyncVerifyEntries(final long entries)
     {
         return new IndexOptions(phoneEntries, emailEntries, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs,
-            checksums, entries, diskReserveBytes, key);
+            checksums, entries, diskReserveBytes, key, dealerAccessTrusted);
     }
 
     /**
@@ -162,7 +167,7 @@ public record IndexOptions(
     public IndexOptions withDiskReserve(final long reserveBytes)
     {
         return new IndexOptions(phoneEntries, emailEntries, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs,
-            checksums, syncVerifyEntries, reserveBytes, key);
+            checksums, syncVerifyEntries, reserveBytes, key, dealerAccessTrusted);
     }
 
     /**
@@ -172,6 +177,17 @@ public record IndexOptions(
     public IndexOptions withKey(final IndexKey indexKey)
     {
         return new IndexOptions(phoneEntries, emailEntries, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs,
-            checksums, syncVerifyEntries, diskReserveBytes, indexKey);
+            checksums, syncVerifyEntries, diskReserveBytes, indexKey, dealerAccessTrusted);
+    }
+
+    /**
+     * @param trusted per brand code: whether dealer decisions may rest on the dealer lists the change feed
+     *                delivered ({@code dealer-access-trust-feed}); false fails closed with DEALER_ACCESS_UNKNOWN.
+     * @return a copy with that choice.
+     */
+    public IndexOptions withDealerAccessTrusted(final LongPredicate trusted)
+    {
+        return new IndexOptions(phoneEntries, emailEntries, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs,
+            checksums, syncVerifyEntries, diskReserveBytes, key, trusted);
     }
 }

@@ -649,7 +649,8 @@ final class BrandFeed
             record.getOrDefault("creationDate", ""), record.getOrDefault("transactionId", ""),
             record.getOrDefault("recipient", ""), record.getOrDefault("recipientType", ""),
             record.getOrDefault("type", ""), status,
-            record.getOrDefault("consentDate", ""), record.getOrDefault("source", ""), page.nextChange());
+            record.getOrDefault("consentDate", ""), record.getOrDefault("source", ""),
+            record.getOrDefault("retailerCode", ""), record.getOrDefault("retailerAccess", ""), page.nextChange());
         page.descriptions.add(cut(record.toString()));
         page.statuses.add("RET".equals(status) ? "RET" : "ONAY".equals(status) ? "ONAY" : "");
         page.rejections.add(error == null ? null : cut(error));

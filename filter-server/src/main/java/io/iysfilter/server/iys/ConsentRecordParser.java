@@ -6,6 +6,7 @@ import io.iysfilter.server.decision.ParsedRecipient;
 import io.iysfilter.server.decision.RecipientParser;
 import io.iysfilter.server.decision.RecipientType;
 import io.iysfilter.server.index.ConsentChange;
+import io.iysfilter.server.index.DealerList;
 
 /**
  * Validates one İYS consent record, as the daily file and the change feed carry it, into a {@link ConsentChange}.
@@ -13,11 +14,15 @@ import io.iysfilter.server.index.ConsentChange;
  */
 public final class ConsentRecordParser
 {
+    /** Largest İYS dealer number we take: the wire carries it as an unsigned 32-bit number. */
+    public static final long MAX_DEALER_CODE = 0xFFFF_FFFFL;
+
     private final RecipientParser recipientParser = new RecipientParser();
     private final ParsedRecipient recipient = new ParsedRecipient();
+    private final int[] dealers = new int[DealerList.MAX_DEALERS];
 
     /**
-     * Validate a record and fill {@code out}.
+     * Validate a record that carries no dealer fields (İYS's daily file has none) and fill {@code out}.
      *
      * @param brandCode     İYS brand code the record belongs to.
      * @param creationDate  İYS timestamp.
@@ -41,6 +46,45 @@ public final class ConsentRecordParser
         final String status,
         final String consentDate,
         final String source,
+        final ConsentChange out)
+    {
+        return parse(brandCode, creationDate, transactionId, recipientText, recipientType, type, status, consentDate,
+            source, "", "", out);
+    }
+
+    /**
+     * Validate a record and fill {@code out}, its dealer fields included (docs/INDEX.md "Dealer decisions"):
+     * {@code retailerCode}, the dealer that collected the consent, is checked and not kept (it grants no access);
+     * {@code retailerAccess}, the dealers that may use it, becomes the change's dealer list. A RET's dealer fields are
+     * neither checked nor kept: a RET denies for everyone, and setting it aside for a field it does not need would
+     * lose it.
+     *
+     * @param brandCode      İYS brand code the record belongs to.
+     * @param creationDate   İYS timestamp.
+     * @param transactionId  opaque id.
+     * @param recipientText  phone or e-mail.
+     * @param recipientType  BIREYSEL or TACIR.
+     * @param type           ARAMA, MESAJ or EPOSTA.
+     * @param status         ONAY or RET.
+     * @param consentDate    İYS timestamp; may be empty for TACIR.
+     * @param source         an HS_* or IYS_* value; may be empty for TACIR.
+     * @param retailerCode   an İYS dealer number, or empty.
+     * @param retailerAccess as {@link FlatJson} reads a list ({@code [1,2]}), or empty when the record has none.
+     * @param out            filled when the record is valid.
+     * @return null when valid, else why not, naming the field and the offending value.
+     */
+    public String parse(
+        final long brandCode,
+        final String creationDate,
+        final String transactionId,
+        final String recipientText,
+        final String recipientType,
+        final String type,
+        final String status,
+        final String consentDate,
+        final String source,
+        final String retailerCode,
+        final String retailerAccess,
         final ConsentChange out)
     {
         final long creationSec = IysTime.parseSeconds(creationDate);
@@ -95,8 +139,89 @@ public final class ConsentRecordParser
         {
             return "invalid source: '" + source + "' (expected: an HS_* or IYS_* value)";
         }
+        int dealerCount = 0;
+        if (statusCode == ConsentStatus.ONAY)
+        {
+            if (!retailerCode.isEmpty() && dealerCode(retailerCode, 0, retailerCode.length()) < 0)
+            {
+                return "invalid retailerCode: '" + retailerCode + "' (expected: an İYS dealer number, 1.." +
+                    MAX_DEALER_CODE + ")";
+            }
+            dealerCount = dealers(retailerAccess);
+            if (dealerCount < 0)
+            {
+                return "invalid retailerAccess: '" + cut(retailerAccess) + "' (expected: a list of at most " +
+                    DealerList.MAX_DEALERS + " İYS dealer numbers, 1.." + MAX_DEALER_CODE + ")";
+            }
+        }
         out.set(brandCode, channel, recipientKind, recipient, statusCode, creationSec, consentSec, sourceCode,
             TransactionIds.digest(transactionId), 0);
+        if (dealerCount > 0)
+        {
+            out.dealers(dealers, dealerCount);
+        }
         return null;
+    }
+
+    /**
+     * @return how many dealers the list names (0 for none or an empty list), or -1 when it is malformed.
+     */
+    private int dealers(final String list)
+    {
+        if (list.isEmpty())
+        {
+            return 0;
+        }
+        if (list.length() < 2 || list.charAt(0) != '[' || list.charAt(list.length() - 1) != ']')
+        {
+            return -1;
+        }
+        int count = 0;
+        int start = 1;
+        final int end = list.length() - 1;
+        if (start == end)
+        {
+            return 0;
+        }
+        while (start <= end)
+        {
+            int comma = list.indexOf(',', start);
+            comma = comma < 0 || comma > end ? end : comma;
+            final long code = dealerCode(list, start, comma);
+            if (code < 0 || count == DealerList.MAX_DEALERS)
+            {
+                return -1;
+            }
+            dealers[count++] = (int)code;
+            start = comma + 1;
+        }
+        return count;
+    }
+
+    /**
+     * @return the dealer number the digits from start to end spell, 1..2^32-1, or -1 when they spell none.
+     */
+    private static long dealerCode(final String text, final int start, final int end)
+    {
+        if (end - start < 1 || end - start > 10)
+        {
+            return -1;
+        }
+        long value = 0;
+        for (int i = start; i < end; i++)
+        {
+            final char c = text.charAt(i);
+            if (c < '0' || c > '9')
+            {
+                return -1;
+            }
+            value = value * 10 + (c - '0');
+        }
+        return value >= 1 && value <= MAX_DEALER_CODE ? value : -1;
+    }
+
+    private static String cut(final String text)
+    {
+        return text.length() <= 80 ? text : text.substring(0, 80) + "…";
     }
 }

@@ -9,11 +9,19 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Reads one JSON object's scalar fields as text (nested values are skipped, nulls left out): the shape of İYS's
- * consent records and of our own small request bodies.
+ * Reads one JSON object's scalar fields as text (nested objects are skipped, nulls left out): the shape of İYS's
+ * consent records and of our own small request bodies. An array is read as text too, in brackets, so that a list
+ * field (İYS's {@code retailerAccess}) reaches the one validation of its record: {@code [1,2]} for an array of
+ * integers, {@link #MALFORMED_ARRAY} for any other array (an element that is not an integer, or more than
+ * {@link #MAX_ARRAY_ELEMENTS} elements), which no validation accepts.
  */
 public final class FlatJson
 {
+    /** The text of an array that is not a short list of integers. */
+    public static final String MALFORMED_ARRAY = "[malformed]";
+    /** Most elements an array may have to be read as a list. */
+    public static final int MAX_ARRAY_ELEMENTS = 1_000;
+
     private FlatJson()
     {
     }
@@ -47,7 +55,11 @@ public final class FlatJson
             }
             final String name = json.currentName();
             final JsonToken value = json.nextToken();
-            if (value.isStructStart())
+            if (value == JsonToken.START_ARRAY)
+            {
+                fields.put(name, readArray(json));
+            }
+            else if (value.isStructStart())
             {
                 json.skipChildren();
             }
@@ -57,5 +69,34 @@ public final class FlatJson
             }
         }
         return fields;
+    }
+
+    private static String readArray(final JsonParser json) throws IOException
+    {
+        final StringBuilder text = new StringBuilder("[");
+        int elements = 0;
+        boolean malformed = false;
+        JsonToken token;
+        while ((token = json.nextToken()) != JsonToken.END_ARRAY)
+        {
+            if (token == null)
+            {
+                throw new JsonParseException(json, "array not closed");
+            }
+            if (token.isStructStart())
+            {
+                json.skipChildren();
+                malformed = true;
+            }
+            else if (token != JsonToken.VALUE_NUMBER_INT || ++elements > MAX_ARRAY_ELEMENTS)
+            {
+                malformed = true;
+            }
+            else if (!malformed)
+            {
+                text.append(elements > 1 ? "," : "").append(json.getText());
+            }
+        }
+        return malformed ? MALFORMED_ARRAY : text.append(']').toString();
     }
 }

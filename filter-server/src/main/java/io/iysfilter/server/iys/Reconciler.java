@@ -135,16 +135,18 @@ public final class Reconciler
         {
             return MISSING;
         }
-        if (stored[0] == change.word0() && stored[1] == change.word1())
+        // the daily file carries no dealer fields: a record the feed gave with its dealer list is the file's record
+        final long storedWord1 = stored[1] & ~(long)ConsentValueDescriptor.FLAG_DEALERS;
+        if (stored[0] == change.word0() && storedWord1 == change.word1())
         {
             return MATCHED;
         }
-        if (stored[0] == change.word0() && ConsentValueDescriptor.txDigest(stored[0], stored[1]) ==
+        if (stored[0] == change.word0() && ConsentValueDescriptor.txDigest(stored[0], storedWord1) ==
             ConsentValueDescriptor.txDigest(change.word0(), change.word1()))
         {
             return CONFLICTING;
         }
-        return ConsentValueDescriptor.compare(change.word0(), change.word1(), stored[0], stored[1]) > 0 ?
+        return ConsentValueDescriptor.compare(change.word0(), change.word1(), stored[0], storedWord1) > 0 ?
             OLDER : MATCHED;
     }
 }

@@ -63,6 +63,10 @@ class BinaryFrameHandlerTest
 {
     private static final long BRAND = 600_001;
     private static final String CONSENTED = "+905321234567";
+    /** A CHECK's root block before version 4 appended the dealer code. */
+    private static final int V3_CHECK_BLOCK = CheckEncoder.dealerCodeEncodingOffset();
+    /** A CHECK_BATCH's root block before version 4. */
+    private static final int V3_BATCH_BLOCK = CheckBatchEncoder.dealerCodeEncodingOffset();
     private static final String REJECTED = "+905329876543";
     private static final long IDLE_TIMEOUT_MS = 60_000;
     private static final long FRAME_TIMEOUT_MS = 2_000;
@@ -437,8 +441,9 @@ class BinaryFrameHandlerTest
         channel.writeInbound(Unpooled.wrappedBuffer(frame));
         final byte[] error = single(channel);
         assertError(error, 0, ErrorCode.MALFORMED_FRAME);
-        assertEquals("CHECK_BATCH frame carries bytes after its last declared entry: entries=1, end=45, " +
-            "frameLength=62", errorMessage(error), "as in the golden vector error-batch-trailing-bytes.hex");
+        assertEquals("CHECK_BATCH frame carries bytes after its last declared entry: entries=1, end=49, " +
+            "frameLength=66", errorMessage(error), "as in the golden vector error-batch-trailing-bytes.hex, written " +
+            "for a version-1 batch: a version-4 root block is four bytes longer (the dealer code)");
         assertFalse(channel.isActive());
     }
 
@@ -546,7 +551,7 @@ class BinaryFrameHandlerTest
     {
         // Entry 0 complete (45 bytes so far), then entry 1 cut inside its block, before its length byte, inside its
         // recipient: each is the frame ending inside entry 1.
-        final byte[] whole = rawBatch(230, 1, CheckBatchEncoder.BLOCK_LENGTH, 3,
+        final byte[] whole = rawBatch(230, 1, V3_BATCH_BLOCK, 3,
             new byte[][]{ascii(CONSENTED), ascii(REJECTED)}, 0, new byte[0]);
         for (final int frameLength : new int[]{47, 48, 49, whole.length - 1})
         {
@@ -581,6 +586,53 @@ class BinaryFrameHandlerTest
     }
 
     @Test
+    void shouldAnswerAVersionThreeCheckAndBatchWithoutTheDealerCodeAsTheBrands()
+    {
+        channel.writeInbound(Unpooled.wrappedBuffer(rawCheck(280, 3, V3_CHECK_BLOCK, MessageKind.COMMERCIAL,
+            ascii(CONSENTED), new byte[0])));
+        assertCheckResponse(single(channel), 280, Reason.CONSENT);
+        channel.writeInbound(Unpooled.wrappedBuffer(rawBatch(281, 3, V3_BATCH_BLOCK, 3,
+            new byte[][]{ascii(CONSENTED), ascii(REJECTED)}, 0, new byte[0])));
+        assertEquals(List.of(Reason.CONSENT, Reason.REJECTED), batchReasons(single(channel), 281));
+        assertTrue(channel.isActive(), "a client before version 4 keeps working");
+    }
+
+    @Test
+    void shouldRefuseAVersionFourCheckWhoseBlockLacksTheDealerCode()
+    {
+        channel.writeInbound(Unpooled.wrappedBuffer(rawCheck(282, 4, V3_CHECK_BLOCK, MessageKind.COMMERCIAL,
+            ascii(CONSENTED), new byte[0])));
+        final byte[] error = single(channel);
+        assertError(error, 0, ErrorCode.MALFORMED_FRAME);
+        assertEquals("CHECK block too short: blockLength=" + V3_CHECK_BLOCK, errorMessage(error));
+    }
+
+    @Test
+    void shouldDecideACheckAndABatchThatNameADealerAsTheDealers()
+    {
+        // this brand's dealer lists are not trusted (dealer-access-trust-feed names none): every ONAY a dealer asks
+        // about is DEALER_ACCESS_UNKNOWN, while a RET stays REJECTED and the brand's own check is unchanged
+        channel.writeInbound(Unpooled.wrappedBuffer(dealerCheck(283, CONSENTED, 22_233_344L)));
+        assertCheckResponse(single(channel), 283, Reason.DEALER_ACCESS_UNKNOWN);
+        channel.writeInbound(Unpooled.wrappedBuffer(dealerCheck(284, CONSENTED, 0)));
+        assertCheckResponse(single(channel), 284, Reason.CONSENT);
+
+        final byte[] batch = batch(285, new String[]{CONSENTED, REJECTED}, 0);
+        new UnsafeBuffer(batch).putInt(FrameDescriptor.MESSAGE_OFFSET + CheckBatchEncoder.dealerCodeEncodingOffset(),
+            22_233_344, FrameDescriptor.BYTE_ORDER);
+        channel.writeInbound(Unpooled.wrappedBuffer(batch));
+        assertEquals(List.of(Reason.DEALER_ACCESS_UNKNOWN, Reason.REJECTED), batchReasons(single(channel), 285));
+    }
+
+    private static byte[] dealerCheck(final long correlationId, final String recipient, final long dealer)
+    {
+        final byte[] bytes = check(correlationId, recipient);
+        new UnsafeBuffer(bytes).putInt(FrameDescriptor.MESSAGE_OFFSET + CheckEncoder.dealerCodeEncodingOffset(),
+            (int)dealer, FrameDescriptor.BYTE_ORDER);
+        return bytes;
+    }
+
+    @Test
     void shouldSkipBytesAfterTheLastFieldOnlyAboveThisServersVersion()
     {
         // this server speaks version 2: a version-3 frame may carry what it does not know after its last field
@@ -600,7 +652,7 @@ class BinaryFrameHandlerTest
         assertEquals(WelcomeDecoder.TEMPLATE_ID, header(single(channel)).templateId());
         assertTrue(channel.isActive(), "a newer version may carry what this server does not know");
 
-        channel.writeInbound(Unpooled.wrappedBuffer(rawCheck(253, 1, CheckEncoder.BLOCK_LENGTH + 2,
+        channel.writeInbound(Unpooled.wrappedBuffer(rawCheck(253, 1, V3_CHECK_BLOCK + 2,
             MessageKind.COMMERCIAL, ascii(CONSENTED), trailing)));
         final byte[] error = single(channel);
         assertError(error, 0, ErrorCode.MALFORMED_FRAME);

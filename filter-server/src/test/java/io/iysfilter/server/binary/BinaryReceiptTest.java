@@ -77,7 +77,8 @@ class BinaryReceiptTest
     {
         final MessageHeaderDecoder header = new MessageHeaderDecoder().wrap(new UnsafeBuffer(frame),
             FrameDescriptor.MESSAGE_HEADER_OFFSET);
-        assertEquals(3, header.version(), "answered at version 3");
+        assertEquals(FrameDescriptor.SCHEMA_VERSION, header.version(),
+            "answered at the server's version, which carries decision ids (3 on)");
         return new CheckResponseDecoder().wrap(new UnsafeBuffer(frame), FrameDescriptor.MESSAGE_OFFSET,
             header.blockLength(), header.version());
     }

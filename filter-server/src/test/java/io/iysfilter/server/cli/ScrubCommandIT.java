@@ -259,6 +259,20 @@ class ScrubCommandIT
     {
     }
 
+    @Test
+    void shouldScrubForADealerWhenOneIsNamed() throws Exception
+    {
+        final Path in = list(600, false);
+        final Result result = scrub("--brand", "600001", "--channel", "MESAJ", "--in", in.toString(),
+            "--column", "2", "--preview", "--dealer", "22233344");
+        assertEquals(0, result.exit, result.err);
+        // the fixtures' brand is not in dealer-access-trust-feed: every ONAY a dealer asks about fails closed
+        assertTrue(result.out.matches("(?s).*DENY\\s+DEALER_ACCESS_UNKNOWN\\s+200\\s.*"), result.out);
+        assertTrue(result.out.matches("(?s).*DENY\\s+REJECTED\\s+100\\s.*"), result.out);
+        assertFalse(result.out.matches("(?s).*ALLOW\\s+CONSENT\\s.*"), "no row is decided as the brand's: " +
+            result.out);
+    }
+
     private Result scrub(final String... args)
     {
         final String[] argv = new String[args.length + 3];

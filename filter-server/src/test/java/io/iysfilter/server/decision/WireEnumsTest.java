@@ -85,7 +85,7 @@ class WireEnumsTest
             assertEquals(verdict == io.iysfilter.protocol.codecs.Verdict.ALLOW, reason.allows(), reason.name());
             assertEquals(verdict.name(), reason.verdict(), reason.name());
         }
-        assertEquals(List.of(Reason.CONSENT, Reason.EXEMPT, Reason.TACIR_NO_RECORD),
+        assertEquals(List.of(Reason.CONSENT, Reason.EXEMPT, Reason.TACIR_NO_RECORD, Reason.DEALER_ACCESS),
             List.of(Reason.values()).stream().filter(Reason::allows).toList(), "the reasons that allow");
     }
 

@@ -361,6 +361,32 @@ class BrandFeedTest
     }
 
     @Test
+    void shouldQuarantineAnOnayWhoseRetailerAccessIsMalformedAndApplyTheRestWithTheirLists() throws Exception
+    {
+        iys.add("HS", START_MS - 3 * HOUR, "+905320000001", "ONAY", ",\"retailerAccess\":[22233344,\"x\"]");
+        iys.add("HS", START_MS - 3 * HOUR, "+905320000002", "ONAY",
+            ",\"retailerAccess\":[" + "1,".repeat(100) + "2]");
+        iys.add("HS", START_MS - 3 * HOUR, "+905320000003", "ONAY",
+            ",\"retailerCode\":11223344,\"retailerAccess\":[22233344,44222419]");
+        iys.add("IYS", START_MS - 2 * HOUR, "+905320000004", "RET", ",\"retailerAccess\":[{\"a\":1}]");
+        final BrandFeed feed = feed();
+        feed.pollOnce();
+        assertEquals(2, feed.quarantined(), "a list with a string in it, and one of 101 dealers");
+        final String quarantine = Files.readString(store.brand(BRAND).directory().resolve("quarantine.log"));
+        assertTrue(quarantine.contains("invalid retailerAccess"), quarantine);
+        assertEquals(ConsentStatus.NONE, status("+905320000001"));
+        assertEquals(ConsentStatus.NONE, status("+905320000002"));
+        assertEquals(ConsentStatus.ONAY, status("+905320000003"));
+        assertEquals(ConsentStatus.RET, status("+905320000004"), "a RET is applied whatever its dealer fields say");
+        assertEquals(1, store.brand(BRAND).dealerLists(), "the valid ONAY's list, and nothing for the RET");
+        final IndexLookup lookup = store.newLookup();
+        assertEquals(ConsentStatus.ONAY, lookup.status(store.brand(BRAND), Channel.MESAJ, RecipientType.BIREYSEL,
+            new ParsedRecipient().phone(905_320_000_003L)));
+        assertTrue(lookup.dealerListed(44_222_419L));
+        assertFalse(lookup.dealerListed(11_223_344L), "the collecting dealer (retailerCode) is not given access");
+    }
+
+    @Test
     void shouldQuarantineARecordFromTheFutureSoThatTheRealRetHolds() throws Exception
     {
         iys.add("IYS", START_MS - 2 * HOUR, "+905320000001", "RET");
@@ -590,8 +616,17 @@ class BrandFeedTest
 
         void add(final String source, final long creationMs, final String phone, final String status)
         {
+            add(source, creationMs, phone, status, "");
+        }
+
+        /**
+         * @param fields more JSON fields for the record, as written, each after a comma (e.g. a retailerAccess).
+         */
+        void add(final String source, final long creationMs, final String phone, final String status,
+            final String fields)
+        {
             final String tx = String.format(Locale.ROOT, "%064x", ++transactions);
-            feeds.get(source).add(new String[] {Long.toString(creationMs), tx, phone, status});
+            feeds.get(source).add(new String[] {Long.toString(creationMs), tx, phone, status, fields});
         }
 
         String lastRequest(final String source)
@@ -659,7 +694,8 @@ class BrandFeedTest
                     .append("\",\"source\":\"").append("HS".equals(source) ? "HS_WEB" : "IYS_MOBIL")
                     .append("\",\"recipient\":\"").append(movement[2])
                     .append("\",\"recipientType\":\"BIREYSEL\",\"status\":\"").append(movement[3])
-                    .append("\",\"type\":\"MESAJ\",\"transactionId\":\"").append(movement[1]).append("\"}");
+                    .append("\",\"type\":\"MESAJ\",\"transactionId\":\"").append(movement[1]).append('"')
+                    .append(movement[4]).append('}');
                 next = movement[0] + "_" + movement[1];
                 first = false;
             }
