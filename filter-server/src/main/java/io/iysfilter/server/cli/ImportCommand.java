@@ -149,7 +149,9 @@ public final class ImportCommand implements Callable<Integer>
         final Path dataDir, final long brand, final IndexOptions options, final Path file, final PrintStream progress)
         throws Exception
     {
-        if (Files.exists(dataDir.resolve(ReplicaFollower.OFFSETS_FILE)))
+        // a fetcher's directory holds replica.offsets too (it follows the topic while it stands by): the fetcher's
+        // mark decides
+        if (FetcherMarker.read(dataDir) == null && Files.exists(dataDir.resolve(ReplicaFollower.OFFSETS_FILE)))
         {
             throw new UsageException("data-dir: " + dataDir + " is a replica's (it holds " +
                 ReplicaFollower.OFFSETS_FILE + "): a replica's index is written from the replication topic alone; " +

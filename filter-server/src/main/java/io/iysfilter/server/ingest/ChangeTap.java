@@ -68,6 +68,29 @@ public interface ChangeTap
     }
 
     /**
+     * @return the tap's term now: take it before writing what an acknowledgement waits for, and wait with
+     * {@link #published(long)}. A tap whose destination can change (a fetcher's, from one term of office to the
+     * next) counts its terms; others stay at 0.
+     */
+    default long term()
+    {
+        return 0;
+    }
+
+    /**
+     * {@link #published()}, failing when the tap's term is no longer {@code since}: what was told in an earlier
+     * term went to a destination this tap sends to no more, and may never have reached it.
+     *
+     * @param since the tap's {@link #term()} before the changes to wait for were written.
+     * @return as {@link #published()}.
+     */
+    default CompletableFuture<Void> published(final long since)
+    {
+        return since == term() ? published() : CompletableFuture.failedFuture(new NotPublishedException(
+            "the tap's destination changed since the change was written"));
+    }
+
+    /**
      * A change the tap was told may never reach where it sends it (the fetcher's publisher stopped, or a change was
      * discarded): it holds in this server's index and, for an opt-out, in its log, and nowhere else yet.
      */

@@ -116,6 +116,28 @@ public final class IngestPipeline implements AutoCloseable
     }
 
     /**
+     * @return the writer's tap's term now ({@link ChangeTap#term()}): take it before writing what an acknowledgement
+     * waits for.
+     */
+    public long tapTerm()
+    {
+        return tap.term();
+    }
+
+    /**
+     * {@link #published()}, failing when the tap's term changed since {@code since}
+     * ({@link ChangeTap#published(long)}).
+     *
+     * @param since {@link #tapTerm()} before the changes to wait for were written.
+     * @return completes once published; exceptionally with a {@link ChangeTap.NotPublishedException} when it may
+     * never be. Never times out by itself.
+     */
+    public CompletableFuture<Void> published(final long since)
+    {
+        return tap.published(since);
+    }
+
+    /**
      * Create a brand's index on the writer thread if it does not exist.
      *
      * @param brandCode İYS brand code.

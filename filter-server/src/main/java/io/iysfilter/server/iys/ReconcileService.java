@@ -126,6 +126,10 @@ public final class ReconcileService
         }
         final boolean fetch = file == null;
         final Reconciler reconciler = new Reconciler(store, pipeline, brandCode, Reconciler.parseDay(date));
+        // before the first repair: the answer waits on the term of office the repairs were written in, never a later
+        // one (a fetcher that stepped down and was elected again while a long reconcile ran published none of those
+        // applied between the two terms)
+        final long term = pipeline.tapTerm();
         try
         {
             final Result reconciled;
@@ -142,7 +146,7 @@ public final class ReconcileService
                     reconciled = new Result(Outcome.RECONCILED, false, reconciler.reconcile(in), null);
                 }
             }
-            return published(reconciled);
+            return published(reconciled, term);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -159,11 +163,11 @@ public final class ReconcileService
      * A reconcile's answer waits until its repairs (applied by the importer's last barrier) are published: on a
      * fetcher, committed to the replication topic, bounded.
      */
-    private Result published(final Result reconciled) throws InterruptedException
+    private Result published(final Result reconciled, final long term) throws InterruptedException
     {
         try
         {
-            pipeline.published().get(ChangeTap.PUBLISH_WAIT_MS, TimeUnit.MILLISECONDS);
+            pipeline.published(term).get(ChangeTap.PUBLISH_WAIT_MS, TimeUnit.MILLISECONDS);
             return reconciled;
         }
         catch (final ExecutionException | TimeoutException ex)

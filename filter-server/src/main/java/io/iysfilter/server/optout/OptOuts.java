@@ -171,24 +171,26 @@ public final class OptOuts implements AutoCloseable
                 Result.failed(Outcome.UNKNOWN_BRAND, brandCode, "no index for brand " + brandCode));
         }
         final OptOut optOut = new OptOut(nowMs, timeMs, brandCode, channel, recipient.toString(), type, source);
+        // before the write: an answer waits on the term of office the change was written in, never a later one
+        final long term = pipeline.tapTerm();
         return write(optOut).handle((outcome, error) -> error == null ?
             new Result(outcome == ConsentIndexWriter.APPLIED ? Outcome.APPLIED : Outcome.SUPERSEDED, brandCode,
                 List.of(optOut), null) :
             notRecorded(brandCode, error))
-            .thenCompose(this::published);
+            .thenCompose((recorded) -> published(recorded, term));
     }
 
     /**
      * A recorded opt-out's answer waits until the writer's tap has published it (on a fetcher, committed to the
      * replication topic), bounded: the ticket is taken now, after the write completed, so it covers the change.
      */
-    private CompletableFuture<Result> published(final Result recorded)
+    private CompletableFuture<Result> published(final Result recorded, final long term)
     {
         if (recorded.outcome() != Outcome.APPLIED && recorded.outcome() != Outcome.SUPERSEDED)
         {
             return CompletableFuture.completedFuture(recorded);
         }
-        return pipeline.published().orTimeout(publishWaitMs, TimeUnit.MILLISECONDS).handle((ignored, error) ->
+        return pipeline.published(term).orTimeout(publishWaitMs, TimeUnit.MILLISECONDS).handle((ignored, error) ->
         {
             if (error == null)
             {

@@ -67,6 +67,8 @@ public final class FetcherElection implements AutoCloseable
     public static final long SESSION_TIMEOUT_MS_DEFAULT = 10_000;
     /** Longest a takeover may take reading the topic to its end before it gives up and stands by again. */
     static final long TAKEOVER_TIMEOUT_MS = 60_000;
+    /** Longest a takeover may run between two polls of the election before the group takes the office back. */
+    static final long MAX_POLL_INTERVAL_MS = 30 * 60_000;
     /** How long a fetcher whose term failed stays out of the election, so that another may take over. */
     static final long RESIGN_BACKOFF_MS = 5_000;
     private static final Duration POLL = Duration.ofMillis(100);
@@ -577,6 +579,14 @@ public final class FetcherElection implements AutoCloseable
             closeFollower();
             catchUp = newFollower().start();
             awaitCaughtUp(catchUp);
+            final String frozen = catchUp.frozen();
+            if (frozen != null)
+            {
+                // a quarantined record is missing from this index, and the topic's cursors are past it: following
+                // İYS from them would move the brand's watermark past a change (perhaps a RET) it never applied
+                throw new IllegalStateException("this fetcher's index lacks records its replica quarantined (" +
+                    frozen + "): it cannot take office until rebuilt (docs/OPERATIONS.md, 'Run a replica')");
+            }
             // 3. stop following (its offsets are stored: a later standby resumes from them)
             catchUp.close();
             // 4. publish: the writer's changes go to this term from here on, the local opt-outs first
@@ -725,6 +735,8 @@ public final class FetcherElection implements AutoCloseable
 
     private void standBy()
     {
+        // one follower at a time: a takeover that failed before it closed the standby's must not leave it running
+        closeFollower();
         try
         {
             follower = newFollower().start();
@@ -792,7 +804,10 @@ public final class FetcherElection implements AutoCloseable
         config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int)sessionTimeoutMs);
         config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int)Math.max(100, sessionTimeoutMs / 4));
         // the election thread polls every 100 ms, except while taking over (bounded by TAKEOVER_TIMEOUT_MS)
-        config.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int)(TAKEOVER_TIMEOUT_MS * 2));
+        // a takeover (fencing, reading the topic to its end, publishing an index whole) runs between two polls:
+        // the session's heartbeats say the process lives, fencing guards the topic, and a long republication must
+        // not cost the office half-way (it would be started again from the beginning, as marked)
+        config.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int)MAX_POLL_INTERVAL_MS);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
         config.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "iys-fetcher-election");
@@ -948,13 +963,41 @@ public final class FetcherElection implements AutoCloseable
      * The single writer's tap: the term's hand-off while in office, none while standing by. Read on the writer's
      * thread for every change (one volatile read), switched by the election thread.
      */
-    private static final class TermTap implements ChangeTap
+    static final class TermTap implements ChangeTap
     {
         private volatile ChangeTap current = ChangeTap.NONE;
+        private volatile long term;
 
-        void switchTo(final ChangeTap tap)
+        /**
+         * Switch the writer's changes to {@code tap}; every switch begins a new term (stepping down too), so an
+         * acknowledgement begun in one term is never answered by the next.
+         */
+        synchronized void switchTo(final ChangeTap tap)
         {
+            term++;
             current = tap;
+        }
+
+        @Override
+        public long term()
+        {
+            return term;
+        }
+
+        @Override
+        public CompletableFuture<Void> published(final long since)
+        {
+            final ChangeTap tap;
+            synchronized (this)
+            {
+                if (since != term)
+                {
+                    return CompletableFuture.failedFuture(new ChangeTap.NotPublishedException("this fetcher's term " +
+                        "of office changed since the change was written: it may not be in the replication topic"));
+                }
+                tap = current;
+            }
+            return published(tap);
         }
 
         @Override
@@ -977,7 +1020,11 @@ public final class FetcherElection implements AutoCloseable
         @Override
         public CompletableFuture<Void> published()
         {
-            final ChangeTap tap = current;
+            return published(current);
+        }
+
+        private static CompletableFuture<Void> published(final ChangeTap tap)
+        {
             if (tap == ChangeTap.NONE)
             {
                 return CompletableFuture.failedFuture(new ChangeTap.NotPublishedException("this fetcher is not in " +

@@ -359,7 +359,20 @@ public final class ReplicaFollower implements AutoCloseable
     }
 
     /**
-     * @return consent records consumed (applied or not).
+     * @return null when no brand or partition is frozen by a quarantined record; otherwise which are (their
+     * watermarks are held, and the records set aside are missing from the index).
+     */
+    public String frozen()
+    {
+        if (frozenBrands.isEmpty() && frozenPartitions.isEmpty())
+        {
+            return null;
+        }
+        return "brands " + frozenBrands.keySet() + ", partitions " + frozenPartitions.keySet();
+    }
+
+    /**
+     * @return the count of consent records read.
      */
     public long consents()
     {

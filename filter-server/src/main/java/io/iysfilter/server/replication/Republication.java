@@ -13,19 +13,20 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
 /**
- * Publishing a fetcher's existing index (docs/REPLICATION.md §2, "Publishing an existing index"). At start, before
- * the feeds resume, every consent of every brand and each brand's watermark are handed to the publisher's tap on the
- * single writer's thread when the topic lacks what the index holds:
+ * Publishing a fetcher's existing index (docs/REPLICATION.md §2, "Publishing an existing index"). At each takeover,
+ * once the topic was read to its end into the index and before the feeds resume, every consent of every brand and
+ * each brand's watermark are handed to the term's tap on the single writer's thread when the topic lacks what the
+ * index holds:
  * <ul>
- *   <li>the data directory's {@link FetcherMarker} names this topic's id and an offline import since: republished
- *   (the index holds everything this fetcher published, and the import);</li>
+ *   <li>the data directory's {@link FetcherMarker} says imported (an offline import since, or a republication not
+ *   finished): republished. Safe over a topic holding records: the index has just read them, so each key holds
+ *   the newer of the topic's and its own in İYS order, never an older value to be kept last by compaction;</li>
  *   <li>it names no id or another (a standalone server's index becoming a fetcher's, a topic deleted and created
  *   again) and the topic is empty: republished;</li>
- *   <li>the same, with a topic that holds records: not republished (ERROR): they are another fetcher's, and since
- *   compaction keeps a key's last record by offset, an older value published after a newer one would reach every
- *   replica bootstrapped later.</li>
+ *   <li>otherwise nothing is published, and with a topic that holds records the marker takes its id: the index
+ *   holds everything the topic holds.</li>
  * </ul>
- * Once the topic has committed them all, the marker names the topic's id, and the next start publishes nothing.
+ * The intent is marked before the walk; once the topic has committed it all, the marker names the topic's id.
  */
 public final class Republication
 {
@@ -94,7 +95,56 @@ public final class Republication
             "an offline import wrote the index since it was published" : marker == null ||
             marker.published() == null ? "it was never published whole (a standalone index becoming a fetcher's)" :
             "the topic was created again (the index was published to topic id " + marker.published() + ")");
+        if (!imported)
+        {
+            // the intent first, durably: a walk cut short (the term ended, the process died) leaves some of it
+            // committed, so the topic is no longer empty, and only this mark makes the next takeover publish again
+            FetcherMarker.markUnpublished(dataDirectory);
+        }
         final ChangeTap tap = publisher.tap();
+        final long term = pipeline.tapTerm();
+        final long[] counts = walk(store, pipeline, tap);
+        final long consents = counts[0];
+        final long skipped = counts[2];
+        LOG.info("republication: {} consents and {} watermarks handed to the publisher{}", consents, counts[1],
+            skipped == 0 ? "" : "; " + skipped + " damaged brands left out (republished at a start after repair)");
+        final CompletableFuture<Void> committed = pipeline.published(term).thenRunAsync(() ->
+        {
+            if (skipped > 0)
+            {
+                return;
+            }
+            try
+            {
+                FetcherMarker.markPublished(dataDirectory, topic, topicId);
+                LOG.info("republication committed: {} consents on topic {} (id {})", consents, topic, topicId);
+            }
+            catch (final IOException ex)
+            {
+                LOG.error("republication committed, but the mark could not be written (the next start republishes " +
+                    "again): {}", ex.toString());
+                throw new IllegalStateException(ex);
+            }
+        });
+        committed.whenComplete((ignored, error) ->
+        {
+            if (error != null)
+            {
+                LOG.error("republication not committed: {}; the next start of this fetcher publishes the index again",
+                    error.toString());
+            }
+        });
+        return new Outcome(consents, counts[1], committed);
+    }
+
+    /**
+     * On the writer's thread: every consent and watermark of every brand whose maps are open handed to {@code tap}.
+     *
+     * @return consents, watermarks, and damaged brands left out.
+     */
+    private static long[] walk(final ConsentStore store, final IngestPipeline pipeline, final ChangeTap tap)
+        throws IOException
+    {
         final long[] counts = new long[3];
         try
         {
@@ -127,36 +177,6 @@ public final class Republication
             Thread.currentThread().interrupt();
             throw new IOException("interrupted republishing the index", ex);
         }
-        final long consents = counts[0];
-        final long skipped = counts[2];
-        LOG.info("republication: {} consents and {} watermarks handed to the publisher{}", consents, counts[1],
-            skipped == 0 ? "" : "; " + skipped + " damaged brands left out (republished at a start after repair)");
-        final CompletableFuture<Void> committed = pipeline.published().thenRunAsync(() ->
-        {
-            if (skipped > 0)
-            {
-                return;
-            }
-            try
-            {
-                FetcherMarker.markPublished(dataDirectory, topic, topicId);
-                LOG.info("republication committed: {} consents on topic {} (id {})", consents, topic, topicId);
-            }
-            catch (final IOException ex)
-            {
-                LOG.error("republication committed, but the mark could not be written (the next start republishes " +
-                    "again): {}", ex.toString());
-                throw new IllegalStateException(ex);
-            }
-        });
-        committed.whenComplete((ignored, error) ->
-        {
-            if (error != null)
-            {
-                LOG.error("republication not committed: {}; the next start of this fetcher publishes the index again",
-                    error.toString());
-            }
-        });
-        return new Outcome(consents, counts[1], committed);
+        return counts;
     }
 }
