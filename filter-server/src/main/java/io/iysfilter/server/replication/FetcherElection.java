@@ -573,6 +573,15 @@ public final class FetcherElection implements AutoCloseable
         ReplicaFollower catchUp = null;
         try
         {
+            // 0. an index with quarantined records cannot take office (below): refuse before fencing the fetcher
+            // in office, which would only leave the fleet without one
+            final ReplicaFollower standing = follower;
+            if (standing != null && standing.frozen() != null)
+            {
+                throw new IllegalStateException("this fetcher's index lacks records its replica quarantined (" +
+                    standing.frozen() + "): it cannot take office until rebuilt (docs/OPERATIONS.md, 'Run a " +
+                    "replica')");
+            }
             // 1. fence: from here no earlier holder of the transactional id can commit
             term = FetcherPublisher.start(settings, new ChangeHandOff(FetcherPublisher.HAND_OFF_SLOTS));
             // 2. read the topic to its end: a follower started now takes the end offsets after the fencing
@@ -596,8 +605,15 @@ public final class FetcherElection implements AutoCloseable
             duties.follow(new TermPublication(term, catchUp));
             state = State.ACTIVE;
             takeovers.getAndIncrement();
+            final long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNs);
+            if (tookMs > TAKEOVER_TIMEOUT_MS)
+            {
+                // the feeds and opt-outs waited all along (a republication of a large index): say so
+                LOG.warn("fetcher takeover took {} ms, over {} ms: brands aged meanwhile, and another fetcher " +
+                    "takes office after {} ms without a poll", tookMs, TAKEOVER_TIMEOUT_MS, MAX_POLL_INTERVAL_MS);
+            }
             LOG.info("fetcher ACTIVE for topic {}: took over in {} ms, resuming İYS from the topic's cursors",
-                settings.topic(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNs));
+                settings.topic(), tookMs);
             return true;
         }
         catch (final Throwable ex)
@@ -803,10 +819,10 @@ public final class FetcherElection implements AutoCloseable
         config.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int)sessionTimeoutMs);
         config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int)Math.max(100, sessionTimeoutMs / 4));
-        // the election thread polls every 100 ms, except while taking over (bounded by TAKEOVER_TIMEOUT_MS)
-        // a takeover (fencing, reading the topic to its end, publishing an index whole) runs between two polls:
-        // the session's heartbeats say the process lives, fencing guards the topic, and a long republication must
-        // not cost the office half-way (it would be started again from the beginning, as marked)
+        // the election thread polls every 100 ms, except while taking over: a takeover (fencing, reading the topic
+        // to its end, publishing an index whole) runs between two polls. The session's heartbeats say the process
+        // lives, fencing guards the topic, and a long republication must not cost the office half-way (it would be
+        // started again from the beginning, as marked); a takeover past TAKEOVER_TIMEOUT_MS is logged (below)
         config.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int)MAX_POLL_INTERVAL_MS);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
@@ -974,8 +990,10 @@ public final class FetcherElection implements AutoCloseable
          */
         synchronized void switchTo(final ChangeTap tap)
         {
-            term++;
+            // the tap first: whoever reads the new term then sees the new tap; whoever read the old term before its
+            // change reached the new tap fails the comparison
             current = tap;
+            term++;
         }
 
         @Override
