@@ -866,15 +866,7 @@ public final class FetcherElection implements AutoCloseable
         }
         if (thread != null)
         {
-            try
-            {
-                thread.join(JOIN_MS);
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-            }
-            if (thread.isAlive())
+            if (!Joins.join(thread, JOIN_MS))
             {
                 LOG.error("fetcher election did not stop in {} ms", JOIN_MS);
             }

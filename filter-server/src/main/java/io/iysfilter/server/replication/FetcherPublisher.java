@@ -753,14 +753,7 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
     {
         crashed = true;
         LockSupport.unpark(thread);
-        try
-        {
-            thread.join(CLOSE_TIMEOUT.toMillis() * 2);
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-        }
+        Joins.join(thread, CLOSE_TIMEOUT.toMillis() * 2);
     }
 
     /**
@@ -780,13 +773,6 @@ public final class FetcherPublisher implements CursorPublication, AutoCloseable
     {
         running = false;
         LockSupport.unpark(thread);
-        try
-        {
-            thread.join(CLOSE_TIMEOUT.toMillis() * 2);
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-        }
+        Joins.join(thread, CLOSE_TIMEOUT.toMillis() * 2);
     }
 }

@@ -448,15 +448,7 @@ public final class ReplicaFollower implements AutoCloseable
         }
         if (thread != null)
         {
-            try
-            {
-                thread.join(JOIN_MS);
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-            }
-            if (thread.isAlive())
+            if (!Joins.join(thread, JOIN_MS))
             {
                 LOG.error("replica follower did not stop in {} ms", JOIN_MS);
             }
