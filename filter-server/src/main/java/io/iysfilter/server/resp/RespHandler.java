@@ -2,6 +2,7 @@ package io.iysfilter.server.resp;
 
 import io.iysfilter.server.decision.BrandState;
 import io.iysfilter.server.decision.Channel;
+import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.Decider;
 import io.iysfilter.server.decision.Door;
 import io.iysfilter.server.decision.MessageKind;
@@ -67,7 +68,8 @@ import java.util.regex.Pattern;
  * {@code HELLO protover AUTH user token}, or a verified TLS certificate's CN. Before that only AUTH, HELLO and QUIT
  * are served, the rest get {@code -NOAUTH}. A token that names no client gets {@code -WRONGPASS} and is counted
  * against the source address; past the limit the attempt is refused unchecked and the connection closed. A client
- * without the {@code check} role, or asking about a brand not its own, gets {@code -NOPERM} for that command.
+ * without the {@code check} role, asking about a brand not its own, or (a client bound to dealers) asking without
+ * {@code DEALER} or as a dealer not its own, gets {@code -NOPERM} for that command.
  */
 final class RespHandler extends ByteToMessageDecoder
 {
@@ -107,6 +109,7 @@ final class RespHandler extends ByteToMessageDecoder
     private static final int MAX_LENGTH_DIGITS = 10;
     private static final long MAX_BRAND_CODE = 0xFFFF_FFFFL;
     private static final long INVALID_BRAND_CODE = 0;
+    private static final long INVALID_DEALER_CODE = -1;
     private static final int MAX_QUOTED = 128;
 
     // command ids, in the order of NAMES
@@ -140,6 +143,7 @@ final class RespHandler extends ByteToMessageDecoder
 
     private static final byte[] TYPE = RespReplies.ascii("TYPE");
     private static final byte[] KIND = RespReplies.ascii("KIND");
+    private static final byte[] DEALER = RespReplies.ascii("DEALER");
     /** First words of an HTTP request: a browser made to post to this port (cross-protocol scripting). */
     private static final byte[] HTTP_POST = RespReplies.ascii("POST");
     private static final byte[] HTTP_HOST = RespReplies.ascii("HOST:");
@@ -635,8 +639,10 @@ final class RespHandler extends ByteToMessageDecoder
         }
         RecipientType type = RecipientType.UNSPECIFIED;
         MessageKind kind = MessageKind.COMMERCIAL;
+        long dealerCode = ConsentFilter.NO_DEALER;
         boolean typeSeen = false;
         boolean kindSeen = false;
+        boolean dealerSeen = false;
         for (int i = 4; i < argc; i += 2)
         {
             // each option at most once: with "last one wins", a KIND TRANSACTIONAL appended after a caller's KIND
@@ -651,6 +657,11 @@ final class RespHandler extends ByteToMessageDecoder
                 kindSeen = true;
                 kind = kindOf(in, base, i + 1);
             }
+            else if (!dealerSeen && is(in, base, i, DEALER))
+            {
+                dealerSeen = true;
+                dealerCode = dealerOf(in, base, i + 1);
+            }
             else
             {
                 syntaxError(CHECK);
@@ -658,16 +669,17 @@ final class RespHandler extends ByteToMessageDecoder
             }
         }
         final long brandCode = brandOf(in, base);
-        if (auth != null && !authorised(brandCode, CHECK))
+        if (auth != null && !authorised(brandCode, dealerCode, CHECK))
         {
             return;
         }
         final BrandState brand = brandCode == INVALID_BRAND_CODE ? null : decider.brand(brandCode);
         final Channel channel = channelOf(in, base);
         wrap(in);
-        final Reason reason = brandCode == INVALID_BRAND_CODE ?
+        final Reason reason = brandCode == INVALID_BRAND_CODE || dealerCode == INVALID_DEALER_CODE ?
             decider.refuse(brandCode, channel, type, kind, Reason.INVALID_REQUEST, nowMs) :
-            decider.decide(brandCode, brand, channel, type, kind, view, base + argStart[3], argLength[3], nowMs);
+            decider.decide(brandCode, brand, channel, type, kind, view, base + argStart[3], argLength[3], dealerCode,
+                nowMs);
         onDecision(reason);
         RespReplies.decision(out(), resp3, reason, decider.lastAsOfMs(), decider.lastDecisionId());
         final long endNs = System.nanoTime();
@@ -685,18 +697,21 @@ final class RespHandler extends ByteToMessageDecoder
         }
         RecipientType type = RecipientType.UNSPECIFIED;
         MessageKind kind = MessageKind.COMMERCIAL;
+        long dealerCode = ConsentFilter.NO_DEALER;
         boolean typeSeen = false;
         boolean kindSeen = false;
+        boolean dealerSeen = false;
         int first = 3;
         while (first + 1 < argc)
         {
             final boolean isType = is(in, base, first, TYPE);
             final boolean isKind = !isType && is(in, base, first, KIND);
-            if (!isType && !isKind)
+            final boolean isDealer = !isType && !isKind && is(in, base, first, DEALER);
+            if (!isType && !isKind && !isDealer)
             {
                 break;
             }
-            if (isType ? typeSeen : kindSeen)
+            if (isType ? typeSeen : isKind ? kindSeen : dealerSeen)
             {
                 syntaxError(MCHECK);
                 return;
@@ -706,10 +721,15 @@ final class RespHandler extends ByteToMessageDecoder
                 typeSeen = true;
                 type = typeOf(in, base, first + 1);
             }
-            else
+            else if (isKind)
             {
                 kindSeen = true;
                 kind = kindOf(in, base, first + 1);
+            }
+            else
+            {
+                dealerSeen = true;
+                dealerCode = dealerOf(in, base, first + 1);
             }
             first += 2;
         }
@@ -723,7 +743,7 @@ final class RespHandler extends ByteToMessageDecoder
         {
             // an option after the recipients is a misplaced option, not a recipient: deciding it as one would
             // answer a different number of replies than the caller asked for, under a kind it did not mean
-            if (is(in, base, i, TYPE) || is(in, base, i, KIND))
+            if (is(in, base, i, TYPE) || is(in, base, i, KIND) || is(in, base, i, DEALER))
             {
                 syntaxError(MCHECK);
                 return;
@@ -736,7 +756,7 @@ final class RespHandler extends ByteToMessageDecoder
             return;
         }
         final long brandCode = brandOf(in, base);
-        if (auth != null && !authorised(brandCode, MCHECK))
+        if (auth != null && !authorised(brandCode, dealerCode, MCHECK))
         {
             return;
         }
@@ -747,9 +767,10 @@ final class RespHandler extends ByteToMessageDecoder
         RespReplies.header(out, '*', recipients);
         for (int i = first; i < argc; i++)
         {
-            final Reason reason = brandCode == INVALID_BRAND_CODE ?
+            final Reason reason = brandCode == INVALID_BRAND_CODE || dealerCode == INVALID_DEALER_CODE ?
                 decider.refuse(brandCode, channel, type, kind, Reason.INVALID_REQUEST, nowMs) :
-                decider.decide(brandCode, brand, channel, type, kind, view, base + argStart[i], argLength[i], nowMs);
+                decider.decide(brandCode, brand, channel, type, kind, view, base + argStart[i], argLength[i],
+                    dealerCode, nowMs);
             tally.add(reason);
             RespReplies.decision(out, resp3, reason, decider.lastAsOfMs(), decider.lastDecisionId());
         }
@@ -769,9 +790,10 @@ final class RespHandler extends ByteToMessageDecoder
     }
 
     /**
-     * Authentication is on and a client named: may it check this brand? If not, answer {@code -NOPERM}.
+     * Authentication is on and a client named: may it check this brand, as this dealer? If not, answer
+     * {@code -NOPERM}. A dealer code that is not one is left to the decision (DENY INVALID_REQUEST).
      */
-    private boolean authorised(final long brandCode, final int command)
+    private boolean authorised(final long brandCode, final long dealerCode, final int command)
     {
         if (!client.has(Role.CHECK))
         {
@@ -785,6 +807,14 @@ final class RespHandler extends ByteToMessageDecoder
             stats.onForbidden();
             error(RespError.NOPERM, "NOPERM User " + client.id() + " has no permissions to ask about brand " +
                 brandCode);
+            return false;
+        }
+        if (dealerCode != INVALID_DEALER_CODE && !client.maySendAs(dealerCode))
+        {
+            stats.onForbidden();
+            error(RespError.NOPERM, dealerCode == ConsentFilter.NO_DEALER ? "NOPERM User " + client.id() +
+                " sends for dealers only: name one of its dealers with DEALER code" : "NOPERM User " + client.id() +
+                " has no permissions to ask as dealer " + dealerCode);
             return false;
         }
         return true;
@@ -1182,9 +1212,9 @@ final class RespHandler extends ByteToMessageDecoder
     {
         error(RespError.BAD_ARGUMENTS, command == MCHECK ?
             "ERR syntax error (expected: IYS.MCHECK brand channel [TYPE BIREYSEL|TACIR] " +
-            "[KIND COMMERCIAL|TRANSACTIONAL] recipient [recipient ...], each option at most once)" :
+            "[KIND COMMERCIAL|TRANSACTIONAL] [DEALER code] recipient [recipient ...], each option at most once)" :
             "ERR syntax error (expected: IYS.CHECK brand channel recipient [TYPE BIREYSEL|TACIR] " +
-            "[KIND COMMERCIAL|TRANSACTIONAL], each option at most once)");
+            "[KIND COMMERCIAL|TRANSACTIONAL] [DEALER code], each option at most once)");
     }
 
     private void error(final RespError kind, final String text)
@@ -1263,6 +1293,29 @@ final class RespHandler extends ByteToMessageDecoder
             code = code * 10 + (b - '0');
         }
         return code > MAX_BRAND_CODE ? INVALID_BRAND_CODE : code;
+    }
+
+    /**
+     * @return the dealer code, or {@link #INVALID_DEALER_CODE} when the argument is not 1..2^32-1 in decimal.
+     */
+    private long dealerOf(final ByteBuf in, final int base, final int arg)
+    {
+        final int length = argLength[arg];
+        if (length < 1 || length > 10)
+        {
+            return INVALID_DEALER_CODE;
+        }
+        long code = 0;
+        for (int i = 0; i < length; i++)
+        {
+            final byte b = in.getByte(base + argStart[arg] + i);
+            if (b < '0' || b > '9')
+            {
+                return INVALID_DEALER_CODE;
+            }
+            code = code * 10 + (b - '0');
+        }
+        return code < 1 || code > MAX_BRAND_CODE ? INVALID_DEALER_CODE : code;
     }
 
     private Channel channelOf(final ByteBuf in, final int base)

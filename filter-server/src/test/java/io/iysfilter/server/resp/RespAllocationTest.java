@@ -16,6 +16,8 @@ import java.nio.file.Path;
 
 import static io.iysfilter.server.resp.RespTestIndex.BRAND;
 import static io.iysfilter.server.resp.RespTestIndex.CONSENTED;
+import static io.iysfilter.server.resp.RespTestIndex.DEALER;
+import static io.iysfilter.server.resp.RespTestIndex.OTHER_DEALER;
 import static io.iysfilter.server.resp.RespTestIndex.REJECTED;
 import static io.iysfilter.server.resp.RespTestIndex.command;
 import static io.iysfilter.server.resp.RespTestIndex.concat;
@@ -68,6 +70,20 @@ class RespAllocationTest
         }
         final double perDecision = bytesPerDecision(concat(commands), COMMANDS_PER_READ);
         assertTrue(perDecision < MAX_BYTES_PER_DECISION, "allocated " + perDecision + " bytes per IYS.CHECK");
+    }
+
+    @Test
+    void shouldAllocateNothingPerPipelinedDealerCheck()
+    {
+        final byte[][] commands = new byte[COMMANDS_PER_READ][];
+        for (int i = 0; i < COMMANDS_PER_READ; i++)
+        {
+            // the consent with a list (one more lookup into the reader's own DealerList), another dealer, a RET
+            commands[i] = command("IYS.CHECK", Long.toString(BRAND), "MESAJ", i % 3 == 2 ? REJECTED : CONSENTED,
+                "DEALER", Long.toString(i % 3 == 1 ? OTHER_DEALER : DEALER));
+        }
+        final double perDecision = bytesPerDecision(concat(commands), COMMANDS_PER_READ);
+        assertTrue(perDecision < MAX_BYTES_PER_DECISION, "allocated " + perDecision + " bytes per dealer IYS.CHECK");
     }
 
     @Test

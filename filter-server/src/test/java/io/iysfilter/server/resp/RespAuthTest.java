@@ -27,6 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import static io.iysfilter.server.resp.RespTestIndex.NOT_RECORDED;
 import static io.iysfilter.server.resp.RespTestIndex.BRAND;
 import static io.iysfilter.server.resp.RespTestIndex.CONSENTED;
+import static io.iysfilter.server.resp.RespTestIndex.DEALER;
+import static io.iysfilter.server.resp.RespTestIndex.OTHER_DEALER;
 import static io.iysfilter.server.resp.RespTestIndex.REJECTED;
 import static io.iysfilter.server.resp.RespTestIndex.asOf;
 import static io.iysfilter.server.resp.RespTestIndex.command;
@@ -54,6 +56,7 @@ class RespAuthTest
     private final ClientCounters clientCounters = new ClientCounters();
     private final String acme = BearerTokens.generate(RANDOM);
     private final String auditor = BearerTokens.generate(RANDOM);
+    private final String dealerApp = BearerTokens.generate(RANDOM);
     private Path clientsFile;
     private EmbeddedChannel channel;
 
@@ -75,7 +78,8 @@ class RespAuthTest
         clientsFile = dir.resolve("clients.conf");
         Files.writeString(clientsFile, "[acme]\nroles = check\nbrands = " + BRAND + "\ntoken = " +
             BearerTokens.hash(acme) + "\n\n[auditor]\nroles = admin, scrub\nbrands = *\ntoken = " +
-            BearerTokens.hash(auditor) + "\n");
+            BearerTokens.hash(auditor) + "\n\n[dealer-app]\nroles = check\nbrands = " + BRAND + "\ndealers = " +
+            DEALER + ", 55555555\ntoken = " + BearerTokens.hash(dealerApp) + "\n");
         channel = connect(auth(10), 0, 0);
     }
 
@@ -198,6 +202,36 @@ class RespAuthTest
             "MESAJ", CONSENTED));
         assertEquals(3, counters.respErrors(RespError.NOPERM));
         assertEquals(1, clientCounters.forId("acme").forbidden());
+    }
+
+    @Test
+    void shouldLetAClientBoundToDealersAskOnlyAsOneOfThem()
+    {
+        assertEquals("OK", one("AUTH", dealerApp));
+        final String brand = Long.toString(BRAND);
+        assertEquals(List.of("ALLOW", "DEALER_ACCESS", asOf(BRAND), NOT_RECORDED), one("IYS.CHECK", brand, "MESAJ",
+            CONSENTED, "DEALER", Long.toString(DEALER)));
+        assertEquals(List.of("DENY", "DEALER_NOT_AUTHORISED", asOf(BRAND), NOT_RECORDED), one("IYS.CHECK", brand,
+            "MESAJ", CONSENTED, "DEALER", "55555555"), "its other dealer asks, and is not on the consent's list");
+        assertError(one("IYS.CHECK", brand, "MESAJ", CONSENTED),
+            "NOPERM User dealer-app sends for dealers only: name one of its dealers with DEALER code");
+        assertError(one("IYS.CHECK", brand, "MESAJ", CONSENTED, "DEALER", Long.toString(OTHER_DEALER)),
+            "NOPERM User dealer-app has no permissions to ask as dealer " + OTHER_DEALER);
+        assertError(one("IYS.MCHECK", brand, "MESAJ", CONSENTED, REJECTED), "NOPERM User dealer-app sends for " +
+            "dealers only");
+        assertError(one("IYS.MCHECK", brand, "MESAJ", "DEALER", Long.toString(OTHER_DEALER), CONSENTED), "NOPERM");
+        assertEquals(List.of("DENY", "INVALID_REQUEST", 0L, NOT_RECORDED), one("IYS.CHECK", brand, "MESAJ",
+            CONSENTED, "DEALER", "not-a-number"), "a code that is none is the request's fault: denied as invalid");
+        assertEquals(4, counters.respErrors(RespError.NOPERM));
+        assertEquals(4, clientCounters.forId("dealer-app").forbidden());
+
+        // a client without dealers is as it was: it asks as the brand or as any dealer
+        final EmbeddedChannel brandApp = connect(authOf(), 0, 0);
+        assertEquals("OK", one(brandApp, "AUTH", acme));
+        assertEquals(List.of("ALLOW", "CONSENT", asOf(BRAND), NOT_RECORDED), one(brandApp, "IYS.CHECK", brand,
+            "MESAJ", CONSENTED));
+        assertEquals(List.of("DENY", "DEALER_NOT_AUTHORISED", asOf(BRAND), NOT_RECORDED), one(brandApp, "IYS.CHECK",
+            brand, "MESAJ", CONSENTED, "DEALER", Long.toString(OTHER_DEALER)));
     }
 
     @Test

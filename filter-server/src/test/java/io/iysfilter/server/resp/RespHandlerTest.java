@@ -36,6 +36,8 @@ import java.util.Map;
 import static io.iysfilter.server.resp.RespTestIndex.NOT_RECORDED;
 import static io.iysfilter.server.resp.RespTestIndex.BRAND;
 import static io.iysfilter.server.resp.RespTestIndex.CONSENTED;
+import static io.iysfilter.server.resp.RespTestIndex.DEALER;
+import static io.iysfilter.server.resp.RespTestIndex.OTHER_DEALER;
 import static io.iysfilter.server.resp.RespTestIndex.NO_RECORD;
 import static io.iysfilter.server.resp.RespTestIndex.REJECTED;
 import static io.iysfilter.server.resp.RespTestIndex.asOf;
@@ -440,6 +442,73 @@ class RespHandlerTest
     {
         assertEquals(List.of("PONG"), send(concat("*0\r\n*-1\r\n\r\n".getBytes(StandardCharsets.US_ASCII),
             command("PING"))));
+    }
+
+    @Test
+    void shouldDecideAsTheDealerACheckNames()
+    {
+        final String brand = Long.toString(BRAND);
+        assertEquals(Reason.DEALER_ACCESS, truth(BRAND, Channel.MESAJ, CONSENTED, DEALER));
+        assertDecision(one("IYS.CHECK", brand, "MESAJ", CONSENTED, "DEALER", Long.toString(DEALER)),
+            Reason.DEALER_ACCESS, asOf(BRAND));
+        assertDecision(one("IYS.CHECK", brand, "MESAJ", CONSENTED, "dealer", Long.toString(OTHER_DEALER)),
+            Reason.DEALER_NOT_AUTHORISED, asOf(BRAND));
+        assertDecision(one("IYS.CHECK", brand, "MESAJ", REJECTED, "TYPE", "BIREYSEL", "DEALER", Long.toString(DEALER),
+            "KIND", "COMMERCIAL"), Reason.REJECTED, asOf(BRAND));
+        assertDecision(one("IYS.CHECK", brand, "MESAJ", CONSENTED), Reason.CONSENT, asOf(BRAND));
+        assertEquals(1, counters.decisions(Endpoint.RESP, Reason.DEALER_ACCESS));
+        assertEquals(1, counters.decisions(Endpoint.RESP, Reason.DEALER_NOT_AUTHORISED));
+    }
+
+    @Test
+    void shouldDenyABadDealerCodeAsAnInvalidRequestNeverAsTheBrand()
+    {
+        final String brand = Long.toString(BRAND);
+        for (final String dealer : new String[] {"0", "abc", "-1", "4294967296", "12345678901", "+22233344", ""})
+        {
+            // refused before the brand is read, as a bad brand code is: as-of 0
+            assertDecision(one("IYS.CHECK", brand, "MESAJ", CONSENTED, "DEALER", dealer), Reason.INVALID_REQUEST, 0);
+        }
+        final Object replies = one("IYS.MCHECK", brand, "MESAJ", "DEALER", "x", CONSENTED, REJECTED);
+        assertEquals(2, ((List<?>)replies).size());
+        for (final Object reply : (List<?>)replies)
+        {
+            assertDecision(reply, Reason.INVALID_REQUEST, 0);
+        }
+        assertEquals(0, counters.decisions(Endpoint.RESP, Reason.CONSENT));
+    }
+
+    @Test
+    void shouldDecideEveryRecipientOfAMultiCheckAsItsDealer()
+    {
+        final Object reply = one("IYS.MCHECK", Long.toString(BRAND), "MESAJ", "DEALER", Long.toString(DEALER), "KIND",
+            "COMMERCIAL", CONSENTED, REJECTED, NO_RECORD);
+        final List<?> decisions = assertInstanceOf(List.class, reply);
+        assertEquals(3, decisions.size());
+        assertDecision(decisions.get(0), Reason.DEALER_ACCESS, asOf(BRAND));
+        assertDecision(decisions.get(1), Reason.REJECTED, asOf(BRAND));
+        assertDecision(decisions.get(2), truth(BRAND, Channel.MESAJ, NO_RECORD, DEALER), asOf(BRAND));
+        final List<?> other = assertInstanceOf(List.class, one("IYS.MCHECK", Long.toString(BRAND), "MESAJ", "DEALER",
+            Long.toString(OTHER_DEALER), CONSENTED));
+        assertDecision(other.get(0), Reason.DEALER_NOT_AUTHORISED, asOf(BRAND));
+    }
+
+    @Test
+    void shouldRefuseADealerGivenTwiceWithoutAValueOrAfterTheRecipients()
+    {
+        final String brand = Long.toString(BRAND);
+        final String dealer = Long.toString(DEALER);
+        final String other = Long.toString(OTHER_DEALER);
+        assertError(one("IYS.CHECK", brand, "MESAJ", CONSENTED, "DEALER", other, "DEALER", dealer),
+            "ERR syntax error (expected: IYS.CHECK brand channel recipient [TYPE BIREYSEL|TACIR] " +
+            "[KIND COMMERCIAL|TRANSACTIONAL] [DEALER code]");
+        assertError(one("IYS.CHECK", brand, "MESAJ", CONSENTED, "DEALER"), "ERR syntax error");
+        assertError(one("IYS.MCHECK", brand, "MESAJ", "DEALER", other, "DEALER", dealer, CONSENTED),
+            "ERR syntax error");
+        // a misplaced option is not a recipient: two recipients "DEALER" and a number would change the reply's count
+        assertError(one("IYS.MCHECK", brand, "MESAJ", CONSENTED, "DEALER", dealer), "ERR syntax error");
+        assertEquals(4, counters.respErrors(RespError.BAD_ARGUMENTS));
+        assertEquals(0, counters.decisions(Endpoint.RESP, Reason.DEALER_ACCESS));
     }
 
     @Test

@@ -22,8 +22,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
- * The RESP tests' index (one brand: an ONAY, an ONAY then RET, on MESAJ), what it holds asked directly, and commands
- * encoded as client libraries send them.
+ * The RESP tests' index (one brand: an ONAY that lists {@link #DEALER} in its retailerAccess, an ONAY then RET, on
+ * MESAJ; the brand's dealer lists trusted, as {@code dealer-access-trust-feed} does), what it holds asked directly,
+ * and commands encoded as client libraries send them.
  */
 final class RespTestIndex
 {
@@ -31,6 +32,10 @@ final class RespTestIndex
     static final String CONSENTED = "+905321234567";
     static final String REJECTED = "+905329876543";
     static final String NO_RECORD = "+905320000000";
+    /** The dealer the consent of {@link #CONSENTED} lists. */
+    static final long DEALER = 22_233_344L;
+    /** A dealer no record lists. */
+    static final long OTHER_DEALER = 44_222_419L;
     /** The decision id of a reply when nothing records decisions ({@code DecisionRecorder.NONE}). */
     static final String NOT_RECORDED = "0000000000000000";
 
@@ -42,13 +47,14 @@ final class RespTestIndex
 
     static void open(final Path dataDir) throws IOException
     {
-        store = ConsentStore.open(dataDir, TestKeys.options(1_000));
+        store = ConsentStore.open(dataDir, TestKeys.options(1_000).withDealerAccessTrusted(brand -> brand == BRAND));
         final ConsentIndexWriter writer = store.writer();
         writer.createBrand(BRAND);
         final ConsentRecordParser parser = new ConsentRecordParser();
         final ConsentChange change = new ConsentChange();
         final String now = IysTime.format(System.currentTimeMillis() / 1000 - 60);
-        parser.parse(BRAND, now, "a".repeat(64), CONSENTED, "BIREYSEL", "MESAJ", "ONAY", now, "HS_WEB", change);
+        parser.parse(BRAND, now, "a".repeat(64), CONSENTED, "BIREYSEL", "MESAJ", "ONAY", now, "HS_WEB", "",
+            "[" + DEALER + "]", change);
         writer.apply(change);
         parser.parse(BRAND, now, "b".repeat(64), REJECTED, "BIREYSEL", "MESAJ", "ONAY", now, "HS_WEB", change);
         writer.apply(change);
@@ -72,10 +78,18 @@ final class RespTestIndex
      */
     static Reason truth(final long brand, final Channel channel, final String recipient)
     {
+        return truth(brand, channel, recipient, ConsentFilter.NO_DEALER);
+    }
+
+    /**
+     * @return the reason the index gives to a dealer, asked directly through a decider of its own.
+     */
+    static Reason truth(final long brand, final Channel channel, final String recipient, final long dealer)
+    {
         final Decider decider = decider();
         final BrandState state = decider.brand(brand);
         return decider.decide(brand, state, channel, RecipientType.UNSPECIFIED, MessageKind.COMMERCIAL, recipient,
-            System.currentTimeMillis());
+            dealer, System.currentTimeMillis());
     }
 
     static long asOf(final long brand)
