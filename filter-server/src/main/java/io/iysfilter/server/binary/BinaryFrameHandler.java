@@ -18,6 +18,7 @@ import io.iysfilter.server.decision.Decider;
 import io.iysfilter.server.decision.Door;
 import io.iysfilter.server.decision.BrandState;
 import io.iysfilter.server.decision.Channel;
+import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.MessageKind;
 import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.decision.RecipientType;
@@ -392,7 +393,7 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         check.wrap(frame, FrameDescriptor.MESSAGE_OFFSET, header.blockLength(), header.version());
         final long correlationId = check.correlationId();
         final long brandCode = check.brandCode();
-        if (auth != null && !authorised(ctx, correlationId, brandCode))
+        if (auth != null && !authorised(ctx, correlationId, brandCode, check.dealerCode()))
         {
             return null;
         }
@@ -444,7 +445,7 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         counters.onRequest(Endpoint.BINARY, RequestType.CHECK_BATCH);
         checkBatch.wrap(frame, FrameDescriptor.MESSAGE_OFFSET, header.blockLength(), header.version());
         final long correlationId = checkBatch.correlationId();
-        if (auth != null && !authorised(ctx, correlationId, checkBatch.brandCode()))
+        if (auth != null && !authorised(ctx, correlationId, checkBatch.brandCode(), checkBatch.dealerCode()))
         {
             return null;
         }
@@ -512,12 +513,17 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
     }
 
     /**
-     * Authentication is on: may this connection's client check this brand? If not, answer the request with ERROR
-     * UNAUTHORISED and close (no client yet), or with ERROR FORBIDDEN for this request alone.
+     * Authentication is on: may this connection's client check this brand, as this dealer (0: the brand itself)?
+     * If not, answer the request with ERROR UNAUTHORISED and close (no client yet), or with ERROR FORBIDDEN for this
+     * request alone.
      *
      * @return whether the request may be decided.
      */
-    private boolean authorised(final ChannelHandlerContext ctx, final long correlationId, final long brandCode)
+    private boolean authorised(
+        final ChannelHandlerContext ctx,
+        final long correlationId,
+        final long brandCode,
+        final long dealerCode)
     {
         if (client == null)
         {
@@ -537,6 +543,14 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
             stats.onForbidden();
             writeError(correlationId, ErrorCode.FORBIDDEN, "client " + client.id() + " may not ask about brand " +
                 brandCode);
+            return false;
+        }
+        if (!client.maySendAs(dealerCode))
+        {
+            stats.onForbidden();
+            writeError(correlationId, ErrorCode.FORBIDDEN, dealerCode == ConsentFilter.NO_DEALER ? "client " +
+                client.id() + " sends for dealers only: set dealerCode to one of its dealers" : "client " +
+                client.id() + " may not ask as dealer " + dealerCode);
             return false;
         }
         return true;

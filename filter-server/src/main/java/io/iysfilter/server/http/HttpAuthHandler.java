@@ -197,8 +197,41 @@ final class HttpAuthHandler extends ChannelInboundHandlerAdapter
                 }
             }
         }
+        if ((role == Role.CHECK || role == Role.SCRUB) && client.boundToDealers())
+        {
+            final String refusal = dealerRefusal(client, query.parameters().get("dealer"));
+            if (refusal != null)
+            {
+                forbidden(ctx, request, client, refusal);
+                return;
+            }
+        }
         identity.set(client, client.stats());
         ctx.fireChannelRead(msg);
+    }
+
+    /**
+     * A client bound to dealers asks only as one of them: every {@code dealer} value the request carries must be one
+     * of its dealers, and it must carry one. A value that is no dealer number at all is left to the endpoint, which
+     * answers it 400 as for any client.
+     *
+     * @return why the request is refused, or null when it may go on.
+     */
+    private static String dealerRefusal(final Client client, final List<String> dealers)
+    {
+        if (dealers == null || dealers.isEmpty())
+        {
+            return "client " + client.id() + " sends for dealers only: name one of its dealers with dealer=";
+        }
+        for (final String dealer : dealers)
+        {
+            final long code = DecisionParameters.parseCode(dealer);
+            if (code > 0 && !client.maySendAs(code))
+            {
+                return "client " + client.id() + " may not ask as dealer " + dealer;
+            }
+        }
+        return null;
     }
 
     /**

@@ -5,8 +5,9 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * One client of the clients file: its id, its roles and the brands it may ask about ({@code *} for every brand).
- * Immutable; {@link #has(Role)} and {@link #mayAsk(long)} allocate nothing, so an endpoint can ask them per request.
+ * One client of the clients file: its id, its roles, the brands it may ask about ({@code *} for every brand) and,
+ * for a dealer's client, the dealers it sends for. Immutable; {@link #has(Role)}, {@link #mayAsk(long)} and
+ * {@link #maySendAs(long)} allocate nothing, so an endpoint can ask them per request.
  */
 public final class Client
 {
@@ -14,6 +15,7 @@ public final class Client
     private final int roles;
     private final boolean allBrands;
     private final long[] brands;
+    private final long[] dealers;
     private final String certificateName;
     private final ClientStats stats;
 
@@ -22,6 +24,7 @@ public final class Client
         final Set<Role> roles,
         final boolean allBrands,
         final long[] brands,
+        final long[] dealers,
         final String certificateName,
         final ClientStats stats)
     {
@@ -35,6 +38,8 @@ public final class Client
         this.allBrands = allBrands;
         this.brands = brands.clone();
         Arrays.sort(this.brands);
+        this.dealers = dealers.clone();
+        Arrays.sort(this.dealers);
         this.certificateName = certificateName;
         this.stats = stats;
     }
@@ -82,6 +87,27 @@ public final class Client
     }
 
     /**
+     * Whether the client may ask with this dealer code: a client bound to dealers ({@code dealers = ...}) only as one
+     * of them, never as the brand itself ({@code NO_DEALER}, 0) nor as another dealer; a client without dealers as
+     * it asks.
+     *
+     * @param dealerCode the dealer the request names, 0 when none.
+     * @return whether the client may ask as that dealer.
+     */
+    public boolean maySendAs(final long dealerCode)
+    {
+        return dealers.length == 0 || Arrays.binarySearch(dealers, dealerCode) >= 0;
+    }
+
+    /**
+     * @return whether the client is bound to dealers: each of its checks must name one of them.
+     */
+    public boolean boundToDealers()
+    {
+        return dealers.length != 0;
+    }
+
+    /**
      * @return whether the client may ask about every brand ({@code brands = *}).
      */
     public boolean allBrands()
@@ -109,6 +135,7 @@ public final class Client
     public String toString()
     {
         return "Client{id=" + id + ", roles=" + roles() + ", brands=" + (allBrands ? "*" : Arrays.toString(brands)) +
+            (dealers.length == 0 ? "" : ", dealers=" + Arrays.toString(dealers)) +
             (certificateName == null ? "" : ", cn=" + certificateName) + "}";
     }
 }

@@ -18,7 +18,9 @@ import java.util.regex.Pattern;
  * {@code roles} (comma-separated: {@code check}, {@code scrub}, {@code optout}, {@code reconcile}, {@code admin}),
  * {@code brands} (comma-separated İYS brand codes, or {@code *}), {@code token} (a {@code sha256:} digest; the key may
  * repeat, so that a new token can be added before the old one is removed) and {@code cn} (the subject CN of the
- * client's certificate under mutual TLS). {@code #} starts a comment line. Every error names its line.
+ * client's certificate under mutual TLS) and {@code dealers} (comma-separated İYS dealer numbers: the client sends for
+ * these dealers only, and every check it makes must name one of them). {@code #} starts a comment line. Every error
+ * names its line.
  * <p>
  * <b>Lookup by token without a timing oracle.</b> The token a client presents is hashed with SHA-256 first, and the
  * digest, not the token, is looked up in a hash map, whose final comparison is {@link MessageDigest#isEqual}. The
@@ -31,7 +33,7 @@ public final class Clients
     /** A client id: what {@code client} labels and logs show. */
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final long MAX_BRAND = 0xFFFF_FFFFL;
-    private static final String KEYS = "roles, brands, token, cn";
+    private static final String KEYS = "roles, brands, dealers, token, cn";
 
     private final List<Client> clients;
     private final Map<DigestKey, Client> byToken;
@@ -205,6 +207,7 @@ public final class Clients
         private Set<Role> roles;
         private boolean allBrands;
         private long[] brands;
+        private long[] dealers;
         private String cn;
         private int cnLine;
 
@@ -234,8 +237,15 @@ public final class Clients
                     }
                     else
                     {
-                        brands = brands(source, lineNumber, value);
+                        brands = codes(source, lineNumber, value, "brand", "1.." + MAX_BRAND +
+                            ", comma-separated, or * alone for every brand");
                     }
+                }
+                case "dealers" ->
+                {
+                    once(source, lineNumber, key, dealers != null);
+                    dealers = codes(source, lineNumber, value, "dealer", "an İYS dealer number, 1.." + MAX_BRAND +
+                        ", comma-separated");
                 }
                 case "token" ->
                 {
@@ -294,7 +304,8 @@ public final class Clients
                 throw new ClientsFileException(source, line, "client '" + id + "' has neither a token nor a cn: " +
                     "nothing could identify it");
             }
-            return new Client(id, roles, allBrands, brands, cn, counters.forId(id));
+            return new Client(id, roles, allBrands, brands, dealers == null ? new long[0] : dealers, cn,
+                counters.forId(id));
         }
 
         private static Set<Role> roles(final String source, final int lineNumber, final String value)
@@ -314,7 +325,12 @@ public final class Clients
             return set;
         }
 
-        private static long[] brands(final String source, final int lineNumber, final String value)
+        private static long[] codes(
+            final String source,
+            final int lineNumber,
+            final String value,
+            final String what,
+            final String expected)
             throws ClientsFileException
         {
             final String[] parts = value.split(",", -1);
@@ -333,8 +349,8 @@ public final class Clients
                 }
                 if (code < 1 || code > MAX_BRAND || !part.chars().allMatch(Character::isDigit))
                 {
-                    throw new ClientsFileException(source, lineNumber, "bad brand code '" + part + "' (expected: " +
-                        "1.." + MAX_BRAND + ", comma-separated, or * alone for every brand)");
+                    throw new ClientsFileException(source, lineNumber, "bad " + what + " code '" + part +
+                        "' (expected: " + expected + ")");
                 }
                 codes[i] = code;
             }

@@ -66,6 +66,7 @@ class BinaryAuthTest
     private static final long OTHER_BRAND = 600_002;
     private static final String CONSENTED = "+905321234567";
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final long DEALER = 22_233_344L;
 
     @TempDir
     static Path dataDir;
@@ -79,6 +80,7 @@ class BinaryAuthTest
     private final String acme = BearerTokens.generate(RANDOM);
     private final String auditor = BearerTokens.generate(RANDOM);
     private final String late = BearerTokens.generate(RANDOM);
+    private final String dealerApp = BearerTokens.generate(RANDOM);
     private Path clientsFile;
 
     @BeforeAll
@@ -106,7 +108,8 @@ class BinaryAuthTest
         clientsFile = dir.resolve("clients.conf");
         Files.writeString(clientsFile, "[acme]\nroles = check\nbrands = " + BRAND + "\ntoken = " +
             BearerTokens.hash(acme) + "\n\n[auditor]\nroles = admin, scrub\nbrands = *\ntoken = " +
-            BearerTokens.hash(auditor) + "\n");
+            BearerTokens.hash(auditor) + "\n\n[dealer-app]\nroles = check\nbrands = " + BRAND + "\ndealers = " +
+            DEALER + "\ntoken = " + BearerTokens.hash(dealerApp) + "\n");
     }
 
     private Authenticator auth(final int failureLimit) throws Exception
@@ -220,6 +223,40 @@ class BinaryAuthTest
     }
 
     @Test
+    void shouldLetAClientBoundToDealersAskOnlyAsOneOfThem() throws Exception
+    {
+        final EmbeddedChannel channel = connect(auth(10));
+        channel.writeInbound(Unpooled.wrappedBuffer(hello(1, 2, dealerApp)));
+        assertEquals(WelcomeDecoder.TEMPLATE_ID, header(single(channel)).templateId());
+
+        // the brand's dealer lists are not trusted here: its own dealer gets a dealer's decision, not the brand's
+        channel.writeInbound(Unpooled.wrappedBuffer(check(2, BRAND, DEALER)));
+        assertCheckResponse(single(channel), 2, Reason.DEALER_ACCESS_UNKNOWN);
+        channel.writeInbound(Unpooled.wrappedBuffer(check(3, BRAND)));
+        final byte[] asBrand = single(channel);
+        assertError(asBrand, 3, ErrorCode.FORBIDDEN);
+        assertTrue(message(asBrand).contains("sends for dealers only"), message(asBrand));
+        channel.writeInbound(Unpooled.wrappedBuffer(check(4, BRAND, DEALER + 1)));
+        final byte[] asOther = single(channel);
+        assertError(asOther, 4, ErrorCode.FORBIDDEN);
+        assertTrue(message(asOther).contains("may not ask as dealer " + (DEALER + 1)), message(asOther));
+        channel.writeInbound(Unpooled.wrappedBuffer(batch(5, BRAND)));
+        assertError(single(channel), 5, ErrorCode.FORBIDDEN);
+        channel.writeInbound(Unpooled.wrappedBuffer(batch(6, BRAND, DEALER)));
+        assertEquals(List.of(Reason.DEALER_ACCESS_UNKNOWN), batchReasons(single(channel), 6));
+        assertTrue(channel.isActive(), "FORBIDDEN refuses that request only");
+        assertEquals(3, clientCounters.forId("dealer-app").forbidden());
+        assertEquals(0, clientCounters.forId("dealer-app").allowed());
+
+        // a client without dealers still asks as the brand
+        final EmbeddedChannel brandApp = connect(auth(10));
+        brandApp.writeInbound(Unpooled.wrappedBuffer(hello(1, 2, acme)));
+        single(brandApp);
+        brandApp.writeInbound(Unpooled.wrappedBuffer(check(2, BRAND)));
+        assertCheckResponse(single(brandApp), 2, Reason.CONSENT);
+    }
+
+    @Test
     void shouldForbidChecksToAClientWithoutTheCheckRole() throws Exception
     {
         final EmbeddedChannel channel = connect(auth(10));
@@ -329,6 +366,11 @@ class BinaryAuthTest
 
     static byte[] check(final long correlationId, final long brand)
     {
+        return check(correlationId, brand, 0);
+    }
+
+    static byte[] check(final long correlationId, final long brand, final long dealer)
+    {
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[128]);
         final CheckEncoder encoder = new CheckEncoder()
             .wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, new MessageHeaderEncoder())
@@ -337,6 +379,7 @@ class BinaryAuthTest
             .channel(Channel.MESAJ)
             .recipientType(RecipientType.BIREYSEL)
             .messageKind(MessageKind.COMMERCIAL)
+            .dealerCode(dealer)
             .recipient(CONSENTED);
         final int length = FrameDescriptor.MESSAGE_OFFSET + encoder.encodedLength();
         FrameDescriptor.frameLength(buffer, 0, length);
@@ -345,11 +388,17 @@ class BinaryAuthTest
 
     private static byte[] batch(final long correlationId, final long brand)
     {
+        return batch(correlationId, brand, 0);
+    }
+
+    private static byte[] batch(final long correlationId, final long brand, final long dealer)
+    {
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[128]);
         final CheckBatchEncoder encoder = new CheckBatchEncoder();
         encoder.wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, new MessageHeaderEncoder())
             .correlationId(correlationId)
             .brandCode(brand)
+            .dealerCode(dealer)
             .entriesCount(1)
             .next().channel(Channel.MESAJ).recipientType(RecipientType.BIREYSEL)
             .messageKind(MessageKind.COMMERCIAL).recipient(CONSENTED);

@@ -121,6 +121,10 @@ class ClientsTest
         assertError(3, "bad brand code 'acme'", "[a]", "roles = check", "brands = 1, acme");
         assertError(3, "bad brand code '0'", "[a]", "roles = check", "brands = 0");
         assertError(3, "bad brand code '4294967296'", "[a]", "roles = check", "brands = 4294967296");
+        assertError(3, "bad dealer code '0'", "[a]", "roles = check", "dealers = 0");
+        assertError(3, "bad dealer code 'x'", "[a]", "roles = check", "dealers = 22233344, x");
+        assertError(3, "bad dealer code ''", "[a]", "roles = check", "dealers = ");
+        assertError(4, "dealers: given twice", "[a]", "roles = check", "dealers = 1", "dealers = 2");
         assertError(1, "before any [id] section", "roles = check");
         assertError(1, "bad client id 'a b'", "[a b]");
         assertError(1, "bad client id 'other'", "[other]");
@@ -132,6 +136,24 @@ class ClientsTest
             "roles = check", "cn = gw", "brands = 2");
         assertError(0, "no client", "# nothing yet");
         assertError(2, "expected [id] or key = value", "[a]", "roles check");
+    }
+
+    @Test
+    void shouldBindAClientToItsDealersAndLeaveOneWithoutDealersAsItWas() throws ClientsFileException
+    {
+        final Clients clients = Clients.parse("clients.conf", List.of("[dealer-app]", "roles = check",
+            "brands = 600001", "dealers = 55555555, 22233344", "token = " + BearerTokens.hash(acmeToken), "[brand-app]",
+            "roles = check", "brands = 600001", "token = " + BearerTokens.hash(betaToken)), counters);
+        final Client dealer = clients.byToken(ascii(acmeToken));
+        assertTrue(dealer.boundToDealers());
+        assertTrue(dealer.maySendAs(22_233_344L));
+        assertTrue(dealer.maySendAs(55_555_555L));
+        assertFalse(dealer.maySendAs(0), "never as the brand itself");
+        assertFalse(dealer.maySendAs(44_222_419L), "never as another dealer");
+        final Client brand = clients.byToken(ascii(betaToken));
+        assertFalse(brand.boundToDealers());
+        assertTrue(brand.maySendAs(0));
+        assertTrue(brand.maySendAs(44_222_419L));
     }
 
     @Test
