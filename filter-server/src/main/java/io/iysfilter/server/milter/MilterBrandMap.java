@@ -1,5 +1,6 @@
 package io.iysfilter.server.milter;
 
+import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.MessageKind;
 
 import java.io.IOException;
@@ -13,21 +14,44 @@ import java.util.Map;
 /**
  * Which İYS brand is sending, from what the MTA knows. A text file of lines ({@code #} starts a comment)
  * <pre>
- *   auth:&lt;SMTP AUTH user&gt;       = &lt;brandCode&gt; [COMMERCIAL|TRANSACTIONAL]
- *   sender:&lt;envelope sender&gt;    = &lt;brandCode&gt; [COMMERCIAL|TRANSACTIONAL]
- *   domain:&lt;sender domain&gt;      = &lt;brandCode&gt; [COMMERCIAL|TRANSACTIONAL]
+ *   auth:&lt;SMTP AUTH user&gt;       = &lt;brandCode&gt; [COMMERCIAL|TRANSACTIONAL] [dealer=&lt;dealerCode&gt;]
+ *   sender:&lt;envelope sender&gt;    = &lt;brandCode&gt; [COMMERCIAL|TRANSACTIONAL] [dealer=&lt;dealerCode&gt;]
+ *   domain:&lt;sender domain&gt;      = &lt;brandCode&gt; [COMMERCIAL|TRANSACTIONAL] [dealer=&lt;dealerCode&gt;]
  * </pre>
  * looked up in that order: the authenticated user ({@code {auth_authen}}), the exact envelope sender, then its domain
  * and each parent domain. A kind given here fixes the message kind for that sender (e.g. a billing sender that only
  * sends TRANSACTIONAL mail); otherwise the {@code X-IYS-Kind} header decides, COMMERCIAL when absent.
- * Addresses and domains are matched lower-cased.
+ * A {@code dealer=} names the İYS dealer (bayi) that sends through that sender: every decision for it is that
+ * dealer's (docs/INDEX.md §11), never the brand's. Addresses and domains are matched lower-cased. A malformed line
+ * (a dealer code that is no İYS dealer number, a kind or dealer given twice) is an error naming its line.
  */
 final class MilterBrandMap
 {
-    /** A brand and, when the mapping fixes it, the kind of everything that sender sends. */
-    record Mapping(long brandCode, MessageKind kind)
+    /**
+     * A brand, when the mapping fixes it the kind of everything that sender sends, and the dealer that sends.
+     *
+     * @param brandCode  the İYS brand code.
+     * @param kind       the kind, or null when the message's header (or COMMERCIAL) decides.
+     * @param dealerCode the İYS dealer number that sends, {@link ConsentFilter#NO_DEALER} when the brand does.
+     */
+    record Mapping(long brandCode, MessageKind kind, long dealerCode)
     {
+        Mapping(final long brandCode, final MessageKind kind)
+        {
+            this(brandCode, kind, ConsentFilter.NO_DEALER);
+        }
+
+        /**
+         * @return {@code " dealer=N"} for a dealer's mapping, else nothing: what headers and log lines add.
+         */
+        String dealerText()
+        {
+            return dealerCode == ConsentFilter.NO_DEALER ? "" : " dealer=" + dealerCode;
+        }
     }
+
+    private static final String DEALER = "dealer=";
+    private static final long MAX_CODE = 0xFFFF_FFFFL;
 
     private final Map<String, Mapping> entries;
 
@@ -66,7 +90,7 @@ final class MilterBrandMap
                     text + "' (expected: KEY = BRAND [KIND])");
             }
             final String key = text.substring(0, equals);
-            entries.put(key(key, file), mapping(key, text.substring(equals + 1), file));
+            entries.put(key(key, file), mapping(key, text.substring(equals + 1), file, lineNumber));
         }
         return new MilterBrandMap(entries);
     }
@@ -82,24 +106,63 @@ final class MilterBrandMap
         return lower;
     }
 
-    private static Mapping mapping(final String key, final String value, final Path file)
+    private static Mapping mapping(final String key, final String value, final Path file, final int lineNumber)
     {
         final String[] parts = value.trim().split("\\s+");
         try
         {
             final long brand = Long.parseLong(parts[0]);
-            final MessageKind kind = parts.length > 1 ? MessageKind.fromName(parts[1]) : null;
-            if (brand < 1 || brand > 0xFFFF_FFFFL || parts.length > 2 || parts.length == 2 && kind == null)
+            MessageKind kind = null;
+            long dealer = ConsentFilter.NO_DEALER;
+            for (int i = 1; i < parts.length; i++)
+            {
+                if (parts[i].regionMatches(true, 0, DEALER, 0, DEALER.length()))
+                {
+                    final long code = dealer == ConsentFilter.NO_DEALER ?
+                        dealerCode(parts[i].substring(DEALER.length())) : -1;
+                    if (code < 0)
+                    {
+                        throw new IllegalArgumentException("milter brand map " + file + ", line " + lineNumber +
+                            ": " + key.trim() + " = '" + value.trim() + "': bad dealer '" + parts[i] + "'" +
+                            (dealer == ConsentFilter.NO_DEALER ? "" : " (a second dealer)") + " (expected: " + DEALER +
+                            "CODE once, CODE an İYS dealer number 1.." + MAX_CODE + ")");
+                    }
+                    dealer = code;
+                }
+                else if (kind == null && MessageKind.fromName(parts[i]) != null)
+                {
+                    kind = MessageKind.fromName(parts[i]);
+                }
+                else
+                {
+                    throw new NumberFormatException();
+                }
+            }
+            if (brand < 1 || brand > MAX_CODE)
             {
                 throw new NumberFormatException();
             }
-            return new Mapping(brand, kind);
+            return new Mapping(brand, kind, dealer);
         }
         catch (final NumberFormatException ex)
         {
-            throw new IllegalArgumentException("milter brand map " + file + ": " + key + " = '" + value +
-                "' (expected: an İYS brand code, optionally followed by COMMERCIAL or TRANSACTIONAL)", ex);
+            throw new IllegalArgumentException("milter brand map " + file + ", line " + lineNumber + ": " + key +
+                " = '" + value + "' (expected: an İYS brand code, optionally followed by COMMERCIAL or " +
+                "TRANSACTIONAL and by " + DEALER + "CODE)", ex);
         }
+    }
+
+    /**
+     * @return the dealer number, 1..2^32-1, or -1 when the text is not one.
+     */
+    private static long dealerCode(final String text)
+    {
+        if (text.isEmpty() || text.length() > 10 || !text.chars().allMatch(c -> c >= '0' && c <= '9'))
+        {
+            return -1;
+        }
+        final long code = Long.parseLong(text);
+        return code >= 1 && code <= MAX_CODE ? code : -1;
     }
 
     /**

@@ -4,6 +4,7 @@ import io.iysfilter.server.logging.Recipients;
 import io.iysfilter.server.decision.Decider;
 import io.iysfilter.server.decision.BrandState;
 import io.iysfilter.server.decision.Channel;
+import io.iysfilter.server.decision.ConsentFilter;
 import io.iysfilter.server.decision.DecisionIds;
 import io.iysfilter.server.decision.MessageKind;
 import io.iysfilter.server.decision.Reason;
@@ -67,6 +68,9 @@ record MilterOutcome(String replyCode, List<MilterSessionHandler.Recipient> remo
             settings.kindHeader() && "TRANSACTIONAL".equalsIgnoreCase(message.kindHeader) ?
             MessageKind.TRANSACTIONAL : MessageKind.COMMERCIAL;
 
+        // the X-IYS-Brand header names a brand only: a dealer comes from the operator's mapping alone
+        final long dealerCode = mapped == null ? ConsentFilter.NO_DEALER : mapped.dealerCode();
+        final String dealerText = mapped == null ? "" : mapped.dealerText();
         final BrandState brand = decider.brand(brandCode);
         final List<MilterSessionHandler.Recipient> removed = new ArrayList<>();
         final StringBuilder listed = new StringBuilder("[");
@@ -77,7 +81,7 @@ record MilterOutcome(String replyCode, List<MilterSessionHandler.Recipient> remo
         {
             final long startNs = System.nanoTime();
             final Reason reason = decider.decide(brandCode, brand, Channel.EPOSTA, RecipientType.UNSPECIFIED, kind,
-                recipient.address(), nowMs);
+                recipient.address(), dealerCode, nowMs);
             final String decisionId = DecisionIds.text(decider.lastDecisionId());
             if (named < HEADER_IDS)
             {
@@ -101,8 +105,8 @@ record MilterOutcome(String replyCode, List<MilterSessionHandler.Recipient> remo
             }
         }
         final int count = message.recipients.size();
-        final String details = "brand=" + brandCode + " kind=" + kind + " kept=" + (count - removed.size()) +
-            " removed=" + removed.size() + " recipients=" + more(listed, count);
+        final String details = "brand=" + brandCode + dealerText + " kind=" + kind + " kept=" +
+            (count - removed.size()) + " removed=" + removed.size() + " recipients=" + more(listed, count);
         if (undecidable != null)
         {
             return new MilterOutcome("451 4.7.1 IYS consent cannot be checked now (" + undecidable +
@@ -111,11 +115,11 @@ record MilterOutcome(String replyCode, List<MilterSessionHandler.Recipient> remo
         final int keptCount = count - removed.size();
         if (keptCount == 0)
         {
-            return new MilterOutcome(String.format(Locale.ROOT,
-                "550 5.7.1 No IYS consent for any recipient (brand %d)", brandCode), List.of(), "",
+            return new MilterOutcome(String.format(Locale.ROOT, "550 5.7.1 No IYS consent for any recipient " +
+                "(brand %d%s)", brandCode, dealerText), List.of(), "",
                 "outcome=reject " + details);
         }
-        final String header = "brand=" + brandCode + " kind=" + kind + " kept=" + keptCount + " removed=" +
+        final String header = "brand=" + brandCode + dealerText + " kind=" + kind + " kept=" + keptCount + " removed=" +
             removed.size() + " asOf=" + MilterSessionHandler.asOf(brand) + " ids=" + ids +
             (count > HEADER_IDS ? " (+" + (count - HEADER_IDS) + " more)" : "");
         return new MilterOutcome(null, removed, header, "outcome=accept " + details);

@@ -255,7 +255,7 @@ final class MilterSessionHandler extends SimpleChannelInboundHandler<ByteBuf>
             final long startNs = System.nanoTime();
             final BrandState brand = decider.brand(mapping.brandCode());
             final Reason reason = decider.decide(mapping.brandCode(), brand, Channel.EPOSTA,
-                RecipientType.UNSPECIFIED, kind, recipient.address(), System.currentTimeMillis());
+                RecipientType.UNSPECIFIED, kind, recipient.address(), mapping.dealerCode(), System.currentTimeMillis());
             final String decisionId = DecisionIds.text(decider.lastDecisionId());
             counters.onDecision(ServerCounters.Endpoint.MILTER, reason);
             counters.onLatency(ServerCounters.Endpoint.MILTER, ServerCounters.RequestType.CHECK,
@@ -276,8 +276,9 @@ final class MilterSessionHandler extends SimpleChannelInboundHandler<ByteBuf>
                 {
                     replyCode(ctx, "550 5.7.1 <" + recipient.address() + ">: no IYS consent (" + reason + ")");
                 }
-                AUDIT.info("rcpt queue={} brand={} kind={} recipient={} reason={} decisionId={}", queueId(),
-                    mapping.brandCode(), kind, Recipients.mask(recipient.address()), reason, decisionId);
+                AUDIT.info("rcpt queue={} brand={}{} kind={} recipient={} reason={} decisionId={}", queueId(),
+                    mapping.brandCode(), mapping.dealerText(), kind, Recipients.mask(recipient.address()), reason,
+                    decisionId);
             };
         });
     }

@@ -39,6 +39,43 @@ class MilterBrandMapTest
     }
 
     @Test
+    void shouldTakeADealerAfterTheBrandInEitherOrderWithTheKind() throws Exception
+    {
+        final MilterBrandMap map = MilterBrandMap.load(Files.writeString(dir.resolve("dealers"), String.join("\n",
+            "sender:x@dealer.example = 600001 dealer=22233344",
+            "sender:bill@dealer.example = 600001 dealer=22233344 TRANSACTIONAL",
+            "auth:kadikoy = 600001 COMMERCIAL DEALER=4294967295",
+            "domain:dealer.example = 600001",
+            "")));
+        assertEquals(new MilterBrandMap.Mapping(600_001, null, 22_233_344L), map.resolve(null, "x@dealer.example"));
+        assertEquals(new MilterBrandMap.Mapping(600_001, MessageKind.TRANSACTIONAL, 22_233_344L),
+            map.resolve(null, "bill@dealer.example"));
+        assertEquals(new MilterBrandMap.Mapping(600_001, MessageKind.COMMERCIAL, 4_294_967_295L),
+            map.resolve("kadikoy", "y@other.example"));
+        assertEquals(new MilterBrandMap.Mapping(600_001, null), map.resolve(null, "y@dealer.example"),
+            "a mapping without dealer= is the brand's, as before");
+        assertEquals(0, map.resolve(null, "y@dealer.example").dealerCode());
+    }
+
+    @Test
+    void shouldRefuseAMalformedDealerNamingItsLine() throws Exception
+    {
+        for (final String bad : new String[] {"dealer=", "dealer=0", "dealer=abc", "dealer=4294967296", "dealer=-5",
+            "dealer=12345678901", "dealer=1 dealer=2"})
+        {
+            final IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> MilterBrandMap.load(Files.writeString(dir.resolve("bad"), "# dealers\n" +
+                "sender:x@dealer.example = 600001 " + bad + "\n")), bad);
+            assertTrue(error.getMessage().contains("line 2") && error.getMessage().contains("bad dealer"),
+                error.getMessage());
+        }
+        final IllegalArgumentException twoKinds = assertThrows(IllegalArgumentException.class,
+            () -> MilterBrandMap.load(Files.writeString(dir.resolve("kinds"),
+            "sender:x@dealer.example = 600001 COMMERCIAL TRANSACTIONAL\n")));
+        assertTrue(twoKinds.getMessage().contains("line 1"), twoKinds.getMessage());
+    }
+
+    @Test
     void shouldNameTheBadEntry() throws Exception
     {
         final IllegalArgumentException badKey = assertThrows(IllegalArgumentException.class,

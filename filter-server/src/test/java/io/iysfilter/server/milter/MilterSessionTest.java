@@ -46,12 +46,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class MilterSessionTest
 {
+    private static final long DEALER = 22_233_344L;
     private static final byte[] POSTFIX_OPTNEG = HexFormat.of().parseHex("0000000d4f00000006000001ff001fffff");
     private static final MilterBrandMap BRANDS = new MilterBrandMap(Map.of(
         "domain:brand.example", new MilterBrandMap.Mapping(Fixtures.BRAND, null),
         "sender:billing@brand.example", new MilterBrandMap.Mapping(Fixtures.BRAND, MessageKind.TRANSACTIONAL),
         "auth:brand-a", new MilterBrandMap.Mapping(Fixtures.BRAND, null),
-        "domain:stale.example", new MilterBrandMap.Mapping(Fixtures.STALE_BRAND, null)));
+        "domain:stale.example", new MilterBrandMap.Mapping(Fixtures.STALE_BRAND, null),
+        "sender:kadikoy@dealer.example", new MilterBrandMap.Mapping(Fixtures.BRAND, null, DEALER),
+        "sender:billing@dealer.example", new MilterBrandMap.Mapping(Fixtures.BRAND, MessageKind.TRANSACTIONAL,
+            DEALER)));
     private static final String CAROL = "carol@test.local";
 
     @TempDir
@@ -167,6 +171,36 @@ class MilterSessionTest
         assertEquals(3, counters.decisions(ServerCounters.Endpoint.MILTER, Reason.CONSENT) +
             counters.decisions(ServerCounters.Endpoint.MILTER, Reason.REJECTED) +
             counters.decisions(ServerCounters.Endpoint.MILTER, Reason.NO_CONSENT));
+    }
+
+    @Test
+    void shouldDecideADealersMappingAsThatDealerAndSaySoInTheReplyAndTheHeader()
+    {
+        // the brand's dealer lists are not trusted here (no dealer-access-trust-feed): Alice's ONAY, which the brand
+        // may use, is DEALER_ACCESS_UNKNOWN for its dealer
+        connect(new MilterSettings(BRANDS, false, false));
+        assertEquals("a", last(converse(message("news@brand.example", null, List.of(), Fixtures.ALICE))).command(),
+            "the brand itself may send to Alice");
+        final Reply dealer = last(converse(message("kadikoy@dealer.example", null, List.of(), Fixtures.ALICE,
+            Fixtures.BOB)));
+        assertEquals("y", dealer.command());
+        assertEquals("550 5.7.1 No IYS consent for any recipient (brand 600001 dealer=22233344)\0", dealer.text());
+        assertEquals(1, counters.decisions(ServerCounters.Endpoint.MILTER, Reason.DEALER_ACCESS_UNKNOWN));
+        assertEquals(1, counters.decisions(ServerCounters.Endpoint.MILTER, Reason.REJECTED));
+
+        final List<Reply> billing = converse(message("billing@dealer.example", null, List.of(), Fixtures.ALICE));
+        final Reply header = billing.get(billing.size() - 2);
+        assertEquals("h", header.command());
+        assertTrue(header.text().startsWith("X-IYS-Filter\0brand=600001 dealer=22233344 kind=TRANSACTIONAL kept=1 " +
+            "removed=0 asOf="), header.text());
+    }
+
+    @Test
+    void shouldRefuseADealersRecipientAtRcptTimeAsThatDealer()
+    {
+        connect(new MilterSettings(BRANDS, false, true));
+        final List<Reply> replies = converse(message("kadikoy@dealer.example", null, List.of(), Fixtures.ALICE));
+        assertEquals("550 5.7.1 <alice@test.local>: no IYS consent (DEALER_ACCESS_UNKNOWN)\0", replies.get(1).text());
     }
 
     @Test
