@@ -40,4 +40,28 @@ public interface BrandState
     {
         return false;
     }
+
+    /**
+     * Whether the brand's dealer lists may be read at all: its dealer map passed verification. A brand whose dealer
+     * map failed (a wrong checksum, a map lost while records still point into it) answers every dealer decision that
+     * would read a list with this reason; its brand decisions, which never read the dealer map, are unaffected.
+     *
+     * @return null when they may, else the reason ({@link Reason#INDEX_DAMAGED}).
+     */
+    default Reason dealerUnreadyReason()
+    {
+        return null;
+    }
+
+    /**
+     * Whether the single writer had to drop a dealer list because the brand's dealer map was full: a record flagged
+     * with a list may then have none, and a dealer its list would have named is not known to be absent.
+     *
+     * @return true once a list was dropped (until the brand is reopened): a dealer no list names is then DENY
+     * {@link Reason#DEALER_ACCESS_UNKNOWN} rather than {@link Reason#DEALER_NOT_AUTHORISED}.
+     */
+    default boolean dealerListsDropped()
+    {
+        return false;
+    }
 }

@@ -17,9 +17,12 @@ package io.iysfilter.server.decision;
  *   <li>the lookup fails: DENY / LOOKUP_ERROR;</li>
  *   <li>latest record RET: DENY / REJECTED, whoever asks;</li>
  *   <li>latest record ONAY and no dealer named: ALLOW / CONSENT;</li>
- *   <li>latest record ONAY and a dealer named: DENY / DEALER_ACCESS_UNKNOWN unless the brand's dealer access is
+ *   <li>latest record ONAY and a dealer named: DENY / INDEX_DAMAGED when the brand's dealer map failed
+ *   verification ({@link BrandState#dealerUnreadyReason()}); else DENY / DEALER_ACCESS_UNKNOWN unless the brand's
+ *   dealer access is
  *   trusted ({@link BrandState#dealerAccessTrusted()}); then ALLOW / DEALER_ACCESS when the record's retailerAccess
- *   lists the dealer, else DENY / DEALER_NOT_AUTHORISED (a record's own retailerCode grants nothing: İYS's sources
+ *   lists the dealer, else DENY / DEALER_NOT_AUTHORISED (DEALER_ACCESS_UNKNOWN once a list was dropped for a full
+ *   dealer map, {@link BrandState#dealerListsDropped()}; a record's own retailerCode grants nothing: İYS's sources
  *   say access is given through retailerAccess, and none says the collecting dealer has it without);</li>
  *   <li>no record: BIREYSEL (and UNSPECIFIED) DENY / NO_CONSENT; TACIR ALLOW / TACIR_NO_RECORD, or DENY /
  *   NO_CONSENT when the policy requires a record; the same for a dealer (no record means no list to read).</li>
@@ -174,13 +177,19 @@ public final class ConsentFilter
 
     private static Reason dealerDecision(final ConsentLookup lookup, final BrandState brand, final long dealerCode)
     {
+        final Reason dealerUnready = brand.dealerUnreadyReason();
+        if (dealerUnready != null)
+        {
+            return dealerUnready;
+        }
         if (!brand.dealerAccessTrusted())
         {
             return Reason.DEALER_ACCESS_UNKNOWN;
         }
         try
         {
-            return lookup.dealerListed(dealerCode) ? Reason.DEALER_ACCESS : Reason.DEALER_NOT_AUTHORISED;
+            return lookup.dealerListed(dealerCode) ? Reason.DEALER_ACCESS :
+                brand.dealerListsDropped() ? Reason.DEALER_ACCESS_UNKNOWN : Reason.DEALER_NOT_AUTHORISED;
         }
         catch (final RuntimeException ex)
         {

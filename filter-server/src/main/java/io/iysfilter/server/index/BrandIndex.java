@@ -53,7 +53,9 @@ public final class BrandIndex implements BrandState, AutoCloseable
     /** Average bytes of a stored dealer list: word0 and three dealers. */
     private static final int DEALER_LIST_AVERAGE_BYTES = 8 + 3 * 4;
     /** Fewest entries a brand's dealer map is sized for. */
-    private static final long DEALER_ENTRIES_MIN = 10_000;
+    static final long DEALER_ENTRIES_MIN = 10_000;
+    /** The share of a brand's consent entries its dealer map is sized for: one list per 64 consents. */
+    static final long DEALER_ENTRIES_DIVISOR = 64;
     private static final Logger LOG = LoggerFactory.getLogger(BrandIndex.class);
 
     private final long brandCode;
@@ -64,7 +66,9 @@ public final class BrandIndex implements BrandState, AutoCloseable
     private final BrandView view;
     private final BrandWriter writer;
     private final boolean recovered;
+    private final boolean dealersExisted;
     private volatile String damage;
+    private volatile String dealerDamage;
     private volatile boolean faulted;
 
     private BrandIndex(
@@ -77,8 +81,10 @@ public final class BrandIndex implements BrandState, AutoCloseable
         final BrandKeys keys,
         final long freshnessBoundMs,
         final boolean dealerAccessTrusted,
-        final boolean recovered)
+        final boolean recovered,
+        final boolean dealersExisted)
     {
+        this.dealersExisted = dealersExisted;
         this.brandCode = brandCode;
         this.directory = directory;
         this.phones = phones;
@@ -100,7 +106,8 @@ public final class BrandIndex implements BrandState, AutoCloseable
      */
     static BrandIndex unopenable(final Path directory, final long brandCode, final String cause)
     {
-        final BrandIndex index = new BrandIndex(brandCode, directory, null, null, null, null, null, 0, false, false);
+        final BrandIndex index = new BrandIndex(brandCode, directory, null, null, null, null, null, 0, false, false,
+            true);
         index.damage = cause;
         index.view.publishUnready(Reason.INDEX_DAMAGED);
         return index;
@@ -219,6 +226,11 @@ public final class BrandIndex implements BrandState, AutoCloseable
         {
             index.damaged(String.join("; ", causes));
         }
+        final String dealerFinding = IntegrityFiles.dealerDamage(directory);
+        if (dealerFinding != null)
+        {
+            index.dealersDamaged(dealerFinding);
+        }
         return index;
     }
 
@@ -246,6 +258,8 @@ public final class BrandIndex implements BrandState, AutoCloseable
                 ChronicleMap.of(EmailKey.class, ConsentValue.class), directory.resolve(EMAIL_FILE),
                 "email-" + meta.brandCode, meta.emailEntries, options, recover, listener);
             final ChronicleMap<EmailKey, DealerList> dealers;
+            final Path dealersFile = directory.resolve(DEALERS_FILE);
+            final boolean dealersExisted = Files.exists(dealersFile) && Files.size(dealersFile) > 0;
             try
             {
                 dealers = persistDealers(directory, meta, options, recover, listener);
@@ -258,7 +272,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
             final long boundMs = options.freshnessBound().applyAsLong(meta.brandCode);
             return new BrandIndex(meta.brandCode, directory, meta, phones, emails, dealers,
                 options.key().brandKeys(meta.brandCode), boundMs, options.dealerAccessTrusted().test(meta.brandCode),
-                recover);
+                recover, dealersExisted);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -319,7 +333,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
         final boolean exists = Files.exists(file) && Files.size(file) > 0;
         final ChronicleMapBuilder<EmailKey, DealerList> builder = ChronicleMap.of(EmailKey.class, DealerList.class)
             .name("dealers-" + meta.brandCode)
-            .entries(Math.max(DEALER_ENTRIES_MIN, (meta.phoneEntries + meta.emailEntries) / 64))
+            .entries(dealerEntries(meta.phoneEntries + meta.emailEntries))
             .valueMarshallers(DealerListMarshaller.INSTANCE, DealerListMarshaller.INSTANCE)
             .averageValueSize(DEALER_LIST_AVERAGE_BYTES)
             .maxBloatFactor(options.maxBloatFactor())
@@ -490,7 +504,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
             return new Verification(0, 0, 0, 0, false, false);
         }
         final long[] limitSec = {(clockMs.getAsLong() + skewMs) / 1000};
-        final long[] counts = new long[4];
+        final long[] counts = new long[5];
         final boolean[] checksummed = {true};
         final ConsentValue scratch = Values.newHeapInstance(ConsentValue.class);
         final Predicate<MapEntry<?, ConsentValue>> check = entry ->
@@ -516,6 +530,10 @@ public final class BrandIndex implements BrandState, AutoCloseable
             }
             final ConsentValue value = entry.value().getUsing(scratch);
             final int status = ConsentValueDescriptor.status(value.getWord1());
+            if ((ConsentValueDescriptor.flags(value.getWord1()) & ConsentValueDescriptor.FLAG_DEALERS) != 0)
+            {
+                counts[4]++;
+            }
             final long creationSec = ConsentValueDescriptor.creationSec(value.getWord0());
             if (status != ConsentStatus.ONAY && status != ConsentStatus.RET || creationSec == 0)
             {
@@ -553,9 +571,126 @@ public final class BrandIndex implements BrandState, AutoCloseable
         }
         else
         {
+            // the dealer map before the brand is ready, so that no dealer decision reads a list not yet verified
+            if (!verifyDealers(counts[4], stop))
+            {
+                return new Verification(counts[0], counts[1], counts[2], counts[3], checksummed[0], false);
+            }
             ready(result);
         }
         return result;
+    }
+
+    /**
+     * Verify the dealer map: every entry's checksum, and that a map created at this open (absent before) is not
+     * missing lists that flagged records point to. A finding is recorded ({@value IntegrityFiles#DEALERS_DAMAGED})
+     * and makes every dealer decision of the brand DENY INDEX_DAMAGED; brand decisions never read this map.
+     *
+     * @param flagged records flagged with a dealer list.
+     * @param stop    polled between entries.
+     * @return false when stopped before the end.
+     */
+    private boolean verifyDealers(final long flagged, final BooleanSupplier stop)
+    {
+        final long[] counts = new long[2];
+        final boolean completed = dealers.forEachEntryWhile(entry ->
+        {
+            if (stop.getAsBoolean())
+            {
+                return false;
+            }
+            counts[0]++;
+            if (entry instanceof ChecksumEntry checksumEntry)
+            {
+                try
+                {
+                    if (!checksumEntry.checkSum())
+                    {
+                        counts[1]++;
+                    }
+                }
+                catch (final UnsupportedOperationException ex)
+                {
+                    // a map without checksums: nothing to check
+                }
+            }
+            return true;
+        }) && !stop.getAsBoolean();
+        if (!completed)
+        {
+            return false;
+        }
+        final List<String> causes = new ArrayList<>();
+        if (counts[1] != 0)
+        {
+            causes.add("dealer map verification failed: " + counts[1] + " lists with a wrong checksum, of " +
+                counts[0]);
+        }
+        if (!dealersExisted && flagged != 0)
+        {
+            causes.add("dealer map missing or empty at open while " + flagged + " records point to a dealer list " +
+                "(" + DEALERS_FILE + " was lost)");
+        }
+        if (!causes.isEmpty())
+        {
+            final String cause = String.join("; ", causes);
+            try
+            {
+                IntegrityFiles.recordDealerDamage(directory, cause);
+            }
+            catch (final IOException ex)
+            {
+                LOG.error("cannot record the dealer map damage of brand {} in {}: it will be verified again at the " +
+                    "next start", brandCode, directory, ex);
+            }
+            dealersDamaged(cause);
+        }
+        return true;
+    }
+
+    /**
+     * Mark the brand's dealer map damaged: every dealer decision of the brand that would read a list is DENY
+     * {@link Reason#INDEX_DAMAGED}; its brand decisions are unaffected. Any thread.
+     *
+     * @param cause why, for the operator.
+     */
+    synchronized void dealersDamaged(final String cause)
+    {
+        dealerDamage = dealerDamage == null ? cause : dealerDamage + "; " + cause;
+        view.publishDealerUnready(Reason.INDEX_DAMAGED);
+        LOG.error("brand dealer map damaged, every dealer decision for it is DENY INDEX_DAMAGED (brand decisions are " +
+            "unaffected): brand={}, cause={}; rebuild the brand from the feed or a backup, then remove {} (docs/" +
+            "OPERATIONS.md, 'When a brand is INDEX_DAMAGED')", brandCode, dealerDamage, IntegrityFiles.DEALERS_DAMAGED);
+    }
+
+    /**
+     * @return why the brand's dealer map is damaged (dealer decisions DENY INDEX_DAMAGED), or null.
+     */
+    public String dealerDamage()
+    {
+        return dealerDamage;
+    }
+
+    /**
+     * @return how many dealer lists the writer dropped for a full dealer map since the brand was opened.
+     */
+    public long droppedDealerLists()
+    {
+        return view.droppedDealerLists();
+    }
+
+    /**
+     * The number of dealer lists a brand's dealer map is sized for when it is created: one per
+     * {@value #DEALER_ENTRIES_DIVISOR} consent entries the brand is sized for, at least {@value #DEALER_ENTRIES_MIN}
+     * (docs/INDEX.md §6). Chronicle lets a map grow to its bloat factor ({@code max-bloat-factor}) times this; a list
+     * past that is dropped, counted and answered DENY DEALER_ACCESS_UNKNOWN (never an ALLOW).
+     *
+     * @param consentEntries the phone and e-mail entries the brand's maps are sized for.
+     * @return the dealer map's entries.
+     */
+    static long dealerEntries(final long consentEntries)
+    {
+        return Math.max(DEALER_ENTRIES_MIN, consentEntries / DEALER_ENTRIES_DIVISOR);
     }
 
     /**

@@ -23,6 +23,8 @@ final class BrandView implements BrandState
     private volatile long asOfMs;
     private volatile long watermarkMs;
     private volatile Reason unready;
+    private volatile Reason dealerUnready;
+    private volatile long dealerListsDropped;
 
     /**
      * @param brandCode        İYS brand code.
@@ -137,6 +139,39 @@ final class BrandView implements BrandState
     public Reason unreadyReason()
     {
         return unready;
+    }
+
+    @Override
+    public Reason dealerUnreadyReason()
+    {
+        return dealerUnready;
+    }
+
+    @Override
+    public boolean dealerListsDropped()
+    {
+        return dealerListsDropped != 0;
+    }
+
+    /**
+     * @return how many dealer lists the writer dropped for a full dealer map since the brand was opened.
+     */
+    long droppedDealerLists()
+    {
+        return dealerListsDropped;
+    }
+
+    /**
+     * Writer only: count one dealer list dropped for a full dealer map.
+     */
+    void onDealerListDropped()
+    {
+        dealerListsDropped = dealerListsDropped + 1;
+    }
+
+    void publishDealerUnready(final Reason reason)
+    {
+        dealerUnready = reason;
     }
 
     /**

@@ -117,13 +117,35 @@ final class BrandWriter
         if (listed && dealerCount > 0)
         {
             key.dealerKey(dealerKey);
-            dealers.put(dealerKey, dealerList.set(value.getWord0(), dealerCodes, dealerCount));
+            try
+            {
+                dealers.put(dealerKey, dealerList.set(value.getWord0(), dealerCodes, dealerCount));
+            }
+            catch (final IllegalStateException ex)
+            {
+                // Chronicle's "attempt to allocate an extra tier": the dealer map is full. The consent stands (its
+                // brand answers need no list); its list is lost, so the brand's dealers are told UNKNOWN, not NO
+                dropDealerList(ex);
+            }
         }
         else if (result == ConsentIndexWriter.APPLIED &&
             (ConsentValueDescriptor.flags(previous.getWord1()) & ConsentValueDescriptor.FLAG_DEALERS) != 0)
         {
             key.dealerKey(dealerKey);
             dealers.remove(dealerKey);
+        }
+    }
+
+    private void dropDealerList(final IllegalStateException cause)
+    {
+        view.onDealerListDropped();
+        final long dropped = view.droppedDealerLists();
+        if (dropped == 1 || Long.bitCount(dropped) == 1)
+        {
+            LOG.error("dealer map full, dealer list dropped (dealer decisions for this brand that find no list are " +
+                "DENY DEALER_ACCESS_UNKNOWN from now on): brand={}, dropped={}, dealerLists={}; raise " +
+                "entries-per-map and rebuild the brand (docs/INDEX.md 'Dealer decisions', sizing)",
+                meta.brandCode, dropped, dealers.longSize(), cause);
         }
     }
 

@@ -22,6 +22,8 @@ final class IntegrityFiles
 {
     static final String DAMAGED = "damaged";
     static final String IMPORT_MARKER = "import.inprogress";
+    /** A finding against the brand's dealer map alone: dealer decisions DENY, brand decisions unaffected. */
+    static final String DEALERS_DAMAGED = "dealers.damaged";
 
     private IntegrityFiles()
     {
@@ -55,6 +57,36 @@ final class IntegrityFiles
         final Path file = directory.resolve(DAMAGED);
         final String before = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
         DurableFiles.replace(directory, DAMAGED, before + oneLine(cause) + "\n");
+    }
+
+    /**
+     * @param directory a brand's directory.
+     * @return what {@value #DEALERS_DAMAGED} says, or null when there is no such file.
+     * @throws IOException when it exists and cannot be read.
+     */
+    static String dealerDamage(final Path directory) throws IOException
+    {
+        final Path file = directory.resolve(DEALERS_DAMAGED);
+        if (!Files.exists(file))
+        {
+            return null;
+        }
+        final String text = Files.readString(file, StandardCharsets.UTF_8).trim();
+        return text.isEmpty() ? "dealer map marked damaged (no reason recorded)" : text.replace('\n', ';');
+    }
+
+    /**
+     * Record why a brand's dealer map is damaged, after what an earlier finding recorded.
+     *
+     * @param directory a brand's directory.
+     * @param cause     one line.
+     * @throws IOException when it cannot be written.
+     */
+    static void recordDealerDamage(final Path directory, final String cause) throws IOException
+    {
+        final Path file = directory.resolve(DEALERS_DAMAGED);
+        final String before = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+        DurableFiles.replace(directory, DEALERS_DAMAGED, before + oneLine(cause) + "\n");
     }
 
     /**

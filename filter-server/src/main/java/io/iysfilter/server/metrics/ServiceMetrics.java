@@ -200,6 +200,16 @@ public final class ServiceMetrics implements AutoCloseable
                         "recovery lost entries, an import did not finish): every commercial answer is DENY")
                     .tag("brand", code)
                     .register(registry);
+                Gauge.builder("iys_dealer_map_damaged", brand, (b) -> b.dealerDamage() == null ? 0 : 1)
+                    .description("1 when the brand's dealer map failed verification: every dealer decision is DENY " +
+                        "INDEX_DAMAGED, brand decisions are unaffected")
+                    .tag("brand", code)
+                    .register(registry);
+                Gauge.builder("iys_dealer_lists_dropped", brand, BrandIndex::droppedDealerLists)
+                    .description("Dealer lists dropped since start because the brand's dealer map was full: " +
+                        "dealer decisions that find no list are DENY DEALER_ACCESS_UNKNOWN")
+                    .tag("brand", code)
+                    .register(registry);
                 Gauge.builder("iys_index_verifying", brand,
                         (b) -> b.unreadyReason() == Reason.INDEX_VERIFYING ? 1 : 0)
                     .description("1 while the brand's index is being verified after start-up: answers are DENY")
