@@ -127,8 +127,8 @@ final class Setting<T>
     static final Setting<Integer> MILTER_PORT = of("milter-port", "N|off", Setting::portOrOff,
         Integer.toString(MilterEndpoint.PORT_DEFAULT), "milter endpoint for Postfix/Sendmail; `off` for none");
     static final Setting<String> MILTER_BRAND_MAP = of("milter-brand-map", "FILE", Setting::text, "",
-        "file of `auth:USER`, `sender:ADDRESS` and `domain:DOMAIN` = `BRAND [KIND]` lines naming a message's brand " +
-        "(see the milter section below)").shownAs("(none)");
+        "file of `auth:USER`, `sender:ADDRESS` and `domain:DOMAIN` = `BRAND [KIND] [dealer=CODE]` lines naming a " +
+        "message's brand, and the dealer for a dealer's sender (see the milter section below)").shownAs("(none)");
     static final Setting<Boolean> MILTER_BRAND_HEADER = of("milter-brand-header", "B", Setting::bool, "false",
         "let an `X-IYS-Brand` header name the brand when the map does not");
     static final Setting<Boolean> MILTER_REJECT_AT_RCPT = of("milter-reject-at-rcpt", "B", Setting::bool, "false",
