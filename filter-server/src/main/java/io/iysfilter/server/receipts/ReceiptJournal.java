@@ -815,7 +815,12 @@ public final class ReceiptJournal implements AutoCloseable
         try (FileChannel creating = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE))
         {
             DurableFiles.ownerOnly(file);
-            allocate(creating);
+            // blocks allocated, not written: the segment is written once, by its receipts, not first with 64 MiB
+            // of zeros the kernel must also write back; where the file system cannot, zeros are written
+            if (!DurableFiles.preallocate(file, segmentSize))
+            {
+                allocate(creating);
+            }
             creating.force(true);
         }
         catch (final IOException | RuntimeException ex)
