@@ -31,6 +31,7 @@ import java.util.Arrays;
  * </pre>
  * A file of version 1 (48-byte receipts, the day a long at 48) left by an older build is still replayed at
  * {@link #open}, each receipt with no dealer, then re-created at version 2.
+ * <p>
  * A producer {@link #claim claims} the next sequence with one compare-and-set on the header's claim counter, which
  * succeeds only while the slot it gives has been released by the drain (else the queue is full and nothing is
  * claimed: a claimed sequence is always filled, so the drain never waits on a hole). It writes the receipt and the
