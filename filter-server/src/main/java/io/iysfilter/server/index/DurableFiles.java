@@ -125,6 +125,17 @@ public final class DurableFiles
     }
 
     /**
+     * Load the native binding {@link #preallocate} uses, if not yet loaded (it takes about half a second of CPU the
+     * first time): call before a time-critical first use.
+     *
+     * @return whether {@link #preallocate} can allocate natively on this platform.
+     */
+    public static boolean canPreallocate()
+    {
+        return Posix.API != null;
+    }
+
+    /**
      * The native POSIX binding, loaded on first use; null when only its no-op stand-in loads (not Linux, no native
      * library), whose fallocate would allocate nothing.
      */

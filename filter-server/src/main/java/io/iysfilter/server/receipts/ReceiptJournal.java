@@ -191,6 +191,9 @@ public final class ReceiptJournal implements AutoCloseable
             throw new IllegalArgumentException("segment size " + segmentSize + " (at least 4096)");
         }
         DurableFiles.createPrivateDirectories(directory);
+        // the native binding that allocates segments loads here, before anything is served (about half a second of
+        // CPU): loaded by the first spare instead, it held the first roll while the queue filled
+        DurableFiles.canPreallocate();
         final ReceiptJournal journal = new ReceiptJournal(directory, partyNames, segmentSize);
         try
         {
