@@ -404,7 +404,7 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
         final long dealerCode = check.dealerCode();
         check.wrapRecipient(recipient);
         final Reason reason = brandCode == INVALID_BRAND_CODE ?
-            decider.refuse(brandCode, channel, type, kind, Reason.INVALID_REQUEST, nowMs) :
+            decider.refuse(brandCode, channel, type, kind, dealerCode, Reason.INVALID_REQUEST, nowMs) :
             decider.decide(brandCode, brand, channel, type, kind, recipient, 0, recipient.capacity(),
                 dealerCode, nowMs);
         counters.onDecision(Endpoint.BINARY, reason);
@@ -487,7 +487,7 @@ final class BinaryFrameHandler extends ByteToMessageDecoder
             final MessageKind kind = MessageKind.fromCode(entries.messageKindRaw());
             entries.wrapRecipient(recipient);
             final Reason reason = brandCode == INVALID_BRAND_CODE ?
-                decider.refuse(brandCode, channel, type, kind, Reason.INVALID_REQUEST, nowMs) :
+                decider.refuse(brandCode, channel, type, kind, dealerCode, Reason.INVALID_REQUEST, nowMs) :
                 decider.decide(brandCode, brand, channel, type, kind, recipient, 0, recipient.capacity(), dealerCode,
                     nowMs);
             tally.add(reason);

@@ -132,7 +132,7 @@ public final class Decider
         final long dealerCode,
         final long nowMs)
     {
-        facts.begin(nowMs, brandCode, channel, type, kind);
+        facts.begin(nowMs, brandCode, channel, type, kind).dealer(dealerCode);
         parser.parse(address, offset, length, recipient);
         return record(filter.decide(lookup, brand, channel, type, kind, recipient, dealerCode, nowMs, facts), brand);
     }
@@ -184,7 +184,7 @@ public final class Decider
         final long dealerCode,
         final long nowMs)
     {
-        facts.begin(nowMs, brandCode, channel, type, kind);
+        facts.begin(nowMs, brandCode, channel, type, kind).dealer(dealerCode);
         parser.parse(address, recipient);
         return record(filter.decide(lookup, brand, channel, type, kind, recipient, dealerCode, nowMs, facts), brand);
     }
@@ -209,7 +209,32 @@ public final class Decider
         final Reason reason,
         final long nowMs)
     {
-        facts.begin(nowMs, brandCode, channel, type, kind);
+        return refuse(brandCode, channel, type, kind, ConsentFilter.NO_DEALER, reason, nowMs);
+    }
+
+    /**
+     * Record a decision the endpoint made before the rules could be asked, for a request that named a dealer: its
+     * receipt names the dealer as a decided one's does.
+     *
+     * @param brandCode  the brand asked.
+     * @param channel    the channel, or null when unknown.
+     * @param type       the recipient type, or null when unknown.
+     * @param kind       the kind, or null when unknown.
+     * @param dealerCode the dealer that sends, or {@link ConsentFilter#NO_DEALER}.
+     * @param reason     the answer, a DENY.
+     * @param nowMs      current time, epoch milliseconds.
+     * @return the reason.
+     */
+    public Reason refuse(
+        final long brandCode,
+        final Channel channel,
+        final RecipientType type,
+        final MessageKind kind,
+        final long dealerCode,
+        final Reason reason,
+        final long nowMs)
+    {
+        facts.begin(nowMs, brandCode, channel, type, kind).dealer(dealerCode);
         return record(reason, null);
     }
 

@@ -30,6 +30,7 @@ public final class DecisionFacts
     private int recordStatus;
     private long recordCreationSec;
     private long recordTxDigest;
+    private long dealerCode;
 
     /**
      * Start a decision: forget the previous one's recipient and record.
@@ -61,7 +62,27 @@ public final class DecisionFacts
         this.recordStatus = ConsentStatus.NONE;
         this.recordCreationSec = 0;
         this.recordTxDigest = 0;
+        this.dealerCode = 0;
         return this;
+    }
+
+    /**
+     * @param dealerCode the İYS dealer code the request named as the sender; 0 when it named none (the brand itself
+     *                   sends). {@link #begin} sets it to 0.
+     * @return this.
+     */
+    public DecisionFacts dealer(final long dealerCode)
+    {
+        this.dealerCode = dealerCode;
+        return this;
+    }
+
+    /**
+     * @return the dealer the request named, 0 for none.
+     */
+    public long dealerCode()
+    {
+        return dealerCode;
     }
 
     /**

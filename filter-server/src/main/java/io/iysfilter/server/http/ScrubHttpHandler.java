@@ -382,12 +382,13 @@ final class ScrubHttpHandler extends ChannelInboundHandlerAdapter
         if (overlong)
         {
             overlong = false;
-            reason = decider.refuse(brandCode, channel, type, kind, Reason.INVALID_RECIPIENT, nowMs);
+            reason = decider.refuse(brandCode, channel, type, kind, dealerCode, Reason.INVALID_RECIPIENT, nowMs);
         }
         else
         {
             final int count = CsvLine.split(line, fields);
-            reason = count < column ? decider.refuse(brandCode, channel, type, kind, Reason.INVALID_RECIPIENT, nowMs) :
+            reason = count < column ?
+                decider.refuse(brandCode, channel, type, kind, dealerCode, Reason.INVALID_RECIPIENT, nowMs) :
                 decider.decide(brandCode, brand, channel, type, kind, fields[column - 1], dealerCode, nowMs);
         }
         counters.onDecision(Endpoint.HTTP, reason);

@@ -3,6 +3,7 @@ package io.iysfilter.server.receipts;
 import io.iysfilter.protocol.receipts.BlockHeaderDecoder;
 import io.iysfilter.protocol.receipts.BlockKind;
 import io.iysfilter.protocol.receipts.MessageHeaderDecoder;
+import io.iysfilter.protocol.receipts.ReceiptDecoder;
 import io.iysfilter.protocol.receipts.SegmentHeaderDecoder;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -39,6 +40,10 @@ final class BlockCursor
     int position;
     int bodyOffset;
     int digestOffset;
+    /** Bytes per receipt in the segment wrapped, from its header ({@link #checkSegmentHeader}). */
+    int receiptLength = JournalFormat.RECEIPT_LENGTH;
+    /** The receipt schema version the segment wrapped was written with, from its header. */
+    int receiptVersion = ReceiptDecoder.SCHEMA_VERSION;
     String malformed;
 
     /**
@@ -51,6 +56,9 @@ final class BlockCursor
         view = mapped.duplicate();
         limit = length;
         position = JournalFormat.SEGMENT_HEADER_LENGTH;
+        // this build's receipts until checkSegmentHeader reads the segment's own
+        receiptLength = JournalFormat.RECEIPT_LENGTH;
+        receiptVersion = ReceiptDecoder.SCHEMA_VERSION;
     }
 
     /**
@@ -71,13 +79,22 @@ final class BlockCursor
         }
         segmentHeader.wrap(buffer, MessageHeaderDecoder.ENCODED_LENGTH, messageHeader.blockLength(),
             messageHeader.version());
+        final int length = segmentHeader.receiptLength();
+        final int version = segmentHeader.receiptVersion();
+        // a segment's receipts are as long as the version they were written with: 48 bytes up to version 2, 52
+        // (the dealer appended) from version 3; a later version may only append fields, so it is read as far as
+        // this build knows it, provided its receipts are at least as long
+        final boolean legacy = version < JournalFormat.DEALER_VERSION;
         if (segmentHeader.format() != JournalFormat.FORMAT ||
-            segmentHeader.receiptLength() != JournalFormat.RECEIPT_LENGTH)
+            (legacy ? length != JournalFormat.LEGACY_RECEIPT_LENGTH : length < JournalFormat.RECEIPT_LENGTH))
         {
-            return "segment format " + segmentHeader.format() + " with " + segmentHeader.receiptLength() +
-                "-byte receipts (this build reads format " + JournalFormat.FORMAT + ", " +
-                JournalFormat.RECEIPT_LENGTH + " bytes)";
+            return "segment format " + segmentHeader.format() + " with " + length + "-byte receipts of version " +
+                version + " (this build reads format " + JournalFormat.FORMAT + ", " +
+                JournalFormat.LEGACY_RECEIPT_LENGTH + " bytes up to version " + (JournalFormat.DEALER_VERSION - 1) +
+                ", " + JournalFormat.RECEIPT_LENGTH + " from version " + JournalFormat.DEALER_VERSION + ")";
         }
+        receiptLength = length;
+        receiptVersion = version;
         if (segmentHeader.epochDay() != epochDay || segmentHeader.segment() != segment)
         {
             return "segment header names day " + java.time.LocalDate.ofEpochDay(segmentHeader.epochDay()) +
@@ -121,7 +138,7 @@ final class BlockCursor
         final BlockKind kind = header.kind();
         if (kind == BlockKind.RECEIPTS)
         {
-            if (bodyLength != header.count() * (long)JournalFormat.RECEIPT_LENGTH || header.count() == 0)
+            if (bodyLength != header.count() * (long)receiptLength || header.count() == 0)
             {
                 return malformed("a receipts block of " + header.count() + " receipts with a body of " +
                     bodyLength + " bytes");

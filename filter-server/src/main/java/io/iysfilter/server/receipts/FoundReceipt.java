@@ -12,7 +12,8 @@ import java.time.Instant;
 import java.time.LocalDate;
 
 /**
- * One receipt as a search returns it, decoded from its 48 bytes, with its party named.
+ * One receipt as a search returns it, decoded from its 52 bytes (48 before receipt schema version 3), with its party
+ * named.
  *
  * @param decisionId     the decision id.
  * @param epochDay       the UTC day the journal files it under.
@@ -33,6 +34,9 @@ import java.time.LocalDate;
  * @param recordTx       the record's 48-bit transaction id digest (0 without a record).
  * @param refiled        whether the journal filed it under a later day than its own because its own day was already
  *                       closed (a race past midnight, a clock stepped back): {@code timeMs} is then not its time.
+ * @param dealerCode     the İYS dealer code the request named as the sender, 0 when none was named (the brand itself
+ *                       sends), {@link #DEALER_UNKNOWN} for a receipt written before receipts named the dealer
+ *                       (receipt schema version 3).
  */
 public record FoundReceipt(
     long decisionId,
@@ -50,15 +54,18 @@ public record FoundReceipt(
     String recordStatus,
     long recordCreation,
     long recordTx,
-    boolean refiled)
+    boolean refiled,
+    long dealerCode)
 {
+    /** {@link #dealerCode()} of a receipt written before receipts named the dealer: it does not say. */
+    public static final long DEALER_UNKNOWN = -1;
     /** Milliseconds in a UTC day. */
     public static final long DAY_MS = 86_400_000L;
     /** {@code asOfLag} when the as-of was unknown or further back than it holds. */
     public static final long AS_OF_UNKNOWN = 0xFFFF_FFFFL;
     /** The CSV header of {@link #csv()}. */
     public static final String CSV_HEADER = "decisionId,time,day,door,party,brand,channel,recipientType,kind," +
-        "verdict,reason,asOf,recordStatus,recordCreationDate,recordTxDigest,refiled";
+        "verdict,reason,asOf,recordStatus,recordCreationDate,recordTxDigest,refiled,dealer";
     /** What stands for the record when the index held none for the key. */
     public static final String NO_RECORD = "no record";
 
@@ -97,7 +104,8 @@ public record FoundReceipt(
         return new FoundReceipt(id, epochDay, timeMs, door, party, receipt.brand(),
             channelCode == 0 ? null : channel(channelCode), flags.tacir(), flags.transactional(),
             flags.requestInvalid(), receipt.reason(), refiled || lag == AS_OF_UNKNOWN ? 0 : timeMs - lag,
-            flags.recordRet() ? "RET" : flags.recordOnay() ? "ONAY" : null, receipt.recordCreation(), tx, refiled);
+            flags.recordRet() ? "RET" : flags.recordOnay() ? "ONAY" : null, receipt.recordCreation(), tx, refiled,
+            receipt.actingVersion() < ReceiptDecoder.dealerSinceVersion() ? DEALER_UNKNOWN : receipt.dealer());
     }
 
     private static Door door(final int code)
@@ -196,7 +204,9 @@ public record FoundReceipt(
                 .append("\",\"creationDate\":\"").append(Instant.ofEpochSecond(recordCreation))
                 .append("\",\"txDigest\":\"").append(recordTxText()).append("\"}");
         }
-        return json.append(",\"refiled\":").append(refiled).append('}').toString();
+        return json.append(",\"refiled\":").append(refiled)
+            .append(",\"dealer\":").append(dealerCode == DEALER_UNKNOWN ? "null" : Long.toString(dealerCode))
+            .append('}').toString();
     }
 
     /**
@@ -211,7 +221,7 @@ public record FoundReceipt(
             (requestInvalid ? "" : kind()) + ',' + verdict() + ',' + reasonName() + ',' +
             (asOfMs == 0 ? "" : Instant.ofEpochMilli(asOfMs).toString()) + ',' +
             (recordStatus == null ? NO_RECORD + ",," : recordStatus + ',' + Instant.ofEpochSecond(recordCreation) +
-            ',' + recordTxText()) + ',' + refiled;
+            ',' + recordTxText()) + ',' + refiled + ',' + (dealerCode == DEALER_UNKNOWN ? "" : dealerCode);
     }
 
     /**

@@ -32,7 +32,12 @@ final class JournalFormat
     static final int SEGMENT_HEADER_LENGTH = 64;
     static final int BLOCK_HEADER_LENGTH = MessageHeaderDecoder.ENCODED_LENGTH + BlockHeaderDecoder.BLOCK_LENGTH;
     static final int DIGEST_LENGTH = 32;
+    /** Bytes per receipt in the segments this build writes (receipt schema version 3: the dealer appended). */
     static final int RECEIPT_LENGTH = ReceiptDecoder.BLOCK_LENGTH;
+    /** Bytes per receipt in segments of receipt schema versions 1 and 2, which this build still reads. */
+    static final int LEGACY_RECEIPT_LENGTH = 48;
+    /** The receipt schema version that appended the dealer. */
+    static final int DEALER_VERSION = 3;
     static final int MAX_RECEIPTS_PER_BLOCK = 1024;
     static final int MAX_NAME_BYTES = 1024;
     static final String ROOT_FILE = "root.json";

@@ -25,10 +25,13 @@ import java.util.Arrays;
  * Layout (little-endian): a 4096-byte header (magic, version, slot count, then on lines of their own the last
  * sequence claimed and the last sequence released), then the slots, 64 bytes each:
  * <pre>
- *   0..47   the Receipt (receipt schema 7701, no message header), its decisionId first
- *  48..55   the UTC epoch day it is filed under
+ *   0..51   the Receipt (receipt schema 7701 version 3, no message header), its decisionId first
+ *  52..55   the UTC epoch day it is filed under (int)
  *  56..63   the commit marker: the decision id, stored last with an ordered store
  * </pre>
+ * A file of version 1 (48-byte receipts, the day a long at 48) left by an older build is still replayed at
+ * {@link #open}, each receipt with no dealer, then re-created at version 2.
+ * <p>
  * A producer {@link #claim claims} the next sequence with one compare-and-set on the header's claim counter, which
  * succeeds only while the slot it gives has been released by the drain (else the queue is full and nothing is
  * claimed: a claimed sequence is always filled, so the drain never waits on a hole). It writes the receipt and the
@@ -48,8 +51,8 @@ public final class ReceiptQueue implements AutoCloseable
 {
     /** Bytes of one slot. */
     public static final int SLOT_LENGTH = 64;
-    /** Offset within a slot of the UTC epoch day. */
-    public static final int DAY_OFFSET = 48;
+    /** Offset within a slot of the UTC epoch day (an int). */
+    public static final int DAY_OFFSET = 52;
     /** Offset within a slot of the commit marker. */
     public static final int MARKER_OFFSET = 56;
     /** Fewest slots. */
@@ -63,7 +66,10 @@ public final class ReceiptQueue implements AutoCloseable
 
     static final int HEADER_LENGTH = 4096;
     private static final long MAGIC = 0x3130305152535949L; // "IYSRQ001", little-endian
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
+    /** Slots of 48-byte receipts, the day a long at 48: replayed, never written. */
+    private static final int VERSION_LEGACY = 1;
+    private static final int LEGACY_DAY_OFFSET = 48;
     private static final int MAGIC_OFFSET = 0;
     private static final int VERSION_OFFSET = 8;
     private static final int SLOTS_OFFSET = 12;
@@ -141,12 +147,14 @@ public final class ReceiptQueue implements AutoCloseable
         if (Files.exists(file))
         {
             final MappedByteBuffer old = map(file);
-            final int oldSlots = validSlots(new UnsafeBuffer(old), old.capacity());
+            final UnsafeBuffer oldBuffer = new UnsafeBuffer(old);
+            final int oldSlots = validSlots(oldBuffer, old.capacity());
+            final boolean legacy = oldSlots > 0 && oldBuffer.getInt(VERSION_OFFSET) == VERSION_LEGACY;
             if (oldSlots > 0)
             {
-                replay(new UnsafeBuffer(old), oldSlots, lastDecisionId, replay);
+                replay(oldBuffer, oldSlots, legacy, lastDecisionId, replay);
             }
-            if (oldSlots == slots && old.capacity() == length(slots))
+            if (!legacy && oldSlots == slots && old.capacity() == length(slots))
             {
                 final UnsafeBuffer buffer = new UnsafeBuffer(old);
                 buffer.setMemory(HEADER_LENGTH, slots * SLOT_LENGTH, (byte)0);
@@ -188,7 +196,7 @@ public final class ReceiptQueue implements AutoCloseable
     private static int validSlots(final DirectBuffer buffer, final int capacity)
     {
         if (capacity < HEADER_LENGTH || buffer.getLong(MAGIC_OFFSET) != MAGIC ||
-            buffer.getInt(VERSION_OFFSET) != VERSION)
+            buffer.getInt(VERSION_OFFSET) != VERSION && buffer.getInt(VERSION_OFFSET) != VERSION_LEGACY)
         {
             return 0;
         }
@@ -197,7 +205,8 @@ public final class ReceiptQueue implements AutoCloseable
     }
 
     private static void replay(
-        final AtomicBuffer buffer, final int slots, final long lastDecisionId, final Replay replay) throws IOException
+        final AtomicBuffer buffer, final int slots, final boolean legacy, final long lastDecisionId,
+        final Replay replay) throws IOException
     {
         final long mask = slots - 1;
         long[] ids = new long[64];
@@ -220,11 +229,23 @@ public final class ReceiptQueue implements AutoCloseable
             }
         }
         Arrays.sort(ids, 0, count);
+        final UnsafeBuffer legacyReceipt = new UnsafeBuffer(new byte[SLOT_LENGTH]);
         for (int i = 0; i < count; i++)
         {
             final long id = ids[i] ^ Long.MIN_VALUE;
             final int offset = HEADER_LENGTH + (int)((id & MAX_SEQUENCE) & mask) * SLOT_LENGTH;
-            replay.receipt(buffer, offset, buffer.getLong(offset + DAY_OFFSET));
+            if (legacy)
+            {
+                // a 48-byte receipt: copied out, so that the day stored after it is not read as its dealer, and the
+                // file is left as it was should the replay fail
+                legacyReceipt.setMemory(0, SLOT_LENGTH, (byte)0);
+                legacyReceipt.putBytes(0, buffer, offset, JournalFormat.LEGACY_RECEIPT_LENGTH);
+                replay.receipt(legacyReceipt, 0, buffer.getLong(offset + LEGACY_DAY_OFFSET));
+            }
+            else
+            {
+                replay.receipt(buffer, offset, buffer.getInt(offset + DAY_OFFSET));
+            }
         }
         replay.replayed();
     }
@@ -340,7 +361,7 @@ public final class ReceiptQueue implements AutoCloseable
     public void commit(final long sequence, final long decisionId, final long epochDay)
     {
         final int offset = offset(sequence);
-        buffer.putLong(offset + DAY_OFFSET, epochDay);
+        buffer.putInt(offset + DAY_OFFSET, (int)epochDay);
         buffer.putLongOrdered(offset + MARKER_OFFSET, decisionId);
     }
 
@@ -363,7 +384,7 @@ public final class ReceiptQueue implements AutoCloseable
      */
     public long epochDay(final long sequence)
     {
-        return buffer.getLong(offset(sequence) + DAY_OFFSET);
+        return buffer.getInt(offset(sequence) + DAY_OFFSET);
     }
 
     /**

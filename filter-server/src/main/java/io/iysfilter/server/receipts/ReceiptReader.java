@@ -135,10 +135,11 @@ public final class ReceiptReader implements AutoCloseable
                     for (int r = 0; r < count; r++)
                     {
                         // a copy on the heap: a decoder kept past the call never reads a reused buffer's bytes
-                        receiptCopy.putBytes(0, cursor.buffer, cursor.bodyOffset +
-                            r * JournalFormat.RECEIPT_LENGTH, JournalFormat.RECEIPT_LENGTH);
-                        receipt.wrap(receiptCopy, 0, JournalFormat.RECEIPT_LENGTH,
-                            ReceiptDecoder.SCHEMA_VERSION);
+                        // as long as the segment's receipts are (48 bytes before the dealer, version 3), read as
+                        // the version they were written with: an older receipt has no dealer to read
+                        receiptCopy.putBytes(0, cursor.buffer, cursor.bodyOffset + r * cursor.receiptLength,
+                            Math.min(cursor.receiptLength, JournalFormat.RECEIPT_LENGTH));
+                        receipt.wrap(receiptCopy, 0, cursor.receiptLength, cursor.receiptVersion);
                         final long id = receipt.decisionId();
                         final String name = receipt.party() == 0 ? UNKNOWN :
                             names.getOrDefault((int)(id >>> 48) << 16 | receipt.party(), UNKNOWN);
@@ -486,7 +487,7 @@ public final class ReceiptReader implements AutoCloseable
         final long claimed = cursor.buffer.getInt(blockAt + io.iysfilter.protocol.receipts.MessageHeaderDecoder
             .ENCODED_LENGTH + io.iysfilter.protocol.receipts.BlockHeaderDecoder.bodyLengthEncodingOffset(),
             ByteOrder.LITTLE_ENDIAN) & 0xFFFF_FFFFL;
-        final long from = blockAt + JournalFormat.BLOCK_HEADER_LENGTH + claimed + JournalFormat.RECEIPT_LENGTH +
+        final long from = blockAt + JournalFormat.BLOCK_HEADER_LENGTH + claimed + cursor.receiptLength +
             JournalFormat.MAX_NAME_BYTES;
         return from >= cursor.limit || cursor.firstNonZero((int)from) < 0;
     }
@@ -526,12 +527,12 @@ public final class ReceiptReader implements AutoCloseable
             final int count = (int)cursor.header.count();
             for (int r = 0; r < count; r++)
             {
-                final long id = cursor.buffer.getLong(cursor.bodyOffset + r * JournalFormat.RECEIPT_LENGTH,
+                final long id = cursor.buffer.getLong(cursor.bodyOffset + r * cursor.receiptLength,
                     ByteOrder.LITTLE_ENDIAN);
                 if (Long.compareUnsigned(id, walk.lastId) <= 0 ||
                     (r == 0 && id != cursor.header.firstDecisionId()))
                 {
-                    walk.breakAt(segment, walk.blocks, cursor.bodyOffset + r * JournalFormat.RECEIPT_LENGTH,
+                    walk.breakAt(segment, walk.blocks, cursor.bodyOffset + r * cursor.receiptLength,
                         "a decision id above " + JournalFormat.decisionId(walk.lastId) + (r == 0 ? " equal to the " +
                         "header's " + JournalFormat.decisionId(cursor.header.firstDecisionId()) : ""),
                         JournalFormat.decisionId(id), "decision ids out of order");

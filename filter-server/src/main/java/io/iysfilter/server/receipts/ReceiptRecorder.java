@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The {@link DecisionRecorder} every {@link io.iysfilter.server.decision.Decider} records into when receipts are on:
- * it encodes each decision's {@link DecisionFacts} as a 48-byte {@code Receipt} straight into a slot of the
+ * it encodes each decision's {@link DecisionFacts} as a 52-byte {@code Receipt} straight into a slot of the
  * memory-mapped {@link ReceiptQueue}, and its drain thread ({@link ReceiptDrain}) appends the slots to the
  * {@link ReceiptJournal} in decision-id order.
  * <p>
@@ -372,6 +372,8 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
         buffer.putByte(offset + ReceiptEncoder.flagsEncodingOffset(), flags);
         final Reason reason = facts.reason();
         encoder.reason(reason == null ? 0 : reason.wire().value());
+        final long dealer = facts.dealerCode();
+        encoder.dealer(dealer >= 0 && dealer <= UINT32_NONE ? dealer : 0);
     }
 
     private long claimAfterWait()

@@ -3,6 +3,7 @@ package io.iysfilter.server.binary;
 import io.iysfilter.protocol.FrameDescriptor;
 import io.iysfilter.protocol.codecs.CheckBatchEncoder;
 import io.iysfilter.protocol.codecs.CheckBatchResponseDecoder;
+import io.iysfilter.protocol.codecs.CheckEncoder;
 import io.iysfilter.protocol.codecs.CheckResponseDecoder;
 import io.iysfilter.protocol.codecs.MessageHeaderDecoder;
 import io.iysfilter.protocol.codecs.MessageHeaderEncoder;
@@ -171,6 +172,41 @@ class BinaryReceiptTest
         assertEquals(io.iysfilter.protocol.codecs.Reason.CONSENT, served.reason());
         assertEquals(0, served.decisionId(), "served, not recorded");
         serving.finishAndReleaseAll();
+    }
+
+    @Test
+    void shouldNameTheDealerARequestNamedInItsReceiptAndNoneForTheBrandItself()
+    {
+        final RecordingRecorder recorder = new RecordingRecorder(false);
+        final EmbeddedChannel channel = connect(recorder);
+        final byte[] dealerCheck = BinaryFrameHandlerTest.check(11, Fixtures.CONSENTED);
+        new UnsafeBuffer(dealerCheck).putInt(FrameDescriptor.MESSAGE_OFFSET + CheckEncoder.dealerCodeEncodingOffset(),
+            22_233_344, FrameDescriptor.BYTE_ORDER);
+        channel.writeInbound(Unpooled.wrappedBuffer(dealerCheck));
+        assertEquals(recorder.last().id(), response(single(channel)).decisionId());
+        assertEquals(22_233_344L, recorder.last().dealerCode(), "the CHECK's dealer");
+
+        channel.writeInbound(Unpooled.wrappedBuffer(BinaryFrameHandlerTest.check(12, Fixtures.CONSENTED)));
+        single(channel);
+        assertEquals(0, recorder.last().dealerCode(), "no dealer named: the brand itself");
+
+        final byte[] dealerBatch = batch(13, Fixtures.BRAND, new String[]{Fixtures.CONSENTED, "not a phone"});
+        new UnsafeBuffer(dealerBatch).putInt(FrameDescriptor.MESSAGE_OFFSET +
+            CheckBatchEncoder.dealerCodeEncodingOffset(), (int)0xFFFF_FFF0L, FrameDescriptor.BYTE_ORDER);
+        channel.writeInbound(Unpooled.wrappedBuffer(dealerBatch));
+        single(channel);
+        final List<RecordingRecorder.Receipt> receipts = recorder.receipts();
+        assertEquals(0xFFFF_FFF0L, receipts.get(2).dealerCode(), "a batch entry: the batch's dealer, unsigned");
+        assertEquals(0xFFFF_FFF0L, receipts.get(3).dealerCode(), "an invalid entry of the batch too");
+
+        final byte[] refused = batch(14, 0, new String[]{Fixtures.CONSENTED});
+        new UnsafeBuffer(refused).putInt(FrameDescriptor.MESSAGE_OFFSET +
+            CheckBatchEncoder.dealerCodeEncodingOffset(), 77, FrameDescriptor.BYTE_ORDER);
+        channel.writeInbound(Unpooled.wrappedBuffer(refused));
+        single(channel);
+        assertEquals(Reason.INVALID_REQUEST, recorder.last().reason());
+        assertEquals(77, recorder.last().dealerCode(), "a request refused before the rules names its dealer too");
+        channel.finishAndReleaseAll();
     }
 
     private static byte[] batch(final long correlationId, final long brand, final String[] recipients)

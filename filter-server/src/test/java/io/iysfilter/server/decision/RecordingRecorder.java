@@ -32,10 +32,11 @@ public final class RecordingRecorder implements DecisionRecorder
      * @param recordStatus    the record's status, NONE for no record.
      * @param recordCreation  the record's creationDate, epoch seconds.
      * @param recordTxDigest  the record's transaction id digest.
+     * @param dealerCode      the dealer the request named, 0 for none.
      */
     public record Receipt(long id, Door door, String party, long timeMs, long brandCode, long asOfMs, Channel channel,
         RecipientType type, MessageKind kind, Reason reason, int recipientForm, long recipientKey0,
-        long recipientKey1, int recordStatus, long recordCreation, long recordTxDigest)
+        long recipientKey1, int recordStatus, long recordCreation, long recordTxDigest, long dealerCode)
     {
     }
 
@@ -104,7 +105,7 @@ public final class RecordingRecorder implements DecisionRecorder
         receipts.add(new Receipt(id, facts.door(), facts.party() == 0 ? null : parties.get(facts.party() - 1),
             facts.timeMs(), facts.brandCode(), facts.asOfMs(), facts.channel(), facts.type(), facts.kind(),
             facts.reason(), facts.recipientForm(), facts.recipientKey0(), facts.recipientKey1(),
-            facts.recordStatus(), facts.recordCreationSec(), facts.recordTxDigest()));
+            facts.recordStatus(), facts.recordCreationSec(), facts.recordTxDigest(), facts.dealerCode()));
         return id;
     }
 

@@ -125,6 +125,23 @@ class HttpReceiptTest
     }
 
     @Test
+    void shouldNameTheDealerACheckOrAScrubNamedInItsReceipts()
+    {
+        final RecordingRecorder recorder = new RecordingRecorder(false);
+        body(check(recorder, "brand=" + Fixtures.BRAND + "&channel=EPOSTA&recipient=" + Fixtures.EMAIL +
+            "&dealer=4000000123"));
+        assertEquals(4_000_000_123L, recorder.last().dealerCode());
+        body(check(recorder, "brand=" + Fixtures.BRAND + "&channel=EPOSTA&recipient=" + Fixtures.EMAIL));
+        assertEquals(0, recorder.last().dealerCode(), "no dealer parameter: the brand itself");
+
+        final RecordingRecorder scrubbed = new RecordingRecorder(false);
+        scrub(scrubbed, "&dealer=555", "a," + Fixtures.CONSENTED + "\nno second column\n");
+        assertEquals(2, scrubbed.receipts().size());
+        assertEquals(555, scrubbed.receipts().get(0).dealerCode());
+        assertEquals(555, scrubbed.receipts().get(1).dealerCode(), "a row refused before the rules too");
+    }
+
+    @Test
     void shouldApplyThePolicyToAnUnrecordedCheck()
     {
         final String refused = body(check(new RecordingRecorder(false).failing(true), "brand=" + Fixtures.BRAND +
@@ -141,11 +158,16 @@ class HttpReceiptTest
 
     private static String scrub(final DecisionRecorder recorder, final String rows)
     {
+        return scrub(recorder, "", rows);
+    }
+
+    private static String scrub(final DecisionRecorder recorder, final String moreParameters, final String rows)
+    {
         final EmbeddedChannel channel = new EmbeddedChannel(new ScrubHttpHandler(
             new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup(), recorder),
             new ServerCounters()));
         channel.writeInbound(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, ScrubHttpHandler.PATH +
-            "?brand=" + Fixtures.BRAND + "&channel=MESAJ&column=2"));
+            "?brand=" + Fixtures.BRAND + "&channel=MESAJ&column=2" + moreParameters));
         channel.writeInbound(new DefaultHttpContent(Unpooled.copiedBuffer(rows, StandardCharsets.UTF_8)));
         channel.writeInbound(new DefaultLastHttpContent());
         assertInstanceOf(HttpResponse.class, channel.readOutbound());

@@ -130,7 +130,8 @@ public final class MemoryReceipts implements ReceiptSource
             .door(io.iysfilter.protocol.receipts.Door.get((short)facts.door().code()))
             .channel(facts.channel() == null ? io.iysfilter.protocol.receipts.Channel.UNKNOWN :
                 io.iysfilter.protocol.receipts.Channel.get((short)facts.channel().code()))
-            .reason(facts.reason().wire().value());
+            .reason(facts.reason().wire().value())
+            .dealer(facts.dealerCode());
         buffer.putLong(ReceiptEncoder.recipientEncodingOffset(), facts.recipientKey0(), ByteOrder.LITTLE_ENDIAN);
         buffer.putInt(ReceiptEncoder.recipientEncodingOffset() + 8, (int)facts.recipientKey1(),
             ByteOrder.LITTLE_ENDIAN);

@@ -248,7 +248,7 @@ class ReceiptJournalTest
         assertEquals(2, found.size());
         assertFalse(found.get(0).refiled());
         assertEquals(DAY * DAY_MS + 9 * 3_600_000L - 5_000, found.get(0).asOfMs());
-        assertTrue(found.get(0).json().endsWith(",\"refiled\":false}"), found.get(0).json());
+        assertTrue(found.get(0).json().endsWith(",\"refiled\":false,\"dealer\":0}"), found.get(0).json());
         final FoundReceipt refiled = found.get(1);
         assertTrue(refiled.refiled());
         assertEquals(DAY + 1, refiled.epochDay());
@@ -256,7 +256,7 @@ class ReceiptJournalTest
         assertEquals(0, refiled.asOfMs(), "as-of unknown: not measured from the time it is filed at");
         assertTrue(refiled.json().contains("\"refiled\":true"), refiled.json());
         assertTrue(refiled.json().contains("\"asOf\":null"), refiled.json());
-        assertTrue(refiled.csv().endsWith(",true"), refiled.csv());
+        assertTrue(refiled.csv().endsWith(",true,0"), refiled.csv());
     }
 
     private static UnsafeBuffer protectedReceipt(final long id, final long timeMs)
