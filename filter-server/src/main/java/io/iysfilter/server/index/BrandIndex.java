@@ -574,12 +574,15 @@ public final class BrandIndex implements BrandState, AutoCloseable
         }
         final ConsentValue scratch = Values.newHeapInstance(ConsentValue.class);
         final ConsentChange change = new ConsentChange();
+        final EmailKey dealerKey = Values.newHeapInstance(EmailKey.class);
+        final DealerList list = new DealerList();
         final long[] count = new long[1];
         phones.forEachEntry(entry ->
         {
             final ConsentValue value = entry.value().getUsing(scratch);
-            change.setKeyed(brandCode, ConsentChange.KEY_PHONE, entry.key().get().getValue(), 0,
-                value.getWord0(), value.getWord1());
+            final long phone = entry.key().get().getValue();
+            change.setKeyed(brandCode, ConsentChange.KEY_PHONE, phone, 0, value.getWord0(), value.getWord1());
+            withDealers(change, phone, 0, dealerKey, list);
             action.accept(change);
             count[0]++;
         });
@@ -589,10 +592,40 @@ public final class BrandIndex implements BrandState, AutoCloseable
             final EmailKey key = entry.key().get();
             change.setKeyed(brandCode, ConsentChange.KEY_EMAIL, key.getHigh(), key.getLow(), value.getWord0(),
                 value.getWord1());
+            withDealers(change, key.getHigh(), key.getLow(), dealerKey, list);
             action.accept(change);
             count[0]++;
         });
         return count[0];
+    }
+
+    /**
+     * Give a walked record the dealer list stored for it (of the same record, by its word0), as the writer stored it:
+     * so a republished record carries its list to the replicas. A flagged record whose list is missing or another
+     * record's (a crash between the two writes) goes without, as its readers here find none.
+     */
+    private void withDealers(
+        final ConsentChange change, final long high, final long low, final EmailKey dealerKey, final DealerList list)
+    {
+        if ((ConsentValueDescriptor.flags(change.word1()) & ConsentValueDescriptor.FLAG_DEALERS) == 0)
+        {
+            return;
+        }
+        dealerKey.setHigh(high);
+        dealerKey.setLow(low);
+        final DealerList stored = dealers.getUsing(dealerKey, list);
+        if (stored == null || stored.recordWord0() != change.word0())
+        {
+            return;
+        }
+        if (stored.fetchedMs() > 0)
+        {
+            change.dealerAccess(stored.codes(), stored.count(), stored.fetchedMs());
+        }
+        else if (stored.count() > 0)
+        {
+            change.dealers(stored.codes(), stored.count());
+        }
     }
 
     private synchronized void ready(final Verification result)

@@ -19,6 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -180,6 +182,28 @@ class DealerListsTest
 
             assertEquals(ConsentIndexWriter.SUPERSEDED, writer.apply(valueAlone));
             assertTrue(lookup.dealerListed(DEALER), "an equal record without a list leaves the list");
+        }
+    }
+
+    @Test
+    void shouldGiveAWalkedRecordItsOwnStoredListSoARepublicationCarriesIt() throws IOException
+    {
+        try (ConsentStore store = open())
+        {
+            final ConsentChange listed = change("2025-01-01 10:00:00", "a", "ONAY", "[" + DEALER + "," +
+                OTHER_DEALER + "]");
+            writer.apply(listed);
+            final ConsentChange email = new ConsentChange();
+            assertNull(parser.parse(BRAND, "2025-01-01 10:00:00", "e".repeat(64), EMAIL, "BIREYSEL", "EPOSTA",
+                "ONAY", "2020-01-01 00:00:00", "HS_WEB", "", "", email));
+            writer.apply(email);
+            final List<String> walked = new ArrayList<>();
+            assertEquals(2, store.brand(BRAND).forEachConsent((change) -> walked.add(change.keyKind() + ":" +
+                change.word1() + ":" + change.dealerCount() + ":" + (change.dealerCount() == 0 ? "" :
+                change.dealerCodes()[0] + "," + change.dealerCodes()[1]))));
+            assertTrue(walked.contains(ConsentChange.KEY_PHONE + ":" + listed.word1() + ":2:" + DEALER + "," +
+                OTHER_DEALER), walked.toString());
+            assertTrue(walked.contains(ConsentChange.KEY_EMAIL + ":" + email.word1() + ":0:"), walked.toString());
         }
     }
 
