@@ -77,6 +77,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
         final BrandKeys keys,
         final long freshnessBoundMs,
         final boolean dealerAccessTrusted,
+        final long dealerAccessFreshForMs,
         final boolean recovered)
     {
         this.brandCode = brandCode;
@@ -86,7 +87,8 @@ public final class BrandIndex implements BrandState, AutoCloseable
         this.dealers = dealers;
         this.recovered = recovered;
         this.view = new BrandView(brandCode, keys, freshnessBoundMs, phones, emails, dealers, dealerAccessTrusted,
-            meta == null ? 0 : meta.newestCreationMs, meta == null ? 0 : meta.watermarkMs, Reason.INDEX_VERIFYING);
+            dealerAccessFreshForMs, meta == null ? 0 : meta.newestCreationMs, meta == null ? 0 : meta.watermarkMs,
+            Reason.INDEX_VERIFYING);
         this.writer = phones == null ? null : new BrandWriter(directory, meta, phones, emails, dealers, view);
     }
 
@@ -100,7 +102,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
      */
     static BrandIndex unopenable(final Path directory, final long brandCode, final String cause)
     {
-        final BrandIndex index = new BrandIndex(brandCode, directory, null, null, null, null, null, 0, false, false);
+        final BrandIndex index = new BrandIndex(brandCode, directory, null, null, null, null, null, 0, false, 0, false);
         index.damage = cause;
         index.view.publishUnready(Reason.INDEX_DAMAGED);
         return index;
@@ -258,7 +260,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
             final long boundMs = options.freshnessBound().applyAsLong(meta.brandCode);
             return new BrandIndex(meta.brandCode, directory, meta, phones, emails, dealers,
                 options.key().brandKeys(meta.brandCode), boundMs, options.dealerAccessTrusted().test(meta.brandCode),
-                recover);
+                options.dealerAccessFreshFor().applyAsLong(meta.brandCode), recover);
         }
         catch (final IOException | RuntimeException ex)
         {

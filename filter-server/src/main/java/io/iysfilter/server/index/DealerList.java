@@ -36,7 +36,11 @@ public final class DealerList
             throw new IllegalArgumentException("a dealer list holds 0.." + MAX_DEALERS + " dealers: " + length);
         }
         this.recordWord0 = recordWord0;
-        System.arraycopy(dealers, 0, codes, 0, length);
+        if (length > 0)
+        {
+            // an empty list (İYS named nobody) may come without an array
+            System.arraycopy(dealers, 0, codes, 0, length);
+        }
         this.count = length;
         this.fetchedMs = 0;
         return this;
