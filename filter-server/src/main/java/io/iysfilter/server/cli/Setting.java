@@ -159,8 +159,8 @@ final class Setting<T>
         "DEALER_ACCESS_UNKNOWN, since İYS's feed may not show access granted or removed alone").shownAs("(none)");
     static final Setting<Map<Long, Long>> DEALER_ACCESS_FRESH_FOR = of("dealer-access-fresh-for", "D|C=D,C=D",
         Setting::freshFor, "off", "how long a dealer list read from İYS's access-list call (iys-filter " +
-        "reconcile-dealers) is known fresh: within it a dealer's check of an ONAY is decided on that list, past it " +
-        "DENY / DEALER_ACCESS_UNKNOWN (docs/INDEX.md \"Dealer decisions\"); one duration for every brand, or " +
+        "reconcile --recipients) is known fresh: within it a dealer's check of an ONAY is decided on that list, " +
+        "past it DENY / DEALER_ACCESS_UNKNOWN (docs/INDEX.md \"Dealer decisions\"); one duration for every brand, or " +
         "brand=duration pairs, or both (the bare one for the brands not named); off: never");
     static final Setting<Long> MAX_FUTURE_SKEW = of("max-future-skew", "D", Setting::skew, "5m",
         "a record whose creationDate lies further past this server's clock is refused, on every path (a record " +

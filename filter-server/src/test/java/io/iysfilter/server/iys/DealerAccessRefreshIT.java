@@ -103,7 +103,13 @@ class DealerAccessRefreshIT
             assertEquals(200, call(emulator, token, "POST", "consents/retailers/access",
                 "{\"recipients\":[\"" + PHONE + "\"],\"recipientType\":\"BIREYSEL\",\"type\":\"MESAJ\"," +
                 "\"retailerAccess\":[" + OTHER_DEALER + "]}"));
-            refresh(server, System::currentTimeMillis, PHONE + ",BIREYSEL,MESAJ\n");
+            // as iys-filter reconcile --recipients sends it
+            final HttpResponse<String> refreshed = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + server.httpPort() + "/v1/reconcile?brand=" + BRAND +
+                "&dealers=true&rate=10")).POST(HttpRequest.BodyPublishers.ofString(PHONE + ",BIREYSEL,MESAJ\n"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, refreshed.statusCode(), refreshed.body());
+            assertTrue(refreshed.body().contains("\"refreshed\":1,"), refreshed.body());
             assertEquals(Reason.DEALER_ACCESS, check(client, OTHER_DEALER), "the access added, once read");
             assertEquals(Reason.DEALER_NOT_AUTHORISED, check(client, DEALER));
 
