@@ -137,6 +137,7 @@ final class BrandView implements BrandState
     {
         if (dealers == null)
         {
+            using.read(0, 0, 0);
             return false;
         }
         key.dealerKey(dealerKey);
