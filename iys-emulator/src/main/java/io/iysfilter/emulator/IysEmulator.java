@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,7 +39,13 @@ import java.util.regex.Pattern;
  *   <li>{@code GET /sps/{iysCode}/brands/{brandCode}/consents/changes?source=HS|IYS&after=&limit=}: each source's
  *   movements of the last 7 days, excluding the most recent {@code exclusion} (İYS: one hour), ordered by
  *   creationDate, with opaque {@code after} cursors ({@code <epochMillis>_<transactionId>} like İYS's);</li>
- *   <li>{@code POST /emulator/changes}: make a movement now, as a citizen (source IYS) or the provider (HS) would.</li>
+ *   <li>{@code POST /emulator/changes}: make a movement now, as a citizen (source IYS) or the provider (HS) would;</li>
+ *   <li>the dealer-access calls under {@code /sps/{iysCode}/brands/{brandCode}/consents/}: list
+ *   ({@code POST retailers/access/list?offset=&limit=}), add ({@code POST retailers/access}), replace ({@code PUT}
+ *   the same), remove some ({@code POST retailer/access/remove}, also under {@code retailers}) and remove all
+ *   ({@code POST retailers/access/remove/all}), with İYS's limits (100 recipients H127, 100 dealers H126, pages of
+ *   at most 100) and errors (an unknown dealer 403 H180, no ONAY to link 400 H401). Like İYS's, they change a
+ *   consent's access without a movement: the change feed shows nothing of them.</li>
  * </ul>
  * A generated population gives each brand {@code recipients} ONAY movements over the past six days, some later
  * withdrawn with a RET through İYS. Thread-safe.
@@ -51,6 +58,9 @@ public final class IysEmulator implements AutoCloseable
     private static final int MAX_LIMIT = 999;
     private static final Pattern CHANGES = Pattern.compile("/sps/(\\d+)/brands/(\\d+)/consents/changes");
     private static final Pattern BRANDS = Pattern.compile("/sps/(\\d+)/brands");
+    private static final Pattern ACCESS =
+        Pattern.compile("/sps/(\\d+)/brands/(\\d+)/consents/(retailers?/access(?:/list|/remove|/remove/all)?)");
+    private static final int MAX_ACCESS_LIST = 100;
     private static final Pattern DAILY_FILE =
         Pattern.compile("/sps/(\\d+)/brands/(\\d+)/changes/(\\d{4}-\\d{2}-\\d{2})/file");
 
@@ -70,6 +80,11 @@ public final class IysEmulator implements AutoCloseable
     private final SecureRandom random = new SecureRandom();
     private final Map<String, AtomicLong> grants = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> changesRequests = new ConcurrentHashMap<>();
+    /** Per brand, per consent key (recipientType/type/recipient), the dealers that may use it: İYS's truth. */
+    private final Map<Long, Map<String, List<Long>>> access = new ConcurrentHashMap<>();
+    /** Per brand, the dealers İYS knows (registered, or named by a record). */
+    private final Map<Long, Set<Long>> retailers = new ConcurrentHashMap<>();
+    private final AtomicLong accessListRequests = new AtomicLong();
     private volatile Fault fault = Fault.NONE;
     private java.util.concurrent.ScheduledFuture<?> churning;
     private int faultsLeft;
@@ -244,6 +259,22 @@ public final class IysEmulator implements AutoCloseable
                 "IYS".equals(source) ? "IYS_MOBIL" : "HS_WEB", retailerCode,
                 retailerAccess == null ? null : List.copyOf(retailerAccess));
             feed.add(change);
+            // a new record sets the consent's access to its own list (a RET or a record without one: nobody)
+            final Map<String, List<Long>> brandAccess = access.computeIfAbsent(brand, (b) -> new ConcurrentHashMap<>());
+            final String key = accessKey(recipientType, type, recipient);
+            if ("ONAY".equals(status) && retailerAccess != null)
+            {
+                brandAccess.put(key, List.copyOf(retailerAccess));
+                retailers.computeIfAbsent(brand, (b) -> ConcurrentHashMap.newKeySet()).addAll(retailerAccess);
+            }
+            else
+            {
+                brandAccess.remove(key);
+            }
+            if (retailerCode != null)
+            {
+                retailers.computeIfAbsent(brand, (b) -> ConcurrentHashMap.newKeySet()).add(retailerCode);
+            }
             return change;
         }
     }
@@ -306,6 +337,287 @@ public final class IysEmulator implements AutoCloseable
             }
             churning = null;
         }
+    }
+
+    /**
+     * Register a dealer of a brand, as {@code POST /sps/{iysCode}/brands/{brandCode}/retailers} would: access may be
+     * given only to a registered dealer (else 403 H180). A dealer named by a record is registered by it.
+     *
+     * @param brand        brand code.
+     * @param retailerCode the dealer's İYS number.
+     */
+    public void retailer(final long brand, final long retailerCode)
+    {
+        retailers.computeIfAbsent(brand, (b) -> ConcurrentHashMap.newKeySet()).add(retailerCode);
+    }
+
+    /**
+     * @param brand         brand code.
+     * @param recipient     E.164 phone or e-mail.
+     * @param recipientType BIREYSEL or TACIR.
+     * @param type          ARAMA, MESAJ or EPOSTA.
+     * @return the dealers that may use the consent now, as İYS holds them (its truth); empty when none.
+     */
+    public List<Long> access(final long brand, final String recipient, final String recipientType, final String type)
+    {
+        final Map<String, List<Long>> brandAccess = access.get(brand);
+        final List<Long> dealers = brandAccess == null ? null :
+            brandAccess.get(accessKey(recipientType, type, recipient));
+        return dealers == null ? List.of() : dealers;
+    }
+
+    /**
+     * @return requests to the access-list call so far, all brands.
+     */
+    public long accessListRequests()
+    {
+        return accessListRequests.get();
+    }
+
+    private static String accessKey(final String recipientType, final String type, final String recipient)
+    {
+        return recipientType + "/" + type + "/" + recipient;
+    }
+
+    /**
+     * @return whether the key's newest movement is an ONAY: access links to a consent (else 400 H401).
+     */
+    private boolean consented(final long brand, final String recipientType, final String type, final String recipient)
+    {
+        Change latest = null;
+        for (final Change change : movements(brand))
+        {
+            if (change.recipient().equals(recipient) && change.recipientType().equals(recipientType) &&
+                change.type().equals(type) && (latest == null || change.creationMs() > latest.creationMs() ||
+                change.creationMs() == latest.creationMs() &&
+                change.transactionId().compareTo(latest.transactionId()) > 0))
+            {
+                latest = change;
+            }
+        }
+        return latest != null && "ONAY".equals(latest.status());
+    }
+
+    /**
+     * İYS's dealer-access calls: none makes a movement, so the change feed shows none of them.
+     */
+    private void accessCall(final HttpExchange exchange, final String method, final long iysCode, final long brand,
+        final String call) throws IOException
+    {
+        if (iysCode != settings.iysCode() || !feeds.containsKey(brand))
+        {
+            error(exchange, 403, "H195", "brand " + brand + " is not one of iysCode " + iysCode);
+            return;
+        }
+        final Map<String, String> body = Json.flatObject(exchange.getRequestBody().readAllBytes());
+        final String recipientType = body.get("recipientType");
+        final String type = body.get("type");
+        if (recipientType == null)
+        {
+            error(exchange, 422, "H170", "recipientType: missing", "recipientType");
+            return;
+        }
+        if (type == null)
+        {
+            error(exchange, 422, "H111", "type: missing", "type");
+            return;
+        }
+        final boolean list = call.endsWith("/list");
+        if (list && "POST".equals(method))
+        {
+            accessList(exchange, brand, recipientType, type, body.get("recipient"));
+            return;
+        }
+        final boolean removeAll = call.endsWith("/remove/all");
+        final boolean remove = call.endsWith("/remove");
+        final boolean add = call.endsWith("access") && "POST".equals(method);
+        final boolean replace = call.endsWith("access") && "PUT".equals(method);
+        if (!(removeAll || remove) && !add && !replace || (removeAll || remove) && !"POST".equals(method))
+        {
+            error(exchange, 404, "H404", "no such resource: " + method + " " + call);
+            return;
+        }
+        final List<String> recipients = body.get("recipients") == null ? List.of() :
+            splitList(body.get("recipients"));
+        if (recipients.isEmpty())
+        {
+            error(exchange, 422, "H164", "recipients: empty", "recipients");
+            return;
+        }
+        if (recipients.size() > MAX_ACCESS_LIST)
+        {
+            error(exchange, 422, "H127", "recipients: more than " + MAX_ACCESS_LIST, "recipients");
+            return;
+        }
+        final List<Long> dealers = new ArrayList<>();
+        if (!removeAll)
+        {
+            for (final String dealer : body.get("retailerAccess") == null ? List.<String>of() :
+                splitList(body.get("retailerAccess")))
+            {
+                dealers.add(Long.valueOf(dealer));
+            }
+            if (dealers.isEmpty())
+            {
+                error(exchange, 422, "H163", "retailerAccess: empty", "retailerAccess");
+                return;
+            }
+            if (dealers.size() > MAX_ACCESS_LIST)
+            {
+                error(exchange, 422, "H126", "retailerAccess: more than " + MAX_ACCESS_LIST, "retailerAccess");
+                return;
+            }
+            final Set<Long> known = retailers.getOrDefault(brand, Set.of());
+            for (final Long dealer : dealers)
+            {
+                if (!known.contains(dealer))
+                {
+                    error(exchange, 403, "H180", "retailerCode " + dealer + " bulunamadı.", "retailerAccess");
+                    return;
+                }
+            }
+        }
+        for (final String recipient : recipients)
+        {
+            if (!consented(brand, recipientType, type, recipient))
+            {
+                error(exchange, 400, "H401", "no consent to link dealers to: " + recipient, "recipients");
+                return;
+            }
+        }
+        final String overfull = changeAccess(brand, recipientType, type, recipients, dealers, add, replace, remove);
+        if (overfull != null)
+        {
+            error(exchange, 422, "H126", "retailerAccess: " + overfull + " would have more than " + MAX_ACCESS_LIST,
+                "retailerAccess");
+            return;
+        }
+        respond(exchange, remove || removeAll ? 202 : 200, (json) ->
+        {
+            json.writeStartObject();
+            json.writeNumberField("recipients", recipients.size());
+            json.writeEndObject();
+        });
+    }
+
+    /**
+     * Change the access of every recipient named, or none: add, replace, remove some, or (none of those) remove all.
+     *
+     * @return null when done; else the recipient whose access would pass 100 dealers (nothing changed).
+     */
+    private String changeAccess(final long brand, final String recipientType, final String type,
+        final List<String> recipients, final List<Long> dealers, final boolean add, final boolean replace,
+        final boolean remove)
+    {
+        final Map<String, List<Long>> brandAccess = access.computeIfAbsent(brand, (b) -> new ConcurrentHashMap<>());
+        synchronized (brandAccess)
+        {
+            final Map<String, List<Long>> changed = new HashMap<>();
+            for (final String recipient : recipients)
+            {
+                final String key = accessKey(recipientType, type, recipient);
+                final List<Long> now = new ArrayList<>(brandAccess.getOrDefault(key, List.of()));
+                if (add)
+                {
+                    for (final Long dealer : dealers)
+                    {
+                        if (!now.contains(dealer))
+                        {
+                            now.add(dealer);
+                        }
+                    }
+                    if (now.size() > MAX_ACCESS_LIST)
+                    {
+                        return recipient;
+                    }
+                }
+                else if (replace)
+                {
+                    now.clear();
+                    now.addAll(dealers);
+                }
+                else if (remove)
+                {
+                    now.removeAll(dealers);
+                }
+                else
+                {
+                    now.clear();
+                }
+                changed.put(key, List.copyOf(now));
+            }
+            brandAccess.putAll(changed);
+        }
+        return null;
+    }
+
+    /**
+     * The dealers that may use one consent, a page of at most 100 at a time.
+     */
+    private void accessList(final HttpExchange exchange, final long brand, final String recipientType,
+        final String type, final String recipient) throws IOException
+    {
+        accessListRequests.incrementAndGet();
+        if (recipient == null)
+        {
+            error(exchange, 422, "H168", "recipient: missing", "recipient");
+            return;
+        }
+        final Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
+        final int offset;
+        final int limit;
+        try
+        {
+            offset = Integer.parseInt(query.getOrDefault("offset", "0"));
+            limit = Integer.parseInt(query.getOrDefault("limit", String.valueOf(MAX_ACCESS_LIST)));
+        }
+        catch (final NumberFormatException ex)
+        {
+            error(exchange, 422, "H182", "offset and limit are integers", "offset");
+            return;
+        }
+        if (offset < 0 || limit < 1 || limit > MAX_ACCESS_LIST)
+        {
+            error(exchange, 422, "H186", "offset >= 0, limit 1.." + MAX_ACCESS_LIST, "limit");
+            return;
+        }
+        if (!consented(brand, recipientType, type, recipient))
+        {
+            error(exchange, 400, "H401", "no consent for " + recipient, "recipient");
+            return;
+        }
+        final List<Long> dealers = access(brand, recipient, recipientType, type);
+        final List<Long> page = dealers.subList(Math.min(offset, dealers.size()),
+            Math.min(dealers.size(), offset + limit));
+        respond(exchange, 200, (json) ->
+        {
+            json.writeStartObject();
+            json.writeNumberField("offset", offset);
+            json.writeNumberField("limit", limit);
+            json.writeNumberField("totalCount", dealers.size());
+            json.writeArrayFieldStart("list");
+            for (final Long dealer : page)
+            {
+                json.writeStartObject();
+                json.writeNumberField("retailerCode", dealer);
+                json.writeEndObject();
+            }
+            json.writeEndArray();
+            json.writeEndObject();
+        });
+    }
+
+    private static List<String> splitList(final String list)
+    {
+        final List<String> items = new ArrayList<>();
+        for (final String item : list.split(","))
+        {
+            if (!item.isBlank())
+            {
+                items.add(item.strip());
+            }
+        }
+        return items;
     }
 
     /**
@@ -417,6 +729,13 @@ public final class IysEmulator implements AutoCloseable
             if (!authorised(exchange))
             {
                 error(exchange, 401, "H351", "Geçersiz veya eksik erişim anahtarı (token).");
+                return;
+            }
+            final Matcher accessCall = ACCESS.matcher(path);
+            if (accessCall.matches())
+            {
+                accessCall(exchange, method, Long.parseLong(accessCall.group(1)), Long.parseLong(accessCall.group(2)),
+                    accessCall.group(3));
                 return;
             }
             final Matcher changes = CHANGES.matcher(path);

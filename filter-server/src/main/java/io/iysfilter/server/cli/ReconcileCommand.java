@@ -33,11 +33,20 @@ import java.util.regex.Pattern;
         "(GET /sps/{iysCode}/brands/{brand}/changes/{date}/file; İYS keeps the previous 7 days); with --file the " +
         "local file is sent, once its lines are checked: a line longer than 64 KiB (no daily file has one) fails " +
         "the command, naming the line, before anything is sent. Run it nightly for yesterday.",
+    "",
+    "With --recipients FILE instead of --date, refreshes dealer access: FILE names consents, one " +
+        "recipient,recipientType,type a line (İYS's words: +905321234567,BIREYSEL,MESAJ); for each whose newest " +
+        "record is an ONAY the server reads İYS's access list (POST .../consents/retailers/access/list) at most " +
+        "--rate calls a second, and stores it with the time it was read: dealer checks of the brand are decided on " +
+        "it for dealer-access-fresh-for (docs/INDEX.md \"Dealer decisions\"). Exit 0 when every consent named was " +
+        "refreshed or needed nothing, 1 when some failed or were rejected, 2 on an error.",
     "Exit status: 0 when nothing drifted, 1 when drift was found (and repaired), 2 on an error."})
 final class ReconcileCommand implements Callable<Integer>
 {
     private static final Pattern COUNT =
         Pattern.compile("\"(lines|missing|older|conflicting|matched|rejected)\":(\\d+)");
+    private static final Pattern DEALER_COUNT =
+        Pattern.compile("\"(lines|refreshed|notOnay|noRecord|newer|failed|rejected|calls)\":(\\d+)");
     private static final Pattern EXAMPLE = Pattern.compile("\"examples\":\\[(.*)]");
 
     private final PrintStream out;
@@ -47,8 +56,17 @@ final class ReconcileCommand implements Callable<Integer>
         description = "the brand's İYS code")
     private long brand;
 
-    @Option(names = "--date", required = true, paramLabel = "YYYY-MM-DD", description = "the day of the file")
+    @Option(names = "--date", paramLabel = "YYYY-MM-DD", description = "the day of the file")
     private String date;
+
+    @Option(names = "--recipients", paramLabel = "FILE",
+        description = "refresh the dealer access of the consents FILE names instead (one recipient,recipientType," +
+            "type a line)")
+    private Path recipients;
+
+    @Option(names = "--rate", paramLabel = "N", description = "with --recipients: calls a second to İYS at most, " +
+        "1..50 (default 5)")
+    private int rate = 5;
 
     @Option(names = "--file", paramLabel = "FILE", description = "send this file instead of fetching it from İYS")
     private Path file;
@@ -69,6 +87,15 @@ final class ReconcileCommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
+        if ((date == null) == (recipients == null))
+        {
+            throw new UsageException("give --date (reconcile a day) or --recipients (refresh dealer access), one " +
+                "of them");
+        }
+        if (recipients != null)
+        {
+            return dealers();
+        }
         if (!date.matches("\\d{4}-\\d{2}-\\d{2}"))
         {
             throw new UsageException("date: '" + date + "' (expected: YYYY-MM-DD)");
@@ -120,6 +147,64 @@ final class ReconcileCommand implements Callable<Integer>
             }
         }
         return drift == 0 ? Main.EXIT_OK : Main.EXIT_DENY;
+    }
+
+    /**
+     * {@code --recipients}: the server reads each named consent's dealer access from İYS and stores it.
+     */
+    private int dealers() throws IOException, InterruptedException
+    {
+        if (rate < 1 || rate > 50)
+        {
+            throw new UsageException("rate: " + rate + " (expected: 1..50 calls a second)");
+        }
+        checkLines(recipients);
+        final URI uri = URI.create("http://" + host + ":" + httpPort + "/v1/reconcile?brand=" + brand +
+            "&dealers=true&rate=" + rate);
+        final HttpResponse<String> response = send(uri, HttpRequest.BodyPublishers.ofFile(recipients));
+        if (response.statusCode() != 200)
+        {
+            err.println("iys-filter reconcile: the server answered " + response.statusCode() + ": " +
+                response.body());
+            return Main.EXIT_ERROR;
+        }
+        final Matcher counts = DEALER_COUNT.matcher(response.body());
+        final StringBuilder summary = new StringBuilder("refreshed dealer access of brand " + brand + ":");
+        long trouble = 0;
+        while (counts.find())
+        {
+            summary.append(' ').append(counts.group(2)).append(' ').append(counts.group(1)).append(',');
+            if ("failed".equals(counts.group(1)) || "rejected".equals(counts.group(1)))
+            {
+                trouble += Long.parseLong(counts.group(2));
+            }
+        }
+        out.println(summary.substring(0, summary.length() - 1));
+        final Matcher examples = EXAMPLE.matcher(response.body());
+        if (examples.find() && !examples.group(1).isEmpty())
+        {
+            for (final String example : examples.group(1).split("\",\""))
+            {
+                out.println("  " + example.replace("\"", ""));
+            }
+        }
+        return trouble == 0 ? Main.EXIT_OK : Main.EXIT_DENY;
+    }
+
+    private HttpResponse<String> send(final URI uri, final HttpRequest.BodyPublisher body)
+        throws IOException, InterruptedException
+    {
+        try
+        {
+            // a refresh of many consents takes as long as the rate makes it: no timeout on the answer
+            return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
+                .send(HttpRequest.newBuilder(uri).POST(body).build(), HttpResponse.BodyHandlers.ofString());
+        }
+        catch (final IOException ex)
+        {
+            throw new IOException("cannot reach the server at " + host + ":" + httpPort + ": " +
+                ex.getClass().getName() + (ex.getMessage() == null ? "" : ": " + ex.getMessage()), ex);
+        }
     }
 
     /**

@@ -242,6 +242,7 @@ final class ServeSettings
         final long skewMs = Setting.MAX_FUTURE_SKEW.value(settings);
         final Set<Long> unbounded = new HashSet<>(Setting.UNBOUNDED_BRANDS.value(settings));
         final Set<Long> dealerTrusted = new HashSet<>(Setting.DEALER_ACCESS_TRUST_FEED.value(settings));
+        final Map<Long, Long> dealerFreshFor = Setting.DEALER_ACCESS_FRESH_FOR.value(settings);
         final long entries = Setting.ENTRIES_PER_MAP.value(settings);
         // each map sized apart when asked, else by entries-per-map as before
         final long phoneEntries = settings.containsKey(Setting.PHONE_ENTRIES.name()) ?
@@ -321,7 +322,9 @@ final class ServeSettings
             .indexOptions(new IndexOptions(entries, IndexOptions.DEFAULT_MAX_BLOAT_FACTOR,
                 brand -> unbounded.contains(brand) ? 0 : boundMs).withMaxFutureSkewMs(skewMs)
                 .withDiskReserve(reserveMib * MIB).withMapEntries(phoneEntries, emailEntries)
-                .withDealerAccessTrusted(dealerTrusted::contains));
+                .withDealerAccessTrusted(dealerTrusted::contains)
+                .withDealerAccessFreshFor(brand -> dealerFreshFor.getOrDefault(brand,
+                    dealerFreshFor.getOrDefault(0L, 0L))));
     }
 
     /**

@@ -18,6 +18,7 @@ import io.iysfilter.server.security.FailureLimiter;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -156,6 +157,11 @@ final class Setting<T>
         Setting::codes, "", "comma-separated brand codes whose dealer checks trust the change feed's retailerAccess " +
         "(docs/INDEX.md \"Dealer decisions\"); for every other brand a dealer's check of an ONAY is DENY / " +
         "DEALER_ACCESS_UNKNOWN, since İYS's feed may not show access granted or removed alone").shownAs("(none)");
+    static final Setting<Map<Long, Long>> DEALER_ACCESS_FRESH_FOR = of("dealer-access-fresh-for", "D|C=D,C=D",
+        Setting::freshFor, "off", "how long a dealer list read from İYS's access-list call (iys-filter " +
+        "reconcile --recipients) is known fresh: within it a dealer's check of an ONAY is decided on that list, " +
+        "past it DENY / DEALER_ACCESS_UNKNOWN (docs/INDEX.md \"Dealer decisions\"); one duration for every brand, or " +
+        "brand=duration pairs, or both (the bare one for the brands not named); off: never");
     static final Setting<Long> MAX_FUTURE_SKEW = of("max-future-skew", "D", Setting::skew, "5m",
         "a record whose creationDate lies further past this server's clock is refused, on every path (a record " +
         "from the future would beat every real one); cannot be off");
@@ -639,6 +645,30 @@ final class Setting<T>
             throw new UsageException(name + ": '" + text + "' (expected: a number with s, m, h or d, or off)");
         }
         return UsageException.parseLong(name, value.substring(0, value.length() - 1), 1, 3650L * 86_400) * unit;
+    }
+
+    /**
+     * @return per brand code the duration in ms; key 0 holds the one for every brand not named.
+     */
+    private static Map<Long, Long> freshFor(final String name, final String text)
+    {
+        final Map<Long, Long> durations = new HashMap<>();
+        for (final String entry : text.split(","))
+        {
+            if (entry.isBlank())
+            {
+                continue;
+            }
+            final int equals = entry.indexOf('=');
+            final long brand = equals < 0 ? 0 : UsageException.parseLong(name, entry.substring(0, equals).trim(), 1,
+                MAX_CODE);
+            if (durations.put(brand, duration(name, entry.substring(equals + 1))) != null)
+            {
+                throw new UsageException(name + ": '" + text + "' names " + (brand == 0 ? "the default" :
+                    "brand " + brand) + " twice");
+            }
+        }
+        return durations;
     }
 
     private static Long timeout(final String name, final String text)

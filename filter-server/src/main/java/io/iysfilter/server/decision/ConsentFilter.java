@@ -19,10 +19,11 @@ package io.iysfilter.server.decision;
  *   <li>latest record ONAY and no dealer named: ALLOW / CONSENT;</li>
  *   <li>latest record ONAY and a dealer named: DENY / INDEX_DAMAGED when the brand's dealer map failed
  *   verification ({@link BrandState#dealerUnreadyReason()}); else DENY / DEALER_ACCESS_UNKNOWN unless the brand's
- *   dealer access is
- *   trusted ({@link BrandState#dealerAccessTrusted()}); then ALLOW / DEALER_ACCESS when the record's retailerAccess
- *   lists the dealer, else DENY / DEALER_NOT_AUTHORISED (DEALER_ACCESS_UNKNOWN once a list was dropped for a full
- *   dealer map, {@link BrandState#dealerListsDropped()}; a record's own retailerCode grants nothing: İYS's sources
+ *   dealer access is trusted ({@link BrandState#dealerAccessTrusted()}) or the record's list was read from İYS's
+ *   access-list call within {@link BrandState#dealerAccessFreshForMs()}; then ALLOW / DEALER_ACCESS when the
+ *   record's list names the dealer, else DENY / DEALER_NOT_AUTHORISED (DEALER_ACCESS_UNKNOWN once a list was
+ *   dropped for a full dealer map, {@link BrandState#dealerListsDropped()}; a record's own retailerCode grants
+ *   nothing: İYS's sources
  *   say access is given through retailerAccess, and none says the collecting dealer has it without);</li>
  *   <li>no record: BIREYSEL (and UNSPECIFIED) DENY / NO_CONSENT; TACIR ALLOW / TACIR_NO_RECORD, or DENY /
  *   NO_CONSENT when the policy requires a record; the same for a dealer (no record means no list to read).</li>
@@ -162,7 +163,7 @@ public final class ConsentFilter
 
         if (status == ConsentStatus.ONAY)
         {
-            return dealerCode == NO_DEALER ? Reason.CONSENT : dealerDecision(lookup, brand, dealerCode);
+            return dealerCode == NO_DEALER ? Reason.CONSENT : dealerDecision(lookup, brand, dealerCode, nowMs);
         }
         if (status == ConsentStatus.RET)
         {
@@ -175,20 +176,38 @@ public final class ConsentFilter
         return Reason.NO_CONSENT;
     }
 
-    private static Reason dealerDecision(final ConsentLookup lookup, final BrandState brand, final long dealerCode)
+    /**
+     * A dealer's check of an ONAY: the record's list decides when the brand trusts the feed's lists, or when the list
+     * was read from İYS's access-list call within the brand's {@code dealer-access-fresh-for}; anything else is not
+     * known fresh and denies.
+     */
+    private static Reason dealerDecision(
+        final ConsentLookup lookup, final BrandState brand, final long dealerCode, final long nowMs)
     {
         final Reason dealerUnready = brand.dealerUnreadyReason();
         if (dealerUnready != null)
         {
             return dealerUnready;
         }
-        if (!brand.dealerAccessTrusted())
+        final boolean trusted = brand.dealerAccessTrusted();
+        final long freshForMs = brand.dealerAccessFreshForMs();
+        if (!trusted && freshForMs <= 0)
         {
             return Reason.DEALER_ACCESS_UNKNOWN;
         }
         try
         {
-            return lookup.dealerListed(dealerCode) ? Reason.DEALER_ACCESS :
+            final boolean listed = lookup.dealerListed(dealerCode);
+            if (!trusted)
+            {
+                final long fetchedMs = lookup.dealerListFetchedMs();
+                // a read time past now by more than the window is a clock fault, not a fresh list
+                if (fetchedMs <= 0 || nowMs - fetchedMs > freshForMs || fetchedMs - nowMs > freshForMs)
+                {
+                    return Reason.DEALER_ACCESS_UNKNOWN;
+                }
+            }
+            return listed ? Reason.DEALER_ACCESS :
                 brand.dealerListsDropped() ? Reason.DEALER_ACCESS_UNKNOWN : Reason.DEALER_NOT_AUTHORISED;
         }
         catch (final RuntimeException ex)

@@ -85,4 +85,15 @@ public interface ConsentLookup
     {
         return false;
     }
+
+    /**
+     * When the list {@link #dealerListed} just read was read from İYS's access-list call: call it right after
+     * {@code dealerListed} on the same thread. This default lists nothing so read.
+     *
+     * @return epoch ms; 0 when the list came with the record from the change feed, or there was none of the record.
+     */
+    default long dealerListFetchedMs()
+    {
+        return 0;
+    }
 }

@@ -2,6 +2,7 @@ package io.iysfilter.server.http;
 
 import io.iysfilter.server.index.DurableFiles;
 import io.iysfilter.server.iys.DailyFileImporter;
+import io.iysfilter.server.iys.DealerAccessRefresh;
 import io.iysfilter.server.iys.ReconcileService;
 import io.iysfilter.server.iys.Reconciler;
 import io.iysfilter.server.metrics.ServerCounters;
@@ -45,6 +46,10 @@ import java.util.function.Supplier;
  * Content-Length, or as it arrives) gets 413, and so does a line longer than {@value #MAX_LINE_LENGTH} bytes (no
  * daily file has one; the importer would otherwise have to hold it whole); the spool is deleted and the connection
  * closed.
+ * <p>
+ * {@code POST /v1/reconcile?brand=&dealers=true[&rate=N]} refreshes dealer access instead: the body names consents,
+ * one {@code recipient,recipientType,type} a line, whose access lists are read from İYS's access-list call at most N
+ * calls a second (default 5) and stored with their read time ({@link DealerAccessRefresh}).
  */
 final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
 {
@@ -52,6 +57,8 @@ final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
     /** Longest line of a daily file taken, newline excluded: the importer's cap, so a spooled body always reads. */
     static final int MAX_LINE_LENGTH = DailyFileImporter.MAX_LINE_BYTES;
     private static final int PAYLOAD_TOO_LARGE = 413;
+    /** Calls a second to İYS's access-list call a dealer refresh makes unless told: under İYS's per-second limit. */
+    private static final int DEFAULT_RATE = 5;
 
     private final ReconcileService reconciliations;
     private final Executor workers;
@@ -66,6 +73,8 @@ final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
     private boolean keepAlive;
     private long brandCode;
     private String date;
+    private boolean dealers;
+    private int perSecond;
     private Path spool;
     private OutputStream spoolOut;
     private long bodyLength;
@@ -153,6 +162,8 @@ final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
         final Map<String, List<String>> parameters = new QueryStringDecoder(request.uri()).parameters();
         brandCode = DecisionParameters.parseCode(DecisionParameters.first(parameters, "brand"));
         date = DecisionParameters.first(parameters, "date");
+        dealers = "true".equals(DecisionParameters.first(parameters, "dealers"));
+        perSecond = rate(DecisionParameters.first(parameters, "rate"));
         bodyLength = 0;
         lineLength = 0;
         lineNumber = 1;
@@ -176,7 +187,8 @@ final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
             return;
         }
         // whether a body comes is known only at its end; checked again then (an empty one needs a feed)
-        final ReconcileService.Result invalid = reconciliations.check(brandCode, date, true);
+        final ReconcileService.Result invalid = dealers ? dealersInvalid() :
+            reconciliations.check(brandCode, date, true);
         if (invalid != null)
         {
             refuse(ctx, status(invalid.outcome()), error(invalid));
@@ -256,6 +268,11 @@ final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
     {
         final Path file = spool;
         closeSpool();
+        if (dealers)
+        {
+            finishDealers(ctx, file);
+            return;
+        }
         final ReconcileService.Result invalid = reconciliations.check(brandCode, date, bodyLength > 0);
         if (invalid != null)
         {
@@ -281,6 +298,84 @@ final class ReconcileHttpHandler extends ChannelInboundHandlerAdapter
             final String answer = status == 200 ? json(brand, day, result.fetched(), result.report()) : error(result);
             ctx.executor().execute(() -> respond(ctx, status, answer));
         });
+    }
+
+    /**
+     * {@code dealers=true}: the body names consents whose dealer access is read from İYS's access-list call.
+     */
+    private ReconcileService.Result dealersInvalid()
+    {
+        if (perSecond < 1)
+        {
+            return new ReconcileService.Result(ReconcileService.Outcome.INVALID, false, null, "rate: 1.." +
+                DealerAccessRefresh.MAX_PER_SECOND + " calls a second to İYS");
+        }
+        return reconciliations.check(brandCode, "1970-01-01", true);
+    }
+
+    private static int rate(final String text)
+    {
+        if (text == null)
+        {
+            return DEFAULT_RATE;
+        }
+        try
+        {
+            final int rate = Integer.parseInt(text);
+            return rate >= 1 && rate <= DealerAccessRefresh.MAX_PER_SECOND ? rate : 0;
+        }
+        catch (final NumberFormatException ex)
+        {
+            return 0;
+        }
+    }
+
+    private void finishDealers(final ChannelHandlerContext ctx, final Path file)
+    {
+        if (bodyLength == 0)
+        {
+            deleteQuietly(file);
+            respond(ctx, 400, Json.error("bad_request", "body: empty (expected: the consents, one " +
+                "recipient,recipientType,type a line)"));
+            return;
+        }
+        final long brand = brandCode;
+        final int rate = perSecond;
+        workers.execute(() ->
+        {
+            final ReconcileService.DealerResult result;
+            try
+            {
+                result = reconciliations.refreshDealers(brand, file, rate);
+            }
+            finally
+            {
+                deleteQuietly(file);
+            }
+            final int status = status(result.outcome());
+            final String answer = status == 200 ? dealersJson(brand, result.report()) :
+                error(new ReconcileService.Result(result.outcome(), false, null, result.message()));
+            ctx.executor().execute(() -> respond(ctx, status, answer));
+        });
+    }
+
+    private static String dealersJson(final long brand, final DealerAccessRefresh.Report report)
+    {
+        final StringBuilder json = new StringBuilder("{\"brand\":").append(brand)
+            .append(",\"dealers\":true,\"lines\":").append(report.lines())
+            .append(",\"refreshed\":").append(report.refreshed())
+            .append(",\"notOnay\":").append(report.notOnay())
+            .append(",\"noRecord\":").append(report.noRecord())
+            .append(",\"newer\":").append(report.newer())
+            .append(",\"failed\":").append(report.failed())
+            .append(",\"rejected\":").append(report.rejected())
+            .append(",\"calls\":").append(report.calls())
+            .append(",\"examples\":[");
+        for (int i = 0; i < report.examples().size(); i++)
+        {
+            json.append(i == 0 ? "\"" : ",\"").append(Json.escape(report.examples().get(i))).append('"');
+        }
+        return json.append("]}").toString();
     }
 
     private static int status(final ReconcileService.Outcome outcome)

@@ -81,6 +81,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
         final BrandKeys keys,
         final long freshnessBoundMs,
         final boolean dealerAccessTrusted,
+        final long dealerAccessFreshForMs,
         final boolean recovered,
         final boolean dealersExisted)
     {
@@ -92,7 +93,8 @@ public final class BrandIndex implements BrandState, AutoCloseable
         this.dealers = dealers;
         this.recovered = recovered;
         this.view = new BrandView(brandCode, keys, freshnessBoundMs, phones, emails, dealers, dealerAccessTrusted,
-            meta == null ? 0 : meta.newestCreationMs, meta == null ? 0 : meta.watermarkMs, Reason.INDEX_VERIFYING);
+            dealerAccessFreshForMs, meta == null ? 0 : meta.newestCreationMs, meta == null ? 0 : meta.watermarkMs,
+            Reason.INDEX_VERIFYING);
         this.writer = phones == null ? null : new BrandWriter(directory, meta, phones, emails, dealers, view);
     }
 
@@ -106,7 +108,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
      */
     static BrandIndex unopenable(final Path directory, final long brandCode, final String cause)
     {
-        final BrandIndex index = new BrandIndex(brandCode, directory, null, null, null, null, null, 0, false, false,
+        final BrandIndex index = new BrandIndex(brandCode, directory, null, null, null, null, null, 0, false, 0, false,
             true);
         index.damage = cause;
         index.view.publishUnready(Reason.INDEX_DAMAGED);
@@ -272,7 +274,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
             final long boundMs = options.freshnessBound().applyAsLong(meta.brandCode);
             return new BrandIndex(meta.brandCode, directory, meta, phones, emails, dealers,
                 options.key().brandKeys(meta.brandCode), boundMs, options.dealerAccessTrusted().test(meta.brandCode),
-                recover, dealersExisted);
+                options.dealerAccessFreshFor().applyAsLong(meta.brandCode), recover, dealersExisted);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -709,12 +711,15 @@ public final class BrandIndex implements BrandState, AutoCloseable
         }
         final ConsentValue scratch = Values.newHeapInstance(ConsentValue.class);
         final ConsentChange change = new ConsentChange();
+        final EmailKey dealerKey = Values.newHeapInstance(EmailKey.class);
+        final DealerList list = new DealerList();
         final long[] count = new long[1];
         phones.forEachEntry(entry ->
         {
             final ConsentValue value = entry.value().getUsing(scratch);
-            change.setKeyed(brandCode, ConsentChange.KEY_PHONE, entry.key().get().getValue(), 0,
-                value.getWord0(), value.getWord1());
+            final long phone = entry.key().get().getValue();
+            change.setKeyed(brandCode, ConsentChange.KEY_PHONE, phone, 0, value.getWord0(), value.getWord1());
+            withDealers(change, phone, 0, dealerKey, list);
             action.accept(change);
             count[0]++;
         });
@@ -724,10 +729,40 @@ public final class BrandIndex implements BrandState, AutoCloseable
             final EmailKey key = entry.key().get();
             change.setKeyed(brandCode, ConsentChange.KEY_EMAIL, key.getHigh(), key.getLow(), value.getWord0(),
                 value.getWord1());
+            withDealers(change, key.getHigh(), key.getLow(), dealerKey, list);
             action.accept(change);
             count[0]++;
         });
         return count[0];
+    }
+
+    /**
+     * Give a walked record the dealer list stored for it (of the same record, by its word0), as the writer stored it:
+     * so a republished record carries its list to the replicas. A flagged record whose list is missing or another
+     * record's (a crash between the two writes) goes without, as its readers here find none.
+     */
+    private void withDealers(
+        final ConsentChange change, final long high, final long low, final EmailKey dealerKey, final DealerList list)
+    {
+        if ((ConsentValueDescriptor.flags(change.word1()) & ConsentValueDescriptor.FLAG_DEALERS) == 0)
+        {
+            return;
+        }
+        dealerKey.setHigh(high);
+        dealerKey.setLow(low);
+        final DealerList stored = dealers.getUsing(dealerKey, list);
+        if (stored == null || stored.recordWord0() != change.word0())
+        {
+            return;
+        }
+        if (stored.fetchedMs() > 0)
+        {
+            change.dealerAccess(stored.codes(), stored.count(), stored.fetchedMs());
+        }
+        else if (stored.count() > 0)
+        {
+            change.dealers(stored.codes(), stored.count());
+        }
     }
 
     private synchronized void ready(final Verification result)

@@ -20,6 +20,7 @@ final class BrandView implements BrandState
     private final ChronicleMap<EmailKey, ConsentValue> emails;
     private final ChronicleMap<EmailKey, DealerList> dealers;
     private final boolean dealerAccessTrusted;
+    private final long dealerAccessFreshForMs;
     private volatile long asOfMs;
     private volatile long watermarkMs;
     private volatile Reason unready;
@@ -34,6 +35,7 @@ final class BrandView implements BrandState
      * @param emails           the e-mail map, or null with phones.
      * @param dealers          the dealer map, or null with phones.
      * @param dealerAccessTrusted whether dealer decisions may rest on the dealer lists.
+     * @param dealerAccessFreshForMs how long a list read from İYS's access-list call is known fresh, ms; 0 never.
      * @param asOfMs           the newest creationDate held, epoch ms.
      * @param watermarkMs      the feed watermark, epoch ms, or 0.
      * @param unready          the initial readiness, null for ready.
@@ -46,6 +48,7 @@ final class BrandView implements BrandState
         final ChronicleMap<EmailKey, ConsentValue> emails,
         final ChronicleMap<EmailKey, DealerList> dealers,
         final boolean dealerAccessTrusted,
+        final long dealerAccessFreshForMs,
         final long asOfMs,
         final long watermarkMs,
         final Reason unready)
@@ -57,6 +60,7 @@ final class BrandView implements BrandState
         this.emails = emails;
         this.dealers = dealers;
         this.dealerAccessTrusted = dealerAccessTrusted;
+        this.dealerAccessFreshForMs = dealerAccessFreshForMs;
         this.asOfMs = asOfMs;
         this.watermarkMs = watermarkMs;
         this.unready = unready;
@@ -108,6 +112,12 @@ final class BrandView implements BrandState
         return dealerAccessTrusted;
     }
 
+    @Override
+    public long dealerAccessFreshForMs()
+    {
+        return dealerAccessFreshForMs;
+    }
+
     /**
      * The dealer read of a dealer's decision: whether the list stored for a key, as it belongs to the record just
      * found, names the dealer.
@@ -117,7 +127,8 @@ final class BrandView implements BrandState
      * @param dealerCode  the dealer.
      * @param dealerKey   the reader's own key instance for the dealer map.
      * @param using       the reader's own list instance.
-     * @return true only when a list of that record names the dealer.
+     * @return true only when a list of that record names the dealer; {@code using} then holds the list read (its
+     * {@link DealerList#fetchedMs()} included), else its word0 may name another record.
      */
     boolean dealerListed(
         final ConsentKey key,
@@ -128,10 +139,16 @@ final class BrandView implements BrandState
     {
         if (dealers == null)
         {
+            using.read(0, 0, 0);
             return false;
         }
         key.dealerKey(dealerKey);
         final DealerList list = dealers.getUsing(dealerKey, using);
+        if (list == null)
+        {
+            // no list: nothing of an earlier read may pass for this record's
+            using.read(0, 0, 0);
+        }
         return list != null && list.recordWord0() == recordWord0 && list.contains(dealerCode);
     }
 

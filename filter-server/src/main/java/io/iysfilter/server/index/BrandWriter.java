@@ -64,6 +64,8 @@ final class BrandWriter
      * @param dealerCodes the change's dealer list, valid up to dealerCount; may be null when dealerCount is 0.
      * @param dealerCount how many dealers the change lists: stored beside a value flagged
      *                    {@link ConsentValueDescriptor#FLAG_DEALERS}, else the key's list is cleared.
+     * @param accessFetchedMs when the list was read from İYS's access-list call (stored with it, also when empty),
+     *                    or 0 for a list that came with the record.
      * @return {@link ConsentIndexWriter#APPLIED}, {@link ConsentIndexWriter#EQUAL} (the key holds exactly this
      * value) or {@link ConsentIndexWriter#SUPERSEDED} (it holds a newer one).
      */
@@ -73,7 +75,8 @@ final class BrandWriter
         final ConsentValue existing,
         final long nowMs,
         final int[] dealerCodes,
-        final int dealerCount)
+        final int dealerCount,
+        final long accessFetchedMs)
     {
         // an insert leaves the scratch untouched: no stale flag of an earlier key may look like this key's
         existing.setWord0(0);
@@ -83,7 +86,7 @@ final class BrandWriter
             putIfNewer(emails, key.emailKey(), value, existing);
         if (result == ConsentIndexWriter.APPLIED || result == ConsentIndexWriter.EQUAL)
         {
-            applyDealers(key, value, existing, result, dealerCodes, dealerCount);
+            applyDealers(key, value, existing, result, dealerCodes, dealerCount, accessFetchedMs);
         }
         if (result == ConsentIndexWriter.APPLIED && !isLocal(value.getWord1()))
         {
@@ -110,11 +113,17 @@ final class BrandWriter
         final ConsentValue previous,
         final int result,
         final int[] dealerCodes,
-        final int dealerCount)
+        final int dealerCount,
+        final long accessFetchedMs)
     {
         final int flags = ConsentValueDescriptor.flags(value.getWord1());
         final boolean listed = (flags & ConsentValueDescriptor.FLAG_DEALERS) != 0;
-        if (listed && dealerCount > 0)
+        if (listed && accessFetchedMs > 0)
+        {
+            key.dealerKey(dealerKey);
+            dealers.put(dealerKey, dealerList.set(value.getWord0(), dealerCodes, dealerCount, accessFetchedMs));
+        }
+        else if (listed && dealerCount > 0)
         {
             key.dealerKey(dealerKey);
             try

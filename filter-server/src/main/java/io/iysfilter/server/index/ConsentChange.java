@@ -31,6 +31,7 @@ public final class ConsentChange
     private boolean keyed;
     private int[] dealers;
     private int dealerCount;
+    private long accessFetchedMs;
 
     /**
      * Fill this change.
@@ -70,6 +71,7 @@ public final class ConsentChange
         this.key1 = 0;
         this.keyed = false;
         this.dealerCount = 0;
+        this.accessFetchedMs = 0;
         return this;
     }
 
@@ -100,6 +102,47 @@ public final class ConsentChange
         dealerCount = length;
         word1 |= ConsentValueDescriptor.FLAG_DEALERS;
         return this;
+    }
+
+    /**
+     * Give the change a dealer list read from İYS's access-list call ({@code consents/retailers/access/list}) rather
+     * than delivered with the record: the value is flagged {@link ConsentValueDescriptor#FLAG_DEALERS} and the writer
+     * stores the list with the time it was read, after which it is known fresh only for the brand's
+     * {@code dealer-access-fresh-for} (docs/INDEX.md §11). The list may be empty: İYS named no dealer. Call after
+     * {@link #set} or {@link #setKeyed}.
+     *
+     * @param codes     İYS dealer numbers, each held as an unsigned 32-bit number.
+     * @param length    how many, 0..{@link DealerList#MAX_DEALERS}.
+     * @param fetchedMs when İYS answered the list, epoch ms, above 0.
+     * @return this.
+     * @throws IllegalArgumentException when the length or the time is out of range.
+     */
+    public ConsentChange dealerAccess(final int[] codes, final int length, final long fetchedMs)
+    {
+        if (fetchedMs <= 0)
+        {
+            throw new IllegalArgumentException("an access list needs the time it was read: " + fetchedMs);
+        }
+        if (length == 0)
+        {
+            dealerCount = 0;
+            word1 |= ConsentValueDescriptor.FLAG_DEALERS;
+        }
+        else
+        {
+            dealers(codes, length);
+        }
+        accessFetchedMs = fetchedMs;
+        return this;
+    }
+
+    /**
+     * @return when the change's dealer list was read from İYS's access-list call, epoch ms; 0 when the list came with
+     * the record (or there is none).
+     */
+    public long accessFetchedMs()
+    {
+        return accessFetchedMs;
     }
 
     /**
@@ -155,9 +198,10 @@ public final class ConsentChange
         this.key0 = key0;
         this.key1 = key1;
         this.keyed = true;
-        // a keyed change carries no list (the replication topic does not: docs/INDEX.md "Dealer decisions"); if its
-        // word1 is flagged, readers find no list of its record and answer DEALER_NOT_AUTHORISED
+        // a keyed change starts with no list: whoever fills it from the topic gives it the record's list
+        // (dealers, dealerAccess) as the fetcher's index held it
         this.dealerCount = 0;
+        this.accessFetchedMs = 0;
         return this;
     }
 
@@ -179,6 +223,7 @@ public final class ConsentChange
         key1 = other.key1;
         keyed = other.keyed;
         dealerCount = other.dealerCount;
+        accessFetchedMs = other.accessFetchedMs;
         if (dealerCount > 0)
         {
             if (dealers == null)

@@ -5,8 +5,10 @@ package io.iysfilter.server.index;
  * the record's value: the record's word0 ({@link ConsentValueDescriptor}), which ties the list to that one record,
  * then up to {@link #MAX_DEALERS} İYS dealer numbers (unsigned 32-bit). A list whose word0 is not that of the record a
  * reader found belongs to another record of the key (written a moment before or after it, or left by a crash
- * between the two writes) and lists nobody. Mutable and reused by its owning thread, so reading one allocates
- * nothing.
+ * between the two writes) and lists nobody. A list read from İYS's access-list call rather than delivered with the
+ * record also holds when it was read ({@link #fetchedMs()}, to the second): it is known fresh only for the brand's
+ * {@code dealer-access-fresh-for} after that (docs/INDEX.md §11). Mutable and reused by its owning thread, so reading
+ * one allocates nothing.
  */
 public final class DealerList
 {
@@ -16,6 +18,7 @@ public final class DealerList
     private final int[] codes = new int[MAX_DEALERS];
     private int count;
     private long recordWord0;
+    private long fetchedMs;
 
     /**
      * Fill the list.
@@ -33,9 +36,44 @@ public final class DealerList
             throw new IllegalArgumentException("a dealer list holds 0.." + MAX_DEALERS + " dealers: " + length);
         }
         this.recordWord0 = recordWord0;
-        System.arraycopy(dealers, 0, codes, 0, length);
+        if (length > 0)
+        {
+            // an empty list (İYS named nobody) may come without an array
+            System.arraycopy(dealers, 0, codes, 0, length);
+        }
         this.count = length;
+        this.fetchedMs = 0;
         return this;
+    }
+
+    /**
+     * Fill the list with one read from İYS's access-list call.
+     *
+     * @param recordWord0 word0 of the record the list belongs to.
+     * @param dealers     İYS dealer numbers, each held as an unsigned 32-bit number.
+     * @param length      how many of them, 0..{@link #MAX_DEALERS}.
+     * @param fetchedMs   when İYS answered it, epoch ms, above 0; kept to the second.
+     * @return this.
+     * @throws IllegalArgumentException when the length or the time is out of range.
+     */
+    public DealerList set(final long recordWord0, final int[] dealers, final int length, final long fetchedMs)
+    {
+        if (fetchedMs < 1000 || fetchedMs / 1000 > 0xFFFF_FFFFL)
+        {
+            throw new IllegalArgumentException("an access list's read time, epoch ms from 1970 to 2106: " + fetchedMs);
+        }
+        set(recordWord0, dealers, length);
+        this.fetchedMs = fetchedMs / 1000 * 1000;
+        return this;
+    }
+
+    /**
+     * @return when the list was read from İYS's access-list call, epoch ms (whole seconds); 0 when it came with the
+     * record from the change feed.
+     */
+    public long fetchedMs()
+    {
+        return fetchedMs;
     }
 
     /**
@@ -89,10 +127,16 @@ public final class DealerList
         return codes[index];
     }
 
-    void read(final long word0, final int length)
+    int[] codes()
+    {
+        return codes;
+    }
+
+    void read(final long word0, final int length, final long fetchedSec)
     {
         recordWord0 = word0;
         count = length;
+        fetchedMs = fetchedSec * 1000;
     }
 
     void code(final int index, final int code)

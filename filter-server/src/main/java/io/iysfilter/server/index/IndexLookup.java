@@ -26,6 +26,7 @@ public final class IndexLookup implements ConsentLookup
     private BrandView lastView;
     private boolean lastListed;
     private long lastWord0;
+    private long lastFetchedMs;
 
     IndexLookup(final ConsentStore store)
     {
@@ -72,7 +73,24 @@ public final class IndexLookup implements ConsentLookup
     public boolean dealerListed(final long dealerCode)
     {
         final BrandView view = lastView;
-        return lastListed && view != null && view.dealerListed(key, lastWord0, dealerCode, dealerKey, dealerList);
+        lastFetchedMs = 0;
+        if (!lastListed || view == null)
+        {
+            return false;
+        }
+        final boolean listed = view.dealerListed(key, lastWord0, dealerCode, dealerKey, dealerList);
+        // the list read is the record's own when its word0 is the record's, whether or not it names the dealer
+        lastFetchedMs = dealerList.recordWord0() == lastWord0 ? dealerList.fetchedMs() : 0;
+        return listed;
+    }
+
+    /**
+     * {@inheritDoc} From the list {@link #dealerListed} just read into this lookup's own list.
+     */
+    @Override
+    public long dealerListFetchedMs()
+    {
+        return lastFetchedMs;
     }
 
     /**

@@ -27,6 +27,8 @@ import java.util.function.LongUnaryOperator;
  *                          opened without one ({@link #withKey}).
  * @param dealerAccessTrusted per brand code, whether dealer decisions may rest on the dealer lists the change feed
  *                          delivered; false (the default) answers them DENY / DEALER_ACCESS_UNKNOWN.
+ * @param dealerAccessFreshFor per brand code, how long a dealer list read from İYS's access-list call is known
+ *                          fresh, ms; 0 (the default) never.
  */
 public record IndexOptions(
     long phoneEntries,
@@ -39,7 +41,8 @@ public record IndexOptions(
     long syncVerifyEntries,
     long diskReserveBytes,
     IndexKey key,
-    LongPredicate dealerAccessTrusted)
+    LongPredicate dealerAccessTrusted,
+    LongUnaryOperator dealerAccessFreshFor)
 {
     /** Default sizing: 10 M entries per map. */
     public static final long DEFAULT_ENTRIES_PER_MAP = 10_000_000L;
@@ -97,7 +100,7 @@ public record IndexOptions(
     {
         this(entriesPerMap, entriesPerMap, maxBloatFactor, freshnessBound, DEFAULT_MAX_FUTURE_SKEW_MS,
             System::currentTimeMillis, true, DEFAULT_SYNC_VERIFY_ENTRIES, DEFAULT_DISK_RESERVE_BYTES, null,
-            brand -> false);
+            brand -> false, brand -> 0);
     }
 
     /**
@@ -117,7 +120,7 @@ public record IndexOptions(
     public IndexOptions withMapEntries(final long phones, final long emails)
     {
         return new IndexOptions(phones, emails, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs, checksums,
-            syncVerifyEntries, diskReserveBytes, key, dealerAccessTrusted);
+            syncVerifyEntries, diskReserveBytes, key, dealerAccessTrusted, dealerAccessFreshFor);
     }
 
     /**
@@ -127,7 +130,7 @@ public record IndexOptions(
     public IndexOptions withMaxFutureSkewMs(final long skewMs)
     {
         return new IndexOptions(phoneEntries, emailEntries, maxBloatFactor, freshnessBound, skewMs, clockMs,
-            checksums, syncVerifyEntries, diskReserveBytes, key, dealerAccessTrusted);
+            checksums, syncVerifyEntries, diskReserveBytes, key, dealerAccessTrusted, dealerAccessFreshFor);
     }
 
     /**
@@ -137,7 +140,7 @@ public record IndexOptions(
     public IndexOptions withClock(final LongSupplier clock)
     {
         return new IndexOptions(phoneEntries, emailEntries, maxBloatFactor, freshnessBound, maxFutureSkewMs, clock,
-            checksums, syncVerifyEntries, diskReserveBytes, key, dealerAccessTrusted);
+            checksums, syncVerifyEntries, diskReserveBytes, key, dealerAccessTrusted, dealerAccessFreshFor);
     }
 
     /**
@@ -147,7 +150,7 @@ public record IndexOptions(
     public IndexOptions withChecksums(final boolean on)
     {
         return new IndexOptions(phoneEntries, emailEntries, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs,
-            on, syncVerifyEntries, diskReserveBytes, key, dealerAccessTrusted);
+            on, syncVerifyEntries, diskReserveBytes, key, dealerAccessTrusted, dealerAccessFreshFor);
     }
 
     /**
@@ -157,7 +160,7 @@ public record IndexOptions(
     public IndexOptions withSyncVerifyEntries(final long entries)
     {
         return new IndexOptions(phoneEntries, emailEntries, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs,
-            checksums, entries, diskReserveBytes, key, dealerAccessTrusted);
+            checksums, entries, diskReserveBytes, key, dealerAccessTrusted, dealerAccessFreshFor);
     }
 
     /**
@@ -167,7 +170,7 @@ public record IndexOptions(
     public IndexOptions withDiskReserve(final long reserveBytes)
     {
         return new IndexOptions(phoneEntries, emailEntries, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs,
-            checksums, syncVerifyEntries, reserveBytes, key, dealerAccessTrusted);
+            checksums, syncVerifyEntries, reserveBytes, key, dealerAccessTrusted, dealerAccessFreshFor);
     }
 
     /**
@@ -177,7 +180,7 @@ public record IndexOptions(
     public IndexOptions withKey(final IndexKey indexKey)
     {
         return new IndexOptions(phoneEntries, emailEntries, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs,
-            checksums, syncVerifyEntries, diskReserveBytes, indexKey, dealerAccessTrusted);
+            checksums, syncVerifyEntries, diskReserveBytes, indexKey, dealerAccessTrusted, dealerAccessFreshFor);
     }
 
     /**
@@ -188,6 +191,18 @@ public record IndexOptions(
     public IndexOptions withDealerAccessTrusted(final LongPredicate trusted)
     {
         return new IndexOptions(phoneEntries, emailEntries, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs,
-            checksums, syncVerifyEntries, diskReserveBytes, key, trusted);
+            checksums, syncVerifyEntries, diskReserveBytes, key, trusted, dealerAccessFreshFor);
+    }
+
+    /**
+     * @param freshFor per brand code: how long a dealer list read from İYS's access-list call is known fresh, ms
+     *                 ({@code dealer-access-fresh-for}); 0 never, so the brand's dealer checks stay DENY /
+     *                 DEALER_ACCESS_UNKNOWN unless it trusts the feed.
+     * @return a copy with that choice.
+     */
+    public IndexOptions withDealerAccessFreshFor(final LongUnaryOperator freshFor)
+    {
+        return new IndexOptions(phoneEntries, emailEntries, maxBloatFactor, freshnessBound, maxFutureSkewMs, clockMs,
+            checksums, syncVerifyEntries, diskReserveBytes, key, dealerAccessTrusted, freshFor);
     }
 }

@@ -72,7 +72,8 @@ final class StoreWriter implements ConsentIndexWriter
             key.set(brand.keys(), change.channel(), change.type(), change.recipient());
             key.describe(change);
         }
-        return brand.apply(key, value, existing, nowMs, change.dealerCodes(), change.dealerCount());
+        return brand.apply(key, value, existing, nowMs, change.dealerCodes(), change.dealerCount(),
+            change.accessFetchedMs());
     }
 
     @Override

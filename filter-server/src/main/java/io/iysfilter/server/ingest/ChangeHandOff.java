@@ -1,6 +1,7 @@
 package io.iysfilter.server.ingest;
 
 import io.iysfilter.server.index.ConsentChange;
+import io.iysfilter.server.index.DealerList;
 
 import java.util.Iterator;
 import java.util.concurrent.CompletableFuture;
@@ -47,6 +48,10 @@ public final class ChangeHandOff implements ChangeTap
     private final long[] key1s;
     private final long[] word0s;
     private final long[] word1s;
+    /** Each slot's dealer list: a count, the list's read time, and an array made the first time the slot holds one. */
+    private final int[] dealerCounts;
+    private final long[] accessFetchedMs;
+    private final int[][] dealerCodes;
     /** Next slot the writer fills; written by the writer only. */
     private final AtomicLong head = new AtomicLong();
     /** First slot not yet released; written by the consumer only. */
@@ -80,6 +85,9 @@ public final class ChangeHandOff implements ChangeTap
         key1s = new long[capacity];
         word0s = new long[capacity];
         word1s = new long[capacity];
+        dealerCounts = new int[capacity];
+        accessFetchedMs = new long[capacity];
+        dealerCodes = new int[capacity][];
     }
 
     @Override
@@ -95,6 +103,7 @@ public final class ChangeHandOff implements ChangeTap
             key1s[slot] = change.key1();
             word0s[slot] = change.word0();
             word1s[slot] = change.word1();
+            dealers(slot, change);
             head.lazySet(head.get() + 1);
         }
     }
@@ -109,6 +118,25 @@ public final class ChangeHandOff implements ChangeTap
             brands[slot] = brandCode;
             word0s[slot] = watermarkMs;
             head.lazySet(head.get() + 1);
+        }
+    }
+
+    /**
+     * The change's dealer list into its slot. A slot's array is made the first time it holds a list and reused, so a
+     * stream of changes without lists costs nothing, and one with lists allocates at most once per slot.
+     */
+    private void dealers(final int slot, final ConsentChange change)
+    {
+        final int count = change.dealerCount();
+        dealerCounts[slot] = count;
+        accessFetchedMs[slot] = change.accessFetchedMs();
+        if (count > 0)
+        {
+            if (dealerCodes[slot] == null)
+            {
+                dealerCodes[slot] = new int[DealerList.MAX_DEALERS];
+            }
+            System.arraycopy(change.dealerCodes(), 0, dealerCodes[slot], 0, count);
         }
     }
 
@@ -141,7 +169,7 @@ public final class ChangeHandOff implements ChangeTap
     /**
      * Consumer: the next record handed over and not yet read, into {@code change} for a consent.
      *
-     * @param change filled with a consent's brand, key and value ({@link ConsentChange#setKeyed}).
+     * @param change filled with a consent's brand, key, value ({@link ConsentChange#setKeyed}) and dealer list.
      * @return {@link #CONSENT}, {@link #WATERMARK} (then {@link #watermarkBrand()}, {@link #watermarkMs()}), or 0
      * when nothing is waiting.
      */
@@ -156,6 +184,14 @@ public final class ChangeHandOff implements ChangeTap
         if (kind == CONSENT)
         {
             change.setKeyed(brands[slot], keyKinds[slot], key0s[slot], key1s[slot], word0s[slot], word1s[slot]);
+            if (accessFetchedMs[slot] > 0)
+            {
+                change.dealerAccess(dealerCodes[slot], dealerCounts[slot], accessFetchedMs[slot]);
+            }
+            else if (dealerCounts[slot] > 0)
+            {
+                change.dealers(dealerCodes[slot], dealerCounts[slot]);
+            }
         }
         else
         {

@@ -414,6 +414,28 @@ public final class FeedService implements AutoCloseable
     }
 
     /**
+     * The dealers that may use one consent now, from İYS's access-list call, through the brand's login.
+     *
+     * @param brandCode     a followed brand.
+     * @param recipient     E.164 phone or e-mail, as İYS writes it.
+     * @param recipientType BIREYSEL or TACIR.
+     * @param type          ARAMA, MESAJ or EPOSTA.
+     * @return the dealers' İYS numbers.
+     * @throws IOException when the brand is not followed, İYS refuses ({@link IysApiException}) or answers no list.
+     */
+    public List<Long> accessList(final long brandCode, final String recipient, final String recipientType,
+        final String type) throws IOException, InterruptedException
+    {
+        final IysClient client = brandClients.get(brandCode);
+        if (client == null)
+        {
+            throw new IOException("brand " + brandCode + " is not followed, so there is no İYS login to read its " +
+                "dealer access with");
+        }
+        return client.accessList(brandCode, recipient, recipientType, type);
+    }
+
+    /**
      * Bind per-brand feed meters, once.
      *
      * @param registry the registry Prometheus scrapes.

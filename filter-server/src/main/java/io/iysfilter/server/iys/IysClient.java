@@ -23,6 +23,9 @@ final class IysClient implements BrandFeed.Changes
 {
     static final JsonFactory JSON = new JsonFactory();
     static final Duration TIMEOUT = Duration.ofSeconds(30);
+    /** Most dealers one consent's access holds: İYS refuses more (H126). */
+    static final int MAX_ACCESS = 100;
+    private static final int ACCESS_PAGE = 100;
 
     private final FeedSettings settings;
     private final Tokens tokens;
@@ -101,6 +104,77 @@ final class IysClient implements BrandFeed.Changes
         final HttpRequest.Builder request = HttpRequest.newBuilder(settings.baseUrl().resolve("/sps/" +
             settings.iysCode() + "/brands/" + brandCode + "/changes/" + date + "/file")).timeout(TIMEOUT).GET();
         return read(request, "daily file brand=" + brandCode + " date=" + date, reader);
+    }
+
+    /**
+     * The dealers that may use one consent now: İYS's access-list call
+     * ({@code POST /sps/{iysCode}/brands/{brand}/consents/retailers/access/list?offset=&limit=100}, body
+     * {@code {recipient, recipientType, type}}), page by page until its {@code totalCount} is read.
+     *
+     * @param brandCode     a brand.
+     * @param recipient     the recipient as İYS writes it (E.164 phone or e-mail).
+     * @param recipientType BIREYSEL or TACIR.
+     * @param type          ARAMA, MESAJ or EPOSTA.
+     * @return the dealers' İYS numbers, at most {@link #MAX_ACCESS}.
+     * @throws IOException when İYS refuses (an {@link IysApiException}), or answers what is no access list.
+     */
+    List<Long> accessList(final long brandCode, final String recipient, final String recipientType,
+        final String type) throws IOException, InterruptedException
+    {
+        final byte[] body = body("recipient", recipient, "recipientType", recipientType, "type", type);
+        final List<Long> dealers = new ArrayList<>();
+        long total = -1;
+        while (total < 0 || dealers.size() < total)
+        {
+            final HttpRequest.Builder request = HttpRequest.newBuilder(settings.baseUrl().resolve("/sps/" +
+                settings.iysCode() + "/brands/" + brandCode + "/consents/retailers/access/list?offset=" +
+                dealers.size() + "&limit=" + ACCESS_PAGE)).timeout(TIMEOUT)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body));
+            final long[] pageTotal = {-1};
+            final int before = dealers.size();
+            read(request, "access list brand=" + brandCode, (in) ->
+            {
+                try (JsonParser json = JSON.createParser(in))
+                {
+                    JsonToken token;
+                    while ((token = json.nextToken()) != null)
+                    {
+                        if (token == JsonToken.FIELD_NAME && "totalCount".equals(json.currentName()))
+                        {
+                            json.nextToken();
+                            pageTotal[0] = json.getValueAsLong(-1);
+                        }
+                        else if (token == JsonToken.FIELD_NAME && "retailerCode".equals(json.currentName()))
+                        {
+                            json.nextToken();
+                            final long dealer = json.getValueAsLong(0);
+                            if (dealer < 1 || dealer > 0xFFFF_FFFFL)
+                            {
+                                throw new IOException("access list: retailerCode " + json.getText() + " is no " +
+                                    "dealer number");
+                            }
+                            dealers.add(dealer);
+                        }
+                    }
+                }
+                return null;
+            });
+            if (pageTotal[0] < 0 || pageTotal[0] > MAX_ACCESS)
+            {
+                throw new IOException("access list: totalCount " + pageTotal[0] + " (expected: 0.." + MAX_ACCESS +
+                    ")");
+            }
+            total = pageTotal[0];
+            if (dealers.size() == before && dealers.size() < total)
+            {
+                throw new IOException("access list: an empty page at offset " + before + " of " + total);
+            }
+        }
+        if (dealers.size() > total)
+        {
+            throw new IOException("access list: " + dealers.size() + " dealers where totalCount is " + total);
+        }
+        return dealers;
     }
 
     /**

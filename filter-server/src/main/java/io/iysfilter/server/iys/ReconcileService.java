@@ -160,6 +160,58 @@ public final class ReconcileService
     }
 
     /**
+     * Refresh the dealer access of the consents a file names from İYS's access-list call ({@link DealerAccessRefresh}:
+     * one line {@code recipient,recipientType,type} a consent); blocks, off the event loops. The lists read are
+     * applied through the single writer and, on a fetcher, published before this answers.
+     *
+     * @param brandCode the brand, followed by this server's feed (its İYS login reads the lists).
+     * @param file      the consents, one a line.
+     * @param perSecond calls a second to İYS at most, 1..{@link DealerAccessRefresh#MAX_PER_SECOND}.
+     * @return the report, or why not.
+     */
+    public DealerResult refreshDealers(final long brandCode, final Path file, final int perSecond)
+    {
+        if (brandCode < 0)
+        {
+            return new DealerResult(Outcome.INVALID, null, "brand: '" + brandCode + "' (expected: an İYS brand code)");
+        }
+        if (store.brand(brandCode) == null)
+        {
+            return new DealerResult(Outcome.UNKNOWN_BRAND, null, "no index for brand " + brandCode);
+        }
+        if (feed == null)
+        {
+            return new DealerResult(Outcome.INVALID, null, "this server follows no İYS feed, so it has no İYS login " +
+                "to read dealer access with");
+        }
+        try (InputStream in = Files.newInputStream(file))
+        {
+            return new DealerResult(Outcome.RECONCILED, new DealerAccessRefresh(store, pipeline, feed::accessList,
+                System::currentTimeMillis).refresh(brandCode, in, perSecond), null);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return new DealerResult(Outcome.FAILED, null, String.valueOf(ex.getMessage()));
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            return new DealerResult(Outcome.INTERRUPTED, null, "the server is stopping");
+        }
+    }
+
+    /**
+     * A dealer-access refresh's answer.
+     *
+     * @param outcome {@link Outcome#RECONCILED} with the report, else why not.
+     * @param report  what the refresh did, or null.
+     * @param message why not, or null.
+     */
+    public record DealerResult(Outcome outcome, DealerAccessRefresh.Report report, String message)
+    {
+    }
+
+    /**
      * A reconcile's answer waits until its repairs (applied by the importer's last barrier) are published: on a
      * fetcher, committed to the replication topic, bounded.
      */

@@ -14,8 +14,11 @@ import io.iysfilter.protocol.replication.Source;
 import io.iysfilter.protocol.replication.WatermarkRecordDecoder;
 import io.iysfilter.protocol.replication.WatermarkRecordEncoder;
 import io.iysfilter.server.index.ConsentChange;
+import io.iysfilter.server.index.ConsentValueDescriptor;
+import io.iysfilter.server.index.DealerList;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -43,9 +46,15 @@ public final class TopicRecords
     /** Bytes of every key: the header and the RecordKey block. */
     public static final int KEY_LENGTH = MessageHeaderEncoder.ENCODED_LENGTH + RecordKeyEncoder.BLOCK_LENGTH;
 
-    private static final int MAX_CURSOR = 1024;
+    /** The first version whose consent records carry the dealer list; version 1 records still decode. */
+    public static final int DEALERS_VERSION = 2;
 
-    private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
+    private static final int MAX_CURSOR = 1024;
+    private static final int CONSENT_V1_BLOCK_LENGTH = 41;
+    private static final int DEALER_ENTRY_LENGTH = 4;
+
+    /** Large enough for a cursor record of the longest cursor and a consent record of the longest dealer list. */
+    private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[2048]);
     private final UnsafeBuffer keyBuffer = new UnsafeBuffer(new byte[0]);
     private final UnsafeBuffer valueBuffer = new UnsafeBuffer(new byte[0]);
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
@@ -67,6 +76,9 @@ public final class TopicRecords
     private long key1;
     private long word0;
     private long word1;
+    private final int[] dealers = new int[DealerList.MAX_DEALERS];
+    private int dealerCount;
+    private long accessFetchedMs;
     private long watermarkMs;
     private int source;
     private long acceptedMs;
@@ -140,7 +152,8 @@ public final class TopicRecords
     }
 
     /**
-     * @param change a change the writer applied, with its key.
+     * @param change a change the writer applied, with its key, and the dealer list the writer stored with it
+     *               ({@link ConsentChange#dealerCount()}, {@link ConsentChange#accessFetchedMs()}).
      * @return its value.
      */
     public byte[] consentValue(final ConsentChange change)
@@ -151,7 +164,15 @@ public final class TopicRecords
             .key0(change.key0())
             .key1(change.keyKind() == ConsentChange.KEY_PHONE ? 0 : change.key1())
             .word0(change.word0())
-            .word1(change.word1());
+            .word1(change.word1())
+            .accessFetchedMs(change.accessFetchedMs());
+        final int count = change.dealerCount();
+        final ConsentRecordEncoder.DealersEncoder group = consentEncoder.dealersCount(count);
+        final int[] codes = change.dealerCodes();
+        for (int i = 0; i < count; i++)
+        {
+            group.next().dealer(codes[i] & 0xFFFF_FFFFL);
+        }
         return copy(MessageHeaderEncoder.ENCODED_LENGTH + consentEncoder.encodedLength());
     }
 
@@ -258,7 +279,16 @@ public final class TopicRecords
         {
             throw new IllegalStateException("the record last decoded is not a consent");
         }
-        return change.setKeyed(brand, keyKind, key0, key1, word0, word1);
+        change.setKeyed(brand, keyKind, key0, key1, word0, word1);
+        if (accessFetchedMs > 0)
+        {
+            change.dealerAccess(dealers, dealerCount, accessFetchedMs);
+        }
+        else if (dealerCount > 0)
+        {
+            change.dealers(dealers, dealerCount);
+        }
+        return change;
     }
 
     /**
@@ -327,6 +357,31 @@ public final class TopicRecords
     }
 
     /**
+     * @return how many dealers the consent record last decoded lists (0 for a version 1 record).
+     */
+    public int dealerCount()
+    {
+        return dealerCount;
+    }
+
+    /**
+     * @param index 0..{@link #dealerCount()} - 1.
+     * @return that dealer's İYS number.
+     */
+    public long dealer(final int index)
+    {
+        return dealers[index] & 0xFFFF_FFFFL;
+    }
+
+    /**
+     * @return when the consent record's list was read from İYS's access-list call, epoch ms, or 0.
+     */
+    public long accessFetchedMs()
+    {
+        return accessFetchedMs;
+    }
+
+    /**
      * @return a watermark's time, epoch ms.
      */
     public long watermarkMs()
@@ -360,7 +415,9 @@ public final class TopicRecords
 
     private void decodeConsent(final int length)
     {
-        header(valueBuffer, length, ConsentRecordDecoder.TEMPLATE_ID, ConsentRecordDecoder.BLOCK_LENGTH);
+        dealerCount = 0;
+        accessFetchedMs = 0;
+        final boolean withDealers = consentHeader(length);
         consentDecoder.wrapAndApplyHeader(valueBuffer, 0, headerDecoder);
         keyKind = keyKind(consentDecoder.keyKind());
         key0 = consentDecoder.key0();
@@ -375,6 +432,88 @@ public final class TopicRecords
             keyDecoder.key0() != key0 || keyDecoder.key1() != key1 || keyDecoder.source() != Source.NONE)
         {
             throw new IllegalArgumentException("the key does not name the consent its value holds");
+        }
+        if (withDealers)
+        {
+            // last: the group follows every field of the block
+            decodeDealers(length);
+        }
+    }
+
+    /**
+     * A consent record's header: this version's (with the dealer list) or version 1's (without), each of its own
+     * block length.
+     *
+     * @return whether the record carries the dealer group.
+     */
+    private boolean consentHeader(final int length)
+    {
+        if (valueBuffer.capacity() < MessageHeaderDecoder.ENCODED_LENGTH)
+        {
+            throw new IllegalArgumentException("shorter than a header: " + valueBuffer.capacity() + " bytes");
+        }
+        headerDecoder.wrap(valueBuffer, 0);
+        if (headerDecoder.schemaId() == MessageHeaderDecoder.SCHEMA_ID && headerDecoder.version() == 1)
+        {
+            if (headerDecoder.templateId() != ConsentRecordDecoder.TEMPLATE_ID ||
+                headerDecoder.blockLength() != CONSENT_V1_BLOCK_LENGTH)
+            {
+                throw new IllegalArgumentException("template " + headerDecoder.templateId() + " of block length " +
+                    headerDecoder.blockLength() + " where " + ConsentRecordDecoder.TEMPLATE_ID + " of " +
+                    CONSENT_V1_BLOCK_LENGTH + " belongs (version 1)");
+            }
+            if (length != MessageHeaderDecoder.ENCODED_LENGTH + CONSENT_V1_BLOCK_LENGTH)
+            {
+                throw new IllegalArgumentException("a version 1 record of " + length + " bytes where " +
+                    (MessageHeaderDecoder.ENCODED_LENGTH + CONSENT_V1_BLOCK_LENGTH) + " belong");
+            }
+            return false;
+        }
+        header(valueBuffer, -1, ConsentRecordDecoder.TEMPLATE_ID, ConsentRecordDecoder.BLOCK_LENGTH);
+        final int fixed = MessageHeaderDecoder.ENCODED_LENGTH + ConsentRecordDecoder.BLOCK_LENGTH +
+            ConsentRecordDecoder.DealersDecoder.HEADER_SIZE;
+        if (length < fixed)
+        {
+            throw new IllegalArgumentException("a consent record of " + length + " bytes, shorter than " + fixed);
+        }
+        return true;
+    }
+
+    /**
+     * The dealer group of a consent record: exactly as long as the record, at most 100 dealers, none of them 0.
+     */
+    private void decodeDealers(final int length)
+    {
+        final int groupAt = MessageHeaderDecoder.ENCODED_LENGTH + ConsentRecordDecoder.BLOCK_LENGTH;
+        final int entryLength = valueBuffer.getShort(groupAt, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+        final int count = valueBuffer.getShort(groupAt + 2, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+        if (entryLength != DEALER_ENTRY_LENGTH || count > DealerList.MAX_DEALERS ||
+            length != groupAt + ConsentRecordDecoder.DealersDecoder.HEADER_SIZE + count * DEALER_ENTRY_LENGTH)
+        {
+            throw new IllegalArgumentException("a dealer group of " + count + " entries of " + entryLength +
+                " bytes in a record of " + length);
+        }
+        accessFetchedMs = consentDecoder.accessFetchedMs();
+        if (accessFetchedMs < 0)
+        {
+            throw new IllegalArgumentException("an access list read before 1970: " + accessFetchedMs);
+        }
+        final ConsentRecordDecoder.DealersDecoder group = consentDecoder.dealers();
+        int i = 0;
+        while (group.hasNext())
+        {
+            final long dealer = group.next().dealer();
+            if (dealer == 0)
+            {
+                throw new IllegalArgumentException("dealer number 0 in a dealer list");
+            }
+            dealers[i++] = (int)dealer;
+        }
+        dealerCount = i;
+        if (accessFetchedMs == 0 && dealerCount > 0 &&
+            (word1 & ConsentValueDescriptor.FLAG_DEALERS) == 0)
+        {
+            throw new IllegalArgumentException("a dealer list on a record not flagged as carrying one");
         }
     }
 
@@ -445,10 +584,11 @@ public final class TopicRecords
             throw new IllegalArgumentException("not schema " + MessageHeaderDecoder.SCHEMA_ID + ": " +
                 headerDecoder.schemaId());
         }
-        if (headerDecoder.version() != MessageHeaderDecoder.SCHEMA_VERSION)
+        if (headerDecoder.version() < 1 || headerDecoder.version() > MessageHeaderDecoder.SCHEMA_VERSION)
         {
+            // version 2 changed the consent record only (consentHeader): every other message reads as in version 1
             throw new IllegalArgumentException("schema version " + headerDecoder.version() + ", this server reads " +
-                MessageHeaderDecoder.SCHEMA_VERSION);
+                "1.." + MessageHeaderDecoder.SCHEMA_VERSION);
         }
         if (headerDecoder.templateId() != templateId || headerDecoder.blockLength() != blockLength)
         {

@@ -11,6 +11,7 @@ import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.decision.MessageKind;
 import io.iysfilter.server.decision.ParsedRecipient;
 import io.iysfilter.server.decision.Reason;
+import io.iysfilter.server.decision.RecipientParser;
 import io.iysfilter.server.decision.RecipientType;
 import io.iysfilter.server.iys.ConsentRecordParser;
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -184,6 +187,62 @@ class DealerListsTest
     }
 
     @Test
+    void shouldGiveAWalkedRecordItsOwnStoredListSoARepublicationCarriesIt() throws IOException
+    {
+        try (ConsentStore store = open())
+        {
+            final ConsentChange listed = change("2025-01-01 10:00:00", "a", "ONAY", "[" + DEALER + "," +
+                OTHER_DEALER + "]");
+            writer.apply(listed);
+            final ConsentChange email = new ConsentChange();
+            assertNull(parser.parse(BRAND, "2025-01-01 10:00:00", "e".repeat(64), EMAIL, "BIREYSEL", "EPOSTA",
+                "ONAY", "2020-01-01 00:00:00", "HS_WEB", "", "", email));
+            writer.apply(email);
+            final List<String> walked = new ArrayList<>();
+            assertEquals(2, store.brand(BRAND).forEachConsent((change) -> walked.add(change.keyKind() + ":" +
+                change.word1() + ":" + change.dealerCount() + ":" + (change.dealerCount() == 0 ? "" :
+                change.dealerCodes()[0] + "," + change.dealerCodes()[1]))));
+            assertTrue(walked.contains(ConsentChange.KEY_PHONE + ":" + listed.word1() + ":2:" + DEALER + "," +
+                OTHER_DEALER), walked.toString());
+            assertTrue(walked.contains(ConsentChange.KEY_EMAIL + ":" + email.word1() + ":0:"), walked.toString());
+        }
+    }
+
+    @Test
+    void shouldKeepAnAccessListsReadTimeAndAnEmptyAccessListAcrossARestart() throws IOException
+    {
+        final long fetchedMs = 1_764_000_000_123L;
+        try (ConsentStore store = open())
+        {
+            writer.apply(change("2025-01-01 10:00:00", "a", "ONAY", "[" + DEALER + "]")
+                .dealerAccess(new int[] {(int)OTHER_DEALER}, 1, fetchedMs));
+            final ConsentChange email = new ConsentChange();
+            assertNull(parser.parse(BRAND, "2025-01-01 10:00:00", "e".repeat(64), EMAIL, "BIREYSEL", "EPOSTA",
+                "ONAY", "2020-01-01 00:00:00", "HS_WEB", "", "", email));
+            writer.apply(email.dealerAccess(new int[0], 0, fetchedMs));
+            assertEquals(2, store.brand(BRAND).dealerLists(), "an empty list read from İYS is stored too");
+        }
+        try (ConsentStore store = open())
+        {
+            final IndexLookup lookup = store.newLookup();
+            assertEquals(ConsentStatus.ONAY, status(lookup, store.brand(BRAND)));
+            assertTrue(lookup.dealerListed(OTHER_DEALER), "the list read from İYS replaced the record's own");
+            assertEquals(fetchedMs / 1000 * 1000, lookup.dealerListFetchedMs(), "its read time, to the second");
+            assertFalse(lookup.dealerListed(DEALER));
+
+            assertEquals(ConsentStatus.ONAY, lookup.status(store.brand(BRAND), Channel.EPOSTA, RecipientType.BIREYSEL,
+                recipient(EMAIL)));
+            assertFalse(lookup.dealerListed(DEALER), "İYS named nobody");
+            assertEquals(fetchedMs / 1000 * 1000, lookup.dealerListFetchedMs(), "an empty list read is kept too");
+
+            writer.apply(change("2025-01-02 10:00:00", "b", "ONAY", "[" + DEALER + "]"));
+            assertEquals(ConsentStatus.ONAY, status(lookup, store.brand(BRAND)));
+            assertTrue(lookup.dealerListed(DEALER));
+            assertEquals(0, lookup.dealerListFetchedMs(), "a newer record's own list is not one read from İYS");
+        }
+    }
+
+    @Test
     void shouldKeepListsAcrossARestartAndOpenAnIndexWrittenBeforeDealers() throws IOException
     {
         try (ConsentStore store = open())
@@ -277,6 +336,13 @@ class DealerListsTest
             status, "2020-01-01 00:00:00", "HS_WEB", "", retailerAccess, change);
         assertNull(error, error);
         return change;
+    }
+
+    private ParsedRecipient recipient(final String address)
+    {
+        final ParsedRecipient parsed = new ParsedRecipient();
+        new RecipientParser().parse(address, parsed);
+        return parsed;
     }
 
     private int status(final IndexLookup lookup, final BrandState brand)

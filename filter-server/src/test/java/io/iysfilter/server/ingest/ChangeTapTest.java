@@ -180,6 +180,38 @@ class ChangeTapTest
     }
 
     @Test
+    void shouldHandOffEachChangesDealerListAndNoListWhereTheChangeHadNone()
+    {
+        final ChangeHandOff handOff = new ChangeHandOff(2);
+        final ConsentChange listed = new ConsentChange().setKeyed(BRAND, ConsentChange.KEY_PHONE, 1, 0, 3, 4)
+            .dealers(new int[] {22_233_344, 7}, 2);
+        final ConsentChange fetched = new ConsentChange().setKeyed(BRAND, ConsentChange.KEY_PHONE, 2, 0, 3, 4)
+            .dealerAccess(new int[0], 0, 1_700_000_000_000L);
+        final ConsentChange plain = new ConsentChange().setKeyed(BRAND, ConsentChange.KEY_PHONE, 3, 0, 3, 4);
+        final ConsentChange read = new ConsentChange();
+
+        handOff.onChange(listed);
+        handOff.onChange(fetched);
+        assertEquals(ChangeHandOff.CONSENT, handOff.poll(read));
+        assertEquals(2, read.dealerCount());
+        assertEquals(List.of(22_233_344, 7), List.of(read.dealerCodes()[0], read.dealerCodes()[1]));
+        assertEquals(listed.word1(), read.word1());
+        assertEquals(0, read.accessFetchedMs());
+        assertEquals(ChangeHandOff.CONSENT, handOff.poll(read));
+        assertEquals(0, read.dealerCount());
+        assertEquals(1_700_000_000_000L, read.accessFetchedMs(), "an access list keeps its read time");
+        assertEquals(fetched.word1(), read.word1());
+        handOff.release(handOff.readPosition());
+
+        // the slot that held a list now holds a change without one
+        handOff.onChange(plain);
+        assertEquals(ChangeHandOff.CONSENT, handOff.poll(read));
+        assertEquals(0, read.dealerCount());
+        assertEquals(0, read.accessFetchedMs());
+        assertEquals(4L, read.word1());
+    }
+
+    @Test
     void shouldAnswerATicketOnlyOnceTheCommittedPositionReachesWhatWasHandedOverBeforeIt() throws Exception
     {
         final ChangeHandOff handOff = new ChangeHandOff(8);

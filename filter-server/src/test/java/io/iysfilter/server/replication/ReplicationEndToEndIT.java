@@ -31,7 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * One fetcher following the İYS emulator and publishing to a real broker, two replicas building their indexes from
  * the topic alone: once each replica has applied the fetcher's watermark, every answer is the same on all three, and
- * a RET made in the emulator reaches both replicas.
+ * a RET made in the emulator reaches both replicas. A consent's dealer list (retailerAccess) travels with its record,
+ * read from the topic's beginning (bootstrap) and as it is followed, so a dealer's check is answered alike on all
+ * three (every node trusts the brand's feed for dealer access, as a fleet must agree: docs/REPLICATION.md).
  */
 class ReplicationEndToEndIT
 {
@@ -39,6 +41,8 @@ class ReplicationEndToEndIT
     private static final long BRAND = 600_001;
     private static final String TOPIC = "iys-filter.changes";
     private static final Channel[] CHANNELS = {Channel.MESAJ, Channel.ARAMA, Channel.EPOSTA};
+    private static final long DEALER = 22_233_344L;
+    private static final long OTHER_DEALER = 44_222_419L;
 
     @TempDir
     Path dir;
@@ -53,16 +57,22 @@ class ReplicationEndToEndIT
                 .feed(FeedSettings.insecureHttp(URI.create(emulator.baseUrl()), IYS_CODE, "iys-user", "secret",
                     List.of(BRAND), 50, 64, 0, true))))
         {
+            // read by the replicas from the topic's beginning
+            emulator.change(BRAND, "HS", "+905559990001", "BIREYSEL", "MESAJ", "ONAY", DEALER,
+                List.of(DEALER, 7L));
             fetcher.feed().nextCompletePoll(BRAND).get(60, TimeUnit.SECONDS);
             try (FilterServer first = FilterServer.start(context("replica-1", broker, Role.REPLICA));
                 FilterServer second = FilterServer.start(context("replica-2", broker, Role.REPLICA)))
             {
                 converge(fetcher, first, second);
                 assertSameAnswers(emulator, fetcher, first, second);
+                assertDealerAnswers("+905559990001", fetcher, first, second);
 
                 final Change consented = firstOnay(emulator);
                 emulator.change(BRAND, "IYS", consented.recipient(), consented.recipientType(), consented.type(),
                     "RET");
+                // followed by the replicas as it is published
+                emulator.change(BRAND, "HS", "+905559990002", "BIREYSEL", "MESAJ", "ONAY", null, List.of(DEALER));
                 fetcher.feed().nextCompletePoll(BRAND).get(60, TimeUnit.SECONDS);
                 converge(fetcher, first, second);
                 try (FilterClient client = FilterClient.connect("127.0.0.1", second.binaryPort()))
@@ -72,6 +82,7 @@ class ReplicationEndToEndIT
                         consented.recipient()).reason(), "the RET made in İYS reached the replica");
                 }
                 assertSameAnswers(emulator, fetcher, first, second);
+                assertDealerAnswers("+905559990002", fetcher, first, second);
                 assertEquals(0, first.replica().quarantined() + second.replica().quarantined());
             }
         }
@@ -86,7 +97,7 @@ class ReplicationEndToEndIT
             .milterPort(-1)
             .ioThreads(1)
             .policy(FilterPolicy.DEFAULT)
-            .indexOptions(TestKeys.options(10_000))
+            .indexOptions(TestKeys.options(10_000).withDealerAccessTrusted((brand) -> brand == BRAND))
             .replication(new ReplicationSettings(role, broker.bootstrapServers(), null, TOPIC, 3, (short)1));
     }
 
@@ -143,6 +154,28 @@ class ReplicationEndToEndIT
             "the data set has both answers: " + answers.get(0));
         assertEquals(answers.get(0), answers.get(1), "the first replica answers as the fetcher");
         assertEquals(answers.get(0), answers.get(2), "the second replica answers as the fetcher");
+    }
+
+    /**
+     * A listed dealer is allowed and another is not, on every node: a replica without the list would answer
+     * DEALER_NOT_AUTHORISED to the listed dealer.
+     */
+    private static void assertDealerAnswers(final String recipient, final FilterServer... servers)
+    {
+        for (int i = 0; i < servers.length; i++)
+        {
+            final String node = i == 0 ? "the fetcher" : "replica " + i;
+            try (FilterClient client = FilterClient.connect("127.0.0.1", servers[i].binaryPort()))
+            {
+                assertEquals(Reason.DEALER_ACCESS, client.checkBlocking(BRAND, Channel.MESAJ, RecipientType.BIREYSEL,
+                    MessageKind.COMMERCIAL, recipient, DEALER).reason(), "the listed dealer on " + node);
+                assertEquals(Reason.DEALER_NOT_AUTHORISED, client.checkBlocking(BRAND, Channel.MESAJ,
+                    RecipientType.BIREYSEL, MessageKind.COMMERCIAL, recipient, OTHER_DEALER).reason(),
+                    "a dealer the list does not name, on " + node);
+                assertEquals(Reason.CONSENT, client.checkBlocking(BRAND, Channel.MESAJ, RecipientType.BIREYSEL,
+                    MessageKind.COMMERCIAL, recipient).reason(), "the brand itself, on " + node);
+            }
+        }
     }
 
     private static Change firstOnay(final IysEmulator emulator)
