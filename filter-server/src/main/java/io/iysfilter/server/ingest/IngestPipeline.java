@@ -104,6 +104,46 @@ public final class IngestPipeline implements AutoCloseable
     }
 
     /**
+     * Publish a run of changes in one claim of the ring: one claim and one wake-up of the writer for the run rather
+     * than one per change (a replica's bootstrap hands over hundreds of thousands a second). Each change is still
+     * its own event: the writer applies them one by one, in this order, each last-writer-wins, and tells the listener
+     * of each under its tag, exactly as {@link #publish(ConsentChange, long, IngestListener)} one at a time would.
+     * Waits while the ring has no room for the whole run. The changes are copied, so the caller may reuse them.
+     *
+     * @param changes  the run, from index 0.
+     * @param tags     each change's tag, passed back to the listener.
+     * @param count    how many, 1..{@link #ringCapacity()}.
+     * @param listener told what became of each change, on the writer thread.
+     */
+    public void publish(
+        final ConsentChange[] changes, final long[] tags, final int count, final IngestListener listener)
+    {
+        Objects.requireNonNull(listener, "listener");
+        if (count < 1 || count > ringBuffer.getBufferSize() || count > changes.length || count > tags.length)
+        {
+            throw new IllegalArgumentException("a run of " + count + " changes: 1.." +
+                Math.min(ringBuffer.getBufferSize(), Math.min(changes.length, tags.length)));
+        }
+        final long last = ringBuffer.next(count);
+        final long first = last - count + 1;
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                final IngestEvent event = ringBuffer.get(first + i);
+                event.type = IngestEvent.CHANGE;
+                event.change.copyFrom(changes[i]);
+                event.tag = tags[i];
+                event.listener = listener;
+            }
+        }
+        finally
+        {
+            ringBuffer.publish(first, last);
+        }
+    }
+
+    /**
      * When every change the writer has told its tap of so far is safe where the tap sends it: on a fetcher, committed
      * to the replication topic; at once on any other server. Call once the write to wait for has completed.
      *

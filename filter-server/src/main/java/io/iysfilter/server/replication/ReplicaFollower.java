@@ -94,19 +94,27 @@ public final class ReplicaFollower implements AutoCloseable
     private static final Duration END_TIMEOUT = Duration.ofMillis(1_000);
     private static final long END_CHECK_MS = 1_000;
     private static final long PARTITION_CHECK_MS = 10_000;
+    private static final long PROGRESS_MS = 1_000;
     private static final long MAX_BACKOFF_MS = 30_000;
     private static final long JOIN_MS = 30_000;
     private static final int MAX_PARTITION_FETCH_BYTES = 4 * 1024 * 1024;
     private static final long ROOM_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
     /** No brand kept aside: never taken for a brand seen (a record of this brand is looked up every time). */
     private static final long NO_BRAND = Long.MIN_VALUE;
+    /** Most consent changes handed to the writer in one claim of the ring (see {@link #flush}). */
+    private static final int RUN_MAX = 256;
 
     private final ReplicaSettings settings;
     private final ConsentStore store;
     private final IngestPipeline pipeline;
     private final LongSupplier clock;
     private final TopicRecords records = new TopicRecords();
-    private final ConsentChange change = new ConsentChange();
+    // consent changes decoded and not yet handed to the writer, and their tags (follower thread only)
+    private final ConsentChange[] run;
+    private final long[] runTags;
+    private int runCount;
+    // brands whose creation was handed to the writer and not yet seen done (follower thread only)
+    private final List<BrandCreation> creations = new ArrayList<>();
     private final ReplicaQuarantine quarantine;
     private final Outcomes outcomes = new Outcomes();
     private final CountDownLatch stopping = new CountDownLatch(1);
@@ -209,6 +217,14 @@ public final class ReplicaFollower implements AutoCloseable
         this.quarantine = new ReplicaQuarantine(store.dataDirectory(), settings.quarantineMaxBytes());
         ringHighWater = pipeline.ringCapacity() - pipeline.ringCapacity() / 8;
         ringLowWater = pipeline.ringCapacity() / 2;
+        // a run is at most an eighth of the ring, so that a record's slot below is reused only after the writer told
+        // of it (see drainFailures)
+        run = new ConsentChange[Math.max(1, Math.min(RUN_MAX, pipeline.ringCapacity() / 8))];
+        for (int i = 0; i < run.length; i++)
+        {
+            run[i] = new ConsentChange();
+        }
+        runTags = new long[run.length];
         final int capacity = 2 * pipeline.ringCapacity();
         pendingMask = capacity - 1;
         pendingSequence = new long[capacity];
@@ -579,6 +595,11 @@ public final class ReplicaFollower implements AutoCloseable
         // handed over still lands, and is as true as when it was taken)
         checkpoint = null;
         lastDirtyBrand = NO_BRAND;
+        runCount = 0;
+        // a creation a failure interrupted may not have happened: every brand is looked up again
+        creations.clear();
+        knownBrands.clear();
+        lastKnownBrand = NO_BRAND;
         final List<TopicPartition> assigned = awaitTopic(kafka);
         if (assigned == null)
         {
@@ -602,29 +623,27 @@ public final class ReplicaFollower implements AutoCloseable
         partitions = known;
         final long[] bootstrapEnd = caughtUp.isDone() ? null : endOffsets(kafka, assigned, known, true);
         final long startedNs = System.nanoTime();
-        final long startedRecords = consents.get() + watermarkRecords.get() + cursorRecords.get();
+        final long startedRecords = recordsRead();
         state = caughtUp.isDone() ? FOLLOWING : BOOTSTRAPPING;
         lastPersistMs = clock.getAsLong();
         long lastEndCheckMs = lastPersistMs;
         long lastPartitionCheckMs = lastPersistMs;
+        final Progress progress = new Progress(startedNs, startedRecords);
         try
         {
             while (running)
             {
                 final ConsumerRecords<byte[], byte[]> batch = kafka.poll(POLL);
-                for (final ConsumerRecord<byte[], byte[]> record : batch)
-                {
-                    apply(record, known);
-                }
+                progress.polled(batch.isEmpty());
+                applyAll(batch, known);
                 for (final TopicPartition partition : assigned)
                 {
                     known.position.set(partition.partition(), kafka.position(partition));
                 }
                 final long nowMs = clock.getAsLong();
-                if (bootstrapEnd != null && !caughtUp.isDone() && reached(known, bootstrapEnd))
+                if (!caughtUp.isDone())
                 {
-                    persist(kafka, assigned);
-                    bootstrapped(startedNs, startedRecords);
+                    bootstrapStep(kafka, assigned, bootstrapEnd, progress);
                 }
                 if (nowMs - lastEndCheckMs >= END_CHECK_MS)
                 {
@@ -666,13 +685,51 @@ public final class ReplicaFollower implements AutoCloseable
         }
     }
 
-    private void bootstrapped(final long startedNs, final long startedRecords)
+    private void applyAll(final ConsumerRecords<byte[], byte[]> batch, final Partitions known) throws Exception
     {
-        final double seconds = Math.max(1e-9, (System.nanoTime() - startedNs) / 1e9);
-        final long read = consents.get() + watermarkRecords.get() + cursorRecords.get() - startedRecords;
+        for (final ConsumerRecord<byte[], byte[]> record : batch)
+        {
+            apply(record, known);
+        }
+        // every record before the positions taken next is in the ring before any barrier behind them
+        flush();
+    }
+
+    /**
+     * Before the first bootstrap is caught up: once the positions reach the end offsets taken at start, persist and
+     * say so; until then, log the progress once a second.
+     */
+    private void bootstrapStep(
+        final KafkaConsumer<byte[], byte[]> kafka,
+        final List<TopicPartition> assigned,
+        final long[] bootstrapEnd,
+        final Progress progress) throws Exception
+    {
+        if (bootstrapEnd != null && reached(partitions, bootstrapEnd))
+        {
+            persist(kafka, assigned);
+            bootstrapped(progress);
+        }
+        else
+        {
+            progress.log();
+        }
+    }
+
+    private long recordsRead()
+    {
+        return consents.get() + watermarkRecords.get() + cursorRecords.get();
+    }
+
+    private void bootstrapped(final Progress progress)
+    {
+        final double seconds = Math.max(1e-9, (System.nanoTime() - progress.startedNs) / 1e9);
+        final long read = recordsRead() - progress.startedRecords;
         LOG.info("replica caught up with the topic's end offsets taken at start: records={}, seconds={}, " +
-            "recordsPerSecond={}, quarantined={}, waitedForTheWriterMs={}", read, String.format("%.1f", seconds),
-            (long)(read / seconds), quarantined.get(), roomWaits);
+            "recordsPerSecond={}, quarantined={}, waitedForTheWriterMs={}, secondsToFirstRecord={}", read,
+            String.format("%.1f", seconds), (long)(read / seconds), quarantined.get(), roomWaits,
+            progress.firstRecordNs == 0 ? "-" : String.format("%.2f", (progress.firstRecordNs - progress.startedNs) /
+            1e9));
         state = FOLLOWING;
         lastError = null;
         caughtUp.complete(null);
@@ -856,13 +913,14 @@ public final class ReplicaFollower implements AutoCloseable
                 record.value(), records.keyBrand());
             return;
         }
-        known.lastRecordMs.set(record.partition(), record.timestamp());
+        // read for the status only: no fence per record
+        known.lastRecordMs.lazySet(record.partition(), record.timestamp());
         final long brand = records.brand();
         if (kind == TopicRecords.CONSENT)
         {
             consents.getAndIncrement();
             ensureBrand(brand);
-            records.fill(change);
+            records.fill(run[runCount]);
             final long tag = ++sequence;
             final int slot = (int)(tag & pendingMask);
             pendingSequence[slot] = tag;
@@ -871,9 +929,11 @@ public final class ReplicaFollower implements AutoCloseable
             pendingBrand[slot] = brand;
             pendingKey[slot] = record.key();
             pendingValue[slot] = record.value();
-            awaitRoom();
-            pipeline.publish(change, tag, outcomes);
-            unsettled = true;
+            runTags[runCount++] = tag;
+            if (runCount == run.length)
+            {
+                flush();
+            }
             touched(brand);
         }
         else if (kind == TopicRecords.WATERMARK)
@@ -913,6 +973,7 @@ public final class ReplicaFollower implements AutoCloseable
      */
     private void settle() throws Exception
     {
+        flush();
         if (unsettled)
         {
             try
@@ -930,6 +991,7 @@ public final class ReplicaFollower implements AutoCloseable
 
     private void checkOutcomes() throws IOException
     {
+        checkCreations();
         final String storeFailure = outcomes.storeFailure.getAndSet(null);
         if (storeFailure != null)
         {
@@ -980,7 +1042,31 @@ public final class ReplicaFollower implements AutoCloseable
         }
     }
 
-    private void ensureBrand(final long brand) throws Exception
+    /**
+     * Hand the writer the decoded changes not yet handed over, in one claim of the ring (the writer applies them one
+     * by one, in order, each last-writer-wins, and tells of each under its tag): one claim and one wake-up per run,
+     * not per change. Called when the run is full, after each poll's records (before the positions a checkpoint
+     * takes), and before a watermark, a brand's creation or a barrier is published behind them.
+     */
+    private void flush()
+    {
+        if (runCount == 0)
+        {
+            return;
+        }
+        awaitRoom();
+        pipeline.publish(run, runTags, runCount, outcomes);
+        runCount = 0;
+        unsettled = true;
+    }
+
+    /**
+     * Make sure the brand's index exists before its first change reaches the writer: its creation is handed to the
+     * writer ahead of the changes, without waiting for it (creating a brand's maps takes the writer a while, and the
+     * follower reads on meanwhile). A creation that failed is found before any refusal behind it is quarantined
+     * ({@link #checkCreations}), and sends the follower back to its stored offsets.
+     */
+    private void ensureBrand(final long brand)
     {
         if (brand == lastKnownBrand && brand != NO_BRAND || knownBrands.contains(brand))
         {
@@ -989,27 +1075,60 @@ public final class ReplicaFollower implements AutoCloseable
         }
         if (store.brand(brand) == null)
         {
-            try
-            {
-                pipeline.createBrand(brand).get();
-            }
-            catch (final ExecutionException ex)
-            {
-                throw new IOException("cannot create the index of brand " + brand, ex.getCause());
-            }
-            LOG.info("replica: brand {} created from the topic", brand);
+            flush();
+            final CompletableFuture<Void> created = pipeline.createBrand(brand);
+            created.thenRun(() -> LOG.info("replica: brand {} created from the topic", brand));
+            creations.add(new BrandCreation(brand, created));
         }
         knownBrands.add(brand);
         lastKnownBrand = brand;
     }
 
     /**
+     * Throw when a brand's creation handed to the writer failed: the changes behind it were refused for want of the
+     * index, which is the store's failure, not theirs, so they are not quarantined; the follower goes back to its
+     * stored offsets and tries again after a back-off. The writer completes a creation before it takes the next
+     * event, so a refusal of a change behind it is queued only after the creation's outcome is known here.
+     */
+    private void checkCreations() throws IOException
+    {
+        for (int i = creations.size() - 1; i >= 0; i--)
+        {
+            final BrandCreation creation = creations.get(i);
+            if (!creation.created.isDone())
+            {
+                continue;
+            }
+            try
+            {
+                creation.created.get();
+            }
+            catch (final ExecutionException ex)
+            {
+                outcomes.failures.clear();
+                throw new IOException("cannot create the index of brand " + creation.brand, ex.getCause());
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", ex);
+            }
+            creations.remove(i);
+        }
+    }
+
+    /**
      * Quarantine the records the writer refused. Called before each record's slot is reused: a slot is reused only
-     * after twice the ring's capacity of records, and the ring holds less, so the writer has told of the record it
-     * held (each publish waits for ring space), and its failure, if any, is already queued.
+     * after twice the ring's capacity of records, and the ring and the run not yet handed over (at most an eighth of
+     * the ring) hold less, so the writer has told of the record it held (each hand-over waits for ring space), and
+     * its failure, if any, is already queued. A brand's creation that failed is found first.
      */
     private void drainFailures() throws IOException
     {
+        if (!creations.isEmpty())
+        {
+            checkCreations();
+        }
         Failure failure;
         while ((failure = outcomes.failures.poll()) != null)
         {
@@ -1102,6 +1221,7 @@ public final class ReplicaFollower implements AutoCloseable
      */
     private void beginCheckpoint(final KafkaConsumer<byte[], byte[]> kafka, final List<TopicPartition> assigned)
     {
+        flush();
         final long[] offsets = new long[assigned.size()];
         for (final TopicPartition partition : assigned)
         {
@@ -1246,6 +1366,59 @@ public final class ReplicaFollower implements AutoCloseable
         {
             super(message);
         }
+    }
+
+    /**
+     * A bootstrap's progress (follower thread only): when it began and read its first record, and once a second the
+     * rate since the last line, which shows the warm-up of a replica just started apart from its steady pace.
+     */
+    private final class Progress
+    {
+        final long startedNs;
+        final long startedRecords;
+        long firstRecordNs;
+        long lastNs;
+        long lastRecords;
+
+        Progress(final long startedNs, final long startedRecords)
+        {
+            this.startedNs = startedNs;
+            this.startedRecords = startedRecords;
+            lastNs = startedNs;
+            lastRecords = startedRecords;
+        }
+
+        void polled(final boolean empty)
+        {
+            if (firstRecordNs == 0 && !empty)
+            {
+                firstRecordNs = System.nanoTime();
+            }
+        }
+
+        void log()
+        {
+            final long nowNs = System.nanoTime();
+            if (nowNs - lastNs < TimeUnit.MILLISECONDS.toNanos(PROGRESS_MS))
+            {
+                return;
+            }
+            final long read = recordsRead();
+            LOG.info("replica bootstrapping: records={}, recordsPerSecond={}, lagRecords={}", read - startedRecords,
+                (read - lastRecords) * 1_000_000_000L / (nowNs - lastNs), lagRecords());
+            lastNs = nowNs;
+            lastRecords = read;
+        }
+    }
+
+    /**
+     * A brand's creation handed to the writer.
+     *
+     * @param brand   the brand.
+     * @param created completes once its index exists.
+     */
+    private record BrandCreation(long brand, CompletableFuture<Void> created)
+    {
     }
 
     /**

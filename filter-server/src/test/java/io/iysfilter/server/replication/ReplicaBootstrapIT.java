@@ -8,6 +8,7 @@ import io.iysfilter.server.index.ConsentStore;
 import io.iysfilter.server.index.ConsentValueDescriptor;
 import io.iysfilter.server.index.IndexLookup;
 import io.iysfilter.server.ingest.IngestPipeline;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -18,8 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -115,9 +118,23 @@ class ReplicaBootstrapIT
         final TopicRecords records = new TopicRecords();
         final ConsentChange change = new ConsentChange();
         long sent = 0;
+        // a record the producer gave up on would be missing from the topic and look like a key the replica lost:
+        // every send is checked. Not idempotent: on a topic just created the broker may answer the idempotent
+        // producer's first batches OUT_OF_ORDER_SEQUENCE_NUMBER, which on a busy machine it retried until its
+        // delivery timeout dropped them; one request in flight a connection keeps each partition in order instead
+        final AtomicReference<Exception> failed = new AtomicReference<>();
+        final Callback sendChecked = (metadata, exception) ->
+        {
+            if (exception != null)
+            {
+                failed.compareAndSet(null, exception);
+            }
+        };
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
             ProducerConfig.ACKS_CONFIG, "all",
+            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false,
+            ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1,
             ProducerConfig.LINGER_MS_CONFIG, 20,
             ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
             ProducerConfig.BUFFER_MEMORY_CONFIG, 128L * 1024 * 1024), new ByteArraySerializer(),
@@ -127,25 +144,26 @@ class ReplicaBootstrapIT
             {
                 changes.record(i, change);
                 producer.send(new ProducerRecord<>(TOPIC, TopicRecords.partition(change.brandCode(), PARTITIONS),
-                    records.consentKey(change), records.consentValue(change)));
+                    records.consentKey(change), records.consentValue(change)), sendChecked);
                 sent++;
                 if (i == changes.records() / 2)
                 {
                     // an earlier watermark in the middle of the stream, replaced by the last one
                     for (final long brand : BRANDS)
                     {
-                        producer.send(watermark(records, brand, lastWatermarkMs - 3_600_000));
+                        producer.send(watermark(records, brand, lastWatermarkMs - 3_600_000), sendChecked);
                         sent++;
                     }
                 }
             }
             for (final long brand : BRANDS)
             {
-                producer.send(watermark(records, brand, lastWatermarkMs));
+                producer.send(watermark(records, brand, lastWatermarkMs), sendChecked);
                 sent++;
             }
             producer.flush();
         }
+        assertNull(failed.get(), () -> "the topic is not filled: " + failed.get());
         return sent;
     }
 

@@ -189,6 +189,76 @@ class ReplicaFollowerIT
     }
 
     @Test
+    void aRunOfChangesHandedOverTogetherKeepsTheNewestOfEachKeyWhateverTheirOrder() throws Exception
+    {
+        newTopic();
+        // keyed in İYS order (the filler's writer takes each), then queued in another: in one partition, read in
+        // one poll and handed to the writer as one run, newer and older records of a key in either order
+        final ConsentChange phoneOnay = filler.keyed(BRAND, IysTime.format(nowSec - 3600), PHONE_ONAY, "BIREYSEL",
+            "MESAJ", "ONAY");
+        final ConsentChange phoneRet = filler.keyed(BRAND, IysTime.format(nowSec - 60), PHONE_ONAY, "BIREYSEL",
+            "MESAJ", "RET");
+        final ConsentChange mailOldest = filler.keyed(BRAND, IysTime.format(nowSec - 7200), MAIL_ONAY, "BIREYSEL",
+            "EPOSTA", "ONAY");
+        final ConsentChange mailOnay = filler.keyed(BRAND, IysTime.format(nowSec - 3600), MAIL_ONAY, "BIREYSEL",
+            "EPOSTA", "ONAY");
+        final ConsentChange mailRet = filler.keyed(BRAND, IysTime.format(nowSec - 60), MAIL_ONAY, "BIREYSEL",
+            "EPOSTA", "RET");
+        filler.consent(phoneRet);
+        filler.consent(phoneOnay);
+        filler.consent(mailOnay);
+        filler.consent(mailRet);
+        filler.consent(mailOldest);
+        filler.commit();
+
+        openReplica(System::currentTimeMillis);
+        follower.caughtUp().get(60, TimeUnit.SECONDS);
+
+        assertEquals(ConsentStatus.RET, status(BRAND, Channel.MESAJ, RecipientType.BIREYSEL, PHONE_ONAY),
+            "an older ONAY after the RET in the same run never overwrites it");
+        assertEquals(ConsentStatus.RET, status(BRAND, Channel.EPOSTA, RecipientType.BIREYSEL, MAIL_ONAY));
+        assertEquals(5, follower.consents());
+        assertEquals(0, follower.quarantined());
+        closeReplica();
+        final String offsets = Files.readString(dir.resolve("replica/" + ReplicaOffsets.FILE));
+        assertTrue(offsets.contains("offset." + TopicRecords.partition(BRAND, PARTITIONS) + "=6\n"),
+            "five records and a commit marker, every one applied before the offsets were stored: " + offsets);
+    }
+
+    @Test
+    void aBrandWhoseCreationFailsSendsTheReplicaBackToItsOffsetsAndSetsNothingAside() throws Exception
+    {
+        newTopic();
+        fill();
+        final long watermarkMs = (nowSec - 60) * 1000;
+        filler.watermark(BRAND, watermarkMs);
+        filler.commit();
+
+        final IndexOptions options = TestKeys.options(10_000);
+        store = ConsentStore.open(dir.resolve("replica"), options);
+        writer = new RefusingWriter(store.writer());
+        // the brand's index cannot be created (the disk is full): its changes, handed over behind the creation
+        // without waiting for it, are refused for want of the index; that is the store's failure, not theirs
+        writer.creationRefusal = new IOException("disk full: cannot create the maps (test)");
+        pipeline = new IngestPipeline(writer, 1024);
+        follower = new ReplicaFollower(ReplicaSettings.of(broker.bootstrapServers(), Map.of(), topic)
+            .withPersist(200, 1_000), store, pipeline, System::currentTimeMillis).start();
+        await(() -> follower.failures() >= 1 &&
+            String.valueOf(follower.lastError()).contains("cannot create the index of brand " + BRAND),
+            "going back to the stored offsets after the failed creation");
+        assertEquals(0, follower.quarantined(), "never set aside: the changes are applied once the brand exists");
+        assertEquals(null, follower.frozen());
+        assertFalse(follower.isCaughtUp());
+
+        writer.creationRefusal = null;
+        follower.caughtUp().get(60, TimeUnit.SECONDS);
+        assertAnswersAsFilled();
+        assertEquals(watermarkMs, store.brand(BRAND).asOfMs());
+        assertEquals(0, follower.quarantined());
+        assertEquals(null, follower.frozen());
+    }
+
+    @Test
     void aRetFromTheFutureByTheReplicasClockHoldsTheReplicaAndItsAsOfUntilTheClockReachesIt() throws Exception
     {
         newTopic();
@@ -558,6 +628,7 @@ class ReplicaFollowerIT
         private final ConsentIndexWriter delegate;
         volatile RuntimeException refusal;
         volatile long refusedBrand;
+        volatile IOException creationRefusal;
 
         RefusingWriter(final ConsentIndexWriter delegate)
         {
@@ -576,6 +647,11 @@ class ReplicaFollowerIT
         @Override
         public BrandIndex createBrand(final long brandCode) throws IOException
         {
+            final IOException current = creationRefusal;
+            if (current != null)
+            {
+                throw current;
+            }
             return delegate.createBrand(brandCode);
         }
 

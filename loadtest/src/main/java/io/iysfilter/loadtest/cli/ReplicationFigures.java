@@ -85,6 +85,9 @@ final class ReplicationFigures implements Callable<Integer>
     static final String TOPIC = "iys-filter.figures";
     private static final Pattern CAUGHT_UP = Pattern.compile("replica caught up with the topic's end offsets " +
         "taken at start: records=(\\d+), seconds=([0-9.]+), recordsPerSecond=(\\d+)");
+    private static final Pattern FIRST_RECORD = Pattern.compile("secondsToFirstRecord=([0-9.]+)");
+    private static final Pattern PROGRESS = Pattern.compile("replica bootstrapping: records=\\d+, " +
+        "recordsPerSecond=(\\d+)");
     private static final long PROBE_TIMEOUT_MS = 5_000;
     private static final long LATENCY_BUDGET_MS = 120_000;
     private static final int SAMPLE = 2_000;
@@ -506,6 +509,7 @@ final class ReplicationFigures implements Callable<Integer>
                 figures.put("bootstrap: records read by the replica from empty", records);
                 figures.put("bootstrap: seconds, from the follower's start to caught up", seconds);
                 figures.put("bootstrap rate, records/s (target >= 500,000)", Double.parseDouble(matcher.group(3)));
+                progress(Files.readString(log), figures);
                 break;
             }
             if (System.nanoTime() - deadlineNs > 0)
@@ -521,6 +525,34 @@ final class ReplicationFigures implements Callable<Integer>
         if (ready.statusCode() != 200)
         {
             failures.add("caught up, but /health/ready answered " + ready.statusCode() + ": " + ready.body());
+        }
+    }
+
+    /**
+     * What the replica's log says of the bootstrap's course: the seconds before its first record, and its fastest
+     * second (a replica just started warms up; the whole run's rate includes that).
+     */
+    private void progress(final String log, final Map<String, Object> figures)
+    {
+        final Matcher first = FIRST_RECORD.matcher(log);
+        if (first.find())
+        {
+            figures.put("bootstrap: seconds from the follower's start to its first record", Double.parseDouble(
+                first.group(1)));
+        }
+        final Matcher second = PROGRESS.matcher(log);
+        long fastest = 0;
+        final StringJoiner rates = new StringJoiner(", ");
+        while (second.find())
+        {
+            final long rate = Long.parseLong(second.group(1));
+            fastest = Math.max(fastest, rate);
+            rates.add(Long.toString(rate));
+        }
+        if (fastest > 0)
+        {
+            out.printf("replica's rate second by second (its log): %s records/s%n", rates);
+            figures.put("bootstrap: fastest second, records/s", fastest);
         }
     }
 

@@ -53,6 +53,7 @@ class ReplicationFiguresIT
         final String summary = Files.readString(out.resolve("summary.json"));
         for (final String figure : new String[]{"fetcher publish throughput, changes/s",
             "topic MB per million consents after compaction", "bootstrap rate, records/s",
+            "bootstrap: seconds from the follower's start to its first record",
             "change to replica answer p50, ms", "change to replica answer p99, ms"})
         {
             assertTrue(summary.contains(figure), figure + " in " + summary);
