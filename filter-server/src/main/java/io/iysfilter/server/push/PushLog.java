@@ -1,5 +1,10 @@
 package io.iysfilter.server.push;
 
+import io.iysfilter.server.index.IndexKey;
+
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -9,7 +14,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Predicate;
@@ -18,7 +27,9 @@ import java.util.zip.CRC32;
 /**
  * The push log ({@code push.log} in the data directory): every valid pushed record, appended and forced to disk
  * before the push is answered 2xx, so an acknowledged push survives a crash that takes the index pages with it. A
- * line is {@code crc32 json}: the CRC (8 hex digits) over the JSON record. At start the log is read, a torn or
+ * line is {@code crc32 sealed}: the JSON record sealed with AES-256-GCM under a key derived from the data
+ * directory's key file (nonce and ciphertext in base64), and the CRC (8 hex digits) over that text. A line that does
+ * not open counts as corrupt. At start the log is read, a torn or
  * corrupt line dropped (counted), and its records replayed through the single writer; records older than the pull
  * feed's window are left out of the log then (the pull feed has served them since), so it holds about a week of
  * pushes. Not thread-safe: one thread appends.
@@ -28,7 +39,14 @@ final class PushLog implements AutoCloseable
     /** The file's name in the data directory. */
     static final String FILE_NAME = "push.log";
 
+    private static final String TRANSFORMATION = "AES/GCM/NoPadding";
+    private static final int NONCE_LENGTH = 12;
+    private static final int TAG_BITS = 128;
+    private static final byte[] AAD = "iys-filter push v1".getBytes(StandardCharsets.US_ASCII);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
     private final Path file;
+    private final SecretKeySpec key;
     private FileChannel channel;
 
     /**
@@ -41,9 +59,17 @@ final class PushLog implements AutoCloseable
     {
     }
 
-    PushLog(final Path dataDirectory)
+    /**
+     * @param dataDirectory where the log lives.
+     * @param indexKey      the data directory's key: each record is sealed (AES-256-GCM) under a key derived from it,
+     *                      so no recipient is readable on disk, as in the opt-out logs.
+     */
+    PushLog(final Path dataDirectory, final IndexKey indexKey)
     {
         this.file = dataDirectory.resolve(FILE_NAME);
+        final byte[] material = indexKey.derive("push-log");
+        this.key = new SecretKeySpec(material, "AES");
+        Arrays.fill(material, (byte)0);
     }
 
     /**
@@ -203,23 +229,69 @@ final class PushLog implements AutoCloseable
         }
     }
 
-    private static void line(final StringBuilder text, final String record)
+    private void line(final StringBuilder text, final String record)
     {
-        text.append(String.format(Locale.ROOT, "%08x", crc(record))).append(' ').append(record).append('\n');
+        final String sealed = seal(record);
+        text.append(String.format(Locale.ROOT, "%08x", crc(sealed))).append(' ').append(sealed).append('\n');
     }
 
-    private static String intact(final String line)
+    /**
+     * @return the record, or null when the line is torn, corrupt or does not open under this key.
+     */
+    private String intact(final String line)
     {
         if (line.length() < 10 || line.charAt(8) != ' ')
         {
             return null;
         }
-        final String record = line.substring(9);
+        final String sealed = line.substring(9);
         try
         {
-            return Long.parseLong(line.substring(0, 8), 16) == crc(record) ? record : null;
+            return Long.parseLong(line.substring(0, 8), 16) == crc(sealed) ? open(sealed) : null;
         }
         catch (final NumberFormatException ex)
+        {
+            return null;
+        }
+    }
+
+    private String seal(final String record)
+    {
+        final byte[] nonce = new byte[NONCE_LENGTH];
+        RANDOM.nextBytes(nonce);
+        try
+        {
+            final Cipher cipher = Cipher.getInstance(TRANSFORMATION);
+            cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
+            cipher.updateAAD(AAD);
+            final byte[] sealed = cipher.doFinal(record.getBytes(StandardCharsets.UTF_8));
+            final byte[] line = new byte[NONCE_LENGTH + sealed.length];
+            System.arraycopy(nonce, 0, line, 0, NONCE_LENGTH);
+            System.arraycopy(sealed, 0, line, NONCE_LENGTH, sealed.length);
+            return Base64.getEncoder().encodeToString(line);
+        }
+        catch (final GeneralSecurityException ex)
+        {
+            throw new IllegalStateException("cannot seal a push record", ex);
+        }
+    }
+
+    private String open(final String sealed)
+    {
+        try
+        {
+            final byte[] bytes = Base64.getDecoder().decode(sealed);
+            if (bytes.length <= NONCE_LENGTH)
+            {
+                return null;
+            }
+            final Cipher cipher = Cipher.getInstance(TRANSFORMATION);
+            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, bytes, 0, NONCE_LENGTH));
+            cipher.updateAAD(AAD);
+            return new String(cipher.doFinal(bytes, NONCE_LENGTH, bytes.length - NONCE_LENGTH),
+                StandardCharsets.UTF_8);
+        }
+        catch (final IllegalArgumentException | GeneralSecurityException ex)
         {
             return null;
         }

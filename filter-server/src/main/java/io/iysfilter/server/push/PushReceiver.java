@@ -207,7 +207,7 @@ public final class PushReceiver implements AutoCloseable
         this.settings = settings;
         this.clock = clock;
         this.credentials = PushCredentials.load(settings.credentialsFile());
-        this.log = new PushLog(store.dataDirectory());
+        this.log = new PushLog(store.dataDirectory(), store.key());
         this.quarantine = store.dataDirectory().resolve(QUARANTINE_FILE);
         this.failures = new FailureLimiter(settings.authFailureLimit());
         this.tokens = settings.pushesPerSecond();

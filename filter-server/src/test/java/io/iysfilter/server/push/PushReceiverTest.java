@@ -171,8 +171,10 @@ class PushReceiverTest
             assertEquals(ConsentStatus.ONAY, status(store, Fixtures.CONSENTED));
             assertEquals(1, receiver.replay());
             assertEquals(ConsentStatus.RET, status(store, Fixtures.CONSENTED), "the acknowledged RET is back");
-            assertEquals(1, new PushLog(otherDir).read().records().size(), "the torn tail is cut off");
-            assertEquals(0, new PushLog(otherDir).read().dropped());
+            assertEquals(1, new PushLog(otherDir, store.key()).read().records().size(), "the torn tail is cut off");
+            assertEquals(0, new PushLog(otherDir, store.key()).read().dropped());
+            assertFalse(Files.readString(otherDir.resolve(PushLog.FILE_NAME)).contains("5321111111"),
+                "sealed on disk");
         }
     }
 
