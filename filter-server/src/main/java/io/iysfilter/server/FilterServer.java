@@ -1367,6 +1367,13 @@ public final class FilterServer implements AutoCloseable
                     "(push-bind-address=" + push.bindAddress() + "): İYS posts to HTTPS only and sends a password; " +
                     "set tls-cert-file, or bind 127.0.0.1 behind a TLS-terminating proxy");
             }
+            if (tls != null && tls.clientAuth() == TlsSettings.ClientAuth.REQUIRE)
+            {
+                throw new IllegalArgumentException("refusing the İYS push receiver under tls-client-auth=require: " +
+                    "İYS presents no client certificate; set tls-client-auth=optional (clients then name " +
+                    "themselves by certificate or token, docs/SECURITY.md), or terminate İYS's TLS in a proxy on " +
+                    "loopback");
+            }
             if (replication.role() == Role.REPLICA)
             {
                 throw new IllegalArgumentException("push: a replica takes no pushes (its index is written from the " +

@@ -1,6 +1,7 @@
 package io.iysfilter.server;
 
 import io.iysfilter.server.iys.IysTime;
+import io.iysfilter.server.net.TlsSettings;
 import io.iysfilter.server.push.PushCredentials;
 import io.iysfilter.server.push.PushSettings;
 import org.junit.jupiter.api.AfterAll;
@@ -109,6 +110,16 @@ class PushIT
             FilterServer.start(Fixtures.context(dataDir).push(new PushSettings(0, "0.0.0.0",
                 PushSettings.PATH_DEFAULT, etc.resolve("push.credentials"), 1024, 10, 10, 4, 1000, 1000, 10))));
         assertTrue(refused.getMessage().contains("push-bind-address=0.0.0.0"), refused.getMessage());
+    }
+
+    @Test
+    void shouldRefusePushUnderMutualTlsThatIysCannotPass()
+    {
+        final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () ->
+            FilterServer.start(Fixtures.context(dataDir).tls(TlsSettings.of(etc.resolve("cert.pem"),
+                etc.resolve("key.pem"), etc.resolve("ca.pem"))).push(PushSettings.OFF.withPort(0,
+                etc.resolve("push.credentials")))));
+        assertTrue(refused.getMessage().contains("tls-client-auth=require"), refused.getMessage());
     }
 
     private static String record(final String phone, final long creationSec)
