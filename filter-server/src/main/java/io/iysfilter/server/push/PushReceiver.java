@@ -516,7 +516,8 @@ public final class PushReceiver implements AutoCloseable
         final String line = Instant.ofEpochMilli(clock.getAsLong()) + "\t" + Recipients.maskText(reason) + "\t" +
             Recipients.maskText(toJson(new TreeMap<>(fields))) + "\n";
         PushLog.ownerOnly(quarantine);
-        Files.writeString(quarantine, line, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        // text UTF-8 cannot encode (a lone surrogate from a JSON escape) becomes '?': refusing it would fail the push
+        Files.write(quarantine, line.getBytes(StandardCharsets.UTF_8), StandardOpenOption.APPEND);
     }
 
     private void drainRefusals() throws IOException
@@ -526,8 +527,8 @@ public final class PushReceiver implements AutoCloseable
         {
             pendingRefusals.decrementAndGet();
             PushLog.ownerOnly(quarantine);
-            Files.writeString(quarantine, Instant.ofEpochMilli(clock.getAsLong()) + "\tindex refused: " +
-                Recipients.maskText(refusal) + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+            Files.write(quarantine, (Instant.ofEpochMilli(clock.getAsLong()) + "\tindex refused: " +
+                Recipients.maskText(refusal) + "\n").getBytes(StandardCharsets.UTF_8), StandardOpenOption.APPEND);
         }
     }
 
