@@ -17,6 +17,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -75,6 +76,11 @@ class PushIT
         final String metrics = get(server.httpPort(), "/metrics").body();
         assertTrue(metrics.contains("iys_push_records_total{outcome=\"applied\"} 1.0"), metrics);
         assertTrue(metrics.contains("iys_push_lag_seconds"), "the lag from creationDate to application");
+        for (final String meter : List.of("iys_push_requests_total{outcome=\"refused\"}",
+            "iys_push_auth_failures_total", "iys_push_lag_seconds{quantile=\"0.99\"}"))
+        {
+            assertTrue(metrics.contains(meter), meter + ", which the dashboard reads");
+        }
     }
 
     @Test
