@@ -18,6 +18,8 @@ import io.iysfilter.server.iys.ReconcileService;
 import io.iysfilter.server.logging.Recipients;
 import io.iysfilter.server.optout.OptOutReplay;
 import io.iysfilter.server.optout.OptOuts;
+import io.iysfilter.server.push.PushReceiver;
+import io.iysfilter.server.push.PushSettings;
 import io.iysfilter.server.receipts.ReceiptRecorder;
 import io.iysfilter.server.receipts.ReceiptSettings;
 import io.iysfilter.server.replication.FetcherElection;
@@ -80,6 +82,7 @@ public final class FilterServer implements AutoCloseable
     private final ReceiptRecorder receipts;
     private final ReplicaFollower replica;
     private final FetcherElection election;
+    private PushReceiver push;
     private boolean closed;
 
     private FilterServer(final Context context) throws IOException, InterruptedException
@@ -109,6 +112,7 @@ public final class FilterServer implements AutoCloseable
                 fetcherElection == null ? ChangeTap.NONE : fetcherElection.tap());
             localOptOuts = new OptOuts(store, pipeline);
             replayOptOuts(localOptOuts);
+            push = pushReceiver(context, store, pipeline);
             // before any endpoint: the run is counted up and the previous run's queue appended before serving
             receiptRecorder = context.receipts == null ? null :
                 ReceiptRecorder.open(context.receipts, System.currentTimeMillis());
@@ -132,6 +136,7 @@ public final class FilterServer implements AutoCloseable
             final HttpEndpoint http = replication(new HttpEndpoint(filter, store, following, localOptOuts,
                 new ReconcileService(store, pipeline, following), counters, serviceMetrics, context.http,
                 authenticator, new ScrubRates(context.scrubRowsPerSecond), recorder), follower, fetcherElection);
+            servePush(push, http);
             if (context.receipts != null)
             {
                 // /v1/receipts and the proof-of-scrub read the journal the recorder writes, keyed as the index is
@@ -151,11 +156,12 @@ public final class FilterServer implements AutoCloseable
                     context.respMaxConnections, context.respMaxConnectionsPerAddress, context.respIdleTimeoutMs,
                     context.respCommandTimeoutMs, recorder),
                 counters, serverTls);
+            bindPush(push, network, serverTls);
         }
         catch (final Throwable ex)
         {
-            closeAfterFailedStart(ex, serverTls, receiptRecorder, serviceMetrics, following, follower,
-                fetcherElection, pipeline, localOptOuts, store);
+            closeAfterFailedStart(ex, network, serverTls, receiptRecorder, serviceMetrics, following, follower,
+                fetcherElection, push, pipeline, localOptOuts, store);
             throw ex;
         }
         store.startBackgroundVerification();
@@ -179,6 +185,50 @@ public final class FilterServer implements AutoCloseable
                 "record opt-outs. The gauge iys_insecure_plaintext reads 1 while this lasts (docs/SECURITY.md)",
                 String.join(", ", context.exposure.exposed()));
         }
+    }
+
+    private void servePush(final PushReceiver receiver, final HttpEndpoint http)
+    {
+        if (receiver != null)
+        {
+            receiver.bindTo(registry);
+            http.push(receiver);
+        }
+    }
+
+    private void bindPush(final PushReceiver receiver, final NetworkEndpoints network, final ServerTls serverTls)
+        throws InterruptedException
+    {
+        if (receiver != null)
+        {
+            network.bindPush(context.push.bindAddress(), context.push.port(), serverTls);
+        }
+    }
+
+    /**
+     * The İYS push receiver when push is on (docs/PUSH.md), its log replayed into the index before anything is
+     * served, as the opt-out logs are.
+     *
+     * @return it, or null when push is off.
+     */
+    private static PushReceiver pushReceiver(final Context context, final ConsentStore store,
+        final IngestPipeline pipeline) throws IOException
+    {
+        if (!context.push.on())
+        {
+            return null;
+        }
+        final PushReceiver receiver = new PushReceiver(store, pipeline, context.push, System::currentTimeMillis);
+        try
+        {
+            receiver.replay();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            receiver.close();
+            throw ex;
+        }
+        return receiver;
     }
 
     private static void logRecipients(final Context context)
@@ -425,6 +475,22 @@ public final class FilterServer implements AutoCloseable
     }
 
     /**
+     * @return the bound İYS push port, or -1 when push is off.
+     */
+    public int pushPort()
+    {
+        return endpoints.pushPort();
+    }
+
+    /**
+     * @return the İYS push receiver, or null when push is off.
+     */
+    public PushReceiver push()
+    {
+        return push;
+    }
+
+    /**
      * @return where decisions are recorded: the receipts' recorder, or {@link DecisionRecorder#NONE} when receipts
      * are off.
      */
@@ -538,6 +604,11 @@ public final class FilterServer implements AutoCloseable
         {
             election.close();
         }
+        // after the endpoints: every push answered 2xx is in its log and in the ring, which the writer drains
+        if (push != null)
+        {
+            push.close();
+        }
         ingest.close();
         optOuts.close();
         store.close();
@@ -599,6 +670,7 @@ public final class FilterServer implements AutoCloseable
         private IndexOptions indexOptions = IndexOptions.withEntries(IndexOptions.DEFAULT_ENTRIES_PER_MAP);
         private ReceiptSettings receipts;
         private ReplicationSettings replication = ReplicationSettings.STANDALONE;
+        private PushSettings push = PushSettings.OFF;
 
         /**
          * @param dataDirectory where the brand indexes live.
@@ -631,6 +703,25 @@ public final class FilterServer implements AutoCloseable
         {
             this.logRecipientsWhole = whole;
             return this;
+        }
+
+        /**
+         * @param push the İYS push receiver's settings (docs/PUSH.md); {@link PushSettings#OFF}, the default, for
+         *             none.
+         * @return this.
+         */
+        public Context push(final PushSettings push)
+        {
+            this.push = push;
+            return this;
+        }
+
+        /**
+         * @return the İYS push receiver's settings.
+         */
+        public PushSettings push()
+        {
+            return push;
         }
 
         /**
@@ -1210,6 +1301,7 @@ public final class FilterServer implements AutoCloseable
             }
             Objects.requireNonNull(bindAddress, "bindAddress");
             Objects.requireNonNull(adminBindAddress, "adminBindAddress");
+            checkPush();
             exposure = bindSafety();
             if (exposure.refusal() != null)
             {
@@ -1249,6 +1341,44 @@ public final class FilterServer implements AutoCloseable
             final boolean authOn = clientsFile != null;
             return BindSafety.decide(listeners, tlsOn, authOn, milterAllow != null && !milterAllow.isEmpty(),
                 insecurePlaintext, resolver);
+        }
+
+        /**
+         * The push receiver: a port of its own; HTTPS beyond loopback (İYS posts to HTTPS only, and a plaintext
+         * password on the network is a password given away), whatever insecure-plaintext says; none on a replica,
+         * whose index is written from the replication topic alone.
+         */
+        private void checkPush()
+        {
+            Objects.requireNonNull(push, "push");
+            if (!push.on())
+            {
+                return;
+            }
+            final int port = push.port();
+            if (port != 0 && (port == binaryPort || port == httpPort || port == milterPort || port == respPort ||
+                port == adminPort))
+            {
+                throw new IllegalArgumentException("pushPort: " + port + " (expected: a port of its own)");
+            }
+            if (tls == null && !BindSafety.isLoopback(push.bindAddress(), resolver))
+            {
+                throw new IllegalArgumentException("refusing the İYS push receiver beyond loopback without TLS " +
+                    "(push-bind-address=" + push.bindAddress() + "): İYS posts to HTTPS only and sends a password; " +
+                    "set tls-cert-file, or bind 127.0.0.1 behind a TLS-terminating proxy");
+            }
+            if (tls != null && tls.clientAuth() == TlsSettings.ClientAuth.REQUIRE)
+            {
+                throw new IllegalArgumentException("refusing the İYS push receiver under tls-client-auth=require: " +
+                    "İYS presents no client certificate; set tls-client-auth=optional (clients then name " +
+                    "themselves by certificate or token, docs/SECURITY.md), or terminate İYS's TLS in a proxy on " +
+                    "loopback");
+            }
+            if (replication.role() == Role.REPLICA)
+            {
+                throw new IllegalArgumentException("push: a replica takes no pushes (its index is written from the " +
+                    "replication topic alone); point İYS at the fetchers");
+            }
         }
 
         private static void checkPort(final String name, final int port)

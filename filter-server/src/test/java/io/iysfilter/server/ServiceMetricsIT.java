@@ -158,8 +158,8 @@ class ServiceMetricsIT
         for (final String name : names)
         {
             // the feed's meters exist only while a feed is followed (FeedIT scrapes them), replication's only on a
-            // fetcher or a replica (DemoReplicasIT scrapes them)
-            if (!name.startsWith("iys_feed_") && !name.startsWith("iys_replication_"))
+            // fetcher or a replica (DemoReplicasIT scrapes them), push's only with push on (PushIT scrapes them)
+            if (!name.startsWith("iys_feed_") && !name.startsWith("iys_replication_") && !name.startsWith("iys_push_"))
             {
                 assertTrue(served.contains(name), () -> name + " is on the dashboard but not served");
             }

@@ -39,7 +39,10 @@ import java.util.regex.Pattern;
  *   <li>{@code GET /sps/{iysCode}/brands/{brandCode}/consents/changes?source=HS|IYS&after=&limit=}: each source's
  *   movements of the last 7 days, excluding the most recent {@code exclusion} (İYS: one hour), ordered by
  *   creationDate, with opaque {@code after} cursors ({@code <epochMillis>_<transactionId>} like İYS's);</li>
- *   <li>{@code POST /emulator/changes}: make a movement now, as a citizen (source IYS) or the provider (HS) would;</li>
+ *   <li>{@code POST /emulator/changes}: make a movement now, as a citizen (source IYS) or the provider (HS) would;
+ *   a citizen's is pushed to the connections registered for its brand and type ({@link PushDelivery});</li>
+ *   <li>{@code POST|GET /sps/{iysCode}/brands/{brandCode}/push/registration}, {@code POST …/push/unregistration}:
+ *   İYS's push connections, two per brand and type;</li>
  *   <li>the dealer-access calls under {@code /sps/{iysCode}/brands/{brandCode}/consents/}: list
  *   ({@code POST retailers/access/list?offset=&limit=}), add ({@code POST retailers/access}), replace ({@code PUT}
  *   the same), remove some ({@code POST retailer/access/remove}, also under {@code retailers}) and remove all
@@ -61,6 +64,8 @@ public final class IysEmulator implements AutoCloseable
     private static final Pattern ACCESS =
         Pattern.compile("/sps/(\\d+)/brands/(\\d+)/consents/(retailers?/access(?:/list|/remove|/remove/all)?)");
     private static final int MAX_ACCESS_LIST = 100;
+    private static final Pattern PUSH_REGISTRATION =
+        Pattern.compile("/sps/(\\d+)/brands/(\\d+)/push/(registration|unregistration)");
     private static final Pattern DAILY_FILE =
         Pattern.compile("/sps/(\\d+)/brands/(\\d+)/changes/(\\d{4}-\\d{2}-\\d{2})/file");
 
@@ -85,6 +90,7 @@ public final class IysEmulator implements AutoCloseable
     /** Per brand, the dealers İYS knows (registered, or named by a record). */
     private final Map<Long, Set<Long>> retailers = new ConcurrentHashMap<>();
     private final AtomicLong accessListRequests = new AtomicLong();
+    private final PushDelivery pushes;
     private volatile Fault fault = Fault.NONE;
     private java.util.concurrent.ScheduledFuture<?> churning;
     private int faultsLeft;
@@ -147,6 +153,7 @@ public final class IysEmulator implements AutoCloseable
     public IysEmulator(final Settings settings) throws IOException
     {
         this.settings = settings;
+        this.pushes = new PushDelivery(settings.iysCode());
         final long nowMs = System.currentTimeMillis();
         for (final long brand : settings.brands())
         {
@@ -275,8 +282,21 @@ public final class IysEmulator implements AutoCloseable
             {
                 retailers.computeIfAbsent(brand, (b) -> ConcurrentHashMap.newKeySet()).add(retailerCode);
             }
+            if ("IYS".equals(source))
+            {
+                // a citizen's own movement: pushed to the brand's registered connections (İYS pushes IYS_ only)
+                pushes.offer(brand, change);
+            }
             return change;
         }
+    }
+
+    /**
+     * @return İYS's push: registered connections, how deliveries behave, what was delivered.
+     */
+    public PushDelivery pushes()
+    {
+        return pushes;
     }
 
     /**
@@ -741,7 +761,13 @@ public final class IysEmulator implements AutoCloseable
             final Matcher changes = CHANGES.matcher(path);
             final Matcher brands = BRANDS.matcher(path);
             final Matcher dailyFile = DAILY_FILE.matcher(path);
-            if ("GET".equals(method) && dailyFile.matches())
+            final Matcher push = PUSH_REGISTRATION.matcher(path);
+            if (push.matches())
+            {
+                pushRegistration(exchange, method, Long.parseLong(push.group(1)), Long.parseLong(push.group(2)),
+                    push.group(3));
+            }
+            else if ("GET".equals(method) && dailyFile.matches())
             {
                 dailyFile(exchange, Long.parseLong(dailyFile.group(2)), dailyFile.group(3));
             }
@@ -766,6 +792,75 @@ public final class IysEmulator implements AutoCloseable
         {
             exchange.close();
         }
+    }
+
+    /**
+     * İYS's push registration: {@code POST …/push/registration} with {@code {"connection":[{url, type, username,
+     * password}]}}, {@code GET} the same path for the list, {@code POST …/push/unregistration} with one connection.
+     */
+    private void pushRegistration(final HttpExchange exchange, final String method, final long iysCode,
+        final long brand, final String action) throws IOException
+    {
+        if (iysCode != settings.iysCode() || !feeds.containsKey(brand))
+        {
+            error(exchange, 403, "H195", "brand " + brand + " is not one of iysCode " + iysCode);
+            return;
+        }
+        if ("GET".equals(method) && "registration".equals(action))
+        {
+            respond(exchange, 200, (json) ->
+            {
+                json.writeStartArray();
+                for (final PushDelivery.Connection connection : pushes.connections(brand))
+                {
+                    json.writeStartObject();
+                    json.writeStringField("url", connection.url());
+                    json.writeStringField("type", connection.type());
+                    json.writeStringField("status", "Bağlantı Oluşturuldu");
+                    json.writeStringField("registerTime", format(connection.registeredMs()));
+                    json.writeEndObject();
+                }
+                json.writeEndArray();
+            });
+            return;
+        }
+        if (!"POST".equals(method))
+        {
+            error(exchange, 404, "H404", "no such resource: " + method + " " + exchange.getRequestURI().getPath());
+            return;
+        }
+        final byte[] body = exchange.getRequestBody().readAllBytes();
+        if ("unregistration".equals(action))
+        {
+            final boolean removed = pushes.unregister(brand, Json.flatObject(body));
+            if (removed)
+            {
+                respond(exchange, 200, (json) -> message(json, "Bağlantı Kaldırıldı"));
+            }
+            else
+            {
+                error(exchange, 404, "H533", "no such connection");
+            }
+            return;
+        }
+        for (final Map<String, String> connection : Json.objectList(body, "connection"))
+        {
+            final String refusal = pushes.register(brand, connection);
+            if (refusal != null)
+            {
+                error(exchange, refusal.startsWith("H531") || refusal.startsWith("H168") ? 422 : 400,
+                    refusal.substring(0, 4), refusal.substring(6));
+                return;
+            }
+        }
+        respond(exchange, 200, (json) -> message(json, "Bağlantı oluşturuldu"));
+    }
+
+    private static void message(final JsonGenerator json, final String text) throws IOException
+    {
+        json.writeStartObject();
+        json.writeStringField("message", text);
+        json.writeEndObject();
     }
 
     private void token(final HttpExchange exchange) throws IOException
@@ -1179,6 +1274,7 @@ public final class IysEmulator implements AutoCloseable
     public void close()
     {
         churn.shutdownNow();
+        pushes.close();
         server.stop(0);
         executor.shutdown();
     }

@@ -9,6 +9,7 @@ import io.iysfilter.server.logging.Secrets;
 import io.iysfilter.server.milter.MilterSettings;
 import io.iysfilter.server.net.PeerAllowList;
 import io.iysfilter.server.net.TlsSettings;
+import io.iysfilter.server.push.PushSettings;
 import io.iysfilter.server.receipts.ReceiptSettings;
 import io.iysfilter.server.replication.ReplicationSettings;
 import io.iysfilter.server.replication.Role;
@@ -318,6 +319,7 @@ final class ServeSettings
             .replication(replication(settings))
             .fetcherSessionTimeoutMs(Setting.FETCHER_SESSION_TIMEOUT.value(settings))
             .policy(new FilterPolicy(tacir))
+            .push(push(settings))
             .tls(tls(settings))
             .indexOptions(new IndexOptions(entries, IndexOptions.DEFAULT_MAX_BLOAT_FACTOR,
                 brand -> unbounded.contains(brand) ? 0 : boundMs).withMaxFutureSkewMs(skewMs)
@@ -331,6 +333,30 @@ final class ServeSettings
      * @return the role and the topic: a fetcher and a replica need the brokers, a fetcher a feed to follow, and a
      * replica is refused any İYS setting (it holds no credentials; the fetcher alone talks to İYS).
      */
+    /**
+     * The İYS push receiver (docs/PUSH.md): off unless {@code push-port} is set.
+     */
+    private static PushSettings push(final Properties settings)
+    {
+        final int port = Setting.PUSH_PORT.value(settings);
+        final String credentials = Setting.PUSH_CREDENTIALS_FILE.value(settings);
+        if (port < 0)
+        {
+            return PushSettings.OFF;
+        }
+        if (credentials.isBlank())
+        {
+            throw new UsageException("push-credentials-file: none (expected: a file of push credentials with " +
+                "push-port; ./iys-filter push credentials writes one)");
+        }
+        warnIfOthersMayRead(Path.of(credentials.trim()), "push credentials file");
+        return new PushSettings(port, Setting.PUSH_BIND_ADDRESS.value(settings), Setting.PUSH_PATH.value(settings),
+            Path.of(credentials.trim()), (int)(Setting.PUSH_MAX_BODY_KB.value(settings) * 1024),
+            Setting.PUSH_MAX_RECORDS.value(settings).intValue(), Setting.PUSH_RATE.value(settings).intValue(),
+            Setting.PUSH_MAX_CONNECTIONS.value(settings).intValue(), Setting.HTTP_IDLE_TIMEOUT.value(settings),
+            Setting.PUSH_REQUEST_TIMEOUT.value(settings), Setting.AUTH_FAILURE_LIMIT.value(settings).intValue());
+    }
+
     private static ReplicationSettings replication(final Properties settings)
     {
         final Role role = Setting.ROLE.value(settings);

@@ -8,6 +8,7 @@ import io.iysfilter.server.milter.MilterEndpoint;
 import io.iysfilter.server.milter.MilterSettings;
 import io.iysfilter.server.net.PeerAllowList;
 import io.iysfilter.server.net.TlsSettings;
+import io.iysfilter.server.push.PushSettings;
 import io.iysfilter.server.receipts.ReceiptQueue;
 import io.iysfilter.server.receipts.ReceiptSettings;
 import io.iysfilter.server.replication.FetcherElection;
@@ -289,6 +290,31 @@ final class Setting<T>
         "the fetchers' election group (`iys-filter-fetchers.<topic>`): the active fetcher silent this long (killed, " +
         "paused, cut off) loses office to a standby; within the brokers' `group.min.session.timeout.ms` (6 s) and " +
         "`group.max.session.timeout.ms`");
+    // --- İYS push (docs/PUSH.md) ---
+    static final Setting<Integer> PUSH_PORT = of("push-port", "N|off", Setting::portOrOff, "off",
+        "the İYS push receiver's own port (POST `push-path`, HTTP Basic from `push-credentials-file`): citizens' " +
+        "changes İYS pushes are applied in seconds, beside the pull feed; `off` takes none");
+    static final Setting<String> PUSH_BIND_ADDRESS = of("push-bind-address", "ADDR", Setting::text,
+        PushSettings.BIND_ADDRESS_DEFAULT, "listen address of the push receiver; beyond loopback only with " +
+        "`tls-cert-file` (İYS posts to HTTPS only), whatever `insecure-plaintext` says");
+    static final Setting<String> PUSH_PATH = of("push-path", "PATH", Setting::text, PushSettings.PATH_DEFAULT,
+        "the path İYS posts to; `PATH/{brandCode}` is taken too, and a record for another brand is set aside");
+    static final Setting<String> PUSH_CREDENTIALS_FILE = of("push-credentials-file", "FILE", Setting::text, "",
+        "the Basic credentials İYS presents, as salted PBKDF2 hashes (`username:pbkdf2-sha256:iterations:salt:hash`" +
+        "); re-read when it changes; required with `push-port`").shownAs("(none)");
+    static final Setting<Long> PUSH_MAX_RECORDS = of("push-max-records", "N", range(1, 100_000),
+        Integer.toString(PushSettings.MAX_RECORDS_DEFAULT), "records one push may hold; more: 413, none taken");
+    static final Setting<Long> PUSH_MAX_BODY_KB = of("push-max-body-kb", "N", range(1, 64 * 1024),
+        Integer.toString(PushSettings.MAX_BODY_BYTES_DEFAULT / 1024), "KiB of the largest push body; more: 413");
+    static final Setting<Long> PUSH_RATE = of("push-rate", "N", range(1, 100_000),
+        Integer.toString(PushSettings.PUSHES_PER_SECOND_DEFAULT), "pushes taken a second (one second's burst); " +
+        "more: 429");
+    static final Setting<Long> PUSH_MAX_CONNECTIONS = of("push-max-connections", "N", range(1, 100_000),
+        Integer.toString(PushSettings.MAX_CONNECTIONS_DEFAULT), "concurrent connections to the push receiver; more: " +
+        "503 and closed");
+    static final Setting<Long> PUSH_REQUEST_TIMEOUT = of("push-request-timeout", "D", Setting::timeout,
+        PushSettings.REQUEST_TIMEOUT_MS_DEFAULT / 1000 + "s", "a push must arrive whole within this long of its " +
+        "first byte, else 408 (İYS waits 5 s for an answer)");
     static final Setting<String> IYS_PASSWORD_FILE = of("iys-password-file", "FILE", Setting::text, "",
         "file holding the API password (its first line), read at start; a warning when group or others may read " +
         "it").shownAs("(none)").feed();

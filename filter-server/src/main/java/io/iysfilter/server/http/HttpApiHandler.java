@@ -21,6 +21,7 @@ import io.iysfilter.server.metrics.ServerCounters.RequestType;
 import io.iysfilter.server.metrics.ServiceMetrics;
 import io.iysfilter.server.optout.OptOut;
 import io.iysfilter.server.optout.OptOuts;
+import io.iysfilter.server.push.PushReceiver;
 import io.iysfilter.server.security.Client;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -100,6 +101,7 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     private Supplier<ReplicaFollower> replicaNow = () -> null;
     private Supplier<String> writesRefused;
     private Supplier<String> fetcherState = () -> null;
+    private PushReceiver push;
     /** The follower of the topic for this request (a replica's, a standby fetcher's), or null. */
     private ReplicaFollower replica;
 
@@ -164,6 +166,16 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         this.replicaNow = follower;
         this.writesRefused = refused;
         this.fetcherState = state;
+        return this;
+    }
+
+    /**
+     * @param receiver the İYS push receiver, shown per brand on {@code /v1/brands}; null when push is off.
+     * @return this.
+     */
+    HttpApiHandler push(final PushReceiver receiver)
+    {
+        this.push = receiver;
         return this;
     }
 
@@ -549,6 +561,14 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                     .append(",\"lagMs\":").append(replicated.lagMs() < 0 ? "null" : Long.toString(replicated.lagMs()))
                     .append(",\"watermark\":").append(instant(replicated.watermarkMs()))
                     .append(",\"frozen\":").append(string(replicated.frozen()));
+            }
+            final PushReceiver.BrandPushes pushed = push == null ? null : push.brand(brand.brandCode());
+            if (push != null)
+            {
+                // pushed RETs are enforced at once; the brand's asOf still comes from the pull feed alone
+                json.append(",\"push\":{\"records\":").append(pushed == null ? 0 : pushed.records())
+                    .append(",\"rejected\":").append(pushed == null ? 0 : pushed.rejected())
+                    .append(",\"lastPush\":").append(instant(pushed == null ? 0 : pushed.lastPushMs())).append('}');
             }
             final FeedService.BrandStatus status = feed == null ? null : feed.status(brand.brandCode());
             if (status != null)

@@ -11,6 +11,8 @@ import io.iysfilter.server.iys.ReconcileService;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.metrics.ServiceMetrics;
 import io.iysfilter.server.optout.OptOuts;
+import io.iysfilter.server.push.PushReceiver;
+import io.iysfilter.server.push.PushSettings;
 import io.iysfilter.server.receipts.JournalReceiptSource;
 import io.iysfilter.server.receipts.ReceiptRecorder;
 import io.iysfilter.server.receipts.ReceiptSearch;
@@ -91,6 +93,9 @@ public final class HttpEndpoint
     private Supplier<ReplicaFollower> replica = () -> null;
     private Supplier<String> writesRefused;
     private Supplier<String> fetcherState = () -> null;
+    private PushReceiver push;
+    private HttpConnectionLimiter pushLimiter;
+    private HttpSettings pushGuards;
 
     /**
      * @param filter          the rules.
@@ -270,7 +275,46 @@ public final class HttpEndpoint
         }
         pipeline.addLast("api", new HttpApiHandler(new Decider(filter, store.newLookup(), recorder), store, feed,
             optOuts, counters, metrics, optOutGate, identity, surface).replication(role, replica, writesRefused(),
-            fetcherState));
+            fetcherState).push(push));
+        pipeline.addLast("errors", guard.errors());
+    }
+
+    /**
+     * Serve İYS's pushes on the push listener ({@link #mountPush}) and show each brand's pushes on
+     * {@code /v1/brands}. Call before the first connection is mounted.
+     *
+     * @param receiver the push receiver.
+     * @return this.
+     */
+    public HttpEndpoint push(final PushReceiver receiver)
+    {
+        final PushSettings pushSettings = receiver.settings();
+        this.push = receiver;
+        this.pushGuards = new HttpSettings(pushSettings.maxConnections(), pushSettings.idleTimeoutMs(),
+            pushSettings.requestTimeoutMs(), pushSettings.maxBodyBytes());
+        this.pushLimiter = new HttpConnectionLimiter(pushSettings.maxConnections(), 0, counters);
+        return this;
+    }
+
+    /**
+     * Add the handlers of one connection to the push listener: its own connection cap, the guard's timeouts, a body
+     * read whole up to {@link PushSettings#maxBodyBytes()} (more: 413 and close), and the one push route.
+     *
+     * @param pipeline the connection's pipeline.
+     */
+    public void mountPush(final ChannelPipeline pipeline)
+    {
+        final HttpGuard guard = new HttpGuard(pushGuards, counters);
+        pipeline.addLast("limiter", pushLimiter);
+        pipeline.addLast("reads", guard.rawReads());
+        pipeline.addLast("http", new HttpServerCodec(new HttpDecoderConfig()
+            .setMaxInitialLineLength(MAX_REQUEST_LINE_LENGTH)
+            .setMaxHeaderSize(MAX_HEADER_LENGTH)
+            .setUseRfc9112TransferEncoding(true)));
+        pipeline.addLast("guard", guard);
+        pipeline.addLast("aggregator", new HttpObjectAggregator(pushGuards.maxBodyBytes() > Integer.MAX_VALUE ?
+            Integer.MAX_VALUE : (int)pushGuards.maxBodyBytes(), true));
+        pipeline.addLast("push", new PushHttpHandler(push, counters));
         pipeline.addLast("errors", guard.errors());
     }
 

@@ -79,6 +79,8 @@ public final class NetworkEndpoints implements AutoCloseable
     private final Channel respChannel;
     private final Channel adminChannel;
     private final Channel milterSocketChannel;
+    private volatile Channel pushChannel;
+    private final Class<? extends ServerChannel> serverChannelType;
     private final Path milterSocket;
     private final ChannelGroup connections =
         new DefaultChannelGroup("iys-connections", GlobalEventExecutor.INSTANCE, true);
@@ -171,8 +173,7 @@ public final class NetworkEndpoints implements AutoCloseable
         this.http = http;
         final boolean epoll = Epoll.isAvailable();
         final IoHandlerFactory ioHandlers = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        final Class<? extends ServerChannel> serverChannelType =
-            epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        serverChannelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         final HttpEndpoint.Surface httpSurface =
             settings.adminPort() < 0 ? HttpEndpoint.Surface.ALL : HttpEndpoint.Surface.SERVICE;
         final PeerAllowList milterAllow = settings.milterAllow();
@@ -411,6 +412,46 @@ public final class NetworkEndpoints implements AutoCloseable
     }
 
     /**
+     * Bind İYS's push listener (docs/PUSH.md) on the endpoints' event loops: the server's TLS first when it is on, then
+     * the HTTP endpoint's push handlers ({@link HttpEndpoint#mountPush}). Closed with the others.
+     *
+     * @param address where it listens.
+     * @param port    its port, 0 for any.
+     * @param tls     the server's TLS, or null for plaintext (loopback only: the settings refuse it beyond).
+     * @return the bound port.
+     * @throws InterruptedException when interrupted while binding.
+     */
+    public int bindPush(final String address, final int port, final ServerTls tls) throws InterruptedException
+    {
+        final Channel bound = bind(address, port, serverChannelType, new ChannelInitializer<SocketChannel>()
+        {
+            @Override
+            protected void initChannel(final SocketChannel channel)
+            {
+                connections.add(channel);
+                if (tls != null)
+                {
+                    tls.mount(channel.pipeline(), Endpoint.HTTP);
+                }
+                channel.pipeline().addLast("writability", new WritabilityGate(counters, Endpoint.HTTP));
+                http.mountPush(channel.pipeline());
+            }
+        });
+        pushChannel = bound;
+        LOG.info("listening: push={} ({})", bound.localAddress(), tls == null ? "plaintext" : "TLS");
+        return ((InetSocketAddress)bound.localAddress()).getPort();
+    }
+
+    /**
+     * @return the bound push port, or -1 when push is off.
+     */
+    public int pushPort()
+    {
+        final Channel bound = pushChannel;
+        return bound == null ? -1 : ((InetSocketAddress)bound.localAddress()).getPort();
+    }
+
+    /**
      * Graceful stop, after which nothing reads the index or publishes to the ingest ring through these endpoints:
      * <ol>
      *   <li>stop accepting;</li>
@@ -427,7 +468,7 @@ public final class NetworkEndpoints implements AutoCloseable
     public void close()
     {
         for (final Channel listener : new Channel[]{binaryChannel, httpChannel, respChannel, milterChannel,
-            adminChannel, milterSocketChannel})
+            adminChannel, milterSocketChannel, pushChannel})
         {
             if (listener != null)
             {
