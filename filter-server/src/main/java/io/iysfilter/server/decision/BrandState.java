@@ -66,9 +66,9 @@ public interface BrandState
     }
 
     /**
-     * How long a dealer list read from İYS's access-list call ({@code iys-filter reconcile --recipients}) is known fresh
-     * for this brand ({@code dealer-access-fresh-for}): within it, a brand that does not trust the feed decides a
-     * dealer's check on that list; past it, or for a list that came only with the record, DENY
+     * How long a dealer list read from İYS's access-list call ({@code iys-filter reconcile --recipients}) is known
+     * fresh for this brand ({@code dealer-access-fresh-for}): within it, a brand that does not trust the feed decides
+     * a dealer's check on that list; past it, or for a list that came only with the record, DENY
      * {@link Reason#DEALER_ACCESS_UNKNOWN}.
      *
      * @return ms; 0, the default, never.
