@@ -27,6 +27,7 @@ final class BrandWriter
     private final ChronicleMap<EmailKey, DealerList> dealers;
     private final EmailKey dealerKey = Values.newHeapInstance(EmailKey.class);
     private final DealerList dealerList = new DealerList();
+    private final DealerList storedList = new DealerList();
     private final BrandView view;
     private boolean metaDirty;
 
@@ -121,11 +122,26 @@ final class BrandWriter
         if (listed && accessFetchedMs > 0)
         {
             key.dealerKey(dealerKey);
-            dealers.put(dealerKey, dealerList.set(value.getWord0(), dealerCodes, dealerCount, accessFetchedMs));
+            try
+            {
+                dealers.put(dealerKey, dealerList.set(value.getWord0(), dealerCodes, dealerCount, accessFetchedMs));
+            }
+            catch (final IllegalStateException ex)
+            {
+                // the dealer map is full, as below: the consent stands, its list is lost (UNKNOWN, never NO)
+                dropDealerList(ex);
+            }
         }
         else if (listed && dealerCount > 0)
         {
             key.dealerKey(dealerKey);
+            if (result == ConsentIndexWriter.EQUAL && keepsAccessList(value.getWord0()))
+            {
+                // the same record again (pushed then pulled, a page fetched again): its feed list is older news than
+                // the list İYS's access call gave for this very record, which may have removed a dealer the record
+                // still names; the access list stays until a newer record or a newer access call replaces it
+                return;
+            }
             try
             {
                 dealers.put(dealerKey, dealerList.set(value.getWord0(), dealerCodes, dealerCount));
@@ -143,6 +159,17 @@ final class BrandWriter
             key.dealerKey(dealerKey);
             dealers.remove(dealerKey);
         }
+    }
+
+    /**
+     * @param recordWord0 the record applied again.
+     * @return whether the key's stored list (its key already in {@code dealerKey}) is this record's and was read from
+     * İYS's access-list call.
+     */
+    private boolean keepsAccessList(final long recordWord0)
+    {
+        final DealerList stored = dealers.getUsing(dealerKey, storedList);
+        return stored != null && stored.recordWord0() == recordWord0 && stored.fetchedMs() > 0;
     }
 
     private void dropDealerList(final IllegalStateException cause)

@@ -376,6 +376,16 @@ public final class ConsentStore implements AutoCloseable
     }
 
     /**
+     * @return how far past this server's clock a record's creationDate may lie before the writer refuses it, ms (the
+     * same bound for every door a record comes in by: a door that keeps records before the writer sees them checks it
+     * first, so that it never keeps one that could win later).
+     */
+    public long maxFutureSkewMs()
+    {
+        return options.maxFutureSkewMs();
+    }
+
+    /**
      * @return the data directory.
      */
     public Path dataDirectory()

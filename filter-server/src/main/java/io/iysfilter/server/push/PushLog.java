@@ -1,5 +1,7 @@
 package io.iysfilter.server.push;
 
+import io.iysfilter.server.index.DurableFiles;
+
 import io.iysfilter.server.index.IndexKey;
 
 import javax.crypto.Cipher;
@@ -142,6 +144,15 @@ final class PushLog implements AutoCloseable
             out.force(true);
         }
         Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        // the rename must reach the disk before anything is appended and acknowledged: else a power cut can leave
+        // the directory naming the old file, and every push acknowledged since would be lost with the new one
+        DurableFiles.forceDirectory(file.getParent());
+        if (channel != null)
+        {
+            // appends go to the file now named, never to the one replaced
+            channel.close();
+            channel = null;
+        }
         return left;
     }
 
@@ -161,6 +172,9 @@ final class PushLog implements AutoCloseable
         {
             ownerOnly(file);
             channel = FileChannel.open(file, StandardOpenOption.WRITE);
+            // a file just created is found after a crash only once its directory entry is on disk: forced before the
+            // first append is acknowledged
+            DurableFiles.forceDirectory(file.getParent());
         }
         final long before = channel.size();
         final StringBuilder text = new StringBuilder();

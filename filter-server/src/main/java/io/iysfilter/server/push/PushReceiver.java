@@ -434,10 +434,24 @@ public final class PushReceiver implements AutoCloseable
         {
             return "no index for brand " + brandCode;
         }
-        return parser.parse(brandCode, text(fields, "creationDate"), text(fields, "transactionId"),
+        final String invalid = parser.parse(brandCode, text(fields, "creationDate"), text(fields, "transactionId"),
             text(fields, "recipient"), text(fields, "recipientType"), text(fields, "type"), text(fields, "status"),
             text(fields, "consentDate"), text(fields, "source"), text(fields, "retailerCode"),
             text(fields, "retailerAccess"), change);
+        if (invalid != null)
+        {
+            return invalid;
+        }
+        // the writer refuses a record from the future too, but the push log keeps what it was given and replays it at
+        // every start: checked here, before the log, so that a future record is never kept until the clock reaches it
+        // and it then wins over a real change created before its date
+        final long creationMs = IysTime.parseSeconds(fields.get("creationDate")) * 1000;
+        if (creationMs > clock.getAsLong() + store.maxFutureSkewMs())
+        {
+            return "creationDate " + fields.get("creationDate") + " is past this server's clock by more than " +
+                "max-future-skew (" + store.maxFutureSkewMs() + " ms): a record from the future never wins";
+        }
+        return null;
     }
 
     private static String text(final Map<String, String> fields, final String name)

@@ -243,6 +243,35 @@ class DealerListsTest
     }
 
     @Test
+    void shouldKeepTheAccessListOfARecordWhenTheFeedBringsThatRecordAgainWithItsOwnList() throws IOException
+    {
+        final long fetchedMs = 1_764_000_000_000L;
+        try (ConsentStore store = open())
+        {
+            final ConsentChange fromFeed = change("2025-01-01 10:00:00", "a", "ONAY", "[" + DEALER + "]");
+            writer.apply(fromFeed);
+            // İYS's access call, asked later about this very record, says the dealer's access was removed
+            writer.apply(change("2025-01-01 10:00:00", "a", "ONAY", "[" + DEALER + "]")
+                .dealerAccess(new int[0], 0, fetchedMs));
+            final IndexLookup lookup = store.newLookup();
+            assertEquals(ConsentStatus.ONAY, status(lookup, store.brand(BRAND)));
+            assertFalse(lookup.dealerListed(DEALER), "access removed");
+
+            // the same record again, with the list it was created with (pushed then pulled, a page fetched again)
+            assertEquals(ConsentIndexWriter.SUPERSEDED, writer.apply(change("2025-01-01 10:00:00", "a", "ONAY",
+                "[" + DEALER + "]")), "the same record: equal");
+            assertEquals(ConsentStatus.ONAY, status(lookup, store.brand(BRAND)));
+            assertFalse(lookup.dealerListed(DEALER), "the record's own list is older news than İYS's access call: " +
+                "the removed dealer is not given access back");
+            assertEquals(fetchedMs, lookup.dealerListFetchedMs(), "the access list and its read time stay");
+
+            writer.apply(change("2025-01-02 10:00:00", "b", "ONAY", "[" + DEALER + "]"));
+            assertEquals(ConsentStatus.ONAY, status(lookup, store.brand(BRAND)));
+            assertTrue(lookup.dealerListed(DEALER), "a newer record's list replaces it");
+        }
+    }
+
+    @Test
     void shouldKeepListsAcrossARestartAndOpenAnIndexWrittenBeforeDealers() throws IOException
     {
         try (ConsentStore store = open())
