@@ -1,14 +1,18 @@
 package io.iysfilter.server.push;
 
+import io.iysfilter.server.index.DurableFiles;
+
 import javax.crypto.Mac;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
 import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -38,7 +42,7 @@ public final class PushCredentials
     private static final int SALT_BYTES = 16;
     private static final int HASH_BITS = 256;
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final Entry NOBODY = new Entry(SCHEME, 1_000, new byte[SALT_BYTES], new byte[HASH_BITS / 8]);
+    private static final Entry NOBODY = new Entry(SCHEME, ITERATIONS, new byte[SALT_BYTES], new byte[HASH_BITS / 8]);
 
     private final Path file;
     private final byte[] rememberKey = new byte[32];
@@ -167,7 +171,16 @@ public final class PushCredentials
         Files.deleteIfExists(temporary);
         PushLog.ownerOnly(temporary);
         Files.write(temporary, lines, StandardCharsets.UTF_8);
+        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE))
+        {
+            channel.force(true);
+        }
         Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        final Path directory = file.toAbsolutePath().getParent();
+        if (directory != null)
+        {
+            DurableFiles.forceDirectory(directory);
+        }
     }
 
     private void reloadIfChanged()

@@ -1132,6 +1132,13 @@ public final class ReplicaFollower implements AutoCloseable
         Failure failure;
         while ((failure = outcomes.failures.poll()) != null)
         {
+            if (!creations.isEmpty())
+            {
+                // a creation still running at the check above may have failed since, and this refusal be one of the
+                // changes behind it: the writer completes a creation before it takes the next event, so it is known
+                // now, and a failed one throws here rather than quarantining its changes
+                checkCreations();
+            }
             final int slot = (int)(failure.tag & pendingMask);
             if (pendingSequence[slot] == failure.tag)
             {
