@@ -28,6 +28,8 @@ final class BrandWriter
     private final EmailKey dealerKey = Values.newHeapInstance(EmailKey.class);
     private final DealerList dealerList = new DealerList();
     private final DealerList storedList = new DealerList();
+    /** The last apply kept the key's access-call list against a feed copy of the same record (in storedList). */
+    private boolean keptAccessList;
     private final BrandView view;
     private boolean metaDirty;
 
@@ -79,6 +81,7 @@ final class BrandWriter
         final int dealerCount,
         final long accessFetchedMs)
     {
+        keptAccessList = false;
         // an insert leaves the scratch untouched: no stale flag of an earlier key may look like this key's
         existing.setWord0(0);
         existing.setWord1(0);
@@ -137,6 +140,7 @@ final class BrandWriter
             key.dealerKey(dealerKey);
             if (result == ConsentIndexWriter.EQUAL && keepsAccessList(value.getWord0()))
             {
+                keptAccessList = true;
                 // the same record again (pushed then pulled, a page fetched again): its feed list is older news than
                 // the list İYS's access call gave for this very record, which may have removed a dealer the record
                 // still names; the access list stays until a newer record or a newer access call replaces it
@@ -168,12 +172,46 @@ final class BrandWriter
      */
     private boolean keepsAccessList(final long recordWord0)
     {
-        final DealerList stored = dealers.getUsing(dealerKey, storedList);
-        return stored != null && stored.recordWord0() == recordWord0 && stored.fetchedMs() > 0;
+        try
+        {
+            final DealerList stored = dealers.getUsing(dealerKey, storedList);
+            return stored != null && stored.recordWord0() == recordWord0 && stored.fetchedMs() > 0;
+        }
+        catch (final IllegalStateException ex)
+        {
+            // an entry that does not read as a list (verification at open marks the map damaged): overwritten
+            return false;
+        }
+    }
+
+    /**
+     * After an apply that found the key holding exactly this record: when the key's access-call list was kept
+     * against the record's own feed list, give the change that list, so that what the tap publishes (and a replica
+     * bootstrapping from the compacted topic reads) is the list this index holds, not the one it refused.
+     *
+     * @param change the change just applied.
+     */
+    void attachKeptAccessList(final ConsentChange change)
+    {
+        if (keptAccessList)
+        {
+            change.dealerAccess(storedList.codes(), storedList.count(), storedList.fetchedMs());
+        }
     }
 
     private void dropDealerList(final IllegalStateException cause)
     {
+        // a put that needed a new tier leaves the key's old entry in place, and it may be this very record's (a list
+        // replaced by a longer one): read, it would still name a dealer the new list removed. Removed, the key has no
+        // list, and its dealers are told UNKNOWN; a removal allocates nothing
+        try
+        {
+            dealers.remove(dealerKey);
+        }
+        catch (final RuntimeException ex)
+        {
+            cause.addSuppressed(ex);
+        }
         view.onDealerListDropped();
         final long dropped = view.droppedDealerLists();
         if (dropped == 1 || Long.bitCount(dropped) == 1)

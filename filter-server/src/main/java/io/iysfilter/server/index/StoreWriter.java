@@ -72,8 +72,13 @@ final class StoreWriter implements ConsentIndexWriter
             key.set(brand.keys(), change.channel(), change.type(), change.recipient());
             key.describe(change);
         }
-        return brand.apply(key, value, existing, nowMs, change.dealerCodes(), change.dealerCount(),
+        final int result = brand.apply(key, value, existing, nowMs, change.dealerCodes(), change.dealerCount(),
             change.accessFetchedMs());
+        if (result == EQUAL)
+        {
+            brand.attachKeptAccessList(change);
+        }
+        return result;
     }
 
     @Override

@@ -146,13 +146,13 @@ final class PushLog implements AutoCloseable
         Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         // the rename must reach the disk before anything is appended and acknowledged: else a power cut can leave
         // the directory naming the old file, and every push acknowledged since would be lost with the new one
-        DurableFiles.forceDirectory(file.getParent());
         if (channel != null)
         {
             // appends go to the file now named, never to the one replaced
             channel.close();
             channel = null;
         }
+        DurableFiles.forceDirectory(file.toAbsolutePath().getParent());
         return left;
     }
 
@@ -171,10 +171,19 @@ final class PushLog implements AutoCloseable
         if (channel == null)
         {
             ownerOnly(file);
-            channel = FileChannel.open(file, StandardOpenOption.WRITE);
-            // a file just created is found after a crash only once its directory entry is on disk: forced before the
-            // first append is acknowledged
-            DurableFiles.forceDirectory(file.getParent());
+            final FileChannel opened = FileChannel.open(file, StandardOpenOption.WRITE);
+            try
+            {
+                // a file just created is found after a crash only once its directory entry is on disk: forced before
+                // the first append is acknowledged, and again at the next append if this fails
+                DurableFiles.forceDirectory(file.toAbsolutePath().getParent());
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                opened.close();
+                throw ex;
+            }
+            channel = opened;
         }
         final long before = channel.size();
         final StringBuilder text = new StringBuilder();
