@@ -1,6 +1,7 @@
 package io.iysfilter.server.cli;
 
 import io.iysfilter.server.iys.FeedSettings;
+import io.iysfilter.server.iys.IysApiException;
 import io.iysfilter.server.iys.PushRegistrations;
 import io.iysfilter.server.push.PushCredentials;
 import picocli.CommandLine.Command;
@@ -192,11 +193,18 @@ final class PushCommand implements Callable<Integer>
         {
             iys.register(brand, type, url, username, password);
         }
-        catch (final IOException ex)
+        catch (final IysApiException ex)
         {
             PushCredentials.remove(credentials, username);
             out.println("İYS refused the registration (" + username + "'s line taken out of " + credentials + "): " +
                 ex.getMessage());
+            return Main.EXIT_DENY;
+        }
+        catch (final IOException ex)
+        {
+            // no answer: İYS may have registered it, and a connection whose line were gone would be refused
+            out.println("İYS's answer to the registration was lost, it may have been made (" + username + "'s " +
+                "line kept in " + credentials + "; see push list): " + ex.getMessage());
             return Main.EXIT_DENY;
         }
         out.println("registered " + type + " " + url + " for brand " + brand + " in İYS as " + username + " (its " +
