@@ -80,7 +80,7 @@ public final class Main
             .addSubcommand("scrub", new ScrubCommand(out, err))
             .addSubcommand("reconcile", new ReconcileCommand(out, err))
             .addSubcommand("token", new TokenCommand(out))
-            .addSubcommand("push", new PushCommand(out))
+            .addSubcommand("push", new PushCommand(out, System.getenv()))
             .addSubcommand("receipts", ReceiptsCommand.commandLine(out, err));
     }
 

@@ -471,7 +471,7 @@ final class ServeSettings
      * @return one FeedSettings per service provider in {@code iys-code}, each with the shared login and brands
      * unless {@code iys.<code>.username|password|brands} override them.
      */
-    private static List<FeedSettings> feeds(final Properties settings)
+    static List<FeedSettings> feeds(final Properties settings)
     {
         final String baseUrl = Setting.IYS_BASE_URL.value(settings);
         if (baseUrl.isBlank())

@@ -182,7 +182,7 @@ final class IysClient implements BrandFeed.Changes
      * bounded by the settings' deadline and response-size cap ({@link IysHttp}); its body is handed to the reader
      * as it arrives, never held whole.
      */
-    private <T> T read(final HttpRequest.Builder request, final String what, final IysHttp.BodyReader<T> reader)
+    <T> T read(final HttpRequest.Builder request, final String what, final IysHttp.BodyReader<T> reader)
         throws IOException, InterruptedException
     {
         try (IysHttp.Response response = IysHttp.open(http,

@@ -155,6 +155,36 @@ public final class PushCredentials
      */
     public static void put(final Path file, final String username, final String password) throws IOException
     {
+        final List<String> lines = othersThan(file, username);
+        lines.add(hashLine(username, password));
+        replace(file, lines);
+    }
+
+    /**
+     * Remove a user's line (after its connection was removed from İYS), the file rewritten as by {@link #put}.
+     *
+     * @param file     the credentials file.
+     * @param username the username.
+     * @return whether the file held it.
+     * @throws IOException when the file cannot be read or written.
+     */
+    public static boolean remove(final Path file, final String username) throws IOException
+    {
+        if (!Files.exists(file))
+        {
+            return false;
+        }
+        final List<String> lines = othersThan(file, username);
+        if (lines.size() == Files.readAllLines(file, StandardCharsets.UTF_8).size())
+        {
+            return false;
+        }
+        replace(file, lines);
+        return true;
+    }
+
+    private static List<String> othersThan(final Path file, final String username) throws IOException
+    {
         final List<String> lines = new ArrayList<>();
         if (Files.exists(file))
         {
@@ -166,7 +196,11 @@ public final class PushCredentials
                 }
             }
         }
-        lines.add(hashLine(username, password));
+        return lines;
+    }
+
+    private static void replace(final Path file, final List<String> lines) throws IOException
+    {
         final Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
         Files.deleteIfExists(temporary);
         PushLog.ownerOnly(temporary);
