@@ -36,7 +36,7 @@ import java.time.LocalDate;
  *                       closed (a race past midnight, a clock stepped back): {@code timeMs} is then not its time.
  * @param dealerCode     the İYS dealer code the request named as the sender, 0 when none was named (the brand itself
  *                       sends), {@link #DEALER_UNKNOWN} for a receipt written before receipts named the dealer
- *                       (receipt schema version 3).
+ *                       (receipt schema version 3), or by such a build and replayed from its queue.
  */
 public record FoundReceipt(
     long decisionId,
@@ -105,7 +105,8 @@ public record FoundReceipt(
             channelCode == 0 ? null : channel(channelCode), flags.tacir(), flags.transactional(),
             flags.requestInvalid(), receipt.reason(), refiled || lag == AS_OF_UNKNOWN ? 0 : timeMs - lag,
             flags.recordRet() ? "RET" : flags.recordOnay() ? "ONAY" : null, receipt.recordCreation(), tx, refiled,
-            receipt.actingVersion() < ReceiptDecoder.dealerSinceVersion() ? DEALER_UNKNOWN : receipt.dealer());
+            receipt.actingVersion() < ReceiptDecoder.dealerSinceVersion() || flags.dealerUnknown() ? DEALER_UNKNOWN :
+            receipt.dealer());
     }
 
     private static Door door(final int code)

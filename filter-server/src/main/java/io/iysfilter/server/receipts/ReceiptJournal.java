@@ -54,9 +54,10 @@ import java.util.stream.Stream;
  * <p>
  * Receipts go into blocks of at most 1,024; {@link #seal} (or a full block, a full segment, a party's first receipt
  * of the day, a later day) seals the open block by writing its SHA-256 digest after it, so that the chain's head
- * covers it. Segments are allocated whole by writing zeros before they are mapped, so a full disk fails that
- * allocation with an {@link IOException} instead of faulting a later write into the mapping; the next segment is made
- * so (and mapped, its pages loaded) ahead, on a thread of its own, so that the writer only swaps it in.
+ * covers it. Segments are allocated whole before they are mapped ({@code fallocate(2)}, else by writing zeros), so a
+ * full disk fails that allocation with an {@link IOException} instead of faulting a later write into the mapping; the
+ * next segment is made so (and mapped, its pages loaded) ahead, on a thread of its own, so that the writer only swaps
+ * it in.
  * <p>
  * After each seal the journal publishes the open day's head ({@link #head()}: its digest, receipts and last decision
  * id, an immutable snapshot), and wakes whoever {@link #awaitSealed waits} for a decision to be sealed; both may be
@@ -793,9 +794,9 @@ public final class ReceiptJournal implements AutoCloseable
 
     /**
      * Ask the segments' thread ({@code iys-receipts-segments}) to make the next segment: a spare file in the
-     * journal's directory written whole with zeros and forced (a full disk fails that, never a later store into the
-     * mapping), then mapped and its pages loaded, so that a roll on the writer's thread only writes its header and
-     * renames it.
+     * journal's directory allocated whole ({@link DurableFiles#preallocate}, else written whole with zeros) and forced
+     * (a full disk fails that, never a later store into the mapping), then mapped and its pages loaded, so that a roll
+     * on the writer's thread only writes its header and renames it.
      */
     private void prepareSpare()
     {

@@ -1,6 +1,7 @@
 package io.iysfilter.server.receipts;
 
 import io.iysfilter.server.decision.DecisionIds;
+import io.iysfilter.protocol.receipts.FlagsEncoder;
 import io.iysfilter.protocol.receipts.ReceiptEncoder;
 import io.iysfilter.server.index.DurableFiles;
 import org.agrona.BitUtil;
@@ -30,7 +31,8 @@ import java.util.Arrays;
  *  56..63   the commit marker: the decision id, stored last with an ordered store
  * </pre>
  * A file of version 1 (48-byte receipts, the day a long at 48) left by an older build is still replayed at
- * {@link #open}, each receipt with no dealer, then re-created at version 2.
+ * {@link #open}, each receipt flagged {@code dealerUnknown} (that build did not keep the dealer), then re-created at
+ * version 2.
  * <p>
  * A producer {@link #claim claims} the next sequence with one compare-and-set on the header's claim counter, which
  * succeeds only while the slot it gives has been released by the drain (else the queue is full and nothing is
@@ -230,6 +232,7 @@ public final class ReceiptQueue implements AutoCloseable
         }
         Arrays.sort(ids, 0, count);
         final UnsafeBuffer legacyReceipt = new UnsafeBuffer(new byte[SLOT_LENGTH]);
+        final FlagsEncoder legacyFlags = new FlagsEncoder();
         for (int i = 0; i < count; i++)
         {
             final long id = ids[i] ^ Long.MIN_VALUE;
@@ -237,9 +240,11 @@ public final class ReceiptQueue implements AutoCloseable
             if (legacy)
             {
                 // a 48-byte receipt: copied out, so that the day stored after it is not read as its dealer, and the
-                // file is left as it was should the replay fail
+                // file is left as it was should the replay fail; marked as not saying who sent (that build decided
+                // dealers' requests but did not keep the dealer), so that its dealer 0 is not read as the brand's own
                 legacyReceipt.setMemory(0, SLOT_LENGTH, (byte)0);
                 legacyReceipt.putBytes(0, buffer, offset, JournalFormat.LEGACY_RECEIPT_LENGTH);
+                legacyFlags.wrap(legacyReceipt, ReceiptEncoder.flagsEncodingOffset()).dealerUnknown(true);
                 replay.receipt(legacyReceipt, 0, buffer.getLong(offset + LEGACY_DAY_OFFSET));
             }
             else

@@ -677,7 +677,7 @@ final class RespHandler extends ByteToMessageDecoder
         final Channel channel = channelOf(in, base);
         wrap(in);
         final Reason reason = brandCode == INVALID_BRAND_CODE || dealerCode == INVALID_DEALER_CODE ?
-            decider.refuse(brandCode, channel, type, kind, Reason.INVALID_REQUEST, nowMs) :
+            decider.refuse(brandCode, channel, type, kind, dealerCode, Reason.INVALID_REQUEST, nowMs) :
             decider.decide(brandCode, brand, channel, type, kind, view, base + argStart[3], argLength[3], dealerCode,
                 nowMs);
         onDecision(reason);
@@ -768,7 +768,7 @@ final class RespHandler extends ByteToMessageDecoder
         for (int i = first; i < argc; i++)
         {
             final Reason reason = brandCode == INVALID_BRAND_CODE || dealerCode == INVALID_DEALER_CODE ?
-                decider.refuse(brandCode, channel, type, kind, Reason.INVALID_REQUEST, nowMs) :
+                decider.refuse(brandCode, channel, type, kind, dealerCode, Reason.INVALID_REQUEST, nowMs) :
                 decider.decide(brandCode, brand, channel, type, kind, view, base + argStart[i], argLength[i],
                     dealerCode, nowMs);
             tally.add(reason);

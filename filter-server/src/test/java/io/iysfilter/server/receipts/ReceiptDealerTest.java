@@ -147,7 +147,7 @@ class ReceiptDealerTest
     }
 
     @Test
-    void shouldReplayAQueueOf48ByteReceiptsWithoutReadingTheDayStoredAfterOneAsItsDealer() throws Exception
+    void shouldReplayAQueueOf48ByteReceiptsWithTheirDealerUnknownNotReadFromTheDayStoredAfterThem() throws Exception
     {
         final long nowMs = System.currentTimeMillis();
         final long day = Math.floorDiv(nowMs, DAY_MS);
@@ -182,7 +182,10 @@ class ReceiptDealerTest
             assertEquals(1L << 48 | (i + 1), found.get(i).decisionId());
             assertEquals(600_001 + i, found.get(i).brandCode());
             assertEquals(day * DAY_MS + 5_000, found.get(i).timeMs(), "filed under the day the slot held");
-            assertEquals(0, found.get(i).dealerCode(), "not the day stored after the 48 bytes (" + day + ")");
+            // neither the day stored after the 48 bytes, nor 0 (the brand itself): that build did not keep the dealer
+            assertEquals(FoundReceipt.DEALER_UNKNOWN, found.get(i).dealerCode(), "not the day stored after the 48 " +
+                "bytes (" + day + "), nor 0");
+            assertTrue(found.get(i).json().contains(",\"dealer\":null}"), found.get(i).json());
         }
         final byte[] header = Arrays.copyOf(Files.readAllBytes(dir.resolve(ReceiptRecorder.QUEUE_FILE)), 16);
         assertEquals(2, new UnsafeBuffer(header).getInt(8, ByteOrder.LITTLE_ENDIAN), "re-created at version 2");

@@ -234,15 +234,9 @@ class ReplicaFollowerIT
         filler.watermark(BRAND, watermarkMs);
         filler.commit();
 
-        final IndexOptions options = TestKeys.options(10_000);
-        store = ConsentStore.open(dir.resolve("replica"), options);
-        writer = new RefusingWriter(store.writer());
         // the brand's index cannot be created (the disk is full): its changes, handed over behind the creation
         // without waiting for it, are refused for want of the index; that is the store's failure, not theirs
-        writer.creationRefusal = new IOException("disk full: cannot create the maps (test)");
-        pipeline = new IngestPipeline(writer, 1024);
-        follower = new ReplicaFollower(ReplicaSettings.of(broker.bootstrapServers(), Map.of(), topic)
-            .withPersist(200, 1_000), store, pipeline, System::currentTimeMillis).start();
+        openReplica(System::currentTimeMillis, new IOException("disk full: cannot create the maps (test)"));
         await(() -> follower.failures() >= 1 &&
             String.valueOf(follower.lastError()).contains("cannot create the index of brand " + BRAND),
             "going back to the stored offsets after the failed creation");
@@ -588,9 +582,18 @@ class ReplicaFollowerIT
 
     private void openReplica(final LongSupplier clock) throws Exception
     {
+        openReplica(clock, null);
+    }
+
+    /**
+     * @param creationRefusal what the writer throws at each brand's creation from the start, or null.
+     */
+    private void openReplica(final LongSupplier clock, final IOException creationRefusal) throws Exception
+    {
         final IndexOptions options = TestKeys.options(10_000).withClock(clock);
         store = ConsentStore.open(dir.resolve("replica"), options);
         writer = new RefusingWriter(store.writer());
+        writer.creationRefusal = creationRefusal;
         pipeline = new IngestPipeline(writer, 1024);
         follower = new ReplicaFollower(ReplicaSettings.of(broker.bootstrapServers(), Map.of(), topic)
             .withPersist(200, 1_000), store, pipeline, clock).start();

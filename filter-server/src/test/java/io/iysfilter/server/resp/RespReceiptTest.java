@@ -115,6 +115,33 @@ class RespReceiptTest
     }
 
     @Test
+    void shouldNameTheDealerARequestNamedInItsReceiptsEvenWhenRefusedBeforeTheRules()
+    {
+        final RecordingRecorder recorder = new RecordingRecorder(false);
+        final EmbeddedChannel channel = connect(recorder, Authenticator.off(new ClientCounters()));
+        final String brand = Long.toString(Fixtures.BRAND);
+        one(channel, "IYS.CHECK", brand, "MESAJ", Fixtures.CONSENTED, "DEALER", "4000000123");
+        assertEquals(4_000_000_123L, recorder.last().dealerCode());
+        one(channel, "IYS.CHECK", brand, "MESAJ", Fixtures.CONSENTED);
+        assertEquals(0, recorder.last().dealerCode(), "no DEALER: the brand itself");
+
+        // brand 0 is refused before the rules: its receipt names the dealer as the binary and HTTP doors' do
+        one(channel, "IYS.CHECK", "0", "MESAJ", Fixtures.CONSENTED, "DEALER", "77");
+        assertEquals(Reason.INVALID_REQUEST, recorder.last().reason());
+        assertEquals(77, recorder.last().dealerCode(), "a CHECK refused before the rules");
+        one(channel, "IYS.MCHECK", "0", "MESAJ", "DEALER", "78", Fixtures.CONSENTED, Fixtures.REJECTED);
+        final List<RecordingRecorder.Receipt> refused = recorder.receipts().subList(3, 5);
+        for (final RecordingRecorder.Receipt receipt : refused)
+        {
+            assertEquals(Reason.INVALID_REQUEST, receipt.reason());
+            assertEquals(78, receipt.dealerCode(), "each recipient of an MCHECK refused before the rules");
+        }
+        one(channel, "IYS.MCHECK", brand, "MESAJ", "DEALER", "79", Fixtures.CONSENTED);
+        assertEquals(79, recorder.last().dealerCode());
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
     void shouldNameTheClientOnceItAuthenticates() throws Exception
     {
         final String token = BearerTokens.generate(new SecureRandom());
