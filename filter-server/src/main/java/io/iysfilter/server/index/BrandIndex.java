@@ -460,8 +460,13 @@ public final class BrandIndex implements BrandState, AutoCloseable
      */
     synchronized void damaged(final String cause)
     {
-        damage = damage == null ? cause : damage + "; " + cause;
         view.publishUnready(Reason.INDEX_DAMAGED);
+        if (damage != null && damage.contains(cause))
+        {
+            // verification found again what the damage file already said: nothing new to add or log
+            return;
+        }
+        damage = damage == null ? cause : damage + "; " + cause;
         LOG.error("brand index damaged, every commercial answer for it is DENY INDEX_DAMAGED: brand={}, cause={}; " +
             "see docs/OPERATIONS.md, 'When a brand is INDEX_DAMAGED' (re-run the import, restore or rebuild)",
             brandCode, damage);
@@ -658,8 +663,13 @@ public final class BrandIndex implements BrandState, AutoCloseable
      */
     synchronized void dealersDamaged(final String cause)
     {
-        dealerDamage = dealerDamage == null ? cause : dealerDamage + "; " + cause;
         view.publishDealerUnready(Reason.INDEX_DAMAGED);
+        if (dealerDamage != null && dealerDamage.contains(cause))
+        {
+            // verification found again what dealers.damaged already said: nothing new to add or log
+            return;
+        }
+        dealerDamage = dealerDamage == null ? cause : dealerDamage + "; " + cause;
         LOG.error("brand dealer map damaged, every dealer decision for it is DENY INDEX_DAMAGED (brand decisions are " +
             "unaffected): brand={}, cause={}; rebuild the brand from the feed or a backup, then remove {} (docs/" +
             "OPERATIONS.md, 'When a brand is INDEX_DAMAGED')", brandCode, dealerDamage, IntegrityFiles.DEALERS_DAMAGED);

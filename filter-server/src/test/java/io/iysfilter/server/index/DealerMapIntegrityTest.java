@@ -80,6 +80,13 @@ class DealerMapIntegrityTest
             assertTrue(Files.exists(brandDir().resolve(IntegrityFiles.DEALERS_DAMAGED)));
             assertEquals(Reason.INDEX_DAMAGED, decide(store, OTHER_DEALER));
         }
+        try (ConsentStore store = open(IndexOptions.DEFAULT_MAX_BLOAT_FACTOR))
+        {
+            // verified again at every start, it finds the same: said once, not once more per restart
+            final String damage = store.brand(BRAND).dealerDamage();
+            assertEquals(damage.indexOf("verification failed"), damage.lastIndexOf("verification failed"), damage);
+            assertEquals(1, Files.readAllLines(brandDir().resolve(IntegrityFiles.DEALERS_DAMAGED)).size());
+        }
     }
 
     @Test
