@@ -113,15 +113,17 @@ public final class ConsentChange
      *
      * @param codes     İYS dealer numbers, each held as an unsigned 32-bit number.
      * @param length    how many, 0..{@link DealerList#MAX_DEALERS}.
-     * @param fetchedMs when İYS answered the list, epoch ms, above 0.
+     * @param fetchedMs when İYS answered the list, epoch ms ({@link DealerList#storableReadTime}).
      * @return this.
      * @throws IllegalArgumentException when the length or the time is out of range.
      */
     public ConsentChange dealerAccess(final int[] codes, final int length, final long fetchedMs)
     {
-        if (fetchedMs <= 0)
+        if (!DealerList.storableReadTime(fetchedMs))
         {
-            throw new IllegalArgumentException("an access list needs the time it was read: " + fetchedMs);
+            // refused here, not by the writer after it stored the value without its list
+            throw new IllegalArgumentException("an access list needs the time it was read, epoch ms from 1970 to " +
+                "2106: " + fetchedMs);
         }
         if (length == 0)
         {
