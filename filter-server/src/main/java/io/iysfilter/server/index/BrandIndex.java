@@ -82,6 +82,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
         final long freshnessBoundMs,
         final boolean dealerAccessTrusted,
         final long dealerAccessFreshForMs,
+        final long maxFutureSkewMs,
         final boolean recovered,
         final boolean dealersExisted)
     {
@@ -93,8 +94,8 @@ public final class BrandIndex implements BrandState, AutoCloseable
         this.dealers = dealers;
         this.recovered = recovered;
         this.view = new BrandView(brandCode, keys, freshnessBoundMs, phones, emails, dealers, dealerAccessTrusted,
-            dealerAccessFreshForMs, meta == null ? 0 : meta.newestCreationMs, meta == null ? 0 : meta.watermarkMs,
-            Reason.INDEX_VERIFYING);
+            dealerAccessFreshForMs, maxFutureSkewMs, meta == null ? 0 : meta.newestCreationMs,
+            meta == null ? 0 : meta.watermarkMs, Reason.INDEX_VERIFYING);
         this.writer = phones == null ? null : new BrandWriter(directory, meta, phones, emails, dealers, view);
     }
 
@@ -108,8 +109,8 @@ public final class BrandIndex implements BrandState, AutoCloseable
      */
     static BrandIndex unopenable(final Path directory, final long brandCode, final String cause)
     {
-        final BrandIndex index = new BrandIndex(brandCode, directory, null, null, null, null, null, 0, false, 0, false,
-            true);
+        final BrandIndex index = new BrandIndex(brandCode, directory, null, null, null, null, null, 0, false, 0, 0,
+            false, true);
         index.damage = cause;
         index.view.publishUnready(Reason.INDEX_DAMAGED);
         return index;
@@ -274,7 +275,8 @@ public final class BrandIndex implements BrandState, AutoCloseable
             final long boundMs = options.freshnessBound().applyAsLong(meta.brandCode);
             return new BrandIndex(meta.brandCode, directory, meta, phones, emails, dealers,
                 options.key().brandKeys(meta.brandCode), boundMs, options.dealerAccessTrusted().test(meta.brandCode),
-                options.dealerAccessFreshFor().applyAsLong(meta.brandCode), recover, dealersExisted);
+                options.dealerAccessFreshFor().applyAsLong(meta.brandCode), options.maxFutureSkewMs(), recover,
+                dealersExisted);
         }
         catch (final IOException | RuntimeException ex)
         {
