@@ -59,7 +59,7 @@ class DealerMapIntegrityTest
         final byte[] bytes = Files.readAllBytes(file);
         final byte[] pattern = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putLong(word0)
             .putInt((int)DEALER).array();
-        final int at = indexOf(bytes, pattern);
+        final int at = IndexIntegrityTest.indexOf(bytes, pattern);
         assertTrue(at >= 0, "the list is in the file");
         ByteBuffer.wrap(bytes, at + 8, 4).order(ByteOrder.LITTLE_ENDIAN).putInt((int)OTHER_DEALER);
         Files.write(file, bytes);
@@ -190,22 +190,5 @@ class DealerMapIntegrityTest
             DecisionRecorder.NONE);
         return decider.decide(BRAND, decider.brand(BRAND), Channel.MESAJ, RecipientType.BIREYSEL,
             MessageKind.COMMERCIAL, "+" + phone, dealer, System.currentTimeMillis());
-    }
-
-    private static int indexOf(final byte[] haystack, final byte[] needle)
-    {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++)
-        {
-            for (int j = 0; j < needle.length; j++)
-            {
-                if (haystack[i + j] != needle[j])
-                {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }
