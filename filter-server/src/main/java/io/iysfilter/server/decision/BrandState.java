@@ -77,4 +77,15 @@ public interface BrandState
     {
         return 0;
     }
+
+    /**
+     * How far past this server's clock a time written by another clock (an access list's read time, taken on the
+     * fetcher) may lie and still be taken as a clock difference rather than a fault ({@code max-future-skew}).
+     *
+     * @return ms; 0, the default, none.
+     */
+    default long maxFutureSkewMs()
+    {
+        return 0;
+    }
 }

@@ -201,8 +201,9 @@ public final class ConsentFilter
             if (!trusted)
             {
                 final long fetchedMs = lookup.dealerListFetchedMs();
-                // a read time past now by more than the window is a clock fault, not a fresh list
-                if (fetchedMs <= 0 || nowMs - fetchedMs > freshForMs || fetchedMs - nowMs > freshForMs)
+                // a read time past now by more than the clocks may differ is a fault, not a fresher list: taken as
+                // read, it would keep the list deciding for longer than the window after the real read
+                if (fetchedMs <= 0 || nowMs - fetchedMs > freshForMs || fetchedMs - nowMs > brand.maxFutureSkewMs())
                 {
                     return Reason.DEALER_ACCESS_UNKNOWN;
                 }

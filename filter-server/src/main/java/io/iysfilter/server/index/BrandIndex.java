@@ -82,6 +82,7 @@ public final class BrandIndex implements BrandState, AutoCloseable
         final long freshnessBoundMs,
         final boolean dealerAccessTrusted,
         final long dealerAccessFreshForMs,
+        final long maxFutureSkewMs,
         final boolean recovered,
         final boolean dealersExisted)
     {
@@ -93,8 +94,8 @@ public final class BrandIndex implements BrandState, AutoCloseable
         this.dealers = dealers;
         this.recovered = recovered;
         this.view = new BrandView(brandCode, keys, freshnessBoundMs, phones, emails, dealers, dealerAccessTrusted,
-            dealerAccessFreshForMs, meta == null ? 0 : meta.newestCreationMs, meta == null ? 0 : meta.watermarkMs,
-            Reason.INDEX_VERIFYING);
+            dealerAccessFreshForMs, maxFutureSkewMs, meta == null ? 0 : meta.newestCreationMs,
+            meta == null ? 0 : meta.watermarkMs, Reason.INDEX_VERIFYING);
         this.writer = phones == null ? null : new BrandWriter(directory, meta, phones, emails, dealers, view);
     }
 
@@ -108,8 +109,8 @@ public final class BrandIndex implements BrandState, AutoCloseable
      */
     static BrandIndex unopenable(final Path directory, final long brandCode, final String cause)
     {
-        final BrandIndex index = new BrandIndex(brandCode, directory, null, null, null, null, null, 0, false, 0, false,
-            true);
+        final BrandIndex index = new BrandIndex(brandCode, directory, null, null, null, null, null, 0, false, 0, 0,
+            false, true);
         index.damage = cause;
         index.view.publishUnready(Reason.INDEX_DAMAGED);
         return index;
@@ -274,7 +275,8 @@ public final class BrandIndex implements BrandState, AutoCloseable
             final long boundMs = options.freshnessBound().applyAsLong(meta.brandCode);
             return new BrandIndex(meta.brandCode, directory, meta, phones, emails, dealers,
                 options.key().brandKeys(meta.brandCode), boundMs, options.dealerAccessTrusted().test(meta.brandCode),
-                options.dealerAccessFreshFor().applyAsLong(meta.brandCode), recover, dealersExisted);
+                options.dealerAccessFreshFor().applyAsLong(meta.brandCode), options.maxFutureSkewMs(), recover,
+                dealersExisted);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -460,8 +462,13 @@ public final class BrandIndex implements BrandState, AutoCloseable
      */
     synchronized void damaged(final String cause)
     {
-        damage = damage == null ? cause : damage + "; " + cause;
         view.publishUnready(Reason.INDEX_DAMAGED);
+        if (damage != null && damage.contains(cause))
+        {
+            // verification found again what the damage file already said: nothing new to add or log
+            return;
+        }
+        damage = damage == null ? cause : damage + "; " + cause;
         LOG.error("brand index damaged, every commercial answer for it is DENY INDEX_DAMAGED: brand={}, cause={}; " +
             "see docs/OPERATIONS.md, 'When a brand is INDEX_DAMAGED' (re-run the import, restore or rebuild)",
             brandCode, damage);
@@ -658,8 +665,13 @@ public final class BrandIndex implements BrandState, AutoCloseable
      */
     synchronized void dealersDamaged(final String cause)
     {
-        dealerDamage = dealerDamage == null ? cause : dealerDamage + "; " + cause;
         view.publishDealerUnready(Reason.INDEX_DAMAGED);
+        if (dealerDamage != null && dealerDamage.contains(cause))
+        {
+            // verification found again what dealers.damaged already said: nothing new to add or log
+            return;
+        }
+        dealerDamage = dealerDamage == null ? cause : dealerDamage + "; " + cause;
         LOG.error("brand dealer map damaged, every dealer decision for it is DENY INDEX_DAMAGED (brand decisions are " +
             "unaffected): brand={}, cause={}; rebuild the brand from the feed or a backup, then remove {} (docs/" +
             "OPERATIONS.md, 'When a brand is INDEX_DAMAGED')", brandCode, dealerDamage, IntegrityFiles.DEALERS_DAMAGED);

@@ -21,6 +21,7 @@ final class BrandView implements BrandState
     private final ChronicleMap<EmailKey, DealerList> dealers;
     private final boolean dealerAccessTrusted;
     private final long dealerAccessFreshForMs;
+    private final long maxFutureSkewMs;
     private volatile long asOfMs;
     private volatile long watermarkMs;
     private volatile Reason unready;
@@ -36,6 +37,7 @@ final class BrandView implements BrandState
      * @param dealers          the dealer map, or null with phones.
      * @param dealerAccessTrusted whether dealer decisions may rest on the dealer lists.
      * @param dealerAccessFreshForMs how long a list read from İYS's access-list call is known fresh, ms; 0 never.
+     * @param maxFutureSkewMs  how far past this server's clock a list's read time may lie.
      * @param asOfMs           the newest creationDate held, epoch ms.
      * @param watermarkMs      the feed watermark, epoch ms, or 0.
      * @param unready          the initial readiness, null for ready.
@@ -49,6 +51,7 @@ final class BrandView implements BrandState
         final ChronicleMap<EmailKey, DealerList> dealers,
         final boolean dealerAccessTrusted,
         final long dealerAccessFreshForMs,
+        final long maxFutureSkewMs,
         final long asOfMs,
         final long watermarkMs,
         final Reason unready)
@@ -61,6 +64,7 @@ final class BrandView implements BrandState
         this.dealers = dealers;
         this.dealerAccessTrusted = dealerAccessTrusted;
         this.dealerAccessFreshForMs = dealerAccessFreshForMs;
+        this.maxFutureSkewMs = maxFutureSkewMs;
         this.asOfMs = asOfMs;
         this.watermarkMs = watermarkMs;
         this.unready = unready;
@@ -116,6 +120,12 @@ final class BrandView implements BrandState
     public long dealerAccessFreshForMs()
     {
         return dealerAccessFreshForMs;
+    }
+
+    @Override
+    public long maxFutureSkewMs()
+    {
+        return maxFutureSkewMs;
     }
 
     /**

@@ -120,48 +120,40 @@ final class BrandWriter
         final int dealerCount,
         final long accessFetchedMs)
     {
-        final int flags = ConsentValueDescriptor.flags(value.getWord1());
-        final boolean listed = (flags & ConsentValueDescriptor.FLAG_DEALERS) != 0;
-        if (listed && accessFetchedMs > 0)
+        final boolean listed =
+            (ConsentValueDescriptor.flags(value.getWord1()) & ConsentValueDescriptor.FLAG_DEALERS) != 0;
+        final boolean fromAccessCall = accessFetchedMs > 0;
+        if (!listed || !fromAccessCall && dealerCount == 0)
         {
-            key.dealerKey(dealerKey);
-            try
+            // no list with this record: a newer record clears the one its predecessor had
+            if (result == ConsentIndexWriter.APPLIED &&
+                (ConsentValueDescriptor.flags(previous.getWord1()) & ConsentValueDescriptor.FLAG_DEALERS) != 0)
             {
-                dealers.put(dealerKey, dealerList.set(value.getWord0(), dealerCodes, dealerCount, accessFetchedMs));
+                key.dealerKey(dealerKey);
+                dealers.remove(dealerKey);
             }
-            catch (final IllegalStateException ex)
-            {
-                // the dealer map is full, as below: the consent stands, its list is lost (UNKNOWN, never NO)
-                dropDealerList(ex);
-            }
+            return;
         }
-        else if (listed && dealerCount > 0)
+        key.dealerKey(dealerKey);
+        if (!fromAccessCall && result == ConsentIndexWriter.EQUAL && keepsAccessList(value.getWord0()))
         {
-            key.dealerKey(dealerKey);
-            if (result == ConsentIndexWriter.EQUAL && keepsAccessList(value.getWord0()))
-            {
-                keptAccessList = true;
-                // the same record again (pushed then pulled, a page fetched again): its feed list is older news than
-                // the list İYS's access call gave for this very record, which may have removed a dealer the record
-                // still names; the access list stays until a newer record or a newer access call replaces it
-                return;
-            }
-            try
-            {
-                dealers.put(dealerKey, dealerList.set(value.getWord0(), dealerCodes, dealerCount));
-            }
-            catch (final IllegalStateException ex)
-            {
-                // Chronicle's "attempt to allocate an extra tier": the dealer map is full. The consent stands (its
-                // brand answers need no list); its list is lost, so the brand's dealers are told UNKNOWN, not NO
-                dropDealerList(ex);
-            }
+            // the same record again (pushed then pulled, a page fetched again): its feed list is older news than the
+            // list İYS's access call gave for this very record, which may have removed a dealer the record still
+            // names; the access list stays until a newer record or a newer access call replaces it
+            keptAccessList = true;
+            return;
         }
-        else if (result == ConsentIndexWriter.APPLIED &&
-            (ConsentValueDescriptor.flags(previous.getWord1()) & ConsentValueDescriptor.FLAG_DEALERS) != 0)
+        try
         {
-            key.dealerKey(dealerKey);
-            dealers.remove(dealerKey);
+            dealers.put(dealerKey, fromAccessCall ?
+                dealerList.set(value.getWord0(), dealerCodes, dealerCount, accessFetchedMs) :
+                dealerList.set(value.getWord0(), dealerCodes, dealerCount));
+        }
+        catch (final IllegalStateException ex)
+        {
+            // Chronicle's "attempt to allocate an extra tier": the dealer map is full. The consent stands (its brand
+            // answers need no list); its list is lost, so the brand's dealers are told UNKNOWN, not NO
+            dropDealerList(ex);
         }
     }
 

@@ -76,6 +76,21 @@ public final class ConsentChange
     }
 
     /**
+     * Make this change the record its key holds, word for word (as {@link IndexLookup#storedValue} read it), so that
+     * applying it again with a list ({@link #dealerAccess}) is the same record, not one rebuilt from its fields.
+     *
+     * @param word0 the stored value's word0.
+     * @param word1 the stored value's word1.
+     * @return this.
+     */
+    public ConsentChange storedWords(final long word0, final long word1)
+    {
+        this.word0 = word0;
+        this.word1 = word1;
+        return this;
+    }
+
+    /**
      * Give the change its dealer list (İYS's retailerAccess): the value is flagged
      * {@link ConsentValueDescriptor#FLAG_DEALERS} and the writer stores the list beside it, replacing any list the
      * key held. A change given none (every {@link #set} starts with none) clears the key's list when it applies.
@@ -113,15 +128,17 @@ public final class ConsentChange
      *
      * @param codes     İYS dealer numbers, each held as an unsigned 32-bit number.
      * @param length    how many, 0..{@link DealerList#MAX_DEALERS}.
-     * @param fetchedMs when İYS answered the list, epoch ms, above 0.
+     * @param fetchedMs when İYS answered the list, epoch ms ({@link DealerList#storableReadTime}).
      * @return this.
      * @throws IllegalArgumentException when the length or the time is out of range.
      */
     public ConsentChange dealerAccess(final int[] codes, final int length, final long fetchedMs)
     {
-        if (fetchedMs <= 0)
+        if (!DealerList.storableReadTime(fetchedMs))
         {
-            throw new IllegalArgumentException("an access list needs the time it was read: " + fetchedMs);
+            // refused here, not by the writer after it stored the value without its list
+            throw new IllegalArgumentException("an access list needs the time it was read, epoch ms from 1970 to " +
+                "2106: " + fetchedMs);
         }
         if (length == 0)
         {

@@ -58,13 +58,23 @@ public final class DealerList
      */
     public DealerList set(final long recordWord0, final int[] dealers, final int length, final long fetchedMs)
     {
-        if (fetchedMs < 1000 || fetchedMs / 1000 > 0xFFFF_FFFFL)
+        if (!storableReadTime(fetchedMs))
         {
             throw new IllegalArgumentException("an access list's read time, epoch ms from 1970 to 2106: " + fetchedMs);
         }
         set(recordWord0, dealers, length);
         this.fetchedMs = fetchedMs / 1000 * 1000;
         return this;
+    }
+
+    /**
+     * @param fetchedMs an access list's read time, epoch ms.
+     * @return whether the dealer map can store it: to the second, from the first whole second after 1970 to 2106 (an
+     * unsigned 32-bit second, 0 meaning a list that came with the record).
+     */
+    public static boolean storableReadTime(final long fetchedMs)
+    {
+        return fetchedMs >= 1000 && fetchedMs / 1000 <= 0xFFFF_FFFFL;
     }
 
     /**

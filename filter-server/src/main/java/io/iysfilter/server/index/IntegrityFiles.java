@@ -36,13 +36,7 @@ final class IntegrityFiles
      */
     static String damage(final Path directory) throws IOException
     {
-        final Path file = directory.resolve(DAMAGED);
-        if (!Files.exists(file))
-        {
-            return null;
-        }
-        final String text = Files.readString(file, StandardCharsets.UTF_8).trim();
-        return text.isEmpty() ? "marked damaged (no reason recorded)" : text.replace('\n', ';');
+        return finding(directory, DAMAGED, "marked damaged (no reason recorded)");
     }
 
     /**
@@ -54,9 +48,7 @@ final class IntegrityFiles
      */
     static void recordDamage(final Path directory, final String cause) throws IOException
     {
-        final Path file = directory.resolve(DAMAGED);
-        final String before = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
-        DurableFiles.replace(directory, DAMAGED, before + oneLine(cause) + "\n");
+        record(directory, DAMAGED, cause);
     }
 
     /**
@@ -66,13 +58,7 @@ final class IntegrityFiles
      */
     static String dealerDamage(final Path directory) throws IOException
     {
-        final Path file = directory.resolve(DEALERS_DAMAGED);
-        if (!Files.exists(file))
-        {
-            return null;
-        }
-        final String text = Files.readString(file, StandardCharsets.UTF_8).trim();
-        return text.isEmpty() ? "dealer map marked damaged (no reason recorded)" : text.replace('\n', ';');
+        return finding(directory, DEALERS_DAMAGED, "dealer map marked damaged (no reason recorded)");
     }
 
     /**
@@ -84,9 +70,40 @@ final class IntegrityFiles
      */
     static void recordDealerDamage(final Path directory, final String cause) throws IOException
     {
-        final Path file = directory.resolve(DEALERS_DAMAGED);
-        final String before = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
-        DurableFiles.replace(directory, DEALERS_DAMAGED, before + oneLine(cause) + "\n");
+        record(directory, DEALERS_DAMAGED, cause);
+    }
+
+    private static String finding(final Path directory, final String name, final String unexplained)
+        throws IOException
+    {
+        final Path file = directory.resolve(name);
+        if (!Files.exists(file))
+        {
+            return null;
+        }
+        final String text = Files.readString(file, StandardCharsets.UTF_8).trim();
+        return text.isEmpty() ? unexplained : text.replace('\n', ';');
+    }
+
+    /**
+     * Add a finding's line to the file, unless it holds that line already: verification at every start finds the
+     * same damage again, and the file (and the reason read from it) must not grow by a copy per restart.
+     */
+    private static void record(final Path directory, final String name, final String cause) throws IOException
+    {
+        final Path file = directory.resolve(name);
+        final List<String> before = Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
+        final String line = oneLine(cause);
+        if (before.contains(line))
+        {
+            return;
+        }
+        final StringBuilder text = new StringBuilder();
+        for (final String kept : before)
+        {
+            text.append(kept).append('\n');
+        }
+        DurableFiles.replace(directory, name, text.append(line).append('\n').toString());
     }
 
     /**

@@ -197,11 +197,9 @@ public final class DealerAccessRefresh
                     continue;
                 }
                 final int[] codes = codes(dealers);
-                change.set(brandCode, channel, type, recipient, ConsentValueDescriptor.status(stored[1]),
-                    ConsentValueDescriptor.creationSec(stored[0]), ConsentValueDescriptor.consentSec(stored[1]),
-                    ConsentValueDescriptor.source(stored[1]), ConsentValueDescriptor.txDigest(stored[0], stored[1]),
-                    ConsentValueDescriptor.flags(stored[1]) | ConsentValueDescriptor.FLAG_DEALERS);
-                change.dealerAccess(codes, codes.length, fetchedMs);
+                // the stored record's own words plus the flag (dealerAccess sets it): a rebuild from its fields that
+                // were not bit-exact would be another record, silently newer or older in İYS order
+                change.storedWords(stored[0], stored[1]).dealerAccess(codes, codes.length, fetchedMs);
                 pipeline.publish(change, lineNumber, outcomes);
                 final ConsentChange copy = new ConsentChange();
                 copy.copyFrom(change);

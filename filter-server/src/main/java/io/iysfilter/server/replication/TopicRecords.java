@@ -494,9 +494,15 @@ public final class TopicRecords
                 " bytes in a record of " + length);
         }
         accessFetchedMs = consentDecoder.accessFetchedMs();
-        if (accessFetchedMs < 0)
+        if (accessFetchedMs != 0 && !DealerList.storableReadTime(accessFetchedMs))
         {
-            throw new IllegalArgumentException("an access list read before 1970: " + accessFetchedMs);
+            throw new IllegalArgumentException("an access list read time the dealer map cannot hold: " +
+                accessFetchedMs);
+        }
+        if (accessFetchedMs != 0 && (word1 & ConsentValueDescriptor.FLAG_DEALERS) == 0)
+        {
+            // a fetcher flags every record it stores an access list for; filled, this one would flag the replica's
+            throw new IllegalArgumentException("an access list on a record not flagged as carrying one");
         }
         final ConsentRecordDecoder.DealersDecoder group = consentDecoder.dealers();
         int i = 0;

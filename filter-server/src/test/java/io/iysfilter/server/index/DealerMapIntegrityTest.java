@@ -59,7 +59,7 @@ class DealerMapIntegrityTest
         final byte[] bytes = Files.readAllBytes(file);
         final byte[] pattern = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putLong(word0)
             .putInt((int)DEALER).array();
-        final int at = indexOf(bytes, pattern);
+        final int at = IndexIntegrityTest.indexOf(bytes, pattern);
         assertTrue(at >= 0, "the list is in the file");
         ByteBuffer.wrap(bytes, at + 8, 4).order(ByteOrder.LITTLE_ENDIAN).putInt((int)OTHER_DEALER);
         Files.write(file, bytes);
@@ -79,6 +79,13 @@ class DealerMapIntegrityTest
             assertNotNull(store.brand(BRAND).dealerDamage(), "the finding is kept across restarts");
             assertTrue(Files.exists(brandDir().resolve(IntegrityFiles.DEALERS_DAMAGED)));
             assertEquals(Reason.INDEX_DAMAGED, decide(store, OTHER_DEALER));
+        }
+        try (ConsentStore store = open(IndexOptions.DEFAULT_MAX_BLOAT_FACTOR))
+        {
+            // verified again at every start, it finds the same: said once, not once more per restart
+            final String damage = store.brand(BRAND).dealerDamage();
+            assertEquals(damage.indexOf("verification failed"), damage.lastIndexOf("verification failed"), damage);
+            assertEquals(1, Files.readAllLines(brandDir().resolve(IntegrityFiles.DEALERS_DAMAGED)).size());
         }
     }
 
@@ -183,22 +190,5 @@ class DealerMapIntegrityTest
             DecisionRecorder.NONE);
         return decider.decide(BRAND, decider.brand(BRAND), Channel.MESAJ, RecipientType.BIREYSEL,
             MessageKind.COMMERCIAL, "+" + phone, dealer, System.currentTimeMillis());
-    }
-
-    private static int indexOf(final byte[] haystack, final byte[] needle)
-    {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++)
-        {
-            for (int j = 0; j < needle.length; j++)
-            {
-                if (haystack[i + j] != needle[j])
-                {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }

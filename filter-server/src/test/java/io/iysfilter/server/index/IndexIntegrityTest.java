@@ -380,7 +380,10 @@ class IndexIntegrityTest
         Files.write(file, bytes);
     }
 
-    private static int indexOf(final byte[] haystack, final byte[] needle)
+    /**
+     * @return where needle first occurs in haystack, or -1: for finding a stored entry's bytes in a map file.
+     */
+    static int indexOf(final byte[] haystack, final byte[] needle)
     {
         outer:
         for (int i = 0; i + needle.length <= haystack.length; i++)

@@ -96,6 +96,11 @@ class DealerAccessRefreshIT
                 PHONE + ",BIREYSEL,MESAJ\n").refreshed());
             assertEquals(Reason.DEALER_ACCESS_UNKNOWN, check(client, DEALER), "past the window: not an ALLOW");
             assertEquals(Reason.DEALER_ACCESS_UNKNOWN, check(client, OTHER_DEALER));
+            // a read time ahead of this clock by more than max-future-skew (5 minutes) but within the window is a
+            // clock fault: taken as read, the list would decide for up to twice the window
+            assertEquals(1, refresh(server, () -> System.currentTimeMillis() + FRESH_FOR_MS / 2,
+                PHONE + ",BIREYSEL,MESAJ\n").refreshed());
+            assertEquals(Reason.DEALER_ACCESS_UNKNOWN, check(client, OTHER_DEALER), "a read time from the future");
 
             refresh(server, System::currentTimeMillis, PHONE + ",BIREYSEL,MESAJ\n");
             assertEquals(Reason.DEALER_NOT_AUTHORISED, check(client, DEALER), "the removal, once read");

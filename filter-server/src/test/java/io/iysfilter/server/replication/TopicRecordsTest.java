@@ -4,6 +4,8 @@ import io.iysfilter.server.index.ConsentChange;
 import io.iysfilter.server.index.ConsentValueDescriptor;
 import org.junit.jupiter.api.Test;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -225,6 +227,32 @@ class TopicRecordsTest
         tooLong[group + 2] = 101;
         tooLong[tooLong.length - 1] = 1;
         assertThrows(IllegalArgumentException.class, () -> records.decode(key, tooLong), "101 dealers");
+    }
+
+    @Test
+    void shouldRefuseAnAccessListReadTimeTheWriterCouldNotStore()
+    {
+        final ConsentChange listed = new ConsentChange().setKeyed(BRAND, ConsentChange.KEY_PHONE, 5L, 0L, 11L, 12L)
+            .dealerAccess(new int[] {7}, 1, 1_700_000_000_000L);
+        final byte[] key = records.consentKey(listed);
+        final byte[] value = records.consentValue(listed);
+        final int fetchedAt = 8 + 41;
+
+        final byte[] underASecond = value.clone();
+        ByteBuffer.wrap(underASecond, fetchedAt, 8).order(ByteOrder.LITTLE_ENDIAN).putLong(999);
+        assertThrows(IllegalArgumentException.class, () -> records.decode(key, underASecond),
+            "1..999 ms: the dealer map keeps whole seconds, 0 meaning none; the writer would refuse it");
+        final byte[] past2106 = value.clone();
+        ByteBuffer.wrap(past2106, fetchedAt, 8).order(ByteOrder.LITTLE_ENDIAN).putLong((1L << 32) * 1000);
+        assertThrows(IllegalArgumentException.class, () -> records.decode(key, past2106), "past 32-bit seconds");
+
+        final ConsentChange unflagged = new ConsentChange().setKeyed(BRAND, ConsentChange.KEY_PHONE, 5L, 0L, 11L,
+            12L);
+        final byte[] readTimeWithoutFlag = records.consentValue(unflagged);
+        ByteBuffer.wrap(readTimeWithoutFlag, fetchedAt, 8).order(ByteOrder.LITTLE_ENDIAN)
+            .putLong(1_700_000_000_000L);
+        assertThrows(IllegalArgumentException.class, () -> records.decode(key, readTimeWithoutFlag),
+            "an access list on a record not flagged as carrying one: filled, it would flag the replica's copy");
     }
 
     @Test
