@@ -351,14 +351,15 @@ public final class PushReceiver implements AutoCloseable
         {
             return Result.refused(Outcome.MALFORMED, "expected {\"list\":[consent records]}: " + ex.getMessage());
         }
-        final long nowMs = clock.getAsLong();
         final List<ConsentChange> changes = new ArrayList<>();
         final List<String> lines = new ArrayList<>();
         final List<Long> tags = new ArrayList<>();
-        int rejectedHere = 0;
+        final long[] brandCodes = new long[list.size()];
+        final String[] invalid = new String[list.size()];
         int test = 0;
-        for (final Map<String, String> fields : list)
+        for (int i = 0; i < list.size(); i++)
         {
+            final Map<String, String> fields = list.get(i);
             if (isTest(fields))
             {
                 test++;
@@ -366,42 +367,59 @@ public final class PushReceiver implements AutoCloseable
             }
             final long brandCode = brandOf(fields, urlBrand);
             final ConsentChange change = new ConsentChange();
-            final String why = validate(fields, brandCode, urlBrand, change);
-            if (brandCode > 0)
+            brandCodes[i] = brandCode;
+            invalid[i] = validate(fields, brandCode, urlBrand, change);
+            if (invalid[i] == null)
             {
-                final BrandPushes brand = brands.computeIfAbsent(brandCode, (code) -> new BrandPushes());
-                brand.records.incrementAndGet();
-                brand.lastPushMs = nowMs;
-                if (why != null)
-                {
-                    brand.rejectedRecords.incrementAndGet();
-                }
+                fields.put("brandCode", Long.toString(brandCode));
+                changes.add(change);
+                lines.add(toJson(fields));
+                tags.add(IysTime.parseSeconds(fields.get("creationDate")));
             }
-            if (why != null)
-            {
-                rejectedHere++;
-                quarantine(why, fields);
-                continue;
-            }
-            fields.put("brandCode", Long.toString(brandCode));
-            changes.add(change);
-            lines.add(toJson(fields));
-            tags.add(IysTime.parseSeconds(fields.get("creationDate")));
         }
-        received.addAndGet(list.size() - test);
-        rejected.addAndGet(rejectedHere);
-        testRecords.addAndGet(test);
         try
         {
             log.append(lines);
         }
         catch (final IOException | UncheckedIOException ex)
         {
+            // nothing quarantined or counted: İYS sends a push answered 503 again, and its records are told then
             return Result.refused(Outcome.FAILED, "the push log could not be written: " + ex.getMessage());
         }
         for (int i = 0; i < changes.size(); i++)
         {
             pipeline.publish(changes.get(i), tags.get(i), outcomes);
+        }
+        final long nowMs = clock.getAsLong();
+        int rejectedHere = 0;
+        for (int i = 0; i < list.size(); i++)
+        {
+            if (brandCodes[i] > 0)
+            {
+                final BrandPushes brand = brands.computeIfAbsent(brandCodes[i], (code) -> new BrandPushes());
+                brand.records.incrementAndGet();
+                brand.lastPushMs = nowMs;
+                if (invalid[i] != null)
+                {
+                    brand.rejectedRecords.incrementAndGet();
+                }
+            }
+            if (invalid[i] != null)
+            {
+                rejectedHere++;
+            }
+        }
+        received.addAndGet(list.size() - test);
+        rejected.addAndGet(rejectedHere);
+        testRecords.addAndGet(test);
+        // after the log: a quarantine that cannot be written fails the push (503, İYS sends it again, its valid
+        // records then superseded), but a push refused for its log never quarantines what İYS will send again
+        for (int i = 0; i < list.size(); i++)
+        {
+            if (invalid[i] != null)
+            {
+                quarantine(invalid[i], list.get(i));
+            }
         }
         return new Result(Outcome.ACCEPTED, list.size(), changes.size(), rejectedHere, test, null);
     }

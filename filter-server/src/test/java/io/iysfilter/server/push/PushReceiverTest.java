@@ -152,6 +152,37 @@ class PushReceiverTest
     }
 
     @Test
+    void shouldQuarantineAnInvalidRecordOnceWhenThePushIsRetriedAfterA503() throws Exception
+    {
+        Fixtures.write(dataDir);
+        try (ConsentStore store = ConsentStore.open(dataDir, TestKeys.options(10_000));
+            IngestPipeline pipeline = new IngestPipeline(store.writer(), 64);
+            PushReceiver receiver = receiver(store, pipeline, 1_000))
+        {
+            final long nowSec = System.currentTimeMillis() / 1000;
+            final byte[] push = list(record(Fixtures.bulkPhone(0), "RED", nowSec - 5, 1),
+                record(Fixtures.bulkPhone(2), "RET", nowSec - 5, 2));
+            // a directory where the log should be: the log cannot be opened, the push is answered 503
+            Files.createDirectory(dataDir.resolve(PushLog.FILE_NAME));
+            final PushReceiver.Result failed = receiver.receive(push, -1);
+            assertEquals(PushReceiver.Outcome.FAILED, failed.outcome());
+            assertFalse(Files.exists(dataDir.resolve(PushReceiver.QUARANTINE_FILE)) &&
+                Files.readString(dataDir.resolve(PushReceiver.QUARANTINE_FILE)).contains("RED"),
+                "nothing of a push answered 503 is quarantined: İYS sends it again");
+            assertEquals(0, receiver.rejected());
+
+            Files.delete(dataDir.resolve(PushLog.FILE_NAME));
+            final PushReceiver.Result retried = receiver.receive(push, -1);
+            assertEquals(PushReceiver.Outcome.ACCEPTED, retried.outcome(), retried.message());
+            final String quarantine = Files.readString(dataDir.resolve(PushReceiver.QUARANTINE_FILE));
+            assertEquals(1, quarantine.split("invalid status", -1).length - 1, "quarantined once: " + quarantine);
+            assertEquals(1, receiver.rejected());
+            assertEquals(2, receiver.received(), "the retry's records, not the refused attempt's too");
+            assertEquals(2, receiver.brand(Fixtures.BRAND).records());
+        }
+    }
+
+    @Test
     void shouldReplayTheLogIntoAnIndexThatLostThePush() throws Exception
     {
         Fixtures.write(dataDir);
