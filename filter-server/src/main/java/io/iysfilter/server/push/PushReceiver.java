@@ -47,7 +47,8 @@ import java.util.function.LongSupplier;
 
 /**
  * İYS's pushes of citizens' own changes (docs/PUSH.md), below the HTTP edge. A push is checked (HTTP Basic against
- * {@link PushCredentials}, failures limited per address; a rate of pushes), read ({@code {"list":[record, …]}}, at
+ * {@link PushCredentials}, failures limited per address, and failed key derivations from all addresses together;
+ * a rate of pushes), read ({@code {"list":[record, …]}}, at
  * most {@link PushSettings#maxRecords()} records), each record validated by the pull feed's own
  * {@link ConsentRecordParser} (a bad one is quarantined to {@code push-quarantine.log} and counted, the rest still
  * taken), the valid ones appended to the {@link PushLog} and forced, then handed to the single writer, which applies
@@ -68,6 +69,13 @@ public final class PushReceiver implements AutoCloseable
     public static final String QUARANTINE_FILE = "push-quarantine.log";
     /** Records older than this at start are left out of the push log: the pull feed has served them. */
     static final long KEEP_MS = TimeUnit.DAYS.toMillis(8);
+    /**
+     * Failed key derivations a minute, from all addresses together, as a multiple of the per-address limit: past it
+     * only credentials verified before are checked (a flood from many addresses would otherwise keep the receiver's
+     * one thread deriving keys, and İYS's pushes would queue behind it into 503s).
+     */
+    static final int ALL_ADDRESSES_FACTOR = 10;
+    private static final String ALL_ADDRESSES = "*";
     private static final int MAX_RECORD_FIELDS = 64;
     private static final int MAX_PENDING_REFUSALS = 1_000;
     private static final Logger LOG = LoggerFactory.getLogger(PushReceiver.class);
@@ -81,6 +89,7 @@ public final class PushReceiver implements AutoCloseable
     private final PushLog log;
     private final Path quarantine;
     private final FailureLimiter failures;
+    private final FailureLimiter derivationFailures;
     private final ThreadPoolExecutor worker;
     private final ConsentRecordParser parser = new ConsentRecordParser();
     private final Outcomes outcomes = new Outcomes();
@@ -210,6 +219,8 @@ public final class PushReceiver implements AutoCloseable
         this.log = new PushLog(store.dataDirectory(), store.key());
         this.quarantine = store.dataDirectory().resolve(QUARANTINE_FILE);
         this.failures = new FailureLimiter(settings.authFailureLimit());
+        this.derivationFailures = new FailureLimiter((int)Math.min(Integer.MAX_VALUE,
+            (long)settings.authFailureLimit() * ALL_ADDRESSES_FACTOR));
         this.tokens = settings.pushesPerSecond();
         this.tokensAtNs = System.nanoTime();
         this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
@@ -254,11 +265,25 @@ public final class PushReceiver implements AutoCloseable
                 authFailures.incrementAndGet();
                 return refused(Outcome.BLOCKED, "too many failed authentications from this address");
             }
-            if (!authorized(authorization))
+            final String[] pair = basicPair(authorization);
+            if (pair == null || !credentials.remembered(pair[0], pair[1]))
             {
-                authFailures.incrementAndGet();
-                failures.onFailure(address, nowNs);
-                return refused(Outcome.UNAUTHORIZED, "HTTP Basic credentials missing or wrong");
+                if (pair != null && derivationFailures.blocked(ALL_ADDRESSES, nowNs))
+                {
+                    authFailures.incrementAndGet();
+                    return refused(Outcome.BLOCKED, "too many failed authentications from all addresses: only " +
+                        "credentials verified before are checked this minute");
+                }
+                if (pair == null || !credentials.check(pair[0], pair[1]))
+                {
+                    authFailures.incrementAndGet();
+                    failures.onFailure(address, nowNs);
+                    if (pair != null)
+                    {
+                        derivationFailures.onFailure(ALL_ADDRESSES, nowNs);
+                    }
+                    return refused(Outcome.UNAUTHORIZED, "HTTP Basic credentials missing or wrong");
+                }
             }
             if (!rateAllows(nowNs))
             {
@@ -293,12 +318,15 @@ public final class PushReceiver implements AutoCloseable
         return Result.refused(outcome, message);
     }
 
-    private boolean authorized(final String authorization)
+    /**
+     * @return the username and password of a Basic authorization, or null when there is none or it is malformed.
+     */
+    private static String[] basicPair(final String authorization)
     {
         if (authorization == null || authorization.length() < 7 ||
             !authorization.regionMatches(true, 0, "Basic ", 0, 6))
         {
-            return false;
+            return null;
         }
         final String decoded;
         try
@@ -308,10 +336,10 @@ public final class PushReceiver implements AutoCloseable
         }
         catch (final IllegalArgumentException ex)
         {
-            return false;
+            return null;
         }
         final int colon = decoded.indexOf(':');
-        return colon > 0 && credentials.check(decoded.substring(0, colon), decoded.substring(colon + 1));
+        return colon > 0 ? new String[]{decoded.substring(0, colon), decoded.substring(colon + 1)} : null;
     }
 
     private boolean rateAllows(final long nowNs)

@@ -239,6 +239,34 @@ class PushReceiverTest
         }
     }
 
+    @Test
+    void shouldCheckOnlyCredentialsVerifiedBeforeOnceManyAddressesFailed() throws Exception
+    {
+        Fixtures.write(dataDir);
+        try (ConsentStore store = ConsentStore.open(dataDir, TestKeys.options(10_000));
+            IngestPipeline pipeline = new IngestPipeline(store.writer(), 64);
+            PushReceiver receiver = receiver(store, pipeline, 1_000))
+        {
+            final byte[] body = list();
+            assertEquals(PushReceiver.Outcome.ACCEPTED,
+                receiver.push(basic(USER, PASSWORD), "10.0.0.1", body, -1).get(30, TimeUnit.SECONDS).outcome());
+            // each address under its own limit (3), together past ten times it: each of these cost a key derivation
+            final int flood = 3 * PushReceiver.ALL_ADDRESSES_FACTOR;
+            for (int i = 0; i < flood; i++)
+            {
+                assertEquals(PushReceiver.Outcome.UNAUTHORIZED, receiver.push(basic(USER, "wrong-" + i),
+                    "10.1." + i / 250 + "." + i % 250, body, -1).get(30, TimeUnit.SECONDS).outcome());
+            }
+            assertEquals(PushReceiver.Outcome.BLOCKED,
+                receiver.push(basic(USER, "wrong"), "10.2.0.1", body, -1).get(30, TimeUnit.SECONDS).outcome(),
+                "a fresh address is refused without a key derivation");
+            assertEquals(PushReceiver.Outcome.ACCEPTED,
+                receiver.push(basic(USER, PASSWORD), "10.2.0.2", body, -1).get(30, TimeUnit.SECONDS).outcome(),
+                "İYS's credentials, verified before, are still taken");
+            assertEquals(flood + 1, receiver.authFailures());
+        }
+    }
+
     private PushReceiver receiver(final ConsentStore store, final IngestPipeline pipeline, final int maxRecords)
         throws Exception
     {
