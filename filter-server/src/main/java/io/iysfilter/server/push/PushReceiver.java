@@ -69,6 +69,8 @@ public final class PushReceiver implements AutoCloseable
     public static final String QUARANTINE_FILE = "push-quarantine.log";
     /** Records older than this at start are left out of the push log: the pull feed has served them. */
     static final long KEEP_MS = TimeUnit.DAYS.toMillis(8);
+    /** How often a running receiver leaves the old records out of the push log, as the start does. */
+    static final long PRUNE_EVERY_MS = TimeUnit.DAYS.toMillis(1);
     /**
      * Failed key derivations a minute, from all addresses together, as a multiple of the per-address limit: past it
      * only credentials verified before are checked (a flood from many addresses would otherwise keep the receiver's
@@ -110,6 +112,7 @@ public final class PushReceiver implements AutoCloseable
     private volatile Timer lag;
     private double tokens;
     private long tokensAtNs;
+    private long prunedAtMs;
 
     /**
      * What became of a push.
@@ -223,6 +226,7 @@ public final class PushReceiver implements AutoCloseable
             (long)settings.authFailureLimit() * ALL_ADDRESSES_FACTOR));
         this.tokens = settings.pushesPerSecond();
         this.tokensAtNs = System.nanoTime();
+        this.prunedAtMs = clock.getAsLong();
         this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
             new ArrayBlockingQueue<>(settings.maxConnections()), runnable ->
             {
@@ -366,6 +370,7 @@ public final class PushReceiver implements AutoCloseable
     Result receive(final byte[] body, final long urlBrand) throws IOException
     {
         drainRefusals();
+        pruneIfDue();
         final List<Map<String, String>> list;
         try
         {
@@ -628,12 +633,7 @@ public final class PushReceiver implements AutoCloseable
         int replayedCount = 0;
         for (final String record : contents.records())
         {
-            final Map<String, String> fields;
-            try (JsonParser json = JSON.createParser(record))
-            {
-                json.nextToken();
-                fields = FlatJson.read(json, MAX_RECORD_FIELDS);
-            }
+            final Map<String, String> fields = fields(record);
             final long brandCode = code(text(fields, "brandCode"));
             if (validate(fields, brandCode, -1, change) != null)
             {
@@ -659,6 +659,58 @@ public final class PushReceiver implements AutoCloseable
                 kept.size());
         }
         return replayedCount;
+    }
+
+    /**
+     * Once a day, on the receiver's thread, leave out of the push log the records older than the pull feed's window,
+     * as {@link #replay()} does at start: else the log of a server that runs for months grows without bound, and its
+     * next start replays all of it. A failure is logged and tried again the next day; the push goes on.
+     */
+    private void pruneIfDue()
+    {
+        final long nowMs = clock.getAsLong();
+        if (nowMs - prunedAtMs < PRUNE_EVERY_MS)
+        {
+            return;
+        }
+        prunedAtMs = nowMs;
+        try
+        {
+            final PushLog.Contents contents = log.read();
+            final long oldestSec = (nowMs - KEEP_MS) / 1000;
+            final ConsentChange scratch = new ConsentChange();
+            final List<String> kept = new ArrayList<>();
+            for (final String record : contents.records())
+            {
+                final Map<String, String> fields = fields(record);
+                // a record of a brand since removed is kept, as at start, to be replayed once it is back
+                if (validate(fields, code(text(fields, "brandCode")), -1, scratch) != null ||
+                    IysTime.parseSeconds(fields.get("creationDate")) >= oldestSec)
+                {
+                    kept.add(record);
+                }
+            }
+            if (contents.dropped() > 0 || kept.size() < contents.records().size())
+            {
+                log.rewrite(kept, (record) -> true);
+                logRepairs.addAndGet(contents.dropped());
+                LOG.info("push log pruned: records={}, dropped={}, keptInLog={}", contents.records().size() -
+                    kept.size(), contents.dropped(), kept.size());
+            }
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            LOG.warn("push log not pruned (tried again in a day): {}", ex.toString());
+        }
+    }
+
+    private static Map<String, String> fields(final String record) throws IOException
+    {
+        try (JsonParser json = JSON.createParser(record))
+        {
+            json.nextToken();
+            return FlatJson.read(json, MAX_RECORD_FIELDS);
+        }
     }
 
     private static void await(final CompletableFuture<?> future) throws IOException

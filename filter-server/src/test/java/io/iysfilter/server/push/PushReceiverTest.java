@@ -22,6 +22,8 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -214,6 +216,30 @@ class PushReceiverTest
     }
 
     @Test
+    void shouldLeaveOldRecordsOutOfTheLogOnceADayWhileRunning() throws Exception
+    {
+        Fixtures.write(dataDir);
+        final AtomicLong clock = new AtomicLong(System.currentTimeMillis());
+        try (ConsentStore store = ConsentStore.open(dataDir, TestKeys.options(10_000));
+            IngestPipeline pipeline = new IngestPipeline(store.writer(), 64);
+            PushReceiver receiver = receiver(store, pipeline, 1_000, clock::get))
+        {
+            final long nowSec = clock.get() / 1000;
+            final long old = nowSec - TimeUnit.MILLISECONDS.toSeconds(PushReceiver.KEEP_MS) - 60;
+            assertEquals(PushReceiver.Outcome.ACCEPTED,
+                receiver.receive(list(record(Fixtures.bulkPhone(0), "RET", old, 1)), -1).outcome());
+            clock.addAndGet(PushReceiver.PRUNE_EVERY_MS - 1_000);
+            receiver.receive(list(record(Fixtures.bulkPhone(2), "RET", nowSec - 5, 2)), -1);
+            assertEquals(2, new PushLog(dataDir, store.key()).read().records().size(), "not pruned within a day");
+
+            clock.addAndGet(1_000);
+            receiver.receive(list(record(Fixtures.bulkPhone(4), "RET", nowSec - 5, 3)), -1);
+            assertEquals(2, new PushLog(dataDir, store.key()).read().records().size(),
+                "a day on, the record older than the pull feed's window is left out of the log");
+        }
+    }
+
+    @Test
     void shouldRefuseWrongCredentialsAndThenTheAddressUnchecked() throws Exception
     {
         Fixtures.write(dataDir);
@@ -270,14 +296,19 @@ class PushReceiverTest
     private PushReceiver receiver(final ConsentStore store, final IngestPipeline pipeline, final int maxRecords)
         throws Exception
     {
+        return receiver(store, pipeline, maxRecords, System::currentTimeMillis);
+    }
+
+    private PushReceiver receiver(final ConsentStore store, final IngestPipeline pipeline, final int maxRecords,
+        final LongSupplier clock) throws Exception
+    {
         final Path credentials = dataDir.resolve("push.credentials");
         if (!Files.exists(credentials))
         {
             PushCredentials.put(credentials, USER, PASSWORD);
         }
         return new PushReceiver(store, pipeline, new PushSettings(0, "127.0.0.1", PushSettings.PATH_DEFAULT,
-            credentials, PushSettings.MAX_BODY_BYTES_DEFAULT, maxRecords, 100, 4, 30_000, 3_000, 3),
-            System::currentTimeMillis);
+            credentials, PushSettings.MAX_BODY_BYTES_DEFAULT, maxRecords, 100, 4, 30_000, 3_000, 3), clock);
     }
 
     private static String basic(final String user, final String password)
