@@ -651,7 +651,7 @@ public final class PushReceiver implements AutoCloseable
         await(pipeline.barrier());
         if (contents.dropped() > 0 || kept.size() < contents.records().size())
         {
-            log.rewrite(kept, (record) -> true);
+            log.rewrite(kept);
         }
         if (replayedCount > 0 || contents.dropped() > 0)
         {
@@ -692,7 +692,7 @@ public final class PushReceiver implements AutoCloseable
             }
             if (contents.dropped() > 0 || kept.size() < contents.records().size())
             {
-                log.rewrite(kept, (record) -> true);
+                log.rewrite(kept);
                 logRepairs.addAndGet(contents.dropped());
                 LOG.info("push log pruned: records={}, dropped={}, keptInLog={}", contents.records().size() -
                     kept.size(), contents.dropped(), kept.size());
