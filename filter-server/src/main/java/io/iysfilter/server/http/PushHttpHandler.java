@@ -126,20 +126,8 @@ final class PushHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         {
             return Long.MIN_VALUE;
         }
-        final String digits = requestPath.substring(path.length() + 1);
-        if (digits.length() > 10)
-        {
-            return Long.MIN_VALUE;
-        }
-        for (int i = 0; i < digits.length(); i++)
-        {
-            if (digits.charAt(i) < '0' || digits.charAt(i) > '9')
-            {
-                return Long.MIN_VALUE;
-            }
-        }
-        final long code = Long.parseLong(digits);
-        return code >= 1 && code <= 0xFFFF_FFFFL ? code : Long.MIN_VALUE;
+        final long code = DecisionParameters.parseCode(requestPath.substring(path.length() + 1));
+        return code < 0 ? Long.MIN_VALUE : code;
     }
 
     private void respond(final ChannelHandlerContext ctx, final boolean keepAlive, final HttpResponseStatus status,
