@@ -3,21 +3,29 @@ package io.iysfilter.server;
 import io.iysfilter.server.iys.IysTime;
 import io.iysfilter.server.net.TlsSettings;
 import io.iysfilter.server.push.PushCredentials;
+import io.iysfilter.server.push.PushReceiver;
 import io.iysfilter.server.push.PushSettings;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -107,6 +115,62 @@ class PushIT
         assertEquals(405, get(server.pushPort(), "/iys/push").statusCode());
         assertEquals(400, push("/iys/push", basic(USER, PASSWORD), "not json").statusCode());
         assertEquals(404, get(server.httpPort(), "/iys/push").statusCode(), "pushes are not taken on the API port");
+    }
+
+    @Test
+    void shouldAnswerAPushInFlightBeforeTheStopClosesItsConnection(@TempDir final Path data) throws Exception
+    {
+        Fixtures.write(data);
+        // the push is held on its quarantine write: a FIFO nobody reads until the stop has begun
+        final Path fifo = data.resolve(PushReceiver.QUARANTINE_FILE);
+        final Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        Assumptions.assumeTrue(mkfifo.waitFor(10, TimeUnit.SECONDS) && mkfifo.exitValue() == 0,
+            "mkfifo is needed to hold a push on the receiver's thread");
+        final FilterServer stopping = FilterServer.start(Fixtures.context(data).push(PushSettings.OFF.withPort(0,
+            etc.resolve("push.credentials"))));
+        CompletableFuture<Void> closed = null;
+        try
+        {
+            final long nowSec = System.currentTimeMillis() / 1000;
+            final String invalid = record(Fixtures.CONSENTED, nowSec - 2).replace("\"RET\"", "\"RED\"");
+            final CompletableFuture<HttpResponse<String>> answer = HTTP.sendAsync(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + stopping.pushPort() + "/iys/push/" + Fixtures.BRAND))
+                .header("Authorization", basic(USER, PASSWORD))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"list\":[" + invalid + "]}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (stopping.push().received() == 0 && System.nanoTime() - deadline < 0)
+            {
+                Thread.onSpinWait();
+            }
+            assertEquals(1, stopping.push().received(), "the push reached the receiver's thread");
+
+            closed = CompletableFuture.runAsync(stopping::close);
+            assertThrows(TimeoutException.class, () -> answer.get(1, TimeUnit.SECONDS),
+                "the stop waits for the push's answer rather than closing its connection unanswered");
+            final CompletableFuture<String> quarantined = CompletableFuture.supplyAsync(() ->
+            {
+                try
+                {
+                    return Files.readString(fifo);
+                }
+                catch (final IOException ex)
+                {
+                    throw new UncheckedIOException(ex);
+                }
+            });
+            final HttpResponse<String> response = answer.get(30, TimeUnit.SECONDS);
+            assertEquals(200, response.statusCode(), response.body());
+            assertTrue(quarantined.get(30, TimeUnit.SECONDS).contains("invalid status"));
+            closed.get(30, TimeUnit.SECONDS);
+        }
+        finally
+        {
+            if (closed == null)
+            {
+                stopping.close();
+            }
+        }
     }
 
     @Test

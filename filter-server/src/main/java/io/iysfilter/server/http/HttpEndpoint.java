@@ -34,8 +34,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
- * What the network layer needs to run the HTTP endpoint: the handlers of one connection, and the opt-outs' part of a
- * graceful stop ({@link #refuseOptOuts()}, {@link #optOutsInFlight()}). A connection past
+ * What the network layer needs to run the HTTP endpoint: the handlers of one connection, and the writes' part of a
+ * graceful stop, opt-outs and İYS pushes ({@link #refuseWrites()}, {@link #writesInFlight()}). A connection past
  * {@link HttpSettings#maxConnections()} is refused (503) before anything is read; the {@link HttpGuard} refuses
  * malformed and oversized requests (4xx, then close), times out idle connections and slow requests, and answers a
  * handler's failure with 500. The streamed requests ({@code /v1/scrub}, {@code /v1/reconcile}) sit before the
@@ -81,6 +81,7 @@ public final class HttpEndpoint
     private final ServerCounters counters;
     private final ServiceMetrics metrics;
     private final OptOutGate optOutGate = new OptOutGate();
+    private final OptOutGate pushGate = new OptOutGate();
     private final HttpSettings settings;
     private final HttpConnectionLimiter limiter;
     private final Authenticator auth;
@@ -314,31 +315,32 @@ public final class HttpEndpoint
         pipeline.addLast("guard", guard);
         pipeline.addLast("aggregator", new HttpObjectAggregator(pushGuards.maxBodyBytes() > Integer.MAX_VALUE ?
             Integer.MAX_VALUE : (int)pushGuards.maxBodyBytes(), true));
-        pipeline.addLast("push", new PushHttpHandler(push, counters));
+        pipeline.addLast("push", new PushHttpHandler(push, counters, pushGate));
         pipeline.addLast("errors", guard.errors());
     }
 
     /**
-     * Graceful stop: refuse every opt-out read from now on (503).
+     * Graceful stop: refuse every opt-out and İYS push read from now on (503).
      */
-    public void refuseOptOuts()
+    public void refuseWrites()
     {
         optOutGate.refuse();
+        pushGate.refuse();
     }
 
     /**
-     * @return opt-outs admitted and not answered yet.
+     * @return opt-outs and İYS pushes admitted and not answered yet.
      */
-    public int optOutsInFlight()
+    public int writesInFlight()
     {
-        return optOutGate.inFlight();
+        return optOutGate.inFlight() + pushGate.inFlight();
     }
 
     /**
-     * @return opt-outs admitted since start: the drain counts them as requests.
+     * @return opt-outs and İYS pushes admitted since start: the drain counts them as requests.
      */
-    public long optOutsAdmitted()
+    public long writesAdmitted()
     {
-        return optOutGate.admitted();
+        return optOutGate.admitted() + pushGate.admitted();
     }
 }

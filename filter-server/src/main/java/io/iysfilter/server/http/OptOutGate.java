@@ -7,7 +7,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Opt-outs through a graceful stop. While the drain lets connections talk, opt-outs are admitted, applied and
  * acknowledged; once it is about to close them ({@link #refuse()}), each one read is refused with 503 instead; and
  * the connections are closed only when every admitted opt-out has had its answer ({@link #inFlight()} is 0), so an
- * opt-out the server read is either acknowledged or refused, never applied without an answer.
+ * opt-out the server read is either acknowledged or refused, never applied without an answer. İYS's pushes pass a
+ * gate of their own, alike.
  * <p>
  * {@link #admit()} counts itself in before it looks at the refusal and {@link #refuse()} is set before the closer
  * reads the count (both sequentially consistent), so either the closer sees the opt-out in flight or the opt-out

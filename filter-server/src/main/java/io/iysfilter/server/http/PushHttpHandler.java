@@ -35,12 +35,20 @@ final class PushHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     private final PushReceiver receiver;
     private final String path;
     private final ServerCounters counters;
+    private final OptOutGate gate;
 
-    PushHttpHandler(final PushReceiver receiver, final ServerCounters counters)
+    /**
+     * @param receiver the push receiver.
+     * @param counters where refusals are counted.
+     * @param gate     the graceful stop's gate for pushes: a push read is answered before its connection is closed,
+     *                 or refused (503) once the stop closes them.
+     */
+    PushHttpHandler(final PushReceiver receiver, final ServerCounters counters, final OptOutGate gate)
     {
         this.receiver = receiver;
         this.path = receiver.settings().path();
         this.counters = counters;
+        this.gate = gate;
     }
 
     @Override
@@ -66,21 +74,41 @@ final class PushHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         final byte[] body = ByteBufUtil.getBytes(content, content.readerIndex(), content.readableBytes(), false);
         final String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
         final String address = FailureLimiter.sourceAddress(ctx.channel().remoteAddress());
+        if (!gate.admit())
+        {
+            respond(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE, Json.error("shutting_down",
+                "the server is stopping; send the push again"), false);
+            return;
+        }
         receiver.push(authorization, address, body, urlBrand).whenComplete((result, error) ->
         {
-            if (error != null || result == null)
+            try
             {
-                respond(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    Json.error("failed", String.valueOf(error)), false);
-                return;
+                answer(ctx, keepAlive, result, error);
             }
-            final HttpResponseStatus status = HttpResponseStatus.valueOf(result.outcome().status());
-            final String answer = result.outcome() == PushReceiver.Outcome.ACCEPTED ?
-                "{\"message\":\"OK\",\"records\":" + result.records() + ",\"taken\":" + result.taken() +
-                    ",\"rejected\":" + result.rejected() + ",\"test\":" + result.test() + "}" :
-                Json.error(result.outcome().name().toLowerCase(Locale.ROOT), result.message());
-            respond(ctx, keepAlive, status, answer, result.outcome() == PushReceiver.Outcome.UNAUTHORIZED);
+            finally
+            {
+                // after the answer is handed to the event loop: the drain's next look waits for a loop turn
+                gate.answered();
+            }
         });
+    }
+
+    private void answer(final ChannelHandlerContext ctx, final boolean keepAlive, final PushReceiver.Result result,
+        final Throwable error)
+    {
+        if (error != null || result == null)
+        {
+            respond(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE,
+                Json.error("failed", String.valueOf(error)), false);
+            return;
+        }
+        final HttpResponseStatus status = HttpResponseStatus.valueOf(result.outcome().status());
+        final String answer = result.outcome() == PushReceiver.Outcome.ACCEPTED ?
+            "{\"message\":\"OK\",\"records\":" + result.records() + ",\"taken\":" + result.taken() +
+                ",\"rejected\":" + result.rejected() + ",\"test\":" + result.test() + "}" :
+            Json.error(result.outcome().name().toLowerCase(Locale.ROOT), result.message());
+        respond(ctx, keepAlive, status, answer, result.outcome() == PushReceiver.Outcome.UNAUTHORIZED);
     }
 
     /**
@@ -98,20 +126,8 @@ final class PushHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         {
             return Long.MIN_VALUE;
         }
-        final String digits = requestPath.substring(path.length() + 1);
-        if (digits.length() > 10)
-        {
-            return Long.MIN_VALUE;
-        }
-        for (int i = 0; i < digits.length(); i++)
-        {
-            if (digits.charAt(i) < '0' || digits.charAt(i) > '9')
-            {
-                return Long.MIN_VALUE;
-            }
-        }
-        final long code = Long.parseLong(digits);
-        return code >= 1 && code <= 0xFFFF_FFFFL ? code : Long.MIN_VALUE;
+        final long code = DecisionParameters.parseCode(requestPath.substring(path.length() + 1));
+        return code < 0 ? Long.MIN_VALUE : code;
     }
 
     private void respond(final ChannelHandlerContext ctx, final boolean keepAlive, final HttpResponseStatus status,

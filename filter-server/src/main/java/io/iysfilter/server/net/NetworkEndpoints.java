@@ -64,7 +64,7 @@ public final class NetworkEndpoints implements AutoCloseable
     static final long QUIET_MS = 100;
     /** On close, the longest wait for connections to quieten. */
     static final long GRACE_MS = 2_000;
-    /** On close, the longest wait for opt-outs already admitted to be applied and answered. */
+    /** On close, the longest wait for opt-outs and pushes already admitted to be applied and answered. */
     static final long OPT_OUT_GRACE_MS = 5_000;
     /** On close, the longest wait for milter decisions and reconciliations on the worker pool. */
     static final long WORKER_GRACE_MS = 5_000;
@@ -455,11 +455,11 @@ public final class NetworkEndpoints implements AutoCloseable
      * Graceful stop, after which nothing reads the index or publishes to the ingest ring through these endpoints:
      * <ol>
      *   <li>stop accepting;</li>
-     *   <li>keep answering the open connections, binary, HTTP, RESP and milter, until they are quiet: no request for
-     *   {@value #QUIET_MS} ms, no opt-out in flight, no answer waiting to be written (at most {@value #GRACE_MS} ms),
-     *   so requests already sent are answered;</li>
-     *   <li>refuse opt-outs from then on (503) and wait for those admitted to be applied and answered (at most
-     *   {@value #OPT_OUT_GRACE_MS} ms);</li>
+     *   <li>keep answering the open connections, binary, HTTP, RESP, milter and push, until they are quiet: no request
+     *   for {@value #QUIET_MS} ms, no opt-out or İYS push in flight, no answer waiting to be written (at most
+     *   {@value #GRACE_MS} ms), so requests already sent are answered;</li>
+     *   <li>refuse opt-outs and pushes from then on (503) and wait for those admitted to be applied and answered (at
+     *   most {@value #OPT_OUT_GRACE_MS} ms);</li>
      *   <li>close the connections, wait for the worker pool's milter decisions and reconciliations (at most
      *   {@value #WORKER_GRACE_MS} ms, then they are interrupted) and stop the event loops.</li>
      * </ol>
@@ -486,8 +486,8 @@ public final class NetworkEndpoints implements AutoCloseable
             LOG.info("draining: connections={} {} after {} ms; closing them", connections.size(),
                 quiet ? "quiet" : "still busy", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - drainStartNs));
         }
-        http.refuseOptOuts();
-        awaitOptOutsAnswered();
+        http.refuseWrites();
+        awaitWritesAnswered();
         connections.close().awaitUninterruptibly();
         stopBlockingWork();
         acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
@@ -497,8 +497,8 @@ public final class NetworkEndpoints implements AutoCloseable
     /**
      * Quiet: no request counted for {@value #QUIET_MS} ms, each count taken after every event loop has had a turn
      * (so bytes that reached the server before it are read and counted even when its threads were starved of CPU),
-     * no opt-out in flight, and no connection busy: none paused (back-pressure, a milter decision off the loop) and
-     * none with answers waiting to be written.
+     * no opt-out or İYS push in flight, and no connection busy: none paused (back-pressure, a milter decision off the
+     * loop) and none with answers waiting to be written.
      */
     private boolean awaitQuiet()
     {
@@ -507,8 +507,8 @@ public final class NetworkEndpoints implements AutoCloseable
         while (!connections.isEmpty() && System.nanoTime() - deadlineNs < 0)
         {
             awaitEventLoopTurns(deadlineNs);
-            final long requests = counters.totalRequests() + http.optOutsAdmitted();
-            if (requests == lastRequests && http.optOutsInFlight() == 0 && !anyConnectionBusy())
+            final long requests = counters.totalRequests() + http.writesAdmitted();
+            if (requests == lastRequests && http.writesInFlight() == 0 && !anyConnectionBusy())
             {
                 return true;
             }
@@ -554,16 +554,16 @@ public final class NetworkEndpoints implements AutoCloseable
         return false;
     }
 
-    private void awaitOptOutsAnswered()
+    private void awaitWritesAnswered()
     {
         final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(OPT_OUT_GRACE_MS);
-        while (http.optOutsInFlight() > 0)
+        while (http.writesInFlight() > 0)
         {
             if (System.nanoTime() - deadlineNs >= 0 || !pause(1))
             {
-                LOG.warn("closing connections with opt-outs still unanswered: inFlight={} (each is applied when " +
-                    "the ingest ring drains; its client gets no answer and should send it again)",
-                    http.optOutsInFlight());
+                LOG.warn("closing connections with opt-outs or İYS pushes still unanswered: inFlight={} (each " +
+                    "is applied when the ingest ring drains; its client gets no answer and should send it again)",
+                    http.writesInFlight());
                 return;
             }
         }

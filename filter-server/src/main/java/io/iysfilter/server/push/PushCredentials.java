@@ -74,25 +74,36 @@ public final class PushCredentials
     }
 
     /**
+     * Whether this pair was verified since the file was last read: a keyed hash, no key derivation, so cheap enough
+     * to answer before any limit on derivations.
+     *
+     * @param username  as presented.
+     * @param password  as presented.
+     * @return true when the pair is known good; false says nothing either way.
+     */
+    public boolean remembered(final String username, final String password)
+    {
+        reloadIfChanged();
+        final byte[] remembered;
+        synchronized (verified)
+        {
+            remembered = entries.containsKey(username) ? verified.get(username) : null;
+        }
+        return remembered != null && MessageDigest.isEqual(remembered, hmac(username, password));
+    }
+
+    /**
      * @param username  as presented.
      * @param password  as presented.
      * @return whether the file holds this pair.
      */
     public boolean check(final String username, final String password)
     {
-        reloadIfChanged();
-        final Map<String, Entry> current = entries;
-        final Entry entry = current.get(username);
-        final byte[] remembered;
-        synchronized (verified)
-        {
-            remembered = entry == null ? null : verified.get(username);
-        }
-        final byte[] quick = hmac(username, password);
-        if (remembered != null && MessageDigest.isEqual(remembered, quick))
+        if (remembered(username, password))
         {
             return true;
         }
+        final Entry entry = entries.get(username);
         final Entry against = entry == null ? NOBODY : entry;
         final boolean ok = MessageDigest.isEqual(against.hash, derive(password, against.salt, against.iterations)) &&
             entry != null;
@@ -100,7 +111,7 @@ public final class PushCredentials
         {
             synchronized (verified)
             {
-                verified.put(username, quick);
+                verified.put(username, hmac(username, password));
             }
         }
         return ok;

@@ -23,7 +23,6 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Predicate;
 import java.util.zip.CRC32;
 
 /**
@@ -112,33 +111,23 @@ final class PushLog implements AutoCloseable
     }
 
     /**
-     * Write the log again with only the records kept, replacing it durably (temporary file, forced, moved).
+     * Write the log again with these records only, replacing it durably (temporary file, forced, moved).
      *
-     * @param records the records read.
-     * @param keep    which to keep.
-     * @return records left out.
+     * @param records the records to keep.
      * @throws IOException when it cannot be written.
      */
-    int rewrite(final List<String> records, final Predicate<String> keep) throws IOException
+    void rewrite(final List<String> records) throws IOException
     {
         final Path temporary = file.resolveSibling(FILE_NAME + ".tmp");
         Files.deleteIfExists(temporary);
         ownerOnly(temporary);
-        int left = 0;
         try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
             StandardOpenOption.TRUNCATE_EXISTING))
         {
             final StringBuilder text = new StringBuilder();
             for (final String record : records)
             {
-                if (keep.test(record))
-                {
-                    line(text, record);
-                }
-                else
-                {
-                    left++;
-                }
+                line(text, record);
             }
             write(out, text);
             out.force(true);
@@ -153,7 +142,6 @@ final class PushLog implements AutoCloseable
             channel = null;
         }
         DurableFiles.forceDirectory(file.toAbsolutePath().getParent());
-        return left;
     }
 
     /**

@@ -47,7 +47,8 @@ import java.util.function.LongSupplier;
 
 /**
  * İYS's pushes of citizens' own changes (docs/PUSH.md), below the HTTP edge. A push is checked (HTTP Basic against
- * {@link PushCredentials}, failures limited per address; a rate of pushes), read ({@code {"list":[record, …]}}, at
+ * {@link PushCredentials}, failures limited per address, and failed key derivations from all addresses together;
+ * a rate of pushes), read ({@code {"list":[record, …]}}, at
  * most {@link PushSettings#maxRecords()} records), each record validated by the pull feed's own
  * {@link ConsentRecordParser} (a bad one is quarantined to {@code push-quarantine.log} and counted, the rest still
  * taken), the valid ones appended to the {@link PushLog} and forced, then handed to the single writer, which applies
@@ -68,6 +69,15 @@ public final class PushReceiver implements AutoCloseable
     public static final String QUARANTINE_FILE = "push-quarantine.log";
     /** Records older than this at start are left out of the push log: the pull feed has served them. */
     static final long KEEP_MS = TimeUnit.DAYS.toMillis(8);
+    /** How often a running receiver leaves the old records out of the push log, as the start does. */
+    static final long PRUNE_EVERY_MS = TimeUnit.DAYS.toMillis(1);
+    /**
+     * Failed key derivations a minute, from all addresses together, as a multiple of the per-address limit: past it
+     * only credentials verified before are checked (a flood from many addresses would otherwise keep the receiver's
+     * one thread deriving keys, and İYS's pushes would queue behind it into 503s).
+     */
+    static final int ALL_ADDRESSES_FACTOR = 10;
+    private static final String ALL_ADDRESSES = "*";
     private static final int MAX_RECORD_FIELDS = 64;
     private static final int MAX_PENDING_REFUSALS = 1_000;
     private static final Logger LOG = LoggerFactory.getLogger(PushReceiver.class);
@@ -81,6 +91,7 @@ public final class PushReceiver implements AutoCloseable
     private final PushLog log;
     private final Path quarantine;
     private final FailureLimiter failures;
+    private final FailureLimiter derivationFailures;
     private final ThreadPoolExecutor worker;
     private final ConsentRecordParser parser = new ConsentRecordParser();
     private final Outcomes outcomes = new Outcomes();
@@ -101,6 +112,7 @@ public final class PushReceiver implements AutoCloseable
     private volatile Timer lag;
     private double tokens;
     private long tokensAtNs;
+    private long prunedAtMs;
 
     /**
      * What became of a push.
@@ -210,8 +222,11 @@ public final class PushReceiver implements AutoCloseable
         this.log = new PushLog(store.dataDirectory(), store.key());
         this.quarantine = store.dataDirectory().resolve(QUARANTINE_FILE);
         this.failures = new FailureLimiter(settings.authFailureLimit());
+        this.derivationFailures = new FailureLimiter((int)Math.min(Integer.MAX_VALUE,
+            (long)settings.authFailureLimit() * ALL_ADDRESSES_FACTOR));
         this.tokens = settings.pushesPerSecond();
         this.tokensAtNs = System.nanoTime();
+        this.prunedAtMs = clock.getAsLong();
         this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
             new ArrayBlockingQueue<>(settings.maxConnections()), runnable ->
             {
@@ -254,11 +269,25 @@ public final class PushReceiver implements AutoCloseable
                 authFailures.incrementAndGet();
                 return refused(Outcome.BLOCKED, "too many failed authentications from this address");
             }
-            if (!authorized(authorization))
+            final String[] pair = basicPair(authorization);
+            if (pair == null || !credentials.remembered(pair[0], pair[1]))
             {
-                authFailures.incrementAndGet();
-                failures.onFailure(address, nowNs);
-                return refused(Outcome.UNAUTHORIZED, "HTTP Basic credentials missing or wrong");
+                if (pair != null && derivationFailures.blocked(ALL_ADDRESSES, nowNs))
+                {
+                    authFailures.incrementAndGet();
+                    return refused(Outcome.BLOCKED, "too many failed authentications from all addresses: only " +
+                        "credentials verified before are checked this minute");
+                }
+                if (pair == null || !credentials.check(pair[0], pair[1]))
+                {
+                    authFailures.incrementAndGet();
+                    failures.onFailure(address, nowNs);
+                    if (pair != null)
+                    {
+                        derivationFailures.onFailure(ALL_ADDRESSES, nowNs);
+                    }
+                    return refused(Outcome.UNAUTHORIZED, "HTTP Basic credentials missing or wrong");
+                }
             }
             if (!rateAllows(nowNs))
             {
@@ -293,12 +322,15 @@ public final class PushReceiver implements AutoCloseable
         return Result.refused(outcome, message);
     }
 
-    private boolean authorized(final String authorization)
+    /**
+     * @return the username and password of a Basic authorization, or null when there is none or it is malformed.
+     */
+    private static String[] basicPair(final String authorization)
     {
         if (authorization == null || authorization.length() < 7 ||
             !authorization.regionMatches(true, 0, "Basic ", 0, 6))
         {
-            return false;
+            return null;
         }
         final String decoded;
         try
@@ -308,10 +340,10 @@ public final class PushReceiver implements AutoCloseable
         }
         catch (final IllegalArgumentException ex)
         {
-            return false;
+            return null;
         }
         final int colon = decoded.indexOf(':');
-        return colon > 0 && credentials.check(decoded.substring(0, colon), decoded.substring(colon + 1));
+        return colon > 0 ? new String[]{decoded.substring(0, colon), decoded.substring(colon + 1)} : null;
     }
 
     private boolean rateAllows(final long nowNs)
@@ -338,6 +370,7 @@ public final class PushReceiver implements AutoCloseable
     Result receive(final byte[] body, final long urlBrand) throws IOException
     {
         drainRefusals();
+        pruneIfDue();
         final List<Map<String, String>> list;
         try
         {
@@ -351,14 +384,15 @@ public final class PushReceiver implements AutoCloseable
         {
             return Result.refused(Outcome.MALFORMED, "expected {\"list\":[consent records]}: " + ex.getMessage());
         }
-        final long nowMs = clock.getAsLong();
         final List<ConsentChange> changes = new ArrayList<>();
         final List<String> lines = new ArrayList<>();
         final List<Long> tags = new ArrayList<>();
-        int rejectedHere = 0;
+        final long[] brandCodes = new long[list.size()];
+        final String[] invalid = new String[list.size()];
         int test = 0;
-        for (final Map<String, String> fields : list)
+        for (int i = 0; i < list.size(); i++)
         {
+            final Map<String, String> fields = list.get(i);
             if (isTest(fields))
             {
                 test++;
@@ -366,42 +400,59 @@ public final class PushReceiver implements AutoCloseable
             }
             final long brandCode = brandOf(fields, urlBrand);
             final ConsentChange change = new ConsentChange();
-            final String why = validate(fields, brandCode, urlBrand, change);
-            if (brandCode > 0)
+            brandCodes[i] = brandCode;
+            invalid[i] = validate(fields, brandCode, urlBrand, change);
+            if (invalid[i] == null)
             {
-                final BrandPushes brand = brands.computeIfAbsent(brandCode, (code) -> new BrandPushes());
-                brand.records.incrementAndGet();
-                brand.lastPushMs = nowMs;
-                if (why != null)
-                {
-                    brand.rejectedRecords.incrementAndGet();
-                }
+                fields.put("brandCode", Long.toString(brandCode));
+                changes.add(change);
+                lines.add(toJson(fields));
+                tags.add(IysTime.parseSeconds(fields.get("creationDate")));
             }
-            if (why != null)
-            {
-                rejectedHere++;
-                quarantine(why, fields);
-                continue;
-            }
-            fields.put("brandCode", Long.toString(brandCode));
-            changes.add(change);
-            lines.add(toJson(fields));
-            tags.add(IysTime.parseSeconds(fields.get("creationDate")));
         }
-        received.addAndGet(list.size() - test);
-        rejected.addAndGet(rejectedHere);
-        testRecords.addAndGet(test);
         try
         {
             log.append(lines);
         }
         catch (final IOException | UncheckedIOException ex)
         {
+            // nothing quarantined or counted: İYS sends a push answered 503 again, and its records are told then
             return Result.refused(Outcome.FAILED, "the push log could not be written: " + ex.getMessage());
         }
         for (int i = 0; i < changes.size(); i++)
         {
             pipeline.publish(changes.get(i), tags.get(i), outcomes);
+        }
+        final long nowMs = clock.getAsLong();
+        int rejectedHere = 0;
+        for (int i = 0; i < list.size(); i++)
+        {
+            if (brandCodes[i] > 0)
+            {
+                final BrandPushes brand = brands.computeIfAbsent(brandCodes[i], (code) -> new BrandPushes());
+                brand.records.incrementAndGet();
+                brand.lastPushMs = nowMs;
+                if (invalid[i] != null)
+                {
+                    brand.rejectedRecords.incrementAndGet();
+                }
+            }
+            if (invalid[i] != null)
+            {
+                rejectedHere++;
+            }
+        }
+        received.addAndGet(list.size() - test);
+        rejected.addAndGet(rejectedHere);
+        testRecords.addAndGet(test);
+        // after the log: a quarantine that cannot be written fails the push (503, İYS sends it again, its valid
+        // records then superseded), but a push refused for its log never quarantines what İYS will send again
+        for (int i = 0; i < list.size(); i++)
+        {
+            if (invalid[i] != null)
+            {
+                quarantine(invalid[i], list.get(i));
+            }
         }
         return new Result(Outcome.ACCEPTED, list.size(), changes.size(), rejectedHere, test, null);
     }
@@ -582,12 +633,7 @@ public final class PushReceiver implements AutoCloseable
         int replayedCount = 0;
         for (final String record : contents.records())
         {
-            final Map<String, String> fields;
-            try (JsonParser json = JSON.createParser(record))
-            {
-                json.nextToken();
-                fields = FlatJson.read(json, MAX_RECORD_FIELDS);
-            }
+            final Map<String, String> fields = fields(record);
             final long brandCode = code(text(fields, "brandCode"));
             if (validate(fields, brandCode, -1, change) != null)
             {
@@ -605,7 +651,7 @@ public final class PushReceiver implements AutoCloseable
         await(pipeline.barrier());
         if (contents.dropped() > 0 || kept.size() < contents.records().size())
         {
-            log.rewrite(kept, (record) -> true);
+            log.rewrite(kept);
         }
         if (replayedCount > 0 || contents.dropped() > 0)
         {
@@ -613,6 +659,58 @@ public final class PushReceiver implements AutoCloseable
                 kept.size());
         }
         return replayedCount;
+    }
+
+    /**
+     * Once a day, on the receiver's thread, leave out of the push log the records older than the pull feed's window,
+     * as {@link #replay()} does at start: else the log of a server that runs for months grows without bound, and its
+     * next start replays all of it. A failure is logged and tried again the next day; the push goes on.
+     */
+    private void pruneIfDue()
+    {
+        final long nowMs = clock.getAsLong();
+        if (nowMs - prunedAtMs < PRUNE_EVERY_MS)
+        {
+            return;
+        }
+        prunedAtMs = nowMs;
+        try
+        {
+            final PushLog.Contents contents = log.read();
+            final long oldestSec = (nowMs - KEEP_MS) / 1000;
+            final ConsentChange scratch = new ConsentChange();
+            final List<String> kept = new ArrayList<>();
+            for (final String record : contents.records())
+            {
+                final Map<String, String> fields = fields(record);
+                // a record of a brand since removed is kept, as at start, to be replayed once it is back
+                if (validate(fields, code(text(fields, "brandCode")), -1, scratch) != null ||
+                    IysTime.parseSeconds(fields.get("creationDate")) >= oldestSec)
+                {
+                    kept.add(record);
+                }
+            }
+            if (contents.dropped() > 0 || kept.size() < contents.records().size())
+            {
+                log.rewrite(kept);
+                logRepairs.addAndGet(contents.dropped());
+                LOG.info("push log pruned: records={}, dropped={}, keptInLog={}", contents.records().size() -
+                    kept.size(), contents.dropped(), kept.size());
+            }
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            LOG.warn("push log not pruned (tried again in a day): {}", ex.toString());
+        }
+    }
+
+    private static Map<String, String> fields(final String record) throws IOException
+    {
+        try (JsonParser json = JSON.createParser(record))
+        {
+            json.nextToken();
+            return FlatJson.read(json, MAX_RECORD_FIELDS);
+        }
     }
 
     private static void await(final CompletableFuture<?> future) throws IOException

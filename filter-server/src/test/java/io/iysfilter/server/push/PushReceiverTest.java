@@ -22,6 +22,8 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -152,6 +154,37 @@ class PushReceiverTest
     }
 
     @Test
+    void shouldQuarantineAnInvalidRecordOnceWhenThePushIsRetriedAfterA503() throws Exception
+    {
+        Fixtures.write(dataDir);
+        try (ConsentStore store = ConsentStore.open(dataDir, TestKeys.options(10_000));
+            IngestPipeline pipeline = new IngestPipeline(store.writer(), 64);
+            PushReceiver receiver = receiver(store, pipeline, 1_000))
+        {
+            final long nowSec = System.currentTimeMillis() / 1000;
+            final byte[] push = list(record(Fixtures.bulkPhone(0), "RED", nowSec - 5, 1),
+                record(Fixtures.bulkPhone(2), "RET", nowSec - 5, 2));
+            // a directory where the log should be: the log cannot be opened, the push is answered 503
+            Files.createDirectory(dataDir.resolve(PushLog.FILE_NAME));
+            final PushReceiver.Result failed = receiver.receive(push, -1);
+            assertEquals(PushReceiver.Outcome.FAILED, failed.outcome());
+            assertFalse(Files.exists(dataDir.resolve(PushReceiver.QUARANTINE_FILE)) &&
+                Files.readString(dataDir.resolve(PushReceiver.QUARANTINE_FILE)).contains("RED"),
+                "nothing of a push answered 503 is quarantined: İYS sends it again");
+            assertEquals(0, receiver.rejected());
+
+            Files.delete(dataDir.resolve(PushLog.FILE_NAME));
+            final PushReceiver.Result retried = receiver.receive(push, -1);
+            assertEquals(PushReceiver.Outcome.ACCEPTED, retried.outcome(), retried.message());
+            final String quarantine = Files.readString(dataDir.resolve(PushReceiver.QUARANTINE_FILE));
+            assertEquals(1, quarantine.split("invalid status", -1).length - 1, "quarantined once: " + quarantine);
+            assertEquals(1, receiver.rejected());
+            assertEquals(2, receiver.received(), "the retry's records, not the refused attempt's too");
+            assertEquals(2, receiver.brand(Fixtures.BRAND).records());
+        }
+    }
+
+    @Test
     void shouldReplayTheLogIntoAnIndexThatLostThePush() throws Exception
     {
         Fixtures.write(dataDir);
@@ -183,6 +216,30 @@ class PushReceiverTest
     }
 
     @Test
+    void shouldLeaveOldRecordsOutOfTheLogOnceADayWhileRunning() throws Exception
+    {
+        Fixtures.write(dataDir);
+        final AtomicLong clock = new AtomicLong(System.currentTimeMillis());
+        try (ConsentStore store = ConsentStore.open(dataDir, TestKeys.options(10_000));
+            IngestPipeline pipeline = new IngestPipeline(store.writer(), 64);
+            PushReceiver receiver = receiver(store, pipeline, 1_000, clock::get))
+        {
+            final long nowSec = clock.get() / 1000;
+            final long old = nowSec - TimeUnit.MILLISECONDS.toSeconds(PushReceiver.KEEP_MS) - 60;
+            assertEquals(PushReceiver.Outcome.ACCEPTED,
+                receiver.receive(list(record(Fixtures.bulkPhone(0), "RET", old, 1)), -1).outcome());
+            clock.addAndGet(PushReceiver.PRUNE_EVERY_MS - 1_000);
+            receiver.receive(list(record(Fixtures.bulkPhone(2), "RET", nowSec - 5, 2)), -1);
+            assertEquals(2, new PushLog(dataDir, store.key()).read().records().size(), "not pruned within a day");
+
+            clock.addAndGet(1_000);
+            receiver.receive(list(record(Fixtures.bulkPhone(4), "RET", nowSec - 5, 3)), -1);
+            assertEquals(2, new PushLog(dataDir, store.key()).read().records().size(),
+                "a day on, the record older than the pull feed's window is left out of the log");
+        }
+    }
+
+    @Test
     void shouldRefuseWrongCredentialsAndThenTheAddressUnchecked() throws Exception
     {
         Fixtures.write(dataDir);
@@ -208,8 +265,42 @@ class PushReceiverTest
         }
     }
 
+    @Test
+    void shouldCheckOnlyCredentialsVerifiedBeforeOnceManyAddressesFailed() throws Exception
+    {
+        Fixtures.write(dataDir);
+        try (ConsentStore store = ConsentStore.open(dataDir, TestKeys.options(10_000));
+            IngestPipeline pipeline = new IngestPipeline(store.writer(), 64);
+            PushReceiver receiver = receiver(store, pipeline, 1_000))
+        {
+            final byte[] body = list();
+            assertEquals(PushReceiver.Outcome.ACCEPTED,
+                receiver.push(basic(USER, PASSWORD), "10.0.0.1", body, -1).get(30, TimeUnit.SECONDS).outcome());
+            // each address under its own limit (3), together past ten times it: each of these cost a key derivation
+            final int flood = 3 * PushReceiver.ALL_ADDRESSES_FACTOR;
+            for (int i = 0; i < flood; i++)
+            {
+                assertEquals(PushReceiver.Outcome.UNAUTHORIZED, receiver.push(basic(USER, "wrong-" + i),
+                    "10.1." + i / 250 + "." + i % 250, body, -1).get(30, TimeUnit.SECONDS).outcome());
+            }
+            assertEquals(PushReceiver.Outcome.BLOCKED,
+                receiver.push(basic(USER, "wrong"), "10.2.0.1", body, -1).get(30, TimeUnit.SECONDS).outcome(),
+                "a fresh address is refused without a key derivation");
+            assertEquals(PushReceiver.Outcome.ACCEPTED,
+                receiver.push(basic(USER, PASSWORD), "10.2.0.2", body, -1).get(30, TimeUnit.SECONDS).outcome(),
+                "İYS's credentials, verified before, are still taken");
+            assertEquals(flood + 1, receiver.authFailures());
+        }
+    }
+
     private PushReceiver receiver(final ConsentStore store, final IngestPipeline pipeline, final int maxRecords)
         throws Exception
+    {
+        return receiver(store, pipeline, maxRecords, System::currentTimeMillis);
+    }
+
+    private PushReceiver receiver(final ConsentStore store, final IngestPipeline pipeline, final int maxRecords,
+        final LongSupplier clock) throws Exception
     {
         final Path credentials = dataDir.resolve("push.credentials");
         if (!Files.exists(credentials))
@@ -217,8 +308,7 @@ class PushReceiverTest
             PushCredentials.put(credentials, USER, PASSWORD);
         }
         return new PushReceiver(store, pipeline, new PushSettings(0, "127.0.0.1", PushSettings.PATH_DEFAULT,
-            credentials, PushSettings.MAX_BODY_BYTES_DEFAULT, maxRecords, 100, 4, 30_000, 3_000, 3),
-            System::currentTimeMillis);
+            credentials, PushSettings.MAX_BODY_BYTES_DEFAULT, maxRecords, 100, 4, 30_000, 3_000, 3), clock);
     }
 
     private static String basic(final String user, final String password)
