@@ -66,7 +66,7 @@ import java.util.function.Supplier;
  *   by which it must be uploaded to İYS.</li>
  * </ul>
  * Bad parameters get 400 with {@code {"error":"bad_request","message":"…"}}. An opt-out that arrives when a graceful
- * stop is about to close the connections gets 503 with {@code {"error":"shutting_down",…}} (see {@link OptOutGate}).
+ * stop is about to close the connections gets 503 with {@code {"error":"shutting_down",…}} (see {@link WriteGate}).
  * Beside an admin listener, each listener serves only its {@link HttpEndpoint.Surface}'s routes, the others 404.
  */
 final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
@@ -94,7 +94,7 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     private final ServerCounters counters;
     private final ServiceMetrics metrics;
     private final OptOuts optOuts;
-    private final OptOutGate optOutGate;
+    private final WriteGate optOutGate;
     private final RequestIdentity identity;
     private final HttpEndpoint.Surface surface;
     private Role role = Role.STANDALONE;
@@ -112,7 +112,7 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         final OptOuts optOuts,
         final ServerCounters counters,
         final ServiceMetrics metrics,
-        final OptOutGate optOutGate)
+        final WriteGate optOutGate)
     {
         this(decider, store, feed, optOuts, counters, metrics, optOutGate, RequestIdentity.anonymous(),
             HttpEndpoint.Surface.ALL);
@@ -125,7 +125,7 @@ final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         final OptOuts optOuts,
         final ServerCounters counters,
         final ServiceMetrics metrics,
-        final OptOutGate optOutGate,
+        final WriteGate optOutGate,
         final RequestIdentity identity,
         final HttpEndpoint.Surface surface)
     {

@@ -80,8 +80,8 @@ public final class HttpEndpoint
     private final ReconcileService reconciliations;
     private final ServerCounters counters;
     private final ServiceMetrics metrics;
-    private final OptOutGate optOutGate = new OptOutGate();
-    private final OptOutGate pushGate = new OptOutGate();
+    private final WriteGate optOutGate = new WriteGate();
+    private final WriteGate pushGate = new WriteGate();
     private final HttpSettings settings;
     private final HttpConnectionLimiter limiter;
     private final Authenticator auth;

@@ -35,7 +35,7 @@ final class PushHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     private final PushReceiver receiver;
     private final String path;
     private final ServerCounters counters;
-    private final OptOutGate gate;
+    private final WriteGate gate;
 
     /**
      * @param receiver the push receiver.
@@ -43,7 +43,7 @@ final class PushHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
      * @param gate     the graceful stop's gate for pushes: a push read is answered before its connection is closed,
      *                 or refused (503) once the stop closes them.
      */
-    PushHttpHandler(final PushReceiver receiver, final ServerCounters counters, final OptOutGate gate)
+    PushHttpHandler(final PushReceiver receiver, final ServerCounters counters, final WriteGate gate)
     {
         this.receiver = receiver;
         this.path = receiver.settings().path();

@@ -114,7 +114,7 @@ class CheckQueryFuzzTest
         final EmbeddedChannel channel = new EmbeddedChannel(guard, new HttpApiHandler(
             new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup(),
                 DecisionRecorder.NONE), store, null, optOuts,
-            counters, metrics, new OptOutGate()), guard.errors());
+            counters, metrics, new WriteGate()), guard.errors());
         final DefaultFullHttpRequest request;
         try
         {

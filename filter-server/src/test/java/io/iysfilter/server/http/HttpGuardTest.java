@@ -28,7 +28,7 @@ class HttpGuardTest
         // no meters to scrape: /metrics throws, as a registry refusing duplicate series did
         final EmbeddedChannel channel = new EmbeddedChannel(guard.rawReads(), new HttpServerCodec(), guard,
             new HttpObjectAggregator(HttpEndpoint.MAX_REQUEST_LENGTH),
-            new HttpApiHandler(null, null, null, null, counters, null, new OptOutGate()), guard.errors());
+            new HttpApiHandler(null, null, null, null, counters, null, new WriteGate()), guard.errors());
         try
         {
             channel.writeInbound(Unpooled.copiedBuffer("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n",

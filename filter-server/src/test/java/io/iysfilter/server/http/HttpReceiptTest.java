@@ -90,7 +90,7 @@ class HttpReceiptTest
     {
         final EmbeddedChannel channel = new EmbeddedChannel(new HttpApiHandler(
             new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup(), recorder), store, null, optOuts,
-            new ServerCounters(), metrics, new OptOutGate()));
+            new ServerCounters(), metrics, new WriteGate()));
         channel.writeInbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/v1/check?" + query));
         final FullHttpResponse response = channel.readOutbound();
         channel.finish();

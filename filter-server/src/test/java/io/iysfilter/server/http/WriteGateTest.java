@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Opt-outs through a graceful stop: counted while in flight, refused with 503 once the drain refuses them.
  */
-class OptOutGateTest
+class WriteGateTest
 {
     @TempDir
     Path dataDir;
@@ -43,7 +43,7 @@ class OptOutGateTest
     @Test
     void shouldCountAdmittedOptOutsUntilAnsweredAndAdmitNoneOnceRefusing()
     {
-        final OptOutGate gate = new OptOutGate();
+        final WriteGate gate = new WriteGate();
         assertTrue(gate.admit());
         assertEquals(1, gate.inFlight());
         gate.refuse();
@@ -62,7 +62,7 @@ class OptOutGateTest
             IngestPipeline pipeline = new IngestPipeline(store.writer(), 1024);
             OptOuts optOuts = new OptOuts(store, pipeline))
         {
-            final OptOutGate gate = new OptOutGate();
+            final WriteGate gate = new WriteGate();
             gate.refuse();
             final EmbeddedChannel channel = new EmbeddedChannel(new HttpApiHandler(
                 new Decider(new ConsentFilter(FilterPolicy.DEFAULT), store.newLookup(),

@@ -4,17 +4,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Opt-outs through a graceful stop. While the drain lets connections talk, opt-outs are admitted, applied and
- * acknowledged; once it is about to close them ({@link #refuse()}), each one read is refused with 503 instead; and
- * the connections are closed only when every admitted opt-out has had its answer ({@link #inFlight()} is 0), so an
- * opt-out the server read is either acknowledged or refused, never applied without an answer. İYS's pushes pass a
- * gate of their own, alike.
+ * Writes through a graceful stop: an endpoint's requests that change the index and must be answered once taken (an
+ * opt-out, an İYS push; each kind passes a gate of its own). While the drain lets connections talk, such requests are
+ * admitted, applied and acknowledged; once it is about to close them ({@link #refuse()}), each one read is refused
+ * with 503 instead; and the connections are closed only when every admitted one has had its answer
+ * ({@link #inFlight()} is 0), so a write the server read is either acknowledged or refused, never applied without an
+ * answer.
  * <p>
  * {@link #admit()} counts itself in before it looks at the refusal and {@link #refuse()} is set before the closer
- * reads the count (both sequentially consistent), so either the closer sees the opt-out in flight or the opt-out
- * sees the refusal.
+ * reads the count (both sequentially consistent), so either the closer sees the write in flight or the write sees
+ * the refusal.
  */
-final class OptOutGate
+final class WriteGate
 {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicLong admitted = new AtomicLong();
