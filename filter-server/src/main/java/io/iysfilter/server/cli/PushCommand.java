@@ -34,13 +34,16 @@ import java.util.concurrent.Callable;
         "password, adds its salted hash to the push credentials file (push-credentials-file of FILE, or --file), " +
         "and registers the connection with İYS using the feed's login (iys-* settings of FILE); İYS posts a test " +
         "record to URL before it answers, so the receiver must be up. The password is given to İYS only. When İYS " +
-        "refuses, the line is taken out again.",
+        "refuses, the line is taken out again; when its answer is lost, the connection is unregistered at once " +
+        "(run the registration again), and if that is lost too the line is kept and the password written to " +
+        "FILE.USER.password (owner-only) for push unregister.",
     "`push register ... --rotate OLDUSER [--old-url URL]` rotates without a gap: the new credentials are added " +
         "(the receiver accepts both), registered in İYS's second slot, then the old connection is unregistered and " +
         "its line removed. İYS names a connection by its password too: give the old one in --password-file or " +
         "IYS_PUSH_PASSWORD; it is checked against the file before anything changes.",
     "`push unregister --config FILE --brand B --type T --url URL --user USER` removes a connection (password " +
-        "as for --rotate) and then its line. `push list --config FILE --brand B` prints İYS's connections.",
+        "as for --rotate) and then its line; a USER not in the file (a connection made by hand) is unregistered with " +
+        "the password given, the file left alone. `push list --config FILE --brand B` prints İYS's connections.",
     "`push credentials --file FILE [--user USER]` only writes a new hash and prints the password once, for a " +
         "registration made by hand.",
     "Exit status: 0, 1 when İYS refuses or a file cannot be written, 2 for a usage error."})
