@@ -25,6 +25,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -91,6 +92,7 @@ public final class IysEmulator implements AutoCloseable
     private final Map<Long, Set<Long>> retailers = new ConcurrentHashMap<>();
     private final AtomicLong accessListRequests = new AtomicLong();
     private final PushDelivery pushes;
+    private final AtomicInteger lostRegistrationAnswers = new AtomicInteger();
     private volatile Fault fault = Fault.NONE;
     private java.util.concurrent.ScheduledFuture<?> churning;
     private int faultsLeft;
@@ -297,6 +299,23 @@ public final class IysEmulator implements AutoCloseable
     public PushDelivery pushes()
     {
         return pushes;
+    }
+
+    /**
+     * Lose the next push registration or unregistration calls, their connections closed without an answer as when
+     * the network drops them: a registration is made and its answer lost (the caller cannot tell whether the
+     * connection exists), an unregistration is lost before İYS acts on it (the connection stays).
+     *
+     * @param count answers to lose.
+     */
+    public void loseNextRegistrationAnswers(final int count)
+    {
+        lostRegistrationAnswers.set(count);
+    }
+
+    private boolean answerLost()
+    {
+        return lostRegistrationAnswers.getAndUpdate((left) -> left > 0 ? left - 1 : 0) > 0;
     }
 
     /**
@@ -832,6 +851,10 @@ public final class IysEmulator implements AutoCloseable
         final byte[] body = exchange.getRequestBody().readAllBytes();
         if ("unregistration".equals(action))
         {
+            if (answerLost())
+            {
+                return;
+            }
             final boolean removed = pushes.unregister(brand, Json.flatObject(body));
             if (removed)
             {
@@ -852,6 +875,10 @@ public final class IysEmulator implements AutoCloseable
                     refusal.substring(0, 4), refusal.substring(6));
                 return;
             }
+        }
+        if (answerLost())
+        {
+            return;
         }
         respond(exchange, 200, (json) -> message(json, "Bağlantı oluşturuldu"));
     }

@@ -103,6 +103,22 @@ public final class PushDelivery implements AutoCloseable
     }
 
     /**
+     * @return how deliveries behave now.
+     */
+    public Behaviour behaviour()
+    {
+        return behaviour;
+    }
+
+    /**
+     * @return whether {@code http://} URLs are refused at registration.
+     */
+    public boolean httpsRequired()
+    {
+        return requireHttps;
+    }
+
+    /**
      * @param required refuse {@code http://} URLs at registration (İYS: H531); off by default, for loopback tests.
      */
     public void requireHttps(final boolean required)

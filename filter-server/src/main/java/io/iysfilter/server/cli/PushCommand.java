@@ -34,13 +34,16 @@ import java.util.concurrent.Callable;
         "password, adds its salted hash to the push credentials file (push-credentials-file of FILE, or --file), " +
         "and registers the connection with İYS using the feed's login (iys-* settings of FILE); İYS posts a test " +
         "record to URL before it answers, so the receiver must be up. The password is given to İYS only. When İYS " +
-        "refuses, the line is taken out again.",
+        "refuses, the line is taken out again; when its answer is lost, the connection is unregistered at once " +
+        "(run the registration again), and if that is lost too the line is kept and the password written to " +
+        "FILE.USER.password (owner-only) for push unregister.",
     "`push register ... --rotate OLDUSER [--old-url URL]` rotates without a gap: the new credentials are added " +
         "(the receiver accepts both), registered in İYS's second slot, then the old connection is unregistered and " +
         "its line removed. İYS names a connection by its password too: give the old one in --password-file or " +
         "IYS_PUSH_PASSWORD; it is checked against the file before anything changes.",
     "`push unregister --config FILE --brand B --type T --url URL --user USER` removes a connection (password " +
-        "as for --rotate) and then its line. `push list --config FILE --brand B` prints İYS's connections.",
+        "as for --rotate) and then its line; a USER not in the file (a connection made by hand) is unregistered with " +
+        "the password given, the file left alone. `push list --config FILE --brand B` prints İYS's connections.",
     "`push credentials --file FILE [--user USER]` only writes a new hash and prints the password once, for a " +
         "registration made by hand.",
     "Exit status: 0, 1 when İYS refuses or a file cannot be written, 2 for a usage error."})
@@ -202,10 +205,7 @@ final class PushCommand implements Callable<Integer>
         }
         catch (final IOException ex)
         {
-            // no answer: İYS may have registered it, and a connection whose line were gone would be refused
-            out.println("İYS's answer to the registration was lost, it may have been made (" + username + "'s " +
-                "line kept in " + credentials + "; see push list): " + ex.getMessage());
-            return Main.EXIT_DENY;
+            return answerLost(iys, credentials, username, password, ex);
         }
         out.println("registered " + type + " " + url + " for brand " + brand + " in İYS as " + username + " (its " +
             "hash in " + credentials + "; the password went to İYS only)");
@@ -237,17 +237,28 @@ final class PushCommand implements Callable<Integer>
             throw new UsageException("push unregister: --user is required (the connection's username)");
         }
         checkedUser(user, "--user");
-        final String password = oldPassword(credentials, user);
+        final boolean inFile = Files.exists(credentials) && PushCredentials.load(credentials).usernames()
+            .contains(user);
+        final String password = inFile ? oldPassword(credentials, user) : givenPassword(user);
         try
         {
             iys.unregister(brand, type, url, user, password);
         }
         catch (final IOException ex)
         {
-            out.println("İYS refused the unregistration (" + user + "'s line kept): " + ex.getMessage());
+            out.println("İYS refused the unregistration (" + user + (inFile ? "'s line kept" : " is not in " +
+                credentials) + "): " + ex.getMessage());
             return Main.EXIT_DENY;
         }
+        if (!inFile)
+        {
+            // a connection registered by hand, or whose line was lost: İYS checked the password, the file is not ours
+            out.println("unregistered " + type + " " + url + " of brand " + brand + " (" + user + "; not in " +
+                credentials + ", which is unchanged)");
+            return Main.EXIT_OK;
+        }
         PushCredentials.remove(credentials, user);
+        removeKeptPassword(credentials, user);
         out.println("unregistered " + type + " " + url + " of brand " + brand + " (" + user + ") and removed its " +
             "line from " + credentials);
         return Main.EXIT_OK;
@@ -285,26 +296,91 @@ final class PushCommand implements Callable<Integer>
      */
     private String oldPassword(final Path credentials, final String username) throws IOException
     {
-        final String password;
-        if (passwordFile != null)
-        {
-            password = Files.readString(passwordFile, StandardCharsets.UTF_8).strip();
-        }
-        else if (environment.get(PASSWORD_VARIABLE) != null)
-        {
-            password = environment.get(PASSWORD_VARIABLE);
-        }
-        else
-        {
-            throw new UsageException("the password of " + username + "'s connection: missing (expected: " +
-                "--password-file FILE or " + PASSWORD_VARIABLE + " in the environment; İYS names a connection by " +
-                "it)");
-        }
+        final String password = givenPassword(username);
         if (!Files.exists(credentials) || !PushCredentials.load(credentials).check(username, password))
         {
             throw new UsageException("the password given is not " + username + "'s in " + credentials);
         }
         return password;
+    }
+
+    /**
+     * @return the plain password of a connection, from --password-file or the environment.
+     */
+    private String givenPassword(final String username) throws IOException
+    {
+        if (passwordFile != null)
+        {
+            return Files.readString(passwordFile, StandardCharsets.UTF_8).strip();
+        }
+        if (environment.get(PASSWORD_VARIABLE) != null)
+        {
+            return environment.get(PASSWORD_VARIABLE);
+        }
+        throw new UsageException("the password of " + username + "'s connection: missing (expected: " +
+            "--password-file FILE or " + PASSWORD_VARIABLE + " in the environment; İYS names a connection by it)");
+    }
+
+    /**
+     * İYS's answer to a registration was lost: it may or may not have made the connection, and only this process
+     * knows its password (İYS names a connection by it). Undo it at once with the password in hand: when İYS
+     * removes it, or says there is none (H533), the line is taken out and the registration can simply be run
+     * again. When that fails too, the connection may be live with no one able to name it: the line is kept (the
+     * receiver keeps accepting it) and the password written beside the credentials file, owner-only, for
+     * {@code push unregister --password-file}.
+     */
+    private int answerLost(final PushRegistrations iys, final Path credentials, final String username,
+        final String password, final IOException lost) throws IOException, InterruptedException
+    {
+        try
+        {
+            iys.unregister(brand, type, url, username, password);
+            PushCredentials.remove(credentials, username);
+            out.println("İYS's answer to the registration was lost (" + lost.getMessage() + "); the connection " +
+                "it may have made was unregistered and " + username + "'s line taken out of " + credentials +
+                ": run the registration again");
+            return Main.EXIT_DENY;
+        }
+        catch (final IysApiException ex)
+        {
+            if (ex.errors().stream().anyMatch((error) -> "H533".equals(error.code())))
+            {
+                PushCredentials.remove(credentials, username);
+                out.println("İYS's answer to the registration was lost (" + lost.getMessage() + "); İYS holds no " +
+                    "such connection (H533), " + username + "'s line taken out of " + credentials + ": run the " +
+                    "registration again");
+                return Main.EXIT_DENY;
+            }
+            return passwordKept(credentials, username, password, lost, ex);
+        }
+        catch (final IOException ex)
+        {
+            return passwordKept(credentials, username, password, lost, ex);
+        }
+    }
+
+    private int passwordKept(final Path credentials, final String username, final String password,
+        final IOException lost, final IOException undo) throws IOException
+    {
+        final Path kept = keptPassword(credentials, username);
+        PushCredentials.keepPassword(kept, password);
+        out.println("İYS's answer to the registration was lost (" + lost.getMessage() + ") and so was the undoing " +
+            "(" + undo.getMessage() + "): the connection may be live. " + username + "'s line is kept in " +
+            credentials + " (the receiver accepts it) and its password written to " + kept + " (owner-only). " +
+            "See `iys-filter push list --config " + config + " --brand " + brand + "`; to remove it: `iys-filter " +
+            "push unregister --config " + config + " --brand " + brand + " --type " + type + " --url " + url +
+            " --user " + username + " --password-file " + kept + "`");
+        return Main.EXIT_DENY;
+    }
+
+    private static Path keptPassword(final Path credentials, final String username)
+    {
+        return credentials.resolveSibling(credentials.getFileName() + "." + username + ".password");
+    }
+
+    private static void removeKeptPassword(final Path credentials, final String username) throws IOException
+    {
+        Files.deleteIfExists(keptPassword(credentials, username));
     }
 
     private Path credentialsFile(final Properties settings)

@@ -194,6 +194,25 @@ public final class PushCredentials
         return true;
     }
 
+    /**
+     * Write a plain password to a file of its own, readable by its owner only, forced: for a connection İYS may hold
+     * whose password would otherwise be known nowhere (docs/PUSH.md, a registration whose answer was lost).
+     *
+     * @param file     the file, replaced when present.
+     * @param password the plain password.
+     * @throws IOException when it cannot be written.
+     */
+    public static void keepPassword(final Path file, final String password) throws IOException
+    {
+        Files.deleteIfExists(file);
+        PushLog.ownerOnly(file);
+        Files.writeString(file, password + "\n", StandardCharsets.UTF_8);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE))
+        {
+            channel.force(true);
+        }
+    }
+
     private static List<String> othersThan(final Path file, final String username) throws IOException
     {
         final List<String> lines = new ArrayList<>();

@@ -1,10 +1,12 @@
 package io.iysfilter.server.cli;
 
+import com.sun.net.httpserver.HttpServer;
 import io.iysfilter.emulator.IysEmulator;
 import io.iysfilter.emulator.PushDelivery;
 import io.iysfilter.server.FilterServer;
 import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.decision.FilterPolicy;
+import io.iysfilter.server.iys.PushRegistrations;
 import io.iysfilter.server.push.PushSettings;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -14,6 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,6 +32,8 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -161,6 +167,90 @@ class PushRegistrationIT
         assertEquals(Main.EXIT_DENY, refused.exit, refused.text);
         assertTrue(refused.text.contains("H191"), refused.text);
         assertFalse(Files.readString(credentials).contains("nowhere:"));
+    }
+
+    @Test
+    void shouldUndoARegistrationWhoseAnswerWasLost() throws Exception
+    {
+        // İYS made the connection but its answer was lost: only the command knows the password, so it removes the
+        // connection at once rather than leave one nobody can name
+        emulator.loseNextRegistrationAnswers(1);
+        final Result lost = push("register", "--config", config.toString(), "--brand", "" + BRAND, "--type",
+            "EPOSTA", "--url", pushUrl(), "--user", "lost");
+        assertEquals(Main.EXIT_DENY, lost.exit, lost.text);
+        assertTrue(lost.text.contains("was lost") && lost.text.contains("run the registration again"), lost.text);
+        assertTrue(emulator.pushes().connections(BRAND).stream().noneMatch((c) -> c.username().equals("lost")),
+            "the connection made is removed again");
+        assertFalse(Files.readString(credentials).contains("lost:"), "and its line");
+        assertFalse(Files.exists(etc.resolve("push.credentials.lost.password")));
+    }
+
+    @Test
+    void shouldKeepTheLineAndThePasswordWhenTheUndoIsLostToo() throws Exception
+    {
+        emulator.loseNextRegistrationAnswers(2);
+        final Result lost = push("register", "--config", config.toString(), "--brand", "" + BRAND, "--type",
+            "ARAMA", "--url", pushUrl(), "--user", "stranded");
+        assertEquals(Main.EXIT_DENY, lost.exit, lost.text);
+        final PushDelivery.Connection live = connection("stranded");
+        assertTrue(Files.readString(credentials).contains("stranded:"), "the line is kept: the connection is live");
+        assertEquals(200, post("stranded", live.password()), "and the receiver accepts it");
+        final Path kept = etc.resolve("push.credentials.stranded.password");
+        assertEquals(live.password(), Files.readString(kept).strip(), "the password İYS holds is kept");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(kept)));
+        assertTrue(lost.text.contains("--password-file " + kept), lost.text);
+
+        // the command it printed removes it
+        final Result removed = push("unregister", "--config", config.toString(), "--brand", "" + BRAND, "--type",
+            "ARAMA", "--url", pushUrl(), "--user", "stranded", "--password-file", kept.toString());
+        assertEquals(Main.EXIT_OK, removed.exit, removed.text);
+        assertTrue(emulator.pushes().connections(BRAND).stream().noneMatch((c) -> c.username().equals("stranded")));
+        assertFalse(Files.readString(credentials).contains("stranded:"));
+        assertFalse(Files.exists(kept), "the kept password goes with the line");
+        assertEquals(401, post("stranded", live.password()));
+    }
+
+    @Test
+    void shouldUnregisterAConnectionMadeByHandWithoutTouchingTheFile() throws Exception
+    {
+        // a connection registered outside this command, to a receiver of its own (a stand-in that answers the test
+        // record): its user is not in the credentials file
+        final HttpServer stand = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        stand.createContext("/", (exchange) ->
+        {
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        stand.start();
+        try
+        {
+            final String standUrl = "http://127.0.0.1:" + stand.getAddress().getPort() + "/push";
+            final Properties settings = ServeSettings.read(config.toString(), Map.of(), Map.of()).values();
+            final PushRegistrations iys = new PushRegistrations(ServeSettings.feeds(settings).get(0));
+            iys.register(BRAND, "EPOSTA", standUrl, "byhand", "hand-secret");
+            connection("byhand");
+            final String before = Files.readString(credentials);
+
+            final Path wrong = secret("byhand-wrong", "not-it");
+            final Result refused = push("unregister", "--config", config.toString(), "--brand", "" + BRAND,
+                "--type", "EPOSTA", "--url", standUrl, "--user", "byhand", "--password-file", wrong.toString());
+            assertEquals(Main.EXIT_DENY, refused.exit, refused.text);
+            assertTrue(refused.text.contains("H533"), refused.text);
+            connection("byhand");
+
+            final Result removed = push("unregister", "--config", config.toString(), "--brand", "" + BRAND,
+                "--type", "EPOSTA", "--url", standUrl, "--user", "byhand", "--password-file",
+                secret("byhand", "hand-secret").toString());
+            assertEquals(Main.EXIT_OK, removed.exit, removed.text);
+            assertTrue(removed.text.contains("unchanged"), removed.text);
+            assertTrue(emulator.pushes().connections(BRAND).stream().noneMatch((c) -> c.username().equals("byhand")));
+            assertEquals(before, Files.readString(credentials), "the file is not touched");
+        }
+        finally
+        {
+            stand.stop(0);
+        }
     }
 
     private record Result(int exit, String text)

@@ -1,6 +1,7 @@
 package io.iysfilter.loadtest.cli;
 
 import io.iysfilter.emulator.IysEmulator;
+import io.iysfilter.emulator.PushDelivery;
 import io.iysfilter.server.cli.Main;
 import io.iysfilter.server.cli.UsageException;
 import picocli.CommandLine;
@@ -9,6 +10,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,7 +82,11 @@ public final class ToolsMain
         "Serves an İYS stand-in on 127.0.0.1: POST /oauth2/token, GET /sps/{iysCode}/brands, " +
             "GET /sps/{iysCode}/brands/{brand}/consents/changes?source=HS|IYS&after=&limit=, and " +
             "POST /emulator/changes {\"brand\",\"source\",\"recipient\",\"type\",\"status\"} to make a movement now. " +
-            "--exclusion-seconds withholds the newest movements, as İYS does for an hour."})
+            "--exclusion-seconds withholds the newest movements, as İYS does for an hour.",
+        "İYS's push: POST|GET /sps/{iysCode}/brands/{brand}/push/registration and POST …/push/unregistration; " +
+            "each citizen's (IYS_*) movement is posted to the brand's registered connections. The --push-* " +
+            "options set what İYS does not document: delay, duplicates, reordering, attempts and the wait between " +
+            "them, lost deliveries and lost registration answers."})
     static final class EmulatorCommand implements Callable<Integer>
     {
         private final PrintStream out;
@@ -117,6 +123,37 @@ public final class ToolsMain
             "(default 0)")
         private double changeRate;
 
+        @Option(names = "--push-delay-ms", paramLabel = "MS", description = "from a citizen's movement to its " +
+            "first push (default 0)")
+        private long pushDelayMs;
+
+        @Option(names = "--push-duplicates", paramLabel = "P", description = "probability, 0..1, that a push is " +
+            "sent twice (default 0)")
+        private double pushDuplicates;
+
+        @Option(names = "--push-reorder", description = "send each push after the next one (pairs swapped)")
+        private boolean pushReorder;
+
+        @Option(names = "--push-attempts", paramLabel = "N", description = "attempts per push, the first included; " +
+            "a non-2xx answer or a lost attempt is retried (default 3)")
+        private int pushAttempts = PushDelivery.Behaviour.PROMPT.maxAttempts();
+
+        @Option(names = "--push-retry-ms", paramLabel = "MS", description = "between attempts (default 1000)")
+        private long pushRetryMs = PushDelivery.Behaviour.PROMPT.retryDelayMs();
+
+        @Option(names = "--push-lose", paramLabel = "N", description = "lose the first N push attempts as a " +
+            "dropped network would (default 0)")
+        private int pushLose;
+
+        @Option(names = "--push-lose-registration-answers", paramLabel = "N", description = "carry out the first N " +
+            "push registrations but lose their answers; lose the unregistrations among them before they act " +
+            "(default 0)")
+        private int pushLoseAnswers;
+
+        @Option(names = "--push-require-https", description = "refuse http:// push URLs at registration, as İYS " +
+            "does (H531; off for loopback)")
+        private boolean pushRequireHttps;
+
         EmulatorCommand(final PrintStream out)
         {
             this.out = out;
@@ -125,11 +162,7 @@ public final class ToolsMain
         @Override
         public Integer call() throws Exception
         {
-            UsageException.inRange("port", port, 0, 65535);
-            final IysEmulator emulator = new IysEmulator(new IysEmulator.Settings(port, iysCode, brands, recipients,
-                seed, username, password, TimeUnit.SECONDS.toMillis(exclusionSec),
-                TimeUnit.SECONDS.toMillis(tokenTtlSec)));
-            emulator.churn(changeRate);
+            final IysEmulator emulator = start();
             out.printf("İYS emulator on %s: iysCode %d, brands %s, %d recipients each, user %s, %s movements/s%n",
                 emulator.baseUrl(), iysCode, brands, recipients, username, changeRate);
             out.flush();
@@ -141,6 +174,33 @@ public final class ToolsMain
             }, "iys-emulator-shutdown"));
             stopped.await();
             return Main.EXIT_OK;
+        }
+
+        /**
+         * @return the emulator, started once every option was checked: a wrong one starts nothing.
+         */
+        IysEmulator start() throws IOException
+        {
+            UsageException.inRange("port", port, 0, 65535);
+            UsageException.inRange("push-delay-ms", pushDelayMs, 0, TimeUnit.HOURS.toMillis(1));
+            if (!(pushDuplicates >= 0 && pushDuplicates <= 1))
+            {
+                throw new UsageException("push-duplicates: " + pushDuplicates + " (expected: 0..1)");
+            }
+            UsageException.inRange("push-attempts", pushAttempts, 1, 100);
+            UsageException.inRange("push-retry-ms", pushRetryMs, 0, TimeUnit.HOURS.toMillis(1));
+            UsageException.inRange("push-lose", pushLose, 0, 1_000_000);
+            UsageException.inRange("push-lose-registration-answers", pushLoseAnswers, 0, 1_000);
+            final IysEmulator emulator = new IysEmulator(new IysEmulator.Settings(port, iysCode, brands, recipients,
+                seed, username, password, TimeUnit.SECONDS.toMillis(exclusionSec),
+                TimeUnit.SECONDS.toMillis(tokenTtlSec)));
+            emulator.pushes().behaviour(new PushDelivery.Behaviour(pushDelayMs, pushDuplicates, pushReorder,
+                pushAttempts, pushRetryMs));
+            emulator.pushes().loseNext(pushLose);
+            emulator.pushes().requireHttps(pushRequireHttps);
+            emulator.loseNextRegistrationAnswers(pushLoseAnswers);
+            emulator.churn(changeRate);
+            return emulator;
         }
     }
 }

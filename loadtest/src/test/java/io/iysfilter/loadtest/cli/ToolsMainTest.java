@@ -1,13 +1,17 @@
 package io.iysfilter.loadtest.cli;
 
+import io.iysfilter.emulator.IysEmulator;
+import io.iysfilter.emulator.PushDelivery;
 import io.iysfilter.server.cli.Main;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -45,6 +49,43 @@ class ToolsMainTest
         assertEquals(Main.EXIT_ERROR, exit);
         assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("iys-filter emulator: Unknown options: '--prot'"),
             err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void shouldRefuseAWrongPushOptionBeforeStartingTheEmulator()
+    {
+        for (final String[] wrong : new String[][]{
+            {"--push-duplicates", "1.5", "push-duplicates: 1.5 (expected: 0..1)"},
+            {"--push-attempts", "0", "push-attempts: 0 (expected: 1..100)"},
+            {"--push-delay-ms", "-1", "push-delay-ms: -1 (expected: 0..3600000)"}})
+        {
+            final ByteArrayOutputStream err = new ByteArrayOutputStream();
+            final int exit = ToolsMain.run(new String[]{"emulator", "--port", "0", wrong[0], wrong[1]},
+                print(new ByteArrayOutputStream()), print(err));
+            assertEquals(Main.EXIT_ERROR, exit, err.toString(StandardCharsets.UTF_8));
+            assertTrue(err.toString(StandardCharsets.UTF_8).contains(wrong[2]), err.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void shouldGiveTheEmulatorsPushTheBehaviourAsked() throws Exception
+    {
+        final ToolsMain.EmulatorCommand command = new ToolsMain.EmulatorCommand(print(new ByteArrayOutputStream()));
+        new CommandLine(command).parseArgs("--port", "0", "--recipients", "10", "--push-delay-ms", "250",
+            "--push-duplicates", "0.5", "--push-reorder", "--push-attempts", "5", "--push-retry-ms", "20",
+            "--push-require-https");
+        try (IysEmulator emulator = command.start())
+        {
+            assertEquals(new PushDelivery.Behaviour(250, 0.5, true, 5, 20), emulator.pushes().behaviour());
+            assertTrue(emulator.pushes().httpsRequired());
+        }
+        final ToolsMain.EmulatorCommand plain = new ToolsMain.EmulatorCommand(print(new ByteArrayOutputStream()));
+        new CommandLine(plain).parseArgs("--port", "0", "--recipients", "10");
+        try (IysEmulator emulator = plain.start())
+        {
+            assertEquals(PushDelivery.Behaviour.PROMPT, emulator.pushes().behaviour());
+            assertFalse(emulator.pushes().httpsRequired());
+        }
     }
 
     @Test
