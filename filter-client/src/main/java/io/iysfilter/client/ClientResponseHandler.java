@@ -126,19 +126,63 @@ final class ClientResponseHandler extends ByteToMessageDecoder
     {
         checkBatchResponse.wrap(frame, offset, header.blockLength(), header.version());
         final long correlationId = checkBatchResponse.correlationId();
+        // taken out of the map before anything is decoded: a request the sweep timed out meanwhile is not ours to
+        // fill, and one taken here cannot be timed out (and its results retried into) while it is being filled
+        final PendingRequest request = pending.remove(correlationId);
+        if (request == null)
+        {
+            return;
+        }
+        try
+        {
+            decodeBatch(request, correlationId);
+        }
+        catch (final IndexOutOfBoundsException ex)
+        {
+            // no longer in the map, so closing the connection would not fail it: fail it here
+            request.future.completeExceptionally(new FilterClientException(
+                "server sent a malformed batch answer: " + ex.getMessage(), null, ex));
+            throw ex;
+        }
+    }
+
+    private void decodeBatch(final PendingRequest request, final long correlationId)
+    {
         final long asOfMs = checkBatchResponse.asOf();
         final CheckBatchResponseDecoder.ResultsDecoder results = checkBatchResponse.results();
-        final List<CheckResult> list = new ArrayList<>(results.count());
+        final int count = results.count();
+        if (request.entries >= 0 && count != request.entries)
+        {
+            request.future.completeExceptionally(new FilterClientException("server answered a batch of " +
+                request.entries + " entries with " + count + " results: correlationId=" + correlationId, null,
+                null));
+            return;
+        }
+        if (request.results != null)
+        {
+            final BatchResults into = request.results;
+            if (count > into.capacity())
+            {
+                request.future.completeExceptionally(new FilterClientException("server answered with " + count +
+                    " results, more than the results hold: capacity=" + into.capacity(), null, null));
+                return;
+            }
+            into.reset(asOfMs);
+            while (results.hasNext())
+            {
+                results.next();
+                into.add(results.verdict(), results.reason(), results.decisionId());
+            }
+            request.complete(into);
+            return;
+        }
+        final List<CheckResult> list = new ArrayList<>(count);
         while (results.hasNext())
         {
             results.next();
             list.add(new CheckResult(results.verdict(), results.reason(), asOfMs, results.decisionId()));
         }
-        final PendingRequest request = pending.remove(correlationId);
-        if (request != null)
-        {
-            request.complete(list);
-        }
+        request.complete(list);
     }
 
     private void onError(final ChannelHandlerContext ctx, final int offset)

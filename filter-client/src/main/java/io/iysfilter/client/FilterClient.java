@@ -471,7 +471,8 @@ public final class FilterClient implements AutoCloseable
         final long correlationId = correlationIds.incrementAndGet();
         final CompletableFuture<List<CheckResult>> future = new CompletableFuture<>();
         final Encoders codec = encoders.get();
-        send(new PendingRequest(PendingRequest.CHECK_BATCH, future, deadlineNs()), correlationId, length, (buffer) ->
+        send(new PendingRequest(PendingRequest.CHECK_BATCH, future, deadlineNs(), addresses.length, null),
+            correlationId, length, (buffer) ->
         {
             final CheckBatchEncoder.EntriesEncoder group = codec.checkBatch
                 .wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, codec.header)
@@ -489,6 +490,80 @@ public final class FilterClient implements AutoCloseable
                     .putRecipient(addresses[i], 0, addresses[i].length);
             }
         });
+        return future;
+    }
+
+    /**
+     * Ask about a reusable batch of recipients, the answers going into a reusable results object: nothing is
+     * allocated per recipient. The request is encoded before this returns, so the batch may be refilled at once;
+     * {@code results} is filled on the client's event-loop thread just before the future completes, and must not be
+     * read or passed to another request before then. An answer whose result count is not the batch's size fails
+     * the future (never a partial answer).
+     *
+     * @param batch   one brand, channel, type and kind, and 1 to the server's {@code maxBatchEntries} recipients.
+     * @param results receives one result per recipient, in order; its capacity at least the batch's size.
+     * @return completes with {@code results} once filled, or exceptionally (server error, connection loss,
+     * timeout, a miscounted answer).
+     * @throws IllegalArgumentException when the batch is empty, larger than the server takes or than the results
+     *                                  hold, or a recipient is longer than the server takes.
+     * @throws IllegalStateException    when a dealer is named and the server does not speak protocol version 4.
+     */
+    public CompletableFuture<BatchResults> checkBatchInto(final RecipientBatch batch, final BatchResults results)
+    {
+        final long brandCode = batch.brandCode();
+        final long dealerCode = batch.dealerCode();
+        checkBrand(brandCode);
+        checkDealer(dealerCode);
+        final int count = batch.size();
+        final ServerInfo limits = limits();
+        final int maxEntries = limits.effectiveMaxBatchEntries();
+        if (count < 1 || count > maxEntries || count > results.capacity())
+        {
+            throw new IllegalArgumentException("batch entries: " + count + " (expected: 1.." +
+                Math.min(maxEntries, results.capacity()) + ", maxBatchEntries=" + maxEntries +
+                ", results capacity=" + results.capacity() + ")");
+        }
+        final int maxAddressLength = limits.effectiveMaxAddressLength();
+        if (maxAddressLength < Limits.MAX_ADDRESS_LENGTH)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                if (batch.recipientLength(i) > maxAddressLength)
+                {
+                    throw new IllegalArgumentException("recipient too long: length=" + batch.recipientLength(i) +
+                        ", maxAddressLength=" + maxAddressLength);
+                }
+            }
+        }
+        final long frameLength = FrameDescriptor.MESSAGE_OFFSET + CheckBatchEncoder.BLOCK_LENGTH +
+            GroupSizeEncodingEncoder.ENCODED_LENGTH +
+            (long)count * (CheckBatchEncoder.EntriesEncoder.sbeBlockLength() + 1) + batch.recipientBytes();
+        final int length = checkFrameLength(frameLength, limits);
+        final long correlationId = correlationIds.incrementAndGet();
+        final CompletableFuture<BatchResults> future = new CompletableFuture<>();
+        final Encoders codec = encoders.get();
+        send(new PendingRequest(PendingRequest.CHECK_BATCH_INTO, future, deadlineNs(), count, results),
+            correlationId, length, (buffer) ->
+            {
+                final CheckBatchEncoder.EntriesEncoder group = codec.checkBatch
+                    .wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, codec.header)
+                    .correlationId(correlationId)
+                    .brandCode(brandCode)
+                    .dealerCode(dealerCode)
+                    .entriesCount(count);
+                final byte[] bytes = batch.recipientBytesArray();
+                final Channel channel = batch.channel();
+                final RecipientType recipientType = batch.recipientType();
+                final MessageKind kind = batch.kind();
+                for (int i = 0; i < count; i++)
+                {
+                    group.next()
+                        .channel(channel)
+                        .recipientType(recipientType)
+                        .messageKind(kind)
+                        .putRecipient(bytes, batch.recipientOffset(i), batch.recipientLength(i));
+                }
+            });
         return future;
     }
 

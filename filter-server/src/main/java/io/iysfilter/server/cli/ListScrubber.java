@@ -1,8 +1,8 @@
 package io.iysfilter.server.cli;
 
-import io.iysfilter.client.BatchEntry;
-import io.iysfilter.client.CheckResult;
+import io.iysfilter.client.BatchResults;
 import io.iysfilter.client.FilterClient;
+import io.iysfilter.client.RecipientBatch;
 import io.iysfilter.protocol.Limits;
 import io.iysfilter.protocol.Verdicts;
 import io.iysfilter.protocol.codecs.Channel;
@@ -10,23 +10,22 @@ import io.iysfilter.protocol.codecs.MessageKind;
 import io.iysfilter.protocol.codecs.Reason;
 import io.iysfilter.protocol.codecs.RecipientType;
 import io.iysfilter.protocol.codecs.Verdict;
-import io.iysfilter.server.iys.CsvLine;
 
 import java.io.IOException;
-import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.EnumMap;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
 /**
- * Streams a recipient list through a running server: rows are read in batches of up to
- * {@value Limits#MAX_BATCH_ENTRIES}, sent as pipelined CHECK_BATCHes (at most {@code window} in flight),
- * and written back out in input order as each oldest batch is answered. Memory holds at most {@code window}
- * batches, whatever the list's size.
+ * Streams a recipient list through a running server: rows are read as bytes in batches of up to
+ * {@value Limits#MAX_BATCH_ENTRIES}, sent as pipelined CHECK_BATCHes (at most {@code window} in flight), and
+ * written back out, byte for byte, in input order as each oldest batch is answered. The {@code window} batches are
+ * made once and reused, requests and results included, so memory stays flat and nothing is allocated per row: while
+ * the server answers some batches, this thread reads and parses the next and writes out the answered.
  * <p>
  * A row whose recipient cannot even be sent (empty, unbalanced quotes, not ASCII, longer than 254 bytes, missing
  * column) is answered locally DENY / INVALID_RECIPIENT, as the server would; every such row and every row the
@@ -37,6 +36,16 @@ final class ListScrubber
     /** Batches in flight by default. */
     static final int DEFAULT_WINDOW = 16;
     private static final int MAX_ATTEMPTS = 3;
+    private static final Reason[] REASONS = Reason.values();
+    private static final byte[][] DENIED_SUFFIXES = new byte[REASONS.length][];
+
+    static
+    {
+        for (final Reason reason : REASONS)
+        {
+            DENIED_SUFFIXES[reason.ordinal()] = ("," + reason.name() + "\n").getBytes(StandardCharsets.US_ASCII);
+        }
+    }
 
     private final FilterClient client;
     private final long brandCode;
@@ -51,7 +60,8 @@ final class ListScrubber
     /** Counts by reason, bad rows, and rows read; filled as the scrub goes. */
     static final class Tally
     {
-        final Map<Reason, Long> byReason = new EnumMap<>(Reason.class);
+        /** Rows by reason, indexed by the reason's ordinal. */
+        final long[] byReason = new long[REASONS.length];
         final List<String> badRows = new ArrayList<>();
         long rows;
         /** Rows answered here, DENY INVALID_RECIPIENT, without asking the server: they have no receipt. */
@@ -82,15 +92,31 @@ final class ListScrubber
 
         long count(final Reason reason)
         {
-            return byReason.getOrDefault(reason, 0L);
+            return byReason[reason.ordinal()];
+        }
+
+        /**
+         * @return the reasons given at least once, in the reasons' order.
+         */
+        List<Reason> reasons()
+        {
+            final List<Reason> given = new ArrayList<>();
+            for (final Reason reason : REASONS)
+            {
+                if (byReason[reason.ordinal()] > 0)
+                {
+                    given.add(reason);
+                }
+            }
+            return given;
         }
 
         long allowed()
         {
             long allowed = 0;
-            for (final Map.Entry<Reason, Long> entry : byReason.entrySet())
+            for (final Reason reason : REASONS)
             {
-                allowed += Verdicts.verdictOf(entry.getKey()) == Verdict.ALLOW ? entry.getValue() : 0;
+                allowed += Verdicts.verdictOf(reason) == Verdict.ALLOW ? byReason[reason.ordinal()] : 0;
             }
             return allowed;
         }
@@ -125,72 +151,67 @@ final class ListScrubber
     }
 
     /**
-     * Where the rows come from.
-     */
-    @FunctionalInterface
-    interface Lines
-    {
-        /**
-         * @return the next line without its terminator, or null at the end.
-         * @throws IOException when it cannot be read, or is longer than the reader's cap.
-         */
-        String next() throws IOException;
-    }
-
-    /**
-     * @param in         the list, one row per line, after the header when there is one.
+     * @param in         the list, one row per line, after the header when there is one (line numbers count it).
      * @param column     0-based index of the recipient field.
-     * @param header     whether the list has a header (copied to the outputs, not checked).
-     * @param headerLine the header, already read; null when there is none (or the list is empty).
+     * @param headerLine the header's bytes (copied to the outputs, not checked), already read; null when there is
+     *                   no header, or the list is empty.
      * @param allowed    where allowed rows go, or null (preview).
      * @param denied     where denied rows go, with the reason appended, or null (preview).
      * @param progress   told after each batch.
      * @return the tally.
-     * @throws IOException when reading, writing or the server fails.
+     * @throws IOException when reading, writing or the server fails; the rows of batches answered before are
+     *                     written.
      */
     Tally scrub(
-        final Lines in,
+        final LineInput in,
         final int column,
-        final boolean header,
-        final String headerLine,
-        final Writer allowed,
-        final Writer denied,
+        final byte[] headerLine,
+        final RowOutput allowed,
+        final RowOutput denied,
         final Progress progress) throws IOException
     {
         final Tally tally = new Tally();
-        if (header)
+        if (headerLine != null)
         {
-            if (headerLine == null)
+            tally.bytesRead += headerLine.length + 1;
+            if (allowed != null)
             {
-                return tally;
+                allowed.write(headerLine);
+                allowed.writeByte('\n');
             }
-            tally.bytesRead += headerLine.length() + 1;
-            write(allowed, headerLine, null);
-            write(denied, headerLine, "reason");
-        }
-        final ArrayDeque<Batch> inFlight = new ArrayDeque<>();
-        final String[] fields = new String[Math.max(16, column + 1)];
-        long lineNumber = header ? 1 : 0;
-        Batch batch = new Batch(batchSize);
-        String line;
-        while ((line = in.next()) != null)
-        {
-            lineNumber++;
-            tally.bytesRead += line.length() + 1;
-            final int count = CsvLine.split(line, fields);
-            final String recipient = count > column ? fields[column] : null;
-            batch.add(line, lineNumber, sendable(recipient) ? recipient : null);
-            if (batch.size() == batchSize)
+            if (denied != null)
             {
+                denied.write(headerLine);
+                denied.write(",reason\n".getBytes(StandardCharsets.US_ASCII));
+            }
+        }
+        final long headerBytes = tally.bytesRead;
+        final ArrayDeque<Batch> inFlight = new ArrayDeque<>(window);
+        final CsvField field = new CsvField();
+        Batch batch = new Batch();
+        int length;
+        while ((length = in.readLineBytes()) >= 0)
+        {
+            final int row = batch.addLine(in.array(), in.offset(), length, in.lineNumber());
+            final int start = batch.lineStarts[row];
+            final boolean sendable = field.parse(batch.lines, start, start + length, column) > column &&
+                field.sendable(Limits.MAX_ADDRESS_LENGTH);
+            batch.sent[row] = sendable;
+            if (sendable)
+            {
+                batch.request.add(field.array(), field.start(), field.length());
+            }
+            if (batch.size == batchSize)
+            {
+                tally.bytesRead = headerBytes + in.bytesRead();
                 send(batch, inFlight);
-                batch = new Batch(batchSize);
-                while (inFlight.size() >= window)
-                {
-                    complete(inFlight.poll(), tally, allowed, denied, progress);
-                }
+                // the oldest batch, once written out, is the next one filled: never more than window batches made
+                batch = inFlight.size() >= window ? complete(inFlight.poll(), tally, allowed, denied, progress) :
+                    new Batch();
             }
         }
-        if (batch.size() > 0)
+        tally.bytesRead = headerBytes + in.bytesRead();
+        if (batch.size > 0)
         {
             send(batch, inFlight);
         }
@@ -201,80 +222,83 @@ final class ListScrubber
         return tally;
     }
 
-    private static boolean sendable(final String recipient)
-    {
-        if (recipient == null || recipient.isBlank() || recipient.length() > Limits.MAX_ADDRESS_LENGTH)
-        {
-            return false;
-        }
-        for (int i = 0; i < recipient.length(); i++)
-        {
-            if (recipient.charAt(i) >= 0x80)
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
     private void send(final Batch batch, final ArrayDeque<Batch> inFlight)
     {
-        batch.answer = batch.entries.isEmpty() ? CompletableFuture.completedFuture(List.of()) :
-            client.checkBatch(brandCode, dealerCode, batch.entries);
+        batch.answer = batch.request.size() == 0 ? CompletableFuture.completedFuture(batch.results) :
+            client.checkBatchInto(batch.request, batch.results);
         inFlight.add(batch);
     }
 
-    private void complete(
-        final Batch batch, final Tally tally, final Writer allowed, final Writer denied, final Progress progress)
+    /**
+     * Write out a batch once answered.
+     *
+     * @return the batch, cleared for reuse.
+     */
+    private Batch complete(
+        final Batch batch, final Tally tally, final RowOutput allowed, final RowOutput denied, final Progress progress)
         throws IOException
     {
-        final List<CheckResult> results = answer(batch);
+        final BatchResults results = answer(batch);
+        final byte[] lines = batch.lines;
         int next = 0;
-        for (int i = 0; i < batch.size(); i++)
+        for (int i = 0; i < batch.size; i++)
         {
-            final boolean sent = batch.sent.get(i);
-            final Reason reason = sent ? results.get(next).reason() : Reason.INVALID_RECIPIENT;
-            final boolean allows = sent && results.get(next).verdict() == Verdict.ALLOW;
-            if (sent)
+            final Reason reason;
+            final boolean allows;
+            if (batch.sent[i])
             {
-                tally.onDecisionId(results.get(next).decisionId());
-                tally.unrecorded += results.get(next).decisionId() == 0 ? 1 : 0;
+                reason = results.reason(next);
+                allows = results.verdict(next) == Verdict.ALLOW;
+                final long decisionId = results.decisionId(next);
+                tally.onDecisionId(decisionId);
+                tally.unrecorded += decisionId == 0 ? 1 : 0;
+                next++;
             }
             else
             {
+                reason = Reason.INVALID_RECIPIENT;
+                allows = false;
                 tally.answeredLocally++;
             }
-            next += sent ? 1 : 0;
             tally.rows++;
-            tally.byReason.merge(reason, 1L, Long::sum);
+            tally.byReason[reason.ordinal()]++;
+            final int start = batch.lineStarts[i];
+            final int length = batch.lineStarts[i + 1] - start;
             if (reason == Reason.INVALID_RECIPIENT || reason == Reason.INVALID_REQUEST)
             {
                 tally.badRowCount++;
                 if (tally.badRows.size() < maxListedBadRows)
                 {
-                    tally.badRows.add("line " + batch.lineNumbers[i] + ": " + reason + " '" + batch.lines.get(i) +
-                        "'");
+                    tally.badRows.add("line " + batch.lineNumbers[i] + ": " + reason + " '" +
+                        new String(lines, start, length, StandardCharsets.UTF_8) + "'");
                 }
             }
             if (allows)
             {
-                write(allowed, batch.lines.get(i), null);
+                if (allowed != null)
+                {
+                    allowed.write(lines, start, length);
+                    allowed.writeByte('\n');
+                }
             }
-            else
+            else if (denied != null)
             {
-                write(denied, batch.lines.get(i), reason.name());
+                denied.write(lines, start, length);
+                denied.write(DENIED_SUFFIXES[reason.ordinal()]);
             }
         }
         progress.onBatch(tally);
+        batch.clear();
+        return batch;
     }
 
     /**
-     * Checks are read-only, so a batch whose answer was lost (connection dropped, timeout) is asked again, after
-     * the client's reconnect back-off, up to {@value #MAX_ATTEMPTS} times in all.
+     * Checks are read-only, so a batch whose answer was lost (connection dropped, timeout, a miscounted answer) is
+     * asked again, after the client's reconnect back-off, up to {@value #MAX_ATTEMPTS} times in all.
      */
-    private List<CheckResult> answer(final Batch batch) throws IOException
+    private BatchResults answer(final Batch batch) throws IOException
     {
-        CompletableFuture<List<CheckResult>> answer = batch.answer;
+        CompletableFuture<BatchResults> answer = batch.answer;
         for (int attempt = 1; ; attempt++)
         {
             try
@@ -289,7 +313,7 @@ final class ListScrubber
                         " after " + attempt + " attempts: " + ex.getCause().getMessage(), ex.getCause());
                 }
                 pause(FilterClient.Options.RECONNECT_BACKOFF_MS_DEFAULT);
-                answer = client.checkBatch(brandCode, dealerCode, batch.entries);
+                answer = client.checkBatchInto(batch.request, batch.results);
             }
             catch (final InterruptedException ex)
             {
@@ -312,50 +336,41 @@ final class ListScrubber
         }
     }
 
-    private static void write(final Writer out, final String line, final String extraField) throws IOException
-    {
-        if (out != null)
-        {
-            out.write(line);
-            if (extraField != null)
-            {
-                out.write(',');
-                out.write(extraField);
-            }
-            out.write('\n');
-        }
-    }
-
+    /**
+     * Up to {@code batchSize} rows: their bytes end to end, where each starts, its line number, whether its
+     * recipient was sent, and the request and results of those sent. Reused once written out.
+     */
     private final class Batch
     {
-        final List<String> lines;
-        final long[] lineNumbers;
-        final List<Boolean> sent;
-        final List<BatchEntry> entries;
-        CompletableFuture<List<CheckResult>> answer;
+        final RecipientBatch request = new RecipientBatch(batchSize)
+            .ask(brandCode, dealerCode, channel, recipientType, kind);
+        final BatchResults results = new BatchResults(batchSize);
+        final long[] lineNumbers = new long[batchSize];
+        final boolean[] sent = new boolean[batchSize];
+        /** Row i is lines[lineStarts[i], lineStarts[i + 1]). */
+        final int[] lineStarts = new int[batchSize + 1];
+        byte[] lines = new byte[batchSize * 64];
+        int size;
+        CompletableFuture<BatchResults> answer;
 
-        Batch(final int capacity)
+        int addLine(final byte[] source, final int offset, final int length, final long lineNumber)
         {
-            lines = new ArrayList<>(capacity);
-            lineNumbers = new long[capacity];
-            sent = new ArrayList<>(capacity);
-            entries = new ArrayList<>(capacity);
-        }
-
-        int size()
-        {
-            return lines.size();
-        }
-
-        void add(final String line, final long lineNumber, final String recipient)
-        {
-            lineNumbers[lines.size()] = lineNumber;
-            lines.add(line);
-            sent.add(recipient != null);
-            if (recipient != null)
+            final int start = lineStarts[size];
+            if (start + length > lines.length)
             {
-                entries.add(new BatchEntry(channel, recipientType, kind, recipient));
+                lines = Arrays.copyOf(lines, Math.max(lines.length * 2, start + length));
             }
+            System.arraycopy(source, offset, lines, start, length);
+            lineStarts[size + 1] = start + length;
+            lineNumbers[size] = lineNumber;
+            return size++;
+        }
+
+        void clear()
+        {
+            size = 0;
+            request.clear();
+            answer = null;
         }
     }
 }

@@ -7,7 +7,6 @@ import io.iysfilter.protocol.Verdicts;
 import io.iysfilter.protocol.codecs.Channel;
 import io.iysfilter.protocol.codecs.MessageKind;
 import io.iysfilter.protocol.codecs.Reason;
-import io.iysfilter.server.iys.BoundedLineReader;
 import io.iysfilter.server.iys.CsvLine;
 import io.iysfilter.server.iys.DailyFileImporter;
 import io.iysfilter.server.logging.Recipients;
@@ -17,20 +16,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -42,7 +39,8 @@ import java.util.concurrent.Callable;
     "Streams a campaign list (CSV, one recipient per row, any other columns kept) through a running server in " +
         "pipelined batches, and writes the rows that may be sent to --allowed and the others to --denied, with the " +
         "reason appended as a last column, both in input order. Ends with counts by verdict and reason. Memory " +
-        "stays flat whatever the list's size. FILE '-' reads standard input.",
+        "stays flat whatever the list's size. Rows are copied to the outputs byte for byte (bytes that are not " +
+        "UTF-8 too); lines end at LF, CRLF or CR and are written ending in LF. FILE '-' reads standard input.",
     "",
     "Rows that cannot be checked (empty, unparsable, not ASCII, over 254 bytes) are DENY INVALID_RECIPIENT, " +
         "listed with their line numbers, and never stop the run. Exit status 0 when done, 2 on an error."})
@@ -114,31 +112,38 @@ final class ScrubCommand implements Callable<Integer>
         final boolean header = byName || headerRow;
         final long totalBytes = "-".equals(inName) ? 0 : Files.size(Path.of(inName));
 
-        final MessageDigest digest = MessageDigest.getInstance("SHA-256");
-        try (InputStream stream = new DigestInputStream("-".equals(inName) ? System.in :
-            Files.newInputStream(Path.of(inName)), digest))
+        // the input's digest costs as much CPU as the scrub itself: taken only for a proof
+        final MessageDigest digest = proofFile == null ? null : MessageDigest.getInstance("SHA-256");
+        final InputStream source = "-".equals(inName) ? System.in : Files.newInputStream(Path.of(inName));
+        try (InputStream stream = digest == null ? source : new DigestInputStream(source, digest))
         {
             // bounded like every line reader: a 300 MB "line" fails naming it instead of filling the heap
-            final BoundedLineReader in = new BoundedLineReader(stream, DailyFileImporter.MAX_LINE_BYTES);
-            final String headerLine = header ? readLine(in) : null;
-            final int column = byName ? columnIndex(headerLine, columnText) :
+            final LineInput in = new LineInput(stream, LineInput.DEFAULT_BUFFER_BYTES,
+                DailyFileImporter.MAX_LINE_BYTES);
+            final byte[] headerLine = header ? readHeader(in) : null;
+            final int column = byName ?
+                columnIndex(headerLine == null ? null : new String(headerLine, StandardCharsets.UTF_8), columnText) :
                 (int)UsageException.parseLong("column", columnText, 1, 1024) - 1;
             final FilterClient.Options options = ask.withToken(FilterClient.Options.of(ask.host, ask.port)
                 .withTls(ask.tls.clientTls()));
             final long startNs = System.nanoTime();
             final ListScrubber.Tally tally;
             try (FilterClient client = FilterClient.connect(options);
-                Writer allowed = preview ? null : writer(allowedFile);
-                Writer denied = preview ? null : writer(deniedFile))
+                RowOutput allowed = preview ? null : output(allowedFile);
+                RowOutput denied = preview ? null : output(deniedFile))
             {
                 final ListScrubber scrubber = new ListScrubber(client, ask.brand, ask.dealer, ask.channel, ask.type,
                     ask.kind, batchSize, ListScrubber.DEFAULT_WINDOW, LISTED_BAD_ROWS);
-                tally = scrubber.scrub(() -> readLine(in), column, header, headerLine, allowed, denied,
+                tally = scrubber.scrub(in, column, headerLine, allowed, denied,
                     new ProgressPrinter(err, totalBytes, startNs));
+            }
+            catch (final LineInput.LineTooLongException ex)
+            {
+                throw tooLong(ex);
             }
             printSummary(out, err, tally, inName, ask.brand, ask.channel, ask.kind, System.nanoTime() - startNs,
                 preview, "full".equals(logRecipients));
-            if (proofFile != null)
+            if (digest != null)
             {
                 // the rest of the input (nothing, unless a reader stopped early) counts in the digest too
                 stream.transferTo(OutputStream.nullOutputStream());
@@ -171,9 +176,9 @@ final class ScrubCommand implements Callable<Integer>
             .append(",\"unrecorded\":").append(tally.unrecorded)
             .append(",\"byReason\":{");
         boolean first = true;
-        for (final Map.Entry<Reason, Long> entry : tally.byReason.entrySet())
+        for (final Reason reason : tally.reasons())
         {
-            json.append(first ? "\"" : ",\"").append(entry.getKey().name()).append("\":").append(entry.getValue());
+            json.append(first ? "\"" : ",\"").append(reason.name()).append("\":").append(tally.count(reason));
             first = false;
         }
         return json.append("},\"firstDecisionId\":\"").append(DecisionIds.text(tally.firstId))
@@ -181,23 +186,29 @@ final class ScrubCommand implements Callable<Integer>
             .append("\"}").toString();
     }
 
-    private String readLine(final BoundedLineReader in) throws IOException
+    private byte[] readHeader(final LineInput in) throws IOException
     {
         try
         {
-            return in.readLine();
+            final int length = in.readLineBytes();
+            return length < 0 ? null : Arrays.copyOfRange(in.array(), in.offset(), in.offset() + length);
         }
-        catch (final BoundedLineReader.LineTooLongException ex)
+        catch (final LineInput.LineTooLongException ex)
         {
-            throw new IOException(inName + ": line " + ex.lineNumber() + " is longer than " +
-                DailyFileImporter.MAX_LINE_BYTES + " bytes (expected: a list, one row per line); the scrub stopped " +
-                "there (the outputs hold the rows before it)", ex);
+            throw tooLong(ex);
         }
     }
 
-    private static Writer writer(final Path file) throws IOException
+    private IOException tooLong(final LineInput.LineTooLongException ex)
     {
-        return new BufferedWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8), 1 << 16);
+        return new IOException(inName + ": line " + ex.lineNumber() + " is longer than " +
+            DailyFileImporter.MAX_LINE_BYTES + " bytes (expected: a list, one row per line); the scrub stopped " +
+            "there (the outputs hold the rows before it)", ex);
+    }
+
+    private static RowOutput output(final Path file) throws IOException
+    {
+        return new RowOutput(Files.newOutputStream(file), RowOutput.DEFAULT_BUFFER_BYTES);
     }
 
     private static int columnIndex(final String headerLine, final String name)
@@ -235,10 +246,10 @@ final class ScrubCommand implements Callable<Integer>
             preview ? "previewed" : "scrubbed", tally.rows, inName, brand, channel, kind, seconds,
             tally.rows / Math.max(seconds, 1e-9));
         out.printf(Locale.ROOT, "  %-7s %-18s %14s %8s%n", "verdict", "reason", "rows", "share");
-        for (final Map.Entry<Reason, Long> entry : tally.byReason.entrySet())
+        for (final Reason reason : tally.reasons())
         {
-            out.printf(Locale.ROOT, "  %-7s %-18s %,14d %7.1f%%%n", Verdicts.verdictOf(entry.getKey()),
-                entry.getKey(), entry.getValue(), share(entry.getValue(), tally.rows));
+            out.printf(Locale.ROOT, "  %-7s %-18s %,14d %7.1f%%%n", Verdicts.verdictOf(reason), reason,
+                tally.count(reason), share(tally.count(reason), tally.rows));
         }
         final long allowed = tally.allowed();
         out.printf(Locale.ROOT, "  %-7s %-18s %,14d %7.1f%%%n", "ALLOW", "(total)", allowed,

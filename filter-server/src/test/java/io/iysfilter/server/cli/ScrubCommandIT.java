@@ -115,6 +115,42 @@ class ScrubCommandIT
     }
 
     @Test
+    void shouldCopyRowsByteForByteEvenWhenTheyAreNotUtf8AndEndThemInLf() throws Exception
+    {
+        final byte[] notUtf8 = {'x', (byte)0xFF, (byte)0xC3, 'y'};
+        final ByteArrayOutputStream list = new ByteArrayOutputStream();
+        list.writeBytes("id,phone,name\r\n".getBytes(StandardCharsets.UTF_8));
+        list.writeBytes(("1," + row(0).line().split(",")[1] + ",").getBytes(StandardCharsets.UTF_8));
+        list.writeBytes(notUtf8);
+        list.writeBytes(("\r\n2,\"" + row(5).line().split("\"")[1] + "\",Ayşe\r3,").getBytes(StandardCharsets.UTF_8));
+        list.writeBytes(notUtf8);
+        list.writeBytes(",z".getBytes(StandardCharsets.UTF_8));
+        final Path in = Files.write(work.resolve("raw.csv"), list.toByteArray());
+        final Path allowed = work.resolve("allowed.csv");
+        final Path denied = work.resolve("denied.csv");
+        final Result result = scrub("--brand", "600001", "--channel", "MESAJ", "--in", in.toString(),
+            "--column", "phone", "--allowed", allowed.toString(), "--denied", denied.toString());
+        assertEquals(0, result.exit, result.err);
+
+        final ByteArrayOutputStream expectedAllowed = new ByteArrayOutputStream();
+        expectedAllowed.writeBytes(("id,phone,name\n1," + row(0).line().split(",")[1] + ",")
+            .getBytes(StandardCharsets.UTF_8));
+        expectedAllowed.writeBytes(notUtf8);
+        expectedAllowed.writeBytes(("\n2,\"" + row(5).line().split("\"")[1] + "\",Ayşe\n")
+            .getBytes(StandardCharsets.UTF_8));
+        assertEquals(new String(expectedAllowed.toByteArray(), StandardCharsets.ISO_8859_1),
+            new String(Files.readAllBytes(allowed), StandardCharsets.ISO_8859_1));
+        final ByteArrayOutputStream expectedDenied = new ByteArrayOutputStream();
+        expectedDenied.writeBytes("id,phone,name,reason\n3,".getBytes(StandardCharsets.UTF_8));
+        expectedDenied.writeBytes(notUtf8);
+        expectedDenied.writeBytes(",z,INVALID_RECIPIENT\n".getBytes(StandardCharsets.UTF_8));
+        assertEquals(new String(expectedDenied.toByteArray(), StandardCharsets.ISO_8859_1),
+            new String(Files.readAllBytes(denied), StandardCharsets.ISO_8859_1));
+        assertTrue(result.err.contains("bad row line 4: INVALID_RECIPIENT '3,x\uFFFD"), "printed as text: " +
+            result.err);
+    }
+
+    @Test
     void shouldPreviewWithoutWritingFiles() throws Exception
     {
         final Path in = list(600, false);

@@ -47,10 +47,10 @@ import java.util.regex.Pattern;
 @Command(name = "bulk", sortOptions = false, description = {
     "measure import (records/s) and scrub (rows/s) as the commands run them",
     "",
-    "Generates a daily change file of --lines lines (75 % phones, 25 % e-mails, seeded) and imports it into a new " +
+    "Generates a daily change file of --lines lines (75 %% phones, 25 %% e-mails, seeded) and imports it into a new " +
         "brand with 'iys-filter import' in a child process; prepares the load-test brand of --recipients " +
         "recipients (reused when --data-dir holds it), starts a server on it, generates a list of --rows rows " +
-        "(85 % recorded recipients, 15 % without a record, MESAJ and BIREYSEL) and scrubs it with 'iys-filter " +
+        "(85 %% recorded recipients, 15 %% without a record, MESAJ and BIREYSEL) and scrubs it with 'iys-filter " +
         "scrub' in a child process. Prints and writes to --out DIR (report.txt, bulk.json) each step's rate for the " +
         "whole command and for its own work, and the load average. The run fails (exit 1) when the import " +
         "rejected a line or a scrubbed row is missing, out of order or answered other than expected."})
