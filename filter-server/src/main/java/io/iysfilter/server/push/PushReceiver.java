@@ -51,10 +51,11 @@ import java.util.function.LongSupplier;
  * a rate of pushes), read ({@code {"list":[record, …]}}, at
  * most {@link PushSettings#maxRecords()} records), each record validated by the pull feed's own
  * {@link ConsentRecordParser} (a bad one is quarantined to {@code push-quarantine.log} and counted, the rest still
- * taken), the valid ones appended to the {@link PushLog} and forced, then handed to the single writer, which applies
- * them in İYS order as it does the feed's: a pushed record and the same record later in the pull feed are one change
- * (the second is superseded), a record from the future never wins. The answer (2xx) follows the force and the hand-off,
- * never the writer's work. İYS's test record (codes 121212, {@code pushtest@iys.org.tr}) is accepted and dropped.
+ * taken), the valid ones handed to the single writer, which applies them in İYS order as it does the feed's (a pushed
+ * record and the same record later in the pull feed are one change, the second superseded; a record from the future
+ * never wins), and appended to the {@link PushLog} and forced. The answer (2xx) follows the hand-off and the force,
+ * never the writer's work; the writer does not wait for the force. İYS's test record (codes 121212,
+ * {@code pushtest@iys.org.tr}) is accepted and dropped.
  * <p>
  * The work of a push runs on one thread of its own ({@code iys-push}), never on an event loop: the password
  * derivation, the force, and the ring when it is full may block. Thread-safe.
@@ -410,6 +411,14 @@ public final class PushReceiver implements AutoCloseable
                 tags.add(IysTime.parseSeconds(fields.get("creationDate")));
             }
         }
+        // handed to the writer before the log's force, so that a pushed RET is enforced without waiting for the disk:
+        // these are İYS's own records, authenticated and validated, and one the log then fails to keep is applied
+        // again as a duplicate when İYS sends the push answered 503 once more (or the pull feed brings it). The
+        // answer still waits for the force: a 200 means the log has it.
+        for (int i = 0; i < changes.size(); i++)
+        {
+            pipeline.publish(changes.get(i), tags.get(i), outcomes);
+        }
         try
         {
             log.append(lines);
@@ -418,10 +427,6 @@ public final class PushReceiver implements AutoCloseable
         {
             // nothing quarantined or counted: İYS sends a push answered 503 again, and its records are told then
             return Result.refused(Outcome.FAILED, "the push log could not be written: " + ex.getMessage());
-        }
-        for (int i = 0; i < changes.size(); i++)
-        {
-            pipeline.publish(changes.get(i), tags.get(i), outcomes);
         }
         final long nowMs = clock.getAsLong();
         int rejectedHere = 0;

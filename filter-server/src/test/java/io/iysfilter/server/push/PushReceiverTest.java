@@ -168,6 +168,9 @@ class PushReceiverTest
             Files.createDirectory(dataDir.resolve(PushLog.FILE_NAME));
             final PushReceiver.Result failed = receiver.receive(push, -1);
             assertEquals(PushReceiver.Outcome.FAILED, failed.outcome());
+            pipeline.barrier().get(10, TimeUnit.SECONDS);
+            assertEquals(ConsentStatus.RET, status(store, Fixtures.bulkPhone(2)), "the valid RET reached the " +
+                "writer before the log was tried: it is enforced though the push is answered 503");
             assertFalse(Files.exists(dataDir.resolve(PushReceiver.QUARANTINE_FILE)) &&
                 Files.readString(dataDir.resolve(PushReceiver.QUARANTINE_FILE)).contains("RED"),
                 "nothing of a push answered 503 is quarantined: İYS sends it again");
