@@ -50,7 +50,8 @@ class ToolsMainTest
     @Test
     void shouldDescribeEachLoadTestCommandAndRefuseAnUnknownOne()
     {
-        for (final String command : new String[]{"prepare", "open-loop", "max", "compare-redis", "abuse", "bulk"})
+        for (final String command : new String[]{"prepare", "open-loop", "max", "compare-redis", "abuse", "bulk",
+            "receipts", "replication", "push"})
         {
             final ByteArrayOutputStream out = new ByteArrayOutputStream();
             assertEquals(Main.EXIT_OK, ToolsMain.run(new String[]{"loadtest", command, "--help"}, print(out),
