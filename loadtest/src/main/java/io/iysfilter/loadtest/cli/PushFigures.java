@@ -180,8 +180,9 @@ final class PushFigures implements Callable<Integer>
                 try (BusyLoad load = BusyLoad.start(server.port(), busy, consented.subList(needed,
                     consented.size())))
                 {
-                    latency("busy", emulator, client, metrics, consented.subList(probes, 2 * probes), figures,
-                        failures);
+                    // without a load of its own the second round is idle too, and is named so
+                    latency(busy > 0 ? "busy" : "idle again", emulator, client, metrics, consented.subList(probes,
+                        2 * probes), figures, failures);
                     applied(emulator, client, metrics, consented.subList(2 * probes, needed), concurrency, figures,
                         failures);
                     load.stop();
@@ -203,6 +204,11 @@ final class PushFigures implements Callable<Integer>
                 failures.add("the server's binary port: " + ex.getMessage());
             }
         }
+        return report(figures, failures);
+    }
+
+    private int report(final Map<String, Object> figures, final List<String> failures) throws IOException
+    {
         figures.put("load average at end (1, 5, 15 min)", loadAverage());
         out.println();
         for (final Map.Entry<String, Object> entry : figures.entrySet())
