@@ -62,7 +62,8 @@ import java.util.regex.Pattern;
         "a server as a child process that follows the brand's feed and takes pushes on a receiver of its own on " +
         "127.0.0.1 (plaintext: loopback only; İYS itself posts over HTTPS), with --push-rate 100000 so that the " +
         "rate limit is not what is measured. Registers the receiver through the emulator's registration call (as " +
-        "'push register' does) once every recipient used answers ALLOW CONSENT. Then N citizen RETs, one at a time: " +
+        "'push register' does) once every recipient used answers ALLOW CONSENT. After W warm-up probes (checked, not " +
+        "counted: the JIT compiles the path), N citizen RETs, one at a time: " +
         "for each, the time from the emulator recording it (and so pushing it) to the first binary CHECK answering " +
         "DENY REJECTED, polled every 100 µs on loopback (at most 5 s each); first idle, then again while C " +
         "connections run CHECKs back to back. Then, with that load still running, P RETs posted at once and " +
@@ -92,6 +93,10 @@ final class PushFigures implements Callable<Integer>
         "time (default 200)")
     private long changes = 200;
 
+    @Option(names = "--warmup", paramLabel = "W", description = "probes first, checked but not counted in the " +
+        "figures, while the JIT compiles the path (default 50)")
+    private long warmup = 50;
+
     @Option(names = "--pushes", paramLabel = "P", description = "RETs posted at once for the applied rate " +
         "(default 5000)")
     private long pushes = 5_000;
@@ -117,6 +122,7 @@ final class PushFigures implements Callable<Integer>
     public Integer call() throws Exception
     {
         final int probes = (int)UsageException.inRange("changes", changes, 1, 20_000);
+        final int warm = (int)UsageException.inRange("warmup", warmup, 0, 20_000);
         final int pushCount = (int)UsageException.inRange("pushes", pushes, 1, 200_000);
         final int concurrency = (int)UsageException.inRange("deliveries", deliveries, 1,
             io.iysfilter.emulator.PushDelivery.MAX_CONCURRENCY);
@@ -130,7 +136,7 @@ final class PushFigures implements Callable<Integer>
         final List<String> failures = new ArrayList<>();
         figures.put("load average at start (1, 5, 15 min)", loadAverage());
 
-        final int needed = 2 * probes + pushCount;
+        final int needed = warm + 2 * probes + pushCount;
         // a phone of the population is on MESAJ for every even index, and about seven in ten keep their ONAY
         final int population = needed * 4 + 100;
         final String iysPassword = PushCredentials.newPassword();
@@ -174,17 +180,21 @@ final class PushFigures implements Callable<Integer>
                 out.printf("registered %s with the emulator (MESAJ); its test record was answered%n", url);
                 emulator.pushes().concurrency(concurrency);
 
-                final List<String> idle = consented.subList(0, probes);
-                latency("idle", emulator, client, metrics, idle, figures, failures);
+                if (warm > 0)
+                {
+                    latency("warm-up", emulator, client, metrics, consented.subList(0, warm), new LinkedHashMap<>(),
+                        failures);
+                }
+                latency("idle", emulator, client, metrics, consented.subList(warm, warm + probes), figures, failures);
                 // the load asks for recipients no phase pushes (the population leaves some over)
                 try (BusyLoad load = BusyLoad.start(server.port(), busy, consented.subList(needed,
                     consented.size())))
                 {
                     // without a load of its own the second round is idle too, and is named so
-                    latency(busy > 0 ? "busy" : "idle again", emulator, client, metrics, consented.subList(probes,
-                        2 * probes), figures, failures);
-                    applied(emulator, client, metrics, consented.subList(2 * probes, needed), concurrency, figures,
-                        failures);
+                    latency(busy > 0 ? "busy" : "idle again", emulator, client, metrics, consented.subList(warm +
+                        probes, warm + 2 * probes), figures, failures);
+                    applied(emulator, client, metrics, consented.subList(warm + 2 * probes, needed), concurrency,
+                        figures, failures);
                     load.stop();
                     if (busy > 0)
                     {

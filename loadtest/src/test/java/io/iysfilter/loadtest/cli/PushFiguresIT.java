@@ -31,8 +31,8 @@ class PushFiguresIT
     void timesEachPushedRetToItsDenyAndCountsEveryPushApplied(@TempDir final Path work) throws Exception
     {
         final Path out = work.resolve("results");
-        final LoadTestIT.Result result = LoadTestIT.cli("loadtest", "push", "--changes", "20", "--pushes", "100",
-            "--deliveries", "4", "--busy-connections", "1", "--out", out.toString());
+        final LoadTestIT.Result result = LoadTestIT.cli("loadtest", "push", "--warmup", "5", "--changes", "20",
+            "--pushes", "100", "--deliveries", "4", "--busy-connections", "1", "--out", out.toString());
         final String text = result.text();
         assertEquals(Main.EXIT_OK, result.status(), text);
         assertFalse(text.contains("FAILED"), text);
@@ -45,10 +45,12 @@ class PushFiguresIT
             phases++;
         }
         assertEquals(2, phases, text);
-        for (final String phase : new String[]{"idle: 20 of 20", "busy: 20 of 20", "applied rate: 100 of 100"})
+        for (final String phase : new String[]{"warm-up: 5 of 5", "idle: 20 of 20", "busy: 20 of 20",
+            "applied rate: 100 of 100"})
         {
             assertTrue(text.contains(phase + " pushed recipients answer DENY REJECTED"), phase + " in " + text);
         }
+        assertTrue(text.contains("warm-up: 5 of 5 pushed recipients answer DENY REJECTED; applied counter +5"), text);
         assertTrue(text.contains("idle: 20 of 20 pushed recipients answer DENY REJECTED; applied counter +20"), text);
         assertTrue(text.contains("busy: 20 of 20 pushed recipients answer DENY REJECTED; applied counter +20"), text);
         assertTrue(text.contains("applied rate: 100 of 100 pushed recipients answer DENY REJECTED; applied counter " +
