@@ -16,8 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * two, İYS's rotation slots), a test record posted at registration, and every movement with an {@code IYS_} source
  * posted to each connection of its brand and type as {@code {"list":[record]}} with HTTP Basic. What İYS does not
  * document is configurable ({@link Behaviour}): a delay, duplicates, reordering (a movement held back and sent after
- * the next one), deliveries lost (the first attempts fail), retries. Thread-safe.
+ * the next one), deliveries lost (the first attempts fail), retries, and how many are under way at once. Thread-safe.
  */
 public final class PushDelivery implements AutoCloseable
 {
@@ -38,7 +37,10 @@ public final class PushDelivery implements AutoCloseable
 
     private final long iysCode;
     private final Map<String, List<Connection>> connections = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor((runnable) ->
+    /** Most concurrent deliveries {@link #concurrency(int)} takes. */
+    public static final int MAX_CONCURRENCY = 64;
+
+    private final ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, (runnable) ->
     {
         final Thread thread = new Thread(runnable, "iys-emulator-push");
         thread.setDaemon(true);
@@ -116,6 +118,31 @@ public final class PushDelivery implements AutoCloseable
     public boolean httpsRequired()
     {
         return requireHttps;
+    }
+
+    /**
+     * How many deliveries may be under way at once; one (the default) sends them one after the other. İYS documents
+     * neither; more than one lets deliveries overtake each other, which the receiver's ordering takes care of.
+     *
+     * @param deliveries 1..{@link #MAX_CONCURRENCY}.
+     * @throws IllegalArgumentException when out of range.
+     */
+    public void concurrency(final int deliveries)
+    {
+        if (deliveries < 1 || deliveries > MAX_CONCURRENCY)
+        {
+            throw new IllegalArgumentException("deliveries: " + deliveries + " (expected: 1.." + MAX_CONCURRENCY +
+                ")");
+        }
+        scheduler.setCorePoolSize(deliveries);
+    }
+
+    /**
+     * @return how many deliveries may be under way at once.
+     */
+    public int concurrency()
+    {
+        return scheduler.getCorePoolSize();
     }
 
     /**

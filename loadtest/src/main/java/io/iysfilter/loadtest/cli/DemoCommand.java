@@ -10,11 +10,14 @@ import io.iysfilter.server.decision.FilterPolicy;
 import io.iysfilter.server.index.BrandIndex;
 import io.iysfilter.server.index.IndexKey;
 import io.iysfilter.server.index.IndexOptions;
+import io.iysfilter.server.push.PushCredentials;
+import io.iysfilter.server.push.PushSettings;
 import io.iysfilter.server.receipts.ReceiptSettings;
 import io.iysfilter.server.replication.ReplicationSettings;
 import io.iysfilter.server.replication.Role;
 import io.iysfilter.server.iys.DailyFileImporter;
 import io.iysfilter.server.iys.IysTime;
+import io.iysfilter.server.iys.PushRegistrations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -44,7 +47,8 @@ import java.util.stream.Stream;
     "",
     "Generates a sample data set (brand 600001, fresh, with N bulk recipients besides the showcase ones; brand " +
         "600002, last changed 5 days ago), imports it, starts the İYS emulator and a server that serves both and " +
-        "follows brand 600003 from the emulator's change feed, and prints commands to try. Stops on Ctrl-C. " +
+        "follows brand 600003 from the emulator's change feed and takes the emulator's pushes of citizens' changes " +
+        "(a receiver on --push-port, registered with the emulator), and prints commands to try. Stops on Ctrl-C. " +
         "Without --data-dir the data goes to a temporary directory removed on exit; a given DIR must be empty or " +
         "new, and is kept.",
     "",
@@ -59,6 +63,8 @@ final class DemoCommand implements Callable<Integer>
     static final long FOLLOWED_BRAND = 600_003;
     static final long EMULATED_IYS_CODE = 700_001;
     static final String EMULATED_RECIPIENT = "+905321234567";
+    static final String PUSHED_RECIPIENT = "+905321234568";
+    static final String PUSH_USER = "demo-push";
     static final int REPLICAS_MAX = 3;
     static final int REPLICA_PORT_STEP = 10;
     static final String DEMO_TOPIC = "iys-filter.demo";
@@ -92,6 +98,10 @@ final class DemoCommand implements Callable<Integer>
         "600003 follows its change feed")
     private int emulatorPort = 7780;
 
+    @Option(names = "--push-port", paramLabel = "P", description = "İYS push receiver port, on 127.0.0.1 " +
+        "(default 7704); registered with the emulator for brand 600003")
+    private int pushPort = 7704;
+
     @Option(names = "--replicas", paramLabel = "N", description = "also start a Kafka broker on loopback and N " +
         "replica servers, 0.." + REPLICAS_MAX + " (default 0): this server becomes their fetcher, and replica i " +
         "serves on each port above plus " + REPLICA_PORT_STEP + " × i")
@@ -112,6 +122,7 @@ final class DemoCommand implements Callable<Integer>
         UsageException.inRange("milter-port", milterPort, 0, 65535);
         UsageException.inRange("resp-port", respPort, 0, 65535);
         UsageException.inRange("emulator-port", emulatorPort, 0, 65535);
+        UsageException.inRange("push-port", pushPort, 0, 65535);
         UsageException.inRange("replicas", replicas, 0, REPLICAS_MAX);
         final boolean temporary = dataDirOption == null;
         final Path dataDir = temporary ? Files.createTempDirectory("iys-filter-demo") : dataDirOption;
@@ -146,6 +157,14 @@ final class DemoCommand implements Callable<Integer>
                 replication = new ReplicationSettings(Role.FETCHER, broker.bootstrapServers(), null, DEMO_TOPIC, 1,
                     (short)1);
             }
+            // İYS pushes a citizen's own changes to a receiver registered with it: a password of the demo's, its
+            // salted hash in a credentials file (as 'push register' keeps it), the password given to the emulator only
+            final String pushPassword = PushCredentials.newPassword();
+            final Path pushCredentials = dataDir.resolve("push.credentials");
+            if (emulator != null)
+            {
+                PushCredentials.put(pushCredentials, PUSH_USER, pushPassword);
+            }
             server = FilterServer.start(new FilterServer.Context()
                 .dataDirectory(dataDir)
                 .binaryPort(port)
@@ -156,11 +175,11 @@ final class DemoCommand implements Callable<Integer>
                 .indexOptions(IndexOptions.withEntries(entries).withKey(key))
                 .receipts(ReceiptSettings.defaults(dataDir.resolve("receipts")))
                 .replication(replication)
-                .feed(emulator == null ? null : emulator.feed(FOLLOWED_BRAND, EMULATED_IYS_CODE)));
+                .feed(emulator == null ? null : emulator.feed(FOLLOWED_BRAND, EMULATED_IYS_CODE))
+                .push(emulator == null ? PushSettings.OFF : PushSettings.OFF.withPort(pushPort, pushCredentials)));
             if (emulator != null)
             {
-                emulator.change(FOLLOWED_BRAND, "HS", EMULATED_RECIPIENT, "ONAY");
-                server.feed().nextCompletePoll(FOLLOWED_BRAND).get();
+                follow(server, emulator, pushPassword);
             }
             startReplicas(broker, dataDir, entries, key, replicaServers);
             awaitReplicas(server, replicaServers);
@@ -174,6 +193,7 @@ final class DemoCommand implements Callable<Integer>
         if (emulator != null)
         {
             out.println(followThis(server.binaryPort(), server.httpPort(), emulator.baseUrl()));
+            out.println(pushThis(server.binaryPort(), server.httpPort(), emulator.baseUrl(), pushUrl(server)));
         }
         if (!replicaServers.isEmpty())
         {
@@ -320,10 +340,10 @@ final class DemoCommand implements Callable<Integer>
             lines.add(String.format(Locale.ROOT, "  %-9s binary %-5d http %-5d RESP %d", "replica-" + (i + 1),
                 replica.binaryPort(), replica.httpPort(), replica.respPort()));
         }
-        lines.add("Make a RET in the emulator (the curl above), then ask every node: each answers DENY REJECTED once " +
-            "the change has reached it:");
+        lines.add("Make a RET in the emulator (the first curl above), then ask every node: each answers DENY " +
+            "REJECTED once the change has reached it:");
         lines.add("  curl -s -X POST " + emulatorUrl + "/emulator/changes -d '{\"brand\":" + FOLLOWED_BRAND +
-            ",\"source\":\"IYS\",\"recipient\":\"" + EMULATED_RECIPIENT +
+            ",\"source\":\"HS\",\"recipient\":\"" + EMULATED_RECIPIENT +
             "\",\"type\":\"MESAJ\",\"status\":\"RET\"}'");
         final StringBuilder each = new StringBuilder("  sleep 3; for p in " + fetcher.binaryPort());
         for (final FilterServer replica : replicaServers)
@@ -392,15 +412,55 @@ final class DemoCommand implements Callable<Integer>
         return String.join("\n",
             "Brand " + FOLLOWED_BRAND + " follows İYS's change feed from the İYS emulator at " + emulatorUrl +
                 " (polled every 2 s).",
-            "Watch a citizen's RET in İYS flip an answer:",
+            "Watch the provider's own RET (source HS, which İYS never pushes) reach the server through the pull feed:",
             "  " + check + "      # ALLOW CONSENT",
             "  curl -s -X POST " + emulatorUrl + "/emulator/changes -d '{\"brand\":" + FOLLOWED_BRAND +
-                ",\"source\":\"IYS\",\"recipient\":\"" + EMULATED_RECIPIENT +
+                ",\"source\":\"HS\",\"recipient\":\"" + EMULATED_RECIPIENT +
                 "\",\"type\":\"MESAJ\",\"status\":\"RET\"}'",
             "  sleep 3; " + check + "   # DENY REJECTED",
             "",
             "  curl -s http://127.0.0.1:" + httpPort + "/v1/brands      # watermark, feed state and cursor progress " +
                 "per brand",
+            "");
+    }
+
+    /**
+     * The followed brand's showcase recipients consented in the emulator and brought by the feed, then the server's
+     * push receiver registered with the emulator, which posts its test record to it before it answers, as İYS does.
+     */
+    private static void follow(final FilterServer server, final DemoEmulator emulator, final String pushPassword)
+        throws Exception
+    {
+        emulator.change(FOLLOWED_BRAND, "HS", EMULATED_RECIPIENT, "ONAY");
+        emulator.change(FOLLOWED_BRAND, "HS", PUSHED_RECIPIENT, "ONAY");
+        server.feed().nextCompletePoll(FOLLOWED_BRAND).get();
+        new PushRegistrations(emulator.feed(FOLLOWED_BRAND, EMULATED_IYS_CODE)).register(FOLLOWED_BRAND, "MESAJ",
+            pushUrl(server), PUSH_USER, pushPassword);
+    }
+
+    private static String pushUrl(final FilterServer server)
+    {
+        return "http://127.0.0.1:" + server.pushPort() + PushSettings.PATH_DEFAULT + "/" + FOLLOWED_BRAND;
+    }
+
+    private static String pushThis(final int port, final int httpPort, final String emulatorUrl, final String pushUrl)
+    {
+        final String check = "./iys-filter check" + (port == 7700 ? "" : " --port " + port) + " --brand " +
+            FOLLOWED_BRAND + " --channel MESAJ --recipient " + PUSHED_RECIPIENT;
+        return String.join("\n",
+            "İYS push (docs/PUSH.md): the server takes İYS's pushes of citizens' own changes on " + pushUrl,
+            "(plaintext on loopback for the demo; İYS posts over HTTPS only), registered with the emulator as " +
+                "'./iys-filter push register' registers it with İYS.",
+            "Watch a citizen's RET (source IYS: texted to İYS's short number) flip an answer at once, pushed:",
+            "  " + check + "      # ALLOW CONSENT",
+            "  curl -s -X POST " + emulatorUrl + "/emulator/changes -d '{\"brand\":" + FOLLOWED_BRAND +
+                ",\"source\":\"IYS\",\"recipient\":\"" + PUSHED_RECIPIENT +
+                "\",\"type\":\"MESAJ\",\"status\":\"RET\"}'; " + check + "   # DENY REJECTED, no sleep",
+            "  curl -s http://127.0.0.1:" + httpPort + "/metrics | grep iys_push_records_total   # applied: 1",
+            "İYS's own pull feed withholds its newest hour, so without push that answer would stay ALLOW CONSENT for " +
+                "an hour or more;",
+            "the demo's emulator withholds nothing, so its feed brings the same RET at its next poll too (one " +
+                "change: whichever comes second counts as a duplicate).",
             "");
     }
 

@@ -35,7 +35,7 @@ import java.util.concurrent.Callable;
     "prepare writes the load-test brand; open-loop and max drive a server serving it; compare-redis runs " +
         "iys-filter and Redis side by side; abuse mixes normal load with every kind of hostile client; " +
         "bulk measures import and scrub; receipts what the decision journal costs; replication the figures of " +
-        "replication through Kafka. " +
+        "replication through Kafka; push those of İYS push (pushed RET to DENY latency, pushes applied a second). " +
         "'iys-filter loadtest <command> --help' describes each."})
 final class LoadTestCommand implements Callable<Integer>
 {
@@ -54,14 +54,15 @@ final class LoadTestCommand implements Callable<Integer>
             .addSubcommand("abuse", new AbuseSoak(out))
             .addSubcommand("bulk", new BulkRates(out))
             .addSubcommand("receipts", new ReceiptsCost(out))
-            .addSubcommand("replication", new ReplicationFigures(out));
+            .addSubcommand("replication", new ReplicationFigures(out))
+            .addSubcommand("push", new PushFigures(out));
     }
 
     @Override
     public Integer call()
     {
-        throw new UsageException("expected prepare, open-loop, max, compare-redis, abuse, bulk, receipts or " +
-            "replication");
+        throw new UsageException("expected prepare, open-loop, max, compare-redis, abuse, bulk, receipts, " +
+            "replication or push");
     }
 
     /**

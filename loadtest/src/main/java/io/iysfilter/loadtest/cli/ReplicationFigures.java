@@ -663,7 +663,11 @@ final class ReplicationFigures implements Callable<Integer>
         }
     }
 
-    private static int[] freePorts(final int count) throws IOException
+    /**
+     * @param count how many.
+     * @return as many free ports on loopback, each bound once and released (another process may take one first).
+     */
+    static int[] freePorts(final int count) throws IOException
     {
         final int[] ports = new int[count];
         final java.net.ServerSocket[] held = new java.net.ServerSocket[count];

@@ -141,6 +141,10 @@ public final class ToolsMain
         @Option(names = "--push-retry-ms", paramLabel = "MS", description = "between attempts (default 1000)")
         private long pushRetryMs = PushDelivery.Behaviour.PROMPT.retryDelayMs();
 
+        @Option(names = "--push-concurrency", paramLabel = "N", description = "deliveries under way at once " +
+            "(default 1: one after the other)")
+        private int pushConcurrency = 1;
+
         @Option(names = "--push-lose", paramLabel = "N", description = "lose the first N push attempts as a " +
             "dropped network would (default 0)")
         private int pushLose;
@@ -189,6 +193,7 @@ public final class ToolsMain
             }
             UsageException.inRange("push-attempts", pushAttempts, 1, 100);
             UsageException.inRange("push-retry-ms", pushRetryMs, 0, TimeUnit.HOURS.toMillis(1));
+            UsageException.inRange("push-concurrency", pushConcurrency, 1, PushDelivery.MAX_CONCURRENCY);
             UsageException.inRange("push-lose", pushLose, 0, 1_000_000);
             UsageException.inRange("push-lose-registration-answers", pushLoseAnswers, 0, 1_000);
             final IysEmulator emulator = new IysEmulator(new IysEmulator.Settings(port, iysCode, brands, recipients,
@@ -196,6 +201,7 @@ public final class ToolsMain
                 TimeUnit.SECONDS.toMillis(tokenTtlSec)));
             emulator.pushes().behaviour(new PushDelivery.Behaviour(pushDelayMs, pushDuplicates, pushReorder,
                 pushAttempts, pushRetryMs));
+            emulator.pushes().concurrency(pushConcurrency);
             emulator.pushes().loseNext(pushLose);
             emulator.pushes().requireHttps(pushRequireHttps);
             emulator.loseNextRegistrationAnswers(pushLoseAnswers);

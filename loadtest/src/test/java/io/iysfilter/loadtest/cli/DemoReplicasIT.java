@@ -30,7 +30,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * {@code ./iys-filter demo --replicas 2}, as an operator runs it from a checkout: a Kafka broker, the demo server as
- * the fleet's fetcher and two replica servers; a RET made in the İYS emulator reaches all three.
+ * the fleet's fetcher and two replica servers; a provider's RET made in the İYS emulator reaches all three through the
+ * pull feed, and a citizen's RET pushed by the emulator to the fetcher's push receiver flips its answer, counted as a
+ * push.
  */
 @Timeout(300)
 class DemoReplicasIT
@@ -38,8 +40,12 @@ class DemoReplicasIT
     private static final Path ROOT = Path.of(System.getProperty("iys.repository.root", "..")).toAbsolutePath();
     private static final Pattern NODE = Pattern.compile("^ {2}(fetcher|replica-\\d) +binary (\\d+) +http (\\d+)");
     private static final Pattern EMULATOR = Pattern.compile("from the İYS emulator at (http://127\\.0\\.0\\.1:\\d+)");
-    private static final String CHECK = "/v1/check?brand=" + DemoCommand.FOLLOWED_BRAND + "&channel=MESAJ&recipient=" +
-        DemoCommand.EMULATED_RECIPIENT.replace("+", "%2B");
+    private static final Pattern PUSH_URL = Pattern.compile("takes İYS's pushes of citizens' own changes on " +
+        "(http://127\\.0\\.0\\.1:\\d+/iys/push/" + DemoCommand.FOLLOWED_BRAND + ")");
+    private static final Pattern PUSH_APPLIED = Pattern.compile(
+        "(?m)^iys_push_records_total\\{[^}]*outcome=\"applied\"[^}]*} ([0-9.]+)$");
+    private static final Pattern PUSH_DUPLICATE = Pattern.compile(
+        "(?m)^iys_push_records_total\\{[^}]*outcome=\"duplicate\"[^}]*} ([0-9.]+)$");
 
     @TempDir
     Path dir;
@@ -49,13 +55,14 @@ class DemoReplicasIT
     {
         final Process demo = new ProcessBuilder(ROOT.resolve("iys-filter").toString(), "demo", "--replicas", "2",
             "--recipients", "100", "--port", "0", "--http-port", "0", "--milter-port", "0", "--resp-port", "0",
-            "--emulator-port", "0", "--data-dir", dir.resolve("demo").toString())
+            "--emulator-port", "0", "--push-port", "0", "--data-dir", dir.resolve("demo").toString())
             .directory(ROOT.toFile()).redirectError(dir.resolve("demo.err").toFile()).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(demo.getInputStream(),
             StandardCharsets.UTF_8)))
         {
             final List<String> httpPorts = new ArrayList<>();
             String emulator = null;
+            String pushUrl = null;
             String line;
             while ((line = out.readLine()) != null && !line.startsWith("Ctrl-C stops"))
             {
@@ -69,37 +76,49 @@ class DemoReplicasIT
                 {
                     emulator = emulatorLine.group(1);
                 }
+                final Matcher pushLine = PUSH_URL.matcher(line);
+                if (pushLine.find())
+                {
+                    pushUrl = pushLine.group(1);
+                }
             }
             if (line == null)
             {
                 fail("the demo ended before it served: " + Files.readString(dir.resolve("demo.err")));
             }
             assertNotNull(emulator, "the demo names its emulator");
+            assertNotNull(pushUrl, "the demo names its push receiver");
             assertEquals(3, httpPorts.size(), "the fetcher and two replicas: " + httpPorts);
 
             final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
             for (final String port : httpPorts)
             {
-                assertTrue(answer(http, port).contains("\"CONSENT\""), "every node starts at ALLOW CONSENT: " +
-                    answer(http, port));
-            }
-            final HttpResponse<String> ret = http.send(HttpRequest.newBuilder(URI.create(emulator +
-                "/emulator/changes")).POST(HttpRequest.BodyPublishers.ofString("{\"brand\":" +
-                DemoCommand.FOLLOWED_BRAND + ",\"source\":\"IYS\",\"recipient\":\"" + DemoCommand.EMULATED_RECIPIENT +
-                "\",\"type\":\"MESAJ\",\"status\":\"RET\"}")).build(), HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, ret.statusCode(), ret.body());
-
-            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            for (final String port : httpPorts)
-            {
-                String body = answer(http, port);
-                while (!body.contains("\"REJECTED\""))
+                for (final String recipient : new String[]{DemoCommand.EMULATED_RECIPIENT,
+                    DemoCommand.PUSHED_RECIPIENT})
                 {
-                    assertTrue(System.nanoTime() - deadlineNs < 0, "the RET did not reach the node on HTTP port " +
-                        port + ": " + body);
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
-                    body = answer(http, port);
+                    assertTrue(answer(http, port, recipient).contains("\"CONSENT\""), "every node starts at ALLOW " +
+                        "CONSENT: " + answer(http, port, recipient));
                 }
+            }
+            // the provider's own RET: İYS never pushes it, the pull feed brings it to the fetcher, the topic to all
+            change(http, emulator, "HS", DemoCommand.EMULATED_RECIPIENT);
+            awaitRejected(http, httpPorts, DemoCommand.EMULATED_RECIPIENT);
+
+            // a citizen's RET: pushed by the emulator to the fetcher's receiver as soon as it is made
+            final String fetcher = httpPorts.get(0);
+            final String before = metrics(http, fetcher);
+            assertEquals(0, counter(PUSH_APPLIED, before), "nothing pushed yet but the test record: " + before);
+            change(http, emulator, "IYS", DemoCommand.PUSHED_RECIPIENT);
+            awaitRejected(http, httpPorts, DemoCommand.PUSHED_RECIPIENT);
+            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            String after = metrics(http, fetcher);
+            // the demo's emulator withholds nothing from its feed, which may bring the RET first: then the push is
+            // the duplicate
+            while (counter(PUSH_APPLIED, after) < 1 && counter(PUSH_DUPLICATE, after) != 1)
+            {
+                assertTrue(System.nanoTime() - deadlineNs < 0, "the push was not counted: " + after);
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+                after = metrics(http, fetcher);
             }
             assertReplicationPanelsServed(http, httpPorts);
         }
@@ -138,9 +157,50 @@ class DemoReplicasIT
         }
     }
 
-    private static String answer(final HttpClient http, final String port) throws Exception
+    private static void change(final HttpClient http, final String emulator, final String source,
+        final String recipient) throws Exception
     {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + CHECK)).build(),
+        final HttpResponse<String> ret = http.send(HttpRequest.newBuilder(URI.create(emulator +
+            "/emulator/changes")).POST(HttpRequest.BodyPublishers.ofString("{\"brand\":" +
+            DemoCommand.FOLLOWED_BRAND + ",\"source\":\"" + source + "\",\"recipient\":\"" + recipient +
+            "\",\"type\":\"MESAJ\",\"status\":\"RET\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, ret.statusCode(), ret.body());
+    }
+
+    private static void awaitRejected(final HttpClient http, final List<String> httpPorts, final String recipient)
+        throws Exception
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        for (final String port : httpPorts)
+        {
+            String body = answer(http, port, recipient);
+            while (!body.contains("\"REJECTED\""))
+            {
+                assertTrue(System.nanoTime() - deadlineNs < 0, "the RET of " + recipient + " did not reach the " +
+                    "node on HTTP port " + port + ": " + body);
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+                body = answer(http, port, recipient);
+            }
+        }
+    }
+
+    private static String metrics(final HttpClient http, final String port) throws Exception
+    {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+            HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static long counter(final Pattern meter, final String scrape)
+    {
+        final Matcher matcher = meter.matcher(scrape);
+        assertTrue(matcher.find(), () -> meter + " in " + scrape);
+        return (long)Double.parseDouble(matcher.group(1));
+    }
+
+    private static String answer(final HttpClient http, final String port, final String recipient) throws Exception
+    {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/check?brand=" +
+            DemoCommand.FOLLOWED_BRAND + "&channel=MESAJ&recipient=" + recipient.replace("+", "%2B"))).build(),
             HttpResponse.BodyHandlers.ofString()).body();
     }
 }

@@ -57,7 +57,8 @@ class ToolsMainTest
         for (final String[] wrong : new String[][]{
             {"--push-duplicates", "1.5", "push-duplicates: 1.5 (expected: 0..1)"},
             {"--push-attempts", "0", "push-attempts: 0 (expected: 1..100)"},
-            {"--push-delay-ms", "-1", "push-delay-ms: -1 (expected: 0..3600000)"}})
+            {"--push-delay-ms", "-1", "push-delay-ms: -1 (expected: 0..3600000)"},
+            {"--push-concurrency", "0", "push-concurrency: 0 (expected: 1..64)"}})
         {
             final ByteArrayOutputStream err = new ByteArrayOutputStream();
             final int exit = ToolsMain.run(new String[]{"emulator", "--port", "0", wrong[0], wrong[1]},
@@ -73,11 +74,12 @@ class ToolsMainTest
         final ToolsMain.EmulatorCommand command = new ToolsMain.EmulatorCommand(print(new ByteArrayOutputStream()));
         new CommandLine(command).parseArgs("--port", "0", "--recipients", "10", "--push-delay-ms", "250",
             "--push-duplicates", "0.5", "--push-reorder", "--push-attempts", "5", "--push-retry-ms", "20",
-            "--push-require-https");
+            "--push-require-https", "--push-concurrency", "3");
         try (IysEmulator emulator = command.start())
         {
             assertEquals(new PushDelivery.Behaviour(250, 0.5, true, 5, 20), emulator.pushes().behaviour());
             assertTrue(emulator.pushes().httpsRequired());
+            assertEquals(3, emulator.pushes().concurrency());
         }
         final ToolsMain.EmulatorCommand plain = new ToolsMain.EmulatorCommand(print(new ByteArrayOutputStream()));
         new CommandLine(plain).parseArgs("--port", "0", "--recipients", "10");
@@ -85,13 +87,15 @@ class ToolsMainTest
         {
             assertEquals(PushDelivery.Behaviour.PROMPT, emulator.pushes().behaviour());
             assertFalse(emulator.pushes().httpsRequired());
+            assertEquals(1, emulator.pushes().concurrency());
         }
     }
 
     @Test
     void shouldDescribeEachLoadTestCommandAndRefuseAnUnknownOne()
     {
-        for (final String command : new String[]{"prepare", "open-loop", "max", "compare-redis", "abuse", "bulk"})
+        for (final String command : new String[]{"prepare", "open-loop", "max", "compare-redis", "abuse", "bulk",
+            "receipts", "replication", "push"})
         {
             final ByteArrayOutputStream out = new ByteArrayOutputStream();
             assertEquals(Main.EXIT_OK, ToolsMain.run(new String[]{"loadtest", command, "--help"}, print(out),
