@@ -93,6 +93,8 @@ public final class IysEmulator implements AutoCloseable
     private final AtomicLong accessListRequests = new AtomicLong();
     private final PushDelivery pushes;
     private final AtomicInteger lostRegistrationAnswers = new AtomicInteger();
+    private volatile long lateRegistrationMs;
+    private final AtomicLong lateRegistrations = new AtomicLong();
     private volatile Fault fault = Fault.NONE;
     private java.util.concurrent.ScheduledFuture<?> churning;
     private int faultsLeft;
@@ -310,7 +312,29 @@ public final class IysEmulator implements AutoCloseable
      */
     public void loseNextRegistrationAnswers(final int count)
     {
+        loseNextRegistrationAnswers(count, 0);
+    }
+
+    /**
+     * As {@link #loseNextRegistrationAnswers(int)}, but a registration whose answer is lost is carried out only
+     * {@code lateMs} later, as when İYS is still posting its test record when the caller gives up: an unregistration
+     * meanwhile finds no connection (H533).
+     *
+     * @param count  answers to lose.
+     * @param lateMs how long after its request a registration whose answer was lost is made; 0 for at once.
+     */
+    public void loseNextRegistrationAnswers(final int count, final long lateMs)
+    {
+        lateRegistrationMs = lateMs;
         lostRegistrationAnswers.set(count);
+    }
+
+    /**
+     * @return registrations made late ({@link #loseNextRegistrationAnswers(int, long)}) so far.
+     */
+    public long lateRegistrations()
+    {
+        return lateRegistrations.get();
     }
 
     private boolean answerLost()
@@ -864,6 +888,20 @@ public final class IysEmulator implements AutoCloseable
             {
                 error(exchange, 404, "H533", "no such connection");
             }
+            return;
+        }
+        final long lateMs = lateRegistrationMs;
+        if (lateMs > 0 && answerLost())
+        {
+            final List<Map<String, String>> late = Json.objectList(body, "connection");
+            churn.schedule(() ->
+            {
+                for (final Map<String, String> connection : late)
+                {
+                    pushes.register(brand, connection);
+                }
+                lateRegistrations.incrementAndGet();
+            }, lateMs, TimeUnit.MILLISECONDS);
             return;
         }
         for (final Map<String, String> connection : Json.objectList(body, "connection"))

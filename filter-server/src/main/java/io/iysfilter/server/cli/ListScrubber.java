@@ -173,7 +173,6 @@ final class ListScrubber
         final Tally tally = new Tally();
         if (headerLine != null)
         {
-            tally.bytesRead += headerLine.length + 1;
             if (allowed != null)
             {
                 allowed.write(headerLine);
@@ -185,7 +184,6 @@ final class ListScrubber
                 denied.write(",reason\n".getBytes(StandardCharsets.US_ASCII));
             }
         }
-        final long headerBytes = tally.bytesRead;
         final ArrayDeque<Batch> inFlight = new ArrayDeque<>(window);
         final CsvField field = new CsvField();
         Batch batch = new Batch();
@@ -203,14 +201,15 @@ final class ListScrubber
             }
             if (batch.size == batchSize)
             {
-                tally.bytesRead = headerBytes + in.bytesRead();
+                // the header was read through the same input: its bytes are in bytesRead already
+                tally.bytesRead = in.bytesRead();
                 send(batch, inFlight);
                 // the oldest batch, once written out, is the next one filled: never more than window batches made
                 batch = inFlight.size() >= window ? complete(inFlight.poll(), tally, allowed, denied, progress) :
                     new Batch();
             }
         }
-        tally.bytesRead = headerBytes + in.bytesRead();
+        tally.bytesRead = in.bytesRead();
         if (batch.size > 0)
         {
             send(batch, inFlight);

@@ -54,6 +54,11 @@ final class PushCommand implements Callable<Integer>
     private static final String USER_PATTERN = "[A-Za-z0-9_.-]{1,64}";
     private static final List<String> TYPES = List.of("MESAJ", "ARAMA", "EPOSTA");
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMddHHmmss");
+    /**
+     * How long after İYS said it holds no connection a lost registration is asked about again: İYS answers a
+     * registration only after its test record (up to 5 s), so one still being made shows up by then.
+     */
+    static final long REGISTRATION_SETTLE_MS = 10_000;
 
     private final PrintStream out;
     private final Map<String, String> environment;
@@ -198,6 +203,11 @@ final class PushCommand implements Callable<Integer>
         }
         catch (final IysApiException ex)
         {
+            if (ex.status() >= 500)
+            {
+                // a gateway's 502/503/504 or İYS failing part way: the registration may have been made
+                return answerLost(iys, credentials, username, password, ex);
+            }
             PushCredentials.remove(credentials, username);
             out.println("İYS refused the registration (" + username + "'s line taken out of " + credentials + "): " +
                 ex.getMessage());
@@ -332,30 +342,40 @@ final class PushCommand implements Callable<Integer>
     private int answerLost(final PushRegistrations iys, final Path credentials, final String username,
         final String password, final IOException lost) throws IOException, InterruptedException
     {
-        try
+        out.println("İYS's answer to the registration was lost (" + lost.getMessage() + "): unregistering what it " +
+            "may have made");
+        for (int attempt = 1; ; attempt++)
         {
-            iys.unregister(brand, type, url, username, password);
-            PushCredentials.remove(credentials, username);
-            out.println("İYS's answer to the registration was lost (" + lost.getMessage() + "); the connection " +
-                "it may have made was unregistered and " + username + "'s line taken out of " + credentials +
-                ": run the registration again");
-            return Main.EXIT_DENY;
-        }
-        catch (final IysApiException ex)
-        {
-            if (ex.errors().stream().anyMatch((error) -> "H533".equals(error.code())))
+            try
             {
+                iys.unregister(brand, type, url, username, password);
                 PushCredentials.remove(credentials, username);
-                out.println("İYS's answer to the registration was lost (" + lost.getMessage() + "); İYS holds no " +
-                    "such connection (H533), " + username + "'s line taken out of " + credentials + ": run the " +
-                    "registration again");
+                out.println("the connection İYS had made was unregistered and " + username + "'s line taken out of " +
+                    credentials + ": run the registration again");
                 return Main.EXIT_DENY;
             }
-            return passwordKept(credentials, username, password, lost, ex);
-        }
-        catch (final IOException ex)
-        {
-            return passwordKept(credentials, username, password, lost, ex);
+            catch (final IysApiException ex)
+            {
+                if (!ex.errors().stream().anyMatch((error) -> "H533".equals(error.code())))
+                {
+                    return passwordKept(credentials, username, password, lost, ex);
+                }
+                if (attempt == 2)
+                {
+                    PushCredentials.remove(credentials, username);
+                    out.println("İYS holds no such connection (H533, also " + REGISTRATION_SETTLE_MS / 1000 + " s " +
+                        "later): " + username + "'s line taken out of " + credentials + ": run the registration again");
+                    return Main.EXIT_DENY;
+                }
+                // İYS may still be posting its test record (it waits up to 5 s for it): ask again once it must be done
+                out.println("İYS holds no such connection yet (H533); asking again in " + REGISTRATION_SETTLE_MS / 1000 +
+                    " s, in case it is still being made");
+                Thread.sleep(REGISTRATION_SETTLE_MS);
+            }
+            catch (final IOException ex)
+            {
+                return passwordKept(credentials, username, password, lost, ex);
+            }
         }
     }
 
@@ -363,7 +383,19 @@ final class PushCommand implements Callable<Integer>
         final IOException lost, final IOException undo) throws IOException
     {
         final Path kept = keptPassword(credentials, username);
-        PushCredentials.keepPassword(kept, password);
+        try
+        {
+            PushCredentials.keepPassword(kept, password);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            // the last place the password can go: İYS names the connection by it
+            out.println("İYS's answer to the registration was lost and so was the undoing (" + undo.getMessage() +
+                "): the connection may be live, and its password could not be written to " + kept + " (" + ex +
+                "). Keep it now, it is shown once: " + password + " ; then see `iys-filter push list --config " +
+                config + " --brand " + brand + "` and remove it with push unregister --user " + username);
+            return Main.EXIT_DENY;
+        }
         out.println("İYS's answer to the registration was lost (" + lost.getMessage() + ") and so was the undoing " +
             "(" + undo.getMessage() + "): the connection may be live. " + username + "'s line is kept in " +
             credentials + " (the receiver accepts it) and its password written to " + kept + " (owner-only). " +

@@ -211,6 +211,11 @@ public final class PushCredentials
         {
             channel.force(true);
         }
+        final Path directory = file.toAbsolutePath().getParent();
+        if (directory != null)
+        {
+            DurableFiles.forceDirectory(directory);
+        }
     }
 
     private static List<String> othersThan(final Path file, final String username) throws IOException

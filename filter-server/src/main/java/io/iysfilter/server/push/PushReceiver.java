@@ -4,8 +4,10 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.iysfilter.server.decision.ConsentStatus;
 import io.iysfilter.server.index.ConsentChange;
 import io.iysfilter.server.index.ConsentStore;
+import io.iysfilter.server.index.ConsentValueDescriptor;
 import io.iysfilter.server.ingest.IngestListener;
 import io.iysfilter.server.ingest.IngestPipeline;
 import io.iysfilter.server.iys.ConsentRecordParser;
@@ -51,10 +53,11 @@ import java.util.function.LongSupplier;
  * a rate of pushes), read ({@code {"list":[record, …]}}, at
  * most {@link PushSettings#maxRecords()} records), each record validated by the pull feed's own
  * {@link ConsentRecordParser} (a bad one is quarantined to {@code push-quarantine.log} and counted, the rest still
- * taken), the valid ones handed to the single writer, which applies them in İYS order as it does the feed's (a pushed
- * record and the same record later in the pull feed are one change, the second superseded; a record from the future
- * never wins), and appended to the {@link PushLog} and forced. The answer (2xx) follows the hand-off and the force,
- * never the writer's work; the writer does not wait for the force. İYS's test record (codes 121212,
+ * taken), the valid ones appended to the {@link PushLog} and forced, and handed to the single writer, which applies
+ * them in İYS order as it does the feed's (a pushed record and the same record later in the pull feed are one change,
+ * the second superseded; a record from the future never wins). RETs are handed over before the force, so that a
+ * withdrawal does not wait for the disk, ONAYs after it. The answer (2xx) follows the force and the hand-off, never
+ * the writer's work. İYS's test record (codes 121212,
  * {@code pushtest@iys.org.tr}) is accepted and dropped.
  * <p>
  * The work of a push runs on one thread of its own ({@code iys-push}), never on an event loop: the password
@@ -411,13 +414,16 @@ public final class PushReceiver implements AutoCloseable
                 tags.add(IysTime.parseSeconds(fields.get("creationDate")));
             }
         }
-        // handed to the writer before the log's force, so that a pushed RET is enforced without waiting for the disk:
-        // these are İYS's own records, authenticated and validated, and one the log then fails to keep is applied
-        // again as a duplicate when İYS sends the push answered 503 once more (or the pull feed brings it). The
-        // answer still waits for the force: a 200 means the log has it.
+        // withdrawals are handed to the writer before the log's force, so that a pushed RET is enforced without
+        // waiting for the disk: İYS's own records, authenticated and validated, and only ever making answers stricter.
+        // Consents wait for the force: an ALLOW must rest on a record the log keeps. A RET the log then fails to keep
+        // is applied (and counted) now, and again as a duplicate when İYS sends the push answered 503 once more.
         for (int i = 0; i < changes.size(); i++)
         {
-            pipeline.publish(changes.get(i), tags.get(i), outcomes);
+            if (withdrawal(changes.get(i)))
+            {
+                pipeline.publish(changes.get(i), tags.get(i), outcomes);
+            }
         }
         try
         {
@@ -425,8 +431,15 @@ public final class PushReceiver implements AutoCloseable
         }
         catch (final IOException | UncheckedIOException ex)
         {
-            // nothing quarantined or counted: İYS sends a push answered 503 again, and its records are told then
+            // nothing quarantined or counted here: İYS sends a push answered 503 again, and its records are told then
             return Result.refused(Outcome.FAILED, "the push log could not be written: " + ex.getMessage());
+        }
+        for (int i = 0; i < changes.size(); i++)
+        {
+            if (!withdrawal(changes.get(i)))
+            {
+                pipeline.publish(changes.get(i), tags.get(i), outcomes);
+            }
         }
         final long nowMs = clock.getAsLong();
         int rejectedHere = 0;
@@ -460,6 +473,11 @@ public final class PushReceiver implements AutoCloseable
             }
         }
         return new Result(Outcome.ACCEPTED, list.size(), changes.size(), rejectedHere, test, null);
+    }
+
+    private static boolean withdrawal(final ConsentChange change)
+    {
+        return ConsentValueDescriptor.status(change.word1()) == ConsentStatus.RET;
     }
 
     private static boolean isTest(final Map<String, String> fields)

@@ -186,6 +186,23 @@ class PushRegistrationIT
     }
 
     @Test
+    void shouldAskAgainWhenALostRegistrationIsStillBeingMade() throws Exception
+    {
+        // the answer is lost and İYS makes the connection only 2 s later (still posting its test record): the
+        // undoing finds none at first (H533), and asks again once a registration must be done
+        emulator.loseNextRegistrationAnswers(1, 2_000);
+        final Result lost = push("register", "--config", config.toString(), "--brand", "" + BRAND, "--type",
+            "ARAMA", "--url", pushUrl(), "--user", "late");
+        assertEquals(Main.EXIT_DENY, lost.exit, lost.text);
+        assertEquals(1, emulator.lateRegistrations(), "the registration was made, late");
+        assertTrue(lost.text.contains("H533") && lost.text.contains("asking again"), lost.text);
+        assertTrue(lost.text.contains("run the registration again"), lost.text);
+        assertTrue(emulator.pushes().connections(BRAND).stream().noneMatch((c) -> c.username().equals("late")),
+            "the late connection is removed: nobody could have named it");
+        assertFalse(Files.readString(credentials).contains("late:"));
+    }
+
+    @Test
     void shouldKeepTheLineAndThePasswordWhenTheUndoIsLostToo() throws Exception
     {
         emulator.loseNextRegistrationAnswers(2);

@@ -163,7 +163,8 @@ class PushReceiverTest
         {
             final long nowSec = System.currentTimeMillis() / 1000;
             final byte[] push = list(record(Fixtures.bulkPhone(0), "RED", nowSec - 5, 1),
-                record(Fixtures.bulkPhone(2), "RET", nowSec - 5, 2));
+                record(Fixtures.bulkPhone(2), "RET", nowSec - 5, 2),
+                record(Fixtures.bulkPhone(1), "ONAY", nowSec - 5, 3));
             // a directory where the log should be: the log cannot be opened, the push is answered 503
             Files.createDirectory(dataDir.resolve(PushLog.FILE_NAME));
             final PushReceiver.Result failed = receiver.receive(push, -1);
@@ -171,6 +172,8 @@ class PushReceiverTest
             pipeline.barrier().get(10, TimeUnit.SECONDS);
             assertEquals(ConsentStatus.RET, status(store, Fixtures.bulkPhone(2)), "the valid RET reached the " +
                 "writer before the log was tried: it is enforced though the push is answered 503");
+            assertEquals(ConsentStatus.RET, status(store, Fixtures.bulkPhone(1)), "an ONAY waits for the log: " +
+                "no ALLOW rests on a record it did not keep");
             assertFalse(Files.exists(dataDir.resolve(PushReceiver.QUARANTINE_FILE)) &&
                 Files.readString(dataDir.resolve(PushReceiver.QUARANTINE_FILE)).contains("RED"),
                 "nothing of a push answered 503 is quarantined: İYS sends it again");
@@ -182,8 +185,10 @@ class PushReceiverTest
             final String quarantine = Files.readString(dataDir.resolve(PushReceiver.QUARANTINE_FILE));
             assertEquals(1, quarantine.split("invalid status", -1).length - 1, "quarantined once: " + quarantine);
             assertEquals(1, receiver.rejected());
-            assertEquals(2, receiver.received(), "the retry's records, not the refused attempt's too");
-            assertEquals(2, receiver.brand(Fixtures.BRAND).records());
+            assertEquals(3, receiver.received(), "the retry's records, not the refused attempt's too");
+            assertEquals(3, receiver.brand(Fixtures.BRAND).records());
+            pipeline.barrier().get(10, TimeUnit.SECONDS);
+            assertEquals(ConsentStatus.ONAY, status(store, Fixtures.bulkPhone(1)), "the ONAY once the log kept it");
         }
     }
 

@@ -455,7 +455,8 @@ final class DemoCommand implements Callable<Integer>
             "  " + check + "      # ALLOW CONSENT",
             "  curl -s -X POST " + emulatorUrl + "/emulator/changes -d '{\"brand\":" + FOLLOWED_BRAND +
                 ",\"source\":\"IYS\",\"recipient\":\"" + PUSHED_RECIPIENT +
-                "\",\"type\":\"MESAJ\",\"status\":\"RET\"}'; " + check + "   # DENY REJECTED, no sleep",
+                "\",\"type\":\"MESAJ\",\"status\":\"RET\"}'; " + check + "   # DENY REJECTED: the push reached the " +
+                "server while this JVM started",
             "  curl -s http://127.0.0.1:" + httpPort + "/metrics | grep iys_push_records_total   # applied: 1",
             "İYS's own pull feed withholds its newest hour, so without push that answer would stay ALLOW CONSENT for " +
                 "an hour or more;",

@@ -519,7 +519,7 @@ final class PushFigures implements Callable<Integer>
             final long deadlineNs = startNs + TimeUnit.MILLISECONDS.toNanos(BUSY_MAX_MS);
             try (FilterClient client = FilterClient.connect("127.0.0.1", port))
             {
-                int i = offset;
+                int i = offset % phones.size();
                 while (running.get() && checks.get() < BUSY_MAX_CHECKS && System.nanoTime() - deadlineNs < 0)
                 {
                     check(client, phones.get(i));
