@@ -45,6 +45,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.StampedLock;
 import java.util.stream.Stream;
 
 /**
@@ -153,7 +154,17 @@ public final class ReceiptJournal implements AutoCloseable
     private volatile long newestDay = JournalFormat.NO_DAY;
     private volatile long refiled;
     private String dayPreviousHex;
-    private volatile DayRoot published;
+    // the head as of the last seal: written by the writer under headLock, read by head() from any thread, so that a
+    // seal publishes without allocating
+    private final StampedLock headLock = new StampedLock();
+    private final byte[] publishedDigest = new byte[JournalFormat.DIGEST_LENGTH];
+    private long publishedDay = JournalFormat.NO_DAY;
+    private boolean publishedClosed;
+    private String publishedPrevious;
+    private long publishedReceipts;
+    private long publishedBlocks;
+    private long publishedFirstId;
+    private long publishedLastId;
     private volatile long publishedSealedId;
     private volatile boolean ended;
     private final AtomicInteger waiters = new AtomicInteger();
@@ -291,7 +302,30 @@ public final class ReceiptJournal implements AutoCloseable
      */
     public DayRoot head()
     {
-        return published;
+        final byte[] digest = new byte[JournalFormat.DIGEST_LENGTH];
+        long stamp = headLock.tryOptimisticRead();
+        for (int attempt = 0; ; attempt++)
+        {
+            System.arraycopy(publishedDigest, 0, digest, 0, digest.length);
+            final long epochDay = publishedDay;
+            final boolean closed = publishedClosed;
+            final String previous = publishedPrevious;
+            final long receipts = publishedReceipts;
+            final long blocks = publishedBlocks;
+            final long firstId = publishedFirstId;
+            final long lastId = publishedLastId;
+            if (attempt > 0 || headLock.validate(stamp))
+            {
+                if (attempt > 0)
+                {
+                    headLock.unlockRead(stamp);
+                }
+                return epochDay == JournalFormat.NO_DAY ? null : new DayRoot(LocalDate.ofEpochDay(epochDay), closed,
+                    JournalFormat.hex(digest), previous, receipts, blocks, firstId, lastId);
+            }
+            // a seal published meanwhile: read again under the read lock
+            stamp = headLock.readLock();
+        }
     }
 
     /**
@@ -682,9 +716,36 @@ public final class ReceiptJournal implements AutoCloseable
         {
             return;
         }
-        published = new DayRoot(LocalDate.ofEpochDay(day), dayClosed, JournalFormat.hex(head),
-            dayPreviousHex == null ? JournalFormat.hex(dayPrevious) : dayPreviousHex, dayReceipts, dayBlocks,
-            dayFirstId, dayLastId);
+        if (dayPreviousHex == null)
+        {
+            dayPreviousHex = JournalFormat.hex(dayPrevious);
+        }
+        publish(day, dayClosed, dayPreviousHex, dayReceipts, dayBlocks, dayFirstId, dayLastId);
+    }
+
+    /**
+     * Publish a day's head ({@link #head} the digest) and the last sealed id, then wake the waiters if any; no
+     * allocation (the writer's thread, after every seal).
+     */
+    private void publish(final long epochDay, final boolean closed, final String previous, final long receipts,
+        final long blocks, final long firstId, final long lastId)
+    {
+        final long stamp = headLock.writeLock();
+        try
+        {
+            System.arraycopy(head, 0, publishedDigest, 0, publishedDigest.length);
+            publishedDay = epochDay;
+            publishedClosed = closed;
+            publishedPrevious = previous;
+            publishedReceipts = receipts;
+            publishedBlocks = blocks;
+            publishedFirstId = firstId;
+            publishedLastId = lastId;
+        }
+        finally
+        {
+            headLock.unlockWrite(stamp);
+        }
         publishedSealedId = lastSealedId;
         wakeWaiters();
     }
@@ -775,9 +836,8 @@ public final class ReceiptJournal implements AutoCloseable
         JournalFormat.writeRoot(dayDirectory, root, segments, nowMs);
         diskBytes.addAndGet(Files.size(dayDirectory.resolve(JournalFormat.ROOT_FILE)));
         dayClosed = true;
-        published = root;
-        publishedSealedId = lastSealedId;
-        wakeWaiters();
+        publish(day, true, root.previousDigest(), root.receipts(), root.blocks(), root.firstDecisionId(),
+            root.lastDecisionId());
         LOG.info("receipts day closed: day={}, root={}, receipts={}, blocks={}, firstDecisionId={}, " +
             "lastDecisionId={}", root.day(), root.digest(), root.receipts(), root.blocks(),
             JournalFormat.decisionId(root.firstDecisionId()), JournalFormat.decisionId(root.lastDecisionId()));
@@ -1195,8 +1255,9 @@ public final class ReceiptJournal implements AutoCloseable
         lastAppendedId = lastSealedId;
         if (dayClosed && lastRoot != null)
         {
-            published = lastRoot;
-            publishedSealedId = lastSealedId;
+            // head holds the root's digest
+            publish(day, true, lastRoot.previousDigest(), lastRoot.receipts(), lastRoot.blocks(),
+                lastRoot.firstDecisionId(), lastRoot.lastDecisionId());
         }
         else
         {
