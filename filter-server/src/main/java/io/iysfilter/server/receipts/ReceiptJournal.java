@@ -859,6 +859,12 @@ public final class ReceiptJournal implements AutoCloseable
             PartyEntryEncoder.BLOCK_LENGTH + PartyEntryEncoder.nameHeaderLength() + name.length;
         final int bodyLength = nameEntryLength + dealerEntryLength;
         beginBlock(BlockKind.PARTIES, id, bodyLength);
+        // the header claims the whole body before it is written: a process killed while writing it leaves nothing
+        // after the unsealed block's digest place, a torn tail that the next open cuts (unlike a receipt, an entry
+        // is never read before its block is sealed)
+        blockCount = name == null ? 1 : 2;
+        segment.putInt(blockStart + HEADER_BODY_LENGTH, bodyLength, ByteOrder.LITTLE_ENDIAN);
+        segment.putInt(blockStart + HEADER_COUNT, blockCount, ByteOrder.LITTLE_ENDIAN);
         int at = blockStart + JournalFormat.BLOCK_HEADER_LENGTH;
         if (name != null)
         {
@@ -873,9 +879,6 @@ public final class ReceiptJournal implements AutoCloseable
             .run(run)
             .party(party)
             .dealer(triple & 0xFFFF_FFFFL);
-        segment.putInt(blockStart + HEADER_BODY_LENGTH, bodyLength, ByteOrder.LITTLE_ENDIAN);
-        segment.putInt(blockStart + HEADER_COUNT, name == null ? 1 : 2, ByteOrder.LITTLE_ENDIAN);
-        blockCount = name == null ? 1 : 2;
         sealBlock();
         if (name != null)
         {
