@@ -805,6 +805,8 @@ public final class ReceiptJournal implements AutoCloseable
         dayLastId = 0;
         parties.clear();
         dayParties.clear();
+        // a day of many pairs leaves no large table behind it (once a day)
+        dayParties.compact();
         lastTriple = 0;
         lastDayParty = 0;
         nextDayParty = 1;
