@@ -357,6 +357,32 @@ class ReceiptDayPartyTest
     }
 
     @Test
+    void shouldRefuseAPartiesBlockWithAnEntryItDoesNotKnowNamingWhere() throws Exception
+    {
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, NAMES, DAY * DAY_MS, SMALL_SEGMENT))
+        {
+            journal.append(receipt(1, 1, DEALER), 0, DAY);
+            journal.append(receipt(2, 1, DEALER), 0, DAY + 1);
+        }
+        final Path segment = Receipts.segment(dir, DAY, 0);
+        final long partiesBlock = Receipts.blocks(segment)[0];
+        final byte[] bytes = Files.readAllBytes(segment);
+        // the first entry's message header: its template id (2 bytes after its block length) becomes 9
+        final int template = (int)partiesBlock + JournalFormat.BLOCK_HEADER_LENGTH + 2;
+        assertEquals(io.iysfilter.protocol.receipts.PartyEntryEncoder.TEMPLATE_ID, bytes[template]);
+        bytes[template] = 9;
+        Files.write(segment, bytes);
+        try (ReceiptReader reader = ReceiptReader.open(dir))
+        {
+            final IOException refused = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                () -> reader.scan(LocalDate.ofEpochDay(DAY), (id, timeMs, party, receipt) -> true));
+            assertTrue(refused.getMessage().contains("000000.seg") &&
+                refused.getMessage().contains("party entry 0 is of schema 7701 template 9"), refused.getMessage());
+            assertFalse(reader.verifyAll().ok(), "the chain breaks there too");
+        }
+    }
+
+    @Test
     void shouldServeTheUnkeptDealersCounter() throws Exception
     {
         final long nowMs = System.currentTimeMillis();
