@@ -2,6 +2,7 @@ package io.iysfilter.benchmarks;
 
 import io.iysfilter.protocol.receipts.Channel;
 import io.iysfilter.protocol.receipts.Door;
+import io.iysfilter.protocol.receipts.PartyReceiptEncoder;
 import io.iysfilter.protocol.receipts.ReceiptEncoder;
 import io.iysfilter.server.receipts.ReceiptJournal;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -40,7 +41,10 @@ import java.util.stream.Stream;
  * batches). Segments are allocated and rolled as in service (64 MiB); to bound the disk, every
  * {@value #RECEIPTS_PER_DAY} receipts the journal moves to the next day (closing the last: root file, force) and
  * deletes the day before it, and those costs are in the figure too. The directory is under {@code /dev/shm} when it
- * exists (memory, so the figure is the journal's CPU, not the device's). Run with {@code -prof gc}: ~0 B/op (a
+ * exists (memory, so the figure is the journal's CPU, not the device's). {@code dealers} sets how many dealers the
+ * receipts name in turn (one party): 1, every receipt the previous one's (party, dealer), found by one compare; 64,
+ * every receipt a different pair's than the previous, so each looks its day party up in the journal's map (each
+ * pair's first receipt of a day also writes a PARTIES block, 64 a day). Run with {@code -prof gc}: ~0 B/op (a
  * segment's roll allocates a few objects per 1.4 M receipts).
  */
 @State(Scope.Thread)
@@ -55,13 +59,18 @@ public class ReceiptJournalBenchmark
     private static final long RECEIPTS_PER_DAY = 16_000_000;
     private static final long DAY_MS = 86_400_000L;
     private static final long FIRST_DAY = 20_000;
+    private static final long FIRST_DEALER = 5_000_000;
+    private static final int DEALER_OFFSET = ReceiptEncoder.dealerEncodingOffset();
 
     @Param({"1024", "64"})
     int sealEvery;
 
+    @Param({"1", "64"})
+    int dealers;
+
     private final UnsafeBuffer receipt = new UnsafeBuffer(
         ByteBuffer.allocateDirect(ReceiptEncoder.BLOCK_LENGTH).order(ByteOrder.LITTLE_ENDIAN));
-    private final ByteBuffer hashed = ByteBuffer.allocateDirect(64 + BATCH * ReceiptEncoder.BLOCK_LENGTH);
+    private final ByteBuffer hashed = ByteBuffer.allocateDirect(64 + BATCH * PartyReceiptEncoder.BLOCK_LENGTH);
     private final byte[] digest = new byte[32];
     private final MessageDigest sha = sha256();
     private Path directory;
@@ -135,6 +144,7 @@ public class ReceiptJournalBenchmark
         for (int i = 0; i < BATCH; i++)
         {
             receipt.putLong(0, 1L << 48 | ++sequence, ByteOrder.LITTLE_ENDIAN);
+            receipt.putInt(DEALER_OFFSET, (int)(FIRST_DEALER + sequence % dealers), ByteOrder.LITTLE_ENDIAN);
             journal.append(receipt, 0, day);
             if ((i + 1) % sealEvery == 0)
             {
@@ -157,7 +167,7 @@ public class ReceiptJournalBenchmark
     @OperationsPerInvocation(BATCH)
     public byte digestOnly() throws DigestException
     {
-        final int blockBytes = 64 + sealEvery * ReceiptEncoder.BLOCK_LENGTH;
+        final int blockBytes = 64 + sealEvery * PartyReceiptEncoder.BLOCK_LENGTH;
         for (int i = 0; i < BATCH / sealEvery; i++)
         {
             hashed.clear().limit(blockBytes);

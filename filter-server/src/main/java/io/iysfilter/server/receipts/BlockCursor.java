@@ -2,8 +2,9 @@ package io.iysfilter.server.receipts;
 
 import io.iysfilter.protocol.receipts.BlockHeaderDecoder;
 import io.iysfilter.protocol.receipts.BlockKind;
+import io.iysfilter.protocol.receipts.DealerPartyEntryDecoder;
 import io.iysfilter.protocol.receipts.MessageHeaderDecoder;
-import io.iysfilter.protocol.receipts.ReceiptDecoder;
+import io.iysfilter.protocol.receipts.PartyEntryDecoder;
 import io.iysfilter.protocol.receipts.SegmentHeaderDecoder;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -43,7 +44,7 @@ final class BlockCursor
     /** Bytes per receipt in the segment wrapped, from its header ({@link #checkSegmentHeader}). */
     int receiptLength = JournalFormat.RECEIPT_LENGTH;
     /** The receipt schema version the segment wrapped was written with, from its header. */
-    int receiptVersion = ReceiptDecoder.SCHEMA_VERSION;
+    int receiptVersion = JournalFormat.RECEIPT_VERSION;
     String malformed;
 
     /**
@@ -58,7 +59,7 @@ final class BlockCursor
         position = JournalFormat.SEGMENT_HEADER_LENGTH;
         // this build's receipts until checkSegmentHeader reads the segment's own
         receiptLength = JournalFormat.RECEIPT_LENGTH;
-        receiptVersion = ReceiptDecoder.SCHEMA_VERSION;
+        receiptVersion = JournalFormat.RECEIPT_VERSION;
     }
 
     /**
@@ -82,16 +83,19 @@ final class BlockCursor
         final int length = segmentHeader.receiptLength();
         final int version = segmentHeader.receiptVersion();
         // a segment's receipts are as long as the version they were written with: 48 bytes up to version 2, 52
-        // (the dealer appended) from version 3; a later version may only append fields, so it is read as far as
-        // this build knows it, provided its receipts are at least as long
-        final boolean legacy = version < JournalFormat.DEALER_VERSION;
-        if (segmentHeader.format() != JournalFormat.FORMAT ||
-            (legacy ? length != JournalFormat.LEGACY_RECEIPT_LENGTH : length < JournalFormat.RECEIPT_LENGTH))
+        // (the dealer appended) in version 3, 48 (a PartyReceipt, naming a day party) from version 4; a later version
+        // may only append fields, so it is read as far as this build knows it, provided its receipts are at least as
+        // long
+        final boolean known = version < JournalFormat.DEALER_VERSION ? length == JournalFormat.LEGACY_RECEIPT_LENGTH :
+            version == JournalFormat.DEALER_VERSION ? length == JournalFormat.DEALER_RECEIPT_LENGTH :
+            length >= JournalFormat.RECEIPT_LENGTH;
+        if (segmentHeader.format() != JournalFormat.FORMAT || version < 1 || !known)
         {
             return "segment format " + segmentHeader.format() + " with " + length + "-byte receipts of version " +
                 version + " (this build reads format " + JournalFormat.FORMAT + ", " +
                 JournalFormat.LEGACY_RECEIPT_LENGTH + " bytes up to version " + (JournalFormat.DEALER_VERSION - 1) +
-                ", " + JournalFormat.RECEIPT_LENGTH + " from version " + JournalFormat.DEALER_VERSION + ")";
+                ", " + JournalFormat.DEALER_RECEIPT_LENGTH + " in version " + JournalFormat.DEALER_VERSION + ", " +
+                JournalFormat.RECEIPT_LENGTH + " from version " + JournalFormat.DAY_PARTY_VERSION + ")";
         }
         receiptLength = length;
         receiptVersion = version;
@@ -150,6 +154,103 @@ final class BlockCursor
         }
         digestOffset = bodyOffset + (int)bodyLength;
         return BLOCK;
+    }
+
+    /**
+     * The entries of a {@code PARTIES} block, as {@link #readParties} finds them.
+     */
+    interface PartyEntries
+    {
+        /**
+         * A run's party named.
+         *
+         * @param run        the run.
+         * @param party      the party number within the run.
+         * @param buffer     holding the name.
+         * @param nameOffset where its UTF-8 bytes start.
+         * @param nameLength how many there are.
+         */
+        void name(int run, int party, UnsafeBuffer buffer, int nameOffset, int nameLength);
+
+        /**
+         * A day party numbered (receipt schema version 4 on).
+         *
+         * @param dayParty the day party.
+         * @param run      the run.
+         * @param party    the party number within the run.
+         * @param dealer   the dealer code, 0 for the brand itself.
+         */
+        void dayParty(int dayParty, int run, int party, long dealer);
+    }
+
+    /**
+     * Read the entries of the {@code PARTIES} block at the cursor (after {@link #read} returned {@link #BLOCK}): up to
+     * receipt schema version 3 each a {@code PartyEntry}; from version 4 each after a message header, a
+     * {@code PartyEntry} or a {@code DealerPartyEntry}.
+     *
+     * @param entries receives each.
+     * @return null when every entry the header counts lies within the body, else what is malformed.
+     */
+    String readParties(final PartyEntries entries)
+    {
+        final boolean headed = receiptVersion >= JournalFormat.DAY_PARTY_VERSION;
+        final long count = header.count();
+        int at = bodyOffset;
+        for (long e = 0; e < count; e++)
+        {
+            int template = PartyEntryDecoder.TEMPLATE_ID;
+            int blockLength = PartyEntryDecoder.BLOCK_LENGTH;
+            if (headed)
+            {
+                if (at + MessageHeaderDecoder.ENCODED_LENGTH > digestOffset)
+                {
+                    return "party entry " + e + " runs past the block's body";
+                }
+                messageHeader.wrap(buffer, at);
+                template = messageHeader.templateId();
+                blockLength = messageHeader.blockLength();
+                if (messageHeader.schemaId() != PartyEntryDecoder.SCHEMA_ID ||
+                    template != PartyEntryDecoder.TEMPLATE_ID && template != DealerPartyEntryDecoder.TEMPLATE_ID)
+                {
+                    return "party entry " + e + " is of schema " + messageHeader.schemaId() + " template " + template;
+                }
+                at += MessageHeaderDecoder.ENCODED_LENGTH;
+            }
+            if (template == DealerPartyEntryDecoder.TEMPLATE_ID)
+            {
+                if (blockLength < DealerPartyEntryDecoder.BLOCK_LENGTH || at + blockLength > digestOffset)
+                {
+                    return "dealer party entry " + e + " of " + blockLength + " bytes runs past the block's body";
+                }
+                entries.dayParty(
+                    buffer.getInt(at + DealerPartyEntryDecoder.dayPartyEncodingOffset(), PartyEntryDecoder.BYTE_ORDER),
+                    buffer.getShort(at + DealerPartyEntryDecoder.runEncodingOffset(), PartyEntryDecoder.BYTE_ORDER) &
+                    0xFFFF,
+                    buffer.getShort(at + DealerPartyEntryDecoder.partyEncodingOffset(), PartyEntryDecoder.BYTE_ORDER) &
+                    0xFFFF,
+                    buffer.getInt(at + DealerPartyEntryDecoder.dealerEncodingOffset(), PartyEntryDecoder.BYTE_ORDER) &
+                    0xFFFF_FFFFL);
+                at += blockLength;
+                continue;
+            }
+            final int nameAt = at + blockLength + PartyEntryDecoder.nameHeaderLength();
+            if (blockLength < PartyEntryDecoder.BLOCK_LENGTH || nameAt > digestOffset)
+            {
+                return "party entry " + e + " runs past the block's body";
+            }
+            final int nameLength = buffer.getShort(nameAt - PartyEntryDecoder.nameHeaderLength(),
+                PartyEntryDecoder.BYTE_ORDER) & 0xFFFF;
+            if (nameAt + nameLength > digestOffset)
+            {
+                return "party entry " + e + "'s name of " + nameLength + " bytes runs past the block's body";
+            }
+            entries.name(
+                buffer.getShort(at + PartyEntryDecoder.runEncodingOffset(), PartyEntryDecoder.BYTE_ORDER) & 0xFFFF,
+                buffer.getShort(at + PartyEntryDecoder.partyEncodingOffset(), PartyEntryDecoder.BYTE_ORDER) & 0xFFFF,
+                buffer, nameAt, nameLength);
+            at = nameAt + nameLength;
+        }
+        return null;
     }
 
     private int malformed(final String why)

@@ -3,6 +3,7 @@ package io.iysfilter.server.receipts;
 import io.iysfilter.server.index.DurableFiles;
 import io.iysfilter.protocol.receipts.BlockHeaderDecoder;
 import io.iysfilter.protocol.receipts.MessageHeaderDecoder;
+import io.iysfilter.protocol.receipts.PartyReceiptDecoder;
 import io.iysfilter.protocol.receipts.ReceiptDecoder;
 
 import java.io.IOException;
@@ -32,12 +33,38 @@ final class JournalFormat
     static final int SEGMENT_HEADER_LENGTH = 64;
     static final int BLOCK_HEADER_LENGTH = MessageHeaderDecoder.ENCODED_LENGTH + BlockHeaderDecoder.BLOCK_LENGTH;
     static final int DIGEST_LENGTH = 32;
-    /** Bytes per receipt in the segments this build writes (receipt schema version 3: the dealer appended). */
-    static final int RECEIPT_LENGTH = ReceiptDecoder.BLOCK_LENGTH;
+    /**
+     * Bytes per receipt in the segments this build writes: a {@code PartyReceipt} (receipt schema version 4: the
+     * party, the dealer, the door and the channel in one day party word).
+     */
+    static final int RECEIPT_LENGTH = PartyReceiptDecoder.BLOCK_LENGTH;
+    /** The receipt schema version of the segments this build writes (its header's {@code receiptVersion}). */
+    static final int RECEIPT_VERSION = PartyReceiptDecoder.SCHEMA_VERSION;
+    /**
+     * Bytes of a {@code Receipt} as the queue holds it and {@link ReceiptJournal#append} takes it, and as segments
+     * of receipt schema version 3 hold it.
+     */
+    static final int DEALER_RECEIPT_LENGTH = ReceiptDecoder.BLOCK_LENGTH;
     /** Bytes per receipt in segments of receipt schema versions 1 and 2, which this build still reads. */
     static final int LEGACY_RECEIPT_LENGTH = 48;
     /** The receipt schema version that appended the dealer. */
     static final int DEALER_VERSION = 3;
+    /** The receipt schema version that files receipts as {@code PartyReceipt}s, naming day parties. */
+    static final int DAY_PARTY_VERSION = 4;
+    /** Bytes a {@code PartyReceipt} shares with a {@code Receipt}: all up to the party. */
+    static final int COMMON_LENGTH = PartyReceiptDecoder.partyDoorChannelEncodingOffset();
+    /** The day party's bits in a {@code PartyReceipt}'s {@code partyDoorChannel}. */
+    static final int DAY_PARTY_MASK = 0xFF_FFFF;
+    /** Where the door's 3 bits start in {@code partyDoorChannel}. */
+    static final int DOOR_SHIFT = 24;
+    static final int DOOR_MASK = 0x7;
+    /** Where the channel's 2 bits start in {@code partyDoorChannel}. */
+    static final int CHANNEL_SHIFT = 27;
+    static final int CHANNEL_MASK = 0x3;
+    /** Most day parties a day numbers (24 bits, 0 meaning unknown). */
+    static final int MAX_DAY_PARTIES = DAY_PARTY_MASK;
+    /** Most day parties naming a dealer (not 0) a day numbers; past that, a receipt keeps its party, not its dealer. */
+    static final int MAX_DEALER_PARTIES = 1 << 20;
     static final int MAX_RECEIPTS_PER_BLOCK = 1024;
     static final int MAX_NAME_BYTES = 1024;
     static final String ROOT_FILE = "root.json";

@@ -389,6 +389,11 @@ final class ReceiptDrain implements Runnable
         return journal.refiled();
     }
 
+    long dealersUnkept()
+    {
+        return journal.dealersUnkept();
+    }
+
     long diskBytes()
     {
         return journal.diskBytes();

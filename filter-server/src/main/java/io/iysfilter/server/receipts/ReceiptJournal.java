@@ -3,17 +3,18 @@ package io.iysfilter.server.receipts;
 import io.iysfilter.server.index.DurableFiles;
 import io.iysfilter.protocol.receipts.BlockHeaderEncoder;
 import io.iysfilter.protocol.receipts.BlockKind;
+import io.iysfilter.protocol.receipts.DealerPartyEntryEncoder;
 import io.iysfilter.protocol.receipts.FlagsEncoder;
 import io.iysfilter.protocol.receipts.MessageHeaderEncoder;
-import io.iysfilter.protocol.receipts.PartyEntryDecoder;
 import io.iysfilter.protocol.receipts.PartyEntryEncoder;
+import io.iysfilter.protocol.receipts.PartyReceiptEncoder;
 import io.iysfilter.protocol.receipts.ReceiptDecoder;
-import io.iysfilter.protocol.receipts.ReceiptEncoder;
 import io.iysfilter.protocol.receipts.SegmentHeaderEncoder;
 import io.iysfilter.server.logging.LogLimiter;
 import org.agrona.DirectBuffer;
 import org.agrona.IoUtil;
 import org.agrona.collections.IntHashSet;
+import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +45,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.StampedLock;
 import java.util.stream.Stream;
 
 /**
@@ -52,7 +54,14 @@ import java.util.stream.Stream;
  * {@link ReceiptReader}. {@link #diskBytes()}, {@link #head()}, {@link #awaitSealed} and retention
  * ({@link #deleteExpired}) may be used from any thread.
  * <p>
- * Receipts go into blocks of at most 1,024; {@link #seal} (or a full block, a full segment, a party's first receipt
+ * Each receipt is filed in 48 bytes (a {@code PartyReceipt}, receipt schema version 4): who asked and the dealer the
+ * request named are one <em>day party</em>, a number the day gives each (run, party, dealer) triple in a
+ * {@code PARTIES} block before the triple's first receipt of the day (with the party's name, when it is the party's
+ * first of the day). A day numbers at most {@value JournalFormat#MAX_DEALER_PARTIES} triples naming a dealer; past
+ * that a receipt keeps its party but not its dealer (flagged {@code dealerUnknown}, counted by
+ * {@link #dealersUnkept()}, a warning once a day).
+ * <p>
+ * Receipts go into blocks of at most 1,024; {@link #seal} (or a full block, a full segment, a triple's first receipt
  * of the day, a later day) seals the open block by writing its SHA-256 digest after it, so that the chain's head
  * covers it. Segments are allocated whole before they are mapped ({@code fallocate(2)}, else by writing zeros), so a
  * full disk fails that allocation with an {@link IOException} instead of faulting a later write into the mapping; the
@@ -83,9 +92,18 @@ public final class ReceiptJournal implements AutoCloseable
         BlockHeaderEncoder.bodyLengthEncodingOffset();
     private static final int RECEIPT_ID = ReceiptDecoder.decisionIdEncodingOffset();
     private static final int RECEIPT_PARTY = ReceiptDecoder.partyEncodingOffset();
-    private static final int RECEIPT_DAY_MILLIS = ReceiptDecoder.dayMillisEncodingOffset();
+    private static final int RECEIPT_DOOR = ReceiptDecoder.doorEncodingOffset();
+    private static final int RECEIPT_CHANNEL = ReceiptDecoder.channelEncodingOffset();
     private static final int RECEIPT_FLAGS = ReceiptDecoder.flagsEncodingOffset();
-    private static final int RECEIPT_WORDS = JournalFormat.RECEIPT_LENGTH & ~(Long.BYTES - 1);
+    private static final int RECEIPT_REASON = ReceiptDecoder.reasonEncodingOffset();
+    private static final int RECEIPT_DEALER = ReceiptDecoder.dealerEncodingOffset();
+    private static final int FILED_DAY_MILLIS = PartyReceiptEncoder.dayMillisEncodingOffset();
+    private static final int FILED_PARTY_DOOR_CHANNEL = PartyReceiptEncoder.partyDoorChannelEncodingOffset();
+    private static final int FILED_FLAGS = PartyReceiptEncoder.flagsEncodingOffset();
+    private static final int FILED_REASON = PartyReceiptEncoder.reasonEncodingOffset();
+    private static final int COMMON_WORDS = JournalFormat.COMMON_LENGTH & ~(Long.BYTES - 1);
+    /** In {@link #dayParty}'s answer: the receipt's dealer is not kept (the day numbered as many as it may). */
+    private static final int UNKEPT = 1 << 30;
     private static final LogLimiter REFILED_LOG = LogLimiter.everyTenSeconds();
 
     private final Path directory;
@@ -95,14 +113,23 @@ public final class ReceiptJournal implements AutoCloseable
     private final byte[] head = new byte[JournalFormat.DIGEST_LENGTH];
     private final byte[] dayPrevious = new byte[JournalFormat.DIGEST_LENGTH];
     private final IntHashSet parties = new IntHashSet();
+    private final Long2LongHashMap dayParties = new Long2LongHashMap(0);
+    private final int maxDealerParties;
+    private final int maxDayParties;
     private final UnsafeBuffer segment = new UnsafeBuffer(0, 0);
     private final MessageHeaderEncoder messageHeader = new MessageHeaderEncoder();
     private final BlockHeaderEncoder blockHeader = new BlockHeaderEncoder();
     private final PartyEntryEncoder partyEntry = new PartyEntryEncoder();
+    private final DealerPartyEntryEncoder dealerPartyEntry = new DealerPartyEntryEncoder();
     private final BlockCursor cursor = new BlockCursor();
     private final FlagsEncoder flags = new FlagsEncoder();
     private ExecutorService preparer;
-    private int lastPartyKey;
+    private long lastTriple;
+    private int lastDayParty;
+    private int nextDayParty = 1;
+    private int dealerParties;
+    private boolean unkeptWarned;
+    private volatile long dealersUnkept;
     private Future<Spare> spare;
 
     private long day = JournalFormat.NO_DAY;
@@ -127,18 +154,31 @@ public final class ReceiptJournal implements AutoCloseable
     private volatile long newestDay = JournalFormat.NO_DAY;
     private volatile long refiled;
     private String dayPreviousHex;
-    private volatile DayRoot published;
+    // the head as of the last seal: written by the writer under headLock, read by head() from any thread, so that a
+    // seal publishes without allocating
+    private final StampedLock headLock = new StampedLock();
+    private final byte[] publishedDigest = new byte[JournalFormat.DIGEST_LENGTH];
+    private long publishedDay = JournalFormat.NO_DAY;
+    private boolean publishedClosed;
+    private String publishedPrevious;
+    private long publishedReceipts;
+    private long publishedBlocks;
+    private long publishedFirstId;
+    private long publishedLastId;
     private volatile long publishedSealedId;
     private volatile boolean ended;
     private final AtomicInteger waiters = new AtomicInteger();
     private final ReentrantLock sealLock = new ReentrantLock();
     private final Condition sealedCondition = sealLock.newCondition();
 
-    private ReceiptJournal(final Path directory, final PartyNames partyNames, final int segmentSize)
+    private ReceiptJournal(final Path directory, final PartyNames partyNames, final int segmentSize,
+        final int maxDealerParties, final int maxDayParties)
     {
         this.directory = directory;
         this.partyNames = partyNames;
         this.segmentSize = segmentSize;
+        this.maxDealerParties = maxDealerParties;
+        this.maxDayParties = maxDayParties;
         try
         {
             this.sha = MessageDigest.getInstance("SHA-256");
@@ -185,6 +225,32 @@ public final class ReceiptJournal implements AutoCloseable
     public static ReceiptJournal open(final Path directory, final PartyNames partyNames, final long nowMs,
         final int segmentSize) throws IOException
     {
+        return open(directory, partyNames, nowMs, segmentSize, JournalFormat.MAX_DEALER_PARTIES,
+            JournalFormat.MAX_DAY_PARTIES);
+    }
+
+    /**
+     * As {@link #open(Path, PartyNames, long, int)}, with a day's day parties capped lower (tests).
+     *
+     * @param directory        the receipts directory.
+     * @param partyNames       names the parties of receipts appended.
+     * @param nowMs            the time, epoch milliseconds.
+     * @param segmentSize      bytes a new segment is allocated with, at least 4 KiB.
+     * @param maxDealerParties most day parties naming a dealer a day numbers.
+     * @param maxDayParties    most day parties a day numbers.
+     * @return the journal.
+     * @throws IOException when it cannot be opened.
+     */
+    static ReceiptJournal open(final Path directory, final PartyNames partyNames, final long nowMs,
+        final int segmentSize, final int maxDealerParties, final int maxDayParties) throws IOException
+    {
+        if (maxDealerParties < 0 || maxDealerParties > JournalFormat.MAX_DEALER_PARTIES || maxDayParties < 1 ||
+            maxDayParties > JournalFormat.MAX_DAY_PARTIES)
+        {
+            throw new IllegalArgumentException("day parties capped at " + maxDayParties + ", with a dealer " +
+                maxDealerParties + " (at most " + JournalFormat.MAX_DAY_PARTIES + " and " +
+                JournalFormat.MAX_DEALER_PARTIES + ")");
+        }
         final int minimum = JournalFormat.SEGMENT_HEADER_LENGTH + JournalFormat.BLOCK_HEADER_LENGTH +
             JournalFormat.DIGEST_LENGTH + JournalFormat.MAX_NAME_BYTES + 64;
         if (segmentSize < Math.max(4096, minimum))
@@ -195,7 +261,8 @@ public final class ReceiptJournal implements AutoCloseable
         // the native binding that allocates segments loads here, before anything is served (about half a second of
         // CPU): loaded by the first spare instead, it held the first roll while the queue filled
         DurableFiles.canPreallocate();
-        final ReceiptJournal journal = new ReceiptJournal(directory, partyNames, segmentSize);
+        final ReceiptJournal journal = new ReceiptJournal(directory, partyNames, segmentSize, maxDealerParties,
+            maxDayParties);
         try
         {
             journal.recover(nowMs);
@@ -235,7 +302,30 @@ public final class ReceiptJournal implements AutoCloseable
      */
     public DayRoot head()
     {
-        return published;
+        final byte[] digest = new byte[JournalFormat.DIGEST_LENGTH];
+        long stamp = headLock.tryOptimisticRead();
+        for (int attempt = 0; ; attempt++)
+        {
+            System.arraycopy(publishedDigest, 0, digest, 0, digest.length);
+            final long epochDay = publishedDay;
+            final boolean closed = publishedClosed;
+            final String previous = publishedPrevious;
+            final long receipts = publishedReceipts;
+            final long blocks = publishedBlocks;
+            final long firstId = publishedFirstId;
+            final long lastId = publishedLastId;
+            if (attempt > 0 || headLock.validate(stamp))
+            {
+                if (attempt > 0)
+                {
+                    headLock.unlockRead(stamp);
+                }
+                return epochDay == JournalFormat.NO_DAY ? null : new DayRoot(LocalDate.ofEpochDay(epochDay), closed,
+                    JournalFormat.hex(digest), previous, receipts, blocks, firstId, lastId);
+            }
+            // a seal published meanwhile: read again under the read lock
+            stamp = headLock.readLock();
+        }
     }
 
     /**
@@ -303,7 +393,11 @@ public final class ReceiptJournal implements AutoCloseable
     }
 
     /**
-     * Append one receipt: the 48-byte {@code Receipt} block of the receipt schema (no message header).
+     * Append one receipt: the 52-byte {@code Receipt} block of the receipt schema (no message header), as the queue
+     * holds it, filed as a 48-byte {@code PartyReceipt}: its party, dealer, door and channel become one word naming
+     * the day party of its (run, party, dealer) triple, numbered in a {@code PARTIES} block before the triple's
+     * first receipt of the day. The receipt's own triple is the previous receipt's most of the time: that costs one
+     * compare, no lookup.
      * <p>
      * A receipt for a day already closed (it raced past midnight, or the clock stepped back) is filed under the
      * next day after the last closed one, or the open later day, at its first millisecond ({@code dayMillis} 0),
@@ -314,7 +408,8 @@ public final class ReceiptJournal implements AutoCloseable
      * @param offset   of it.
      * @param epochDay the UTC day it is filed under (days since 1970-01-01); a later day than the last closes that.
      * @throws IOException when the disk fails.
-     * @throws IllegalArgumentException when its decision id is not above the last one appended.
+     * @throws IllegalArgumentException when its decision id is not above the last one appended, or its door or
+     *     channel is not one a {@code PartyReceipt} can hold.
      */
     public void append(final DirectBuffer buffer, final int offset, final long epochDay) throws IOException
     {
@@ -325,6 +420,13 @@ public final class ReceiptJournal implements AutoCloseable
             throw new IllegalArgumentException("decision id " + JournalFormat.decisionId(id) +
                 " not above the last appended, " + JournalFormat.decisionId(lastAppendedId));
         }
+        final int door = buffer.getByte(offset + RECEIPT_DOOR) & 0xFF;
+        final int channel = buffer.getByte(offset + RECEIPT_CHANNEL) & 0xFF;
+        if (door > JournalFormat.DOOR_MASK || channel > JournalFormat.CHANNEL_MASK)
+        {
+            throw new IllegalArgumentException("decision id " + JournalFormat.decisionId(id) + ": door " + door +
+                " or channel " + channel + " out of a receipt's range");
+        }
         final boolean early = dayClosed ? epochDay <= day : epochDay < day;
         if (day == JournalFormat.NO_DAY || epochDay > day || dayClosed)
         {
@@ -334,20 +436,16 @@ public final class ReceiptJournal implements AutoCloseable
             }
             startDay(early ? day + 1 : epochDay);
         }
-        final int party = buffer.getShort(offset + RECEIPT_PARTY, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
-        if (party != 0)
+        final long triple = (id >>> 48) << 48 |
+            (long)(buffer.getShort(offset + RECEIPT_PARTY, ByteOrder.LITTLE_ENDIAN) & 0xFFFF) << 32 |
+            buffer.getInt(offset + RECEIPT_DEALER, ByteOrder.LITTLE_ENDIAN) & 0xFFFF_FFFFL;
+        // most receipts come from the triple just before: one compare instead of a map's lookup
+        if (triple != lastTriple || lastDayParty == 0)
         {
-            final int key = (int)(id >>> 48) << 16 | party;
-            // most receipts come from the party named just before: one compare instead of a set's lookup
-            if (key != lastPartyKey)
-            {
-                if (!parties.contains(key))
-                {
-                    nameParty(id, key);
-                }
-                lastPartyKey = key;
-            }
+            lastDayParty = dayParty(id, triple);
+            lastTriple = triple;
         }
+        final int dayParty = lastDayParty;
         if (blockStart >= 0 && (blockCount == JournalFormat.MAX_RECEIPTS_PER_BLOCK ||
             blockStart + JournalFormat.BLOCK_HEADER_LENGTH + (blockCount + 1) * JournalFormat.RECEIPT_LENGTH +
             JournalFormat.DIGEST_LENGTH > segment.capacity()))
@@ -359,16 +457,25 @@ public final class ReceiptJournal implements AutoCloseable
             beginBlock(BlockKind.RECEIPTS, id, JournalFormat.RECEIPT_LENGTH);
         }
         final int at = blockStart + JournalFormat.BLOCK_HEADER_LENGTH + blockCount * JournalFormat.RECEIPT_LENGTH;
-        // six word moves and an int: cheaper than a general copy for 52 bytes
-        for (int i = 0; i < RECEIPT_WORDS; i += Long.BYTES)
+        // the 42 bytes a PartyReceipt shares with the Receipt: five word moves and a short
+        for (int i = 0; i < COMMON_WORDS; i += Long.BYTES)
         {
             segment.putLong(at + i, buffer.getLong(offset + i));
         }
-        segment.putInt(at + RECEIPT_WORDS, buffer.getInt(offset + RECEIPT_WORDS));
+        segment.putShort(at + COMMON_WORDS, buffer.getShort(offset + COMMON_WORDS));
+        segment.putInt(at + FILED_PARTY_DOOR_CHANNEL, (dayParty & JournalFormat.DAY_PARTY_MASK) |
+            door << JournalFormat.DOOR_SHIFT | channel << JournalFormat.CHANNEL_SHIFT, ByteOrder.LITTLE_ENDIAN);
+        segment.putByte(at + FILED_FLAGS, buffer.getByte(offset + RECEIPT_FLAGS));
+        segment.putByte(at + FILED_REASON, buffer.getByte(offset + RECEIPT_REASON));
+        if ((dayParty & UNKEPT) != 0)
+        {
+            flags.wrap(segment, at + FILED_FLAGS).dealerUnknown(true);
+            dealerUnkept(id);
+        }
         if (early)
         {
-            segment.putInt(at + RECEIPT_DAY_MILLIS, 0, ByteOrder.LITTLE_ENDIAN);
-            flags.wrap(segment, at + RECEIPT_FLAGS).refiled(true);
+            segment.putInt(at + FILED_DAY_MILLIS, 0, ByteOrder.LITTLE_ENDIAN);
+            flags.wrap(segment, at + FILED_FLAGS).refiled(true);
             refiled(id, epochDay);
         }
         blockCount++;
@@ -377,6 +484,69 @@ public final class ReceiptJournal implements AutoCloseable
         segment.putInt(blockStart + HEADER_BODY_LENGTH, blockCount * JournalFormat.RECEIPT_LENGTH,
             ByteOrder.LITTLE_ENDIAN);
         lastAppendedId = id;
+    }
+
+    /**
+     * The day party of a (run, party, dealer) triple, numbering it in a {@code PARTIES} block (with the party's
+     * name, when the day has not named it yet) when the day has not. Past the day's cap of triples naming a dealer,
+     * the triple's party with dealer 0 stands for it, flagged {@link #UNKEPT}; past the day's cap of day parties, day
+     * party 0 (unknown), flagged so too.
+     *
+     * @return the day party, with {@link #UNKEPT} when the receipt's dealer is not kept.
+     */
+    private int dayParty(final long id, final long triple) throws IOException
+    {
+        final int known = (int)dayParties.get(triple);
+        if (known != 0)
+        {
+            return known;
+        }
+        long numbered = triple;
+        int unkept = 0;
+        if ((triple & 0xFFFF_FFFFL) != 0 && dealerParties >= maxDealerParties)
+        {
+            // the party is kept, the dealer not: the party's own day party (dealer 0) stands for it
+            numbered = triple & ~0xFFFF_FFFFL;
+            unkept = UNKEPT;
+            final int party = (int)dayParties.get(numbered);
+            if (party != 0)
+            {
+                return party | UNKEPT;
+            }
+        }
+        if (nextDayParty > maxDayParties)
+        {
+            if (!unkeptWarned)
+            {
+                unkeptWarned = true;
+                LOG.warn("receipts: day {} has numbered {} day parties, the most a receipt can name; receipts of " +
+                    "new (party, dealer) pairs today carry day party 0 (neither the party nor the dealer kept) " +
+                    "until the day ends; iys_receipts_dealers_unkept counts them", LocalDate.ofEpochDay(day),
+                    maxDayParties);
+            }
+            return UNKEPT;
+        }
+        final int dayParty = nextDayParty++;
+        if ((numbered & 0xFFFF_FFFFL) != 0)
+        {
+            dealerParties++;
+        }
+        numberDayParty(id, numbered, dayParty);
+        dayParties.put(numbered, dayParty);
+        return dayParty | unkept;
+    }
+
+    private void dealerUnkept(final long id)
+    {
+        dealersUnkept++;
+        if (!unkeptWarned)
+        {
+            unkeptWarned = true;
+            LOG.warn("receipts: day {} has numbered {} (party, dealer) pairs, the most a day keeps; receipts of new " +
+                "pairs today keep their party but not their dealer (flagged dealerUnknown) until the day ends; " +
+                "iys_receipts_dealers_unkept counts them: decisionId={}", LocalDate.ofEpochDay(day), dealerParties,
+                JournalFormat.decisionId(id));
+        }
     }
 
     /**
@@ -407,6 +577,15 @@ public final class ReceiptJournal implements AutoCloseable
         {
             closeDay(nowMs);
         }
+    }
+
+    /**
+     * @return receipts whose dealer the journal did not keep since open, for the day had numbered as many (party,
+     *     dealer) pairs, or day parties, as it may (flagged {@code dealerUnknown}); any thread.
+     */
+    public long dealersUnkept()
+    {
+        return dealersUnkept;
     }
 
     /**
@@ -537,9 +716,36 @@ public final class ReceiptJournal implements AutoCloseable
         {
             return;
         }
-        published = new DayRoot(LocalDate.ofEpochDay(day), dayClosed, JournalFormat.hex(head),
-            dayPreviousHex == null ? JournalFormat.hex(dayPrevious) : dayPreviousHex, dayReceipts, dayBlocks,
-            dayFirstId, dayLastId);
+        if (dayPreviousHex == null)
+        {
+            dayPreviousHex = JournalFormat.hex(dayPrevious);
+        }
+        publish(day, dayClosed, dayPreviousHex, dayReceipts, dayBlocks, dayFirstId, dayLastId);
+    }
+
+    /**
+     * Publish a day's head ({@link #head} the digest) and the last sealed id, then wake the waiters if any; no
+     * allocation (the writer's thread, after every seal).
+     */
+    private void publish(final long epochDay, final boolean closed, final String previous, final long receipts,
+        final long blocks, final long firstId, final long lastId)
+    {
+        final long stamp = headLock.writeLock();
+        try
+        {
+            System.arraycopy(head, 0, publishedDigest, 0, publishedDigest.length);
+            publishedDay = epochDay;
+            publishedClosed = closed;
+            publishedPrevious = previous;
+            publishedReceipts = receipts;
+            publishedBlocks = blocks;
+            publishedFirstId = firstId;
+            publishedLastId = lastId;
+        }
+        finally
+        {
+            headLock.unlockWrite(stamp);
+        }
         publishedSealedId = lastSealedId;
         wakeWaiters();
     }
@@ -598,7 +804,14 @@ public final class ReceiptJournal implements AutoCloseable
         dayFirstId = 0;
         dayLastId = 0;
         parties.clear();
-        lastPartyKey = 0;
+        dayParties.clear();
+        // a day of many pairs leaves no large table behind it (once a day)
+        dayParties.compact();
+        lastTriple = 0;
+        lastDayParty = 0;
+        nextDayParty = 1;
+        dealerParties = 0;
+        unkeptWarned = false;
     }
 
     private void closeDay(final long nowMs) throws IOException
@@ -625,51 +838,81 @@ public final class ReceiptJournal implements AutoCloseable
         JournalFormat.writeRoot(dayDirectory, root, segments, nowMs);
         diskBytes.addAndGet(Files.size(dayDirectory.resolve(JournalFormat.ROOT_FILE)));
         dayClosed = true;
-        published = root;
-        publishedSealedId = lastSealedId;
-        wakeWaiters();
+        publish(day, true, root.previousDigest(), root.receipts(), root.blocks(), root.firstDecisionId(),
+            root.lastDecisionId());
         LOG.info("receipts day closed: day={}, root={}, receipts={}, blocks={}, firstDecisionId={}, " +
             "lastDecisionId={}", root.day(), root.digest(), root.receipts(), root.blocks(),
             JournalFormat.decisionId(root.firstDecisionId()), JournalFormat.decisionId(root.lastDecisionId()));
     }
 
-    private void nameParty(final long id, final int key) throws IOException
+    /**
+     * Seal the open block and write a {@code PARTIES} block numbering a day party: the party's name first when the
+     * day has not named the party yet (a party 0 has no name), then the day party's triple.
+     */
+    private void numberDayParty(final long id, final long triple, final int dayParty) throws IOException
     {
         sealBlock();
+        final int run = (int)(triple >>> 48);
+        final int party = (int)(triple >>> 32) & 0xFFFF;
+        final int key = run << 16 | party;
+        final byte[] name = party != 0 && !parties.contains(key) ? name(run, party) : null;
+        final int dealerEntryLength = MessageHeaderEncoder.ENCODED_LENGTH + DealerPartyEntryEncoder.BLOCK_LENGTH;
+        final int nameEntryLength = name == null ? 0 : MessageHeaderEncoder.ENCODED_LENGTH +
+            PartyEntryEncoder.BLOCK_LENGTH + PartyEntryEncoder.nameHeaderLength() + name.length;
+        final int bodyLength = nameEntryLength + dealerEntryLength;
+        beginBlock(BlockKind.PARTIES, id, bodyLength);
+        // the header claims the whole body before it is written: a process killed while writing it leaves nothing
+        // after the unsealed block's digest place, a torn tail that the next open cuts (unlike a receipt, an entry
+        // is never read before its block is sealed)
+        blockCount = name == null ? 1 : 2;
+        segment.putInt(blockStart + HEADER_BODY_LENGTH, bodyLength, ByteOrder.LITTLE_ENDIAN);
+        segment.putInt(blockStart + HEADER_COUNT, blockCount, ByteOrder.LITTLE_ENDIAN);
+        int at = blockStart + JournalFormat.BLOCK_HEADER_LENGTH;
+        if (name != null)
+        {
+            partyEntry.wrapAndApplyHeader(segment, at, messageHeader)
+                .run(run)
+                .party(party)
+                .putName(name, 0, name.length);
+            at += nameEntryLength;
+        }
+        dealerPartyEntry.wrapAndApplyHeader(segment, at, messageHeader)
+            .dayParty(dayParty)
+            .run(run)
+            .party(party)
+            .dealer(triple & 0xFFFF_FFFFL);
+        sealBlock();
+        if (name != null)
+        {
+            parties.add(key);
+        }
+    }
+
+    private byte[] name(final int run, final int party)
+    {
         String name;
         try
         {
-            name = partyNames.name(key >>> 16, key & 0xFFFF);
+            name = partyNames.name(run, party);
         }
         catch (final RuntimeException ex)
         {
-            LOG.warn("receipts: no name for party {} of run {}: {}", key & 0xFFFF, key >>> 16, ex.toString());
+            LOG.warn("receipts: no name for party {} of run {}: {}", party, run, ex.toString());
             name = null;
         }
-        byte[] bytes = (name == null ? "unknown" : name).getBytes(StandardCharsets.UTF_8);
-        if (bytes.length > JournalFormat.MAX_NAME_BYTES)
-        {
-            bytes = java.util.Arrays.copyOf(bytes, JournalFormat.MAX_NAME_BYTES);
-        }
-        final int bodyLength = PartyEntryEncoder.BLOCK_LENGTH + PartyEntryEncoder.nameHeaderLength() + bytes.length;
-        beginBlock(BlockKind.PARTIES, id, bodyLength);
-        partyEntry.wrap(segment, blockStart + JournalFormat.BLOCK_HEADER_LENGTH)
-            .run(key >>> 16)
-            .party(key & 0xFFFF)
-            .putName(bytes, 0, bytes.length);
-        segment.putInt(blockStart + HEADER_BODY_LENGTH, bodyLength, ByteOrder.LITTLE_ENDIAN);
-        segment.putInt(blockStart + HEADER_COUNT, 1, ByteOrder.LITTLE_ENDIAN);
-        blockCount = 1;
-        sealBlock();
-        parties.add(key);
+        final byte[] bytes = (name == null ? "unknown" : name).getBytes(StandardCharsets.UTF_8);
+        return bytes.length > JournalFormat.MAX_NAME_BYTES ? java.util.Arrays.copyOf(bytes,
+            JournalFormat.MAX_NAME_BYTES) : bytes;
     }
 
     private void beginBlock(final BlockKind kind, final long firstId, final int firstBodyBytes) throws IOException
     {
-        // a segment written by an older build (shorter receipts, the last one left open before an upgrade) takes no
-        // more blocks: its header says how long its receipts are, and this build's are longer
+        // a segment written by an older build (another receipt version, the last one left open before an upgrade)
+        // takes no more blocks: its header says which version its receipts and party entries are
         if (mapped == null || position + JournalFormat.BLOCK_HEADER_LENGTH + firstBodyBytes +
-            JournalFormat.DIGEST_LENGTH > segment.capacity() || cursor.receiptLength != JournalFormat.RECEIPT_LENGTH)
+            JournalFormat.DIGEST_LENGTH > segment.capacity() ||
+            cursor.receiptVersion != JournalFormat.RECEIPT_VERSION ||
+            cursor.receiptLength != JournalFormat.RECEIPT_LENGTH)
         {
             nextSegment();
         }
@@ -735,7 +978,7 @@ public final class ReceiptJournal implements AutoCloseable
             new SegmentHeaderEncoder().wrapAndApplyHeader(header, 0, new MessageHeaderEncoder())
                 .format(JournalFormat.FORMAT)
                 .receiptLength(JournalFormat.RECEIPT_LENGTH)
-                .receiptVersion(ReceiptEncoder.SCHEMA_VERSION)
+                .receiptVersion(JournalFormat.RECEIPT_VERSION)
                 .reserved(0)
                 .epochDay((int)day)
                 .segment(number)
@@ -1017,8 +1260,9 @@ public final class ReceiptJournal implements AutoCloseable
         lastAppendedId = lastSealedId;
         if (dayClosed && lastRoot != null)
         {
-            published = lastRoot;
-            publishedSealedId = lastSealedId;
+            // head holds the root's digest
+            publish(day, true, lastRoot.previousDigest(), lastRoot.receipts(), lastRoot.blocks(),
+                lastRoot.firstDecisionId(), lastRoot.lastDecisionId());
         }
         else
         {
@@ -1058,7 +1302,21 @@ public final class ReceiptJournal implements AutoCloseable
      */
     private void walkSegment(final boolean tail) throws IOException
     {
-        final PartyEntryDecoder entry = new PartyEntryDecoder();
+        final BlockCursor.PartyEntries entries = new BlockCursor.PartyEntries()
+        {
+            @Override
+            public void name(final int run, final int party, final UnsafeBuffer buffer, final int nameOffset,
+                final int nameLength)
+            {
+                parties.add(run << 16 | party);
+            }
+
+            @Override
+            public void dayParty(final int dayParty, final int run, final int party, final long dealer)
+            {
+                recoverDayParty(dayParty, run, party, dealer);
+            }
+        };
         cursor.position = JournalFormat.SEGMENT_HEADER_LENGTH;
         while (true)
         {
@@ -1114,9 +1372,13 @@ public final class ReceiptJournal implements AutoCloseable
             }
             else
             {
-                entry.wrap(segment, cursor.bodyOffset, PartyEntryDecoder.BLOCK_LENGTH,
-                    PartyEntryDecoder.SCHEMA_VERSION);
-                parties.add(entry.run() << 16 | entry.party());
+                final String malformed = cursor.readParties(entries);
+                if (malformed != null)
+                {
+                    throw new IOException("receipt journal: " + JournalFormat.segmentFile(dayDirectory,
+                        segmentNumber) + " offset " + cursor.position + ": " + malformed + " (run iys-filter " +
+                        "receipts verify)");
+                }
             }
             cursor.advance();
         }
@@ -1132,6 +1394,25 @@ public final class ReceiptJournal implements AutoCloseable
                 segment.setMemory(position, segment.capacity() - position, (byte)0);
                 mapped.force();
             }
+        }
+    }
+
+    /**
+     * A day party the open day numbered before this open: numbered again the same, so that the day goes on from it
+     * (and its caps count it).
+     */
+    private void recoverDayParty(final int dayParty, final int run, final int party, final long dealer)
+    {
+        final long triple = (long)run << 48 | (long)party << 32 | dealer;
+        if (dayParty == 0 || dayParties.get(triple) != 0)
+        {
+            return;
+        }
+        dayParties.put(triple, dayParty);
+        nextDayParty = Math.max(nextDayParty, dayParty + 1);
+        if (dealer != 0)
+        {
+            dealerParties++;
         }
     }
 

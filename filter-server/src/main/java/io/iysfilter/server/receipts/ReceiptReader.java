@@ -1,7 +1,8 @@
 package io.iysfilter.server.receipts;
 
 import io.iysfilter.protocol.receipts.BlockKind;
-import io.iysfilter.protocol.receipts.PartyEntryDecoder;
+import io.iysfilter.protocol.receipts.FlagsEncoder;
+import io.iysfilter.protocol.receipts.PartyReceiptDecoder;
 import io.iysfilter.protocol.receipts.ReceiptDecoder;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -23,7 +24,9 @@ import java.util.List;
 
 /**
  * Reads the journal on disk (docs/RECEIPTS.md), read only: the days present, each day's receipts in order with
- * their party names, each day's root, and verification of the hash chain. Safe to use while a server appends: of
+ * their party names, each day's root, and verification of the hash chain. Receipts are handed on as the receipt
+ * schema's {@code Receipt} whatever version wrote them: a version 4 receipt (a {@code PartyReceipt}) is given its
+ * day party's run party and dealer back, from the day's {@code PARTIES} blocks. Safe to use while a server appends: of
  * the open day it reads sealed blocks only. Not for several threads at once.
  */
 public final class ReceiptReader implements AutoCloseable
@@ -34,8 +37,25 @@ public final class ReceiptReader implements AutoCloseable
     private final MessageDigest sha;
     private final BlockCursor cursor = new BlockCursor();
     private final ReceiptDecoder receipt = new ReceiptDecoder();
-    private final PartyEntryDecoder entry = new PartyEntryDecoder();
-    private final UnsafeBuffer receiptCopy = new UnsafeBuffer(new byte[JournalFormat.RECEIPT_LENGTH]);
+    private final FlagsEncoder flags = new FlagsEncoder();
+    private final UnsafeBuffer receiptCopy = new UnsafeBuffer(new byte[JournalFormat.DEALER_RECEIPT_LENGTH]);
+    private final Int2ObjectHashMap<String> names = new Int2ObjectHashMap<>();
+    private final Int2ObjectHashMap<DayParty> dayParties = new Int2ObjectHashMap<>();
+    private final BlockCursor.PartyEntries entries = new BlockCursor.PartyEntries()
+    {
+        @Override
+        public void name(final int run, final int party, final UnsafeBuffer buffer, final int nameOffset,
+            final int nameLength)
+        {
+            names.put(run << 16 | party, buffer.getStringWithoutLengthUtf8(nameOffset, nameLength));
+        }
+
+        @Override
+        public void dayParty(final int dayParty, final int run, final int party, final long dealer)
+        {
+            dayParties.put(dayParty, new DayParty(run, party, dealer));
+        }
+    };
     private ByteBuffer segmentBuffer;
 
     private ReceiptReader(final Path directory)
@@ -99,7 +119,8 @@ public final class ReceiptReader implements AutoCloseable
         }
         final boolean open = !Files.exists(dayPath.resolve(JournalFormat.ROOT_FILE));
         final int[] segments = JournalFormat.segments(dayPath);
-        final Int2ObjectHashMap<String> names = new Int2ObjectHashMap<>();
+        names.clear();
+        dayParties.clear();
         final long dayStartMs = epochDay * JournalFormat.DAY_MS;
         long visited = 0;
         for (int j = 0; j < segments.length; j++)
@@ -127,7 +148,11 @@ public final class ReceiptReader implements AutoCloseable
                 }
                 if (cursor.header.kind() == BlockKind.PARTIES)
                 {
-                    readParties(names);
+                    final String malformed = cursor.readParties(entries);
+                    if (malformed != null)
+                    {
+                        throw new IOException(file + " offset " + cursor.position + ": " + malformed);
+                    }
                 }
                 else
                 {
@@ -135,14 +160,10 @@ public final class ReceiptReader implements AutoCloseable
                     for (int r = 0; r < count; r++)
                     {
                         // a copy on the heap: a decoder kept past the call never reads a reused buffer's bytes
-                        // as long as the segment's receipts are (48 bytes before the dealer, version 3), read as
-                        // the version they were written with: an older receipt has no dealer to read
-                        receiptCopy.putBytes(0, cursor.buffer, cursor.bodyOffset + r * cursor.receiptLength,
-                            Math.min(cursor.receiptLength, JournalFormat.RECEIPT_LENGTH));
-                        receipt.wrap(receiptCopy, 0, cursor.receiptLength, cursor.receiptVersion);
+                        final int run = receipt(cursor.bodyOffset + r * cursor.receiptLength);
                         final long id = receipt.decisionId();
                         final String name = receipt.party() == 0 ? UNKNOWN :
-                            names.getOrDefault((int)(id >>> 48) << 16 | receipt.party(), UNKNOWN);
+                            names.getOrDefault(run << 16 | receipt.party(), UNKNOWN);
                         visited++;
                         if (!visitor.receipt(id, dayStartMs + receipt.dayMillis(), name, receipt))
                         {
@@ -156,16 +177,54 @@ public final class ReceiptReader implements AutoCloseable
         return visited;
     }
 
-    private void readParties(final Int2ObjectHashMap<String> names)
+    /**
+     * Copy the receipt at an offset of the cursor's segment into {@link #receiptCopy} and wrap {@link #receipt} over
+     * it: as long as the segment's receipts are (48 bytes before the dealer, version 3), read as the version they
+     * were written with (an older receipt has no dealer to read); a version 4 receipt is written back as the
+     * {@code Receipt} it was filed from, its day party's run party and dealer in their places (party 0 and the
+     * dealer unknown when the day does not number its day party).
+     *
+     * @return the run its party number belongs to.
+     */
+    private int receipt(final int at)
     {
-        int at = cursor.bodyOffset;
-        for (long e = 0; e < cursor.header.count() && at < cursor.digestOffset; e++)
+        if (cursor.receiptVersion < JournalFormat.DAY_PARTY_VERSION)
         {
-            entry.wrap(cursor.buffer, at, PartyEntryDecoder.BLOCK_LENGTH, PartyEntryDecoder.SCHEMA_VERSION);
-            final int key = entry.run() << 16 | entry.party();
-            names.put(key, entry.name());
-            at = entry.limit();
+            receiptCopy.putBytes(0, cursor.buffer, at, Math.min(cursor.receiptLength,
+                JournalFormat.DEALER_RECEIPT_LENGTH));
+            receipt.wrap(receiptCopy, 0, cursor.receiptLength, cursor.receiptVersion);
+            return (int)(receipt.decisionId() >>> 48);
         }
+        receiptCopy.putBytes(0, cursor.buffer, at, JournalFormat.COMMON_LENGTH);
+        final int word = cursor.buffer.getInt(at + PartyReceiptDecoder.partyDoorChannelEncodingOffset(),
+            ByteOrder.LITTLE_ENDIAN);
+        final int dayParty = word & JournalFormat.DAY_PARTY_MASK;
+        final DayParty named = dayParty == 0 ? null : dayParties.get(dayParty);
+        receiptCopy.putShort(ReceiptDecoder.partyEncodingOffset(), (short)(named == null ? 0 : named.party()),
+            ByteOrder.LITTLE_ENDIAN);
+        receiptCopy.putByte(ReceiptDecoder.doorEncodingOffset(),
+            (byte)(word >>> JournalFormat.DOOR_SHIFT & JournalFormat.DOOR_MASK));
+        receiptCopy.putByte(ReceiptDecoder.channelEncodingOffset(),
+            (byte)(word >>> JournalFormat.CHANNEL_SHIFT & JournalFormat.CHANNEL_MASK));
+        receiptCopy.putByte(ReceiptDecoder.flagsEncodingOffset(),
+            cursor.buffer.getByte(at + PartyReceiptDecoder.flagsEncodingOffset()));
+        receiptCopy.putByte(ReceiptDecoder.reasonEncodingOffset(),
+            cursor.buffer.getByte(at + PartyReceiptDecoder.reasonEncodingOffset()));
+        receiptCopy.putInt(ReceiptDecoder.dealerEncodingOffset(), named == null ? 0 : (int)named.dealer(),
+            ByteOrder.LITTLE_ENDIAN);
+        if (named == null)
+        {
+            flags.wrap(receiptCopy, ReceiptDecoder.flagsEncodingOffset()).dealerUnknown(true);
+        }
+        receipt.wrap(receiptCopy, 0, JournalFormat.DEALER_RECEIPT_LENGTH, JournalFormat.DEALER_VERSION);
+        return named == null ? (int)(receipt.decisionId() >>> 48) : named.run();
+    }
+
+    /**
+     * A day party as the day's {@code PARTIES} blocks number it.
+     */
+    private record DayParty(int run, int party, long dealer)
+    {
     }
 
     /**

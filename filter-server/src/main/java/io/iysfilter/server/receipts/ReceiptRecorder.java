@@ -539,7 +539,7 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
 
     /**
      * Bind the receipts' meters: recorded, unrecorded by outcome, queue depth, write lag, disk bytes, refiled,
-     * failed.
+     * dealers unkept, failed.
      *
      * @param registry where the meters live.
      */
@@ -578,6 +578,10 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
             .description("Receipts filed under a later day than their own since start, flagged refiled, because " +
                 "their day was already closed (a race past midnight, a clock stepped back)")
             .register(registry);
+        FunctionCounter.builder("iys_receipts_dealers_unkept", this, ReceiptRecorder::dealersUnkept)
+            .description("Receipts recorded without their dealer since start (flagged dealerUnknown), because their " +
+                "day had numbered as many (party, dealer) pairs as a day keeps (1,048,576); the party is kept")
+            .register(registry);
         FunctionCounter.builder("iys_receipts_retention_failures", this,
             (recorder) -> recorder.drain == null ? 0 : recorder.drain.retentionFailures())
             .description("Retention runs that could not delete a day past retention (logged; tried again a day " +
@@ -594,6 +598,14 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
     long refiled()
     {
         return drain == null ? 0 : drain.refiled();
+    }
+
+    /**
+     * @return receipts the journal recorded without their dealer since it was opened.
+     */
+    long dealersUnkept()
+    {
+        return drain == null ? 0 : drain.dealersUnkept();
     }
 
     /**

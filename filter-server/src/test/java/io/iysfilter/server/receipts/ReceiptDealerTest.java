@@ -38,9 +38,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A receipt names the dealer a request named (receipt schema version 3, 52 bytes), 0 for the brand itself; segments
- * and queue files written before that (48-byte receipts) still read, verify and replay, their receipts' dealer
- * reported unknown, and a journal left open by such a build goes on in a segment of its own.
+ * A receipt names the dealer a request named (since receipt schema version 3; filed through its day party since
+ * version 4, ReceiptDayPartyTest), 0 for the brand itself; segments and queue files written before that (48-byte
+ * receipts of version 2) still read, verify and replay, their receipts' dealer reported unknown, and a journal left
+ * open by such a build goes on in a segment of its own.
  */
 class ReceiptDealerTest
 {

@@ -658,7 +658,7 @@ final class ReceiptsCost implements Callable<Integer>
         figures.put("receipts recorded (receipts-on server, whole run)", recorded);
         figures.put("journal day directories, bytes", sizes[0]);
         final double perReceipt = recorded == 0 ? Double.NaN : sizes[0] / (double)recorded;
-        figures.put("journal bytes per receipt on disk (files / receipts; target <= 52 + block overhead)",
+        figures.put("journal bytes per receipt on disk (files / receipts; target <= 48 + block overhead)",
             perReceipt);
         figures.put("journal disk per billion decisions, GB (bytes per receipt x 10^9 / 10^9)", perReceipt);
     }
