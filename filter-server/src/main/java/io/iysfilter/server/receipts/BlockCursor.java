@@ -222,8 +222,16 @@ final class BlockCursor
                 {
                     return "dealer party entry " + e + " of " + blockLength + " bytes runs past the block's body";
                 }
+                final int dayParty =
+                    buffer.getInt(at + DealerPartyEntryDecoder.dayPartyEncodingOffset(), PartyEntryDecoder.BYTE_ORDER);
+                if (dayParty < 1 || dayParty > JournalFormat.DAY_PARTY_MASK)
+                {
+                    // 0 is "unknown", never numbered; above the mask no receipt could name it
+                    return "dealer party entry " + e + " numbers day party " + Integer.toUnsignedString(dayParty) +
+                        " (expected 1.." + JournalFormat.DAY_PARTY_MASK + ")";
+                }
                 entries.dayParty(
-                    buffer.getInt(at + DealerPartyEntryDecoder.dayPartyEncodingOffset(), PartyEntryDecoder.BYTE_ORDER),
+                    dayParty,
                     buffer.getShort(at + DealerPartyEntryDecoder.runEncodingOffset(), PartyEntryDecoder.BYTE_ORDER) &
                     0xFFFF,
                     buffer.getShort(at + DealerPartyEntryDecoder.partyEncodingOffset(), PartyEntryDecoder.BYTE_ORDER) &

@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
@@ -129,6 +130,7 @@ public final class ReceiptJournal implements AutoCloseable
     private int nextDayParty = 1;
     private int dealerParties;
     private boolean unkeptWarned;
+    private boolean dayPartiesWarned;
     private volatile long dealersUnkept;
     private Future<Spare> spare;
 
@@ -516,11 +518,21 @@ public final class ReceiptJournal implements AutoCloseable
         }
         if (nextDayParty > maxDayParties)
         {
-            if (!unkeptWarned)
+            if (unkept == 0 && (triple & 0xFFFF_FFFFL) != 0)
             {
-                unkeptWarned = true;
+                // no number left for this pair, but its party may have one of its own: keep the party at least
+                final int party = (int)dayParties.get(triple & ~0xFFFF_FFFFL);
+                if (party != 0)
+                {
+                    return party | UNKEPT;
+                }
+            }
+            if (!dayPartiesWarned)
+            {
+                dayPartiesWarned = true;
                 LOG.warn("receipts: day {} has numbered {} day parties, the most a receipt can name; receipts of " +
-                    "new (party, dealer) pairs today carry day party 0 (neither the party nor the dealer kept) " +
+                    "new (party, dealer) pairs today keep their party without the dealer when the party was " +
+                    "numbered today, else carry day party 0 (neither the party nor the dealer kept) " +
                     "until the day ends; iys_receipts_dealers_unkept counts them", LocalDate.ofEpochDay(day),
                     maxDayParties);
             }
@@ -812,6 +824,7 @@ public final class ReceiptJournal implements AutoCloseable
         nextDayParty = 1;
         dealerParties = 0;
         unkeptWarned = false;
+        dayPartiesWarned = false;
     }
 
     private void closeDay(final long nowMs) throws IOException
@@ -867,6 +880,9 @@ public final class ReceiptJournal implements AutoCloseable
         blockCount = name == null ? 1 : 2;
         segment.putInt(blockStart + HEADER_BODY_LENGTH, bodyLength, ByteOrder.LITTLE_ENDIAN);
         segment.putInt(blockStart + HEADER_COUNT, blockCount, ByteOrder.LITTLE_ENDIAN);
+        // the claim stored before any entry: plain stores may otherwise be reordered by the compiler (once per new
+        // pair, not per receipt)
+        VarHandle.storeStoreFence();
         int at = blockStart + JournalFormat.BLOCK_HEADER_LENGTH;
         if (name != null)
         {

@@ -287,16 +287,21 @@ class ReceiptDayPartyTest
             journal.append(receipt(2, 2, DEALER), 0, DAY);
             journal.append(receipt(3, 1, DEALER), 0, DAY);
             journal.append(receipt(4, 2, DEALER), 0, DAY);
-            assertEquals(1, journal.dealersUnkept());
+            journal.append(receipt(5, 3, DEALER), 0, DAY);
+            assertEquals(2, journal.dealersUnkept());
             journal.seal(DAY * DAY_MS + 1000);
         }
         final List<FoundReceipt> found = found(dir, DAY);
-        assertEquals(4, found.size());
-        assertEquals("unknown", found.get(2).party(), "neither party nor dealer kept");
-        assertEquals(FoundReceipt.DEALER_UNKNOWN, found.get(2).dealerCode());
+        assertEquals(5, found.size());
+        assertEquals("client:party-" + RUN + "-1", found.get(2).party(), "no number left for the pair: its party, " +
+            "numbered today, is kept");
+        assertEquals(FoundReceipt.DEALER_UNKNOWN, found.get(2).dealerCode(), "but not its dealer");
         assertEquals(600_003, found.get(2).brandCode(), "the rest of the receipt kept");
         assertEquals(DEALER, found.get(3).dealerCode());
         assertEquals("client:party-" + RUN + "-2", found.get(3).party());
+        assertEquals("unknown", found.get(4).party(), "a party not numbered today: neither party nor dealer kept");
+        assertEquals(FoundReceipt.DEALER_UNKNOWN, found.get(4).dealerCode());
+        assertEquals(600_005, found.get(4).brandCode());
     }
 
     @Test
