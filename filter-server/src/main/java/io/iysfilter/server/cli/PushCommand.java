@@ -368,8 +368,8 @@ final class PushCommand implements Callable<Integer>
                     return Main.EXIT_DENY;
                 }
                 // İYS may still be posting its test record (it waits up to 5 s for it): ask again once it must be done
-                out.println("İYS holds no such connection yet (H533); asking again in " + REGISTRATION_SETTLE_MS / 1000 +
-                    " s, in case it is still being made");
+                out.println("İYS holds no such connection yet (H533); asking again in " +
+                    REGISTRATION_SETTLE_MS / 1000 + " s, in case it is still being made");
                 Thread.sleep(REGISTRATION_SETTLE_MS);
             }
             catch (final IOException ex)

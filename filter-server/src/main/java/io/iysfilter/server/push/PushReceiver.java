@@ -418,13 +418,7 @@ public final class PushReceiver implements AutoCloseable
         // waiting for the disk: İYS's own records, authenticated and validated, and only ever making answers stricter.
         // Consents wait for the force: an ALLOW must rest on a record the log keeps. A RET the log then fails to keep
         // is applied (and counted) now, and again as a duplicate when İYS sends the push answered 503 once more.
-        for (int i = 0; i < changes.size(); i++)
-        {
-            if (withdrawal(changes.get(i)))
-            {
-                pipeline.publish(changes.get(i), tags.get(i), outcomes);
-            }
-        }
+        publish(changes, tags, true);
         try
         {
             log.append(lines);
@@ -434,13 +428,7 @@ public final class PushReceiver implements AutoCloseable
             // nothing quarantined or counted here: İYS sends a push answered 503 again, and its records are told then
             return Result.refused(Outcome.FAILED, "the push log could not be written: " + ex.getMessage());
         }
-        for (int i = 0; i < changes.size(); i++)
-        {
-            if (!withdrawal(changes.get(i)))
-            {
-                pipeline.publish(changes.get(i), tags.get(i), outcomes);
-            }
-        }
+        publish(changes, tags, false);
         final long nowMs = clock.getAsLong();
         int rejectedHere = 0;
         for (int i = 0; i < list.size(); i++)
@@ -473,6 +461,17 @@ public final class PushReceiver implements AutoCloseable
             }
         }
         return new Result(Outcome.ACCEPTED, list.size(), changes.size(), rejectedHere, test, null);
+    }
+
+    private void publish(final List<ConsentChange> changes, final List<Long> tags, final boolean withdrawals)
+    {
+        for (int i = 0; i < changes.size(); i++)
+        {
+            if (withdrawal(changes.get(i)) == withdrawals)
+            {
+                pipeline.publish(changes.get(i), tags.get(i), outcomes);
+            }
+        }
     }
 
     private static boolean withdrawal(final ConsentChange change)
