@@ -95,7 +95,8 @@ final class ClientResponseHandler extends ByteToMessageDecoder
             {
                 welcome.wrap(frame, offset, header.blockLength(), header.version());
                 final PendingRequest request = pending.remove(welcome.correlationId());
-                if (request != null)
+                if (request != null && answers(ctx, request, welcome.correlationId(), "WELCOME",
+                    PendingRequest.HELLO, PendingRequest.HELLO))
                 {
                     request.complete(new ServerInfo(welcome.protocolVersion(), welcome.maxFrameLength(),
                         welcome.maxBatchEntries(), welcome.maxAddressLength(), welcome.serverName()));
@@ -105,14 +106,15 @@ final class ClientResponseHandler extends ByteToMessageDecoder
             {
                 checkResponse.wrap(frame, offset, header.blockLength(), header.version());
                 final PendingRequest request = pending.remove(checkResponse.correlationId());
-                if (request != null)
+                if (request != null && answers(ctx, request, checkResponse.correlationId(), "CHECK_RESPONSE",
+                    PendingRequest.CHECK, PendingRequest.CHECK))
                 {
                     request.complete(new CheckResult(
                         checkResponse.verdict(), checkResponse.reason(), checkResponse.asOf(),
                         checkResponse.decisionId()));
                 }
             }
-            case CheckBatchResponseDecoder.TEMPLATE_ID -> onBatchResponse(offset);
+            case CheckBatchResponseDecoder.TEMPLATE_ID -> onBatchResponse(ctx, offset);
             case ErrorDecoder.TEMPLATE_ID -> onError(ctx, offset);
             default ->
             {
@@ -122,14 +124,39 @@ final class ClientResponseHandler extends ByteToMessageDecoder
         }
     }
 
-    private void onBatchResponse(final int offset)
+    /**
+     * Whether an answer is of the kind its request asked for. One that is not is a server that does not speak the
+     * protocol: the request fails with a clear error (never a result of another type handed to its caller), and the
+     * connection is closed, failing the rest.
+     */
+    private boolean answers(
+        final ChannelHandlerContext ctx,
+        final PendingRequest request,
+        final long correlationId,
+        final String answer,
+        final int type,
+        final int orType)
+    {
+        if (request.type == type || request.type == orType)
+        {
+            return true;
+        }
+        connectionError = "server answered request correlationId=" + correlationId + " with a " + answer +
+            ", which does not answer what it asked";
+        request.future.completeExceptionally(new FilterClientException(connectionError, null, null));
+        ctx.close();
+        return false;
+    }
+
+    private void onBatchResponse(final ChannelHandlerContext ctx, final int offset)
     {
         checkBatchResponse.wrap(frame, offset, header.blockLength(), header.version());
         final long correlationId = checkBatchResponse.correlationId();
         // taken out of the map before anything is decoded: a request the sweep timed out meanwhile is not ours to
         // fill, and one taken here cannot be timed out (and its results retried into) while it is being filled
         final PendingRequest request = pending.remove(correlationId);
-        if (request == null)
+        if (request == null || !answers(ctx, request, correlationId, "CHECK_BATCH_RESPONSE",
+            PendingRequest.CHECK_BATCH, PendingRequest.CHECK_BATCH_INTO))
         {
             return;
         }

@@ -4,6 +4,7 @@ import io.iysfilter.protocol.FrameDescriptor;
 import io.iysfilter.protocol.codecs.Channel;
 import io.iysfilter.protocol.codecs.CheckBatchDecoder;
 import io.iysfilter.protocol.codecs.CheckBatchResponseEncoder;
+import io.iysfilter.protocol.codecs.CheckResponseEncoder;
 import io.iysfilter.protocol.codecs.HelloDecoder;
 import io.iysfilter.protocol.codecs.MessageHeaderDecoder;
 import io.iysfilter.protocol.codecs.MessageHeaderEncoder;
@@ -134,6 +135,23 @@ class FilterClientBatchIntoTest
     }
 
     @Test
+    void shouldFailABatchAnsweredWithAnotherKindOfAnswer() throws Exception
+    {
+        // a single CHECK's answer to a batch's correlation id: a server that does not speak the protocol
+        server = new ScriptedServer();
+        try (FilterClient client = FilterClient.connect("127.0.0.1", server.port()))
+        {
+            server.answer(Answer.WRONG_TYPE, Reason.CONSENT);
+            final ExecutionException failed = assertThrows(ExecutionException.class,
+                () -> client.checkBatchInto(batch(PHONES), new BatchResults(8)).get(10, TimeUnit.SECONDS));
+            assertInstanceOf(FilterClientException.class, failed.getCause(), "a clear error, not a result of " +
+                "another type: " + failed.getCause());
+            assertTrue(failed.getCause().getMessage().contains("with a CHECK_RESPONSE"),
+                failed.getCause().getMessage());
+        }
+    }
+
+    @Test
     void shouldDropTheLateAnswerOfATimedOutRequestInsteadOfFillingTheResultsARetryReuses() throws Exception
     {
         server = new ScriptedServer();
@@ -199,7 +217,7 @@ class FilterClientBatchIntoTest
 
     private enum Answer
     {
-        EXACT, SHORT, LONG, HOLD
+        EXACT, SHORT, LONG, HOLD, WRONG_TYPE
     }
 
     /**
@@ -297,7 +315,8 @@ class FilterClientBatchIntoTest
                         final Answer answer = script == null ? Answer.EXACT : (Answer)script[0];
                         final Reason reason = script == null ? Reason.NO_CONSENT : (Reason)script[1];
                         final int results = count + (answer == Answer.SHORT ? -1 : answer == Answer.LONG ? 1 : 0);
-                        final byte[] response = batchResponseFrame(correlationId, results, reason);
+                        final byte[] response = answer == Answer.WRONG_TYPE ? checkResponseFrame(correlationId) :
+                            batchResponseFrame(correlationId, results, reason);
                         requests.add(text.toString());
                         if (answer == Answer.HOLD)
                         {
@@ -333,6 +352,18 @@ class FilterClientBatchIntoTest
                 .maxAddressLength(0)
                 .serverName("scripted/1");
             return frame(buffer, welcome.encodedLength());
+        }
+
+        private static byte[] checkResponseFrame(final long correlationId)
+        {
+            final UnsafeBuffer buffer = new UnsafeBuffer(new byte[128]);
+            final CheckResponseEncoder response = new CheckResponseEncoder()
+                .wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, new MessageHeaderEncoder())
+                .correlationId(correlationId)
+                .asOf(7L)
+                .verdict(Verdict.ALLOW)
+                .reason(Reason.CONSENT);
+            return frame(buffer, response.encodedLength());
         }
 
         private static byte[] batchResponseFrame(final long correlationId, final int count, final Reason reason)

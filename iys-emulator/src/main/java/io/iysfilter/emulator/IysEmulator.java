@@ -94,6 +94,8 @@ public final class IysEmulator implements AutoCloseable
     private final PushDelivery pushes;
     private final AtomicInteger lostRegistrationAnswers = new AtomicInteger();
     private volatile long lateRegistrationMs;
+    private final AtomicInteger failedRegistrationAnswers = new AtomicInteger();
+    private volatile int failedRegistrationStatus;
     private final AtomicLong lateRegistrations = new AtomicLong();
     private volatile Fault fault = Fault.NONE;
     private java.util.concurrent.ScheduledFuture<?> churning;
@@ -327,6 +329,19 @@ public final class IysEmulator implements AutoCloseable
     {
         lateRegistrationMs = lateMs;
         lostRegistrationAnswers.set(count);
+    }
+
+    /**
+     * Answer the next push registrations with an error of this status although they were made, as a gateway in front
+     * of İYS does when İYS is slow (502, 503, 504): the caller cannot tell whether the connection exists.
+     *
+     * @param count  registrations to answer so.
+     * @param status the HTTP status, 500..599.
+     */
+    public void failNextRegistrationAnswers(final int count, final int status)
+    {
+        failedRegistrationStatus = status;
+        failedRegistrationAnswers.set(count);
     }
 
     /**
@@ -916,6 +931,11 @@ public final class IysEmulator implements AutoCloseable
         }
         if (answerLost())
         {
+            return;
+        }
+        if (failedRegistrationAnswers.getAndUpdate((left) -> left > 0 ? left - 1 : 0) > 0)
+        {
+            error(exchange, failedRegistrationStatus, "H103", "gateway: upstream did not answer in time");
             return;
         }
         respond(exchange, 200, (json) -> message(json, "Bağlantı oluşturuldu"));

@@ -186,6 +186,22 @@ class PushRegistrationIT
     }
 
     @Test
+    void shouldTakeA5xxAnswerForALostOneNotARefusal() throws Exception
+    {
+        // a gateway answers 504 although İYS made the connection: a refusal would take the line out and leave a
+        // live connection nobody can name; as a lost answer it is unregistered again
+        emulator.failNextRegistrationAnswers(1, 504);
+        final Result failed = push("register", "--config", config.toString(), "--brand", "" + BRAND, "--type",
+            "EPOSTA", "--url", pushUrl(), "--user", "gateway");
+        assertEquals(Main.EXIT_DENY, failed.exit, failed.text);
+        assertTrue(failed.text.contains("status=504") && failed.text.contains("was lost") &&
+            failed.text.contains("run the registration again"), failed.text);
+        assertTrue(emulator.pushes().connections(BRAND).stream().noneMatch((c) -> c.username().equals("gateway")),
+            "the connection İYS made is removed");
+        assertFalse(Files.readString(credentials).contains("gateway:"));
+    }
+
+    @Test
     void shouldAskAgainWhenALostRegistrationIsStillBeingMade() throws Exception
     {
         // the answer is lost and İYS makes the connection only 2 s later (still posting its test record): the

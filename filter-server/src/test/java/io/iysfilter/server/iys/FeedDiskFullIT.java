@@ -5,6 +5,7 @@ import io.iysfilter.server.TestKeys;
 import io.iysfilter.server.FilterServer;
 import io.iysfilter.server.SmallTmpfs;
 import io.iysfilter.server.decision.FilterPolicy;
+import io.iysfilter.server.index.DiskSpaceGuard;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,6 +17,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -60,6 +62,14 @@ class FeedDiskFullIT
 
                 final Path filler = tmpfs.directory().resolve("filler");
                 tmpfs.fill(filler, 4 * MIB);
+                // the writer reads the free space at most every DiskSpaceGuard.CHECK_INTERVAL_NS while it was
+                // plentiful: a change written within that interval of a reading taken before the fill would pass (the
+                // reserve exists for that). Once the interval has run out since the fill, the RET's write reads it.
+                final long filledNs = System.nanoTime();
+                while (System.nanoTime() - filledNs <= DiskSpaceGuard.CHECK_INTERVAL_NS)
+                {
+                    LockSupport.parkNanos(DiskSpaceGuard.CHECK_INTERVAL_NS / 10);
+                }
                 emulator.change(BRAND, "HS", RECIPIENT, "BIREYSEL", "MESAJ", "RET");
                 final FeedService.BrandStatus status = awaitBackingOff(server);
                 assertTrue(status.lastError().contains("disk full"), status.lastError());
