@@ -3,6 +3,7 @@ package io.iysfilter.server.receipts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -50,7 +51,7 @@ class ReceiptKillIT
             {
                 // the child's log says why (a journal that stopped draining answers nothing under policy deny)
                 fail("the child answered too little: " + Files.size(answers) + " bytes; its log: " +
-                    Files.readString(dir.resolve("child.log")));
+                    Files.readString(dir.resolve("child.log")) + "\nits threads:\n" + threadDump(child));
             }
             Thread.onSpinWait();
         }
@@ -100,5 +101,32 @@ class ReceiptKillIT
         missing.removeAll(journal);
         assertEquals(Set.of(), missing, "answered decisions missing from the journal after the kill");
         assertEquals(Set.of("peer:127.0.0.1", "peer:127.0.0.2"), parties, "named after the crash");
+    }
+
+    /**
+     * The child's threads as {@code jcmd PID Thread.print} prints them (the JDK's jcmd beside this JVM's java), to see
+     * where a journal that stopped draining waits; what went wrong instead when it cannot be had.
+     */
+    private static String threadDump(final Process child)
+    {
+        try
+        {
+            final Path java = Path.of(ProcessHandle.current().info().command().orElse("java"));
+            final Path jcmd = java.resolveSibling("jcmd");
+            final Process dump = new ProcessBuilder(jcmd.toString(), Long.toString(child.pid()), "Thread.print")
+                .redirectErrorStream(true).start();
+            final byte[] text = dump.getInputStream().readAllBytes();
+            dump.waitFor(30, TimeUnit.SECONDS);
+            return new String(text, StandardCharsets.UTF_8);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return "(no thread dump: " + ex + ")";
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            return "(no thread dump: interrupted)";
+        }
     }
 }
