@@ -474,12 +474,8 @@ public final class FilterClient implements AutoCloseable
         send(new PendingRequest(PendingRequest.CHECK_BATCH, future, deadlineNs(), addresses.length, null),
             correlationId, length, (buffer) ->
         {
-            final CheckBatchEncoder.EntriesEncoder group = codec.checkBatch
-                .wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, codec.header)
-                .correlationId(correlationId)
-                .brandCode(brandCode)
-                .dealerCode(dealerCode)
-                .entriesCount(addresses.length);
+            final CheckBatchEncoder.EntriesEncoder group =
+                beginBatch(codec, buffer, correlationId, brandCode, dealerCode, addresses.length);
             for (int i = 0; i < addresses.length; i++)
             {
                 final BatchEntry entry = entries.get(i);
@@ -545,12 +541,8 @@ public final class FilterClient implements AutoCloseable
         send(new PendingRequest(PendingRequest.CHECK_BATCH_INTO, future, deadlineNs(), count, results),
             correlationId, length, (buffer) ->
             {
-                final CheckBatchEncoder.EntriesEncoder group = codec.checkBatch
-                    .wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, codec.header)
-                    .correlationId(correlationId)
-                    .brandCode(brandCode)
-                    .dealerCode(dealerCode)
-                    .entriesCount(count);
+                final CheckBatchEncoder.EntriesEncoder group =
+                    beginBatch(codec, buffer, correlationId, brandCode, dealerCode, count);
                 final byte[] bytes = batch.recipientBytesArray();
                 final Channel channel = batch.channel();
                 final RecipientType recipientType = batch.recipientType();
@@ -640,6 +632,25 @@ public final class FilterClient implements AutoCloseable
     private interface MessageWriter
     {
         void write(UnsafeBuffer buffer);
+    }
+
+    /**
+     * The CHECK_BATCH header and its entries' group, for both batch APIs.
+     */
+    private static CheckBatchEncoder.EntriesEncoder beginBatch(
+        final Encoders codec,
+        final UnsafeBuffer buffer,
+        final long correlationId,
+        final long brandCode,
+        final long dealerCode,
+        final int count)
+    {
+        return codec.checkBatch
+            .wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, codec.header)
+            .correlationId(correlationId)
+            .brandCode(brandCode)
+            .dealerCode(dealerCode)
+            .entriesCount(count);
     }
 
     private void send(
