@@ -8,6 +8,7 @@ import io.iysfilter.loadtest.RedisBenchmark;
 import io.iysfilter.loadtest.RedisServer;
 import io.iysfilter.loadtest.Reports;
 import io.iysfilter.loadtest.RunResult;
+import io.iysfilter.loadtest.ThreadCpu;
 import io.iysfilter.loadtest.Workload;
 import io.iysfilter.server.cli.Main;
 import io.iysfilter.server.cli.UsageException;
@@ -170,8 +171,15 @@ final class ReceiptsCost implements Callable<Integer>
     /**
      * One run.
      */
+    /**
+     * One run of one shape against one server.
+     *
+     * @param serverUs  the server's CPU per decision, µs.
+     * @param threadsUs the same by {@link ThreadCpu#GROUPS group} of the server's threads, µs per decision.
+     */
     private record Measurement(
-        int round, Shape shape, Endpoint endpoint, Side side, double decisionsPerSec, double serverUs, String check)
+        int round, Shape shape, Endpoint endpoint, Side side, double decisionsPerSec, double serverUs,
+        Map<String, Double> threadsUs, String check)
     {
     }
 
@@ -427,14 +435,16 @@ final class ReceiptsCost implements Callable<Integer>
         final List<String> failures) throws Exception
     {
         final Map<String, Double> before = metrics(server);
+        final ThreadCpu threadsBefore = ThreadCpu.read(server.process().pid());
         final RedisBenchmark.Result result = bench.run(spec, server.process().pid());
+        final ThreadCpu threadsAfter = ThreadCpu.read(server.process().pid());
         final Map<String, Double> after = metrics(server);
         final double least = spec.requests() * (double)shape.keys();
         final double most = (spec.requests() + (double)shape.connections() * shape.depth()) * shape.keys();
         final String check = check(round, shape, Endpoint.RESP, server, before, after, least, most, failures);
         final double decisions = Math.max(1, delta(before, after, DECISIONS));
         return new Measurement(round, shape, Endpoint.RESP, server.side(), result.decisionsPerSec(),
-            result.server().totalUs() / decisions, check);
+            result.server().totalUs() / decisions, perDecision(threadsAfter.since(threadsBefore), decisions), check);
     }
 
     private Measurement binary(
@@ -447,6 +457,7 @@ final class ReceiptsCost implements Callable<Integer>
         final List<String> failures) throws Exception
     {
         final ProcessCpu[] cpu = new ProcessCpu[2];
+        final ThreadCpu[] threads = new ThreadCpu[2];
         final Map<String, Double> before = metrics(server);
         final RunResult result = rig(server, shape, requests, "r" + round + "-" + server.side() + "-" + shape.name(),
             durationMs, new LoadRun.MeasureWindow()
@@ -455,12 +466,14 @@ final class ReceiptsCost implements Callable<Integer>
                 public void opened() throws IOException
                 {
                     cpu[0] = ProcessCpu.read(server.process().pid());
+                    threads[0] = ThreadCpu.read(server.process().pid());
                 }
 
                 @Override
                 public void closed() throws IOException
                 {
                     cpu[1] = ProcessCpu.read(server.process().pid());
+                    threads[1] = ThreadCpu.read(server.process().pid());
                 }
             });
         final Map<String, Double> after = metrics(server);
@@ -475,7 +488,14 @@ final class ReceiptsCost implements Callable<Integer>
             check = "FAIL " + result.failures();
         }
         return new Measurement(round, shape, Endpoint.BINARY, server.side(), result.decisionsPerSec(),
-            spent.totalUs() / decisions, check);
+            spent.totalUs() / decisions, perDecision(threads[1].since(threads[0]), decisions), check);
+    }
+
+    private static Map<String, Double> perDecision(final Map<String, ProcessCpu.Spent> spent, final double decisions)
+    {
+        final Map<String, Double> perDecision = new LinkedHashMap<>();
+        spent.forEach((group, time) -> perDecision.put(group, time.totalUs() / decisions));
+        return perDecision;
     }
 
     private RunResult rig(
@@ -606,6 +626,7 @@ final class ReceiptsCost implements Callable<Integer>
         tables.add(new Reports.Table("receipts on and off", List.of("shape", "endpoint", "decisions/s off",
             "decisions/s on", "on/off median", "on/off min", "on/off max", "server us/decision off",
             "server us/decision on"), rows));
+        threadsReport(shapes, measurements, figures, tables);
         final List<List<Object>> runRows = new ArrayList<>();
         for (final Measurement m : measurements)
         {
@@ -614,6 +635,75 @@ final class ReceiptsCost implements Callable<Integer>
         }
         tables.add(new Reports.Table("rounds", List.of("round", "shape", "endpoint", "side", "decisions/s",
             "server us/decision", "checked"), runRows));
+    }
+
+    /**
+     * Where the server's CPU per decision went, by group of threads, off and on (medians over the rounds), and what
+     * receipts added to each group: the event loops' share (recording on the decision's thread, the decision id in
+     * the answer) apart from the drain's and the segments' own threads.
+     */
+    private void threadsReport(
+        final List<Shape> shapes,
+        final List<Measurement> measurements,
+        final Map<String, Object> figures,
+        final List<Reports.Table> tables)
+    {
+        final List<List<Object>> rows = new ArrayList<>();
+        out.printf("%nthe server's CPU per decision by its threads, us (medians over the rounds)%n");
+        final StringBuilder heading = new StringBuilder(String.format("  %-26s %-24s %-5s", "shape", "endpoint",
+            "side"));
+        for (final String group : ThreadCpu.GROUPS)
+        {
+            heading.append(String.format(" %15s", group));
+        }
+        out.println(heading);
+        for (final Shape shape : shapes)
+        {
+            for (final Endpoint endpoint : Endpoint.values())
+            {
+                final Map<String, Double> off = groupMedians(select(measurements, shape, endpoint, Side.OFF));
+                final Map<String, Double> on = groupMedians(select(measurements, shape, endpoint, Side.ON));
+                final String[] sides = {"off", "on", "on-off"};
+                for (final String side : sides)
+                {
+                    final StringBuilder line = new StringBuilder(String.format("  %-26s %-24s %-5s", shape.name(),
+                        endpoint.label, side));
+                    final List<Object> row = new ArrayList<>(List.of(shape.name(), endpoint.label, side));
+                    for (final String group : ThreadCpu.GROUPS)
+                    {
+                        final double value = switch (side)
+                        {
+                            case "off" -> off.get(group);
+                            case "on" -> on.get(group);
+                            default -> on.get(group) - off.get(group);
+                        };
+                        line.append(String.format(" %15.3f", value));
+                        row.add(value);
+                    }
+                    out.println(line);
+                    rows.add(row);
+                }
+                for (final String group : ThreadCpu.GROUPS)
+                {
+                    figures.put(shape.name() + ", " + endpoint.label + ": " + group + " us per decision off, on " +
+                        "(medians)", String.format("%.3f, %.3f", off.get(group), on.get(group)));
+                }
+            }
+        }
+        final List<String> columns = new ArrayList<>(List.of("shape", "endpoint", "side"));
+        columns.addAll(ThreadCpu.GROUPS);
+        tables.add(new Reports.Table("server CPU by threads, us per decision", columns, rows));
+    }
+
+    private static Map<String, Double> groupMedians(final List<Measurement> measurements)
+    {
+        final Map<String, Double> medians = new LinkedHashMap<>();
+        for (final String group : ThreadCpu.GROUPS)
+        {
+            medians.put(group, measurements.isEmpty() ? Double.NaN : SideBySide.Stats.of(measurements.stream()
+                .mapToDouble((m) -> m.threadsUs().getOrDefault(group, 0.0)).toArray()).median());
+        }
+        return medians;
     }
 
     private static SideBySide.Stats rates(final List<Measurement> measurements)
