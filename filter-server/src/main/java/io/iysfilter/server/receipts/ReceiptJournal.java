@@ -66,8 +66,7 @@ import java.util.stream.Stream;
  * of the day, a later day) seals the open block by writing its SHA-256 digest after it, so that the chain's head
  * covers it. Segments are allocated whole before they are mapped ({@code fallocate(2)}, else by writing zeros), so a
  * full disk fails that allocation with an {@link IOException} instead of faulting a later write into the mapping; the
- * next segment is made so (and mapped, its pages loaded) ahead, on a thread of its own, so that the writer only swaps
- * it in.
+ * next segment is made so (and mapped) ahead, on a thread of its own, so that the writer only swaps it in.
  * <p>
  * After each seal the journal publishes the open day's head ({@link #head()}: its digest, receipts and last decision
  * id, an immutable snapshot), and wakes whoever {@link #awaitSealed waits} for a decision to be sealed; both may be
@@ -1054,8 +1053,11 @@ public final class ReceiptJournal implements AutoCloseable
     /**
      * Ask the segments' thread ({@code iys-receipts-segments}) to make the next segment: a spare file in the
      * journal's directory allocated whole ({@link DurableFiles#preallocate}, else written whole with zeros) and forced
-     * (a full disk fails that, never a later store into the mapping), then mapped and its pages loaded, so that a roll
-     * on the writer's thread only writes its header and renames it.
+     * (a full disk fails that, never a later store into the mapping), then mapped, so that a roll on the writer's
+     * thread only writes its header and renames it. Its pages are not loaded ({@code MappedByteBuffer.load}): that
+     * read-faults every page in, and the writer's first store into each still takes a write fault (the file system
+     * marks the page dirty), which cost as much as a first-touch fault did without the load; loading cost the
+     * segments' thread about 14-25 ns of CPU per receipt for nothing (docs/PERFORMANCE.md).
      */
     private void prepareSpare()
     {
@@ -1094,9 +1096,7 @@ public final class ReceiptJournal implements AutoCloseable
         final FileChannel opened = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try
         {
-            final MappedByteBuffer map = opened.map(FileChannel.MapMode.READ_WRITE, 0, segmentSize);
-            map.load();
-            return new Spare(opened, map);
+            return new Spare(opened, opened.map(FileChannel.MapMode.READ_WRITE, 0, segmentSize));
         }
         catch (final IOException | RuntimeException ex)
         {
