@@ -46,6 +46,8 @@ final class BlockCursor
     /** The receipt schema version the segment wrapped was written with, from its header. */
     int receiptVersion = JournalFormat.RECEIPT_VERSION;
     String malformed;
+    /** Where the entry {@link #readParties} is at starts (its message header, from receipt schema version 4). */
+    int entryOffset;
 
     /**
      * @param mapped the segment's mapping.
@@ -157,7 +159,8 @@ final class BlockCursor
     }
 
     /**
-     * The entries of a {@code PARTIES} block, as {@link #readParties} finds them.
+     * The entries of a {@code PARTIES} block, as {@link #readParties} finds them; {@link #entryOffset} is where each
+     * starts. Each may refuse what it is given (an entry the day's numbering does not allow), which stops the read.
      */
     interface PartyEntries
     {
@@ -169,8 +172,9 @@ final class BlockCursor
          * @param buffer     holding the name.
          * @param nameOffset where its UTF-8 bytes start.
          * @param nameLength how many there are.
+         * @return null to go on, else what is wrong with the entry.
          */
-        void name(int run, int party, UnsafeBuffer buffer, int nameOffset, int nameLength);
+        String name(int run, int party, UnsafeBuffer buffer, int nameOffset, int nameLength);
 
         /**
          * A day party numbered (receipt schema version 4 on).
@@ -179,8 +183,9 @@ final class BlockCursor
          * @param run      the run.
          * @param party    the party number within the run.
          * @param dealer   the dealer code, 0 for the brand itself.
+         * @return null to go on, else what is wrong with the entry.
          */
-        void dayParty(int dayParty, int run, int party, long dealer);
+        String dayParty(int dayParty, int run, int party, long dealer);
     }
 
     /**
@@ -189,7 +194,8 @@ final class BlockCursor
      * {@code PartyEntry} or a {@code DealerPartyEntry}.
      *
      * @param entries receives each.
-     * @return null when every entry the header counts lies within the body, else what is malformed.
+     * @return null when every entry the header counts lies within the body and none was refused, else what is
+     *     malformed or refused (the entry at {@link #entryOffset}).
      */
     String readParties(final PartyEntries entries)
     {
@@ -198,6 +204,7 @@ final class BlockCursor
         int at = bodyOffset;
         for (long e = 0; e < count; e++)
         {
+            entryOffset = at;
             int template = PartyEntryDecoder.TEMPLATE_ID;
             int blockLength = PartyEntryDecoder.BLOCK_LENGTH;
             if (headed)
@@ -230,7 +237,7 @@ final class BlockCursor
                     return "dealer party entry " + e + " numbers day party " + Integer.toUnsignedString(dayParty) +
                         " (expected 1.." + JournalFormat.DAY_PARTY_MASK + ")";
                 }
-                entries.dayParty(
+                final String refused = entries.dayParty(
                     dayParty,
                     buffer.getShort(at + DealerPartyEntryDecoder.runEncodingOffset(), PartyEntryDecoder.BYTE_ORDER) &
                     0xFFFF,
@@ -238,6 +245,10 @@ final class BlockCursor
                     0xFFFF,
                     buffer.getInt(at + DealerPartyEntryDecoder.dealerEncodingOffset(), PartyEntryDecoder.BYTE_ORDER) &
                     0xFFFF_FFFFL);
+                if (refused != null)
+                {
+                    return refused;
+                }
                 at += blockLength;
                 continue;
             }
@@ -252,10 +263,14 @@ final class BlockCursor
             {
                 return "party entry " + e + "'s name of " + nameLength + " bytes runs past the block's body";
             }
-            entries.name(
+            final String refused = entries.name(
                 buffer.getShort(at + PartyEntryDecoder.runEncodingOffset(), PartyEntryDecoder.BYTE_ORDER) & 0xFFFF,
                 buffer.getShort(at + PartyEntryDecoder.partyEncodingOffset(), PartyEntryDecoder.BYTE_ORDER) & 0xFFFF,
                 buffer, nameAt, nameLength);
+            if (refused != null)
+            {
+                return refused;
+            }
             at = nameAt + nameLength;
         }
         return null;

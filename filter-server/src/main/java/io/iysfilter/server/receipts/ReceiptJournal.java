@@ -1321,16 +1321,18 @@ public final class ReceiptJournal implements AutoCloseable
         final BlockCursor.PartyEntries entries = new BlockCursor.PartyEntries()
         {
             @Override
-            public void name(final int run, final int party, final UnsafeBuffer buffer, final int nameOffset,
+            public String name(final int run, final int party, final UnsafeBuffer buffer, final int nameOffset,
                 final int nameLength)
             {
-                parties.add(run << 16 | party);
+                // the journal names a party once a day: a second name would leave a reader two to choose from
+                return parties.add(run << 16 | party) ? null : "party " + party + " of run " + run +
+                    " named twice in the day";
             }
 
             @Override
-            public void dayParty(final int dayParty, final int run, final int party, final long dealer)
+            public String dayParty(final int dayParty, final int run, final int party, final long dealer)
             {
-                recoverDayParty(dayParty, run, party, dealer);
+                return recoverDayParty(dayParty, run, party, dealer);
             }
         };
         cursor.position = JournalFormat.SEGMENT_HEADER_LENGTH;
@@ -1391,9 +1393,10 @@ public final class ReceiptJournal implements AutoCloseable
                 final String malformed = cursor.readParties(entries);
                 if (malformed != null)
                 {
+                    // a sealed block, so not a torn tail: refused as other damage is, never cut
                     throw new IOException("receipt journal: " + JournalFormat.segmentFile(dayDirectory,
-                        segmentNumber) + " offset " + cursor.position + ": " + malformed + " (run iys-filter " +
-                        "receipts verify)");
+                        segmentNumber) + " block " + (dayBlocks - 1) + " offset " + cursor.position + " (entry at " +
+                        cursor.entryOffset + "): " + malformed + " (run iys-filter receipts verify)");
                 }
             }
             cursor.advance();
@@ -1415,21 +1418,38 @@ public final class ReceiptJournal implements AutoCloseable
 
     /**
      * A day party the open day numbered before this open: numbered again the same, so that the day goes on from it
-     * (and its caps count it).
+     * (and its caps count it). It must be as the journal numbers them: the day's next number (they run 1, 2, 3, …
+     * without a gap), of a triple not numbered yet, whose party (but 0, unknown) the day has named. Anything else
+     * would give a number two meanings, or a triple two numbers, and the receipts appended after it would be
+     * ambiguous: refused, as other damage of a sealed block is.
+     *
+     * @return null, or what is wrong.
      */
-    private void recoverDayParty(final int dayParty, final int run, final int party, final long dealer)
+    private String recoverDayParty(final int dayParty, final int run, final int party, final long dealer)
     {
         final long triple = (long)run << 48 | (long)party << 32 | dealer;
-        if (dayParty == 0 || dayParties.get(triple) != 0)
+        if (dayParty != nextDayParty)
         {
-            return;
+            return "day party " + dayParty + " numbered where the day's next is " + nextDayParty + " (" +
+                (dayParty < nextDayParty ? "a day party numbered twice" : "day parties skipped") + ")";
+        }
+        final int earlier = (int)dayParties.get(triple);
+        if (earlier != 0)
+        {
+            return "party " + party + " of run " + run + " with dealer " + dealer + " numbered twice in the day, " +
+                "as day parties " + earlier + " and " + dayParty;
+        }
+        if (party != 0 && !parties.contains(run << 16 | party))
+        {
+            return "day party " + dayParty + " of party " + party + " of run " + run + ", which the day has not named";
         }
         dayParties.put(triple, dayParty);
-        nextDayParty = Math.max(nextDayParty, dayParty + 1);
+        nextDayParty = dayParty + 1;
         if (dealer != 0)
         {
             dealerParties++;
         }
+        return null;
     }
 
     /**

@@ -44,18 +44,21 @@ public final class ReceiptReader implements AutoCloseable
     private final BlockCursor.PartyEntries entries = new BlockCursor.PartyEntries()
     {
         @Override
-        public void name(final int run, final int party, final UnsafeBuffer buffer, final int nameOffset,
+        public String name(final int run, final int party, final UnsafeBuffer buffer, final int nameOffset,
             final int nameLength)
         {
             names.put(run << 16 | party, buffer.getStringWithoutLengthUtf8(nameOffset, nameLength));
+            return null;
         }
 
         @Override
-        public void dayParty(final int dayParty, final int run, final int party, final long dealer)
+        public String dayParty(final int dayParty, final int run, final int party, final long dealer)
         {
             dayParties.put(dayParty, new DayParty(run, party, dealer));
+            return null;
         }
     };
+    private final DayPartyCheck dayPartyCheck = new DayPartyCheck();
     private ByteBuffer segmentBuffer;
 
     private ReceiptReader(final Path directory)
@@ -459,6 +462,11 @@ public final class ReceiptReader implements AutoCloseable
         {
             return;
         }
+        if (!walk.sealedOnly)
+        {
+            // day parties are numbered per day: each day's are checked on their own
+            dayPartyCheck.reset();
+        }
         for (int j = 0; j < segments.length && walk.broken == null; j++)
         {
             if (segments[j] != j)
@@ -581,32 +589,71 @@ public final class ReceiptReader implements AutoCloseable
                 JournalFormat.hex(walk.stored), "block digest (the block's header, body or digest altered)");
             return false;
         }
-        if (cursor.header.kind() == BlockKind.RECEIPTS)
+        if (cursor.header.kind() == BlockKind.RECEIPTS ? !checkReceipts(walk, segment) :
+            !walk.sealedOnly && !checkParties(walk, segment))
         {
-            final int count = (int)cursor.header.count();
-            for (int r = 0; r < count; r++)
-            {
-                final long id = cursor.buffer.getLong(cursor.bodyOffset + r * cursor.receiptLength,
-                    ByteOrder.LITTLE_ENDIAN);
-                if (Long.compareUnsigned(id, walk.lastId) <= 0 ||
-                    (r == 0 && id != cursor.header.firstDecisionId()))
-                {
-                    walk.breakAt(segment, walk.blocks, cursor.bodyOffset + r * cursor.receiptLength,
-                        "a decision id above " + JournalFormat.decisionId(walk.lastId) + (r == 0 ? " equal to the " +
-                        "header's " + JournalFormat.decisionId(cursor.header.firstDecisionId()) : ""),
-                        JournalFormat.decisionId(id), "decision ids out of order");
-                    return false;
-                }
-                walk.lastId = id;
-                if (walk.firstId == 0)
-                {
-                    walk.firstId = id;
-                }
-            }
-            walk.receipts += count;
+            return false;
         }
         System.arraycopy(cursor.digest, 0, walk.head, 0, walk.head.length);
         walk.blocks++;
+        return true;
+    }
+
+    /**
+     * The receipts of the sealed block at the cursor: decision ids rising, and (verifying, of receipt schema version
+     * 4 on) each day party one the day numbered before it, of the receipt's run.
+     */
+    private boolean checkReceipts(final Walk walk, final int segment)
+    {
+        final boolean dayParties = !walk.sealedOnly && cursor.receiptVersion >= JournalFormat.DAY_PARTY_VERSION;
+        final int count = (int)cursor.header.count();
+        for (int r = 0; r < count; r++)
+        {
+            final int at = cursor.bodyOffset + r * cursor.receiptLength;
+            final long id = cursor.buffer.getLong(at, ByteOrder.LITTLE_ENDIAN);
+            if (Long.compareUnsigned(id, walk.lastId) <= 0 || (r == 0 && id != cursor.header.firstDecisionId()))
+            {
+                walk.breakAt(segment, walk.blocks, at, "a decision id above " + JournalFormat.decisionId(walk.lastId) +
+                    (r == 0 ? " equal to the header's " + JournalFormat.decisionId(cursor.header.firstDecisionId()) :
+                    ""), JournalFormat.decisionId(id), "decision ids out of order");
+                return false;
+            }
+            if (dayParties)
+            {
+                final String wrong = dayPartyCheck.receipt(cursor.buffer.getInt(at +
+                    PartyReceiptDecoder.partyDoorChannelEncodingOffset(), ByteOrder.LITTLE_ENDIAN) &
+                    JournalFormat.DAY_PARTY_MASK, (int)(id >>> 48));
+                if (wrong != null)
+                {
+                    walk.breakAt(segment, walk.blocks, at, dayPartyCheck.expected, dayPartyCheck.found, wrong);
+                    return false;
+                }
+            }
+            walk.lastId = id;
+            if (walk.firstId == 0)
+            {
+                walk.firstId = id;
+            }
+        }
+        walk.receipts += count;
+        return true;
+    }
+
+    /**
+     * The entries of the sealed {@code PARTIES} block at the cursor: well formed, and numbering the day's parties as
+     * the journal does ({@link DayPartyCheck}).
+     */
+    private boolean checkParties(final Walk walk, final int segment)
+    {
+        dayPartyCheck.expected = "";
+        dayPartyCheck.found = "";
+        final String wrong = cursor.readParties(dayPartyCheck);
+        if (wrong != null)
+        {
+            walk.breakAt(segment, walk.blocks, cursor.entryOffset, dayPartyCheck.expected, dayPartyCheck.found,
+                "PARTIES entry: " + wrong);
+            return false;
+        }
         return true;
     }
 

@@ -91,17 +91,20 @@ class ReceiptDayPartyTest
                     assertEquals(null, cursor.readParties(new BlockCursor.PartyEntries()
                     {
                         @Override
-                        public void name(final int run, final int party, final UnsafeBuffer buffer,
+                        public String name(final int run, final int party, final UnsafeBuffer buffer,
                             final int nameOffset, final int nameLength)
                         {
                             entries.add("name " + run + " " + party + " " +
                                 buffer.getStringWithoutLengthUtf8(nameOffset, nameLength));
+                            return null;
                         }
 
                         @Override
-                        public void dayParty(final int dayParty, final int run, final int party, final long dealer)
+                        public String dayParty(final int dayParty, final int run, final int party,
+                            final long dealer)
                         {
                             entries.add("day-party " + dayParty + " " + run + " " + party + " " + dealer);
+                            return null;
                         }
                     }));
                 }
