@@ -110,6 +110,10 @@ final class ReceiptsCost implements Callable<Integer>
         "RESP P+3; receipts on P+10, P+11, P+13 (default 0: free ports the system picks)")
     private long basePort;
 
+    @Option(names = "--receipts-queue-size", paramLabel = "N", description = "the receipts-on server's queue " +
+        "slots (default: the server's own; the server checks it)")
+    private String queueSize;
+
     @Option(names = "--pool", paramLabel = "K", description = "the Java rig's pre-generated requests (default " +
         "1000000)")
     private long pool = 1_000_000;
@@ -372,6 +376,10 @@ final class ReceiptsCost implements Callable<Integer>
         if (side == Side.ON)
         {
             args.addAll(List.of("--receipts-policy", "deny"));
+            if (queueSize != null)
+            {
+                args.addAll(List.of("--receipts-queue-size", queueSize));
+            }
         }
         final Path log = outDir.resolve("server-" + side.name().toLowerCase(java.util.Locale.ROOT) + ".log");
         final ServerProcess process = ServerProcess.start(args, port, ports[1], log);
