@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,9 +55,10 @@ public record ThreadCpu(Map<Long, Sample> ticks, long nanoTime)
                     ticks.put(Long.parseLong(task.getFileName().toString()),
                         new Sample(group(name), cpu.userTicks(), cpu.systemTicks()));
                 }
-                catch (final NoSuchFileException ex)
+                catch (final IOException | RuntimeException ex)
                 {
-                    // the thread ended while being read: missed, as one that ended before
+                    // the thread ended while being read (NoSuchFileException, or ESRCH: "No such process"; the JVM
+                    // starts and stops compiler threads as it likes): missed, as one that ended before
                 }
             }
         }
@@ -84,7 +84,7 @@ public record ThreadCpu(Map<Long, Sample> ticks, long nanoTime)
         {
             return "event loops";
         }
-        if (name.startsWith("GC Thread") || name.startsWith("G1 ") || name.startsWith("VM Thread"))
+        if (name.startsWith("GC Thread") || name.startsWith("G1 "))
         {
             return "gc";
         }

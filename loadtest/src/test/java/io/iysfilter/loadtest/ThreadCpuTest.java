@@ -2,6 +2,10 @@ package io.iysfilter.loadtest;
 
 import org.junit.jupiter.api.Test;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -40,18 +44,29 @@ class ThreadCpuTest
     }
 
     @Test
-    void aBusyThreadOfThisProcessIsCounted() throws Exception
+    void aBusyThreadOfThisProcessIsCountedAsItsOwnThread() throws Exception
     {
+        // this thread's id as the kernel knows it: /proc/thread-self links to PID/task/TID
+        final long tid = Long.parseLong(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName()
+            .toString());
+        final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         final long pid = ProcessHandle.current().pid();
         final ThreadCpu before = ThreadCpu.read(pid);
+        final long startNs = threads.getCurrentThreadCpuTime();
         long sum = 0;
-        final long deadline = System.nanoTime() + 300_000_000L;
-        while (System.nanoTime() < deadline)
+        // spun until this thread has used 200 ms of CPU, however long a busy machine takes to give it that
+        while (threads.getCurrentThreadCpuTime() - startNs < 200_000_000L)
         {
             sum += java.util.Arrays.hashCode(new long[]{sum, System.nanoTime()});
         }
-        final double total = ThreadCpu.read(pid).since(before).values().stream()
-            .mapToDouble(ProcessCpu.Spent::totalUs).sum();
-        assertTrue(total >= 100_000, "300 ms of spinning used at least 100 ms of CPU: " + total + " " + sum);
+        final ThreadCpu after = ThreadCpu.read(pid);
+        final ThreadCpu.Sample was = before.ticks().get(tid);
+        final ThreadCpu.Sample is = after.ticks().get(tid);
+        assertEquals("other", is.group(), "a test thread is none of the server's");
+        final double usedUs = ProcessCpu.ticksToMicros(is.userTicks() + is.systemTicks() - was.userTicks() -
+            was.systemTicks());
+        // clock ticks are coarse (10 ms at 100 Hz): 200 ms used reads as at least 150
+        assertTrue(usedUs >= 150_000, "this thread's 200 ms of CPU: " + usedUs + " us " + sum);
+        assertTrue(after.since(before).get("other").totalUs() >= usedUs, "its group holds it");
     }
 }

@@ -1057,7 +1057,7 @@ public final class ReceiptJournal implements AutoCloseable
      * thread only writes its header and renames it. Its pages are not loaded ({@code MappedByteBuffer.load}): that
      * read-faults every page in, and the writer's first store into each still takes a write fault (the file system
      * marks the page dirty), which cost as much as a first-touch fault did without the load; loading cost the
-     * segments' thread about 14-25 ns of CPU per receipt for nothing (docs/PERFORMANCE.md).
+     * segments' thread 14-25 ns of CPU per receipt for nothing (docs/PERFORMANCE.md, section 11).
      */
     private void prepareSpare()
     {

@@ -14,6 +14,7 @@ import java.io.OutputStreamWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The process {@link ReceiptKillIT} kills: two threads record decisions as deciders do and "answer" each recorded one
@@ -56,7 +57,8 @@ final class ReceiptKillChild
                     final long id = recorder.record(facts);
                     if (id == DecisionRecorder.NOT_RECORDED)
                     {
-                        Thread.yield();
+                        // the queue is full: leave the cores to the drain rather than spin against it
+                        LockSupport.parkNanos(100_000);
                     }
                     else
                     {

@@ -173,9 +173,6 @@ final class ReceiptsCost implements Callable<Integer>
     }
 
     /**
-     * One run.
-     */
-    /**
      * One run of one shape against one server.
      *
      * @param serverUs  the server's CPU per decision, µs.
