@@ -26,8 +26,9 @@ import java.util.List;
  * Reads the journal on disk (docs/RECEIPTS.md), read only: the days present, each day's receipts in order with
  * their party names, each day's root, and verification of the hash chain. Receipts are handed on as the receipt
  * schema's {@code Receipt} whatever version wrote them: a version 4 receipt (a {@code PartyReceipt}) is given its
- * day party's run party and dealer back, from the day's {@code PARTIES} blocks. Safe to use while a server appends: of
- * the open day it reads sealed blocks only. Not for several threads at once.
+ * day party's run party and dealer back, from the day's {@code PARTIES} blocks, which a scan reads by the rules
+ * verification checks them by (a day they could be read two ways for is refused, never resolved one way). Safe to use
+ * while a server appends: of the open day it reads sealed blocks only. Not for several threads at once.
  */
 public final class ReceiptReader implements AutoCloseable
 {
@@ -179,6 +180,7 @@ public final class ReceiptReader implements AutoCloseable
                     for (int r = 0; r < count; r++)
                     {
                         final int at = cursor.bodyOffset + r * cursor.receiptLength;
+                        // a copy on the heap: a decoder kept past the call never reads a reused buffer's bytes
                         final String wrong = receipt(at);
                         if (wrong != null)
                         {
