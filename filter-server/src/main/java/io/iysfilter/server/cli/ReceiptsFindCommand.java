@@ -28,8 +28,9 @@ import java.util.concurrent.Callable;
         "reads as many days as asked, every one of them whole), as JSON (default) or CSV, with each day's digest: " +
         "the day's root once closed, the chain head of the open day. The journal holds the recipient only keyed with " +
         "the data directory's index key, so the key file is read to compute the same keys (a phone under its four " +
-        "channel and type keys, an e-mail under its two). Exit status 0 when done (also when nothing matches), 2 " +
-        "on an error."})
+        "channel and type keys, an e-mail under its two). A day searched whose PARTIES blocks do not name one party " +
+        "and dealer for each receipt (as receipts verify reads them) fails the whole search, naming the day and " +
+        "where: run receipts verify on it. Exit status 0 when done (also when nothing matches), 2 on an error."})
 final class ReceiptsFindCommand implements Callable<Integer>
 {
     private final PrintStream out;

@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.ReferenceCountUtil;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,7 +44,8 @@ import java.util.function.LongSupplier;
  *   <li>{@code GET /v1/receipts/scrubs/<run id>}: a {@code /v1/scrub} run's proof-of-scrub summary.</li>
  * </ul>
  * The journal is read on a worker thread, never on the event loop. Every bad parameter is a 400 naming it; 404 when
- * the receipts are off.
+ * the receipts are off; 500 {@code journal_unreadable} (never a partial answer) when a day searched cannot be read
+ * or attributed (a search refuses a day whose {@code PARTIES} say two things).
  */
 final class ReceiptsHttpHandler extends ChannelInboundHandlerAdapter
 {
@@ -256,34 +258,52 @@ final class ReceiptsHttpHandler extends ChannelInboundHandlerAdapter
         }
         final boolean offloaded = offload(ctx, keepAlive, () ->
         {
-            final List<FoundReceipt> found = new ArrayList<>();
-            final List<ReceiptSearch.DaySearched> days;
             try
             {
-                days = search.search(query, receipt -> found.add(receipt) && found.size() <= limit);
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                return new Answer(HttpResponseStatus.BAD_REQUEST, JSON, Json.error("bad_request", ex.getMessage()));
+                return answer(query, csv, limit);
             }
             finally
             {
                 searching.decrementAndGet();
             }
-            if (found.size() > limit)
-            {
-                return new Answer(HttpResponseStatus.valueOf(TOO_MANY), JSON, Json.error("too_many_results",
-                    "more than " + limit + " receipts match: narrow the range with from and to, or raise limit (at " +
-                    "most " + MAX_LIMIT + ")"));
-            }
-            final ReceiptResults results = new ReceiptResults(query, found, days);
-            return csv ? new Answer(HttpResponseStatus.OK, CSV, results.csv()) :
-                new Answer(HttpResponseStatus.OK, JSON, results.json());
         });
         if (!offloaded)
         {
             searching.decrementAndGet();
         }
+    }
+
+    /**
+     * Search, on a worker: the receipts found, or the error that stands for the whole answer.
+     */
+    private Answer answer(final ReceiptQuery query, final boolean csv, final int limit)
+    {
+        final List<FoundReceipt> found = new ArrayList<>();
+        final List<ReceiptSearch.DaySearched> days;
+        try
+        {
+            days = search.search(query, receipt -> found.add(receipt) && found.size() <= limit);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            return new Answer(HttpResponseStatus.BAD_REQUEST, JSON, Json.error("bad_request", ex.getMessage()));
+        }
+        catch (final IOException ex)
+        {
+            // a day in range unreadable, malformed, or whose parties could be read two ways: no partial answer,
+            // since what was found may be attributed wrongly or the day's other receipts be missing
+            return new Answer(HttpResponseStatus.INTERNAL_SERVER_ERROR, JSON, Json.error("journal_unreadable",
+                "the journal could not be read, nothing is answered: " + ex.getMessage()));
+        }
+        if (found.size() > limit)
+        {
+            return new Answer(HttpResponseStatus.valueOf(TOO_MANY), JSON, Json.error("too_many_results",
+                "more than " + limit + " receipts match: narrow the range with from and to, or raise limit (at " +
+                "most " + MAX_LIMIT + ")"));
+        }
+        final ReceiptResults results = new ReceiptResults(query, found, days);
+        return csv ? new Answer(HttpResponseStatus.OK, CSV, results.csv()) :
+            new Answer(HttpResponseStatus.OK, JSON, results.json());
     }
 
     /**

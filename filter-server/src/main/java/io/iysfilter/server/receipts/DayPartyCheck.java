@@ -1,8 +1,8 @@
 package io.iysfilter.server.receipts;
 
-import org.agrona.collections.IntArrayList;
 import org.agrona.collections.IntHashSet;
 import org.agrona.collections.Long2LongHashMap;
+import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -16,7 +16,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <p>
  * One day at a time: {@link #reset} before each. Primitive collections, reused from day to day: a day of many
  * triples costs their table, not an object each. On a refusal {@link #expected} and {@link #found} say what the day
- * called for and what was there.
+ * called for and what was there. What it accepted, a reader may resolve: {@link #run}, {@link #party} and
+ * {@link #dealer} of a day party numbered so far (verification and a search read a day by the same rules, so that a
+ * search never names a party or dealer that verification would refuse).
  */
 final class DayPartyCheck implements BlockCursor.PartyEntries
 {
@@ -24,8 +26,11 @@ final class DayPartyCheck implements BlockCursor.PartyEntries
 
     private final IntHashSet named = new IntHashSet();
     private final Long2LongHashMap numbered = new Long2LongHashMap(0);
-    /** The run of each day party numbered, at index day party - 1: day parties are numbered without a gap. */
-    private final IntArrayList runs = new IntArrayList();
+    /**
+     * The (run, party, dealer) triple of each day party numbered, at index day party - 1: day parties are numbered
+     * without a gap.
+     */
+    private final LongArrayList triples = new LongArrayList();
     String expected = "";
     String found = "";
 
@@ -36,7 +41,7 @@ final class DayPartyCheck implements BlockCursor.PartyEntries
     {
         named.clear();
         numbered.clear();
-        runs.clear();
+        triples.clear();
         expected = "";
         found = "";
     }
@@ -63,7 +68,7 @@ final class DayPartyCheck implements BlockCursor.PartyEntries
     @Override
     public String dayParty(final int dayParty, final int run, final int party, final long dealer)
     {
-        final int next = runs.size() + 1;
+        final int next = triples.size() + 1;
         if (dayParty != next)
         {
             expected = "day party " + next;
@@ -86,7 +91,7 @@ final class DayPartyCheck implements BlockCursor.PartyEntries
             return "a day party of a party the day has not named" + ALTERED;
         }
         numbered.put(triple, dayParty);
-        runs.addInt(run);
+        triples.addLong(triple);
         return null;
     }
 
@@ -102,13 +107,13 @@ final class DayPartyCheck implements BlockCursor.PartyEntries
         {
             return null;
         }
-        if (dayParty > runs.size())
+        if (dayParty > triples.size())
         {
-            expected = runs.isEmpty() ? "day party 0 (none numbered yet)" : "day party 0.." + runs.size();
+            expected = triples.isEmpty() ? "day party 0 (none numbered yet)" : "day party 0.." + triples.size();
             found = "day party " + dayParty;
             return "a receipt names a day party the day has not numbered before it";
         }
-        final int numberedRun = runs.getInt(dayParty - 1);
+        final int numberedRun = run(dayParty);
         if (numberedRun != run)
         {
             expected = "a day party of run " + run;
@@ -116,5 +121,32 @@ final class DayPartyCheck implements BlockCursor.PartyEntries
             return "a receipt names a day party of another run than its decision id's";
         }
         return null;
+    }
+
+    /**
+     * @param dayParty a day party from 1 to those numbered so far (one {@link #receipt} accepted).
+     * @return the run it was numbered for.
+     */
+    int run(final int dayParty)
+    {
+        return (int)(triples.getLong(dayParty - 1) >>> 48);
+    }
+
+    /**
+     * @param dayParty a day party from 1 to those numbered so far (one {@link #receipt} accepted).
+     * @return the party, within its run, it was numbered for.
+     */
+    int party(final int dayParty)
+    {
+        return (int)(triples.getLong(dayParty - 1) >>> 32) & 0xFFFF;
+    }
+
+    /**
+     * @param dayParty a day party from 1 to those numbered so far (one {@link #receipt} accepted).
+     * @return the dealer it was numbered for, 0 for the brand itself.
+     */
+    long dealer(final int dayParty)
+    {
+        return triples.getLong(dayParty - 1) & 0xFFFF_FFFFL;
     }
 }

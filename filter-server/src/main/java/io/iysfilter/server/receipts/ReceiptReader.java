@@ -26,8 +26,9 @@ import java.util.List;
  * Reads the journal on disk (docs/RECEIPTS.md), read only: the days present, each day's receipts in order with
  * their party names, each day's root, and verification of the hash chain. Receipts are handed on as the receipt
  * schema's {@code Receipt} whatever version wrote them: a version 4 receipt (a {@code PartyReceipt}) is given its
- * day party's run party and dealer back, from the day's {@code PARTIES} blocks. Safe to use while a server appends: of
- * the open day it reads sealed blocks only. Not for several threads at once.
+ * day party's run party and dealer back, from the day's {@code PARTIES} blocks, which a scan reads by the rules
+ * verification checks them by (a day they could be read two ways for is refused, never resolved one way). Safe to use
+ * while a server appends: of the open day it reads sealed blocks only. Not for several threads at once.
  */
 public final class ReceiptReader implements AutoCloseable
 {
@@ -40,25 +41,32 @@ public final class ReceiptReader implements AutoCloseable
     private final FlagsEncoder flags = new FlagsEncoder();
     private final UnsafeBuffer receiptCopy = new UnsafeBuffer(new byte[JournalFormat.DEALER_RECEIPT_LENGTH]);
     private final Int2ObjectHashMap<String> names = new Int2ObjectHashMap<>();
-    private final Int2ObjectHashMap<DayParty> dayParties = new Int2ObjectHashMap<>();
+    private final DayPartyCheck dayPartyCheck = new DayPartyCheck();
+    /**
+     * A search's reading of the {@code PARTIES} entries: each first checked as verification checks it (a search
+     * reads no name or day party that verification would refuse), then a name kept for the receipts after it; the
+     * check itself keeps the day parties.
+     */
     private final BlockCursor.PartyEntries entries = new BlockCursor.PartyEntries()
     {
         @Override
         public String name(final int run, final int party, final UnsafeBuffer buffer, final int nameOffset,
             final int nameLength)
         {
-            names.put(run << 16 | party, buffer.getStringWithoutLengthUtf8(nameOffset, nameLength));
-            return null;
+            final String refused = dayPartyCheck.name(run, party, buffer, nameOffset, nameLength);
+            if (refused == null)
+            {
+                names.put(run << 16 | party, buffer.getStringWithoutLengthUtf8(nameOffset, nameLength));
+            }
+            return refused;
         }
 
         @Override
         public String dayParty(final int dayParty, final int run, final int party, final long dealer)
         {
-            dayParties.put(dayParty, new DayParty(run, party, dealer));
-            return null;
+            return dayPartyCheck.dayParty(dayParty, run, party, dealer);
         }
     };
-    private final DayPartyCheck dayPartyCheck = new DayPartyCheck();
     private ByteBuffer segmentBuffer;
 
     private ReceiptReader(final Path directory)
@@ -103,14 +111,20 @@ public final class ReceiptReader implements AutoCloseable
     }
 
     /**
-     * Scan a day's sealed receipts in journal (decision id) order. Of an open day's last segment, each block's
-     * digest is checked first and the scan stops at the first that does not verify (a block being written);
-     * nothing else is verified (that is {@link #verify}'s work).
+     * Scan a day's sealed receipts in journal (decision id) order, each with its party's name. Of an open day's last
+     * segment, each block's digest is checked first and the scan stops at the first that does not verify (a block
+     * being written). The chain is not verified (that is {@link #verify}'s work), but what attributes a receipt to a
+     * party and dealer is read by verification's rules ({@link DayPartyCheck}), since a search hands receipts on as
+     * evidence: a {@code PARTIES} entry that names a party twice, numbers a day party twice or out of turn, gives a
+     * (run, party, dealer) two day parties or numbers a party the day has not named, or a receipt naming a day party
+     * the day has not numbered before it (or one of another run), fails the scan rather than be resolved one way.
+     * The receipts visited before such a failure are of a day that cannot be attributed: a caller discards them.
      *
      * @param day     the day.
      * @param visitor receives each receipt; returns false to stop.
      * @return the receipts visited.
-     * @throws IOException when the day cannot be read or its blocks are malformed.
+     * @throws IOException when the day cannot be read, its blocks are malformed, or its parties and day parties are
+     *     not as the journal writes them (saying where, and to run {@code receipts verify}).
      */
     public long scan(final LocalDate day, final ReceiptVisitor visitor) throws IOException
     {
@@ -123,7 +137,8 @@ public final class ReceiptReader implements AutoCloseable
         final boolean open = !Files.exists(dayPath.resolve(JournalFormat.ROOT_FILE));
         final int[] segments = JournalFormat.segments(dayPath);
         names.clear();
-        dayParties.clear();
+        // day parties are numbered per day: a day is read on its own, as verification reads it
+        dayPartyCheck.reset();
         final long dayStartMs = epochDay * JournalFormat.DAY_MS;
         long visited = 0;
         for (int j = 0; j < segments.length; j++)
@@ -151,10 +166,12 @@ public final class ReceiptReader implements AutoCloseable
                 }
                 if (cursor.header.kind() == BlockKind.PARTIES)
                 {
-                    final String malformed = cursor.readParties(entries);
-                    if (malformed != null)
+                    dayPartyCheck.expected = "";
+                    dayPartyCheck.found = "";
+                    final String wrong = cursor.readParties(entries);
+                    if (wrong != null)
                     {
-                        throw new IOException(file + " offset " + cursor.position + ": " + malformed);
+                        throw unattributable(day, segments[j], cursor.entryOffset, "PARTIES entry: " + wrong, file);
                     }
                 }
                 else
@@ -162,9 +179,15 @@ public final class ReceiptReader implements AutoCloseable
                     final int count = (int)cursor.header.count();
                     for (int r = 0; r < count; r++)
                     {
+                        final int at = cursor.bodyOffset + r * cursor.receiptLength;
                         // a copy on the heap: a decoder kept past the call never reads a reused buffer's bytes
-                        final int run = receipt(cursor.bodyOffset + r * cursor.receiptLength);
+                        final String wrong = receipt(at);
+                        if (wrong != null)
+                        {
+                            throw unattributable(day, segments[j], at, wrong, file);
+                        }
                         final long id = receipt.decisionId();
+                        final int run = (int)(id >>> 48);
                         final String name = receipt.party() == 0 ? UNKNOWN :
                             names.getOrDefault(run << 16 | receipt.party(), UNKNOWN);
                         visited++;
@@ -181,30 +204,52 @@ public final class ReceiptReader implements AutoCloseable
     }
 
     /**
+     * The failure of a scan at a {@code PARTIES} entry or a receipt that {@link #dayPartyCheck} refused: where, what
+     * (with what the day called for and what was there), and what to do, in one line for an operator.
+     */
+    private IOException unattributable(final LocalDate day, final int segment, final int offset, final String what,
+        final Path file)
+    {
+        final String expectedFound = dayPartyCheck.expected.isEmpty() && dayPartyCheck.found.isEmpty() ? "" :
+            " (expected " + dayPartyCheck.expected + ", found " + dayPartyCheck.found + ")";
+        return new IOException("day " + day + " segment " + segment + " block " + cursor.header.block() +
+            " offset " + offset + ": " + what + expectedFound + "; the day's PARTIES blocks do not name one party " +
+            "and dealer for each of its receipts, so none is attributed: run iys-filter receipts verify --day " +
+            day + " (" + file + ")");
+    }
+
+    /**
      * Copy the receipt at an offset of the cursor's segment into {@link #receiptCopy} and wrap {@link #receipt} over
      * it: as long as the segment's receipts are (48 bytes before the dealer, version 3), read as the version they
      * were written with (an older receipt has no dealer to read); a version 4 receipt is written back as the
      * {@code Receipt} it was filed from, its day party's run party and dealer in their places (party 0 and the
-     * dealer unknown when the day does not number its day party).
+     * dealer unknown for day party 0, unknown), once {@link #dayPartyCheck} accepts the day party it names.
      *
-     * @return the run its party number belongs to.
+     * @return null, or what is wrong with the day party it names (with {@link DayPartyCheck#expected} and
+     *     {@link DayPartyCheck#found}).
      */
-    private int receipt(final int at)
+    private String receipt(final int at)
     {
         if (cursor.receiptVersion < JournalFormat.DAY_PARTY_VERSION)
         {
             receiptCopy.putBytes(0, cursor.buffer, at, Math.min(cursor.receiptLength,
                 JournalFormat.DEALER_RECEIPT_LENGTH));
             receipt.wrap(receiptCopy, 0, cursor.receiptLength, cursor.receiptVersion);
-            return (int)(receipt.decisionId() >>> 48);
+            return null;
         }
-        receiptCopy.putBytes(0, cursor.buffer, at, JournalFormat.COMMON_LENGTH);
         final int word = cursor.buffer.getInt(at + PartyReceiptDecoder.partyDoorChannelEncodingOffset(),
             ByteOrder.LITTLE_ENDIAN);
         final int dayParty = word & JournalFormat.DAY_PARTY_MASK;
-        final DayParty named = dayParty == 0 ? null : dayParties.get(dayParty);
-        receiptCopy.putShort(ReceiptDecoder.partyEncodingOffset(), (short)(named == null ? 0 : named.party()),
-            ByteOrder.LITTLE_ENDIAN);
+        final String wrong = dayPartyCheck.receipt(dayParty, (int)(cursor.buffer.getLong(at,
+            ByteOrder.LITTLE_ENDIAN) >>> 48));
+        if (wrong != null)
+        {
+            return wrong;
+        }
+        final boolean named = dayParty != 0;
+        receiptCopy.putBytes(0, cursor.buffer, at, JournalFormat.COMMON_LENGTH);
+        receiptCopy.putShort(ReceiptDecoder.partyEncodingOffset(),
+            (short)(named ? dayPartyCheck.party(dayParty) : 0), ByteOrder.LITTLE_ENDIAN);
         receiptCopy.putByte(ReceiptDecoder.doorEncodingOffset(),
             (byte)(word >>> JournalFormat.DOOR_SHIFT & JournalFormat.DOOR_MASK));
         receiptCopy.putByte(ReceiptDecoder.channelEncodingOffset(),
@@ -213,21 +258,14 @@ public final class ReceiptReader implements AutoCloseable
             cursor.buffer.getByte(at + PartyReceiptDecoder.flagsEncodingOffset()));
         receiptCopy.putByte(ReceiptDecoder.reasonEncodingOffset(),
             cursor.buffer.getByte(at + PartyReceiptDecoder.reasonEncodingOffset()));
-        receiptCopy.putInt(ReceiptDecoder.dealerEncodingOffset(), named == null ? 0 : (int)named.dealer(),
+        receiptCopy.putInt(ReceiptDecoder.dealerEncodingOffset(), named ? (int)dayPartyCheck.dealer(dayParty) : 0,
             ByteOrder.LITTLE_ENDIAN);
-        if (named == null)
+        if (!named)
         {
             flags.wrap(receiptCopy, ReceiptDecoder.flagsEncodingOffset()).dealerUnknown(true);
         }
         receipt.wrap(receiptCopy, 0, JournalFormat.DEALER_RECEIPT_LENGTH, JournalFormat.DEALER_VERSION);
-        return named == null ? (int)(receipt.decisionId() >>> 48) : named.run();
-    }
-
-    /**
-     * A day party as the day's {@code PARTIES} blocks number it.
-     */
-    private record DayParty(int run, int party, long dealer)
-    {
+        return null;
     }
 
     /**

@@ -8,6 +8,7 @@ import io.iysfilter.server.index.IndexKey;
 import io.iysfilter.server.index.RecipientProtection;
 import io.iysfilter.server.receipts.FoundReceipt;
 import io.iysfilter.server.receipts.JournalFiller;
+import io.iysfilter.server.receipts.JournalTamperer;
 import io.iysfilter.server.receipts.ReceiptResults;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -95,5 +96,44 @@ class ReceiptsFindCommandTest
             "--data-dir", dataDir.toString());
         assertEquals(Main.EXIT_ERROR, wrongKey.exit());
         assertTrue(wrongKey.err().contains("recipient: not a phone number or e-mail address"), wrongKey.err());
+    }
+
+    @Test
+    void shouldFailWholeNamingTheDayWhenADaySearchedNumbersItsPartiesOtherwiseThanTheJournal() throws Exception
+    {
+        final IndexKey key = IndexKey.loadOrCreate(IndexKey.defaultFile(dataDir));
+        final Path receipts = dataDir.resolve("receipts");
+        final LocalDate todayDate = LocalDate.now(ZoneOffset.UTC);
+        final LocalDate yesterdayDate = todayDate.minusDays(1);
+        final long today = todayDate.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+        final long yesterday = today - FoundReceipt.DAY_MS + 3_600_000;
+        final long todays;
+        try (JournalFiller journal = JournalFiller.open(receipts, RecipientProtection.of(key)::protect, yesterday))
+        {
+            journal.add(yesterday, BRAND, Channel.MESAJ, RecipientType.BIREYSEL, PHONE, Reason.CONSENT);
+            todays = journal.add(today + 1_000, BRAND, Channel.MESAJ, RecipientType.BIREYSEL, PHONE, Reason.CONSENT);
+        }
+        // yesterday's only day party renumbered 2 and every digest recomputed: its receipt names day party 1, which
+        // the day no longer numbers (find used to print it with party and dealer unknown)
+        JournalTamperer.renumberDayParty(receipts, yesterdayDate.toEpochDay(), 1, 2);
+
+        final Run refused = run("receipts", "find", "--brand", Long.toString(BRAND), "--recipient", PHONE,
+            "--data-dir", dataDir.toString());
+        assertEquals(Main.EXIT_ERROR, refused.exit(), refused.out() + refused.err());
+        assertEquals("", refused.out(), "no receipt printed, of either day");
+        assertTrue(refused.err().contains("receipts find: day " + yesterdayDate + " segment 0 block ") &&
+            refused.err().contains(": PARTIES entry: day parties skipped") &&
+            refused.err().contains("run iys-filter receipts verify --day " + yesterdayDate), refused.err());
+
+        final Run verify = run("receipts", "verify", "--dir", receipts.toString());
+        assertEquals(Main.EXIT_DENY, verify.exit(), verify.out() + verify.err());
+        assertTrue(verify.out().contains("BROKEN at day " + yesterdayDate + " segment 0 block ") &&
+            verify.out().contains("PARTIES entry: day parties skipped"), verify.out() + verify.err());
+
+        final Run todayOnly = run("receipts", "find", "--brand", Long.toString(BRAND), "--recipient", PHONE,
+            "--data-dir", dataDir.toString(), "--from", todayDate.toString());
+        assertEquals(0, todayOnly.exit(), todayOnly.err());
+        assertTrue(todayOnly.out().contains("\"count\":1,") &&
+            todayOnly.out().contains("\"decisionId\":\"" + DecisionIds.text(todays) + "\""), todayOnly.out());
     }
 }

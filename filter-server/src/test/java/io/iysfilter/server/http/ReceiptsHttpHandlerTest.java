@@ -6,6 +6,9 @@ import io.iysfilter.server.decision.Reason;
 import io.iysfilter.server.decision.RecipientType;
 import io.iysfilter.server.metrics.ServerCounters;
 import io.iysfilter.server.receipts.FoundReceipt;
+import io.iysfilter.server.receipts.JournalFiller;
+import io.iysfilter.server.receipts.JournalReceiptSource;
+import io.iysfilter.server.receipts.JournalTamperer;
 import io.iysfilter.server.receipts.MemoryReceipts;
 import io.iysfilter.server.receipts.ReceiptSearch;
 import io.iysfilter.server.receipts.ScrubProofs;
@@ -40,6 +43,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -117,6 +121,15 @@ class ReceiptsHttpHandlerTest
     private EmbeddedChannel channel(final Authenticator authenticator, final SocketAddress peer,
         final Executor workers)
     {
+        return channel(authenticator, peer, workers, new ReceiptSearch(journal, MemoryReceipts.FAKE_PROTECTION));
+    }
+
+    /**
+     * A connection as {@link #channel(Authenticator, SocketAddress, Executor)}, searching another journal.
+     */
+    private EmbeddedChannel channel(final Authenticator authenticator, final SocketAddress peer,
+        final Executor workers, final ReceiptSearch search)
+    {
         final EmbeddedChannel channel = new EmbeddedChannel()
         {
             @Override
@@ -129,8 +142,8 @@ class ReceiptsHttpHandlerTest
         channel.pipeline().addLast("http", new HttpServerCodec());
         channel.pipeline().addLast("auth", new HttpAuthHandler(authenticator, new RequestIdentity(), counters));
         channel.pipeline().addLast("aggregator", new HttpObjectAggregator(HttpEndpoint.MAX_REQUEST_LENGTH, true));
-        channel.pipeline().addLast("receipts", new ReceiptsHttpHandler(new ReceiptSearch(journal,
-            MemoryReceipts.FAKE_PROTECTION), proofs, workers, counters, searching, () -> NOW));
+        channel.pipeline().addLast("receipts", new ReceiptsHttpHandler(search, proofs, workers, counters, searching,
+            () -> NOW));
         return channel;
     }
 
@@ -303,6 +316,52 @@ class ReceiptsHttpHandlerTest
         assertEquals(io.iysfilter.server.receipts.ReceiptResults.CSV_HEADER, lines[0]);
         assertTrue(lines[1].startsWith(DecisionIds.text(second) + ",2026-11-30T10:00:00Z,2026-11-30,HTTP," +
             "client:test2," + BRAND + ",ARAMA,TACIR,COMMERCIAL,DENY,NO_CONSENT,"), lines[1]);
+    }
+
+    @Test
+    void shouldAnswer500AndNoReceiptWhenADaySearchedNumbersItsPartiesOtherwiseThanTheJournal() throws Exception
+    {
+        final Path receipts = dir.resolve("journal");
+        final long[] ids = new long[2];
+        try (JournalFiller filler = JournalFiller.open(receipts, MemoryReceipts.FAKE_PROTECTION, T0))
+        {
+            ids[0] = filler.add(T0, BRAND, Channel.MESAJ, RecipientType.BIREYSEL, "+905321111111", Reason.CONSENT);
+            ids[1] = filler.add(T0 + FoundReceipt.DAY_MS, BRAND, Channel.ARAMA, RecipientType.TACIR,
+                "+905321111111", Reason.NO_CONSENT);
+        }
+        final ReceiptSearch onDisk = new ReceiptSearch(JournalReceiptSource.open(receipts),
+            MemoryReceipts.FAKE_PROTECTION);
+        final String target = "/v1/receipts?brand=" + BRAND + "&recipient=" + PHONE;
+        final Response before = search(target, onDisk);
+        assertEquals(200, before.status(), before.body());
+        assertTrue(before.body().contains("\"count\":2,"), before.body());
+
+        // the first day's only day party renumbered 2, every digest and root recomputed: its receipt names day
+        // party 1, which the day no longer numbers (a search used to answer it with party and dealer unknown)
+        JournalTamperer.renumberDayParty(receipts, Math.floorDiv(T0, FoundReceipt.DAY_MS), 1, 2);
+        final Response refused = search(target, onDisk);
+        assertEquals(500, refused.status(), refused.body());
+        assertTrue(refused.head().contains("application/json"), refused.head());
+        assertTrue(refused.body().startsWith("{\"error\":\"journal_unreadable\",\"message\":\"the journal could " +
+            "not be read, nothing is answered: day 2026-11-29 segment 0 block "), refused.body());
+        assertTrue(refused.body().contains("PARTIES entry: day parties skipped") &&
+            refused.body().contains("receipts verify --day 2026-11-29"), refused.body());
+        assertFalse(refused.body().contains(DecisionIds.text(ids[0])) ||
+            refused.body().contains(DecisionIds.text(ids[1])), "no receipt, of either day: " + refused.body());
+
+        final Response nextDay = search(target + "&from=2026-11-30", onDisk);
+        assertEquals(200, nextDay.status(), nextDay.body());
+        assertTrue(nextDay.body().contains("\"count\":1,") &&
+            nextDay.body().contains("\"decisionId\":\"" + DecisionIds.text(ids[1]) + "\""), nextDay.body());
+    }
+
+    private Response search(final String target, final ReceiptSearch search)
+    {
+        final EmbeddedChannel channel = channel(auth, LOOPBACK, Runnable::run, search);
+        send(channel, target, adminToken);
+        final Response response = read(channel);
+        channel.finishAndReleaseAll();
+        return response;
     }
 
     @Test

@@ -1,6 +1,5 @@
 package io.iysfilter.server.receipts;
 
-import io.iysfilter.protocol.receipts.BlockHeaderDecoder;
 import io.iysfilter.protocol.receipts.BlockKind;
 import io.iysfilter.protocol.receipts.DealerPartyEntryDecoder;
 import io.iysfilter.protocol.receipts.MessageHeaderDecoder;
@@ -18,10 +17,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 import static io.iysfilter.server.receipts.Receipts.DAY;
@@ -40,8 +37,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A journal written by the journal, its {@code PARTIES} entries or its receipts' day parties then altered and every
  * digest, link and root recomputed after (as a tamperer would): the chain is whole, so only the reading of the day
  * parties can find what was done. {@code receipts verify} reports each at its place, of a closed and of an open day;
- * the journal refuses to reopen an open day whose day parties could be read two ways, and leaves its files as they
- * were.
+ * a search's scan refuses the day at the same place, naming it and {@code receipts verify}, and attributes no receipt
+ * of it, while it reads an untouched day (and day party 0, unknown) as written; the journal refuses to reopen an open
+ * day whose day parties could be read two ways, and leaves its files as they were.
  */
 class ReceiptDayPartyVerifyTest
 {
@@ -237,6 +235,21 @@ class ReceiptDayPartyVerifyTest
         final Verification verification = verifyAll();
         assertTrue(verification.ok(), verification.describe());
         assertEquals(6, verification.receipts());
+        assertEquals("4 unknown 0 0 true", scanned(FIRST).get(3), "read as unknown, and the scan goes on");
+        assertEquals(5, scanned(FIRST).size());
+    }
+
+    @ParameterizedTest(name = "closed day {0}")
+    @ValueSource(booleans = {true, false})
+    void shouldScanAnUntouchedDayGivingEachReceiptItsPartyAndDealer(final boolean closed) throws Exception
+    {
+        write(closed);
+        assertEquals(List.of(
+            "1 client:party-3-1 1 " + DEALER_A + " false",
+            "2 client:party-3-1 1 " + DEALER_B + " false",
+            "3 client:party-3-2 2 0 false",
+            "4 client:party-3-1 1 " + DEALER_A + " false",
+            "5 client:party-4-1 1 0 false"), scanned(FIRST));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -332,7 +345,50 @@ class ReceiptDayPartyVerifyTest
         {
             assertEquals(broken, reader.verify(FIRST), "the day alone");
         }
+        assertScanRefuses(broken);
         return broken;
+    }
+
+    /**
+     * A search ({@code receipts find}, {@code GET /v1/receipts}) reads the day by verification's rules: it refuses
+     * the day where verification breaks, saying what verification says and to run it, rather than attribute any
+     * receipt of it; and still reads the next day, untouched, when there is one.
+     */
+    private void assertScanRefuses(final Verification broken) throws IOException
+    {
+        try (ReceiptReader reader = ReceiptReader.open(dir))
+        {
+            final IOException refused = assertThrows(IOException.class,
+                () -> reader.scan(FIRST, (id, timeMs, party, receipt) -> true), "scan of " + broken.describe());
+            final String message = refused.getMessage();
+            assertTrue(message.startsWith("day " + FIRST + " segment " + broken.segment() + " block " +
+                broken.block() + " offset " + broken.offset() + ": " + broken.what()), message);
+            assertTrue(broken.expected().isEmpty() || message.contains("(expected " + broken.expected() +
+                ", found " + broken.found() + ")"), message);
+            assertTrue(message.contains("so none is attributed: run iys-filter receipts verify --day " + FIRST),
+                message);
+            assertTrue(message.contains(Receipts.segment(dir, DAY, broken.segment()).toString()), message);
+            if (Files.isDirectory(JournalFormat.dayDirectory(dir, DAY + 1)))
+            {
+                assertEquals(List.of("6 client:party-4-1 1 " + DEALER_A + " false"), scanned(FIRST.plusDays(1)),
+                    "the next day, untouched, is read");
+            }
+        }
+    }
+
+    /**
+     * @return each receipt a scan of the day reads: its sequence, party name, party and dealer, and whether its
+     *     dealer is unknown.
+     */
+    private List<String> scanned(final LocalDate day) throws IOException
+    {
+        final List<String> scanned = new ArrayList<>();
+        try (ReceiptReader reader = ReceiptReader.open(dir))
+        {
+            reader.scan(day, (id, timeMs, party, receipt) -> scanned.add((id & 0xFFFF_FFFF_FFFFL) + " " + party +
+                " " + receipt.party() + " " + receipt.dealer() + " " + receipt.flags().dealerUnknown()));
+        }
+        return scanned;
     }
 
     private Verification verifyAll() throws IOException
@@ -447,49 +503,10 @@ class ReceiptDayPartyVerifyTest
     }
 
     /**
-     * What a tamperer does after altering a block: every block's link and digest recomputed from the journal's
-     * first, and each closed day's root file given the day's new root and previous root.
+     * What a tamperer does after altering a block: every link, digest and root recomputed.
      */
     private void reseal() throws Exception
     {
-        final MessageDigest sha = MessageDigest.getInstance("SHA-256");
-        byte[] head = new byte[JournalFormat.DIGEST_LENGTH];
-        for (final long day : JournalFormat.days(dir))
-        {
-            final Path dayPath = JournalFormat.dayDirectory(dir, day);
-            final byte[] start = head;
-            for (final int number : JournalFormat.segments(dayPath))
-            {
-                final Path file = JournalFormat.segmentFile(dayPath, number);
-                final byte[] bytes = Files.readAllBytes(file);
-                final BlockCursor cursor = new BlockCursor();
-                final ByteBuffer buffer = ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
-                cursor.wrap(buffer, bytes.length);
-                assertNull(cursor.checkSegmentHeader(day, number));
-                while (cursor.read() == BlockCursor.BLOCK)
-                {
-                    cursor.buffer.putBytes(cursor.position + MessageHeaderDecoder.ENCODED_LENGTH +
-                        BlockHeaderDecoder.previousDigestEncodingOffset(), head);
-                    cursor.computeDigest(sha);
-                    cursor.buffer.putBytes(cursor.digestOffset, cursor.digest);
-                    head = cursor.digest.clone();
-                    cursor.advance();
-                }
-                final byte[] resealed = new byte[bytes.length];
-                cursor.buffer.getBytes(0, resealed);
-                if (!Arrays.equals(bytes, resealed))
-                {
-                    Files.write(file, resealed);
-                }
-            }
-            final Path root = dayPath.resolve(JournalFormat.ROOT_FILE);
-            if (Files.exists(root))
-            {
-                Files.writeString(root, Files.readString(root)
-                    .replaceFirst("\"root\": \"[0-9a-f]{64}\"", "\"root\": \"" + JournalFormat.hex(head) + "\"")
-                    .replaceFirst("\"previous\": \"[0-9a-f]{64}\"", "\"previous\": \"" + JournalFormat.hex(start) +
-                    "\""));
-            }
-        }
+        JournalTamperer.reseal(dir);
     }
 }
