@@ -641,6 +641,10 @@ public final class ReceiptJournal implements AutoCloseable
      * file's pages ({@code vfs_fsync_range}), so the mapped writes are forced without touching the mapping, which the
      * writer keeps writing into and may unmap meanwhile; its channel is closed only once the force is done
      * ({@link #awaitForce}). Forces never queue up: while one runs, this starts nothing. The writer's thread only.
+     * <p>
+     * Receipts appended while the segment is forced may reach the device with it, their parties' names perhaps not
+     * yet forced in the run's parties file: the journal names each party itself, in the {@code PARTIES} block before
+     * the party's first receipt of the day, written before the receipt and so forced by the same force at the latest.
      *
      * @param first forced first, on the forcer's thread.
      * @return true when started; false while the one started before still runs.
