@@ -22,12 +22,13 @@ import java.util.Set;
  * Who asked: the party numbers of receipts, per run. {@link #party} numbers a name ({@code client:<id>} when the
  * connection is authenticated, else {@code peer:<ip address>}) from 1 the first time the run sees it, appends
  * {@code NUMBER<TAB>NAME} to {@code <receipts-dir>/parties-<run>} before the number is returned, so a receipt never
- * carries a number the file cannot name after a kill -9 (the page cache keeps what was written); the drain forces the
- * file ({@link #force}) before each force of the journal, so no receipt on the device outlives its party's name in a
- * power loss either. A run numbers at most {@link #MAX_PARTIES}
- * names; past that a new name gets 0 (unknown: its receipts are still recorded, with no name) and a warning is logged
- * once. Names of earlier runs are read from their files when first asked ({@link PartyNames}); a line torn by a crash
- * was never handed out and is ignored.
+ * carries a number the file cannot name after a kill -9 (the page cache keeps what was written); the file is forced
+ * ({@link #force}) before each force of the journal (on the journal's forcer thread, while event loops may number
+ * names), so no receipt on the device outlives its party's name in a power loss either (one appended while the
+ * journal is forced is named by the journal's own {@code PARTIES} block, {@code ReceiptJournal.startForce}). A run
+ * numbers at most {@link #MAX_PARTIES} names; past that a new name gets 0 (unknown: its receipts are still
+ * recorded, with no name) and a warning is logged once. Names of earlier runs are read from their files when first
+ * asked ({@link PartyNames}); a line torn by a crash was never handed out and is ignored.
  * <p>
  * Thread-safe; {@link #party} writes to the page cache only (it runs on event loops, once per connection and name,
  * never per decision).
@@ -195,7 +196,9 @@ public final class Parties implements PartyNames, AutoCloseable
     }
 
     /**
-     * Force the names written so far to the device: the drain calls it before it forces the journal.
+     * Force the names written so far to the device: called before each force of the journal, from the journal's
+     * forcer thread (or the drain's, at close). Safe while {@link #party} writes: a file channel's force takes none
+     * of its write's locks, and a name written meanwhile is forced by the next force.
      *
      * @throws IOException when the device fails.
      */

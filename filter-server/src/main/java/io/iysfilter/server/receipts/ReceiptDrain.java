@@ -20,7 +20,10 @@ import java.util.concurrent.TimeUnit;
  * and appends them to the {@link ReceiptJournal}; seals the open block when the queue has been idle for
  * {@link #IDLE_SEAL_MS}, at least every {@link #SEAL_INTERVAL_MS} and whenever a quarter of the queue waits on it, and
  * releases slots only once the journal has sealed their receipts, by these seals or by its own when a block fills
- * (what is sealed survives a kill -9 in the journal); forces the journal about every {@link #FORCE_INTERVAL_MS}; hands
+ * (what is sealed survives a kill -9 in the journal); about every {@link #FORCE_INTERVAL_MS} hands a force of the
+ * parties' names and the journal to the journal's forcer thread ({@link ReceiptJournal#startForce}), so that a device
+ * slow to take it (seconds, under another process's writes) never stops the appends, the seals and the release of
+ * slots: while a force runs the next waits for it, and a force that failed fails the journal at the next pass; hands
  * retention to a thread of its own ({@code iys-receipts-retention}) at start and once a day, bounded by the newest
  * day written as well as the clock. Idles with Agrona's backoff, parking from {@link #MIN_PARK_MS} up to
  * {@link #MAX_PARK_MS} without spinning, so an idle or lightly used queue costs no core and a busy one is drained
@@ -71,6 +74,10 @@ final class ReceiptDrain implements Runnable
     private long blockOpenedMs;
     private long lastForceMs;
     private boolean forceDue;
+    // when the oldest seal not yet forced was made, and that of the force running (0: none); published for metrics
+    private long dueSinceMs;
+    private long forcingSinceMs;
+    private volatile long unforcedSinceMs;
     private long nextRetentionMs;
     private long lastDrainedMs;
     private boolean failed;
@@ -153,6 +160,8 @@ final class ReceiptDrain implements Runnable
      */
     int duty(final long nowMs) throws IOException
     {
+        // a force handed off and failed fails the journal here, as one of the drain's own would
+        journal.checkForce();
         final int drained = drain(nowMs);
         if (drained > 0)
         {
@@ -175,8 +184,9 @@ final class ReceiptDrain implements Runnable
         }
         if (forceDue && nowMs - lastForceMs >= FORCE_INTERVAL_MS)
         {
-            force(nowMs);
+            startForce(nowMs);
         }
+        publishUnforced();
         if (nowMs >= nextRetentionMs && !retaining)
         {
             // handed off: deleting a day of a billion receipts (50 GB) takes long, and the drain must not wait
@@ -264,7 +274,7 @@ final class ReceiptDrain implements Runnable
         {
             lastSealed = sequence;
             queue.release(sequence);
-            forceDue = true;
+            forceDue(nowMs);
             blockOpenedMs = nowMs;
         }
     }
@@ -274,16 +284,59 @@ final class ReceiptDrain implements Runnable
         journal.seal(nowMs);
         lastSealed = lastAppended;
         queue.release(lastSealed);
-        forceDue = true;
+        forceDue(nowMs);
     }
 
-    private void force(final long nowMs) throws IOException
+    private void forceDue(final long nowMs)
     {
-        // the names first: a receipt on the device never carries a party number its run's file cannot name
+        if (!forceDue)
+        {
+            forceDue = true;
+            dueSinceMs = nowMs;
+        }
+    }
+
+    /**
+     * Hand the force to the journal's forcer unless one still runs (then it stays due: forces never queue up).
+     */
+    private void startForce(final long nowMs) throws IOException
+    {
+        // the names first, on the forcer too: a receipt on the device never carries a party number its run's file
+        // cannot name
+        if (journal.startForce(parties::force))
+        {
+            lastForceMs = nowMs;
+            forceDue = false;
+            forcingSinceMs = dueSinceMs;
+        }
+    }
+
+    /**
+     * Publish when the oldest seal not known to be on the device was made: the running force's, else the seal due.
+     */
+    private void publishUnforced()
+    {
+        if (forcingSinceMs != 0 && !journal.forcing())
+        {
+            forcingSinceMs = 0;
+        }
+        final long since = forcingSinceMs != 0 ? forcingSinceMs : forceDue ? dueSinceMs : 0;
+        if (since != unforcedSinceMs)
+        {
+            unforcedSinceMs = since;
+        }
+    }
+
+    /**
+     * At close, on the drain: the names, then the journal, once the force running is done.
+     */
+    private void forceNow() throws IOException
+    {
         parties.force();
         journal.force();
-        lastForceMs = nowMs;
         forceDue = false;
+        forcingSinceMs = 0;
+        unforcedSinceMs = 0;
     }
 
     private void fail(final Throwable ex)
@@ -327,7 +380,7 @@ final class ReceiptDrain implements Runnable
                 {
                     seal(nowMs);
                 }
-                force(nowMs);
+                forceNow();
             }
             catch (final Throwable ex)
             {
@@ -377,6 +430,25 @@ final class ReceiptDrain implements Runnable
     long lagMs()
     {
         return lagMs;
+    }
+
+    /**
+     * @param nowMs the time, epoch milliseconds.
+     * @return seconds since the oldest seal not yet known to be on the device was made (what a power loss could
+     *     lose), 0 when every seal is forced; any thread.
+     */
+    double unforcedSeconds(final long nowMs)
+    {
+        final long since = unforcedSinceMs;
+        return since == 0 ? 0 : Math.max(0, nowMs - since) / 1000.0;
+    }
+
+    /**
+     * @return seconds the last force of the journal took, or the running one so far when longer; any thread.
+     */
+    double forceSeconds()
+    {
+        return journal.forceSeconds();
     }
 
     long retentionFailures()

@@ -40,6 +40,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -51,9 +52,10 @@ import java.util.stream.Stream;
 
 /**
  * The journal on disk: receipts filed by UTC day, one directory per day, in hash-chained segments
- * (docs/RECEIPTS.md, "Format"). Written by one thread only (the journal's drain thread); readers use
- * {@link ReceiptReader}. {@link #diskBytes()}, {@link #head()}, {@link #awaitSealed} and retention
- * ({@link #deleteExpired}) may be used from any thread.
+ * (docs/RECEIPTS.md, "Format"). Written by one thread only (the journal's drain thread), which hands the periodic
+ * force to a thread of the journal's own ({@link #startForce}); readers use {@link ReceiptReader}.
+ * {@link #diskBytes()}, {@link #head()}, {@link #awaitSealed} and retention ({@link #deleteExpired}) may be used
+ * from any thread.
  * <p>
  * Each receipt is filed in 48 bytes (a {@code PartyReceipt}, receipt schema version 4): who asked and the dealer the
  * request named are one <em>day party</em>, a number the day gives each (run, party, dealer) triple in a
@@ -171,6 +173,14 @@ public final class ReceiptJournal implements AutoCloseable
     private final AtomicInteger waiters = new AtomicInteger();
     private final ReentrantLock sealLock = new ReentrantLock();
     private final Condition sealedCondition = sealLock.newCondition();
+    // the periodic force, on a thread of its own (startForce): one at a time, never closed under (awaitForce)
+    private final Object forceMonitor = new Object();
+    private ChannelForce channelForce = (forced) -> forced.force(false);
+    private ExecutorService forcer;
+    private volatile boolean forcing;
+    private volatile long forceStartNs;
+    private volatile long lastForceNs;
+    private volatile Throwable forceFailure;
 
     private ReceiptJournal(final Path directory, final PartyNames partyNames, final int segmentSize,
         final int maxDealerParties, final int maxDayParties)
@@ -608,17 +618,189 @@ public final class ReceiptJournal implements AutoCloseable
     }
 
     /**
-     * Force what is written to the storage device.
+     * Force what is written to the storage device, on the caller's thread, once the force {@link #startForce started}
+     * earlier, if any, is done.
      *
-     * @throws IOException when the disk fails.
+     * @throws IOException when the disk fails, or the force started earlier failed.
      */
     public void force() throws IOException
     {
         ensureOpen();
+        awaitForce();
         if (mapped != null)
         {
             mapped.force();
         }
+    }
+
+    /**
+     * Start forcing what is written so far to the device on the journal's forcer thread ({@code iys-receipts-force}),
+     * running {@code first} there before it (the parties' names), so that the writer goes on appending and sealing
+     * while the device takes seconds (another process's writes ahead of ours). The open segment is forced through
+     * its file channel ({@code fdatasync}): on Linux {@code msync(MS_SYNC)} of a shared mapping forces the same
+     * file's pages ({@code vfs_fsync_range}), so the mapped writes are forced without touching the mapping, which the
+     * writer keeps writing into and may unmap meanwhile; its channel is closed only once the force is done
+     * ({@link #awaitForce}). Forces never queue up: while one runs, this starts nothing. The writer's thread only.
+     * <p>
+     * Receipts appended while the segment is forced may reach the device with it, their parties' names perhaps not
+     * yet forced in the run's parties file: the journal names each party itself, in the {@code PARTIES} block before
+     * the party's first receipt of the day, written before the receipt and so forced by the same force at the latest.
+     *
+     * @param first forced first, on the forcer's thread.
+     * @return true when started; false while the one started before still runs.
+     * @throws IOException when a force started before failed (at every call after it: a journal whose force failed
+     *                     has failed), or the forcer cannot take it.
+     */
+    boolean startForce(final ForceStep first) throws IOException
+    {
+        ensureOpen();
+        checkForce();
+        if (forcing)
+        {
+            return false;
+        }
+        if (forcer == null)
+        {
+            forcer = Executors.newSingleThreadExecutor((task) ->
+            {
+                final Thread thread = new Thread(task, "iys-receipts-force");
+                thread.setDaemon(true);
+                return thread;
+            });
+        }
+        // captured here: the writer may roll to another segment while this one is forced
+        final FileChannel forced = channel;
+        final ChannelForce force = channelForce;
+        forceStartNs = System.nanoTime();
+        forcing = true;
+        try
+        {
+            forcer.execute(() -> runForce(first, force, forced));
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            endForce(ex, 0);
+            throw new IOException("receipt journal: the forcer refused a force", ex);
+        }
+        return true;
+    }
+
+    /**
+     * On the forcer's thread: the names first (a receipt on the device never carries a party number its run's file
+     * cannot name), then the segment. Any failure (a full disk, an I/O error, an error) is kept for the writer.
+     */
+    private void runForce(final ForceStep first, final ChannelForce force, final FileChannel forced)
+    {
+        final long startNs = forceStartNs;
+        Throwable failure = null;
+        try
+        {
+            first.force();
+            if (forced != null)
+            {
+                force.force(forced);
+            }
+        }
+        catch (final Throwable ex)
+        {
+            failure = ex;
+        }
+        endForce(failure, System.nanoTime() - startNs);
+    }
+
+    private void endForce(final Throwable failure, final long tookNs)
+    {
+        synchronized (forceMonitor)
+        {
+            if (failure != null && forceFailure == null)
+            {
+                forceFailure = failure;
+            }
+            lastForceNs = tookNs;
+            forcing = false;
+            forceMonitor.notifyAll();
+        }
+    }
+
+    /**
+     * Throw the failure of a force started by {@link #startForce}, if one failed: the writer's next pass fails the
+     * journal with it, as it would a force of its own.
+     *
+     * @throws IOException when a force failed.
+     */
+    void checkForce() throws IOException
+    {
+        final Throwable failure = forceFailure;
+        if (failure != null)
+        {
+            throw new IOException("receipt journal: forcing the journal to the device failed: " + failure, failure);
+        }
+    }
+
+    /**
+     * Wait for the force running, if any, then throw its failure, if it failed: before the writer forces the
+     * segment itself (a roll, a day's close, close) and before it closes the segment's channel.
+     */
+    private void awaitForce() throws IOException
+    {
+        awaitForceQuietly();
+        checkForce();
+    }
+
+    /**
+     * Wait, without bound, for the force running, if any: a channel closed under it would fail it (and an
+     * interrupted forcer would close the channel), so the writer never closes one a force uses.
+     */
+    private void awaitForceQuietly()
+    {
+        boolean interrupted = false;
+        synchronized (forceMonitor)
+        {
+            while (forcing)
+            {
+                try
+                {
+                    forceMonitor.wait();
+                }
+                catch (final InterruptedException ex)
+                {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * @return whether a force started by {@link #startForce} still runs; any thread.
+     */
+    boolean forcing()
+    {
+        return forcing;
+    }
+
+    /**
+     * @return seconds the last force started by {@link #startForce} took, or the running one so far when longer;
+     *     any thread.
+     */
+    double forceSeconds()
+    {
+        final long last = lastForceNs;
+        final long running = forcing ? System.nanoTime() - forceStartNs : 0;
+        return Math.max(last, running) / 1e9;
+    }
+
+    /**
+     * Replace how a segment's channel is forced by {@link #startForce} (tests: a force that blocks or fails).
+     *
+     * @param force forces a channel.
+     */
+    void channelForce(final ChannelForce force)
+    {
+        channelForce = force;
     }
 
     /**
@@ -698,6 +880,7 @@ public final class ReceiptJournal implements AutoCloseable
         }
         try
         {
+            awaitForce();
             sealBlock();
             if (mapped != null)
             {
@@ -714,6 +897,11 @@ public final class ReceiptJournal implements AutoCloseable
     {
         closed = true;
         unmapSegment();
+        if (forcer != null)
+        {
+            // idle (unmapSegment waited for it), so never interrupted: an interrupted force closes its channel
+            forcer.shutdown();
+        }
         dropSpare();
         endWaits();
     }
@@ -830,6 +1018,7 @@ public final class ReceiptJournal implements AutoCloseable
     {
         sealBlock();
         int segments = segmentNumber + 1;
+        awaitForce();
         if (mapped != null)
         {
             mapped.force();
@@ -979,6 +1168,9 @@ public final class ReceiptJournal implements AutoCloseable
 
     private void nextSegment() throws IOException
     {
+        // the old segment forced here, on the writer, before the next takes receipts: a power loss never keeps a
+        // later segment and loses part of an earlier one (which recovery could only refuse as damage)
+        awaitForce();
         if (mapped != null)
         {
             mapped.force();
@@ -1138,6 +1330,31 @@ public final class ReceiptJournal implements AutoCloseable
     }
 
     /**
+     * Something the forcer forces before the segment: the parties' names.
+     */
+    @FunctionalInterface
+    interface ForceStep
+    {
+        /**
+         * @throws IOException when the device fails.
+         */
+        void force() throws IOException;
+    }
+
+    /**
+     * How the forcer forces a segment's file channel.
+     */
+    @FunctionalInterface
+    interface ChannelForce
+    {
+        /**
+         * @param channel the segment's channel, open until this returns.
+         * @throws IOException when the device fails.
+         */
+        void force(FileChannel channel) throws IOException;
+    }
+
+    /**
      * A segment made ahead, mapped, not yet named.
      */
     private static final class Spare
@@ -1210,6 +1427,8 @@ public final class ReceiptJournal implements AutoCloseable
 
     private void unmapSegment()
     {
+        // a force running uses the channel (not the mapping): the channel is closed only after it
+        awaitForceQuietly();
         if (mapped != null)
         {
             IoUtil.unmap(mapped);

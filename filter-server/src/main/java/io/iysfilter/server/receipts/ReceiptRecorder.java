@@ -538,8 +538,8 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
     }
 
     /**
-     * Bind the receipts' meters: recorded, unrecorded by outcome, queue depth, write lag, disk bytes, refiled,
-     * dealers unkept, failed.
+     * Bind the receipts' meters: recorded, unrecorded by outcome, queue depth, write lag, force time, unforced age,
+     * disk bytes, refiled, dealers unkept, failed.
      *
      * @param registry where the meters live.
      */
@@ -568,6 +568,17 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
             (recorder) -> recorder.drain == null ? 0 : recorder.drain.lagMs() / 1000.0)
             .description("How long the oldest receipt the drain thread last found waiting had waited to be " +
                 "appended; 0 when the queue is empty")
+            .register(registry);
+        Gauge.builder("iys_receipts_force_seconds", this,
+            (recorder) -> recorder.drain == null ? 0 : recorder.drain.forceSeconds())
+            .description("How long the last force of the receipts journal to the device took (the parties' names, " +
+                "then the open segment), or the running one so far when longer; it runs on iys-receipts-force, " +
+                "about once a second, and the drain goes on appending meanwhile")
+            .register(registry);
+        Gauge.builder("iys_receipts_unforced_seconds", this,
+            (recorder) -> recorder.drain == null ? 0 : recorder.drain.unforcedSeconds(System.currentTimeMillis()))
+            .description("Age of the oldest sealed receipt not yet known to be on the device (what a power loss " +
+                "could lose); about 1 s at most while forces keep up, 0 when everything sealed is forced")
             .register(registry);
         Gauge.builder("iys_receipts_disk_bytes", this,
             ReceiptRecorder::diskBytes)

@@ -418,6 +418,8 @@ class ReceiptRecorderTest
             assertTrue(scrape.contains("iys_receipts_recorded_total"), scrape);
             assertTrue(scrape.contains("iys_receipts_queue_depth"), scrape);
             assertTrue(scrape.contains("iys_receipts_write_lag_seconds"), scrape);
+            assertTrue(scrape.contains("iys_receipts_force_seconds"), scrape);
+            assertTrue(scrape.contains("iys_receipts_unforced_seconds"), scrape);
             assertTrue(scrape.contains("iys_receipts_disk_bytes"), scrape);
             assertTrue(scrape.contains("iys_receipts_refiled_total 0.0"), scrape);
         }
