@@ -67,7 +67,6 @@ final class ListScrubber
     private final int batchSize;
     private final int window;
     private final int maxListedBadRows;
-    private int column;
 
     /** Counts by reason, bad rows, and rows read; filled as the scrub goes. */
     static final class Tally
@@ -182,7 +181,6 @@ final class ListScrubber
         final RowOutput denied,
         final Progress progress) throws IOException
     {
-        this.column = column;
         final Tally tally = new Tally();
         if (headerLine != null)
         {
@@ -355,11 +353,11 @@ final class ListScrubber
         return batch;
     }
 
-    private String why(final byte problem, final Batch batch)
+    private static String why(final byte problem, final Batch batch)
     {
         return switch (problem)
         {
-            case CsvField.NO_FIELD -> "no column " + (column + 1);
+            case CsvField.NO_FIELD -> "no such column";
             case UNPARSABLE -> "a quote left open";
             case CsvField.EMPTY -> "empty";
             case CsvField.TOO_LONG -> "longer than the server's " + batch.maxAddressLength + " bytes";
