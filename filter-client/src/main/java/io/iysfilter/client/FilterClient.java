@@ -5,7 +5,6 @@ import io.iysfilter.protocol.Limits;
 import io.iysfilter.protocol.codecs.Channel;
 import io.iysfilter.protocol.codecs.CheckBatchEncoder;
 import io.iysfilter.protocol.codecs.CheckEncoder;
-import io.iysfilter.protocol.codecs.GroupSizeEncodingEncoder;
 import io.iysfilter.protocol.codecs.HelloEncoder;
 import io.iysfilter.protocol.codecs.MessageHeaderEncoder;
 import io.iysfilter.protocol.codecs.MessageKind;
@@ -460,14 +459,13 @@ public final class FilterClient implements AutoCloseable
                 ", maxBatchEntries=" + maxEntries);
         }
         final byte[][] addresses = new byte[entries.size()][];
-        long frameLength = FrameDescriptor.MESSAGE_OFFSET + CheckBatchEncoder.BLOCK_LENGTH +
-            GroupSizeEncodingEncoder.ENCODED_LENGTH;
+        long recipientBytes = 0;
         for (int i = 0; i < addresses.length; i++)
         {
             addresses[i] = address(entries.get(i).recipient(), limits);
-            frameLength += CheckBatchEncoder.EntriesEncoder.sbeBlockLength() + 1 + addresses[i].length;
+            recipientBytes += addresses[i].length;
         }
-        final int length = checkFrameLength(frameLength, limits);
+        final int length = checkFrameLength(RecipientBatch.frameLength(addresses.length, recipientBytes), limits);
         final long correlationId = correlationIds.incrementAndGet();
         final CompletableFuture<List<CheckResult>> future = new CompletableFuture<>();
         final Encoders codec = encoders.get();
@@ -531,10 +529,7 @@ public final class FilterClient implements AutoCloseable
                 }
             }
         }
-        final long frameLength = FrameDescriptor.MESSAGE_OFFSET + CheckBatchEncoder.BLOCK_LENGTH +
-            GroupSizeEncodingEncoder.ENCODED_LENGTH +
-            (long)count * (CheckBatchEncoder.EntriesEncoder.sbeBlockLength() + 1) + batch.recipientBytes();
-        final int length = checkFrameLength(frameLength, limits);
+        final int length = checkFrameLength(batch.frameLength(), limits);
         final long correlationId = correlationIds.incrementAndGet();
         final CompletableFuture<BatchResults> future = new CompletableFuture<>();
         final Encoders codec = encoders.get();

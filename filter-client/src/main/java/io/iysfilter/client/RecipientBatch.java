@@ -1,7 +1,10 @@
 package io.iysfilter.client;
 
+import io.iysfilter.protocol.FrameDescriptor;
 import io.iysfilter.protocol.Limits;
 import io.iysfilter.protocol.codecs.Channel;
+import io.iysfilter.protocol.codecs.CheckBatchEncoder;
+import io.iysfilter.protocol.codecs.GroupSizeEncodingEncoder;
 import io.iysfilter.protocol.codecs.MessageKind;
 import io.iysfilter.protocol.codecs.RecipientType;
 
@@ -147,6 +150,30 @@ public final class RecipientBatch
     public int recipientBytes()
     {
         return used;
+    }
+
+    /**
+     * @return the length of the CHECK_BATCH frame this batch makes, which the server's {@code maxFrameLength}
+     * bounds.
+     */
+    public long frameLength()
+    {
+        return frameLength(size, used);
+    }
+
+    /**
+     * The length of a CHECK_BATCH frame, for a sender that must keep its batches within the server's
+     * {@code maxFrameLength}: a fixed part, and per entry its fixed fields, its length byte and its recipient.
+     *
+     * @param entries        how many recipients.
+     * @param recipientBytes their bytes in all.
+     * @return the frame's length in bytes.
+     */
+    public static long frameLength(final int entries, final long recipientBytes)
+    {
+        return FrameDescriptor.MESSAGE_OFFSET + CheckBatchEncoder.BLOCK_LENGTH +
+            GroupSizeEncodingEncoder.ENCODED_LENGTH +
+            (long)entries * (CheckBatchEncoder.EntriesEncoder.sbeBlockLength() + 1) + recipientBytes;
     }
 
     /**

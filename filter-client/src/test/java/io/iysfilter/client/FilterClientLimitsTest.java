@@ -4,37 +4,19 @@ import io.iysfilter.protocol.FrameDescriptor;
 import io.iysfilter.protocol.Limits;
 import io.iysfilter.protocol.codecs.Channel;
 import io.iysfilter.protocol.codecs.CheckBatchDecoder;
-import io.iysfilter.protocol.codecs.CheckBatchResponseEncoder;
-import io.iysfilter.protocol.codecs.CheckDecoder;
-import io.iysfilter.protocol.codecs.CheckResponseEncoder;
-import io.iysfilter.protocol.codecs.HelloDecoder;
-import io.iysfilter.protocol.codecs.MessageHeaderDecoder;
-import io.iysfilter.protocol.codecs.MessageHeaderEncoder;
 import io.iysfilter.protocol.codecs.MessageKind;
 import io.iysfilter.protocol.codecs.Reason;
 import io.iysfilter.protocol.codecs.RecipientType;
 import io.iysfilter.protocol.codecs.Verdict;
-import io.iysfilter.protocol.codecs.WelcomeEncoder;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,9 +32,9 @@ class FilterClientLimitsTest
     private static final long BRAND = 600_001;
     private static final String PHONE = "05321234567";
     /** The scripted server's decision ids: run 1, and a sequence made of the request's correlation id. */
-    private static final long RUN = 1L << 48;
+    private static final long RUN = ScriptedFilterServer.RUN;
 
-    private ScriptedServer server;
+    private ScriptedFilterServer server;
 
     @AfterEach
     void stop() throws IOException
@@ -66,7 +48,7 @@ class FilterClientLimitsTest
     @Test
     void shouldNeverSendMoreThanTheWireCarriesWhateverWelcomeAnnounces() throws Exception
     {
-        server = new ScriptedServer(0xFFFF_FFFFL, 100_000, 1_000);
+        server = new ScriptedFilterServer(0xFFFF_FFFFL, 100_000, 1_000);
         try (FilterClient client = FilterClient.connect("127.0.0.1", server.port()))
         {
             final ServerInfo info = client.serverInfo();
@@ -106,7 +88,7 @@ class FilterClientLimitsTest
     @Test
     void shouldGiveEachAnswerItsOwnDecisionId() throws Exception
     {
-        server = new ScriptedServer(0, 0, 0);
+        server = new ScriptedFilterServer(0, 0, 0);
         try (FilterClient client = FilterClient.connect("127.0.0.1", server.port()))
         {
             final CheckResult one = client.checkBlocking(BRAND, Channel.MESAJ, RecipientType.BIREYSEL,
@@ -132,7 +114,7 @@ class FilterClientLimitsTest
     void shouldObeySmallerLimitsAWelcomeAnnounces() throws Exception
     {
         final int maxFrame = FrameDescriptor.MESSAGE_OFFSET + CheckBatchDecoder.BLOCK_LENGTH + 4 + 2 * (3 + 1 + 11);
-        server = new ScriptedServer(maxFrame, 2, 11);
+        server = new ScriptedFilterServer(maxFrame, 2, 11);
         try (FilterClient client = FilterClient.connect("127.0.0.1", server.port()))
         {
             final IllegalArgumentException longAddress = assertThrows(IllegalArgumentException.class,
@@ -162,7 +144,7 @@ class FilterClientLimitsTest
     @Test
     void shouldTakeALimitOfZeroAsNoneAnnounced() throws Exception
     {
-        server = new ScriptedServer(0, 0, 0);
+        server = new ScriptedFilterServer(0, 0, 0);
         try (FilterClient client = FilterClient.connect("127.0.0.1", server.port()))
         {
             final ServerInfo info = client.serverInfo();
@@ -171,174 +153,6 @@ class FilterClientLimitsTest
             assertEquals(Limits.MAX_FRAME_LENGTH, info.effectiveMaxFrameLength());
             assertEquals(Reason.NO_CONSENT, client.checkBlocking(BRAND, Channel.MESAJ, RecipientType.BIREYSEL,
                 MessageKind.COMMERCIAL, PHONE).reason());
-        }
-    }
-
-    /**
-     * Answers HELLO with a WELCOME of the limits it is given, CHECK and CHECK_BATCH with DENY NO_CONSENT, and
-     * records what each request was, after the first HELLO.
-     */
-    private static final class ScriptedServer implements AutoCloseable
-    {
-        private final ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        private final BlockingQueue<String> requests = new LinkedBlockingQueue<>();
-        private final Thread thread;
-        private volatile long[] limits;
-        private volatile Socket socket;
-
-        ScriptedServer(final long maxFrameLength, final long maxBatchEntries, final long maxAddressLength)
-            throws IOException
-        {
-            welcome(maxFrameLength, maxBatchEntries, maxAddressLength);
-            thread = new Thread(this::serve, "scripted-server");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        void welcome(final long maxFrameLength, final long maxBatchEntries, final long maxAddressLength)
-        {
-            limits = new long[]{maxFrameLength, maxBatchEntries, maxAddressLength};
-        }
-
-        int port()
-        {
-            return listener.getLocalPort();
-        }
-
-        String nextRequest() throws InterruptedException
-        {
-            final String request = requests.poll(10, TimeUnit.SECONDS);
-            assertNotNull(request, "the server read no request");
-            return request;
-        }
-
-        private void serve()
-        {
-            try (Socket accepted = listener.accept())
-            {
-                socket = accepted;
-                final DataInputStream in = new DataInputStream(accepted.getInputStream());
-                final OutputStream out = accepted.getOutputStream();
-                final MessageHeaderDecoder header = new MessageHeaderDecoder();
-                boolean first = true;
-                while (true)
-                {
-                    final byte[] frame = readFrame(in);
-                    final UnsafeBuffer buffer = new UnsafeBuffer(frame);
-                    header.wrap(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET);
-                    final int offset = FrameDescriptor.MESSAGE_OFFSET;
-                    switch (header.templateId())
-                    {
-                        case HelloDecoder.TEMPLATE_ID ->
-                        {
-                            final HelloDecoder hello = new HelloDecoder().wrap(buffer, offset, header.blockLength(),
-                                header.version());
-                            out.write(welcomeFrame(hello.correlationId()));
-                            if (!first)
-                            {
-                                requests.add("HELLO");
-                            }
-                            first = false;
-                        }
-                        case CheckDecoder.TEMPLATE_ID ->
-                        {
-                            final CheckDecoder check = new CheckDecoder().wrap(buffer, offset, header.blockLength(),
-                                header.version());
-                            requests.add("CHECK recipientLength=" + check.recipientLength());
-                            out.write(checkResponseFrame(check.correlationId()));
-                        }
-                        case CheckBatchDecoder.TEMPLATE_ID ->
-                        {
-                            final CheckBatchDecoder batch = new CheckBatchDecoder().wrap(buffer, offset,
-                                header.blockLength(), header.version());
-                            final long correlationId = batch.correlationId();
-                            final int count = batch.entries().count();
-                            requests.add("CHECK_BATCH entries=" + count);
-                            out.write(batchResponseFrame(correlationId, count));
-                        }
-                        default -> requests.add("unexpected templateId=" + header.templateId());
-                    }
-                    out.flush();
-                }
-            }
-            catch (final IOException ex)
-            {
-                requests.add("closed: " + ex);
-            }
-        }
-
-        private byte[] welcomeFrame(final long correlationId)
-        {
-            final long[] current = limits;
-            final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
-            final WelcomeEncoder welcome = new WelcomeEncoder()
-                .wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, new MessageHeaderEncoder())
-                .correlationId(correlationId)
-                .protocolVersion(FrameDescriptor.SCHEMA_VERSION)
-                .maxFrameLength(current[0])
-                .maxBatchEntries(current[1])
-                .maxAddressLength(current[2])
-                .serverName("scripted/1");
-            return frame(buffer, welcome.encodedLength());
-        }
-
-        private static byte[] checkResponseFrame(final long correlationId)
-        {
-            final UnsafeBuffer buffer = new UnsafeBuffer(new byte[64]);
-            final CheckResponseEncoder response = new CheckResponseEncoder()
-                .wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, new MessageHeaderEncoder())
-                .correlationId(correlationId)
-                .asOf(1L)
-                .verdict(Verdict.DENY)
-                .reason(Reason.NO_CONSENT)
-                .decisionId(RUN | correlationId);
-            return frame(buffer, response.encodedLength());
-        }
-
-        private static byte[] batchResponseFrame(final long correlationId, final int count)
-        {
-            final UnsafeBuffer buffer = new UnsafeBuffer(new byte[64 +
-                CheckBatchResponseEncoder.ResultsEncoder.sbeBlockLength() * count]);
-            final CheckBatchResponseEncoder response = new CheckBatchResponseEncoder();
-            final CheckBatchResponseEncoder.ResultsEncoder results = response
-                .wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, new MessageHeaderEncoder())
-                .correlationId(correlationId)
-                .asOf(1L)
-                .resultsCount(count);
-            for (int i = 0; i < count; i++)
-            {
-                results.next().verdict(Verdict.DENY).reason(Reason.NO_CONSENT)
-                    .decisionId(RUN | correlationId << 16 | i);
-            }
-            return frame(buffer, response.encodedLength());
-        }
-
-        private static byte[] frame(final UnsafeBuffer buffer, final int messageLength)
-        {
-            final int frameLength = FrameDescriptor.MESSAGE_OFFSET + messageLength;
-            FrameDescriptor.frameLength(buffer, 0, frameLength);
-            return Arrays.copyOf(buffer.byteArray(), frameLength);
-        }
-
-        private static byte[] readFrame(final DataInputStream in) throws IOException
-        {
-            final byte[] length = new byte[4];
-            in.readFully(length);
-            final int frameLength = (int)FrameDescriptor.frameLength(new UnsafeBuffer(length), 0);
-            final byte[] frame = Arrays.copyOf(length, frameLength);
-            in.readFully(frame, 4, frameLength - 4);
-            return frame;
-        }
-
-        @Override
-        public void close() throws IOException
-        {
-            listener.close();
-            final Socket accepted = socket;
-            if (accepted != null)
-            {
-                accepted.close();
-            }
         }
     }
 }

@@ -10,6 +10,17 @@ package io.iysfilter.server.cli;
  */
 final class CsvField
 {
+    /** The field can be sent. */
+    static final int SENDABLE = 0;
+    /** The line has no such field, or a quote left open. */
+    static final int NO_FIELD = 1;
+    /** The field is empty or white space. */
+    static final int EMPTY = 2;
+    /** The field is longer than the server takes. */
+    static final int TOO_LONG = 3;
+    /** The field has a byte above 0x7F. */
+    static final int NOT_ASCII = 4;
+
     private byte[] unquoted = new byte[256];
     private byte[] array;
     private int start;
@@ -153,9 +164,28 @@ final class CsvField
      */
     boolean sendable(final int maxLength)
     {
-        if (array == null || length == 0 || length > maxLength)
+        return problem(maxLength) == SENDABLE;
+    }
+
+    /**
+     * @param maxLength the longest recipient the server takes.
+     * @return {@link #SENDABLE}, or why the field found cannot be sent: {@link #NO_FIELD} (the line has none, or is
+     * unparsable), {@link #EMPTY} (nothing but white space), {@link #TOO_LONG} (over {@code maxLength} bytes) or
+     * {@link #NOT_ASCII}.
+     */
+    int problem(final int maxLength)
+    {
+        if (array == null)
         {
-            return false;
+            return NO_FIELD;
+        }
+        if (length == 0)
+        {
+            return EMPTY;
+        }
+        if (length > maxLength)
+        {
+            return TOO_LONG;
         }
         boolean blank = true;
         for (int i = start, to = start + length; i < to; i++)
@@ -163,10 +193,10 @@ final class CsvField
             final byte b = array[i];
             if (b < 0)
             {
-                return false;
+                return NOT_ASCII;
             }
             blank &= b == ' ' || (b >= 0x09 && b <= 0x0D) || (b >= 0x1C && b <= 0x1F);
         }
-        return !blank;
+        return blank ? EMPTY : SENDABLE;
     }
 }

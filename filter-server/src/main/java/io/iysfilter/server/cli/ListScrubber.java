@@ -3,7 +3,7 @@ package io.iysfilter.server.cli;
 import io.iysfilter.client.BatchResults;
 import io.iysfilter.client.FilterClient;
 import io.iysfilter.client.RecipientBatch;
-import io.iysfilter.protocol.Limits;
+import io.iysfilter.client.ServerInfo;
 import io.iysfilter.protocol.Verdicts;
 import io.iysfilter.protocol.codecs.Channel;
 import io.iysfilter.protocol.codecs.MessageKind;
@@ -22,14 +22,21 @@ import java.util.concurrent.ExecutionException;
 
 /**
  * Streams a recipient list through a running server: rows are read as bytes in batches of up to
- * {@value Limits#MAX_BATCH_ENTRIES}, sent as pipelined CHECK_BATCHes (at most {@code window} in flight), and
- * written back out, byte for byte, in input order as each oldest batch is answered. The {@code window} batches are
- * made once and reused, requests and results included, so memory stays flat and nothing is allocated per row: while
- * the server answers some batches, this thread reads and parses the next and writes out the answered.
+ * {@code batchSize}, sent as pipelined CHECK_BATCHes (at most {@code window} in flight), and written back out, byte
+ * for byte, in input order as each oldest batch is answered. The {@code window} batches are made once and reused,
+ * requests and results included, so memory stays flat and nothing is allocated per row: while the server answers
+ * some batches, this thread reads and parses the next and writes out the answered.
  * <p>
- * A row whose recipient cannot even be sent (empty, unbalanced quotes, not ASCII, longer than 254 bytes, missing
- * column) is answered locally DENY / INVALID_RECIPIENT, as the server would; every such row and every row the
- * server finds invalid is a "bad row", listed (the first {@code maxListedBadRows}) with its line number.
+ * The server's WELCOME bounds what is sent ({@link ServerInfo}, read as each batch starts, so a reconnect's WELCOME
+ * counts from the next batch): a batch is sent early rather than carry more recipients than its
+ * {@code maxBatchEntries} or make a frame longer than its {@code maxFrameLength}, since the client refuses such a
+ * request whole.
+ * <p>
+ * A row whose recipient cannot be sent (empty, unbalanced quotes, not ASCII, longer than the server's
+ * {@code maxAddressLength}, a frame of its own longer than the server's {@code maxFrameLength}, missing column) is
+ * answered locally DENY / INVALID_RECIPIENT, as the server would (fail closed: never allowed); every such row and
+ * every row the server finds invalid is a "bad row", listed (the first {@code maxListedBadRows}) with its line
+ * number and, for those answered here, why.
  */
 final class ListScrubber
 {
@@ -38,6 +45,10 @@ final class ListScrubber
     private static final int MAX_ATTEMPTS = 3;
     private static final Reason[] REASONS = Reason.values();
     private static final byte[][] DENIED_SUFFIXES = new byte[REASONS.length][];
+    /** A row's problem, beyond {@link CsvField}'s: a quote left open. */
+    private static final byte UNPARSABLE = 5;
+    /** A row's problem, beyond {@link CsvField}'s: its recipient alone makes a frame longer than the server takes. */
+    private static final byte FRAME_TOO_LONG = 6;
 
     static
     {
@@ -190,29 +201,39 @@ final class ListScrubber
         int length;
         while ((length = in.readLineBytes()) >= 0)
         {
-            final int row = batch.addLine(in.array(), in.offset(), length, in.lineNumber());
-            final int start = batch.lineStarts[row];
-            final boolean sendable = field.parse(batch.lines, start, start + length, column) > column &&
-                field.sendable(Limits.MAX_ADDRESS_LENGTH);
-            batch.sent[row] = sendable;
-            if (sendable)
+            if (batch.size == 0)
+            {
+                batch.limits(client.serverInfo());
+            }
+            // parsed where it was read: the line is copied into a batch only once it is known which batch takes it
+            final int parsed = field.parse(in.array(), in.offset(), in.offset() + length, column);
+            int problem = parsed < 0 ? UNPARSABLE : field.problem(batch.maxAddressLength);
+            if (problem == CsvField.SENDABLE && batch.request.size() > 0 && !batch.fits(field.length()))
+            {
+                // the batch is full by the server's frame limit: it goes, and this row starts the next one
+                batch = send(batch, inFlight, tally, in, allowed, denied, progress);
+                batch.limits(client.serverInfo());
+                problem = field.problem(batch.maxAddressLength);
+            }
+            if (problem == CsvField.SENDABLE && !batch.fits(field.length()))
+            {
+                problem = FRAME_TOO_LONG;
+            }
+            batch.addLine(in.array(), in.offset(), length, in.lineNumber(), problem);
+            if (problem == CsvField.SENDABLE)
             {
                 batch.request.add(field.array(), field.start(), field.length());
             }
-            if (batch.size == batchSize)
+            if (batch.size == batchSize || batch.request.size() == batch.maxEntries)
             {
-                // the header was read through the same input: its bytes are in bytesRead already
-                tally.bytesRead = in.bytesRead();
-                send(batch, inFlight);
-                // the oldest batch, once written out, is the next one filled: never more than window batches made
-                batch = inFlight.size() >= window ? complete(inFlight.poll(), tally, allowed, denied, progress) :
-                    new Batch();
+                batch = send(batch, inFlight, tally, in, allowed, denied, progress);
             }
         }
         tally.bytesRead = in.bytesRead();
         if (batch.size > 0)
         {
-            send(batch, inFlight);
+            send(batch);
+            inFlight.add(batch);
         }
         while (!inFlight.isEmpty())
         {
@@ -221,11 +242,50 @@ final class ListScrubber
         return tally;
     }
 
-    private void send(final Batch batch, final ArrayDeque<Batch> inFlight)
+    /**
+     * Send a batch and take the one to fill next.
+     *
+     * @return the oldest batch, once written out, when {@code window} are in flight (never more are made), else a
+     * new one.
+     */
+    private Batch send(
+        final Batch batch,
+        final ArrayDeque<Batch> inFlight,
+        final Tally tally,
+        final LineInput in,
+        final RowOutput allowed,
+        final RowOutput denied,
+        final Progress progress) throws IOException
+    {
+        // the header was read through the same input: its bytes are in bytesRead already
+        tally.bytesRead = in.bytesRead();
+        send(batch);
+        inFlight.add(batch);
+        return inFlight.size() >= window ? complete(inFlight.poll(), tally, allowed, denied, progress) : new Batch();
+    }
+
+    private void send(final Batch batch) throws IOException
     {
         batch.answer = batch.request.size() == 0 ? CompletableFuture.completedFuture(batch.results) :
-            client.checkBatchInto(batch.request, batch.results);
-        inFlight.add(batch);
+            ask(batch);
+    }
+
+    /**
+     * A batch is made within the limits of the WELCOME read as it started; the client refuses it only when a
+     * reconnect's WELCOME lowered them since. Its rows cannot be answered then: the run stops, naming them, rather
+     * than report them as anything.
+     */
+    private CompletableFuture<BatchResults> ask(final Batch batch) throws IOException
+    {
+        try
+        {
+            return client.checkBatchInto(batch.request, batch.results);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IOException("the server refused the batch starting at line " + batch.lineNumbers[0] +
+                " (its limits changed during the run?): " + ex.getMessage(), ex);
+        }
     }
 
     /**
@@ -244,7 +304,8 @@ final class ListScrubber
         {
             final Reason reason;
             final boolean allows;
-            if (batch.sent[i])
+            final byte problem = batch.problems[i];
+            if (problem == CsvField.SENDABLE)
             {
                 reason = results.reason(next);
                 allows = results.verdict(next) == Verdict.ALLOW;
@@ -268,7 +329,8 @@ final class ListScrubber
                 tally.badRowCount++;
                 if (tally.badRows.size() < maxListedBadRows)
                 {
-                    tally.badRows.add("line " + batch.lineNumbers[i] + ": " + reason + " '" +
+                    tally.badRows.add("line " + batch.lineNumbers[i] + ": " + reason +
+                        (problem == CsvField.SENDABLE ? "" : " (" + why(problem, batch) + ")") + " '" +
                         new String(lines, start, length, StandardCharsets.UTF_8) + "'");
                 }
             }
@@ -289,6 +351,20 @@ final class ListScrubber
         progress.onBatch(tally);
         batch.clear();
         return batch;
+    }
+
+    private static String why(final byte problem, final Batch batch)
+    {
+        return switch (problem)
+        {
+            case CsvField.NO_FIELD -> "no such column";
+            case UNPARSABLE -> "a quote left open";
+            case CsvField.EMPTY -> "empty";
+            case CsvField.TOO_LONG -> "longer than the server's " + batch.maxAddressLength + " bytes";
+            case CsvField.NOT_ASCII -> "not ASCII";
+            case FRAME_TOO_LONG -> "too long for the server's frames of " + batch.maxFrameLength + " bytes";
+            default -> "problem " + problem;
+        };
     }
 
     /**
@@ -312,7 +388,7 @@ final class ListScrubber
                         " after " + attempt + " attempts: " + ex.getCause().getMessage(), ex.getCause());
                 }
                 pause(FilterClient.Options.RECONNECT_BACKOFF_MS_DEFAULT);
-                answer = client.checkBatchInto(batch.request, batch.results);
+                answer = ask(batch);
             }
             catch (final InterruptedException ex)
             {
@@ -336,8 +412,9 @@ final class ListScrubber
     }
 
     /**
-     * Up to {@code batchSize} rows: their bytes end to end, where each starts, its line number, whether its
-     * recipient was sent, and the request and results of those sent. Reused once written out.
+     * Up to {@code batchSize} rows: their bytes end to end, where each starts, its line number, why its recipient
+     * was not sent ({@link CsvField#SENDABLE} when it was), the request and results of those sent, and the server's
+     * limits as the batch started. Reused once written out.
      */
     private final class Batch
     {
@@ -345,14 +422,37 @@ final class ListScrubber
             .ask(brandCode, dealerCode, channel, recipientType, kind);
         final BatchResults results = new BatchResults(batchSize);
         final long[] lineNumbers = new long[batchSize];
-        final boolean[] sent = new boolean[batchSize];
+        final byte[] problems = new byte[batchSize];
         /** Row i is lines[lineStarts[i], lineStarts[i + 1]). */
         final int[] lineStarts = new int[batchSize + 1];
         byte[] lines = new byte[batchSize * 64];
         int size;
+        int maxEntries;
+        int maxAddressLength;
+        int maxFrameLength;
         CompletableFuture<BatchResults> answer;
 
-        int addLine(final byte[] source, final int offset, final int length, final long lineNumber)
+        /**
+         * Take the limits of the server's last WELCOME for this batch.
+         */
+        void limits(final ServerInfo info)
+        {
+            maxEntries = Math.min(batchSize, info.effectiveMaxBatchEntries());
+            maxAddressLength = info.effectiveMaxAddressLength();
+            maxFrameLength = info.effectiveMaxFrameLength();
+        }
+
+        /**
+         * @return whether one more recipient of {@code length} bytes keeps the request's frame within the server's.
+         */
+        boolean fits(final int length)
+        {
+            return RecipientBatch.frameLength(request.size() + 1, (long)request.recipientBytes() + length) <=
+                maxFrameLength;
+        }
+
+        void addLine(
+            final byte[] source, final int offset, final int length, final long lineNumber, final int problem)
         {
             final int start = lineStarts[size];
             if (start + length > lines.length)
@@ -362,7 +462,8 @@ final class ListScrubber
             System.arraycopy(source, offset, lines, start, length);
             lineStarts[size + 1] = start + length;
             lineNumbers[size] = lineNumber;
-            return size++;
+            problems[size] = (byte)problem;
+            size++;
         }
 
         void clear()

@@ -42,8 +42,10 @@ import java.util.concurrent.Callable;
         "stays flat whatever the list's size. Rows are copied to the outputs byte for byte (bytes that are not " +
         "UTF-8 too); lines end at LF, CRLF or CR and are written ending in LF. FILE '-' reads standard input.",
     "",
-    "Rows that cannot be checked (empty, unparsable, not ASCII, over 254 bytes) are DENY INVALID_RECIPIENT, " +
-        "listed with their line numbers, and never stop the run. Exit status 0 when done, 2 on an error."})
+    "Batches keep within the limits the server announces (entries, frame length). Rows that cannot be checked " +
+        "(empty, unparsable, not ASCII, longer than the server takes: 254 bytes, or less if it announces less) are " +
+        "DENY INVALID_RECIPIENT, listed with their line numbers and why, and never stop the run. Exit status 0 " +
+        "when done, 2 on an error."})
 final class ScrubCommand implements Callable<Integer>
 {
     private static final int LISTED_BAD_ROWS = 20;
@@ -87,7 +89,8 @@ final class ScrubCommand implements Callable<Integer>
     private Path proofFile;
 
     @Option(names = "--batch-size", paramLabel = "N", description = "rows per CHECK_BATCH, 1.." +
-        Limits.MAX_BATCH_ENTRIES + " (default " + Limits.MAX_BATCH_ENTRIES + ")")
+        Limits.MAX_BATCH_ENTRIES + " (default " + Limits.MAX_BATCH_ENTRIES + "); fewer when the server announces a " +
+        "smaller maxBatchEntries or maxFrameLength")
     private int batchSize = Limits.MAX_BATCH_ENTRIES;
 
     ScrubCommand(final PrintStream out, final PrintStream err)

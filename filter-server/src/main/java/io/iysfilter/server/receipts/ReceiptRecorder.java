@@ -154,6 +154,18 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
     static ReceiptRecorder open(final ReceiptSettings settings, final long nowMs, final int segmentSize)
         throws IOException
     {
+        return open(settings, nowMs, segmentSize, JournalFormat.MAX_DEALER_PARTIES);
+    }
+
+    /**
+     * As {@link #open(ReceiptSettings, long)}, with segments of {@code segmentSize} and a day's dealer pairs capped
+     * at {@code maxDealerParties} (tests: the cap's effects, such as {@code iys_receipts_dealers_unkept}, without
+     * a million dealers).
+     */
+    static ReceiptRecorder open(
+        final ReceiptSettings settings, final long nowMs, final int segmentSize, final int maxDealerParties)
+        throws IOException
+    {
         DurableFiles.createPrivateDirectories(settings.directory());
         final FileChannel lockChannel = lock(settings.directory());
         final int run;
@@ -171,7 +183,8 @@ public final class ReceiptRecorder implements DecisionRecorder, AutoCloseable
         ReceiptJournal journal = null;
         try
         {
-            journal = ReceiptJournal.open(settings.directory(), parties, nowMs, segmentSize);
+            journal = ReceiptJournal.open(settings.directory(), parties, nowMs, segmentSize, maxDealerParties,
+                JournalFormat.MAX_DAY_PARTIES);
             final long lastDecisionId = journal.lastDecisionId();
             if (DecisionIds.run(lastDecisionId) >= run)
             {

@@ -88,6 +88,23 @@ class CsvFieldTest
     }
 
     @Test
+    void shouldSayWhyAFieldCannotBeSentWithinTheServersLength()
+    {
+        field("x,+905321111111", 1);
+        assertEquals(CsvField.SENDABLE, field.problem(13), "13 bytes, as long as the server takes");
+        assertEquals(CsvField.TOO_LONG, field.problem(12), "a server announcing 12 bytes does not take it");
+        final byte[] oneField = bytes("x");
+        assertEquals(1, field.parse(oneField, 0, oneField.length, 1));
+        assertEquals(CsvField.NO_FIELD, field.problem(254));
+        field("x, \t ", 1);
+        assertEquals(CsvField.EMPTY, field.problem(254));
+        field("\" \t\",x", 0);
+        assertEquals(CsvField.EMPTY, field.problem(254), "blank inside quotes");
+        field("x,ayşe@example.com", 1);
+        assertEquals(CsvField.NOT_ASCII, field.problem(254));
+    }
+
+    @Test
     void shouldSplitEveryLineAsTheTextSplitterDoes()
     {
         final char[] alphabet = {'a', '1', ',', ',', '"', '"', ' ', ' ', '\t', 'ş', '\u0001', '+'};

@@ -6,6 +6,13 @@ import io.iysfilter.protocol.receipts.MessageHeaderEncoder;
 import io.iysfilter.protocol.receipts.PartyEntryEncoder;
 import io.iysfilter.protocol.receipts.ReceiptEncoder;
 import io.iysfilter.protocol.receipts.SegmentHeaderEncoder;
+import io.iysfilter.server.decision.Channel;
+import io.iysfilter.server.decision.DecisionFacts;
+import io.iysfilter.server.decision.DecisionRecorder;
+import io.iysfilter.server.decision.Door;
+import io.iysfilter.server.decision.MessageKind;
+import io.iysfilter.server.decision.Reason;
+import io.iysfilter.server.decision.RecipientType;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -31,6 +38,7 @@ import static io.iysfilter.server.receipts.Receipts.id;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -143,8 +151,8 @@ class ReceiptDayPartyTest
             assertEquals(id(i + 1), found.get(i).decisionId());
             assertEquals(d == 0 ? 0 : DEALER + d, found.get(i).dealerCode(), "receipt " + i);
             assertEquals("client:party-" + RUN + "-1", found.get(i).party());
-            assertEquals(io.iysfilter.server.decision.Door.HTTP, found.get(i).door());
-            assertEquals(io.iysfilter.server.decision.Channel.MESAJ, found.get(i).channel());
+            assertEquals(Door.HTTP, found.get(i).door());
+            assertEquals(Channel.MESAJ, found.get(i).channel());
         }
         final List<String> entries = entries(dir, DAY);
         assertEquals("segment 0 48B v4", entries.get(0), "this build writes 48-byte receipts of version 4");
@@ -393,16 +401,72 @@ class ReceiptDayPartyTest
     @Test
     void shouldServeTheUnkeptDealersCounter() throws Exception
     {
+        // every decision at the same instant: one day, whatever the hour the test runs at
         final long nowMs = System.currentTimeMillis();
-        try (ReceiptRecorder recorder = ReceiptRecorder.open(new ReceiptSettings(dir, false, 730, 1024), nowMs,
-            64 * 1024))
+        // a day keeps one dealer pair: the second dealer asked about goes unkept, each time it is asked about
+        try (ReceiptRecorder recorder = ReceiptRecorder.open(new ReceiptSettings(dir.resolve("capped"), false, 730,
+            1024), nowMs, 64 * 1024, 1))
         {
             final SimpleMeterRegistry registry = new SimpleMeterRegistry();
             recorder.bindTo(registry);
             final FunctionCounter counter = registry.find("iys_receipts_dealers_unkept").functionCounter();
             assertNotNull(counter, "iys_receipts_dealers_unkept registered");
-            assertEquals(0.0, counter.count());
             assertFalse(counter.getId().getDescription().isEmpty());
+            assertEquals(0.0, counter.count(), "nothing recorded yet");
+
+            final int party = recorder.party(Door.BINARY, "client:acme");
+            record(recorder, nowMs, party, DEALER + 1);
+            record(recorder, nowMs, party, 0);
+            awaitDrained(recorder);
+            assertEquals(0.0, counter.count(), "the day's one dealer pair, and the brand's own: both kept");
+
+            record(recorder, nowMs, party, DEALER + 2);
+            awaitDrained(recorder);
+            assertEquals(1.0, counter.count(), "a second dealer, past the cap");
+
+            record(recorder, nowMs, party, DEALER + 2);
+            record(recorder, nowMs, party, DEALER + 1);
+            record(recorder, nowMs, party, 0);
+            awaitDrained(recorder);
+            assertEquals(2.0, counter.count(), "counted per receipt; the kept dealer and the brand still kept");
+        }
+
+        // the same decisions under the real cap: nothing unkept
+        try (ReceiptRecorder recorder = ReceiptRecorder.open(new ReceiptSettings(dir.resolve("uncapped"), false,
+            730, 1024), nowMs, 64 * 1024))
+        {
+            final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            recorder.bindTo(registry);
+            final FunctionCounter counter = registry.find("iys_receipts_dealers_unkept").functionCounter();
+            final int party = recorder.party(Door.BINARY, "client:acme");
+            final long[] dealers = {DEALER + 1, 0, DEALER + 2, DEALER + 2, DEALER + 1, 0};
+            for (int i = 0; i < dealers.length; i++)
+            {
+                record(recorder, nowMs, party, dealers[i]);
+            }
+            awaitDrained(recorder);
+            assertEquals(0.0, counter.count(), "every dealer within the cap is kept");
+        }
+    }
+
+    private static void record(final ReceiptRecorder recorder, final long timeMs, final int party, final long dealer)
+    {
+        final DecisionFacts facts = new DecisionFacts();
+        facts.begin(timeMs, 600_001, Channel.MESAJ, RecipientType.BIREYSEL, MessageKind.COMMERCIAL)
+            .dealer(dealer).asker(Door.BINARY, party).answer(Reason.DEALER_ACCESS, timeMs);
+        assertNotEquals(DecisionRecorder.NOT_RECORDED, recorder.record(facts));
+    }
+
+    /**
+     * Wait, up to 10 s, until the drain thread has appended every receipt recorded (and so counted what it kept).
+     */
+    private static void awaitDrained(final ReceiptRecorder recorder)
+    {
+        final long deadlineNs = System.nanoTime() + 10_000_000_000L;
+        while (recorder.queueDepth() > 0)
+        {
+            assertTrue(System.nanoTime() - deadlineNs < 0, "the drain appended nothing within 10 s");
+            Thread.yield();
         }
     }
 

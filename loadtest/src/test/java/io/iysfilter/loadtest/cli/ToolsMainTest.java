@@ -1,5 +1,6 @@
 package io.iysfilter.loadtest.cli;
 
+import com.sun.net.httpserver.HttpServer;
 import io.iysfilter.emulator.IysEmulator;
 import io.iysfilter.emulator.PushDelivery;
 import io.iysfilter.server.cli.Main;
@@ -7,11 +8,27 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -19,6 +36,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ToolsMainTest
 {
+    /** The emulator command's default service provider and brand. */
+    private static final long IYS_CODE = 700_001;
+    private static final long BRAND = 600_001;
+
     @Test
     void shouldDescribeEveryToolTheServerSendsHere()
     {
@@ -92,6 +113,46 @@ class ToolsMainTest
     }
 
     @Test
+    void shouldLoseWhatThePushLoseOptionsSayAndNoMore() throws Exception
+    {
+        final BlockingQueue<String> received = new LinkedBlockingQueue<>();
+        final HttpServer receiver = receiver(received);
+        final ToolsMain.EmulatorCommand command = new ToolsMain.EmulatorCommand(print(new ByteArrayOutputStream()));
+        new CommandLine(command).parseArgs("--port", "0", "--recipients", "10", "--push-lose-registration-answers",
+            "1", "--push-lose", "1", "--push-attempts", "2", "--push-retry-ms", "0");
+        try (IysEmulator emulator = command.start())
+        {
+            final HttpClient http = HttpClient.newHttpClient();
+            final String token = token(http, emulator);
+            final String url = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/push";
+
+            // the first registration is made (İYS posted its test record, the connection exists) but unanswered
+            assertThrows(IOException.class, () -> register(http, emulator, token, url, "first"));
+            assertEquals("first test", received.poll(10, TimeUnit.SECONDS));
+            assertEquals(List.of("first"), usernames(emulator), "made, though its answer was lost");
+            // one answer only: the next is answered
+            assertEquals(200, register(http, emulator, token, url, "second"));
+            assertEquals("second test", received.poll(10, TimeUnit.SECONDS));
+            assertEquals(List.of("first", "second"), usernames(emulator));
+            assertEquals(0, emulator.pushes().attempts(), "test records are not push attempts");
+
+            // a citizen's RET goes to both connections: the first attempt (to "first") is lost and retried, once
+            emulator.change(BRAND, "IYS", "+905321234567", "BIREYSEL", "MESAJ", "RET");
+            final List<String> pushes = List.of(received.poll(10, TimeUnit.SECONDS),
+                received.poll(10, TimeUnit.SECONDS));
+            assertTrue(pushes.containsAll(List.of("first push", "second push")), pushes.toString());
+            assertEquals(3, emulator.pushes().attempts(), "two connections, and the lost attempt again");
+            assertEquals(1, emulator.pushes().failedAttempts(), "the one lost");
+            assertEquals(0, emulator.pushes().abandoned());
+        }
+        finally
+        {
+            receiver.stop(0);
+        }
+        assertNull(received.poll(), "nothing more was posted: " + received);
+    }
+
+    @Test
     void shouldDescribeEachLoadTestCommandAndRefuseAnUnknownOne()
     {
         for (final String command : new String[]{"prepare", "open-loop", "max", "compare-redis", "abuse", "bulk",
@@ -113,6 +174,54 @@ class ToolsMainTest
             print(new ByteArrayOutputStream()), print(range)));
         assertTrue(range.toString(StandardCharsets.UTF_8).startsWith("iys-filter loadtest max: connections: 0 " +
             "(expected: 1.."), range.toString(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * A push receiver on 127.0.0.1 that answers every POST 200 and tells, for each, the connection's username and
+     * whether it was İYS's test record or a push.
+     */
+    private static HttpServer receiver(final BlockingQueue<String> received) throws IOException
+    {
+        final HttpServer receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        receiver.createContext("/push", (exchange) ->
+        {
+            final String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            final String basic = exchange.getRequestHeaders().getFirst("Authorization").substring("Basic ".length());
+            final String user = new String(Base64.getDecoder().decode(basic), StandardCharsets.UTF_8).split(":")[0];
+            received.add(user + (body.contains("pushtest@iys.org.tr") ? " test" : " push"));
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        receiver.start();
+        return receiver;
+    }
+
+    private static String token(final HttpClient http, final IysEmulator emulator) throws Exception
+    {
+        final HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(emulator.baseUrl() +
+            "/oauth2/token")).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+            "{\"grant_type\":\"password\",\"username\":\"iys-user\",\"password\":\"iys-password\"}")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, answer.statusCode(), answer.body());
+        final Matcher token = Pattern.compile("\"access_token\"\\s*:\\s*\"([^\"]+)\"").matcher(answer.body());
+        assertTrue(token.find(), answer.body());
+        return token.group(1);
+    }
+
+    private static int register(final HttpClient http, final IysEmulator emulator, final String token,
+        final String url, final String username) throws Exception
+    {
+        final String connection = "{\"connection\":[{\"url\":\"" + url + "\",\"type\":\"MESAJ\",\"username\":\"" +
+            username + "\",\"password\":\"secret-" + username + "\"}]}";
+        return http.send(HttpRequest.newBuilder(URI.create(emulator.baseUrl() + "/sps/" + IYS_CODE + "/brands/" +
+            BRAND + "/push/registration")).header("Content-Type", "application/json")
+            .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofString(connection)).build(),
+            HttpResponse.BodyHandlers.ofString()).statusCode();
+    }
+
+    private static List<String> usernames(final IysEmulator emulator)
+    {
+        return emulator.pushes().connections(BRAND).stream().map(PushDelivery.Connection::username).toList();
     }
 
     private static PrintStream print(final ByteArrayOutputStream bytes)

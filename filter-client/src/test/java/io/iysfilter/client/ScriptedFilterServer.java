@@ -1,0 +1,329 @@
+package io.iysfilter.client;
+
+import io.iysfilter.protocol.FrameDescriptor;
+import io.iysfilter.protocol.Verdicts;
+import io.iysfilter.protocol.codecs.CheckBatchDecoder;
+import io.iysfilter.protocol.codecs.CheckBatchResponseEncoder;
+import io.iysfilter.protocol.codecs.CheckDecoder;
+import io.iysfilter.protocol.codecs.CheckResponseEncoder;
+import io.iysfilter.protocol.codecs.HelloDecoder;
+import io.iysfilter.protocol.codecs.MessageHeaderDecoder;
+import io.iysfilter.protocol.codecs.MessageHeaderEncoder;
+import io.iysfilter.protocol.codecs.Reason;
+import io.iysfilter.protocol.codecs.WelcomeEncoder;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * A stand-in for the server on 127.0.0.1, for tests of what a client sends: it answers HELLO with a WELCOME of the
+ * limits it is given (so a client can be shown limits smaller, or larger, than any real server announces), CHECK and
+ * CHECK_BATCH with the reason its answer function gives each recipient (DENY NO_CONSENT unless told), and records
+ * what each request was after the first HELLO, every recipient it was asked about, in order, each batch's size, and
+ * any request over the limits it announced. One connection, served on a thread of its own.
+ * <p>
+ * The decision ids it answers are {@link #RUN} with the request's correlation id in their sequence: a CHECK's is
+ * {@code RUN | correlationId}, a batch entry's {@code RUN | correlationId << 16 | index}.
+ */
+public final class ScriptedFilterServer implements AutoCloseable
+{
+    /** The run part of every decision id it answers. */
+    public static final long RUN = 1L << 48;
+
+    private final ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+    private final BlockingQueue<String> requests = new LinkedBlockingQueue<>();
+    private final List<String> recipients = new ArrayList<>();
+    private final List<String> overLimits = new ArrayList<>();
+    private final List<Integer> batchSizes = new ArrayList<>();
+    private final Thread thread;
+    private volatile long[] limits;
+    private volatile Function<String, Reason> answers = (recipient) -> Reason.NO_CONSENT;
+    private volatile Socket socket;
+
+    /**
+     * Listen on an ephemeral port of 127.0.0.1 and serve the first connection.
+     *
+     * @param maxFrameLength   announced in WELCOME; 0 announces none.
+     * @param maxBatchEntries  announced in WELCOME; 0 announces none.
+     * @param maxAddressLength announced in WELCOME; 0 announces none.
+     * @throws IOException when it cannot listen.
+     */
+    public ScriptedFilterServer(final long maxFrameLength, final long maxBatchEntries, final long maxAddressLength)
+        throws IOException
+    {
+        welcome(maxFrameLength, maxBatchEntries, maxAddressLength);
+        thread = new Thread(this::serve, "scripted-server");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /**
+     * Announce other limits in the WELCOMEs from now on.
+     *
+     * @param maxFrameLength   announced in WELCOME.
+     * @param maxBatchEntries  announced in WELCOME.
+     * @param maxAddressLength announced in WELCOME.
+     */
+    public void welcome(final long maxFrameLength, final long maxBatchEntries, final long maxAddressLength)
+    {
+        limits = new long[]{maxFrameLength, maxBatchEntries, maxAddressLength};
+    }
+
+    /**
+     * Answer each recipient from now on with the reason given (the verdict is the reason's).
+     *
+     * @param answers the reason for a recipient, given as text.
+     */
+    public void answerWith(final Function<String, Reason> answers)
+    {
+        this.answers = answers;
+    }
+
+    /**
+     * @return the port it listens on.
+     */
+    public int port()
+    {
+        return listener.getLocalPort();
+    }
+
+    /**
+     * @return the next request read after the first HELLO: {@code HELLO}, {@code CHECK recipientLength=N} or
+     * {@code CHECK_BATCH entries=N}; waits up to 10 s.
+     * @throws InterruptedException when interrupted waiting.
+     * @throws AssertionError       when no request came.
+     */
+    public String nextRequest() throws InterruptedException
+    {
+        final String request = requests.poll(10, TimeUnit.SECONDS);
+        if (request == null)
+        {
+            throw new AssertionError("the server read no request");
+        }
+        return request;
+    }
+
+    /**
+     * @return every recipient asked about so far, in the order read.
+     */
+    public List<String> recipients()
+    {
+        synchronized (recipients)
+        {
+            return List.copyOf(recipients);
+        }
+    }
+
+    /**
+     * @return the entries of each CHECK_BATCH read so far, in order.
+     */
+    public List<Integer> batchSizes()
+    {
+        synchronized (recipients)
+        {
+            return List.copyOf(batchSizes);
+        }
+    }
+
+    /**
+     * @return a line for each request that was over the limits announced when it was read: larger frame, more
+     * batch entries or a longer recipient than announced (a limit of 0 taken as none announced).
+     */
+    public List<String> overLimits()
+    {
+        synchronized (overLimits)
+        {
+            return List.copyOf(overLimits);
+        }
+    }
+
+    private void serve()
+    {
+        try (Socket accepted = listener.accept())
+        {
+            socket = accepted;
+            final DataInputStream in = new DataInputStream(accepted.getInputStream());
+            final OutputStream out = accepted.getOutputStream();
+            final MessageHeaderDecoder header = new MessageHeaderDecoder();
+            boolean first = true;
+            while (true)
+            {
+                final byte[] frame = readFrame(in);
+                final UnsafeBuffer buffer = new UnsafeBuffer(frame);
+                header.wrap(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET);
+                final int offset = FrameDescriptor.MESSAGE_OFFSET;
+                final long[] announced = limits;
+                if (announced[0] != 0 && frame.length > announced[0])
+                {
+                    overLimit("frame of " + frame.length + " bytes, maxFrameLength=" + announced[0]);
+                }
+                switch (header.templateId())
+                {
+                    case HelloDecoder.TEMPLATE_ID ->
+                    {
+                        final HelloDecoder hello = new HelloDecoder().wrap(buffer, offset, header.blockLength(),
+                            header.version());
+                        out.write(welcomeFrame(hello.correlationId()));
+                        if (!first)
+                        {
+                            requests.add("HELLO");
+                        }
+                        first = false;
+                    }
+                    case CheckDecoder.TEMPLATE_ID ->
+                    {
+                        final CheckDecoder check = new CheckDecoder().wrap(buffer, offset, header.blockLength(),
+                            header.version());
+                        final long correlationId = check.correlationId();
+                        final String recipient = check.recipient();
+                        asked(recipient, announced);
+                        requests.add("CHECK recipientLength=" + recipient.length());
+                        out.write(checkResponseFrame(correlationId, answers.apply(recipient)));
+                    }
+                    case CheckBatchDecoder.TEMPLATE_ID ->
+                    {
+                        final CheckBatchDecoder batch = new CheckBatchDecoder().wrap(buffer, offset,
+                            header.blockLength(), header.version());
+                        final long correlationId = batch.correlationId();
+                        final CheckBatchDecoder.EntriesDecoder entries = batch.entries();
+                        final int count = entries.count();
+                        if (announced[1] != 0 && count > announced[1])
+                        {
+                            overLimit("batch of " + count + " entries, maxBatchEntries=" + announced[1]);
+                        }
+                        synchronized (recipients)
+                        {
+                            batchSizes.add(count);
+                        }
+                        final Reason[] reasons = new Reason[count];
+                        for (int i = 0; i < count; i++)
+                        {
+                            final String recipient = entries.next().recipient();
+                            asked(recipient, announced);
+                            reasons[i] = answers.apply(recipient);
+                        }
+                        requests.add("CHECK_BATCH entries=" + count);
+                        out.write(batchResponseFrame(correlationId, reasons));
+                    }
+                    default -> requests.add("unexpected templateId=" + header.templateId());
+                }
+                out.flush();
+            }
+        }
+        catch (final IOException ex)
+        {
+            requests.add("closed: " + ex);
+        }
+    }
+
+    private void asked(final String recipient, final long[] announced)
+    {
+        synchronized (recipients)
+        {
+            recipients.add(recipient);
+        }
+        if (announced[2] != 0 && recipient.length() > announced[2])
+        {
+            overLimit("recipient of " + recipient.length() + " bytes, maxAddressLength=" + announced[2]);
+        }
+    }
+
+    private void overLimit(final String what)
+    {
+        synchronized (overLimits)
+        {
+            overLimits.add(what);
+        }
+    }
+
+    private byte[] welcomeFrame(final long correlationId)
+    {
+        final long[] current = limits;
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
+        final WelcomeEncoder welcome = new WelcomeEncoder()
+            .wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, new MessageHeaderEncoder())
+            .correlationId(correlationId)
+            .protocolVersion(FrameDescriptor.SCHEMA_VERSION)
+            .maxFrameLength(current[0])
+            .maxBatchEntries(current[1])
+            .maxAddressLength(current[2])
+            .serverName("scripted/1");
+        return frame(buffer, welcome.encodedLength());
+    }
+
+    private static byte[] checkResponseFrame(final long correlationId, final Reason reason)
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[64]);
+        final CheckResponseEncoder response = new CheckResponseEncoder()
+            .wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, new MessageHeaderEncoder())
+            .correlationId(correlationId)
+            .asOf(1L)
+            .verdict(Verdicts.verdictOf(reason))
+            .reason(reason)
+            .decisionId(RUN | correlationId);
+        return frame(buffer, response.encodedLength());
+    }
+
+    private static byte[] batchResponseFrame(final long correlationId, final Reason[] reasons)
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[64 +
+            CheckBatchResponseEncoder.ResultsEncoder.sbeBlockLength() * reasons.length]);
+        final CheckBatchResponseEncoder response = new CheckBatchResponseEncoder();
+        final CheckBatchResponseEncoder.ResultsEncoder results = response
+            .wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, new MessageHeaderEncoder())
+            .correlationId(correlationId)
+            .asOf(1L)
+            .resultsCount(reasons.length);
+        for (int i = 0; i < reasons.length; i++)
+        {
+            results.next().verdict(Verdicts.verdictOf(reasons[i])).reason(reasons[i])
+                .decisionId(RUN | correlationId << 16 | i);
+        }
+        return frame(buffer, response.encodedLength());
+    }
+
+    private static byte[] frame(final UnsafeBuffer buffer, final int messageLength)
+    {
+        final int frameLength = FrameDescriptor.MESSAGE_OFFSET + messageLength;
+        FrameDescriptor.frameLength(buffer, 0, frameLength);
+        return Arrays.copyOf(buffer.byteArray(), frameLength);
+    }
+
+    private static byte[] readFrame(final DataInputStream in) throws IOException
+    {
+        final byte[] length = new byte[4];
+        in.readFully(length);
+        final int frameLength = (int)FrameDescriptor.frameLength(new UnsafeBuffer(length), 0);
+        final byte[] frame = Arrays.copyOf(length, frameLength);
+        in.readFully(frame, 4, frameLength - 4);
+        return frame;
+    }
+
+    /**
+     * Stop listening and close the connection.
+     *
+     * @throws IOException when closing fails.
+     */
+    @Override
+    public void close() throws IOException
+    {
+        listener.close();
+        final Socket accepted = socket;
+        if (accepted != null)
+        {
+            accepted.close();
+        }
+    }
+}
