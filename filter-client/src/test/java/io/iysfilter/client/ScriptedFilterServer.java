@@ -88,10 +88,10 @@ public final class ScriptedFilterServer implements AutoCloseable
 
     /**
      * Drop the connection on reading the {@code batch}-th CHECK_BATCH (counted over all connections, from 1),
-     * without answering it or reading anything after it, and announce the limits given in the WELCOMEs from then
-     * on: a client that reconnects is told them. Called again, it drops again at another batch. The dropped batch
-     * is not counted as read: it shows in {@link #nextRequest()} as {@code dropped CHECK_BATCH entries=N}, and in
-     * neither {@link #recipients()} nor {@link #batchSizes()}.
+     * without answering it or anything after it (the answers written before still arrive), and announce the limits
+     * given in the WELCOMEs from then on: a client that reconnects is told them. Called again, it drops again at
+     * another batch. The dropped batch is not counted as read: it shows in {@link #nextRequest()} as
+     * {@code dropped CHECK_BATCH entries=N}, and in neither {@link #recipients()} nor {@link #batchSizes()}.
      *
      * @param batch            which CHECK_BATCH, from 1.
      * @param maxFrameLength   announced in WELCOME after the drop.
@@ -257,6 +257,10 @@ public final class ScriptedFilterServer implements AutoCloseable
                     final int count = entries.count();
                     if (drop(count))
                     {
+                        // answers already written go first: closing with requests unread would reset the
+                        // connection, and a client could lose them
+                        accepted.shutdownOutput();
+                        in.transferTo(OutputStream.nullOutputStream());
                         return;
                     }
                     if (announced[1] != 0 && count > announced[1])
