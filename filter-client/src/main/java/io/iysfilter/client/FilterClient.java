@@ -59,7 +59,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   {@link FilterClientException#errorCode()}; an ERROR for the connection fails everything in flight.</li>
  *   <li><b>Limits:</b> recipients must be ASCII of at most the server's {@code maxAddressLength} bytes,
  *   batches at most its {@code maxBatchEntries} entries and a request's frame at most its {@code maxFrameLength},
- *   else {@link IllegalArgumentException} before anything is sent. The limits are the server's WELCOME, each
+ *   else {@link IllegalArgumentException} before anything is sent. The limits are the WELCOME of the connection
+ *   the request goes on (a request that reconnects is held to the new connection's, which may be lower), each
  *   bounded by what the wire can carry ({@link ServerInfo#effectiveMaxAddressLength()}: never more than
  *   {@link Limits#MAX_ADDRESS_LENGTH} bytes, whatever a server announces).</li>
  * </ul>
@@ -361,15 +362,20 @@ public final class FilterClient implements AutoCloseable
     {
         checkBrand(brandCode);
         checkDealer(dealerCode);
+        final CompletableFuture<CheckResult> future = new CompletableFuture<>();
+        final io.netty.channel.Channel target = target(future);
+        if (target == null)
+        {
+            return future;
+        }
         final ServerInfo limits = limits();
         final byte[] address = address(recipient, limits);
         final int length = checkFrameLength(
             FrameDescriptor.MESSAGE_OFFSET + CheckEncoder.BLOCK_LENGTH + 1 + address.length, limits);
         final long correlationId = correlationIds.incrementAndGet();
-        final CompletableFuture<CheckResult> future = new CompletableFuture<>();
         final Encoders codec = encoders.get();
-        send(new PendingRequest(PendingRequest.CHECK, future, deadlineNs()), correlationId, length, (buffer) ->
-            codec.check.wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, codec.header)
+        write(target, new PendingRequest(PendingRequest.CHECK, future, deadlineNs()), correlationId, length,
+            (buffer) -> codec.check.wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, codec.header)
                 .correlationId(correlationId)
                 .brandCode(brandCode)
                 .channel(channel)
@@ -451,6 +457,12 @@ public final class FilterClient implements AutoCloseable
     {
         checkBrand(brandCode);
         checkDealer(dealerCode);
+        final CompletableFuture<List<CheckResult>> future = new CompletableFuture<>();
+        final io.netty.channel.Channel target = target(future);
+        if (target == null)
+        {
+            return future;
+        }
         final ServerInfo limits = limits();
         final int maxEntries = limits.effectiveMaxBatchEntries();
         if (entries.size() > maxEntries)
@@ -467,9 +479,8 @@ public final class FilterClient implements AutoCloseable
         }
         final int length = checkFrameLength(RecipientBatch.frameLength(addresses.length, recipientBytes), limits);
         final long correlationId = correlationIds.incrementAndGet();
-        final CompletableFuture<List<CheckResult>> future = new CompletableFuture<>();
         final Encoders codec = encoders.get();
-        send(new PendingRequest(PendingRequest.CHECK_BATCH, future, deadlineNs(), addresses.length, null),
+        write(target, new PendingRequest(PendingRequest.CHECK_BATCH, future, deadlineNs(), addresses.length, null),
             correlationId, length, (buffer) ->
         {
             final CheckBatchEncoder.EntriesEncoder group =
@@ -509,6 +520,12 @@ public final class FilterClient implements AutoCloseable
         checkBrand(brandCode);
         checkDealer(dealerCode);
         final int count = batch.size();
+        final CompletableFuture<BatchResults> future = new CompletableFuture<>();
+        final io.netty.channel.Channel target = target(future);
+        if (target == null)
+        {
+            return future;
+        }
         final ServerInfo limits = limits();
         final int maxEntries = limits.effectiveMaxBatchEntries();
         if (count < 1 || count > maxEntries || count > results.capacity())
@@ -531,9 +548,8 @@ public final class FilterClient implements AutoCloseable
         }
         final int length = checkFrameLength(batch.frameLength(), limits);
         final long correlationId = correlationIds.incrementAndGet();
-        final CompletableFuture<BatchResults> future = new CompletableFuture<>();
         final Encoders codec = encoders.get();
-        send(new PendingRequest(PendingRequest.CHECK_BATCH_INTO, future, deadlineNs(), count, results),
+        write(target, new PendingRequest(PendingRequest.CHECK_BATCH_INTO, future, deadlineNs(), count, results),
             correlationId, length, (buffer) ->
             {
                 final CheckBatchEncoder.EntriesEncoder group =
@@ -648,20 +664,25 @@ public final class FilterClient implements AutoCloseable
             .entriesCount(count);
     }
 
-    private void send(
-        final PendingRequest request, final long correlationId, final int length, final MessageWriter writer)
+    /**
+     * The connection a request goes on, (re)connecting first: a reconnect's WELCOME may announce lower limits than
+     * the last connection's, and a request is held to those of the connection that carries it ({@link #limits()},
+     * read after this), never to an earlier one's.
+     *
+     * @param future the request's, failed with why when there is no connection.
+     * @return the connection, or null when not connected and connecting failed.
+     */
+    private io.netty.channel.Channel target(final CompletableFuture<?> future)
     {
-        final io.netty.channel.Channel target;
         try
         {
-            target = activeChannel();
+            return activeChannel();
         }
         catch (final FilterClientException ex)
         {
-            request.future.completeExceptionally(ex);
-            return;
+            future.completeExceptionally(ex);
+            return null;
         }
-        write(target, request, correlationId, length, writer);
     }
 
     private void write(

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.List;
 
@@ -138,6 +139,43 @@ class FilterClientLimitsTest
             assertEquals(Reason.NO_CONSENT, client.checkBlocking(BRAND, Channel.MESAJ, RecipientType.BIREYSEL,
                 MessageKind.COMMERCIAL, PHONE).reason());
             assertEquals("CHECK recipientLength=11", server.nextRequest(), "the refused batch sent nothing");
+        }
+    }
+
+    @Test
+    void shouldHoldARequestThatReconnectsToTheLimitsOfTheNewConnection() throws Exception
+    {
+        server = new ScriptedFilterServer(0, 3, 0);
+        server.dropAtBatch(2, 0, 2, 0);
+        final BatchEntry entry = new BatchEntry(Channel.MESAJ, RecipientType.BIREYSEL, MessageKind.COMMERCIAL,
+            PHONE);
+        final List<BatchEntry> three = List.of(entry, entry, entry);
+        // no back-off: the request after the loss reconnects at once
+        try (FilterClient client = FilterClient.connect(new FilterClient.Options("127.0.0.1", server.port(), 5_000,
+            3_000, 0)))
+        {
+            assertEquals(3, client.await(client.checkBatch(BRAND, three)).size());
+            assertEquals("CHECK_BATCH entries=3", server.nextRequest());
+            final FilterClientException lost = assertThrows(FilterClientException.class,
+                () -> client.await(client.checkBatch(BRAND, three)));
+            assertEquals("dropped CHECK_BATCH entries=3", server.nextRequest(), lost.getMessage());
+            assertEquals(3, client.serverInfo().effectiveMaxBatchEntries(), "the lost connection's WELCOME");
+
+            // within the last WELCOME's limits, over those of the connection it would go on: refused, not sent
+            final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> client.checkBatch(BRAND, three));
+            assertTrue(refused.getMessage().contains("maxBatchEntries=2"), refused.getMessage());
+            assertEquals("connection 2", server.nextRequest());
+            assertEquals(2, client.serverInfo().effectiveMaxBatchEntries());
+            final RecipientBatch batch = new RecipientBatch(3)
+                .ask(BRAND, FilterClient.NO_DEALER, Channel.MESAJ, RecipientType.BIREYSEL, MessageKind.COMMERCIAL);
+            final byte[] phone = PHONE.getBytes(StandardCharsets.US_ASCII);
+            batch.add(phone, 0, phone.length);
+            batch.add(phone, 0, phone.length);
+            assertEquals(2, client.await(client.checkBatchInto(batch, new BatchResults(3))).size());
+            assertEquals("CHECK_BATCH entries=2", server.nextRequest(), "the refused batch sent nothing");
+            assertEquals(List.of(), server.overLimits());
+            assertEquals(2, server.connections());
         }
     }
 

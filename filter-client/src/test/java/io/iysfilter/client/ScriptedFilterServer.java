@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -32,7 +33,8 @@ import java.util.function.Function;
  * limits it is given (so a client can be shown limits smaller, or larger, than any real server announces), CHECK and
  * CHECK_BATCH with the reason its answer function gives each recipient (DENY NO_CONSENT unless told), and records
  * what each request was after the first HELLO, every recipient it was asked about, in order, each batch's size, and
- * any request over the limits it announced. One connection, served on a thread of its own.
+ * any request over the limits it announced. Connections are served one after another on a thread of its own, so a
+ * client that lost its connection can make another; {@link #dropAtBatch} has the server drop one mid-run.
  * <p>
  * The decision ids it answers are {@link #RUN} with the request's correlation id in their sequence: a CHECK's is
  * {@code RUN | correlationId}, a batch entry's {@code RUN | correlationId << 16 | index}.
@@ -51,6 +53,9 @@ public final class ScriptedFilterServer implements AutoCloseable
     private volatile long[] limits;
     private volatile Function<String, Reason> answers = (recipient) -> Reason.NO_CONSENT;
     private volatile Socket socket;
+    private final List<long[]> drops = new CopyOnWriteArrayList<>();
+    private int batchesRead;
+    private int connections;
 
     /**
      * Listen on an ephemeral port of 127.0.0.1 and serve the first connection.
@@ -79,6 +84,35 @@ public final class ScriptedFilterServer implements AutoCloseable
     public void welcome(final long maxFrameLength, final long maxBatchEntries, final long maxAddressLength)
     {
         limits = new long[]{maxFrameLength, maxBatchEntries, maxAddressLength};
+    }
+
+    /**
+     * Drop the connection on reading the {@code batch}-th CHECK_BATCH (counted over all connections, from 1),
+     * without answering it or anything after it (the answers written before still arrive), and announce the limits
+     * given in the WELCOMEs from then on: a client that reconnects is told them. Called again, it drops again at
+     * another batch. The dropped batch is not counted as read: it shows in {@link #nextRequest()} as
+     * {@code dropped CHECK_BATCH entries=N}, and in neither {@link #recipients()} nor {@link #batchSizes()}.
+     *
+     * @param batch            which CHECK_BATCH, from 1.
+     * @param maxFrameLength   announced in WELCOME after the drop.
+     * @param maxBatchEntries  announced in WELCOME after the drop.
+     * @param maxAddressLength announced in WELCOME after the drop.
+     */
+    public void dropAtBatch(
+        final int batch, final long maxFrameLength, final long maxBatchEntries, final long maxAddressLength)
+    {
+        drops.add(new long[]{batch, maxFrameLength, maxBatchEntries, maxAddressLength});
+    }
+
+    /**
+     * @return how many connections it accepted so far.
+     */
+    public int connections()
+    {
+        synchronized (recipients)
+        {
+            return connections;
+        }
     }
 
     /**
@@ -151,81 +185,124 @@ public final class ScriptedFilterServer implements AutoCloseable
 
     private void serve()
     {
-        try (Socket accepted = listener.accept())
+        while (!listener.isClosed())
         {
-            socket = accepted;
-            final DataInputStream in = new DataInputStream(accepted.getInputStream());
-            final OutputStream out = accepted.getOutputStream();
-            final MessageHeaderDecoder header = new MessageHeaderDecoder();
-            boolean first = true;
-            while (true)
+            try (Socket accepted = listener.accept())
             {
-                final byte[] frame = readFrame(in);
-                final UnsafeBuffer buffer = new UnsafeBuffer(frame);
-                header.wrap(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET);
-                final int offset = FrameDescriptor.MESSAGE_OFFSET;
-                final long[] announced = limits;
-                if (announced[0] != 0 && frame.length > announced[0])
+                socket = accepted;
+                final int connection;
+                synchronized (recipients)
                 {
-                    overLimit("frame of " + frame.length + " bytes, maxFrameLength=" + announced[0]);
+                    connection = ++connections;
                 }
-                switch (header.templateId())
+                if (connection > 1)
                 {
-                    case HelloDecoder.TEMPLATE_ID ->
-                    {
-                        final HelloDecoder hello = new HelloDecoder().wrap(buffer, offset, header.blockLength(),
-                            header.version());
-                        out.write(welcomeFrame(hello.correlationId()));
-                        if (!first)
-                        {
-                            requests.add("HELLO");
-                        }
-                        first = false;
-                    }
-                    case CheckDecoder.TEMPLATE_ID ->
-                    {
-                        final CheckDecoder check = new CheckDecoder().wrap(buffer, offset, header.blockLength(),
-                            header.version());
-                        final long correlationId = check.correlationId();
-                        final String recipient = check.recipient();
-                        asked(recipient, announced);
-                        requests.add("CHECK recipientLength=" + recipient.length());
-                        out.write(checkResponseFrame(correlationId, answers.apply(recipient)));
-                    }
-                    case CheckBatchDecoder.TEMPLATE_ID ->
-                    {
-                        final CheckBatchDecoder batch = new CheckBatchDecoder().wrap(buffer, offset,
-                            header.blockLength(), header.version());
-                        final long correlationId = batch.correlationId();
-                        final CheckBatchDecoder.EntriesDecoder entries = batch.entries();
-                        final int count = entries.count();
-                        if (announced[1] != 0 && count > announced[1])
-                        {
-                            overLimit("batch of " + count + " entries, maxBatchEntries=" + announced[1]);
-                        }
-                        synchronized (recipients)
-                        {
-                            batchSizes.add(count);
-                        }
-                        final Reason[] reasons = new Reason[count];
-                        for (int i = 0; i < count; i++)
-                        {
-                            final String recipient = entries.next().recipient();
-                            asked(recipient, announced);
-                            reasons[i] = answers.apply(recipient);
-                        }
-                        requests.add("CHECK_BATCH entries=" + count);
-                        out.write(batchResponseFrame(correlationId, reasons));
-                    }
-                    default -> requests.add("unexpected templateId=" + header.templateId());
+                    requests.add("connection " + connection);
                 }
-                out.flush();
+                serve(accepted);
+            }
+            catch (final IOException ex)
+            {
+                requests.add("closed: " + ex);
             }
         }
-        catch (final IOException ex)
+    }
+
+    private void serve(final Socket accepted) throws IOException
+    {
+        final DataInputStream in = new DataInputStream(accepted.getInputStream());
+        final OutputStream out = accepted.getOutputStream();
+        final MessageHeaderDecoder header = new MessageHeaderDecoder();
+        boolean first = true;
+        while (true)
         {
-            requests.add("closed: " + ex);
+            final byte[] frame = readFrame(in);
+            final UnsafeBuffer buffer = new UnsafeBuffer(frame);
+            header.wrap(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET);
+            final int offset = FrameDescriptor.MESSAGE_OFFSET;
+            final long[] announced = limits;
+            if (announced[0] != 0 && frame.length > announced[0])
+            {
+                overLimit("frame of " + frame.length + " bytes, maxFrameLength=" + announced[0]);
+            }
+            switch (header.templateId())
+            {
+                case HelloDecoder.TEMPLATE_ID ->
+                {
+                    final HelloDecoder hello = new HelloDecoder().wrap(buffer, offset, header.blockLength(),
+                        header.version());
+                    out.write(welcomeFrame(hello.correlationId()));
+                    if (!first)
+                    {
+                        requests.add("HELLO");
+                    }
+                    first = false;
+                }
+                case CheckDecoder.TEMPLATE_ID ->
+                {
+                    final CheckDecoder check = new CheckDecoder().wrap(buffer, offset, header.blockLength(),
+                        header.version());
+                    final long correlationId = check.correlationId();
+                    final String recipient = check.recipient();
+                    asked(recipient, announced);
+                    requests.add("CHECK recipientLength=" + recipient.length());
+                    out.write(checkResponseFrame(correlationId, answers.apply(recipient)));
+                }
+                case CheckBatchDecoder.TEMPLATE_ID ->
+                {
+                    final CheckBatchDecoder batch = new CheckBatchDecoder().wrap(buffer, offset,
+                        header.blockLength(), header.version());
+                    final long correlationId = batch.correlationId();
+                    final CheckBatchDecoder.EntriesDecoder entries = batch.entries();
+                    final int count = entries.count();
+                    if (drop(count))
+                    {
+                        // answers already written go first: closing with requests unread would reset the
+                        // connection, and a client could lose them
+                        accepted.shutdownOutput();
+                        in.transferTo(OutputStream.nullOutputStream());
+                        return;
+                    }
+                    if (announced[1] != 0 && count > announced[1])
+                    {
+                        overLimit("batch of " + count + " entries, maxBatchEntries=" + announced[1]);
+                    }
+                    synchronized (recipients)
+                    {
+                        batchSizes.add(count);
+                    }
+                    final Reason[] reasons = new Reason[count];
+                    for (int i = 0; i < count; i++)
+                    {
+                        final String recipient = entries.next().recipient();
+                        asked(recipient, announced);
+                        reasons[i] = answers.apply(recipient);
+                    }
+                    requests.add("CHECK_BATCH entries=" + count);
+                    out.write(batchResponseFrame(correlationId, reasons));
+                }
+                default -> requests.add("unexpected templateId=" + header.templateId());
+            }
+            out.flush();
         }
+    }
+
+    /**
+     * @return whether this CHECK_BATCH is the one to drop the connection on; the limits to announce are taken then.
+     */
+    private boolean drop(final int count)
+    {
+        batchesRead++;
+        for (final long[] drop : drops)
+        {
+            if (drop[0] == batchesRead)
+            {
+                welcome(drop[1], drop[2], drop[3]);
+                requests.add("dropped CHECK_BATCH entries=" + count);
+                return true;
+            }
+        }
+        return false;
     }
 
     private void asked(final String recipient, final long[] announced)

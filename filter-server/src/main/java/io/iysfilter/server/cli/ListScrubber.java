@@ -30,7 +30,8 @@ import java.util.concurrent.ExecutionException;
  * The server's WELCOME bounds what is sent ({@link ServerInfo}, read as each batch starts, so a reconnect's WELCOME
  * counts from the next batch): a batch is sent early rather than carry more recipients than its
  * {@code maxBatchEntries} or make a frame longer than its {@code maxFrameLength}, since the client refuses such a
- * request whole.
+ * request whole. A batch made before a reconnect whose WELCOME lowered the limits is refused so by the client; it
+ * is then asked again in pieces within the new limits, its rows answered as if it had started after the reconnect.
  * <p>
  * A row whose recipient cannot be sent (empty, unbalanced quotes, not ASCII, longer than the server's
  * {@code maxAddressLength}, a frame of its own longer than the server's {@code maxFrameLength}, missing column) is
@@ -264,27 +265,26 @@ final class ListScrubber
         return inFlight.size() >= window ? complete(inFlight.poll(), tally, allowed, denied, progress) : new Batch();
     }
 
-    private void send(final Batch batch) throws IOException
+    private void send(final Batch batch)
     {
         batch.answer = batch.request.size() == 0 ? CompletableFuture.completedFuture(batch.results) :
-            ask(batch);
+            ask(batch.request, batch.results);
     }
 
     /**
-     * A batch is made within the limits of the WELCOME read as it started; the client refuses it only when a
-     * reconnect's WELCOME lowered them since. Its rows cannot be answered then: the run stops, naming them, rather
-     * than report them as anything.
+     * A request is made within the limits of the WELCOME read as its batch started; the client refuses it only when
+     * the connection was lost and the reconnect's WELCOME lowered them since. The refusal is then its answer, taken
+     * in turn ({@link #answered}), so that the batches before it are written out first.
      */
-    private CompletableFuture<BatchResults> ask(final Batch batch) throws IOException
+    private CompletableFuture<BatchResults> ask(final RecipientBatch request, final BatchResults results)
     {
         try
         {
-            return client.checkBatchInto(batch.request, batch.results);
+            return client.checkBatchInto(request, results);
         }
         catch (final IllegalArgumentException ex)
         {
-            throw new IOException("the server refused the batch starting at line " + batch.lineNumbers[0] +
-                " (its limits changed during the run?): " + ex.getMessage(), ex);
+            return CompletableFuture.failedFuture(ex);
         }
     }
 
@@ -297,7 +297,7 @@ final class ListScrubber
         final Batch batch, final Tally tally, final RowOutput allowed, final RowOutput denied, final Progress progress)
         throws IOException
     {
-        final BatchResults results = answer(batch);
+        answer(batch);
         final byte[] lines = batch.lines;
         int next = 0;
         for (int i = 0; i < batch.size; i++)
@@ -307,9 +307,9 @@ final class ListScrubber
             final byte problem = batch.problems[i];
             if (problem == CsvField.SENDABLE)
             {
-                reason = results.reason(next);
-                allows = results.verdict(next) == Verdict.ALLOW;
-                final long decisionId = results.decisionId(next);
+                reason = batch.reason(i, next);
+                allows = batch.verdict(i, next) == Verdict.ALLOW;
+                final long decisionId = batch.decisionId(i, next);
                 tally.onDecisionId(decisionId);
                 tally.unrecorded += decisionId == 0 ? 1 : 0;
                 next++;
@@ -368,27 +368,51 @@ final class ListScrubber
     }
 
     /**
-     * Checks are read-only, so a batch whose answer was lost (connection dropped, timeout, a miscounted answer) is
-     * asked again, after the client's reconnect back-off, up to {@value #MAX_ATTEMPTS} times in all.
+     * Wait for a batch's answer; one the client refused, made within limits a reconnect has lowered since, is asked
+     * again in pieces within the new ones.
      */
-    private BatchResults answer(final Batch batch) throws IOException
+    private void answer(final Batch batch) throws IOException
     {
-        CompletableFuture<BatchResults> answer = batch.answer;
+        if (!answered(batch, batch.request, batch.results, batch.answer))
+        {
+            askInPieces(batch);
+        }
+    }
+
+    /**
+     * Checks are read-only, so a request whose answer was lost (connection dropped, timeout, a miscounted answer) is
+     * asked again, after the client's reconnect back-off, up to {@value #MAX_ATTEMPTS} times in all.
+     *
+     * @return true once {@code results} holds the answer; false when the client refused the request as over the
+     * server's limits (lowered by a reconnect since it was made).
+     */
+    private boolean answered(
+        final Batch batch,
+        final RecipientBatch request,
+        final BatchResults results,
+        final CompletableFuture<BatchResults> firstAnswer) throws IOException
+    {
+        CompletableFuture<BatchResults> answer = firstAnswer;
         for (int attempt = 1; ; attempt++)
         {
             try
             {
-                return answer.get();
+                answer.get();
+                return true;
             }
             catch (final ExecutionException ex)
             {
+                if (ex.getCause() instanceof IllegalArgumentException)
+                {
+                    return false;
+                }
                 if (attempt == MAX_ATTEMPTS)
                 {
                     throw new IOException("no answer for the batch starting at line " + batch.lineNumbers[0] +
                         " after " + attempt + " attempts: " + ex.getCause().getMessage(), ex.getCause());
                 }
                 pause(FilterClient.Options.RECONNECT_BACKOFF_MS_DEFAULT);
-                answer = ask(batch);
+                answer = ask(request, results);
             }
             catch (final InterruptedException ex)
             {
@@ -396,6 +420,83 @@ final class ListScrubber
                 throw new IOException("interrupted", ex);
             }
         }
+    }
+
+    /**
+     * Ask a refused batch again in pieces, one at a time, within the limits of the server's last WELCOME: rows in
+     * order, a piece sent before it would carry more entries or make a longer frame than they allow, and a
+     * recipient they no longer take answered here, DENY INVALID_RECIPIENT with why, as it would have been had the
+     * batch started after the reconnect. Only batches in flight across a reconnect come here, so the answers are
+     * kept aside, by row, rather than in the batch's results. Should a piece be refused too (the limits lowered
+     * again meanwhile), the run stops, naming the batch, its rows in neither output.
+     */
+    private void askInPieces(final Batch batch) throws IOException
+    {
+        batch.limits(client.serverInfo());
+        batch.answeredByRow();
+        final RecipientBatch request = batch.request;
+        final byte[] recipients = request.recipientBytesArray();
+        final RecipientBatch piece = new RecipientBatch(batchSize)
+            .ask(brandCode, dealerCode, channel, recipientType, kind);
+        final BatchResults results = new BatchResults(batchSize);
+        final int[] rows = new int[batchSize];
+        int entry = 0;
+        for (int i = 0; i < batch.size; i++)
+        {
+            if (batch.problems[i] != CsvField.SENDABLE)
+            {
+                continue;
+            }
+            final int offset = request.recipientOffset(entry);
+            final int length = request.recipientLength(entry);
+            entry++;
+            if (length > batch.maxAddressLength)
+            {
+                batch.problems[i] = CsvField.TOO_LONG;
+                continue;
+            }
+            if (piece.size() > 0 && (piece.size() == batch.maxEntries || !fits(piece, length, batch.maxFrameLength)))
+            {
+                askPiece(batch, piece, results, rows);
+            }
+            if (!fits(piece, length, batch.maxFrameLength))
+            {
+                batch.problems[i] = FRAME_TOO_LONG;
+                continue;
+            }
+            rows[piece.size()] = i;
+            piece.add(recipients, offset, length);
+        }
+        if (piece.size() > 0)
+        {
+            askPiece(batch, piece, results, rows);
+        }
+    }
+
+    private void askPiece(final Batch batch, final RecipientBatch piece, final BatchResults results, final int[] rows)
+        throws IOException
+    {
+        if (!answered(batch, piece, results, ask(piece, results)))
+        {
+            throw new IOException("the batch starting at line " + batch.lineNumbers[0] + " was refused twice: " +
+                "the server's limits were lowered again while it was asked again within them (" +
+                client.serverInfo() + "); the outputs hold the rows before it");
+        }
+        for (int k = 0; k < piece.size(); k++)
+        {
+            batch.answer(rows[k], results.verdict(k), results.reason(k), results.decisionId(k));
+        }
+        piece.clear();
+    }
+
+    /**
+     * @return whether one more recipient of {@code length} bytes keeps the request's frame within
+     * {@code maxFrameLength}.
+     */
+    private static boolean fits(final RecipientBatch request, final int length, final int maxFrameLength)
+    {
+        return RecipientBatch.frameLength(request.size() + 1, (long)request.recipientBytes() + length) <=
+            maxFrameLength;
     }
 
     private static void pause(final long ms) throws IOException
@@ -431,6 +532,11 @@ final class ListScrubber
         int maxAddressLength;
         int maxFrameLength;
         CompletableFuture<BatchResults> answer;
+        /** Whether the answers are by row, in the three arrays after it, the batch having been asked in pieces. */
+        boolean byRow;
+        Verdict[] verdicts;
+        Reason[] reasons;
+        long[] decisionIds;
 
         /**
          * Take the limits of the server's last WELCOME for this batch.
@@ -447,8 +553,49 @@ final class ListScrubber
          */
         boolean fits(final int length)
         {
-            return RecipientBatch.frameLength(request.size() + 1, (long)request.recipientBytes() + length) <=
-                maxFrameLength;
+            return ListScrubber.fits(request, length, maxFrameLength);
+        }
+
+        /**
+         * Answers go by row from now on ({@link #answer}), the batch being asked in pieces; none is left from an
+         * earlier use of the batch.
+         */
+        void answeredByRow()
+        {
+            if (verdicts == null)
+            {
+                verdicts = new Verdict[batchSize];
+                reasons = new Reason[batchSize];
+                decisionIds = new long[batchSize];
+            }
+            Arrays.fill(verdicts, null);
+            Arrays.fill(reasons, null);
+            byRow = true;
+        }
+
+        void answer(final int row, final Verdict verdict, final Reason reason, final long decisionId)
+        {
+            verdicts[row] = verdict;
+            reasons[row] = reason;
+            decisionIds[row] = decisionId;
+        }
+
+        /**
+         * @return the verdict for row {@code row}, the {@code entry}-th recipient sent.
+         */
+        Verdict verdict(final int row, final int entry)
+        {
+            return byRow ? verdicts[row] : results.verdict(entry);
+        }
+
+        Reason reason(final int row, final int entry)
+        {
+            return byRow ? reasons[row] : results.reason(entry);
+        }
+
+        long decisionId(final int row, final int entry)
+        {
+            return byRow ? decisionIds[row] : results.decisionId(entry);
         }
 
         void addLine(
@@ -471,6 +618,7 @@ final class ListScrubber
             size = 0;
             request.clear();
             answer = null;
+            byRow = false;
         }
     }
 }
