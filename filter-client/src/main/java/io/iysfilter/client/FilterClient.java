@@ -361,15 +361,18 @@ public final class FilterClient implements AutoCloseable
         final long dealerCode)
     {
         checkBrand(brandCode);
-        checkDealer(dealerCode);
+        checkDealerCode(dealerCode);
+        // what the arguments get wrong whatever the server announces is said before any connecting
+        final byte[] address = address(recipient, Limits.MAX_ADDRESS_LENGTH);
         final CompletableFuture<CheckResult> future = new CompletableFuture<>();
         final io.netty.channel.Channel target = target(future);
         if (target == null)
         {
             return future;
         }
+        checkDealerVersion(dealerCode);
         final ServerInfo limits = limits();
-        final byte[] address = address(recipient, limits);
+        checkAddressLength(address.length, limits);
         final int length = checkFrameLength(
             FrameDescriptor.MESSAGE_OFFSET + CheckEncoder.BLOCK_LENGTH + 1 + address.length, limits);
         final long correlationId = correlationIds.incrementAndGet();
@@ -456,13 +459,28 @@ public final class FilterClient implements AutoCloseable
         final long brandCode, final long dealerCode, final List<BatchEntry> entries)
     {
         checkBrand(brandCode);
-        checkDealer(dealerCode);
+        checkDealerCode(dealerCode);
+        if (entries.size() > Limits.WIRE_MAX_GROUP_ENTRIES)
+        {
+            // the most the wire carries, which bounds any server's announced maxBatchEntries
+            throw new IllegalArgumentException("batch has too many entries: entries=" + entries.size() +
+                ", maxBatchEntries=" + Limits.WIRE_MAX_GROUP_ENTRIES);
+        }
+        // what the arguments get wrong whatever the server announces is said before any connecting
+        final byte[][] addresses = new byte[entries.size()][];
+        long recipientBytes = 0;
+        for (int i = 0; i < addresses.length; i++)
+        {
+            addresses[i] = address(entries.get(i).recipient(), Limits.MAX_ADDRESS_LENGTH);
+            recipientBytes += addresses[i].length;
+        }
         final CompletableFuture<List<CheckResult>> future = new CompletableFuture<>();
         final io.netty.channel.Channel target = target(future);
         if (target == null)
         {
             return future;
         }
+        checkDealerVersion(dealerCode);
         final ServerInfo limits = limits();
         final int maxEntries = limits.effectiveMaxBatchEntries();
         if (entries.size() > maxEntries)
@@ -470,12 +488,9 @@ public final class FilterClient implements AutoCloseable
             throw new IllegalArgumentException("batch has too many entries: entries=" + entries.size() +
                 ", maxBatchEntries=" + maxEntries);
         }
-        final byte[][] addresses = new byte[entries.size()][];
-        long recipientBytes = 0;
-        for (int i = 0; i < addresses.length; i++)
+        for (final byte[] address : addresses)
         {
-            addresses[i] = address(entries.get(i).recipient(), limits);
-            recipientBytes += addresses[i].length;
+            checkAddressLength(address.length, limits);
         }
         final int length = checkFrameLength(RecipientBatch.frameLength(addresses.length, recipientBytes), limits);
         final long correlationId = correlationIds.incrementAndGet();
@@ -518,14 +533,21 @@ public final class FilterClient implements AutoCloseable
         final long brandCode = batch.brandCode();
         final long dealerCode = batch.dealerCode();
         checkBrand(brandCode);
-        checkDealer(dealerCode);
+        checkDealerCode(dealerCode);
         final int count = batch.size();
+        // what the arguments get wrong whatever the server announces is said before any connecting
+        if (count < 1 || count > results.capacity())
+        {
+            throw new IllegalArgumentException("batch entries: " + count + " (expected: 1.." + results.capacity() +
+                ", results capacity=" + results.capacity() + ")");
+        }
         final CompletableFuture<BatchResults> future = new CompletableFuture<>();
         final io.netty.channel.Channel target = target(future);
         if (target == null)
         {
             return future;
         }
+        checkDealerVersion(dealerCode);
         final ServerInfo limits = limits();
         final int maxEntries = limits.effectiveMaxBatchEntries();
         if (count < 1 || count > maxEntries || count > results.capacity())
@@ -833,16 +855,24 @@ public final class FilterClient implements AutoCloseable
         });
     }
 
-    private void checkDealer(final long dealerCode)
+    private static void checkDealerCode(final long dealerCode)
+    {
+        if (dealerCode != NO_DEALER && (dealerCode < 1 || dealerCode > 0xFFFF_FFFFL))
+        {
+            throw new IllegalArgumentException("dealerCode: " + dealerCode + " (expected: 1..4294967295, or " +
+                NO_DEALER + " for none)");
+        }
+    }
+
+    /**
+     * A dealer named to a server that does not speak version 4 is refused: read once the request's connection is
+     * made, so that the WELCOME asked is the one of the server the request goes to (a reconnect may reach another).
+     */
+    private void checkDealerVersion(final long dealerCode)
     {
         if (dealerCode == NO_DEALER)
         {
             return;
-        }
-        if (dealerCode < 1 || dealerCode > 0xFFFF_FFFFL)
-        {
-            throw new IllegalArgumentException("dealerCode: " + dealerCode + " (expected: 1..4294967295, or " +
-                NO_DEALER + " for none)");
         }
         final ServerInfo info = serverInfo;
         if (info == null || info.protocolVersion() < DEALER_VERSION)
@@ -881,10 +911,19 @@ public final class FilterClient implements AutoCloseable
         return (int)length;
     }
 
-    private static byte[] address(final String recipient, final ServerInfo limits)
+    private static void checkAddressLength(final int length, final ServerInfo limits)
+    {
+        final int maxLength = limits.effectiveMaxAddressLength();
+        if (length > maxLength)
+        {
+            throw new IllegalArgumentException("recipient too long: length=" + length + ", maxAddressLength=" +
+                maxLength);
+        }
+    }
+
+    private static byte[] address(final String recipient, final int maxLength)
     {
         final int length = recipient.length();
-        final int maxLength = limits.effectiveMaxAddressLength();
         if (length > maxLength)
         {
             throw new IllegalArgumentException("recipient too long: length=" + length + ", maxAddressLength=" +

@@ -143,6 +143,34 @@ class FilterClientLimitsTest
     }
 
     @Test
+    void shouldRefuseWhatNoServerTakesBeforeAnyConnectingWhileTheServerIsDown() throws Exception
+    {
+        server = new ScriptedFilterServer(0, 0, 0);
+        try (FilterClient client = FilterClient.connect(new FilterClient.Options("127.0.0.1", server.port(), 5_000,
+            3_000, 0)))
+        {
+            server.close();
+            // the client learns the server is gone: a request fails for want of a connection
+            assertThrows(FilterClientException.class, () -> client.await(client.check(BRAND, Channel.MESAJ,
+                RecipientType.BIREYSEL, MessageKind.COMMERCIAL, PHONE)));
+
+            // an argument no server takes is said as such, not as "cannot connect", and nothing tries to connect
+            final IllegalArgumentException notAscii = assertThrows(IllegalArgumentException.class,
+                () -> client.check(BRAND, Channel.MESAJ, RecipientType.BIREYSEL, MessageKind.COMMERCIAL, "çağrı"));
+            assertTrue(notAscii.getMessage().contains("not ASCII"), notAscii.getMessage());
+            final RecipientBatch empty = new RecipientBatch(2)
+                .ask(BRAND, FilterClient.NO_DEALER, Channel.MESAJ, RecipientType.BIREYSEL, MessageKind.COMMERCIAL);
+            assertThrows(IllegalArgumentException.class, () -> client.checkBatchInto(empty, new BatchResults(2)));
+            final BatchEntry entry = new BatchEntry(Channel.MESAJ, RecipientType.BIREYSEL, MessageKind.COMMERCIAL,
+                PHONE);
+            assertThrows(IllegalArgumentException.class, () -> client.checkBatch(BRAND,
+                Collections.nCopies(Limits.WIRE_MAX_GROUP_ENTRIES + 1, entry)));
+            assertThrows(IllegalArgumentException.class, () -> client.checkBatch(BRAND, -1, List.of(entry)),
+                "a dealer code out of range");
+        }
+    }
+
+    @Test
     void shouldHoldARequestThatReconnectsToTheLimitsOfTheNewConnection() throws Exception
     {
         server = new ScriptedFilterServer(0, 3, 0);

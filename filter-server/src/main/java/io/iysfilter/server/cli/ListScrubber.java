@@ -282,8 +282,11 @@ final class ListScrubber
         {
             return client.checkBatchInto(request, results);
         }
-        catch (final IllegalArgumentException ex)
+        catch (final IllegalArgumentException | IllegalStateException ex)
         {
+            // over the limits (IllegalArgumentException: asked again in pieces), or a dealer's batch to a server a
+            // reconnect found too old for dealers (IllegalStateException: asked again, then the run stops naming
+            // the batch): never answered as anything
             return CompletableFuture.failedFuture(ex);
         }
     }

@@ -682,6 +682,13 @@ public final class ReceiptJournal implements AutoCloseable
             endForce(ex, 0);
             throw new IOException("receipt journal: the forcer refused a force", ex);
         }
+        catch (final Throwable ex)
+        {
+            // the forcer's thread could not be made (an OutOfMemoryError for native threads): no force runs, so
+            // none may be waited for (a roll, a day's close and close would wait for ever)
+            endForce(ex, 0);
+            throw new IOException("receipt journal: the forcer could not take a force", ex);
+        }
         return true;
     }
 
