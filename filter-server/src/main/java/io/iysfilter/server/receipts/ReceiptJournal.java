@@ -23,7 +23,6 @@ import java.io.IOException;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -64,11 +63,17 @@ import java.util.stream.Stream;
  * that a receipt keeps its party but not its dealer (flagged {@code dealerUnknown}, counted by
  * {@link #dealersUnkept()}, a warning once a day).
  * <p>
- * Receipts go into blocks of at most 1,024; {@link #seal} (or a full block, a full segment, a triple's first receipt
- * of the day, a later day) seals the open block by writing its SHA-256 digest after it, so that the chain's head
- * covers it. Segments are allocated whole before they are mapped ({@code fallocate(2)}, else by writing zeros), so a
- * full disk fails that allocation with an {@link IOException} instead of faulting a later write into the mapping; the
- * next segment is made so (and mapped) ahead, on a thread of its own, so that the writer only swaps it in.
+ * Receipts go into blocks of at most 1,024; {@link #seal} (or a full block, a full segment, a triple's first receipt of
+ * the day, a later day) seals the open block by writing its SHA-256 digest after it, so that the chain's head covers
+ * it. The writer builds the open segment in an image in memory and writes each block to the segment's file (pwrite) as
+ * it seals it, so that a kill -9 leaves every sealed block in the file (the page cache) and the open one, unsealed,
+ * nowhere (its receipts are still in the queue). Segments are not written through a shared mapping: forcing a file
+ * mapped writable write-protects each of its dirty pages in every thread's page tables (a TLB shootdown per page on
+ * every core, costly under a hypervisor) and the next store into each faults again, which cost as much CPU per receipt
+ * as all the rest of the journal (docs/PERFORMANCE.md, section 11). Segments are allocated whole before they take
+ * receipts ({@code fallocate(2)}, else by writing zeros), so a full disk fails that allocation with an {@link
+ * IOException} instead of a later write; the next segment is made so ahead, on a thread of its own, so that the writer
+ * only swaps it in.
  * <p>
  * After each seal the journal publishes the open day's head ({@link #head()}: its digest, receipts and last decision
  * id, an immutable snapshot), and wakes whoever {@link #awaitSealed waits} for a decision to be sealed; both may be
@@ -133,14 +138,16 @@ public final class ReceiptJournal implements AutoCloseable
     private boolean unkeptWarned;
     private boolean dayPartiesWarned;
     private volatile long dealersUnkept;
-    private Future<Spare> spare;
+    private Future<FileChannel> spare;
 
     private long day = JournalFormat.NO_DAY;
     private boolean dayClosed;
     private Path dayDirectory;
     private int segmentNumber = -1;
     private FileChannel channel;
-    private MappedByteBuffer mapped;
+    // the open segment's image: every write of the writer goes here, and each sealed block is written from it to the
+    // file (writeOut); never mapped, so that forcing the file never write-protects pages a thread stores into
+    private ByteBuffer image;
     private int position;
     private int blockStart = -1;
     private int blockCount;
@@ -627,9 +634,9 @@ public final class ReceiptJournal implements AutoCloseable
     {
         ensureOpen();
         awaitForce();
-        if (mapped != null)
+        if (channel != null)
         {
-            mapped.force();
+            channel.force(false);
         }
     }
 
@@ -637,10 +644,9 @@ public final class ReceiptJournal implements AutoCloseable
      * Start forcing what is written so far to the device on the journal's forcer thread ({@code iys-receipts-force}),
      * running {@code first} there before it (the parties' names), so that the writer goes on appending and sealing
      * while the device takes seconds (another process's writes ahead of ours). The open segment is forced through
-     * its file channel ({@code fdatasync}): on Linux {@code msync(MS_SYNC)} of a shared mapping forces the same
-     * file's pages ({@code vfs_fsync_range}), so the mapped writes are forced without touching the mapping, which the
-     * writer keeps writing into and may unmap meanwhile; its channel is closed only once the force is done
-     * ({@link #awaitForce}). Forces never queue up: while one runs, this starts nothing. The writer's thread only.
+     * its file channel ({@code fdatasync}): every block sealed so far is in the file, and the writer goes on building
+     * the next in its image meanwhile; the channel is closed only once the force is done ({@link #awaitForce}).
+     * Forces never queue up: while one runs, this starts nothing. The writer's thread only.
      * <p>
      * Receipts appended while the segment is forced may reach the device with it, their parties' names perhaps not
      * yet forced in the run's parties file: the journal names each party itself, in the {@code PARTIES} block before
@@ -889,9 +895,9 @@ public final class ReceiptJournal implements AutoCloseable
         {
             awaitForce();
             sealBlock();
-            if (mapped != null)
+            if (channel != null)
             {
-                mapped.force();
+                channel.force(false);
             }
         }
         finally
@@ -904,6 +910,11 @@ public final class ReceiptJournal implements AutoCloseable
     {
         closed = true;
         unmapSegment();
+        if (image != null)
+        {
+            IoUtil.unmap(image);
+            image = null;
+        }
         if (forcer != null)
         {
             // idle (unmapSegment waited for it), so never interrupted: an interrupted force closes its channel
@@ -1026,9 +1037,9 @@ public final class ReceiptJournal implements AutoCloseable
         sealBlock();
         int segments = segmentNumber + 1;
         awaitForce();
-        if (mapped != null)
+        if (channel != null)
         {
-            mapped.force();
+            channel.force(false);
             final int used = position;
             final int size = segment.capacity();
             unmapSegment();
@@ -1120,7 +1131,7 @@ public final class ReceiptJournal implements AutoCloseable
     {
         // a segment written by an older build (another receipt version, the last one left open before an upgrade)
         // takes no more blocks: its header says which version its receipts and party entries are
-        if (mapped == null || position + JournalFormat.BLOCK_HEADER_LENGTH + firstBodyBytes +
+        if (channel == null || position + JournalFormat.BLOCK_HEADER_LENGTH + firstBodyBytes +
             JournalFormat.DIGEST_LENGTH > segment.capacity() ||
             cursor.receiptVersion != JournalFormat.RECEIPT_VERSION ||
             cursor.receiptLength != JournalFormat.RECEIPT_LENGTH)
@@ -1154,6 +1165,8 @@ public final class ReceiptJournal implements AutoCloseable
         }
         cursor.computeDigest(sha);
         segment.putBytes(cursor.digestOffset, cursor.digest);
+        // in the file (the page cache) before anything says it is sealed: what a kill -9 leaves from here on
+        writeOut(blockStart, cursor.digestOffset + JournalFormat.DIGEST_LENGTH);
         System.arraycopy(cursor.digest, 0, head, 0, head.length);
         dayBlocks++;
         if (cursor.header.kind() == BlockKind.RECEIPTS)
@@ -1178,18 +1191,19 @@ public final class ReceiptJournal implements AutoCloseable
         // the old segment forced here, on the writer, before the next takes receipts: a power loss never keeps a
         // later segment and loses part of an earlier one (which recovery could only refuse as damage)
         awaitForce();
-        if (mapped != null)
+        if (channel != null)
         {
-            mapped.force();
+            channel.force(false);
             unmapSegment();
         }
         final int number = segmentNumber + 1;
         final Path file = JournalFormat.segmentFile(dayDirectory, number);
-        final Spare ready = takeSpare(file);
+        final FileChannel ready = takeSpare(file);
         try
         {
-            final UnsafeBuffer header = new UnsafeBuffer(ready.mapped, 0, JournalFormat.SEGMENT_HEADER_LENGTH);
-            new SegmentHeaderEncoder().wrapAndApplyHeader(header, 0, new MessageHeaderEncoder())
+            ensureImage(segmentSize);
+            segment.wrap(image, 0, segmentSize);
+            new SegmentHeaderEncoder().wrapAndApplyHeader(segment, 0, new MessageHeaderEncoder())
                 .format(JournalFormat.FORMAT)
                 .receiptLength(JournalFormat.RECEIPT_LENGTH)
                 .receiptVersion(JournalFormat.RECEIPT_VERSION)
@@ -1200,21 +1214,21 @@ public final class ReceiptJournal implements AutoCloseable
                 .reserved2(0)
                 .createdMs(System.currentTimeMillis());
             // the header on the device before the file takes its name: a segment never has a zero header
-            ready.mapped.force(0, JournalFormat.SEGMENT_HEADER_LENGTH);
+            writeOut(ready, 0, JournalFormat.SEGMENT_HEADER_LENGTH);
+            ready.force(false);
             Files.move(directory.resolve(SPARE_FILE), file, StandardCopyOption.ATOMIC_MOVE);
             JournalFormat.forceDirectory(dayDirectory);
         }
         catch (final IOException | RuntimeException ex)
         {
-            ready.release();
+            segment.wrap(0, 0);
+            closeQuietly(ready);
             Files.deleteIfExists(directory.resolve(SPARE_FILE));
             throw ex;
         }
         diskBytes.addAndGet(segmentSize);
-        channel = ready.channel;
-        mapped = ready.mapped;
-        segment.wrap(mapped, 0, mapped.capacity());
-        cursor.wrap(mapped, mapped.capacity());
+        channel = ready;
+        cursor.wrap(image, segmentSize);
         segmentNumber = number;
         position = JournalFormat.SEGMENT_HEADER_LENGTH;
         prepareSpare();
@@ -1224,13 +1238,13 @@ public final class ReceiptJournal implements AutoCloseable
      * The spare segment prepared ahead (waiting for it when it is still being made, making it here when none was
      * asked for), or the failure to allocate it.
      */
-    private Spare takeSpare(final Path file) throws IOException
+    private FileChannel takeSpare(final Path file) throws IOException
     {
         if (spare == null)
         {
             prepareSpare();
         }
-        final Future<Spare> pending = spare;
+        final Future<FileChannel> pending = spare;
         spare = null;
         try
         {
@@ -1252,11 +1266,8 @@ public final class ReceiptJournal implements AutoCloseable
     /**
      * Ask the segments' thread ({@code iys-receipts-segments}) to make the next segment: a spare file in the
      * journal's directory allocated whole ({@link DurableFiles#preallocate}, else written whole with zeros) and forced
-     * (a full disk fails that, never a later store into the mapping), then mapped, so that a roll on the writer's
-     * thread only writes its header and renames it. Its pages are not loaded ({@code MappedByteBuffer.load}): that
-     * read-faults every page in, and the writer's first store into each still takes a write fault (the file system
-     * marks the page dirty), which cost as much as a first-touch fault did without the load; loading cost the
-     * segments' thread 14-25 ns of CPU per receipt for nothing (docs/PERFORMANCE.md, section 11).
+     * (a full disk fails that, never a later write), then opened, so that a roll on the writer's thread only writes
+     * its header and renames it.
      */
     private void prepareSpare()
     {
@@ -1272,7 +1283,7 @@ public final class ReceiptJournal implements AutoCloseable
         spare = preparer.submit(this::makeSpare);
     }
 
-    private Spare makeSpare() throws IOException
+    private FileChannel makeSpare() throws IOException
     {
         final Path file = directory.resolve(SPARE_FILE);
         Files.deleteIfExists(file);
@@ -1292,14 +1303,12 @@ public final class ReceiptJournal implements AutoCloseable
             Files.deleteIfExists(file);
             throw ex;
         }
-        final FileChannel opened = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try
         {
-            return new Spare(opened, opened.map(FileChannel.MapMode.READ_WRITE, 0, segmentSize));
+            return FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
         }
         catch (final IOException | RuntimeException ex)
         {
-            opened.close();
             Files.deleteIfExists(file);
             throw ex;
         }
@@ -1315,13 +1324,13 @@ public final class ReceiptJournal implements AutoCloseable
             return;
         }
         preparer.shutdown();
-        final Future<Spare> pending = spare;
+        final Future<FileChannel> pending = spare;
         spare = null;
         if (pending != null)
         {
             try
             {
-                pending.get(SPARE_CLOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS).release();
+                closeQuietly(pending.get(SPARE_CLOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS));
                 Files.deleteIfExists(directory.resolve(SPARE_FILE));
             }
             catch (final ExecutionException | TimeoutException | IOException ex)
@@ -1362,34 +1371,6 @@ public final class ReceiptJournal implements AutoCloseable
     }
 
     /**
-     * A segment made ahead, mapped, not yet named.
-     */
-    private static final class Spare
-    {
-        private final FileChannel channel;
-        private final MappedByteBuffer mapped;
-
-        Spare(final FileChannel channel, final MappedByteBuffer mapped)
-        {
-            this.channel = channel;
-            this.mapped = mapped;
-        }
-
-        void release()
-        {
-            IoUtil.unmap(mapped);
-            try
-            {
-                channel.close();
-            }
-            catch (final IOException ex)
-            {
-                LOG.warn("receipt journal: closing the spare segment failed: {}", ex.toString());
-            }
-        }
-    }
-
-    /**
      * Write the whole file with zeros, so that its blocks are allocated now: a full disk fails here.
      */
     private void allocate(final FileChannel file) throws IOException
@@ -1413,45 +1394,100 @@ public final class ReceiptJournal implements AutoCloseable
         }
     }
 
+    /**
+     * Open a segment written before: its file read whole into the image, which the writer goes on from.
+     */
     private void mapSegment(final Path file, final int number, final int at) throws IOException
     {
         channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        final int length;
         try
         {
-            mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, channel.size());
+            final long size = channel.size();
+            if (size > Integer.MAX_VALUE - JournalFormat.SEGMENT_HEADER_LENGTH)
+            {
+                throw new IOException("receipt journal: " + file + ": " + size + " bytes, larger than any segment");
+            }
+            length = (int)size;
+            ensureImage(length);
+            final ByteBuffer reading = image.duplicate();
+            reading.clear().limit(length);
+            while (reading.hasRemaining())
+            {
+                if (channel.read(reading, reading.position()) < 0)
+                {
+                    throw new IOException("receipt journal: " + file + " ended at " + reading.position() +
+                        " of its " + length + " bytes while read");
+                }
+            }
         }
-        catch (final IOException ex)
+        catch (final IOException | RuntimeException ex)
         {
-            channel.close();
+            closeQuietly(channel);
             channel = null;
             throw ex;
         }
-        segment.wrap(mapped, 0, mapped.capacity());
-        cursor.wrap(mapped, mapped.capacity());
+        segment.wrap(image, 0, length);
+        cursor.wrap(image, length);
         segmentNumber = number;
         position = at;
     }
 
+    /**
+     * The image, at least {@code length} bytes: allocated once, and again only for a longer segment (one an earlier
+     * build or setting made longer than this journal's).
+     */
+    private void ensureImage(final int length)
+    {
+        if (image == null || image.capacity() < length)
+        {
+            final ByteBuffer previous = image;
+            image = ByteBuffer.allocateDirect(Math.max(length, segmentSize)).order(ByteOrder.LITTLE_ENDIAN);
+            if (previous != null)
+            {
+                IoUtil.unmap(previous);
+            }
+        }
+    }
+
+    private void writeOut(final int from, final int to) throws IOException
+    {
+        writeOut(channel, from, to);
+    }
+
+    /**
+     * Write the image's bytes {@code from} up to {@code to} to the same place of a segment's file.
+     */
+    private void writeOut(final FileChannel file, final int from, final int to) throws IOException
+    {
+        final ByteBuffer bytes = image.duplicate();
+        bytes.clear().limit(to).position(from);
+        while (bytes.hasRemaining())
+        {
+            file.write(bytes, bytes.position());
+        }
+    }
+
+    private static void closeQuietly(final FileChannel file)
+    {
+        try
+        {
+            file.close();
+        }
+        catch (final IOException ex)
+        {
+            LOG.warn("receipt journal: closing a segment failed: {}", ex.toString());
+        }
+    }
+
     private void unmapSegment()
     {
-        // a force running uses the channel (not the mapping): the channel is closed only after it
+        // a force running uses the channel: the channel is closed only after it
         awaitForceQuietly();
-        if (mapped != null)
-        {
-            IoUtil.unmap(mapped);
-            mapped = null;
-        }
         segment.wrap(0, 0);
         if (channel != null)
         {
-            try
-            {
-                channel.close();
-            }
-            catch (final IOException ex)
-            {
-                LOG.warn("receipt journal: closing a segment failed: {}", ex.toString());
-            }
+            closeQuietly(channel);
             channel = null;
         }
     }
@@ -1636,8 +1672,9 @@ public final class ReceiptJournal implements AutoCloseable
                 final Path kept = keepTornTail(position, last + 1);
                 LOG.warn("receipt journal: torn tail cut off: segment={}, offset={}, bytes={}, kept={}",
                     JournalFormat.segmentFile(dayDirectory, segmentNumber), position, last + 1 - position, kept);
-                segment.setMemory(position, segment.capacity() - position, (byte)0);
-                mapped.force();
+                segment.setMemory(position, last + 1 - position, (byte)0);
+                writeOut(position, last + 1);
+                channel.force(false);
             }
         }
     }
@@ -1735,7 +1772,7 @@ public final class ReceiptJournal implements AutoCloseable
             StandardOpenOption.WRITE))
         {
             DurableFiles.ownerOnly(temporary);
-            final ByteBuffer bytes = mapped.duplicate();
+            final ByteBuffer bytes = image.duplicate();
             bytes.clear().position(from).limit(to);
             long written = 0;
             while (bytes.hasRemaining())

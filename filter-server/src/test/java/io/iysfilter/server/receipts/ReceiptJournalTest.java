@@ -458,7 +458,31 @@ class ReceiptJournalTest
     }
 
     @Test
-    void shouldAllocateSegmentsWholeBeforeMappingThem() throws IOException, InterruptedException
+    void shouldHaveEverySealedBlockInTheFileAndNothingUnsealedWithoutMappingTheSegment() throws IOException
+    {
+        final Path crashed = dir.resolveSibling(dir.getFileName() + "-crashed");
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, NAMES, NOW, SMALL_SEGMENT))
+        {
+            append(journal, 1, 20, DAY);
+            journal.seal(NOW);
+            append(journal, 21, 23, DAY);
+            // the files as a kill -9 would leave them now
+            Receipts.copy(dir, crashed);
+            final String maps = Files.readString(Path.of("/proc/self/maps"));
+            assertFalse(maps.contains(Receipts.segment(dir, DAY, 0).toString()),
+                "the segment is written, not mapped: forcing a mapped file write-protects its pages in every thread");
+        }
+        try (ReceiptReader reader = ReceiptReader.open(crashed))
+        {
+            final Verification verification = reader.verifyAll();
+            assertTrue(verification.ok(), verification.describe());
+            assertEquals(20, verification.receipts(), "every sealed receipt, none of the open block's");
+            assertEquals("OK", verification.what(), "no unsealed tail in the file");
+        }
+    }
+
+    @Test
+    void shouldAllocateSegmentsWholeBeforeWritingThem() throws IOException, InterruptedException
     {
         try (ReceiptJournal journal = ReceiptJournal.open(dir, NAMES, NOW, SMALL_SEGMENT * 16))
         {

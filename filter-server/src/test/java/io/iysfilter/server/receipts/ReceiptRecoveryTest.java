@@ -28,8 +28,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A crash leaves the journal's files as the mapping held them (a kill -9 loses nothing written to a mapping), with
- * the tail block begun, half sealed or half written: every such tail is cut at open (its bytes kept beside the
+ * A crash can leave the last block of a segment begun, half sealed or half written: a power loss that kept some of a
+ * sealed block's pages and not others, or a kill -9 of a build that wrote segments through a shared mapping (which
+ * left the open block's receipts in the file, unsealed). Every such tail is cut at open (its bytes kept beside the
  * segment), what was sealed verifies, and the journal goes on from the last sealed receipt. What a crash cannot
  * leave (a failing block with a sealed block after it, or with data after it) is damage: open refuses and cuts
  * nothing.
@@ -90,6 +91,7 @@ class ReceiptRecoveryTest
             final long[] before = Receipts.blocks(Receipts.segment(live, DAY, 0));
             partyBlock = before[before.length - 1];
             journal.append(withParty(21, 9), 0, DAY);
+            journal.seal(NOW);
             Receipts.copy(live, crashed);
         }
         final long[] blocks = Receipts.blocks(Receipts.segment(crashed, DAY, 0));
@@ -256,12 +258,17 @@ class ReceiptRecoveryTest
             append(journal, 1, 20, DAY);
             journal.seal(NOW);
             append(journal, 21, 23, DAY);
-            if (sealTail)
-            {
-                journal.seal(NOW);
-            }
-            // the files as a kill -9 leaves them: what the mapping holds, nothing more sealed or closed
+            journal.seal(NOW);
+            // the files as a crash leaves them: nothing more sealed or closed
             Receipts.copy(live, crashed);
+        }
+        if (!sealTail)
+        {
+            // the tail block without its digest: as a power loss that did not keep the digest's page leaves it, or
+            // a kill -9 of a build that wrote through a mapping (its count claimed each receipt as it was appended)
+            final long[] blocks = Receipts.blocks(Receipts.segment(crashed, DAY, 0));
+            write(Receipts.segment(crashed, DAY, 0), blocks[blocks.length - 1] - JournalFormat.DIGEST_LENGTH,
+                new byte[JournalFormat.DIGEST_LENGTH]);
         }
         return crashed;
     }
