@@ -148,6 +148,7 @@ public final class ReceiptJournal implements AutoCloseable
     // the open segment's image: every write of the writer goes here, and each sealed block is written from it to the
     // file (writeOut); never mapped, so that forcing the file never write-protects pages a thread stores into
     private ByteBuffer image;
+    private ByteBuffer imageView;
     private int position;
     private int blockStart = -1;
     private int blockCount;
@@ -909,15 +910,16 @@ public final class ReceiptJournal implements AutoCloseable
     private void release()
     {
         closed = true;
-        unmapSegment();
+        closeSegment();
         if (image != null)
         {
             IoUtil.unmap(image);
             image = null;
+            imageView = null;
         }
         if (forcer != null)
         {
-            // idle (unmapSegment waited for it), so never interrupted: an interrupted force closes its channel
+            // idle (closeSegment waited for it), so never interrupted: an interrupted force closes its channel
             forcer.shutdown();
         }
         dropSpare();
@@ -1042,7 +1044,7 @@ public final class ReceiptJournal implements AutoCloseable
             channel.force(false);
             final int used = position;
             final int size = segment.capacity();
-            unmapSegment();
+            closeSegment();
             // the day's last segment keeps only what it holds: the rest was zeros
             try (FileChannel truncating = FileChannel.open(JournalFormat.segmentFile(dayDirectory, segments - 1),
                 StandardOpenOption.WRITE))
@@ -1194,7 +1196,7 @@ public final class ReceiptJournal implements AutoCloseable
         if (channel != null)
         {
             channel.force(false);
-            unmapSegment();
+            closeSegment();
         }
         final int number = segmentNumber + 1;
         final Path file = JournalFormat.segmentFile(dayDirectory, number);
@@ -1397,7 +1399,7 @@ public final class ReceiptJournal implements AutoCloseable
     /**
      * Open a segment written before: its file read whole into the image, which the writer goes on from.
      */
-    private void mapSegment(final Path file, final int number, final int at) throws IOException
+    private void readSegment(final Path file, final int number, final int at) throws IOException
     {
         channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
         final int length;
@@ -1410,7 +1412,7 @@ public final class ReceiptJournal implements AutoCloseable
             }
             length = (int)size;
             ensureImage(length);
-            final ByteBuffer reading = image.duplicate();
+            final ByteBuffer reading = imageView;
             reading.clear().limit(length);
             while (reading.hasRemaining())
             {
@@ -1442,7 +1444,8 @@ public final class ReceiptJournal implements AutoCloseable
         if (image == null || image.capacity() < length)
         {
             final ByteBuffer previous = image;
-            image = ByteBuffer.allocateDirect(Math.max(length, segmentSize)).order(ByteOrder.LITTLE_ENDIAN);
+            image = ByteBuffer.allocateDirect(Math.max(length, segmentSize));
+            imageView = image.duplicate();
             if (previous != null)
             {
                 IoUtil.unmap(previous);
@@ -1460,7 +1463,7 @@ public final class ReceiptJournal implements AutoCloseable
      */
     private void writeOut(final FileChannel file, final int from, final int to) throws IOException
     {
-        final ByteBuffer bytes = image.duplicate();
+        final ByteBuffer bytes = imageView;
         bytes.clear().limit(to).position(from);
         while (bytes.hasRemaining())
         {
@@ -1480,7 +1483,7 @@ public final class ReceiptJournal implements AutoCloseable
         }
     }
 
-    private void unmapSegment()
+    private void closeSegment()
     {
         // a force running uses the channel: the channel is closed only after it
         awaitForceQuietly();
@@ -1559,7 +1562,7 @@ public final class ReceiptJournal implements AutoCloseable
                     " (run iys-filter receipts verify)");
             }
             final boolean lastSegment = j == numbers.length - 1;
-            mapSegment(JournalFormat.segmentFile(dayDirectory, j), j, JournalFormat.SEGMENT_HEADER_LENGTH);
+            readSegment(JournalFormat.segmentFile(dayDirectory, j), j, JournalFormat.SEGMENT_HEADER_LENGTH);
             final String wrongHeader = cursor.checkSegmentHeader(day, j);
             if (wrongHeader != null)
             {
@@ -1569,7 +1572,7 @@ public final class ReceiptJournal implements AutoCloseable
             walkSegment(lastDay && lastSegment);
             if (!lastSegment)
             {
-                unmapSegment();
+                closeSegment();
             }
         }
     }
