@@ -281,7 +281,7 @@ public final class ScriptedFilterServer implements AutoCloseable
         boolean first = true;
         while (true)
         {
-            final byte[] frame = readFrame(in);
+            final byte[] frame = Frames.read(in);
             final UnsafeBuffer buffer = new UnsafeBuffer(frame);
             header.wrap(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET);
             final int offset = FrameDescriptor.MESSAGE_OFFSET;
@@ -493,16 +493,6 @@ public final class ScriptedFilterServer implements AutoCloseable
         final int frameLength = FrameDescriptor.MESSAGE_OFFSET + messageLength;
         FrameDescriptor.frameLength(buffer, 0, frameLength);
         return Arrays.copyOf(buffer.byteArray(), frameLength);
-    }
-
-    private static byte[] readFrame(final DataInputStream in) throws IOException
-    {
-        final byte[] length = new byte[4];
-        in.readFully(length);
-        final int frameLength = (int)FrameDescriptor.frameLength(new UnsafeBuffer(length), 0);
-        final byte[] frame = Arrays.copyOf(length, frameLength);
-        in.readFully(frame, 4, frameLength - 4);
-        return frame;
     }
 
     /**
