@@ -32,30 +32,62 @@ import java.util.function.Function;
  * A stand-in for the server on 127.0.0.1, for tests of what a client sends: it answers HELLO with a WELCOME of the
  * limits it is given (so a client can be shown limits smaller, or larger, than any real server announces), CHECK and
  * CHECK_BATCH with the reason its answer function gives each recipient (DENY NO_CONSENT unless told), and records
- * what each request was after the first HELLO, every recipient it was asked about, in order, each batch's size, and
- * any request over the limits it announced. Connections are served one after another on a thread of its own, so a
- * client that lost its connection can make another; {@link #dropAtBatch} has the server drop one mid-run.
+ * what each request was after the first HELLO, every recipient it was asked about, in order, each batch's size and
+ * entries, and any request over the limits it announced. Connections are served one after another on a thread of
+ * its own, so a client that lost its connection can make another; {@link #dropAtBatch} has the server drop one
+ * mid-run, and {@link #answerBatches} has it answer a CHECK_BATCH wrongly, or late.
  * <p>
  * The decision ids it answers are {@link #RUN} with the request's correlation id in their sequence: a CHECK's is
- * {@code RUN | correlationId}, a batch entry's {@code RUN | correlationId << 16 | index}.
+ * {@code RUN | correlationId}, a batch entry's {@code RUN | correlationId << 16 | index}. Every answer is as of
+ * {@link #AS_OF}.
  */
 public final class ScriptedFilterServer implements AutoCloseable
 {
     /** The run part of every decision id it answers. */
     public static final long RUN = 1L << 48;
+    /** The {@code asOf} of every answer it writes. */
+    public static final long AS_OF = 1L;
+
+    /**
+     * How it answers a CHECK_BATCH, each result's reason being the answer function's for its entry.
+     */
+    public enum BatchAnswer
+    {
+        /** One result per entry, as a server does. */
+        EXACT(0),
+        /** One result fewer than the batch has entries. */
+        SHORT(-1),
+        /** One result more than the batch has entries, the last DENY NO_CONSENT. */
+        LONG(1),
+        /** A CHECK_RESPONSE (the answer to a single CHECK, of the first entry) with the batch's correlation id. */
+        WRONG_TYPE(0),
+        /** One result per entry, held back until {@link ScriptedFilterServer#releaseHeld()} and the next HELLO. */
+        HOLD(0);
+
+        private final int moreResults;
+
+        BatchAnswer(final int moreResults)
+        {
+            this.moreResults = moreResults;
+        }
+    }
 
     private final ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
     private final BlockingQueue<String> requests = new LinkedBlockingQueue<>();
     private final List<String> recipients = new ArrayList<>();
     private final List<String> overLimits = new ArrayList<>();
     private final List<Integer> batchSizes = new ArrayList<>();
+    private final List<String> batches = new ArrayList<>();
     private final Thread thread;
     private volatile long[] limits;
     private volatile Function<String, Reason> answers = (recipient) -> Reason.NO_CONSENT;
+    private volatile BatchAnswer batchAnswer = BatchAnswer.EXACT;
+    private volatile boolean heldReleased;
     private volatile Socket socket;
     private final List<long[]> drops = new CopyOnWriteArrayList<>();
     private int batchesRead;
     private int connections;
+    private byte[] held;
 
     /**
      * Listen on an ephemeral port of 127.0.0.1 and serve the first connection.
@@ -126,6 +158,26 @@ public final class ScriptedFilterServer implements AutoCloseable
     }
 
     /**
+     * Answer each CHECK_BATCH from now on as given (the answer function still giving the reasons).
+     *
+     * @param answer how.
+     */
+    public void answerBatches(final BatchAnswer answer)
+    {
+        batchAnswer = answer;
+    }
+
+    /**
+     * Let the answer held back by {@link BatchAnswer#HOLD} go: it is written just before the WELCOME that answers
+     * the next HELLO on its connection, so a client has read it once that HELLO is answered, and shows in
+     * {@link #nextRequest()} as {@code late answer sent}, before that {@code HELLO}.
+     */
+    public void releaseHeld()
+    {
+        heldReleased = true;
+    }
+
+    /**
      * @return the port it listens on.
      */
     public int port()
@@ -172,6 +224,18 @@ public final class ScriptedFilterServer implements AutoCloseable
     }
 
     /**
+     * @return each CHECK_BATCH read so far, in order, as text: its first entry's channel, recipient type and message
+     * kind, then every entry's recipient, separated by spaces.
+     */
+    public List<String> batches()
+    {
+        synchronized (recipients)
+        {
+            return List.copyOf(batches);
+        }
+    }
+
+    /**
      * @return a line for each request that was over the limits announced when it was read: larger frame, more
      * batch entries or a longer recipient than announced (a limit of 0 taken as none announced).
      */
@@ -213,10 +277,11 @@ public final class ScriptedFilterServer implements AutoCloseable
         final DataInputStream in = new DataInputStream(accepted.getInputStream());
         final OutputStream out = accepted.getOutputStream();
         final MessageHeaderDecoder header = new MessageHeaderDecoder();
+        held = null;
         boolean first = true;
         while (true)
         {
-            final byte[] frame = readFrame(in);
+            final byte[] frame = Frames.read(in);
             final UnsafeBuffer buffer = new UnsafeBuffer(frame);
             header.wrap(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET);
             final int offset = FrameDescriptor.MESSAGE_OFFSET;
@@ -231,6 +296,13 @@ public final class ScriptedFilterServer implements AutoCloseable
                 {
                     final HelloDecoder hello = new HelloDecoder().wrap(buffer, offset, header.blockLength(),
                         header.version());
+                    if (held != null && heldReleased)
+                    {
+                        out.write(held);
+                        held = null;
+                        heldReleased = false;
+                        requests.add("late answer sent");
+                    }
                     out.write(welcomeFrame(hello.correlationId()));
                     if (!first)
                     {
@@ -252,10 +324,7 @@ public final class ScriptedFilterServer implements AutoCloseable
                 {
                     final CheckBatchDecoder batch = new CheckBatchDecoder().wrap(buffer, offset,
                         header.blockLength(), header.version());
-                    final long correlationId = batch.correlationId();
-                    final CheckBatchDecoder.EntriesDecoder entries = batch.entries();
-                    final int count = entries.count();
-                    if (drop(count))
+                    if (!answerBatch(batch, announced, out))
                     {
                         // answers already written go first: closing with requests unread would reset the
                         // connection, and a client could lose them
@@ -263,28 +332,76 @@ public final class ScriptedFilterServer implements AutoCloseable
                         in.transferTo(OutputStream.nullOutputStream());
                         return;
                     }
-                    if (announced[1] != 0 && count > announced[1])
-                    {
-                        overLimit("batch of " + count + " entries, maxBatchEntries=" + announced[1]);
-                    }
-                    synchronized (recipients)
-                    {
-                        batchSizes.add(count);
-                    }
-                    final Reason[] reasons = new Reason[count];
-                    for (int i = 0; i < count; i++)
-                    {
-                        final String recipient = entries.next().recipient();
-                        asked(recipient, announced);
-                        reasons[i] = answers.apply(recipient);
-                    }
-                    requests.add("CHECK_BATCH entries=" + count);
-                    out.write(batchResponseFrame(correlationId, reasons));
                 }
                 default -> requests.add("unexpected templateId=" + header.templateId());
             }
             out.flush();
         }
+    }
+
+    /**
+     * Record a CHECK_BATCH and answer it as {@link #batchAnswer} says, or hold its answer back.
+     *
+     * @return false when the connection is to be dropped at it instead.
+     */
+    private boolean answerBatch(final CheckBatchDecoder batch, final long[] announced, final OutputStream out)
+        throws IOException
+    {
+        final long correlationId = batch.correlationId();
+        final CheckBatchDecoder.EntriesDecoder entries = batch.entries();
+        final int count = entries.count();
+        if (drop(count))
+        {
+            return false;
+        }
+        if (announced[1] != 0 && count > announced[1])
+        {
+            overLimit("batch of " + count + " entries, maxBatchEntries=" + announced[1]);
+        }
+        final StringBuilder text = new StringBuilder();
+        final Reason[] reasons = new Reason[count];
+        for (int i = 0; i < count; i++)
+        {
+            entries.next();
+            if (i == 0)
+            {
+                text.append(entries.channel()).append(' ').append(entries.recipientType()).append(' ')
+                    .append(entries.messageKind());
+            }
+            final String recipient = entries.recipient();
+            text.append(' ').append(recipient);
+            asked(recipient, announced);
+            reasons[i] = answers.apply(recipient);
+        }
+        synchronized (recipients)
+        {
+            batchSizes.add(count);
+            batches.add(text.toString());
+        }
+        final BatchAnswer answer = batchAnswer;
+        final byte[] response = answer == BatchAnswer.WRONG_TYPE ?
+            checkResponseFrame(correlationId, count == 0 ? Reason.NO_CONSENT : reasons[0]) :
+            batchResponseFrame(correlationId, results(reasons, answer.moreResults));
+        requests.add("CHECK_BATCH entries=" + count);
+        if (answer == BatchAnswer.HOLD)
+        {
+            held = response;
+        }
+        else
+        {
+            out.write(response);
+        }
+        return true;
+    }
+
+    /**
+     * @return the reasons, with {@code more} results more (DENY NO_CONSENT) or fewer.
+     */
+    private static Reason[] results(final Reason[] reasons, final int more)
+    {
+        final Reason[] results = Arrays.copyOf(reasons, Math.max(0, reasons.length + more));
+        Arrays.fill(results, Math.min(reasons.length, results.length), results.length, Reason.NO_CONSENT);
+        return results;
     }
 
     /**
@@ -346,7 +463,7 @@ public final class ScriptedFilterServer implements AutoCloseable
         final CheckResponseEncoder response = new CheckResponseEncoder()
             .wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, new MessageHeaderEncoder())
             .correlationId(correlationId)
-            .asOf(1L)
+            .asOf(AS_OF)
             .verdict(Verdicts.verdictOf(reason))
             .reason(reason)
             .decisionId(RUN | correlationId);
@@ -361,7 +478,7 @@ public final class ScriptedFilterServer implements AutoCloseable
         final CheckBatchResponseEncoder.ResultsEncoder results = response
             .wrapAndApplyHeader(buffer, FrameDescriptor.MESSAGE_HEADER_OFFSET, new MessageHeaderEncoder())
             .correlationId(correlationId)
-            .asOf(1L)
+            .asOf(AS_OF)
             .resultsCount(reasons.length);
         for (int i = 0; i < reasons.length; i++)
         {
@@ -376,16 +493,6 @@ public final class ScriptedFilterServer implements AutoCloseable
         final int frameLength = FrameDescriptor.MESSAGE_OFFSET + messageLength;
         FrameDescriptor.frameLength(buffer, 0, frameLength);
         return Arrays.copyOf(buffer.byteArray(), frameLength);
-    }
-
-    private static byte[] readFrame(final DataInputStream in) throws IOException
-    {
-        final byte[] length = new byte[4];
-        in.readFully(length);
-        final int frameLength = (int)FrameDescriptor.frameLength(new UnsafeBuffer(length), 0);
-        final byte[] frame = Arrays.copyOf(length, frameLength);
-        in.readFully(frame, 4, frameLength - 4);
-        return frame;
     }
 
     /**

@@ -4,6 +4,7 @@ import io.iysfilter.client.BatchEntry;
 import io.iysfilter.client.CheckResult;
 import io.iysfilter.client.FilterClient;
 import io.iysfilter.client.FilterClientException;
+import io.iysfilter.client.Frames;
 import io.iysfilter.client.ServerInfo;
 import io.iysfilter.protocol.FrameDescriptor;
 import io.iysfilter.protocol.Limits;
@@ -24,7 +25,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -170,7 +170,7 @@ class FilterServerIT
             Socket raw = new Socket(InetAddress.getLoopbackAddress(), server.binaryPort()))
         {
             raw.getOutputStream().write("GET /v1/check HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            final byte[] frame = readFrame(raw.getInputStream());
+            final byte[] frame = Frames.read(raw.getInputStream());
             final MessageHeaderDecoder header = new MessageHeaderDecoder()
                 .wrap(new UnsafeBuffer(frame), FrameDescriptor.MESSAGE_HEADER_OFFSET);
             final ErrorDecoder error = new ErrorDecoder().wrap(new UnsafeBuffer(frame),
@@ -249,7 +249,7 @@ class FilterServerIT
     {
         try (Socket socket = silent.accept())
         {
-            final byte[] hello = readFrame(socket.getInputStream());
+            final byte[] hello = Frames.read(socket.getInputStream());
             final long correlationId = new UnsafeBuffer(hello).getLong(FrameDescriptor.MESSAGE_OFFSET,
                 FrameDescriptor.BYTE_ORDER);
             final byte[] welcome = new byte[FrameDescriptor.MESSAGE_OFFSET + WelcomeEncoder.BLOCK_LENGTH + 1];
@@ -270,18 +270,6 @@ class FilterServerIT
         {
             // the test closes the socket
         }
-    }
-
-    private static byte[] readFrame(final InputStream in) throws IOException
-    {
-        final DataInputStream data = new DataInputStream(in);
-        final byte[] header = new byte[FrameDescriptor.HEADER_LENGTH];
-        data.readFully(header);
-        final int length = (int)FrameDescriptor.frameLength(new UnsafeBuffer(header), 0);
-        final byte[] frame = new byte[length];
-        System.arraycopy(header, 0, frame, 0, header.length);
-        data.readFully(frame, header.length, length - header.length);
-        return frame;
     }
 
     private static void assertReason(final FilterClient client, final long brand, final Channel channel,

@@ -1,5 +1,6 @@
 package io.iysfilter.server.binary;
 
+import io.iysfilter.client.Frames;
 import io.iysfilter.protocol.FrameDescriptor;
 import io.iysfilter.protocol.codecs.CheckResponseDecoder;
 import io.iysfilter.protocol.codecs.ErrorCode;
@@ -191,11 +192,7 @@ class BinaryHalfCloseIT
     private static void assertAnswer(final DataInputStream in, final long correlationId, final Reason reason)
         throws IOException
     {
-        final byte[] length = new byte[4];
-        in.readFully(length);
-        final int frameLength = (int)FrameDescriptor.frameLength(new UnsafeBuffer(length), 0);
-        final byte[] frame = Arrays.copyOf(length, frameLength);
-        in.readFully(frame, 4, frameLength - 4);
+        final byte[] frame = Frames.read(in);
         final MessageHeaderDecoder header = new MessageHeaderDecoder()
             .wrap(new UnsafeBuffer(frame), FrameDescriptor.MESSAGE_HEADER_OFFSET);
         assertEquals(CheckResponseDecoder.TEMPLATE_ID, header.templateId(), "answer " + correlationId);

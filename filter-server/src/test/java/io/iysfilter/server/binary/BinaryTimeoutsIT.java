@@ -3,6 +3,7 @@ package io.iysfilter.server.binary;
 import io.iysfilter.client.CheckResult;
 import io.iysfilter.client.FilterClient;
 import io.iysfilter.client.FilterClientException;
+import io.iysfilter.client.Frames;
 import io.iysfilter.protocol.FrameDescriptor;
 import io.iysfilter.protocol.codecs.Channel;
 import io.iysfilter.protocol.codecs.ErrorCode;
@@ -78,7 +79,7 @@ class BinaryTimeoutsIT
             socket.getOutputStream().write(hello(7));
             socket.getOutputStream().flush();
             final DataInputStream in = new DataInputStream(socket.getInputStream());
-            final byte[] welcome = readFrame(in);
+            final byte[] welcome = Frames.read(in);
             assertEquals(WelcomeDecoder.TEMPLATE_ID, header(welcome).templateId());
             assertErrorThenClose(in, ErrorCode.IDLE_TIMEOUT, "idleTimeoutMs=" + IDLE_TIMEOUT_MS);
             final long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
@@ -206,7 +207,7 @@ class BinaryTimeoutsIT
     private static void assertErrorThenClose(final DataInputStream in, final ErrorCode code, final String detail)
         throws IOException
     {
-        final byte[] frame = readFrame(in);
+        final byte[] frame = Frames.read(in);
         final MessageHeaderDecoder header = header(frame);
         assertEquals(ErrorDecoder.TEMPLATE_ID, header.templateId());
         final ErrorDecoder error = new ErrorDecoder()
@@ -216,16 +217,6 @@ class BinaryTimeoutsIT
         final String message = error.message();
         assertTrue(message.contains(detail), message);
         assertEquals(-1, in.read(), "then the server closes the connection");
-    }
-
-    private static byte[] readFrame(final DataInputStream in) throws IOException
-    {
-        final byte[] length = new byte[4];
-        in.readFully(length);
-        final int frameLength = (int)FrameDescriptor.frameLength(new UnsafeBuffer(length), 0);
-        final byte[] frame = Arrays.copyOf(length, frameLength);
-        in.readFully(frame, 4, frameLength - 4);
-        return frame;
     }
 
     private static MessageHeaderDecoder header(final byte[] frame)

@@ -64,8 +64,7 @@ class ScrubServerLimitsTest
     {
         // three entries a batch, recipients of at most 12 bytes, and a frame that takes three of 10 bytes, no more
         final long maxFrame = RecipientBatch.frameLength(3, 30);
-        server = new ScriptedFilterServer(maxFrame, 3, 12);
-        server.answerWith(ScrubServerLimitsTest::evenDigitConsents);
+        serve(maxFrame, 3, 12);
         final List<Row> rows = List.of(
             new Row("0532000001", Reason.NO_CONSENT, true),
             new Row("0532000002", Reason.CONSENT, true),
@@ -83,13 +82,8 @@ class ScrubServerLimitsTest
             new Row("0532000013", Reason.NO_CONSENT, true),
             new Row("0532000014", Reason.CONSENT, true));
 
-        final Result result = scrub(rows);
+        final Result result = assertScrubbed(rows, List.of(3, 2, 2, 2), "split by entries, then by the frame");
 
-        assertEquals(0, result.exit, result.err);
-        assertEquals(List.of(), server.overLimits(), "nothing over the announced limits was sent");
-        assertEquals(List.of(3, 2, 2, 2), server.batchSizes(), "split by entries, then by the frame");
-        assertEquals(asked(rows), server.recipients(), "every sendable recipient asked once, in order");
-        assertOutputs(rows);
         assertTrue(result.out.contains("3 bad rows"), result.out);
         assertTrue(result.err.contains("bad row line 6: INVALID_RECIPIENT (longer than the server's 12 bytes) " +
             "'4,+905320000066'"), result.err);
@@ -103,21 +97,15 @@ class ScrubServerLimitsTest
     {
         // no entry or address limit announced (this version's hold), but a frame that takes one 11-byte recipient
         final long maxFrame = RecipientBatch.frameLength(1, 11);
-        server = new ScriptedFilterServer(maxFrame, 0, 0);
-        server.answerWith(ScrubServerLimitsTest::evenDigitConsents);
+        serve(maxFrame, 0, 0);
         final List<Row> rows = List.of(
             new Row("0532000002", Reason.CONSENT, true),
             new Row("+90532000004", Reason.INVALID_RECIPIENT, false),
             new Row("05320000003", Reason.NO_CONSENT, true),
             new Row("0532000006", Reason.CONSENT, true));
 
-        final Result result = scrub(rows);
+        final Result result = assertScrubbed(rows, List.of(1, 1, 1), "one recipient a frame");
 
-        assertEquals(0, result.exit, result.err);
-        assertEquals(List.of(), server.overLimits());
-        assertEquals(List.of(1, 1, 1), server.batchSizes(), "one recipient a frame");
-        assertEquals(asked(rows), server.recipients());
-        assertOutputs(rows);
         assertTrue(result.err.contains("bad row line 3: INVALID_RECIPIENT (too long for the server's frames of " +
             maxFrame + " bytes) '1,+90532000004'"), result.err);
     }
@@ -126,8 +114,7 @@ class ScrubServerLimitsTest
     void shouldCutBatchesByTheFrameWhileTheWindowIsFullAndWriteEveryRowOnceInOrder() throws Exception
     {
         // a frame that takes three recipients of 10 bytes; no entry or address limit announced
-        server = new ScriptedFilterServer(RecipientBatch.frameLength(3, 30), 0, 0);
-        server.answerWith(ScrubServerLimitsTest::evenDigitConsents);
+        serve(RecipientBatch.frameLength(3, 30), 0, 0);
         final List<Row> rows = new ArrayList<>();
         final List<Integer> entries = new ArrayList<>();
         final List<Long> rowsWritten = new ArrayList<>();
@@ -180,9 +167,8 @@ class ScrubServerLimitsTest
     {
         // three entries a batch at first; the second batch is dropped unanswered, and the WELCOME of the
         // connection scrub makes next takes two entries a batch, of 11 bytes at most
-        server = new ScriptedFilterServer(0, 3, 0);
+        serve(0, 3, 0);
         server.dropAtBatch(2, 0, 2, 11);
-        server.answerWith(ScrubServerLimitsTest::evenDigitConsents);
         final List<Row> rows = new ArrayList<>();
         for (final int length : new int[]{10, 10, 11, 10, 11, 10, 10, 12, 11, 10, 12, 10, 11, 10, 10})
         {
@@ -224,10 +210,9 @@ class ScrubServerLimitsTest
     {
         // the second batch is dropped, the reconnect announces two entries a batch; its first piece of two is
         // dropped too, and the next reconnect announces one
-        server = new ScriptedFilterServer(0, 3, 0);
+        serve(0, 3, 0);
         server.dropAtBatch(2, 0, 2, 0);
         server.dropAtBatch(3, 0, 1, 0);
-        server.answerWith(ScrubServerLimitsTest::evenDigitConsents);
         final List<Row> rows = new ArrayList<>();
         for (int i = 0; i < 6; i++)
         {
@@ -244,6 +229,33 @@ class ScrubServerLimitsTest
         assertEquals(List.of(), server.overLimits());
         // the first batch written out, nothing of the second: its rows were given no answer
         assertOutputs(rows.subList(0, 3));
+    }
+
+    /**
+     * Start the scripted server announcing the limits given (0: none), answering CONSENT for a recipient ending in an
+     * even digit and NO_CONSENT otherwise.
+     */
+    private void serve(final long maxFrameLength, final long maxBatchEntries, final long maxAddressLength)
+        throws IOException
+    {
+        server = new ScriptedFilterServer(maxFrameLength, maxBatchEntries, maxAddressLength);
+        server.answerWith(ScrubServerLimitsTest::evenDigitConsents);
+    }
+
+    /**
+     * Scrub the rows, which must all come through: exit 0, nothing over the announced limits sent, batches of the
+     * sizes given, every sendable recipient asked once, in order, and every row in the output its reason sends it to.
+     */
+    private Result assertScrubbed(final List<Row> rows, final List<Integer> batchSizes, final String howSplit)
+        throws IOException
+    {
+        final Result result = scrub(rows);
+        assertEquals(0, result.exit, result.err);
+        assertEquals(List.of(), server.overLimits(), "nothing over the announced limits was sent");
+        assertEquals(batchSizes, server.batchSizes(), howSplit);
+        assertEquals(asked(rows), server.recipients(), "every sendable recipient asked once, in order");
+        assertOutputs(rows);
+        return result;
     }
 
     /**

@@ -100,10 +100,8 @@ class ReceiptDayPartyVerifyTest
     void shouldReportADayPartyNumberedTwiceWithAnotherMeaning(final boolean closed) throws Exception
     {
         write(closed);
-        final Entry second = dayParty(2);
-        putInt(second, DealerPartyEntryDecoder.dayPartyEncodingOffset(), 1);
-        reseal();
-        final Verification broken = assertBroken(second, "PARTIES entry: a day party numbered twice");
+        final Verification broken = assertDayPartyBroken(2, DealerPartyEntryDecoder.dayPartyEncodingOffset(), 1,
+            "PARTIES entry: a day party numbered twice");
         assertEquals("day party 2", broken.expected());
         assertEquals("day party 1", broken.found());
         if (closed)
@@ -128,10 +126,8 @@ class ReceiptDayPartyVerifyTest
     void shouldReportASkippedDayParty(final boolean closed) throws Exception
     {
         write(closed);
-        final Entry third = dayParty(3);
-        putInt(third, DealerPartyEntryDecoder.dayPartyEncodingOffset(), 5);
-        reseal();
-        final Verification broken = assertBroken(third, "PARTIES entry: day parties skipped");
+        final Verification broken = assertDayPartyBroken(3, DealerPartyEntryDecoder.dayPartyEncodingOffset(), 5,
+            "PARTIES entry: day parties skipped");
         assertEquals("day party 3", broken.expected());
         assertEquals("day party 5", broken.found());
     }
@@ -142,10 +138,8 @@ class ReceiptDayPartyVerifyTest
     {
         write(closed);
         // day party 2 now says (run 3, party 1, dealer A), which day party 1 numbered: receipt 2 would read dealer A
-        final Entry second = dayParty(2);
-        putInt(second, DealerPartyEntryDecoder.dealerEncodingOffset(), (int)DEALER_A);
-        reseal();
-        final Verification broken = assertBroken(second, "PARTIES entry: a (run, party, dealer) numbered twice");
+        final Verification broken = assertDayPartyBroken(2, DealerPartyEntryDecoder.dealerEncodingOffset(),
+            (int)DEALER_A, "PARTIES entry: a (run, party, dealer) numbered twice");
         assertTrue(broken.expected().contains("as day party 1") && broken.found().contains("as day party 2"),
             broken.describe());
     }
@@ -189,10 +183,7 @@ class ReceiptDayPartyVerifyTest
     void shouldReportAReceiptNamingADayPartyNeverNumbered(final boolean closed) throws Exception
     {
         write(closed);
-        final Entry third = receipts(DAY).get(2);
-        putDayParty(third, 77);
-        reseal();
-        final Verification broken = assertBroken(third,
+        final Verification broken = assertReceiptBroken(2, 77,
             "a receipt names a day party the day has not numbered before it");
         assertEquals("day party 0..3", broken.expected());
         assertEquals("day party 77", broken.found());
@@ -203,10 +194,7 @@ class ReceiptDayPartyVerifyTest
     {
         write(true);
         // receipt 1 (day party 1) now names day party 2, which the day numbers after it: dealer B, when it was A
-        final Entry first = receipts(DAY).get(0);
-        putDayParty(first, 2);
-        reseal();
-        final Verification broken = assertBroken(first,
+        final Verification broken = assertReceiptBroken(0, 2,
             "a receipt names a day party the day has not numbered before it");
         assertEquals("day party 0..1", broken.expected());
     }
@@ -216,10 +204,7 @@ class ReceiptDayPartyVerifyTest
     {
         write(true);
         // receipt 5 (run 4, day party 4) now names day party 1: run 3's party, which did not ask it
-        final Entry fifth = receipts(DAY).get(4);
-        putDayParty(fifth, 1);
-        reseal();
-        final Verification broken = assertBroken(fifth,
+        final Verification broken = assertReceiptBroken(4, 1,
             "a receipt names a day party of another run than its decision id's");
         assertEquals("a day party of run 4", broken.expected());
         assertEquals("day party 1 of run 3", broken.found());
@@ -328,6 +313,31 @@ class ReceiptDayPartyVerifyTest
         final Verification verification = verifyAll();
         assertTrue(verification.ok(), verification.describe());
         assertEquals(6, verification.receipts());
+    }
+
+    /**
+     * The {@code PARTIES} entry numbering {@code dayParty} given {@code value} in its int {@code field}, and the
+     * journal resealed: verification breaks at that entry, saying {@code what}.
+     */
+    private Verification assertDayPartyBroken(final int dayParty, final int field, final int value, final String what)
+        throws Exception
+    {
+        final Entry entry = dayParty(dayParty);
+        putInt(entry, field, value);
+        reseal();
+        return assertBroken(entry, what);
+    }
+
+    /**
+     * Receipt {@code index} of the day (from 0) made to name {@code dayParty}, and the journal resealed: verification
+     * breaks at that receipt, saying {@code what}.
+     */
+    private Verification assertReceiptBroken(final int index, final int dayParty, final String what) throws Exception
+    {
+        final Entry receipt = receipts(DAY).get(index);
+        putDayParty(receipt, dayParty);
+        reseal();
+        return assertBroken(receipt, what);
     }
 
     private Verification assertBroken(final Entry at, final String what) throws IOException

@@ -97,6 +97,25 @@ class ReceiptForceTest
             MessageKind.COMMERCIAL).asker(Door.HTTP, party).answer(Reason.CONSENT, nowMs);
     }
 
+    /**
+     * Receipts 1 to {@code receipts} of the day appended and sealed, and their force started on the journal's forcer
+     * thread, where it is held.
+     *
+     * @return the force, holding until its {@code release} is counted down.
+     */
+    private static BlockingForce holdForce(final ReceiptJournal journal, final int receipts) throws Exception
+    {
+        final BlockingForce force = new BlockingForce();
+        journal.channelForce(force);
+        Receipts.append(journal, 1, receipts, Receipts.DAY);
+        journal.seal(Receipts.DAY * Receipts.DAY_MS + 1000);
+        assertTrue(journal.startForce(() ->
+        {
+        }));
+        assertTrue(force.entered.await(WAIT_S, TimeUnit.SECONDS));
+        return force;
+    }
+
     private ReceiptQueue queue(final int run) throws IOException
     {
         final ReceiptQueue queue = ReceiptQueue.open(dir.resolve(ReceiptRecorder.QUEUE_FILE), SLOTS, run, 0,
@@ -235,14 +254,7 @@ class ReceiptForceTest
     {
         final ReceiptJournal journal = ReceiptJournal.open(dir, Receipts.NAMES, Receipts.DAY * Receipts.DAY_MS,
             SEGMENT_SIZE);
-        final BlockingForce force = new BlockingForce();
-        journal.channelForce(force);
-        Receipts.append(journal, 1, 100, Receipts.DAY);
-        journal.seal(Receipts.DAY * Receipts.DAY_MS + 1000);
-        assertTrue(journal.startForce(() ->
-        {
-        }));
-        assertTrue(force.entered.await(WAIT_S, TimeUnit.SECONDS));
+        final BlockingForce force = holdForce(journal, 100);
         assertFalse(journal.startForce(() ->
         {
         }), "one force at a time");
@@ -273,14 +285,7 @@ class ReceiptForceTest
         final ReceiptJournal journal = ReceiptJournal.open(dir, Receipts.NAMES, Receipts.DAY * Receipts.DAY_MS,
             Receipts.SMALL_SEGMENT);
         closing.add(journal);
-        final BlockingForce force = new BlockingForce();
-        journal.channelForce(force);
-        Receipts.append(journal, 1, 10, Receipts.DAY);
-        journal.seal(Receipts.DAY * Receipts.DAY_MS + 1000);
-        assertTrue(journal.startForce(() ->
-        {
-        }));
-        assertTrue(force.entered.await(WAIT_S, TimeUnit.SECONDS));
+        final BlockingForce force = holdForce(journal, 10);
         // 48 bytes a receipt: 400 fill more than one 8 KiB segment
         final Future<?> rolled = others.submit(() ->
         {

@@ -595,16 +595,12 @@ final class ReceiptsCost implements Callable<Integer>
         final Map<String, Object> figures,
         final List<Reports.Table> tables)
     {
-        final List<List<Object>> rows = new ArrayList<>();
-        out.printf("%nmedians over the rounds (min–max); ratio = receipts on / receipts off in the same round%n");
-        out.printf("  %-26s %-24s %-34s %-34s %-26s %-26s%n", "shape", "endpoint", "decisions/s off",
-            "decisions/s on", "ratio on/off (>= 0.85)", "server us/dec off -> on");
-        for (final Shape shape : shapes)
-        {
-            for (final Endpoint endpoint : Endpoint.values())
+        final List<List<Object>> medians = medianTable(
+            "medians over the rounds (min–max); ratio = receipts on / receipts off in the same round",
+            String.format("  %-26s %-24s %-34s %-34s %-26s %-26s", "shape", "endpoint", "decisions/s off",
+            "decisions/s on", "ratio on/off (>= 0.85)", "server us/dec off -> on"),
+            shapes, measurements, (shape, endpoint, off, on, rows) ->
             {
-                final List<Measurement> off = select(measurements, shape, endpoint, Side.OFF);
-                final List<Measurement> on = select(measurements, shape, endpoint, Side.ON);
                 final double[] ratios = new double[Math.min(off.size(), on.size())];
                 for (int i = 0; i < ratios.length; i++)
                 {
@@ -626,11 +622,10 @@ final class ReceiptsCost implements Callable<Integer>
                     String.format("%.3f, %.3f", offCpu.median(), onCpu.median()));
                 rows.add(List.of(shape.name(), endpoint.label, offRate.median(), onRate.median(), ratio.median(),
                     ratio.min(), ratio.max(), offCpu.median(), onCpu.median()));
-            }
-        }
+            });
         tables.add(new Reports.Table("receipts on and off", List.of("shape", "endpoint", "decisions/s off",
             "decisions/s on", "on/off median", "on/off min", "on/off max", "server us/decision off",
-            "server us/decision on"), rows));
+            "server us/decision on"), medians));
         threadsReport(shapes, measurements, figures, tables);
         final List<List<Object>> runRows = new ArrayList<>();
         for (final Measurement m : measurements)
@@ -653,21 +648,18 @@ final class ReceiptsCost implements Callable<Integer>
         final Map<String, Object> figures,
         final List<Reports.Table> tables)
     {
-        final List<List<Object>> rows = new ArrayList<>();
-        out.printf("%nthe server's CPU per decision by its threads, us (medians over the rounds)%n");
         final StringBuilder heading = new StringBuilder(String.format("  %-26s %-24s %-5s", "shape", "endpoint",
             "side"));
         for (final String group : ThreadCpu.GROUPS)
         {
             heading.append(String.format(" %15s", group));
         }
-        out.println(heading);
-        for (final Shape shape : shapes)
-        {
-            for (final Endpoint endpoint : Endpoint.values())
+        final List<List<Object>> medians = medianTable(
+            "the server's CPU per decision by its threads, us (medians over the rounds)", heading.toString(),
+            shapes, measurements, (shape, endpoint, offRounds, onRounds, rows) ->
             {
-                final Map<String, Double> off = groupMedians(select(measurements, shape, endpoint, Side.OFF));
-                final Map<String, Double> on = groupMedians(select(measurements, shape, endpoint, Side.ON));
+                final Map<String, Double> off = groupMedians(offRounds);
+                final Map<String, Double> on = groupMedians(onRounds);
                 final String[] sides = {"off", "on", "on-off"};
                 for (final String side : sides)
                 {
@@ -693,11 +685,54 @@ final class ReceiptsCost implements Callable<Integer>
                     figures.put(shape.name() + ", " + endpoint.label + ": " + group + " us per decision off, on " +
                         "(medians)", String.format("%.3f, %.3f", off.get(group), on.get(group)));
                 }
-            }
-        }
+            });
         final List<String> columns = new ArrayList<>(List.of("shape", "endpoint", "side"));
         columns.addAll(ThreadCpu.GROUPS);
-        tables.add(new Reports.Table("server CPU by threads, us per decision", columns, rows));
+        tables.add(new Reports.Table("server CPU by threads, us per decision", columns, medians));
+    }
+
+    /**
+     * Print a table of medians over the rounds: its title and heading, then the lines {@code lines} prints for each
+     * shape and endpoint from their rounds with receipts off and on.
+     *
+     * @return the rows {@code lines} added, one for each line, for the report's table.
+     */
+    private List<List<Object>> medianTable(
+        final String title,
+        final String heading,
+        final List<Shape> shapes,
+        final List<Measurement> measurements,
+        final MedianLines lines)
+    {
+        final List<List<Object>> rows = new ArrayList<>();
+        out.printf("%n%s%n", title);
+        out.println(heading);
+        for (final Shape shape : shapes)
+        {
+            for (final Endpoint endpoint : Endpoint.values())
+            {
+                lines.print(shape, endpoint, select(measurements, shape, endpoint, Side.OFF),
+                    select(measurements, shape, endpoint, Side.ON), rows);
+            }
+        }
+        return rows;
+    }
+
+    /**
+     * The lines of one shape and endpoint in a table of medians.
+     */
+    @FunctionalInterface
+    private interface MedianLines
+    {
+        /**
+         * Print the lines of a shape and endpoint, adding a row of the table for each.
+         *
+         * @param off  its rounds with receipts off.
+         * @param on   its rounds with receipts on.
+         * @param rows the table's rows.
+         */
+        void print(
+            Shape shape, Endpoint endpoint, List<Measurement> off, List<Measurement> on, List<List<Object>> rows);
     }
 
     private static Map<String, Double> groupMedians(final List<Measurement> measurements)
