@@ -26,6 +26,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -81,8 +82,11 @@ public final class FilterClient implements AutoCloseable
     static final String TLS_HANDLER = "tls";
     /** Longest bearer token a HELLO carries: its length prefix is a uint8 of at most 254. */
     public static final int MAX_TOKEN_LENGTH = 254;
-    private static final ServerInfo DEFAULT_LIMITS = new ServerInfo(FrameDescriptor.SCHEMA_VERSION,
-        Limits.MAX_FRAME_LENGTH, Limits.MAX_BATCH_ENTRIES, Limits.MAX_ADDRESS_LENGTH, null);
+    /**
+     * The WELCOME a connection was given: the limits and protocol version of its server. Set before the connection
+     * is published to requests ({@link #channel}), so every connection a request can take has one.
+     */
+    private static final AttributeKey<ServerInfo> WELCOME = AttributeKey.valueOf("iysWelcome");
 
     private final Options options;
     private final EventLoopGroup group;
@@ -92,7 +96,9 @@ public final class FilterClient implements AutoCloseable
     private final ConcurrentHashMap<Long, PendingRequest> pending = new ConcurrentHashMap<>();
     private final AtomicLong correlationIds = new AtomicLong();
     private final ThreadLocal<Encoders> encoders = ThreadLocal.withInitial(Encoders::new);
+    /** The connection requests go on: published only once its WELCOME is in (and kept as its {@link #WELCOME}). */
     private volatile io.netty.channel.Channel channel;
+    /** The last WELCOME of any connection, for {@link #serverInfo()}; requests read their own connection's. */
     private volatile ServerInfo serverInfo;
     private long lastFailedConnectNs;
     private boolean closed;
@@ -370,8 +376,8 @@ public final class FilterClient implements AutoCloseable
         {
             return future;
         }
-        checkDealerVersion(dealerCode);
-        final ServerInfo limits = limits();
+        final ServerInfo limits = welcomeOf(target);
+        checkDealerVersion(dealerCode, limits);
         checkAddressLength(address.length, limits);
         final int length = checkFrameLength(
             FrameDescriptor.MESSAGE_OFFSET + CheckEncoder.BLOCK_LENGTH + 1 + address.length, limits);
@@ -480,8 +486,8 @@ public final class FilterClient implements AutoCloseable
         {
             return future;
         }
-        checkDealerVersion(dealerCode);
-        final ServerInfo limits = limits();
+        final ServerInfo limits = welcomeOf(target);
+        checkDealerVersion(dealerCode, limits);
         final int maxEntries = limits.effectiveMaxBatchEntries();
         if (entries.size() > maxEntries)
         {
@@ -547,8 +553,8 @@ public final class FilterClient implements AutoCloseable
         {
             return future;
         }
-        checkDealerVersion(dealerCode);
-        final ServerInfo limits = limits();
+        final ServerInfo limits = welcomeOf(target);
+        checkDealerVersion(dealerCode, limits);
         final int maxEntries = limits.effectiveMaxBatchEntries();
         if (count < 1 || count > maxEntries || count > results.capacity())
         {
@@ -602,6 +608,9 @@ public final class FilterClient implements AutoCloseable
         return hello(activeChannel());
     }
 
+    /**
+     * HELLO on a connection; its WELCOME becomes the connection's own ({@link #WELCOME}) before the future completes.
+     */
     private CompletableFuture<ServerInfo> hello(final io.netty.channel.Channel target)
     {
         final long correlationId = correlationIds.incrementAndGet();
@@ -624,6 +633,7 @@ public final class FilterClient implements AutoCloseable
             });
         return future.thenApply((info) ->
         {
+            target.attr(WELCOME).set(info);
             serverInfo = info;
             return info;
         });
@@ -688,7 +698,7 @@ public final class FilterClient implements AutoCloseable
 
     /**
      * The connection a request goes on, (re)connecting first: a reconnect's WELCOME may announce lower limits than
-     * the last connection's, and a request is held to those of the connection that carries it ({@link #limits()},
+     * the last connection's, and a request is held to those of the connection that carries it ({@link #welcomeOf},
      * read after this), never to an earlier one's.
      *
      * @param future the request's, failed with why when there is no connection.
@@ -758,6 +768,7 @@ public final class FilterClient implements AutoCloseable
                     "; next attempt in " + (options.reconnectBackoffMs - sinceFailureNs / 1_000_000) + " ms",
                     null, null);
             }
+            io.netty.channel.Channel connected = null;
             try
             {
                 final ChannelFuture connecting = bootstrap.connect(options.host, options.port).awaitUninterruptibly();
@@ -766,19 +777,22 @@ public final class FilterClient implements AutoCloseable
                     throw new FilterClientException("cannot connect to " + options.host + ":" + options.port + ": " +
                         connecting.cause().getMessage(), null, connecting.cause());
                 }
-                final io.netty.channel.Channel connected = connecting.channel();
-                channel = connected;
+                connected = connecting.channel();
                 awaitHandshake(connected);
                 await(hello(connected));
+                // published only now: a request on another thread that took it before its WELCOME was in would be
+                // held to the limits and protocol version of the connection before it (the HELLO needs no
+                // publishing: it is written to the connection, and its answer matched through the pending map)
+                channel = connected;
                 lastFailedConnectNs = 0;
                 return connected;
             }
             catch (final RuntimeException ex)
             {
                 lastFailedConnectNs = System.nanoTime();
-                if (channel != null)
+                if (connected != null)
                 {
-                    channel.close();
+                    connected.close();
                 }
                 throw ex instanceof FilterClientException clientException ? clientException :
                     new FilterClientException("cannot connect to " + options.host + ":" + options.port + ": " + ex,
@@ -865,22 +879,17 @@ public final class FilterClient implements AutoCloseable
     }
 
     /**
-     * A dealer named to a server that does not speak version 4 is refused: read once the request's connection is
-     * made, so that the WELCOME asked is the one of the server the request goes to (a reconnect may reach another).
+     * A dealer named to a server that does not speak version 4 is refused: read from the WELCOME of the request's
+     * connection, so that the version asked is the one of the server the request goes to (a reconnect may reach
+     * another).
      */
-    private void checkDealerVersion(final long dealerCode)
+    private static void checkDealerVersion(final long dealerCode, final ServerInfo info)
     {
-        if (dealerCode == NO_DEALER)
-        {
-            return;
-        }
-        final ServerInfo info = serverInfo;
-        if (info == null || info.protocolVersion() < DEALER_VERSION)
+        if (dealerCode != NO_DEALER && info.protocolVersion() < DEALER_VERSION)
         {
             // a server before version 4 skips the field it does not know and would answer as if the brand sent
             throw new IllegalStateException("dealer checks need a server of protocol version " + DEALER_VERSION +
-                " or later; the server announced " + (info == null ? "nothing yet" : "version " +
-                info.protocolVersion()));
+                " or later; the server announced version " + info.protocolVersion());
         }
     }
 
@@ -893,12 +902,13 @@ public final class FilterClient implements AutoCloseable
     }
 
     /**
-     * @return the limits requests are held to: the last WELCOME's, or the protocol's own before the first.
+     * @param target a connection {@link #activeChannel()} gave.
+     * @return the WELCOME of that connection: the limits and protocol version a request on it is held to, whatever
+     * another connection (an earlier one, or one made since) announced.
      */
-    private ServerInfo limits()
+    private static ServerInfo welcomeOf(final io.netty.channel.Channel target)
     {
-        final ServerInfo info = serverInfo;
-        return info != null ? info : DEFAULT_LIMITS;
+        return target.attr(WELCOME).get();
     }
 
     private static int checkFrameLength(final long length, final ServerInfo limits)

@@ -13,11 +13,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -208,6 +216,49 @@ class FilterClientLimitsTest
     }
 
     @Test
+    void shouldHoldARequestRacingAReconnectToTheLimitsOfTheNewConnection() throws Exception
+    {
+        // recipients of up to 254 bytes on the first connection; it is dropped at the second batch, and the WELCOME
+        // of the next, held back until let go, announces 11
+        server = new ScriptedFilterServer(0, 0, 0);
+        server.dropAtBatch(2, 0, 0, 11);
+        server.holdWelcome(2);
+        final List<BatchEntry> one = List.of(new BatchEntry(Channel.MESAJ, RecipientType.BIREYSEL,
+            MessageKind.COMMERCIAL, PHONE));
+        // no back-off: the request after the loss reconnects at once
+        try (FilterClient client = FilterClient.connect(new FilterClient.Options("127.0.0.1", server.port(), 5_000,
+            3_000, 0)))
+        {
+            assertEquals(1, client.await(client.checkBatch(BRAND, one)).size());
+            assertEquals("CHECK_BATCH entries=1", server.nextRequest());
+            assertThrows(FilterClientException.class, () -> client.await(client.checkBatch(BRAND, one)));
+            assertEquals("dropped CHECK_BATCH entries=1", server.nextRequest());
+
+            // one thread reconnects, connected and waiting for the WELCOME...
+            final Call<CheckResult> reconnecting = new Call<>("reconnecting", () -> client.checkBlocking(BRAND,
+                Channel.MESAJ, RecipientType.BIREYSEL, MessageKind.COMMERCIAL, PHONE));
+            reconnecting.start();
+            server.awaitWelcomeHeld();
+            // ...while another asks about a recipient the lost connection took and the new one does not take: it
+            // either went its way at once or waits for the reconnect, before the WELCOME is let go
+            final Call<CompletableFuture<CheckResult>> racing = new Call<>("racing", () -> client.check(BRAND,
+                Channel.MESAJ, RecipientType.BIREYSEL, MessageKind.COMMERCIAL, "+905321234567"));
+            racing.start();
+            awaitEndedOrBlockedBehind(racing, reconnecting);
+            server.releaseWelcome();
+
+            final ExecutionException refused = assertThrows(ExecutionException.class,
+                () -> racing.result.get(10, TimeUnit.SECONDS), "held to the limits of the connection it goes on");
+            assertInstanceOf(IllegalArgumentException.class, refused.getCause());
+            assertTrue(refused.getCause().getMessage().contains("maxAddressLength=11"), refused.getMessage());
+            assertEquals(Reason.NO_CONSENT, reconnecting.result.get(10, TimeUnit.SECONDS).reason());
+            assertEquals("connection 2", server.nextRequest());
+            assertEquals("CHECK recipientLength=11", server.nextRequest(), "the refused request sent nothing");
+            assertEquals(List.of(), server.overLimits());
+        }
+    }
+
+    @Test
     void shouldTakeALimitOfZeroAsNoneAnnounced() throws Exception
     {
         server = new ScriptedFilterServer(0, 0, 0);
@@ -219,6 +270,55 @@ class FilterClientLimitsTest
             assertEquals(Limits.MAX_FRAME_LENGTH, info.effectiveMaxFrameLength());
             assertEquals(Reason.NO_CONSENT, client.checkBlocking(BRAND, Channel.MESAJ, RecipientType.BIREYSEL,
                 MessageKind.COMMERCIAL, PHONE).reason());
+        }
+    }
+
+    /**
+     * Wait until a thread has ended, or is blocked on the client's monitor that another thread holds: where a
+     * request made while that other reconnects goes, unless it takes the connection being made.
+     */
+    private static void awaitEndedOrBlockedBehind(final Thread waiter, final Thread holder)
+    {
+        final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        while (waiter.getState() != Thread.State.TERMINATED)
+        {
+            final ThreadInfo info = threads.getThreadInfo(waiter.getId());
+            if (info != null && info.getThreadState() == Thread.State.BLOCKED &&
+                info.getLockOwnerId() == holder.getId() &&
+                info.getLockName().startsWith(FilterClient.class.getName() + "@"))
+            {
+                return;
+            }
+            Thread.yield();
+        }
+    }
+
+    /**
+     * A call on a thread of its own; {@link #result} completes with what it returned or threw.
+     */
+    private static final class Call<T> extends Thread
+    {
+        final CompletableFuture<T> result = new CompletableFuture<>();
+        private final Supplier<T> call;
+
+        Call(final String name, final Supplier<T> call)
+        {
+            super(name);
+            this.call = call;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run()
+        {
+            try
+            {
+                result.complete(call.get());
+            }
+            catch (final Throwable ex)
+            {
+                result.completeExceptionally(ex);
+            }
         }
     }
 }

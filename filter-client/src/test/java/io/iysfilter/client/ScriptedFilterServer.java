@@ -24,6 +24,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -35,7 +36,8 @@ import java.util.function.Function;
  * what each request was after the first HELLO, every recipient it was asked about, in order, each batch's size and
  * entries, and any request over the limits it announced. Connections are served one after another on a thread of
  * its own, so a client that lost its connection can make another; {@link #dropAtBatch} has the server drop one
- * mid-run, and {@link #answerBatches} has it answer a CHECK_BATCH wrongly, or late.
+ * mid-run, {@link #answerBatches} has it answer a CHECK_BATCH wrongly, or late, and {@link #holdWelcome} has it keep a
+ * client waiting for a connection's WELCOME as long as a test likes.
  * <p>
  * The decision ids it answers are {@link #RUN} with the request's correlation id in their sequence: a CHECK's is
  * {@code RUN | correlationId}, a batch entry's {@code RUN | correlationId << 16 | index}. Every answer is as of
@@ -85,6 +87,9 @@ public final class ScriptedFilterServer implements AutoCloseable
     private volatile boolean heldReleased;
     private volatile Socket socket;
     private final List<long[]> drops = new CopyOnWriteArrayList<>();
+    private final CountDownLatch welcomeHeld = new CountDownLatch(1);
+    private final CountDownLatch welcomeReleased = new CountDownLatch(1);
+    private volatile int heldConnection;
     private int batchesRead;
     private int connections;
     private byte[] held;
@@ -134,6 +139,41 @@ public final class ScriptedFilterServer implements AutoCloseable
         final int batch, final long maxFrameLength, final long maxBatchEntries, final long maxAddressLength)
     {
         drops.add(new long[]{batch, maxFrameLength, maxBatchEntries, maxAddressLength});
+    }
+
+    /**
+     * Hold back the WELCOME answering the first HELLO of a connection until {@link #releaseWelcome()} (10 s at
+     * most): a client making that connection waits in its HELLO exchange, connected, until then. The WELCOME
+     * announces the limits of when it is let go.
+     *
+     * @param connection which connection, counted from 1.
+     */
+    public void holdWelcome(final int connection)
+    {
+        heldConnection = connection;
+    }
+
+    /**
+     * Wait until the HELLO whose WELCOME is {@link #holdWelcome held} is read: its client is then connected and
+     * waits for the WELCOME.
+     *
+     * @throws InterruptedException when interrupted waiting.
+     * @throws AssertionError       when no such HELLO came within 10 s.
+     */
+    public void awaitWelcomeHeld() throws InterruptedException
+    {
+        if (!welcomeHeld.await(10, TimeUnit.SECONDS))
+        {
+            throw new AssertionError("the server read no HELLO of connection " + heldConnection);
+        }
+    }
+
+    /**
+     * Let the {@link #holdWelcome held} WELCOME go.
+     */
+    public void releaseWelcome()
+    {
+        welcomeReleased.countDown();
     }
 
     /**
@@ -263,7 +303,7 @@ public final class ScriptedFilterServer implements AutoCloseable
                 {
                     requests.add("connection " + connection);
                 }
-                serve(accepted);
+                serve(accepted, connection);
             }
             catch (final IOException ex)
             {
@@ -272,7 +312,7 @@ public final class ScriptedFilterServer implements AutoCloseable
         }
     }
 
-    private void serve(final Socket accepted) throws IOException
+    private void serve(final Socket accepted, final int connection) throws IOException
     {
         final DataInputStream in = new DataInputStream(accepted.getInputStream());
         final OutputStream out = accepted.getOutputStream();
@@ -296,6 +336,10 @@ public final class ScriptedFilterServer implements AutoCloseable
                 {
                     final HelloDecoder hello = new HelloDecoder().wrap(buffer, offset, header.blockLength(),
                         header.version());
+                    if (first && connection == heldConnection)
+                    {
+                        awaitRelease();
+                    }
                     if (held != null && heldReleased)
                     {
                         out.write(held);
@@ -336,6 +380,23 @@ public final class ScriptedFilterServer implements AutoCloseable
                 default -> requests.add("unexpected templateId=" + header.templateId());
             }
             out.flush();
+        }
+    }
+
+    private void awaitRelease() throws IOException
+    {
+        welcomeHeld.countDown();
+        try
+        {
+            if (!welcomeReleased.await(10, TimeUnit.SECONDS))
+            {
+                requests.add("held WELCOME never released");
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IOException(ex);
         }
     }
 

@@ -13,7 +13,9 @@ import java.util.Map;
  * The CPU time a server's threads have used, grouped by what they do, from {@code /proc/PID/task/TID/stat} and
  * {@code comm} (Linux; a thread's name cut to 15 bytes): two samples around an interval say where the process's time
  * went (its event loops, the receipts drain, the garbage collector, ...), which {@link ProcessCpu}'s one total cannot.
- * A thread that ended between the samples is missed, one that started counts from zero.
+ * A thread that ended between the samples is missed, one that started counts from zero. A thread id the kernel gave
+ * a new thread after the one sampled before ended is told apart by its start time ({@code starttime}, field 22 of
+ * {@code stat}): the new thread counts from zero, never less the ticks of the one that had its id.
  *
  * @param ticks    user and system clock ticks per thread id and group (the group in {@link #groups}).
  * @param nanoTime when it was read, {@link System#nanoTime()}.
@@ -28,11 +30,35 @@ public record ThreadCpu(Map<Long, Sample> ticks, long nanoTime)
      * One thread's ticks.
      *
      * @param group       its group.
-     * @param userTicks   {@code utime}.
-     * @param systemTicks {@code stime}.
+     * @param userTicks   {@code utime}, field 14 of its {@code stat}.
+     * @param systemTicks {@code stime}, field 15.
+     * @param startTicks  {@code starttime}, field 22: when the thread started, in clock ticks after boot, which
+     *                    tells it from a later thread given the same id.
      */
-    public record Sample(String group, long userTicks, long systemTicks)
+    public record Sample(String group, long userTicks, long systemTicks, long startTicks)
     {
+        /**
+         * @param comm the thread's {@code /proc/PID/task/TID/comm}.
+         * @param stat the thread's {@code /proc/PID/task/TID/stat}.
+         * @return its sample.
+         */
+        static Sample parse(final String comm, final String stat)
+        {
+            // the command name (field 2) is in parentheses and may hold spaces and parentheses: count from the last
+            // ')'; fields[0] is field 3 (state), so field k is fields[k - 3]
+            final String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+            return new Sample(ThreadCpu.group(comm.trim()), Long.parseLong(fields[14 - 3]),
+                Long.parseLong(fields[15 - 3]), Long.parseLong(fields[22 - 3]));
+        }
+
+        /**
+         * @param earlier a sample of the same thread id before this one, or null.
+         * @return whether it was of this very thread: its id was not given to another thread in between.
+         */
+        boolean sameThreadAs(final Sample earlier)
+        {
+            return earlier != null && earlier.startTicks == startTicks;
+        }
     }
 
     /**
@@ -49,11 +75,9 @@ public record ThreadCpu(Map<Long, Sample> ticks, long nanoTime)
             {
                 try
                 {
-                    final String name = Files.readString(task.resolve("comm"), StandardCharsets.UTF_8).trim();
-                    final ProcessCpu cpu = ProcessCpu.parse(pid, Files.readString(task.resolve("stat"),
-                        StandardCharsets.US_ASCII), 0);
-                    ticks.put(Long.parseLong(task.getFileName().toString()),
-                        new Sample(group(name), cpu.userTicks(), cpu.systemTicks()));
+                    ticks.put(Long.parseLong(task.getFileName().toString()), Sample.parse(
+                        Files.readString(task.resolve("comm"), StandardCharsets.UTF_8),
+                        Files.readString(task.resolve("stat"), StandardCharsets.US_ASCII)));
                 }
                 catch (final IOException | RuntimeException ex)
                 {
@@ -97,7 +121,8 @@ public record ThreadCpu(Map<Long, Sample> ticks, long nanoTime)
 
     /**
      * @param earlier a sample of the same process before this one.
-     * @return what each group spent between the two, in {@link #GROUPS} order (zero for a group that spent nothing).
+     * @return what each group spent between the two, in {@link #GROUPS} order (zero for a group that spent nothing);
+     * a thread id whose thread changed between the two counts its new thread's ticks from zero.
      */
     public Map<String, ProcessCpu.Spent> since(final ThreadCpu earlier)
     {
@@ -109,7 +134,9 @@ public record ThreadCpu(Map<Long, Sample> ticks, long nanoTime)
         for (final Map.Entry<Long, Sample> entry : ticks.entrySet())
         {
             final Sample now = entry.getValue();
-            final Sample before = earlier.ticks.get(entry.getKey());
+            final Sample was = earlier.ticks.get(entry.getKey());
+            // a thread that started since, even under an id an ended one had, counts from zero
+            final Sample before = now.sameThreadAs(was) ? was : null;
             final long[] sum = sums.get(now.group());
             sum[0] += now.userTicks() - (before == null ? 0 : before.userTicks());
             sum[1] += now.systemTicks() - (before == null ? 0 : before.systemTicks());

@@ -37,7 +37,8 @@ import java.util.concurrent.ExecutionException;
  * {@code maxAddressLength}, a frame of its own longer than the server's {@code maxFrameLength}, missing column) is
  * answered locally DENY / INVALID_RECIPIENT, as the server would (fail closed: never allowed); every such row and
  * every row the server finds invalid is a "bad row", listed (the first {@code maxListedBadRows}) with its line
- * number and, for those answered here, why.
+ * number and, for those answered here, why: a limit named with the number of the WELCOME that refused the row, which
+ * a reconnect may have changed since.
  */
 final class ListScrubber
 {
@@ -332,8 +333,9 @@ final class ListScrubber
                 tally.badRowCount++;
                 if (tally.badRows.size() < maxListedBadRows)
                 {
-                    tally.badRows.add("line " + batch.lineNumbers[i] + ": " + reason +
-                        (problem == CsvField.SENDABLE ? "" : " (" + why(problem, batch) + ")") + " '" +
+                    final String explained = problem == CsvField.SENDABLE ? "" :
+                        " (" + why(problem, batch.refusingLimits[i]) + ")";
+                    tally.badRows.add("line " + batch.lineNumbers[i] + ": " + reason + explained + " '" +
                         new String(lines, start, length, StandardCharsets.UTF_8) + "'");
                 }
             }
@@ -356,16 +358,21 @@ final class ListScrubber
         return batch;
     }
 
-    private static String why(final byte problem, final Batch batch)
+    /**
+     * @param problem why a row was answered here.
+     * @param limit   the limit that refused it, for a row too long for the server: the {@code maxAddressLength} or
+     *                {@code maxFrameLength} of when it was refused.
+     */
+    private static String why(final byte problem, final int limit)
     {
         return switch (problem)
         {
             case CsvField.NO_FIELD -> "no such column";
             case UNPARSABLE -> "a quote left open";
             case CsvField.EMPTY -> "empty";
-            case CsvField.TOO_LONG -> "longer than the server's " + batch.maxAddressLength + " bytes";
+            case CsvField.TOO_LONG -> "longer than the server's " + limit + " bytes";
             case CsvField.NOT_ASCII -> "not ASCII";
-            case FRAME_TOO_LONG -> "too long for the server's frames of " + batch.maxFrameLength + " bytes";
+            case FRAME_TOO_LONG -> "too long for the server's frames of " + limit + " bytes";
             default -> "problem " + problem;
         };
     }
@@ -455,7 +462,7 @@ final class ListScrubber
             entry++;
             if (length > batch.maxAddressLength)
             {
-                batch.problems[i] = CsvField.TOO_LONG;
+                batch.refuse(i, CsvField.TOO_LONG);
                 continue;
             }
             if (piece.size() > 0 && (piece.size() == batch.maxEntries || !fits(piece, length, batch.maxFrameLength)))
@@ -464,7 +471,7 @@ final class ListScrubber
             }
             if (!fits(piece, length, batch.maxFrameLength))
             {
-                batch.problems[i] = FRAME_TOO_LONG;
+                batch.refuse(i, FRAME_TOO_LONG);
                 continue;
             }
             rows[piece.size()] = i;
@@ -517,8 +524,9 @@ final class ListScrubber
 
     /**
      * Up to {@code batchSize} rows: their bytes end to end, where each starts, its line number, why its recipient
-     * was not sent ({@link CsvField#SENDABLE} when it was), the request and results of those sent, and the server's
-     * limits as the batch started. Reused once written out.
+     * was not sent ({@link CsvField#SENDABLE} when it was) and the limit that refused it, the request and results of
+     * those sent, and the server's limits as the batch started (or as it was asked again in pieces). Reused once
+     * written out.
      */
     private final class Batch
     {
@@ -527,6 +535,11 @@ final class ListScrubber
         final BatchResults results = new BatchResults(batchSize);
         final long[] lineNumbers = new long[batchSize];
         final byte[] problems = new byte[batchSize];
+        /**
+         * The limit that refused each row too long for the server, as it stood then: a batch asked again in pieces
+         * after a reconnect takes new limits, which never explain the rows the old ones refused.
+         */
+        final int[] refusingLimits = new int[batchSize];
         /** Row i is lines[lineStarts[i], lineStarts[i + 1]). */
         final int[] lineStarts = new int[batchSize + 1];
         byte[] lines = new byte[batchSize * 64];
@@ -612,8 +625,19 @@ final class ListScrubber
             System.arraycopy(source, offset, lines, start, length);
             lineStarts[size + 1] = start + length;
             lineNumbers[size] = lineNumber;
-            problems[size] = (byte)problem;
+            refuse(size, problem);
             size++;
+        }
+
+        /**
+         * Row {@code row} is answered here for {@code problem} ({@link CsvField#SENDABLE}: it is not), under the
+         * limits the batch holds now.
+         */
+        void refuse(final int row, final int problem)
+        {
+            problems[row] = (byte)problem;
+            refusingLimits[row] = problem == CsvField.TOO_LONG ? maxAddressLength :
+                problem == FRAME_TOO_LONG ? maxFrameLength : 0;
         }
 
         void clear()

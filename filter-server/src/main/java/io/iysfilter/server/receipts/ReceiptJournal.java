@@ -35,6 +35,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.LocalDate;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -182,13 +183,14 @@ public final class ReceiptJournal implements AutoCloseable
     private final ReentrantLock sealLock = new ReentrantLock();
     private final Condition sealedCondition = sealLock.newCondition();
     // the periodic force, on a thread of its own (startForce): one at a time, never closed under (awaitForce)
-    private final Object forceMonitor = new Object();
     private ChannelForce channelForce = (forced) -> forced.force(false);
     private ExecutorService forcer;
-    private volatile boolean forcing;
-    private volatile long forceStartNs;
+    /**
+     * The last force handed to the forcer, null before the first: running until its {@link ForceRun#done} is. One
+     * that failed is never followed by another (the journal has failed), so its failure stays here for the writer.
+     */
+    private volatile ForceRun forceRun;
     private volatile long lastForceNs;
-    private volatile Throwable forceFailure;
 
     private ReceiptJournal(final Path directory, final PartyNames partyNames, final int segmentSize,
         final int maxDealerParties, final int maxDayParties)
@@ -662,7 +664,7 @@ public final class ReceiptJournal implements AutoCloseable
     {
         ensureOpen();
         checkForce();
-        if (forcing)
+        if (forcing())
         {
             return false;
         }
@@ -678,22 +680,22 @@ public final class ReceiptJournal implements AutoCloseable
         // captured here: the writer may roll to another segment while this one is forced
         final FileChannel forced = channel;
         final ChannelForce force = channelForce;
-        forceStartNs = System.nanoTime();
-        forcing = true;
+        final ForceRun run = new ForceRun(System.nanoTime(), new CompletableFuture<>());
+        forceRun = run;
         try
         {
-            forcer.execute(() -> runForce(first, force, forced));
+            forcer.execute(() -> runForce(run, first, force, forced));
         }
         catch (final RejectedExecutionException ex)
         {
-            endForce(ex, 0);
+            run.end(ex, 0);
             throw new IOException("receipt journal: the forcer refused a force", ex);
         }
         catch (final Throwable ex)
         {
             // the forcer's thread could not be made (an OutOfMemoryError for native threads): no force runs, so
             // none may be waited for (a roll, a day's close and close would wait for ever)
-            endForce(ex, 0);
+            run.end(ex, 0);
             throw new IOException("receipt journal: the forcer could not take a force", ex);
         }
         return true;
@@ -703,9 +705,9 @@ public final class ReceiptJournal implements AutoCloseable
      * On the forcer's thread: the names first (a receipt on the device never carries a party number its run's file
      * cannot name), then the segment. Any failure (a full disk, an I/O error, an error) is kept for the writer.
      */
-    private void runForce(final ForceStep first, final ChannelForce force, final FileChannel forced)
+    private void runForce(final ForceRun run, final ForceStep first, final ChannelForce force,
+        final FileChannel forced)
     {
-        final long startNs = forceStartNs;
         Throwable failure = null;
         try
         {
@@ -719,20 +721,47 @@ public final class ReceiptJournal implements AutoCloseable
         {
             failure = ex;
         }
-        endForce(failure, System.nanoTime() - startNs);
+        run.end(failure, System.nanoTime() - run.startNs);
     }
 
-    private void endForce(final Throwable failure, final long tookNs)
+    /**
+     * A force handed to the forcer: when it started, and its completion, failed with why when it failed; whoever
+     * must not go on under it (a roll, a day's close, close) waits for it.
+     */
+    private final class ForceRun
     {
-        synchronized (forceMonitor)
+        final long startNs;
+        final CompletableFuture<Void> done;
+
+        ForceRun(final long startNs, final CompletableFuture<Void> done)
         {
-            if (failure != null && forceFailure == null)
-            {
-                forceFailure = failure;
-            }
+            this.startNs = startNs;
+            this.done = done;
+        }
+
+        /**
+         * The force is over: how long it took is reported from now on, then whoever waits for it is woken.
+         */
+        void end(final Throwable failure, final long tookNs)
+        {
             lastForceNs = tookNs;
-            forcing = false;
-            forceMonitor.notifyAll();
+            if (failure == null)
+            {
+                done.complete(null);
+            }
+            else
+            {
+                done.completeExceptionally(failure);
+            }
+        }
+
+        /**
+         * @return why it failed, or null when it did not (or still runs).
+         */
+        Throwable failure()
+        {
+            // the failure as the force threw it (join would wrap it); nothing is left waiting on a running force
+            return done.isCompletedExceptionally() ? done.handle((ignored, failure) -> failure).getNow(null) : null;
         }
     }
 
@@ -744,7 +773,8 @@ public final class ReceiptJournal implements AutoCloseable
      */
     void checkForce() throws IOException
     {
-        final Throwable failure = forceFailure;
+        final ForceRun run = forceRun;
+        final Throwable failure = run == null ? null : run.failure();
         if (failure != null)
         {
             throw new IOException("receipt journal: forcing the journal to the device failed: " + failure, failure);
@@ -767,24 +797,11 @@ public final class ReceiptJournal implements AutoCloseable
      */
     private void awaitForceQuietly()
     {
-        boolean interrupted = false;
-        synchronized (forceMonitor)
+        final ForceRun run = forceRun;
+        if (run != null)
         {
-            while (forcing)
-            {
-                try
-                {
-                    forceMonitor.wait();
-                }
-                catch (final InterruptedException ex)
-                {
-                    interrupted = true;
-                }
-            }
-        }
-        if (interrupted)
-        {
-            Thread.currentThread().interrupt();
+            // join waits through an interrupt, which it keeps for the caller; a failure is checkForce's to throw
+            run.done.exceptionally((failure) -> null).join();
         }
     }
 
@@ -793,7 +810,8 @@ public final class ReceiptJournal implements AutoCloseable
      */
     boolean forcing()
     {
-        return forcing;
+        final ForceRun run = forceRun;
+        return run != null && !run.done.isDone();
     }
 
     /**
@@ -803,7 +821,8 @@ public final class ReceiptJournal implements AutoCloseable
     double forceSeconds()
     {
         final long last = lastForceNs;
-        final long running = forcing ? System.nanoTime() - forceStartNs : 0;
+        final ForceRun run = forceRun;
+        final long running = run != null && !run.done.isDone() ? System.nanoTime() - run.startNs : 0;
         return Math.max(last, running) / 1e9;
     }
 

@@ -118,7 +118,9 @@ public final class ReceiptReader implements AutoCloseable
      * evidence: a {@code PARTIES} entry that names a party twice, numbers a day party twice or out of turn, gives a
      * (run, party, dealer) two day parties or numbers a party the day has not named, or a receipt naming a day party
      * the day has not numbered before it (or one of another run), fails the scan rather than be resolved one way.
-     * The receipts visited before such a failure are of a day that cannot be attributed: a caller discards them.
+     * The refusal comes where the scan meets the break, after the receipts before it were visited (finding it
+     * first would read the day twice): those are of a day that cannot be attributed, so a visitor holds what it
+     * keeps of a day until the scan returns, and a caller discards it when the scan throws ({@link ReceiptSearch}).
      *
      * @param day     the day.
      * @param visitor receives each receipt; returns false to stop.

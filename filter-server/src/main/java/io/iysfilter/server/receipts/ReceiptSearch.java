@@ -20,6 +20,11 @@ import java.util.function.Predicate;
  * e-mail address under its two (BIREYSEL and TACIR), computed with the data directory's index key exactly as the
  * index computes them. Every receipt of the days in range is read and compared: a scan, meant for the rare question
  * of a complaint or an audit, not for the hot path.
+ * <p>
+ * A day is all or nothing: the source may refuse a day part way through ({@link ReceiptSource#read}: its parties
+ * not as the journal writes them, so no receipt of it can be attributed), having handed over its earlier receipts
+ * already; so a day's matches are held until the day has been read whole, and only then handed on. What is held is
+ * one recipient's receipts of one brand in one day, never the day's receipts.
  */
 public final class ReceiptSearch
 {
@@ -111,9 +116,10 @@ public final class ReceiptSearch
      * Search.
      *
      * @param query the brand, recipient and range.
-     * @param found told each receipt found, in journal order; returns false to stop the search.
+     * @param found told each receipt found, in journal order, a day's once the day has been read whole (none of a
+     *              day the journal refuses); returns false to stop the search.
      * @return the days searched, each with its digest and the receipts found in it.
-     * @throws IOException              when the journal cannot be read.
+     * @throws IOException              when the journal cannot be read, or refuses a day.
      * @throws IllegalArgumentException when the query is bad, saying why.
      */
     public List<DaySearched> search(final ReceiptQuery query, final Predicate<FoundReceipt> found)
@@ -134,34 +140,37 @@ public final class ReceiptSearch
         final long lastDay = query.toMs() == Long.MAX_VALUE ? Long.MAX_VALUE :
             Math.floorDiv(query.toMs() - 1, FoundReceipt.DAY_MS);
         final List<DaySearched> days = new ArrayList<>();
-        final boolean[] stopped = {false};
+        final List<FoundReceipt> dayMatches = new ArrayList<>();
         for (final long day : source.days())
         {
-            if (day < firstDay || day > lastDay || stopped[0])
+            if (day < firstDay || day > lastDay)
             {
                 continue;
             }
-            final long[] matches = {0};
+            dayMatches.clear();
             source.read(day, (receipt, party) ->
             {
-                if (receipt.brand() != query.brandCode())
-                {
-                    return true;
-                }
                 final long timeMs = day * FoundReceipt.DAY_MS + receipt.dayMillis();
-                if (timeMs < query.fromMs() || timeMs >= query.toMs() || !matches(receipt, keys))
+                if (receipt.brand() == query.brandCode() && timeMs >= query.fromMs() && timeMs < query.toMs() &&
+                    matches(receipt, keys))
                 {
-                    return true;
-                }
-                matches[0]++;
-                if (!found.test(FoundReceipt.decode(receipt, day, party)))
-                {
-                    stopped[0] = true;
-                    return false;
+                    dayMatches.add(FoundReceipt.decode(receipt, day, party));
                 }
                 return true;
             });
-            days.add(new DaySearched(source.digest(day), matches[0]));
+            // the day was read whole: none of it is refused, and its matches may go
+            long matches = 0;
+            boolean stopped = false;
+            for (int i = 0; i < dayMatches.size() && !stopped; i++)
+            {
+                matches++;
+                stopped = !found.test(dayMatches.get(i));
+            }
+            days.add(new DaySearched(source.digest(day), matches));
+            if (stopped)
+            {
+                break;
+            }
         }
         return days;
     }

@@ -31,11 +31,14 @@ public interface ReceiptSource
     long[] days() throws IOException;
 
     /**
-     * Read one day's receipts in the order written.
+     * Read one day's receipts in the order written. A day may be refused part way through, after some of its
+     * receipts were handed to the visitor (a journal's day whose parties could be read two ways is found so only
+     * where it breaks, and checking first would read every day twice): those receipts are of a day that cannot be
+     * attributed, so a visitor holds what it keeps of a day until this returns, and drops it when this throws.
      *
      * @param epochDay the day.
      * @param visitor  told each receipt.
-     * @throws IOException when the day cannot be read.
+     * @throws IOException when the day cannot be read, or is refused (then the receipts visited are not to be used).
      */
     void read(long epochDay, Visitor visitor) throws IOException;
 

@@ -3,7 +3,9 @@ package io.iysfilter.server.receipts;
 import io.iysfilter.protocol.receipts.ReceiptDecoder;
 
 /**
- * Receives the receipts of a day in journal order from {@link ReceiptReader#scan}.
+ * Receives the receipts of a day in journal order from {@link ReceiptReader#scan}. A scan that refuses the day
+ * throws after the receipts before the break were visited: what a visitor keeps of a day is used only once the scan
+ * returns.
  */
 @FunctionalInterface
 public interface ReceiptVisitor

@@ -206,6 +206,38 @@ class ScrubServerLimitsTest
     }
 
     @Test
+    void shouldExplainARowRefusedBeforeAReconnectWithTheLimitsThatRefusedIt() throws Exception
+    {
+        // recipients of 12 bytes at most at first; the second batch is dropped unanswered, and the WELCOME of the
+        // connection scrub makes next takes 11: that batch's row of 13 bytes was refused by the first limits, its
+        // row of 12 by the second, when the batch was asked again in pieces
+        server = new ScriptedFilterServer(0, 3, 12);
+        server.dropAtBatch(2, 0, 3, 11);
+        server.answerWith(ScrubServerLimitsTest::evenDigitConsents);
+        final List<Row> rows = new ArrayList<>();
+        for (final int length : new int[]{10, 10, 10, 10, 13, 12, 10, 10, 10})
+        {
+            rows.add(phoneRow(rows.size(), length));
+        }
+        final List<Row> expected = new ArrayList<>();
+        for (final Row row : rows)
+        {
+            expected.add(row.phone().length() > 11 ? new Row(row.phone(), Reason.INVALID_RECIPIENT, false) : row);
+        }
+
+        final Result result = scrub(rows);
+
+        assertEquals(0, result.exit, result.err);
+        assertEquals(2, server.connections(), "scrub reconnected once");
+        assertEquals(List.of(), server.overLimits());
+        assertOutputs(expected);
+        assertTrue(result.err.contains("bad row line 6: INVALID_RECIPIENT (longer than the server's 12 bytes) " +
+            "'4,0000000000004'"), result.err);
+        assertTrue(result.err.contains("bad row line 7: INVALID_RECIPIENT (longer than the server's 11 bytes) " +
+            "'5,000000000005'"), result.err);
+    }
+
+    @Test
     void shouldStopNamingABatchRefusedAgainWhenTheLimitsAreLoweredAgainWhileItIsAskedInPieces() throws Exception
     {
         // the second batch is dropped, the reconnect announces two entries a batch; its first piece of two is

@@ -6,6 +6,7 @@ import io.iysfilter.protocol.receipts.MessageHeaderDecoder;
 import io.iysfilter.protocol.receipts.PartyEntryDecoder;
 import io.iysfilter.protocol.receipts.PartyReceiptDecoder;
 import io.iysfilter.protocol.receipts.ReceiptEncoder;
+import io.iysfilter.server.decision.DecisionFacts;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -119,6 +120,35 @@ class ReceiptDayPartyVerifyTest
         putInt(second, DealerPartyEntryDecoder.dealerEncodingOffset(), (int)DEALER_A);
         reseal();
         assertBroken(second, "PARTIES entry: a day party numbered twice");
+    }
+
+    @Test
+    void shouldHandASearchNoReceiptOfADayRefusedAfterSomeOfItsReceiptsWereScanned() throws Exception
+    {
+        write(true);
+        // every receipt holds the zero key: a search for receipt 1's brand finds it
+        final ReceiptSearch search = new ReceiptSearch(JournalReceiptSource.open(dir),
+            (brand, channel, type, recipient, facts) -> facts.recipient(DecisionFacts.RECIPIENT_PHONE, 0, 0));
+        final ReceiptQuery query = new ReceiptQuery(600_001, "+905321111111", Long.MIN_VALUE, Long.MAX_VALUE);
+        final List<Long> found = new ArrayList<>();
+        search.search(query, (receipt) -> found.add(receipt.decisionId() & 0xFFFF_FFFF_FFFFL));
+        assertEquals(List.of(1L), found, "found while the day is whole");
+
+        // day party 4 numbered as 1 again: the day breaks after its first four receipts
+        putInt(dayParty(4), DealerPartyEntryDecoder.dayPartyEncodingOffset(), 1);
+        reseal();
+        final List<Long> visited = new ArrayList<>();
+        try (ReceiptReader reader = ReceiptReader.open(dir))
+        {
+            assertThrows(IOException.class, () -> reader.scan(FIRST, (id, timeMs, party, receipt) ->
+                visited.add(id & 0xFFFF_FFFF_FFFFL)));
+        }
+        assertEquals(List.of(1L, 2L, 3L, 4L), visited, "the scan refuses the day where it breaks, as documented");
+        found.clear();
+        final IOException refused = assertThrows(IOException.class, () -> search.search(query,
+            (receipt) -> found.add(receipt.decisionId() & 0xFFFF_FFFF_FFFFL)));
+        assertTrue(refused.getMessage().startsWith("day " + FIRST), refused.getMessage());
+        assertEquals(List.of(), found, "nothing of the refused day, though its receipt 1 was scanned");
     }
 
     @ParameterizedTest(name = "closed day {0}")

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -60,7 +61,7 @@ class ReceiptForceTest
 
     /**
      * A segment force that blocks until released, counting its calls and keeping what it met: it forces the real
-     * channel once released, so a channel closed under it fails it.
+     * channel once released, so a channel closed under it fails it, or fails with {@link #failure} when set.
      */
     private static final class BlockingForce implements ReceiptJournal.ChannelForce
     {
@@ -68,6 +69,7 @@ class ReceiptForceTest
         final CountDownLatch release = new CountDownLatch(1);
         final AtomicInteger calls = new AtomicInteger();
         volatile boolean closedUnder;
+        volatile IOException failure;
 
         @Override
         public void force(final FileChannel channel) throws IOException
@@ -87,6 +89,10 @@ class ReceiptForceTest
                 throw new IOException(ex);
             }
             closedUnder |= !channel.isOpen();
+            if (failure != null)
+            {
+                throw failure;
+            }
             channel.force(false);
         }
     }
@@ -277,6 +283,37 @@ class ReceiptForceTest
             assertTrue(verification.ok(), verification.describe());
             assertEquals(200, verification.receipts(), "what came during the force sealed at close");
         }
+    }
+
+    @Test
+    void shouldFailACloseThatWaitedForTheRunningForceWithThatForcesFailure() throws Exception
+    {
+        final ReceiptJournal journal = ReceiptJournal.open(dir, Receipts.NAMES, Receipts.DAY * Receipts.DAY_MS,
+            SEGMENT_SIZE);
+        final BlockingForce force = new BlockingForce();
+        force.failure = new IOException("Input/output error");
+        journal.channelForce(force);
+        Receipts.append(journal, 1, 100, Receipts.DAY);
+        journal.seal(Receipts.DAY * Receipts.DAY_MS + 1000);
+        assertTrue(journal.startForce(() ->
+        {
+        }));
+        assertTrue(force.entered.await(WAIT_S, TimeUnit.SECONDS));
+
+        final Future<?> closed = others.submit(() ->
+        {
+            journal.close();
+            return null;
+        });
+        assertThrows(TimeoutException.class, () -> closed.get(300, TimeUnit.MILLISECONDS), "waits for the force");
+        force.release.countDown();
+        final ExecutionException failed = assertThrows(ExecutionException.class,
+            () -> closed.get(WAIT_S, TimeUnit.SECONDS), "the force it waited for failed");
+        assertTrue(failed.getCause() instanceof IOException &&
+            failed.getCause().getMessage().contains("Input/output error"), String.valueOf(failed.getCause()));
+        assertFalse(journal.forcing());
+        assertFalse(force.closedUnder, "the channel stayed open for the force");
+        assertThrows(IllegalStateException.class, journal::force, "released all the same");
     }
 
     @Test
