@@ -39,10 +39,8 @@ public record ProcessCpu(long pid, long userTicks, long systemTicks, long nanoTi
      */
     static ProcessCpu parse(final long pid, final String stat, final long nanoTime)
     {
-        // the command name (field 2) is in parentheses and may hold spaces and parentheses: count from the last ')'
-        final String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
-        // fields[0] is field 3 (state), so field k is fields[k - 3]
-        return new ProcessCpu(pid, Long.parseLong(fields[14 - 3]), Long.parseLong(fields[15 - 3]), nanoTime);
+        final long[] ticks = fields(stat, 14, 15);
+        return new ProcessCpu(pid, ticks[0], ticks[1], nanoTime);
     }
 
     /**
@@ -51,8 +49,27 @@ public record ProcessCpu(long pid, long userTicks, long systemTicks, long nanoTi
      */
     static long[] children(final String stat)
     {
+        return fields(stat, 16, 17);
+    }
+
+    /**
+     * Numeric fields of a process's or a thread's {@code stat} text.
+     *
+     * @param stat    the text of {@code /proc/PID/stat} or {@code /proc/PID/task/TID/stat}.
+     * @param numbers the fields' numbers as proc(5) counts them (from 1; 3 or later).
+     * @return their values, in the order asked.
+     */
+    static long[] fields(final String stat, final int... numbers)
+    {
+        // the command name (field 2) is in parentheses and may hold spaces and parentheses: count from the last ')'
         final String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
-        return new long[]{Long.parseLong(fields[16 - 3]), Long.parseLong(fields[17 - 3])};
+        final long[] values = new long[numbers.length];
+        for (int i = 0; i < numbers.length; i++)
+        {
+            // fields[0] is field 3 (state), so field k is fields[k - 3]
+            values[i] = Long.parseLong(fields[numbers[i] - 3]);
+        }
+        return values;
     }
 
     /**

@@ -44,11 +44,8 @@ public record ThreadCpu(Map<Long, Sample> ticks, long nanoTime)
          */
         static Sample parse(final String comm, final String stat)
         {
-            // the command name (field 2) is in parentheses and may hold spaces and parentheses: count from the last
-            // ')'; fields[0] is field 3 (state), so field k is fields[k - 3]
-            final String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
-            return new Sample(ThreadCpu.group(comm.trim()), Long.parseLong(fields[14 - 3]),
-                Long.parseLong(fields[15 - 3]), Long.parseLong(fields[22 - 3]));
+            final long[] fields = ProcessCpu.fields(stat, 14, 15, 22);
+            return new Sample(ThreadCpu.group(comm.trim()), fields[0], fields[1], fields[2]);
         }
 
         /**
