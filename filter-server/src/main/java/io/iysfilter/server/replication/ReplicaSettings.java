@@ -15,6 +15,9 @@ import java.util.Objects;
  * @param maxPollRecords     records one poll returns at most.
  * @param persistIntervalMs  least time between two persists of the offsets (each after a barrier and a force).
  * @param persistRecords     records after which the offsets are persisted sooner than the interval.
+ * @param catchUpPersistIntervalMs least time between two persists while the replica is more than
+ *                           {@code persistRecords} behind the topic's end (a bootstrap, or a catch-up after an outage);
+ *                           the records threshold does not apply then.
  * @param quarantineMaxBytes size past which the quarantine file takes no more lines (records are still counted).
  */
 public record ReplicaSettings(
@@ -24,6 +27,7 @@ public record ReplicaSettings(
     int maxPollRecords,
     long persistIntervalMs,
     long persistRecords,
+    long catchUpPersistIntervalMs,
     long quarantineMaxBytes)
 {
     /** Default records a poll returns. */
@@ -32,6 +36,13 @@ public record ReplicaSettings(
     public static final long PERSIST_INTERVAL_MS_DEFAULT = 1_000;
     /** Default records after which the offsets are persisted sooner. */
     public static final long PERSIST_RECORDS_DEFAULT = 200_000;
+    /**
+     * Default least time between two persists while far behind. Each force of a map writes its dirty pages back, and
+     * the kernel write-protects every page it writes back, so the writer's next store into each of them faults again:
+     * during a bootstrap, which dirties the whole map within a second, forcing every second made nearly every change a
+     * page fault (docs/PERFORMANCE.md §12). The kernel's own writeback cleans dirty pages after 30 s anyway.
+     */
+    public static final long CATCH_UP_PERSIST_INTERVAL_MS_DEFAULT = 30_000;
     /** Default cap of the quarantine file: 16 MiB. */
     public static final long QUARANTINE_MAX_BYTES_DEFAULT = 16L * 1024 * 1024;
 
@@ -51,11 +62,13 @@ public record ReplicaSettings(
         {
             throw new IllegalArgumentException("replication-topic: empty");
         }
-        if (maxPollRecords < 1 || persistIntervalMs < 0 || persistRecords < 1 || quarantineMaxBytes < 0)
+        if (maxPollRecords < 1 || persistIntervalMs < 0 || persistRecords < 1 || catchUpPersistIntervalMs < 0 ||
+            quarantineMaxBytes < 0)
         {
             throw new IllegalArgumentException("maxPollRecords: " + maxPollRecords + ", persistIntervalMs: " +
-                persistIntervalMs + ", persistRecords: " + persistRecords + ", quarantineMaxBytes: " +
-                quarantineMaxBytes + " (expected: >= 1, >= 0, >= 1, >= 0)");
+                persistIntervalMs + ", persistRecords: " + persistRecords + ", catchUpPersistIntervalMs: " +
+                catchUpPersistIntervalMs + ", quarantineMaxBytes: " + quarantineMaxBytes +
+                " (expected: >= 1, >= 0, >= 1, >= 0, >= 0)");
         }
     }
 
@@ -69,7 +82,8 @@ public record ReplicaSettings(
         final String bootstrapServers, final Map<String, String> clientProperties, final String topic)
     {
         return new ReplicaSettings(bootstrapServers, clientProperties, topic, MAX_POLL_RECORDS_DEFAULT,
-            PERSIST_INTERVAL_MS_DEFAULT, PERSIST_RECORDS_DEFAULT, QUARANTINE_MAX_BYTES_DEFAULT);
+            PERSIST_INTERVAL_MS_DEFAULT, PERSIST_RECORDS_DEFAULT, CATCH_UP_PERSIST_INTERVAL_MS_DEFAULT,
+            QUARANTINE_MAX_BYTES_DEFAULT);
     }
 
     /**
@@ -83,13 +97,24 @@ public record ReplicaSettings(
     }
 
     /**
-     * @param intervalMs least time between two persists.
-     * @param records    records after which they are persisted sooner.
+     * @param intervalMs least time between two persists, behind or not.
+     * @param records    records after which they are persisted sooner, and how far behind the topic's end the replica
+     *                   persists at the catch-up interval instead.
      * @return these settings with that persist rhythm.
      */
     public ReplicaSettings withPersist(final long intervalMs, final long records)
     {
         return new ReplicaSettings(bootstrapServers, clientProperties, topic, maxPollRecords, intervalMs, records,
-            quarantineMaxBytes);
+            intervalMs, quarantineMaxBytes);
+    }
+
+    /**
+     * @param intervalMs least time between two persists while more than {@link #persistRecords()} behind.
+     * @return these settings with that catch-up rhythm.
+     */
+    public ReplicaSettings withCatchUpPersist(final long intervalMs)
+    {
+        return new ReplicaSettings(bootstrapServers, clientProperties, topic, maxPollRecords, persistIntervalMs,
+            persistRecords, intervalMs, quarantineMaxBytes);
     }
 }
