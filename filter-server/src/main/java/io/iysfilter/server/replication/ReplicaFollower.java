@@ -52,10 +52,10 @@ import java.util.function.LongSupplier;
  * <p>
  * Durability: the offsets are replaced durably only after a barrier has shown every change before them applied and
  * the brands they touched are forced, at most every {@link ReplicaSettings#persistIntervalMs()} or
- * {@link ReplicaSettings#persistRecords()} records (every {@link ReplicaSettings#catchUpPersistIntervalMs()} while
- * further behind than that), when the bootstrap is caught up, and at close; so a kill at any instant loses nothing:
- * the next start re-applies what followed the stored offsets, and the index, last-writer-wins in İYS order, ends the
- * same.
+ * {@link ReplicaSettings#persistRecords()} records (every {@link ReplicaSettings#catchUpPersistIntervalMs()} during
+ * the first bootstrap and while further behind than that), when the bootstrap is caught up, and at close; so a kill
+ * at any instant loses nothing: the next start re-applies what followed the stored offsets, and the index,
+ * last-writer-wins in İYS order, ends the same.
  * <p>
  * A record that does not decode, or that the writer refuses for a reason other than its date, is quarantined
  * ({@link ReplicaQuarantine}) and counted, never applied, and the follower goes on; but it freezes the as-of of its
@@ -739,8 +739,8 @@ public final class ReplicaFollower implements AutoCloseable
 
     /**
      * Move the checkpoint under way on, or begin one when one is due: after {@link ReplicaSettings#persistRecords()}
-     * records or {@link ReplicaSettings#persistIntervalMs()} since the last began; while more than
-     * {@link ReplicaSettings#persistRecords()} behind the topic's end, only after
+     * records or {@link ReplicaSettings#persistIntervalMs()} since the last began; during the first bootstrap, and
+     * while more than {@link ReplicaSettings#persistRecords()} behind the topic's end, only after
      * {@link ReplicaSettings#catchUpPersistIntervalMs()}.
      */
     private void checkpointIfDue(
@@ -751,7 +751,10 @@ public final class ReplicaFollower implements AutoCloseable
         {
             advanceCheckpoint(false);
         }
-        if (checkpoint == null && checkpointDue(settings, sincePersist, lagRecords(), nowMs - lastPersistMs))
+        // the first bootstrap ends with a checkpoint of its own: forcing as it nears the end would make its last
+        // records as slow as the catch-up rhythm spares its first ones
+        final long behind = caughtUp.isDone() ? lagRecords() : Long.MAX_VALUE;
+        if (checkpoint == null && checkpointDue(settings, sincePersist, behind, nowMs - lastPersistMs))
         {
             beginCheckpoint(kafka, assigned);
         }
@@ -760,7 +763,8 @@ public final class ReplicaFollower implements AutoCloseable
     /**
      * @param settings   the persist rhythm.
      * @param records    records read since the last checkpoint began.
-     * @param lagRecords how far behind the topic's end the replica is.
+     * @param lagRecords how far behind the topic's end the replica is, {@link Long#MAX_VALUE} during the first
+     *                   bootstrap.
      * @param sinceMs    time since the last checkpoint began.
      * @return whether a checkpoint is due: none without records; far behind, only after the catch-up interval, since
      * every force writes the maps' dirty pages back and the writer's next store into each of them faults again.

@@ -15,8 +15,8 @@ import java.util.Objects;
  * @param maxPollRecords     records one poll returns at most.
  * @param persistIntervalMs  least time between two persists of the offsets (each after a barrier and a force).
  * @param persistRecords     records after which the offsets are persisted sooner than the interval.
- * @param catchUpPersistIntervalMs least time between two persists while the replica is more than
- *                           {@code persistRecords} behind the topic's end (a bootstrap, or a catch-up after an outage);
+ * @param catchUpPersistIntervalMs least time between two persists during the first bootstrap and while the replica
+ *                           is more than {@code persistRecords} behind the topic's end (a catch-up after an outage);
  *                           the records threshold does not apply then.
  * @param quarantineMaxBytes size past which the quarantine file takes no more lines (records are still counted).
  */
