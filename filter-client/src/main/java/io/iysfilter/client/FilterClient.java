@@ -87,6 +87,12 @@ public final class FilterClient implements AutoCloseable
      * is published to requests ({@link #channel}), so every connection a request can take has one.
      */
     private static final AttributeKey<ServerInfo> WELCOME = AttributeKey.valueOf("iysWelcome");
+    /**
+     * The connection's TLS handshake, kept from when its handler was added: a handshake that fails closes the
+     * connection, and a closed connection's pipeline is emptied, so its handler may be gone by the time the
+     * connecting thread looks for it.
+     */
+    private static final AttributeKey<Future<io.netty.channel.Channel>> HANDSHAKE = AttributeKey.valueOf("iysTls");
 
     private final Options options;
     private final EventLoopGroup group;
@@ -221,6 +227,7 @@ public final class FilterClient implements AutoCloseable
                     {
                         final SslHandler tls = options.tls.newHandler(socket.alloc(), options.host, options.port);
                         tls.setHandshakeTimeoutMillis(options.connectTimeoutMs);
+                        socket.attr(HANDSHAKE).set(tls.handshakeFuture());
                         socket.pipeline().addLast(TLS_HANDLER, tls);
                     }
                     socket.pipeline().addLast("flush", new FlushConsolidationHandler(256, true));
@@ -803,12 +810,13 @@ public final class FilterClient implements AutoCloseable
 
     private void awaitHandshake(final io.netty.channel.Channel connected)
     {
-        final SslHandler tls = (SslHandler)connected.pipeline().get(TLS_HANDLER);
-        if (tls == null)
+        if (options.tls == null)
         {
             return;
         }
-        final Future<io.netty.channel.Channel> handshake = tls.handshakeFuture();
+        // not from the pipeline: a failed handshake has closed the connection and may have emptied it already, and
+        // a TLS connection without its handler would be taken for a plaintext one
+        final Future<io.netty.channel.Channel> handshake = connected.attr(HANDSHAKE).get();
         if (!handshake.awaitUninterruptibly(options.connectTimeoutMs + SWEEP_INTERVAL_MS, TimeUnit.MILLISECONDS))
         {
             throw new FilterClientException("TLS handshake with " + options.host + ":" + options.port +
