@@ -88,11 +88,11 @@ public final class FilterClient implements AutoCloseable
      */
     private static final AttributeKey<ServerInfo> WELCOME = AttributeKey.valueOf("iysWelcome");
     /**
-     * The connection's TLS handshake, kept from when its handler was added: a handshake that fails closes the
-     * connection, and a closed connection's pipeline is emptied, so its handler may be gone by the time the
-     * connecting thread looks for it.
+     * The connection's TLS handler, kept from when it was added: a handshake that fails closes the connection, and a
+     * closed connection's pipeline is emptied, so the handler may be gone from it by the time the connecting thread
+     * looks (its handshake future and engine stay usable).
      */
-    private static final AttributeKey<Future<io.netty.channel.Channel>> HANDSHAKE = AttributeKey.valueOf("iysTls");
+    private static final AttributeKey<SslHandler> TLS = AttributeKey.valueOf("iysTls");
 
     private final Options options;
     private final EventLoopGroup group;
@@ -227,7 +227,7 @@ public final class FilterClient implements AutoCloseable
                     {
                         final SslHandler tls = options.tls.newHandler(socket.alloc(), options.host, options.port);
                         tls.setHandshakeTimeoutMillis(options.connectTimeoutMs);
-                        socket.attr(HANDSHAKE).set(tls.handshakeFuture());
+                        socket.attr(TLS).set(tls);
                         socket.pipeline().addLast(TLS_HANDLER, tls);
                     }
                     socket.pipeline().addLast("flush", new FlushConsolidationHandler(256, true));
@@ -816,7 +816,13 @@ public final class FilterClient implements AutoCloseable
         }
         // not from the pipeline: a failed handshake has closed the connection and may have emptied it already, and
         // a TLS connection without its handler would be taken for a plaintext one
-        final Future<io.netty.channel.Channel> handshake = connected.attr(HANDSHAKE).get();
+        final SslHandler tls = connected.attr(TLS).get();
+        if (tls == null)
+        {
+            throw new FilterClientException("TLS handshake with " + options.host + ":" + options.port +
+                " not begun: the connection has no TLS handler", null, null);
+        }
+        final Future<io.netty.channel.Channel> handshake = tls.handshakeFuture();
         if (!handshake.awaitUninterruptibly(options.connectTimeoutMs + SWEEP_INTERVAL_MS, TimeUnit.MILLISECONDS))
         {
             throw new FilterClientException("TLS handshake with " + options.host + ":" + options.port +
@@ -844,7 +850,7 @@ public final class FilterClient implements AutoCloseable
     public List<java.security.cert.Certificate> serverCertificates()
     {
         final io.netty.channel.Channel current = channel;
-        final SslHandler tls = current == null ? null : (SslHandler)current.pipeline().get(TLS_HANDLER);
+        final SslHandler tls = current == null || !current.isActive() ? null : current.attr(TLS).get();
         if (tls == null || !tls.handshakeFuture().isSuccess())
         {
             return List.of();

@@ -95,6 +95,8 @@ public final class ReplicaFollower implements AutoCloseable
     private static final Duration POLL = Duration.ofMillis(100);
     private static final Duration END_TIMEOUT = Duration.ofMillis(1_000);
     private static final long END_CHECK_MS = 1_000;
+    /** At the catch-up rhythm, a checkpoint is due after this many times {@link ReplicaSettings#persistRecords()}. */
+    static final long CATCH_UP_PERSIST_FACTOR = 50;
     private static final long PARTITION_CHECK_MS = 10_000;
     private static final long PROGRESS_MS = 1_000;
     private static final long MAX_BACKOFF_MS = 30_000;
@@ -156,6 +158,8 @@ public final class ReplicaFollower implements AutoCloseable
     private int partitionCount;
     private long sincePersist;
     private long lastPersistMs;
+    /** The follower went back to its stored offsets after a failure, and no checkpoint has landed since. */
+    private boolean retriedSincePersist;
     private volatile Partitions partitions;
     private volatile String state = STARTING;
     /** The Kafka id of the topic the stored offsets were read from; null when not known (no file, an older one). */
@@ -547,6 +551,7 @@ public final class ReplicaFollower implements AutoCloseable
     {
         failures.getAndIncrement();
         state = RETRYING;
+        retriedSincePersist = true;
         lastError = ex.getMessage() == null ? ex.toString() : ex.getMessage();
         final long suppressed = FAILURES.tryAcquire(System.nanoTime());
         if (suppressed >= 0)
@@ -751,34 +756,46 @@ public final class ReplicaFollower implements AutoCloseable
         {
             advanceCheckpoint(false);
         }
-        // the first bootstrap ends with a checkpoint of its own: forcing as it nears the end would make its last
-        // records as slow as the catch-up rhythm spares its first ones
-        final long behind = caughtUp.isDone() ? lagRecords() : Long.MAX_VALUE;
-        if (checkpoint == null && checkpointDue(settings, sincePersist, behind, nowMs - lastPersistMs))
+        if (checkpoint == null && checkpointDue(settings, sincePersist, nowMs - lastPersistMs, !caughtUp.isDone(),
+            retriedSincePersist, caughtUp.isDone() ? lagRecords() : 0))
         {
             beginCheckpoint(kafka, assigned);
         }
     }
 
     /**
-     * @param settings   the persist rhythm.
-     * @param records    records read since the last checkpoint began.
-     * @param lagRecords how far behind the topic's end the replica is, {@link Long#MAX_VALUE} during the first
-     *                   bootstrap.
-     * @param sinceMs    time since the last checkpoint began.
-     * @return whether a checkpoint is due: none without records; far behind, only after the catch-up interval, since
-     * every force writes the maps' dirty pages back and the writer's next store into each of them faults again.
+     * Whether a checkpoint is due. Every force writes the maps' dirty pages back and the kernel write-protects them,
+     * so the writer's next store into each of them faults again: while the replica is filling its maps (its first
+     * bootstrap, which ends with a checkpoint of its own, or more than {@link ReplicaSettings#persistRecords()}
+     * behind) checkpoints come at the catch-up rhythm, else every {@link ReplicaSettings#persistIntervalMs()} or
+     * {@link ReplicaSettings#persistRecords()} records. After a failure, until a checkpoint lands, they come at the
+     * near rhythm too: each retry starts from the stored offsets, so they must move up to the change that failed.
+     *
+     * @param settings      the rhythms.
+     * @param records       records read since the last checkpoint began.
+     * @param sinceMs       time since the last checkpoint began.
+     * @param bootstrapping the first bootstrap is not caught up yet.
+     * @param retried       the follower went back to its stored offsets since the last checkpoint landed.
+     * @param lagRecords    how far behind the topic's end the replica is, once caught up.
+     * @return whether to begin one.
      */
     static boolean checkpointDue(
-        final ReplicaSettings settings, final long records, final long lagRecords, final long sinceMs)
+        final ReplicaSettings settings,
+        final long records,
+        final long sinceMs,
+        final boolean bootstrapping,
+        final boolean retried,
+        final long lagRecords)
     {
         if (records == 0)
         {
             return false;
         }
-        if (lagRecords > settings.persistRecords())
+        if (!retried && (bootstrapping || lagRecords > settings.persistRecords()))
         {
-            return sinceMs >= settings.catchUpPersistIntervalMs();
+            // the records bound still caps what a kill replays, and a wall clock stepped back cannot stop it
+            return sinceMs >= settings.catchUpPersistIntervalMs() ||
+                records >= CATCH_UP_PERSIST_FACTOR * settings.persistRecords();
         }
         return records >= settings.persistRecords() || sinceMs >= settings.persistIntervalMs();
     }
@@ -1322,6 +1339,7 @@ public final class ReplicaFollower implements AutoCloseable
         }
         persisted = current.offsets;
         checkpoint = null;
+        retriedSincePersist = false;
     }
 
     /**

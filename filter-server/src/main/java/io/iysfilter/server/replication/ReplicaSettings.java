@@ -15,9 +15,10 @@ import java.util.Objects;
  * @param maxPollRecords     records one poll returns at most.
  * @param persistIntervalMs  least time between two persists of the offsets (each after a barrier and a force).
  * @param persistRecords     records after which the offsets are persisted sooner than the interval.
- * @param catchUpPersistIntervalMs least time between two persists during the first bootstrap and while the replica
- *                           is more than {@code persistRecords} behind the topic's end (a catch-up after an outage);
- *                           the records threshold does not apply then.
+ * @param catchUpPersistIntervalMs
+ *                           least time between two persists during the first bootstrap and while the replica is more
+ *                           than {@code persistRecords} behind the topic's end (fallen behind while running: a broker
+ *                           outage, a burst); they come sooner only after 50 times {@code persistRecords} records.
  * @param quarantineMaxBytes size past which the quarantine file takes no more lines (records are still counted).
  */
 public record ReplicaSettings(
@@ -109,7 +110,8 @@ public record ReplicaSettings(
     }
 
     /**
-     * @param intervalMs least time between two persists while more than {@link #persistRecords()} behind.
+     * @param intervalMs least time between two persists during the first bootstrap and while more than
+     *                   {@link #persistRecords()} behind.
      * @return these settings with that catch-up rhythm.
      */
     public ReplicaSettings withCatchUpPersist(final long intervalMs)
