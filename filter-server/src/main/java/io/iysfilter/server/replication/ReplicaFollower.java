@@ -743,10 +743,7 @@ public final class ReplicaFollower implements AutoCloseable
     }
 
     /**
-     * Move the checkpoint under way on, or begin one when one is due: after {@link ReplicaSettings#persistRecords()}
-     * records or {@link ReplicaSettings#persistIntervalMs()} since the last began; during the first bootstrap, and
-     * while more than {@link ReplicaSettings#persistRecords()} behind the topic's end, only after
-     * {@link ReplicaSettings#catchUpPersistIntervalMs()}.
+     * Move the checkpoint under way on, or begin one when {@link #checkpointDue} says one is due.
      */
     private void checkpointIfDue(
         final KafkaConsumer<byte[], byte[]> kafka, final List<TopicPartition> assigned, final long nowMs)
