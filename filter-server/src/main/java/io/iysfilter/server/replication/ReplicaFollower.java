@@ -51,11 +51,9 @@ import java.util.function.LongSupplier;
  * watermark as the brand's as-of time, a cursor kept for a fetcher fail-over.
  * <p>
  * Durability: the offsets are replaced durably only after a barrier has shown every change before them applied and
- * the brands they touched are forced, at most every {@link ReplicaSettings#persistIntervalMs()} or
- * {@link ReplicaSettings#persistRecords()} records (every {@link ReplicaSettings#catchUpPersistIntervalMs()} during
- * the first bootstrap and while further behind than that), when the bootstrap is caught up, and at close; so a kill
- * at any instant loses nothing: the next start re-applies what followed the stored offsets, and the index,
- * last-writer-wins in İYS order, ends the same.
+ * the brands they touched are forced, at the rhythm {@link #checkpointDue} sets, when the bootstrap is caught up, and
+ * at close; so a kill at any instant loses nothing: the next start re-applies what followed the stored offsets, and
+ * the index, last-writer-wins in İYS order, ends the same.
  * <p>
  * A record that does not decode, or that the writer refuses for a reason other than its date, is quarantined
  * ({@link ReplicaQuarantine}) and counted, never applied, and the follower goes on; but it freezes the as-of of its
@@ -791,8 +789,9 @@ public final class ReplicaFollower implements AutoCloseable
         if (!retried && (bootstrapping || lagRecords > settings.persistRecords()))
         {
             // the records bound still caps what a kill replays, and a wall clock stepped back cannot stop it
+            // divided, not multiplied: a persistRecords of Long.MAX_VALUE ("never by count") must not overflow
             return sinceMs >= settings.catchUpPersistIntervalMs() ||
-                records >= CATCH_UP_PERSIST_FACTOR * settings.persistRecords();
+                records / CATCH_UP_PERSIST_FACTOR >= settings.persistRecords();
         }
         return records >= settings.persistRecords() || sinceMs >= settings.persistIntervalMs();
     }

@@ -47,6 +47,16 @@ class ReplicaPersistRhythmTest
     }
 
     @Test
+    void aRecordsThresholdOfNeverStaysNeverBehindToo()
+    {
+        final ReplicaSettings byTimeOnly = settings.withPersist(intervalMs, Long.MAX_VALUE)
+            .withCatchUpPersist(catchUpMs);
+        assertFalse(ReplicaFollower.checkpointDue(byTimeOnly, Long.MAX_VALUE / 2, 0, BOOTSTRAPPING, NOT_RETRIED, 0),
+            "fifty times Long.MAX_VALUE records must not wrap into a threshold already passed");
+        assertTrue(ReplicaFollower.checkpointDue(byTimeOnly, 1, catchUpMs, BOOTSTRAPPING, NOT_RETRIED, 0));
+    }
+
+    @Test
     void theFirstBootstrapKeepsTheCatchUpRhythmToItsEndItsOwnCheckpointEndsIt()
     {
         assertFalse(due(records, intervalMs, BOOTSTRAPPING, NOT_RETRIED, 0), "its lag is not asked for");
