@@ -38,10 +38,8 @@ public record ReplicaSettings(
     /** Default records after which the offsets are persisted sooner. */
     public static final long PERSIST_RECORDS_DEFAULT = 200_000;
     /**
-     * Default least time between two persists while far behind. Each force of a map writes its dirty pages back, and
-     * the kernel write-protects every page it writes back, so the writer's next store into each of them faults again:
-     * during a bootstrap, which dirties the whole map within a second, forcing every second made nearly every change a
-     * page fault (docs/PERFORMANCE.md §12). The kernel's own writeback cleans dirty pages after 30 s anyway.
+     * Default least time between two persists while filling the maps (why: {@code ReplicaFollower.checkpointDue},
+     * docs/PERFORMANCE.md §12); the kernel's own writeback cleans a page dirty for 30 s anyway.
      */
     public static final long CATCH_UP_PERSIST_INTERVAL_MS_DEFAULT = 30_000;
     /** Default cap of the quarantine file: 16 MiB. */
