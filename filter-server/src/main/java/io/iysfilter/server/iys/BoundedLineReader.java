@@ -24,6 +24,7 @@ public final class BoundedLineReader
     private long lineNumber;
     private long bytesRead;
     private boolean skipNewline;
+    private boolean ascii;
 
     /**
      * A line longer than the cap.
@@ -66,46 +67,96 @@ public final class BoundedLineReader
      */
     public String readLine() throws IOException
     {
+        final int length = readLineBytes();
+        return length < 0 ? null : new String(line, 0, length, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Read the next line as bytes, into {@link #lineBytes()}: the same line {@link #readLine()} would return, not yet
+     * decoded (nothing is allocated unless the line is longer than any before).
+     *
+     * @return the line's length in bytes, its terminator excluded, or -1 at the end of the stream.
+     * @throws LineTooLongException when the line is longer than the cap; no more of it is read.
+     * @throws IOException          when the stream fails.
+     */
+    public int readLineBytes() throws IOException
+    {
         int length = 0;
         boolean any = false;
+        int high = 0;
         while (true)
         {
             if (position == limit && !fill())
             {
                 if (!any)
                 {
-                    return null;
+                    return -1;
                 }
-                lineNumber++;
-                return new String(line, 0, length, StandardCharsets.UTF_8);
+                return endLine(length, high);
             }
-            final byte next = buffer[position++];
-            bytesRead++;
             if (skipNewline)
             {
                 skipNewline = false;
-                if (next == '\n')
+                if (buffer[position] == '\n')
                 {
+                    position++;
+                    bytesRead++;
                     continue;
                 }
             }
             any = true;
-            if (next == '\n' || next == '\r')
+            int end = position;
+            while (end < limit && buffer[end] != '\n' && buffer[end] != '\r')
             {
-                skipNewline = next == '\r';
-                lineNumber++;
-                return new String(line, 0, length, StandardCharsets.UTF_8);
+                high |= buffer[end];
+                end++;
             }
-            if (length == maxLineBytes)
+            final int taken = end - position;
+            if (length + taken > maxLineBytes)
             {
+                bytesRead += maxLineBytes - length;
+                position += maxLineBytes - length;
                 throw new LineTooLongException(lineNumber + 1, maxLineBytes);
             }
-            if (length == line.length)
+            if (length + taken > line.length)
             {
-                line = Arrays.copyOf(line, Math.min(maxLineBytes, line.length * 2));
+                line = Arrays.copyOf(line, Math.min(maxLineBytes, Math.max(length + taken, line.length * 2)));
             }
-            line[length++] = next;
+            System.arraycopy(buffer, position, line, length, taken);
+            length += taken;
+            bytesRead += taken;
+            position = end;
+            if (end < limit)
+            {
+                skipNewline = buffer[end] == '\r';
+                position++;
+                bytesRead++;
+                return endLine(length, high);
+            }
         }
+    }
+
+    private int endLine(final int length, final int high)
+    {
+        lineNumber++;
+        ascii = high >= 0;
+        return length;
+    }
+
+    /**
+     * @return the bytes of the line last read by {@link #readLineBytes()}, valid up to its length until the next read.
+     */
+    public byte[] lineBytes()
+    {
+        return line;
+    }
+
+    /**
+     * @return whether the line last read holds only bytes below 0x80 (its text is then its bytes, one char each).
+     */
+    public boolean lineAscii()
+    {
+        return ascii;
     }
 
     /**
