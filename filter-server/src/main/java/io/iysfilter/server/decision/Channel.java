@@ -16,6 +16,8 @@ public enum Channel
     EPOSTA(io.iysfilter.protocol.codecs.Channel.EPOSTA);
 
     private static final Channel[] BY_CODE = byCode();
+    /** {@link #values()} once: each call of it copies the array. */
+    private static final Channel[] NAMED = values();
     private final io.iysfilter.protocol.codecs.Channel wire;
     private final int code;
 
@@ -69,14 +71,18 @@ public enum Channel
     }
 
     /**
-     * @param name the İYS name, as in {@code MESAJ}.
+     * @param name the İYS name, any {@link CharSequence} (read, not kept), as in {@code MESAJ}.
      * @return the channel, or null when the name is not known.
      */
-    public static Channel fromName(final String name)
+    public static Channel fromName(final CharSequence name)
     {
-        for (final Channel channel : values())
+        if (name == null)
         {
-            if (channel.name().equals(name))
+            return null;
+        }
+        for (final Channel channel : NAMED)
+        {
+            if (channel.name().contentEquals(name))
             {
                 return channel;
             }

@@ -16,6 +16,8 @@ public enum RecipientType
     TACIR(io.iysfilter.protocol.codecs.RecipientType.TACIR);
 
     private static final RecipientType[] BY_CODE = byCode();
+    /** {@link #values()} once: each call of it copies the array. */
+    private static final RecipientType[] NAMED = values();
     private final io.iysfilter.protocol.codecs.RecipientType wire;
     private final int code;
 
@@ -69,14 +71,18 @@ public enum RecipientType
     }
 
     /**
-     * @param name the İYS name, as in {@code BIREYSEL}.
+     * @param name the İYS name, any {@link CharSequence} (read, not kept), as in {@code BIREYSEL}.
      * @return the type, or null when the name is not known.
      */
-    public static RecipientType fromName(final String name)
+    public static RecipientType fromName(final CharSequence name)
     {
-        for (final RecipientType type : values())
+        if (name == null)
         {
-            if (type.name().equals(name))
+            return null;
+        }
+        for (final RecipientType type : NAMED)
+        {
+            if (type.name().contentEquals(name))
             {
                 return type;
             }

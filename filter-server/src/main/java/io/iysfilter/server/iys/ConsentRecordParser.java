@@ -38,14 +38,14 @@ public final class ConsentRecordParser
      */
     public String parse(
         final long brandCode,
-        final String creationDate,
-        final String transactionId,
-        final String recipientText,
-        final String recipientType,
-        final String type,
-        final String status,
-        final String consentDate,
-        final String source,
+        final CharSequence creationDate,
+        final CharSequence transactionId,
+        final CharSequence recipientText,
+        final CharSequence recipientType,
+        final CharSequence type,
+        final CharSequence status,
+        final CharSequence consentDate,
+        final CharSequence source,
         final ConsentChange out)
     {
         return parse(brandCode, creationDate, transactionId, recipientText, recipientType, type, status, consentDate,
@@ -75,16 +75,16 @@ public final class ConsentRecordParser
      */
     public String parse(
         final long brandCode,
-        final String creationDate,
-        final String transactionId,
-        final String recipientText,
-        final String recipientType,
-        final String type,
-        final String status,
-        final String consentDate,
-        final String source,
-        final String retailerCode,
-        final String retailerAccess,
+        final CharSequence creationDate,
+        final CharSequence transactionId,
+        final CharSequence recipientText,
+        final CharSequence recipientType,
+        final CharSequence type,
+        final CharSequence status,
+        final CharSequence consentDate,
+        final CharSequence source,
+        final CharSequence retailerCode,
+        final CharSequence retailerAccess,
         final ConsentChange out)
     {
         final long creationSec = IysTime.parseSeconds(creationDate);
@@ -106,8 +106,8 @@ public final class ConsentRecordParser
         {
             return "invalid recipientType: '" + recipientType + "' (expected: BIREYSEL or TACIR)";
         }
-        final int statusCode = "ONAY".equals(status) ? ConsentStatus.ONAY :
-            "RET".equals(status) ? ConsentStatus.RET : ConsentStatus.NONE;
+        final int statusCode = "ONAY".contentEquals(status) ? ConsentStatus.ONAY :
+            "RET".contentEquals(status) ? ConsentStatus.RET : ConsentStatus.NONE;
         if (statusCode == ConsentStatus.NONE)
         {
             return "invalid status: '" + status + "' (expected: ONAY or RET)";
@@ -166,7 +166,7 @@ public final class ConsentRecordParser
     /**
      * @return how many dealers the list names (0 for none or an empty list), or -1 when it is malformed.
      */
-    private int dealers(final String list)
+    private int dealers(final CharSequence list)
     {
         if (list.isEmpty())
         {
@@ -185,8 +185,11 @@ public final class ConsentRecordParser
         }
         while (start <= end)
         {
-            int comma = list.indexOf(',', start);
-            comma = comma < 0 || comma > end ? end : comma;
+            int comma = start;
+            while (comma < end && list.charAt(comma) != ',')
+            {
+                comma++;
+            }
             final long code = dealerCode(list, start, comma);
             if (code < 0 || count == DealerList.MAX_DEALERS)
             {
@@ -201,7 +204,7 @@ public final class ConsentRecordParser
     /**
      * @return the dealer number the digits from start to end spell, 1..2^32-1, or -1 when they spell none.
      */
-    private static long dealerCode(final String text, final int start, final int end)
+    private static long dealerCode(final CharSequence text, final int start, final int end)
     {
         if (end - start < 1 || end - start > 10)
         {
@@ -220,8 +223,8 @@ public final class ConsentRecordParser
         return value >= 1 && value <= MAX_DEALER_CODE ? value : -1;
     }
 
-    private static String cut(final String text)
+    private static String cut(final CharSequence text)
     {
-        return text.length() <= 80 ? text : text.substring(0, 80) + "…";
+        return text.length() <= 80 ? text.toString() : text.subSequence(0, 80) + "…";
     }
 }

@@ -8,6 +8,7 @@ import io.iysfilter.server.index.ConsentValueDescriptor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,6 +32,13 @@ public final class DailyFileImporter
      */
     public static final int MAX_LINE_BYTES = 64 * 1024;
     private static final long PROGRESS_INTERVAL_NS = 2_000_000_000L;
+    /** Most columns a line's fields are kept for (the header may have no more). */
+    private static final int MAX_COLUMNS = 32;
+    /**
+     * Valid records handed to the writer in one claim of the ring: one claim and one wake-up of the writer per run,
+     * not per record. The writer still applies and reports them one by one, in file order.
+     */
+    private static final int RUN_LENGTH = 256;
 
     private final IngestPipeline pipeline;
     private final long brandCode;
@@ -147,39 +155,19 @@ public final class DailyFileImporter
             throw new IOException("empty file: expected a header row naming " + String.join(",", COLUMNS));
         }
         final int[] columnIndex = columnIndexes(header);
-        final String[] fields = new String[32];
-        final ConsentChange change = new ConsentChange();
-        final ConsentRecordParser parser = new ConsentRecordParser();
+        final Lines lines = new Lines(columnIndex, outcomes);
         long nextProgressNs = startNs + PROGRESS_INTERVAL_NS;
-        String line;
-        while (outcomes.storeFailure == null && (line = readLine(reader, outcomes)) != null)
+        int length;
+        while (outcomes.storeFailure == null && (length = readLine(reader, outcomes)) >= 0)
         {
-            final long lineNumber = reader.lineNumber();
-            if (line.isBlank())
-            {
-                continue;
-            }
-            outcomes.lines++;
-            final int count = CsvLine.split(line, fields);
-            final String error = count < 0 ? "unbalanced quotes" : parse(parser, fields, count, columnIndex, change);
-            if (error != null)
-            {
-                outcomes.reject(lineNumber, error);
-            }
-            else
-            {
-                if (inspector != null)
-                {
-                    inspector.inspect(lineNumber, change);
-                }
-                pipeline.publish(change, lineNumber, outcomes);
-            }
+            lines.take(reader.lineBytes(), length, reader.lineAscii(), reader.lineNumber());
             if (progress != null && (outcomes.lines & 0xFFF) == 0 && System.nanoTime() - nextProgressNs > 0)
             {
                 nextProgressNs = System.nanoTime() + PROGRESS_INTERVAL_NS;
                 printProgress(outcomes.lines, reader.bytesRead(), totalBytes, startNs);
             }
         }
+        lines.flush();
         awaitBarrier();
         if (outcomes.readFailure != null)
         {
@@ -202,20 +190,37 @@ public final class DailyFileImporter
     }
 
     /**
-     * @return the next line, or null at the end or when reading failed: the failure is kept in {@code outcomes}, so
-     *         that what was published before it is awaited first.
+     * @return the next line's length in bytes (the line in {@link BoundedLineReader#lineBytes()}), or -1 at the end
+     *         or when reading failed: the failure is kept in {@code outcomes}, so that what was published before it is
+     *         awaited first.
      */
-    private String readLine(final BoundedLineReader reader, final Outcomes outcomes)
+    private static int readLine(final BoundedLineReader reader, final Outcomes outcomes)
     {
         try
         {
-            return reader.readLine();
+            return reader.readLineBytes();
         }
         catch (final IOException ex)
         {
             outcomes.readFailure = ex;
-            return null;
+            return -1;
         }
+    }
+
+    /**
+     * @return whether an ASCII line is empty or white space only, as {@link String#isBlank()} says of its text.
+     */
+    static boolean blank(final byte[] line, final int length)
+    {
+        for (int i = 0; i < length; i++)
+        {
+            final byte b = line[i];
+            if (b != ' ' && (b < 0x09 || b > 0x0D) && (b < 0x1C || b > 0x1F))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void awaitBarrier() throws IOException
@@ -237,7 +242,7 @@ public final class DailyFileImporter
 
     private String parse(
         final ConsentRecordParser parser,
-        final String[] fields,
+        final CharSequence[] fields,
         final int count,
         final int[] columnIndex,
         final ConsentChange change)
@@ -265,7 +270,7 @@ public final class DailyFileImporter
 
     private static int[] columnIndexes(final String header) throws IOException
     {
-        final String[] names = new String[32];
+        final String[] names = new String[MAX_COLUMNS];
         final int count = CsvLine.split(header.startsWith("\uFEFF") ? header.substring(1) : header, names);
         if (count > names.length)
         {
@@ -290,6 +295,93 @@ public final class DailyFileImporter
             }
         }
         return indexes;
+    }
+
+    /**
+     * Turns lines into changes and hands the valid ones to the writer in runs. A line of ASCII bytes (nearly every
+     * line of a daily file) is split and validated as bytes, without a String; any other is decoded first and split
+     * as text, which for ASCII gives the same fields.
+     */
+    private final class Lines
+    {
+        private final ConsentRecordParser parser = new ConsentRecordParser();
+        private final int[] columnIndex;
+        private final Outcomes outcomes;
+        private final String[] textFields = new String[MAX_COLUMNS];
+        private final AsciiCsvFields asciiFields = new AsciiCsvFields(MAX_COLUMNS);
+        private final ConsentChange[] run;
+        private final long[] runTags;
+        private int runCount;
+
+        Lines(final int[] columnIndex, final Outcomes outcomes)
+        {
+            this.columnIndex = columnIndex;
+            this.outcomes = outcomes;
+            final int runLength = Math.min(RUN_LENGTH, pipeline.ringCapacity());
+            run = new ConsentChange[runLength];
+            runTags = new long[runLength];
+            for (int i = 0; i < runLength; i++)
+            {
+                run[i] = new ConsentChange();
+            }
+        }
+
+        /**
+         * Take one line: a blank one is skipped, an invalid one rejected with its reason, a valid one added to the run.
+         */
+        void take(final byte[] bytes, final int length, final boolean ascii, final long lineNumber)
+        {
+            final ConsentChange change = run[runCount];
+            final String error;
+            if (ascii)
+            {
+                if (blank(bytes, length))
+                {
+                    return;
+                }
+                outcomes.lines++;
+                final int count = asciiFields.split(bytes, 0, length);
+                error = count < 0 ? "unbalanced quotes" :
+                    parse(parser, asciiFields.fields(), count, columnIndex, change);
+            }
+            else
+            {
+                final String line = new String(bytes, 0, length, StandardCharsets.UTF_8);
+                if (line.isBlank())
+                {
+                    return;
+                }
+                outcomes.lines++;
+                final int count = CsvLine.split(line, textFields);
+                error = count < 0 ? "unbalanced quotes" : parse(parser, textFields, count, columnIndex, change);
+            }
+            if (error != null)
+            {
+                outcomes.reject(lineNumber, error);
+                return;
+            }
+            if (inspector != null)
+            {
+                inspector.inspect(lineNumber, change);
+            }
+            runTags[runCount++] = lineNumber;
+            if (runCount == run.length)
+            {
+                flush();
+            }
+        }
+
+        /**
+         * Hand the run taken so far to the writer.
+         */
+        void flush()
+        {
+            if (runCount > 0)
+            {
+                pipeline.publish(run, runTags, runCount, outcomes);
+                runCount = 0;
+            }
+        }
     }
 
     private void printProgress(final long lines, final long bytesRead, final long totalBytes, final long startNs)

@@ -19,7 +19,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
+import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -190,6 +193,83 @@ class DailyFileImporterTest
             "2021-01-01 10:00:00," + TX + "1,05321234567,BIREYSEL,MESAJ,ONAY,2021-01-01 09:00:00,HS_WEB\n"));
         assertTrue(noHeader.getMessage().contains("header row lacks column 'creationDate'"), noHeader.getMessage());
         assertThrows(IOException.class, () -> importText(""));
+    }
+
+    @Test
+    void anAsciiLineReadAsBytesGetsTheOutcomeItsTextGets() throws IOException
+    {
+        // every line once as it is (ASCII: split and validated as bytes) and once with a ninth column of Turkish text
+        // (decoded and split as text, the way every line was taken before): each line's change or rejection must agree;
+        // each field is its first, valid choice 3 times in 4, so that some lines are valid whole
+        final String[][] choices = {
+            {"2020-10-29 23:58:53", " 2020-10-29 23:58:54\t", "\"2020-10-29 23:58:55\"", "\" 2020-10-29 23:58:56\"",
+                "2020-13-29 23:58:53", "", "\"\"", "2020-10-29T23:58:53"},
+            {TX + "1", " " + TX + "2 ", "\"" + TX + "3\"", "", "12345678-9abc-def0-1234-56789abcdef0", "xyz",
+                "\"a\"\"b\""},
+            {"05321234567", "+90 532 123 45 67", " ornek@mail.com ", "\"ali@example.com\"", "12345", "\"a\"\"b@c.com\"",
+                "\"0532,1234567\"", "x@y"},
+            {"BIREYSEL", "TACIR", " BIREYSEL\t", "bireysel", "\"TACIR\"", "", "UNSPECIFIED"},
+            {"MESAJ", "ARAMA", "EPOSTA", "mesaj", "\"EPOSTA\"", "\t MESAJ\t", ""},
+            {"ONAY", "RET", "RED", "\"RET\"", " ONAY ", ""},
+            {"2020-10-29 23:00:00", "", "\"2020-10-29 23:00:01\"", "2020-10-29", "  "},
+            {"HS_WEB", "IYS_KISAMESAJ", "", "XX_WEB", "HS_", "\"HS_MESAJ\"", " HS_FIZIKSEL_ORTAM ", "\"unclosed"}};
+        final Random random = new Random(20261202L);
+        final StringBuilder plain = new StringBuilder(HEADER);
+        final StringBuilder turkish = new StringBuilder(HEADER.replace("\n", ",note\n"));
+        for (int n = 0; n < 3_000; n++)
+        {
+            final StringBuilder line = new StringBuilder();
+            for (int column = 0; column < choices.length; column++)
+            {
+                line.append(column == 0 ? "" : ",")
+                    .append(choices[column][random.nextInt(4) > 0 ? 0 : random.nextInt(choices[column].length)]);
+            }
+            plain.append(line).append('\n');
+            turkish.append(line).append(",şükrü çiğdem\n");
+        }
+        final List<String> asBytes = outcomes(plain.toString());
+        final List<String> asText = outcomes(turkish.toString());
+
+        assertEquals(3_000, asBytes.size());
+        assertEquals(asText, asBytes);
+        assertTrue(asBytes.stream().filter(outcome -> outcome.contains(": change ")).count() > 100, "valid lines");
+        assertTrue(asBytes.stream().filter(outcome -> !outcome.contains(": change ")).count() > 100, "rejected lines");
+    }
+
+    @Test
+    void anAsciiLineIsBlankExactlyWhenItsTextIs()
+    {
+        for (int c = 0; c < 0x80; c++)
+        {
+            for (final String around : new String[]{"%s", " %s", "%s\t", "\u000b%s\u001f "})
+            {
+                final String text = String.format(around, (char)c);
+                final byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+                assertEquals(text.isBlank(), DailyFileImporter.blank(bytes, bytes.length), "'" + text + "' " + c);
+            }
+        }
+        assertTrue(DailyFileImporter.blank(new byte[0], 0));
+    }
+
+    /**
+     * @return each data line's outcome, in line order: the change it became, or why it was rejected.
+     */
+    private List<String> outcomes(final String text) throws IOException
+    {
+        final TreeMap<Long, String> byLine = new TreeMap<>();
+        final byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        final DailyFileImporter.Report report = new DailyFileImporter(pipeline, BRAND, 10_000, null)
+            .inspector((line, change) -> byLine.put(line, "line " + line + ": change " + change.brandCode() + " " +
+                change.channel() + " " + change.type() + " " + change.recipient() + " " + change.word0() + " " +
+                change.word1() + " " + change.dealerCount()))
+            .importStream(new ByteArrayInputStream(bytes), bytes.length);
+        for (final String rejection : report.rejections())
+        {
+            final long line = Long.parseLong(rejection.substring("line ".length(), rejection.indexOf(':')));
+            byLine.put(line, rejection);
+        }
+        assertEquals(report.lines(), byLine.size());
+        return new ArrayList<>(byLine.values());
     }
 
     private DailyFileImporter.Report importText(final String text) throws IOException
