@@ -9,7 +9,8 @@ import java.util.Arrays;
  * spaces skipped; a field that then starts with a double quote runs to the closing quote ({@code ""} inside is a
  * quote, anything after the closing quote up to the comma is ignored); any other field trimmed of the bytes up to
  * 0x20 at both ends. Reused from line to line: nothing is allocated unless a line's quoted fields are longer than any
- * line's before. A view is valid until the next split. Not thread-safe.
+ * line's before. A view is valid until the next split, and has no {@code equals}: compare it with
+ * {@link String#contentEquals(CharSequence)}. Not thread-safe.
  */
 final class AsciiCsvFields
 {

@@ -76,7 +76,7 @@ public final class BoundedLineReader
      * decoded (nothing is allocated unless the line is longer than any before).
      *
      * @return the line's length in bytes, its terminator excluded, or -1 at the end of the stream.
-     * @throws LineTooLongException when the line is longer than the cap; no more of it is read.
+     * @throws LineTooLongException when the line is longer than the cap; of it, no more than the cap is read.
      * @throws IOException          when the stream fails.
      */
     public int readLineBytes() throws IOException
@@ -152,7 +152,8 @@ public final class BoundedLineReader
     }
 
     /**
-     * @return whether the line last read holds only bytes below 0x80 (its text is then its bytes, one char each).
+     * @return whether the line last read holds only bytes below 0x80 (its text is then its bytes, one char each);
+     * after the end of the stream or a failure, still what it was of the line before.
      */
     public boolean lineAscii()
     {

@@ -106,7 +106,7 @@ public final class ConsentRecordParser
         {
             return "invalid recipientType: '" + recipientType + "' (expected: BIREYSEL or TACIR)";
         }
-        final int statusCode = "ONAY".contentEquals(status) ? ConsentStatus.ONAY :
+        final int statusCode = status == null ? ConsentStatus.NONE : "ONAY".contentEquals(status) ? ConsentStatus.ONAY :
             "RET".contentEquals(status) ? ConsentStatus.RET : ConsentStatus.NONE;
         if (statusCode == ConsentStatus.NONE)
         {

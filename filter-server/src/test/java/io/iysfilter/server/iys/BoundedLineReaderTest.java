@@ -81,6 +81,28 @@ class BoundedLineReaderTest
         assertEquals(2, tooLong.lineNumber());
     }
 
+    @Test
+    void shouldGrowForLongLinesUpToTheCapWhetherReadInPiecesOrWhole() throws IOException
+    {
+        final int cap = 5_000;
+        final Random random = new Random(2026L);
+        for (int n = 0; n < 200; n++)
+        {
+            final String first = "a".repeat(257 + random.nextInt(cap - 257));
+            final String second = "b".repeat(cap);
+            final String end = random.nextBoolean() ? "\r" : "\r\n";
+            final byte[] bytes = (first + end + second).getBytes(StandardCharsets.US_ASCII);
+            final InputStream in = random.nextBoolean() ? new Trickle(bytes, n) : new ByteArrayInputStream(bytes);
+            final BoundedLineReader reader = new BoundedLineReader(in, cap);
+
+            assertEquals(first.length(), reader.readLineBytes());
+            assertEquals(first, new String(reader.lineBytes(), 0, first.length(), StandardCharsets.US_ASCII));
+            assertEquals(second, reader.readLine(), "a line of exactly the cap, ended by the end of the stream");
+            assertEquals(-1, reader.readLineBytes());
+            assertEquals(2, reader.lineNumber());
+        }
+    }
+
     /**
      * The lines as the reader's contract defines them: ended by LF, CRLF or a lone CR, the last one also by the end
      * of the stream when it has any byte.

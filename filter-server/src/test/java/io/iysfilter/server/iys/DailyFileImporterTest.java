@@ -237,6 +237,58 @@ class DailyFileImporterTest
     }
 
     @Test
+    void theFirstRejectionsAreListedInLineOrderWhicheverThreadFoundThem() throws IOException
+    {
+        // the writer finds the future-dated line 2 only when its run is handed over, after the reading thread has
+        // refused the 20 bad lines behind it; the report still lists the first rejections of the file
+        final StringBuilder file = new StringBuilder(HEADER +
+            "2099-12-31 00:00:00," + TX + "2,05321234567,BIREYSEL,MESAJ,ONAY,2099-12-30 00:00:00,HS_WEB\n");
+        for (int i = 0; i < 20; i++)
+        {
+            file.append("not a record\n");
+        }
+        final byte[] bytes = file.toString().getBytes(StandardCharsets.UTF_8);
+        final DailyFileImporter.Report report = new DailyFileImporter(pipeline, BRAND, 3, null)
+            .importStream(new ByteArrayInputStream(bytes), bytes.length);
+
+        assertEquals(21, report.rejected());
+        assertEquals(3, report.rejections().size());
+        assertTrue(report.rejections().get(0).startsWith("line 2: creationDate 2099-12-31"),
+            report.rejections().get(0));
+        assertEquals("line 3: too few columns: 1 (expected: 8)", report.rejections().get(1));
+        assertEquals("line 4: too few columns: 1 (expected: 8)", report.rejections().get(2));
+    }
+
+    @Test
+    void aFileTakenAsBytesOrAsTextGetsTheSameOutcomeForEveryLine() throws IOException
+    {
+        final String[] lines = {
+            "2020-10-29 23:58:53," + TX + "1,05321234567,BIREYSEL,MESAJ,ONAY,2020-10-29 23:00:00,HS_WEB",
+            " \"2020-10-29 23:58:54\" , " + TX + "2 ,\"ali@example.com\",TACIR,EPOSTA,RET,,",
+            "\u000b2020-10-29 23:58:55\u001f," + TX + "3,+90 532 111 22 33,BIREYSEL,ARAMA,ONAY,2020-10-29 23:00:00," +
+                "HS_WEB",
+            "2020-10-29 23:58:56," + TX + "4,05321234567,BIREYSEL,MESAJ",
+            "", "   ", "\t\u001c", "\u007f",
+            "2020-10-29 23:58:57,\"" + TX + "5,05321234567,BIREYSEL,MESAJ,ONAY,2020-10-29 23:00:00,HS_WEB",
+            "2020-10-29 23:58:58," + TX + "6,\"a\"\"b@c.com\",BIREYSEL,EPOSTA,ONAY,2020-10-29 23:00:00,HS_WEB"};
+        final String[] ends = {"\n", "\r\n", "\r"};
+        final Random random = new Random(6563L);
+        final StringBuilder file = new StringBuilder(HEADER);
+        for (int n = 0; n < 2_000; n++)
+        {
+            file.append(lines[random.nextInt(lines.length)].replace(TX, TX.substring(0, 60) + n))
+                .append(ends[random.nextInt(ends.length)]);
+        }
+        final byte[] bytes = file.toString().getBytes(StandardCharsets.UTF_8);
+
+        final List<String> asBytes = outcomes(new DailyFileImporter(pipeline, BRAND, 10_000, null), bytes);
+        final List<String> asText = outcomes(new DailyFileImporter(pipeline, BRAND, 10_000, null).textOnly(), bytes);
+
+        assertEquals(asText, asBytes);
+        assertTrue(asBytes.size() > 1_000, "blank lines are skipped, the rest all have an outcome: " + asBytes.size());
+    }
+
+    @Test
     void anAsciiLineIsBlankExactlyWhenItsTextIs()
     {
         for (int c = 0; c < 0x80; c++)
@@ -256,13 +308,22 @@ class DailyFileImporterTest
      */
     private List<String> outcomes(final String text) throws IOException
     {
+        return outcomes(new DailyFileImporter(pipeline, BRAND, 10_000, null), text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * @return each data line's outcome, in line order: the change it became, or why it was rejected; and checks that
+     * every change inspected was handed to the writer (applied or superseded), the last partial run included.
+     */
+    private List<String> outcomes(final DailyFileImporter importer, final byte[] bytes) throws IOException
+    {
         final TreeMap<Long, String> byLine = new TreeMap<>();
-        final byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        final DailyFileImporter.Report report = new DailyFileImporter(pipeline, BRAND, 10_000, null)
+        final DailyFileImporter.Report report = importer
             .inspector((line, change) -> byLine.put(line, "line " + line + ": change " + change.brandCode() + " " +
                 change.channel() + " " + change.type() + " " + change.recipient() + " " + change.word0() + " " +
                 change.word1() + " " + change.dealerCount()))
             .importStream(new ByteArrayInputStream(bytes), bytes.length);
+        assertEquals(byLine.size(), report.applied() + report.superseded(), "every valid line reached the writer");
         for (final String rejection : report.rejections())
         {
             final long line = Long.parseLong(rejection.substring("line ".length(), rejection.indexOf(':')));
