@@ -71,7 +71,7 @@ public final class DailyFileImporter
      * @param applied    changes newer than what the index held, now stored.
      * @param superseded changes the index already held, or held something newer for.
      * @param rejected   lines refused by validation or by the index.
-     * @param rejections the first rejections, as {@code line N: reason}.
+     * @param rejections the rejections of the lowest line numbers, in line order, as {@code line N: reason}.
      * @param elapsedNs  wall time.
      */
     public record Report(
