@@ -131,6 +131,8 @@ public final class ReplicaFollower implements AutoCloseable
     // changes published to the writer since the last barrier (follower thread only)
     private boolean unsettled;
     private final AtomicLong failures = new AtomicLong();
+    /** Checkpoints landed: offsets written after the changes before them were applied and forced. */
+    private final AtomicLong checkpoints = new AtomicLong();
     private final Map<String, ReplicaOffsets.Cursor> cursors = new ConcurrentHashMap<>();
     // brands touched since the last checkpoint began, and brands known to exist (follower thread only; the last of
     // each is kept aside, so that a run of one brand's records looks nothing up)
@@ -400,6 +402,14 @@ public final class ReplicaFollower implements AutoCloseable
     }
 
     /**
+     * @return checkpoints landed since start: each wrote the offsets after forcing the changes before them.
+     */
+    public long checkpoints()
+    {
+        return checkpoints.get();
+    }
+
+    /**
      * @return records set aside: undecodable or refused by the writer.
      */
     public long quarantined()
@@ -443,6 +453,9 @@ public final class ReplicaFollower implements AutoCloseable
         FunctionCounter.builder("iys_replication_watermarks_held", heldWatermarks, AtomicLong::get)
             .description("watermark records not applied: their brand is frozen by a quarantined record")
             .register(registry);
+        FunctionCounter.builder("iys_replication_checkpoints", checkpoints, AtomicLong::get)
+            .description("checkpoints landed: the replica's offsets written after the changes before them were " +
+                "applied and forced").register(registry);
         FunctionCounter.builder("iys_replication_failures", failures, AtomicLong::get)
             .description("failures after which the replica went back to its stored offsets").register(registry);
         Gauge.builder("iys_replication_lag_records", this, ReplicaFollower::lagRecords)
@@ -1336,6 +1349,7 @@ public final class ReplicaFollower implements AutoCloseable
         persisted = current.offsets;
         checkpoint = null;
         retriedSincePersist = false;
+        checkpoints.incrementAndGet();
     }
 
     /**

@@ -38,6 +38,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
+import java.util.function.UnaryOperator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -417,6 +418,43 @@ class ReplicaFollowerIT
     }
 
     @Test
+    void aBootstrapCheckpointsWhenCaughtUpAndAFollowingReplicaAtTheNearRhythm() throws Exception
+    {
+        // the clock stands still, so only records set the rhythm: the near one every 500, the catch-up one every
+        // 25,000 (50 times as many); a bootstrap of 6,000 records must not checkpoint before it is caught up
+        newTopic();
+        final String earlier = IysTime.format(nowSec - 3600);
+        for (int i = 0; i < 6_000; i++)
+        {
+            filler.consent(BRAND, earlier, String.format("+90532%07d", i), "BIREYSEL", "MESAJ", "ONAY");
+        }
+        filler.commit();
+        final long frozenMs = System.currentTimeMillis();
+        // polls of 200 records, so that the bootstrap takes 30 of them and a checkpoint could be begun between them
+        openReplica(() -> frozenMs, null, settings -> new ReplicaSettings(settings.bootstrapServers(),
+            settings.clientProperties(), settings.topic(), 200, 200, 500, 600_000, settings.quarantineMaxBytes()));
+        follower.caughtUp().get(60, TimeUnit.SECONDS);
+
+        assertEquals(1, follower.checkpoints(), "one checkpoint in the bootstrap: the one when it was caught up");
+        assertEquals(ConsentStatus.ONAY, status(BRAND, Channel.MESAJ, RecipientType.BIREYSEL, "+905320005999"));
+
+        // following, in batches of 250 (never more than 500 behind): a checkpoint per 500 records or so
+        for (int batch = 0; batch < 8; batch++)
+        {
+            for (int i = 0; i < 250; i++)
+            {
+                filler.consent(BRAND, earlier, String.format("+90533%07d", batch * 250 + i), "BIREYSEL", "MESAJ",
+                    "ONAY");
+            }
+            filler.commit();
+            final String last = String.format("+90533%07d", batch * 250 + 249);
+            await(() -> status(BRAND, Channel.MESAJ, RecipientType.BIREYSEL, last) == ConsentStatus.ONAY,
+                "batch " + batch + " applied");
+        }
+        await(() -> follower.checkpoints() >= 3, "checkpoints at the near rhythm once caught up");
+    }
+
+    @Test
     void aBrokerRestartIsSurvived() throws Exception
     {
         newTopic();
@@ -590,13 +628,24 @@ class ReplicaFollowerIT
      */
     private void openReplica(final LongSupplier clock, final IOException creationRefusal) throws Exception
     {
+        openReplica(clock, creationRefusal, settings -> settings);
+    }
+
+    /**
+     * @param creationRefusal what the writer throws at each brand's creation from the start, or null.
+     * @param settings        changes the settings, which persist every 200 ms or 1,000 records.
+     */
+    private void openReplica(
+        final LongSupplier clock, final IOException creationRefusal, final UnaryOperator<ReplicaSettings> settings)
+        throws Exception
+    {
         final IndexOptions options = TestKeys.options(10_000).withClock(clock);
         store = ConsentStore.open(dir.resolve("replica"), options);
         writer = new RefusingWriter(store.writer());
         writer.creationRefusal = creationRefusal;
         pipeline = new IngestPipeline(writer, 1024);
-        follower = new ReplicaFollower(ReplicaSettings.of(broker.bootstrapServers(), Map.of(), topic)
-            .withPersist(200, 1_000), store, pipeline, clock).start();
+        follower = new ReplicaFollower(settings.apply(ReplicaSettings.of(broker.bootstrapServers(), Map.of(), topic)
+            .withPersist(200, 1_000)), store, pipeline, clock).start();
     }
 
     private void closeReplica()
