@@ -62,7 +62,7 @@ public final class BoundedLineReader
 
     /**
      * @return the next line without its terminator, or null at the end of the stream.
-     * @throws LineTooLongException when the line is longer than the cap; no more of it is read.
+     * @throws LineTooLongException when the line is longer than the cap; of it, no more than the cap is read.
      * @throws IOException          when the stream fails.
      */
     public String readLine() throws IOException

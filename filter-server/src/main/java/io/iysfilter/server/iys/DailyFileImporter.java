@@ -185,11 +185,21 @@ public final class DailyFileImporter
                 }
             }
         }
-        finally
+        catch (final RuntimeException | Error ex)
         {
-            // whatever stops the reading (an inspector's exception too), the valid lines read before it are applied
-            lines.flush();
+            // an inspector's exception, say: the valid lines read before it are still handed to the writer (not
+            // awaited), as they were when each was handed over on its own; the exception is the caller's
+            try
+            {
+                lines.flush();
+            }
+            catch (final Throwable suppressed)
+            {
+                ex.addSuppressed(suppressed);
+            }
+            throw ex;
         }
+        lines.flush();
         awaitBarrier();
         if (outcomes.readFailure != null)
         {

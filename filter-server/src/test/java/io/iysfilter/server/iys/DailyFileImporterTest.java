@@ -289,6 +289,40 @@ class DailyFileImporterTest
     }
 
     @Test
+    void theValidLinesBeforeAnInspectorsExceptionStillReachTheWriter() throws Exception
+    {
+        final StringBuilder file = new StringBuilder(HEADER);
+        for (int i = 1; i <= 5; i++)
+        {
+            file.append("2020-10-29 23:59:0").append(i).append(',').append(TX).append(i).append(",0532100000")
+                .append(i).append(",BIREYSEL,MESAJ,ONAY,2020-10-29 23:00:00,HS_WEB\n");
+        }
+        final byte[] bytes = file.toString().getBytes(StandardCharsets.UTF_8);
+        final DailyFileImporter importer = new DailyFileImporter(pipeline, BRAND, 10, null).inspector((line, change) ->
+        {
+            if (line == 5)
+            {
+                throw new IllegalStateException("inspector failed at line 5");
+            }
+        });
+
+        final IllegalStateException thrown = assertThrows(IllegalStateException.class,
+            () -> importer.importStream(new ByteArrayInputStream(bytes), bytes.length));
+        assertEquals("inspector failed at line 5", thrown.getMessage());
+        pipeline.barrier().get();
+
+        for (int i = 1; i <= 3; i++)
+        {
+            assertEquals(ConsentStatus.ONAY, status(Channel.MESAJ, RecipientType.BIREYSEL, "0532100000" + i),
+                "line " + (i + 1) + ", read before the exception");
+        }
+        assertEquals(ConsentStatus.NONE, status(Channel.MESAJ, RecipientType.BIREYSEL, "05321000004"),
+            "line 5, whose inspection threw, is not applied");
+        assertEquals(ConsentStatus.NONE, status(Channel.MESAJ, RecipientType.BIREYSEL, "05321000005"),
+            "line 6, after it, is not read");
+    }
+
+    @Test
     void anAsciiLineIsBlankExactlyWhenItsTextIs()
     {
         for (int c = 0; c < 0x80; c++)
