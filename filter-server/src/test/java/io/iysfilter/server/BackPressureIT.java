@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -39,6 +40,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BackPressureIT
 {
     private static final long PIPELINE_MS = 10_000;
+    /** How long the abuse goes on, at most, for the server to pause reading (on a machine busy with other work). */
+    private static final long PIPELINE_MAX_MS = 45_000;
     private static final long WARM_UP_MS = 2_000;
     /** The child channels' high-water mark (NetworkEndpoints). */
     private static final long HIGH_WATER_MARK = 1024 * 1024;
@@ -120,7 +123,8 @@ class BackPressureIT
         final long directBefore = usedDirectMemory();
         try (Pipeliner abuser = new Pipeliner(address, preamble, request, REPEATS))
         {
-            abuser.pipelineWithoutReading(PIPELINE_MS);
+            abuser.pipelineWithoutReading(PIPELINE_MS, PIPELINE_MAX_MS,
+                () -> server.counters().readPauses(endpoint) > pausesBefore);
             final long directAfter = usedDirectMemory();
             final String figures = endpoint + ": sent=" + abuser.requestsSent() + " requests (" + abuser.bytesSent +
                 " bytes), allocator direct " + directBefore / 1024 + " -> " + directAfter / 1024 + " KiB";
@@ -184,10 +188,24 @@ class BackPressureIT
          */
         void pipelineWithoutReading(final long ms) throws IOException
         {
+            pipelineWithoutReading(ms, ms, () -> true);
+        }
+
+        /**
+         * Pipeline for at least {@code minMs}, then on until {@code enough} says so or {@code maxMs} have passed: a
+         * server starved of CPU by whatever else runs reads slowly, and its answers then fit the kernel's socket
+         * buffers for longer before it has to stop reading.
+         */
+        void pipelineWithoutReading(final long minMs, final long maxMs, final BooleanSupplier enough)
+            throws IOException
+        {
             final SelectionKey key = socket.register(selector, SelectionKey.OP_WRITE);
-            final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+            final long startNs = System.nanoTime();
+            final long minNs = TimeUnit.MILLISECONDS.toNanos(minMs);
+            final long deadlineNs = startNs + TimeUnit.MILLISECONDS.toNanos(maxMs);
             long leftMs;
-            while ((leftMs = TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime())) > 0)
+            while ((leftMs = TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime())) > 0 &&
+                (System.nanoTime() - startNs < minNs || !enough.getAsBoolean()))
             {
                 if (selector.select(Math.min(leftMs, 100)) > 0)
                 {
