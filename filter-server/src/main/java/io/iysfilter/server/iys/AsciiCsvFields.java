@@ -90,15 +90,6 @@ final class AsciiCsvFields
     }
 
     /**
-     * @param index from 0, below both the count {@link #split} returned and the fields kept.
-     * @return the field, as a view valid until the next split.
-     */
-    CharSequence field(final int index)
-    {
-        return fields[index];
-    }
-
-    /**
      * @return the fields kept, as views valid until the next split; those at or past the count the last split
      * returned are left from earlier lines.
      */

@@ -31,9 +31,9 @@ class AsciiCsvFieldsTest
             assertEquals(count, fields.split(bytes, 2, bytes.length - 2), "'" + line + "'");
             for (int i = 0; i < Math.min(count, 8); i++)
             {
-                assertEquals(expected[i], fields.field(i).toString(), "field " + i + " of '" + line + "'");
-                assertEquals(expected[i].length(), fields.field(i).length());
-                assertEquals(expected[i], text(fields.field(i)), "charAt of field " + i + " of '" + line + "'");
+                assertEquals(expected[i], fields.fields()[i].toString(), "field " + i + " of '" + line + "'");
+                assertEquals(expected[i].length(), fields.fields()[i].length());
+                assertEquals(expected[i], text(fields.fields()[i]), "charAt of field " + i + " of '" + line + "'");
             }
         }
     }
@@ -48,10 +48,10 @@ class AsciiCsvFieldsTest
 
         assertEquals(4, fields.split(bytes, 0, bytes.length));
 
-        assertEquals("x".repeat(200) + "\"" + "y".repeat(100), fields.field(0).toString());
-        assertEquals("plain", fields.field(1).toString());
-        assertEquals(second, fields.field(2).toString());
-        assertEquals("", fields.field(3).toString());
+        assertEquals("x".repeat(200) + "\"" + "y".repeat(100), fields.fields()[0].toString());
+        assertEquals("plain", fields.fields()[1].toString());
+        assertEquals(second, fields.fields()[2].toString());
+        assertEquals("", fields.fields()[3].toString());
     }
 
     @Test
@@ -59,7 +59,7 @@ class AsciiCsvFieldsTest
     {
         final byte[] many = "a,b,c,d,e,f,g,h,i,j".getBytes(StandardCharsets.US_ASCII);
         assertEquals(10, fields.split(many, 0, many.length));
-        assertEquals("h", fields.field(7).toString());
+        assertEquals("h", fields.fields()[7].toString());
 
         final byte[] open = "a,\"b,c".getBytes(StandardCharsets.US_ASCII);
         assertEquals(-1, fields.split(open, 0, open.length));
